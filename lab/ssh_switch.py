@@ -413,8 +413,7 @@ class SwitchSession:
         lines += ["line vty 0 15", " transport input ssh", "!", "end"]
         body = "\n".join(lines)
         return (
-            f"Building configuration...\n\nCurrent configuration : {len(body) + 1} bytes\n"
-            f"{body}\n"
+            f"Building configuration...\n\nCurrent configuration : {len(body) + 1} bytes\n{body}\n"
         )
 
     def write_memory(self) -> str:
@@ -459,7 +458,7 @@ async def _serve(
         if name in legacy:
             options = {
                 "kex_algs": ["diffie-hellman-group14-sha1"],
-                "server_host_key_algs": ["ssh-rsa"],
+                "signature_algs": ["ssh-rsa"],
                 "mac_algs": ["hmac-sha1"],
             }
         server = await asyncssh.create_server(

@@ -1,0 +1,275 @@
+"""Per-``device_type`` command sets: how to read, parse, diff, apply and save a port's config.
+
+Everything vendor-specific that the provisioner needs lives in one ``Vendor`` entry, keyed by
+netmiko ``device_type``. Adding a vendor is one more entry in ``VENDORS``, not a rewrite.
+
+``cisco_ios`` is verified against the lab simulator (``lab/ssh_switch.py``); ``hp_procurve`` is a
+minimal sketch, **untested on hardware and on any simulator**.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+#: Characters allowed in a port description: no spaces, quotes, ``?`` (IOS context help) or
+#: newlines, so a description can never inject a second command.
+DESCRIPTION_ALLOWED = re.compile(r"[A-Za-z0-9._/-]{1,200}")
+
+
+@dataclass(frozen=True)
+class PortState:
+    """The desired (or observed) configuration of one access port.
+
+    ``None`` means "absent from the config". ``policy_in`` limits what enters the switch from
+    the household (its upload); ``policy_out`` what leaves towards it (its download).
+    """
+
+    description: str | None = None
+    access_vlan: int | None = None
+    shutdown: bool = False
+    policy_in: str | None = None
+    policy_out: str | None = None
+    #: "access" when the port is pinned to access mode; None when the config says nothing
+    mode: str | None = "access"
+
+
+def check_description(text: str | None) -> None:
+    """Refuse a description outside the whitelist (raises ``ValueError``)."""
+    if text is not None and not DESCRIPTION_ALLOWED.fullmatch(text):
+        raise ValueError(f"description {text!r} is not in the [A-Za-z0-9._/-] whitelist")
+
+
+@dataclass(frozen=True)
+class Vendor:
+    """Command set for one netmiko ``device_type``."""
+
+    device_type: str
+    #: full interface name, e.g. ``Gi1/0/5`` → ``GigabitEthernet1/0/5``
+    normalize_interface: Callable[[str], str]
+    #: command that shows one interface's running config
+    show_interface: Callable[[str], str]
+    #: parse that command's output into a PortState (ValueError when it is not a port config)
+    parse_port_state: Callable[[str, str], PortState]
+    #: only the lines needed to go from current to desired, inside the interface context
+    diff_commands: Callable[[PortState, PortState], list[str]]
+    #: the line that enters an interface's config context
+    interface_context: Callable[[str], str]
+    backup_command: str
+    save_command: str
+    #: did the save command succeed, judged from its output
+    save_succeeded: Callable[[str], bool]
+    #: regex for netmiko's ``send_config_set(error_pattern=...)``, applied with re.M
+    error_pattern: str
+    tested: str = "lab simulator"
+
+    def port_commands(self, interface: str, current: PortState, desired: PortState) -> list[str]:
+        """The full config block for one port, or ``[]`` when nothing differs."""
+        lines = self.diff_commands(current, desired)
+        return (
+            [self.interface_context(self.normalize_interface(interface)), *lines] if lines else []
+        )
+
+
+# --- Cisco IOS -----------------------------------------------------------------------------
+
+IOS_ERROR_PATTERN = r"^% ?(Invalid input|Incomplete command|Ambiguous command)|^Command rejected"
+
+_IOS_PREFIXES = {
+    "gi": "GigabitEthernet",
+    "te": "TenGigabitEthernet",
+    "fa": "FastEthernet",
+    "tw": "TwoGigabitEthernet",
+}
+
+
+def ios_normalize_interface(name: str) -> str:
+    """Expand IOS abbreviations: ``Gi1/0/5`` and ``gi 1/0/5`` → ``GigabitEthernet1/0/5``."""
+    m = re.fullmatch(r"\s*([A-Za-z-]+)\s*(\d+(?:/\d+)*)\s*", name)
+    if not m:
+        raise ValueError(f"not an interface name: {name!r}")
+    word, number = m.groups()
+    for full in _IOS_PREFIXES.values():
+        if full.lower() == word.lower():
+            return full + number
+    # Two letters decide between the types we know, as on IOS.
+    full = _IOS_PREFIXES.get(word[:2].lower())
+    if full is None or not full.lower().startswith(word.lower()):
+        raise ValueError(f"unknown interface type: {name!r}")
+    return full + number
+
+
+def ios_parse_port_state(output: str, interface: str) -> PortState:
+    """Parse ``show running-config interface X`` into a PortState."""
+    name = ios_normalize_interface(interface)
+    lines = output.replace("\r", "").splitlines()
+    try:
+        start = next(i for i, line in enumerate(lines) if line.strip() == f"interface {name}")
+    except StopIteration:
+        raise ValueError(f"no 'interface {name}' block in the output") from None
+    fields: dict[str, object] = {"mode": None}
+    for line in lines[start + 1 :]:
+        if not line.startswith(" "):
+            break
+        text = line.strip()
+        if m := re.fullmatch(r"description (.+)", text):
+            fields["description"] = m.group(1).rstrip()
+        elif m := re.fullmatch(r"switchport access vlan (\d+)", text):
+            fields["access_vlan"] = int(m.group(1))
+        elif m := re.fullmatch(r"switchport mode (\S+)", text):
+            fields["mode"] = m.group(1)
+        elif m := re.fullmatch(r"service-policy input (\S+)", text):
+            fields["policy_in"] = m.group(1)
+        elif m := re.fullmatch(r"service-policy output (\S+)", text):
+            fields["policy_out"] = m.group(1)
+        elif text == "shutdown":
+            fields["shutdown"] = True
+    return PortState(**fields)  # type: ignore[arg-type]
+
+
+def ios_diff_commands(current: PortState, desired: PortState) -> list[str]:
+    """Minimal IOS lines from ``current`` to ``desired``; ``(no) shutdown`` always last."""
+    out: list[str] = []
+    if desired.description != current.description:
+        out.append(
+            "no description"
+            if desired.description is None
+            else f"description {desired.description}"
+        )
+    if desired.mode != current.mode:
+        out.append(
+            "no switchport mode" if desired.mode is None else f"switchport mode {desired.mode}"
+        )
+    if desired.access_vlan != current.access_vlan:
+        out.append(
+            "no switchport access vlan"
+            if desired.access_vlan is None
+            else f"switchport access vlan {desired.access_vlan}"
+        )
+    for direction, old, new in (
+        ("input", current.policy_in, desired.policy_in),
+        ("output", current.policy_out, desired.policy_out),
+    ):
+        if old != new:
+            # IOS keeps one policy per direction: the old one must go before the new one.
+            if old is not None:
+                out.append(f"no service-policy {direction} {old}")
+            if new is not None:
+                out.append(f"service-policy {direction} {new}")
+    if desired.shutdown != current.shutdown:
+        out.append("shutdown" if desired.shutdown else "no shutdown")
+    return out
+
+
+CISCO_IOS = Vendor(
+    device_type="cisco_ios",
+    normalize_interface=ios_normalize_interface,
+    show_interface=lambda name: f"show running-config interface {ios_normalize_interface(name)}",
+    parse_port_state=ios_parse_port_state,
+    diff_commands=ios_diff_commands,
+    interface_context=lambda name: f"interface {name}",
+    backup_command="show running-config",
+    save_command="write memory",
+    save_succeeded=lambda output: "[OK]" in output,
+    error_pattern=IOS_ERROR_PATTERN,
+)
+
+
+# --- HP ProCurve / ArubaOS-Switch (UNTESTED) -----------------------------------------------
+# A sketch to show the shape of a second entry. Not run against hardware or a simulator:
+# check the show output, the error texts and the rate-limit syntax on a lab switch first.
+# Policies have no names on ProCurve; a name like "PM-8M" becomes "rate-limit all ... kbps 8000"
+# and "PM-1G" (line rate) means no limit.
+
+PROCURVE_ERROR_PATTERN = r"^(Invalid input|Incomplete input|Ambiguous input|Value .* invalid)"
+
+
+def _policy_kbps(policy: str | None) -> int | None:
+    if policy is None:
+        return None
+    m = re.fullmatch(r"PM-(\d+)([MG])", policy)
+    if not m:
+        raise ValueError(f"policy {policy!r} has no ProCurve rate-limit equivalent")
+    kbps = int(m.group(1)) * (1_000_000 if m.group(2) == "G" else 1_000)
+    return None if kbps >= 1_000_000 else kbps
+
+
+def _kbps_policy(kbps: int) -> str:
+    return f"PM-{kbps // 1_000}M"
+
+
+def procurve_parse_port_state(output: str, interface: str) -> PortState:
+    """Parse ``show running-config interface N`` (ArubaOS-Switch 16.x layout, untested)."""
+    lines = output.replace("\r", "").splitlines()
+    try:
+        start = next(i for i, line in enumerate(lines) if line.strip() == f"interface {interface}")
+    except StopIteration:
+        raise ValueError(f"no 'interface {interface}' block in the output") from None
+    fields: dict[str, object] = {"mode": "access"}
+    for line in lines[start + 1 :]:
+        text = line.strip()
+        if text == "exit" or not line.startswith(" "):
+            break
+        if m := re.fullmatch(r'name "?([^"]*)"?', text):
+            fields["description"] = m.group(1)
+        elif m := re.fullmatch(r"untagged-vlan (\d+)", text):
+            fields["access_vlan"] = int(m.group(1))
+        elif text == "disable":
+            fields["shutdown"] = True
+        elif m := re.fullmatch(r"rate-limit all (in|out) kbps (\d+)", text):
+            key = "policy_in" if m.group(1) == "in" else "policy_out"
+            fields[key] = _kbps_policy(int(m.group(2)))
+    return PortState(**fields)  # type: ignore[arg-type]
+
+
+def procurve_diff_commands(current: PortState, desired: PortState) -> list[str]:
+    """Minimal ProCurve interface-context lines (untested)."""
+    out: list[str] = []
+    if desired.description != current.description:
+        out.append("no name" if desired.description is None else f'name "{desired.description}"')
+    if desired.access_vlan != current.access_vlan and desired.access_vlan is not None:
+        out.append(f"untagged-vlan {desired.access_vlan}")
+    for direction, old, new in (
+        ("in", current.policy_in, desired.policy_in),
+        ("out", current.policy_out, desired.policy_out),
+    ):
+        old_kbps, new_kbps = _policy_kbps(old), _policy_kbps(new)
+        if old_kbps != new_kbps:
+            out.append(
+                f"no rate-limit all {direction}"
+                if new_kbps is None
+                else f"rate-limit all {direction} kbps {new_kbps}"
+            )
+    if desired.shutdown != current.shutdown:
+        out.append("disable" if desired.shutdown else "enable")
+    return out
+
+
+HP_PROCURVE = Vendor(
+    device_type="hp_procurve",
+    normalize_interface=lambda name: name.strip(),
+    show_interface=lambda name: f"show running-config interface {name.strip()}",
+    parse_port_state=procurve_parse_port_state,
+    diff_commands=procurve_diff_commands,
+    interface_context=lambda name: f"interface {name}",
+    backup_command="show running-config",
+    save_command="write memory",
+    # ProCurve prints nothing on success.
+    save_succeeded=lambda output: re.search(PROCURVE_ERROR_PATTERN, output, re.M) is None,
+    error_pattern=PROCURVE_ERROR_PATTERN,
+    tested="untested (no hardware, no simulator)",
+)
+
+
+VENDORS: dict[str, Vendor] = {v.device_type: v for v in (CISCO_IOS, HP_PROCURVE)}
+
+
+def vendor_for(device_type: str) -> Vendor:
+    """The command set for a netmiko device_type (ValueError if unsupported)."""
+    try:
+        return VENDORS[device_type]
+    except KeyError:
+        raise ValueError(
+            f"unsupported device_type {device_type!r}; known: {', '.join(sorted(VENDORS))}"
+        ) from None
