@@ -310,7 +310,7 @@ def _responder() -> str:
     return found
 
 
-def _probe(host: str, port: int, community: str, timeout: float = 0.3) -> bool:
+def snmp_answers(host: str, port: int, community: str, timeout: float = 0.3) -> bool:
     """One raw SNMPv2c GET of sysUpTime.0; True when any answer comes back."""
     from pyasn1.codec.ber import encoder
     from pysnmp.proto import api
@@ -365,7 +365,7 @@ def start_snmpsim(
     cache.mkdir(parents=True, exist_ok=True)
     # engine options first, then the endpoint and data dir (SNMP.md §6: order matters)
     community = probe_community or stems[0]
-    if _probe(host, port, community):
+    if snmp_answers(host, port, community):
         raise RuntimeError(f"something already answers SNMP on {host}:{port}")
     args = [_responder(), "--cache-dir", str(cache), "--v3-engine-id", "auto"]
     if v3_user:
@@ -388,7 +388,7 @@ def start_snmpsim(
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"snmpsim exited with code {proc.returncode} (see {log_file})")
-        if _probe(host, port, community):
+        if snmp_answers(host, port, community):
             return proc
         time.sleep(0.2)
     stop_snmpsim(proc)

@@ -22,6 +22,9 @@ Faults are read from ``<state-dir>/faults.json`` at every session start and conf
 * ``drop_after_config_lines: N``: the session is aborted when the (N+1)th config-mode line
   arrives (that line is not applied). One-shot: the simulator removes it from the file when it
   fires, so that a reconnect (for the rollback) succeeds.
+* ``ignore_lines``: those exact config lines are accepted silently but not applied (what a
+  read-back must catch).
+* ``fail_save``: ``write memory`` answers with an error instead of ``[OK]``.
 * ``deny_auth``: every password is refused (as after a credential change on the switch).
 
 ``--legacy-crypto pb-sw-d`` makes a switch offer only ``diffie-hellman-group14-sha1`` and
@@ -268,6 +271,8 @@ class SwitchSession:
             self.config_lines += 1
             if line in faults.get("reject_lines", []):
                 return self.invalid(line)
+            if line in faults.get("ignore_lines", []):
+                return None
         return self.config_command(line, tokens)
 
     async def exec_command(self, line: str, t: list[str]) -> str | None:
@@ -417,6 +422,8 @@ class SwitchSession:
         )
 
     def write_memory(self) -> str:
+        if self.lab.faults(self.switch.hostname).get("fail_save"):
+            return "Building configuration...\n%Error writing nvram: device full"
         self.switch.saves += 1
         self.switch.startup = {k: asdict(v) for k, v in self.switch.interfaces.items()}
         self.lab.persist()

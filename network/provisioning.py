@@ -502,6 +502,9 @@ class NetmikoConfigurator:
             commands = vendor.port_commands(o.interface, o.before, o.desired)
         except SESSION_ERRORS as exc:
             session.suspect = True
+            if not isinstance(exc, ValueError):
+                # A timeout may leave unread output behind: start the next port afresh.
+                session.close()
             o.error = describe_session_error(exc)
             o.move(ProvisioningState.FAILED)
             return

@@ -1,0 +1,1 @@
+"""Configuration classes: default, testing, production."""

@@ -1,0 +1,57 @@
+"""Default settings. Environment variables prefixed ``ISP_`` and ``DATABASE_URL`` override them."""
+
+import os
+from pathlib import Path
+
+INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
+
+
+class DefaultConfig:
+    """Settings for a developer's machine and the demo (`make run`)."""
+
+    SECRET_KEY = os.environ.get("ISP_SECRET_KEY", "dev-only-not-secret")
+    #: Fernet key encrypting device credentials at rest (dev key: never use in production).
+    CREDENTIALS_KEY = os.environ.get(
+        "ISP_CREDENTIALS_KEY", "m3yJ8A9c3o7wMMZk2r3Wq3n1n1YgW0xR9lUu2m9cZ0E="
+    )
+    SQLALCHEMY_DATABASE_URI = os.environ.get(
+        "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'social_isp.sqlite'}"
+    )
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session; sessions expire anyway
+    BABEL_DEFAULT_LOCALE = "fr"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Paris"
+    LANGUAGES = ("fr", "en")
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_HTTPONLY = True
+    #: Minutes of inactivity before a session expires.
+    SESSION_IDLE_MINUTES = 30
+    PERMANENT_SESSION_LIFETIME = 30 * 60
+    #: Storage for login throttling (Flask-Limiter URI): memory:// or redis://...
+    RATELIMIT_STORAGE_URI = os.environ.get("ISP_RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_ENABLED = True
+    RATELIMIT_HEADERS_ENABLED = False
+    SMTP_URL = os.environ.get("ISP_SMTP_URL")
+    MAIL_FROM = "noreply@social-isp.example"
+    PER_PAGE = 50
+    API_MAX_PER_PAGE = 500
+    #: Minutes between SNMP poll cycles.
+    POLL_INTERVAL_MINUTES = 5
+    #: UDP port of the lab's simulated switches (snmpsim) and first TCP port of its SSH switches.
+    LAB_SNMP_PORT = 16100
+    LAB_SSH_PORT_BASE = 2201
+    SCHEDULER_ENABLED = False
+    HSTS = False
+    #: Full monthly cost of the service shown on invoices (cents TTC).
+    SERVICE_FULL_COST_CENTS = 2500
+    VAT_RATE_PERCENT = 20
+    #: kgCO2e per kWh of French electricity (ADEME Base Empreinte, 2022 mix).
+    EMISSION_FACTOR_KG_PER_KWH = 0.0520
+    DEMO_PASSWORDS = {
+        "admin@demo.social-isp.fr": "Demo-admin-2026!",
+        "operateur@demo.social-isp.fr": "Demo-operateur-2026!",
+        "mediateur@demo.social-isp.fr": "Demo-mediateur-2026!",
+        "analyste@demo.social-isp.fr": "Demo-analyste-2026!",
+    }

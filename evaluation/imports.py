@@ -1,0 +1,35 @@
+"""CSV import of district indicators (with source and year)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from evaluation.models import DistrictIndicator
+from isp.csvimport import (BadValue, ImportContext, ImportSpec, parse_float, parse_int,
+                           register_importer)
+from isp.extensions import db
+from subscribers.models import District
+
+
+def _indicator(row: dict, ctx: ImportContext) -> None:
+    district = db.session.execute(
+        select(District).where(District.code == row["district_code"])).scalar_one_or_none()
+    if district is None:
+        raise BadValue("district_code", f"unknown district {row['district_code']}")
+    year = parse_int(row, "year", required=True, minimum=1990, maximum=2100)
+    key = (district.code, row["indicator"], year)
+    existing = db.session.execute(select(DistrictIndicator.id).where(
+        DistrictIndicator.district_id == district.id,
+        DistrictIndicator.indicator == row["indicator"], DistrictIndicator.year == year)).first()
+    if not ctx.first_time("indicator", key) or existing:
+        raise BadValue("indicator", f"{row['indicator']} {year} already recorded for "
+                       f"{district.code}")
+    db.session.add(DistrictIndicator(district=district, indicator=row["indicator"],
+                                     value=parse_float(row, "value", required=True),
+                                     unit=row.get("unit") or None, source=row["source"],
+                                     year=year))
+
+
+register_importer(ImportSpec("indicators",
+                             ("district_code", "indicator", "value", "source", "year"),
+                             ("unit",), _indicator))

@@ -1,0 +1,164 @@
+"""social-isp: the operations back-office of a social internet service provider."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+
+from flask import Flask, request, session
+from flask_login import current_user
+
+#: Domain packages, in dependency order. Each may provide views.bp, api.bp, cli.register(group).
+DOMAINS = ("subscribers", "network", "billing", "support", "mediation", "evaluation")
+
+CONFIGS = {
+    "default": "config.default.DefaultConfig",
+    "testing": "config.testing.TestingConfig",
+    "production": "config.production.ProductionConfig",
+}
+
+
+def create_app(config_object: str = "default", **overrides) -> Flask:
+    """Build the application: config, extensions, blueprints, CLI, error handlers, headers."""
+    app = Flask(__name__, instance_relative_config=True)
+    _load_config(app, config_object, overrides)
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_error_handlers(app)
+    _register_security_headers(app)
+    return app
+
+
+def _load_config(app: Flask, config_object: str, overrides: dict) -> None:
+    import os
+
+    path = CONFIGS.get(config_object, config_object)
+    app.config.from_object(path)
+    # Environment wins over the classes (DESIGN.md §4.2).
+    if os.environ.get("DATABASE_URL") and config_object != "testing":
+        app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
+    for env_name, key in (("ISP_SECRET_KEY", "SECRET_KEY"),
+                          ("ISP_CREDENTIALS_KEY", "CREDENTIALS_KEY"),
+                          ("ISP_SMTP_URL", "SMTP_URL")):
+        if os.environ.get(env_name):
+            app.config[key] = os.environ[env_name]
+    app.config.update(overrides)
+    app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(
+        app.config["SQLALCHEMY_DATABASE_URI"])
+    config_class = _import_object(path)
+    if hasattr(config_class, "check"):
+        config_class.check()
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        from pathlib import Path
+
+        Path(app.config["SQLALCHEMY_DATABASE_URI"][len("sqlite:///"):]).parent.mkdir(
+            parents=True, exist_ok=True)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+
+def normalise_database_url(url: str) -> str:
+    """``postgresql://`` means psycopg 3 here (the driver we install), not psycopg2."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def _import_object(dotted: str):
+    module_name, _, attr = dotted.rpartition(".")
+    return getattr(importlib.import_module(module_name), attr)
+
+
+def _init_extensions(app: Flask) -> None:
+    from isp.auth import init_auth
+    from isp.database import init_database
+    from isp.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from isp.formatting import init_formatting
+
+    db.init_app(app)
+    init_database(app)
+    migrate.init_app(app, db, directory=str(_project_root() / "migrations"),
+                     render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    limiter.init_app(app)
+
+    def _select_locale() -> str:
+        if current_user and current_user.is_authenticated and current_user.locale:
+            return current_user.locale
+        return session.get("lang") or request.accept_languages.best_match(
+            app.config["LANGUAGES"]) or "fr"
+
+    babel.init_app(app, locale_selector=_select_locale,
+                   default_translation_directories=str(_project_root() / "isp" / "translations"))
+    init_auth(app)
+    init_formatting(app)
+
+
+def _project_root():
+    from pathlib import Path
+
+    return Path(__file__).resolve().parent.parent
+
+
+def _register_blueprints(app: Flask) -> None:
+    from isp.api import bp as core_api_bp
+    from isp.extensions import csrf
+    from isp.views import bp as core_bp
+
+    app.register_blueprint(core_bp)
+    app.register_blueprint(core_api_bp)
+    csrf.exempt(core_api_bp)
+    for domain in DOMAINS:
+        _import_all_models(domain)
+        _optional_import(f"{domain}.imports")
+        for module_name, is_api in ((f"{domain}.views", False), (f"{domain}.api", True)):
+            module = _optional_import(module_name)
+            if module is not None and hasattr(module, "bp"):
+                app.register_blueprint(module.bp)
+                if is_api:
+                    # Bearer tokens are not sent by browsers on their own: no CSRF needed.
+                    csrf.exempt(module.bp)
+
+
+def _import_all_models(domain: str) -> None:
+    _optional_import(f"{domain}.models")
+
+
+def _optional_import(module_name: str):
+    """Import a domain module if it exists; a real import error inside it still raises."""
+    try:
+        return importlib.import_module(module_name)
+    except ModuleNotFoundError as error:
+        if error.name in (module_name, module_name.rpartition(".")[0]):
+            return None
+        raise
+
+
+def _register_error_handlers(app: Flask) -> None:
+    from isp.errors import register_error_handlers
+
+    register_error_handlers(app)
+
+
+def _register_security_headers(app: Flask) -> None:
+    csp = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+           "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+
+    @app.after_request
+    def _headers(response):
+        response.headers.setdefault("Content-Security-Policy", csp)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "same-origin"
+        response.headers["X-Frame-Options"] = "DENY"
+        if app.config.get("HSTS"):
+            response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+        return response
+
+
+def load_all_models() -> None:
+    """Import every domain's models so that the metadata is complete (migrations, tests)."""
+    import isp.models  # noqa: F401
+
+    for domain in DOMAINS:
+        _import_all_models(domain)

@@ -1,0 +1,18 @@
+"""Core API endpoints under /api/v1."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify
+
+from isp.auth import current_actor, logged_in
+
+bp = Blueprint("core_api", __name__, url_prefix="/api/v1")
+
+
+@bp.get("/me")
+@logged_in
+def me():
+    """The token's user: email, role, association code."""
+    user = current_actor()
+    return jsonify({"email": user.email, "role": user.role,
+                    "association_code": user.association.code if user.association else None})

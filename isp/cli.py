@@ -1,0 +1,252 @@
+"""The ``isp`` command: a Flask CLI group with the project's commands (DESIGN.md §4.3)."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import signal
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from isp.errors import DomainError
+
+
+def _create_app():
+    from isp import create_app
+
+    return create_app(os.environ.get("ISP_CONFIG", "default"))
+
+
+class IspGroup(FlaskGroup):
+    """Turns DomainError into one clear line on stderr and exit code 1."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except DomainError as error:
+            raise click.ClickException(error.message) from None
+
+
+@click.group(cls=IspGroup, create_app=_create_app, add_default_commands=True,
+             add_version_option=False)
+def cli() -> None:
+    """social-isp back-office."""
+
+
+def main() -> None:
+    cli(prog_name="isp")
+
+
+def _commit_or_rollback(action):
+    from isp.extensions import db
+
+    try:
+        result = action()
+        db.session.commit()
+        return result
+    except Exception:
+        db.session.rollback()
+        raise
+
+
+# --- users and tokens --------------------------------------------------------------------------
+
+@cli.group()
+def users() -> None:
+    """Manage users."""
+
+
+@users.command("create")
+@click.argument("email")
+@click.option("--role", required=True, type=click.Choice(["admin", "operator", "mediator",
+                                                          "analyst"]))
+@click.option("--association", "association_code", help="Association code (mediators).")
+@click.option("--password", help="Password; asked for when omitted.")
+@click.option("--name", default="", help="Display name.")
+@with_appcontext
+def users_create(email, role, association_code, password, name):
+    """Create a user."""
+    from isp.services import create_user
+
+    if password is None:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    user = _commit_or_rollback(lambda: create_user(email, role, password=password, name=name,
+                                                   association_code=association_code))
+    click.echo(f"User {user.email} created with role {user.role}")
+
+
+@users.command("reset-password")
+@click.argument("email")
+@click.option("--password", required=True, help="Temporary password, to change at next login.")
+@with_appcontext
+def users_reset_password(email, password):
+    """Set a temporary password; the user must change it at next login."""
+    from isp.services import check_password_strength, get_user_by_email
+
+    user = get_user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"No user {email}")
+
+    def _reset():
+        check_password_strength(password)
+        user.set_password(password)
+        user.must_change_password = True
+
+    _commit_or_rollback(_reset)
+    click.echo(f"Password of {user.email} reset; it must be changed at next login")
+
+
+@cli.group()
+def tokens() -> None:
+    """Manage API tokens."""
+
+
+@tokens.command("create")
+@click.argument("email")
+@with_appcontext
+def tokens_create(email):
+    """Create an API token; the token is printed alone on the last line."""
+    from isp.services import create_token, get_user_by_email
+
+    user = get_user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"No user {email}")
+    token = _commit_or_rollback(lambda: create_token(user))
+    click.echo(f"Token for {user.email} (role {user.role}); keep it secret, it is shown once:")
+    click.echo(token)
+
+
+# --- imports -----------------------------------------------------------------------------------
+
+@cli.command("import")
+@click.argument("kind")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--decided-by", "decided_by", help="E-mail of the person whose decisions these are.")
+@with_appcontext
+def import_command(kind, file, decided_by):
+    """Import a CSV file, all or nothing. KIND: districts, buildings, units, households, ..."""
+    from isp import audit
+    from isp.csvimport import ImportRejected, run_import
+    from isp.extensions import db
+    from isp.services import get_user_by_email
+
+    decider = None
+    if decided_by:
+        decider = get_user_by_email(decided_by)
+        if decider is None:
+            raise click.ClickException(f"No user {decided_by}")
+    try:
+        result = run_import(kind, file.read_bytes(), actor=decider, decided_by=decider)
+        audit.record("import", actor=decider, record_type=kind, route=f"cli import {kind}",
+                     detail=f"{result.rows} rows from {file.name}")
+        db.session.commit()
+    except ImportRejected as rejected:
+        db.session.rollback()
+        for error in rejected.errors:
+            click.echo(f"{file.name}: {error}", err=True)
+        raise click.ClickException(rejected.message) from None
+    click.echo(f"Imported {result.rows} {kind} from {file.name}")
+
+
+# --- demo, lab, scheduler ----------------------------------------------------------------------
+
+@cli.group()
+def demo() -> None:
+    """The Port-Boyer demo."""
+
+
+@demo.command("seed")
+@with_appcontext
+def demo_seed():
+    """Seed the Port-Boyer demo (idempotent)."""
+    from isp.demo import seed_demo
+
+    summary = seed_demo()
+    click.echo(summary)
+
+
+@cli.group()
+def lab() -> None:
+    """The simulated lab network."""
+
+
+@lab.command("start")
+@with_appcontext
+def lab_start():
+    """Serve the simulated building switches on 127.0.0.1 until Ctrl-C."""
+    stop = start_lab()
+    if stop is None:
+        raise click.ClickException("The lab network is not available in this build")
+    click.echo("Lab network running on 127.0.0.1; Ctrl-C stops it")
+    try:
+        signal.sigwait({signal.SIGINT, signal.SIGTERM})
+    finally:
+        stop()
+
+
+def start_lab():
+    """Start the lab network if the ``lab`` package provides it; returns a stop callable."""
+    try:
+        runner = importlib.import_module("lab.runner")
+    except ModuleNotFoundError as error:
+        if error.name in ("lab", "lab.runner"):
+            return None
+        raise
+    return runner.start(current_app)
+
+
+@cli.command("worker")
+@with_appcontext
+def worker():
+    """Run the scheduler alone (production: one worker, many web processes)."""
+    from isp.scheduler import run_blocking
+
+    run_blocking(current_app._get_current_object())
+
+
+@cli.command("serve", hidden=True)
+@click.option("--host", default="127.0.0.1")
+@click.option("--port", default=5000, type=int)
+@click.option("--no-lab", is_flag=True, help="Do not start the simulated lab network.")
+@with_appcontext
+def serve(host, port, no_lab):
+    """Web + scheduler on one machine, with the lab network unless --no-lab."""
+    from isp.scheduler import start_background
+
+    app = current_app._get_current_object()
+    stop_lab = None if no_lab else start_lab()
+    scheduler = start_background(app)
+    click.echo(f"social-isp on http://{host}:{port}/  (Ctrl-C stops everything)")
+    try:
+        app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
+    finally:
+        scheduler.shutdown(wait=False)
+        if stop_lab:
+            stop_lab()
+
+
+def _register_domain_commands() -> None:
+    from isp import DOMAINS
+
+    for domain in DOMAINS:
+        try:
+            module = importlib.import_module(f"{domain}.cli")
+        except ModuleNotFoundError as error:
+            if error.name in (domain, f"{domain}.cli"):
+                continue
+            raise
+        module.register(cli)
+
+
+_register_domain_commands()
+
+# `isp run` must be ours (web + scheduler + lab), not Flask's development server.
+cli.commands.pop("run", None)
+cli.add_command(serve, "run")
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,230 @@
+"""All-or-nothing CSV imports (DESIGN.md §4.4).
+
+A domain registers an ``ImportSpec`` per kind in its ``imports.py``. ``run_import`` checks the
+header, hands every row to the spec's handler, collects one message per bad row (line, column,
+reason) and writes nothing unless every row is good.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from email_validator import EmailNotValidError, validate_email
+
+from isp.errors import DomainError
+from isp.extensions import db
+from isp.models import User
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int
+    column: str | None
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"line {self.line}" + (f", column {self.column}" if self.column else "")
+        return f"{where}: {self.reason}"
+
+
+class ImportRejected(DomainError):
+    """The file was rejected whole; ``errors`` holds one entry per problem."""
+
+    def __init__(self, errors: list[RowError]):
+        self.errors = errors
+        super().__init__(f"Import rejected: {len(errors)} error(s); nothing was written",
+                         status=422)
+
+
+class BadValue(Exception):
+    """Raised by a handler for one cell; becomes a RowError."""
+
+    def __init__(self, column: str, reason: str):
+        super().__init__(reason)
+        self.column = column
+        self.reason = reason
+
+
+@dataclass
+class ImportContext:
+    """What a handler may use: the acting person and per-file memory (duplicates...)."""
+
+    actor: User | None
+    decided_by: User | None = None
+    seen: dict[str, set] = field(default_factory=dict)
+    created: int = 0
+
+    def first_time(self, key: str, value: object) -> bool:
+        bucket = self.seen.setdefault(key, set())
+        if value in bucket:
+            return False
+        bucket.add(value)
+        return True
+
+
+@dataclass(frozen=True)
+class ImportSpec:
+    kind: str
+    required: tuple[str, ...]
+    optional: tuple[str, ...]
+    #: handler(row, ctx) adds records to the session or raises BadValue.
+    handler: Callable[[dict[str, str], ImportContext], None]
+
+
+IMPORTERS: dict[str, ImportSpec] = {}
+
+
+def register_importer(spec: ImportSpec) -> None:
+    IMPORTERS[spec.kind] = spec
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    kind: str
+    rows: int
+
+
+def decode_csv(data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ImportRejected([RowError(1, None, f"file is not UTF-8 (byte {error.start})")]) \
+            from None
+
+
+def run_import(kind: str, data: bytes, *, actor: User | None,
+               decided_by: User | None = None) -> ImportResult:
+    """Import a CSV file of ``kind``: everything or nothing. The caller commits."""
+    spec = IMPORTERS.get(kind)
+    if spec is None:
+        raise DomainError(f"Unknown import kind {kind!r}; known: {', '.join(sorted(IMPORTERS))}",
+                          field="kind")
+    text = decode_csv(data)
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    header = [name.strip() for name in (reader.fieldnames or [])]
+    if not header:
+        raise ImportRejected([RowError(1, None, "empty file: a header row is required")])
+    reader.fieldnames = header
+    errors = [RowError(1, name, "missing column") for name in spec.required if name not in header]
+    allowed = set(spec.required) | set(spec.optional)
+    errors += [RowError(1, name, "unknown column") for name in header if name not in allowed]
+    if len(set(header)) != len(header):
+        errors.append(RowError(1, None, "a column appears twice"))
+    if errors:
+        raise ImportRejected(errors)
+    ctx = ImportContext(actor=actor, decided_by=decided_by)
+    rows = 0
+    savepoint = db.session.begin_nested()
+    try:
+        for line, raw in enumerate(reader, start=2):
+            if None in raw:
+                errors.append(RowError(line, None, "more values than columns"))
+                continue
+            row = {key: (value or "").strip() for key, value in raw.items()}
+            if not any(row.values()):
+                continue
+            missing = [name for name in spec.required if not row.get(name)]
+            if missing:
+                errors += [RowError(line, name, "value required") for name in missing]
+                continue
+            try:
+                with db.session.no_autoflush:
+                    spec.handler(row, ctx)
+                rows += 1
+            except BadValue as bad:
+                errors.append(RowError(line, bad.column, bad.reason))
+            except DomainError as error:
+                errors.append(RowError(line, error.field, error.message))
+        if not errors:
+            db.session.flush()
+    except Exception:
+        savepoint.rollback()
+        raise
+    if errors:
+        savepoint.rollback()
+        raise ImportRejected(errors)
+    savepoint.commit()
+    return ImportResult(kind, rows)
+
+
+# --- cell parsers shared by the domains -------------------------------------------------------
+
+def parse_date(row: dict, column: str, *, required: bool = True) -> date | None:
+    value = row.get(column, "")
+    if not value:
+        if required:
+            raise BadValue(column, "value required")
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise BadValue(column, f"{value!r} is not a date YYYY-MM-DD") from None
+
+
+def parse_int(row: dict, column: str, *, required: bool = False, minimum: int | None = None,
+              maximum: int | None = None) -> int | None:
+    value = row.get(column, "")
+    if not value:
+        if required:
+            raise BadValue(column, "value required")
+        return None
+    if not re.fullmatch(r"-?\d+", value):
+        raise BadValue(column, f"{value!r} is not a whole number")
+    number = int(value)
+    if minimum is not None and number < minimum:
+        raise BadValue(column, f"{number} is below {minimum}")
+    if maximum is not None and number > maximum:
+        raise BadValue(column, f"{number} is above {maximum}")
+    return number
+
+
+def parse_float(row: dict, column: str, *, required: bool = False) -> float | None:
+    value = row.get(column, "").replace(",", ".")
+    if not value:
+        if required:
+            raise BadValue(column, "value required")
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        raise BadValue(column, f"{row[column]!r} is not a number") from None
+
+
+def parse_money_cents(row: dict, column: str) -> int:
+    """Euros with a dot or a comma (``12.50``, ``12,50``) to integer cents."""
+    value = row.get(column, "").replace(" ", "").replace(",", ".")
+    if not re.fullmatch(r"-?\d+(\.\d{1,2})?", value):
+        raise BadValue(column, f"{row.get(column)!r} is not an amount in euros")
+    try:
+        return int((Decimal(value) * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    except InvalidOperation:
+        raise BadValue(column, f"{row.get(column)!r} is not an amount in euros") from None
+
+
+def parse_email(row: dict, column: str) -> str | None:
+    value = row.get(column, "")
+    if not value:
+        return None
+    try:
+        return validate_email(value, check_deliverability=False).normalized
+    except EmailNotValidError as error:
+        raise BadValue(column, f"invalid e-mail address: {error}") from None
+
+
+def parse_choice(row: dict, column: str, choices, *, required: bool = True,
+                 default: str | None = None) -> str | None:
+    value = row.get(column, "")
+    if not value:
+        if required and default is None:
+            raise BadValue(column, "value required")
+        return default
+    allowed = [str(choice) for choice in choices]
+    if value not in allowed:
+        raise BadValue(column, f"{value!r} is not one of {', '.join(allowed)}")
+    return value

@@ -1,0 +1,66 @@
+"""Domain errors and how each interface shows them."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+
+class DomainError(Exception):
+    """A business rule was violated; ``field`` names the input at fault, if any."""
+
+    def __init__(self, message: str, field: str | None = None, status: int = 422):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.status = status
+
+
+class NotFoundError(DomainError):
+    """A record does not exist, or is out of the actor's scope (both look the same)."""
+
+    def __init__(self, message: str = "Not found", field: str | None = None):
+        super().__init__(message, field, status=404)
+
+
+def wants_json() -> bool:
+    """API routes answer JSON errors; pages answer HTML."""
+    return request.path.startswith("/api/")
+
+
+def json_error(message: str, status: int, field: str | None = None):
+    """The API error envelope of DESIGN.md §4.5."""
+    return jsonify({"error": message, "field": field}), status
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Map errors to JSON for the API and to plain pages elsewhere; never show a stack trace."""
+
+    @app.errorhandler(DomainError)
+    def _domain_error(error: DomainError):
+        from isp.extensions import db
+
+        db.session.rollback()
+        if wants_json():
+            return json_error(error.message, error.status, error.field)
+        return render_template("errors/error.html", status=error.status,
+                               message=error.message), error.status
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException):
+        if wants_json():
+            return json_error(error.description or error.name, error.code or 500)
+        return render_template("errors/error.html", status=error.code,
+                               message=error.description), error.code
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception):
+        from isp.extensions import db
+
+        if app.debug or app.testing and app.config.get("PROPAGATE_EXCEPTIONS"):
+            raise error
+        app.logger.exception("Unhandled error on %s", request.path)
+        db.session.rollback()
+        if wants_json():
+            return json_error("Internal error", 500)
+        return render_template("errors/error.html", status=500, message=None), 500

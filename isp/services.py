@@ -1,0 +1,75 @@
+"""Core services: users and tokens."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from isp.choices import Role
+from isp.errors import DomainError
+from isp.extensions import db
+from isp.models import ApiToken, User
+
+#: A short list of passwords refused whatever their length (the most common leaked ones).
+COMMON_PASSWORDS = frozenset({
+    "123456789012", "password1234", "motdepasse123", "azertyuiop12", "qwertyuiop12",
+    "000000000000", "111111111111", "123123123123", "passwordpassword", "iloveyou1234",
+    "administrateur", "motdepasse1234", "azertyuiopqs", "abcdefghijkl", "changeme1234",
+})
+
+
+def check_password_strength(password: str) -> None:
+    """Refuse short or common passwords."""
+    from isp.forms import MIN_PASSWORD_LENGTH
+
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise DomainError(f"Password must have at least {MIN_PASSWORD_LENGTH} characters",
+                          field="password")
+    if password.lower() in COMMON_PASSWORDS or len(set(password)) < 4:
+        raise DomainError("Password is too common", field="password")
+
+
+def get_user_by_email(email: str) -> User | None:
+    return db.session.execute(
+        select(User).where(User.email == email.strip().lower())).scalar_one_or_none()
+
+
+def create_user(email: str, role: str, *, password: str, name: str = "",
+                association_code: str | None = None) -> User:
+    """Create a user; mediators must name their association, other roles must not."""
+    from mediation.models import Association
+
+    email = email.strip().lower()
+    if "@" not in email:
+        raise DomainError("Invalid e-mail address", field="email")
+    try:
+        role_value = Role(role)
+    except ValueError:
+        raise DomainError(f"Unknown role {role!r}", field="role") from None
+    if get_user_by_email(email) is not None:
+        raise DomainError(f"A user {email} already exists", field="email", status=409)
+    association = None
+    if role_value is Role.MEDIATOR:
+        if not association_code:
+            raise DomainError("A mediator belongs to one association: give --association",
+                              field="association")
+        association = db.session.execute(
+            select(Association).where(Association.code == association_code)).scalar_one_or_none()
+        if association is None:
+            raise DomainError(f"Unknown association {association_code!r}", field="association")
+    elif association_code:
+        raise DomainError("Only mediators belong to an association", field="association")
+    check_password_strength(password)
+    user = User(email=email, role=role_value.value, name=name or email.split("@")[0],
+                association=association)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def create_token(user: User) -> str:
+    """Issue a new API token; only its hash is kept."""
+    token, clear = ApiToken.issue(user)
+    db.session.add(token)
+    db.session.flush()
+    return clear

@@ -1,0 +1,139 @@
+"""Core pages: home, login, logout, language, password."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from isp import audit
+from isp.auth import current_actor, logged_in, public
+from isp.errors import DomainError
+from isp.extensions import db, limiter
+from isp.forms import ChangePasswordForm, LoginForm
+from isp.nav import nav_for
+from isp.services import check_password_strength, get_user_by_email
+from isp.timeutil import utcnow
+
+bp = Blueprint("core", __name__, template_folder="templates")
+
+
+@bp.app_context_processor
+def _layout_context():
+    user = current_user if current_user.is_authenticated else None
+    return {"nav_items": nav_for(user.role) if user else [], "current_lang": _current_lang()}
+
+
+def _current_lang() -> str:
+    from flask_babel import get_locale
+
+    locale = get_locale()
+    return locale.language if locale else "fr"
+
+
+@bp.get("/")
+@logged_in
+def index():
+    """Home: the first entry of the user's navigation."""
+    items = nav_for(current_actor().role)
+    if items:
+        return redirect(url_for(items[0].endpoint))
+    return render_template("home.html")
+
+
+def _safe_next(target: str | None) -> str:
+    if not target:
+        return url_for("core.index")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/"):
+        return url_for("core.index")
+    return target
+
+
+def _login_key() -> str:
+    return "login:" + (request.form.get("email") or "").strip().lower()
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+@limiter.limit("10 per minute", methods=["POST"])
+@limiter.limit("20 per hour", methods=["POST"], key_func=_login_key)
+def login():
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = get_user_by_email(form.email.data)
+        if user is not None and user.is_enabled and user.check_password(form.password.data):
+            if user.totp_secret and not _otp_ok(user.totp_secret, form.otp.data):
+                audit.record("login_failed", actor=user, route="POST /login", detail="otp")
+                db.session.commit()
+                form.otp.errors = [_("Code à usage unique incorrect.")]
+                return render_template("login.html", form=form), 401
+            session.clear()
+            login_user(user)
+            session["last_seen"] = utcnow().timestamp()
+            user.last_login_at = utcnow()
+            audit.record("login", actor=user, record_type="user", record_id=user.id,
+                         route="POST /login")
+            db.session.commit()
+            return redirect(_safe_next(request.args.get("next")))
+        audit.record("login_failed", actor=None, record_type="user", route="POST /login",
+                     detail=(form.email.data or "")[:254])
+        db.session.commit()
+        form.password.errors = [_("Adresse e-mail ou mot de passe incorrect.")]
+        return render_template("login.html", form=form), 401
+    return render_template("login.html", form=form), 400 if request.method == "POST" else 200
+
+
+def _otp_ok(secret: str, code: str | None) -> bool:
+    import pyotp
+
+    return bool(code) and pyotp.TOTP(secret).verify(code.strip(), valid_window=1)
+
+
+@bp.post("/logout")
+@logged_in
+def logout():
+    logout_user()
+    session.clear()
+    return redirect(url_for("core.login"))
+
+
+@bp.get("/lang/<code>")
+@public
+def set_language(code: str):
+    """The language switch is a link; it is remembered on the user's account."""
+    if code not in current_app.config["LANGUAGES"]:
+        code = "fr"
+    session["lang"] = code
+    if current_user.is_authenticated:
+        current_user.locale = code
+        db.session.commit()
+    return redirect(_safe_next(request.args.get("next")))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@logged_in
+def change_password():
+    user = current_actor()
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        if not user.check_password(form.current.data):
+            form.current.errors = [_("Mot de passe actuel incorrect.")]
+        else:
+            try:
+                check_password_strength(form.new.data)
+            except DomainError as error:
+                form.new.errors = [error.message]
+            else:
+                user.set_password(form.new.data)
+                user.must_change_password = False
+                audit.record("update", actor=user, record_type="user", record_id=user.id,
+                             route="POST /account/password", detail="password changed")
+                db.session.commit()
+                flash(_("Mot de passe modifié."), "success")
+                return redirect(url_for("core.index"))
+        return render_template("change_password.html", form=form), 400
+    return render_template("change_password.html", form=form), \
+        400 if request.method == "POST" else 200

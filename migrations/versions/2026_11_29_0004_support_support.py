@@ -1,0 +1,23 @@
+"""support tickets
+
+Revision ID: 0004_support
+Revises: 0003_billing
+Create Date: 2026-11-29
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = '0004_support'
+down_revision = '0003_billing'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    pass
+
+
+def downgrade():
+    pass

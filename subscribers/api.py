@@ -1,0 +1,169 @@
+"""JSON API for districts, buildings, flats and households (DESIGN.md §4.5)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, jsonify, request
+from sqlalchemy import func, select
+
+from isp import audit
+from isp.auth import current_actor, require_role
+from isp.choices import Role
+from isp.errors import DomainError
+from isp.extensions import db
+from isp.pagination import api_list
+from subscribers import services
+from subscribers.models import Building, District, Household, Unit
+from subscribers.services import Scope
+
+bp = Blueprint("subscribers_api", __name__, url_prefix="/api/v1")
+
+
+def district_json(district: District) -> dict:
+    return {"code": district.code, "name": district.name, "commune": district.commune,
+            "qpv_code": district.qpv_code, "households": district.households_count}
+
+
+def building_json(building: Building, unit_count: int | None = None) -> dict:
+    data = {"code": building.code, "name": building.name, "address": building.address,
+            "postcode": building.postcode, "commune": building.commune,
+            "district_code": building.district.code, "landlord": building.landlord,
+            "status": building.status}
+    if unit_count is not None:
+        data["unit_count"] = unit_count
+    return data
+
+
+def unit_json(unit: Unit) -> dict:
+    return {"code": unit.code, "building_code": unit.building.code, "staircase": unit.staircase,
+            "floor": unit.floor, "door": unit.door}
+
+
+def household_json(household: Household, scope: Scope) -> dict:
+    """Mediators get only the fields coaching needs."""
+    data = {"id": household.id, "unit_code": household.unit.code,
+            "holder_name": household.holder_name, "phone": household.phone,
+            "language": household.language, "needs": household.needs_list}
+    if not scope.is_mediator:
+        data.update({"building_code": household.unit.building.code, "email": household.email,
+                     "size": household.size, "moved_in_on": _iso(household.moved_in_on),
+                     "moved_out_on": _iso(household.moved_out_on)})
+    return data
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+@bp.get("/districts")
+@require_role(Role.OPERATOR, Role.ANALYST)
+def districts():
+    """Districts (no personal data)."""
+    return api_list(select(District).order_by(District.code), district_json)
+
+
+@bp.get("/buildings")
+@require_role(Role.OPERATOR)
+def buildings():
+    """Buildings, filterable by district."""
+    statement = select(Building).join(Building.district).order_by(Building.code)
+    if request.args.get("district"):
+        statement = statement.where(District.code == request.args["district"])
+    return api_list(statement, building_json)
+
+
+@bp.get("/buildings/<code>")
+@require_role(Role.OPERATOR)
+def building(code: str):
+    """One building with its number of flats."""
+    found = services.get_building(code)
+    count = db.session.execute(select(func.count()).select_from(Unit)
+                               .where(Unit.building_id == found.id)).scalar_one()
+    return jsonify(building_json(found, count))
+
+
+@bp.get("/units")
+@require_role(Role.OPERATOR)
+def units():
+    """Flats, filterable by building."""
+    statement = select(Unit).join(Unit.building).order_by(Unit.code)
+    if request.args.get("building"):
+        services.get_building(request.args["building"])
+        statement = statement.where(Building.code == request.args["building"])
+    return api_list(statement, unit_json)
+
+
+@bp.get("/households")
+@require_role(Role.OPERATOR, Role.MEDIATOR, scope="own_association")
+def households():
+    """Current households in the caller's scope, filterable by building, flat, association."""
+    actor = current_actor()
+    scope = Scope.of(actor)
+    statement = services.households_query(scope, building_code=request.args.get("building"),
+                                          unit_code=request.args.get("unit"))
+    association_code = request.args.get("association")
+    if association_code:
+        from mediation.models import Association
+
+        association = db.session.execute(select(Association).where(
+            Association.code == association_code)).scalar_one_or_none()
+        if association is None or (scope.is_mediator and association.id != scope.association_id):
+            raise DomainError(f"Association {association_code} not found", field="association",
+                              status=404)
+        statement = statement.where(services.assigned_to_association(association.id))
+    audit.record_request("read", "household_list", None, detail=request.query_string.decode())
+    db.session.commit()
+    return api_list(statement, lambda h: household_json(h, scope))
+
+
+@bp.get("/households/<int:household_id>")
+@require_role(Role.OPERATOR, Role.MEDIATOR, scope="own_association")
+def household(household_id: int):
+    """One household in the caller's scope."""
+    scope = Scope.of(current_actor())
+    found = services.get_household(household_id, scope)
+    audit.record_request("read", "household", found.id)
+    db.session.commit()
+    return jsonify(household_json(found, scope))
+
+
+@bp.post("/households")
+@require_role(Role.OPERATOR)
+def create_household():
+    """Register a new tenant in a free flat."""
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict):
+        raise DomainError("Body must be a JSON object", status=400)
+    for name in ("unit_code", "holder_name"):
+        if not isinstance(payload.get(name), str) or not payload[name].strip():
+            raise DomainError(f"{name} is required", field=name, status=422)
+    moved_in_on = date.today()
+    if payload.get("moved_in_on"):
+        try:
+            moved_in_on = date.fromisoformat(str(payload["moved_in_on"]))
+        except ValueError:
+            raise DomainError("moved_in_on must be YYYY-MM-DD", field="moved_in_on") from None
+    email = payload.get("email") or None
+    if email is not None:
+        from email_validator import EmailNotValidError, validate_email
+
+        try:
+            email = validate_email(str(email), check_deliverability=False).normalized
+        except EmailNotValidError:
+            raise DomainError("Invalid e-mail address", field="email") from None
+    size = payload.get("size")
+    if size is not None and (not isinstance(size, int) or isinstance(size, bool)
+                             or not 1 <= size <= 20):
+        raise DomainError("size must be a whole number from 1 to 20", field="size")
+    needs = payload.get("needs") or []
+    if not isinstance(needs, list) or not all(isinstance(n, str) for n in needs):
+        raise DomainError("needs must be a list of strings", field="needs")
+    unit = services.get_unit(payload["unit_code"].strip())
+    created = services.move_in(unit, holder_name=payload["holder_name"], moved_in_on=moved_in_on,
+                               phone=payload.get("phone"), email=email, size=size,
+                               language=str(payload.get("language") or "fr")[:5], needs=needs,
+                               actor=current_actor())
+    audit.record_request("create", "household", created.id)
+    db.session.commit()
+    return jsonify(household_json(created, Scope.of(current_actor()))), 201

@@ -1,0 +1,46 @@
+"""Vocabulary of the subscribers domain."""
+
+from enum import StrEnum
+
+from flask_babel import lazy_gettext as _l
+
+
+class BuildingStatus(StrEnum):
+    CANDIDATE = "candidate"
+    PILOT = "pilot"
+    LIVE = "live"
+
+
+BUILDING_STATUS_LABELS = {
+    BuildingStatus.CANDIDATE: _l("candidat"),
+    BuildingStatus.PILOT: _l("pilote"),
+    BuildingStatus.LIVE: _l("en service"),
+}
+
+
+class SubscriptionStatus(StrEnum):
+    PENDING = "pending"
+    PROVISIONING = "provisioning"
+    ACTIVE = "active"
+    REDUCED = "reduced"
+    SUSPENDED = "suspended"
+    TERMINATED = "terminated"
+
+
+SUBSCRIPTION_STATUS_LABELS = {
+    SubscriptionStatus.PENDING: _l("en attente"),
+    SubscriptionStatus.PROVISIONING: _l("en cours d'activation"),
+    SubscriptionStatus.ACTIVE: _l("actif"),
+    SubscriptionStatus.REDUCED: _l("débit réduit"),
+    SubscriptionStatus.SUSPENDED: _l("suspendu"),
+    SubscriptionStatus.TERMINATED: _l("résilié"),
+}
+
+#: Statuses in which the household has a live service (billed, counted as take-up).
+SERVED_STATUSES = (SubscriptionStatus.ACTIVE, SubscriptionStatus.REDUCED)
+
+LANGUAGES = {
+    "fr": _l("français"), "ar": _l("arabe"), "en": _l("anglais"), "es": _l("espagnol"),
+    "pt": _l("portugais"), "tr": _l("turc"), "ro": _l("roumain"), "ru": _l("russe"),
+    "so": _l("somali"), "ps": _l("pachto"), "wo": _l("wolof"), "ber": _l("berbère"),
+}

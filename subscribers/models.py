@@ -1,0 +1,140 @@
+"""Districts, buildings, flats, households and their subscriptions."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from isp.extensions import db
+from isp.timeutil import utcnow
+from isp.types import UTCDateTime
+from subscribers.choices import BuildingStatus, SubscriptionStatus
+
+
+class District(db.Model):
+    """A district (quartier), often a priority district (QPV) of the metropolis."""
+
+    __tablename__ = "districts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    commune: Mapped[str] = mapped_column(String(80))
+    qpv_code: Mapped[str | None] = mapped_column(String(20))
+    #: INSEE IRIS code, to join the digital fragility index (MedNum) which is per IRIS.
+    iris_code: Mapped[str | None] = mapped_column(String(12))
+    households_count: Mapped[int | None] = mapped_column()
+
+    buildings: Mapped[list[Building]] = relationship(back_populates="district")
+
+
+class Building(db.Model):
+    """A social-housing building served (or considered) by the offer."""
+
+    __tablename__ = "buildings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    address: Mapped[str] = mapped_column(String(200))
+    postcode: Mapped[str] = mapped_column(String(10))
+    commune: Mapped[str] = mapped_column(String(80))
+    district_id: Mapped[int] = mapped_column(ForeignKey("districts.id"), index=True)
+    landlord: Mapped[str | None] = mapped_column(String(120))
+    status: Mapped[str] = mapped_column(String(20), default=BuildingStatus.CANDIDATE)
+
+    district: Mapped[District] = relationship(back_populates="buildings")
+    units: Mapped[list[Unit]] = relationship(back_populates="building", order_by="Unit.code")
+
+
+class Unit(db.Model):
+    """A flat; it keeps its history across tenants."""
+
+    __tablename__ = "units"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(30), unique=True)
+    building_id: Mapped[int] = mapped_column(ForeignKey("buildings.id"), index=True)
+    staircase: Mapped[str] = mapped_column(String(10))
+    floor: Mapped[int] = mapped_column()
+    door: Mapped[str] = mapped_column(String(10))
+
+    building: Mapped[Building] = relationship(back_populates="units")
+    households: Mapped[list[Household]] = relationship(back_populates="unit")
+
+
+class Household(db.Model):
+    """The people living in a flat between move-in and move-out (personal data)."""
+
+    __tablename__ = "households"
+    __table_args__ = (Index("ix_households_unit_current", "unit_id", "moved_out_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    holder_name: Mapped[str] = mapped_column(String(120))
+    other_members: Mapped[str | None] = mapped_column(Text)
+    phone: Mapped[str | None] = mapped_column(String(30))
+    email: Mapped[str | None] = mapped_column(String(254))
+    size: Mapped[int | None] = mapped_column()
+    #: ISO 639 code of the preferred language.
+    language: Mapped[str] = mapped_column(String(5), default="fr")
+    #: Coaching needs, ``;``-separated codes of the mediation vocabulary.
+    needs: Mapped[str | None] = mapped_column(Text)
+    consent_on: Mapped[date | None] = mapped_column()
+    moved_in_on: Mapped[date] = mapped_column()
+    moved_out_on: Mapped[date | None] = mapped_column()
+    #: Set when identity was removed under the retention rules.
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    unit: Mapped[Unit] = relationship(back_populates="households")
+    subscriptions: Mapped[list[Subscription]] = relationship(
+        back_populates="household", order_by="Subscription.id")
+
+    @property
+    def needs_list(self) -> list[str]:
+        return [need for need in (self.needs or "").split(";") if need]
+
+    @property
+    def is_current(self) -> bool:
+        return self.moved_out_on is None
+
+
+class Subscription(db.Model):
+    """A household's internet service on its flat."""
+
+    __tablename__ = "subscriptions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    #: Code of the plan (billing.Plan.code).
+    plan_code: Mapped[str] = mapped_column(String(30), default="SOLIDAIRE-1G")
+    #: Tariff tier code (billing.Tier.code), decided by a person.
+    tier: Mapped[str] = mapped_column(String(10), default="T3")
+    status: Mapped[str] = mapped_column(String(20), default=SubscriptionStatus.PENDING,
+                                        index=True)
+    activated_on: Mapped[date | None] = mapped_column()
+    terminated_on: Mapped[date | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    household: Mapped[Household] = relationship(back_populates="subscriptions")
+    unit: Mapped[Unit] = relationship()
+
+
+class SubscriptionEvent(db.Model):
+    """One change of a subscription: who, when, why (the household's history)."""
+
+    __tablename__ = "subscription_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(ForeignKey("subscriptions.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str | None] = mapped_column(Text)
+
+    actor = relationship("User")

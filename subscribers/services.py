@@ -1,0 +1,181 @@
+"""Business rules for districts, buildings, flats and households. The caller commits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import Select, and_, exists, or_, select
+
+from isp.choices import Role
+from isp.errors import DomainError, NotFoundError
+from isp.extensions import db
+from isp.models import User
+from subscribers.models import Building, District, Household, Unit
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What an actor may see: everything, or only their association's households."""
+
+    role: Role
+    association_id: int | None = None
+
+    @classmethod
+    def of(cls, actor: User) -> Scope:
+        return cls(Role(actor.role), actor.association_id)
+
+    @property
+    def is_mediator(self) -> bool:
+        return self.role is Role.MEDIATOR
+
+    @property
+    def sees_personal_data(self) -> bool:
+        return self.role in (Role.ADMIN, Role.OPERATOR, Role.MEDIATOR)
+
+
+def assigned_to_association(association_id: int | None):
+    """SQL condition: the household has a current assignment to this association."""
+    from mediation.models import Assignment
+
+    return exists().where(and_(Assignment.household_id == Household.id,
+                               Assignment.association_id == association_id,
+                               Assignment.ended_at.is_(None)))
+
+
+def households_query(scope: Scope, *, building_code: str | None = None,
+                     unit_code: str | None = None, search: str | None = None,
+                     current_only: bool = True) -> Select:
+    """Households the scope may see, newest tenants first within a flat."""
+    if not scope.sees_personal_data:
+        raise NotFoundError("Not found")
+    statement = select(Household).join(Household.unit).join(Unit.building)
+    if scope.is_mediator:
+        statement = statement.where(assigned_to_association(scope.association_id))
+    if current_only:
+        statement = statement.where(Household.moved_out_on.is_(None))
+    if building_code:
+        statement = statement.where(Building.code == building_code)
+    if unit_code:
+        statement = statement.where(Unit.code == unit_code)
+    if search:
+        pattern = f"%{search.strip()}%"
+        statement = statement.where(or_(Household.holder_name.ilike(pattern),
+                                        Unit.code.ilike(pattern)))
+    return statement.order_by(Unit.code, Household.moved_in_on.desc(), Household.id)
+
+
+def get_household(household_id: int, scope: Scope) -> Household:
+    """A household in the actor's scope; out of scope looks like not found."""
+    household = db.session.execute(
+        households_query(scope, current_only=False).where(Household.id == household_id)
+    ).scalar_one_or_none()
+    if household is None:
+        raise NotFoundError(f"Household {household_id} not found")
+    return household
+
+
+def get_building(code: str) -> Building:
+    building = db.session.execute(select(Building).where(Building.code == code)).scalar_one_or_none()
+    if building is None:
+        raise NotFoundError(f"Building {code} not found")
+    return building
+
+
+def get_unit(code: str) -> Unit:
+    unit = db.session.execute(select(Unit).where(Unit.code == code)).scalar_one_or_none()
+    if unit is None:
+        raise NotFoundError(f"Flat {code} not found", field="unit_code")
+    return unit
+
+
+def get_district(code: str) -> District:
+    district = db.session.execute(select(District).where(District.code == code)).scalar_one_or_none()
+    if district is None:
+        raise NotFoundError(f"District {code} not found", field="district_code")
+    return district
+
+
+def current_household(unit: Unit) -> Household | None:
+    """The tenant living in the flat now, if any."""
+    return db.session.execute(
+        select(Household).where(Household.unit_id == unit.id, Household.moved_out_on.is_(None))
+    ).scalar_one_or_none()
+
+
+def create_district(*, code: str, name: str, commune: str, qpv_code: str | None = None,
+                    iris_code: str | None = None, households_count: int | None = None) -> District:
+    if db.session.execute(select(District.id).where(District.code == code)).first():
+        raise DomainError(f"District {code} already exists", field="code", status=409)
+    district = District(code=code, name=name, commune=commune, qpv_code=qpv_code or None,
+                        iris_code=iris_code or None, households_count=households_count)
+    db.session.add(district)
+    return district
+
+
+def create_building(*, code: str, name: str, address: str, postcode: str, commune: str,
+                    district_code: str, landlord: str | None = None,
+                    status: str = "candidate") -> Building:
+    if db.session.execute(select(Building.id).where(Building.code == code)).first():
+        raise DomainError(f"Building {code} already exists", field="code", status=409)
+    building = Building(code=code, name=name, address=address, postcode=postcode, commune=commune,
+                        district=get_district(district_code), landlord=landlord or None,
+                        status=status)
+    db.session.add(building)
+    return building
+
+
+def create_unit(*, building: Building, code: str, staircase: str, floor: int, door: str) -> Unit:
+    if db.session.execute(select(Unit.id).where(Unit.code == code)).first():
+        raise DomainError(f"Flat {code} already exists", field="unit_code", status=409)
+    unit = Unit(building=building, code=code, staircase=staircase, floor=floor, door=door)
+    db.session.add(unit)
+    return unit
+
+
+def move_in(unit: Unit, *, holder_name: str, moved_in_on: date, phone: str | None = None,
+            email: str | None = None, size: int | None = None, language: str = "fr",
+            needs: list[str] | None = None, other_members: str | None = None,
+            actor: User | None = None) -> Household:
+    """Register the new tenant of a flat; the flat must be free."""
+    if not holder_name.strip():
+        raise DomainError("The holder's name is required", field="holder_name")
+    if current_household(unit) is not None:
+        raise DomainError(f"Flat {unit.code} already has a current household; record the "
+                          "move-out first", field="unit_code", status=409)
+    household = Household(unit=unit, holder_name=holder_name.strip(), moved_in_on=moved_in_on,
+                          phone=phone or None, email=email or None, size=size,
+                          language=language or "fr", needs=";".join(needs or []) or None,
+                          other_members=other_members or None)
+    db.session.add(household)
+    db.session.flush()
+    return household
+
+
+def update_household(household: Household, **changes) -> Household:
+    """Change a household's contact fields."""
+    allowed = {"holder_name", "phone", "email", "size", "language", "needs", "other_members"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise DomainError(f"Cannot change {', '.join(sorted(unknown))}")
+    if "holder_name" in changes and not (changes["holder_name"] or "").strip():
+        raise DomainError("The holder's name is required", field="holder_name")
+    if household.moved_out_on is not None:
+        raise DomainError("A household that moved out cannot be edited", status=409)
+    for name, value in changes.items():
+        if name == "needs" and isinstance(value, list):
+            value = ";".join(value) or None
+        setattr(household, name, value)
+    db.session.flush()
+    return household
+
+
+def move_out(household: Household, *, moved_out_on: date) -> Household:
+    """Record the end of a tenancy; the flat becomes free for the next household."""
+    if household.moved_out_on is not None:
+        raise DomainError("This household has already moved out", status=409)
+    if moved_out_on < household.moved_in_on:
+        raise DomainError("Move-out cannot be before move-in", field="moved_out_on")
+    household.moved_out_on = moved_out_on
+    db.session.flush()
+    return household

@@ -1,0 +1,264 @@
+"""Pages for districts, buildings, flats and households."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, or_, select
+
+from isp import audit
+from isp.auth import current_actor, require_role
+from isp.choices import Role
+from isp.csvimport import IMPORTERS, ImportRejected, run_import
+from isp.errors import DomainError
+from isp.extensions import db
+from isp.nav import register_nav
+from isp.pagination import paginate
+from subscribers import services
+from subscribers.choices import BUILDING_STATUS_LABELS, LANGUAGES, SUBSCRIPTION_STATUS_LABELS
+from subscribers.forms import (BuildingForm, HouseholdEditForm, HouseholdForm, ImportForm,
+                               MoveOutForm)
+from subscribers.models import Building, District, Household, Unit
+from subscribers.services import Scope
+
+bp = Blueprint("subscribers", __name__, template_folder="templates")
+
+register_nav(_l("Immeubles"), "subscribers.buildings", Role.OPERATOR, order=10)
+register_nav(_l("Foyers"), "subscribers.households", Role.OPERATOR, Role.MEDIATOR, order=20)
+register_nav(_l("Imports"), "subscribers.imports", Role.OPERATOR, order=90)
+
+
+@bp.app_context_processor
+def _labels():
+    return {"BUILDING_STATUS_LABELS": BUILDING_STATUS_LABELS, "LANGUAGES": LANGUAGES,
+            "SUBSCRIPTION_STATUS_LABELS": SUBSCRIPTION_STATUS_LABELS}
+
+
+def _district_choices() -> list[tuple[str, str]]:
+    return [(d.code, f"{d.name} ({d.code})") for d in
+            db.session.execute(select(District).order_by(District.name)).scalars()]
+
+
+@bp.get("/districts")
+@require_role(Role.OPERATOR)
+def districts():
+    rows = db.session.execute(
+        select(District, func.count(Building.id)).outerjoin(District.buildings)
+        .group_by(District.id).order_by(District.commune, District.name)).all()
+    return render_template("subscribers/districts.html", rows=rows)
+
+
+@bp.get("/buildings")
+@require_role(Role.OPERATOR)
+def buildings():
+    search = request.args.get("q", "").strip()
+    statement = select(Building).join(Building.district).order_by(Building.code)
+    if search:
+        pattern = f"%{search}%"
+        statement = statement.where(or_(Building.code.ilike(pattern),
+                                        Building.name.ilike(pattern),
+                                        District.name.ilike(pattern)))
+    page = paginate(statement)
+    counts = dict(db.session.execute(
+        select(Unit.building_id, func.count()).group_by(Unit.building_id)).all())
+    return render_template("subscribers/buildings.html", page=page, search=search,
+                           counts=counts)
+
+
+@bp.route("/buildings/new", methods=["GET", "POST"])
+@require_role(Role.OPERATOR)
+def building_new():
+    form = BuildingForm()
+    form.district_code.choices = _district_choices()
+    if form.validate_on_submit():
+        try:
+            building = services.create_building(**{name: form[name].data for name in (
+                "code", "name", "address", "postcode", "commune", "district_code", "landlord",
+                "status")})
+        except DomainError as error:
+            form[error.field or "code"].errors = [error.message]
+        else:
+            db.session.commit()
+            flash(_("Immeuble créé."), "success")
+            return redirect(url_for("subscribers.building_detail", code=building.code))
+        return render_template("subscribers/building_form.html", form=form), 400
+    return render_template("subscribers/building_form.html", form=form), \
+        400 if request.method == "POST" else 200
+
+
+@bp.route("/buildings/<code>/edit", methods=["GET", "POST"])
+@require_role(Role.OPERATOR)
+def building_edit(code: str):
+    building = services.get_building(code)
+    form = BuildingForm(obj=building, district_code=building.district.code)
+    form.district_code.choices = _district_choices()
+    if form.validate_on_submit():
+        if form.code.data != building.code:
+            form.code.errors = [_("Le code d'un immeuble ne change pas.")]
+            return render_template("subscribers/building_form.html", form=form,
+                                   building=building), 400
+        for name in ("name", "address", "postcode", "commune", "landlord", "status"):
+            setattr(building, name, form[name].data or None if name == "landlord"
+                    else form[name].data)
+        building.district = services.get_district(form.district_code.data)
+        db.session.commit()
+        flash(_("Immeuble modifié."), "success")
+        return redirect(url_for("subscribers.building_detail", code=building.code))
+    return render_template("subscribers/building_form.html", form=form, building=building), \
+        400 if request.method == "POST" else 200
+
+
+@bp.get("/buildings/<code>")
+@require_role(Role.OPERATOR)
+def building_detail(code: str):
+    building = services.get_building(code)
+    occupants = dict(db.session.execute(
+        select(Household.unit_id, Household).join(Household.unit)
+        .where(Unit.building_id == building.id, Household.moved_out_on.is_(None))).all())
+    units = db.session.execute(select(Unit).where(Unit.building_id == building.id)
+                               .order_by(Unit.staircase, Unit.floor, Unit.door)).scalars().all()
+    return render_template("subscribers/building_detail.html", building=building, units=units,
+                           occupants=occupants)
+
+
+@bp.get("/units/<code>")
+@require_role(Role.OPERATOR)
+def unit_detail(code: str):
+    unit = services.get_unit(code)
+    household = services.current_household(unit)
+    if household is not None:
+        audit.record_request("read", "household", household.id, detail="flat page")
+        db.session.commit()
+    former_count = db.session.execute(select(func.count()).select_from(Household).where(
+        Household.unit_id == unit.id, Household.moved_out_on.is_not(None))).scalar_one()
+    return render_template("subscribers/unit_detail.html", unit=unit, household=household,
+                           former_count=former_count)
+
+
+@bp.get("/households")
+@require_role(Role.OPERATOR, Role.MEDIATOR, scope="own_association")
+def households():
+    scope = Scope.of(current_actor())
+    search = request.args.get("q", "").strip()
+    page = paginate(services.households_query(scope, search=search or None,
+                                              building_code=request.args.get("building") or None))
+    audit.record_request("read", "household_list", None,
+                         detail=f"{len(page.items)} households listed")
+    db.session.commit()
+    return render_template("subscribers/households.html", page=page, search=search, scope=scope)
+
+
+@bp.route("/households/new", methods=["GET", "POST"])
+@require_role(Role.OPERATOR)
+def household_new():
+    form = HouseholdForm(unit_code=request.args.get("unit", ""))
+    if form.validate_on_submit():
+        try:
+            unit = services.get_unit(form.unit_code.data.strip())
+            household = services.move_in(
+                unit, holder_name=form.holder_name.data, moved_in_on=form.moved_in_on.data,
+                phone=form.phone.data, email=form.email.data, size=form.size.data,
+                language=form.language.data,
+                needs=[n.strip() for n in (form.needs.data or "").split(";") if n.strip()],
+                actor=current_actor())
+        except DomainError as error:
+            target = form[error.field] if error.field in form else form.unit_code
+            target.errors = [error.message]
+        else:
+            audit.record_request("create", "household", household.id)
+            db.session.commit()
+            flash(_("Foyer enregistré."), "success")
+            return redirect(url_for("subscribers.household_detail", household_id=household.id))
+        return render_template("subscribers/household_form.html", form=form), 400
+    return render_template("subscribers/household_form.html", form=form), \
+        400 if request.method == "POST" else 200
+
+
+@bp.get("/households/<int:household_id>")
+@require_role(Role.OPERATOR, Role.MEDIATOR, scope="own_association")
+def household_detail(household_id: int):
+    scope = Scope.of(current_actor())
+    household = services.get_household(household_id, scope)
+    audit.record_request("read", "household", household.id)
+    db.session.commit()
+    return render_template("subscribers/household_detail.html", household=household,
+                           scope=scope, panels=household_panels(household, scope))
+
+
+#: Other domains add sections to the household page: callables (household, scope) -> html|None.
+HOUSEHOLD_PANELS: list = []
+
+
+def household_panels(household: Household, scope: Scope) -> list:
+    return [html for panel in HOUSEHOLD_PANELS if (html := panel(household, scope))]
+
+
+@bp.route("/households/<int:household_id>/edit", methods=["GET", "POST"])
+@require_role(Role.OPERATOR)
+def household_edit(household_id: int):
+    household = services.get_household(household_id, Scope.of(current_actor()))
+    form = HouseholdEditForm(obj=household)
+    if form.validate_on_submit():
+        try:
+            services.update_household(
+                household, holder_name=form.holder_name.data, phone=form.phone.data or None,
+                email=form.email.data or None, size=form.size.data, language=form.language.data,
+                needs=[n.strip() for n in (form.needs.data or "").split(";") if n.strip()],
+                other_members=form.other_members.data or None)
+        except DomainError as error:
+            flash(error.message, "error")
+            return render_template("subscribers/household_edit.html", form=form,
+                                   household=household), 400
+        audit.record_request("update", "household", household.id)
+        db.session.commit()
+        flash(_("Foyer modifié."), "success")
+        return redirect(url_for("subscribers.household_detail", household_id=household.id))
+    audit.record_request("read", "household", household.id, detail="edit form")
+    db.session.commit()
+    return render_template("subscribers/household_edit.html", form=form, household=household), \
+        400 if request.method == "POST" else 200
+
+
+@bp.route("/households/<int:household_id>/move-out", methods=["GET", "POST"])
+@require_role(Role.OPERATOR)
+def household_move_out(household_id: int):
+    household = services.get_household(household_id, Scope.of(current_actor()))
+    form = MoveOutForm()
+    if form.validate_on_submit():
+        try:
+            services.move_out(household, moved_out_on=form.moved_out_on.data)
+        except DomainError as error:
+            form.moved_out_on.errors = [error.message]
+            return render_template("subscribers/move_out.html", form=form,
+                                   household=household), 400
+        audit.record_request("update", "household", household.id, detail="moved out")
+        db.session.commit()
+        flash(_("Départ enregistré."), "success")
+        return redirect(url_for("subscribers.unit_detail", code=household.unit.code))
+    return render_template("subscribers/move_out.html", form=form, household=household), \
+        400 if request.method == "POST" else 200
+
+
+@bp.route("/imports", methods=["GET", "POST"])
+@require_role(Role.OPERATOR)
+def imports():
+    form = ImportForm()
+    form.kind.choices = [(kind, kind) for kind in sorted(IMPORTERS)]
+    errors = []
+    if form.validate_on_submit():
+        try:
+            result = run_import(form.kind.data, form.file.data.read(), actor=current_actor(),
+                                decided_by=current_actor())
+        except ImportRejected as rejected:
+            errors = rejected.errors
+        except DomainError as error:
+            form.kind.errors = [error.message]
+        else:
+            audit.record_request("import", form.kind.data, None, detail=f"{result.rows} rows")
+            db.session.commit()
+            flash(_("Import réussi : %(n)s lignes.", n=result.rows), "success")
+            return redirect(url_for("subscribers.imports"))
+        return render_template("subscribers/imports.html", form=form, errors=errors), 422
+    return render_template("subscribers/imports.html", form=form, errors=errors), \
+        400 if request.method == "POST" else 200

@@ -1,0 +1,105 @@
+"""The access triad (NetBox-style), one parametrised helper that every domain extends.
+
+Each domain's ``tests/<domain>/access_cases.py`` exports ``CASES``: one ``Case`` per URL rule and
+method. ``tests/test_access.py`` runs, for every case, anonymous → login/401, a role not allowed
+→ 403, an allowed role in scope → success, and (mediators) a record of another association →
+403/404. It also fails when the app has a route that no case covers.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+ALL_ROLES = ("admin", "operator", "mediator", "analyst")
+
+
+@dataclass
+class Ctx:
+    """Given to a case's setup: the association the logged-in mediator belongs to (if any)."""
+
+    association: object
+    user: object = None
+
+
+@dataclass(frozen=True)
+class Case:
+    method: str
+    rule: str
+    #: Roles that succeed (admin is always added).
+    roles: tuple[str, ...]
+    #: Builds the records and returns the URL values (and optional "json"/"data" keys).
+    setup: Callable[[Ctx], dict] = field(default=lambda ctx: {})
+    #: For mediator-reachable routes: values naming a record of *another* association.
+    out_of_scope: Callable[[Ctx], dict] | None = None
+    #: Statuses meaning "served" (a form posted empty answers 400: it passed the access check).
+    ok: tuple[int, ...] = (200,)
+
+    @property
+    def is_api(self) -> bool:
+        return self.rule.startswith("/api/")
+
+    @property
+    def allowed(self) -> frozenset[str]:
+        return frozenset(self.roles) | {"admin"}
+
+    def id(self) -> str:
+        return f"{self.method} {self.rule}"
+
+
+def load_cases() -> list[Case]:
+    cases: list[Case] = []
+    tests_dir = Path(__file__).parent
+    for package in sorted(p.name for p in tests_dir.iterdir() if (p / "access_cases.py").exists()):
+        module = importlib.import_module(f"tests.{package}.access_cases")
+        cases.extend(module.CASES)
+    return cases
+
+
+def build_url(rule: str, values: dict) -> str:
+    url = rule
+    for key, value in values.items():
+        if key in ("json", "data"):
+            continue
+        for converter in ("", "int:", "string:", "path:"):
+            url = url.replace(f"<{converter}{key}>", str(value))
+    assert "<" not in url, f"unfilled URL values in {url}"
+    return url
+
+
+def request(client, case: Case, values: dict, headers: dict | None = None):
+    url = build_url(case.rule, values)
+    kwargs: dict = {"headers": headers or {}}
+    if case.method in ("POST", "PUT", "PATCH", "DELETE"):
+        if case.is_api:
+            kwargs["json"] = values.get("json", {})
+        else:
+            kwargs["data"] = values.get("data", {})
+    return client.open(url, method=case.method, **kwargs)
+
+
+@pytest.fixture
+def access_client(client, db, login_as, api_as):
+    """Log in (page session or bearer token) as a role; returns (ctx, headers)."""
+    from tests import factories
+
+    def _as(role: str | None, case: Case):
+        association = factories.make_association()
+        if role is None:
+            return Ctx(association), {}
+        if case.is_api:
+            user, headers = api_as(role, association=association if role == "mediator" else None)
+            return Ctx(association, user), headers
+        user = login_as(role, association=association if role == "mediator" else None)
+        return Ctx(association, user), {}
+
+    return _as
+
+
+def mediator_module_names() -> list[str]:
+    return [m.name for m in pkgutil.iter_modules([str(Path(__file__).parent)])]
