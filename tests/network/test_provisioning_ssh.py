@@ -18,6 +18,7 @@ from network.provisioning import (
     PortState,
     ProvisioningState,
     SwitchAccess,
+    SwitchError,
     backup_running_config,
     desired_port_state,
 )
@@ -346,3 +347,65 @@ def test_unsupported_device_type_fails_before_connecting(switch_access, device_t
 
     assert result.outcome("Gi1/0/1").state == S.FAILED
     assert "unsupported device_type" in result.error
+
+
+def test_line_silently_ignored_is_caught_by_the_read_back(ssh_lab, switch_access, configurator):
+    access = switch_access("sw-misc")
+    ssh_lab.set_faults("sw-misc", ignore_lines=["service-policy output PM-1G"])
+    try:
+        result = configurator.apply(access, [("Gi1/0/10", ACTIVE)])
+    finally:
+        ssh_lab.clear_faults()
+
+    port = result.outcome("Gi1/0/10")
+    assert port.state == S.ROLLED_BACK
+    assert port.error.startswith("verification failed")
+    assert states(result, "Gi1/0/10")[-3:] == ["applying", "verifying", "rolled_back"]
+    assert port.after == port.before == PortState(mode=None)
+    assert ssh_lab.interface("sw-misc", "GigabitEthernet1/0/10") == UNCONFIGURED_ON_SWITCH
+    assert not result.saved
+
+
+def test_unconfirmed_save_needs_attention(ssh_lab, switch_access, configurator):
+    access = switch_access("sw-misc")
+    ssh_lab.set_faults("sw-misc", fail_save=True)
+    try:
+        result = configurator.apply(access, [("Gi1/0/11", ACTIVE), ("Gi1/0/12", EMPTY_PORT)])
+    finally:
+        ssh_lab.clear_faults()
+
+    changed, untouched = result.outcomes
+    assert changed.state == S.NEEDS_ATTENTION
+    assert "did not confirm" in changed.error
+    assert states(result, "Gi1/0/11")[-2:] == ["saving", "needs_attention"]
+    # The change is live but not in the startup config.
+    assert ssh_lab.interface("sw-misc", "GigabitEthernet1/0/11") == ACTIVE_ON_SWITCH
+    assert "GigabitEthernet1/0/11" not in ssh_lab.state()["sw-misc"]["startup"]
+    assert untouched.state == S.SUCCEEDED
+    assert not result.saved
+
+
+EMPTY_PORT = PortState(mode=None)
+
+
+def test_listener_sees_every_transition(switch_access, configurator):
+    seen: list[tuple[str, str]] = []
+
+    result = configurator.apply(
+        switch_access("sw-misc"),
+        [("Gi1/0/13", ACTIVE)],
+        on_change=lambda outcome: seen.append((outcome.interface, str(outcome.state))),
+    )
+
+    assert result.outcome("Gi1/0/13").state == S.SUCCEEDED
+    assert seen == [
+        ("GigabitEthernet1/0/13", state)
+        for state in ("connecting", "applying", "verifying", "saving", "succeeded")
+    ]
+
+
+def test_backup_with_wrong_password_raises_unreachable(switch_access):
+    with pytest.raises(SwitchError, match="authentication failed") as caught:
+        backup_running_config(switch_access("sw-misc", password="nope"), NetmikoConfigurator())
+
+    assert caught.value.state == S.UNREACHABLE
