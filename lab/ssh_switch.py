@@ -1,6 +1,7 @@
 """A small IOS-like SSH switch simulator on asyncssh, for the lab network and the tests.
 
-One TCP port per switch on one host: switch *i* of ``--switches`` listens on ``port_base + i``
+One TCP port per switch on one host: the switch at index *i* (from 0) of ``--switches``
+listens on ``port_base + i``
 (``--port-base 0`` picks free ports and writes them to ``<state-dir>/ports.json``).
 
 What it emulates is what netmiko's ``cisco_ios`` driver and our provisioner rely on: echo,
