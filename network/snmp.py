@@ -14,16 +14,22 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal, Protocol
 
 from pyasn1.type.univ import Null
-from pysnmp.error import PySnmpError
-from pysnmp.hlapi.v1arch import asyncio as v1
-from pysnmp.hlapi.v3arch import asyncio as v3
-from pysnmp.proto import errind, rfc1902, rfc1905
+
+with warnings.catch_warnings():
+    # pysnmp imports pysmi (installed for snmpsim) through deprecated names
+    warnings.simplefilter("ignore", DeprecationWarning)
+    from pysnmp.error import PySnmpError
+    from pysnmp.hlapi.v1arch import asyncio as v1
+    from pysnmp.hlapi.v3arch import asyncio as v3
+    from pysnmp.proto import errind, rfc1902, rfc1905
+    from pysnmp.smi.compiler import add_mib_compiler
 
 log = logging.getLogger(__name__)
 
@@ -412,6 +418,19 @@ def build_interfaces(
     return out, problems
 
 
+def _new_engine() -> v3.SnmpEngine:
+    """An SnmpEngine whose MIB compiler hook is set up now, with pysmi's warnings muted.
+
+    pysnmp attaches the (unused, numeric OIDs only) MIB compiler on the first request
+    through deprecated pysmi names; doing it here keeps DeprecationWarnings out of polls.
+    """
+    engine = v3.SnmpEngine()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        add_mib_compiler(engine.get_mib_builder(), ifAvailable=True, ifNotAdded=True)
+    return engine
+
+
 class PysnmpClient:
     """``SnmpClient`` on pysnmp 7.1.30's asyncio API.
 
@@ -459,7 +478,7 @@ class PysnmpClient:
         if found is None:
             engine = self._engines.get(engine_key)
             if engine is None:
-                engine = self._engines[engine_key] = v3.SnmpEngine()
+                engine = self._engines[engine_key] = _new_engine()
             found = self._auth[key] = (engine, self._auth_data(target))
         return found
 

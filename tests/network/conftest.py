@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import shutil
 import subprocess
 import time
@@ -14,14 +13,14 @@ import pytest
 
 from lab.snmp_lab import (
     LabDevice,
-    snmp_answers,
     free_udp_port,
     lab_devices_for_demo,
+    snmp_answers,
     start_snmpsim,
     stop_snmpsim,
     write_lab_snmprec,
 )
-from network.snmp import DevicePoll, PysnmpClient, SnmpTarget
+from network.snmp import SnmpTarget
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "data" / "snmpsim"
 SNMPD = Path("/usr/sbin/snmpd")
@@ -42,25 +41,19 @@ class Agent:
     def v2c(self, community: str, **kw: object) -> SnmpTarget:
         return SnmpTarget(self.host, self.port, community=community, **kw)  # type: ignore[arg-type]
 
-    def v3(self, context: str = "", *, auth: str = V3_AUTH, priv: str = V3_PRIV,
-           **kw: object) -> SnmpTarget:
+    def v3(
+        self, context: str = "", *, auth: str = V3_AUTH, priv: str = V3_PRIV, **kw: object
+    ) -> SnmpTarget:
         return SnmpTarget(
-            self.host, self.port, version="3", v3_user=V3_USER, v3_auth_key=auth,
-            v3_priv_key=priv, context=context, **kw,  # type: ignore[arg-type]
+            self.host,
+            self.port,
+            version="3",
+            v3_user=V3_USER,
+            v3_auth_key=auth,
+            v3_priv_key=priv,
+            context=context,
+            **kw,  # type: ignore[arg-type]
         )
-
-
-def poll(*targets: SnmpTarget, v2c_api: str = "v1arch") -> list[DevicePoll]:
-    """Poll targets sequentially with a fresh client in a fresh event loop."""
-
-    async def run() -> list[DevicePoll]:
-        client = PysnmpClient(v2c_api=v2c_api)  # type: ignore[arg-type]
-        try:
-            return [await client.poll(t) for t in targets]
-        finally:
-            client.close()
-
-    return asyncio.run(run())
 
 
 @pytest.fixture(scope="module")
@@ -75,8 +68,13 @@ def snmpsim_agent(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Agent]:
     devices = lab_devices_for_demo(port=port)
     write_lab_snmprec(data, devices)
     proc = start_snmpsim(
-        data, port, v3_user=V3_USER, v3_auth_key=V3_AUTH, v3_priv_key=V3_PRIV,
-        cache_dir=root / "cache", log_file=root / "snmpsim.log",
+        data,
+        port,
+        v3_user=V3_USER,
+        v3_auth_key=V3_AUTH,
+        v3_priv_key=V3_PRIV,
+        cache_dir=root / "cache",
+        log_file=root / "snmpsim.log",
         probe_community="cisco_normal_before",
     )
     try:
