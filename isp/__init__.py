@@ -111,28 +111,38 @@ def _register_blueprints(app: Flask) -> None:
     csrf.exempt(core_api_bp)
     for domain in DOMAINS:
         _import_all_models(domain)
-        _optional_import(f"{domain}.imports")
-        for module_name, is_api in ((f"{domain}.views", False), (f"{domain}.api", True)):
-            module = _optional_import(module_name)
-            if module is not None and hasattr(module, "bp"):
-                app.register_blueprint(module.bp)
-                if is_api:
+        for module in domain_modules(domain, "imports") + domain_modules(domain, "handlers"):
+            del module  # imported for their registrations
+        for module in domain_modules(domain, "views") + domain_modules(domain, "api"):
+            blueprint = getattr(module, "bp", None)
+            if blueprint is not None and blueprint.name not in app.blueprints:
+                app.register_blueprint(blueprint)
+                if module.__name__.split(".")[-1].startswith("api"):
                     # Bearer tokens are not sent by browsers on their own: no CSRF needed.
-                    csrf.exempt(module.bp)
+                    csrf.exempt(blueprint)
+
+
+def domain_modules(domain: str, prefix: str) -> list:
+    """Import ``<domain>/<prefix>.py`` and ``<domain>/<prefix>_*.py`` (e.g. views_provisioning).
+
+    Several people can add pages, API endpoints, jobs or commands to a domain without editing
+    one shared file.
+    """
+    import pkgutil
+
+    try:
+        package = importlib.import_module(domain)
+    except ModuleNotFoundError as error:
+        if error.name == domain:
+            return []
+        raise
+    names = sorted(info.name for info in pkgutil.iter_modules(package.__path__)
+                   if info.name == prefix or info.name.startswith(prefix + "_"))
+    return [importlib.import_module(f"{domain}.{name}") for name in names]
 
 
 def _import_all_models(domain: str) -> None:
-    _optional_import(f"{domain}.models")
-
-
-def _optional_import(module_name: str):
-    """Import a domain module if it exists; a real import error inside it still raises."""
-    try:
-        return importlib.import_module(module_name)
-    except ModuleNotFoundError as error:
-        if error.name in (module_name, module_name.rpartition(".")[0]):
-            return None
-        raise
+    domain_modules(domain, "models")
 
 
 def _register_error_handlers(app: Flask) -> None:

@@ -230,16 +230,11 @@ def serve(host, port, no_lab):
 
 
 def _register_domain_commands() -> None:
-    from isp import DOMAINS
+    from isp import DOMAINS, domain_modules
 
     for domain in DOMAINS:
-        try:
-            module = importlib.import_module(f"{domain}.cli")
-        except ModuleNotFoundError as error:
-            if error.name in (domain, f"{domain}.cli"):
-                continue
-            raise
-        module.register(cli)
+        for module in domain_modules(domain, "cli"):
+            module.register(cli)
 
 
 _register_domain_commands()

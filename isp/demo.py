@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import importlib
 import random
 from datetime import date
 from pathlib import Path
@@ -181,18 +180,13 @@ def seed_demo() -> str:
     households = _seed_households()
     db.session.commit()
     extra = []
-    from isp import DOMAINS
+    from isp import DOMAINS, domain_modules
 
     for domain in DOMAINS:
-        try:
-            module = importlib.import_module(f"{domain}.demo")
-        except ModuleNotFoundError as error:
-            if error.name in (domain, f"{domain}.demo"):
-                continue
-            raise
-        note = module.seed_demo()
-        db.session.commit()
-        if note:
-            extra.append(note)
+        for module in domain_modules(domain, "demo"):
+            note = module.seed_demo()
+            db.session.commit()
+            if note:
+                extra.append(note)
     parts = [f"districts +{districts}", f"flats +{flats}", f"households +{households}", *extra]
     return "Demo seeded (fictitious people and devices): " + ", ".join(parts)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import Callable
 
@@ -34,16 +33,12 @@ def in_app_context(app: Flask, job: Callable[[], object]) -> Callable[[], None]:
 
 
 def register_jobs(scheduler, app: Flask) -> None:
-    from isp import DOMAINS
+    """Each domain's ``jobs*.py`` adds its jobs with stable ids (``network.poll_devices``)."""
+    from isp import DOMAINS, domain_modules
 
     for domain in DOMAINS:
-        try:
-            module = importlib.import_module(f"{domain}.jobs")
-        except ModuleNotFoundError as error:
-            if error.name in (domain, f"{domain}.jobs"):
-                continue
-            raise
-        module.register(scheduler, app)
+        for module in domain_modules(domain, "jobs"):
+            module.register(scheduler, app)
 
 
 def start_background(app: Flask) -> BackgroundScheduler:

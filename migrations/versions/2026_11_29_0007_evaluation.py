@@ -1,7 +1,7 @@
-"""security and data protection
+"""evaluation: scenarios, daily aggregates
 
-Revision ID: 0007_security
-Revises: 0006_evaluation
+Revision ID: 0007_evaluation
+Revises: 0006_mediation
 Create Date: 2026-11-29
 
 """
@@ -9,8 +9,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0007_security'
-down_revision = '0006_evaluation'
+revision = '0007_evaluation'
+down_revision = '0006_mediation'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
-"""mediation: associations details, slots, bookings, sessions
+"""network inventory, polling, usage, outages
 
-Revision ID: 0005_mediation
-Revises: 0004_support
+Revision ID: 0002_network
+Revises: 0001_core
 Create Date: 2026-11-29
 
 """
@@ -9,8 +9,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0005_mediation'
-down_revision = '0004_support'
+revision = '0002_network'
+down_revision = '0001_core'
 branch_labels = None
 depends_on = None
 

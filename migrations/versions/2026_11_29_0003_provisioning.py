@@ -1,7 +1,7 @@
-"""network inventory, polling, usage, outages, provisioning
+"""provisioning jobs, desired port state, config backups
 
-Revision ID: 0002_network
-Revises: 0001_core
+Revision ID: 0003_provisioning
+Revises: 0002_network
 Create Date: 2026-11-29
 
 """
@@ -9,8 +9,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0002_network'
-down_revision = '0001_core'
+revision = '0003_provisioning'
+down_revision = '0002_network'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
-"""evaluation: scenarios, daily aggregates
+"""mediation: association details, slots, bookings, sessions
 
-Revision ID: 0006_evaluation
-Revises: 0005_mediation
+Revision ID: 0006_mediation
+Revises: 0005_support
 Create Date: 2026-11-29
 
 """
@@ -9,8 +9,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0006_evaluation'
-down_revision = '0005_mediation'
+revision = '0006_mediation'
+down_revision = '0005_support'
 branch_labels = None
 depends_on = None
 

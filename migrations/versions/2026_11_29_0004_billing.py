@@ -1,7 +1,7 @@
 """billing: tariffs, eligibility, invoices, payments, dunning
 
-Revision ID: 0003_billing
-Revises: 0002_network
+Revision ID: 0004_billing
+Revises: 0003_provisioning
 Create Date: 2026-11-29
 
 """
@@ -9,8 +9,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0003_billing'
-down_revision = '0002_network'
+revision = '0004_billing'
+down_revision = '0003_provisioning'
 branch_labels = None
 depends_on = None
 

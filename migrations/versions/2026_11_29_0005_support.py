@@ -1,7 +1,7 @@
 """support tickets
 
-Revision ID: 0004_support
-Revises: 0003_billing
+Revision ID: 0005_support
+Revises: 0004_billing
 Create Date: 2026-11-29
 
 """
@@ -9,8 +9,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0004_support'
-down_revision = '0003_billing'
+revision = '0005_support'
+down_revision = '0004_billing'
 branch_labels = None
 depends_on = None
 

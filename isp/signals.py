@@ -1,0 +1,17 @@
+"""Events one domain emits and another reacts to, without importing each other (blinker).
+
+Receivers run inside the sender's transaction (same session); they flush, never commit.
+"""
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+#: sender=Outage (network.models), kwargs: affected_unit_codes: list[str]
+outage_started = _signals.signal("outage-started")
+#: sender=Outage, kwargs: duration_s: int
+outage_ended = _signals.signal("outage-ended")
+#: sender=Port, kwargs: subscription (active), down_since: datetime — port down 7 days
+port_down_long = _signals.signal("port-down-long")
+#: sender=Household, kwargs: actor — debt paid or payment plan agreed (billing → provisioning)
+debt_cleared = _signals.signal("debt-cleared")
