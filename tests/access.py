@@ -55,8 +55,8 @@ class Case:
 def load_cases() -> list[Case]:
     cases: list[Case] = []
     tests_dir = Path(__file__).parent
-    for package in sorted(p.name for p in tests_dir.iterdir() if (p / "access_cases.py").exists()):
-        module = importlib.import_module(f"tests.{package}.access_cases")
+    for path in sorted(tests_dir.glob("*/access_cases*.py")):
+        module = importlib.import_module(f"tests.{path.parent.name}.{path.stem}")
         cases.extend(module.CASES)
     return cases
 
