@@ -110,6 +110,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(core_bp)
     app.register_blueprint(core_api_bp)
     csrf.exempt(core_api_bp)
+    for module in domain_modules("isp", "pages"):  # public pages: statements, charter, register
+        app.register_blueprint(module.bp)
     for domain in DOMAINS:
         _import_all_models(domain)
         for module in domain_modules(domain, "imports") + domain_modules(domain, "handlers"):
