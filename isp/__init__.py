@@ -24,6 +24,7 @@ def create_app(config_object: str = "default", **overrides) -> Flask:
     _load_config(app, config_object, overrides)
     _init_extensions(app)
     _register_blueprints(app)
+    _register_cli(app)
     _register_error_handlers(app)
     _register_security_headers(app)
     return app
@@ -146,6 +147,15 @@ def domain_modules(domain: str, prefix: str) -> list:
 
 def _import_all_models(domain: str) -> None:
     domain_modules(domain, "models")
+
+
+def _register_cli(app: Flask) -> None:
+    """Expose the ``isp`` commands on ``app.cli`` too (``flask`` and the test CLI runner)."""
+    from isp.cli import cli as isp_cli
+
+    for name, command in isp_cli.commands.items():
+        if name not in app.cli.commands:
+            app.cli.add_command(command, name)
 
 
 def _register_error_handlers(app: Flask) -> None:

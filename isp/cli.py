@@ -237,7 +237,34 @@ def _register_domain_commands() -> None:
             module.register(cli)
 
 
+def _wrap_domain_errors(command: click.Command) -> None:
+    """Every command shows a DomainError as one line on stderr and exits 1, nothing half-written."""
+    import functools
+
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            _wrap_domain_errors(sub)
+    callback = command.callback
+    if callback is None or getattr(callback, "_isp_wrapped", False):
+        return
+
+    @functools.wraps(callback)
+    def wrapped(*args, **kwargs):
+        try:
+            return callback(*args, **kwargs)
+        except DomainError as error:
+            from isp.extensions import db
+
+            db.session.rollback()
+            raise click.ClickException(error.message) from None
+
+    wrapped._isp_wrapped = True
+    command.callback = wrapped
+
+
 _register_domain_commands()
+for _command in list(cli.commands.values()):
+    _wrap_domain_errors(_command)
 
 # `isp run` must be ours (web + scheduler + lab), not Flask's development server.
 cli.commands.pop("run", None)

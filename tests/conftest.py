@@ -5,12 +5,20 @@ from __future__ import annotations
 import os
 
 import pytest
+from flask_sqlalchemy.session import Session as FlaskSession
 
 from isp import create_app, load_all_models
 from isp.extensions import db as _db
 from tests import factories
 
 pytest_plugins = ["tests.access"]
+
+
+class _ConnectionBoundSession(FlaskSession):
+    """Flask-SQLAlchemy's session picks an engine per model; tests need the outer connection."""
+
+    def get_bind(self, *args, **kwargs):
+        return self.bind
 
 
 @pytest.fixture(scope="session")
@@ -43,7 +51,8 @@ def db(app):
         transaction = connection.begin()
         original = _db.session
         _db.session = _db._make_scoped_session(
-            {"bind": connection, "join_transaction_mode": "create_savepoint"})
+            {"bind": connection, "join_transaction_mode": "create_savepoint",
+             "class_": _ConnectionBoundSession})
         try:
             yield _db
         finally:

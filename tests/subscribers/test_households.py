@@ -1,0 +1,94 @@
+"""Households: tenancy history, audit of personal data, scope, API."""
+
+from datetime import date
+
+from sqlalchemy import select
+
+from isp.models import AuditEntry
+from subscribers import services
+from tests import factories
+
+
+def test_former_tenant_is_not_shown_to_the_next_one(client, login_as, db):
+    login_as("operator")
+    unit = factories.make_unit("HIST-1")
+    former = factories.make_household(unit=unit, holder_name="Ancien Locataire",
+                                      phone="0611111111")
+    services.move_out(former, moved_out_on=date(2026, 3, 31))
+    current = services.move_in(unit, holder_name="Nouvelle Locataire",
+                               moved_in_on=date(2026, 4, 1))
+    for url in (f"/households/{current.id}", "/units/HIST-1", "/households?q=HIST",
+                f"/buildings/{unit.building.code}"):
+        page = client.get(url).get_data(as_text=True)
+        assert "Ancien Locataire" not in page, url
+        assert "0611111111" not in page, url
+    assert "Nouvelle Locataire" in client.get("/units/HIST-1").get_data(as_text=True)
+
+
+def test_a_flat_takes_one_current_household(db):
+    unit = factories.make_unit()
+    factories.make_household(unit=unit)
+    try:
+        services.move_in(unit, holder_name="Second", moved_in_on=date(2026, 1, 1))
+    except services.DomainError as error:
+        assert error.status == 409
+    else:
+        raise AssertionError("a second current household was accepted")
+
+
+def test_reading_a_household_is_audited(client, login_as, db):
+    user = login_as("operator")
+    household = factories.make_household()
+    assert client.get(f"/households/{household.id}").status_code == 200
+    entry = db.session.execute(select(AuditEntry).where(
+        AuditEntry.record_type == "household", AuditEntry.record_id == str(household.id))
+    ).scalar_one()
+    assert entry.actor_id == user.id
+    assert entry.action == "read"
+    assert entry.route == f"GET /households/{household.id}"
+
+
+def test_mediator_sees_only_assigned_households_and_coaching_fields(client, api_as, db):
+    association = factories.make_association()
+    mine = factories.make_household(association=association, email="mine@example.org",
+                                    phone="0622222222")
+    other = factories.make_household(association=factories.make_association())
+    _user, headers = api_as("mediator", association=association)
+    listing = client.get("/api/v1/households", headers=headers).get_json()
+    assert [item["id"] for item in listing["items"]] == [mine.id]
+    detail = client.get(f"/api/v1/households/{mine.id}", headers=headers).get_json()
+    assert detail["phone"] == "0622222222"
+    assert "email" not in detail
+    assert client.get(f"/api/v1/households/{other.id}", headers=headers).status_code == 404
+
+
+def test_api_creates_a_household_and_validates_input(client, api_as, db):
+    _user, headers = api_as("operator")
+    unit = factories.make_unit("API-1")
+    bad = client.post("/api/v1/households", json={"unit_code": "API-1", "holder_name": "X",
+                                                  "email": "nope"}, headers=headers)
+    assert bad.status_code == 422
+    assert bad.get_json() == {"error": "Invalid e-mail address", "field": "email"}
+    unknown = client.post("/api/v1/households", json={"unit_code": "NOPE", "holder_name": "X"},
+                          headers=headers)
+    assert unknown.status_code == 404
+    created = client.post("/api/v1/households", json={
+        "unit_code": "API-1", "holder_name": "Foyer API", "size": 3, "needs": ["email"]},
+        headers=headers)
+    assert created.status_code == 201
+    body = created.get_json()
+    assert body["unit_code"] == "API-1" and body["needs"] == ["email"]
+    assert services.current_household(unit).holder_name == "Foyer API"
+
+
+def test_list_envelope_and_pagination(client, api_as, db):
+    _user, headers = api_as("operator")
+    building = factories.make_building("PAGE")
+    for index in range(3):
+        factories.make_unit(f"PAGE-{index}", building=building)
+    body = client.get("/api/v1/units?building=PAGE&per_page=2&page=2", headers=headers).get_json()
+    assert body == {"items": [{"code": "PAGE-2", "building_code": "PAGE", "staircase": "A",
+                               "floor": 1, "door": "1"}], "total": 3, "page": 2, "per_page": 2}
+    too_many = client.get("/api/v1/units?per_page=501", headers=headers)
+    assert too_many.status_code == 400
+    assert too_many.get_json()["field"] == "per_page"
