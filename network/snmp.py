@@ -580,7 +580,7 @@ class PysnmpClient:
         state["uptime"] = uptime
         state["name"] = _text(scalars.get(SYS_NAME))
         cols = await walk_columns(session, MAIN_COLUMNS, self.max_repetitions)
-        state["interfaces"], _ = build_interfaces(cols)
+        state["interfaces"], state["problems"] = build_interfaces(cols)
         # 32-bit fallback only for devices/rows without 64-bit counters or ifHighSpeed
         # (ifHighSpeed 0 is a valid "below 1 Mb/s" answer and needs no second walk)
         high = cols[IF_HIGH_SPEED]
@@ -589,7 +589,7 @@ class PysnmpClient:
         )
         if needs_fallback or not state["interfaces"]:
             cols.update(await walk_columns(session, FALLBACK_COLUMNS, self.max_repetitions))
-        state["interfaces"], state["problems"] = build_interfaces(cols)
+            state["interfaces"], state["problems"] = build_interfaces(cols)
 
     @staticmethod
     def _result(
@@ -600,7 +600,7 @@ class PysnmpClient:
     ) -> DevicePoll:
         if message:
             # the target's repr carries no secrets
-            log.info("SNMP poll of %s:%s: %s", target.host, target.port, message)
+            log.debug("SNMP poll of %s:%s: %s", target.host, target.port, message)
         return DevicePoll(
             target=target,
             ok=kind is None,
