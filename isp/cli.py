@@ -152,6 +152,47 @@ def import_command(kind, file, decided_by):
     click.echo(f"Imported {result.rows} {kind} from {file.name}")
 
 
+# --- data protection ---------------------------------------------------------------------------
+
+@cli.group()
+def gdpr() -> None:
+    """Data-subject rights and retention."""
+
+
+@gdpr.command("export")
+@click.argument("household_id", type=int)
+@with_appcontext
+def gdpr_export(household_id):
+    """Print, as JSON, all data held about a household (the access is audited)."""
+    from isp.gdpr import export_household_json
+
+    text = _commit_or_rollback(lambda: export_household_json(
+        household_id, actor=None, route=f"cli gdpr export {household_id}"))
+    click.echo(text)
+
+
+@gdpr.command("purge")
+@with_appcontext
+def gdpr_purge():
+    """Apply the retention rules now (the scheduler does it daily)."""
+    from isp.gdpr import purge_expired
+
+    click.echo(str(_commit_or_rollback(purge_expired)))
+
+
+@cli.command("access-matrix")
+@with_appcontext
+def access_matrix_command():
+    """Print every route with its roles and scope rule (Markdown)."""
+    from isp.auth import access_matrix
+
+    click.echo("| route | methods | roles | scope |\n|---|---|---|---|")
+    for rule, _endpoint, methods, access in access_matrix(current_app):
+        roles = ", ".join(sorted(str(r) for r in access.roles)) if access else "UNDECLARED"
+        click.echo(f"| `{rule}` | {', '.join(sorted(methods))} | {roles or 'public'} | "
+                   f"{access.scope if access else ''} |")
+
+
 # --- demo, lab, scheduler ----------------------------------------------------------------------
 
 @cli.group()

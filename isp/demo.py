@@ -11,7 +11,6 @@ from flask import current_app
 from sqlalchemy import select
 
 from isp.extensions import db
-from isp.models import User
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 DEMO_BUILDING = "PB"

@@ -59,7 +59,7 @@ def register_error_handlers(app: Flask) -> None:
 
         if app.debug or app.testing and app.config.get("PROPAGATE_EXCEPTIONS"):
             raise error
-        app.logger.exception("Unhandled error on %s", request.path)
+        app.logger.error("Unhandled error on %s", request.path, exc_info=error)
         db.session.rollback()
         if wants_json():
             return json_error("Internal error", 500)

@@ -107,3 +107,16 @@ class AuditEntry(db.Model):
     record_id: Mapped[str | None] = mapped_column(String(40), index=True)
     route: Mapped[str | None] = mapped_column(String(200))
     detail: Mapped[str | None] = mapped_column(Text)
+
+
+def _refuse_audit_changes(session, _flush_context, _instances) -> None:
+    """The audit log is append-only: an ORM update or delete of an entry is an error."""
+    for instance in list(session.dirty) + list(session.deleted):
+        if isinstance(instance, AuditEntry):
+            raise PermissionError("audit entries are append-only")
+
+
+from sqlalchemy import event  # noqa: E402  (listener registration needs the class above)
+from sqlalchemy.orm import Session  # noqa: E402
+
+event.listen(Session, "before_flush", _refuse_audit_changes)

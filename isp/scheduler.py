@@ -1,4 +1,4 @@
-"""APScheduler jobs: each domain's ``jobs.register(scheduler, app)`` adds its own with stable ids."""
+"""APScheduler jobs: each domain's ``jobs*.register(scheduler, app)`` adds its own (stable ids)."""
 
 from __future__ import annotations
 
@@ -35,7 +35,10 @@ def in_app_context(app: Flask, job: Callable[[], object]) -> Callable[[], None]:
 def register_jobs(scheduler, app: Flask) -> None:
     """Each domain's ``jobs*.py`` adds its jobs with stable ids (``network.poll_devices``)."""
     from isp import DOMAINS, domain_modules
+    from isp.gdpr import purge_expired
 
+    scheduler.add_job(in_app_context(app, purge_expired), "cron", hour=3, minute=10,
+                      id="isp.retention_purge", replace_existing=True)
     for domain in DOMAINS:
         for module in domain_modules(domain, "jobs"):
             module.register(scheduler, app)

@@ -13,6 +13,7 @@ from isp.choices import Role
 from isp.errors import DomainError
 from isp.extensions import db
 from isp.pagination import api_list
+from isp.timeutil import today
 from subscribers import services
 from subscribers.models import Building, District, Household, Unit
 from subscribers.services import Scope
@@ -138,7 +139,7 @@ def create_household():
     for name in ("unit_code", "holder_name"):
         if not isinstance(payload.get(name), str) or not payload[name].strip():
             raise DomainError(f"{name} is required", field=name, status=422)
-    moved_in_on = date.today()
+    moved_in_on = today()
     if payload.get("moved_in_on"):
         try:
             moved_in_on = date.fromisoformat(str(payload["moved_in_on"]))

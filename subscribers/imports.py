@@ -4,8 +4,16 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from isp.csvimport import (BadValue, ImportContext, ImportSpec, parse_choice, parse_date,
-                           parse_email, parse_int, register_importer)
+from isp.csvimport import (
+    BadValue,
+    ImportContext,
+    ImportSpec,
+    parse_choice,
+    parse_date,
+    parse_email,
+    parse_int,
+    register_importer,
+)
 from isp.extensions import db
 from isp.timeutil import today
 from subscribers import services

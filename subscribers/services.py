@@ -76,7 +76,8 @@ def get_household(household_id: int, scope: Scope) -> Household:
 
 
 def get_building(code: str) -> Building:
-    building = db.session.execute(select(Building).where(Building.code == code)).scalar_one_or_none()
+    building = db.session.execute(
+        select(Building).where(Building.code == code)).scalar_one_or_none()
     if building is None:
         raise NotFoundError(f"Building {code} not found")
     return building
@@ -90,7 +91,8 @@ def get_unit(code: str) -> Unit:
 
 
 def get_district(code: str) -> District:
-    district = db.session.execute(select(District).where(District.code == code)).scalar_one_or_none()
+    district = db.session.execute(
+        select(District).where(District.code == code)).scalar_one_or_none()
     if district is None:
         raise NotFoundError(f"District {code} not found", field="district_code")
     return district

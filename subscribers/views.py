@@ -17,8 +17,13 @@ from isp.nav import register_nav
 from isp.pagination import paginate
 from subscribers import services
 from subscribers.choices import BUILDING_STATUS_LABELS, LANGUAGES, SUBSCRIPTION_STATUS_LABELS
-from subscribers.forms import (BuildingForm, HouseholdEditForm, HouseholdForm, ImportForm,
-                               MoveOutForm)
+from subscribers.forms import (
+    BuildingForm,
+    HouseholdEditForm,
+    HouseholdForm,
+    ImportForm,
+    MoveOutForm,
+)
 from subscribers.models import Building, District, Household, Unit
 from subscribers.services import Scope
 
@@ -163,7 +168,7 @@ def household_new():
                 needs=[n.strip() for n in (form.needs.data or "").split(";") if n.strip()],
                 actor=current_actor())
         except DomainError as error:
-            target = form[error.field] if error.field in form else form.unit_code
+            target = form.get(error.field, form.unit_code)
             target.errors = [error.message]
         else:
             audit.record_request("create", "household", household.id)

@@ -2,6 +2,7 @@
 
 from datetime import date
 
+import pytest
 from sqlalchemy import select
 
 from isp.models import AuditEntry
@@ -28,12 +29,9 @@ def test_former_tenant_is_not_shown_to_the_next_one(client, login_as, db):
 def test_a_flat_takes_one_current_household(db):
     unit = factories.make_unit()
     factories.make_household(unit=unit)
-    try:
+    with pytest.raises(services.DomainError) as refused:
         services.move_in(unit, holder_name="Second", moved_in_on=date(2026, 1, 1))
-    except services.DomainError as error:
-        assert error.status == 409
-    else:
-        raise AssertionError("a second current household was accepted")
+    assert refused.value.status == 409
 
 
 def test_reading_a_household_is_audited(client, login_as, db):

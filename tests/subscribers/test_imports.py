@@ -18,8 +18,8 @@ def _reasons(rejected):
 
 def test_units_import_creates_all_rows(db):
     building = factories.make_building("BX")
-    data = ("building_code,unit_code,staircase,floor,door\n"
-            "BX,BX-A-01-1,A,1,1\nBX,BX-A-01-2,A,1,2\n").encode()
+    data = (b"building_code,unit_code,staircase,floor,door\n"
+            b"BX,BX-A-01-1,A,1,1\nBX,BX-A-01-2,A,1,2\n")
     result = run_import("units", data, actor=None)
     assert result.rows == 2
     assert [u.code for u in building.units] == ["BX-A-01-1", "BX-A-01-2"]
@@ -49,8 +49,8 @@ def test_units_import_rejections(db, content, expected):
 
 def test_a_bad_row_rejects_the_good_rows_too(db):
     factories.make_building("BX")
-    data = ("building_code,unit_code,staircase,floor,door\n"
-            "BX,G-1,A,1,1\nBX,G-2,A,1,2\nZZ,G-3,A,1,3\n").encode()
+    data = (b"building_code,unit_code,staircase,floor,door\n"
+            b"BX,G-1,A,1,1\nBX,G-2,A,1,2\nZZ,G-3,A,1,3\n")
     with pytest.raises(ImportRejected) as rejected:
         run_import("units", data, actor=None)
     assert len(rejected.value.errors) == 1
@@ -61,9 +61,9 @@ def test_households_import_checks_emails_and_occupied_flats(db):
     unit = factories.make_unit("HU-1")
     factories.make_unit("HU-2")
     factories.make_household(unit=unit)
-    data = ("unit_code,holder_name,email\n"
-            "HU-1,Nouveau Foyer,ok@example.org\n"
-            "HU-2,Autre Foyer,pas-un-email\n").encode()
+    data = (b"unit_code,holder_name,email\n"
+            b"HU-1,Nouveau Foyer,ok@example.org\n"
+            b"HU-2,Autre Foyer,pas-un-email\n")
     with pytest.raises(ImportRejected) as rejected:
         run_import("households", data, actor=None)
     reasons = _reasons(rejected.value)

@@ -1,0 +1,267 @@
+"""Administration and data protection pages: users, tokens, audit log, GDPR, register, charter."""
+
+from __future__ import annotations
+
+import json
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from sqlalchemy import or_, select
+from wtforms import EmailField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Email, Length, Optional
+
+from isp import audit, gdpr
+from isp.auth import access_matrix, current_actor, logged_in, public, require_role
+from isp.choices import ROLE_LABELS, Role
+from isp.errors import DomainError
+from isp.extensions import db
+from isp.models import ApiToken, AuditEntry, User
+from isp.nav import register_nav
+from isp.pagination import paginate
+from isp.services import check_password_strength, create_token, create_user
+from isp.timeutil import utcnow
+
+bp = Blueprint("admin", __name__)
+
+register_nav(_l("Utilisateurs"), "admin.users", order=95)
+register_nav(_l("Journal d'accès"), "admin.audit_log", order=96)
+
+
+class UserForm(FlaskForm):
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
+    name = StringField(_l("Nom"), validators=[Optional(), Length(max=120)])
+    role = SelectField(_l("Rôle"), choices=[(r.value, label) for r, label in ROLE_LABELS.items()])
+    association = StringField(_l("Code de l'association (médiateurs)"),
+                              validators=[Optional(), Length(max=30)])
+    password = PasswordField(_l("Mot de passe provisoire (12 caractères au moins)"),
+                             validators=[DataRequired()])
+
+
+class ResetForm(FlaskForm):
+    password = PasswordField(_l("Mot de passe provisoire"), validators=[DataRequired()])
+
+
+class ReasonForm(FlaskForm):
+    reason = TextAreaField(_l("Motif (demande de la personne, référence)"),
+                           validators=[DataRequired(), Length(max=500)])
+
+
+class TotpForm(FlaskForm):
+    code = StringField(_l("Code affiché par l'application"), validators=[DataRequired(),
+                                                                        Length(max=8)])
+
+
+@bp.route("/admin/users", methods=["GET", "POST"])
+@require_role(Role.ADMIN)
+def users():
+    form = UserForm()
+    if form.validate_on_submit():
+        try:
+            user = create_user(form.email.data, form.role.data, password=form.password.data,
+                               name=form.name.data or "",
+                               association_code=form.association.data or None)
+            user.must_change_password = True
+        except DomainError as error:
+            target = form.get(error.field, form.email)
+            target.errors = [error.message]
+        else:
+            audit.record_request("create", "user", user.id)
+            db.session.commit()
+            flash(_("Utilisateur créé ; il changera son mot de passe à la première connexion."),
+                  "success")
+            return redirect(url_for("admin.users"))
+    page = paginate(select(User).order_by(User.role, User.email))
+    status = 400 if request.method == "POST" else 200
+    return render_template("admin/users.html", page=page, form=form, reset=ResetForm(),
+                           ROLE_LABELS=ROLE_LABELS), status
+
+
+def _user_or_404(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+@bp.post("/admin/users/<int:user_id>/reset-password")
+@require_role(Role.ADMIN)
+def reset_password(user_id: int):
+    user = _user_or_404(user_id)
+    form = ResetForm()
+    if not form.validate_on_submit():
+        flash(_("Mot de passe provisoire manquant."), "error")
+        return redirect(url_for("admin.users")), 302
+    try:
+        check_password_strength(form.password.data)
+    except DomainError as error:
+        flash(error.message, "error")
+        return redirect(url_for("admin.users"))
+    user.set_password(form.password.data)
+    user.must_change_password = True
+    audit.record_request("update", "user", user.id, detail="password reset by admin")
+    db.session.commit()
+    flash(_("Mot de passe réinitialisé : changement obligatoire à la prochaine connexion."),
+          "success")
+    return redirect(url_for("admin.users"))
+
+
+@bp.post("/admin/users/<int:user_id>/toggle")
+@require_role(Role.ADMIN)
+def toggle_user(user_id: int):
+    user = _user_or_404(user_id)
+    if user.id == current_actor().id:
+        flash(_("Vous ne pouvez pas désactiver votre propre compte."), "error")
+        return redirect(url_for("admin.users"))
+    user.is_enabled = not user.is_enabled
+    audit.record_request("update", "user", user.id,
+                         detail="enabled" if user.is_enabled else "disabled")
+    db.session.commit()
+    return redirect(url_for("admin.users"))
+
+
+@bp.route("/account/tokens", methods=["GET", "POST"])
+@logged_in
+def tokens():
+    """One's own API tokens: create (shown once), list with last use, revoke."""
+    user = current_actor()
+    new_token = None
+    if request.method == "POST":
+        if not FlaskForm().validate_on_submit():
+            abort(400)
+        new_token = create_token(user)
+        audit.record_request("create", "api_token", user.id)
+        db.session.commit()
+    rows = db.session.execute(select(ApiToken).where(ApiToken.user_id == user.id)
+                              .order_by(ApiToken.created_at.desc())).scalars().all()
+    return render_template("admin/tokens.html", tokens=rows, new_token=new_token,
+                           form=FlaskForm())
+
+
+@bp.post("/account/tokens/<int:token_id>/revoke")
+@logged_in
+def revoke_token(token_id: int):
+    token = db.session.get(ApiToken, token_id)
+    user = current_actor()
+    if token is None or (token.user_id != user.id and user.role != Role.ADMIN):
+        abort(404)
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        audit.record_request("update", "api_token", token.id, detail="revoked")
+        db.session.commit()
+    return redirect(url_for("admin.tokens"))
+
+
+@bp.route("/account/two-factor", methods=["GET", "POST"])
+@require_role(Role.OPERATOR)
+def two_factor():
+    """Optional TOTP second factor for admins and operators."""
+    import pyotp
+
+    from isp.auth import authenticated_user
+
+    user = authenticated_user()
+    form = TotpForm()
+    secret = request.form.get("secret") or pyotp.random_base32()
+    if form.validate_on_submit():
+        if pyotp.TOTP(secret).verify(form.code.data.strip(), valid_window=1):
+            user.totp_secret = secret
+            audit.record_request("update", "user", user.id, detail="TOTP enabled")
+            db.session.commit()
+            flash(_("Double authentification activée."), "success")
+            return redirect(url_for("core.index"))
+        form.code.errors = [_("Code incorrect.")]
+    uri = pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name="social-isp")
+    return render_template("admin/two_factor.html", form=form, secret=secret, uri=uri,
+                           enabled=bool(user.totp_secret)), \
+        400 if request.method == "POST" else 200
+
+
+@bp.get("/admin/audit")
+@require_role(Role.ADMIN)
+def audit_log():
+    statement = select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+    query = request.args.get("q", "").strip()
+    if query:
+        pattern = f"%{query}%"
+        statement = statement.where(or_(AuditEntry.actor_email.ilike(pattern),
+                                        AuditEntry.record_type.ilike(pattern),
+                                        AuditEntry.record_id == query,
+                                        AuditEntry.route.ilike(pattern),
+                                        AuditEntry.action == query))
+    return render_template("admin/audit.html", page=paginate(statement), q=query)
+
+
+@bp.get("/admin/access-matrix")
+@require_role(Role.ADMIN)
+def access_matrix_page():
+    return render_template("admin/access_matrix.html", rows=access_matrix(current_app))
+
+
+@bp.get("/households/<int:household_id>/data")
+@require_role(Role.OPERATOR)
+def household_data(household_id: int):
+    """Right of access: everything held about a household (page, or JSON with ?format=json)."""
+    try:
+        data = gdpr.export_household(household_id, actor=current_actor(),
+                                     route=f"GET {request.path}")
+    except DomainError:
+        abort(404)
+    db.session.commit()
+    if request.args.get("format") == "json":
+        return Response(json.dumps(data, ensure_ascii=False, indent=2),
+                        mimetype="application/json",
+                        headers={"Content-Disposition":
+                                 f"attachment; filename=foyer-{household_id}.json"})
+    return render_template("admin/household_data.html", data=data, household_id=household_id,
+                           form=ReasonForm())
+
+
+@bp.post("/households/<int:household_id>/anonymise")
+@require_role(Role.OPERATOR)
+def household_anonymise(household_id: int):
+    from subscribers.models import Household
+
+    household = db.session.get(Household, household_id)
+    if household is None:
+        abort(404)
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        flash(_("Un motif est obligatoire."), "error")
+        return redirect(url_for("admin.household_data", household_id=household_id))
+    try:
+        gdpr.anonymise_household(household, actor=current_actor(), reason=form.reason.data,
+                                 route=f"POST {request.path}")
+    except DomainError as error:
+        flash(error.message, "error")
+        return redirect(url_for("admin.household_data", household_id=household_id))
+    db.session.commit()
+    flash(_("Identité supprimée ; les montants et dates restent (obligation légale)."),
+          "success")
+    return redirect(url_for("admin.household_data", household_id=household_id))
+
+
+@bp.get("/register")
+@logged_in
+def register():
+    """Register of processing: each kind of data, purpose, legal basis, retention."""
+    return render_template("admin/register.html", rows=gdpr.REGISTER,
+                           retention=current_app.config["RETENTION"])
+
+
+@bp.get("/charter")
+@public
+def charter():
+    """The data charter: what the software suggests, and who decides."""
+    return render_template("admin/charter.html")
