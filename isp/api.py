@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, current_app, jsonify
 
-from isp.auth import current_actor, logged_in
+from isp.auth import current_actor, logged_in, public
 
 bp = Blueprint("core_api", __name__, url_prefix="/api/v1")
 
@@ -16,3 +16,12 @@ def me():
     user = current_actor()
     return jsonify({"email": user.email, "role": user.role,
                     "association_code": user.association.code if user.association else None})
+
+
+@bp.get("/openapi.json")
+@public
+def openapi():
+    """The OpenAPI 3 document of this API, generated from the code."""
+    from isp.openapi import build_openapi
+
+    return jsonify(build_openapi(current_app))

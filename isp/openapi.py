@@ -1,0 +1,104 @@
+"""The OpenAPI 3 document, generated from the code: routes, their access rules and views.
+
+Paths and path parameters come from the URL map, summaries from the view docstrings, query
+parameters from the ``request.args`` the view reads, list envelopes from ``api_list`` calls, and
+the error responses from DESIGN.md §4.5. Served at /api/v1/openapi.json.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+
+from flask import Flask
+
+from isp.auth import ACCESS_ATTR
+
+_CONVERTER = re.compile(r"<(?:(\w+):)?(\w+)>")
+_QUERY_ARG = re.compile(r"request\.args(?:\.get)?\(\s*[\"'](\w+)[\"']|request\.args\[[\"'](\w+)")
+
+ERROR_SCHEMA = {"type": "object", "required": ["error"],
+                "properties": {"error": {"type": "string"},
+                               "field": {"type": ["string", "null"]}}}
+LIST_SCHEMA = {"type": "object", "required": ["items", "total", "page", "per_page"],
+               "properties": {"items": {"type": "array", "items": {"type": "object"}},
+                              "total": {"type": "integer", "minimum": 0},
+                              "page": {"type": "integer", "minimum": 1},
+                              "per_page": {"type": "integer", "minimum": 1}}}
+JSON_OBJECT = {"type": "object"}
+
+
+def _source(view) -> str:
+    try:
+        return inspect.getsource(inspect.unwrap(view))
+    except (OSError, TypeError):
+        return ""
+
+
+def _error(description: str) -> dict:
+    return {"description": description,
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+
+
+def _operation(rule, method: str, view) -> dict:
+    source = _source(view)
+    access = getattr(view, ACCESS_ATTR, None)
+    doc = inspect.getdoc(inspect.unwrap(view)) or rule.endpoint
+    parameters = []
+    for converter, name in _CONVERTER.findall(rule.rule):
+        schema = {"type": "integer"} if converter == "int" else {"type": "string"}
+        parameters.append({"name": name, "in": "path", "required": True, "schema": schema})
+    query_names = sorted({a or b for a, b in _QUERY_ARG.findall(source)})
+    is_list = "api_list(" in source
+    if is_list:
+        query_names = sorted(set(query_names) | {"page", "per_page"})
+    for name in query_names:
+        schema = {"type": "string"}
+        if name == "page":
+            schema = {"type": "integer", "minimum": 1}
+        elif name == "per_page":
+            schema = {"type": "integer", "minimum": 1, "maximum": 500}
+        parameters.append({"name": name, "in": "query", "required": False, "schema": schema})
+    success_schema = {"$ref": "#/components/schemas/List"} if is_list else JSON_OBJECT
+    content_type = "text/csv" if "text/csv" in source else "application/json"
+    success = {"description": "OK", "content": {content_type: {"schema": success_schema}
+                                                if content_type == "application/json" else {}}}
+    responses = {"200": success, "400": _error("Bad request"), "401": _error("No valid token"),
+                 "403": _error("Role not allowed"), "404": _error("Not found or out of scope")}
+    operation = {"operationId": f"{method.lower()}_{rule.endpoint}", "summary": doc.split("\n")[0],
+                 "description": doc, "parameters": parameters, "responses": responses,
+                 "tags": [rule.endpoint.split(".")[0]]}
+    if access is not None:
+        operation["x-roles"] = sorted(str(role) for role in access.roles)
+        operation["x-scope"] = access.scope
+    if method in ("POST", "PUT", "PATCH"):
+        operation["requestBody"] = {"required": False, "content": {
+            "application/json": {"schema": JSON_OBJECT}}}
+        responses["201"] = {"description": "Created",
+                            "content": {"application/json": {"schema": JSON_OBJECT}}}
+        responses["409"] = _error("Conflict")
+        responses["422"] = _error("Rule violated")
+    return operation
+
+
+def build_openapi(app: Flask) -> dict:
+    """The OpenAPI 3.1 document of every /api/v1 route."""
+    paths: dict = {}
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        if not rule.rule.startswith("/api/v1") or rule.rule.endswith("openapi.json"):
+            continue
+        view = app.view_functions[rule.endpoint]
+        path = _CONVERTER.sub(lambda m: "{" + m.group(2) + "}", rule.rule)
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            paths.setdefault(path, {})[method.lower()] = _operation(rule, method, view)
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "social-isp API", "version": "1",
+                 "description": "Back-office API of the social ISP. Bearer tokens from "
+                                "`isp tokens create EMAIL`; the same roles and scopes as the UI."},
+        "servers": [{"url": "/"}],
+        "security": [{"bearer": []}],
+        "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+                       "schemas": {"Error": ERROR_SCHEMA, "List": LIST_SCHEMA}},
+        "paths": paths,
+    }
