@@ -55,7 +55,7 @@ def _operation(rule, method: str, view) -> dict:
     for name in query_names:
         schema = {"type": "string"}
         if name == "page":
-            schema = {"type": "integer", "minimum": 1}
+            schema = {"type": "integer", "minimum": 1, "maximum": 1_000_000}
         elif name == "per_page":
             schema = {"type": "integer", "minimum": 1, "maximum": 500}
         parameters.append({"name": name, "in": "query", "required": False, "schema": schema})

@@ -11,6 +11,9 @@ from sqlalchemy import Select, func, select
 from isp.errors import DomainError
 from isp.extensions import db
 
+#: Beyond this an OFFSET overflows the databases' integers; nobody pages that far.
+MAX_PAGE_NUMBER = 1_000_000
+
 
 @dataclass
 class Page:
@@ -40,8 +43,9 @@ def _int_arg(name: str, default: int) -> int:
         value = int(raw)
     except ValueError:
         raise DomainError(f"{name} must be a whole number", field=name, status=400) from None
-    if value < 1:
-        raise DomainError(f"{name} must be at least 1", field=name, status=400)
+    if not 1 <= value <= MAX_PAGE_NUMBER:
+        raise DomainError(f"{name} must be between 1 and {MAX_PAGE_NUMBER}", field=name,
+                          status=400)
     return value
 
 

@@ -90,3 +90,10 @@ def test_list_envelope_and_pagination(client, api_as, db):
     too_many = client.get("/api/v1/units?per_page=501", headers=headers)
     assert too_many.status_code == 400
     assert too_many.get_json()["field"] == "per_page"
+
+
+def test_absurd_page_numbers_are_a_clear_400(client, api_as, db):
+    _user, headers = api_as("operator")
+    response = client.get("/api/v1/units?page=99999999999999999999", headers=headers)
+    assert response.status_code == 400
+    assert response.get_json()["field"] == "page"
