@@ -52,7 +52,8 @@ def test_api_never_fails_and_matches_its_schema(app, db, api_as):
             assert response.status_code < 500, f"{case.method} {case.formatted_path}"
             # Auth is covered by the access triad (that check re-sends without our header), and
             # query strings are free text validated by the views (400 is a documented answer).
-            case.validate_response(response, excluded_checks=[ignored_auth, positive_data_acceptance], headers=headers)
+            case.validate_response(
+                response, excluded_checks=[ignored_auth, positive_data_acceptance], headers=headers)
 
         try:
             exercise()
