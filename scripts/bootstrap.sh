@@ -28,6 +28,8 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   fi
   touch "$stamp"
 fi
+# Translations are compiled from the committed .po catalogues.
+.venv/bin/pybabel compile -q -d isp/translations 2>/dev/null || true
 if [ "$mode" = test ]; then
   missing=()
   [ -x /usr/bin/chromium ] || missing+=(chromium)
