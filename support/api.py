@@ -1,0 +1,134 @@
+"""JSON API for support tickets (DESIGN.md §4.5)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Blueprint, jsonify, request
+
+from isp import audit
+from isp.auth import current_actor, require_role
+from isp.choices import Role
+from isp.errors import DomainError
+from isp.extensions import db
+from isp.pagination import api_list
+from subscribers.services import Scope
+from support import notifications, services
+from support.models import Ticket, TicketEvent
+
+bp = Blueprint("support_api", __name__, url_prefix="/api/v1")
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def ticket_json(ticket: Ticket, scope: Scope) -> dict:
+    """A ticket; mediators get no device or network detail."""
+    data = {"number": ticket.number, "source": ticket.source, "status": ticket.status,
+            "category": ticket.category, "priority": ticket.priority, "subject": ticket.subject,
+            "household_id": ticket.household_id,
+            "unit_code": ticket.unit.code if ticket.unit else None,
+            "device_hostname": ticket.device.hostname if ticket.device else None,
+            "affected_units": ticket.affected_unit_codes,
+            "opened_at": _iso(ticket.opened_at), "resolved_at": _iso(ticket.resolved_at),
+            "sla_due_at": _iso(ticket.sla_due_at),
+            "assignee": ticket.assignee.email if ticket.assignee else None,
+            "outage_duration_s": ticket.outage_duration_s}
+    if scope.is_mediator:
+        data["device_hostname"] = None
+    return data
+
+
+def event_json(event: TicketEvent) -> dict:
+    return {"at": _iso(event.at), "kind": event.kind,
+            "actor": event.actor.email if event.actor else None,
+            "from": event.from_value, "to": event.to_value, "body": event.body}
+
+
+def _body() -> dict:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise DomainError("Send a JSON object", status=400)
+    return data
+
+
+def _optional_int(data: dict, name: str) -> int | None:
+    value = data.get(name)
+    if value in (None, ""):
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | str) or (
+            isinstance(value, str) and not value.isdigit()):
+        raise DomainError(f"{name} must be a whole number", field=name, status=422)
+    return int(value)
+
+
+def _optional_str(data: dict, name: str) -> str | None:
+    value = data.get(name)
+    if value is not None and not isinstance(value, str):
+        raise DomainError(f"{name} must be a string", field=name, status=422)
+    return value
+
+
+@bp.get("/tickets")
+@require_role(Role.OPERATOR, Role.MEDIATOR, scope="own_association")
+def tickets():
+    """Tickets in the caller's scope, overdue first; filters status, source, building."""
+    actor = current_actor()
+    scope = Scope.of(actor)
+    args = request.args
+    filters = services.TicketFilters(
+        status=args.get("status") or None, source=args.get("source") or None,
+        category=args.get("category") or None, building_code=args.get("building") or None,
+        assignee=args.get("assignee") or None, search=args.get("q") or None,
+        overdue_only=args.get("overdue") in ("1", "true"))
+    statement = services.tickets_query(scope, filters, actor=actor)
+    audit.record_request("read", "ticket_list", None, detail=request.query_string.decode())
+    db.session.commit()
+    return api_list(statement, lambda t: ticket_json(t, scope))
+
+
+@bp.get("/tickets/<number>")
+@require_role(Role.OPERATOR, Role.MEDIATOR, scope="own_association")
+def ticket(number: str):
+    """One ticket with its timeline."""
+    scope = Scope.of(current_actor())
+    found = services.get_ticket(number, scope)
+    if found.household_id is not None:
+        audit.record_request("read", "household", found.household_id, detail=f"ticket {number}")
+    db.session.commit()
+    return jsonify(ticket_json(found, scope) | {"events": [event_json(e) for e in found.events]})
+
+
+@bp.post("/tickets")
+@require_role(Role.OPERATOR, Role.MEDIATOR, scope="own_association")
+def ticket_create():
+    """Open a ticket (mediators: for a household of their association)."""
+    actor = current_actor()
+    data = _body()
+    created = services.open_ticket(
+        actor=actor, subject=_optional_str(data, "subject") or "",
+        category=_optional_str(data, "category") or "",
+        source=_optional_str(data, "source"),
+        priority=_optional_str(data, "priority") or "normal",
+        description=_optional_str(data, "description"),
+        household_id=_optional_int(data, "household_id"),
+        unit_code=_optional_str(data, "unit_code"),
+        device_hostname=_optional_str(data, "device_hostname"),
+        assignee_id=_optional_int(data, "assignee_id"))
+    audit.record_request("create", "ticket", created.number)
+    db.session.commit()
+    notifications.deliver_after_commit()
+    return jsonify(ticket_json(created, Scope.of(actor))), 201
+
+
+@bp.post("/tickets/<number>/comments")
+@require_role(Role.OPERATOR, Role.MEDIATOR, scope="own_association")
+def ticket_comment(number: str):
+    """Add a comment to a ticket's timeline."""
+    actor = current_actor()
+    found = services.get_ticket(number, Scope.of(actor))
+    event = services.add_comment(found, actor=actor, body=_optional_str(_body(), "body") or "")
+    db.session.commit()
+    notifications.deliver_after_commit()
+    return jsonify(event_json(event)), 201
