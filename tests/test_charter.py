@@ -17,8 +17,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("isp", "subscribers", "network", "billing", "support", "mediation", "evaluation")
-DECISION = re.compile(r"^(decide_\w+|assign(_\w+)?|reassign(_\w+)?|reduce_service|restore_service|suspend|terminate|"
-                      r"subscribe|approve_\w+)$")
+DECISION = re.compile(r"^(decide_\w+|assign(_\w+)?|reassign(_\w+)?|reduce_service|"
+                      r"restore_service|suspend|terminate|subscribe|approve_\w+)$")
 #: Automatic changes the charter allows (restoring service after payment).
 ALLOWED_AUTOMATIC = {"restore_service"}
 
