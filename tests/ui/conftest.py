@@ -25,12 +25,21 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--disable-background-networking", "--disable-component-update",
                  "--disable-sync"]
 ARTIFACTS = ROOT / "artifacts"
+#: The UI server's output, kept for reading after a failure.
+SERVER_LOG = ARTIFACTS / "ui-server.log"
 ROLE_EMAILS = {
     "admin": "admin@demo.social-isp.fr",
     "operator": "operateur@demo.social-isp.fr",
     "mediator": "mediateur@demo.social-isp.fr",
     "analyst": "analyste@demo.social-isp.fr",
 }
+
+
+def server_log_tail(lines: int = 40) -> str:
+    """The end of the UI server's log (tracebacks of a 500)."""
+    if not SERVER_LOG.exists():
+        return ""
+    return "\n".join(SERVER_LOG.read_text(errors="replace").splitlines()[-lines:])
 
 
 def _free_port() -> int:
@@ -81,7 +90,8 @@ def _server_env(database_url: str) -> dict:
 def live_server(ui_database_url, ui_workdir):
     """The real app under gunicorn (threads, so the browser's parallel requests are served)."""
     port = _free_port()
-    log = open(ui_workdir / "server.log", "w")  # noqa: SIM115 - closed at teardown
+    ARTIFACTS.mkdir(exist_ok=True)
+    log = open(SERVER_LOG, "w")  # noqa: SIM115 - closed at teardown
     process = subprocess.Popen(
         [_bin("gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "1", "--threads", "4",
          "--access-logfile", "-", "isp:create_app()"],
@@ -98,7 +108,7 @@ def live_server(ui_database_url, ui_workdir):
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
             log.close()
-            pytest.fail("UI server did not start:\n" + (ui_workdir / "server.log").read_text())
+            pytest.fail("UI server did not start:\n" + SERVER_LOG.read_text())
         time.sleep(0.2)
     yield base
     process.terminate()
@@ -164,3 +174,25 @@ def role_context(browser, live_server):
     yield _context
     for context in contexts.values():
         context.close()
+
+
+_FIGURES: list = []
+
+
+@pytest.fixture(scope="session")
+def page_figures():
+    """Figures of every page measured in this run; written to artifacts/ at the end."""
+    yield _FIGURES
+    if _FIGURES:
+        from tests.ui.discovery import figures_table
+
+        ARTIFACTS.mkdir(exist_ok=True)
+        (ARTIFACTS / "page-budget.md").write_text(figures_table(_FIGURES) + "\n")
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _FIGURES:
+        from tests.ui.discovery import figures_table
+
+        terminalreporter.section("page weight (cold cache, headless chromium)")
+        terminalreporter.write_line(figures_table(_FIGURES))

@@ -1,0 +1,323 @@
+"""Which pages exist, for whom, at which URL; and what each one weighs in a real browser.
+
+Pages are discovered from ``isp.auth.access_matrix(app)``: every GET rule outside /api/, for
+every role it allows. URL parameters are filled from the demo data by ``RESOLVERS``: one small
+function per parameter name, optionally keyed by the path segment before it ("units.code"
+wins over "code"). A new page with a new parameter fails with the list of what is missing: add
+one line here.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+#: Roles of the demo, in the order pages are visited.
+ROLES = ("admin", "operator", "mediator", "analyst")
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+#: The sobriety budget per page (issue 10).
+MAX_KB = 100
+MAX_REQUESTS = 10
+MIN_GRADE = "A"
+#: Routes that are not pages a person reads (redirects, switches); never audited.
+NOT_PAGES = {"core.set_language", "core.index"}
+
+
+@dataclass(frozen=True)
+class PageRoute:
+    """A GET page rule and the roles that may open it (``anonymous`` for public pages)."""
+
+    rule: str
+    endpoint: str
+    roles: tuple[str, ...]
+
+    @property
+    def params(self) -> list[str]:
+        return re.findall(r"<(?:[^:<>]+:)?([^<>]+)>", self.rule)
+
+
+def page_routes(app) -> list[PageRoute]:
+    """Every GET page rule of the app with the roles allowed on it."""
+    from isp.auth import access_matrix
+
+    routes = []
+    for rule, endpoint, methods, access in access_matrix(app):
+        if "GET" not in methods or rule.startswith("/api/") or endpoint in NOT_PAGES:
+            continue
+        if access is None:
+            continue  # undeclared: refused anyway, and tests/test_access.py fails on it
+        if access.is_public:
+            roles: tuple[str, ...] = ("anonymous",)
+        else:
+            roles = tuple(role for role in ROLES if role in {str(r) for r in access.roles})
+        routes.append(PageRoute(rule, endpoint, roles))
+    return routes
+
+
+# --- URL parameters from the demo data -----------------------------------------------------------
+
+@dataclass
+class ResolveContext:
+    """What a resolver may use: the role's demo user and its scope, and the database session."""
+
+    role: str
+    user: object | None
+    session: object
+
+    @property
+    def is_mediator(self) -> bool:
+        return self.role == "mediator"
+
+    def first(self, statement):
+        """The first value of ``statement``; None when that domain's table is not migrated yet."""
+        from sqlalchemy.exc import OperationalError, ProgrammingError
+
+        try:
+            return self.session.execute(statement.limit(1)).scalar()
+        except (OperationalError, ProgrammingError):
+            self.session.rollback()
+            return None
+
+
+def _model(dotted: str):
+    """A model class by dotted path, or None when that domain has not landed yet."""
+    module_name, _, name = dotted.rpartition(".")
+    try:
+        return getattr(importlib.import_module(module_name), name)
+    except (ImportError, AttributeError):
+        return None
+
+
+def _household_id(ctx: ResolveContext):
+    from subscribers.services import Scope, households_query
+
+    if ctx.user is None or ctx.role == "analyst":
+        return None
+    return ctx.first(households_query(Scope.of(ctx.user)).with_only_columns(
+        _model("subscribers.models.Household").id))
+
+
+def _first_of(dotted_column: str, **where) -> Callable[[ResolveContext], object]:
+    """Resolver: the first value of ``model.column`` (ordered by it), with simple filters."""
+    model_path, _, column = dotted_column.rpartition(".")
+
+    def _resolve(ctx: ResolveContext):
+        model = _model(model_path)
+        if model is None:
+            return None
+        statement = select(getattr(model, column))
+        for name, value in where.items():
+            statement = statement.where(getattr(model, name) == value)
+        return ctx.first(statement.order_by(getattr(model, column)))
+
+    return _resolve
+
+
+def _own_association_code(ctx: ResolveContext):
+    association = _model("mediation.models.Association")
+    if ctx.is_mediator and ctx.user is not None:
+        return ctx.first(select(association.code).where(
+            association.id == ctx.user.association_id))
+    return ctx.first(select(association.code).order_by(association.code))
+
+
+def _own_slot_id(ctx: ResolveContext):
+    slot = _model("mediation.models.CoachingSlot")
+    if slot is None:
+        return None
+    statement = select(slot.id).order_by(slot.starts_at)
+    if ctx.is_mediator and ctx.user is not None:
+        statement = statement.where(slot.association_id == ctx.user.association_id)
+    return ctx.first(statement)
+
+
+def _period(ctx: ResolveContext):
+    run = _model("billing.models.BillingRun")
+    if run is not None:
+        value = ctx.first(select(run.period).order_by(run.period.desc()))
+        if value:
+            return value
+    from isp.timeutil import today
+
+    return today().strftime("%Y-%m")
+
+
+#: parameter name (or "<segment before it>.<name>") → resolver.
+RESOLVERS: dict[str, Callable[[ResolveContext], object]] = {
+    "household_id": _household_id,
+    "buildings.code": _first_of("subscribers.models.Building.code", code="PB"),
+    "units.code": _first_of("subscribers.models.Unit.code", code="PB-A-01-1"),
+    "unit_code": _first_of("subscribers.models.Unit.code", code="PB-A-01-1"),
+    "building_code": _first_of("subscribers.models.Building.code", code="PB"),
+    "districts.code": _first_of("subscribers.models.District.code", code="PORT-BOYER"),
+    "district_code": _first_of("subscribers.models.District.code", code="PORT-BOYER"),
+    "associations.code": _own_association_code,
+    "association_code": _own_association_code,
+    "user_id": _first_of("isp.models.User.id"),
+    "hostname": _first_of("network.models.Device.hostname"),
+    "device_id": _first_of("network.models.Device.id"),
+    "job_id": _first_of("network.models.ProvisioningJob.id"),
+    "invoices.number": _first_of("billing.models.Invoice.number"),
+    "invoice_number": _first_of("billing.models.Invoice.number"),
+    "credit-notes.number": _first_of("billing.models.CreditNote.number"),
+    "tickets.number": _first_of("support.models.Ticket.number"),
+    "ticket_number": _first_of("support.models.Ticket.number"),
+    "period": _period,
+    "slot_id": _own_slot_id,
+    "scenario_id": _first_of("evaluation.models.Scenario.id"),
+}
+
+
+def _resolver_for(rule: str, param: str):
+    before = re.search(r"/([^/<>]+)/<(?:[^:<>]+:)?" + re.escape(param) + ">", rule)
+    if before and f"{before.group(1)}.{param}" in RESOLVERS:
+        return RESOLVERS[f"{before.group(1)}.{param}"]
+    return RESOLVERS.get(param)
+
+
+class UnresolvedRoutes(Exception):
+    """Some page rules have parameters no resolver can fill."""
+
+
+def build_url(route: PageRoute, ctx: ResolveContext) -> str:
+    """The concrete URL of ``route`` for ``ctx.role``; raises UnresolvedRoutes with the gap."""
+    url = route.rule
+    missing = []
+    for match in re.finditer(r"<(?:[^:<>]+:)?([^<>]+)>", route.rule):
+        param = match.group(1)
+        resolver = _resolver_for(route.rule, param)
+        value = resolver(ctx) if resolver else None
+        if value is None:
+            missing.append(param if resolver is None else f"{param} (resolver found no demo row)")
+            continue
+        url = url.replace(match.group(0), str(value), 1)
+    if missing:
+        raise UnresolvedRoutes(f"{route.rule} [{route.endpoint}] as {ctx.role}: "
+                               f"no value for {', '.join(missing)}")
+    return url
+
+
+# --- figures of one page view ------------------------------------------------------------------
+
+@dataclass
+class PageFigures:
+    """What one cold page view costs (EcoIndex inputs and result)."""
+
+    url: str
+    role: str
+    endpoint: str
+    transferred_bytes: int = 0
+    requests: int = 0
+    dom_elements: int = 0
+    ecoindex: float = 0.0
+    grade: str = "?"
+    violations: list = field(default_factory=list)
+
+    @property
+    def kilobytes(self) -> float:
+        return self.transferred_bytes / 1024
+
+    def over_budget(self) -> list[str]:
+        reasons = []
+        if self.kilobytes > MAX_KB:
+            reasons.append(f"{self.kilobytes:.1f} KB > {MAX_KB} KB")
+        if self.requests > MAX_REQUESTS:
+            reasons.append(f"{self.requests} requests > {MAX_REQUESTS}")
+        if self.grade > MIN_GRADE:
+            reasons.append(f"EcoIndex grade {self.grade} (score {self.ecoindex:.0f}) below A")
+        return reasons
+
+
+def _await_now(coroutine):
+    """Run a coroutine that never suspends (the ecoindex functions) inside Playwright's loop."""
+    try:
+        coroutine.send(None)
+    except StopIteration as stop:
+        return stop.value
+    coroutine.close()
+    raise RuntimeError("coroutine suspended")
+
+
+def ecoindex_of(dom: int, kilobytes: float, requests: int) -> tuple[float, str]:
+    """Score and grade from the maintained ``ecoindex`` package (ecoindex-compute)."""
+    from ecoindex.compute import get_grade, get_score
+
+    score = _await_now(get_score(dom=dom, size=kilobytes, requests=requests))
+    return float(score), _await_now(get_grade(score))
+
+
+#: EcoIndex counts elements, not the inside of inline SVG charts.
+DOM_COUNT_JS = ("() => document.getElementsByTagName('*').length"
+                " - document.querySelectorAll('svg *').length")
+
+
+class PageMeter:
+    """A page with a CDP session counting requests and encoded bytes, cache disabled (cold)."""
+
+    def __init__(self, context):
+        self.page = context.new_page()
+        self.cdp = context.new_cdp_session(self.page)
+        self.cdp.send("Network.enable")
+        self.cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
+        self._requests: set[str] = set()
+        self._bytes: dict[str, int] = {}
+        self.cdp.on("Network.requestWillBeSent", self._on_request)
+        self.cdp.on("Network.loadingFinished", self._on_finished)
+
+    def _on_request(self, event: dict) -> None:
+        if not event["request"]["url"].startswith("data:"):
+            self._requests.add(event["requestId"])
+
+    def _on_finished(self, event: dict) -> None:
+        self._bytes[event["requestId"]] = int(event.get("encodedDataLength", 0))
+
+    def measure(self, url: str, *, role: str, endpoint: str) -> PageFigures:
+        """Load ``url`` cold and return its figures (no accessibility run)."""
+        self._requests.clear()
+        self._bytes.clear()
+        response = self.page.goto(url, wait_until="load")
+        if response is None or response.status != 200:
+            raise AssertionError(f"{url} as {role}: HTTP {response and response.status}")
+        dom = int(self.page.evaluate(DOM_COUNT_JS))
+        self.page.wait_for_timeout(50)  # let the last loadingFinished events arrive
+        transferred = sum(self._bytes.get(request_id, 0) for request_id in self._requests)
+        figures = PageFigures(url, role, endpoint, transferred, len(self._requests), dom)
+        figures.ecoindex, figures.grade = ecoindex_of(dom, figures.kilobytes, figures.requests)
+        return figures
+
+    def close(self) -> None:
+        self.page.close()
+
+
+def axe_violations(page) -> list[dict]:
+    """axe-core's WCAG 2.1 A/AA violations on the loaded page."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS},
+                                       "resultTypes": ["violations"]})
+    return results.response["violations"]
+
+
+def describe_violations(violations: list[dict]) -> str:
+    lines = []
+    for violation in violations:
+        lines.append(f"  [{violation['impact']}] {violation['id']}: {violation['help']}")
+        for node in violation["nodes"][:5]:
+            lines.append(f"      {' '.join(node['target'])}  {node['html'][:160]}")
+        if len(violation["nodes"]) > 5:
+            lines.append(f"      ... and {len(violation['nodes']) - 5} more")
+    return "\n".join(lines)
+
+
+def figures_table(rows: list[PageFigures]) -> str:
+    """The page-weight table (Markdown), as the README and the ecodesign statement show it."""
+    lines = ["| page | role | KB | requests | DOM | EcoIndex | grade |",
+             "|---|---|---:|---:|---:|---:|:-:|"]
+    for row in sorted(rows, key=lambda r: (r.endpoint, r.role)):
+        lines.append(f"| `{row.endpoint}` | {row.role} | {row.kilobytes:.1f} | {row.requests} | "
+                     f"{row.dom_elements} | {row.ecoindex:.0f} | {row.grade} |")
+    return "\n".join(lines)

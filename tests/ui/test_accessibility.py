@@ -1,0 +1,110 @@
+"""Every page, as every role allowed on it: zero axe-core WCAG 2.1 A/AA violations, within budget.
+
+Pages are discovered from the access matrix (tests/ui/discovery.py), so a page added by any
+domain is audited without editing this file.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.ui.conftest import server_log_tail
+from tests.ui.discovery import (
+    MAX_KB,
+    MAX_REQUESTS,
+    PageMeter,
+    PageRoute,
+    ResolveContext,
+    UnresolvedRoutes,
+    axe_violations,
+    build_url,
+    describe_violations,
+    page_routes,
+)
+
+pytestmark = pytest.mark.ui
+
+
+def _collection_app():
+    """An app only for its URL map; it never opens the database."""
+    from isp import create_app
+
+    return create_app("default", SQLALCHEMY_DATABASE_URI="sqlite://")
+
+
+def pytest_generate_tests(metafunc):
+    if "page_visit" in metafunc.fixturenames:
+        visits = [(route, role) for route in page_routes(_collection_app())
+                  for role in route.roles]
+        metafunc.parametrize("page_visit", visits,
+                             ids=[f"{route.endpoint}[{role}]" for route, role in visits])
+
+
+@pytest.fixture(scope="session")
+def resolve_url(ui_app):
+    """``resolve_url(route, role)`` → the page's path with demo values, or UnresolvedRoutes."""
+    from isp.extensions import db
+    from isp.models import User
+    from tests.ui.conftest import ROLE_EMAILS
+
+    def _resolve(route: PageRoute, role: str) -> str:
+        with ui_app.app_context():
+            user = None
+            if role in ROLE_EMAILS:
+                user = db.session.execute(
+                    db.select(User).where(User.email == ROLE_EMAILS[role])).scalar_one()
+            return build_url(route, ResolveContext(role, user, db.session))
+
+    return _resolve
+
+
+@pytest.fixture(scope="session")
+def meters(role_context):
+    made: dict[str, PageMeter] = {}
+
+    def _meter(role: str) -> PageMeter:
+        if role not in made:
+            made[role] = PageMeter(role_context(role))
+        return made[role]
+
+    yield _meter
+    for meter in made.values():
+        meter.close()
+
+
+def test_every_page_route_has_demo_values_for_its_parameters(resolve_url):
+    unresolved = []
+    for route in page_routes(_collection_app()):
+        for role in route.roles:
+            try:
+                resolve_url(route, role)
+            except UnresolvedRoutes as error:
+                unresolved.append(str(error))
+    assert not unresolved, ("Add a resolver in tests/ui/discovery.py RESOLVERS for:\n"
+                            + "\n".join(unresolved))
+
+
+def test_page_is_accessible_and_within_budget(page_visit, resolve_url, role_context, meters,
+                                              live_server, page_figures):
+    route, role = page_visit
+    path = resolve_url(route, role)
+    url = live_server + path
+    # Look before navigating: exports and switches are not pages to audit.
+    probe = role_context(role).request.get(url, max_redirects=0)
+    content_type = probe.headers.get("content-type", "")
+    if 300 <= probe.status < 400:
+        target = probe.headers.get("location", "")
+        assert "/login" not in target, f"{path} as {role} sends to the login page"
+        pytest.skip(f"{path} redirects to {target}: not a page")
+    assert probe.status == 200, (f"{path} as {role}: HTTP {probe.status}\n--- server log:\n"
+                                 + server_log_tail())
+    if not content_type.startswith("text/html"):
+        pytest.skip(f"{path} is a {content_type} download, not a page")
+    meter = meters(role)
+    figures = meter.measure(url, role=role, endpoint=route.endpoint)
+    figures.violations = axe_violations(meter.page)
+    page_figures.append(figures)
+    assert not figures.violations, (f"{path} as {role}: axe WCAG 2.1 A/AA violations\n"
+                                    + describe_violations(figures.violations))
+    assert figures.kilobytes <= MAX_KB and figures.requests <= MAX_REQUESTS, (
+        f"{path} as {role}: {figures.over_budget()}")
