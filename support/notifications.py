@@ -13,7 +13,6 @@ from email.message import EmailMessage
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from flask import current_app
-from flask_babel import gettext as _
 from sqlalchemy import Select, or_, select
 
 from isp.extensions import db
@@ -21,6 +20,7 @@ from isp.models import User
 from isp.timeutil import utcnow
 from support.choices import EVENT_LABELS, STATUS_LABELS, EventKind
 from support.models import Notification, Ticket, TicketEvent
+from support.text import _, label
 
 log = logging.getLogger(__name__)
 
@@ -29,10 +29,10 @@ MAX_EMAIL_ATTEMPTS = 5
 
 
 def _describe(ticket: Ticket, event: TicketEvent) -> str:
-    label = str(EVENT_LABELS.get(event.kind, event.kind))
-    lines = [f"{ticket.number} — {ticket.subject}", f"{label.capitalize()}"]
+    label_text = label(EVENT_LABELS.get(event.kind, event.kind))
+    lines = [f"{ticket.number} — {ticket.subject}", label_text.capitalize()]
     if event.kind == EventKind.STATUS:
-        lines[-1] += " : " + " → ".join(str(STATUS_LABELS.get(v, v)) for v in
+        lines[-1] += " : " + " → ".join(label(STATUS_LABELS.get(v, v)) for v in
                                         (event.from_value, event.to_value) if v)
     elif event.from_value or event.to_value:
         lines[-1] += " : " + " → ".join(v for v in (event.from_value, event.to_value) if v)
@@ -47,7 +47,7 @@ def _describe(ticket: Ticket, event: TicketEvent) -> str:
 def notify(ticket: Ticket, event: TicketEvent, actor: User | None) -> list[Notification]:
     """One notification per recipient: the assignee (unless they did it) and, for tickets
     opened by an association, that association."""
-    subject = f"[{ticket.number}] {str(EVENT_LABELS.get(event.kind, event.kind)).capitalize()}"\
+    subject = f"[{ticket.number}] {label(EVENT_LABELS.get(event.kind, event.kind)).capitalize()}"\
         f" — {ticket.subject}"[:200]
     body = _describe(ticket, event)
     created = []

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask import current_app, has_app_context
-from flask_babel import gettext as _
 from sqlalchemy import Select, and_, case, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
@@ -38,6 +37,7 @@ from support.choices import (
     TicketStatus,
 )
 from support.models import Ticket, TicketEvent, TicketOutage, TicketUnit
+from support.text import _
 
 log = logging.getLogger(__name__)
 
