@@ -1,11 +1,23 @@
-"""Network inventory: switches per building and the ports that serve flats."""
+"""Network inventory (switches per building, the ports that serve flats) and monitoring:
+poll results, raw counter state, usage per port hour / subscription day / building day,
+discarded intervals and outages (DESIGN.md §2, §3.4, §3.5).
+"""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Float, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Float,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
 
 from isp.extensions import db
 from isp.types import UTCDateTime
@@ -49,6 +61,17 @@ class Device(db.Model):
     #: Consecutive polls without an answer (down after two, DESIGN.md §3.5).
     failed_polls: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+    #: timeout | auth | garbage | unresolvable (network.snmp.ErrorKind), None when clean.
+    last_error_kind: Mapped[str | None] = mapped_column(String(20))
+    #: Last poll that answered (sysUpTime read): the reference for reboot downtime.
+    last_ok_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: First of the current run of unanswered polls; the outage starts there.
+    failing_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Scale-out lease (network/services.py ``claim_devices``): which worker polls it, until when.
+    poll_lease_owner: Mapped[str | None] = mapped_column(String(120))
+    poll_lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Not polled again by the scheduler before this time (one poll per interval, any worker).
+    next_poll_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     building = relationship("Building")
     ports: Mapped[list[Port]] = relationship(back_populates="device", order_by="Port.if_index")
@@ -63,7 +86,9 @@ class Port(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     device_id: Mapped[int] = mapped_column(ForeignKey("devices.id"), index=True)
-    if_index: Mapped[int] = mapped_column()
+    #: None for a port created by the wiring import before the device was first polled;
+    #: discovery then matches it by ``if_name``.
+    if_index: Mapped[int | None] = mapped_column()
     if_name: Mapped[str] = mapped_column(String(64))
     if_descr: Mapped[str | None] = mapped_column(String(255))
     speed_bps: Mapped[int | None] = mapped_column(BigInteger)
@@ -72,6 +97,139 @@ class Port(db.Model):
     oper_up: Mapped[bool | None] = mapped_column()
     #: Since when the port has been down (for the 7-day follow-up), None when up.
     down_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: When the 7-day follow-up signal was sent for the current down period.
+    down_alerted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     device: Mapped[Device] = relationship(back_populates="ports")
     unit = relationship("Unit")
+
+
+class CounterValue(TypeDecorator):
+    """A raw Counter64 (0 … 2**64-1) kept exactly: BIGINT is signed and SQLite's integers too."""
+
+    impl = String(20)
+    cache_ok = True
+
+    def process_bind_param(self, value: int | None, dialect) -> str | None:
+        return None if value is None else str(int(value))
+
+    def process_result_value(self, value: str | None, dialect) -> int | None:
+        return None if value is None else int(value)
+
+
+class PollResult(db.Model):
+    """One poll of one device: whether it answered, its sysUpTime, the error in words."""
+
+    __tablename__ = "poll_results"
+    __table_args__ = (Index("ix_poll_results_device_at", "device_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: The device answered (sysUpTime read); a garbage table still counts as answered.
+    reachable: Mapped[bool] = mapped_column()
+    sys_uptime_ticks: Mapped[int | None] = mapped_column(BigInteger)
+    error_kind: Mapped[str | None] = mapped_column(String(20))
+    error: Mapped[str | None] = mapped_column(Text)
+    ports_seen: Mapped[int] = mapped_column(default=0)
+    #: The worker process that polled (scale-out: proves no device is polled twice).
+    worker: Mapped[str | None] = mapped_column(String(120))
+
+    device: Mapped[Device] = relationship()
+
+
+class PortCounter(db.Model):
+    """The last raw counters of a port with the device's sysUpTime and the local time of reading."""
+
+    __tablename__ = "port_counters"
+
+    port_id: Mapped[int] = mapped_column(ForeignKey("ports.id"), primary_key=True)
+    in_octets: Mapped[int | None] = mapped_column(CounterValue)
+    out_octets: Mapped[int | None] = mapped_column(CounterValue)
+    #: 64 (ifHC*) or 32 (ifIn/OutOctets); a change of width is a reset.
+    counter_bits: Mapped[int | None] = mapped_column()
+    sys_uptime_ticks: Mapped[int] = mapped_column(BigInteger)
+    #: Wall-clock time of the reading (UTC): comparable between worker processes.
+    polled_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class UsageHour(db.Model):
+    """Octets through a port in one UTC hour (in = household upload, out = download)."""
+
+    __tablename__ = "usage_hours"
+    __table_args__ = (UniqueConstraint("port_id", "hour"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    port_id: Mapped[int] = mapped_column(ForeignKey("ports.id"), index=True)
+    hour: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    octets_in: Mapped[int] = mapped_column(BigInteger, default=0)
+    octets_out: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class UsageDay(db.Model):
+    """A subscription's traffic on one day (Europe/Paris calendar day)."""
+
+    __tablename__ = "usage_days"
+    __table_args__ = (UniqueConstraint("subscription_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(ForeignKey("subscriptions.id"), index=True)
+    day: Mapped[date] = mapped_column()
+    download_octets: Mapped[int] = mapped_column(BigInteger, default=0)
+    upload_octets: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class BuildingUsageDay(db.Model):
+    """Households' traffic of a building on one day (kept forever, no personal data)."""
+
+    __tablename__ = "building_usage_days"
+    __table_args__ = (UniqueConstraint("building_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    building_id: Mapped[int] = mapped_column(ForeignKey("buildings.id"), index=True)
+    day: Mapped[date] = mapped_column()
+    download_octets: Mapped[int] = mapped_column(BigInteger, default=0)
+    upload_octets: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class DiscardedInterval(db.Model):
+    """A counter interval that was not counted, and why (network.counters.DiscardReason)."""
+
+    __tablename__ = "discarded_intervals"
+    __table_args__ = (Index("ix_discarded_intervals_port_at", "port_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    port_id: Mapped[int] = mapped_column(ForeignKey("ports.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: "in", "out" or "both" (a reboot discards both directions)
+    direction: Mapped[str] = mapped_column(String(4))
+    reason: Mapped[str] = mapped_column(String(30))
+    elapsed_s: Mapped[float | None] = mapped_column(Float)
+
+
+class Outage(db.Model):
+    """A device that stopped answering (or rebooted), from ``started_at`` to ``ended_at``.
+
+    ``cause`` is ``no_answer`` (two consecutive polls without an answer) or ``reboot``
+    (seen afterwards through sysUpTime, DESIGN.md §3.5). ``port_id`` is reserved: a
+    household's port being down is not an outage.
+    """
+
+    __tablename__ = "outages"
+    __table_args__ = (Index("ix_outages_device_started", "device_id", "started_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id"))
+    port_id: Mapped[int | None] = mapped_column(ForeignKey("ports.id"))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cause: Mapped[str] = mapped_column(String(20))
+
+    device: Mapped[Device | None] = relationship()
+
+    def duration_s(self, until: datetime | None = None) -> int:
+        """Seconds from start to end (or to ``until`` while it lasts)."""
+        end = self.ended_at or until
+        if end is None:
+            return 0
+        return max(0, int((end - self.started_at).total_seconds()))
