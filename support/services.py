@@ -232,15 +232,15 @@ def open_ticket(*, actor: User, subject: str, category: str, source: str | None 
         try:
             household = get_household(int(household_id), scope)
         except (NotFoundError, ValueError):
-            raise DomainError(_("Foyer %(id)s introuvable.", id=household_id),
-                              field="household_id") from None
+            raise NotFoundError(_("Foyer %(id)s introuvable.", id=household_id),
+                                field="household_id") from None
         unit = household.unit
     if unit_code:
         found = db.session.execute(select(Unit).where(Unit.code == unit_code.strip())
                                    ).scalar_one_or_none()
         if found is None:
-            raise DomainError(_("Logement %(code)s introuvable.", code=unit_code),
-                              field="unit_code")
+            raise NotFoundError(_("Logement %(code)s introuvable.", code=unit_code),
+                                field="unit_code")
         if unit is not None and found.id != unit.id:
             raise DomainError(_("Ce foyer n'habite pas le logement %(code)s.", code=unit_code),
                               field="unit_code")
@@ -248,8 +248,8 @@ def open_ticket(*, actor: User, subject: str, category: str, source: str | None 
     if device_hostname:
         device = _device_by_hostname(device_hostname.strip())
         if device is None:
-            raise DomainError(_("Équipement %(h)s introuvable.", h=device_hostname),
-                              field="device_hostname")
+            raise NotFoundError(_("Équipement %(h)s introuvable.", h=device_hostname),
+                                field="device_hostname")
     if household is None and unit is None and device is None:
         raise DomainError(_("Indiquez un foyer, un logement ou un équipement."),
                           field="household_id")

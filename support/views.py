@@ -85,16 +85,16 @@ def ticket_new():
             del form[name]
     if form.validate_on_submit():
         try:
-            ticket = services.open_ticket(
-                actor=actor, subject=form.subject.data, category=form.category.data,
-                priority=form.priority.data, description=form.description.data,
-                household_id=form.household_id.data,
-                source=None if scope.is_mediator else form.source.data,
-                unit_code=None if scope.is_mediator else form.unit_code.data,
-                device_hostname=None if scope.is_mediator else form.device_hostname.data,
-                assignee_id=None if scope.is_mediator else form.assignee_id.data)
+            with db.session.begin_nested():  # a refused ticket leaves nothing behind
+                ticket = services.open_ticket(
+                    actor=actor, subject=form.subject.data, category=form.category.data,
+                    priority=form.priority.data, description=form.description.data,
+                    household_id=form.household_id.data,
+                    source=None if scope.is_mediator else form.source.data,
+                    unit_code=None if scope.is_mediator else form.unit_code.data,
+                    device_hostname=None if scope.is_mediator else form.device_hostname.data,
+                    assignee_id=None if scope.is_mediator else form.assignee_id.data)
         except DomainError as error:
-            db.session.rollback()
             target = form._fields.get(error.field or "", form.subject)
             target.errors = [*target.errors, error.message]
         else:
@@ -143,9 +143,9 @@ def ticket_comment(number: str):
     form = CommentForm()
     if form.validate_on_submit():
         try:
-            services.add_comment(ticket, actor=actor, body=form.body.data)
+            with db.session.begin_nested():
+                services.add_comment(ticket, actor=actor, body=form.body.data)
         except DomainError as error:
-            db.session.rollback()
             form.body.errors = [error.message]
         else:
             db.session.commit()
@@ -166,12 +166,12 @@ def ticket_update(number: str):
     form.status.choices = [(k.value, v) for k, v in STATUS_LABELS.items()]
     if form.validate_on_submit():
         try:
-            services.update_ticket(ticket, actor=actor, status=form.status.data,
-                                   priority=form.priority.data,
-                                   assignee_id=form.assignee_id.data, note=form.note.data)
+            with db.session.begin_nested():  # all the changes or none
+                services.update_ticket(ticket, actor=actor, status=form.status.data,
+                                       priority=form.priority.data,
+                                       assignee_id=form.assignee_id.data, note=form.note.data)
         except DomainError as error:
-            db.session.rollback()
-            ticket = services.get_ticket(number, scope)
+            db.session.refresh(ticket)
             flash(error.message, "error")
             return _detail(ticket, scope, status=error.status)
         db.session.commit()
