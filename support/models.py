@@ -100,17 +100,14 @@ class TicketEvent(db.Model):
 
 
 class TicketOutage(db.Model):
-    """A network outage linked to a ticket.
-
-    ``outage_id`` names network's ``outages`` row; it is a plain integer because that table
-    did not exist yet when this migration was written (a foreign key can be added later).
-    """
+    """A network outage (network's ``outages`` row) linked to a ticket; a ticket may gather
+    several outages of its device."""
 
     __tablename__ = "ticket_outages"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
-    outage_id: Mapped[int] = mapped_column(unique=True)
+    outage_id: Mapped[int] = mapped_column(ForeignKey("outages.id"), unique=True)
     device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id"))
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

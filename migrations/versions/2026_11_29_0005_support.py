@@ -16,8 +16,6 @@ depends_on = None
 
 
 def upgrade():
-    # ticket_outages.outage_id has no foreign key: network's outages table did not exist when
-    # this was written; add the constraint in a later revision once it does.
     op.create_table('tickets',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('number', sa.String(length=16), nullable=False),
@@ -87,6 +85,7 @@ def upgrade():
     sa.Column('ended_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('duration_s', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['device_id'], ['devices.id'], name=op.f('fk_ticket_outages_device_id_devices')),
+    sa.ForeignKeyConstraint(['outage_id'], ['outages.id'], name=op.f('fk_ticket_outages_outage_id_outages')),
     sa.ForeignKeyConstraint(['ticket_id'], ['tickets.id'], name=op.f('fk_ticket_outages_ticket_id_tickets')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_ticket_outages')),
     sa.UniqueConstraint('outage_id', name=op.f('uq_ticket_outages_outage_id'))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from isp.extensions import db
@@ -37,13 +36,13 @@ def make_ticket(*, actor=None, household=None, subject: str = "Plus de connexion
                                 household_id=household.id if household else None, **fields)
 
 
-@dataclass
-class OutageRow:
-    """What network's ``Outage`` row offers the receivers (the model is not written yet)."""
+def make_outage(*, device_id: int, started_at: datetime, ended_at: datetime | None = None,
+                port_id: int | None = None, cause: str = "no_answer"):
+    """A network ``Outage`` row (the poller writes them; tests build them directly)."""
+    from network.models import Outage
 
-    id: int
-    device_id: int
-    started_at: datetime
-    ended_at: datetime | None = None
-    port_id: int | None = None
-    cause: str | None = "no SNMP answer"
+    outage = Outage(device_id=device_id, port_id=port_id, started_at=started_at,
+                    ended_at=ended_at, cause=cause)
+    db.session.add(outage)
+    db.session.flush()
+    return outage

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from isp.signals import outage_ended, outage_started
 from support.models import Ticket, TicketEvent
 from tests import factories
-from tests.support.factories import OutageRow, make_device, make_ticket
+from tests.support.factories import make_device, make_outage, make_ticket
 
 
 def _counts(db):
@@ -24,7 +24,7 @@ def test_list_gives_the_fields_of_the_issue_and_filters(db, client, api_as):
     unit = factories.make_unit("APIB-A-01-1", building=building)
     device = make_device(building=building, hostname="sw-apib-1", ports_for=[unit])
     start = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
-    outage = OutageRow(id=4242, device_id=device.id, started_at=start,
+    outage = make_outage(device_id=device.id, started_at=start,
                        ended_at=start + timedelta(minutes=12))
     outage_started.send(outage, affected_unit_codes=[unit.code])
     outage_ended.send(outage, duration_s=720)

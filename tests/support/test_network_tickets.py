@@ -9,7 +9,7 @@ from sqlalchemy import select
 from isp.signals import outage_ended, outage_started, port_down_long
 from support.models import Ticket
 from tests import factories
-from tests.support.factories import OutageRow, make_device
+from tests.support.factories import make_device, make_outage
 
 T0 = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
 
@@ -30,7 +30,7 @@ def _building_with_switch(n_flats=3):
 
 def test_an_outage_opens_one_ticket_listing_the_flats_and_resolves_with_its_duration(db):
     device, units, served = _building_with_switch()
-    outage = OutageRow(id=501, device_id=device.id, started_at=T0)
+    outage = make_outage(device_id=device.id, started_at=T0)
     outage_started.send(outage, affected_unit_codes=[u.code for u in units])
     outage_started.send(outage, affected_unit_codes=[u.code for u in units])  # sent twice
     [ticket] = _network_tickets(db, device)
@@ -40,7 +40,7 @@ def test_an_outage_opens_one_ticket_listing_the_flats_and_resolves_with_its_dura
     assert ticket.opened_at == T0
     assert ticket.affected_unit_codes == sorted(u.code for u in units)
     assert {link.subscription_id for link in ticket.affected} == {served.id, None}
-    assert [o.outage_id for o in ticket.outages] == [501]
+    assert [o.outage_id for o in ticket.outages] == [outage.id]
 
     outage.ended_at = T0 + timedelta(minutes=65)
     outage_ended.send(outage, duration_s=3900)
@@ -55,7 +55,7 @@ def test_an_outage_opens_one_ticket_listing_the_flats_and_resolves_with_its_dura
 
 def test_a_second_outage_while_the_ticket_is_open_adds_to_it(db):
     device, units, _served = _building_with_switch()
-    first = OutageRow(id=601, device_id=device.id, started_at=T0)
+    first = make_outage(device_id=device.id, started_at=T0)
     outage_started.send(first, affected_unit_codes=[units[0].code])
     first.ended_at = T0 + timedelta(minutes=10)
     [ticket] = _network_tickets(db, device)
@@ -63,10 +63,10 @@ def test_a_second_outage_while_the_ticket_is_open_adds_to_it(db):
 
     operator = factories.make_user("operator")
     services.change_status(ticket, "open", actor=operator)  # someone is on it
-    second = OutageRow(id=602, device_id=device.id, started_at=T0 + timedelta(minutes=5))
+    second = make_outage(device_id=device.id, started_at=T0 + timedelta(minutes=5))
     outage_started.send(second, affected_unit_codes=[units[0].code, units[1].code])
     assert len(_network_tickets(db, device)) == 1
-    assert [o.outage_id for o in ticket.outages] == [601, 602]
+    assert [o.outage_id for o in ticket.outages] == [first.id, second.id]
     assert ticket.affected_unit_codes == sorted([units[0].code, units[1].code])
 
     outage_ended.send(first, duration_s=600)
@@ -79,11 +79,11 @@ def test_a_second_outage_while_the_ticket_is_open_adds_to_it(db):
 
 def test_an_outage_after_the_ticket_was_resolved_opens_a_new_ticket(db):
     device, units, _served = _building_with_switch(1)
-    first = OutageRow(id=701, device_id=device.id, started_at=T0,
+    first = make_outage(device_id=device.id, started_at=T0,
                       ended_at=T0 + timedelta(minutes=3))
     outage_started.send(first, affected_unit_codes=[units[0].code])
     outage_ended.send(first, duration_s=180)
-    second = OutageRow(id=702, device_id=device.id, started_at=T0 + timedelta(hours=2))
+    second = make_outage(device_id=device.id, started_at=T0 + timedelta(hours=2))
     outage_started.send(second, affected_unit_codes=[units[0].code])
     tickets = _network_tickets(db, device)
     assert [t.status for t in tickets] == ["resolved", "new"]
@@ -91,7 +91,7 @@ def test_an_outage_after_the_ticket_was_resolved_opens_a_new_ticket(db):
 
 def test_without_a_list_the_flats_wired_to_the_device_are_affected(db):
     device, units, _served = _building_with_switch(2)
-    outage_started.send(OutageRow(id=801, device_id=device.id, started_at=T0),
+    outage_started.send(make_outage(device_id=device.id, started_at=T0),
                         affected_unit_codes=[])
     [ticket] = _network_tickets(db, device)
     assert ticket.affected_unit_codes == sorted(u.code for u in units)
@@ -99,13 +99,13 @@ def test_without_a_list_the_flats_wired_to_the_device_are_affected(db):
 
 def test_a_port_outage_is_not_a_ticket(db):
     device, _units, _served = _building_with_switch(1)
-    outage_started.send(OutageRow(id=901, device_id=device.id, port_id=1, started_at=T0),
+    outage_started.send(make_outage(device_id=device.id, port_id=device.ports[0].id, started_at=T0),
                         affected_unit_codes=[])
     assert _network_tickets(db, device) == []
 
 
 def test_the_end_of_an_unknown_outage_changes_nothing(db):
-    outage_ended.send(OutageRow(id=999, device_id=1, started_at=T0), duration_s=5)
+    outage_ended.send(make_outage(device_id=make_device().id, started_at=T0), duration_s=5)
 
 
 def test_a_port_down_seven_days_raises_one_follow_up_not_an_outage_ticket(db):
