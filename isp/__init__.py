@@ -27,6 +27,9 @@ def create_app(config_object: str = "default", **overrides) -> Flask:
     _register_cli(app)
     _register_error_handlers(app)
     _register_security_headers(app)
+    from isp.static_assets import init_static_assets
+
+    init_static_assets(app)  # fingerprinted, gzipped, long-cached /static/ (issue 10)
     return app
 
 

@@ -19,6 +19,7 @@ from tests.ui.discovery import (
     axe_violations,
     build_url,
     describe_violations,
+    figures_table,
     page_routes,
 )
 
@@ -106,5 +107,6 @@ def test_page_is_accessible_and_within_budget(page_visit, resolve_url, role_cont
     page_figures.append(figures)
     assert not figures.violations, (f"{path} as {role}: axe WCAG 2.1 A/AA violations\n"
                                     + describe_violations(figures.violations))
-    assert figures.kilobytes <= MAX_KB and figures.requests <= MAX_REQUESTS, (
-        f"{path} as {role}: {figures.over_budget()}")
+    assert not figures.over_budget(), (
+        f"{path} as {role} is over budget ({MAX_KB} KB, {MAX_REQUESTS} requests, grade A): "
+        + "; ".join(figures.over_budget()) + "\n" + figures_table([figures]))
