@@ -1,0 +1,71 @@
+"""Network commands: ``isp poll --once`` and ``isp keys rotate``."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import with_appcontext
+
+
+@click.command("poll")
+@click.option("--once", is_flag=True, help="Run one poll cycle now and print a one-line summary.")
+@with_appcontext
+def poll_command(once: bool) -> None:
+    """Poll every in-service device once (SNMP), store usage and uptime, print a summary."""
+    from network.services import run_poll_cycle
+
+    if not once:
+        raise click.UsageError("only --once is supported; the scheduler (isp worker) polls "
+                               "every POLL_INTERVAL_MINUTES")
+    summary = run_poll_cycle(respect_due=False)
+    click.echo(summary.line())
+    for error in summary.errors[:20]:
+        click.echo(f"  {error}", err=True)
+
+
+@click.group("keys")
+def keys_group() -> None:
+    """Device credential encryption keys."""
+
+
+@keys_group.command("rotate")
+@click.option("--old-key", required=True, help="The previous ISP_CREDENTIALS_KEY.")
+@with_appcontext
+def keys_rotate(old_key: str) -> None:
+    """Re-encrypt every device secret from --old-key to the current ISP_CREDENTIALS_KEY."""
+    from flask import current_app
+
+    from isp.errors import DomainError
+    from isp.extensions import db
+    from network.credentials import rotate_token
+    from network.models import Device
+
+    new_key = current_app.config["CREDENTIALS_KEY"]
+    columns = ("snmp_community_enc", "snmp_auth_key_enc", "snmp_priv_key_enc",
+               "ssh_password_enc", "ssh_secret_enc")
+    devices = secrets = 0
+    try:
+        for device in db.session.execute(db.select(Device).order_by(Device.id)).scalars():
+            changed = False
+            for column in columns:
+                stored = getattr(device, column)
+                if stored:
+                    setattr(device, column, rotate_token(stored, old_key, new_key))
+                    secrets += 1
+                    changed = True
+            devices += changed
+        db.session.commit()
+    except DomainError:
+        db.session.rollback()
+        raise
+    except Exception:  # wrong key, bad token: say it plainly, never echo a secret
+        db.session.rollback()
+        raise click.ClickException(
+            "A secret could not be decrypted with the old or the current key; nothing changed"
+        ) from None
+    click.echo(f"Re-encrypted {secrets} secrets of {devices} devices")
+
+
+def register(cli_group: click.Group) -> None:
+    """Add the network commands to ``isp``."""
+    cli_group.add_command(poll_command)
+    cli_group.add_command(keys_group)

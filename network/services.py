@@ -1,0 +1,770 @@
+"""Network monitoring services: poll cycles with storage, outages, availability.
+
+A poll cycle (``run_poll_cycle``) claims devices, polls them concurrently over SNMP
+(``network.snmp``), then stores for each device: a ``PollResult``, its status and
+sysUpTime, the ports discovered (ifIndex, ifName, ifDescr, speed, admin/oper status), the
+raw counters (``PortCounter``) and the counter deltas (``network.counters``) as usage per
+port hour, per subscription day and per building day. Discarded intervals are stored
+with their reason. Devices go down after two consecutive unanswered polls (one
+``Outage``, signal ``outage_started``) and come back up on the next answer (the outage
+closes, signal ``outage_ended``). A reboot seen through sysUpTime books the unobserved
+downtime as a closed outage (cause ``reboot``).
+
+Scale-out (issue 3 §9) — several ``isp worker`` processes sharing one database split the
+devices with a *lease* on each device row (``poll_lease_owner``/``poll_lease_until``) and
+a due time (``next_poll_at``):
+
+* a worker claims a batch with one statement
+  ``UPDATE devices SET lease = me, until = now + lease_s WHERE id IN (SELECT id FROM devices
+  WHERE <in service> AND <lease free or expired> AND <due> ORDER BY id LIMIT n
+  FOR UPDATE SKIP LOCKED) RETURNING id`` and commits at once. On PostgreSQL, SKIP LOCKED
+  makes two workers claiming at the same moment take disjoint rows without waiting; the
+  conditions are re-checked on the locked rows (READ COMMITTED), so a row is never leased
+  twice. SQLite ignores ``FOR UPDATE`` but runs one writer at a time, which gives the same
+  guarantee on one machine;
+* it polls and stores the batch, sets ``next_poll_at = cycle start + interval × 0.9`` and
+  clears the lease (same transaction as the data), then claims the next batch, until no
+  device is left;
+* a worker that dies leaves leases that expire after ``lease_s`` (default 10 min), so its
+  devices are polled by another worker at the next cycle. Samples are also idempotent:
+  a reading not newer than the stored one is ignored, so a device polled twice by mistake
+  is never counted twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import or_, select, update
+
+from isp import signals
+from isp.extensions import db
+from isp.timeutil import utcnow
+from network.choices import DeviceRole, DeviceStatus, LifecycleState
+from network.counters import (
+    Delta,
+    Discarded,
+    DiscardReason,
+    counter_delta,
+    reboot_downtime_s,
+    uptime_consistent,
+)
+from network.credentials import decrypt_secret
+from network.models import (
+    BuildingUsageDay,
+    Device,
+    DiscardedInterval,
+    Outage,
+    PollResult,
+    Port,
+    PortCounter,
+    UsageDay,
+    UsageHour,
+)
+from network.snmp import DevicePoll, InterfaceSample, SnmpClient, SnmpTarget, poll_many
+
+log = logging.getLogger(__name__)
+
+LOCAL_TZ = ZoneInfo("Europe/Paris")
+FAILED_POLLS_FOR_DOWN = 2
+PORT_DOWN_ALERT = timedelta(days=7)
+DEFAULT_LEASE_S = 600
+DEFAULT_BATCH = 100
+#: Subscription statuses whose flat's traffic is booked to the subscription.
+USAGE_STATUSES = ("active", "reduced", "suspended", "provisioning")
+ALERT_STATUSES = ("active", "reduced")
+
+#: Errors in clear words for the pages and the CLI (the raw text stays in ``last_error``).
+ERROR_LABELS = {
+    "timeout": "pas de réponse",
+    "auth": "échec d'authentification",
+    "garbage": "réponse incomplète ou invalide",
+    "unresolvable": "adresse introuvable",
+}
+
+
+def default_worker_id() -> str:
+    """``host:pid``: names the process holding a lease."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+# --- targets -----------------------------------------------------------------------------------
+
+def target_for(device: Device) -> SnmpTarget:
+    """The SNMP target of a device, with its secrets decrypted (kept in memory only).
+
+    Timeout and retries come from ``SNMP_TIMEOUT_S``/``SNMP_RETRIES`` (SNMP.md §7: 2 s, 1).
+    """
+    config = current_app.config
+    timing = {"timeout_s": float(config.get("SNMP_TIMEOUT_S") or 2.0),
+              "retries": int(config.get("SNMP_RETRIES", 1) or 0)}
+    if device.snmp_version == "3":
+        return SnmpTarget(
+            device.mgmt_address, device.snmp_port, version="3", v3_user=device.snmp_user,
+            v3_auth_key=decrypt_secret(device.snmp_auth_key_enc),
+            v3_priv_key=decrypt_secret(device.snmp_priv_key_enc),
+            context=device.snmp_context or "", **timing)
+    return SnmpTarget(device.mgmt_address, device.snmp_port, version="2c",
+                      community=decrypt_secret(device.snmp_community_enc) or "", **timing)
+
+
+# --- claiming (scale-out) ----------------------------------------------------------------------
+
+def claim_devices(worker: str, now: datetime, *, limit: int = DEFAULT_BATCH,
+                  device_ids: Sequence[int] | None = None, respect_due: bool = True,
+                  exclude: Iterable[int] = (), lease_s: int = DEFAULT_LEASE_S) -> list[int]:
+    """Lease up to ``limit`` due, unleased devices to ``worker``; returns their ids (committed).
+
+    See the module docstring for why two workers never get the same device.
+    """
+    free = or_(Device.poll_lease_until.is_(None), Device.poll_lease_until < now)
+    conditions = [Device.lifecycle_state == LifecycleState.IN_SERVICE, free]
+    if respect_due:
+        conditions.append(or_(Device.next_poll_at.is_(None), Device.next_poll_at <= now))
+    if device_ids is not None:
+        conditions.append(Device.id.in_(list(device_ids)))
+    excluded = list(exclude)
+    if excluded:
+        conditions.append(Device.id.not_in(excluded))
+    candidates = (select(Device.id).where(*conditions).order_by(Device.id).limit(limit)
+                  .with_for_update(skip_locked=True))
+    if db.session.get_bind().dialect.name == "sqlite":
+        # SQLite has no row locks; its single writer makes the UPDATE … WHERE free atomic.
+        candidates = select(Device.id).where(*conditions).order_by(Device.id).limit(limit)
+    statement = (update(Device).where(Device.id.in_(candidates.scalar_subquery()), free)
+                 .values(poll_lease_owner=worker,
+                         poll_lease_until=now + timedelta(seconds=lease_s))
+                 .returning(Device.id).execution_options(synchronize_session=False))
+    ids = sorted(db.session.execute(statement).scalars())
+    db.session.commit()
+    return ids
+
+
+def release_devices(ids: Iterable[int], worker: str, next_poll_at: datetime | None) -> None:
+    """Clear this worker's lease and set when the devices are due again (caller commits)."""
+    ids = list(ids)
+    if not ids:
+        return
+    db.session.execute(update(Device).where(Device.id.in_(ids),
+                                            Device.poll_lease_owner == worker)
+                       .values(poll_lease_owner=None, poll_lease_until=None,
+                               next_poll_at=next_poll_at)
+                       .execution_options(synchronize_session=False))
+
+
+# --- summary -----------------------------------------------------------------------------------
+
+@dataclass
+class PollSummary:
+    """What one cycle did; ``line()`` is the one-line CLI summary."""
+
+    worker: str
+    devices: int = 0
+    ok: int = 0
+    answered_with_errors: int = 0
+    unreachable: int = 0
+    auth_failed: int = 0
+    ports: int = 0
+    usage_octets: int = 0
+    discarded: int = 0
+    outages_opened: int = 0
+    outages_closed: int = 0
+    duration_s: float = 0.0
+    errors: list[str] = field(default_factory=list)
+
+    def line(self) -> str:
+        """``devices 5: ok 5, errors 0, unreachable 0 (auth failures 0), ports 270, 0.9 s``."""
+        return (f"devices {self.devices}: ok {self.ok}, errors {self.answered_with_errors}, "
+                f"unreachable {self.unreachable} (auth failures {self.auth_failed}), "
+                f"ports {self.ports}, outages +{self.outages_opened}/-{self.outages_closed}, "
+                f"{self.duration_s:.1f} s")
+
+
+# --- the cycle ---------------------------------------------------------------------------------
+
+def run_poll_cycle(*, client: SnmpClient | None = None, devices: Sequence[Device] | None = None,
+                   worker: str | None = None, now: datetime | None = None,
+                   respect_due: bool | None = None, batch: int = DEFAULT_BATCH,
+                   concurrency: int = 32) -> PollSummary:
+    """Poll every due in-service device (or ``devices``) once and store the results.
+
+    Commits after claiming each batch and after storing it (the lease must be visible to
+    other workers). ``respect_due`` defaults to True for the scheduler's full cycles and
+    False when ``devices`` is given; ``isp poll --once`` passes False. ``now`` fixes the
+    cycle's reference time (due times, leases); readings carry their own time.
+    """
+    worker = worker or default_worker_id()
+    started = time.monotonic()
+    cycle_now = now or utcnow()
+    if respect_due is None:
+        respect_due = devices is None
+    ids = [d.id for d in devices] if devices is not None else None
+    interval = timedelta(minutes=current_app.config.get("POLL_INTERVAL_MINUTES", 5))
+    summary = PollSummary(worker=worker)
+
+    async def cycle() -> None:
+        own_client = client is None
+        snmp: SnmpClient
+        if own_client:
+            from network.snmp import PysnmpClient
+
+            snmp = PysnmpClient()
+        else:
+            snmp = client
+        try:
+            done: set[int] = set()
+            while True:
+                claimed = claim_devices(worker, cycle_now, limit=batch, device_ids=ids,
+                                        respect_due=respect_due, exclude=done)
+                if not claimed:
+                    break
+                done.update(claimed)
+                batch_devices = list(db.session.execute(
+                    select(Device).where(Device.id.in_(claimed)).order_by(Device.id)).scalars())
+                targets, pollable = [], []
+                for device in batch_devices:
+                    try:
+                        targets.append(target_for(device))
+                        pollable.append(device)
+                    except Exception as error:  # undecryptable secret: say so, poll the rest
+                        summary.errors.append(f"{device.hostname}: {error}")
+                        device.last_error = str(error)
+                polls = await poll_many(snmp, targets, concurrency=concurrency)
+                for device, poll in zip(pollable, polls, strict=True):
+                    store_poll(device, poll, worker=worker, summary=summary)
+                release_devices(claimed, worker, cycle_now + interval * 0.9)
+                db.session.commit()
+        finally:
+            if own_client:
+                snmp.close()  # type: ignore[attr-defined]
+
+    asyncio.run(cycle())
+    summary.duration_s = time.monotonic() - started
+    return summary
+
+
+# --- storing one poll --------------------------------------------------------------------------
+
+def store_poll(device: Device, poll: DevicePoll, *, worker: str | None = None,
+               summary: PollSummary | None = None) -> str:
+    """Store one device poll; returns ``stale``, ``up``, ``failed`` or ``down``.
+
+    A reading not newer than the device's last poll is ignored (idempotent: nothing is
+    counted twice). The caller commits.
+    """
+    summary = summary if summary is not None else PollSummary(worker=worker or "")
+    summary.devices += 1
+    if device.last_polled_at is not None and poll.polled_at <= device.last_polled_at:
+        return "stale"
+    db.session.add(PollResult(device_id=device.id, at=poll.polled_at, reachable=poll.answered,
+                              sys_uptime_ticks=poll.sys_uptime_ticks, error_kind=poll.error_kind,
+                              error=poll.error, ports_seen=len(poll.interfaces), worker=worker))
+    device.last_polled_at = poll.polled_at
+    device.last_error = poll.error
+    device.last_error_kind = poll.error_kind
+    if poll.answered:
+        _store_answer(device, poll, summary)
+        if poll.ok:
+            summary.ok += 1
+        else:
+            summary.answered_with_errors += 1
+            summary.errors.append(f"{device.hostname}: {poll.error}")
+        return "up"
+    summary.unreachable += 1
+    summary.errors.append(f"{device.hostname}: {poll.error}")
+    if poll.error_kind == "auth":
+        # The agent is there and rejects our credentials: our mistake, not an outage.
+        summary.auth_failed += 1
+        if device.status != DeviceStatus.DOWN:
+            device.status = DeviceStatus.UNKNOWN
+        return "failed"
+    device.failed_polls = (device.failed_polls or 0) + 1
+    if device.failing_since is None:
+        device.failing_since = poll.polled_at
+    if device.failed_polls >= FAILED_POLLS_FOR_DOWN and device.status != DeviceStatus.DOWN:
+        device.status = DeviceStatus.DOWN
+        _open_outage(device, device.failing_since, "no_answer", summary)
+        return "down"
+    return "failed"
+
+
+def _store_answer(device: Device, poll: DevicePoll, summary: PollSummary) -> None:
+    ticks = poll.sys_uptime_ticks
+    assert ticks is not None
+    at = poll.polled_at
+    rebooted = False
+    if device.last_ok_at is not None and device.sys_uptime_ticks is not None:
+        elapsed = (at - device.last_ok_at).total_seconds()
+        rebooted = not uptime_consistent(device.sys_uptime_ticks, ticks, elapsed)
+        open_outage = _open_outage_of(device)
+        if open_outage is not None:
+            _close_outage(open_outage, at, summary)
+        elif rebooted:
+            downtime = reboot_downtime_s(uptime_s=ticks / 100, since_last_ok_s=elapsed)
+            if downtime > 0:
+                outage = _open_outage(device, device.last_ok_at, "reboot", summary)
+                _close_outage(outage, device.last_ok_at + timedelta(seconds=downtime), summary)
+    device.status = DeviceStatus.UP
+    device.failed_polls = 0
+    device.failing_since = None
+    device.last_ok_at = at
+    device.sys_uptime_ticks = ticks
+    ports = _discover_ports(device, poll.interfaces.values())
+    summary.ports += len(ports)
+    _store_counters(device, ports, poll, rebooted, summary)
+
+
+# --- outages -----------------------------------------------------------------------------------
+
+def _open_outage_of(device: Device) -> Outage | None:
+    return db.session.execute(select(Outage).where(
+        Outage.device_id == device.id, Outage.ended_at.is_(None))
+        .order_by(Outage.id.desc())).scalars().first()
+
+
+def affected_unit_codes(device: Device) -> list[str]:
+    """Flats cut off when this device is down (an aggregation switch: the whole building)."""
+    from subscribers.models import Unit
+
+    statement = select(Unit.code).join(Port, Port.unit_id == Unit.id).join(
+        Device, Device.id == Port.device_id)
+    if device.role == DeviceRole.AGGREGATION:
+        statement = statement.where(Device.building_id == device.building_id)
+    else:
+        statement = statement.where(Device.id == device.id)
+    return sorted(set(db.session.execute(statement).scalars()))
+
+
+def _open_outage(device: Device, started_at: datetime, cause: str,
+                 summary: PollSummary) -> Outage:
+    outage = Outage(device_id=device.id, started_at=started_at, cause=cause)
+    db.session.add(outage)
+    db.session.flush()
+    summary.outages_opened += 1
+    signals.outage_started.send(outage, affected_unit_codes=affected_unit_codes(device))
+    return outage
+
+
+def _close_outage(outage: Outage, ended_at: datetime, summary: PollSummary) -> None:
+    outage.ended_at = ended_at
+    db.session.flush()
+    summary.outages_closed += 1
+    signals.outage_ended.send(outage, duration_s=outage.duration_s())
+
+
+# --- ports -------------------------------------------------------------------------------------
+
+def _discover_ports(device: Device, samples: Iterable[InterfaceSample]) -> dict[int, Port]:
+    """Create or update the device's ports from the poll; returns them by ifIndex."""
+    existing = list(db.session.execute(select(Port).where(Port.device_id == device.id))
+                    .scalars())
+    by_index = {p.if_index: p for p in existing if p.if_index is not None}
+    by_name = {p.if_name: p for p in existing}
+    result: dict[int, Port] = {}
+    for sample in samples:
+        name = (sample.name or sample.descr or f"ifIndex {sample.if_index}")[:64]
+        port = by_index.get(sample.if_index)
+        if port is None:
+            named = by_name.get(name)
+            if named is not None and named.if_index is None:
+                port = named  # wired by the import before discovery: attach it
+                port.if_index = sample.if_index
+            elif named is not None:
+                name = f"{name} ({sample.if_index})"[:64]  # two rows with one name: garbage
+        if port is None:
+            port = Port(device_id=device.id, if_index=sample.if_index, if_name=name)
+            db.session.add(port)
+            by_name[name] = port
+        elif port.if_name != name and by_name.get(name) in (None, port):
+            by_name.pop(port.if_name, None)
+            port.if_name = name
+            by_name[name] = port
+        port.if_descr = (sample.descr or None) and sample.descr[:255]
+        if sample.speed_bps:
+            port.speed_bps = sample.speed_bps
+        port.admin_up = sample.admin_up
+        port.oper_up = sample.oper_up
+        result[sample.if_index] = port
+    db.session.flush()
+    return result
+
+
+def _served_subscription(unit_id: int | None, statuses: Sequence[str] = USAGE_STATUSES):
+    from subscribers.models import Subscription
+
+    if unit_id is None:
+        return None
+    return db.session.execute(select(Subscription).where(
+        Subscription.unit_id == unit_id, Subscription.status.in_(list(statuses)))
+        .order_by(Subscription.id.desc())).scalars().first()
+
+
+def _port_status(port: Port, at: datetime) -> None:
+    """Track since when a household's port is down; signal after 7 days on an active service."""
+    if port.oper_up is not False or port.admin_up is False:
+        port.down_since = None
+        port.down_alerted_at = None
+        return
+    if port.down_since is None:
+        port.down_since = at
+    if (port.unit_id is not None and port.down_alerted_at is None
+            and at - port.down_since >= PORT_DOWN_ALERT):
+        subscription = _served_subscription(port.unit_id, ALERT_STATUSES)
+        if subscription is not None:
+            port.down_alerted_at = at
+            signals.port_down_long.send(port, subscription=subscription,
+                                        down_since=port.down_since)
+
+
+# --- counters and usage ------------------------------------------------------------------------
+
+def _hour(at: datetime) -> datetime:
+    return at.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def split_by_hour(start: datetime, end: datetime, octets: int) -> list[tuple[datetime, int]]:
+    """Spread ``octets`` over the UTC hours of [start, end) in proportion to time (sums exactly)."""
+    if end <= start or octets == 0:
+        return [(_hour(end), octets)] if octets else []
+    total = (end - start).total_seconds()
+    parts: list[tuple[datetime, int]] = []
+    cursor = start
+    given = 0
+    while cursor < end:
+        bucket = _hour(cursor)
+        stop = min(end, bucket + timedelta(hours=1))
+        share = int(octets * (stop - cursor).total_seconds() / total)
+        parts.append((bucket, share))
+        given += share
+        cursor = stop
+    last_hour, last = parts[-1]
+    parts[-1] = (last_hour, last + octets - given)
+    return [(h, o) for h, o in parts if o]
+
+
+def local_day(hour: datetime) -> date:
+    """The Europe/Paris calendar day of a UTC hour (offsets are whole hours)."""
+    return hour.astimezone(LOCAL_TZ).date()
+
+
+def _store_counters(device: Device, ports: dict[int, Port], poll: DevicePoll, rebooted: bool,
+                    summary: PollSummary) -> None:
+    at = poll.polled_at
+    port_ids = [p.id for p in ports.values()]
+    previous = {c.port_id: c for c in db.session.execute(
+        select(PortCounter).where(PortCounter.port_id.in_(port_ids))).scalars()} if port_ids \
+        else {}
+    # (port, hour) -> [in, out]
+    hours: dict[tuple[int, datetime], list[int]] = defaultdict(lambda: [0, 0])
+    for if_index, port in ports.items():
+        sample = poll.interfaces[if_index]
+        _port_status(port, at)
+        if sample.counter_bits is None or sample.in_octets is None or sample.out_octets is None:
+            continue
+        prev = previous.get(port.id)
+        if prev is None:
+            db.session.add(PortCounter(port_id=port.id, in_octets=sample.in_octets,
+                                       out_octets=sample.out_octets,
+                                       counter_bits=sample.counter_bits,
+                                       sys_uptime_ticks=poll.sys_uptime_ticks, polled_at=at))
+            continue
+        elapsed = (at - prev.polled_at).total_seconds()
+        if elapsed <= 0:
+            continue  # not a newer reading
+        speed = sample.speed_bps or port.speed_bps
+        if rebooted:
+            results: dict[str, Delta | Discarded] = {"both": Discarded(DiscardReason.REBOOT)}
+        elif prev.counter_bits != sample.counter_bits:
+            results = {"both": Discarded(DiscardReason.RESET)}
+        else:
+            results = {
+                direction: counter_delta(old, new, bits=sample.counter_bits, speed_bps=speed,
+                                         elapsed_s=elapsed, rebooted=False)
+                for direction, old, new in (("in", prev.in_octets, sample.in_octets),
+                                            ("out", prev.out_octets, sample.out_octets))}
+        for direction, outcome in results.items():
+            if isinstance(outcome, Discarded):
+                if outcome.reason != DiscardReason.NO_PREVIOUS:
+                    db.session.add(DiscardedInterval(port_id=port.id, at=at, direction=direction,
+                                                     reason=str(outcome.reason),
+                                                     elapsed_s=elapsed))
+                    summary.discarded += 1
+                continue
+            slot = 0 if direction == "in" else 1
+            for hour, octets in split_by_hour(prev.polled_at, at, outcome.octets):
+                hours[(port.id, hour)][slot] += octets
+                summary.usage_octets += octets
+        prev.in_octets = sample.in_octets
+        prev.out_octets = sample.out_octets
+        prev.counter_bits = sample.counter_bits
+        prev.sys_uptime_ticks = poll.sys_uptime_ticks
+        prev.polled_at = at
+    if hours:
+        add_usage(device, {p.id: p for p in ports.values()}, hours)
+
+
+def add_usage(device: Device, ports_by_id: dict[int, Port],
+              hours: dict[tuple[int, datetime], list[int]]) -> None:
+    """Add octets per (port, hour) to the hour, subscription-day and building-day tables."""
+    keys = list(hours)
+    port_ids = sorted({k[0] for k in keys})
+    hour_values = sorted({k[1] for k in keys})
+    existing = {(u.port_id, u.hour): u for u in db.session.execute(select(UsageHour).where(
+        UsageHour.port_id.in_(port_ids), UsageHour.hour.in_(hour_values))).scalars()}
+    per_sub: dict[tuple[int, date], list[int]] = defaultdict(lambda: [0, 0])
+    per_building: dict[date, list[int]] = defaultdict(lambda: [0, 0])
+    subscriptions: dict[int, object] = {}
+    for (port_id, hour), (octets_in, octets_out) in hours.items():
+        row = existing.get((port_id, hour))
+        if row is None:
+            row = UsageHour(port_id=port_id, hour=hour, octets_in=0, octets_out=0)
+            db.session.add(row)
+            existing[(port_id, hour)] = row
+        row.octets_in += octets_in
+        row.octets_out += octets_out
+        port = ports_by_id[port_id]
+        if port.unit_id is None:
+            continue  # uplinks and spare ports: not a household's traffic
+        day = local_day(hour)
+        # port out = household download, port in = household upload (DESIGN.md §3.4)
+        per_building[day][0] += octets_out
+        per_building[day][1] += octets_in
+        if port_id not in subscriptions:
+            subscriptions[port_id] = _served_subscription(port.unit_id)
+        subscription = subscriptions[port_id]
+        if subscription is not None:
+            per_sub[(subscription.id, day)][0] += octets_out  # type: ignore[attr-defined]
+            per_sub[(subscription.id, day)][1] += octets_in  # type: ignore[attr-defined]
+    _add_days(UsageDay, UsageDay.subscription_id, per_sub)
+    _add_days(BuildingUsageDay, BuildingUsageDay.building_id,
+              {(device.building_id, day): v for day, v in per_building.items()})
+
+
+def _add_days(model, key_column, values: dict[tuple[int, date], list[int]]) -> None:
+    if not values:
+        return
+    owners = sorted({k[0] for k in values})
+    days = sorted({k[1] for k in values})
+    existing = {(getattr(r, key_column.key), r.day): r for r in db.session.execute(
+        select(model).where(key_column.in_(owners), model.day.in_(days))).scalars()}
+    for (owner, day), (down, up) in values.items():
+        row = existing.get((owner, day))
+        if row is None:
+            row = model(**{key_column.key: owner}, day=day, download_octets=0, upload_octets=0)
+            db.session.add(row)
+        row.download_octets += down
+        row.upload_octets += up
+    db.session.flush()
+
+
+# --- availability ------------------------------------------------------------------------------
+
+Interval = tuple[datetime, datetime]
+
+
+def _merge(intervals: Iterable[Interval]) -> list[Interval]:
+    merged: list[Interval] = []
+    for start, end in sorted(intervals):
+        if end <= start:
+            continue
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _intersect(a: list[Interval], b: list[Interval]) -> list[Interval]:
+    out: list[Interval] = []
+    i = j = 0
+    while i < len(a) and j < len(b):
+        start, end = max(a[i][0], b[j][0]), min(a[i][1], b[j][1])
+        if start < end:
+            out.append((start, end))
+        if a[i][1] < b[j][1]:
+            i += 1
+        else:
+            j += 1
+    return out
+
+
+@dataclass
+class Availability:
+    """Availability of a building over [start, end)."""
+
+    start: datetime
+    end: datetime
+    downtime_s: int
+    outages: list[Outage]
+    devices: int
+
+    @property
+    def period_s(self) -> int:
+        return int((self.end - self.start).total_seconds())
+
+    @property
+    def availability_pct(self) -> float | None:
+        """1 − downtime ÷ period, in percent with two decimals; None without devices."""
+        if self.devices == 0 or self.period_s <= 0:
+            return None
+        return round(100 * (1 - self.downtime_s / self.period_s), 2)
+
+
+def building_availability(building_id: int, start: datetime, end: datetime,
+                          *, now: datetime | None = None) -> Availability:
+    """DESIGN.md §3.5: the building is down while its aggregation device is down, or while
+    every access device is down at once (union of the two). Open outages count until
+    ``now`` (or ``end`` if earlier)."""
+    now = now or utcnow()
+    devices = list(db.session.execute(select(Device).where(
+        Device.building_id == building_id,
+        Device.lifecycle_state == LifecycleState.IN_SERVICE)).scalars())
+    if not devices:
+        return Availability(start, end, 0, [], 0)
+    outages = list(db.session.execute(select(Outage).where(
+        Outage.device_id.in_([d.id for d in devices]), Outage.started_at < end,
+        or_(Outage.ended_at.is_(None), Outage.ended_at > start))
+        .order_by(Outage.started_at)).scalars())
+    limit = min(end, max(now, start))
+    by_device: dict[int, list[Interval]] = defaultdict(list)
+    for outage in outages:
+        s = max(outage.started_at, start)
+        e = min(outage.ended_at or limit, end)
+        by_device[outage.device_id].append((s, e))  # type: ignore[index]
+    aggregation = [d for d in devices if d.role == DeviceRole.AGGREGATION]
+    access = [d for d in devices if d.role != DeviceRole.AGGREGATION]
+    down: list[Interval] = []
+    for device in aggregation:
+        down += _merge(by_device[device.id])
+    if access:
+        common = _merge(by_device[access[0].id])
+        for device in access[1:]:
+            common = _intersect(common, _merge(by_device[device.id]))
+        down += common
+    merged = _merge(down)
+    downtime = int(sum((e - s).total_seconds() for s, e in merged))
+    return Availability(start, end, downtime, outages, len(devices))
+
+
+def day_bounds(day: date) -> tuple[datetime, datetime]:
+    """The UTC instants of a Europe/Paris calendar day."""
+    start = datetime(day.year, day.month, day.day, tzinfo=LOCAL_TZ)
+    following = day + timedelta(days=1)
+    end = datetime(following.year, following.month, following.day, tzinfo=LOCAL_TZ)
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
+def availability_by_day(building_id: int, first: date,
+                        last: date) -> list[tuple[date, Availability]]:
+    """Availability of each day from ``first`` to ``last`` included."""
+    rows = []
+    day = first
+    while day <= last:
+        start, end = day_bounds(day)
+        rows.append((day, building_availability(building_id, start, end)))
+        day += timedelta(days=1)
+    return rows
+
+
+def month_bounds(year: int, month: int) -> tuple[datetime, datetime]:
+    """The UTC instants of a Europe/Paris calendar month."""
+    start = day_bounds(date(year, month, 1))[0]
+    nxt = date(year + (month == 12), month % 12 + 1, 1)
+    return start, day_bounds(nxt)[0]
+
+
+def availability_by_month(building_id: int, months: int, today: date) -> list[
+        tuple[str, Availability]]:
+    """Availability of the last ``months`` calendar months, the current one included."""
+    rows = []
+    year, month = today.year, today.month
+    for _ in range(months):
+        start, end = month_bounds(year, month)
+        rows.append((f"{year}-{month:02d}", building_availability(building_id, start, end)))
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+    return list(reversed(rows))
+
+
+# --- usage queries -----------------------------------------------------------------------------
+
+def unit_usage_hours(unit_id: int, start: datetime, end: datetime) -> list[tuple[datetime, int,
+                                                                                  int]]:
+    """(hour, download, upload) for the ports serving a flat, oldest first."""
+    from sqlalchemy import func
+
+    rows = db.session.execute(
+        select(UsageHour.hour, func.sum(UsageHour.octets_out), func.sum(UsageHour.octets_in))
+        .join(Port, Port.id == UsageHour.port_id)
+        .where(Port.unit_id == unit_id, UsageHour.hour >= start, UsageHour.hour < end)
+        .group_by(UsageHour.hour).order_by(UsageHour.hour)).all()
+    return [(h if h.tzinfo else h.replace(tzinfo=UTC), int(d or 0), int(u or 0))
+            for h, d, u in rows]
+
+
+def unit_usage_days(unit_id: int, first: date, last: date) -> list[tuple[date, int, int]]:
+    """(day, download, upload) summed over the flat's subscriptions, oldest first."""
+    from sqlalchemy import func
+
+    from subscribers.models import Subscription
+
+    rows = db.session.execute(
+        select(UsageDay.day, func.sum(UsageDay.download_octets), func.sum(UsageDay.upload_octets))
+        .join(Subscription, Subscription.id == UsageDay.subscription_id)
+        .where(Subscription.unit_id == unit_id, UsageDay.day >= first, UsageDay.day <= last)
+        .group_by(UsageDay.day).order_by(UsageDay.day)).all()
+    return [(d, int(dn or 0), int(up or 0)) for d, dn, up in rows]
+
+
+def port_usage_hours(port_id: int, start: datetime, end: datetime) -> list[tuple[datetime, int,
+                                                                                  int]]:
+    """(hour, out, in) of one port, oldest first."""
+    rows = db.session.execute(select(UsageHour).where(
+        UsageHour.port_id == port_id, UsageHour.hour >= start, UsageHour.hour < end)
+        .order_by(UsageHour.hour)).scalars()
+    return [(r.hour, r.octets_out, r.octets_in) for r in rows]
+
+
+def building_usage_days(building_id: int, first: date, last: date) -> list[tuple[date, int, int]]:
+    """(day, download, upload) of a building, oldest first."""
+    rows = db.session.execute(select(BuildingUsageDay).where(
+        BuildingUsageDay.building_id == building_id, BuildingUsageDay.day >= first,
+        BuildingUsageDay.day <= last).order_by(BuildingUsageDay.day)).scalars()
+    return [(r.day, r.download_octets, r.upload_octets) for r in rows]
+
+
+def by_month(days: Iterable[tuple[date, int, int]]) -> list[tuple[str, int, int]]:
+    """Sum daily rows per calendar month (``YYYY-MM``)."""
+    months: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for day, down, up in days:
+        key = f"{day.year}-{day.month:02d}"
+        months[key][0] += down
+        months[key][1] += up
+    return [(k, v[0], v[1]) for k, v in sorted(months.items())]
+
+
+def device_state_label(device: Device) -> str:
+    """The device's state in words for pages: up, down, unknown, plus the error kind."""
+    labels = {DeviceStatus.UP: "joignable", DeviceStatus.DOWN: "hors service (pas de réponse)",
+              DeviceStatus.UNKNOWN: "inconnu"}
+    return labels.get(DeviceStatus(device.status), device.status)
+
+
+__all__ = [
+    "ERROR_LABELS",
+    "Availability",
+    "PollSummary",
+    "building_availability",
+    "claim_devices",
+    "run_poll_cycle",
+    "store_poll",
+]
