@@ -1,0 +1,124 @@
+"""Vocabulary of the billing domain."""
+
+from enum import StrEnum
+
+from flask_babel import lazy_gettext as _l
+
+
+class InvoiceStatus(StrEnum):
+    DRAFT = "draft"
+    ISSUED = "issued"
+    PARTIALLY_PAID = "partially_paid"
+    PAID = "paid"
+    CANCELLED = "cancelled"
+
+
+INVOICE_STATUS_LABELS = {
+    InvoiceStatus.DRAFT: _l("brouillon"),
+    InvoiceStatus.ISSUED: _l("émise"),
+    InvoiceStatus.PARTIALLY_PAID: _l("payée en partie"),
+    InvoiceStatus.PAID: _l("payée"),
+    InvoiceStatus.CANCELLED: _l("annulée"),
+}
+
+#: Issued invoices that still wait for money.
+OPEN_STATUSES = (InvoiceStatus.ISSUED, InvoiceStatus.PARTIALLY_PAID)
+
+
+class PaymentMethod(StrEnum):
+    CASH = "cash"
+    CARD = "card"
+    TRANSFER = "transfer"
+    SEPA_DEBIT = "sepa_debit"
+    SOCIAL_AID = "social_aid"
+
+
+PAYMENT_METHOD_LABELS = {
+    PaymentMethod.CASH: _l("espèces (guichet ou association)"),
+    PaymentMethod.CARD: _l("carte bancaire"),
+    PaymentMethod.TRANSFER: _l("virement"),
+    PaymentMethod.SEPA_DEBIT: _l("prélèvement SEPA"),
+    PaymentMethod.SOCIAL_AID: _l("aide sociale"),
+}
+
+
+class EvidenceType(StrEnum):
+    RSA = "rsa"
+    ASS = "ass"
+    AAH = "aah"
+    CSS = "css"
+    CAF_QF = "caf_qf"
+    NONE = "none"
+
+
+EVIDENCE_LABELS = {
+    EvidenceType.RSA: _l("RSA (revenu de solidarité active)"),
+    EvidenceType.ASS: _l("ASS (allocation de solidarité spécifique)"),
+    EvidenceType.AAH: _l("AAH (allocation aux adultes handicapés)"),
+    EvidenceType.CSS: _l("CSS (complémentaire santé solidaire)"),
+    EvidenceType.CAF_QF: _l("quotient familial CAF"),
+    EvidenceType.NONE: _l("aucun justificatif"),
+}
+
+#: Social minima that give the lowest tier by themselves.
+MINIMA = (EvidenceType.RSA, EvidenceType.ASS, EvidenceType.AAH, EvidenceType.CSS)
+
+
+class CreditNoteKind(StrEnum):
+    CORRECTION = "correction"
+    FSL_WRITE_OFF = "fsl_write_off"
+
+
+CREDIT_NOTE_KIND_LABELS = {
+    CreditNoteKind.CORRECTION: _l("correction"),
+    CreditNoteKind.FSL_WRITE_OFF: _l("prise en charge FSL"),
+}
+
+
+class DunningKind(StrEnum):
+    REMINDER = "reminder"
+    REFERRAL = "referral"
+    REDUCTION = "reduction"
+    POSTPONED = "postponed"
+
+
+DUNNING_KIND_LABELS = {
+    DunningKind.REMINDER: _l("rappel (J+15)"),
+    DunningKind.REFERRAL: _l("orientation vers l'association et offre d'échéancier (J+30)"),
+    DunningKind.REDUCTION: _l("proposition de débit réduit (J+60)"),
+    DunningKind.POSTPONED: _l("relance reportée"),
+}
+
+#: Days after the due date of the oldest unpaid invoice at which each step comes (DESIGN §3.3).
+DUNNING_THRESHOLDS = ((15, DunningKind.REMINDER), (30, DunningKind.REFERRAL),
+                      (60, DunningKind.REDUCTION))
+
+
+class ReductionState(StrEnum):
+    PROPOSED = "proposed"
+    APPLIED = "applied"
+    REJECTED = "rejected"
+    LIFTED = "lifted"
+    WITHDRAWN = "withdrawn"
+
+
+REDUCTION_STATE_LABELS = {
+    ReductionState.PROPOSED: _l("proposée, en attente d'un opérateur"),
+    ReductionState.APPLIED: _l("appliquée"),
+    ReductionState.REJECTED: _l("refusée"),
+    ReductionState.LIFTED: _l("levée"),
+    ReductionState.WITHDRAWN: _l("retirée (dette réglée)"),
+}
+
+
+class FslDecision(StrEnum):
+    PENDING = "pending"
+    GRANTED = "granted"
+    REFUSED = "refused"
+
+
+FSL_DECISION_LABELS = {
+    FslDecision.PENDING: _l("en attente"),
+    FslDecision.GRANTED: _l("accordée"),
+    FslDecision.REFUSED: _l("refusée"),
+}

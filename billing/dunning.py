@@ -1,0 +1,360 @@
+"""The social dunning path (DESIGN.md §3.3): reminders, referral, a reduction only a person
+approves, and never a cut-off. Nothing here suspends or terminates a subscription.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import holidays
+from sqlalchemy import func, select
+
+from billing.choices import (
+    DUNNING_THRESHOLDS,
+    OPEN_STATUSES,
+    DunningKind,
+    FslDecision,
+    ReductionState,
+)
+from billing.models import DunningStep, FslRequest, Invoice, PaymentPlan
+from billing.money import format_euros
+from isp import signals
+from isp.errors import DomainError
+from isp.extensions import db
+from isp.models import User
+from isp.timeutil import today, utcnow
+
+log = logging.getLogger(__name__)
+
+
+def is_working_day(day: date) -> bool:
+    """Monday to Thursday and not a French public holiday (reductions are never applied on a
+    Friday, a weekend or a holiday, so that help is reachable the day after)."""
+    return day.weekday() < 4 and day not in holidays.country_holidays("FR", years=day.year)
+
+
+def oldest_open_invoice(household_id: int) -> Invoice | None:
+    return db.session.execute(
+        select(Invoice).where(Invoice.household_id == household_id,
+                              Invoice.status.in_(OPEN_STATUSES))
+        .order_by(Invoice.due_on, Invoice.number).limit(1)).scalar_one_or_none()
+
+
+def pending_fsl(household_id: int) -> FslRequest | None:
+    return db.session.execute(select(FslRequest).where(
+        FslRequest.household_id == household_id,
+        FslRequest.decision == FslDecision.PENDING)).scalars().first()
+
+
+def active_plan(household_id: int) -> PaymentPlan | None:
+    return db.session.execute(select(PaymentPlan).where(
+        PaymentPlan.household_id == household_id, PaymentPlan.ended_on.is_(None))).scalars().first()
+
+
+def postponed_until(household_id: int, on: date) -> date | None:
+    until = db.session.execute(select(func.max(DunningStep.postponed_until)).where(
+        DunningStep.household_id == household_id,
+        DunningStep.kind == DunningKind.POSTPONED)).scalar_one()
+    return until if until is not None and until >= on else None
+
+
+def _association(household_id: int):
+    from mediation.models import Assignment, Association
+
+    return db.session.execute(
+        select(Association).join(Assignment, Assignment.association_id == Association.id)
+        .where(Assignment.household_id == household_id, Assignment.ended_at.is_(None))
+    ).scalars().first()
+
+
+def reminder_text(household, invoice: Invoice, debt_cents: int) -> str:
+    """The reminder letter/SMS, in plain French."""
+    return (f"Bonjour {household.holder_name},\n"
+            f"votre facture {invoice.number} ({invoice.period}) n'est pas encore réglée ; "
+            f"il reste {format_euros(debt_cents)} à payer.\n"
+            "Vous pouvez payer au guichet, auprès de votre association, par carte, virement ou "
+            "prélèvement. En cas de difficulté, contactez-nous : nous pouvons proposer un "
+            "échéancier ou vous aider à demander le FSL.\n"
+            "Votre accès à Internet ne sera pas coupé.")
+
+
+def referral_text(household, invoice: Invoice, debt_cents: int, association) -> str:
+    who = association.name if association is not None else "une association de médiation"
+    return (f"Bonjour {household.holder_name},\n"
+            f"il reste {format_euros(debt_cents)} à payer depuis la facture {invoice.number}. "
+            f"Nous vous proposons un échéancier adapté à vos moyens, et {who} peut vous "
+            "accompagner (budget, démarches, demande d'aide au FSL).\n"
+            "Votre accès à Internet ne sera pas coupé.")
+
+
+@dataclass
+class DunningResult:
+    on: date
+    reminders: int = 0
+    referrals: int = 0
+    proposals: int = 0
+    held: int = 0
+    lifted: int = 0
+
+
+def run_dunning(*, on: date | None = None, actor: User | None = None) -> DunningResult:
+    """The daily pass: at most one new step per household, holds respected, reductions lifted."""
+    from subscribers.models import Household
+
+    on = on or today()
+    result = DunningResult(on)
+    result.lifted = lift_cleared(on=on, actor=actor)
+    late = db.session.execute(
+        select(Invoice.household_id).where(Invoice.status.in_(OPEN_STATUSES),
+                                           Invoice.due_on <= on - timedelta(days=15))
+        .distinct()).scalars().all()
+    for household_id in late:
+        if pending_fsl(household_id) or active_plan(household_id) or \
+                postponed_until(household_id, on):
+            result.held += 1
+            continue
+        invoice = oldest_open_invoice(household_id)
+        days = (on - invoice.due_on).days
+        done = set(db.session.execute(select(DunningStep.kind).where(
+            DunningStep.household_id == household_id,
+            DunningStep.invoice_id == invoice.id)).scalars())
+        step_kind = next((kind for threshold, kind in DUNNING_THRESHOLDS
+                          if kind not in done), None)
+        threshold = next((t for t, kind in DUNNING_THRESHOLDS if kind == step_kind), None)
+        if step_kind is None or days < threshold:
+            continue
+        household = db.session.get(Household, household_id)
+        debt = overdue(household_id, on)
+        step = DunningStep(household_id=household_id, invoice_id=invoice.id, kind=step_kind,
+                           on=on, days_overdue=days, debt_cents=debt)
+        if step_kind is DunningKind.REMINDER:
+            step.text = reminder_text(household, invoice, debt)
+            result.reminders += 1
+        elif step_kind is DunningKind.REFERRAL:
+            association = _association(household_id)
+            step.association_id = association.id if association else None
+            step.text = referral_text(household, invoice, debt, association)
+            result.referrals += 1
+        else:
+            step.state = ReductionState.PROPOSED
+            step.text = ("Proposition : réduire le débit au minimum (le web et la messagerie "
+                         "restent utilisables). À approuver par un opérateur.")
+            result.proposals += 1
+        db.session.add(step)
+    db.session.flush()
+    log.info("Dunning %s: %d reminders, %d referrals, %d proposals, %d held, %d lifted",
+             on, result.reminders, result.referrals, result.proposals, result.held,
+             result.lifted)
+    return result
+
+
+def overdue(household_id: int, on: date) -> int:
+    from billing.services import overdue_cents
+
+    return overdue_cents(household_id, on=on)
+
+
+def approve_reduction(step: DunningStep, *, actor: User, on: date | None = None) -> DunningStep:
+    """An operator approves a proposed reduction; the service goes to the minimum speed."""
+    from subscribers.lifecycle import reduce_service
+
+    from subscribers.choices import SubscriptionStatus
+
+    on = on or today()
+    if actor is None:
+        raise DomainError("Une réduction est approuvée par une personne nommée")
+    if step.kind != DunningKind.REDUCTION or step.state != ReductionState.PROPOSED:
+        raise DomainError("Cette proposition n'est plus en attente", status=409)
+    if not is_working_day(on):
+        raise DomainError("Une réduction ne s'applique jamais un vendredi, un week-end ou un "
+                          "jour férié : approuvez-la un autre jour", field="on")
+    if pending_fsl(step.household_id) or active_plan(step.household_id):
+        raise DomainError("Une demande FSL ou un échéancier est en cours : la relance attend",
+                          status=409)
+    if overdue(step.household_id, on) <= 0:
+        raise DomainError("La dette est réglée : rien à réduire", status=409)
+    household = step.household
+    for subscription in household.subscriptions:
+        if subscription.status == SubscriptionStatus.ACTIVE:
+            reduce_service(subscription, actor=actor,
+                           reason=f"Impayé depuis {step.days_overdue} jours (relance sociale)")
+    step.state = ReductionState.APPLIED
+    step.decided_by_id, step.decided_at = actor.id, utcnow()
+    db.session.flush()
+    return step
+
+
+def reject_reduction(step: DunningStep, *, actor: User, reason: str) -> DunningStep:
+    """An operator declines a proposed reduction, with a reason."""
+    if step.state != ReductionState.PROPOSED:
+        raise DomainError("Cette proposition n'est plus en attente", status=409)
+    if not (reason or "").strip():
+        raise DomainError("Le motif est obligatoire", field="reason")
+    step.state, step.reason = ReductionState.REJECTED, reason.strip()
+    step.decided_by_id, step.decided_at = actor.id, utcnow()
+    db.session.flush()
+    return step
+
+
+def postpone(household, *, actor: User, until: date, reason: str,
+             on: date | None = None) -> DunningStep:
+    """Hold any next step for one household until a date, with a reason."""
+    on = on or today()
+    if until <= on:
+        raise DomainError("La date de report doit être dans le futur", field="until")
+    if not (reason or "").strip():
+        raise DomainError("Le motif du report est obligatoire", field="reason")
+    step = DunningStep(household_id=household.id, kind=DunningKind.POSTPONED, on=on,
+                       postponed_until=until, reason=reason.strip(), decided_by_id=actor.id,
+                       decided_at=utcnow())
+    db.session.add(step)
+    db.session.flush()
+    return step
+
+
+def _lift(household_id: int, *, on: date, actor: User | None, why: str) -> bool:
+    """Restore the service and close open reduction steps; True when something was open."""
+    from subscribers.lifecycle import restore_service
+
+    from subscribers.choices import SubscriptionStatus
+    from subscribers.models import Household
+
+    steps = db.session.execute(select(DunningStep).where(
+        DunningStep.household_id == household_id, DunningStep.kind == DunningKind.REDUCTION,
+        DunningStep.state.in_((ReductionState.PROPOSED, ReductionState.APPLIED)))).scalars().all()
+    if not steps:
+        return False
+    household = db.session.get(Household, household_id)
+    if any(step.state == ReductionState.APPLIED for step in steps):
+        for subscription in household.subscriptions:
+            if subscription.status == SubscriptionStatus.REDUCED:
+                restore_service(subscription, actor=actor, reason=why)
+    for step in steps:
+        step.state = ReductionState.LIFTED if step.state == ReductionState.APPLIED \
+            else ReductionState.WITHDRAWN
+        step.lifted_on = on
+    db.session.flush()
+    return True
+
+
+def lift_cleared(*, on: date, actor: User | None = None) -> int:
+    """Lift reductions of households whose debt is paid or who agreed a plan (daily net)."""
+    households = db.session.execute(select(DunningStep.household_id).where(
+        DunningStep.kind == DunningKind.REDUCTION,
+        DunningStep.state.in_((ReductionState.PROPOSED, ReductionState.APPLIED))).distinct()
+    ).scalars().all()
+    lifted = 0
+    for household_id in households:
+        cleared = overdue(household_id, on) <= 0 or active_plan(household_id) is not None
+        if cleared and _lift(household_id, on=on, actor=actor, why="Dette réglée ou échéancier"):
+            lifted += 1
+    return lifted
+
+
+def after_payment(household, *, actor: User | None, owed_before: int) -> None:
+    """Called when money arrives: the day the debt is cleared, the reduction is lifted."""
+    on = today()
+    if owed_before > 0 and overdue(household.id, on) <= 0:
+        _lift(household.id, on=on, actor=actor, why="Dette réglée")
+        signals.debt_cleared.send(household, actor=actor)
+
+
+def agree_payment_plan(household, *, actor: User, monthly_cents: int, months: int,
+                       note: str | None = None, on: date | None = None) -> PaymentPlan:
+    """Record an agreed schedule: escalation waits and any reduction is lifted today."""
+    on = on or today()
+    if monthly_cents <= 0 or not 1 <= months <= 36:
+        raise DomainError("Échéancier : une mensualité positive sur 1 à 36 mois",
+                          field="monthly_cents")
+    if active_plan(household.id):
+        raise DomainError("Un échéancier est déjà en cours", status=409)
+    plan = PaymentPlan(household_id=household.id, agreed_on=on, monthly_cents=monthly_cents,
+                       months=months, note=(note or "").strip() or None, agreed_by_id=actor.id)
+    db.session.add(plan)
+    db.session.flush()
+    _lift(household.id, on=on, actor=actor, why="Échéancier convenu")
+    signals.debt_cleared.send(household, actor=actor)
+    return plan
+
+
+def end_payment_plan(plan: PaymentPlan, *, actor: User, on: date | None = None) -> PaymentPlan:
+    """Close a schedule (kept or broken); dunning resumes from where it stood."""
+    if plan.ended_on is not None:
+        raise DomainError("Cet échéancier est déjà terminé", status=409)
+    plan.ended_on = on or today()
+    log.info("%s ended payment plan %s", actor.email, plan.id)
+    db.session.flush()
+    return plan
+
+
+def file_fsl_request(household, *, actor: User, filed_on: date,
+                     note: str | None = None) -> FslRequest:
+    """Record an FSL aid request: every escalation waits while it is pending."""
+    if filed_on > today():
+        raise DomainError("La date de dépôt est dans le futur", field="filed_on")
+    if pending_fsl(household.id):
+        raise DomainError("Une demande FSL est déjà en attente", status=409)
+    request = FslRequest(household_id=household.id, filed_on=filed_on,
+                         note=(note or "").strip() or None, recorded_by_id=actor.id)
+    db.session.add(request)
+    db.session.flush()
+    return request
+
+
+def decide_fsl(request: FslRequest, *, actor: User, decision: str, decided_on: date,
+               amount_cents: int | None = None) -> FslRequest:
+    """Record the fund's answer; a grant writes the debt off with credit notes (never deletes)."""
+    from billing.choices import CreditNoteKind
+    from billing.services import issue_credit_note
+
+    if request.decision != FslDecision.PENDING:
+        raise DomainError("Cette demande a déjà une réponse", status=409)
+    if decision not in (FslDecision.GRANTED, FslDecision.REFUSED):
+        raise DomainError("Réponse attendue : granted ou refused", field="decision")
+    if decided_on < request.filed_on:
+        raise DomainError("La réponse précède la demande", field="decided_on")
+    request.decision, request.decided_on = decision, decided_on
+    if decision == FslDecision.GRANTED:
+        if not amount_cents or amount_cents <= 0:
+            raise DomainError("Indiquez le montant accordé", field="amount_cents")
+        request.amount_cents = amount_cents
+        remaining = amount_cents
+        invoices = db.session.execute(
+            select(Invoice).where(Invoice.household_id == request.household_id,
+                                  Invoice.status.in_(OPEN_STATUSES))
+            .order_by(Invoice.due_on, Invoice.number)).scalars().all()
+        for invoice in invoices:
+            take = min(remaining, invoice.due_cents)
+            if take > 0:
+                issue_credit_note(invoice, actor=actor, amount_cents=take,
+                                  kind=CreditNoteKind.FSL_WRITE_OFF, issued_on=decided_on,
+                                  reason=f"Prise en charge FSL (demande du "
+                                         f"{request.filed_on.isoformat()})")
+                remaining -= take
+        if remaining > 0:
+            raise DomainError("Le montant accordé dépasse la dette", field="amount_cents")
+        if overdue(request.household_id, today()) <= 0:
+            _lift(request.household_id, on=decided_on, actor=actor, why="Dette prise en charge")
+            from subscribers.models import Household
+
+            signals.debt_cleared.send(db.session.get(Household, request.household_id),
+                                      actor=actor)
+    db.session.flush()
+    return request
+
+
+def household_steps(household_id: int) -> list[DunningStep]:
+    return list(db.session.execute(select(DunningStep).where(
+        DunningStep.household_id == household_id).order_by(DunningStep.on.desc(),
+                                                           DunningStep.id.desc())).scalars())
+
+
+def pending_proposals():
+    """Reduction proposals waiting for an operator."""
+    return select(DunningStep).where(DunningStep.kind == DunningKind.REDUCTION,
+                                     DunningStep.state == ReductionState.PROPOSED) \
+        .order_by(DunningStep.on, DunningStep.id)
+
+

@@ -1,0 +1,141 @@
+"""Social-tariff eligibility: the system suggests a tier with its reasons, a person decides."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
+
+from billing.choices import EVIDENCE_LABELS, MINIMA, EvidenceType
+from billing.models import EligibilityDecision, Tier
+from billing.money import add_months
+from isp.errors import DomainError
+from isp.extensions import db
+from isp.models import User
+from isp.timeutil import today
+
+#: A decision is valid 12 months (DESIGN.md §3.1); households are flagged this many days before.
+VALIDITY_MONTHS = 12
+RENEWAL_NOTICE_DAYS = 45
+
+
+@dataclass(frozen=True)
+class TierRule:
+    """The parts of a tier the suggestion reads (kept apart so the rule is a pure function)."""
+
+    code: str
+    rule_text: str
+    covers_minima: bool
+    qf_max_euros: int | None
+
+
+@dataclass(frozen=True)
+class TierSuggestion:
+    tier: str
+    reasons: tuple[str, ...]
+
+
+def suggest_tier_from(rules: list[TierRule], evidence_type: str,
+                      quotient_familial: int | None = None) -> TierSuggestion:
+    """The first tier (cheapest first) whose rule the evidence meets, with reasons in French."""
+    if not rules:
+        raise DomainError("Aucun palier tarifaire n'est défini", field="tier")
+    try:
+        evidence = EvidenceType(evidence_type)
+    except ValueError:
+        raise DomainError(f"Justificatif inconnu : {evidence_type}", field="evidence_type") \
+            from None
+    if evidence is EvidenceType.CAF_QF and (quotient_familial is None or quotient_familial < 0):
+        raise DomainError("Indiquez le quotient familial CAF (en euros)",
+                          field="quotient_familial")
+    label = str(EVIDENCE_LABELS[evidence])
+    for rule in rules:
+        if evidence in MINIMA and rule.covers_minima:
+            return TierSuggestion(rule.code, (
+                f"Le foyer perçoit une prestation qui donne droit au palier le plus bas : {label}.",
+                f"Règle du palier {rule.code} : {rule.rule_text}"))
+        if evidence is EvidenceType.CAF_QF and rule.qf_max_euros is not None \
+                and quotient_familial <= rule.qf_max_euros:
+            return TierSuggestion(rule.code, (
+                f"Quotient familial CAF de {quotient_familial} €, inférieur ou égal à "
+                f"{rule.qf_max_euros} €.",
+                f"Règle du palier {rule.code} : {rule.rule_text}"))
+    last = rules[-1]
+    if evidence is EvidenceType.NONE:
+        why = "Aucun justificatif n'a été présenté."
+    elif evidence is EvidenceType.CAF_QF:
+        why = f"Quotient familial CAF de {quotient_familial} €, au-dessus des plafonds des " \
+              "autres paliers."
+    else:
+        why = f"Justificatif présenté : {label}, qui ne correspond à aucun autre palier."
+    return TierSuggestion(last.code, (why, f"Règle du palier {last.code} : {last.rule_text}"))
+
+
+def tier_rules() -> list[TierRule]:
+    tiers = db.session.execute(select(Tier).order_by(Tier.position, Tier.code)).scalars()
+    return [TierRule(t.code, t.rule_text, t.covers_minima, t.qf_max_euros) for t in tiers]
+
+
+def suggest_tier(evidence_type: str, quotient_familial: int | None = None) -> TierSuggestion:
+    """Suggest a tier from the evidence with the tariff grid in the database."""
+    return suggest_tier_from(tier_rules(), evidence_type, quotient_familial)
+
+
+def decide_tier(household, *, actor: User, evidence_type: str, decided_tier: str,
+                evidence_reference: str | None = None, quotient_familial: int | None = None,
+                evidence_valid_until: date | None = None, reason: str | None = None,
+                decided_on: date | None = None) -> EligibilityDecision:
+    """Store a person's decision; the household's current subscriptions take the tier."""
+    from subscribers.choices import SubscriptionStatus
+
+    if actor is None:
+        raise DomainError("Une décision est prise par une personne nommée")
+    if household.moved_out_on is not None:
+        raise DomainError("Ce foyer a quitté le logement", status=409)
+    suggestion = suggest_tier(evidence_type, quotient_familial)
+    if decided_tier not in {rule.code for rule in tier_rules()}:
+        raise DomainError(f"Palier inconnu : {decided_tier}", field="decided_tier")
+    reason = (reason or "").strip() or None
+    if decided_tier != suggestion.tier and not reason:
+        raise DomainError("Expliquez pourquoi le palier décidé diffère de la suggestion",
+                          field="reason")
+    decided_on = decided_on or today()
+    decision = EligibilityDecision(
+        household_id=household.id, evidence_type=evidence_type,
+        evidence_reference=(evidence_reference or "").strip() or None,
+        quotient_familial=quotient_familial if evidence_type == EvidenceType.CAF_QF else None,
+        evidence_valid_until=evidence_valid_until, suggested_tier=suggestion.tier,
+        suggestion_reasons="\n".join(suggestion.reasons), decided_tier=decided_tier,
+        reason=reason, decided_by_id=actor.id, decided_on=decided_on,
+        valid_until=add_months(decided_on, VALIDITY_MONTHS))
+    db.session.add(decision)
+    for subscription in household.subscriptions:
+        if subscription.status != SubscriptionStatus.TERMINATED:
+            # Billed from the next run; invoices already prepared keep their lines.
+            subscription.tier = decided_tier
+    db.session.flush()
+    return decision
+
+
+def current_decision(household) -> EligibilityDecision | None:
+    """The household's latest decision (an expired one still applies: nothing changes alone)."""
+    return db.session.execute(
+        select(EligibilityDecision).where(EligibilityDecision.household_id == household.id)
+        .order_by(EligibilityDecision.decided_at.desc(), EligibilityDecision.id.desc()).limit(1)
+    ).scalar_one_or_none()
+
+
+def renewals_query(*, on: date | None = None):
+    """Current households whose latest decision expires within the notice period (or has)."""
+    from subscribers.models import Household
+
+    limit = (on or today()) + timedelta(days=RENEWAL_NOTICE_DAYS)
+    latest = select(EligibilityDecision.household_id,
+                    func.max(EligibilityDecision.id).label("decision_id")) \
+        .group_by(EligibilityDecision.household_id).subquery()
+    return (select(EligibilityDecision, Household)
+            .join(latest, latest.c.decision_id == EligibilityDecision.id)
+            .join(Household, Household.id == EligibilityDecision.household_id)
+            .where(Household.moved_out_on.is_(None), EligibilityDecision.valid_until <= limit)
+            .order_by(EligibilityDecision.valid_until, Household.id))

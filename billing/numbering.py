@@ -1,0 +1,54 @@
+"""Gapless FA-/AV- number series, one per calendar year, given inside the caller's transaction.
+
+The counter row of the series is locked (``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite locks
+the whole database on the first write) until the caller commits, so two concurrent issuers
+queue up and never take the same number or leave a hole: a rollback gives the numbers back.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select, update
+
+from billing.models import NumberCounter
+from isp.extensions import db
+
+INVOICE_PREFIX = "FA"
+CREDIT_NOTE_PREFIX = "AV"
+
+
+def format_number(prefix: str, year: int, value: int) -> str:
+    """FA-2026-000042."""
+    return f"{prefix}-{year:04d}-{value:06d}"
+
+
+def _insert_ignore(series: str):
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(NumberCounter).values(series=series, last_value=0).on_conflict_do_nothing()
+
+
+def lock_series(series: str) -> int:
+    """Lock the series' counter row for this transaction and return its last value."""
+    db.session.execute(_insert_ignore(series))
+    return db.session.execute(
+        select(NumberCounter.last_value).where(NumberCounter.series == series).with_for_update()
+    ).scalar_one()
+
+
+def reserve(prefix: str, year: int, count: int = 1) -> list[str]:
+    """The next ``count`` numbers of the series, in order (the caller commits)."""
+    series = f"{prefix}-{year:04d}"
+    last = lock_series(series)
+    if count <= 0:
+        return []
+    db.session.execute(update(NumberCounter).where(NumberCounter.series == series)
+                       .values(last_value=last + count))
+    return [format_number(prefix, year, value) for value in range(last + 1, last + count + 1)]
+
+
+def lock_period(period: str) -> None:
+    """Serialise the preparation of one month's drafts (a counter row used as a lock)."""
+    lock_series(f"RUN-{period}")

@@ -1,0 +1,712 @@
+"""Tariffs, billing runs, invoices, credit notes, payments and balances. The caller commits.
+
+The month's run is set-based: one read of the subscriptions to bill, the amounts computed by the
+pure functions of ``billing.money``, bulk inserts; a re-run finds nothing left to bill.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from flask import current_app
+from sqlalchemy import and_, case, exists, func, insert, or_, select, update
+
+from billing import numbering
+from billing.choices import (
+    OPEN_STATUSES,
+    CreditNoteKind,
+    InvoiceStatus,
+    PaymentMethod,
+)
+from billing.models import (
+    Allocation,
+    BillingRun,
+    CreditNote,
+    Invoice,
+    InvoiceLine,
+    Payment,
+    Plan,
+    Tier,
+    TierPrice,
+)
+from billing.money import (
+    active_days,
+    days_in_month,
+    next_period_start,
+    parse_period,
+    previous_period,
+    prorate,
+    vat_included,
+)
+from isp.errors import DomainError, NotFoundError
+from isp.extensions import db
+from isp.models import User
+from isp.timeutil import today, utcnow
+
+log = logging.getLogger(__name__)
+
+#: The default grid of DESIGN.md §3.1 (the migration inserts the same rows).
+DEFAULT_PLAN = {"code": "SOLIDAIRE-1G", "name": "Internet solidaire", "down_kbps": 1_000_000,
+                "up_kbps": 1_000_000, "reduced_down_kbps": 8_000, "reduced_up_kbps": 2_000,
+                "description": "Fibre 1 Gbit/s symétrique ; débit réduit : 8 Mbit/s / 2 Mbit/s."}
+DEFAULT_TIERS = (
+    ("T1", "Tarif solidaire 1", "Le foyer perçoit le RSA, l'ASS, l'AAH ou la CSS, ou son quotient "
+     "familial CAF est inférieur ou égal à 600 €.", 1, True, 600, 290),
+    ("T2", "Tarif solidaire 2", "Quotient familial CAF entre 601 € et 900 €.", 2, False, 900, 590),
+    ("T3", "Tarif solidaire 3", "Quotient familial CAF au-dessus de 900 €, ou aucun justificatif.",
+     3, False, None, 990),
+)
+#: Days between issue and due date (DESIGN.md §3.2).
+DUE_DAYS = 30
+
+
+def check_period(period: str, *, on: date | None = None) -> tuple[date, date]:
+    """A well-formed period that has ended; DomainError otherwise."""
+    try:
+        first, last = parse_period(period)
+    except ValueError:
+        raise DomainError(f"Période invalide {period!r} : attendu AAAA-MM", field="period",
+                          status=400) from None
+    if last >= (on or today()):
+        raise DomainError(f"La période {period} n'est pas terminée", field="period")
+    return first, last
+
+
+# --- tariffs ---------------------------------------------------------------------------------
+
+def ensure_default_grid() -> bool:
+    """Create the default plan and tiers when the tables are empty (demo, fresh databases)."""
+    created = False
+    if db.session.execute(select(Plan.id).limit(1)).first() is None:
+        db.session.add(Plan(**DEFAULT_PLAN))
+        created = True
+    if db.session.execute(select(Tier.id).limit(1)).first() is None:
+        for code, label, rule, position, minima, qf_max, price in DEFAULT_TIERS:
+            tier = Tier(code=code, label=label, rule_text=rule, position=position,
+                        covers_minima=minima, qf_max_euros=qf_max)
+            tier.prices.append(TierPrice(valid_from=date(2000, 1, 1), price_cents=price))
+            db.session.add(tier)
+        created = True
+    db.session.flush()
+    return created
+
+
+def tiers() -> list[Tier]:
+    return list(db.session.execute(select(Tier).order_by(Tier.position, Tier.code)).scalars())
+
+
+def get_tier(code: str) -> Tier:
+    tier = db.session.execute(select(Tier).where(Tier.code == code)).scalar_one_or_none()
+    if tier is None:
+        raise NotFoundError(f"Palier {code} inconnu", field="tier")
+    return tier
+
+
+def price_on(tier: Tier, day: date) -> int | None:
+    """The tier's monthly price for a month starting on ``day``."""
+    prices = [p for p in tier.prices if p.valid_from <= day]
+    return prices[-1].price_cents if prices else None
+
+
+def prices_for_period(period: str) -> dict[str, int]:
+    """Tier code → monthly price (cents) applying to the period."""
+    first, _last = parse_period(period)
+    latest = select(TierPrice.tier_id, func.max(TierPrice.valid_from).label("valid_from")) \
+        .where(TierPrice.valid_from <= first).group_by(TierPrice.tier_id).subquery()
+    rows = db.session.execute(
+        select(Tier.code, TierPrice.price_cents).join(TierPrice, TierPrice.tier_id == Tier.id)
+        .join(latest, and_(latest.c.tier_id == TierPrice.tier_id,
+                           latest.c.valid_from == TierPrice.valid_from)))
+    return dict(rows.all())
+
+
+def update_tier(tier: Tier, *, actor: User, label: str, rule_text: str, price_cents: int,
+                on: date | None = None) -> TierPrice | None:
+    """Edit a tier; a new price applies from the next month, past invoices never change."""
+    if price_cents < 0:
+        raise DomainError("Le prix ne peut pas être négatif", field="price_cents")
+    if not label.strip() or not rule_text.strip():
+        raise DomainError("Le libellé et la règle sont obligatoires", field="rule_text")
+    tier.label, tier.rule_text = label.strip(), rule_text.strip()
+    starts = next_period_start(on or today())
+    new_price = None
+    if price_on(tier, starts) != price_cents:
+        new_price = next((p for p in tier.prices if p.valid_from == starts), None)
+        if new_price is None:
+            new_price = TierPrice(valid_from=starts, price_cents=price_cents)
+            tier.prices.append(new_price)
+        new_price.price_cents, new_price.set_by_id, new_price.set_at = \
+            price_cents, actor.id, utcnow()
+    db.session.flush()
+    return new_price
+
+
+def update_plan(plan: Plan, *, actor: User, name: str, down_kbps: int, up_kbps: int,
+                reduced_down_kbps: int, reduced_up_kbps: int, description: str | None) -> Plan:
+    """Edit a plan's name and speeds (admin)."""
+    if min(down_kbps, up_kbps, reduced_down_kbps, reduced_up_kbps) <= 0:
+        raise DomainError("Les débits doivent être positifs", field="down_kbps")
+    if reduced_down_kbps > down_kbps or reduced_up_kbps > up_kbps:
+        raise DomainError("Le débit réduit dépasse le débit normal", field="reduced_down_kbps")
+    plan.name, plan.description = name.strip(), (description or "").strip() or None
+    plan.down_kbps, plan.up_kbps = down_kbps, up_kbps
+    plan.reduced_down_kbps, plan.reduced_up_kbps = reduced_down_kbps, reduced_up_kbps
+    db.session.flush()
+    return plan
+
+
+# --- the billing run -------------------------------------------------------------------------
+
+@dataclass
+class RunResult:
+    period: str
+    invoices: int = 0
+    lines: int = 0
+    total_cents: int = 0
+    skipped: int = 0
+    anomalies: list[str] = field(default_factory=list)
+
+
+def _billable_subscriptions(period: str):
+    from subscribers.models import Household, Subscription, Unit
+
+    first, last = parse_period(period)
+    already = exists().where(InvoiceLine.subscription_id == Subscription.id,
+                             InvoiceLine.period == period)
+    return (select(Subscription.id, Subscription.household_id, Subscription.tier,
+                   Subscription.plan_code, Subscription.activated_on, Subscription.terminated_on,
+                   Household.holder_name, Unit.code)
+            .join(Household, Household.id == Subscription.household_id)
+            .join(Unit, Unit.id == Subscription.unit_id)
+            .where(Subscription.activated_on.is_not(None), Subscription.activated_on <= last,
+                   or_(Subscription.terminated_on.is_(None), Subscription.terminated_on > first),
+                   ~already)
+            .order_by(Subscription.household_id, Subscription.id))
+
+
+def prepare_invoices(period: str, *, actor: User | None, on: date | None = None,
+                     progress: Callable[[int], None] | None = None) -> RunResult:
+    """Prepare the month's draft invoices (idempotent: only what is not yet billed is added)."""
+    check_period(period, on=on)
+    numbering.lock_period(period)  # two runs at once queue up here
+    started = utcnow()
+    result = RunResult(period)
+    prices = prices_for_period(period)
+    month_days = days_in_month(period)
+    full_cost = current_app.config["SERVICE_FULL_COST_CENTS"]
+    vat_rate = current_app.config["VAT_RATE_PERCENT"]
+    by_household: dict[int, list[dict]] = defaultdict(list)
+    holders: dict[int, tuple[str, str]] = {}
+    unknown_tiers: set[str] = set()
+    for sub_id, household_id, tier, plan_code, activated, terminated, holder, unit in \
+            db.session.execute(_billable_subscriptions(period)):
+        days = active_days(period, activated, terminated)
+        if days == 0:
+            continue
+        price = prices.get(tier)
+        if price is None:
+            unknown_tiers.add(tier)
+            result.skipped += 1
+            continue
+        by_household[household_id].append({
+            "subscription_id": sub_id, "period": period, "tier": tier, "plan_code": plan_code,
+            "days": days, "days_in_month": month_days, "unit_price_cents": price,
+            "amount_cents": prorate(price, days, month_days),
+            "full_cost_cents": prorate(full_cost, days, month_days)})
+        holders[household_id] = (holder, unit)
+    if unknown_tiers:
+        result.anomalies.append("Paliers sans prix pour la période : "
+                                + ", ".join(sorted(unknown_tiers)))
+    existing = dict(db.session.execute(
+        select(Invoice.household_id, Invoice.id).where(Invoice.period == period,
+                                                        Invoice.status == InvoiceStatus.DRAFT)
+    ).all()) if by_household else {}
+    issued_households = set(db.session.execute(
+        select(Invoice.household_id).where(Invoice.period == period,
+                                           Invoice.status != InvoiceStatus.DRAFT)
+    ).scalars()) if by_household else set()
+    new_invoices = []
+    for household_id, lines in by_household.items():
+        if household_id in issued_households:
+            result.skipped += len(lines)
+            result.anomalies.append(f"Foyer {household_id} : facture déjà émise pour {period}, "
+                                    f"{len(lines)} ligne(s) à corriger par une nouvelle facture")
+            continue
+        if household_id not in existing:
+            total = sum(line["amount_cents"] for line in lines)
+            holder, unit = holders[household_id]
+            new_invoices.append({
+                "household_id": household_id, "period": period, "status": InvoiceStatus.DRAFT,
+                "total_cents": total, "vat_cents": vat_included(total, vat_rate),
+                "full_cost_cents": sum(line["full_cost_cents"] for line in lines),
+                "paid_cents": 0, "holder_name": holder, "unit_code": unit,
+                "created_at": started})
+    for start in range(0, len(new_invoices), 5000):
+        db.session.execute(insert(Invoice), new_invoices[start:start + 5000])
+        if progress:
+            progress(min(5000, len(new_invoices) - start))
+    if new_invoices:
+        existing = dict(db.session.execute(
+            select(Invoice.household_id, Invoice.id).where(
+                Invoice.period == period, Invoice.status == InvoiceStatus.DRAFT)).all())
+    line_rows = []
+    touched_drafts = []
+    created_households = {row["household_id"] for row in new_invoices}
+    for household_id, lines in by_household.items():
+        if household_id in issued_households:
+            continue
+        invoice_id = existing[household_id]
+        if household_id not in created_households:
+            touched_drafts.append(invoice_id)
+        for line in lines:
+            line["invoice_id"] = invoice_id
+            line_rows.append(line)
+    for start in range(0, len(line_rows), 10000):
+        db.session.execute(insert(InvoiceLine), line_rows[start:start + 10000])
+    for invoice_id in touched_drafts:
+        _refresh_draft_totals(invoice_id, vat_rate)
+    result.invoices = len(new_invoices)
+    result.lines = len(line_rows)
+    result.total_cents = sum(row["total_cents"] for row in new_invoices)
+    db.session.add(BillingRun(period=period, kind="prepare", started_at=started,
+                              finished_at=utcnow(), invoices_count=result.invoices,
+                              lines_count=result.lines, skipped_count=result.skipped,
+                              total_cents=result.total_cents,
+                              actor_id=actor.id if actor else None))
+    db.session.flush()
+    log.info("Billing run %s: %d draft invoices, %d lines", period, result.invoices, result.lines)
+    return result
+
+
+def _refresh_draft_totals(invoice_id: int, vat_rate) -> None:
+    total, full = db.session.execute(
+        select(func.coalesce(func.sum(InvoiceLine.amount_cents), 0),
+               func.coalesce(func.sum(InvoiceLine.full_cost_cents), 0))
+        .where(InvoiceLine.invoice_id == invoice_id)).one()
+    db.session.execute(update(Invoice).where(Invoice.id == invoice_id).values(
+        total_cents=total, full_cost_cents=full, vat_cents=vat_included(total, vat_rate)))
+
+
+def discard_drafts(period: str, *, actor: User) -> int:
+    """Drop the period's drafts so that a new run picks up changes (issued ones stay)."""
+    check_period(period)
+    numbering.lock_period(period)
+    drafts = select(Invoice.id).where(Invoice.period == period,
+                                      Invoice.status == InvoiceStatus.DRAFT)
+    db.session.execute(InvoiceLine.__table__.delete().where(InvoiceLine.invoice_id.in_(drafts)))
+    count = db.session.execute(Invoice.__table__.delete().where(
+        Invoice.period == period, Invoice.status == InvoiceStatus.DRAFT)).rowcount
+    log.info("%s discarded %d drafts of %s", actor.email, count, period)
+    return count
+
+
+@dataclass
+class IssueResult:
+    period: str
+    issued: int = 0
+    total_cents: int = 0
+    skipped: int = 0
+    first_number: str | None = None
+    last_number: str | None = None
+
+
+def issue_invoices(period: str, *, actor: User | None, issued_on: date | None = None,
+                   progress: Callable[[int], None] | None = None) -> IssueResult:
+    """Number and issue the period's non-zero drafts inside this transaction (idempotent)."""
+    _first, last = check_period(period, on=issued_on or today())
+    issued_on = issued_on or today()
+    if issued_on > today():
+        raise DomainError("La date d'émission ne peut pas être dans le futur", field="issued_on")
+    year = issued_on.year
+    # First statement of the transaction: lock the year's counter, so a concurrent issuer waits
+    # here and then sees the drafts this one has issued.
+    numbering.lock_series(f"{numbering.INVOICE_PREFIX}-{year:04d}")
+    latest = db.session.execute(select(func.max(Invoice.issued_on)).where(
+        Invoice.number.like(f"{numbering.INVOICE_PREFIX}-{year:04d}-%"))).scalar_one()
+    if latest is not None and latest > issued_on:
+        raise DomainError(f"Des factures ont déjà été émises le {latest.isoformat()} : la "
+                          "numérotation suit l'ordre chronologique", field="issued_on")
+    result = IssueResult(period)
+    drafts = db.session.execute(
+        select(Invoice.id, Invoice.total_cents).where(Invoice.period == period,
+                                                      Invoice.status == InvoiceStatus.DRAFT)
+        .order_by(Invoice.unit_code, Invoice.id)).all()
+    to_issue = [(invoice_id, total) for invoice_id, total in drafts if total > 0]
+    result.skipped = len(drafts) - len(to_issue)
+    numbers = numbering.reserve(numbering.INVOICE_PREFIX, year, len(to_issue))
+    due_on = issued_on + timedelta(days=DUE_DAYS)
+    rows = [{"id": invoice_id, "number": number, "status": InvoiceStatus.ISSUED,
+             "issued_on": issued_on, "due_on": due_on}
+            for (invoice_id, _total), number in zip(to_issue, numbers, strict=True)]
+    for start in range(0, len(rows), 5000):
+        db.session.execute(update(Invoice), rows[start:start + 5000])
+        if progress:
+            progress(min(5000, len(rows) - start))
+    result.issued = len(rows)
+    result.total_cents = sum(total for _id, total in to_issue)
+    if numbers:
+        result.first_number, result.last_number = numbers[0], numbers[-1]
+    # Households with credit (an overpayment) see it used on the new invoices.
+    for household_id in db.session.execute(select(Payment.household_id).where(
+            Payment.unallocated_cents > 0).distinct()).scalars().all():
+        allocate(household_id, on=issued_on)
+    db.session.add(BillingRun(period=period, kind="issue", finished_at=utcnow(),
+                              invoices_count=result.issued, skipped_count=result.skipped,
+                              total_cents=result.total_cents,
+                              actor_id=actor.id if actor else None))
+    db.session.flush()
+    log.info("Issued %d invoices of %s (%s to %s)", result.issued, period, result.first_number,
+             result.last_number)
+    return result
+
+
+@dataclass
+class Review:
+    """What an operator checks before issuing: totals, changes from last month, anomalies."""
+
+    period: str
+    drafts: int
+    total_cents: int
+    zero_total: int
+    issued: int
+    previous_total_cents: int
+    previous_count: int
+    by_tier: list[tuple[str, int, int]]
+    anomalies: list[tuple[str, int, str]]
+
+
+def review(period: str) -> Review:
+    """Totals and anomalies of the period's drafts."""
+    from subscribers.models import Household, Subscription
+
+    first, last = check_period(period)
+    in_period = Invoice.period == period
+    drafts, total, zero = db.session.execute(
+        select(func.count(), func.coalesce(func.sum(Invoice.total_cents), 0),
+               func.coalesce(func.sum(case((Invoice.total_cents <= 0, 1), else_=0)), 0))
+        .where(in_period, Invoice.status == InvoiceStatus.DRAFT)).one()
+    issued = db.session.execute(select(func.count()).where(
+        in_period, Invoice.status != InvoiceStatus.DRAFT)).scalar_one()
+    prev_count, prev_total = db.session.execute(
+        select(func.count(), func.coalesce(func.sum(Invoice.total_cents), 0)).where(
+            Invoice.period == previous_period(period), Invoice.number.is_not(None))).one()
+    by_tier = db.session.execute(
+        select(InvoiceLine.tier, func.count(), func.sum(InvoiceLine.amount_cents))
+        .join(Invoice).where(in_period, Invoice.status == InvoiceStatus.DRAFT)
+        .group_by(InvoiceLine.tier).order_by(InvoiceLine.tier)).all()
+    anomalies: list[tuple[str, int, str]] = []
+    moved = db.session.execute(
+        select(Invoice.id, Household.id, Household.moved_out_on).join(
+            Household, Household.id == Invoice.household_id)
+        .where(in_period, Invoice.status == InvoiceStatus.DRAFT,
+               Household.moved_out_on.is_not(None), Household.moved_out_on <= last)
+        .limit(100)).all()
+    for _invoice_id, household_id, moved_out in moved:
+        anomalies.append(("moved_out", household_id,
+                          f"Foyer parti le {moved_out.isoformat()} mais facturé pour le mois "
+                          "(abonnement non résilié ?)"))
+    suspended = db.session.execute(
+        select(Subscription.household_id).join(InvoiceLine,
+                                               InvoiceLine.subscription_id == Subscription.id)
+        .join(Invoice).where(in_period, Invoice.status == InvoiceStatus.DRAFT,
+                             Subscription.status == "suspended").limit(100)).scalars().all()
+    anomalies += [("suspended", hh, "Abonnement suspendu facturé : vérifier les dates")
+                  for hh in suspended]
+    prev = Invoice.__table__.alias("prev")
+    jumps = db.session.execute(
+        select(Invoice.household_id, prev.c.total_cents, Invoice.total_cents)
+        .join(prev, and_(prev.c.household_id == Invoice.household_id,
+                         prev.c.period == previous_period(period)))
+        .where(in_period, Invoice.status == InvoiceStatus.DRAFT,
+               or_(Invoice.total_cents > 2 * prev.c.total_cents,
+                   2 * Invoice.total_cents < prev.c.total_cents)).limit(100)).all()
+    anomalies += [("change", hh, f"Montant passé de {before / 100:.2f} € à {now / 100:.2f} €")
+                  for hh, before, now in jumps]
+    return Review(period, drafts, total, zero, issued, prev_total, prev_count, by_tier,
+                  anomalies)
+
+
+# --- invoices and credit notes ---------------------------------------------------------------
+
+def get_invoice(number: str) -> Invoice:
+    invoice = db.session.execute(select(Invoice).where(Invoice.number == number)) \
+        .scalar_one_or_none()
+    if invoice is None:
+        raise NotFoundError(f"Facture {number} introuvable")
+    return invoice
+
+
+def invoices_query(*, period: str | None = None, status: str | None = None,
+                   building_code: str | None = None, search: str | None = None,
+                   household_id: int | None = None, include_drafts: bool = False):
+    """Invoices for lists and the API, newest first."""
+    from subscribers.models import Building, Household, Unit
+
+    statement = select(Invoice).join(Household, Household.id == Invoice.household_id) \
+        .join(Unit, Unit.id == Household.unit_id)
+    if not include_drafts:
+        statement = statement.where(Invoice.number.is_not(None))
+    if period:
+        statement = statement.where(Invoice.period == period)
+    if status:
+        statement = statement.where(Invoice.status == status)
+    if household_id:
+        statement = statement.where(Invoice.household_id == household_id)
+    if building_code:
+        statement = statement.join(Building, Building.id == Unit.building_id).where(
+            Building.code == building_code)
+    if search:
+        pattern = f"%{search.strip()}%"
+        statement = statement.where(or_(Invoice.number.ilike(pattern),
+                                        Invoice.holder_name.ilike(pattern),
+                                        Invoice.unit_code.ilike(pattern)))
+    return statement.order_by(Invoice.period.desc(), Invoice.number.desc(), Invoice.id.desc())
+
+
+def credited_cents(invoice: Invoice) -> int:
+    return db.session.execute(select(func.coalesce(func.sum(CreditNote.amount_cents), 0))
+                              .where(CreditNote.invoice_id == invoice.id)).scalar_one()
+
+
+def issue_credit_note(invoice: Invoice, *, actor: User | None, amount_cents: int, reason: str,
+                      kind: str = CreditNoteKind.CORRECTION,
+                      issued_on: date | None = None) -> CreditNote:
+    """AV-YYYY-NNNNNN against an issued invoice; the invoice itself never changes."""
+    if invoice.number is None:
+        raise DomainError("Un brouillon se corrige en relançant la préparation", status=409)
+    if kind not in list(CreditNoteKind):
+        raise DomainError(f"Type d'avoir inconnu : {kind}", field="kind")
+    if not (reason or "").strip():
+        raise DomainError("Le motif de l'avoir est obligatoire", field="reason")
+    if amount_cents <= 0:
+        raise DomainError("Le montant de l'avoir doit être positif", field="amount_cents")
+    room = invoice.total_cents - credited_cents(invoice)
+    if amount_cents > room:
+        raise DomainError(f"L'avoir dépasse le montant restant de la facture ({room} centimes)",
+                          field="amount_cents")
+    issued_on = issued_on or today()
+    number = numbering.reserve(numbering.CREDIT_NOTE_PREFIX, issued_on.year)[0]
+    note = CreditNote(number=number, invoice_id=invoice.id, household_id=invoice.household_id,
+                      kind=kind, amount_cents=amount_cents, reason=reason.strip(),
+                      issued_on=issued_on, created_by_id=actor.id if actor else None,
+                      vat_cents=vat_included(amount_cents,
+                                             current_app.config["VAT_RATE_PERCENT"]))
+    db.session.add(note)
+    db.session.flush()
+    excess = amount_cents - invoice.due_cents
+    if excess > 0:
+        _release_payments(invoice, excess)
+    db.session.add(Allocation(invoice_id=invoice.id, credit_note_id=note.id,
+                              amount_cents=amount_cents, allocated_on=issued_on))
+    invoice.paid_cents += amount_cents
+    _set_status(invoice)
+    db.session.flush()
+    allocate(invoice.household_id, on=issued_on)
+    return note
+
+
+def _release_payments(invoice: Invoice, amount: int) -> None:
+    """Give back ``amount`` of the payments on an invoice to the household's credit."""
+    allocations = db.session.execute(
+        select(Allocation).where(Allocation.invoice_id == invoice.id,
+                                 Allocation.payment_id.is_not(None))
+        .order_by(Allocation.id.desc())).scalars().all()
+    for allocation in allocations:
+        if amount <= 0:
+            break
+        taken = min(amount, allocation.amount_cents)
+        allocation.amount_cents -= taken
+        allocation.payment.unallocated_cents += taken
+        invoice.paid_cents -= taken
+        amount -= taken
+        if allocation.amount_cents == 0:
+            db.session.delete(allocation)
+
+
+def _set_status(invoice: Invoice) -> None:
+    credited = credited_cents(invoice) if invoice.id else 0
+    if credited >= invoice.total_cents:
+        invoice.status = InvoiceStatus.CANCELLED
+    elif invoice.paid_cents >= invoice.total_cents:
+        invoice.status = InvoiceStatus.PAID
+    elif invoice.paid_cents > 0:
+        invoice.status = InvoiceStatus.PARTIALLY_PAID
+    else:
+        invoice.status = InvoiceStatus.ISSUED
+
+
+# --- payments and balances -------------------------------------------------------------------
+
+def allocate(household_id: int, *, on: date | None = None) -> int:
+    """Allocate the household's unallocated money to its open invoices, oldest first."""
+    on = on or today()
+    payments = db.session.execute(
+        select(Payment).where(Payment.household_id == household_id,
+                              Payment.unallocated_cents > 0)
+        .order_by(Payment.received_on, Payment.id)).scalars().all()
+    if not payments:
+        return 0
+    invoices = db.session.execute(
+        select(Invoice).where(Invoice.household_id == household_id,
+                              Invoice.status.in_(OPEN_STATUSES))
+        .order_by(Invoice.issued_on, Invoice.number)).scalars().all()
+    moved = 0
+    for invoice in invoices:
+        for payment in payments:
+            if invoice.due_cents <= 0:
+                break
+            amount = min(payment.unallocated_cents, invoice.due_cents)
+            if amount <= 0:
+                continue
+            db.session.add(Allocation(invoice_id=invoice.id, payment_id=payment.id,
+                                      amount_cents=amount, allocated_on=on))
+            payment.unallocated_cents -= amount
+            invoice.paid_cents += amount
+            moved += amount
+        _set_status(invoice)
+    db.session.flush()
+    return moved
+
+
+def record_payment(household, *, actor: User | None, amount_cents: int, method: str,
+                   received_on: date, reference: str | None = None) -> Payment:
+    """Record money received and allocate it oldest invoice first; any excess is credit."""
+    from billing import dunning
+
+    if not isinstance(amount_cents, int) or isinstance(amount_cents, bool) or amount_cents <= 0:
+        raise DomainError("Le montant doit être positif", field="amount")
+    if method not in list(PaymentMethod):
+        raise DomainError(f"Moyen de paiement inconnu : {method}", field="method")
+    if received_on > today():
+        raise DomainError("La date de réception est dans le futur", field="received_on")
+    owed_before = overdue_cents(household.id, on=today())
+    payment = Payment(household_id=household.id, amount_cents=amount_cents, method=method,
+                      received_on=received_on, reference=(reference or "").strip() or None,
+                      unallocated_cents=amount_cents,
+                      recorded_by_id=actor.id if actor else None)
+    db.session.add(payment)
+    db.session.flush()
+    allocate(household.id, on=received_on)
+    dunning.after_payment(household, actor=actor, owed_before=owed_before)
+    return payment
+
+
+def overdue_cents(household_id: int, *, on: date) -> int:
+    """What the household owes on invoices past their due date."""
+    return db.session.execute(
+        select(func.coalesce(func.sum(Invoice.total_cents - Invoice.paid_cents), 0))
+        .where(Invoice.household_id == household_id, Invoice.status.in_(OPEN_STATUSES),
+               Invoice.due_on < on)).scalar_one()
+
+
+@dataclass(frozen=True)
+class Balance:
+    household_id: int
+    invoiced_cents: int
+    credited_cents: int
+    paid_cents: int
+    #: Still to pay on issued invoices.
+    due_cents: int
+    overdue_cents: int
+    #: Money received and not yet used (overpayment), kept for the next invoice.
+    credit_cents: int
+
+    @property
+    def balance_cents(self) -> int:
+        """Positive: the household owes; negative: it has credit."""
+        return self.due_cents - self.credit_cents
+
+
+def balance(household_id: int, *, on: date | None = None) -> Balance:
+    """The household's account at a glance."""
+    on = on or today()
+    invoiced, due = db.session.execute(
+        select(func.coalesce(func.sum(Invoice.total_cents), 0),
+               func.coalesce(func.sum(case((Invoice.status.in_(OPEN_STATUSES),
+                                            Invoice.total_cents - Invoice.paid_cents),
+                                           else_=0)), 0))
+        .where(Invoice.household_id == household_id, Invoice.number.is_not(None))).one()
+    credited = db.session.execute(select(func.coalesce(func.sum(CreditNote.amount_cents), 0))
+                                  .where(CreditNote.household_id == household_id)).scalar_one()
+    paid, credit = db.session.execute(
+        select(func.coalesce(func.sum(Payment.amount_cents), 0),
+               func.coalesce(func.sum(Payment.unallocated_cents), 0))
+        .where(Payment.household_id == household_id)).one()
+    return Balance(household_id, invoiced, credited, paid, due,
+                   overdue_cents(household_id, on=on), credit)
+
+
+@dataclass(frozen=True)
+class StatementEntry:
+    on: date
+    label: str
+    reference: str
+    debit_cents: int
+    credit_cents: int
+    running_cents: int
+
+
+def statement(household_id: int) -> list[StatementEntry]:
+    """Invoices, credit notes and payments in date order with the running balance."""
+    rows: list[tuple[date, int, str, str, int, int]] = []
+    for inv in db.session.execute(select(Invoice).where(
+            Invoice.household_id == household_id, Invoice.number.is_not(None))).scalars():
+        rows.append((inv.issued_on, 0, f"Facture {inv.period}", inv.number, inv.total_cents, 0))
+    for note in db.session.execute(select(CreditNote).where(
+            CreditNote.household_id == household_id)).scalars():
+        rows.append((note.issued_on, 1, f"Avoir : {note.reason}", note.number, 0,
+                     note.amount_cents))
+    for pay in db.session.execute(select(Payment).where(
+            Payment.household_id == household_id)).scalars():
+        rows.append((pay.received_on, 2, f"Paiement ({pay.method})", pay.reference or "",
+                     0, pay.amount_cents))
+    rows.sort(key=lambda row: (row[0], row[1]))
+    running = 0
+    entries = []
+    for on, _order, label, reference, debit, credit in rows:
+        running += debit - credit
+        entries.append(StatementEntry(on, label, reference, debit, credit, running))
+    return entries
+
+
+# --- figures for the evaluation domain --------------------------------------------------------
+
+def billing_figures(*, building_code: str | None, district_code: str | None,
+                    period: str) -> dict:
+    """Invoiced, collected, households billed and in arrears, subsidy — for one month."""
+    from subscribers.models import Building, District, Household, Unit
+
+    first, last = parse_period(period)
+
+    def scoped(statement, household_column):
+        statement = statement.join(Household, Household.id == household_column) \
+            .join(Unit, Unit.id == Household.unit_id).join(Building, Building.id ==
+                                                            Unit.building_id)
+        if building_code:
+            statement = statement.where(Building.code == building_code)
+        if district_code:
+            statement = statement.join(District, District.id == Building.district_id) \
+                .where(District.code == district_code)
+        return statement
+
+    invoiced, full, billed = db.session.execute(scoped(
+        select(func.coalesce(func.sum(Invoice.total_cents), 0),
+               func.coalesce(func.sum(Invoice.full_cost_cents), 0),
+               func.count(func.distinct(Invoice.household_id)))
+        .where(Invoice.period == period, Invoice.number.is_not(None)),
+        Invoice.household_id)).one()
+    collected = db.session.execute(scoped(
+        select(func.coalesce(func.sum(Payment.amount_cents), 0))
+        .where(Payment.received_on >= first, Payment.received_on <= last),
+        Payment.household_id)).scalar_one()
+    arrears = db.session.execute(scoped(
+        select(func.count(func.distinct(Invoice.household_id)))
+        .where(Invoice.status.in_(OPEN_STATUSES), Invoice.due_on < last),
+        Invoice.household_id)).scalar_one()
+    return {"period": period, "invoiced_cents": int(invoiced), "collected_cents": int(collected),
+            "households_billed": int(billed), "households_in_arrears": int(arrears),
+            "subsidy_cents": int(full) - int(invoiced)}
