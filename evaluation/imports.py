@@ -5,8 +5,14 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from evaluation.models import DistrictIndicator
-from isp.csvimport import (BadValue, ImportContext, ImportSpec, parse_float, parse_int,
-                           register_importer)
+from isp.csvimport import (
+    BadValue,
+    ImportContext,
+    ImportSpec,
+    parse_float,
+    parse_int,
+    register_importer,
+)
 from isp.extensions import db
 from subscribers.models import District
 

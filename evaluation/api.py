@@ -1,0 +1,85 @@
+"""Evaluation API: aggregates only, small cells suppressed, no person."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, request
+
+from evaluation import fragility, queries, scenarios
+from isp.auth import current_actor, require_role
+from isp.choices import Role
+from isp.errors import DomainError
+from isp.extensions import db
+from subscribers.models import Building, District
+
+bp = Blueprint("evaluation_api", __name__, url_prefix="/api/v1")
+
+ANALYSTS = (Role.ANALYST, Role.OPERATOR)
+
+
+def _figures_json(level: str, code: str, period: str) -> dict:
+    cells = queries.figures(level, code, period)
+    return {key: queries.as_json(key, cell) for key, cell in sorted(cells.items())}
+
+
+def _period() -> str:
+    periods = queries.available_periods()
+    return queries.parse_period(request.args.get("period"),
+                                default=periods[-1] if periods else queries.current_period())
+
+
+@bp.get("/evaluation/buildings/<code>")
+@require_role(*ANALYSTS, scope="aggregates")
+def building_figures(code: str):
+    """A building's figures for one month (``period=YYYY-MM``, default: the latest)."""
+    period = _period()
+    building = db.session.execute(db.select(Building).where(Building.code == code)
+                                  ).scalar_one_or_none()
+    if building is None:
+        return jsonify({"error": f"Building {code} not found", "field": None}), 404
+    return jsonify({"building_code": building.code, "name": building.name,
+                    "district_code": building.district.code, "period": period,
+                    "small_cell_threshold": queries.SMALL_CELL,
+                    "figures": _figures_json("building", building.code, period)})
+
+
+@bp.get("/evaluation/districts")
+@require_role(*ANALYSTS, scope="aggregates")
+def district_figures():
+    """Every district with pilot figures for one month (``period=YYYY-MM``)."""
+    period = _period()
+    table = queries.level_table("district", period)
+    names = dict(db.session.execute(db.select(District.code, District.name)).all())
+    items = [{"district_code": code, "name": names.get(code, code), "period": period,
+              "figures": {key: queries.as_json(key, cell) for key, cell in sorted(cells.items())}}
+             for code, cells in sorted(table.items())]
+    return jsonify({"items": items, "total": len(items), "page": 1,
+                    "per_page": max(len(items), 1)})
+
+
+@bp.get("/evaluation/fragility")
+@require_role(*ANALYSTS, scope="aggregates")
+def fragility_ranking():
+    """Districts ranked by fragility (``method=mednum|weighted``, ``reference``, ``w_*``)."""
+    method = request.args.get("method", "mednum")
+    if method not in ("mednum", "weighted"):
+        raise DomainError("method must be mednum or weighted", field="method")
+    reference = request.args.get("reference", "all")
+    weights = fragility.parse_weights(request.args)
+    ranked = fragility.ranking(method, reference, weights)
+    return jsonify({"method": method, "reference": reference,
+                    "weights": weights if method == "weighted" else None,
+                    "official_indicator": fragility.OFFICIAL_INDEX,
+                    "items": [fragility.ranked_json(item) for item in ranked],
+                    "total": len(ranked), "page": 1, "per_page": max(len(ranked), 1)})
+
+
+@bp.post("/evaluation/scenarios")
+@require_role(*ANALYSTS, scope="aggregates")
+def scenario_create():
+    """Compute and save an expansion scenario (JSON body; percentages in %, money in euros)."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise DomainError("a JSON object is expected", status=400)
+    scenario = scenarios.run(data, actor=current_actor())
+    db.session.commit()
+    return jsonify(scenarios.as_dict(scenario)), 201

@@ -1,0 +1,67 @@
+"""Demo: the pilot's subscriptions (if no other domain made them) and the aggregates."""
+
+from __future__ import annotations
+
+import random
+from datetime import date
+
+from sqlalchemy import select
+
+from isp.extensions import db
+from isp.timeutil import today
+
+
+def _seed_pilot_subscriptions() -> int:
+    """Fictitious subscriptions for the Port-Boyer households, only when none exist yet.
+
+    Evaluation runs last among the demos: when the billing or subscribers demo already made the
+    pilot's subscriptions, nothing is added.
+    """
+    from subscribers.models import Household, Subscription, Unit
+
+    if db.session.execute(select(Subscription.id).join(Unit, Subscription.unit_id == Unit.id)
+                          .where(Unit.code.like("PB-%"))).first():
+        return 0
+    households = db.session.execute(
+        select(Household).join(Household.unit).where(Unit.code.like("PB-%"),
+                                                     Household.moved_out_on.is_(None))
+        .order_by(Household.id)).scalars().all()
+    rng = random.Random(2026)
+    latest = today()
+    added = 0
+    for household in households:
+        roll = rng.random()
+        if roll < 0.12:
+            continue  # not (yet) interested
+        month = rng.choices(range(1, 11), weights=(10, 8, 7, 6, 5, 4, 4, 3, 3, 3))[0]
+        activated = max(date(2026, month, rng.randint(1, 28)), household.moved_in_on)
+        if activated > latest:
+            continue
+        tier = rng.choices(("T1", "T2", "T3"), weights=(55, 30, 15))[0]
+        status, terminated = "active", None
+        if roll > 0.97:
+            status, activated = "pending", None
+        elif roll > 0.92:
+            status = "terminated"
+            terminated = min(latest, date(2026, min(month + 3, 11), 15))
+        elif roll > 0.86:
+            status = "reduced"
+        elif roll > 0.84:
+            status = "suspended"
+        db.session.add(Subscription(household=household, unit=household.unit, tier=tier,
+                                    status=status, activated_on=activated,
+                                    terminated_on=terminated))
+        added += 1
+    db.session.flush()
+    return added
+
+
+def seed_demo() -> str | None:
+    """Idempotent: subscriptions once, aggregates recomputed every time."""
+    from evaluation.aggregates import refresh
+
+    added = _seed_pilot_subscriptions()
+    summary = refresh()
+    db.session.commit()
+    note = f"evaluation aggregates {summary['rows']} figures"
+    return f"pilot subscriptions +{added}, {note}" if added else note

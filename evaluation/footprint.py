@@ -1,0 +1,181 @@
+"""Network footprint: electricity (device watts × hours × measured uptime), emissions, 4R chain.
+
+Embodied emissions are spread over ``LIFETIME_YEARS``; a device without a known embodied
+footprint makes the total "unknown" (a lower bound is shown, labelled as such), never 0.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from evaluation.aggregates import building_uptime
+from isp.extensions import db
+from isp.timeutil import today
+from subscribers.models import Building, Unit
+
+LIFETIME_YEARS = 5
+EMISSION_SOURCE = "ADEME Base Empreinte, mix électrique français 2022"
+EMISSION_YEAR = 2022
+LIFECYCLE_ORDER = ("in_service", "spare", "repair", "refurbished", "recycled")
+
+
+def emission_factor() -> dict:
+    """The configured emission factor with its source and year."""
+    config = current_app.config
+    return {"value": float(config.get("EMISSION_FACTOR_KG_PER_KWH", 0.0520)),
+            "source": config.get("EMISSION_FACTOR_SOURCE", EMISSION_SOURCE),
+            "year": config.get("EMISSION_FACTOR_YEAR", EMISSION_YEAR)}
+
+
+def _device_model():
+    try:
+        from network.models import Device
+    except ImportError:
+        return None
+    return Device
+
+
+@dataclass
+class BuildingFootprint:
+    """One building's footprint over a period (devices are equipment, not people)."""
+
+    code: str
+    name: str
+    devices: int = 0
+    devices_unknown_power: int = 0
+    devices_unknown_embodied: int = 0
+    kwh: float = 0.0
+    kgco2e_electricity: float = 0.0
+    kgco2e_embodied_known: float = 0.0
+    uptime: float | None = None  # measured share (0–1), None = not measured
+    households: int | None = None  # served households, for per-household figures
+    by_state: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def embodied_complete(self) -> bool:
+        return self.devices_unknown_embodied == 0
+
+    @property
+    def kgco2e_total(self) -> float | None:
+        """Electricity + embodied; None (unknown) when an embodied footprint is missing."""
+        if not self.embodied_complete:
+            return None
+        return round(self.kgco2e_electricity + self.kgco2e_embodied_known, 2)
+
+
+def _hours(start: date, end: date, commissioned: date | None) -> float:
+    begin = max(start, commissioned) if commissioned else start
+    if end <= begin:
+        return 0.0
+    return (datetime.combine(end, time()) - datetime.combine(begin, time())).total_seconds() / 3600
+
+
+def building_footprints(start: date, end: date) -> list[BuildingFootprint]:
+    """Footprint per building between ``start`` (included) and ``end`` (excluded, ≤ today)."""
+    device_model = _device_model()
+    if device_model is None:
+        return []
+    end = min(end, today()) if start <= today() else end
+    factor = emission_factor()["value"]
+    years = max(0.0, (end - start).days / 365.0)
+    result: dict[int, BuildingFootprint] = {}
+    buildings = {b.id: b for b in db.session.execute(select(Building)).scalars()}
+    for device in db.session.execute(select(device_model)).scalars():
+        building = buildings.get(device.building_id)
+        if building is None:
+            continue
+        item = result.get(building.id)
+        if item is None:
+            item = result[building.id] = BuildingFootprint(building.code, building.name)
+            item.uptime = building_uptime(building.id, start, end)
+        item.by_state[device.lifecycle_state] = item.by_state.get(device.lifecycle_state, 0) + 1
+        if device.lifecycle_state != "in_service":
+            continue
+        item.devices += 1
+        if device.power_watts is None:
+            item.devices_unknown_power += 1
+        else:
+            uptime = item.uptime if item.uptime is not None else 1.0
+            kwh = device.power_watts * _hours(start, end, device.commissioned_on) * uptime / 1000
+            item.kwh += kwh
+            item.kgco2e_electricity += kwh * factor
+        if device.embodied_kgco2e is None:
+            item.devices_unknown_embodied += 1
+        else:
+            item.kgco2e_embodied_known += device.embodied_kgco2e / LIFETIME_YEARS * years
+    from subscribers.choices import SERVED_STATUSES
+    from subscribers.models import Subscription
+
+    served = dict(db.session.execute(
+        select(Unit.building_id, func.count(Subscription.id)).join(
+            Unit, Subscription.unit_id == Unit.id).where(
+            Subscription.status.in_([str(s) for s in SERVED_STATUSES]))
+        .group_by(Unit.building_id)).all())
+    for building_id, item in result.items():
+        item.households = served.get(building_id, 0)
+        item.kwh = round(item.kwh, 2)
+        item.kgco2e_electricity = round(item.kgco2e_electricity, 2)
+        item.kgco2e_embodied_known = round(item.kgco2e_embodied_known, 2)
+    return sorted(result.values(), key=lambda b: b.code)
+
+
+def lifecycle_counts() -> dict[str, int]:
+    """Equipment per lifecycle state (the 4R chain), every state listed."""
+    device_model = _device_model()
+    counts = dict.fromkeys(LIFECYCLE_ORDER, 0)
+    if device_model is None:
+        return counts
+    for state, count in db.session.execute(
+            select(device_model.lifecycle_state, func.count(device_model.id))
+            .group_by(device_model.lifecycle_state)).all():
+        counts[state] = count
+    return counts
+
+
+def pilot_watts_per_flat(building_codes: set[str]) -> float | None:
+    """Measured: watts of the in-service devices of the pilot buildings ÷ their flats."""
+    device_model = _device_model()
+    if device_model is None or not building_codes:
+        return None
+    ids = select(Building.id).where(Building.code.in_(building_codes))
+    rows = db.session.execute(select(device_model.power_watts).where(
+        device_model.building_id.in_(ids),
+        device_model.lifecycle_state == "in_service")).scalars().all()
+    if not rows or any(w is None for w in rows):
+        return None
+    flats = db.session.execute(select(func.count(Unit.id)).where(
+        Unit.building_id.in_(ids))).scalar_one()
+    return sum(rows) / flats if flats else None
+
+
+def pilot_embodied_per_flat(building_codes: set[str]) -> float | None:
+    """Measured embodied kgCO2e per flat; None when any device's footprint is unknown."""
+    device_model = _device_model()
+    if device_model is None or not building_codes:
+        return None
+    ids = select(Building.id).where(Building.code.in_(building_codes))
+    rows = db.session.execute(select(device_model.embodied_kgco2e).where(
+        device_model.building_id.in_(ids),
+        device_model.lifecycle_state == "in_service")).scalars().all()
+    if not rows or any(v is None for v in rows):
+        return None
+    flats = db.session.execute(select(func.count(Unit.id)).where(
+        Unit.building_id.in_(ids))).scalar_one()
+    return sum(rows) / flats if flats else None
+
+
+def totals(items: list[BuildingFootprint]) -> dict:
+    """Network-wide totals; embodied stays unknown if one device's is."""
+    kwh = round(sum(i.kwh for i in items), 2)
+    electricity = round(sum(i.kgco2e_electricity for i in items), 2)
+    embodied = round(sum(i.kgco2e_embodied_known for i in items), 2)
+    unknown = sum(i.devices_unknown_embodied for i in items)
+    return {"kwh": kwh, "kgco2e_electricity": electricity, "kgco2e_embodied_known": embodied,
+            "devices_unknown_embodied": unknown,
+            "devices_unknown_power": sum(i.devices_unknown_power for i in items),
+            "kgco2e_total": None if unknown else round(electricity + embodied, 2),
+            "households": sum(i.households or 0 for i in items)}

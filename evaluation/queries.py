@@ -1,0 +1,251 @@
+"""Read-only aggregate figures for the analyst, and the small-cell rule they all pass through.
+
+Every figure shown, exported or served by the API goes through ``small_cell``: a figure resting on
+fewer than ``SMALL_CELL`` households carries no value at all, only ``suppressed=True`` (shown
+"< 5", left out of exports). Dashboards read the precomputed ``EvaluationMonthly`` table only.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from evaluation.models import EvaluationMonthly
+from isp.errors import DomainError, NotFoundError
+from isp.extensions import db
+from isp.timeutil import today
+
+#: Fewer households than this: the figure is suppressed (DESIGN.md §3.7).
+SMALL_CELL = 5
+SUPPRESSED_LABEL = "< 5"
+
+LEVELS = ("building", "district")
+PERIOD_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+
+
+@dataclass(frozen=True)
+class Metric:
+    """What a figure is, its unit, and how it is computed (shown next to it)."""
+
+    key: str
+    label: object
+    unit: str  # count|percent|octets|cents|hours|number|flats|kwh|kgco2e
+    how: object
+    #: Part of the open-data export (themes and tiers are exported too, see ``exported``).
+    group: str = "subscribers"
+
+
+_METRICS = [
+    Metric("flats", _l("Logements"), "flats",
+           _l("Logements du bâtiment ou du quartier (inventaire des logements).")),
+    Metric("households", _l("Foyers occupants"), "count",
+           _l("Foyers occupant un logement le dernier jour du mois.")),
+    Metric("served", _l("Abonnements en service"), "count",
+           _l("Abonnements actifs ou à débit réduit le dernier jour du mois "
+              "(activés avant la fin du mois et non résiliés).")),
+    Metric("subs_active", _l("Abonnements actifs"), "count",
+           _l("Abonnements en service au plein débit le dernier jour du mois.")),
+    Metric("subs_reduced", _l("Abonnements à débit réduit"), "count",
+           _l("Abonnements en service à débit réduit (état actuel des abonnements en cours).")),
+    Metric("subs_suspended", _l("Abonnements suspendus"), "count",
+           _l("Abonnements suspendus à la demande du foyer ou pour raison technique.")),
+    Metric("subs_pending", _l("Abonnements en attente d'activation"), "count",
+           _l("Abonnements créés avant la fin du mois et pas encore activés.")),
+    Metric("subs_terminated", _l("Résiliations du mois"), "count",
+           _l("Abonnements dont la résiliation prend effet pendant le mois.")),
+    Metric("take_up", _l("Taux d'adhésion"), "percent",
+           _l("Abonnements en service ÷ logements, le dernier jour du mois.")),
+    Metric("availability", _l("Disponibilité du réseau"), "percent", _l(
+        "1 − durée des pannes ÷ durée du mois, mesurée par la supervision (deux décimales)."),
+        "network"),
+    Metric("usage_median_octets", _l("Usage mensuel médian par foyer"), "octets", _l(
+        "Médiane, sur les foyers en service, du volume descendant + montant du mois "
+        "(compteurs du port du logement)."), "network"),
+    Metric("usage_p90_octets", _l("Usage mensuel, 90e centile"), "octets", _l(
+        "90 % des foyers en service ont consommé moins que ce volume dans le mois."), "network"),
+    Metric("invoiced_cents", _l("Facturé"), "cents",
+           _l("Total TTC des factures émises pour le mois."), "billing"),
+    Metric("collected_cents", _l("Encaissé"), "cents",
+           _l("Paiements reçus pendant le mois."), "billing"),
+    Metric("arrears_share", _l("Part des foyers en impayé"), "percent", _l(
+        "Foyers ayant une facture échue non soldée ÷ foyers facturés."), "billing"),
+    Metric("tickets_per_100", _l("Tickets pour 100 abonnements"), "number", _l(
+        "Tickets ouverts dans le mois (hors relances) × 100 ÷ abonnements en service."),
+        "support"),
+    Metric("median_hours_to_resolve", _l("Délai médian de résolution (heures)"), "hours", _l(
+        "Médiane du temps entre ouverture et résolution des tickets ouverts dans le mois."),
+        "support"),
+    Metric("coaching_slots", _l("Créneaux d'accompagnement"), "number", _l(
+        "Créneaux publiés par les associations pour le mois."), "mediation"),
+    Metric("bookings", _l("Réservations"), "count", _l(
+        "Réservations de foyers sur les créneaux du mois."), "mediation"),
+    Metric("attendance_rate", _l("Taux de présence"), "percent", _l(
+        "Réservations honorées ÷ réservations sur les créneaux passés du mois."), "mediation"),
+    Metric("sessions", _l("Séances de médiation"), "count", _l(
+        "Séances enregistrées (individuelles et collectives) dans le mois."), "mediation"),
+    Metric("households_accompanied", _l("Foyers accompagnés"), "count", _l(
+        "Foyers distincts ayant eu au moins une séance dans le mois."), "mediation"),
+]
+METRICS: dict[str, Metric] = {metric.key: metric for metric in _METRICS}
+#: Prefixes of families of figures (one row per theme or tier).
+FAMILY_PREFIXES = {
+    "theme:": Metric("theme:", _l("Séances par thème"), "count",
+                     _l("Séances dont la fiche porte ce thème."), "mediation"),
+    "tier:": Metric("tier:", _l("Abonnements en service par tranche tarifaire"), "count",
+                    _l("Abonnements en service le dernier jour du mois, par tranche."),
+                    "subscribers"),
+}
+
+
+def metric_of(key: str) -> Metric | None:
+    """The description of a figure's key (families such as ``theme:email`` included)."""
+    if key in METRICS:
+        return METRICS[key]
+    for prefix, metric in FAMILY_PREFIXES.items():
+        if key.startswith(prefix):
+            return metric
+    return None
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A figure after the small-cell rule: a suppressed cell carries no value at all."""
+
+    value: float | None
+    households: int | None
+    suppressed: bool
+
+    @property
+    def available(self) -> bool:
+        return not self.suppressed and self.value is not None
+
+
+def small_cell(value: float | None, households: int | None) -> Cell:
+    """Apply the small-cell rule; ``households`` None means the figure counts no household."""
+    if households is not None and households < SMALL_CELL:
+        return Cell(None, None, True)
+    return Cell(value, households, False)
+
+
+def as_json(key: str, cell: Cell) -> dict:
+    """A figure for the API: value or ``suppressed``, never the small count itself."""
+    metric = metric_of(key)
+    return {"key": key, "unit": metric.unit if metric else None,
+            "value": None if cell.suppressed else cell.value,
+            "households": cell.households, "suppressed": cell.suppressed,
+            "display": SUPPRESSED_LABEL if cell.suppressed else None}
+
+
+# --- periods -----------------------------------------------------------------------------------
+
+def parse_period(text: str | None, *, default: str | None = None) -> str:
+    """Validate ``YYYY-MM`` (DomainError 422 on anything else)."""
+    if not text:
+        if default is None:
+            raise DomainError("period is required (YYYY-MM)", field="period")
+        return default
+    if not PERIOD_RE.match(text.strip()):
+        raise DomainError("period must be YYYY-MM", field="period")
+    return text.strip()
+
+
+def period_of(day: date) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def current_period() -> str:
+    return period_of(today())
+
+
+def month_bounds(period: str) -> tuple[date, date]:
+    """First day of the month and first day of the next month."""
+    year, month = int(period[:4]), int(period[5:])
+    first = date(year, month, 1)
+    following = date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
+    return first, following
+
+
+def periods_between(start: str, end: str) -> list[str]:
+    """Every month from ``start`` to ``end`` included."""
+    periods = []
+    year, month = int(start[:4]), int(start[5:])
+    while f"{year:04d}-{month:02d}" <= end:
+        periods.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return periods
+
+
+# --- reading the aggregates --------------------------------------------------------------------
+
+def available_periods(level: str | None = None, code: str | None = None) -> list[str]:
+    """Months present in the aggregates, oldest first."""
+    statement = select(EvaluationMonthly.period).distinct()
+    if level:
+        statement = statement.where(EvaluationMonthly.level == level)
+    if code:
+        statement = statement.where(EvaluationMonthly.code == code)
+    return sorted(db.session.execute(statement).scalars())
+
+
+def last_refreshed():
+    """When the aggregates were last computed (None: never)."""
+    return db.session.execute(select(func.max(EvaluationMonthly.refreshed_at))).scalar()
+
+
+def figures(level: str, code: str, period: str) -> dict[str, Cell]:
+    """Every figure of one building or district for one month, small cells suppressed."""
+    _check_level(level)
+    rows = db.session.execute(select(
+        EvaluationMonthly.metric, EvaluationMonthly.value, EvaluationMonthly.households).where(
+        EvaluationMonthly.level == level, EvaluationMonthly.code == code,
+        EvaluationMonthly.period == period)).all()
+    return {metric: small_cell(value, households) for metric, value, households in rows}
+
+
+def trend(level: str, code: str, keys: tuple[str, ...]) -> dict[str, dict[str, Cell]]:
+    """{period: {key: Cell}} over the pilot's life for a few figures."""
+    _check_level(level)
+    rows = db.session.execute(select(
+        EvaluationMonthly.period, EvaluationMonthly.metric, EvaluationMonthly.value,
+        EvaluationMonthly.households).where(
+        EvaluationMonthly.level == level, EvaluationMonthly.code == code,
+        EvaluationMonthly.metric.in_(keys)).order_by(EvaluationMonthly.period)).all()
+    result: dict[str, dict[str, Cell]] = {}
+    for period, metric, value, households in rows:
+        result.setdefault(period, {})[metric] = small_cell(value, households)
+    return result
+
+
+def level_table(level: str, period: str) -> dict[str, dict[str, Cell]]:
+    """{code: {key: Cell}} for every building or district in one month."""
+    _check_level(level)
+    rows = db.session.execute(select(
+        EvaluationMonthly.code, EvaluationMonthly.metric, EvaluationMonthly.value,
+        EvaluationMonthly.households).where(
+        EvaluationMonthly.level == level, EvaluationMonthly.period == period)).all()
+    result: dict[str, dict[str, Cell]] = {}
+    for code, metric, value, households in rows:
+        result.setdefault(code, {})[metric] = small_cell(value, households)
+    return result
+
+
+def scopes_with_figures(level: str) -> list[str]:
+    """Codes of the buildings or districts that have aggregates."""
+    _check_level(level)
+    return sorted(db.session.execute(select(EvaluationMonthly.code).distinct().where(
+        EvaluationMonthly.level == level)).scalars())
+
+
+def require_scope(level: str, code: str) -> None:
+    """NotFoundError when the building or district has no aggregates at all."""
+    if code not in scopes_with_figures(level):
+        raise NotFoundError(f"No figures for {level} {code}")
+
+
+def _check_level(level: str) -> None:
+    if level not in LEVELS:
+        raise DomainError("level must be building or district", field="level")

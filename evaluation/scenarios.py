@@ -1,0 +1,323 @@
+"""Expansion scenarios: what serving a district (or a list of buildings) would cost and bring.
+
+Defaults come from the pilot's measured values when they rest on enough households (small-cell
+rule), else from documented defaults; every assumption says where it came from.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from evaluation import footprint
+from evaluation.models import Scenario
+from evaluation.queries import SMALL_CELL, current_period, level_table
+from isp.errors import DomainError, NotFoundError
+from isp.extensions import db
+from subscribers.models import Building, District, Unit
+
+TIERS = ("T1", "T2", "T3")
+#: DESIGN.md §3.1 default grid (cents TTC), used when billing has no tier table yet.
+DEFAULT_PRICES = {"T1": 290, "T2": 590, "T3": 990}
+DEFAULTS = {
+    "take_up": 0.6,
+    "mix": {"T1": 0.5, "T2": 0.3, "T3": 0.2},
+    "equipment_cents_per_flat": 15000,
+    "amortisation_months": 60,
+    "bandwidth_cents_per_month": 60000,
+    "mediation_hours_per_household": 3.0,
+    "mediation_hourly_cents": 3500,
+    "watts_per_flat": 1.25,  # one 24-port access switch at 30 W per 24 flats
+    "embodied_kgco2e_per_flat": None,  # unknown until devices carry their footprint
+}
+SOURCE_PILOT = "pilot"
+SOURCE_DEFAULT = "default"
+SOURCE_INPUT = "input"
+
+
+@dataclass(frozen=True)
+class Assumption:
+    value: object
+    source: str  # pilot | default | input
+
+
+def tier_prices() -> dict[str, int]:
+    """Monthly price of each tier: billing's table when it exists, else the default grid."""
+    try:
+        from billing.models import Tier
+    except ImportError:
+        return dict(DEFAULT_PRICES)
+    price = getattr(Tier, "monthly_price_cents", None) or getattr(Tier, "price_cents", None)
+    if price is None:
+        return dict(DEFAULT_PRICES)
+    rows = dict(db.session.execute(select(Tier.code, price)).all())
+    return {tier: int(rows.get(tier, DEFAULT_PRICES[tier])) for tier in TIERS}
+
+
+def pilot_defaults() -> dict[str, Assumption]:
+    """Take-up, tariff mix and watts per flat measured on the pilot buildings, when enough."""
+    period = current_period()
+    table = level_table("building", period)
+    pilots = set(db.session.execute(select(Building.code).where(
+        Building.status.in_(("pilot", "live")))).scalars())
+    served = flats = 0
+    tiers = dict.fromkeys(TIERS, 0)
+    for code, cells in table.items():
+        if code not in pilots:
+            continue
+        if cells.get("served") and cells["served"].available and cells.get("flats"):
+            served += int(cells["served"].value)
+            flats += int(cells["flats"].value or 0)
+        for tier in TIERS:
+            cell = cells.get(f"tier:{tier}")
+            if cell is not None and cell.available:
+                tiers[tier] += int(cell.value)
+    result = {}
+    if served >= SMALL_CELL and flats:
+        result["take_up"] = Assumption(round(served / flats, 3), SOURCE_PILOT)
+    else:
+        result["take_up"] = Assumption(DEFAULTS["take_up"], SOURCE_DEFAULT)
+    # Each tier must rest on 5 households itself, else the mix would reveal a small cell.
+    if all(count >= SMALL_CELL for count in tiers.values()):
+        total = sum(tiers.values())
+        result["mix"] = Assumption({t: round(c / total, 3) for t, c in tiers.items()},
+                                   SOURCE_PILOT)
+    else:
+        result["mix"] = Assumption(dict(DEFAULTS["mix"]), SOURCE_DEFAULT)
+    watts = footprint.pilot_watts_per_flat(pilots)
+    result["watts_per_flat"] = (Assumption(round(watts, 3), SOURCE_PILOT) if watts
+                                else Assumption(DEFAULTS["watts_per_flat"], SOURCE_DEFAULT))
+    embodied = footprint.pilot_embodied_per_flat(pilots)
+    result["embodied_kgco2e_per_flat"] = (
+        Assumption(round(embodied, 3), SOURCE_PILOT) if embodied is not None
+        else Assumption(None, SOURCE_DEFAULT))
+    for key in ("equipment_cents_per_flat", "amortisation_months", "bandwidth_cents_per_month",
+                "mediation_hours_per_household", "mediation_hourly_cents"):
+        result[key] = Assumption(DEFAULTS[key], SOURCE_DEFAULT)
+    return result
+
+
+def compute(*, flats: int, take_up: float, mix: dict[str, float], prices: dict[str, int],
+            equipment_cents_per_flat: int, amortisation_months: int,
+            bandwidth_cents_per_month: int, mediation_hours_per_household: float,
+            mediation_hourly_cents: int, watts_per_flat: float,
+            embodied_kgco2e_per_flat: float | None, emission_factor: float,
+            full_cost_cents: int) -> dict:
+    """The scenario's results (pure arithmetic; money in cents, rounded half-up)."""
+    households = round_half_up(flats * take_up)
+    price = sum(mix[t] * prices[t] for t in TIERS)
+    revenue = round_half_up(households * price)
+    equipment = round_half_up(equipment_cents_per_flat * flats / amortisation_months)
+    mediation_hours = round(households * mediation_hours_per_household, 1)
+    # Mediation happens in the first year: spread over 12 months.
+    mediation = round_half_up(mediation_hours * mediation_hourly_cents / 12)
+    cost = equipment + bandwidth_cents_per_month + mediation
+    subsidy = round_half_up((cost - revenue) / households) if households else None
+    kwh = round(flats * watts_per_flat * 24 * 365 / 1000, 1)
+    operational = round(kwh * emission_factor, 1)
+    embodied = (round(flats * embodied_kgco2e_per_flat / footprint.LIFETIME_YEARS, 1)
+                if embodied_kgco2e_per_flat is not None else None)
+    return {
+        "households": households,
+        "average_price_cents": round_half_up(price),
+        "monthly_revenue_cents": revenue,
+        "monthly_equipment_cents": equipment,
+        "monthly_bandwidth_cents": bandwidth_cents_per_month,
+        "monthly_mediation_cents": mediation,
+        "monthly_cost_cents": cost,
+        "monthly_subsidy_per_household_cents": subsidy,
+        "full_cost_per_household_cents": full_cost_cents,
+        "kwh_per_year": kwh,
+        "kgco2e_per_year_electricity": operational,
+        "kgco2e_per_year_embodied": embodied,  # None = unknown, never 0
+        "kgco2e_per_year": round(operational + embodied, 1) if embodied is not None else None,
+        "mediation_hours": mediation_hours,
+    }
+
+
+def round_half_up(value: float) -> int:
+    return int(math.floor(value + 0.5)) if value >= 0 else -int(math.floor(-value + 0.5))
+
+
+def _number(data: dict, key: str, kind, *, minimum: float, maximum: float):
+    raw = data.get(key)
+    if raw in (None, ""):
+        return None
+    try:
+        value = kind(str(raw).replace(",", ".")) if not isinstance(raw, bool) else None
+    except (TypeError, ValueError):
+        value = None
+    if value is None or (isinstance(value, float) and math.isnan(value)) \
+            or not minimum <= value <= maximum:
+        raise DomainError(f"{key} must be a number between {minimum:g} and {maximum:g}",
+                          field=key)
+    return value
+
+
+def _euros_to_cents(data: dict, key: str, maximum: float) -> int | None:
+    value = _number(data, key, float, minimum=0, maximum=maximum)
+    return None if value is None else round_half_up(value * 100)
+
+
+def run(data: dict, *, actor=None, save: bool = True) -> Scenario | dict:
+    """Validate inputs (a form, query or JSON dict), fill defaults, compute, optionally save.
+
+    Percentages are given in % (take_up=55, mix_T1=50), money in euros.
+    """
+    name = str(data.get("name") or "").strip()
+    if save and not name:
+        raise DomainError("a scenario needs a name", field="name")
+    if len(name) > 120:
+        raise DomainError("name is too long (120 characters at most)", field="name")
+    district = None
+    codes = data.get("building_codes") or []
+    if isinstance(codes, str):
+        codes = [c for c in codes.replace(",", ";").replace(" ", ";").split(";") if c]
+    if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
+        raise DomainError("building_codes must be a list of codes", field="building_codes")
+    if data.get("district_code"):
+        district = db.session.execute(select(District).where(
+            District.code == str(data["district_code"]))).scalar_one_or_none()
+        if district is None:
+            raise DomainError(f"unknown district {data['district_code']}", field="district_code")
+    if codes:
+        known = dict(db.session.execute(select(Building.code, Building.id).where(
+            Building.code.in_(codes))).all())
+        unknown = sorted(set(codes) - set(known))
+        if unknown:
+            raise DomainError(f"unknown building(s): {', '.join(unknown)}",
+                              field="building_codes")
+    if district is None and not codes:
+        raise DomainError("choose a district or a list of buildings", field="district_code")
+    defaults = pilot_defaults()
+    assumptions: dict[str, dict] = {}
+
+    def pick(key, given):
+        if given is None:
+            assumptions[key] = {"value": defaults[key].value, "source": defaults[key].source}
+        else:
+            assumptions[key] = {"value": given, "source": SOURCE_INPUT}
+        return assumptions[key]["value"]
+
+    flats_given = _number(data, "flats", int, minimum=1, maximum=1_000_000)
+    known_flats, flats_source = _known_flats(district, codes)
+    if flats_given is None and not known_flats:
+        raise DomainError("number of flats is required (no flats or households count known "
+                          "for this place)", field="flats")
+    flats = flats_given or known_flats
+    assumptions["flats"] = {"value": flats,
+                            "source": SOURCE_INPUT if flats_given else flats_source}
+    take_up_pct = _number(data, "take_up", float, minimum=1, maximum=100)
+    take_up = pick("take_up", None if take_up_pct is None else take_up_pct / 100)
+    mix_given = [_number(data, f"mix_{t}", float, minimum=0, maximum=100) for t in TIERS]
+    if any(value is not None for value in mix_given):
+        shares = [value or 0.0 for value in mix_given]
+        if abs(sum(shares) - 100) > 0.5:
+            raise DomainError("the tariff mix must add up to 100 %", field="mix_T1")
+        mix = pick("mix", {t: s / 100 for t, s in zip(TIERS, shares, strict=True)})
+    else:
+        mix = pick("mix", None)
+    equipment = pick("equipment_cents_per_flat",
+                     _euros_to_cents(data, "equipment_euros_per_flat", 100_000))
+    months = pick("amortisation_months",
+                  _number(data, "amortisation_months", int, minimum=1, maximum=240))
+    bandwidth = pick("bandwidth_cents_per_month",
+                     _euros_to_cents(data, "bandwidth_euros_per_month", 10_000_000))
+    hours = pick("mediation_hours_per_household",
+                 _number(data, "mediation_hours_per_household", float, minimum=0, maximum=200))
+    hourly = pick("mediation_hourly_cents",
+                  _euros_to_cents(data, "mediation_hourly_euros", 1000))
+    watts = pick("watts_per_flat", _number(data, "watts_per_flat", float, minimum=0,
+                                           maximum=1000))
+    embodied = pick("embodied_kgco2e_per_flat",
+                    _number(data, "embodied_kgco2e_per_flat", float, minimum=0, maximum=10_000))
+    prices = tier_prices()
+    factor = footprint.emission_factor()
+    assumptions["prices_cents"] = {"value": prices, "source": SOURCE_DEFAULT}
+    assumptions["emission_factor"] = {"value": factor["value"], "source": factor["source"]}
+    results = compute(flats=flats, take_up=take_up, mix=mix, prices=prices,
+                      equipment_cents_per_flat=equipment, amortisation_months=months,
+                      bandwidth_cents_per_month=bandwidth,
+                      mediation_hours_per_household=hours, mediation_hourly_cents=hourly,
+                      watts_per_flat=watts, embodied_kgco2e_per_flat=embodied,
+                      emission_factor=factor["value"],
+                      full_cost_cents=current_app.config.get("SERVICE_FULL_COST_CENTS", 2500))
+    if not save:
+        return {"assumptions": assumptions, "results": results}
+    scenario = Scenario(name=name, district=district,
+                        building_codes=";".join(codes) or None,
+                        assumptions=json.dumps(assumptions, sort_keys=True),
+                        results=json.dumps(results, sort_keys=True),
+                        created_by_id=getattr(actor, "id", None))
+    db.session.add(scenario)
+    db.session.flush()
+    return scenario
+
+
+def _known_flats(district: District | None, codes: list[str]) -> tuple[int | None, str]:
+    if codes:
+        count = db.session.execute(select(func.count(Unit.id)).join(Unit.building).where(
+            Building.code.in_(codes))).scalar_one()
+        return (count or None), "buildings"
+    count = db.session.execute(select(func.count(Unit.id)).join(Unit.building).where(
+        Building.district_id == district.id)).scalar_one()
+    if count:
+        return count, "buildings"
+    return district.households_count, "district_households"
+
+
+def get(scenario_id: int) -> Scenario:
+    scenario = db.session.get(Scenario, scenario_id)
+    if scenario is None:
+        raise NotFoundError(f"Scenario {scenario_id} not found")
+    return scenario
+
+
+def as_dict(scenario: Scenario) -> dict:
+    """A saved scenario for the API and the exports (no person in it)."""
+    return {"id": scenario.id, "name": scenario.name,
+            "district_code": scenario.district.code if scenario.district else None,
+            "building_codes": [c for c in (scenario.building_codes or "").split(";") if c],
+            "created_at": scenario.created_at.isoformat(),
+            "assumptions": json.loads(scenario.assumptions),
+            "results": json.loads(scenario.results)}
+
+
+RESULT_KEYS = ("households", "average_price_cents", "monthly_revenue_cents",
+               "monthly_equipment_cents", "monthly_bandwidth_cents", "monthly_mediation_cents",
+               "monthly_cost_cents", "monthly_subsidy_per_household_cents", "kwh_per_year",
+               "kgco2e_per_year_electricity", "kgco2e_per_year_embodied", "kgco2e_per_year",
+               "mediation_hours")
+ASSUMPTION_KEYS = ("flats", "take_up", "mix", "equipment_cents_per_flat", "amortisation_months",
+                   "bandwidth_cents_per_month", "mediation_hours_per_household",
+                   "mediation_hourly_cents", "watts_per_flat", "embodied_kgco2e_per_flat",
+                   "emission_factor")
+
+
+def to_csv(scenarios: list[Scenario]) -> str:
+    """Side-by-side CSV: one row per assumption or result, one column per scenario."""
+    data = [as_dict(s) for s in scenarios]
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["field", "kind", *[f"{d['id']} {d['name']}" for d in data]])
+    writer.writerow(["place", "assumption", *[d["district_code"] or ";".join(d["building_codes"])
+                                             for d in data]])
+    for key in ASSUMPTION_KEYS:
+        cells = []
+        for d in data:
+            item = d["assumptions"].get(key, {})
+            value = item.get("value")
+            if isinstance(value, dict):
+                value = " ".join(f"{k}={v}" for k, v in value.items())
+            cells.append("unknown" if value is None else f"{value} ({item.get('source')})")
+        writer.writerow([key, "assumption", *cells])
+    for key in RESULT_KEYS:
+        writer.writerow([key, "result", *["unknown" if d["results"].get(key) is None
+                                          else d["results"][key] for d in data]])
+    return out.getvalue()

@@ -1,0 +1,362 @@
+"""Analyst pages: pilot dashboard, districts, scenarios, footprint, report, open data."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from flask import Blueprint, Response, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup, escape
+from sqlalchemy import select
+
+from evaluation import footprint, fragility, opendata, queries, scenarios
+from evaluation.aggregates import optional
+from evaluation.charts import bar_chart, line_chart
+from evaluation.models import Scenario
+from evaluation.queries import METRICS, SUPPRESSED_LABEL, Cell, metric_of
+from isp.auth import current_actor, public, require_role
+from isp.choices import Role
+from isp.errors import DomainError
+from isp.extensions import db
+from isp.formatting import money, number, octets
+from isp.nav import register_nav
+from isp.timeutil import today
+from subscribers.models import Building, District
+
+bp = Blueprint("evaluation", __name__, template_folder="templates")
+
+ANALYSTS = (Role.ANALYST, Role.OPERATOR)
+
+register_nav(_l("Tableau de bord"), "evaluation.dashboard", *ANALYSTS, order=60)
+register_nav(_l("Quartiers"), "evaluation.districts", *ANALYSTS, order=61)
+register_nav(_l("Scénarios"), "evaluation.scenario_list", *ANALYSTS, order=62)
+register_nav(_l("Empreinte"), "evaluation.footprint_page", *ANALYSTS, order=63)
+register_nav(_l("Données ouvertes"), "evaluation.open_data", Role.ANALYST, order=64)
+
+#: The dashboard's sections: which domain provides them (None: always there).
+SECTIONS = (
+    (_l("Logements et abonnements"), None,
+     ("flats", "households", "served", "subs_active", "subs_reduced", "subs_suspended",
+      "subs_pending", "subs_terminated", "take_up")),
+    (_l("Réseau"), ("network.services", "building_availability"), ("availability",)),
+    (_l("Usage"), ("network.models", "UsageDay"), ("usage_median_octets", "usage_p90_octets")),
+    (_l("Facturation"), ("billing.services", "billing_figures"),
+     ("invoiced_cents", "collected_cents", "arrears_share")),
+    (_l("Assistance"), ("support.services", "ticket_figures"),
+     ("tickets_per_100", "median_hours_to_resolve")),
+    (_l("Médiation"), ("mediation.services", "mediation_figures"),
+     ("coaching_slots", "bookings", "attendance_rate", "sessions", "households_accompanied")),
+)
+TREND_KEYS = ("served", "take_up", "usage_median_octets", "usage_p90_octets", "availability",
+              "tickets_per_100")
+
+
+def display(key: str, cell: Cell | None) -> Markup:
+    """A figure as text: "< 5" for small cells, "non disponible" when absent."""
+    if cell is None or (not cell.suppressed and cell.value is None):
+        return Markup('<span class="muted">{}</span>').format(_("non disponible"))
+    if cell.suppressed:
+        return Markup('<abbr title="{}">{}</abbr>').format(
+            _("moins de 5 foyers : valeur masquée (secret statistique)"), SUPPRESSED_LABEL)
+    return Markup(escape(plain(key, cell.value)))
+
+
+def plain(key: str, value: float | None) -> str:
+    """A value as text in its unit (for charts' tables and displays)."""
+    if value is None:
+        return _("non disponible")
+    unit = metric_of(key).unit if metric_of(key) else "number"
+    if unit in ("count", "flats"):
+        return number(value)
+    if unit == "percent":
+        return f"{number(value, 2)} %"
+    if unit == "octets":
+        return octets(int(value))
+    if unit == "cents":
+        return money(int(value))
+    if unit == "hours":
+        return f"{number(value, 1)} h"
+    return number(value, 1)
+
+
+@bp.app_context_processor
+def _helpers():
+    return {"eval_display": display, "eval_metric": metric_of, "EVAL_METRICS": METRICS}
+
+
+def _period_arg(default: str) -> str:
+    return queries.parse_period(request.args.get("period"), default=default)
+
+
+# --- dashboard ---------------------------------------------------------------------------------
+
+@bp.get("/evaluation")
+@require_role(*ANALYSTS, scope="aggregates")
+def dashboard():
+    level = request.args.get("level", "building")
+    if level not in queries.LEVELS:
+        level = "building"
+    codes = queries.scopes_with_figures(level)
+    code = request.args.get("code") or _default_code(level, codes)
+    periods = queries.available_periods(level, code) if code else []
+    try:
+        period = _period_arg(periods[-1] if periods else queries.current_period())
+    except DomainError as error:
+        flash(error.message, "error")
+        period = periods[-1] if periods else queries.current_period()
+    if code and code not in codes:
+        flash(_("Aucun chiffre pour %(code)s.", code=code), "error")
+        code = None
+    cells = queries.figures(level, code, period) if code else {}
+    sections = []
+    for title, provider, keys in SECTIONS:
+        landed = provider is None or optional(*provider) is not None
+        sections.append({"title": title, "landed": landed, "metrics": keys})
+    themes = sorted(k for k in cells if k.startswith("theme:"))
+    tiers = sorted(k for k in cells if k.startswith("tier:"))
+    charts = _trend_charts(level, code) if code else []
+    names = _names(level)
+    return render_template("evaluation/dashboard.html", level=level, code=code, codes=codes,
+                           names=names, period=period, periods=periods, cells=cells,
+                           sections=sections, themes=themes, tiers=tiers, charts=charts,
+                           refreshed=queries.last_refreshed())
+
+
+def _default_code(level: str, codes: list[str]) -> str | None:
+    if not codes:
+        return None
+    if level == "building":
+        pilot = db.session.execute(select(Building.code).where(
+            Building.status == "pilot", Building.code.in_(codes)).order_by(Building.code)
+        ).scalars().first()
+        return pilot or codes[0]
+    pilot = db.session.execute(select(District.code).join(District.buildings).where(
+        Building.status == "pilot", District.code.in_(codes)).order_by(District.code)
+    ).scalars().first()
+    return pilot or codes[0]
+
+
+def _names(level: str) -> dict[str, str]:
+    model = Building if level == "building" else District
+    return dict(db.session.execute(select(model.code, model.name)).all())
+
+
+def _trend_charts(level: str, code: str) -> list:
+    data = queries.trend(level, code, TREND_KEYS)
+    periods = sorted(data)
+    if not periods:
+        return []
+    charts = []
+    groups = ((_("Adhésion"), ("take_up",)),
+              (_("Abonnements en service"), ("served",)),
+              (_("Usage mensuel par foyer en service (Go)"),
+               ("usage_median_octets", "usage_p90_octets")),
+              (_("Disponibilité du réseau (%)"), ("availability",)),
+              (_("Tickets pour 100 abonnements"), ("tickets_per_100",)))
+    for title, keys in groups:
+        if not any(k in data[p] for p in periods for k in keys):
+            continue
+        series, rows = {}, []
+        for key in keys:
+            values = []
+            for period in periods:
+                cell = data[period].get(key)
+                value = cell.value if cell is not None and cell.available else None
+                if value is not None and metric_of(key).unit == "octets":
+                    value = round(value / 1e9, 2)
+                values.append(value)
+            series[str(metric_of(key).label)] = values
+        for period in periods:
+            rows.append([period] + [str(display(k, data[period].get(k))) for k in keys])
+        headers = [_("Mois")] + [str(metric_of(k).label) for k in keys]
+        charts.append(line_chart(title, periods, series, rows, headers))
+    return charts
+
+
+# --- districts and fragility -------------------------------------------------------------------
+
+@bp.get("/evaluation/districts")
+@require_role(*ANALYSTS, scope="aggregates")
+def districts():
+    method = request.args.get("method", "mednum")
+    if method not in ("mednum", "weighted"):
+        method = "mednum"
+    _values, known = fragility.load_values()
+    reference = request.args.get("reference", "all")
+    error = None
+    try:
+        weights = fragility.parse_weights(request.args)
+        ranked = fragility.ranking(method, reference, weights)
+    except DomainError as exc:
+        error, weights, reference = exc, dict(fragility.DEFAULT_WEIGHTS), "all"
+        ranked = fragility.ranking(method, reference, weights) if known else []
+    if error is not None:
+        flash(error.message, "error")
+    chart = None
+    top = [r for r in ranked if r.score is not None][:15]
+    if top:
+        chart = bar_chart(_("Score de fragilité (15 premiers)"), [r.name for r in top],
+                          [round(r.score, 2) for r in top],
+                          [[str(r.rank), r.name, number(r.score, 2)] for r in top],
+                          [_("Rang"), _("Quartier"), _("Score")])
+    periods = queries.available_periods("district")
+    period = periods[-1] if periods else None
+    pilot_table = queries.level_table("district", period) if period else {}
+    return render_template(
+        "evaluation/districts.html", method=method, ranked=ranked, reference=reference,
+        references=fragility.reference_choices(known), weights=weights, chart=chart,
+        labels=fragility.INDICATOR_LABELS, group_labels=fragility.GROUP_LABELS,
+        groups=fragility.MEDNUM_GROUPS, period=period, pilot_table=pilot_table,
+        district_names=_names("district"))
+
+
+# --- scenarios ---------------------------------------------------------------------------------
+
+@bp.get("/evaluation/scenarios")
+@require_role(*ANALYSTS, scope="aggregates")
+def scenario_list():
+    return _scenario_page({}, None)
+
+
+def _scenario_page(form: dict, error: DomainError | None, status: int = 200):
+    saved = db.session.execute(select(Scenario).order_by(Scenario.created_at.desc(),
+                                                          Scenario.id.desc())).scalars().all()
+    district_list = db.session.execute(select(District.code, District.name)
+                                       .order_by(District.name)).all()
+    return render_template("evaluation/scenarios.html", saved=saved, form=form, error=error,
+                           districts=district_list, defaults=scenarios.pilot_defaults(),
+                           prices=scenarios.tier_prices(), tiers=scenarios.TIERS), status
+
+
+@bp.post("/evaluation/scenarios")
+@require_role(*ANALYSTS, scope="aggregates")
+def scenario_create():
+    form = request.form.to_dict()
+    try:
+        scenario = scenarios.run(form, actor=current_actor())
+    except DomainError as error:
+        db.session.rollback()
+        return _scenario_page(form, error, 422)
+    db.session.commit()
+    flash(_("Scénario enregistré."), "success")
+    return redirect(url_for("evaluation.scenario_show", scenario_id=scenario.id))
+
+
+@bp.get("/evaluation/scenarios/<int:scenario_id>")
+@require_role(*ANALYSTS, scope="aggregates")
+def scenario_show(scenario_id: int):
+    items = [scenarios.as_dict(scenarios.get(scenario_id))]
+    return render_template("evaluation/scenario_compare.html", items=items,
+                           result_keys=scenarios.RESULT_KEYS, single=True)
+
+
+def _chosen_scenarios() -> list[Scenario]:
+    ids = []
+    for raw in request.args.getlist("ids"):
+        for part in raw.split(","):
+            if part.strip().isdigit():
+                ids.append(int(part))
+    if not ids:
+        raise DomainError(_("Choisissez au moins un scénario."), field="ids", status=400)
+    return [scenarios.get(i) for i in dict.fromkeys(ids)][:10]
+
+
+@bp.get("/evaluation/scenarios/compare")
+@require_role(*ANALYSTS, scope="aggregates")
+def scenario_compare():
+    try:
+        chosen = _chosen_scenarios()
+    except DomainError as error:
+        flash(error.message, "error")
+        return redirect(url_for("evaluation.scenario_list"))
+    return render_template("evaluation/scenario_compare.html",
+                           items=[scenarios.as_dict(s) for s in chosen],
+                           result_keys=scenarios.RESULT_KEYS, single=False)
+
+
+@bp.get("/evaluation/scenarios/export.csv")
+@require_role(*ANALYSTS, scope="aggregates")
+def scenario_export():
+    chosen = _chosen_scenarios()
+    return Response(scenarios.to_csv(chosen), mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=scenarios.csv"})
+
+
+# --- footprint and report ----------------------------------------------------------------------
+
+def _year_arg() -> int:
+    raw = request.args.get("year", "")
+    year = int(raw) if raw.isdigit() else today().year
+    return min(max(year, 2000), 2100)
+
+
+@bp.get("/evaluation/footprint")
+@require_role(*ANALYSTS, scope="aggregates")
+def footprint_page():
+    year = _year_arg()
+    items = footprint.building_footprints(date(year, 1, 1), date(year + 1, 1, 1))
+    return render_template("evaluation/footprint.html", year=year, items=items,
+                           totals=footprint.totals(items), states=footprint.lifecycle_counts(),
+                           factor=footprint.emission_factor(),
+                           lifetime=footprint.LIFETIME_YEARS,
+                           network_landed=footprint._device_model() is not None,
+                           small_cell=queries.SMALL_CELL)
+
+
+@bp.get("/evaluation/report/<int:year>")
+@require_role(*ANALYSTS, scope="aggregates")
+def report(year: int):
+    if not 2000 <= year <= 2100:
+        return redirect(url_for("evaluation.report", year=today().year))
+    items = footprint.building_footprints(date(year, 1, 1), date(year + 1, 1, 1))
+    context = {"year": year, "items": items, "totals": footprint.totals(items),
+               "states": footprint.lifecycle_counts(), "factor": footprint.emission_factor(),
+               "lifetime": footprint.LIFETIME_YEARS, "small_cell": queries.SMALL_CELL,
+               "css_bytes": _css_bytes()}
+    # The page states its own weight: render once to measure, then with the figure.
+    first = render_template("evaluation/report.html", page_bytes=None, **context)
+    return render_template("evaluation/report.html", page_bytes=len(first.encode()), **context)
+
+
+def _css_bytes() -> int:
+    from pathlib import Path
+
+    from flask import current_app
+
+    path = Path(current_app.static_folder or "") / "app.css"
+    return path.stat().st_size if path.exists() else 0
+
+
+# --- open data (public, see evaluation/opendata.py for the decision) ----------------------------
+
+@bp.get("/open-data/dictionary")
+@public
+def open_data():
+    return render_template("evaluation/open_data.html", dictionary=opendata.dictionary(),
+                           refreshed=queries.last_refreshed())
+
+
+@bp.get("/open-data/dictionary.json")
+@public
+def open_data_dictionary():
+    return jsonify(opendata.dictionary())
+
+
+@bp.get("/open-data/aggregates.csv")
+@public
+def open_data_csv():
+    return Response(opendata.to_csv(opendata.rows()), mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=aggregates.csv"})
+
+
+@bp.get("/open-data/aggregates.json")
+@public
+def open_data_json():
+    refreshed = queries.last_refreshed()
+    body = {"licence": opendata.LICENCE, "dictionary": url_for("evaluation.open_data_dictionary",
+                                                                 _external=True),
+            "refreshed_at": refreshed.isoformat() if refreshed else None,
+            "items": opendata.rows()}
+    return Response(json.dumps(body, ensure_ascii=False), mimetype="application/json")
