@@ -216,8 +216,6 @@ def postpone(household, *, actor: User, until: date, reason: str,
 
 def _lift(household_id: int, *, on: date, actor: User | None, why: str) -> bool:
     """Restore the service and close open reduction steps; True when something was open."""
-    from subscribers.lifecycle import restore_service
-
     from subscribers.choices import SubscriptionStatus
     from subscribers.models import Household
 
@@ -228,6 +226,8 @@ def _lift(household_id: int, *, on: date, actor: User | None, why: str) -> bool:
         return False
     household = db.session.get(Household, household_id)
     if any(step.state == ReductionState.APPLIED for step in steps):
+        from subscribers.lifecycle import restore_service
+
         for subscription in household.subscriptions:
             if subscription.status == SubscriptionStatus.REDUCED:
                 restore_service(subscription, actor=actor, reason=why)

@@ -189,7 +189,7 @@ def _billable_subscriptions(period: str):
 
 
 def prepare_invoices(period: str, *, actor: User | None, on: date | None = None,
-                     progress: Callable[[int], None] | None = None) -> RunResult:
+                     progress: Callable[[int, int], None] | None = None) -> RunResult:
     """Prepare the month's draft invoices (idempotent: only what is not yet billed is added)."""
     check_period(period, on=on)
     numbering.lock_period(period)  # two runs at once queue up here
@@ -248,7 +248,7 @@ def prepare_invoices(period: str, *, actor: User | None, on: date | None = None,
     for start in range(0, len(new_invoices), 5000):
         db.session.execute(insert(Invoice), new_invoices[start:start + 5000])
         if progress:
-            progress(min(5000, len(new_invoices) - start))
+            progress(len(new_invoices[start:start + 5000]), len(new_invoices))
     if new_invoices:
         existing = dict(db.session.execute(
             select(Invoice.household_id, Invoice.id).where(
@@ -315,7 +315,7 @@ class IssueResult:
 
 
 def issue_invoices(period: str, *, actor: User | None, issued_on: date | None = None,
-                   progress: Callable[[int], None] | None = None) -> IssueResult:
+                   progress: Callable[[int, int], None] | None = None) -> IssueResult:
     """Number and issue the period's non-zero drafts inside this transaction (idempotent)."""
     _first, last = check_period(period, on=issued_on or today())
     issued_on = issued_on or today()
@@ -345,7 +345,7 @@ def issue_invoices(period: str, *, actor: User | None, issued_on: date | None = 
     for start in range(0, len(rows), 5000):
         db.session.execute(update(Invoice), rows[start:start + 5000])
         if progress:
-            progress(min(5000, len(rows) - start))
+            progress(len(rows[start:start + 5000]), len(rows))
     result.issued = len(rows)
     result.total_cents = sum(total for _id, total in to_issue)
     if numbers:

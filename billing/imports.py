@@ -1,0 +1,50 @@
+"""``isp import payments FILE``: bank statements and counter receipts (DESIGN.md §4.4)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import or_, select
+
+from billing.choices import PaymentMethod
+from isp.csvimport import (
+    BadValue,
+    ImportContext,
+    ImportSpec,
+    parse_choice,
+    parse_date,
+    parse_money_cents,
+    register_importer,
+)
+from isp.extensions import db
+
+
+def household_on(unit_code: str, day: date):
+    """The household living in the flat on that day (a former tenant can still pay)."""
+    from subscribers.models import Household, Unit
+
+    return db.session.execute(
+        select(Household).join(Unit, Unit.id == Household.unit_id)
+        .where(Unit.code == unit_code, Household.moved_in_on <= day,
+               or_(Household.moved_out_on.is_(None), Household.moved_out_on > day))
+        .order_by(Household.moved_in_on.desc())).scalars().first()
+
+
+def _payment(row: dict, ctx: ImportContext) -> None:
+    from billing.services import record_payment
+
+    amount = parse_money_cents(row, "amount")
+    if amount <= 0:
+        raise BadValue("amount", "the amount must be positive")
+    received_on = parse_date(row, "received_on")
+    method = parse_choice(row, "method", list(PaymentMethod))
+    household = household_on(row["unit_code"], received_on)
+    if household is None:
+        raise BadValue("unit_code", f"no household lived in flat {row['unit_code']} on "
+                                    f"{received_on.isoformat()}")
+    record_payment(household, actor=ctx.actor, amount_cents=amount, method=method,
+                   received_on=received_on, reference=row.get("reference"))
+
+
+register_importer(ImportSpec("payments", ("unit_code", "amount", "received_on", "method"),
+                             ("reference",), _payment))
