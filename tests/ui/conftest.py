@@ -9,17 +9,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
-import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.ui.server import ROOT, seed_database, start_server, stop_server
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update",
@@ -42,16 +38,6 @@ def server_log_tail(lines: int = 40) -> str:
     return "\n".join(SERVER_LOG.read_text(errors="replace").splitlines()[-lines:])
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _bin(name: str) -> str:
-    return str(Path(sys.executable).parent / name)
-
-
 def demo_password(email: str) -> str:
     from config.default import DefaultConfig
 
@@ -69,54 +55,22 @@ def ui_workdir():
 def ui_database_url(ui_workdir) -> str:
     """A fresh SQLite file with the migrations and every domain's demo data."""
     url = f"sqlite:///{ui_workdir / 'ui.sqlite'}"
-    env = _server_env(url)
-    for args in (["db", "upgrade"], ["demo", "seed"]):
-        done = subprocess.run([_bin("isp"), *args], cwd=ROOT, env=env, capture_output=True,
-                              text=True, timeout=300, check=False)
-        if done.returncode:
-            pytest.fail(f"isp {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
+    try:
+        seed_database(url)
+    except RuntimeError as error:
+        pytest.fail(str(error))
     return url
 
 
-def _server_env(database_url: str) -> dict:
-    env = {key: value for key, value in os.environ.items()
-           if key not in ("TEST_DATABASE_URL", "ISP_CONFIG")}
-    env["DATABASE_URL"] = database_url
-    env["PYTHONUNBUFFERED"] = "1"
-    return env
-
-
 @pytest.fixture(scope="session")
-def live_server(ui_database_url, ui_workdir):
+def live_server(ui_database_url):
     """The real app under gunicorn (threads, so the browser's parallel requests are served)."""
-    port = _free_port()
-    ARTIFACTS.mkdir(exist_ok=True)
-    log = open(SERVER_LOG, "w")  # noqa: SIM115 - closed at teardown
-    process = subprocess.Popen(
-        [_bin("gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "1", "--threads", "4",
-         "--access-logfile", "-", "isp:create_app()"],
-        cwd=ROOT, env=_server_env(ui_database_url), stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(base + "/login", timeout=2) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            log.close()
-            pytest.fail("UI server did not start:\n" + SERVER_LOG.read_text())
-        time.sleep(0.2)
-    yield base
-    process.terminate()
     try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-    log.close()
+        process, base = start_server(ui_database_url, SERVER_LOG)
+    except RuntimeError as error:
+        pytest.fail(str(error))
+    yield base
+    stop_server(process)
 
 
 @pytest.fixture(scope="session")

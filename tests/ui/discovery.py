@@ -55,6 +55,8 @@ def page_routes(app) -> list[PageRoute]:
     for rule, endpoint, methods, access in access_matrix(app):
         if "GET" not in methods or rule.startswith("/api/") or endpoint in NOT_PAGES:
             continue
+        if re.search(r"\.(csv|json|pdf|svg|xml|zip|txt)$", rule):
+            continue  # downloads, not pages
         if access is None:
             continue  # undeclared: refused anyway, and tests/test_access.py fails on it
         if access.is_public:

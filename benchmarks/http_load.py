@@ -1,0 +1,258 @@
+"""HTTP load: gunicorn (2 workers) on PostgreSQL, the demo scaled to 10,000 households.
+
+Creates the database when missing, migrates it, seeds the demo, adds generated buildings, flats,
+households and subscriptions in bulk up to ``--households``, then drives each main page (as
+the demo operator, session cookie) and each API list (bearer token) with ``--users`` concurrent
+clients (threads, keep-alive connections from the standard library) and prints requests/s and
+p50/p95/p99 latency per URL. Target: p95 under 200 ms at 20 users.
+
+    createdb -h 127.0.0.1 -U postgres bench_http   # or let the script create it
+    .venv/bin/python -m benchmarks.http_load [--database-url URL] [--households 10000]
+        [--users 20] [--requests 400]
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import random
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import date, timedelta
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from tests.ui.server import seed_database, server_env, start_server, stop_server  # noqa: E402
+
+DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/bench_http"
+OPERATOR = "operateur@demo.social-isp.fr"
+FLATS_PER_BUILDING = 100
+
+
+def ensure_database(url: str) -> None:
+    """CREATE DATABASE when it does not exist (connecting to the ``postgres`` database)."""
+    import psycopg
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    admin = parts._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True) as connection:
+        if not connection.execute("SELECT 1 FROM pg_database WHERE datname = %s",
+                                  (name,)).fetchone():
+            connection.execute(f'CREATE DATABASE "{name}"')
+
+
+def scale_demo(url: str, households: int, seed: int = 2026) -> int:
+    """Add generated buildings/flats/households/subscriptions until ``households`` exist."""
+    from sqlalchemy import func, insert, select
+
+    from isp import create_app
+    from isp.extensions import db
+    from subscribers.models import Building, District, Household, Subscription, Unit
+
+    app = create_app("default", SQLALCHEMY_DATABASE_URI=url)
+    rng = random.Random(seed)
+    with app.app_context():
+        have = db.session.execute(select(func.count(Household.id))).scalar_one()
+        missing = households - have
+        if missing <= 0:
+            return have
+        district_id = db.session.execute(select(District.id).order_by(District.id)).scalar()
+        start = db.session.execute(select(func.count(Building.id))).scalar_one()
+        n_buildings = -(-missing // FLATS_PER_BUILDING)
+        codes = [f"GEN-{start + i:04d}" for i in range(n_buildings)]
+        db.session.execute(insert(Building), [
+            {"code": code, "name": f"Résidence générée {code} (fictive)",
+             "address": f"{i + 1} rue de l'Essai", "postcode": "44300", "commune": "Nantes",
+             "district_id": district_id, "status": "live"} for i, code in enumerate(codes)])
+        building_ids = dict(db.session.execute(
+            select(Building.code, Building.id).where(Building.code.in_(codes))).all())
+        db.session.execute(insert(Unit), [
+            {"code": f"{code}-{n:03d}", "building_id": building_ids[code], "staircase": "A",
+             "floor": n // 10, "door": str(n % 10)}
+            for code in codes for n in range(FLATS_PER_BUILDING)])
+        unit_ids = [uid for (uid,) in db.session.execute(
+            select(Unit.id).join(Building).where(Building.code.in_(codes)).order_by(Unit.id))]
+        first_names = ("Amina", "Jean", "Fatou", "Marie", "Karim", "Sophie", "Lucie", "Omar")
+        last_names = ("Benali", "Martin", "Diallo", "Bernard", "Petit", "Traoré", "Durand")
+        moved_in = date(2026, 1, 1)
+        rows = [{"unit_id": uid, "holder_name": f"{rng.choice(first_names)} "
+                 f"{rng.choice(last_names)} (fictif)", "language": "fr", "size": rng.randint(1, 6),
+                 "moved_in_on": moved_in - timedelta(days=rng.randint(0, 2000))}
+                for uid in unit_ids[:missing]]
+        db.session.execute(insert(Household), rows)
+        new = db.session.execute(select(Household.id, Household.unit_id).where(
+            Household.unit_id.in_(unit_ids[:missing]))).all()
+        db.session.execute(insert(Subscription), [
+            {"household_id": hid, "unit_id": uid, "tier": rng.choice(("T1", "T2", "T3")),
+             "status": "active", "activated_on": moved_in} for hid, uid in new])
+        db.session.commit()
+        return db.session.execute(select(func.count(Household.id))).scalar_one()
+
+
+class Client:
+    """One keep-alive HTTP connection with its cookies or bearer token."""
+
+    def __init__(self, base: str, headers: dict | None = None):
+        parts = urlsplit(base)
+        self.host, self.port = parts.hostname, parts.port
+        self.headers = dict(headers or {})
+        self.connection = http.client.HTTPConnection(self.host, self.port, timeout=30)
+
+    def request(self, method: str, path: str, body: str | None = None,
+                headers: dict | None = None) -> tuple[int, object, bytes]:
+        merged = {**self.headers, **(headers or {})}
+        try:
+            self.connection.request(method, path, body=body, headers=merged)
+            response = self.connection.getresponse()
+        except (http.client.HTTPException, OSError):
+            self.connection.close()
+            self.connection = http.client.HTTPConnection(self.host, self.port, timeout=30)
+            self.connection.request(method, path, body=body, headers=merged)
+            response = self.connection.getresponse()
+        data = response.read()
+        return response.status, response.msg, data
+
+
+def operator_cookie(base: str) -> str:
+    """Log in through the form; the session cookie to send."""
+    from config.default import DefaultConfig
+
+    client = Client(base)
+    status, headers, body = client.request("GET", "/login")
+    cookie = _session_cookie(headers)
+    token = re.search(rb'name="csrf_token" type="hidden" value="([^"]+)"', body) or re.search(
+        rb'name="csrf_token" value="([^"]+)"', body)
+    form = urlencode({"email": OPERATOR, "password": DefaultConfig.DEMO_PASSWORDS[OPERATOR],
+                      "csrf_token": token.group(1).decode()})
+    status, headers, _ = client.request(
+        "POST", "/login", body=form,
+        headers={"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie})
+    if status != 302:
+        raise RuntimeError(f"login failed: HTTP {status}")
+    return _session_cookie(headers)
+
+
+def _session_cookie(headers) -> str:
+    for value in headers.get_all("Set-Cookie") or ():
+        if value.startswith("session="):
+            return value.split(";")[0]
+    raise RuntimeError("no session cookie")
+
+
+def api_token(url: str) -> str:
+    done = subprocess.run([str(Path(sys.executable).parent / "isp"), "tokens", "create",
+                           OPERATOR], cwd=ROOT, env=server_env(url), capture_output=True,
+                          text=True, check=True)
+    return done.stdout.strip().splitlines()[-1]
+
+
+def targets(url: str) -> tuple[list[str], list[str]]:
+    """Main pages (operator navigation and details) and every parameterless API list."""
+    from sqlalchemy import select
+
+    from isp import create_app
+    from isp.auth import access_matrix
+    from isp.extensions import db
+    from isp.nav import nav_for
+    from subscribers.models import Household
+
+    app = create_app("default", SQLALCHEMY_DATABASE_URI=url)
+    with app.app_context(), app.test_request_context():
+        from flask import url_for
+
+        pages = [url_for(item.endpoint) for item in nav_for("operator")]
+        household = db.session.execute(select(Household.id).order_by(Household.id.desc())
+                                       ).scalar()
+    pages += ["/buildings/PB", f"/households/{household}", "/households?q=Martin",
+              "/households?page=100"]
+    apis = [rule for rule, _endpoint, methods, access in access_matrix(app)
+            if rule.startswith("/api/") and "GET" in methods and "<" not in rule
+            and access is not None and not access.is_public and "operator" in
+            {str(role) for role in access.roles} and not rule.endswith(".json")]
+    return pages, apis
+
+
+def load(base: str, path: str, headers: dict, users: int, total: int) -> dict:
+    """``total`` GETs of ``path`` spread over ``users`` threads; latency figures in ms."""
+    latencies: list[float] = []
+    errors: list[int] = []
+    lock = threading.Lock()
+    per_user = max(1, total // users)
+
+    def _user() -> None:
+        client = Client(base, headers)
+        client.request("GET", path)  # warm the connection
+        mine, bad = [], []
+        for _ in range(per_user):
+            started = time.perf_counter()
+            status, _, _ = client.request("GET", path)
+            mine.append((time.perf_counter() - started) * 1000)
+            if status != 200:
+                bad.append(status)
+        with lock:
+            latencies.extend(mine)
+            errors.extend(bad)
+
+    threads = [threading.Thread(target=_user) for _ in range(users)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    cuts = statistics.quantiles(latencies, n=100)
+    return {"path": path, "rps": len(latencies) / elapsed, "p50": cuts[49], "p95": cuts[94],
+            "p99": cuts[98], "errors": len(errors), "statuses": sorted(set(errors))}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", default=DEFAULT_URL)
+    parser.add_argument("--households", type=int, default=10_000)
+    parser.add_argument("--users", type=int, default=20)
+    parser.add_argument("--requests", type=int, default=400, help="requests per URL")
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args(argv)
+
+    ensure_database(args.database_url)
+    seed_database(args.database_url)
+    started = time.perf_counter()
+    count = scale_demo(args.database_url, args.households)
+    print(f"{count} households in the database "
+          f"(scaling took {time.perf_counter() - started:.1f} s)")
+    log = Path(tempfile.gettempdir()) / "isp-http-load.log"
+    process, base = start_server(args.database_url, log, workers=args.workers, threads=8)
+    try:
+        cookie = operator_cookie(base)
+        token = api_token(args.database_url)
+        pages, apis = targets(args.database_url)
+        print(f"gunicorn {args.workers} workers × 8 threads, {args.users} concurrent users, "
+              f"{args.requests} requests per URL")
+        print("| URL | req/s | p50 ms | p95 ms | p99 ms | errors |")
+        print("|---|---:|---:|---:|---:|---:|")
+        worst = 0.0
+        for path, headers in ([(p, {"Cookie": cookie}) for p in pages]
+                              + [(a, {"Authorization": f"Bearer {token}"}) for a in apis]):
+            row = load(base, path, headers, args.users, args.requests)
+            worst = max(worst, row["p95"])
+            errors = f"{row['errors']} {row['statuses']}" if row["errors"] else "0"
+            print(f"| `{path}` | {row['rps']:.0f} | {row['p50']:.0f} | {row['p95']:.0f} | "
+                  f"{row['p99']:.0f} | {errors} |", flush=True)
+        print(f"\nworst p95: {worst:.0f} ms (target < 200 ms)")
+    finally:
+        stop_server(process)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

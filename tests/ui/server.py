@@ -1,0 +1,78 @@
+"""Start the real app for a browser: migrations + demo seed on a database, gunicorn on a port.
+
+Shared by the UI suite (tests/ui/conftest.py) and the benchmarks (benchmarks/pages.py).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def venv_bin(name: str) -> str:
+    return str(Path(sys.executable).parent / name)
+
+
+def server_env(database_url: str, **extra: str) -> dict:
+    """The environment of the server and of its set-up commands (never the test database)."""
+    env = {key: value for key, value in os.environ.items()
+           if key not in ("TEST_DATABASE_URL", "ISP_CONFIG")}
+    env.update(DATABASE_URL=database_url, PYTHONUNBUFFERED="1", **extra)
+    return env
+
+
+def seed_database(database_url: str) -> None:
+    """``isp db upgrade`` then ``isp demo seed``; raises RuntimeError with their output."""
+    for args in (["db", "upgrade"], ["demo", "seed"]):
+        done = subprocess.run([venv_bin("isp"), *args], cwd=ROOT, env=server_env(database_url),
+                              capture_output=True, text=True, timeout=600, check=False)
+        if done.returncode:
+            raise RuntimeError(f"isp {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
+
+
+def start_server(database_url: str, log_path: Path, *, workers: int = 1, threads: int = 4,
+                 port: int | None = None) -> tuple[subprocess.Popen, str]:
+    """gunicorn serving ``isp:create_app()``; returns (process, base URL) once /login answers."""
+    port = port or free_port()
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    log = open(log_path, "w")  # noqa: SIM115 - the child process owns it
+    process = subprocess.Popen(
+        [venv_bin("gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
+         "--threads", str(threads), "--access-logfile", "-", "isp:create_app()"],
+        cwd=ROOT, env=server_env(database_url), stdout=log, stderr=subprocess.STDOUT)
+    log.close()
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(base + "/login", timeout=2) as response:
+                if response.status == 200:
+                    return process, base
+        except OSError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError("server did not start:\n" + log_path.read_text())
+        time.sleep(0.2)
+
+
+def stop_server(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
