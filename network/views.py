@@ -1,0 +1,261 @@
+"""Network pages for operators: devices per building, device and port pages, flat usage,
+building availability. Charts are server-side SVG (pygal) embedded as ``data:`` images,
+each with its data table behind it.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import pygal
+from flask import Blueprint, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
+from pygal.style import Style
+from sqlalchemy import func, or_, select
+
+from isp import audit
+from isp.auth import require_role
+from isp.choices import Role
+from isp.errors import NotFoundError
+from isp.extensions import db
+from isp.formatting import octets
+from isp.nav import register_nav
+from isp.pagination import paginate
+from isp.timeutil import utcnow
+from network import services
+from network.models import Device, DiscardedInterval, Outage, PollResult, Port
+
+bp = Blueprint("network", __name__, template_folder="templates")
+
+register_nav(_l("Réseau"), "network.devices", Role.OPERATOR, order=30)
+
+_STYLE = Style(background="#ffffff", plot_background="#ffffff", foreground="#1b1b1b",
+               foreground_strong="#1b1b1b", foreground_subtle="#555555",
+               colors=("#0b4f8a", "#c0392b"), font_family="system-ui, sans-serif",
+               label_font_size=11, major_label_font_size=11, legend_font_size=12,
+               title_font_size=14)
+
+DISCARD_LABELS = {
+    "clock": _l("horloge locale incohérente"),
+    "reboot": _l("redémarrage de l'équipement"),
+    "reset": _l("compteurs remis à zéro"),
+    "wrap_implausible": _l("rebouclage impossible à ce débit"),
+    "wrap_unverifiable": _l("rebouclage invérifiable (débit inconnu)"),
+    "ambiguous": _l("compteur 32 bits trop petit pour ce débit"),
+    "implausible": _l("saut supérieur au débit du port"),
+    "invalid": _l("valeur hors limites"),
+}
+STATUS_LABELS = {"up": _l("joignable"), "down": _l("hors service"), "unknown": _l("inconnu")}
+ERROR_LABELS = {"timeout": _l("pas de réponse"), "auth": _l("échec d'authentification"),
+                "garbage": _l("réponse incomplète ou invalide"),
+                "unresolvable": _l("adresse introuvable")}
+
+
+@bp.app_context_processor
+def _labels():
+    return {"NET_STATUS_LABELS": STATUS_LABELS, "NET_ERROR_LABELS": ERROR_LABELS,
+            "DISCARD_LABELS": DISCARD_LABELS}
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A chart image and the table it was drawn from."""
+
+    title: str
+    data_uri: str
+    headers: list[str]
+    rows: list[list[str]]
+
+
+def usage_chart(title: str, rows: list[tuple[str, int, int]]) -> Chart:
+    """Download/upload bars (in Mo) over labelled periods, with the table behind them."""
+    chart = pygal.Bar(js=[], style=_STYLE, width=720, height=280, x_label_rotation=40,
+                      legend_at_bottom=True, title=title, show_minor_x_labels=False,
+                      y_title="Mo", truncate_label=-1)
+    chart.x_labels = [label for label, _d, _u in rows]
+    if len(rows) > 24:
+        step = max(1, len(rows) // 12)
+        chart.x_labels_major = [label for i, (label, _d, _u) in enumerate(rows) if i % step == 0]
+    chart.add(_("Téléchargement"), [round(d / 1e6, 1) for _l2, d, _u in rows])
+    chart.add(_("Envoi"), [round(u / 1e6, 1) for _l2, _d, u in rows])
+    svg = chart.render(is_unicode=True)
+    uri = "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+    table = [[label, octets(d), octets(u)] for label, d, u in rows]
+    return Chart(title, uri, [_("Période"), _("Téléchargement"), _("Envoi")], table)
+
+
+def _local(value: datetime) -> datetime:
+    return value.astimezone(services.LOCAL_TZ)
+
+
+def usage_charts(hours: list, days: list, months: list) -> list[Chart]:
+    """The three standard graphs: 48 h by hour, 90 days by day, 2 years by month."""
+    return [
+        usage_chart(_("Par heure, 48 dernières heures"),
+                    [(_local(h).strftime("%d/%m %Hh"), d, u) for h, d, u in hours]),
+        usage_chart(_("Par jour, 90 derniers jours"),
+                    [(day.strftime("%d/%m"), d, u) for day, d, u in days]),
+        usage_chart(_("Par mois, 2 dernières années"), months),
+    ]
+
+
+def _windows() -> tuple[datetime, datetime, object, object, object]:
+    now = utcnow()
+    today = now.astimezone(services.LOCAL_TZ).date()
+    return (now - timedelta(hours=48), now, today - timedelta(days=89), today,
+            today.replace(day=1) - timedelta(days=700))
+
+
+def _device_or_404(hostname: str) -> Device:
+    device = db.session.execute(select(Device).where(Device.hostname == hostname)
+                                ).scalar_one_or_none()
+    if device is None:
+        raise NotFoundError(_("Équipement %(h)s introuvable", h=hostname))
+    return device
+
+
+@bp.get("/network/devices")
+@require_role(Role.OPERATOR)
+def devices():
+    from subscribers.models import Building
+
+    search = request.args.get("q", "").strip()
+    statement = (select(Device).join(Building, Building.id == Device.building_id)
+                 .order_by(Building.code, Device.role, Device.hostname))
+    if search:
+        pattern = f"%{search}%"
+        statement = statement.where(or_(Device.hostname.ilike(pattern),
+                                        Building.code.ilike(pattern),
+                                        Building.name.ilike(pattern),
+                                        Device.mgmt_address.ilike(pattern)))
+    page = paginate(statement)
+    return render_template("network/devices.html", page=page, search=search)
+
+
+@bp.get("/network/devices/<hostname>")
+@require_role(Role.OPERATOR)
+def device_detail(hostname: str):
+    device = _device_or_404(hostname)
+    polls = db.session.execute(select(PollResult).where(PollResult.device_id == device.id)
+                               .order_by(PollResult.at.desc()).limit(10)).scalars().all()
+    outages = db.session.execute(select(Outage).where(Outage.device_id == device.id)
+                                 .order_by(Outage.started_at.desc()).limit(10)).scalars().all()
+    discarded = db.session.execute(
+        select(DiscardedInterval, Port.if_name).join(Port, Port.id == DiscardedInterval.port_id)
+        .where(Port.device_id == device.id).order_by(DiscardedInterval.at.desc()).limit(10)
+    ).all()
+    unattached = [p for p in device.ports if p.if_index is None]
+    ports = [p for p in device.ports if p.if_index is not None]
+    return render_template("network/device_detail.html", device=device, polls=polls,
+                           outages=outages, discarded=discarded, ports=ports,
+                           unattached=unattached, now=utcnow())
+
+
+@bp.get("/network/ports/<int:port_id>")
+@require_role(Role.OPERATOR)
+def port_detail(port_id: int):
+    port = db.session.get(Port, port_id)
+    if port is None:
+        raise NotFoundError(_("Port introuvable"))
+    start_h, end_h, first, last, first_month = _windows()
+    hours = services.port_usage_hours(port.id, start_h, end_h)
+    day_rows = _port_days(port.id, services.day_bounds(first)[0], end_h)
+    month_rows = services.by_month(_port_days(port.id, services.day_bounds(first_month)[0],
+                                              end_h))
+    if port.unit_id is not None:
+        audit.record_request("read_usage", "unit", port.unit_id)
+        db.session.commit()
+    return render_template("network/port_detail.html", port=port,
+                           charts=usage_charts(hours, day_rows, month_rows))
+
+
+def _port_days(port_id: int, start: datetime, end: datetime) -> list:
+    """Port-hour rows summed per Europe/Paris day (hours are kept 90 days)."""
+    from collections import defaultdict
+
+    days: dict = defaultdict(lambda: [0, 0])
+    for hour, out_o, in_o in services.port_usage_hours(port_id, start, end):
+        day = services.local_day(hour)
+        days[day][0] += out_o
+        days[day][1] += in_o
+    return [(d, v[0], v[1]) for d, v in sorted(days.items())]
+
+
+@bp.get("/network/units/<code>/usage")
+@require_role(Role.OPERATOR)
+def unit_usage(code: str):
+    from subscribers.models import Unit
+
+    unit = db.session.execute(select(Unit).where(Unit.code == code)).scalar_one_or_none()
+    if unit is None:
+        raise NotFoundError(_("Logement %(c)s introuvable", c=code))
+    start_h, end_h, first, last, first_month = _windows()
+    hours = services.unit_usage_hours(unit.id, start_h, end_h)
+    days = services.unit_usage_days(unit.id, first, last)
+    months = services.by_month(services.unit_usage_days(unit.id, first_month, last))
+    port = db.session.execute(select(Port).where(Port.unit_id == unit.id)).scalar_one_or_none()
+    audit.record_request("read_usage", "unit", unit.id)
+    db.session.commit()
+    return render_template("network/unit_usage.html", unit=unit, port=port,
+                           charts=usage_charts(hours, days, months))
+
+
+@bp.get("/network/buildings/<code>")
+@require_role(Role.OPERATOR)
+def building_network(code: str):
+    from subscribers.models import Building
+
+    building = db.session.execute(select(Building).where(Building.code == code)
+                                  ).scalar_one_or_none()
+    if building is None:
+        raise NotFoundError(_("Immeuble %(c)s introuvable", c=code))
+    devices_ = db.session.execute(select(Device).where(Device.building_id == building.id)
+                                  .order_by(Device.role, Device.hostname)).scalars().all()
+    wired = dict(db.session.execute(
+        select(Port.device_id, func.count()).where(Port.unit_id.is_not(None))
+        .group_by(Port.device_id)).all())
+    _s, _e, first, last, first_month = _windows()
+    days = services.availability_by_day(building.id, last - timedelta(days=29), last)
+    months = services.availability_by_month(building.id, 12, last)
+    usage_days = services.building_usage_days(building.id, first, last)
+    usage_months = services.by_month(services.building_usage_days(building.id, first_month,
+                                                                  last))
+    charts = [usage_chart(_("Trafic des foyers par jour, 90 derniers jours"),
+                          [(d.strftime("%d/%m"), dn, up) for d, dn, up in usage_days]),
+              usage_chart(_("Trafic des foyers par mois, 2 dernières années"), usage_months)]
+    return render_template("network/building.html", building=building, devices=devices_,
+                           wired=wired, days=list(reversed(days)), months=months,
+                           charts=charts)
+
+
+def _household_usage_panel(household, scope) -> Markup | None:
+    """Link from the household page to its flat's usage (operators only)."""
+    if getattr(scope, "is_mediator", False):
+        return None
+    from flask import url_for
+
+    port = db.session.execute(select(Port).where(Port.unit_id == household.unit_id)
+                              ).scalar_one_or_none()
+    if port is None:
+        return None
+    device = port.device
+    return Markup(render_template("network/_household_panel.html", port=port, device=device,
+                                  url=url_for("network.unit_usage", code=household.unit.code)))
+
+
+def _register_panel() -> None:
+    try:
+        from subscribers.views import HOUSEHOLD_PANELS
+    except ImportError:  # pragma: no cover - subscribers always present
+        return
+    if _household_usage_panel not in HOUSEHOLD_PANELS:
+        HOUSEHOLD_PANELS.append(_household_usage_panel)
+
+
+_register_panel()
+
+
