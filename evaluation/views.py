@@ -60,6 +60,10 @@ def display(key: str, cell: Cell | None) -> Markup:
     if cell.suppressed:
         return Markup('<abbr title="{}">{}</abbr>').format(
             _("moins de 5 foyers : valeur masquée (secret statistique)"), SUPPRESSED_LABEL)
+    metric = metric_of(key)
+    if metric is not None and metric.unit == "count":
+        # Marked so that a test can check that no shown count of households is below 5.
+        return Markup('<span class="n-households">{}</span>').format(plain(key, cell.value))
     return Markup(escape(plain(key, cell.value)))
 
 
