@@ -1,0 +1,58 @@
+"""The lab network for ``make run`` / ``isp run`` / ``isp lab start``.
+
+``start(app)`` writes the demo building's snmprec files into the instance folder, starts
+snmpsim on ``LAB_SNMP_PORT`` (v2c community = hostname; SNMPv3 user ``labv3``, context =
+hostname) and the IOS-like SSH switches on ``LAB_SSH_PORT_BASE + index`` for the four
+access switches, and returns a function that stops both. ``network/demo.py`` registers
+the same devices with the credentials below (fictitious, lab only).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+from lab.snmp_lab import lab_devices_for_demo, start_snmpsim, stop_snmpsim, write_lab_snmprec
+
+log = logging.getLogger(__name__)
+
+#: The lab's SSH credentials (simulated switches only; stored encrypted by the demo).
+LAB_SSH_USERNAME = "labadmin"
+LAB_SSH_PASSWORD = "lab-ssh-Port-Boyer-2026"
+LAB_SSH_SECRET = "lab-enable-Port-Boyer-2026"
+ACCESS_SWITCHES = ("pb-sw-a", "pb-sw-b", "pb-sw-c", "pb-sw-d")
+
+
+def start(app) -> Callable[[], None]:
+    """Start snmpsim and the SSH lab for the demo switches; returns a stop callable."""
+    snmp_port = int(app.config.get("LAB_SNMP_PORT", 16100))
+    ssh_base = int(app.config.get("LAB_SSH_PORT_BASE", 2201))
+    root = Path(app.instance_path) / "lab"
+    data = root / "snmpsim"
+    devices = lab_devices_for_demo(port=snmp_port)
+    data.mkdir(parents=True, exist_ok=True)
+    for stale in data.glob("*.snmprec"):
+        stale.unlink()
+    write_lab_snmprec(data, devices)
+    snmp = start_snmpsim(data, snmp_port, cache_dir=root / "snmpsim-cache",
+                         log_file=root / "snmpsim.log", probe_community=devices[0].hostname)
+    try:
+        from lab.ssh_switch import start_ssh_lab
+
+        ssh = start_ssh_lab(ACCESS_SWITCHES, root / "ssh", port_base=ssh_base,
+                            username=LAB_SSH_USERNAME, password=LAB_SSH_PASSWORD,
+                            secret=LAB_SSH_SECRET, fresh=False)
+    except Exception:
+        stop_snmpsim(snmp)
+        raise
+    log.info("Lab network: snmpsim on 127.0.0.1:%s, SSH switches on %s..%s", snmp_port,
+             ssh_base, ssh_base + len(ACCESS_SWITCHES) - 1)
+
+    def stop() -> None:
+        try:
+            ssh.stop()
+        finally:
+            stop_snmpsim(snmp)
+
+    return stop

@@ -1,0 +1,164 @@
+"""Demo network of Port-Boyer: the lab's switches (one per staircase + aggregation), the
+wiring of the 116 flats, and a few days of past usage so graphs are not empty. Idempotent.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import select
+
+from isp.extensions import db
+from isp.timeutil import utcnow
+from network.choices import DeviceRole
+from network.credentials import encrypt_secret
+from network.models import BuildingUsageDay, Device, Port, UsageDay, UsageHour
+
+HISTORY_HOURS = 72
+HISTORY_DAYS = 90
+
+
+def _devices(building_id: int) -> int:
+    from lab.runner import (
+        ACCESS_SWITCHES,
+        LAB_SSH_PASSWORD,
+        LAB_SSH_SECRET,
+        LAB_SSH_USERNAME,
+    )
+    from lab.snmp_lab import DEFAULT_V3_AUTH_KEY, DEFAULT_V3_PRIV_KEY, DEFAULT_V3_USER
+
+    config = current_app.config
+    snmp_port = int(config.get("LAB_SNMP_PORT", 16100))
+    ssh_base = int(config.get("LAB_SSH_PORT_BASE", 2201))
+    created = 0
+    for index, hostname in enumerate(ACCESS_SWITCHES):
+        if db.session.execute(select(Device.id).where(Device.hostname == hostname)).first():
+            continue
+        db.session.add(Device(
+            building_id=building_id, hostname=hostname, mgmt_address="127.0.0.1",
+            role=DeviceRole.ACCESS, device_type="cisco_ios", snmp_port=snmp_port,
+            snmp_version="2c", snmp_community_enc=encrypt_secret(hostname),
+            ssh_port=ssh_base + index, ssh_username=LAB_SSH_USERNAME,
+            ssh_password_enc=encrypt_secret(LAB_SSH_PASSWORD),
+            ssh_secret_enc=encrypt_secret(LAB_SSH_SECRET),
+            model="Catalyst 9200L-48T-4X (simulé)", power_watts=48.0, embodied_kgco2e=160.0))
+        created += 1
+    if not db.session.execute(select(Device.id).where(Device.hostname == "pb-agg-1")).first():
+        # the aggregation switch is polled with SNMPv3 authPriv (SHA/AES), as in production
+        db.session.add(Device(
+            building_id=building_id, hostname="pb-agg-1", mgmt_address="127.0.0.1",
+            role=DeviceRole.AGGREGATION, device_type="cisco_ios", snmp_port=snmp_port,
+            snmp_version="3", snmp_user=DEFAULT_V3_USER, snmp_context="pb-agg-1",
+            snmp_auth_key_enc=encrypt_secret(DEFAULT_V3_AUTH_KEY),
+            snmp_priv_key_enc=encrypt_secret(DEFAULT_V3_PRIV_KEY),
+            ssh_port=ssh_base + len(ACCESS_SWITCHES), ssh_username=LAB_SSH_USERNAME,
+            ssh_password_enc=encrypt_secret(LAB_SSH_PASSWORD),
+            ssh_secret_enc=encrypt_secret(LAB_SSH_SECRET),
+            model="Catalyst 9500-24Y4C (simulé)", power_watts=250.0, embodied_kgco2e=600.0))
+        created += 1
+    db.session.flush()
+    return created
+
+
+def _wiring() -> int:
+    """Gi1/0/1..29 of pb-sw-<staircase> serve the flats in isp.demo.demo_flats() order."""
+    from isp.demo import demo_flats, unit_code
+    from subscribers.models import Unit
+
+    wired = 0
+    position: dict[str, int] = {}
+    for staircase, floor, door in demo_flats():
+        position[staircase] = position.get(staircase, 0) + 1
+        device = db.session.execute(select(Device).where(
+            Device.hostname == f"pb-sw-{staircase.lower()}")).scalar_one()
+        unit = db.session.execute(select(Unit).where(
+            Unit.code == unit_code(staircase, floor, door))).scalar_one_or_none()
+        if unit is None:
+            continue
+        name = f"Gi1/0/{position[staircase]}"
+        port = db.session.execute(select(Port).where(Port.device_id == device.id,
+                                                     Port.if_name == name)).scalar_one_or_none()
+        if port is None:
+            # the ifIndex of Gi1/0/N is N on these switches; the first poll confirms it
+            port = Port(device_id=device.id, if_index=position[staircase], if_name=name,
+                        if_descr=f"GigabitEthernet1/0/{position[staircase]}",
+                        speed_bps=1_000_000_000)
+            db.session.add(port)
+        if port.unit_id is None:
+            port.unit_id = unit.id
+            wired += 1
+    db.session.flush()
+    return wired
+
+
+def _history(building_id: int) -> int:
+    """Past usage: port hours for 72 h, building (and subscription) days for 90 days."""
+    from subscribers.models import Household, Subscription
+
+    ports = db.session.execute(
+        select(Port).join(Device, Device.id == Port.device_id)
+        .where(Device.building_id == building_id, Port.unit_id.is_not(None))
+        .order_by(Port.id)).scalars().all()
+    if not ports or db.session.execute(select(UsageHour.id).where(
+            UsageHour.port_id.in_([p.id for p in ports]))).first():
+        return 0
+    occupied = set(db.session.execute(select(Household.unit_id).where(
+        Household.moved_out_on.is_(None))).scalars())
+    rng = random.Random(2026)
+    now = utcnow().replace(minute=0, second=0, microsecond=0)
+    # evening peak, night trough: share of a day's traffic per local hour
+    shape = [0.5, 0.3, 0.2, 0.2, 0.2, 0.3, 0.6, 0.9, 1.0, 0.9, 0.9, 1.0,
+             1.2, 1.1, 1.0, 1.0, 1.1, 1.3, 1.6, 1.9, 2.2, 2.3, 1.8, 1.0]
+    rows = 0
+    daily: dict = {}
+    for port in ports:
+        if port.unit_id not in occupied:
+            continue
+        per_day = rng.randint(300, 8_000) * 1_000_000  # 0.3–8 Go a day downloaded
+        for back in range(HISTORY_HOURS, 0, -1):
+            hour = now - timedelta(hours=back)
+            weight = shape[(hour.hour + 1) % 24] / 24
+            down = int(per_day * weight * rng.uniform(0.6, 1.4))
+            up = down // rng.randint(8, 15)
+            db.session.add(UsageHour(port_id=port.id, hour=hour, octets_in=up, octets_out=down))
+            rows += 1
+        daily[port.unit_id] = per_day
+    today = utcnow().date()
+    subscriptions = {s.unit_id: s for s in db.session.execute(select(Subscription).where(
+        Subscription.unit_id.in_(list(daily)),
+        Subscription.status.in_(["active", "reduced"]))).scalars()}
+    for back in range(HISTORY_DAYS, 0, -1):
+        day = today - timedelta(days=back)
+        total_down = total_up = 0
+        for unit_id, per_day in daily.items():
+            down = int(per_day * rng.uniform(0.5, 1.5))
+            up = down // 10
+            total_down += down
+            total_up += up
+            if unit_id in subscriptions:
+                db.session.add(UsageDay(subscription_id=subscriptions[unit_id].id, day=day,
+                                        download_octets=down, upload_octets=up))
+        if not db.session.execute(select(BuildingUsageDay.id).where(
+                BuildingUsageDay.building_id == building_id,
+                BuildingUsageDay.day == day)).first():
+            db.session.add(BuildingUsageDay(building_id=building_id, day=day,
+                                            download_octets=total_down, upload_octets=total_up))
+    db.session.flush()
+    return rows
+
+
+def seed_demo() -> str | None:
+    """Register the lab switches of Port-Boyer, wire its flats, add past usage."""
+    from isp.demo import DEMO_BUILDING
+    from subscribers.models import Building
+
+    building = db.session.execute(select(Building).where(Building.code == DEMO_BUILDING)
+                                  ).scalar_one_or_none()
+    if building is None:
+        return None
+    devices = _devices(building.id)
+    wired = _wiring()
+    history = _history(building.id)
+    return f"devices +{devices}, wired ports +{wired}, usage hours +{history}"
