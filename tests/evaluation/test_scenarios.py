@@ -1,0 +1,168 @@
+"""Scenario arithmetic (hand-computed), validation, defaults from the pilot, exports."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+
+from evaluation import scenarios
+from evaluation.aggregates import refresh
+from evaluation.models import Scenario
+from isp.errors import DomainError
+from tests import factories
+from tests.evaluation.factories import building_with_subscribers
+
+BASE = dict(flats=100, take_up=0.5, mix={"T1": 0.5, "T2": 0.3, "T3": 0.2},
+            prices={"T1": 290, "T2": 590, "T3": 990}, equipment_cents_per_flat=15000,
+            amortisation_months=60, bandwidth_cents_per_month=60000,
+            mediation_hours_per_household=3.0, mediation_hourly_cents=3500,
+            watts_per_flat=1.25, embodied_kgco2e_per_flat=36.1, emission_factor=0.052,
+            full_cost_cents=2500)
+
+
+def test_compute_by_hand():
+    result = scenarios.compute(**BASE)
+    assert result["households"] == 50                      # 100 × 0.5
+    assert result["average_price_cents"] == 520            # .5×290 + .3×590 + .2×990
+    assert result["monthly_revenue_cents"] == 26000        # 50 × 520
+    assert result["monthly_equipment_cents"] == 25000      # 15000 × 100 ÷ 60
+    assert result["mediation_hours"] == 150.0              # 50 × 3
+    assert result["monthly_mediation_cents"] == 43750      # 150 × 3500 ÷ 12
+    assert result["monthly_cost_cents"] == 128750          # 25000 + 60000 + 43750
+    assert result["monthly_subsidy_per_household_cents"] == 2055  # (128750 − 26000) ÷ 50
+    assert result["kwh_per_year"] == 1095.0                # 100 × 1.25 W × 8760 h ÷ 1000
+    assert result["kgco2e_per_year_electricity"] == 56.9   # 1095 × 0.052 = 56.94
+    assert result["kgco2e_per_year_embodied"] == 722.0     # 100 × 36.1 ÷ 5
+    assert result["kgco2e_per_year"] == 778.9
+
+
+def test_unknown_embodied_footprint_stays_unknown():
+    result = scenarios.compute(**dict(BASE, embodied_kgco2e_per_flat=None))
+    assert result["kgco2e_per_year_embodied"] is None
+    assert result["kgco2e_per_year"] is None
+    assert result["kgco2e_per_year_electricity"] == 56.9
+
+
+def test_rounding_is_half_up_and_revenue_can_exceed_cost():
+    assert scenarios.round_half_up(2.5) == 3 and scenarios.round_half_up(-2.5) == -3
+    result = scenarios.compute(**dict(BASE, flats=3, take_up=1.0, equipment_cents_per_flat=0,
+                                      bandwidth_cents_per_month=0,
+                                      mediation_hours_per_household=0))
+    assert result["monthly_subsidy_per_household_cents"] == -520
+
+
+def test_run_uses_defaults_and_says_where_they_come_from(db):
+    district = factories.make_district(households_count=800)
+    scenario = scenarios.run({"name": "Quartier test", "district_code": district.code})
+    assumptions = json.loads(scenario.assumptions)
+    assert assumptions["flats"] == {"value": 800, "source": "district_households"}
+    assert assumptions["take_up"] == {"value": scenarios.DEFAULTS["take_up"],
+                                      "source": "default"}
+    assert assumptions["emission_factor"]["value"] == 0.052
+    assert "ADEME" in assumptions["emission_factor"]["source"]
+    results = json.loads(scenario.results)
+    assert results["households"] == 480
+
+
+def test_pilot_values_become_the_defaults_when_they_rest_on_enough_households(db):
+    district = factories.make_district()
+    building_with_subscribers(served=6, flats=12, district=district, tier="T1")
+    for tier in ("T2", "T3"):
+        building_with_subscribers(served=5, flats=5, district=district, tier=tier)
+    refresh(["2026-11"])
+    defaults = scenarios.pilot_defaults()
+    assert defaults["take_up"].source == "pilot"
+    assert defaults["take_up"].value == pytest.approx(16 / 22, abs=1e-3)
+    assert defaults["mix"].source == "pilot"
+    assert defaults["mix"].value == pytest.approx({"T1": 0.375, "T2": 0.3125, "T3": 0.3125},
+                                                  abs=1e-3)
+
+
+def test_a_small_tier_keeps_the_default_mix(db):
+    building_with_subscribers(served=8, flats=10, tier="T1")
+    refresh(["2026-11"])
+    defaults = scenarios.pilot_defaults()
+    assert defaults["take_up"].source == "pilot"
+    assert defaults["mix"].source == "default"  # T2 and T3 have fewer than 5 subscribers
+
+
+@pytest.mark.parametrize(("data", "field"), [
+    ({"district_code": "D-NONE"}, "name"),
+    ({"name": "x"}, "district_code"),
+    ({"name": "x", "district_code": "NOPE"}, "district_code"),
+    ({"name": "x", "building_codes": ["NOPE"]}, "building_codes"),
+    ({"name": "x", "building_codes": "a;b", "flats": "many"}, "building_codes"),
+    ({"name": "x", "district_code": "{d}", "flats": "0"}, "flats"),
+    ({"name": "x", "district_code": "{d}", "flats": "10", "take_up": "150"}, "take_up"),
+    ({"name": "x", "district_code": "{d}", "flats": "10", "mix_T1": "50", "mix_T2": "10"},
+     "mix_T1"),
+    ({"name": "x", "district_code": "{d}", "flats": "10", "mediation_hourly_euros": "-3"},
+     "mediation_hourly_euros"),
+    ({"name": "x", "district_code": "{d}"}, "flats"),  # no flats, no households count known
+])
+def test_bad_inputs_are_refused_and_nothing_is_written(db, data, field):
+    district = factories.make_district()
+    data = {k: (v.replace("{d}", district.code) if isinstance(v, str) else v)
+            for k, v in data.items()}
+    before = db.session.query(Scenario).count()
+    with pytest.raises(DomainError) as caught:
+        scenarios.run(data)
+    assert caught.value.field == field
+    assert db.session.query(Scenario).count() == before
+
+
+def test_buildings_scenario_counts_their_flats_and_exports_side_by_side(db):
+    one = building_with_subscribers(served=0, flats=7)
+    two = building_with_subscribers(served=0, flats=5)
+    first = scenarios.run({"name": "Deux immeubles", "building_codes": f"{one.code},{two.code}",
+                           "take_up": "50", "mix_T1": "100", "mix_T2": "0", "mix_T3": "0"})
+    second = scenarios.run({"name": "Quartier", "district_code": one.district.code,
+                            "flats": "40", "equipment_euros_per_flat": "99,50"})
+    assumptions = json.loads(first.assumptions)
+    assert assumptions["flats"] == {"value": 12, "source": "buildings"}
+    assert json.loads(first.results)["monthly_revenue_cents"] == 6 * 290
+    assert json.loads(second.assumptions)["equipment_cents_per_flat"] == {
+        "value": 9950, "source": "input"}
+    rows = list(csv.reader(io.StringIO(scenarios.to_csv([first, second]))))
+    assert rows[0] == ["field", "kind", f"{first.id} Deux immeubles", f"{second.id} Quartier"]
+    by_field = {row[0]: row[2:] for row in rows[1:]}
+    assert by_field["monthly_revenue_cents"][0] == "1740"
+    assert by_field["flats"] == ["12 (buildings)", "40 (input)"]
+
+
+def test_pages_create_compare_and_export(client, db, login_as):
+    login_as("analyst")
+    district = factories.make_district(households_count=300)
+    response = client.post("/evaluation/scenarios", data={"name": "Page",
+                                                          "district_code": district.code})
+    assert response.status_code == 302
+    scenario_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    page = client.get(f"/evaluation/scenarios/{scenario_id}").get_data(as_text=True)
+    assert "Subvention par foyer" in page and "(défaut)</span>" in page
+    refused = client.post("/evaluation/scenarios", data={"name": "", "district_code": ""})
+    assert refused.status_code == 422
+    assert "a scenario needs a name" in refused.get_data(as_text=True)
+    compare = client.get(f"/evaluation/scenarios/compare?ids={scenario_id},{scenario_id}")
+    assert compare.status_code == 200
+    export = client.get(f"/evaluation/scenarios/export.csv?ids={scenario_id}")
+    assert export.mimetype == "text/csv" and "monthly_cost_cents" in export.get_data(True)
+    assert client.get("/evaluation/scenarios/999999").status_code == 404
+
+
+def test_api_creates_a_scenario_and_refuses_bad_bodies(client, db, api_as):
+    _user, headers = api_as("analyst")
+    district = factories.make_district(households_count=100)
+    created = client.post("/api/v1/evaluation/scenarios", headers=headers,
+                          json={"name": "API", "district_code": district.code, "take_up": 40})
+    assert created.status_code == 201
+    body = created.get_json()
+    assert body["results"]["households"] == 40
+    assert body["assumptions"]["take_up"] == {"value": 0.4, "source": "input"}
+    bad = client.post("/api/v1/evaluation/scenarios", headers=headers, json=[1, 2])
+    assert bad.status_code == 400 and bad.get_json()["error"]
+    bad = client.post("/api/v1/evaluation/scenarios", headers=headers,
+                      json={"name": "API", "district_code": district.code, "flats": True})
+    assert bad.status_code == 422 and bad.get_json()["field"] == "flats"
