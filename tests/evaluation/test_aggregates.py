@@ -1,0 +1,158 @@
+"""Small-cell rule, monthly aggregates, complementary suppression, open data, dashboards."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from evaluation import opendata, queries
+from evaluation.aggregates import percentile, refresh
+from evaluation.models import EvaluationMonthly
+from isp.errors import DomainError
+from tests import factories
+from tests.evaluation.factories import building_with_subscribers
+
+
+@pytest.mark.parametrize(("value", "households", "suppressed"), [
+    (4, 4, True), (0, 0, True), (5, 5, False), (12.5, 7, False), (116, None, False),
+    (57.7, 4, True),  # a share resting on 4 households is suppressed too
+])
+def test_small_cell_rule(value, households, suppressed):
+    cell = queries.small_cell(value, households)
+    assert cell.suppressed is suppressed
+    if suppressed:
+        # Nothing of the small figure survives: neither the value nor the count.
+        assert cell.value is None and cell.households is None
+        assert queries.as_json("served", cell) == {
+            "key": "served", "unit": "count", "value": None, "households": None,
+            "suppressed": True, "display": "< 5"}
+    else:
+        assert cell.value == value
+
+
+@pytest.mark.parametrize(("values", "pct", "expected"), [
+    ([1, 2, 3, 4], 90, 3.7), ([10], 90, 10), ([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 90, 9.1),
+    ([5, 1], 50, 3),
+])
+def test_percentile_matches_linear_interpolation(values, pct, expected):
+    assert percentile(sorted(values), pct) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("text", ["2026-13", "26-01", "2026-1", "abc", "2026-00"])
+def test_bad_periods_are_refused(text):
+    with pytest.raises(DomainError):
+        queries.parse_period(text)
+
+
+def _value(level, code, period, metric):
+    return queries.figures(level, code, period).get(metric)
+
+
+def test_refresh_counts_served_subscriptions_per_month(db):
+    building = building_with_subscribers(served=6, flats=10, activated_on=date(2026, 3, 15))
+    extra = factories.make_household(unit=factories.make_unit(building=building))
+    factories.make_subscription(household=extra, activated_on=date(2026, 3, 1),
+                                terminated_on=date(2026, 4, 10), status="terminated")
+    summary = refresh(["2026-02", "2026-03", "2026-04"])
+    assert summary["periods"] == 3
+    march = queries.figures("building", building.code, "2026-03")
+    assert march["served"].value == 7 and march["flats"].value == 11
+    assert march["take_up"].value == pytest.approx(round(100 * 7 / 11, 2))
+    april = queries.figures("building", building.code, "2026-04")
+    assert april["served"].value == 6
+    assert april["subs_terminated"].suppressed  # one termination: < 5
+    february = queries.figures("building", building.code, "2026-02")
+    assert february["served"].suppressed and february["take_up"].suppressed
+    # Running it again replaces the rows, never duplicates them.
+    rows = db.session.execute(select(func.count(EvaluationMonthly.id))).scalar_one()
+    refresh(["2026-02", "2026-03", "2026-04"])
+    assert db.session.execute(select(func.count(EvaluationMonthly.id))).scalar_one() == rows
+
+
+def test_a_district_figure_that_would_reveal_a_building_is_suppressed(db):
+    district = factories.make_district()
+    big = building_with_subscribers(served=9, flats=12, district=district)
+    small = building_with_subscribers(served=3, flats=4, district=district)
+    refresh(["2026-11"])
+    assert _value("building", big.code, "2026-11", "served").value == 9
+    assert _value("building", small.code, "2026-11", "served").suppressed
+    # 12 in the district, minus 9 shown for the big building, would give the small one back.
+    assert _value("district", district.code, "2026-11", "served").suppressed
+    assert _value("district", district.code, "2026-11", "take_up").suppressed
+    # Flats are not households: they stay.
+    assert _value("district", district.code, "2026-11", "flats").value == 16
+
+
+def test_open_data_leaves_small_cells_out(db, client):
+    district = factories.make_district()
+    big = building_with_subscribers(served=9, flats=12, district=district)
+    small = building_with_subscribers(served=3, flats=4, district=district)
+    refresh(["2026-11"])
+    rows = opendata.rows()
+    served = {(r["level"], r["code"]) for r in rows if r["metric"] == "served"}
+    assert ("building", big.code) in served
+    assert ("building", small.code) not in served
+    assert ("district", district.code) not in served
+    assert all(r["value"] >= 5 for r in rows if r["unit"] == "count")
+    response = client.get("/open-data/aggregates.csv")  # public, no login
+    assert response.status_code == 200
+    parsed = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    assert tuple(parsed[0].keys()) == opendata.COLUMNS
+    assert {r["code"] for r in parsed if r["metric"] == "served"} >= {big.code}
+    body = client.get("/open-data/aggregates.json").get_json()
+    assert body["licence"] == opendata.LICENCE and body["items"]
+    dictionary = client.get("/open-data/dictionary.json").get_json()
+    assert {c["column"] for c in dictionary["columns"]} == set(opendata.COLUMNS)
+    assert client.get("/open-data/dictionary").status_code == 200
+
+
+def test_dashboard_shows_figures_with_how_they_are_computed(db, client, login_as):
+    building = building_with_subscribers(served=8, flats=10, activated_on=date(2026, 9, 1))
+    refresh(["2026-09", "2026-10", "2026-11"])
+    login_as("analyst")
+    page = client.get(f"/evaluation?level=building&code={building.code}&period=2026-10")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert '<span class="n-households">8</span>' in html
+    assert "Abonnements en service ÷ logements" in html  # how take-up is computed
+    assert "data:image/svg+xml;base64," in html and "<details>" in html
+    assert "&lt; 5" in html  # no pending subscription: 0 is a small cell
+    bad = client.get(f"/evaluation?level=building&code={building.code}&period=2026-99")
+    assert bad.status_code == 200 and "period must be YYYY-MM" in bad.get_data(as_text=True)
+
+
+def test_api_building_and_districts(db, client, api_as):
+    building = building_with_subscribers(served=8, flats=10)
+    refresh(["2026-11"])
+    _user, headers = api_as("analyst")
+    body = client.get(f"/api/v1/evaluation/buildings/{building.code}?period=2026-11",
+                      headers=headers).get_json()
+    assert body["figures"]["served"]["value"] == 8
+    assert body["figures"]["subs_pending"]["suppressed"] is True
+    assert body["figures"]["subs_pending"]["value"] is None
+    assert client.get("/api/v1/evaluation/buildings/NOPE", headers=headers).status_code == 404
+    bad = client.get(f"/api/v1/evaluation/buildings/{building.code}?period=2026-13",
+                     headers=headers)
+    assert bad.status_code == 422 and bad.get_json()["field"] == "period"
+    districts = client.get("/api/v1/evaluation/districts?period=2026-11",
+                           headers=headers).get_json()
+    codes = [item["district_code"] for item in districts["items"]]
+    assert building.district.code in codes and districts["total"] == len(codes)
+    bad = client.get("/api/v1/evaluation/fragility?method=other", headers=headers)
+    assert bad.status_code == 422 and bad.get_json()["field"] == "method"
+    bad = client.get("/api/v1/evaluation/fragility?method=weighted&w_pct_age_60_plus=x",
+                     headers=headers)
+    assert bad.status_code == 422
+
+
+def test_refresh_command(runner, db):
+    building_with_subscribers(served=5, flats=5)
+    result = runner.invoke(args=["evaluation", "refresh", "--period", "2026-11"])
+    assert result.exit_code == 0, result.output
+    assert "1 month(s)" in result.output
+    result = runner.invoke(args=["evaluation", "refresh", "--period", "2026-13"])
+    assert result.exit_code != 0 and "YYYY-MM" in result.output
