@@ -89,6 +89,10 @@ def _init_extensions(app: Flask) -> None:
     limiter.init_app(app)
 
     def _select_locale() -> str:
+        from flask import has_request_context
+
+        if not has_request_context():  # jobs, signal receivers: French, the default
+            return app.config["BABEL_DEFAULT_LOCALE"]
         if current_user and current_user.is_authenticated and current_user.locale:
             return current_user.locale
         return session.get("lang") or request.accept_languages.best_match(
