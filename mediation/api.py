@@ -1,0 +1,238 @@
+"""JSON API of mediation (DESIGN.md §4.5): associations, slots, bookings, sessions, assignments."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from flask import Blueprint, jsonify, request
+
+from isp import audit
+from isp.auth import current_actor, require_role
+from isp.choices import Role
+from isp.errors import DomainError
+from isp.extensions import db
+from isp.pagination import api_list
+from mediation import services
+from mediation.models import Association, Booking, CoachingSlot, SessionRecord
+from subscribers.services import Scope, get_household
+
+bp = Blueprint("mediation_api", __name__, url_prefix="/api/v1")
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value else None
+
+
+def association_json(association: Association) -> dict:
+    return {"code": association.code, "name": association.name,
+            "siret_or_rna": association.siret_or_rna,
+            "districts": association.split(association.districts),
+            "languages": association.split(association.languages),
+            "specialties": association.split(association.specialties),
+            "capacity_per_month": association.capacity_per_month, "email": association.email,
+            "phone": association.phone,
+            "places": [{"id": p.id, "name": p.name, "address": p.address,
+                        "postcode": p.postcode, "commune": p.commune,
+                        "opening_hours": p.opening_hours, "accessibility": p.accessibility}
+                       for p in association.places]}
+
+
+def slot_json(slot: CoachingSlot) -> dict:
+    return {"id": slot.id, "association_code": slot.association.code,
+            "starts_at": _iso(services.as_utc(slot.starts_at)), "ends_at": _iso(slot.ends_at),
+            "duration_minutes": slot.duration_minutes, "capacity": slot.capacity,
+            "booked": services.holding_count(slot), "topic": slot.topic, "kind": slot.kind,
+            "place_id": slot.place_id, "cancelled": slot.cancelled_at is not None}
+
+
+def booking_json(booking: Booking) -> dict:
+    return {"id": booking.id, "slot_id": booking.slot_id, "household_id": booking.household_id,
+            "status": booking.status, "booked_at": _iso(services.as_utc(booking.booked_at))}
+
+
+def session_json(record: SessionRecord) -> dict:
+    return {"id": record.id, "association_code": record.association.code, "kind": record.kind,
+            "held_on": record.held_on.isoformat(), "duration_minutes": record.duration_minutes,
+            "place_type": record.place_type, "commune_code": record.commune_code,
+            "themes": record.theme_list, "autonomy": record.autonomy,
+            "equipment": record.equipment_list, "referral": record.referral,
+            "follow_up": record.follow_up, "first_session": record.first_session,
+            "participants": record.participants, "age_band": record.age_band,
+            "profile_commune_code": record.profile_commune_code,
+            "household_id": record.household_id, "slot_id": record.slot_id}
+
+
+def _body() -> dict:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise DomainError("Send a JSON object", status=400)
+    return data
+
+
+def _int(data: dict, name: str, *, required: bool = True) -> int | None:
+    value = data.get(name)
+    if value is None:
+        if required:
+            raise DomainError(f"{name} is required", field=name, status=400)
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise DomainError(f"{name} must be an integer", field=name, status=400)
+    return value
+
+
+def _str(data: dict, name: str, *, required: bool = True) -> str | None:
+    value = data.get(name)
+    if value is None or value == "":
+        if required:
+            raise DomainError(f"{name} is required", field=name, status=400)
+        return None
+    if not isinstance(value, str):
+        raise DomainError(f"{name} must be a string", field=name, status=400)
+    return value
+
+
+def _when(name: str) -> datetime | None:
+    value = request.args.get(name)
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise DomainError(f"{name} must be a date or an ISO 8601 time", field=name,
+                          status=400) from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=services.LOCAL) if "T" in value else \
+            datetime.combine(parsed.date(), datetime.min.time(), tzinfo=services.LOCAL)
+    return parsed.astimezone(UTC)
+
+
+def _audit(action: str, record_type: str, record_id, detail: str | None = None) -> None:
+    audit.record(action, actor=current_actor(), record_type=record_type, record_id=record_id,
+                 route=f"{request.method} {request.path}", detail=detail)
+
+
+@bp.get("/associations")
+@require_role(Role.OPERATOR, Role.MEDIATOR, Role.ANALYST)
+def associations():
+    """Associations with their districts, languages, specialties and places (no personal data)."""
+    return api_list(services.associations_query(request.args.get("q")), association_json)
+
+
+@bp.get("/slots")
+@require_role(Role.OPERATOR, Role.MEDIATOR, scope="own_association")
+def slots():
+    """Slots, filterable by association and time (``from``/``to``: dates or ISO times)."""
+    scope = Scope.of(current_actor())
+    association = services.scoped_association(scope, request.args.get("association") or None)
+    statement = services.slots_query(scope, association=association, start=_when("from"),
+                                     end=_when("to"))
+    return api_list(statement, slot_json)
+
+
+@bp.get("/slots/<int:slot_id>")
+@require_role(Role.OPERATOR, Role.MEDIATOR, scope="own_association")
+def slot(slot_id: int):
+    """One slot (no household detail)."""
+    return jsonify(slot_json(services.get_slot(slot_id, Scope.of(current_actor()))))
+
+
+@bp.post("/bookings")
+@require_role(Role.MEDIATOR, scope="own_association")
+def booking_create():
+    """Book a household of the caller's association on a slot (``slot_id``, ``household_id``)."""
+    actor = current_actor()
+    data = _body()
+    slot_id, household_id = _int(data, "slot_id"), _int(data, "household_id")
+    found = services.get_slot(slot_id, Scope.of(actor))
+    with db.session.begin_nested():
+        booking = services.book(found, household_id, actor=actor)
+    _audit("book", "household", household_id, detail=f"slot {slot_id}")
+    db.session.commit()
+    return jsonify(booking_json(booking)), 201
+
+
+@bp.post("/sessions")
+@require_role(Role.MEDIATOR, scope="own_association")
+def session_create():
+    """Record a session in the activity-report fields."""
+    actor = current_actor()
+    scope = Scope.of(actor)
+    data = _body()
+    association = services.scoped_association(scope, _str(data, "association_code",
+                                                           required=not scope.is_mediator))
+    held_on_text = _str(data, "held_on")
+    try:
+        held_on = date.fromisoformat(held_on_text)
+    except ValueError:
+        raise DomainError("held_on must be YYYY-MM-DD", field="held_on", status=400) from None
+    for name in ("themes", "equipment"):
+        value = data.get(name)
+        if value is not None and not (isinstance(value, list)
+                                      and all(isinstance(v, str) for v in value)):
+            raise DomainError(f"{name} must be a list of codes", field=name, status=400)
+    for name in ("follow_up", "first_session"):
+        if not isinstance(data.get(name, False), bool):
+            raise DomainError(f"{name} must be true or false", field=name, status=400)
+    with db.session.begin_nested():
+        record = services.record_session(
+            actor=actor, association=association, kind=_str(data, "kind"), held_on=held_on,
+            duration_minutes=_int(data, "duration_minutes"),
+            place_type=_str(data, "place_type"), commune_code=_str(data, "commune_code"),
+            themes=data.get("themes") or [], autonomy=_str(data, "autonomy", required=False),
+            equipment=data.get("equipment") or [],
+            referral=_str(data, "referral", required=False),
+            follow_up=data.get("follow_up", False), first_session=data.get("first_session",
+                                                                             False),
+            participants=_int(data, "participants", required=False),
+            age_band=_str(data, "age_band", required=False),
+            profile_commune_code=_str(data, "profile_commune_code", required=False),
+            household_id=_int(data, "household_id", required=False),
+            slot_id=_int(data, "slot_id", required=False))
+    _audit("create", "session_record", record.id,
+           detail=f"household {record.household_id}" if record.household_id else None)
+    db.session.commit()
+    return jsonify(session_json(record)), 201
+
+
+@bp.get("/sessions/<int:session_id>")
+@require_role(Role.OPERATOR, Role.MEDIATOR, scope="own_association")
+def session(session_id: int):
+    """One session record."""
+    record = services.get_session(session_id, Scope.of(current_actor()))
+    if record.household_id is not None:
+        _audit("read", "household", record.household_id, detail=f"session {record.id}")
+        db.session.commit()
+    return jsonify(session_json(record))
+
+
+@bp.post("/assignments")
+@require_role(Role.OPERATOR)
+def assignment_create():
+    """An operator's decision: ``household_id``, ``association_code``, ``reason``."""
+    actor = current_actor()
+    data = _body()
+    household = get_household(_int(data, "household_id"), Scope.of(actor))
+    with db.session.begin_nested():
+        assignment = services.assign_household(
+            household, _str(data, "association_code"), reason=_str(data, "reason",
+                                                                   required=False),
+            actor=actor)
+    _audit("assign", "household", household.id, detail=f"→ {assignment.association.code}")
+    db.session.commit()
+    return jsonify({"id": assignment.id, "household_id": household.id,
+                    "association_code": assignment.association.code,
+                    "reason": assignment.reason, "decided_by": actor.email,
+                    "decided_at": _iso(services.as_utc(assignment.decided_at))}), 201
+
+
+@bp.get("/households/<int:household_id>/suggested-associations")
+@require_role(Role.OPERATOR)
+def suggested_associations(household_id: int):
+    """The associations covering the household's district, ranked, each with its score terms."""
+    household = get_household(household_id, Scope.of(current_actor()))
+    suggestions = services.suggestions_for(household)
+    _audit("read", "household", household.id, detail="suggested associations")
+    db.session.commit()
+    return jsonify({"household_id": household.id, "items": [s.as_dict() for s in suggestions],
+                    "rule": "district required; language +3; each matching specialty +2; "
+                            "capacity left this month +1, none −5; ties: fewer households"})
