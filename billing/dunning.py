@@ -175,6 +175,8 @@ def approve_reduction(step: DunningStep, *, actor: User, on: date | None = None)
                           status=409)
     if overdue(step.household_id, on) <= 0:
         raise DomainError("La dette est réglée : rien à réduire", status=409)
+    from subscribers.lifecycle import reduce_service
+
     household = step.household
     for subscription in household.subscriptions:
         if subscription.status == SubscriptionStatus.ACTIVE:

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
-from billing.choices import EVIDENCE_LABELS, MINIMA, EvidenceType
+from billing.choices import MINIMA, EvidenceType
 from billing.models import EligibilityDecision, Tier
 from billing.money import add_months
 from isp.errors import DomainError
@@ -18,6 +18,17 @@ from isp.timeutil import today
 #: A decision is valid 12 months (DESIGN.md §3.1); households are flagged this many days before.
 VALIDITY_MONTHS = 12
 RENEWAL_NOTICE_DAYS = 45
+
+
+#: Plain French names used inside the stored reasons (stored text, not translated on display).
+EVIDENCE_NAMES = {
+    EvidenceType.RSA: "RSA (revenu de solidarité active)",
+    EvidenceType.ASS: "ASS (allocation de solidarité spécifique)",
+    EvidenceType.AAH: "AAH (allocation aux adultes handicapés)",
+    EvidenceType.CSS: "CSS (complémentaire santé solidaire)",
+    EvidenceType.CAF_QF: "quotient familial CAF",
+    EvidenceType.NONE: "aucun justificatif",
+}
 
 
 @dataclass(frozen=True)
@@ -49,7 +60,7 @@ def suggest_tier_from(rules: list[TierRule], evidence_type: str,
     if evidence is EvidenceType.CAF_QF and (quotient_familial is None or quotient_familial < 0):
         raise DomainError("Indiquez le quotient familial CAF (en euros)",
                           field="quotient_familial")
-    label = str(EVIDENCE_LABELS[evidence])
+    label = EVIDENCE_NAMES[evidence]
     for rule in rules:
         if evidence in MINIMA and rule.covers_minima:
             return TierSuggestion(rule.code, (
@@ -87,7 +98,6 @@ def decide_tier(household, *, actor: User, evidence_type: str, decided_tier: str
                 evidence_valid_until: date | None = None, reason: str | None = None,
                 decided_on: date | None = None) -> EligibilityDecision:
     """Store a person's decision; the household's current subscriptions take the tier."""
-    from subscribers.choices import SubscriptionStatus
 
     if actor is None:
         raise DomainError("Une décision est prise par une personne nommée")
@@ -111,7 +121,7 @@ def decide_tier(household, *, actor: User, evidence_type: str, decided_tier: str
         valid_until=add_months(decided_on, VALIDITY_MONTHS))
     db.session.add(decision)
     for subscription in household.subscriptions:
-        if subscription.status != SubscriptionStatus.TERMINATED:
+        if subscription.terminated_on is None:
             # Billed from the next run; invoices already prepared keep their lines.
             subscription.tier = decided_tier
     db.session.flush()

@@ -1,0 +1,110 @@
+"""JSON API: invoices of a month, a household's balance, recording a payment (DESIGN.md §4.5)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, jsonify, request
+
+from billing import services
+from billing.models import Invoice, Payment
+from isp import audit
+from isp.auth import current_actor, require_role
+from isp.choices import Role
+from isp.errors import DomainError
+from isp.extensions import db
+from isp.pagination import api_list
+from subscribers.services import Scope, get_household, get_unit
+
+bp = Blueprint("billing_api", __name__, url_prefix="/api/v1")
+
+
+def invoice_json(invoice: Invoice) -> dict:
+    return {"number": invoice.number, "household_id": invoice.household_id,
+            "unit_code": invoice.unit_code, "period": invoice.period,
+            "total_cents": invoice.total_cents, "vat_cents": invoice.vat_cents,
+            "full_cost_cents": invoice.full_cost_cents,
+            "subsidy_cents": invoice.subsidy_cents, "paid_cents": invoice.paid_cents,
+            "issued_on": invoice.issued_on.isoformat() if invoice.issued_on else None,
+            "due_on": invoice.due_on.isoformat() if invoice.due_on else None,
+            "status": invoice.status,
+            "lines": [{"subscription_id": line.subscription_id, "tier": line.tier,
+                       "days": line.days, "amount_cents": line.amount_cents}
+                      for line in invoice.lines]}
+
+
+@bp.get("/invoices")
+@require_role(Role.OPERATOR)
+def invoices():
+    """Issued invoices, filterable by ?period=YYYY-MM and ?status=."""
+    period = request.args.get("period") or None
+    if period:
+        services.check_period(period, on=date.max)
+    audit.record_request("read", "invoice_list", period)
+    return api_list(services.invoices_query(period=period,
+                                            status=request.args.get("status") or None),
+                    invoice_json)
+
+
+@bp.get("/households/<int:household_id>/balance")
+@require_role(Role.OPERATOR)
+def household_balance(household_id: int):
+    """What a household owes, what is overdue and its credit."""
+    household = get_household(household_id, Scope.of(current_actor()))
+    audit.record_request("read", "household_balance", household.id)
+    db.session.commit()
+    balance = services.balance(household.id)
+    return jsonify({"household_id": household.id, "invoiced_cents": balance.invoiced_cents,
+                    "credited_cents": balance.credited_cents, "paid_cents": balance.paid_cents,
+                    "due_cents": balance.due_cents, "overdue_cents": balance.overdue_cents,
+                    "credit_cents": balance.credit_cents,
+                    "balance_cents": balance.balance_cents})
+
+
+def _int(payload: dict, name: str) -> int:
+    value = payload.get(name)
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise DomainError(f"{name} must be an integer", field=name, status=400)
+    return value
+
+
+@bp.post("/payments")
+@require_role(Role.OPERATOR)
+def payment_create():
+    """Record a payment: household_id or unit_code, amount_cents, method, received_on."""
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict):
+        raise DomainError("A JSON object is required", status=400)
+    scope = Scope.of(current_actor())
+    if payload.get("household_id") is not None:
+        household = get_household(_int(payload, "household_id"), scope)
+    elif isinstance(payload.get("unit_code"), str):
+        from subscribers.services import current_household
+
+        household = current_household(get_unit(payload["unit_code"]))
+        if household is None:
+            raise DomainError("No current household in this flat", field="unit_code",
+                              status=404)
+    else:
+        raise DomainError("household_id or unit_code is required", field="household_id",
+                          status=400)
+    amount = _int(payload, "amount_cents")
+    try:
+        received_on = date.fromisoformat(str(payload.get("received_on")))
+    except ValueError:
+        raise DomainError("received_on must be a date YYYY-MM-DD", field="received_on",
+                          status=400) from None
+    reference = payload.get("reference")
+    if reference is not None and not isinstance(reference, str):
+        raise DomainError("reference must be a string", field="reference", status=400)
+    payment: Payment = services.record_payment(
+        household, actor=current_actor(), amount_cents=amount,
+        method=str(payload.get("method") or ""), received_on=received_on,
+        reference=(reference or "")[:80])
+    audit.record_request("create", "payment", household.id)
+    db.session.commit()
+    return jsonify({"id": payment.id, "household_id": household.id,
+                    "amount_cents": payment.amount_cents, "method": payment.method,
+                    "received_on": payment.received_on.isoformat(),
+                    "unallocated_cents": payment.unallocated_cents,
+                    "balance_cents": services.balance(household.id).balance_cents}), 201

@@ -1,0 +1,480 @@
+"""Billing pages: runs and review, invoices, payments, eligibility, dunning, tariffs, exports.
+
+Mediators and analysts see no invoice: every page here is for operators (and admins).
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
+from sqlalchemy import func, select
+
+from billing import dunning, eligibility, exports, services
+from billing.choices import (
+    CREDIT_NOTE_KIND_LABELS,
+    DUNNING_KIND_LABELS,
+    EVIDENCE_LABELS,
+    FSL_DECISION_LABELS,
+    INVOICE_STATUS_LABELS,
+    PAYMENT_METHOD_LABELS,
+    REDUCTION_STATE_LABELS,
+)
+from billing.forms import (
+    ActionForm,
+    CreditNoteForm,
+    EligibilityForm,
+    FslDecisionForm,
+    FslForm,
+    MandateForm,
+    PaymentForm,
+    PaymentPlanForm,
+    PostponeForm,
+    ReasonForm,
+    TierForm,
+    cents,
+)
+from billing.models import BillingRun, CreditNote, DunningStep, FslRequest, Invoice, SepaMandate
+from isp import audit
+from isp.auth import current_actor, require_role
+from isp.choices import Role
+from isp.errors import DomainError, NotFoundError
+from isp.extensions import db
+from isp.nav import register_nav
+from isp.pagination import paginate
+from isp.timeutil import today
+from subscribers.services import Scope, get_household
+from subscribers.views import HOUSEHOLD_PANELS
+
+bp = Blueprint("billing", __name__, template_folder="templates", url_prefix="/billing")
+
+register_nav(_l("Facturation"), "billing.runs", Role.OPERATOR, order=50)
+register_nav(_l("Factures"), "billing.invoices", Role.OPERATOR, order=51)
+register_nav(_l("Relances"), "billing.dunning_list", Role.OPERATOR, order=52)
+
+
+@bp.app_context_processor
+def _labels():
+    return {"INVOICE_STATUS_LABELS": INVOICE_STATUS_LABELS,
+            "PAYMENT_METHOD_LABELS": PAYMENT_METHOD_LABELS,
+            "EVIDENCE_LABELS": EVIDENCE_LABELS, "DUNNING_KIND_LABELS": DUNNING_KIND_LABELS,
+            "REDUCTION_STATE_LABELS": REDUCTION_STATE_LABELS,
+            "CREDIT_NOTE_KIND_LABELS": CREDIT_NOTE_KIND_LABELS,
+            "FSL_DECISION_LABELS": FSL_DECISION_LABELS}
+
+
+def _household(household_id: int):
+    return get_household(household_id, Scope.of(current_actor()))
+
+
+def _back_to_household(household_id: int):
+    return redirect(url_for("subscribers.household_detail", household_id=household_id))
+
+
+def _form_error(form, error: DomainError, default: str) -> None:
+    target = form[error.field] if error.field and error.field in form else form[default]
+    target.errors = list(target.errors) + [error.message]
+
+
+# --- runs --------------------------------------------------------------------------------------
+
+@bp.get("/runs")
+@require_role(Role.OPERATOR)
+def runs():
+    periods = db.session.execute(
+        select(Invoice.period, Invoice.status, func.count(), func.sum(Invoice.total_cents))
+        .group_by(Invoice.period, Invoice.status).order_by(Invoice.period.desc())).all()
+    history = db.session.execute(select(BillingRun).order_by(BillingRun.id.desc()).limit(20)) \
+        .scalars().all()
+    return render_template("billing/runs.html", periods=periods, history=history,
+                           form=ActionForm())
+
+
+@bp.get("/runs/<period>")
+@require_role(Role.OPERATOR)
+def run_review(period: str):
+    data = services.review(period)
+    return render_template("billing/review.html", review=data, form=ActionForm())
+
+
+@bp.post("/runs/<period>/prepare")
+@require_role(Role.OPERATOR)
+def run_prepare(period: str):
+    if not ActionForm().validate_on_submit():
+        return redirect(url_for("billing.run_review", period=period)), 400
+    result = services.prepare_invoices(period, actor=current_actor())
+    db.session.commit()
+    flash(_("%(n)s brouillons préparés.", n=result.invoices), "success")
+    return redirect(url_for("billing.run_review", period=period))
+
+
+@bp.post("/runs/<period>/issue")
+@require_role(Role.OPERATOR)
+def run_issue(period: str):
+    if not ActionForm().validate_on_submit():
+        return redirect(url_for("billing.run_review", period=period)), 400
+    result = services.issue_invoices(period, actor=current_actor())
+    audit.record_request("create", "invoices", period, detail=f"{result.issued} issued")
+    db.session.commit()
+    flash(_("%(n)s factures émises.", n=result.issued), "success")
+    return redirect(url_for("billing.invoices", period=period))
+
+
+# --- invoices ----------------------------------------------------------------------------------
+
+@bp.get("/invoices")
+@require_role(Role.OPERATOR)
+def invoices():
+    filters = {"period": request.args.get("period") or None,
+               "status": request.args.get("status") or None,
+               "building_code": request.args.get("building") or None,
+               "search": request.args.get("q", "").strip() or None}
+    page = paginate(services.invoices_query(**filters))
+    audit.record_request("read", "invoice_list", None, detail=f"{len(page.items)} invoices")
+    db.session.commit()
+    return render_template("billing/invoices.html", page=page, filters=filters)
+
+
+def _invoice_context(number: str) -> dict:
+    invoice = services.get_invoice(number)
+    audit.record_request("read", "invoice", invoice.number)
+    db.session.commit()
+    notes = db.session.execute(select(CreditNote).where(CreditNote.invoice_id == invoice.id)
+                               .order_by(CreditNote.id)).scalars().all()
+    return {"invoice": invoice, "notes": notes}
+
+
+@bp.get("/invoices/<number>")
+@require_role(Role.OPERATOR)
+def invoice_detail(number: str):
+    return render_template("billing/invoice.html", credit_form=CreditNoteForm(),
+                           **_invoice_context(number))
+
+
+@bp.get("/invoices/<number>/print")
+@require_role(Role.OPERATOR)
+def invoice_print(number: str):
+    return render_template("billing/invoice_print.html", **_invoice_context(number))
+
+
+@bp.get("/invoices/<number>/pdf")
+@require_role(Role.OPERATOR)
+def invoice_pdf(number: str):
+    from billing.pdf import invoice_pdf as render_pdf
+
+    context = _invoice_context(number)
+    return Response(render_pdf(context["invoice"]), mimetype="application/pdf", headers={
+        "Content-Disposition": f'inline; filename="{number}.pdf"'})
+
+
+@bp.post("/invoices/<number>/credit-notes")
+@require_role(Role.OPERATOR)
+def credit_note_new(number: str):
+    invoice = services.get_invoice(number)
+    form = CreditNoteForm()
+    if form.validate_on_submit():
+        try:
+            note = services.issue_credit_note(invoice, actor=current_actor(),
+                                              amount_cents=cents(form.amount.data),
+                                              kind=form.kind.data, reason=form.reason.data)
+        except DomainError as error:
+            _form_error(form, error, "amount")
+        else:
+            audit.record_request("create", "credit_note", note.number)
+            db.session.commit()
+            flash(_("Avoir %(n)s émis.", n=note.number), "success")
+            return redirect(url_for("billing.invoice_detail", number=number))
+    notes = db.session.execute(select(CreditNote).where(CreditNote.invoice_id == invoice.id)) \
+        .scalars().all()
+    return render_template("billing/invoice.html", invoice=invoice, notes=notes,
+                           credit_form=form), 400
+
+
+# --- households: payments, statement, eligibility, dunning actions ------------------------------
+
+@bp.route("/households/<int:household_id>/payments/new", methods=["GET", "POST"])
+@require_role(Role.OPERATOR)
+def payment_new(household_id: int):
+    household = _household(household_id)
+    form = PaymentForm(received_on=today())
+    if form.validate_on_submit():
+        try:
+            services.record_payment(household, actor=current_actor(),
+                                    amount_cents=cents(form.amount.data),
+                                    method=form.method.data, received_on=form.received_on.data,
+                                    reference=form.reference.data)
+        except DomainError as error:
+            _form_error(form, error, "amount")
+        else:
+            audit.record_request("create", "payment", household.id)
+            db.session.commit()
+            flash(_("Paiement enregistré."), "success")
+            return redirect(url_for("billing.statement", household_id=household.id))
+    return render_template("billing/payment_form.html", form=form, household=household), \
+        400 if request.method == "POST" else 200
+
+
+@bp.get("/households/<int:household_id>/statement")
+@require_role(Role.OPERATOR)
+def statement(household_id: int):
+    household = _household(household_id)
+    audit.record_request("read", "household_statement", household.id)
+    db.session.commit()
+    return render_template("billing/statement.html", household=household,
+                           balance=services.balance(household.id),
+                           entries=services.statement(household.id),
+                           steps=dunning.household_steps(household.id),
+                           mandate_form=MandateForm(), plan_form=PaymentPlanForm(),
+                           postpone_form=PostponeForm(), fsl_form=FslForm(),
+                           fsl_decision_form=FslDecisionForm(),
+                           fsl=dunning.pending_fsl(household.id),
+                           plan=dunning.active_plan(household.id),
+                           mandate=_mandate(household.id))
+
+
+def _mandate(household_id: int) -> SepaMandate | None:
+    return db.session.execute(select(SepaMandate).where(
+        SepaMandate.household_id == household_id, SepaMandate.revoked_on.is_(None))
+    ).scalars().first()
+
+
+@bp.route("/households/<int:household_id>/eligibility", methods=["GET", "POST"])
+@require_role(Role.OPERATOR)
+def eligibility_decide(household_id: int):
+    household = _household(household_id)
+    form = EligibilityForm()
+    form.decided_tier.choices = [(t.code, f"{t.code} — {t.label}") for t in services.tiers()]
+    suggestion = None
+    if request.method == "POST" and form.validate():
+        try:
+            suggestion = eligibility.suggest_tier(form.evidence_type.data,
+                                                  form.quotient_familial.data)
+            if "suggest" in request.form:
+                form.decided_tier.data = suggestion.tier
+            else:
+                eligibility.decide_tier(
+                    household, actor=current_actor(), evidence_type=form.evidence_type.data,
+                    quotient_familial=form.quotient_familial.data,
+                    evidence_reference=form.evidence_reference.data,
+                    evidence_valid_until=form.evidence_valid_until.data,
+                    decided_tier=form.decided_tier.data, reason=form.reason.data)
+                audit.record_request("decision", "eligibility", household.id)
+                db.session.commit()
+                flash(_("Décision enregistrée."), "success")
+                return _back_to_household(household.id)
+        except DomainError as error:
+            _form_error(form, error, "evidence_type")
+            return render_template("billing/eligibility.html", form=form, household=household,
+                                   suggestion=suggestion,
+                                   decision=eligibility.current_decision(household)), 400
+    return render_template("billing/eligibility.html", form=form, household=household,
+                           suggestion=suggestion,
+                           decision=eligibility.current_decision(household)), \
+        400 if request.method == "POST" and form.errors else 200
+
+
+@bp.get("/renewals")
+@require_role(Role.OPERATOR)
+def renewals():
+    page = paginate(eligibility.renewals_query(), scalars=False)
+    return render_template("billing/renewals.html", page=page)
+
+
+def _household_action(household_id: int, form_class, action, message: str):
+    household = _household(household_id)
+    form = form_class()
+    if not form.validate_on_submit():
+        flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
+        return redirect(url_for("billing.statement", household_id=household.id)), 400
+    try:
+        action(household, form)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("billing.statement", household_id=household.id)), 400
+    audit.record_request("update", "household_billing", household.id, detail=message)
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for("billing.statement", household_id=household.id))
+
+
+@bp.post("/households/<int:household_id>/postpone")
+@require_role(Role.OPERATOR)
+def postpone(household_id: int):
+    return _household_action(household_id, PostponeForm, lambda h, f: dunning.postpone(
+        h, actor=current_actor(), until=f.until.data, reason=f.reason.data), _("Relance reportée."))
+
+
+@bp.post("/households/<int:household_id>/payment-plan")
+@require_role(Role.OPERATOR)
+def payment_plan(household_id: int):
+    return _household_action(household_id, PaymentPlanForm, lambda h, f: dunning
+                             .agree_payment_plan(h, actor=current_actor(),
+                                                 monthly_cents=cents(f.monthly.data),
+                                                 months=f.months.data, note=f.note.data),
+                             _("Échéancier enregistré."))
+
+
+@bp.post("/households/<int:household_id>/fsl")
+@require_role(Role.OPERATOR)
+def fsl_request(household_id: int):
+    return _household_action(household_id, FslForm, lambda h, f: dunning.file_fsl_request(
+        h, actor=current_actor(), filed_on=f.filed_on.data, note=f.note.data),
+        _("Demande FSL enregistrée : les relances attendent."))
+
+
+@bp.post("/households/<int:household_id>/fsl/decision")
+@require_role(Role.OPERATOR)
+def fsl_decision(household_id: int):
+    def action(household, form):
+        pending = dunning.pending_fsl(household.id)
+        if pending is None:
+            raise DomainError(_("Aucune demande FSL en attente."))
+        amount = cents(form.amount.data) if form.amount.data else None
+        dunning.decide_fsl(pending, actor=current_actor(), decision=form.decision.data,
+                           decided_on=form.decided_on.data, amount_cents=amount)
+
+    return _household_action(household_id, FslDecisionForm, action,
+                             _("Réponse du FSL enregistrée."))
+
+
+@bp.post("/households/<int:household_id>/mandate")
+@require_role(Role.OPERATOR)
+def mandate(household_id: int):
+    return _household_action(household_id, MandateForm, lambda h, f: exports.record_mandate(
+        h, actor=current_actor(), iban=f.iban.data, bic=f.bic.data,
+        account_holder=f.account_holder.data, reference=f.reference.data,
+        signed_on=f.signed_on.data), _("Mandat SEPA enregistré."))
+
+
+# --- dunning -----------------------------------------------------------------------------------
+
+@bp.get("/dunning")
+@require_role(Role.OPERATOR)
+def dunning_list():
+    proposals = db.session.execute(dunning.pending_proposals()).scalars().all()
+    page = paginate(select(DunningStep).order_by(DunningStep.on.desc(), DunningStep.id.desc()))
+    held = db.session.execute(select(FslRequest).where(FslRequest.decision == "pending")) \
+        .scalars().all()
+    return render_template("billing/dunning.html", proposals=proposals, page=page, held=held,
+                           form=ActionForm(), reject_form=ReasonForm(),
+                           working_day=dunning.is_working_day(today()))
+
+
+def _step(step_id: int) -> DunningStep:
+    step = db.session.get(DunningStep, step_id)
+    if step is None:
+        raise NotFoundError(f"Étape {step_id} introuvable")
+    return step
+
+
+@bp.post("/dunning/<int:step_id>/approve")
+@require_role(Role.OPERATOR)
+def dunning_approve(step_id: int):
+    step = _step(step_id)
+    if not ActionForm().validate_on_submit():
+        return redirect(url_for("billing.dunning_list")), 400
+    try:
+        dunning.approve_reduction(step, actor=current_actor())
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("billing.dunning_list")), 400
+    audit.record_request("decision", "dunning_reduction", step.household_id)
+    db.session.commit()
+    flash(_("Réduction approuvée."), "success")
+    return redirect(url_for("billing.dunning_list"))
+
+
+@bp.post("/dunning/<int:step_id>/reject")
+@require_role(Role.OPERATOR)
+def dunning_reject(step_id: int):
+    step = _step(step_id)
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        flash(_("Le motif est obligatoire."), "error")
+        return redirect(url_for("billing.dunning_list")), 400
+    try:
+        dunning.reject_reduction(step, actor=current_actor(), reason=form.reason.data)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("billing.dunning_list")), 400
+    audit.record_request("decision", "dunning_reduction", step.household_id, detail="rejected")
+    db.session.commit()
+    return redirect(url_for("billing.dunning_list"))
+
+
+# --- tariffs -----------------------------------------------------------------------------------
+
+@bp.get("/tariffs")
+@require_role(Role.OPERATOR)
+def tariffs():
+    from billing.models import Plan
+
+    plans = db.session.execute(select(Plan).order_by(Plan.code)).scalars().all()
+    return render_template("billing/tariffs.html", tiers=services.tiers(), plans=plans,
+                           price_on=services.price_on, today=today())
+
+
+@bp.route("/tariffs/<code>", methods=["GET", "POST"])
+@require_role()
+def tier_edit(code: str):
+    tier = services.get_tier(code)
+    current = services.price_on(tier, today())
+    form = TierForm(obj=tier, price=(current or 0) / 100 if request.method == "GET" else None)
+    if form.validate_on_submit():
+        try:
+            services.update_tier(tier, actor=current_actor(), label=form.label.data,
+                                 rule_text=form.rule_text.data, price_cents=cents(form.price.data))
+        except DomainError as error:
+            _form_error(form, error, "price")
+        else:
+            audit.record_request("update", "tier", tier.code)
+            db.session.commit()
+            flash(_("Palier modifié ; un nouveau prix s'applique à partir du mois prochain."),
+                  "success")
+            return redirect(url_for("billing.tariffs"))
+    return render_template("billing/tier_form.html", form=form, tier=tier), \
+        400 if request.method == "POST" else 200
+
+
+# --- exports -----------------------------------------------------------------------------------
+
+@bp.get("/exports/<period>/accounting.csv")
+@require_role(Role.OPERATOR)
+def export_csv(period: str):
+    data = exports.accounting_csv(period)
+    audit.record_request("export", "invoices", period, detail="accounting csv")
+    db.session.commit()
+    return Response(data, mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="facturation-{period}.csv"'})
+
+
+@bp.get("/exports/<period>/sepa.xml")
+@require_role(Role.OPERATOR)
+def export_sepa(period: str):
+    data, _count = exports.sepa_direct_debit(period)
+    audit.record_request("export", "sepa", period)
+    db.session.commit()
+    return Response(data, mimetype="application/xml", headers={
+        "Content-Disposition": f'attachment; filename="prelevements-{period}.xml"'})
+
+
+# --- household page panel ----------------------------------------------------------------------
+
+def _household_billing_panel(household, scope: Scope):
+    """Balance, recent invoices and the eligibility rule that applied (never for mediators)."""
+    if scope.is_mediator or not scope.sees_personal_data:
+        return None
+    decision = eligibility.current_decision(household)
+    recent = db.session.execute(services.invoices_query(household_id=household.id).limit(6)) \
+        .scalars().all()
+    return Markup(render_template("billing/_household_panel.html", household=household,
+                                  balance=services.balance(household.id), invoices=recent,
+                                  decision=decision, today=today()))
+
+
+if _household_billing_panel not in HOUSEHOLD_PANELS:
+    HOUSEHOLD_PANELS.append(_household_billing_panel)
