@@ -150,6 +150,15 @@ def claim_devices(worker: str, now: datetime, *, limit: int = DEFAULT_BATCH,
     return ids
 
 
+def renew_lease(ids: Sequence[int], worker: str, now: datetime,
+                lease_s: int = DEFAULT_LEASE_S) -> None:
+    """Extend this worker's lease on ``ids`` (the caller commits)."""
+    db.session.execute(update(Device).where(Device.id.in_(list(ids)),
+                                            Device.poll_lease_owner == worker)
+                       .values(poll_lease_until=now + timedelta(seconds=lease_s))
+                       .execution_options(synchronize_session=False))
+
+
 def release_devices(ids: Iterable[int], worker: str, next_poll_at: datetime | None) -> None:
     """Clear this worker's lease and set when the devices are due again (caller commits)."""
     ids = list(ids)
@@ -239,7 +248,12 @@ def run_poll_cycle(*, client: SnmpClient | None = None, devices: Sequence[Device
                     except Exception as error:  # undecryptable secret: say so, poll the rest
                         summary.errors.append(f"{device.hostname}: {error}")
                         device.last_error = str(error)
+                db.session.commit()  # no transaction stays open while polling
                 polls = await poll_many(snmp, targets, concurrency=concurrency)
+                # Renewing the lease is the first statement of the storage transaction: on
+                # SQLite it takes the write lock before any read, so two workers queue
+                # (busy_timeout) instead of failing on a stale read snapshot.
+                renew_lease(claimed, worker, utcnow())
                 for device, poll in zip(pollable, polls, strict=True):
                     store_poll(device, poll, worker=worker, summary=summary)
                 release_devices(claimed, worker, cycle_now + interval * 0.9)
