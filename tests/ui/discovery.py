@@ -189,6 +189,8 @@ RESOLVERS: dict[str, Callable[[ResolveContext], object]] = {
     "credit-notes.number": _first_of("billing.models.CreditNote.number"),
     "tickets.number": _ticket_number,
     "ticket_number": _ticket_number,
+    "tariffs.code": _first_of("billing.models.Tier.code"),
+    "port_id": _first_of("network.models.Port.id"),
     "period": _period,
     "year": lambda ctx: _period(ctx)[:4],
     "slot_id": _own_slot_id,
