@@ -158,8 +158,6 @@ def overdue(household_id: int, on: date) -> int:
 
 def approve_reduction(step: DunningStep, *, actor: User, on: date | None = None) -> DunningStep:
     """An operator approves a proposed reduction; the service goes to the minimum speed."""
-    from subscribers.lifecycle import reduce_service
-
     from subscribers.choices import SubscriptionStatus
 
     on = on or today()
@@ -175,7 +173,7 @@ def approve_reduction(step: DunningStep, *, actor: User, on: date | None = None)
                           status=409)
     if overdue(step.household_id, on) <= 0:
         raise DomainError("La dette est réglée : rien à réduire", status=409)
-    from subscribers.lifecycle import reduce_service
+    from subscribers.lifecycle import reduce_service  # the lifecycle engineer's service
 
     household = step.household
     for subscription in household.subscriptions:

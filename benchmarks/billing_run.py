@@ -1,0 +1,128 @@
+"""Billing run benchmark: 100,000 active subscriptions on SQLite and PostgreSQL.
+
+Prints the time of the full run (drafts), of the idempotent re-run, of the issue and of the
+idempotent re-issue. Targets on the 2-core machine: run < 60 s, re-run < 10 s.
+
+    .venv/bin/python benchmarks/billing_run.py [--count N] [--pg postgresql://.../bench_billing]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+PERIOD = "2026-10"
+
+
+def _seed(db, count: int) -> None:
+    from sqlalchemy import insert
+
+    from billing.services import ensure_default_grid
+    from subscribers.models import Building, District, Household, Subscription, Unit
+
+    rng = random.Random(2026)
+    db.session.execute(insert(District), [{"id": 1, "code": "BENCH", "name": "Bench",
+                                           "commune": "Nantes"}])
+    db.session.execute(insert(Building), [{"id": 1, "code": "BENCH-B", "name": "Bench",
+                                           "address": "1 rue", "postcode": "44000",
+                                           "commune": "Nantes", "district_id": 1,
+                                           "status": "live"}])
+    for start in range(0, count, 20000):
+        ids = range(start + 1, min(count, start + 20000) + 1)
+        db.session.execute(insert(Unit), [{"id": i, "code": f"BENCH-{i:06d}", "building_id": 1,
+                                           "staircase": "A", "floor": i % 20,
+                                           "door": str(i)} for i in ids])
+        db.session.execute(insert(Household), [{"id": i, "unit_id": i,
+                                                "holder_name": f"Foyer {i}", "language": "fr",
+                                                "moved_in_on": date(2025, 1, 1)} for i in ids])
+        rows = []
+        for i in ids:
+            activated, terminated = date(2025, 6, 1), None
+            roll = rng.random()
+            if roll < 0.04:   # mid-month activations
+                activated = date(2026, 10, 1) + timedelta(days=rng.randrange(31))
+            elif roll < 0.07:  # mid-month terminations
+                terminated = date(2026, 10, 2) + timedelta(days=rng.randrange(30))
+            rows.append({"id": i, "household_id": i, "unit_id": i, "tier": rng.choice(
+                ("T1", "T1", "T2", "T3")), "plan_code": "SOLIDAIRE-1G",
+                "status": "terminated" if terminated else "active", "activated_on": activated,
+                "terminated_on": terminated})
+        db.session.execute(insert(Subscription), rows)
+    ensure_default_grid()
+    db.session.commit()
+
+
+def _timed(db, label: str, action) -> float:
+    start = time.perf_counter()
+    result = action()
+    db.session.commit()
+    elapsed = time.perf_counter() - start
+    print(f"  {label:<22} {elapsed:7.2f} s  {result}")
+    return elapsed
+
+
+def bench(url: str, count: int) -> dict:
+    from isp import create_app, load_all_models
+    from isp.extensions import db
+
+    app = create_app("default", SQLALCHEMY_DATABASE_URI=url)
+    with app.app_context():
+        load_all_models()
+        db.drop_all()
+        db.create_all()
+        from billing import services
+
+        start = time.perf_counter()
+        _seed(db, count)
+        print(f"{db.engine.dialect.name}: {count} subscriptions seeded in "
+              f"{time.perf_counter() - start:.1f} s")
+
+        def summary(result):
+            return {k: getattr(result, k) for k in ("invoices", "lines", "issued", "skipped")
+                    if hasattr(result, k)}
+
+        figures = {
+            "run": _timed(db, "run (drafts)", lambda: summary(
+                services.prepare_invoices(PERIOD, actor=None))),
+            "rerun": _timed(db, "idempotent re-run", lambda: summary(
+                services.prepare_invoices(PERIOD, actor=None))),
+            "issue": _timed(db, "issue (numbering)", lambda: summary(
+                services.issue_invoices(PERIOD, actor=None, issued_on=date(2026, 11, 2)))),
+            "reissue": _timed(db, "idempotent re-issue", lambda: summary(
+                services.issue_invoices(PERIOD, actor=None, issued_on=date(2026, 11, 2)))),
+        }
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=100_000)
+    parser.add_argument("--pg", default=os.environ.get(
+        "BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/bench_billing"))
+    parser.add_argument("--skip-pg", action="store_true")
+    args = parser.parse_args()
+    sqlite_path = Path(tempfile.gettempdir()) / f"bench_billing_{os.getpid()}.sqlite"
+    results = {"sqlite": bench(f"sqlite:///{sqlite_path}", args.count)}
+    sqlite_path.unlink(missing_ok=True)
+    if not args.skip_pg:
+        results["postgresql"] = bench(args.pg, args.count)
+    for name, figures in results.items():
+        verdict = "OK" if figures["run"] < 60 and figures["rerun"] < 10 else "OVER TARGET"
+        print(f"{name}: run {figures['run']:.2f} s (target < 60), re-run "
+              f"{figures['rerun']:.2f} s (target < 10), issue {figures['issue']:.2f} s, "
+              f"re-issue {figures['reissue']:.2f} s — {verdict}")
+
+
+if __name__ == "__main__":
+    main()
