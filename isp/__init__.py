@@ -7,6 +7,7 @@ import logging
 
 from flask import Flask, request, session
 from flask_login import current_user
+from werkzeug.routing import IntegerConverter
 
 #: Domain packages, in dependency order. Each may provide views.bp, api.bp, cli.register(group).
 DOMAINS = ("subscribers", "network", "billing", "support", "mediation", "evaluation")
@@ -18,9 +19,18 @@ CONFIGS = {
 }
 
 
+class BoundedIntConverter(IntegerConverter):
+    """``<int:...>`` limited to a 64-bit signed id: a larger number is a 404, not a DB error."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(url_map, *args, **kwargs)
+
+
 def create_app(config_object: str = "default", **overrides) -> Flask:
     """Build the application: config, extensions, blueprints, CLI, error handlers, headers."""
     app = Flask(__name__, instance_relative_config=True)
+    app.url_map.converters["int"] = BoundedIntConverter
     _load_config(app, config_object, overrides)
     _init_extensions(app)
     _register_blueprints(app)

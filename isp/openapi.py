@@ -64,7 +64,8 @@ def _operation(rule, method: str, view) -> dict:
     success = {"description": "OK", "content": {content_type: {"schema": success_schema}
                                                 if content_type == "application/json" else {}}}
     responses = {"200": success, "400": _error("Bad request"), "401": _error("No valid token"),
-                 "403": _error("Role not allowed"), "404": _error("Not found or out of scope")}
+                 "403": _error("Role not allowed"), "404": _error("Not found or out of scope"),
+                 "409": _error("Conflict"), "422": _error("Rule violated or bad value")}
     operation = {"operationId": f"{method.lower()}_{rule.endpoint}", "summary": doc.split("\n")[0],
                  "description": doc, "parameters": parameters, "responses": responses,
                  "tags": [rule.endpoint.split(".")[0]]}
@@ -76,8 +77,6 @@ def _operation(rule, method: str, view) -> dict:
             "application/json": {"schema": JSON_OBJECT}}}
         responses["201"] = {"description": "Created",
                             "content": {"application/json": {"schema": JSON_OBJECT}}}
-        responses["409"] = _error("Conflict")
-        responses["422"] = _error("Rule violated")
     return operation
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import Select, and_, exists, or_, select
+from sqlalchemy.orm import contains_eager
 
 from isp.choices import Role
 from isp.errors import DomainError, NotFoundError
@@ -49,7 +50,8 @@ def households_query(scope: Scope, *, building_code: str | None = None,
     """Households the scope may see, newest tenants first within a flat."""
     if not scope.sees_personal_data:
         raise NotFoundError("Not found")
-    statement = select(Household).join(Household.unit).join(Unit.building)
+    statement = (select(Household).join(Household.unit).join(Unit.building)
+                 .options(contains_eager(Household.unit).contains_eager(Unit.building)))
     if scope.is_mediator:
         statement = statement.where(assigned_to_association(scope.association_id))
     if current_only:
