@@ -154,3 +154,26 @@ def test_retention_purge_anonymises_old_tenants_only(db):
     assert old.anonymised_at is not None
     assert recent.anonymised_at is None and current.anonymised_at is None
     assert gdpr.purge_expired().households_anonymised == 0
+
+
+def test_totp_second_factor_is_required_once_enrolled(client, db):
+    import pyotp
+
+    user = factories.make_user("operator", email="totp@example.org")
+    user.totp_secret = pyotp.random_base32()
+    db.session.flush()
+    form = {"email": "totp@example.org", "password": factories.DEFAULT_PASSWORD}
+    assert client.post("/login", data=form).status_code == 401
+    assert client.post("/login", data={**form, "otp": "000000"}).status_code in (401,)
+    code = pyotp.TOTP(user.totp_secret).now()
+    assert client.post("/login", data={**form, "otp": code}).status_code == 302
+
+
+def test_admin_reset_forces_a_password_change(client, login_as, db):
+    login_as("admin")
+    target = factories.make_user("analyst", email="reset@example.org")
+    response = client.post(f"/admin/users/{target.id}/reset-password",
+                           data={"password": "Provisoire-2026-xyz"})
+    assert response.status_code == 302
+    assert target.must_change_password is True
+    assert target.check_password("Provisoire-2026-xyz")
