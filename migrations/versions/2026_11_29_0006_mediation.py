@@ -1,3 +1,4 @@
+# ruff: noqa: E501, I001
 """mediation: association details, slots, bookings, sessions
 
 Revision ID: 0006_mediation
