@@ -79,10 +79,16 @@ def test_login_is_audited_and_wrong_password_refused(client, db):
 
 
 def test_login_is_throttled_per_address():
-    app = create_app("testing", RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="memory://")
-    client = app.test_client()
-    statuses = [client.post("/login", data={"email": f"n{i}@x.fr", "password": "x"}).status_code
-                for i in range(12)]
+    from isp.extensions import limiter
+
+    was_enabled = limiter.enabled
+    try:
+        app = create_app("testing", RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="memory://")
+        client = app.test_client()
+        statuses = [client.post("/login", data={"email": f"n{i}@x.fr", "password": "x"})
+                    .status_code for i in range(12)]
+    finally:
+        limiter.enabled = was_enabled  # the limiter is process-wide; give the suite its state back
     assert statuses[-1] == 429
     assert 429 not in statuses[:10]
 
