@@ -1,0 +1,528 @@
+"""The provisioning job layer: queue jobs, run them on the switches, reconcile nightly.
+
+``network/provisioning.py`` does the SSH part (no database); this module turns subscriptions
+into desired port states, stores jobs, runs the queue in a bounded thread pool (one session per
+switch, all of its pending ports in one batch and one save) and writes the outcomes back.
+
+Threads never touch the database: the main thread reads the jobs, builds the batches with
+decrypted credentials, lets the pool talk to the switches, then stores the results.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from flask import current_app
+from sqlalchemy import and_, or_, select, update
+
+from isp.errors import DomainError, NotFoundError
+from isp.extensions import db
+from isp.models import User
+from isp.timeutil import utcnow
+from network.choices import LifecycleState
+from network.credentials import decrypt_secret
+from network.models import Device, Port
+from network.models_provisioning import (
+    ConfigBackup,
+    DriftFinding,
+    PortDesiredState,
+    ProvisioningJob,
+)
+from network.provisioning import (
+    BatchResult,
+    NetmikoConfigurator,
+    PortOutcome,
+    PortState,
+    ProvisioningState,
+    SwitchAccess,
+    SwitchConfigurator,
+    SwitchError,
+    apply_batches,
+    desired_port_state,
+)
+from network.vendors import vendor_for
+
+log = logging.getLogger(__name__)
+
+S = ProvisioningState
+#: A job replaced by a newer job for the same port before it ran (never sent anything).
+SUPERSEDED = "superseded"
+#: Jobs a runner picks: queued, or unreachable and due for another try.
+RUNNABLE = (S.QUEUED, S.UNREACHABLE)
+#: Job states that are over (nothing more will happen without a person).
+DONE_STATES = (S.SUCCEEDED, S.FAILED, S.ROLLED_BACK, S.NEEDS_ATTENTION, SUPERSEDED)
+IN_FLIGHT = (S.CONNECTING, S.APPLYING, S.VERIFYING, S.SAVING)
+ALL_JOB_STATES = (*[str(s) for s in ProvisioningState], SUPERSEDED)
+
+
+class JobAction(StrEnum):
+    ACTIVATE = "activate"
+    REDUCE = "reduce"
+    RESTORE = "restore"
+    SUSPEND = "suspend"
+    TERMINATE = "terminate"
+    PUSH = "push"
+
+
+#: Retries of an unreachable switch: 1, 2, 4 ... minutes, capped at an hour, then a person.
+BACKOFF_FIRST_S = 60
+BACKOFF_MAX_S = 3600
+MAX_ATTEMPTS = 12
+#: A claimed job still in flight after this long means its runner died mid-way.
+STALE_CLAIM = timedelta(minutes=30)
+DEFAULT_PLAN_MBPS = 1000
+
+
+def backoff(attempts: int) -> timedelta:
+    """Delay before the next try after ``attempts`` unreachable tries (exponential, capped)."""
+    return timedelta(seconds=min(BACKOFF_FIRST_S * 2 ** max(attempts - 1, 0), BACKOFF_MAX_S))
+
+
+# --- desired state ---------------------------------------------------------------------------
+
+
+def state_to_json(state: PortState) -> dict:
+    return asdict(state)
+
+
+def state_from_json(data: dict) -> PortState:
+    return PortState(**data)
+
+
+def port_for_unit(unit_id: int) -> Port | None:
+    """The switch port wired to a flat, if any."""
+    return db.session.execute(select(Port).where(Port.unit_id == unit_id)).scalar_one_or_none()
+
+
+def plan_speeds(plan_code: str) -> tuple[int, int]:
+    """(down, up) in Mbit/s of a plan (billing.Plan), 1 Gbit/s when the plan is unknown."""
+    try:
+        from billing.models import Plan
+    except ImportError:  # billing is optional for the network layer
+        return DEFAULT_PLAN_MBPS, DEFAULT_PLAN_MBPS
+    plan = db.session.execute(select(Plan).where(Plan.code == plan_code)).scalar_one_or_none()
+    if plan is None:
+        return DEFAULT_PLAN_MBPS, DEFAULT_PLAN_MBPS
+    return max(plan.down_kbps // 1000, 1), max(plan.up_kbps // 1000, 1)
+
+
+def desired_for_subscription(subscription, status: str | None = None) -> PortState:
+    """The port state a subscription calls for in ``status`` (default: its current status)."""
+    down, up = plan_speeds(subscription.plan_code)
+    vlan = int(current_app.config.get("PROVISIONING_ACCESS_VLAN", 100))
+    return desired_port_state(subscription.unit.code, down, str(status or subscription.status),
+                              plan_speed_up=up, access_vlan=vlan)
+
+
+def set_desired_state(port: Port, desired: PortState, *, subscription=None,
+                      source: str = "lifecycle") -> PortDesiredState:
+    """Record what the port should run (without touching the switch)."""
+    row = db.session.execute(select(PortDesiredState).where(
+        PortDesiredState.port_id == port.id)).scalar_one_or_none()
+    if row is None:
+        row = PortDesiredState(port_id=port.id)
+        db.session.add(row)
+    if row.desired != state_to_json(desired):
+        row.verified_at = None
+    row.desired = state_to_json(desired)
+    row.subscription_id = subscription.id if subscription is not None else row.subscription_id
+    row.source = source
+    row.updated_at = utcnow()
+    db.session.flush()
+    return row
+
+
+def _stamp(job: ProvisioningJob, state: str, at: datetime | None = None) -> None:
+    job.state = str(state)
+    job.history = [*(job.history or []), [str(state), (at or utcnow()).isoformat()]]
+
+
+def queue_job(port: Port, action: str, desired: PortState, *, actor: User | None,
+              subscription=None, not_before: datetime | None = None,
+              source: str = "lifecycle") -> ProvisioningJob:
+    """Queue a job bringing ``port`` to ``desired``; older waiting jobs of the port are
+    superseded (they sent nothing), so a switch never receives stale states.
+    """
+    set_desired_state(port, desired, subscription=subscription, source=source)
+    for old in db.session.execute(select(ProvisioningJob).where(
+            ProvisioningJob.port_id == port.id,
+            ProvisioningJob.state.in_([str(s) for s in RUNNABLE]))).scalars():
+        old.error = "replaced by a newer job for this port before it ran"
+        old.next_attempt_at = None
+        old.finished_at = utcnow()
+        _stamp(old, SUPERSEDED)
+    job = ProvisioningJob(port_id=port.id, action=str(action), desired=state_to_json(desired),
+                          subscription_id=subscription.id if subscription is not None else None,
+                          created_by_id=actor.id if actor is not None else None,
+                          next_attempt_at=not_before, history=[], commands=[],
+                          rollback_commands=[])
+    _stamp(job, S.QUEUED)
+    db.session.add(job)
+    db.session.flush()
+    log.info("Queued %s job %s for port %s", action, job.id, port.id)
+    return job
+
+
+def push_desired_state(port: Port, *, actor: User) -> ProvisioningJob:
+    """Queue a job pushing the port's recorded desired state (the one action for drift)."""
+    row = db.session.execute(select(PortDesiredState).where(
+        PortDesiredState.port_id == port.id)).scalar_one_or_none()
+    if row is None:
+        raise DomainError("Ce port n'a pas d'état voulu enregistré : rien à pousser",
+                          field="port_id", status=409)
+    job = queue_job(port, JobAction.PUSH, state_from_json(row.desired), actor=actor,
+                    subscription=None, source=row.source)
+    job.subscription_id = row.subscription_id
+    for finding in db.session.execute(select(DriftFinding).where(
+            DriftFinding.port_id == port.id, DriftFinding.resolved_at.is_(None))).scalars():
+        finding.push_job_id = job.id
+    db.session.flush()
+    return job
+
+
+def get_job(job_id: int) -> ProvisioningJob:
+    job = db.session.get(ProvisioningJob, job_id)
+    if job is None:
+        raise NotFoundError(f"Provisioning job {job_id} not found")
+    return job
+
+
+def latest_job_for_subscription(subscription_id: int) -> ProvisioningJob | None:
+    return db.session.execute(
+        select(ProvisioningJob).where(ProvisioningJob.subscription_id == subscription_id)
+        .order_by(ProvisioningJob.id.desc()).limit(1)).scalar_one_or_none()
+
+
+# --- running the queue -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class JobOutcome:
+    """What one job ended as in one run (for the CLI and the scheduler's log)."""
+
+    job_id: int
+    action: str
+    hostname: str
+    interface: str
+    unit_code: str | None
+    state: str
+    attempts: int
+    error: str | None = None
+    changed: bool = False
+
+    def line(self) -> str:
+        where = f"{self.hostname} {self.interface}" + (f" ({self.unit_code})"
+                                                        if self.unit_code else "")
+        text = f"job {self.job_id} {self.action} {where}: {self.state}"
+        if self.state == S.SUCCEEDED:
+            text += " (changed)" if self.changed else " (no change)"
+        if self.error:
+            text += f" — {self.error}"
+        return text
+
+
+@dataclass
+class _Batch:
+    device: Device
+    access: SwitchAccess | None
+    jobs: list[ProvisioningJob] = field(default_factory=list)
+    problem: str | None = None
+
+
+def switch_access(device: Device) -> SwitchAccess:
+    """Decrypted SSH access to a device (raises DomainError when credentials are missing)."""
+    if not device.ssh_username or not device.ssh_password_enc:
+        raise DomainError(f"{device.hostname}: no SSH credentials recorded")
+    vendor_for(device.device_type)  # unsupported type: fail before any connection
+    password = decrypt_secret(device.ssh_password_enc) or ""
+    secret = decrypt_secret(device.ssh_secret_enc) or password
+    return SwitchAccess(device.hostname, device.mgmt_address, int(device.ssh_port or 22),
+                        device.device_type, device.ssh_username, password, secret)
+
+
+def default_configurator() -> SwitchConfigurator:
+    """netmiko with the timeouts from config (short ones for the lab)."""
+    config = current_app.config
+    return NetmikoConfigurator(
+        conn_timeout=float(config.get("PROVISIONING_CONN_TIMEOUT", 10)),
+        banner_timeout=float(config.get("PROVISIONING_BANNER_TIMEOUT", 15)),
+        read_timeout=float(config.get("PROVISIONING_READ_TIMEOUT", 20)))
+
+
+def _flag_stale_claims(now: datetime) -> None:
+    for job in db.session.execute(select(ProvisioningJob).where(
+            ProvisioningJob.state.in_([str(s) for s in IN_FLIGHT]),
+            ProvisioningJob.claimed_at < now - STALE_CLAIM)).scalars():
+        job.error = "the runner stopped during the job: the port may be half-configured"
+        job.finished_at = now
+        _stamp(job, S.NEEDS_ATTENTION, now)
+
+
+def _claim(now: datetime, job_ids: Sequence[int] | None) -> list[ProvisioningJob]:
+    """Take due jobs; a conditional update keeps two runners from taking the same job."""
+    statement = select(ProvisioningJob.id, ProvisioningJob.state).where(or_(
+        and_(ProvisioningJob.state == str(S.QUEUED),
+             or_(ProvisioningJob.next_attempt_at.is_(None),
+                 ProvisioningJob.next_attempt_at <= now)),
+        # an unreachable job without a next attempt gave up: it waits for a person
+        and_(ProvisioningJob.state == str(S.UNREACHABLE),
+             ProvisioningJob.next_attempt_at <= now)))
+    if job_ids is not None:
+        statement = statement.where(ProvisioningJob.id.in_(list(job_ids)))
+    claimed = []
+    for job_id, state in db.session.execute(statement.order_by(ProvisioningJob.id)).all():
+        taken = db.session.execute(
+            update(ProvisioningJob).where(ProvisioningJob.id == job_id,
+                                          ProvisioningJob.state == state)
+            .values(state=str(S.CONNECTING), claimed_at=now)
+            .execution_options(synchronize_session=False))
+        if taken.rowcount == 1:
+            claimed.append(job_id)
+    jobs = []
+    for job_id in claimed:
+        job = db.session.get(ProvisioningJob, job_id)
+        db.session.refresh(job)
+        job.attempts += 1
+        job.history = [*(job.history or []), [str(S.CONNECTING), now.isoformat()]]
+        jobs.append(job)
+    return jobs
+
+
+def _to_batches(jobs: list[ProvisioningJob]) -> list[_Batch]:
+    batches: dict[int, _Batch] = {}
+    for job in jobs:
+        device = job.port.device
+        batch = batches.get(device.id)
+        if batch is None:
+            batch = _Batch(device, None)
+            try:
+                batch.access = switch_access(device)
+            except (DomainError, ValueError) as error:
+                batch.problem = str(getattr(error, "message", error))
+            batches[device.id] = batch
+        batch.jobs.append(job)
+    return list(batches.values())
+
+
+def _record(job: ProvisioningJob, outcome: PortOutcome, result: BatchResult,
+            now: datetime) -> None:
+    # The outcome's own queued/connecting steps are already on the job (claim time).
+    steps = [(state, at) for state, at in outcome.history
+             if state not in (S.QUEUED, S.CONNECTING)]
+    job.history = [*job.history, *[[str(state), at.isoformat()] for state, at in steps]]
+    job.state = str(outcome.state)
+    job.commands = list(outcome.commands)
+    job.rollback_commands = list(outcome.rollback_commands)
+    job.before_config = outcome.before_config or None
+    job.after_config = outcome.after_config or None
+    job.error = outcome.error
+    job.transcript = result.transcript or None
+    if outcome.state == S.UNREACHABLE:
+        job.next_attempt_at = now + backoff(job.attempts) if job.attempts < MAX_ATTEMPTS \
+            else None
+        job.finished_at = None if job.next_attempt_at else now
+    else:
+        job.next_attempt_at = None
+        job.finished_at = result.finished_at or now
+
+
+def _after_success(job: ProvisioningJob, now: datetime) -> None:
+    row = db.session.execute(select(PortDesiredState).where(
+        PortDesiredState.port_id == job.port_id)).scalar_one_or_none()
+    if row is not None and row.desired == job.desired:
+        row.verified_at = now
+        for finding in db.session.execute(select(DriftFinding).where(
+                DriftFinding.port_id == job.port_id, DriftFinding.resolved_at.is_(None))
+        ).scalars():
+            finding.resolved_at = now
+    subscription = job.subscription
+    if subscription is not None and subscription.status == "provisioning" \
+            and job.action in (JobAction.ACTIVATE, JobAction.PUSH):
+        from subscribers.lifecycle import mark_active
+
+        mark_active(subscription, actor=job.created_by, job=job)
+
+
+def run_queue(*, configurator: SwitchConfigurator | None = None, max_workers: int = 8,
+              now: datetime | None = None,
+              job_ids: Sequence[int] | None = None) -> list[JobOutcome]:
+    """Run every due job now: one SSH session and one save per switch, bounded pool.
+
+    Commits twice: after claiming (so no other runner takes the jobs while the switches are
+    being configured, and no transaction stays open meanwhile) and after storing the results.
+    A finished job is never picked again, so running the queue twice changes nothing.
+    """
+    now = now or utcnow()
+    _flag_stale_claims(now)
+    jobs = _claim(now, job_ids)
+    for job in jobs:
+        subscription = job.subscription
+        if job.action == JobAction.ACTIVATE and subscription is not None \
+                and subscription.status == "pending":
+            from subscribers.lifecycle import start_provisioning
+
+            start_provisioning(subscription, actor=job.created_by)
+    db.session.commit()
+    if not jobs:
+        return []
+    batches = _to_batches(jobs)
+    runnable = [b for b in batches if b.access is not None]
+    results: list[BatchResult] = []
+    if runnable:
+        configurator = configurator or default_configurator()
+        items = [(b.access, [(j.port.if_name, state_from_json(j.desired)) for j in b.jobs])
+                 for b in runnable]
+        results = apply_batches(configurator, items, max_workers=max_workers)
+    finished = utcnow()
+    outcomes: list[JobOutcome] = []
+    for batch in batches:
+        if batch.problem is not None:
+            for job in batch.jobs:
+                job.error = batch.problem
+                job.finished_at = finished
+                _stamp(job, S.FAILED, finished)
+                outcomes.append(_outcome(job, batch.device, changed=False))
+            continue
+    by_host = {r.hostname: r for r in results}
+    for batch in runnable:
+        result = by_host[batch.device.hostname]
+        for job, outcome in zip(batch.jobs, result.outcomes, strict=True):
+            _record(job, outcome, result, finished)
+            if outcome.state == S.SUCCEEDED:
+                _after_success(job, finished)
+            outcomes.append(_outcome(job, batch.device, changed=outcome.changed))
+    db.session.commit()
+    outcomes.sort(key=lambda o: o.job_id)
+    return outcomes
+
+
+def _outcome(job: ProvisioningJob, device: Device, *, changed: bool) -> JobOutcome:
+    unit = job.port.unit
+    return JobOutcome(job.id, job.action, device.hostname, job.port.if_name,
+                      unit.code if unit is not None else None, job.state, job.attempts,
+                      job.error, changed)
+
+
+# --- nightly reconciliation and backup ---------------------------------------------------------
+
+
+@dataclass
+class ReconcileSummary:
+    backups: int = 0
+    unchanged_backups: int = 0
+    drifted: int = 0
+    checked_ports: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def line(self) -> str:
+        return (f"{self.backups} backups ({self.unchanged_backups} unchanged), "
+                f"{self.checked_ports} managed ports checked, {self.drifted} drifted, "
+                f"{len(self.errors)} errors")
+
+
+def _managed_devices() -> list[Device]:
+    return list(db.session.execute(
+        select(Device).where(Device.lifecycle_state == LifecycleState.IN_SERVICE,
+                             Device.ssh_username.is_not(None),
+                             Device.ssh_password_enc.is_not(None))
+        .order_by(Device.hostname)).scalars())
+
+
+def nightly_reconcile(*, configurator: SwitchConfigurator | None = None, max_workers: int = 8,
+                      now: datetime | None = None) -> ReconcileSummary:
+    """Back up each switch's running config and flag managed ports that drifted.
+
+    The SSH reads run in a bounded pool (one session per switch); the caller commits.
+    """
+    now = now or utcnow()
+    summary = ReconcileSummary()
+    accesses: list[tuple[Device, SwitchAccess]] = []
+    for device in _managed_devices():
+        try:
+            accesses.append((device, switch_access(device)))
+        except (DomainError, ValueError) as error:
+            summary.errors.append(str(getattr(error, "message", error)))
+    if not accesses:
+        return summary
+    configurator = configurator or default_configurator()
+
+    def fetch(access: SwitchAccess) -> str | SwitchError:
+        try:
+            return configurator.backup_running_config(access)
+        except SwitchError as error:
+            return error
+
+    with ThreadPoolExecutor(max_workers=max(1, min(max_workers, len(accesses)))) as pool:
+        texts = list(pool.map(fetch, [a for _, a in accesses]))
+    for (device, _access), text in zip(accesses, texts, strict=True):
+        if isinstance(text, SwitchError):
+            summary.errors.append(str(text))
+            continue
+        backup = _store_backup(device, text, now, summary)
+        _check_drift(device, backup, now, summary)
+    db.session.flush()
+    log.info("Reconciliation: %s", summary.line())
+    return summary
+
+
+def _store_backup(device: Device, text: str, now: datetime,
+                  summary: ReconcileSummary) -> ConfigBackup:
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    previous = db.session.execute(
+        select(ConfigBackup).where(ConfigBackup.device_id == device.id)
+        .order_by(ConfigBackup.taken_at.desc(), ConfigBackup.id.desc()).limit(1)
+    ).scalar_one_or_none()
+    if previous is not None and previous.sha256 == digest:
+        summary.unchanged_backups += 1
+    backup = ConfigBackup(device_id=device.id, taken_at=now, config=text, sha256=digest)
+    db.session.add(backup)
+    db.session.flush()
+    summary.backups += 1
+    return backup
+
+
+def _check_drift(device: Device, backup: ConfigBackup, now: datetime,
+                 summary: ReconcileSummary) -> None:
+    vendor = vendor_for(device.device_type)
+    rows = db.session.execute(
+        select(PortDesiredState, Port).join(Port, Port.id == PortDesiredState.port_id)
+        .where(Port.device_id == device.id)).all()
+    for row, port in rows:
+        summary.checked_ports += 1
+        try:
+            running = vendor.parse_port_state(backup.config, port.if_name)
+            running_json: dict | None = state_to_json(running)
+        except ValueError:
+            running_json = None
+        open_finding = db.session.execute(select(DriftFinding).where(
+            DriftFinding.port_id == port.id, DriftFinding.resolved_at.is_(None))
+        ).scalar_one_or_none()
+        if running_json == row.desired:
+            if open_finding is not None:
+                open_finding.resolved_at = now
+            continue
+        summary.drifted += 1
+        if open_finding is None:
+            db.session.add(DriftFinding(port_id=port.id, backup_id=backup.id, found_at=now,
+                                        desired=row.desired, running=running_json))
+        else:
+            open_finding.backup_id, open_finding.running = backup.id, running_json
+            open_finding.desired = row.desired
+
+
+def open_drift_query():
+    return select(DriftFinding).where(DriftFinding.resolved_at.is_(None)).order_by(
+        DriftFinding.found_at.desc(), DriftFinding.id)
+
+
+def previous_backup(backup: ConfigBackup) -> ConfigBackup | None:
+    return db.session.execute(
+        select(ConfigBackup).where(ConfigBackup.device_id == backup.device_id,
+                                   ConfigBackup.id < backup.id)
+        .order_by(ConfigBackup.id.desc()).limit(1)).scalar_one_or_none()

@@ -1,0 +1,318 @@
+"""Subscription lifecycle: every change is a service that names the person, records why in a
+``SubscriptionEvent`` and, where the switch port must change, queues a provisioning job.
+
+    pending → provisioning → active ⇄ reduced
+    active | reduced → suspended → (back to what it was)
+    any but terminated → terminated
+
+``suspended`` is for the household's own request or a technical/safety reason, never for debt
+(DESIGN.md §3.3): debt leads at most to ``reduced``, after an operator approves it, and the
+reduction is lifted when the debt is cleared (``isp.signals.debt_cleared``). The caller commits.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time
+
+from sqlalchemy import select
+
+from isp import signals
+from isp.errors import DomainError
+from isp.extensions import db
+from isp.models import User
+from isp.timeutil import today, utcnow
+from subscribers.choices import SubscriptionStatus as St
+from subscribers.models import Household, Subscription, SubscriptionEvent
+
+#: Allowed transitions: from status → the statuses it may go to.
+TRANSITIONS: dict[St, frozenset[St]] = {
+    St.PENDING: frozenset({St.PROVISIONING, St.TERMINATED}),
+    St.PROVISIONING: frozenset({St.ACTIVE, St.TERMINATED}),
+    St.ACTIVE: frozenset({St.REDUCED, St.SUSPENDED, St.TERMINATED}),
+    St.REDUCED: frozenset({St.ACTIVE, St.SUSPENDED, St.TERMINATED}),
+    St.SUSPENDED: frozenset({St.ACTIVE, St.REDUCED, St.TERMINATED}),
+    St.TERMINATED: frozenset(),
+}
+
+#: Words that mark a reason as debt (unpaid bills): refused for a suspension, and used to know
+#: that a reduction was the dunning one (lifted automatically when the debt is cleared).
+DEBT_WORDS = re.compile(
+    r"\b(impay\w*|dette\w*|debt\w*|unpaid|arri[ée]r\w*|relance\w*|dunning|recouvrement|"
+    r"non[- ]paiement|retard de paiement|facture\w* (?:non )?r[ée]gl\w*)", re.IGNORECASE)
+
+TIERS = ("T1", "T2", "T3")
+DEFAULT_PLAN = "SOLIDAIRE-1G"
+#: Statuses that hold the flat (one at a time per flat and per household).
+OPEN_STATUSES = (St.PENDING, St.PROVISIONING, St.ACTIVE, St.REDUCED, St.SUSPENDED)
+
+
+def is_debt_reason(reason: str | None) -> bool:
+    """True when a reason speaks of unpaid bills."""
+    return bool(reason and DEBT_WORDS.search(reason))
+
+
+def can_transition(current: str, target: str) -> bool:
+    return St(target) in TRANSITIONS[St(current)]
+
+
+def _check(subscription: Subscription, target: St) -> St:
+    current = St(subscription.status)
+    if target not in TRANSITIONS[current]:
+        raise DomainError(
+            f"L'abonnement #{subscription.id} est « {current} » : passage à « {target} » "
+            "impossible", field="action", status=409)
+    return current
+
+
+def _reason(reason: str | None, *, required: bool = True) -> str | None:
+    text = (reason or "").strip()
+    if required and not text:
+        raise DomainError("Le motif est obligatoire", field="reason")
+    return text[:1000] or None
+
+
+def _record(subscription: Subscription, target: St, *, actor: User | None,
+            reason: str | None) -> SubscriptionEvent:
+    event = SubscriptionEvent(subscription_id=subscription.id, at=utcnow(),
+                              actor_id=actor.id if actor is not None else None,
+                              from_status=subscription.status, to_status=str(target),
+                              reason=reason)
+    subscription.status = str(target)
+    db.session.add(event)
+    db.session.flush()
+    return event
+
+
+def _queue(subscription: Subscription, action: str, *, actor: User | None,
+           status: str | None = None, not_before: datetime | None = None):
+    """Queue the job that brings the flat's port to the subscription's state."""
+    from network.services_provisioning import desired_for_subscription, queue_job
+
+    port = _port_for(subscription.unit_id)
+    if port is None:
+        return None
+    return queue_job(port, action, desired_for_subscription(subscription, status), actor=actor,
+                     subscription=subscription, not_before=not_before)
+
+
+def history(subscription: Subscription) -> list[SubscriptionEvent]:
+    return list(db.session.execute(
+        select(SubscriptionEvent).where(SubscriptionEvent.subscription_id == subscription.id)
+        .order_by(SubscriptionEvent.at, SubscriptionEvent.id)).scalars())
+
+
+def open_subscription(household: Household) -> Subscription | None:
+    return db.session.execute(select(Subscription).where(
+        Subscription.household_id == household.id,
+        Subscription.status.in_([str(s) for s in OPEN_STATUSES]))).scalars().first()
+
+
+def _known_tiers() -> set[str]:
+    try:
+        from billing.models import Tier
+    except ImportError:
+        return set(TIERS)
+    codes = set(db.session.execute(select(Tier.code)).scalars())
+    return codes or set(TIERS)
+
+
+def _check_plan(plan_code: str) -> None:
+    try:
+        from billing.models import Plan
+    except ImportError:
+        return
+    codes = set(db.session.execute(select(Plan.code)).scalars())
+    if codes and plan_code not in codes:
+        raise DomainError(f"Offre inconnue : {plan_code}", field="plan")
+
+
+def subscribe(household: Household, *, tier: str, plan_code: str = DEFAULT_PLAN,
+              actor: User, activate_on: date | None = None,
+              reason: str | None = None) -> Subscription:
+    """Subscribe a current household on its flat and queue the port's activation.
+
+    With ``activate_on`` in the future the job waits until that day (Europe/Paris midnight
+    is close enough: the job runs at the first queue run after 00:00 UTC).
+    """
+    from network.services_provisioning import JobAction
+
+    if actor is None:
+        raise DomainError("Un abonnement est enregistré par une personne nommée")
+    if household.moved_out_on is not None:
+        raise DomainError("Ce foyer a quitté le logement", field="household", status=409)
+    if tier not in _known_tiers():
+        raise DomainError(f"Palier inconnu : {tier}", field="tier")
+    plan_code = (plan_code or DEFAULT_PLAN).strip()
+    _check_plan(plan_code)
+    if open_subscription(household) is not None:
+        raise DomainError("Ce foyer a déjà un abonnement en cours", field="household",
+                          status=409)
+    taken = db.session.execute(select(Subscription.id).where(
+        Subscription.unit_id == household.unit_id,
+        Subscription.status.in_([str(s) for s in OPEN_STATUSES]))).first()
+    if taken:
+        raise DomainError(f"Le logement {household.unit.code} a déjà un abonnement en cours",
+                          field="unit_code", status=409)
+    if _port_for(household.unit_id) is None:
+        raise DomainError(f"Le logement {household.unit.code} n'est raccordé à aucun port de "
+                          "commutateur : importez le câblage d'abord", field="unit_code",
+                          status=409)
+    if activate_on is not None and activate_on < today():
+        raise DomainError("La date d'activation ne peut pas être passée", field="activate_on")
+    subscription = Subscription(household_id=household.id, unit_id=household.unit_id,
+                                plan_code=plan_code, tier=tier, status=str(St.PENDING))
+    db.session.add(subscription)
+    db.session.flush()
+    db.session.refresh(subscription)
+    _record_creation(subscription, actor=actor, reason=_reason(reason, required=False) or
+                     f"Abonnement au palier {tier}")
+    if activate_on is None or activate_on <= today():
+        start_provisioning(subscription, actor=actor)
+        _queue(subscription, JobAction.ACTIVATE, actor=actor)
+    else:
+        from zoneinfo import ZoneInfo
+
+        start = datetime.combine(activate_on, time(0), tzinfo=ZoneInfo("Europe/Paris"))
+        _queue(subscription, JobAction.ACTIVATE, actor=actor, status=str(St.ACTIVE),
+               not_before=start)
+    return subscription
+
+
+def _port_for(unit_id: int):
+    from network.services_provisioning import port_for_unit
+
+    return port_for_unit(unit_id)
+
+
+def _record_creation(subscription: Subscription, *, actor: User, reason: str) -> None:
+    db.session.add(SubscriptionEvent(subscription_id=subscription.id, at=utcnow(),
+                                     actor_id=actor.id, from_status=None,
+                                     to_status=str(St.PENDING), reason=reason))
+    db.session.flush()
+
+
+def start_provisioning(subscription: Subscription, *, actor: User | None) -> Subscription:
+    """pending → provisioning (the activation job is about to run)."""
+    _check(subscription, St.PROVISIONING)
+    _record(subscription, St.PROVISIONING, actor=actor, reason="Configuration du port demandée")
+    return subscription
+
+
+def mark_active(subscription: Subscription, *, actor: User | None, job=None,
+                on: date | None = None) -> Subscription:
+    """provisioning → active, when the activation job succeeded (the billing start date)."""
+    _check(subscription, St.ACTIVE)
+    why = f"Port configuré (tâche #{job.id})" if job is not None else "Port configuré"
+    _record(subscription, St.ACTIVE, actor=actor, reason=why)
+    subscription.activated_on = subscription.activated_on or on or today()
+    db.session.flush()
+    return subscription
+
+
+def reduce_service(subscription: Subscription, *, actor: User, reason: str) -> Subscription:
+    """active → reduced (minimum speed): for debt, only after an operator approved it."""
+    from network.services_provisioning import JobAction
+
+    if actor is None:
+        raise DomainError("Une réduction est décidée par une personne nommée")
+    why = _reason(reason)
+    _check(subscription, St.REDUCED)
+    _record(subscription, St.REDUCED, actor=actor, reason=why)
+    _queue(subscription, JobAction.REDUCE, actor=actor)
+    return subscription
+
+
+def restore_service(subscription: Subscription, *, actor: User | None,
+                    reason: str) -> Subscription:
+    """reduced → active, or suspended → the status it had before the suspension.
+
+    ``actor`` may be None only for the automatic lift when debt is cleared (the charter allows
+    that one automatic change).
+    """
+    from network.services_provisioning import JobAction
+
+    why = _reason(reason)
+    current = St(subscription.status)
+    if current == St.SUSPENDED:
+        target = _status_before_suspension(subscription)
+    elif current == St.REDUCED:
+        target = St.ACTIVE
+    else:
+        raise DomainError(f"L'abonnement #{subscription.id} est « {current} » : rien à rétablir",
+                          field="action", status=409)
+    _check(subscription, target)
+    _record(subscription, target, actor=actor, reason=why)
+    _queue(subscription, JobAction.RESTORE, actor=actor)
+    return subscription
+
+
+def _status_before_suspension(subscription: Subscription) -> St:
+    last = db.session.execute(
+        select(SubscriptionEvent).where(SubscriptionEvent.subscription_id == subscription.id,
+                                        SubscriptionEvent.to_status == str(St.SUSPENDED))
+        .order_by(SubscriptionEvent.at.desc(), SubscriptionEvent.id.desc()).limit(1)
+    ).scalar_one_or_none()
+    if last is not None and last.from_status == St.REDUCED:
+        return St.REDUCED
+    return St.ACTIVE
+
+
+def suspend(subscription: Subscription, *, actor: User, reason: str) -> Subscription:
+    """active|reduced → suspended: household's request or a technical reason, never debt."""
+    from network.services_provisioning import JobAction
+
+    if actor is None:
+        raise DomainError("Une suspension est décidée par une personne nommée")
+    why = _reason(reason)
+    if is_debt_reason(why):
+        raise DomainError("Le service n'est jamais suspendu pour une dette : proposez une "
+                          "réduction de débit (relance sociale à +60 jours, approuvée par un "
+                          "opérateur)", field="reason")
+    _check(subscription, St.SUSPENDED)
+    _record(subscription, St.SUSPENDED, actor=actor, reason=why)
+    _queue(subscription, JobAction.SUSPEND, actor=actor)
+    return subscription
+
+
+def terminate(subscription: Subscription, *, actor: User, reason: str,
+              on: date | None = None) -> Subscription:
+    """Any open status → terminated (move-out or request); the port is shut down."""
+    from network.services_provisioning import JobAction
+
+    if actor is None:
+        raise DomainError("Une résiliation est enregistrée par une personne nommée")
+    why = _reason(reason)
+    on = on or today()
+    _check(subscription, St.TERMINATED)
+    if subscription.activated_on is not None and on < subscription.activated_on:
+        raise DomainError("La résiliation ne peut pas précéder l'activation", field="on")
+    _record(subscription, St.TERMINATED, actor=actor, reason=why)
+    subscription.terminated_on = on
+    # A subscription that never left "pending" has nothing on the switch, but its waiting
+    # activation job must not run: the terminate job supersedes it and leaves a spare port.
+    _queue(subscription, JobAction.TERMINATE, actor=actor)
+    return subscription
+
+
+def reduced_for_debt(subscription: Subscription) -> bool:
+    """True when the subscription is reduced and the reduction's reason was debt."""
+    if subscription.status != St.REDUCED:
+        return False
+    last = db.session.execute(
+        select(SubscriptionEvent).where(SubscriptionEvent.subscription_id == subscription.id,
+                                        SubscriptionEvent.to_status == str(St.REDUCED))
+        .order_by(SubscriptionEvent.at.desc(), SubscriptionEvent.id.desc()).limit(1)
+    ).scalar_one_or_none()
+    return last is not None and is_debt_reason(last.reason)
+
+
+def _on_debt_cleared(household: Household, actor: User | None = None, **_extra) -> None:
+    """Lift a debt reduction the day the debt is cleared (billing may already have done it)."""
+    for subscription in list(household.subscriptions):
+        if reduced_for_debt(subscription):
+            restore_service(subscription, actor=actor,
+                            reason="Dette réglée ou échéancier convenu : débit rétabli")
+
+
+signals.debt_cleared.connect(_on_debt_cleared)
