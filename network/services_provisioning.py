@@ -358,6 +358,7 @@ def run_queue(*, configurator: SwitchConfigurator | None = None, max_workers: in
     being configured, and no transaction stays open meanwhile) and after storing the results.
     A finished job is never picked again, so running the queue twice changes nothing.
     """
+    clock_given = now is not None
     now = now or utcnow()
     _flag_stale_claims(now)
     jobs = _claim(now, job_ids)
@@ -379,7 +380,8 @@ def run_queue(*, configurator: SwitchConfigurator | None = None, max_workers: in
         items = [(b.access, [(j.port.if_name, state_from_json(j.desired)) for j in b.jobs])
                  for b in runnable]
         results = apply_batches(configurator, items, max_workers=max_workers)
-    finished = utcnow()
+    # With an explicit ``now`` (tests, replays) the back-off is computed from it.
+    finished = now if clock_given else utcnow()
     outcomes: list[JobOutcome] = []
     for batch in batches:
         if batch.problem is not None:
