@@ -1,0 +1,46 @@
+"""JSON API: provisioning jobs (DESIGN.md §4.5)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, request
+from sqlalchemy import select
+
+from isp.auth import require_role
+from isp.choices import Role
+from isp.errors import DomainError
+from isp.pagination import api_list
+from network.models import Port
+from network.models_provisioning import ProvisioningJob
+from network.services_provisioning import ALL_JOB_STATES
+from subscribers.models import Unit
+from subscribers.services import get_unit
+
+bp = Blueprint("network_provisioning_api", __name__, url_prefix="/api/v1")
+
+
+def job_json(job: ProvisioningJob) -> dict:
+    return {"id": job.id, "action": job.action, "state": job.state, "attempts": job.attempts,
+            "error": job.error, "subscription_id": job.subscription_id,
+            "unit_code": job.port.unit.code if job.port.unit is not None else None,
+            "device": job.port.device.hostname, "interface": job.port.if_name,
+            "created_at": job.created_at.isoformat(),
+            "finished_at": job.finished_at.isoformat() if job.finished_at else None,
+            "next_attempt_at": job.next_attempt_at.isoformat() if job.next_attempt_at else None}
+
+
+@bp.get("/provisioning-jobs")
+@require_role(Role.OPERATOR)
+def provisioning_jobs():
+    """Provisioning jobs, newest first; filter by flat (``unit``) or ``state``."""
+    statement = select(ProvisioningJob).order_by(ProvisioningJob.id.desc())
+    unit_code = request.args.get("unit")
+    if unit_code:
+        get_unit(unit_code)  # an unknown flat is a 404, not an empty list
+        statement = statement.join(Port, Port.id == ProvisioningJob.port_id).join(
+            Unit, Unit.id == Port.unit_id).where(Unit.code == unit_code)
+    state = request.args.get("state")
+    if state:
+        if state not in ALL_JOB_STATES:
+            raise DomainError(f"Unknown state {state!r}", field="state", status=400)
+        statement = statement.where(ProvisioningJob.state == state)
+    return api_list(statement, job_json)

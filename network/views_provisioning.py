@@ -1,0 +1,137 @@
+"""Operator pages for provisioning: dashboard (jobs needing a person), job list and detail,
+config backups with their diff, drift list and the one "push desired state" action.
+"""
+
+from __future__ import annotations
+
+import difflib
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from isp.auth import current_actor, require_role
+from isp.choices import Role
+from isp.errors import DomainError
+from isp.extensions import db
+from isp.nav import register_nav
+from isp.pagination import paginate
+from network import services_provisioning as prov
+from network.models import Device, Port
+from network.models_provisioning import ConfigBackup, ProvisioningJob
+from subscribers.models import Unit
+
+bp = Blueprint("provisioning", __name__, template_folder="templates")
+
+register_nav(_l("Provisionnement"), "provisioning.dashboard", Role.OPERATOR, order=45)
+
+
+@bp.get("/provisioning")
+@require_role(Role.OPERATOR)
+def dashboard():
+    counts = dict(db.session.execute(select(ProvisioningJob.state, func.count())
+                                     .group_by(ProvisioningJob.state)).all())
+    attention = db.session.execute(
+        select(ProvisioningJob).where(ProvisioningJob.state == prov.S.NEEDS_ATTENTION)
+        .order_by(ProvisioningJob.id.desc()).limit(50)).scalars().all()
+    problems = db.session.execute(
+        select(ProvisioningJob).where(ProvisioningJob.state.in_(
+            [prov.S.FAILED, prov.S.ROLLED_BACK, prov.S.UNREACHABLE]))
+        .order_by(ProvisioningJob.id.desc()).limit(20)).scalars().all()
+    drift = db.session.execute(prov.open_drift_query().limit(20)).scalars().all()
+    return render_template("network/provisioning_dashboard.html", counts=counts,
+                           attention=attention, problems=problems, drift=drift,
+                           states=prov.ALL_JOB_STATES)
+
+
+@bp.get("/provisioning/jobs")
+@require_role(Role.OPERATOR)
+def jobs():
+    statement = select(ProvisioningJob).join(Port, Port.id == ProvisioningJob.port_id) \
+        .join(Device, Device.id == Port.device_id).outerjoin(Unit, Unit.id == Port.unit_id) \
+        .order_by(ProvisioningJob.id.desc())
+    filters = {name: request.args.get(name, "").strip() for name in
+               ("state", "action", "unit", "device")}
+    if filters["state"]:
+        statement = statement.where(ProvisioningJob.state == filters["state"])
+    if filters["action"]:
+        statement = statement.where(ProvisioningJob.action == filters["action"])
+    if filters["unit"]:
+        statement = statement.where(Unit.code.ilike(f"%{filters['unit']}%"))
+    if filters["device"]:
+        statement = statement.where(Device.hostname.ilike(f"%{filters['device']}%"))
+    return render_template("network/provisioning_jobs.html", page=paginate(statement),
+                           filters=filters, states=prov.ALL_JOB_STATES,
+                           actions=[str(a) for a in prov.JobAction])
+
+
+@bp.get("/provisioning/jobs/<int:job_id>")
+@require_role(Role.OPERATOR)
+def job_detail(job_id: int):
+    job = prov.get_job(job_id)
+    diff = list(difflib.unified_diff((job.before_config or "").splitlines(),
+                                     (job.after_config or "").splitlines(),
+                                     "avant", "après", lineterm=""))
+    return render_template("network/provisioning_job.html", job=job, diff=diff)
+
+
+@bp.post("/provisioning/run")
+@require_role(Role.OPERATOR)
+def run_now():
+    outcomes = prov.run_queue()
+    flash(_("%(n)s tâche(s) exécutée(s).", n=len(outcomes)), "success")
+    return redirect(request.form.get("next") if (request.form.get("next") or "").startswith("/")
+                    and not request.form["next"].startswith("//")
+                    else url_for("provisioning.dashboard"))
+
+
+@bp.post("/provisioning/ports/<int:port_id>/push")
+@require_role(Role.OPERATOR)
+def push(port_id: int):
+    port = db.session.get(Port, port_id)
+    if port is None:
+        abort(404)
+    try:
+        job = prov.push_desired_state(port, actor=current_actor())
+    except DomainError as error:
+        flash(error.message, "error")
+        return redirect(url_for("provisioning.drift")), 303
+    db.session.commit()
+    flash(_("Tâche #%(id)s en file : l'état voulu sera poussé.", id=job.id), "success")
+    return redirect(url_for("provisioning.job_detail", job_id=job.id))
+
+
+@bp.get("/provisioning/backups")
+@require_role(Role.OPERATOR)
+def backups():
+    statement = select(ConfigBackup).order_by(ConfigBackup.taken_at.desc(),
+                                              ConfigBackup.id.desc())
+    device = request.args.get("device", "").strip()
+    if device:
+        statement = statement.join(Device, Device.id == ConfigBackup.device_id).where(
+            Device.hostname == device)
+    return render_template("network/provisioning_backups.html", page=paginate(statement),
+                           device=device)
+
+
+@bp.get("/provisioning/backups/<int:backup_id>")
+@require_role(Role.OPERATOR)
+def backup_detail(backup_id: int):
+    backup = db.session.get(ConfigBackup, backup_id)
+    if backup is None:
+        abort(404)
+    previous = prov.previous_backup(backup)
+    diff = [] if previous is None else list(difflib.unified_diff(
+        previous.config.splitlines(), backup.config.splitlines(),
+        f"{previous.taken_at:%Y-%m-%d %H:%M}", f"{backup.taken_at:%Y-%m-%d %H:%M}",
+        lineterm=""))
+    return render_template("network/provisioning_backup.html", backup=backup,
+                           previous=previous, diff=diff)
+
+
+@bp.get("/provisioning/drift")
+@require_role(Role.OPERATOR)
+def drift():
+    return render_template("network/provisioning_drift.html",
+                           page=paginate(prov.open_drift_query()))

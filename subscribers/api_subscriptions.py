@@ -1,0 +1,107 @@
+"""JSON API: subscriptions and their lifecycle actions (DESIGN.md §4.5, issue 4)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, jsonify, request
+from sqlalchemy import select
+
+from isp import audit
+from isp.auth import current_actor, require_role
+from isp.choices import Role
+from isp.errors import DomainError, NotFoundError
+from isp.extensions import db
+from isp.pagination import api_list
+from subscribers import lifecycle, services
+from subscribers.models import Subscription, Unit
+
+bp = Blueprint("subscribers_subscriptions_api", __name__, url_prefix="/api/v1")
+
+ACTIONS = {"reduce": lifecycle.reduce_service, "restore": lifecycle.restore_service,
+           "suspend": lifecycle.suspend, "terminate": lifecycle.terminate}
+
+
+def subscription_json(subscription: Subscription) -> dict:
+    from network.services_provisioning import latest_job_for_subscription
+
+    job = latest_job_for_subscription(subscription.id)
+    return {"id": subscription.id, "household_id": subscription.household_id,
+            "unit_code": subscription.unit.code, "plan": subscription.plan_code,
+            "tier": subscription.tier, "status": subscription.status,
+            "activated_on": _iso(subscription.activated_on),
+            "terminated_on": _iso(subscription.terminated_on),
+            "latest_job": None if job is None else {"id": job.id, "action": job.action,
+                                                    "state": job.state}}
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _payload() -> dict:
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict):
+        raise DomainError("Body must be a JSON object", status=400)
+    return payload
+
+
+def _text(payload: dict, name: str, *, required: bool = True) -> str | None:
+    value = payload.get(name)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise DomainError(f"{name} is required", field=name)
+    return value.strip()
+
+
+@bp.get("/subscriptions")
+@require_role(Role.OPERATOR)
+def subscriptions():
+    """Subscriptions, newest first; ``unit`` filters by flat code."""
+    statement = select(Subscription).order_by(Subscription.id.desc())
+    unit_code = request.args.get("unit")
+    if unit_code:
+        unit = services.get_unit(unit_code)
+        statement = statement.where(Subscription.unit_id == unit.id)
+    audit.record_request("read", "subscription_list", None,
+                         detail=request.query_string.decode()[:200])
+    db.session.commit()
+    return api_list(statement.join(Unit, Unit.id == Subscription.unit_id), subscription_json)
+
+
+@bp.post("/subscriptions")
+@require_role(Role.OPERATOR)
+def create_subscription():
+    """Subscribe the flat's current household and queue the port's activation."""
+    payload = _payload()
+    unit = services.get_unit(_text(payload, "unit_code"))
+    tier = _text(payload, "tier")
+    plan = _text(payload, "plan", required=False) or lifecycle.DEFAULT_PLAN
+    household = services.current_household(unit)
+    if household is None:
+        raise DomainError(f"Flat {unit.code} has no current household", field="unit_code",
+                          status=409)
+    subscription = lifecycle.subscribe(household, tier=tier, plan_code=plan,
+                                       actor=current_actor())
+    audit.record_request("create", "subscription", subscription.id)
+    db.session.commit()
+    return jsonify(subscription_json(subscription)), 201
+
+
+@bp.post("/subscriptions/<int:subscription_id>/actions")
+@require_role(Role.OPERATOR)
+def subscription_action(subscription_id: int):
+    """Reduce, restore, suspend or terminate a subscription, with a reason."""
+    payload = _payload()
+    subscription = db.session.get(Subscription, subscription_id)
+    if subscription is None:
+        raise NotFoundError(f"Subscription {subscription_id} not found")
+    action = _text(payload, "action")
+    if action not in ACTIONS:
+        raise DomainError("action must be one of reduce, restore, suspend, terminate",
+                          field="action")
+    ACTIONS[action](subscription, actor=current_actor(), reason=_text(payload, "reason"))
+    audit.record_request("update", "subscription", subscription.id, detail=action)
+    db.session.commit()
+    return jsonify(subscription_json(subscription))
