@@ -6,12 +6,12 @@ cd "$(dirname "$0")/.."
 babel=.venv/bin/pybabel
 case "${1:-update}" in
   update)
-    $babel extract -q -F babel.cfg -k _l -k lazy_gettext -o /tmp/social-isp.pot \
+    $babel -q extract -F babel.cfg -k _l -k lazy_gettext -o /tmp/social-isp.pot \
       --ignore-dirs='.venv tests migrations benchmarks build' .
     if [ -f isp/translations/en/LC_MESSAGES/messages.po ]; then
-      $babel update -q -i /tmp/social-isp.pot -d isp/translations -l en
+      $babel -q update -i /tmp/social-isp.pot -d isp/translations -l en
     else
-      $babel init -q -i /tmp/social-isp.pot -d isp/translations -l en
+      $babel -q init -i /tmp/social-isp.pot -d isp/translations -l en
     fi ;;
-  compile) $babel compile -q -d isp/translations ;;
+  compile) $babel -q compile -d isp/translations ;;
 esac
