@@ -20,6 +20,9 @@ PROFILES = (("reminder", "2026-09"), ("referral", "2026-08"), ("proposal", "2026
             ("fsl", "2026-07"), ("plan", "2026-08"))
 
 
+UNSUBSCRIBED_IN_DEMO = 8
+
+
 def seed_demo() -> str | None:
     """Seed once: subscriptions where none exist, decisions, runs, payments, dunning."""
     from subscribers.models import Household, Subscription
@@ -37,7 +40,8 @@ def seed_demo() -> str | None:
     evidences = (("rsa", None), ("css", None), ("caf_qf", 450), ("caf_qf", 780),
                  ("caf_qf", 1100), ("none", None), ("aah", None))
     for index, household in enumerate(households):
-        if not household.subscriptions:
+        # The last few households have no subscription yet: the operator can subscribe them.
+        if not household.subscriptions and index < len(households) - UNSUBSCRIBED_IN_DEMO:
             activated = date(2026, 6, 1) if index % 10 else date(2026, 8, 17)
             db.session.add(Subscription(household=household, unit=household.unit,
                                         status="active", activated_on=activated))

@@ -181,11 +181,13 @@ def seed_demo() -> str:
     extra = []
     from isp import DOMAINS, domain_modules
 
-    for domain in DOMAINS:
-        for module in domain_modules(domain, "demo"):
-            note = module.seed_demo()
-            db.session.commit()
-            if note:
-                extra.append(note)
+    modules = [module for domain in DOMAINS for module in domain_modules(domain, "demo")]
+    # A module that builds on every other domain's demo says so with SEED_LAST = True.
+    modules.sort(key=lambda module: bool(getattr(module, "SEED_LAST", False)))
+    for module in modules:
+        note = module.seed_demo()
+        db.session.commit()
+        if note:
+            extra.append(note)
     parts = [f"districts +{districts}", f"flats +{flats}", f"households +{households}", *extra]
     return "Demo seeded (fictitious people and devices): " + ", ".join(parts)

@@ -1,9 +1,8 @@
 """Demo: the served Port-Boyer subscriptions get their port's desired state and a succeeded
 activation job (idempotent; no SSH during ``isp demo seed``, the lab may not be up).
 
-The subscriptions themselves come from the evaluation demo, which runs after the network
-domain: on a fresh database the jobs appear at the next ``isp demo seed`` (``make run`` seeds
-each time). The first nightly reconciliation against a fresh lab shows these ports as drift,
+The subscriptions themselves come from the billing (or evaluation) demo: this module asks to be
+seeded last (SEED_LAST). The first nightly reconciliation against a fresh lab shows these ports as drift,
 which an operator pushes with one action.
 """
 
@@ -15,6 +14,7 @@ from isp.extensions import db
 from isp.models import User
 from isp.timeutil import utcnow
 
+SEED_LAST = True
 DEMO_NOTE = "(démo : tâche enregistrée sans session SSH)"
 
 
