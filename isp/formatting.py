@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask import Flask
-from flask_babel import format_currency, format_date, format_datetime, format_decimal
+from flask_babel import format_currency, format_date, format_datetime, format_decimal, gettext
 
 
 def money(cents: int | None) -> str:
@@ -41,10 +41,14 @@ def octets(value: int | None) -> str:
     """Traffic in readable units (Go, Mo)."""
     if value is None:
         return "—"
-    for unit, size in (("To", 10**12), ("Go", 10**9), ("Mo", 10**6), ("ko", 10**3)):
+    # French unit symbols (o = octet) are the source strings; English reads TB/GB/MB/kB/B.
+    units = ((gettext("To"), 10**12), (gettext("Go"), 10**9), (gettext("Mo"), 10**6),
+             (gettext("ko"), 10**3))
+    for unit, size in units:
         if value >= size:
             return f"{format_decimal(round(value / size, 1))} {unit}"
-    return f"{value} o"
+    byte = gettext("o")
+    return f"{value} {byte}"
 
 
 def init_formatting(app: Flask) -> None:
