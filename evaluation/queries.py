@@ -66,7 +66,7 @@ _METRICS = [
         "Médiane, sur les foyers en service, du volume descendant + montant du mois "
         "(compteurs du port du logement)."), "network"),
     Metric("usage_p90_octets", _l("Usage mensuel, 90e centile"), "octets", _l(
-        "90 % des foyers en service ont consommé moins que ce volume dans le mois."), "network"),
+        "9 foyers en service sur 10 ont consommé moins que ce volume dans le mois."), "network"),
     Metric("invoiced_cents", _l("Facturé"), "cents",
            _l("Total TTC des factures émises pour le mois."), "billing"),
     Metric("collected_cents", _l("Encaissé"), "cents",
