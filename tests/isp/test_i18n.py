@@ -1,0 +1,139 @@
+"""English translation: full catalogue, language switch remembered per user, local formats."""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import date
+from pathlib import Path
+
+import pytest
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from flask_babel import force_locale, gettext, refresh
+
+from isp import formatting
+from isp.extensions import db as _db
+from isp.models import User
+
+CATALOGUE_DIR = Path(__file__).resolve().parents[2] / "isp" / "translations" / "en" / "LC_MESSAGES"
+PO = CATALOGUE_DIR / "messages.po"
+MO = CATALOGUE_DIR / "messages.mo"
+PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|%%")
+
+
+@pytest.fixture(scope="module")
+def english(app):
+    """Compile the committed .po when the .mo is missing or older (a fresh clone has none)."""
+    if not MO.exists() or MO.stat().st_mtime < PO.stat().st_mtime:
+        with PO.open("rb") as fh:
+            catalog = read_po(fh, locale="en")
+        tmp = MO.with_name(f"messages.mo.{os.getpid()}")
+        with tmp.open("wb") as fh:
+            write_mo(fh, catalog)
+        tmp.replace(MO)  # atomic: another test process never reads half a file
+    # Flask-Babel caches translations per process: forget an "en" looked up before the compile.
+    with app.app_context():
+        app.extensions["babel"].instance.domain_instance.cache.clear()
+    return MO
+
+
+def _page(client, url: str) -> str:
+    """GET a page as a browser would, in its own language context.
+
+    The ``db`` fixture keeps one app context for the whole test, and Flask-Babel caches the
+    locale in ``g``: forget it so each request picks the language again, as in production.
+    """
+    refresh()
+    return client.get(url).get_data(as_text=True)
+
+
+def _catalog():
+    with PO.open("rb") as fh:
+        return read_po(fh, locale="en")
+
+
+def test_every_message_is_translated_with_the_same_placeholders():
+    catalog = _catalog()
+    messages = [m for m in catalog if m.id]
+    assert len(messages) > 1000
+    untranslated = [m.id for m in messages if not m.string]
+    fuzzy = [m.id for m in messages if m.fuzzy]
+    assert untranslated == []
+    assert fuzzy == []
+    for m in messages:
+        assert sorted(PLACEHOLDER.findall(m.id)) == sorted(PLACEHOLDER.findall(m.string)), m.id
+    assert [err for _m, errs in catalog.check() for err in errs] == []
+
+
+def test_glossary_terms(app, english):
+    with app.test_request_context(), force_locale("en"):
+        assert gettext("Foyer") == "Household"
+        assert gettext("Logement") == "Flat"
+        assert gettext("Immeuble") == "Building"
+        assert gettext("Tableau de bord") == "Dashboard"
+        assert gettext("Échéancier enregistré.") == "Payment plan recorded."
+        assert gettext("%(n)s factures émises.", n=3) == "3 invoices issued."
+    with app.test_request_context(), force_locale("fr"):
+        assert gettext("Foyer") == "Foyer"
+
+
+def test_switch_to_english_is_remembered_on_the_user(client, login_as, db, english):
+    user = login_as("operator")
+    page = _page(client, "/buildings")
+    assert "<h1>Immeubles</h1>" in page
+    assert 'lang="fr"' in page
+
+    response = client.get("/lang/en?next=/buildings")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/buildings")
+    page = _page(client, "/buildings")
+    assert '<html lang="en">' in page
+    assert "<h1>Buildings</h1>" in page
+    assert "Households" in page  # the navigation (lazy labels) follows too
+    assert "Immeubles" not in page
+    assert "Foyers" not in page
+    assert ">Français</a>" in page  # the link back
+    _db.session.expire_all()
+    assert _db.session.get(User, user.id).locale == "en"
+
+    # Remembered on the account, not only in this browser's session.
+    with client.session_transaction() as session:
+        session.pop("lang", None)
+    assert "<h1>Buildings</h1>" in _page(client, "/buildings")
+
+    assert client.get("/lang/fr?next=/buildings").status_code == 302
+    page = _page(client, "/buildings")
+    assert "<h1>Immeubles</h1>" in page
+    assert "Buildings" not in page
+    _db.session.expire_all()
+    assert _db.session.get(User, user.id).locale == "fr"
+
+
+def test_anonymous_visitor_switches_the_login_page(client, db, english):
+    assert "Se connecter" in _page(client, "/login")
+    client.get("/lang/en?next=/login")
+    page = _page(client, "/login")
+    assert "Log in" in page
+    assert "Se connecter" not in page
+
+
+def test_unknown_language_falls_back_to_french(client, login_as, db, english):
+    user = login_as("operator", locale="en")
+    assert "<h1>Buildings</h1>" in _page(client, "/buildings")
+    client.get("/lang/xx")
+    _db.session.expire_all()
+    assert _db.session.get(User, user.id).locale == "fr"
+    assert "<h1>Immeubles</h1>" in _page(client, "/buildings")
+
+
+@pytest.mark.parametrize(("locale", "money", "big", "day", "traffic"), [
+    ("fr", "12,50\xa0€", "1\u202f234,56\xa0€", "28/11/2026", "1,5 Go"),
+    ("en", "€12.50", "€1,234.56", "11/28/26", "1.5 GB"),
+])
+def test_money_dates_and_units_follow_the_locale(app, english, locale, money, big, day, traffic):
+    with app.test_request_context(), force_locale(locale):
+        assert formatting.money(1250) == money
+        assert formatting.money(123456) == big
+        assert formatting.short_date(date(2026, 11, 28)) == day
+        assert formatting.octets(1_500_000_000) == traffic
