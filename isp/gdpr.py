@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Table, delete, select, update
 
 from isp import audit
@@ -155,19 +156,22 @@ def purge_expired(*, now: datetime | None = None) -> PurgeSummary:
 
 #: The register of processing (what, why, legal basis, how long) shown on /register.
 REGISTER = (
-    ("Identité et coordonnées du foyer", "Contrat d'accès à internet, facturation, contact",
-     "Exécution du contrat (RGPD art. 6-1-b)", "3 ans après la fin du dernier abonnement, "
-     "puis anonymisation"),
-    ("Justificatifs d'éligibilité (type et référence, jamais le document)",
-     "Décider du tarif social", "Mission d'intérêt public (art. 6-1-e)",
-     "Validité de la décision + 1 an"),
-    ("Factures et paiements", "Facturation, comptabilité", "Obligation légale (art. 6-1-c)",
-     "10 ans"),
-    ("Consommation par port et par heure", "Supervision du réseau", "Intérêt légitime",
-     "90 jours, puis agrégats par jour et par immeuble"),
-    ("Accompagnement numérique (réservations, séances)", "Accompagnement par les associations",
-     "Mission d'intérêt public", "Lien avec le foyer coupé à la fin de l'orientation"),
-    ("Tickets de support", "Assistance", "Exécution du contrat", "3 ans après clôture"),
-    ("Journal d'accès aux données personnelles", "Traçabilité, sécurité",
-     "Obligation légale / intérêt légitime", "1 an (à confirmer par le DPO)"),
+    (_l("Identité et coordonnées du foyer"),
+     _l("Contrat d'accès à internet, facturation, contact"),
+     _l("Exécution du contrat (RGPD art. 6-1-b)"),
+     _l("3 ans après la fin du dernier abonnement, puis anonymisation")),
+    (_l("Justificatifs d'éligibilité (type et référence, jamais le document)"),
+     _l("Décider du tarif social"), _l("Mission d'intérêt public (art. 6-1-e)"),
+     _l("Validité de la décision + 1 an")),
+    (_l("Factures et paiements"), _l("Facturation, comptabilité"),
+     _l("Obligation légale (art. 6-1-c)"), _l("10 ans")),
+    (_l("Consommation par port et par heure"), _l("Supervision du réseau"),
+     _l("Intérêt légitime"), _l("90 jours, puis agrégats par jour et par immeuble")),
+    (_l("Accompagnement numérique (réservations, séances)"),
+     _l("Accompagnement par les associations"), _l("Mission d'intérêt public"),
+     _l("Lien avec le foyer coupé à la fin de l'orientation")),
+    (_l("Tickets de support"), _l("Assistance"), _l("Exécution du contrat"),
+     _l("3 ans après clôture")),
+    (_l("Journal d'accès aux données personnelles"), _l("Traçabilité, sécurité"),
+     _l("Obligation légale / intérêt légitime"), _l("1 an (à confirmer par le DPO)")),
 )

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template
+from flask_babel import lazy_gettext as _l
 
 from isp.auth import public
 
 bp = Blueprint("pages", __name__)
 
 #: What the automated audit covers; the figures come from benchmarks/pages.py --write.
-AUDIT_TOOLS = ("axe-core (axe-playwright-python), règles WCAG 2.1 niveaux A et AA",
-               "Chromium sans interface (Debian), Playwright",
-               "EcoIndex (paquet ecoindex-compute)")
+AUDIT_TOOLS = (_l("axe-core (axe-playwright-python), règles WCAG 2.1 niveaux A et AA"),
+               _l("Chromium sans interface (Debian), Playwright"),
+               _l("EcoIndex (paquet ecoindex-compute)"))
 
 
 @bp.get("/accessibilite")
