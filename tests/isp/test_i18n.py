@@ -137,3 +137,14 @@ def test_money_dates_and_units_follow_the_locale(app, english, locale, money, bi
         assert formatting.money(123456) == big
         assert formatting.short_date(date(2026, 11, 28)) == day
         assert formatting.octets(1_500_000_000) == traffic
+
+
+def test_charter_and_register_in_english(client, login_as, db, english):
+    login_as("analyst", locale="en")
+    charter = _page(client, "/charter")
+    assert "Unpaid bills: never a cut-off" in charter
+    assert "a <em>proposal</em> of reduced speed" in charter  # markup kept, not escaped
+    assert "Impayés" not in charter
+    register = _page(client, "/register")
+    assert "Household identity and contact details" in register
+    assert "Identité et coordonnées" not in register
