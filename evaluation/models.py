@@ -38,7 +38,8 @@ class EvaluationMonthly(db.Model):
 
     __tablename__ = "evaluation_monthly"
     __table_args__ = (UniqueConstraint("level", "code", "period", "metric"),
-                      Index("ix_evaluation_monthly_level_period", "level", "period"))
+                      Index("ix_evaluation_monthly_level_period", "level", "period"),
+                      Index("ix_evaluation_monthly_refreshed_at", "refreshed_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: ``building`` or ``district``.

@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from evaluation.models import EvaluationMonthly
-from isp.errors import DomainError, NotFoundError
+from isp.errors import DomainError
 from isp.extensions import db
 from isp.timeutil import today
 
@@ -234,16 +234,37 @@ def level_table(level: str, period: str) -> dict[str, dict[str, Cell]]:
 
 
 def scopes_with_figures(level: str) -> list[str]:
-    """Codes of the buildings or districts that have aggregates."""
+    """Codes of the buildings or districts that have aggregates (in the latest month)."""
     _check_level(level)
+    latest = select(func.max(EvaluationMonthly.period)).where(
+        EvaluationMonthly.level == level).scalar_subquery()
+    # One month is enough (every scope has rows every month) and keeps it an index range.
     return sorted(db.session.execute(select(EvaluationMonthly.code).distinct().where(
-        EvaluationMonthly.level == level)).scalars())
+        EvaluationMonthly.level == level, EvaluationMonthly.period == latest)).scalars())
 
 
-def require_scope(level: str, code: str) -> None:
-    """NotFoundError when the building or district has no aggregates at all."""
-    if code not in scopes_with_figures(level):
-        raise NotFoundError(f"No figures for {level} {code}")
+class RefreshCache:
+    """Results computed from the aggregates, kept until the next refresh (per process).
+
+    The aggregates change only when they are refreshed, so a chart or an export computed once
+    stays right until ``last_refreshed()`` moves; the key also holds the database and language.
+    """
+
+    def __init__(self, size: int = 256) -> None:
+        self.size = size
+        self.items: dict[tuple, object] = {}
+
+    def get(self, key: tuple, compute):
+        from flask import current_app
+        from flask_babel import get_locale
+
+        full = (current_app.config["SQLALCHEMY_DATABASE_URI"], str(get_locale()),
+                last_refreshed(), *key)
+        if full not in self.items:
+            if len(self.items) >= self.size:
+                self.items.pop(next(iter(self.items)))
+            self.items[full] = compute()
+        return self.items[full]
 
 
 def _check_level(level: str) -> None:

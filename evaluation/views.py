@@ -28,6 +28,8 @@ from subscribers.models import Building, District
 bp = Blueprint("evaluation", __name__, template_folder="templates")
 
 ANALYSTS = (Role.ANALYST, Role.OPERATOR)
+_CHARTS = queries.RefreshCache()
+_EXPORTS = queries.RefreshCache(size=8)
 
 register_nav(_l("Tableau de bord"), "evaluation.dashboard", *ANALYSTS, order=60)
 register_nav(_l("Quartiers"), "evaluation.districts", *ANALYSTS, order=61)
@@ -120,7 +122,8 @@ def dashboard():
         sections.append({"title": title, "landed": landed, "metrics": keys})
     themes = sorted(k for k in cells if k.startswith("theme:"))
     tiers = sorted(k for k in cells if k.startswith("tier:"))
-    charts = _trend_charts(level, code) if code else []
+    charts = _CHARTS.get(("trend", level, code), lambda: _trend_charts(level, code)) \
+        if code else []
     names = _names(level)
     return render_template("evaluation/dashboard.html", level=level, code=code, codes=codes,
                            names=names, period=period, periods=periods, cells=cells,
@@ -351,7 +354,8 @@ def open_data_dictionary():
 @bp.get("/open-data/aggregates.csv")
 @public
 def open_data_csv():
-    return Response(opendata.to_csv(opendata.rows()), mimetype="text/csv",
+    body = _EXPORTS.get(("csv",), lambda: opendata.to_csv(opendata.rows()))
+    return Response(body, mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=aggregates.csv"})
 
 
@@ -359,8 +363,11 @@ def open_data_csv():
 @public
 def open_data_json():
     refreshed = queries.last_refreshed()
-    body = {"licence": opendata.LICENCE, "dictionary": url_for("evaluation.open_data_dictionary",
-                                                                 _external=True),
-            "refreshed_at": refreshed.isoformat() if refreshed else None,
-            "items": opendata.rows()}
-    return Response(json.dumps(body, ensure_ascii=False), mimetype="application/json")
+    dictionary = url_for("evaluation.open_data_dictionary", _external=True)
+
+    def build() -> str:
+        return json.dumps({"licence": opendata.LICENCE, "dictionary": dictionary,
+                           "refreshed_at": refreshed.isoformat() if refreshed else None,
+                           "items": opendata.rows()}, ensure_ascii=False)
+
+    return Response(_EXPORTS.get(("json", dictionary), build), mimetype="application/json")

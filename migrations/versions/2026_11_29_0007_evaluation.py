@@ -33,6 +33,8 @@ def upgrade():
     with op.batch_alter_table('evaluation_monthly', schema=None) as batch_op:
         batch_op.create_index('ix_evaluation_monthly_level_period', ['level', 'period'],
                               unique=False)
+        batch_op.create_index('ix_evaluation_monthly_refreshed_at', ['refreshed_at'],
+                              unique=False)
     op.create_table(
         'evaluation_scenarios',
         sa.Column('id', sa.Integer(), nullable=False),
@@ -54,5 +56,6 @@ def upgrade():
 def downgrade():
     op.drop_table('evaluation_scenarios')
     with op.batch_alter_table('evaluation_monthly', schema=None) as batch_op:
+        batch_op.drop_index('ix_evaluation_monthly_refreshed_at')
         batch_op.drop_index('ix_evaluation_monthly_level_period')
     op.drop_table('evaluation_monthly')
