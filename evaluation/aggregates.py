@@ -272,8 +272,9 @@ def _other_domains(scope: _Scope, period: str, first: date, following: date) -> 
     if mediation is not None:
         figures = _call(mediation, scope, period)
         if figures:
-            rows["coaching_slots"] = (_first(figures, "slots", "coaching_slots"), None)
             bookings = _first(figures, "bookings")
+            # Slots of a building are those its households booked: they rest on the bookings.
+            rows["coaching_slots"] = (_first(figures, "slots", "coaching_slots"), bookings)
             attended = _first(figures, "attended", "bookings_attended")
             rows["bookings"] = (bookings, bookings)
             rate = _first(figures, "attendance_rate")

@@ -84,7 +84,7 @@ def plain(key: str, value: float | None) -> str:
         return money(int(value))
     if unit == "hours":
         return f"{number(value, 1)} h"
-    return number(value, 1)
+    return number(value, 0 if float(value).is_integer() else 1)
 
 
 @bp.app_context_processor
