@@ -3,7 +3,8 @@
 Builds a fresh database with 10,000 households (250 buildings of 40 flats in 25 districts),
 1,000 switches (4 per building) and one year of daily usage per subscription (3.65 million
 ``usage_days`` rows), refreshes the monthly aggregates, then prints the server time (Flask test
-client, in process: no network; uncached and cached) of the district dashboard and of the open-data exports.
+client, in process: no network; uncached and cached) of the district dashboard and of the
+open-data exports.
 Target: district dashboard under 300 ms (it reads the precomputed aggregates only).
 
     .venv/bin/python -m benchmarks.dashboard [--database-url URL] [--households 10000]
