@@ -56,12 +56,36 @@ def _seed_pilot_subscriptions() -> int:
     return added
 
 
+#: The saved scenarios of the demo: the pilot district as it is, and a cautious variant.
+DEMO_SCENARIOS = (
+    {"name": "Port-Boyer, hypothèses du pilote", "district_code": "PORT-BOYER"},
+    {"name": "Port-Boyer, adhésion prudente (40 %)", "district_code": "PORT-BOYER",
+     "take_up": "40"},
+)
+
+
+def _seed_scenarios() -> int:
+    """Save the demo scenarios once (by name), computed like the scenario page does."""
+    from evaluation import scenarios
+    from evaluation.models import Scenario
+
+    added = 0
+    for data in DEMO_SCENARIOS:
+        exists = db.session.execute(select(Scenario.id).where(Scenario.name == data["name"])
+                                    ).first()
+        if exists is None:
+            scenarios.run(dict(data), actor=None)
+            added += 1
+    return added
+
+
 def seed_demo() -> str | None:
-    """Idempotent: subscriptions once, aggregates recomputed every time."""
+    """Idempotent: subscriptions and scenarios once, aggregates recomputed every time."""
     from evaluation.aggregates import refresh
 
     added = _seed_pilot_subscriptions()
     summary = refresh()
+    scenario_count = _seed_scenarios()
     db.session.commit()
-    note = f"evaluation aggregates {summary['rows']} figures"
+    note = f"evaluation aggregates {summary['rows']} figures, scenarios +{scenario_count}"
     return f"pilot subscriptions +{added}, {note}" if added else note

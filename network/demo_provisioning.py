@@ -2,8 +2,8 @@
 activation job (idempotent; no SSH during ``isp demo seed``, the lab may not be up).
 
 The subscriptions themselves come from the billing (or evaluation) demo: this module asks to be
-seeded last (SEED_LAST). The first nightly reconciliation against a fresh lab shows these ports as drift,
-which an operator pushes with one action.
+seeded last (SEED_LAST). The first nightly reconciliation against a fresh lab shows these ports
+as drift, which an operator pushes with one action.
 """
 
 from __future__ import annotations
@@ -54,4 +54,31 @@ def seed_demo() -> str | None:
             created_by_id=operator.id if operator else None))
         created += 1
     db.session.flush()
-    return f"provisioning jobs +{created}"
+    backups = _seed_backups()
+    return f"provisioning jobs +{created}, config backups +{backups}"
+
+
+def _seed_backups() -> int:
+    """One saved running config per demo device without any (the nightly job needs the lab),
+    so the backups pages have something to show."""
+    import hashlib
+
+    from network.models import Device, Port
+    from network.models_provisioning import ConfigBackup
+
+    saved = set(db.session.execute(select(ConfigBackup.device_id)).scalars())
+    added = 0
+    for device in db.session.execute(select(Device).order_by(Device.id)).scalars():
+        if device.id in saved:
+            continue
+        ports = db.session.execute(select(Port).where(Port.device_id == device.id)
+                                   .order_by(Port.id)).scalars().all()
+        lines = [f"! {DEMO_NOTE}", f"hostname {device.hostname}", "!"]
+        for port in ports:
+            lines += [f"interface {port.if_name}", " switchport mode access", "!"]
+        text = "\n".join([*lines, "end", ""])
+        db.session.add(ConfigBackup(device_id=device.id, taken_at=utcnow(), config=text,
+                                    sha256=hashlib.sha256(text.encode()).hexdigest()))
+        added += 1
+    db.session.flush()
+    return added
