@@ -294,6 +294,386 @@ def shard(addrs: list[str], n: int) -> list[list[str]]:
     return [addrs[i::n] for i in range(n)]
 
 
+# --- database storage (--store db): the application's own poll cycle -------------------------
+
+WIRED_PORTS = 48  # ports wired to a flat with an active subscription, per device
+
+
+@dataclass(frozen=True)
+class BenchDevice:
+    """One device to register: where its agent answers and with which community."""
+
+    host: str
+    port: int
+    community: str
+
+
+def _create_app(url: str) -> Any:
+    """The real application on ``url`` (as ``isp worker`` builds it from DATABASE_URL)."""
+    import logging
+
+    os.environ["DATABASE_URL"] = url
+    from isp import create_app, load_all_models
+
+    app = create_app()
+    with app.app_context():
+        load_all_models()
+    # the cycle logs nothing per device at INFO, but keep the benchmark's output clean
+    logging.getLogger().setLevel(logging.WARNING)
+    return app
+
+
+def setup_database(url: str, devices: list[BenchDevice], wired: int = WIRED_PORTS) -> dict:
+    """Fresh schema; one building per device with ``wired`` flats, households, subscriptions."""
+    from datetime import date
+
+    from sqlalchemy import insert
+
+    from isp.extensions import db
+    from network.credentials import encrypt_secret
+    from network.models import Device
+    from subscribers.models import Building, District, Household, Subscription, Unit
+
+    app = _create_app(url)
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        session = db.session
+
+        def ids(model: Any, rows: list[dict[str, Any]]) -> list[int]:
+            if not rows:
+                return []
+            statement = insert(model).returning(model.id, sort_by_parameter_order=True)
+            return list(session.scalars(statement, rows))
+
+        (district_id,) = ids(District, [{"code": "BENCH", "name": "Bench", "commune": "Nantes"}])
+        building_ids = ids(Building, [
+            {"code": f"BENCH-{i:04d}", "name": f"Bench {i}", "address": f"{i} rue du Banc",
+             "postcode": "44000", "commune": "Nantes", "district_id": district_id,
+             "status": "served"} for i in range(len(devices))])
+        secrets = {c: encrypt_secret(c) for c in {d.community for d in devices}}
+        ids(Device, [
+            {"building_id": b, "hostname": f"bench-sw-{i:04d}", "mgmt_address": d.host,
+             "snmp_port": d.port, "snmp_version": "2c", "snmp_community_enc": secrets[d.community]}
+            for i, (b, d) in enumerate(zip(building_ids, devices, strict=True))])
+        unit_ids = ids(Unit, [
+            {"code": f"BENCH-{i:04d}-{p:02d}", "building_id": b, "staircase": "A",
+             "floor": p // 4, "door": str(p % 4 + 1)}
+            for i, b in enumerate(building_ids) for p in range(wired)])
+        household_ids = ids(Household, [
+            {"unit_id": u, "holder_name": f"Foyer {u}", "moved_in_on": date(2025, 1, 1),
+             "language": "fr"} for u in unit_ids])
+        ids(Subscription, [
+            {"household_id": h, "unit_id": u, "status": "active", "tier": "T3",
+             "activated_on": date(2025, 1, 1)}
+            for h, u in zip(household_ids, unit_ids, strict=True)])
+        session.commit()
+        dialect = db.engine.dialect.name
+        db.engine.dispose()
+    return {"devices": len(devices), "units": len(unit_ids), "dialect": dialect}
+
+
+def wire_ports(url: str, wired: int = WIRED_PORTS) -> int:
+    """Wire each device's first ``wired`` discovered ports (by ifIndex) to its building's flats.
+
+    Runs after the discovery cycle, like a wiring import done once the ports are known.
+    """
+    from sqlalchemy import select, update
+
+    from isp.extensions import db
+    from network.models import Device, Port
+    from subscribers.models import Unit
+
+    app = _create_app(url)
+    with app.app_context():
+        units: dict[int, list[int]] = {}
+        for unit_id, building_id in db.session.execute(
+                select(Unit.id, Unit.building_id).order_by(Unit.code)):
+            units.setdefault(building_id, []).append(unit_id)
+        rows = db.session.execute(
+            select(Port.id, Device.building_id).join(Device, Device.id == Port.device_id)
+            .where(Port.if_index.is_not(None)).order_by(Port.device_id, Port.if_index)).all()
+        taken: dict[int, int] = {}
+        params = []
+        for port_id, building_id in rows:
+            k = taken.get(building_id, 0)
+            flats = units.get(building_id, [])
+            if k < min(wired, len(flats)):
+                params.append({"pid": port_id, "uid": flats[k]})
+                taken[building_id] = k + 1
+        if params:
+            from sqlalchemy import bindparam
+
+            db.session.execute(update(Port.__table__).where(Port.__table__.c.id ==
+                                                             bindparam("pid"))
+                               .values(unit_id=bindparam("uid")), params)
+        db.session.commit()
+        db.engine.dispose()
+    return len(params)
+
+
+def verify_database(url: str, cycles: int) -> dict[str, Any]:
+    """What the cycles stored: polls per device, usage rows, leases left (proves the work)."""
+    from sqlalchemy import func, select
+
+    from isp.extensions import db
+    from network.models import (
+        BuildingUsageDay,
+        Device,
+        DiscardedInterval,
+        PollResult,
+        Port,
+        PortCounter,
+        UsageDay,
+        UsageHour,
+    )
+
+    app = _create_app(url)
+    with app.app_context():
+        s = db.session
+        per_device = dict(s.execute(select(PollResult.device_id, func.count())
+                                    .group_by(PollResult.device_id)).all())
+        n_devices = s.scalar(select(func.count()).select_from(Device))
+        out = {
+            "devices": n_devices,
+            "devices_polled_exactly_each_cycle": sum(1 for n in per_device.values()
+                                                     if n == cycles),
+            "max_polls_per_device": max(per_device.values(), default=0),
+            "poll_results": sum(per_device.values()),
+            "by_worker": dict(s.execute(select(PollResult.worker, func.count())
+                                        .group_by(PollResult.worker)).all()),
+            "ports": s.scalar(select(func.count()).select_from(Port)),
+            "wired_ports": s.scalar(select(func.count()).select_from(Port)
+                                    .where(Port.unit_id.is_not(None))),
+            "port_counters": s.scalar(select(func.count()).select_from(PortCounter)),
+            "usage_hours": s.scalar(select(func.count()).select_from(UsageHour)),
+            "usage_days": s.scalar(select(func.count()).select_from(UsageDay)),
+            "building_usage_days": s.scalar(select(func.count()).select_from(BuildingUsageDay)),
+            "subscription_octets": int(s.scalar(select(func.coalesce(func.sum(
+                UsageDay.download_octets + UsageDay.upload_octets), 0))) or 0),
+            "discarded_intervals": s.scalar(select(func.count()).select_from(DiscardedInterval)),
+            "leases_left": s.scalar(select(func.count()).select_from(Device)
+                                    .where(Device.poll_lease_owner.is_not(None))),
+        }
+        db.engine.dispose()
+    return out
+
+
+def _proc_cpu_s(pid: int) -> float | None:
+    """CPU seconds of any process from /proc (the PostgreSQL backend serving a worker)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def db_worker(url: str, name: str, opts: dict[str, Any], barriers: tuple[Any, Any],
+              conn: Any) -> None:
+    """One ``isp worker``-like process: ``run_poll_cycle`` (leases, storage) once per cycle.
+
+    Cycle ``k`` runs with the reference time ``base + k × POLL_INTERVAL_MINUTES``, i.e. the
+    scheduler's cycles back to back: every device is due again, and the two processes
+    split the devices through their leases exactly as in production.
+    """
+    import cProfile
+    import io
+    import pstats
+    import traceback
+    from datetime import datetime, timedelta
+
+    start, end = barriers
+    try:
+        app = _create_app(url)
+        import network.services as services
+        from isp.extensions import db
+
+        real_poll_many = services.poll_many
+        poll_cpu = [0.0]
+
+        async def timed_poll_many(client: Any, targets: Any, concurrency: int = 32) -> Any:
+            # storage is synchronous between the awaits, so CPU spent in here is polling
+            c0 = _cpu_s()
+            try:
+                return await real_poll_many(client, targets, concurrency)
+            finally:
+                poll_cpu[0] += _cpu_s() - c0
+
+        services.poll_many = timed_poll_many  # instrumentation only: delegates to the real one
+        base = datetime.fromisoformat(opts["base"])
+        profiler = cProfile.Profile() if opts["profile"] else None
+        cycles = []
+        with app.app_context():
+            interval = timedelta(minutes=app.config.get("POLL_INTERVAL_MINUTES", 5))
+            is_pg = db.engine.dialect.name == "postgresql"
+
+            def backend() -> int | None:
+                if not is_pg:
+                    return None
+                pid = db.session.connection().exec_driver_sql("select pg_backend_pid()").scalar()
+                db.session.commit()
+                return int(pid)
+
+            for k in range(opts["total_cycles"]):
+                start.wait(timeout=opts["barrier_timeout"])
+                pid0 = backend()
+                b0 = _proc_cpu_s(pid0) if pid0 else None
+                poll_cpu[0] = 0.0
+                c0, t0 = _cpu_s(), time.perf_counter()
+                if profiler is not None and k > 0:
+                    profiler.enable()
+                summary = services.run_poll_cycle(worker=name, now=base + k * interval,
+                                                  batch=opts["batch"],
+                                                  concurrency=opts["concurrency"])
+                if profiler is not None:
+                    profiler.disable()
+                wall, cpu = time.perf_counter() - t0, _cpu_s() - c0
+                pid1 = backend()
+                b1 = _proc_cpu_s(pid1) if pid1 else None
+                cycles.append({
+                    "wall": wall, "cpu": cpu, "poll_cpu": poll_cpu[0],
+                    "db_cpu": (b1 - b0) if (b0 is not None and b1 is not None
+                                            and pid0 == pid1) else None,
+                    "devices": summary.devices,
+                    "errors": summary.unreachable + summary.answered_with_errors,
+                    "error_sample": summary.errors[0] if summary.errors else None,
+                    "values": summary.ports * 7 + 2 * summary.ok,
+                    "usage_octets": summary.usage_octets, "discarded": summary.discarded,
+                })
+                end.wait(timeout=opts["barrier_timeout"])
+        profile_text = None
+        if profiler is not None:
+            buf = io.StringIO()
+            stats = pstats.Stats(profiler, stream=buf)
+            stats.sort_stats("cumulative").print_stats(35)
+            stats.sort_stats("tottime").print_stats(25)
+            profile_text = buf.getvalue()
+        rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        conn.send({"cycles": cycles, "rss_mb": rss_mb, "profile": profile_text, "error": None})
+    except BaseException:  # noqa: BLE001 - report any failure to the parent, free the others
+        start.abort()
+        end.abort()
+        conn.send({"error": traceback.format_exc()})
+
+
+def _in_child(fn: Any, *args: Any) -> Any:
+    """Run ``fn(*args)`` in a forked process (no engine or app leaks into later forks)."""
+    ctx = mp.get_context("fork")
+    parent, child = ctx.Pipe(duplex=False)
+
+    def target() -> None:
+        try:
+            child.send(("ok", fn(*args)))
+        except BaseException as error:  # noqa: BLE001 - re-raised in the parent
+            import traceback
+
+            child.send(("error", f"{error!r}\n{traceback.format_exc()}"))
+
+    p = ctx.Process(target=target)
+    p.start()
+    status, value = parent.recv()
+    p.join()
+    if status != "ok":
+        raise RuntimeError(f"{fn.__name__} failed: {value}")
+    return value
+
+
+def run_db(devices: list[BenchDevice], url: str, opts: dict[str, Any],
+           workers: int) -> dict[str, Any]:
+    """Register ``devices`` in the database, then run 1 + ``cycles`` full poll cycles.
+
+    Cycle 0 discovers the ports and stores the first counters (no usage yet); the ports are
+    then wired to flats; the measured cycles store counters, usage per port hour,
+    subscription day and building day.
+    """
+    from datetime import UTC, datetime
+
+    setup = _in_child(setup_database, url, devices, opts.get("wired", WIRED_PORTS))
+    total = 1 + opts["cycles"]
+    opts = {**opts, "total_cycles": total, "base": datetime.now(UTC).isoformat()}
+    ctx = mp.get_context("fork")
+    start, end = ctx.Barrier(workers + 1), ctx.Barrier(workers + 1)
+    pipes, procs = [], []
+    try:
+        for i in range(workers):
+            parent, child = ctx.Pipe(duplex=False)
+            worker_opts = {**opts, "profile": opts["profile"] and i == 0}
+            p = ctx.Process(target=db_worker,
+                            args=(url, f"bench-worker-{i + 1}", worker_opts, (start, end), child))
+            p.start()
+            pipes.append(parent)
+            procs.append(p)
+        wired = 0
+        for k in range(total):
+            start.wait(timeout=opts["barrier_timeout"])
+            end.wait(timeout=opts["barrier_timeout"])
+            if k == 0:
+                wired = _in_child(wire_ports, url, opts.get("wired", WIRED_PORTS))
+        reports = [pipe.recv() for pipe in pipes]
+    except BaseException:
+        for p in procs:
+            if p.is_alive():
+                p.terminate()
+        errors = [pipe.recv()["error"] for pipe in pipes if pipe.poll(1)]
+        if any(errors):
+            print("\n".join(e for e in errors if e), file=sys.stderr)
+        raise
+    finally:
+        for p in procs:
+            p.join(timeout=30)
+            if p.is_alive():
+                p.kill()
+    failed = [r["error"] for r in reports if r.get("error")]
+    if failed:
+        raise RuntimeError("a poll worker failed:\n" + "\n".join(failed))
+    for r in reports:
+        if r["profile"]:
+            print(r["profile"], file=sys.stderr)
+    cycles = []
+    for i in range(total):
+        per = [r["cycles"][i] for r in reports]
+        db_cpus = [c["db_cpu"] for c in per]
+        cycles.append({
+            "wall": max(c["wall"] for c in per),
+            "cpu": sum(c["cpu"] for c in per),
+            "poll_cpu": sum(c["poll_cpu"] for c in per),
+            "db_cpu": None if None in db_cpus else sum(db_cpus),
+            "devices": sum(c["devices"] for c in per),
+            "per_worker": [c["devices"] for c in per],
+            "errors": sum(c["errors"] for c in per),
+            "values": sum(c["values"] for c in per),
+            "usage_octets": sum(c["usage_octets"] for c in per),
+            "discarded": sum(c["discarded"] for c in per),
+            "error_sample": next((c["error_sample"] for c in per if c["error_sample"]), None),
+        })
+    return {
+        "first": cycles[0],
+        "cycles": cycles[1:],
+        "processes": workers,
+        "peak_rss_mb": max(r["rss_mb"] for r in reports),
+        "store": {"setup": setup, "wired_ports": wired,
+                  "check": _in_child(verify_database, url, total)},
+    }
+
+
+def traffic_generator(stop: Any, interfaces: list[str]) -> None:
+    """Send one 1 kB broadcast frame out of every veth end twice a second (counters move)."""
+    import socket
+
+    socks = []
+    for name in interfaces:
+        s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+        s.bind((name, 0))
+        socks.append(s)
+    frame = b"\xff" * 6 + b"\x02\x00\x00\x00\x00\x01" + b"\x88\xb5" + bytes(1000)
+    while not stop.wait(0.5):
+        for s in socks:
+            try:
+                s.send(frame)
+            except OSError:
+                pass
+
+
 def inner(args: argparse.Namespace) -> None:
     """Runs inside the namespace: every method over the same devices; prints one JSON line."""
     addrs = device_addresses(args.devices)
@@ -305,19 +685,44 @@ def inner(args: argparse.Namespace) -> None:
         "store": args.store,
         "threads": args.ezsnmp_threads,
         "cli_parallel": args.cli_parallel,
+        "batch": args.batch,
+        "profile": args.profile,
+        "barrier_timeout": 900,
     }
     results: dict[str, Any] = {}
     methods = [m.strip() for m in args.methods.split(",") if m.strip()]
-    for method in methods:
-        print(f"… {method}", file=sys.stderr, flush=True)
-        if method == "pysnmp":
-            results[method] = run_method(pysnmp_worker, shard(addrs, args.workers), opts)
-        elif method == "ezsnmp":
-            results[method] = run_method(ezsnmp_worker, [addrs], opts)
-        elif method == "cli":
-            cli_addrs = addrs[: args.cli_devices] if args.cli_devices else addrs
-            results[method] = run_method(cli_worker, [cli_addrs], opts)
+    # counters must move between cycles or no usage is stored: frames through every veth
+    ctx = mp.get_context("fork")
+    stop = ctx.Event()
+    names = [f"{side}{i}" for i in range(1, VETH_PAIRS + 1) for side in ("ge", "gp")]
+    traffic = ctx.Process(target=traffic_generator, args=(stop, names), daemon=True)
+    traffic.start()
+    try:
+        for method in methods:
+            print(f"… {method}", file=sys.stderr, flush=True)
+            results[method] = _run_one(method, addrs, args, opts)
+    finally:
+        stop.set()
+        traffic.join(timeout=5)
+        if traffic.is_alive():
+            traffic.kill()
     print(json.dumps(results))
+
+
+def _run_one(method: str, addrs: list[str], args: argparse.Namespace,
+             opts: dict[str, Any]) -> dict[str, Any]:
+    """One method over the fleet (pysnmp with the chosen storage, or a reference)."""
+    if method == "pysnmp" and args.store == "db":
+        devices = [BenchDevice(a, AGENT_PORT, COMMUNITY) for a in addrs]
+        return run_db(devices, args.inner_database_url, opts, args.workers)
+    if method == "pysnmp":
+        return run_method(pysnmp_worker, shard(addrs, args.workers), opts)
+    if method == "ezsnmp":
+        return run_method(ezsnmp_worker, [addrs], opts)
+    if method == "cli":
+        cli_addrs = addrs[: args.cli_devices] if args.cli_devices else addrs
+        return run_method(cli_worker, [cli_addrs], opts)
+    raise SystemExit(f"unknown method {method!r}")
 
 
 # --- outer: namespace, agent, report ----------------------------------------------------
@@ -417,74 +822,157 @@ class Namespace:
             self.created = False
 
 
+def _median(cycles: list[dict[str, Any]]) -> dict[str, Any]:
+    return sorted(cycles, key=lambda c: c["wall"])[len(cycles) // 2]
+
+
+def _ms(seconds: float | None, devices: int) -> str:
+    return "-" if seconds is None else f"{seconds / devices * 1000:.1f}"
+
+
 def report(results: dict[str, Any], args: argparse.Namespace, agent_cpu: float) -> None:
     """Print a table: devices/s, CPU ms per device, peak RSS, errors per method (median)."""
+    store = {"db": f"database ({args.dialect_label})", "memory": "in-memory deltas",
+             "none": "none"}[args.store]
     print(
         f"\n{args.devices} devices × 54 interfaces, {args.cycles} measured cycle(s), "
-        f"{os.cpu_count()} CPUs, timeout {args.timeout:g} s / 1 retry"
+        f"{os.cpu_count()} CPUs, timeout {args.timeout:g} s / 1 retry, pysnmp storage: {store}"
     )
     head = (
-        f"{'method':<34}{'devices':>8}{'wall s':>9}{'dev/s':>9}{'CPU ms/dev':>12}"
-        f"{'peak RSS MB':>13}{'errors':>8}"
+        f"{'method':<44}{'devices':>8}{'wall s':>8}{'dev/s':>8}{'CPU ms/dev':>11}"
+        f"{'poll':>7}{'store':>7}{'DB srv':>8}{'RSS MB':>8}{'errors':>7}"
     )
     print(head)
     print("-" * len(head))
     ez_cpu = None
+    rows: list[tuple[str, dict[str, Any], Any]] = []
     for method, r in results.items():
-        cyc = sorted(r["cycles"], key=lambda c: c["wall"])[len(r["cycles"]) // 2]
-        per_dev = cyc["cpu"] / cyc["devices"] * 1000
-        if method == "ezsnmp":
-            ez_cpu = per_dev
         label = {
             "pysnmp": f"pysnmp {args.api} {r['processes']}×c={args.concurrency}"
-            + (" +store" if args.store == "memory" else ""),
-            "ezsnmp": f"ezsnmp {args.ezsnmp_threads} threads",
+            + {"db": " run_poll_cycle+DB", "memory": " +mem deltas", "none": ""}[args.store],
+            "ezsnmp": f"ezsnmp {args.ezsnmp_threads} threads (no storage)",
             "cli": f"net-snmp CLI P={args.cli_parallel} (tools CPU)",
         }[method]
-        rss = f"{r['peak_rss_mb']:.0f}" if r["peak_rss_mb"] else "-"
+        rows.append((label, _median(r["cycles"]), r["peak_rss_mb"]))
+        if "first" in r:
+            rows.append(("  first cycle: discovery + baseline", r["first"], r["peak_rss_mb"]))
+        if method == "ezsnmp":
+            cyc = _median(r["cycles"])
+            ez_cpu = cyc["cpu"] / cyc["devices"] * 1000
+    for label, cyc, rss_mb in rows:
+        n = cyc["devices"]
+        poll = cyc.get("poll_cpu")
+        rss = f"{rss_mb:.0f}" if rss_mb else "-"
         print(
-            f"{label:<34}{cyc['devices']:>8}{cyc['wall']:>9.1f}"
-            f"{cyc['devices'] / cyc['wall']:>9.1f}{per_dev:>12.1f}{rss:>13}{cyc['errors']:>8}"
+            f"{label:<44}{n:>8}{cyc['wall']:>8.1f}{n / cyc['wall']:>8.1f}"
+            f"{_ms(cyc['cpu'], n):>11}{_ms(poll, n):>7}"
+            f"{_ms(None if poll is None else cyc['cpu'] - poll, n):>7}"
+            f"{_ms(cyc.get('db_cpu'), n):>8}{rss:>8}{cyc['errors']:>7}"
         )
-        if cyc["error_sample"]:
+        if cyc.get("error_sample"):
             print(f"    first error: {cyc['error_sample']}")
+    for method, r in results.items():
         if len(r["cycles"]) > 1:
             walls = ", ".join(f"{c['wall']:.1f}" for c in r["cycles"])
             cpus = ", ".join(f"{c['cpu'] / c['devices'] * 1000:.1f}" for c in r["cycles"])
-            print(f"    cycles: wall s {walls}; CPU ms/dev {cpus}")
-    if "pysnmp" in results and ez_cpu:
-        cycles = results["pysnmp"]["cycles"]
-        cyc = sorted(cycles, key=lambda c: c["wall"])[len(cycles) // 2]
-        ratio = cyc["cpu"] / cyc["devices"] * 1000 / ez_cpu
-        print(f"pysnmp CPU/device = {ratio:.2f} × ezsnmp (target ≤ 3)")
+            print(f"{method} measured cycles: wall s {walls}; CPU ms/dev {cpus}")
+    print("CPU ms/dev = all poller processes (user+sys); poll = inside poll_many (SNMP);"
+          " store = the rest of run_poll_cycle (claim, ORM, commits);"
+          " DB srv = PostgreSQL backends serving the workers")
     if "pysnmp" in results:
-        wall = min(c["wall"] for c in results["pysnmp"]["cycles"])
+        cyc = _median(results["pysnmp"]["cycles"])
+        n = cyc["devices"]
+        if ez_cpu:
+            total = cyc["cpu"] / n * 1000
+            if cyc.get("poll_cpu") is not None:
+                poll = cyc["poll_cpu"] / n * 1000
+                print(f"pysnmp CPU/device vs ezsnmp: polling only {poll / ez_cpu:.2f}×, "
+                      f"polling + storage (worker processes) {total / ez_cpu:.2f}× (target ≤ 3)")
+                if cyc.get("db_cpu") is not None:
+                    with_db = total + cyc["db_cpu"] / n * 1000
+                    print(f"    + PostgreSQL server CPU: {with_db / ez_cpu:.2f}×")
+            else:
+                print(f"pysnmp CPU/device = {total / ez_cpu:.2f} × ezsnmp (target ≤ 3)")
+        wall = cyc["wall"]
         per_1000 = wall * 1000 / args.devices
-        print(f"pysnmp cycle for 1000 devices ≈ {per_1000:.1f} s (target < 30 s)")
+        print(f"pysnmp cycle ({'with' if args.store == 'db' else 'without'} database storage) "
+              f"for 1000 devices ≈ {per_1000:.1f} s (target < 30 s)")
         if results["pysnmp"]["store"]:
-            print(f"store (memory): {results['pysnmp']['store']}")
+            print(f"store: {json.dumps(results['pysnmp']['store'])}")
+        if "usage_octets" in cyc:
+            print(f"median cycle stored {cyc['usage_octets']} octets of usage, "
+                  f"{cyc['discarded']} discarded intervals, devices per worker "
+                  f"{cyc['per_worker']}")
     print(
         f"snmpd CPU over the whole run: {agent_cpu:.1f} s; load average now "
         f"{os.getloadavg()[0]:.1f} (other processes share the cores)"
     )
 
 
+def _check_postgres_name(parser: argparse.ArgumentParser, url: str) -> None:
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if not parsed.drivername.startswith("postgresql"):
+        parser.error("--database-url must be postgresql://… (SQLite is the default)")
+    if not parsed.database or parsed.database.startswith("test") or parsed.database in (
+            "postgres", "template0", "template1"):
+        parser.error(f"refusing database {parsed.database!r}: its tables are dropped; "
+                     "use a benchmark database such as bench_poll")
+
+
+def prepare_postgres(url: str) -> tuple[str, str]:
+    """Create the database if missing; return the URL to use inside the namespace + a label.
+
+    The namespace has its own loopback, so 127.0.0.1:5432 is not the server there; the
+    server's Unix socket (a file, visible from every network namespace) is.
+    """
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    admin = psycopg.connect(host=parsed.host or "127.0.0.1", port=parsed.port or 5432,
+                            user=parsed.username, password=parsed.password, dbname="postgres",
+                            autocommit=True)
+    with admin:
+        exists = admin.execute("select 1 from pg_database where datname = %s",
+                               (parsed.database,)).fetchone()
+        if not exists:
+            admin.execute(f'CREATE DATABASE "{parsed.database}"')
+    label = f"PostgreSQL {parsed.database}"
+    socket_dir = "/var/run/postgresql"
+    if parsed.host in (None, "127.0.0.1", "localhost") and Path(
+            f"{socket_dir}/.s.PGSQL.{parsed.port or 5432}").exists():
+        parsed = parsed.set(host=None, query={"host": socket_dir})
+        label += " via Unix socket"
+    return parsed.render_as_string(hide_password=False), label
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--devices", type=int, default=1000)
-    parser.add_argument("--concurrency", type=int, default=16, help="in flight per process")
+    parser.add_argument("--concurrency", type=int, default=32, help="in flight per process")
+    parser.add_argument("--batch", type=int, default=100, help="devices claimed per lease (db)")
     parser.add_argument("--workers", type=int, default=2, help="pysnmp poller processes")
     parser.add_argument(
         "--api", choices=["v1arch", "v3arch"], default="v1arch", help="pysnmp API used for SNMPv2c"
     )
-    parser.add_argument("--cycles", type=int, default=1, help="measured cycles per method")
+    parser.add_argument("--cycles", type=int, default=2, help="measured cycles per method")
     parser.add_argument("--timeout", type=float, default=2.0)
     parser.add_argument(
         "--store",
-        choices=["memory", "none"],
-        default="memory",
-        help="memory: compute counter deltas between cycles (DB stand-in)",
+        choices=["db", "memory", "none"],
+        default="db",
+        help="db: network.services.run_poll_cycle storing into --database-url; "
+        "memory: counter deltas in memory only",
     )
+    parser.add_argument(
+        "--database-url",
+        help="SQLite file in a temp dir by default; postgresql://…/NAME is created if missing "
+        "and its tables are dropped and re-created (never a test database)",
+    )
+    parser.add_argument("--profile", action="store_true",
+                        help="cProfile the first db worker's measured cycles (stderr)")
     parser.add_argument("--methods", default="pysnmp,ezsnmp,cli")
     parser.add_argument("--ezsnmp-threads", type=int, default=8)
     parser.add_argument("--cli-parallel", type=int, default=8)
@@ -495,10 +983,14 @@ def main(argv: list[str] | None = None) -> int:
         help="devices polled with the CLI (0 = all); the first N of the fleet",
     )
     parser.add_argument("--inner", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--inner-database-url", help=argparse.SUPPRESS)
+    parser.add_argument("--dialect-label", default="", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.inner:
         inner(args)
         return 0
+    if args.database_url and args.store == "db":
+        _check_postgres_name(parser, args.database_url)
 
     for tool in ("ip", "snmpget", "snmpbulkwalk"):
         if not shutil.which(tool):
@@ -514,6 +1006,14 @@ def main(argv: list[str] | None = None) -> int:
     workdir = Path(tempfile.mkdtemp(prefix="snmpbench-"))
     ns = Namespace(f"snmpbench{os.getpid()}", workdir)
     try:
+        extra: list[str] = []
+        if args.store == "db":
+            if args.database_url:
+                inner_url, label = prepare_postgres(args.database_url)
+            else:
+                inner_url, label = f"sqlite:///{workdir / 'bench_poll.sqlite'}", "SQLite file"
+            extra = ["--inner-database-url", inner_url, "--dialect-label", label]
+            args.dialect_label = label
         ns.start()
         cpu0 = ns.agent_cpu_s()
         cmd = [
@@ -525,6 +1025,7 @@ def main(argv: list[str] | None = None) -> int:
             str(Path(__file__).resolve()),
             "--inner",
             *(argv if argv is not None else sys.argv[1:]),
+            *extra,
         ]
         out = subprocess.run(cmd, check=True, stdout=subprocess.PIPE, text=True).stdout
         results = json.loads(out.strip().splitlines()[-1])
