@@ -130,7 +130,8 @@ def invoices():
                "status": request.args.get("status") or None,
                "building_code": request.args.get("building") or None,
                "search": request.args.get("q", "").strip() or None}
-    page = paginate(services.invoices_query(**filters))
+    # 25 rows of 7 columns keep the page within EcoIndex grade A (50 rows made ~560 elements).
+    page = paginate(services.invoices_query(**filters), per_page=25)
     audit.record_request("read", "invoice_list", None, detail=f"{len(page.items)} invoices")
     db.session.commit()
     return render_template("billing/invoices.html", page=page, filters=filters)
