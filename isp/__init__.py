@@ -20,10 +20,10 @@ CONFIGS = {
 
 
 class BoundedIntConverter(IntegerConverter):
-    """``<int:...>`` limited to a 64-bit signed id: a larger number is a 404, not a DB error."""
+    """``<int:...>`` limited to a 32-bit id (PostgreSQL INTEGER): a larger number is a 404, not a DB error."""
 
     def __init__(self, url_map, *args, **kwargs):
-        kwargs.setdefault("max", 2**63 - 1)
+        kwargs.setdefault("max", 2**31 - 1)
         super().__init__(url_map, *args, **kwargs)
 
 
@@ -184,6 +184,21 @@ def _register_error_handlers(app: Flask) -> None:
 def _register_security_headers(app: Flask) -> None:
     csp = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
            "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+
+    @app.before_request
+    def _refuse_nul_bytes():
+        """NUL is never valid text here, and PostgreSQL refuses it: answer 400, not 500."""
+        from flask import abort
+
+        values = list(request.args.values()) + list(request.view_args.values()
+                                                    if request.view_args else [])
+        if request.mimetype == "application/x-www-form-urlencoded":
+            values += list(request.form.values())
+        if any(isinstance(value, str) and "\x00" in value for value in values):
+            abort(400, "NUL characters are not accepted")
+        if request.is_json and (b"\x00" in request.get_data() or
+                                b"\\u0000" in request.get_data()):
+            abort(400, "NUL characters are not accepted")
 
     @app.after_request
     def _headers(response):

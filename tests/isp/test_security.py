@@ -183,3 +183,12 @@ def test_admin_reset_forces_a_password_change(client, login_as, db):
     assert response.status_code == 302
     assert target.must_change_password is True
     assert target.check_password("Provisoire-2026-xyz")
+
+
+def test_nul_bytes_are_a_400_not_a_database_error(client, api_as, db):
+    _user, headers = api_as("operator")
+    assert client.get("/api/v1/households?building=a%00b", headers=headers).status_code == 400
+    response = client.post("/api/v1/households", headers=headers,
+                           json={"unit_code": "X", "holder_name": "a\u0000b"})
+    assert response.status_code == 400
+    assert response.get_json()["error"]
