@@ -20,7 +20,7 @@ CONFIGS = {
 
 
 class BoundedIntConverter(IntegerConverter):
-    """``<int:...>`` limited to a 32-bit id (PostgreSQL INTEGER): a larger number is a 404, not a DB error."""
+    """``<int:...>`` up to PostgreSQL INTEGER: a larger number is a 404, not a DB error."""
 
     def __init__(self, url_map, *args, **kwargs):
         kwargs.setdefault("max", 2**31 - 1)
