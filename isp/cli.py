@@ -263,7 +263,10 @@ def serve(host, port, no_lab):
     scheduler = start_background(app)
     click.echo(f"social-isp on http://{host}:{port}/  (Ctrl-C stops everything)")
     try:
-        app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
+        from werkzeug.serving import run_simple
+
+        # app.run() refuses to run inside a flask CLI command; the server it wraps does not.
+        run_simple(host, port, app, use_reloader=False, use_debugger=False, threaded=True)
     finally:
         scheduler.shutdown(wait=False)
         if stop_lab:
