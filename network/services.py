@@ -423,6 +423,21 @@ def _served_subscription(unit_id: int | None, statuses: Sequence[str] = USAGE_ST
         .order_by(Subscription.id.desc())).scalars().first()
 
 
+def _served_subscriptions(unit_ids: Iterable[int], statuses: Sequence[str] = USAGE_STATUSES):
+    """``_served_subscription`` for many flats in one query: {unit_id: subscription}."""
+    from subscribers.models import Subscription
+
+    ids = sorted(unit_ids)
+    if not ids:
+        return {}
+    served = {}
+    for subscription in db.session.execute(select(Subscription).where(
+            Subscription.unit_id.in_(ids), Subscription.status.in_(list(statuses)))
+            .order_by(Subscription.id)).scalars():
+        served[subscription.unit_id] = subscription  # the highest id wins, as in the single one
+    return served
+
+
 def _port_status(port: Port, at: datetime) -> None:
     """Track since when a household's port is down; signal after 7 days on an active service."""
     if port.oper_up is not False or port.admin_up is False:
@@ -537,7 +552,9 @@ def add_usage(device: Device, ports_by_id: dict[int, Port],
         UsageHour.port_id.in_(port_ids), UsageHour.hour.in_(hour_values))).scalars()}
     per_sub: dict[tuple[int, date], list[int]] = defaultdict(lambda: [0, 0])
     per_building: dict[date, list[int]] = defaultdict(lambda: [0, 0])
-    subscriptions: dict[int, object] = {}
+    # one query for the device's flats, not one per port (the cycle's main storage cost)
+    subscriptions = _served_subscriptions(
+        {ports_by_id[port_id].unit_id for port_id in port_ids} - {None})  # type: ignore[arg-type]
     for (port_id, hour), (octets_in, octets_out) in hours.items():
         row = existing.get((port_id, hour))
         if row is None:
@@ -553,12 +570,10 @@ def add_usage(device: Device, ports_by_id: dict[int, Port],
         # port out = household download, port in = household upload (DESIGN.md §3.4)
         per_building[day][0] += octets_out
         per_building[day][1] += octets_in
-        if port_id not in subscriptions:
-            subscriptions[port_id] = _served_subscription(port.unit_id)
-        subscription = subscriptions[port_id]
+        subscription = subscriptions.get(port.unit_id)
         if subscription is not None:
-            per_sub[(subscription.id, day)][0] += octets_out  # type: ignore[attr-defined]
-            per_sub[(subscription.id, day)][1] += octets_in  # type: ignore[attr-defined]
+            per_sub[(subscription.id, day)][0] += octets_out
+            per_sub[(subscription.id, day)][1] += octets_in
     _add_days(UsageDay, UsageDay.subscription_id, per_sub)
     _add_days(BuildingUsageDay, BuildingUsageDay.building_id,
               {(device.building_id, day): v for day, v in per_building.items()})
