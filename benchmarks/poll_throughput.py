@@ -9,11 +9,17 @@ namespace (``ip netns exec``). Namespace and processes are removed at exit, even
 One device poll = GET sysUpTime.0 + sysName.0 and a lock-step GETBULK walk of 7 columns
 (ifDescr, ifAdminStatus, ifOperStatus, ifName, ifHCIn/OutOctets, ifHighSpeed) over 54 rows.
 Each method gets one warm-up cycle (not counted) then ``--cycles`` measured cycles.
-``--store memory`` (default) computes every counter delta of the cycle against the
-previous one in the poller processes, standing in for the database; replace
-``store_cycle`` to wire real storage.
+``--store db`` (default) registers the devices in a fresh database (SQLite file in a temp
+dir, or ``--database-url postgresql://…/bench_poll``, created if missing and reached through
+the server's Unix socket from inside the namespace) with 48 flats, households and active
+subscriptions per device, and runs ``network.services.run_poll_cycle`` (leases, storage,
+commits) in ``--workers`` processes like ``isp worker``; the warm-up cycle discovers the
+ports, which are then wired to the flats, so measured cycles write counters and usage per
+port hour, subscription day and building day. ``--store memory`` only computes deltas.
 
     sudo .venv/bin/python benchmarks/poll_throughput.py --devices 1000
+    sudo .venv/bin/python benchmarks/poll_throughput.py --devices 1000 \
+        --database-url postgresql://postgres@127.0.0.1:5432/bench_poll
 """
 
 from __future__ import annotations
