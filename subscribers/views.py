@@ -148,10 +148,13 @@ def households():
     search = request.args.get("q", "").strip()
     page = paginate(services.households_query(scope, search=search or None,
                                               building_code=request.args.get("building") or None))
+    # Render before committing the audit entry: a commit expires the loaded rows, and reading
+    # them again would cost two queries per household.
+    html = render_template("subscribers/households.html", page=page, search=search, scope=scope)
     audit.record_request("read", "household_list", None,
                          detail=f"{len(page.items)} households listed")
     db.session.commit()
-    return render_template("subscribers/households.html", page=page, search=search, scope=scope)
+    return html
 
 
 @bp.route("/households/new", methods=["GET", "POST"])
