@@ -136,36 +136,31 @@ def lifecycle_counts() -> dict[str, int]:
     return counts
 
 
-def pilot_watts_per_flat(building_codes: set[str]) -> float | None:
-    """Measured: watts of the in-service devices of the pilot buildings ÷ their flats."""
+def _in_service_per_flat(column: str, building_codes: set[str]) -> float | None:
+    """A device figure of the in-service devices of the buildings ÷ their flats; None when any
+    device lacks it (unknown is never counted as 0)."""
     device_model = _device_model()
     if device_model is None or not building_codes:
         return None
     ids = select(Building.id).where(Building.code.in_(building_codes))
-    rows = db.session.execute(select(device_model.power_watts).where(
+    rows = db.session.execute(select(getattr(device_model, column)).where(
         device_model.building_id.in_(ids),
         device_model.lifecycle_state == "in_service")).scalars().all()
-    if not rows or any(w is None for w in rows):
+    if not rows or any(value is None for value in rows):
         return None
     flats = db.session.execute(select(func.count(Unit.id)).where(
         Unit.building_id.in_(ids))).scalar_one()
     return sum(rows) / flats if flats else None
+
+
+def pilot_watts_per_flat(building_codes: set[str]) -> float | None:
+    """Measured: watts of the in-service devices of the pilot buildings ÷ their flats."""
+    return _in_service_per_flat("power_watts", building_codes)
 
 
 def pilot_embodied_per_flat(building_codes: set[str]) -> float | None:
     """Measured embodied kgCO2e per flat; None when any device's footprint is unknown."""
-    device_model = _device_model()
-    if device_model is None or not building_codes:
-        return None
-    ids = select(Building.id).where(Building.code.in_(building_codes))
-    rows = db.session.execute(select(device_model.embodied_kgco2e).where(
-        device_model.building_id.in_(ids),
-        device_model.lifecycle_state == "in_service")).scalars().all()
-    if not rows or any(v is None for v in rows):
-        return None
-    flats = db.session.execute(select(func.count(Unit.id)).where(
-        Unit.building_id.in_(ids))).scalar_one()
-    return sum(rows) / flats if flats else None
+    return _in_service_per_flat("embodied_kgco2e", building_codes)
 
 
 def totals(items: list[BuildingFootprint]) -> dict:
