@@ -45,7 +45,7 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, insert, or_, select, update
 
 from isp import signals
 from isp.extensions import db
@@ -254,8 +254,8 @@ def run_poll_cycle(*, client: SnmpClient | None = None, devices: Sequence[Device
                 # SQLite it takes the write lock before any read, so two workers queue
                 # (busy_timeout) instead of failing on a stale read snapshot.
                 renew_lease(claimed, worker, utcnow())
-                for device, poll in zip(pollable, polls, strict=True):
-                    store_poll(device, poll, worker=worker, summary=summary)
+                store_polls(list(zip(pollable, polls, strict=True)), worker=worker,
+                            summary=summary)
                 release_devices(claimed, worker, cycle_now + interval * 0.9)
                 db.session.commit()
         finally:
@@ -267,7 +267,7 @@ def run_poll_cycle(*, client: SnmpClient | None = None, devices: Sequence[Device
     return summary
 
 
-# --- storing one poll --------------------------------------------------------------------------
+# --- storing polls -----------------------------------------------------------------------------
 
 def store_poll(device: Device, poll: DevicePoll, *, worker: str | None = None,
                summary: PollSummary | None = None) -> str:
@@ -276,24 +276,56 @@ def store_poll(device: Device, poll: DevicePoll, *, worker: str | None = None,
     A reading not newer than the device's last poll is ignored (idempotent: nothing is
     counted twice). The caller commits.
     """
+    return store_polls([(device, poll)], worker=worker, summary=summary)[0]
+
+
+def store_polls(pairs: Sequence[tuple[Device, DevicePoll]], *, worker: str | None = None,
+                summary: PollSummary | None = None) -> list[str]:
+    """Store the polls of a batch of devices; one outcome per pair (see ``store_poll``).
+
+    Device state and outages go through the ORM (a few rows, rare events); ports, counters
+    and usage are read with one query per table for the whole batch and written with bulk
+    upserts, because they are ~50 rows per device at every cycle (issue 3 §8: storage must
+    cost a few milliseconds per device). The caller commits.
+    """
     summary = summary if summary is not None else PollSummary(worker=worker or "")
-    summary.devices += 1
-    if device.last_polled_at is not None and poll.polled_at <= device.last_polled_at:
-        return "stale"
-    db.session.add(PollResult(device_id=device.id, at=poll.polled_at, reachable=poll.answered,
-                              sys_uptime_ticks=poll.sys_uptime_ticks, error_kind=poll.error_kind,
-                              error=poll.error, ports_seen=len(poll.interfaces), worker=worker))
-    device.last_polled_at = poll.polled_at
-    device.last_error = poll.error
-    device.last_error_kind = poll.error_kind
-    if poll.answered:
-        _store_answer(device, poll, summary)
-        if poll.ok:
-            summary.ok += 1
+    outcomes: list[str] = []
+    poll_rows: list[dict] = []
+    answered: list[tuple[Device, DevicePoll, bool]] = []
+    live = [(d, p) for d, p in pairs
+            if d.last_polled_at is None or p.polled_at > d.last_polled_at]
+    open_outages = _open_outages_of([d.id for d, p in live if p.answered])
+    for device, poll in pairs:
+        summary.devices += 1
+        if device.last_polled_at is not None and poll.polled_at <= device.last_polled_at:
+            outcomes.append("stale")
+            continue
+        poll_rows.append({"device_id": device.id, "at": poll.polled_at,
+                          "reachable": poll.answered, "sys_uptime_ticks": poll.sys_uptime_ticks,
+                          "error_kind": poll.error_kind, "error": poll.error,
+                          "ports_seen": len(poll.interfaces), "worker": worker})
+        device.last_polled_at = poll.polled_at
+        device.last_error = poll.error
+        device.last_error_kind = poll.error_kind
+        if poll.answered:
+            rebooted = _device_answered(device, poll, open_outages.get(device.id), summary)
+            answered.append((device, poll, rebooted))
+            if poll.ok:
+                summary.ok += 1
+            else:
+                summary.answered_with_errors += 1
+                summary.errors.append(f"{device.hostname}: {poll.error}")
+            outcomes.append("up")
         else:
-            summary.answered_with_errors += 1
-            summary.errors.append(f"{device.hostname}: {poll.error}")
-        return "up"
+            outcomes.append(_device_unanswered(device, poll, summary))
+    if poll_rows:
+        db.session.execute(insert(PollResult.__table__), poll_rows)
+    if answered:
+        _store_interfaces(answered, summary)
+    return outcomes
+
+
+def _device_unanswered(device: Device, poll: DevicePoll, summary: PollSummary) -> str:
     summary.unreachable += 1
     summary.errors.append(f"{device.hostname}: {poll.error}")
     if poll.error_kind == "auth":
@@ -312,7 +344,9 @@ def store_poll(device: Device, poll: DevicePoll, *, worker: str | None = None,
     return "failed"
 
 
-def _store_answer(device: Device, poll: DevicePoll, summary: PollSummary) -> None:
+def _device_answered(device: Device, poll: DevicePoll, open_outage: Outage | None,
+                     summary: PollSummary) -> bool:
+    """Device state on an answer: closes an open outage, books a reboot; True if rebooted."""
     ticks = poll.sys_uptime_ticks
     assert ticks is not None
     at = poll.polled_at
@@ -320,7 +354,6 @@ def _store_answer(device: Device, poll: DevicePoll, summary: PollSummary) -> Non
     if device.last_ok_at is not None and device.sys_uptime_ticks is not None:
         elapsed = (at - device.last_ok_at).total_seconds()
         rebooted = not uptime_consistent(device.sys_uptime_ticks, ticks, elapsed)
-        open_outage = _open_outage_of(device)
         if open_outage is not None:
             _close_outage(open_outage, at, summary)
         elif rebooted:
@@ -333,17 +366,21 @@ def _store_answer(device: Device, poll: DevicePoll, summary: PollSummary) -> Non
     device.failing_since = None
     device.last_ok_at = at
     device.sys_uptime_ticks = ticks
-    ports = _discover_ports(device, poll.interfaces.values())
-    summary.ports += len(ports)
-    _store_counters(device, ports, poll, rebooted, summary)
+    return rebooted
 
 
 # --- outages -----------------------------------------------------------------------------------
 
-def _open_outage_of(device: Device) -> Outage | None:
-    return db.session.execute(select(Outage).where(
-        Outage.device_id == device.id, Outage.ended_at.is_(None))
-        .order_by(Outage.id.desc())).scalars().first()
+def _open_outages_of(device_ids: Sequence[int]) -> dict[int, Outage]:
+    """The newest open outage of each device, in one query."""
+    if not device_ids:
+        return {}
+    found: dict[int, Outage] = {}
+    for outage in db.session.execute(select(Outage).where(
+            Outage.device_id.in_(list(device_ids)), Outage.ended_at.is_(None))
+            .order_by(Outage.id)).scalars():
+        found[outage.device_id] = outage  # the highest id wins
+    return found
 
 
 def affected_unit_codes(device: Device) -> list[str]:
@@ -378,15 +415,23 @@ def _close_outage(outage: Outage, ended_at: datetime, summary: PollSummary) -> N
 
 # --- ports -------------------------------------------------------------------------------------
 
+def _port_name(sample: InterfaceSample) -> str:
+    return (sample.name or sample.descr or f"ifIndex {sample.if_index}")[:64]
+
+
 def _discover_ports(device: Device, samples: Iterable[InterfaceSample]) -> dict[int, Port]:
-    """Create or update the device's ports from the poll; returns them by ifIndex."""
+    """Create or rename the device's ports from the poll (ORM); returns them by ifIndex.
+
+    Only used when the device shows a port it did not have or a new name: the steady state
+    is compared on plain rows in ``_store_interfaces``.
+    """
     existing = list(db.session.execute(select(Port).where(Port.device_id == device.id))
                     .scalars())
     by_index = {p.if_index: p for p in existing if p.if_index is not None}
     by_name = {p.if_name: p for p in existing}
     result: dict[int, Port] = {}
     for sample in samples:
-        name = (sample.name or sample.descr or f"ifIndex {sample.if_index}")[:64]
+        name = _port_name(sample)
         port = by_index.get(sample.if_index)
         if port is None:
             named = by_name.get(name)
@@ -403,11 +448,6 @@ def _discover_ports(device: Device, samples: Iterable[InterfaceSample]) -> dict[
             by_name.pop(port.if_name, None)
             port.if_name = name
             by_name[name] = port
-        port.if_descr = (sample.descr or None) and sample.descr[:255]
-        if sample.speed_bps:
-            port.speed_bps = sample.speed_bps
-        port.admin_up = sample.admin_up
-        port.oper_up = sample.oper_up
         result[sample.if_index] = port
     db.session.flush()
     return result
@@ -423,36 +463,97 @@ def _served_subscription(unit_id: int | None, statuses: Sequence[str] = USAGE_ST
         .order_by(Subscription.id.desc())).scalars().first()
 
 
-def _served_subscriptions(unit_ids: Iterable[int], statuses: Sequence[str] = USAGE_STATUSES):
-    """``_served_subscription`` for many flats in one query: {unit_id: subscription}."""
+def _served_subscription_ids(unit_ids: Iterable[int]) -> dict[int, int]:
+    """{unit_id: id of the subscription its traffic is booked to}, in one query."""
     from subscribers.models import Subscription
 
     ids = sorted(unit_ids)
     if not ids:
         return {}
-    served = {}
-    for subscription in db.session.execute(select(Subscription).where(
-            Subscription.unit_id.in_(ids), Subscription.status.in_(list(statuses)))
-            .order_by(Subscription.id)).scalars():
-        served[subscription.unit_id] = subscription  # the highest id wins, as in the single one
+    served: dict[int, int] = {}
+    for subscription_id, unit_id in db.session.execute(
+            select(Subscription.id, Subscription.unit_id).where(
+                Subscription.unit_id.in_(ids), Subscription.status.in_(list(USAGE_STATUSES)))
+            .order_by(Subscription.id)):
+        served[unit_id] = subscription_id  # the highest id wins, as in _served_subscription
     return served
 
 
-def _port_status(port: Port, at: datetime) -> None:
-    """Track since when a household's port is down; signal after 7 days on an active service."""
-    if port.oper_up is not False or port.admin_up is False:
-        port.down_since = None
-        port.down_alerted_at = None
-        return
-    if port.down_since is None:
-        port.down_since = at
-    if (port.unit_id is not None and port.down_alerted_at is None
-            and at - port.down_since >= PORT_DOWN_ALERT):
-        subscription = _served_subscription(port.unit_id, ALERT_STATUSES)
-        if subscription is not None:
-            port.down_alerted_at = at
-            signals.port_down_long.send(port, subscription=subscription,
-                                        down_since=port.down_since)
+_PORT_COLUMNS = ("id", "device_id", "if_index", "if_name", "if_descr", "speed_bps", "unit_id",
+                 "admin_up", "oper_up", "down_since", "down_alerted_at")
+
+
+def _port_rows(device_ids: Sequence[int]) -> dict[int, dict[int, dict]]:
+    """{device_id: {ifIndex: port row as a dict}} for the discovered ports of the devices."""
+    table = Port.__table__
+    rows: dict[int, dict[int, dict]] = defaultdict(dict)
+    for row in db.session.execute(select(*(table.c[c] for c in _PORT_COLUMNS)).where(
+            table.c.device_id.in_(list(device_ids)))).mappings():
+        if row["if_index"] is not None:
+            rows[row["device_id"]][row["if_index"]] = dict(row)
+    return rows
+
+
+def _store_interfaces(answered: list[tuple[Device, DevicePoll, bool]],
+                      summary: PollSummary) -> None:
+    """Ports, their status, counters and usage for the devices that answered."""
+    device_ids = [device.id for device, _, _ in answered]
+    ports = _port_rows(device_ids)
+    rediscovered = []
+    for device, poll, _ in answered:
+        known = ports.get(device.id, {})
+        if any(known.get(s.if_index, {}).get("if_name") != _port_name(s)
+               for s in poll.interfaces.values()):
+            _discover_ports(device, poll.interfaces.values())
+            rediscovered.append(device.id)
+    if rediscovered:
+        ports.update(_port_rows(rediscovered))
+    table = Port.__table__
+    changed: list[dict] = []
+    alerts: list[tuple[int, int, datetime, datetime]] = []
+    for device, poll, _ in answered:
+        known = ports.get(device.id, {})
+        summary.ports += len(poll.interfaces)
+        for if_index, sample in poll.interfaces.items():
+            row = known[if_index]
+            new = _port_state(row, sample, poll.polled_at, alerts)
+            if any(row[key] != value for key, value in new.items()):
+                changed.append({"_id": row["id"], **new})
+                row.update(new)
+    if changed:
+        db.session.execute(update(table).where(table.c.id == bindparam("_id")), changed)
+    _send_port_alerts(alerts)
+    _store_counters(answered, ports, summary)
+
+
+def _port_state(row: dict, sample: InterfaceSample, at: datetime,
+                alerts: list[tuple[int, int, datetime, datetime]]) -> dict:
+    """The port's new descriptive and status columns; queues the 7-day alert when due."""
+    admin_up, oper_up = sample.admin_up, sample.oper_up
+    down_since, alerted = row["down_since"], row["down_alerted_at"]
+    if oper_up is not False or admin_up is False:
+        down_since = alerted = None
+    else:
+        if down_since is None:
+            down_since = at
+        if row["unit_id"] is not None and alerted is None and at - down_since >= PORT_DOWN_ALERT:
+            alerts.append((row["id"], row["unit_id"], down_since, at))
+    return {"if_descr": (sample.descr or None) and sample.descr[:255],
+            "speed_bps": sample.speed_bps or row["speed_bps"],
+            "admin_up": admin_up, "oper_up": oper_up, "down_since": down_since,
+            "down_alerted_at": alerted}
+
+
+def _send_port_alerts(alerts: list[tuple[int, int, datetime, datetime]]) -> None:
+    """Signal a household's port down for 7 days on an active service (once per down period)."""
+    for port_id, unit_id, down_since, at in alerts:
+        subscription = _served_subscription(unit_id, ALERT_STATUSES)
+        if subscription is None:
+            continue
+        port = db.session.get(Port, port_id, populate_existing=True)
+        port.down_alerted_at = at
+        db.session.flush()
+        signals.port_down_long.send(port, subscription=subscription, down_since=down_since)
 
 
 # --- counters and usage ------------------------------------------------------------------------
@@ -486,114 +587,127 @@ def local_day(hour: datetime) -> date:
     return hour.astimezone(LOCAL_TZ).date()
 
 
-def _store_counters(device: Device, ports: dict[int, Port], poll: DevicePoll, rebooted: bool,
-                    summary: PollSummary) -> None:
-    at = poll.polled_at
-    port_ids = [p.id for p in ports.values()]
-    previous = {c.port_id: c for c in db.session.execute(
-        select(PortCounter).where(PortCounter.port_id.in_(port_ids))).scalars()} if port_ids \
-        else {}
-    # (port, hour) -> [in, out]
+def _counter_outcomes(prev, sample: InterfaceSample, speed: int | None, elapsed: float,
+                      rebooted: bool) -> dict[str, Delta | Discarded]:
+    if rebooted:
+        return {"both": Discarded(DiscardReason.REBOOT)}
+    if prev.counter_bits != sample.counter_bits:
+        return {"both": Discarded(DiscardReason.RESET)}
+    return {direction: counter_delta(old, new, bits=sample.counter_bits, speed_bps=speed,
+                                     elapsed_s=elapsed, rebooted=False)
+            for direction, old, new in (("in", prev.in_octets, sample.in_octets),
+                                        ("out", prev.out_octets, sample.out_octets))}
+
+
+def _store_counters(answered: list[tuple[Device, DevicePoll, bool]],
+                    ports: dict[int, dict[int, dict]], summary: PollSummary) -> None:
+    counters = PortCounter.__table__
+    previous = {row.port_id: row for row in db.session.execute(
+        select(counters).join(Port.__table__, Port.__table__.c.id == counters.c.port_id)
+        .where(Port.__table__.c.device_id.in_([d.id for d, _, _ in answered])))}
+    counter_rows: list[dict] = []
+    discarded: list[dict] = []
+    # (port id, hour) -> [in, out]; port id -> (unit id, building id)
     hours: dict[tuple[int, datetime], list[int]] = defaultdict(lambda: [0, 0])
-    for if_index, port in ports.items():
-        sample = poll.interfaces[if_index]
-        _port_status(port, at)
-        if sample.counter_bits is None or sample.in_octets is None or sample.out_octets is None:
-            continue
-        prev = previous.get(port.id)
-        if prev is None:
-            db.session.add(PortCounter(port_id=port.id, in_octets=sample.in_octets,
-                                       out_octets=sample.out_octets,
-                                       counter_bits=sample.counter_bits,
-                                       sys_uptime_ticks=poll.sys_uptime_ticks, polled_at=at))
-            continue
-        elapsed = (at - prev.polled_at).total_seconds()
-        if elapsed <= 0:
-            continue  # not a newer reading
-        speed = sample.speed_bps or port.speed_bps
-        if rebooted:
-            results: dict[str, Delta | Discarded] = {"both": Discarded(DiscardReason.REBOOT)}
-        elif prev.counter_bits != sample.counter_bits:
-            results = {"both": Discarded(DiscardReason.RESET)}
-        else:
-            results = {
-                direction: counter_delta(old, new, bits=sample.counter_bits, speed_bps=speed,
-                                         elapsed_s=elapsed, rebooted=False)
-                for direction, old, new in (("in", prev.in_octets, sample.in_octets),
-                                            ("out", prev.out_octets, sample.out_octets))}
-        for direction, outcome in results.items():
-            if isinstance(outcome, Discarded):
-                if outcome.reason != DiscardReason.NO_PREVIOUS:
-                    db.session.add(DiscardedInterval(port_id=port.id, at=at, direction=direction,
-                                                     reason=str(outcome.reason),
-                                                     elapsed_s=elapsed))
-                    summary.discarded += 1
+    owners: dict[int, tuple[int | None, int]] = {}
+    for device, poll, rebooted in answered:
+        at = poll.polled_at
+        known = ports[device.id]
+        for if_index, sample in poll.interfaces.items():
+            if (sample.counter_bits is None or sample.in_octets is None
+                    or sample.out_octets is None):
                 continue
-            slot = 0 if direction == "in" else 1
-            for hour, octets in split_by_hour(prev.polled_at, at, outcome.octets):
-                hours[(port.id, hour)][slot] += octets
-                summary.usage_octets += octets
-        prev.in_octets = sample.in_octets
-        prev.out_octets = sample.out_octets
-        prev.counter_bits = sample.counter_bits
-        prev.sys_uptime_ticks = poll.sys_uptime_ticks
-        prev.polled_at = at
+            port = known[if_index]
+            prev = previous.get(port["id"])
+            if prev is not None:
+                elapsed = (at - prev.polled_at).total_seconds()
+                if elapsed <= 0:
+                    continue  # not a newer reading
+                outcomes = _counter_outcomes(prev, sample, sample.speed_bps or port["speed_bps"],
+                                             elapsed, rebooted)
+                for direction, outcome in outcomes.items():
+                    if isinstance(outcome, Discarded):
+                        if outcome.reason != DiscardReason.NO_PREVIOUS:
+                            discarded.append({"port_id": port["id"], "at": at,
+                                              "direction": direction,
+                                              "reason": str(outcome.reason),
+                                              "elapsed_s": elapsed})
+                            summary.discarded += 1
+                        continue
+                    slot = 0 if direction == "in" else 1
+                    for hour, octets in split_by_hour(prev.polled_at, at, outcome.octets):
+                        hours[(port["id"], hour)][slot] += octets
+                        summary.usage_octets += octets
+                owners[port["id"]] = (port["unit_id"], device.building_id)
+            counter_rows.append({"port_id": port["id"], "in_octets": sample.in_octets,
+                                 "out_octets": sample.out_octets,
+                                 "counter_bits": sample.counter_bits,
+                                 "sys_uptime_ticks": poll.sys_uptime_ticks, "polled_at": at})
+    _upsert(PortCounter, counter_rows, ("port_id",),
+            replace=("in_octets", "out_octets", "counter_bits", "sys_uptime_ticks", "polled_at"))
+    if discarded:
+        db.session.execute(insert(DiscardedInterval.__table__), discarded)
     if hours:
-        add_usage(device, {p.id: p for p in ports.values()}, hours)
+        add_usage(hours, owners)
 
 
-def add_usage(device: Device, ports_by_id: dict[int, Port],
-              hours: dict[tuple[int, datetime], list[int]]) -> None:
-    """Add octets per (port, hour) to the hour, subscription-day and building-day tables."""
-    keys = list(hours)
-    port_ids = sorted({k[0] for k in keys})
-    hour_values = sorted({k[1] for k in keys})
-    existing = {(u.port_id, u.hour): u for u in db.session.execute(select(UsageHour).where(
-        UsageHour.port_id.in_(port_ids), UsageHour.hour.in_(hour_values))).scalars()}
+def add_usage(hours: dict[tuple[int, datetime], list[int]],
+              owners: dict[int, tuple[int | None, int]]) -> None:
+    """Add octets per (port, hour) to the hour, subscription-day and building-day tables.
+
+    ``owners`` gives each port's flat (None for uplinks and spare ports, whose traffic is
+    not a household's) and building.
+    """
     per_sub: dict[tuple[int, date], list[int]] = defaultdict(lambda: [0, 0])
-    per_building: dict[date, list[int]] = defaultdict(lambda: [0, 0])
-    # one query for the device's flats, not one per port (the cycle's main storage cost)
-    subscriptions = _served_subscriptions(
-        {ports_by_id[port_id].unit_id for port_id in port_ids} - {None})  # type: ignore[arg-type]
+    per_building: dict[tuple[int, date], list[int]] = defaultdict(lambda: [0, 0])
+    subscriptions = _served_subscription_ids(
+        {unit for unit, _ in owners.values() if unit is not None})
+    hour_rows = []
     for (port_id, hour), (octets_in, octets_out) in hours.items():
-        row = existing.get((port_id, hour))
-        if row is None:
-            row = UsageHour(port_id=port_id, hour=hour, octets_in=0, octets_out=0)
-            db.session.add(row)
-            existing[(port_id, hour)] = row
-        row.octets_in += octets_in
-        row.octets_out += octets_out
-        port = ports_by_id[port_id]
-        if port.unit_id is None:
-            continue  # uplinks and spare ports: not a household's traffic
+        hour_rows.append({"port_id": port_id, "hour": hour, "octets_in": octets_in,
+                          "octets_out": octets_out})
+        unit_id, building_id = owners[port_id]
+        if unit_id is None:
+            continue
         day = local_day(hour)
         # port out = household download, port in = household upload (DESIGN.md §3.4)
-        per_building[day][0] += octets_out
-        per_building[day][1] += octets_in
-        subscription = subscriptions.get(port.unit_id)
-        if subscription is not None:
-            per_sub[(subscription.id, day)][0] += octets_out
-            per_sub[(subscription.id, day)][1] += octets_in
-    _add_days(UsageDay, UsageDay.subscription_id, per_sub)
-    _add_days(BuildingUsageDay, BuildingUsageDay.building_id,
-              {(device.building_id, day): v for day, v in per_building.items()})
+        per_building[(building_id, day)][0] += octets_out
+        per_building[(building_id, day)][1] += octets_in
+        subscription_id = subscriptions.get(unit_id)
+        if subscription_id is not None:
+            per_sub[(subscription_id, day)][0] += octets_out
+            per_sub[(subscription_id, day)][1] += octets_in
+    _upsert(UsageHour, hour_rows, ("port_id", "hour"), add=("octets_in", "octets_out"))
+    _upsert(UsageDay, [{"subscription_id": s, "day": d, "download_octets": v[0],
+                        "upload_octets": v[1]} for (s, d), v in per_sub.items()],
+            ("subscription_id", "day"), add=("download_octets", "upload_octets"))
+    _upsert(BuildingUsageDay, [{"building_id": b, "day": d, "download_octets": v[0],
+                                "upload_octets": v[1]} for (b, d), v in per_building.items()],
+            ("building_id", "day"), add=("download_octets", "upload_octets"))
 
 
-def _add_days(model, key_column, values: dict[tuple[int, date], list[int]]) -> None:
-    if not values:
+def _upsert(model, rows: list[dict], keys: Sequence[str], *, add: Sequence[str] = (),
+            replace: Sequence[str] = ()) -> None:
+    """INSERT … ON CONFLICT (keys) DO UPDATE: ``add`` columns are summed, ``replace`` overwritten.
+
+    One statement for many rows (PostgreSQL and SQLite ≥ 3.24 share the syntax). Rows are
+    sorted by key so that two workers touching the same rows (a building's day) lock them in
+    the same order and never deadlock.
+    """
+    if not rows:
         return
-    owners = sorted({k[0] for k in values})
-    days = sorted({k[1] for k in values})
-    existing = {(getattr(r, key_column.key), r.day): r for r in db.session.execute(
-        select(model).where(key_column.in_(owners), model.day.in_(days))).scalars()}
-    for (owner, day), (down, up) in values.items():
-        row = existing.get((owner, day))
-        if row is None:
-            row = model(**{key_column.key: owner}, day=day, download_octets=0, upload_octets=0)
-            db.session.add(row)
-        row.download_octets += down
-        row.upload_octets += up
-    db.session.flush()
+    if db.session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    table = model.__table__
+    statement = dialect_insert(table)
+    values = {c: table.c[c] + statement.excluded[c] for c in add}
+    values.update({c: statement.excluded[c] for c in replace})
+    statement = statement.on_conflict_do_update(index_elements=[table.c[k] for k in keys],
+                                                set_=values)
+    rows.sort(key=lambda row: tuple(row[k] for k in keys))
+    db.session.execute(statement, rows)
 
 
 # --- availability ------------------------------------------------------------------------------
@@ -796,4 +910,5 @@ __all__ = [
     "claim_devices",
     "run_poll_cycle",
     "store_poll",
+    "store_polls",
 ]

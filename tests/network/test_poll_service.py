@@ -325,7 +325,7 @@ def test_garbage_columns_keep_valid_rows_and_say_what_is_wrong(db, snmpsim_agent
 def test_port_down_seven_days_on_active_subscription_signals_once(db, received):
     from datetime import UTC, datetime
 
-    from network.services import _port_status
+    from network.snmp import InterfaceSample
 
     unit = factories.make_unit()
     factories.make_subscription(household=factories.make_household(unit=unit), status="active")
@@ -338,16 +338,25 @@ def test_port_down_seven_days_on_active_subscription_signals_once(db, received):
     db.session.add(p)
     db.session.flush()
     t0 = datetime(2026, 11, 1, tzinfo=UTC)
-    _port_status(p, t0)
-    _port_status(p, t0 + timedelta(days=6, hours=23))
+
+    def poll_at(at, oper_up=False):
+        sample = InterfaceSample(1, "Gi1/0/1", "GigabitEthernet1/0/1", True, oper_up,
+                                 1_000_000_000, None, None, None)
+        ticks = int((at - t0).total_seconds() * 100) + 100
+        store_poll(device, DevicePoll(SnmpTarget("127.0.0.1"), True, None, None, ticks, "sw",
+                                      {1: sample}, at, 0.0))
+        db.session.commit()
+        return db.session.get(Port, p.id, populate_existing=True)
+
+    assert poll_at(t0).down_since == t0
+    poll_at(t0 + timedelta(days=6, hours=23))
     assert received == []
-    _port_status(p, t0 + timedelta(days=7))
-    _port_status(p, t0 + timedelta(days=8))
+    assert poll_at(t0 + timedelta(days=7)).down_alerted_at == t0 + timedelta(days=7)
+    poll_at(t0 + timedelta(days=8))
     assert [c[0] for c in received] == ["port_down"]
     assert received[0][2]["down_since"] == t0
-    p.oper_up = True
-    _port_status(p, t0 + timedelta(days=9))
-    assert p.down_since is None and p.down_alerted_at is None
+    back = poll_at(t0 + timedelta(days=9), oper_up=True)
+    assert back.down_since is None and back.down_alerted_at is None
 
 
 def test_availability_counts_aggregation_or_all_access_down(db):
