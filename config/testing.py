@@ -13,6 +13,7 @@ class TestingConfig(DefaultConfig):
     SECRET_KEY = "testing-secret"
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL") or "sqlite:///" + os.path.join(
         tempfile.gettempdir(), f"social_isp_test_{os.getpid()}.sqlite")
-    WTF_CSRF_ENABLED = False  # CSRF itself is tested with a dedicated app (tests/isp/test_security.py)
+    # CSRF itself is tested with a dedicated app (tests/isp/test_security.py)
+    WTF_CSRF_ENABLED = False
     RATELIMIT_ENABLED = False
     SCHEDULER_ENABLED = False

@@ -1,9 +1,8 @@
 import logging
 from logging.config import fileConfig
 
-from flask import current_app
-
 from alembic import context
+from flask import current_app
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
@@ -73,7 +72,7 @@ def run_migrations_offline():
 
 
 def render_item(type_, obj, autogen_context):
-    """Render the project's UTC column type as a plain DateTime: migrations never import app code."""
+    """Render the UTC column type as a plain DateTime: migrations never import app code."""
     if type_ == "type" and obj.__class__.__name__ == "UTCDateTime":
         return "sa.DateTime(timezone=True)"
     return False
