@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Blueprint, jsonify, request
+from sqlalchemy.orm import selectinload
 
 from billing import services
 from billing.models import Invoice, Payment
@@ -40,10 +41,12 @@ def invoices():
     period = request.args.get("period") or None
     if period:
         services.check_period(period, on=date.max)
+    statement = services.invoices_query(period=period, status=request.args.get("status") or None)
+    response = api_list(statement.options(selectinload(Invoice.lines)), invoice_json)
+    # Recorded after serialising, and committed (it was left to the session's rollback).
     audit.record_request("read", "invoice_list", period)
-    return api_list(services.invoices_query(period=period,
-                                            status=request.args.get("status") or None),
-                    invoice_json)
+    db.session.commit()
+    return response
 
 
 @bp.get("/households/<int:household_id>/balance")

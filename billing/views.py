@@ -132,9 +132,11 @@ def invoices():
                "search": request.args.get("q", "").strip() or None}
     # 25 rows of 7 columns keep the page within EcoIndex grade A (50 rows made ~560 elements).
     page = paginate(services.invoices_query(**filters), per_page=25)
+    # Render before committing the audit entry: a commit expires the loaded rows.
+    html = render_template("billing/invoices.html", page=page, filters=filters)
     audit.record_request("read", "invoice_list", None, detail=f"{len(page.items)} invoices")
     db.session.commit()
-    return render_template("billing/invoices.html", page=page, filters=filters)
+    return html
 
 
 def _invoice_context(number: str) -> dict:

@@ -35,7 +35,12 @@ from mediation.models import Assignment, Association, Booking, CoachingSlot, Pla
 from mediation.scoring import AssociationFacts, HouseholdFacts, Suggestion, rank_associations
 from subscribers.choices import LANGUAGES
 from subscribers.models import Building, District, Household, Unit
-from subscribers.services import Scope, assigned_to_association, get_household
+from subscribers.services import (
+    Scope,
+    assigned_to_association,
+    get_household,
+    household_search_condition,
+)
 
 LOCAL = ZoneInfo("Europe/Paris")
 CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{1,29}$")
@@ -216,10 +221,18 @@ def household_facts(household: Household) -> HouseholdFacts:
                           tuple(household.needs_list))
 
 
-def suggestions_for(household: Household, on: date | None = None) -> tuple[Suggestion, ...]:
-    """The ranked associations for a household, each with its terms (DESIGN.md §3.6)."""
+def suggestions_for(household: Household, on: date | None = None, *,
+                    associations: list[AssociationFacts] | None = None
+                    ) -> tuple[Suggestion, ...]:
+    """The ranked associations for a household, each with its terms (DESIGN.md §3.6).
+
+    ``associations``: ``association_facts(on)`` already read (a list of households reads
+    them once, not once per household).
+    """
     labels = {code: str(label) for code, label in SPECIALTIES.items()}
-    return rank_associations(household_facts(household), association_facts(on), labels)
+    if associations is None:
+        associations = association_facts(on)
+    return rank_associations(household_facts(household), associations, labels)
 
 
 def assign_household(household: Household, association_code: str, *, reason: str | None,
@@ -274,16 +287,18 @@ def end_assignment(assignment: Assignment, *, actor: User, at: datetime | None =
 
 
 def unassigned_households_query(search: str | None = None) -> Select:
-    """Current households followed by no association, by flat."""
+    """Current households followed by no association, by flat.
+
+    The conditions are on households alone (the join sorts by flat), so
+    ``households_count`` counts the rows without the join.
+    """
     statement = (select(Household).join(Household.unit).where(
         Household.moved_out_on.is_(None),
         not_(select(Assignment.id).where(Assignment.household_id == Household.id,
                                          Assignment.ended_at.is_(None)).exists()))
         .order_by(Unit.code, Household.id))
     if search:
-        pattern = f"%{search.strip()}%"
-        statement = statement.where(Household.holder_name.ilike(pattern)
-                                    | Unit.code.ilike(pattern))
+        statement = statement.where(household_search_condition(search))
     return statement
 
 

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy import select
+from sqlalchemy.orm import contains_eager
 
 from isp import audit
 from isp.auth import current_actor, public, require_role
@@ -43,8 +44,8 @@ from mediation.forms import (
     SlotForm,
 )
 from mediation.models import Association, Place
-from subscribers.models import District, Household
-from subscribers.services import Scope, get_household
+from subscribers.models import Building, District, Household, Unit
+from subscribers.services import Scope, get_household, households_count
 from subscribers.views import HOUSEHOLD_PANELS
 
 bp = Blueprint("mediation", __name__, template_folder="templates")
@@ -207,14 +208,21 @@ def places_json():
 def orientation():
     """Households followed by no association, each with its suggestion to confirm one by one."""
     # Each row carries its reasons and a confirm form (~20 elements): 10 a page stay in grade A.
-    page = paginate(services.unassigned_households_query(request.args.get("q")), per_page=10)
-    rows = [(household, (services.suggestions_for(household) or (None,))[0])
-            for household in page.items]
+    statement = services.unassigned_households_query(request.args.get("q"))
+    # The suggestion needs each household's district: loaded for the page at once.
+    page = paginate(statement.options(contains_eager(Household.unit).selectinload(Unit.building)
+                                      .selectinload(Building.district)),
+                    per_page=10, count_statement=households_count(statement))
+    facts = services.association_facts()  # once for the page, not once per household
+    rows = [(household, (services.suggestions_for(household, associations=facts)
+                         or (None,))[0]) for household in page.items]
+    # Render before committing the audit entry: a commit expires the loaded rows.
+    html = render_template("mediation/orientation.html", page=page, rows=rows,
+                           confirm=ConfirmForm(), q=request.args.get("q", ""))
     audit.record_request("read", "household_list", None,
                          detail="orientation: " + ",".join(str(h.id) for h in page.items))
     db.session.commit()
-    return render_template("mediation/orientation.html", page=page, rows=rows,
-                           confirm=ConfirmForm(), q=request.args.get("q", ""))
+    return html
 
 
 @bp.route("/households/<int:household_id>/orientation", methods=["GET", "POST"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, request
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from isp.auth import require_role
 from isp.choices import Role
@@ -43,4 +44,7 @@ def provisioning_jobs():
         if state not in ALL_JOB_STATES:
             raise DomainError(f"Unknown state {state!r}", field="state", status=400)
         statement = statement.where(ProvisioningJob.state == state)
+    # Each job shows its port's flat and device: loaded for the whole page, not per job.
+    statement = statement.options(selectinload(ProvisioningJob.port).selectinload(Port.unit),
+                                  selectinload(ProvisioningJob.port).selectinload(Port.device))
     return api_list(statement, job_json)

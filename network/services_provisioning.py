@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from flask import current_app
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 
 from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
@@ -197,6 +197,17 @@ def latest_job_for_subscription(subscription_id: int) -> ProvisioningJob | None:
     return db.session.execute(
         select(ProvisioningJob).where(ProvisioningJob.subscription_id == subscription_id)
         .order_by(ProvisioningJob.id.desc()).limit(1)).scalar_one_or_none()
+
+
+def latest_jobs_for_subscriptions(subscription_ids: list[int]) -> dict[int, ProvisioningJob]:
+    """``latest_job_for_subscription`` for many subscriptions in one query (API lists)."""
+    if not subscription_ids:
+        return {}
+    latest = (select(func.max(ProvisioningJob.id))
+              .where(ProvisioningJob.subscription_id.in_(subscription_ids))
+              .group_by(ProvisioningJob.subscription_id))
+    jobs = db.session.execute(select(ProvisioningJob).where(ProvisioningJob.id.in_(latest)))
+    return {job.subscription_id: job for job in jobs.scalars()}
 
 
 # --- running the queue -----------------------------------------------------------------------

@@ -113,9 +113,12 @@ def households():
             raise DomainError(f"Association {association_code} not found", field="association",
                               status=404)
         statement = statement.where(services.assigned_to_association(association.id))
+    response = api_list(statement, lambda h: household_json(h, scope),
+                        count_statement=services.households_count(statement))
+    # Committed after serialising: a commit expires the rows (one reload per household).
     audit.record_request("read", "household_list", None, detail=request.query_string.decode())
     db.session.commit()
-    return api_list(statement, lambda h: household_json(h, scope))
+    return response
 
 
 @bp.get("/households/<int:household_id>")

@@ -6,13 +6,14 @@ from datetime import date
 
 from flask import Blueprint, jsonify, request
 from sqlalchemy import select
+from sqlalchemy.orm import contains_eager
 
 from isp import audit
 from isp.auth import current_actor, require_role
 from isp.choices import Role
 from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
-from isp.pagination import api_list
+from isp.pagination import api_list, count_without_joins
 from subscribers import lifecycle, services
 from subscribers.models import Subscription, Unit
 
@@ -22,10 +23,15 @@ ACTIONS = {"reduce": lifecycle.reduce_service, "restore": lifecycle.restore_serv
            "suspend": lifecycle.suspend, "terminate": lifecycle.terminate}
 
 
-def subscription_json(subscription: Subscription) -> dict:
-    from network.services_provisioning import latest_job_for_subscription
+_UNKNOWN = object()
 
-    job = latest_job_for_subscription(subscription.id)
+
+def subscription_json(subscription: Subscription, job=_UNKNOWN) -> dict:
+    """One subscription with its latest provisioning job (looked up unless given)."""
+    if job is _UNKNOWN:
+        from network.services_provisioning import latest_job_for_subscription
+
+        job = latest_job_for_subscription(subscription.id)
     return {"id": subscription.id, "household_id": subscription.household_id,
             "unit_code": subscription.unit.code, "plan": subscription.plan_code,
             "tier": subscription.tier, "status": subscription.status,
@@ -33,6 +39,15 @@ def subscription_json(subscription: Subscription) -> dict:
             "terminated_on": _iso(subscription.terminated_on),
             "latest_job": None if job is None else {"id": job.id, "action": job.action,
                                                     "state": job.state}}
+
+
+def subscriptions_json(subscriptions: list[Subscription]) -> list[dict]:
+    """A page of subscriptions: their latest jobs in one query, not one per subscription."""
+    from network.services_provisioning import latest_jobs_for_subscriptions
+
+    jobs = latest_jobs_for_subscriptions([subscription.id for subscription in subscriptions])
+    return [subscription_json(subscription, jobs.get(subscription.id))
+            for subscription in subscriptions]
 
 
 def _iso(value: date | None) -> str | None:
@@ -64,10 +79,15 @@ def subscriptions():
     if unit_code:
         unit = services.get_unit(unit_code)
         statement = statement.where(Subscription.unit_id == unit.id)
+    statement = statement.join(Unit, Unit.id == Subscription.unit_id).options(
+        contains_eager(Subscription.unit))
+    response = api_list(statement, serialize_page=subscriptions_json,
+                        count_statement=count_without_joins(Subscription.id, statement))
+    # Committed after serialising: a commit expires the rows (one reload per subscription).
     audit.record_request("read", "subscription_list", None,
                          detail=request.query_string.decode()[:200])
     db.session.commit()
-    return api_list(statement.join(Unit, Unit.id == Subscription.unit_id), subscription_json)
+    return response
 
 
 @bp.post("/subscriptions")

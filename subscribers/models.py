@@ -4,13 +4,24 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import DDL, ForeignKey, Index, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from isp.extensions import db
 from isp.timeutil import utcnow
 from isp.types import UTCDateTime
 from subscribers.choices import BuildingStatus, SubscriptionStatus
+
+# The searches "name or flat contains ..." (ILIKE '%...%') use trigram indexes on PostgreSQL;
+# its pg_trgm extension must exist before them (the migration creates it too). SQLite ignores
+# the GIN options and builds plain indexes.
+event.listen(db.metadata, "before_create",
+             DDL("CREATE EXTENSION IF NOT EXISTS pg_trgm").execute_if(dialect="postgresql"))
+
+
+def trigram_index(name: str, column: str) -> Index:
+    """A GIN trigram index on PostgreSQL (for ILIKE '%text%'), a plain index elsewhere."""
+    return Index(name, column, postgresql_using="gin", postgresql_ops={column: "gin_trgm_ops"})
 
 
 class District(db.Model):
@@ -53,6 +64,7 @@ class Unit(db.Model):
     """A flat; it keeps its history across tenants."""
 
     __tablename__ = "units"
+    __table_args__ = (trigram_index("ix_units_code_trgm", "code"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(30), unique=True)
@@ -69,7 +81,8 @@ class Household(db.Model):
     """The people living in a flat between move-in and move-out (personal data)."""
 
     __tablename__ = "households"
-    __table_args__ = (Index("ix_households_unit_current", "unit_id", "moved_out_on"),)
+    __table_args__ = (Index("ix_households_unit_current", "unit_id", "moved_out_on"),
+                      trigram_index("ix_households_holder_name_trgm", "holder_name"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))

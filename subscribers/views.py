@@ -146,8 +146,9 @@ def unit_detail(code: str):
 def households():
     scope = Scope.of(current_actor())
     search = request.args.get("q", "").strip()
-    page = paginate(services.households_query(scope, search=search or None,
-                                              building_code=request.args.get("building") or None))
+    statement = services.households_query(scope, search=search or None,
+                                          building_code=request.args.get("building") or None)
+    page = paginate(statement, count_statement=services.households_count(statement))
     # Render before committing the audit entry: a commit expires the loaded rows, and reading
     # them again would cost two queries per household.
     html = render_template("subscribers/households.html", page=page, search=search, scope=scope)

@@ -82,10 +82,12 @@ def tickets():
         category=args.get("category") or None, building_code=args.get("building") or None,
         assignee=args.get("assignee") or None, search=args.get("q") or None,
         overdue_only=args.get("overdue") in ("1", "true"))
-    statement = services.tickets_query(scope, filters, actor=actor)
+    statement = services.with_list_loads(services.tickets_query(scope, filters, actor=actor))
+    response = api_list(statement, lambda t: ticket_json(t, scope))
+    # Committed after serialising: a commit expires the rows (reloads per ticket).
     audit.record_request("read", "ticket_list", None, detail=request.query_string.decode())
     db.session.commit()
-    return api_list(statement, lambda t: ticket_json(t, scope))
+    return response
 
 
 @bp.get("/tickets/<number>")

@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from flask import current_app, has_app_context
 from sqlalchemy import Select, and_, case, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, contains_eager, selectinload
 
 from isp.choices import Role
 from isp.errors import DomainError, NotFoundError
@@ -171,6 +171,16 @@ def tickets_query(scope: Scope, filters: TicketFilters | None = None, *,
     active_first = case((Ticket.status.in_([str(s) for s in ACTIVE_STATUSES]), 0), else_=1)
     return statement.order_by(case((overdue, 0), else_=1), active_first,
                               Ticket.sla_due_at, Ticket.id)
+
+
+def with_list_loads(statement: Select) -> Select:
+    """A ``tickets_query`` that loads what the lists show for the whole page at once
+    (household and flat from its joins; device, assignee and affected flats in one query
+    each) instead of one query per ticket and relation."""
+    return statement.options(
+        contains_eager(Ticket.household), contains_eager(Ticket.unit),
+        selectinload(Ticket.device), selectinload(Ticket.assignee),
+        selectinload(Ticket.affected).selectinload(TicketUnit.unit))
 
 
 def _check_choice(value: str, enum, field: str) -> None:

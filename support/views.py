@@ -64,12 +64,14 @@ def tickets():
     actor = current_actor()
     scope = Scope.of(actor)
     filters = _filters()
-    page = paginate(services.tickets_query(scope, filters, actor=actor))
-    audit.record_request("read", "ticket_list", None, detail=f"{len(page.items)} tickets listed")
-    db.session.commit()
-    return render_template("support/tickets.html", page=page, filters=filters, scope=scope,
+    page = paginate(services.with_list_loads(services.tickets_query(scope, filters, actor=actor)))
+    # Render before committing the audit entry: a commit expires the loaded rows.
+    html = render_template("support/tickets.html", page=page, filters=filters, scope=scope,
                            now=utcnow(), assignees=[] if scope.is_mediator
                            else services.assignable_users())
+    audit.record_request("read", "ticket_list", None, detail=f"{len(page.items)} tickets listed")
+    db.session.commit()
+    return html
 
 
 @bp.route("/tickets/new", methods=["GET", "POST"])
