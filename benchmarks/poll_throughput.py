@@ -38,7 +38,7 @@ import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +47,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from network.counters import counter_delta, uptime_consistent  # noqa: E402
 from network.snmp import (  # noqa: E402
     MAIN_COLUMNS,
+    QUICK_COLUMNS,
     SYS_NAME,
     SYS_UPTIME,
     DevicePoll,
@@ -58,7 +59,14 @@ from network.snmp import (  # noqa: E402
 COMMUNITY = "benchRO"
 AGENT_PORT = 1161
 VETH_PAIRS = 26  # 52 veth + lo + br0 = 54 interface rows
-DOTTED = [".".join(map(str, c)) for c in MAIN_COLUMNS]
+def dotted(columns: tuple[tuple[int, ...], ...]) -> list[str]:
+    return [".".join(map(str, c)) for c in columns]
+
+
+def reference_columns(opts: dict[str, Any]) -> list[str]:
+    """The references read what the measured pysnmp cycles read (same work, same values):
+    status and counters for steady-state quick polls, every column with ``--discover``."""
+    return dotted(MAIN_COLUMNS if opts["discover"] else QUICK_COLUMNS)
 
 
 def device_addresses(n: int) -> list[str]:
@@ -137,6 +145,9 @@ def pysnmp_worker(addrs: list[str], opts: dict[str, Any], barrier: Any, conn: An
         gc.set_threshold(50_000, 50, 100)
         cycles = []
         for _ in range(opts["cycles"]):
+            if not opts["discover"]:  # steady state: status and counters (network.snmp)
+                targets[:] = [replace(t, quick_after=(p.sys_uptime_ticks, p.polled_at))
+                              if p.answered else t for t, p in zip(targets, prev, strict=True)]
             barrier.wait()
             c0, t0 = _cpu_s(), time.perf_counter()
             polls = await poll_many(client, targets, opts["concurrency"])
@@ -151,7 +162,8 @@ def pysnmp_worker(addrs: list[str], opts: dict[str, Any], barrier: Any, conn: An
                     "devices": len(polls),
                     "errors": len(bad),
                     "error_sample": bad[0].error if bad else None,
-                    "values": sum(len(p.interfaces) * 7 + 2 for p in polls),
+                    "values": sum(len(p.interfaces) * (7 if p.full else 4) + 2 for p in polls),
+                    "full_polls": sum(p.full for p in polls if p.answered),
                 }
             )
             prev = polls
@@ -186,7 +198,8 @@ def ezsnmp_worker(addrs: list[str], opts: dict[str, Any], barrier: Any, conn: An
         s = sessions[addr]
         try:
             n = len(s.get([".".join(map(str, SYS_UPTIME)), ".".join(map(str, SYS_NAME))]))
-            for col in DOTTED:  # bulk_walk([a, b]) walks only the first OID (SNMP.md §6)
+            # bulk_walk([a, b]) walks only the first OID (SNMP.md §6): one walk per column
+            for col in reference_columns(opts):
                 n += len(s.bulk_walk(col))
             return n
         except Exception:  # noqa: BLE001 - ezsnmp raises various errors; count them
@@ -224,7 +237,7 @@ def cli_worker(addrs: list[str], opts: dict[str, Any], barrier: Any, conn: Any) 
         cmds = [
             ["snmpget", *base, agent, ".".join(map(str, SYS_UPTIME)), ".".join(map(str, SYS_NAME))]
         ]
-        cmds += [["snmpbulkwalk", *base, "-Cr6", agent, col] for col in DOTTED]
+        cmds += [["snmpbulkwalk", *base, "-Cr6", agent, col] for col in reference_columns(opts)]
         n = 0
         for cmd in cmds:
             r = subprocess.run(cmd, capture_output=True, text=True, check=False)
@@ -279,6 +292,7 @@ def run_method(worker: Any, shards: list[list[str]], opts: dict[str, Any]) -> di
                 "devices": sum(c["devices"] for c in per),
                 "errors": sum(c["errors"] for c in per),
                 "values": sum(c["values"] for c in per),
+                "full_polls": sum(c.get("full_polls", 0) for c in per),
                 "error_sample": next((c["error_sample"] for c in per if c["error_sample"]), None),
             }
         )
@@ -530,7 +544,8 @@ def db_worker(url: str, name: str, opts: dict[str, Any], barriers: tuple[Any, An
                     profiler.enable()
                 summary = services.run_poll_cycle(worker=name, now=base + k * interval,
                                                   batch=opts["batch"],
-                                                  concurrency=opts["concurrency"])
+                                                  concurrency=opts["concurrency"],
+                                                  discover=opts["discover"] or k == 0)
                 if profiler is not None:
                     profiler.disable()
                 wall, cpu = time.perf_counter() - t0, _cpu_s() - c0
@@ -543,7 +558,9 @@ def db_worker(url: str, name: str, opts: dict[str, Any], barriers: tuple[Any, An
                     "devices": summary.devices,
                     "errors": summary.unreachable + summary.answered_with_errors,
                     "error_sample": summary.errors[0] if summary.errors else None,
-                    "values": summary.ports * 7 + 2 * summary.ok,
+                    # approximate: full polls also read ifDescr, ifName and ifHighSpeed
+                    "values": summary.ports * 4 + 2 * summary.ok,
+                    "full_polls": summary.full_polls,
                     "usage_octets": summary.usage_octets, "discarded": summary.discarded,
                 })
                 end.wait(timeout=opts["barrier_timeout"])
@@ -650,6 +667,7 @@ def run_db(devices: list[BenchDevice], url: str, opts: dict[str, Any],
             "values": sum(c["values"] for c in per),
             "usage_octets": sum(c["usage_octets"] for c in per),
             "discarded": sum(c["discarded"] for c in per),
+            "full_polls": sum(c["full_polls"] for c in per),
             "error_sample": next((c["error_sample"] for c in per if c["error_sample"]), None),
         })
     return {
@@ -693,6 +711,7 @@ def inner(args: argparse.Namespace) -> None:
         "cli_parallel": args.cli_parallel,
         "batch": args.batch,
         "profile": args.profile,
+        "discover": args.discover,
         "barrier_timeout": 900,
     }
     results: dict[str, Any] = {}
@@ -844,6 +863,10 @@ def report(results: dict[str, Any], args: argparse.Namespace, agent_cpu: float) 
         f"\n{args.devices} devices × 54 interfaces, {args.cycles} measured cycle(s), "
         f"{os.cpu_count()} CPUs, timeout {args.timeout:g} s / 1 retry, pysnmp storage: {store}"
     )
+    mode = ("full polls (7 columns: ifDescr, ifName, ifHighSpeed, status, HC counters)"
+            if args.discover else "steady-state quick polls (4 columns: admin/oper status, HC "
+            "counters; discovery every POLL_DISCOVERY_HOURS)")
+    print(f"measured cycles: {mode}; every method reads the same columns + sysUpTime, sysName")
     head = (
         f"{'method':<44}{'devices':>8}{'wall s':>8}{'dev/s':>8}{'CPU ms/dev':>11}"
         f"{'poll':>7}{'store':>7}{'DB srv':>8}{'RSS MB':>8}{'errors':>7}"
@@ -877,6 +900,8 @@ def report(results: dict[str, Any], args: argparse.Namespace, agent_cpu: float) 
         )
         if cyc.get("error_sample"):
             print(f"    first error: {cyc['error_sample']}")
+        if cyc.get("full_polls"):
+            print(f"    full polls (discovery) in this cycle: {cyc['full_polls']}")
     for method, r in results.items():
         if len(r["cycles"]) > 1:
             walls = ", ".join(f"{c['wall']:.1f}" for c in r["cycles"])
@@ -977,6 +1002,11 @@ def main(argv: list[str] | None = None) -> int:
         help="SQLite file in a temp dir by default; postgresql://…/NAME is created if missing "
         "and its tables are dropped and re-created (never a test database)",
     )
+    parser.add_argument("--discover", action="store_true",
+                        help="measured cycles are full polls (names, descriptions, speeds: "
+                             "7 columns); default: steady-state quick polls (status and "
+                             "counters, 4 columns) as between two discoveries; the references "
+                             "read the same columns")
     parser.add_argument("--profile", action="store_true",
                         help="cProfile the first db worker's measured cycles (stderr)")
     parser.add_argument("--methods", default="pysnmp,ezsnmp,cli")

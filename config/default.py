@@ -39,6 +39,9 @@ class DefaultConfig:
     API_MAX_PER_PAGE = 500
     #: Minutes between SNMP poll cycles.
     POLL_INTERVAL_MINUTES = 5
+    #: Ports (names, descriptions, speeds) are read again once per this many hours, and after
+    #: a reboot; the polls in between read status and counters only (network.snmp).
+    POLL_DISCOVERY_HOURS = 6
     #: UDP port of the lab's simulated switches (snmpsim) and first TCP port of its SSH switches.
     LAB_SNMP_PORT = 16100
     LAB_SSH_PORT_BASE = 2201

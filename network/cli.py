@@ -8,15 +8,18 @@ from flask.cli import with_appcontext
 
 @click.command("poll")
 @click.option("--once", is_flag=True, help="Run one poll cycle now and print a one-line summary.")
+@click.option("--discover", is_flag=True,
+              help="Read every device's port names, descriptions and speeds now (a full poll); "
+                   "otherwise only devices whose discovery is due (every POLL_DISCOVERY_HOURS).")
 @with_appcontext
-def poll_command(once: bool) -> None:
+def poll_command(once: bool, discover: bool) -> None:
     """Poll every in-service device once (SNMP), store usage and uptime, print a summary."""
     from network.services import run_poll_cycle
 
     if not once:
         raise click.UsageError("only --once is supported; the scheduler (isp worker) polls "
                                "every POLL_INTERVAL_MINUTES")
-    summary = run_poll_cycle(respect_due=False)
+    summary = run_poll_cycle(respect_due=False, discover=discover)
     click.echo(summary.line())
     for error in summary.errors[:20]:
         click.echo(f"  {error}", err=True)

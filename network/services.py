@@ -34,12 +34,14 @@ a due time (``next_poll_at``):
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
 import socket
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -100,22 +102,46 @@ def default_worker_id() -> str:
 
 # --- targets -----------------------------------------------------------------------------------
 
-def target_for(device: Device) -> SnmpTarget:
+def target_for(device: Device, *, now: datetime | None = None,
+               discover: bool = False) -> SnmpTarget:
     """The SNMP target of a device, with its secrets decrypted (kept in memory only).
 
     Timeout and retries come from ``SNMP_TIMEOUT_S``/``SNMP_RETRIES`` (SNMP.md §7: 2 s, 1).
+    A device that is up with known ports gets a quick poll (status and counters) unless
+    ``discover`` or its discovery is due (``discovery_due``).
     """
     config = current_app.config
     timing = {"timeout_s": float(config.get("SNMP_TIMEOUT_S") or 2.0),
               "retries": int(config.get("SNMP_RETRIES", 1) or 0)}
+    quick_after = None
+    if (not discover and device.status == DeviceStatus.UP and device.last_ok_at is not None
+            and device.sys_uptime_ticks is not None
+            and not discovery_due(device, now or utcnow())):
+        quick_after = (device.sys_uptime_ticks, device.last_ok_at)
     if device.snmp_version == "3":
         return SnmpTarget(
             device.mgmt_address, device.snmp_port, version="3", v3_user=device.snmp_user,
             v3_auth_key=decrypt_secret(device.snmp_auth_key_enc),
             v3_priv_key=decrypt_secret(device.snmp_priv_key_enc),
-            context=device.snmp_context or "", **timing)
+            context=device.snmp_context or "", quick_after=quick_after, **timing)
     return SnmpTarget(device.mgmt_address, device.snmp_port, version="2c",
-                      community=decrypt_secret(device.snmp_community_enc) or "", **timing)
+                      community=decrypt_secret(device.snmp_community_enc) or "",
+                      quick_after=quick_after, **timing)
+
+
+def discovery_due(device: Device, now: datetime) -> bool:
+    """True when the device's ports (names, descriptions, speeds) should be read again.
+
+    Once per ``POLL_DISCOVERY_HOURS`` (default 6) window; each device's windows are shifted
+    by an offset drawn from its id so full polls spread over the cycles instead of all
+    falling on the same one. A reboot also triggers a full poll (see ``SnmpTarget``).
+    """
+    if device.last_ok_at is None:
+        return True
+    period = max(1, int(float(current_app.config.get("POLL_DISCOVERY_HOURS", 6)) * 3600))
+    offset = (device.id or 0) * 7919 % period
+    return ((int(now.timestamp()) + offset) // period
+            != (int(device.last_ok_at.timestamp()) + offset) // period)
 
 
 # --- claiming (scale-out) ----------------------------------------------------------------------
@@ -188,6 +214,8 @@ class PollSummary:
     discarded: int = 0
     outages_opened: int = 0
     outages_closed: int = 0
+    #: answered polls that read the ports' names, descriptions and speeds (the rest: quick)
+    full_polls: int = 0
     duration_s: float = 0.0
     errors: list[str] = field(default_factory=list)
 
@@ -204,13 +232,14 @@ class PollSummary:
 def run_poll_cycle(*, client: SnmpClient | None = None, devices: Sequence[Device] | None = None,
                    worker: str | None = None, now: datetime | None = None,
                    respect_due: bool | None = None, batch: int = DEFAULT_BATCH,
-                   concurrency: int = 32) -> PollSummary:
+                   concurrency: int = 32, discover: bool = False) -> PollSummary:
     """Poll every due in-service device (or ``devices``) once and store the results.
 
     Commits after claiming each batch and after storing it (the lease must be visible to
     other workers). ``respect_due`` defaults to True for the scheduler's full cycles and
     False when ``devices`` is given; ``isp poll --once`` passes False. ``now`` fixes the
     cycle's reference time (due times, leases); readings carry their own time.
+    ``discover`` makes every poll a full one (names, descriptions, speeds): see ``target_for``.
     """
     worker = worker or default_worker_id()
     started = time.monotonic()
@@ -243,7 +272,7 @@ def run_poll_cycle(*, client: SnmpClient | None = None, devices: Sequence[Device
                 targets, pollable = [], []
                 for device in batch_devices:
                     try:
-                        targets.append(target_for(device))
+                        targets.append(target_for(device, now=cycle_now, discover=discover))
                         pollable.append(device)
                     except Exception as error:  # undecryptable secret: say so, poll the rest
                         summary.errors.append(f"{device.hostname}: {error}")
@@ -262,9 +291,31 @@ def run_poll_cycle(*, client: SnmpClient | None = None, devices: Sequence[Device
             if own_client:
                 snmp.close()  # type: ignore[attr-defined]
 
-    asyncio.run(cycle())
+    with _fewer_gc_passes():
+        asyncio.run(cycle())
     summary.duration_s = time.monotonic() - started
     return summary
+
+
+@contextmanager
+def _fewer_gc_passes() -> Iterator[None]:
+    """Collect cyclic garbage less often while polling.
+
+    Decoding a poll allocates ~100,000 short-lived pyasn1 objects (SNMP.md §5), which with
+    the default threshold (700) triggers a collection every few hundred values, each one
+    also scanning the application's long-lived objects. Freezing those and collecting every
+    50,000 allocations instead cut the poller's CPU per device (measured in
+    ``benchmarks/poll_throughput.py``); the thresholds are restored after the cycle.
+    """
+    thresholds = gc.get_threshold()
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 50, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()
 
 
 # --- storing polls -----------------------------------------------------------------------------
@@ -309,6 +360,7 @@ def store_polls(pairs: Sequence[tuple[Device, DevicePoll]], *, worker: str | Non
         device.last_error_kind = poll.error_kind
         if poll.answered:
             rebooted = _device_answered(device, poll, open_outages.get(device.id), summary)
+            summary.full_polls += poll.full
             answered.append((device, poll, rebooted))
             if poll.ok:
                 summary.ok += 1
@@ -502,8 +554,9 @@ def _store_interfaces(answered: list[tuple[Device, DevicePoll, bool]],
     rediscovered = []
     for device, poll, _ in answered:
         known = ports.get(device.id, {})
-        if any(known.get(s.if_index, {}).get("if_name") != _port_name(s)
-               for s in poll.interfaces.values()):
+        # a quick poll has no names: its unknown rows wait for the next full poll
+        if poll.full and any(known.get(s.if_index, {}).get("if_name") != _port_name(s)
+                             for s in poll.interfaces.values()):
             _discover_ports(device, poll.interfaces.values())
             rediscovered.append(device.id)
     if rediscovered:
@@ -515,8 +568,10 @@ def _store_interfaces(answered: list[tuple[Device, DevicePoll, bool]],
         known = ports.get(device.id, {})
         summary.ports += len(poll.interfaces)
         for if_index, sample in poll.interfaces.items():
-            row = known[if_index]
-            new = _port_state(row, sample, poll.polled_at, alerts)
+            row = known.get(if_index)
+            if row is None:
+                continue
+            new = _port_state(row, sample, poll.polled_at, alerts, full=poll.full)
             if any(row[key] != value for key, value in new.items()):
                 changed.append({"_id": row["id"], **new})
                 row.update(new)
@@ -527,8 +582,11 @@ def _store_interfaces(answered: list[tuple[Device, DevicePoll, bool]],
 
 
 def _port_state(row: dict, sample: InterfaceSample, at: datetime,
-                alerts: list[tuple[int, int, datetime, datetime]]) -> dict:
-    """The port's new descriptive and status columns; queues the 7-day alert when due."""
+                alerts: list[tuple[int, int, datetime, datetime]], *, full: bool) -> dict:
+    """The port's new descriptive and status columns; queues the 7-day alert when due.
+
+    A quick poll (``full`` False) read no description or speed: the stored ones stay.
+    """
     admin_up, oper_up = sample.admin_up, sample.oper_up
     down_since, alerted = row["down_since"], row["down_alerted_at"]
     if oper_up is not False or admin_up is False:
@@ -538,7 +596,8 @@ def _port_state(row: dict, sample: InterfaceSample, at: datetime,
             down_since = at
         if row["unit_id"] is not None and alerted is None and at - down_since >= PORT_DOWN_ALERT:
             alerts.append((row["id"], row["unit_id"], down_since, at))
-    return {"if_descr": (sample.descr or None) and sample.descr[:255],
+    descr = (sample.descr or None) and sample.descr[:255]
+    return {"if_descr": descr if full else row["if_descr"],
             "speed_bps": sample.speed_bps or row["speed_bps"],
             "admin_up": admin_up, "oper_up": oper_up, "down_since": down_since,
             "down_alerted_at": alerted}
@@ -617,7 +676,9 @@ def _store_counters(answered: list[tuple[Device, DevicePoll, bool]],
             if (sample.counter_bits is None or sample.in_octets is None
                     or sample.out_octets is None):
                 continue
-            port = known[if_index]
+            port = known.get(if_index)
+            if port is None:
+                continue  # a row a quick poll found and discovery has not named yet
             prev = previous.get(port["id"])
             if prev is not None:
                 elapsed = (at - prev.polled_at).total_seconds()

@@ -389,3 +389,50 @@ def test_availability_counts_aggregation_or_all_access_down(db):
     # a Paris day (UTC+1 in November) with no outage
     (only,) = availability_by_day(building.id, date(2026, 11, 12), date(2026, 11, 12))
     assert only[1].downtime_s == 0 and only[1].availability_pct == 100.0
+
+
+def test_polls_between_discoveries_are_quick_and_keep_the_ports(db, snmpd_agent):
+    device = make_device(db, snmpd_agent, snmpd_agent.community)
+    first = run_poll_cycle(devices=[device])
+    assert (first.ok, first.full_polls) == (1, 1), first.errors
+    lo = port(device, "lo")
+    named = {p.if_index: (p.if_name, p.if_descr, p.speed_bps) for p in device.ports}
+    assert lo.if_descr and lo.oper_up is True
+    baseline = db.session.get(PortCounter, lo.id).polled_at
+
+    second = run_poll_cycle(devices=[device])
+    assert (second.ok, second.full_polls, second.ports) == (1, 0, first.ports), second.errors
+    db.session.expire_all()
+    assert {p.if_index: (p.if_name, p.if_descr, p.speed_bps) for p in device.ports} == named
+    assert db.session.get(PortCounter, lo.id).polled_at > baseline
+    assert discarded(db, lo.id) == []
+
+    forced = run_poll_cycle(devices=[device], discover=True)
+    assert (forced.ok, forced.full_polls) == (1, 1)
+
+
+def test_discovery_is_due_once_per_window_at_a_time_of_its_own(app, db):
+    from datetime import UTC, datetime
+
+    from network.services import discovery_due
+
+    building = factories.make_building()
+    devices = [Device(building=building, hostname=f"sw-{factories.n()}",
+                      mgmt_address="127.0.0.1") for _ in range(12)]
+    db.session.add_all(devices)
+    db.session.flush()
+    start = datetime(2026, 11, 2, tzinfo=UTC)
+    assert all(discovery_due(d, start) for d in devices)  # never polled
+    step = timedelta(minutes=5)
+    due_at: dict[int, list[int]] = {d.id: [] for d in devices}
+    for d in devices:
+        d.last_ok_at = start
+        for k in range(1, 12 * 12 + 1):  # 12 hours of 5-minute cycles
+            now = start + k * step
+            if discovery_due(d, now):
+                due_at[d.id].append(k)
+            d.last_ok_at = now  # the poll answered
+    # every device is rediscovered exactly twice in 12 hours (6-hour windows) ...
+    assert all(len(ks) == 2 and ks[1] - ks[0] == 72 for ks in due_at.values()), due_at
+    # ... and not all on the same cycle
+    assert len({ks[0] for ks in due_at.values()}) > 1

@@ -356,3 +356,37 @@ def test_lab_generator_writes_sorted_records(tmp_path):
             tuple(map(int, ln.split("|")[0].split("."))) for ln in path.read_text().splitlines()
         ]
         assert oids == sorted(oids)
+
+
+def test_quick_poll_reads_status_and_counters_only_and_matches_net_snmp(snmpd_agent):
+    from dataclasses import replace
+
+    (full,) = poll(snmpd_agent.v2c(snmpd_agent.community))
+    assert full.full and full.interfaces[1].name == "lo"
+    quick_target = replace(snmpd_agent.v2c(snmpd_agent.community),
+                           quick_after=(full.sys_uptime_ticks, full.polled_at))
+    in_before, out_before = snmpget(snmpd_agent, HC_IN_1, HC_OUT_1)
+    (quick,) = poll(quick_target)
+    in_after, out_after = snmpget(snmpd_agent, HC_IN_1, HC_OUT_1)
+    assert quick.ok, quick.error
+    assert quick.full is False
+    assert set(quick.interfaces) == set(full.interfaces)
+    lo = quick.interfaces[1]
+    assert (lo.name, lo.descr, lo.speed_bps) == (None, None, None)
+    assert lo.oper_up is True and lo.counter_bits == 64
+    assert int(in_before) <= lo.in_octets <= int(in_after)
+    assert int(out_before) <= lo.out_octets <= int(out_after)
+
+
+def test_quick_poll_becomes_full_when_sysuptime_shows_a_reboot(snmpd_agent):
+    from dataclasses import replace
+    from datetime import timedelta
+
+    (full,) = poll(snmpd_agent.v2c(snmpd_agent.community))
+    # as if the last good poll had seen a sysUpTime one hour ahead of the agent's clock
+    target = replace(snmpd_agent.v2c(snmpd_agent.community),
+                     quick_after=(full.sys_uptime_ticks + 360_000,
+                                  full.polled_at - timedelta(seconds=1)))
+    (after_reboot,) = poll(target)
+    assert after_reboot.ok and after_reboot.full is True
+    assert after_reboot.interfaces[1].name == "lo"
