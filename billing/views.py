@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from billing import dunning, eligibility, exports, services
 from billing.choices import (
@@ -356,8 +357,11 @@ def mandate(household_id: int):
 @bp.get("/dunning")
 @require_role(Role.OPERATOR)
 def dunning_list():
-    proposals = db.session.execute(dunning.pending_proposals()).scalars().all()
-    page = paginate(select(DunningStep).order_by(DunningStep.on.desc(), DunningStep.id.desc()))
+    # Each step shows its household's name: loaded for the list at once, not per step.
+    proposals = db.session.execute(dunning.pending_proposals().options(
+        selectinload(DunningStep.household))).scalars().all()
+    page = paginate(select(DunningStep).options(selectinload(DunningStep.household))
+                    .order_by(DunningStep.on.desc(), DunningStep.id.desc()))
     held = db.session.execute(select(FslRequest).where(FslRequest.decision == "pending")) \
         .scalars().all()
     return render_template("billing/dunning.html", proposals=proposals, page=page, held=held,

@@ -83,8 +83,12 @@ def building_footprints(start: date, end: date) -> list[BuildingFootprint]:
     factor = emission_factor()["value"]
     years = max(0.0, (end - start).days / 365.0)
     result: dict[int, BuildingFootprint] = {}
-    buildings = {b.id: b for b in db.session.execute(select(Building)).scalars()}
-    for device in db.session.execute(select(device_model)).scalars():
+    devices = db.session.execute(select(device_model)).scalars().all()
+    # Only the buildings with equipment (a few among thousands).
+    with_devices = {device.building_id for device in devices}
+    buildings = {b.id: b for b in db.session.execute(
+        select(Building).where(Building.id.in_(with_devices))).scalars()} if with_devices else {}
+    for device in devices:
         building = buildings.get(device.building_id)
         if building is None:
             continue
@@ -113,8 +117,9 @@ def building_footprints(start: date, end: date) -> list[BuildingFootprint]:
     served = dict(db.session.execute(
         select(Unit.building_id, func.count(Subscription.id)).join(
             Unit, Subscription.unit_id == Unit.id).where(
-            Subscription.status.in_([str(s) for s in SERVED_STATUSES]))
-        .group_by(Unit.building_id)).all())
+            Subscription.status.in_([str(s) for s in SERVED_STATUSES]),
+            Unit.building_id.in_(list(result)))
+        .group_by(Unit.building_id)).all()) if result else {}
     for building_id, item in result.items():
         item.households = served.get(building_id, 0)
         item.kwh = round(item.kwh, 2)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from flask import Blueprint, jsonify, request
+from sqlalchemy.orm import selectinload
 
 from isp import audit
 from isp.auth import current_actor, require_role
@@ -37,12 +38,20 @@ def association_json(association: Association) -> dict:
                        for p in association.places]}
 
 
-def slot_json(slot: CoachingSlot) -> dict:
+def slot_json(slot: CoachingSlot, booked: int | None = None) -> dict:
+    """One slot; ``booked``: its holding count when already known (lists)."""
     return {"id": slot.id, "association_code": slot.association.code,
             "starts_at": _iso(services.as_utc(slot.starts_at)), "ends_at": _iso(slot.ends_at),
             "duration_minutes": slot.duration_minutes, "capacity": slot.capacity,
-            "booked": services.holding_count(slot), "topic": slot.topic, "kind": slot.kind,
+            "booked": services.holding_count(slot) if booked is None else booked,
+            "topic": slot.topic, "kind": slot.kind,
             "place_id": slot.place_id, "cancelled": slot.cancelled_at is not None}
+
+
+def slots_json(slots: list[CoachingSlot]) -> list[dict]:
+    """A page of slots: their bookings counted in one query, not one per slot."""
+    counts = services.holding_counts([slot.id for slot in slots])
+    return [slot_json(slot, counts.get(slot.id, 0)) for slot in slots]
 
 
 def booking_json(booking: Booking) -> dict:
@@ -126,7 +135,8 @@ def slots():
     association = services.scoped_association(scope, request.args.get("association") or None)
     statement = services.slots_query(scope, association=association, start=_when("from"),
                                      end=_when("to"))
-    return api_list(statement, slot_json)
+    return api_list(statement.options(selectinload(CoachingSlot.association)),
+                    serialize_page=slots_json)
 
 
 @bp.get("/slots/<int:slot_id>")

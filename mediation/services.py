@@ -387,6 +387,16 @@ def holding_count(slot: CoachingSlot) -> int:
         Booking.slot_id == slot.id, Booking.status.in_(HOLDING_STATUSES))).scalar_one()
 
 
+def holding_counts(slot_ids: list[int]) -> dict[int, int]:
+    """``holding_count`` of many slots in one query (slots without bookings are absent)."""
+    if not slot_ids:
+        return {}
+    return dict(db.session.execute(
+        select(Booking.slot_id, func.count()).where(
+            Booking.slot_id.in_(slot_ids), Booking.status.in_(HOLDING_STATUSES))
+        .group_by(Booking.slot_id)).all())
+
+
 def book(slot: CoachingSlot, household_id: int, *, actor: User) -> Booking:
     """Book a household assigned to the slot's association: no overlap, no overbooking."""
     scope = Scope.of(actor)

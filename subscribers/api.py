@@ -6,13 +6,14 @@ from datetime import date
 
 from flask import Blueprint, jsonify, request
 from sqlalchemy import func, select
+from sqlalchemy.orm import contains_eager
 
 from isp import audit
 from isp.auth import current_actor, require_role
 from isp.choices import Role
 from isp.errors import DomainError
 from isp.extensions import db
-from isp.pagination import api_list
+from isp.pagination import api_list, count_without_joins
 from isp.timeutil import today
 from subscribers import services
 from subscribers.models import Building, District, Household, Unit
@@ -68,7 +69,8 @@ def districts():
 @require_role(Role.OPERATOR)
 def buildings():
     """Buildings, filterable by district."""
-    statement = select(Building).join(Building.district).order_by(Building.code)
+    statement = select(Building).join(Building.district).options(
+        contains_eager(Building.district)).order_by(Building.code)
     if request.args.get("district"):
         statement = statement.where(District.code == request.args["district"])
     return api_list(statement, building_json)
@@ -88,11 +90,13 @@ def building(code: str):
 @require_role(Role.OPERATOR)
 def units():
     """Flats, filterable by building."""
-    statement = select(Unit).join(Unit.building).order_by(Unit.code)
+    statement = select(Unit).join(Unit.building).options(contains_eager(Unit.building)) \
+        .order_by(Unit.code)
     if request.args.get("building"):
-        services.get_building(request.args["building"])
-        statement = statement.where(Building.code == request.args["building"])
-    return api_list(statement, unit_json)
+        building = services.get_building(request.args["building"])
+        statement = statement.where(Unit.building_id == building.id)
+    # The join only loads each flat's building: 10,000 flats are counted without it.
+    return api_list(statement, unit_json, count_statement=count_without_joins(Unit.id, statement))
 
 
 @bp.get("/households")

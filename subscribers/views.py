@@ -6,6 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import contains_eager
 
 from isp import audit
 from isp.auth import current_actor, require_role
@@ -58,15 +59,18 @@ def districts():
 @require_role(Role.OPERATOR)
 def buildings():
     search = request.args.get("q", "").strip()
-    statement = select(Building).join(Building.district).order_by(Building.code)
+    statement = (select(Building).join(Building.district).options(
+        contains_eager(Building.district)).order_by(Building.code))
     if search:
         pattern = f"%{search}%"
         statement = statement.where(or_(Building.code.ilike(pattern),
                                         Building.name.ilike(pattern),
                                         District.name.ilike(pattern)))
     page = paginate(statement)
-    counts = dict(db.session.execute(
-        select(Unit.building_id, func.count()).group_by(Unit.building_id)).all())
+    counts = dict(db.session.execute(  # the page's buildings only, not all 10,000 flats
+        select(Unit.building_id, func.count()).where(
+            Unit.building_id.in_([building.id for building in page.items]))
+        .group_by(Unit.building_id)).all())
     return render_template("subscribers/buildings.html", page=page, search=search,
                            counts=counts)
 
@@ -189,10 +193,12 @@ def household_new():
 def household_detail(household_id: int):
     scope = Scope.of(current_actor())
     household = services.get_household(household_id, scope)
+    # Render before committing the audit entry: a commit expires the loaded rows.
+    html = render_template("subscribers/household_detail.html", household=household,
+                           scope=scope, panels=household_panels(household, scope))
     audit.record_request("read", "household", household.id)
     db.session.commit()
-    return render_template("subscribers/household_detail.html", household=household,
-                           scope=scope, panels=household_panels(household, scope))
+    return html
 
 
 #: Other domains add sections to the household page: callables (household, scope) -> html|None.

@@ -23,14 +23,16 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def ticket_json(ticket: Ticket, scope: Scope) -> dict:
-    """A ticket; mediators get no device or network detail."""
+def ticket_json(ticket: Ticket, scope: Scope, affected_units: list[str] | None = None) -> dict:
+    """A ticket; mediators get no device or network detail. ``affected_units``: the ticket's
+    ``affected_unit_codes`` when already read (lists)."""
     data = {"number": ticket.number, "source": ticket.source, "status": ticket.status,
             "category": ticket.category, "priority": ticket.priority, "subject": ticket.subject,
             "household_id": ticket.household_id,
             "unit_code": ticket.unit.code if ticket.unit else None,
             "device_hostname": ticket.device.hostname if ticket.device else None,
-            "affected_units": ticket.affected_unit_codes,
+            "affected_units": ticket.affected_unit_codes if affected_units is None
+            else affected_units,
             "opened_at": _iso(ticket.opened_at), "resolved_at": _iso(ticket.resolved_at),
             "sla_due_at": _iso(ticket.sla_due_at),
             "assignee": ticket.assignee.email if ticket.assignee else None,
@@ -83,7 +85,11 @@ def tickets():
         assignee=args.get("assignee") or None, search=args.get("q") or None,
         overdue_only=args.get("overdue") in ("1", "true"))
     statement = services.with_list_loads(services.tickets_query(scope, filters, actor=actor))
-    response = api_list(statement, lambda t: ticket_json(t, scope))
+    def _page_json(tickets: list[Ticket]) -> list[dict]:
+        affected = services.affected_unit_codes(tickets)
+        return [ticket_json(ticket, scope, affected[ticket.id]) for ticket in tickets]
+
+    response = api_list(statement, serialize_page=_page_json)
     # Committed after serialising: a commit expires the rows (reloads per ticket).
     audit.record_request("read", "ticket_list", None, detail=request.query_string.decode())
     db.session.commit()

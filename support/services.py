@@ -175,12 +175,27 @@ def tickets_query(scope: Scope, filters: TicketFilters | None = None, *,
 
 def with_list_loads(statement: Select) -> Select:
     """A ``tickets_query`` that loads what the lists show for the whole page at once
-    (household and flat from its joins; device, assignee and affected flats in one query
-    each) instead of one query per ticket and relation."""
+    (household and flat from its joins; device and assignee in one query each) instead of
+    one query per ticket and relation. Affected flats: ``affected_unit_codes``."""
     return statement.options(
         contains_eager(Ticket.household), contains_eager(Ticket.unit),
-        selectinload(Ticket.device), selectinload(Ticket.assignee),
-        selectinload(Ticket.affected).selectinload(TicketUnit.unit))
+        selectinload(Ticket.device), selectinload(Ticket.assignee))
+
+
+def affected_unit_codes(tickets: list[Ticket]) -> dict[int, list[str]]:
+    """``Ticket.affected_unit_codes`` of many tickets in one query, without loading each link
+    and flat as objects (a network ticket affects a whole building: 100+ flats)."""
+    codes: dict[int, list[str]] = {ticket.id: [] for ticket in tickets}
+    if codes:
+        for ticket_id, code in db.session.execute(
+                select(TicketUnit.ticket_id, Unit.code).join(Unit, Unit.id == TicketUnit.unit_id)
+                .where(TicketUnit.ticket_id.in_(list(codes)))):
+            codes[ticket_id].append(code)
+    for ticket in tickets:
+        codes[ticket.id].sort()
+        if not codes[ticket.id] and ticket.unit is not None:
+            codes[ticket.id] = [ticket.unit.code]
+    return codes
 
 
 def _check_choice(value: str, enum, field: str) -> None:

@@ -67,7 +67,8 @@ def tickets():
     page = paginate(services.with_list_loads(services.tickets_query(scope, filters, actor=actor)))
     # Render before committing the audit entry: a commit expires the loaded rows.
     html = render_template("support/tickets.html", page=page, filters=filters, scope=scope,
-                           now=utcnow(), assignees=[] if scope.is_mediator
+                           now=utcnow(), affected=services.affected_unit_codes(page.items),
+                           assignees=[] if scope.is_mediator
                            else services.assignable_users())
     audit.record_request("read", "ticket_list", None, detail=f"{len(page.items)} tickets listed")
     db.session.commit()
