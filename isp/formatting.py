@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import lru_cache
 
 from flask import Flask
-from flask_babel import format_currency, format_date, format_datetime, format_decimal, gettext
+from flask_babel import (
+    format_currency,
+    format_date,
+    format_datetime,
+    format_decimal,
+    get_locale,
+    gettext,
+)
 
 
 def money(cents: int | None) -> str:
@@ -19,8 +27,14 @@ def short_date(value: date | None) -> str:
     """``28/11/2026`` in French."""
     if value is None:
         return "—"
-    return format_date(value, "short") if not isinstance(value, datetime) else format_date(
-        value.date(), "short")
+    return _short_date(value.date() if isinstance(value, datetime) else value, get_locale())
+
+
+@lru_cache(maxsize=4096)
+def _short_date(value: date, _locale) -> str:
+    """Formatting is a pure function of the date and the locale (~10 µs each; lists show
+    dozens): remembered."""
+    return format_date(value, "short")
 
 
 def short_datetime(value: datetime | None) -> str:

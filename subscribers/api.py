@@ -117,6 +117,8 @@ def households():
             raise DomainError(f"Association {association_code} not found", field="association",
                               status=404)
         statement = statement.where(services.assigned_to_association(association.id))
+    if not scope.is_mediator:  # they see the building code too
+        statement = statement.options(contains_eager(Household.unit).selectinload(Unit.building))
     response = api_list(statement, lambda h: household_json(h, scope),
                         count_statement=services.households_count(statement))
     # Committed after serialising: a commit expires the rows (one reload per household).

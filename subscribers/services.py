@@ -51,13 +51,13 @@ def households_query(scope: Scope, *, building_code: str | None = None,
     """Households the scope may see, newest tenants first within a flat.
 
     Every condition is on ``households`` alone (flats and buildings through subqueries): the
-    joins only sort and load the flat and building, so ``households_count`` can count the
-    same rows without them.
+    join only sorts and loads the flat, so ``households_count`` can count the same rows
+    without it. The building is not loaded (lists show the flat; add it when needed).
     """
     if not scope.sees_personal_data:
         raise NotFoundError("Not found")
-    statement = (select(Household).join(Household.unit).join(Unit.building)
-                 .options(contains_eager(Household.unit).contains_eager(Unit.building)))
+    statement = (select(Household).join(Household.unit)
+                 .options(contains_eager(Household.unit)))
     if scope.is_mediator:
         statement = statement.where(assigned_to_association(scope.association_id))
     if current_only:
@@ -96,7 +96,9 @@ def households_count(statement: Select) -> Select:
 def get_household(household_id: int, scope: Scope) -> Household:
     """A household in the actor's scope; out of scope looks like not found."""
     household = db.session.execute(
-        households_query(scope, current_only=False).where(Household.id == household_id)
+        households_query(scope, current_only=False).join(Unit.building)
+        .options(contains_eager(Household.unit).contains_eager(Unit.building))
+        .where(Household.id == household_id)
     ).scalar_one_or_none()
     if household is None:
         raise NotFoundError(f"Household {household_id} not found")
