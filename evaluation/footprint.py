@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from evaluation.aggregates import building_uptime
 from isp.extensions import db
@@ -141,31 +141,44 @@ def lifecycle_counts() -> dict[str, int]:
     return counts
 
 
-def _in_service_per_flat(column: str, building_codes: set[str]) -> float | None:
-    """A device figure of the in-service devices of the buildings ÷ their flats; None when any
-    device lacks it (unknown is never counted as 0)."""
+def in_service_per_flat(columns: tuple[str, ...], building_codes: set[str] | Select
+                        ) -> dict[str, float | None]:
+    """Device figures (``columns``) of the in-service devices of the buildings ÷ their flats;
+    None for a figure any device lacks (unknown is never counted as 0). One query for the
+    devices and one for the flats, whatever the number of figures.
+
+    ``building_codes``: the codes, or a SELECT of the buildings' ids (a hundred codes bound
+    one by one into each query cost more than the queries themselves).
+    """
+    result: dict[str, float | None] = dict.fromkeys(columns)
     device_model = _device_model()
-    if device_model is None or not building_codes:
-        return None
-    ids = select(Building.id).where(Building.code.in_(building_codes))
-    rows = db.session.execute(select(getattr(device_model, column)).where(
+    if device_model is None or (isinstance(building_codes, set) and not building_codes):
+        return result
+    ids = (select(Building.id).where(Building.code.in_(building_codes))
+           if isinstance(building_codes, set) else building_codes)
+    rows = db.session.execute(select(*(getattr(device_model, c) for c in columns)).where(
         device_model.building_id.in_(ids),
-        device_model.lifecycle_state == "in_service")).scalars().all()
-    if not rows or any(value is None for value in rows):
-        return None
+        device_model.lifecycle_state == "in_service")).all()
+    known = [column for index, column in enumerate(columns)
+             if rows and all(row[index] is not None for row in rows)]
+    if not known:
+        return result
     flats = db.session.execute(select(func.count(Unit.id)).where(
         Unit.building_id.in_(ids))).scalar_one()
-    return sum(rows) / flats if flats else None
+    for column in known:
+        index = columns.index(column)
+        result[column] = sum(row[index] for row in rows) / flats if flats else None
+    return result
 
 
 def pilot_watts_per_flat(building_codes: set[str]) -> float | None:
     """Measured: watts of the in-service devices of the pilot buildings ÷ their flats."""
-    return _in_service_per_flat("power_watts", building_codes)
+    return in_service_per_flat(("power_watts",), building_codes)["power_watts"]
 
 
 def pilot_embodied_per_flat(building_codes: set[str]) -> float | None:
     """Measured embodied kgCO2e per flat; None when any device's footprint is unknown."""
-    return _in_service_per_flat("embodied_kgco2e", building_codes)
+    return in_service_per_flat(("embodied_kgco2e",), building_codes)["embodied_kgco2e"]
 
 
 def totals(items: list[BuildingFootprint]) -> dict:

@@ -226,9 +226,13 @@ def parse_weights(args) -> dict[str, float]:
 
 
 def ranking(method: str, reference: str = "all",
-            weights: dict[str, float] | None = None) -> list[Ranked]:
-    """Ranked districts by one method, with the official index alongside."""
-    values, districts = load_values()
+            weights: dict[str, float] | None = None,
+            loaded: tuple[Values, dict[str, District]] | None = None) -> list[Ranked]:
+    """Ranked districts by one method, with the official index alongside.
+
+    ``loaded``: what ``load_values()`` returned, when the caller already read it.
+    """
+    values, districts = loaded if loaded is not None else load_values()
     chosen = reference_set(reference, districts)
     if method == "mednum":
         results = mednum_scores(values, chosen)

@@ -190,15 +190,16 @@ def districts():
     method = request.args.get("method", "mednum")
     if method not in ("mednum", "weighted"):
         method = "mednum"
-    _values, known = fragility.load_values()
+    loaded = fragility.load_values()  # once for the page (the ranking needs it too)
+    _values, known = loaded
     reference = request.args.get("reference", "all")
     error = None
     try:
         weights = fragility.parse_weights(request.args)
-        ranked = fragility.ranking(method, reference, weights)
+        ranked = fragility.ranking(method, reference, weights, loaded=loaded)
     except DomainError as exc:
         error, weights, reference = exc, dict(fragility.DEFAULT_WEIGHTS), "all"
-        ranked = fragility.ranking(method, reference, weights) if known else []
+        ranked = fragility.ranking(method, reference, weights, loaded=loaded) if known else []
     if error is not None:
         flash(error.message, "error")
     chart = None
