@@ -595,12 +595,15 @@ def record_payment(household, *, actor: User | None, amount_cents: int, method: 
     return payment
 
 
+def _overdue_query(household_id: int, on: date):
+    return (select(func.coalesce(func.sum(Invoice.total_cents - Invoice.paid_cents), 0))
+            .where(Invoice.household_id == household_id, Invoice.status.in_(OPEN_STATUSES),
+                   Invoice.due_on < on))
+
+
 def overdue_cents(household_id: int, *, on: date) -> int:
     """What the household owes on invoices past their due date."""
-    return db.session.execute(
-        select(func.coalesce(func.sum(Invoice.total_cents - Invoice.paid_cents), 0))
-        .where(Invoice.household_id == household_id, Invoice.status.in_(OPEN_STATUSES),
-               Invoice.due_on < on)).scalar_one()
+    return db.session.execute(_overdue_query(household_id, on)).scalar_one()
 
 
 @dataclass(frozen=True)
@@ -624,20 +627,23 @@ class Balance:
 def balance(household_id: int, *, on: date | None = None) -> Balance:
     """The household's account at a glance."""
     on = on or today()
-    invoiced, due = db.session.execute(
-        select(func.coalesce(func.sum(Invoice.total_cents), 0),
-               func.coalesce(func.sum(case((Invoice.status.in_(OPEN_STATUSES),
+    issued = (Invoice.household_id == household_id, Invoice.number.is_not(None))
+    payments = Payment.household_id == household_id
+    # Six sums, one round trip (the household page shows the balance).
+    invoiced, due, credited, paid, credit, overdue = db.session.execute(select(
+        select(func.coalesce(func.sum(Invoice.total_cents), 0)).where(*issued)
+        .scalar_subquery(),
+        select(func.coalesce(func.sum(case((Invoice.status.in_(OPEN_STATUSES),
                                             Invoice.total_cents - Invoice.paid_cents),
-                                           else_=0)), 0))
-        .where(Invoice.household_id == household_id, Invoice.number.is_not(None))).one()
-    credited = db.session.execute(select(func.coalesce(func.sum(CreditNote.amount_cents), 0))
-                                  .where(CreditNote.household_id == household_id)).scalar_one()
-    paid, credit = db.session.execute(
-        select(func.coalesce(func.sum(Payment.amount_cents), 0),
-               func.coalesce(func.sum(Payment.unallocated_cents), 0))
-        .where(Payment.household_id == household_id)).one()
-    return Balance(household_id, invoiced, credited, paid, due,
-                   overdue_cents(household_id, on=on), credit)
+                                           else_=0)), 0)).where(*issued).scalar_subquery(),
+        select(func.coalesce(func.sum(CreditNote.amount_cents), 0))
+        .where(CreditNote.household_id == household_id).scalar_subquery(),
+        select(func.coalesce(func.sum(Payment.amount_cents), 0)).where(payments)
+        .scalar_subquery(),
+        select(func.coalesce(func.sum(Payment.unallocated_cents), 0)).where(payments)
+        .scalar_subquery(),
+        _overdue_query(household_id, on).scalar_subquery())).one()
+    return Balance(household_id, invoiced, credited, paid, due, overdue, credit)
 
 
 @dataclass(frozen=True)

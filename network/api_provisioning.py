@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from flask import Blueprint, request
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import load_only, selectinload
 
 from isp.auth import require_role
 from isp.choices import Role
 from isp.errors import DomainError
 from isp.pagination import api_list
-from network.models import Port
+from network.models import Device, Port
 from network.models_provisioning import ProvisioningJob
 from network.services_provisioning import ALL_JOB_STATES
 from subscribers.models import Unit
@@ -44,7 +44,16 @@ def provisioning_jobs():
         if state not in ALL_JOB_STATES:
             raise DomainError(f"Unknown state {state!r}", field="state", status=400)
         statement = statement.where(ProvisioningJob.state == state)
-    # Each job shows its port's flat and device: loaded for the whole page, not per job.
-    statement = statement.options(selectinload(ProvisioningJob.port).selectinload(Port.unit),
-                                  selectinload(ProvisioningJob.port).selectinload(Port.device))
+    # Each job shows its port's flat and device: loaded for the whole page, not per job; and
+    # only the columns shown (a job's JSON columns, decoded row by row, are not).
+    port = selectinload(ProvisioningJob.port)
+    statement = statement.options(
+        load_only(ProvisioningJob.id, ProvisioningJob.action, ProvisioningJob.state,
+                  ProvisioningJob.attempts, ProvisioningJob.error,
+                  ProvisioningJob.subscription_id, ProvisioningJob.port_id,
+                  ProvisioningJob.created_at, ProvisioningJob.finished_at,
+                  ProvisioningJob.next_attempt_at),
+        port.load_only(Port.if_name, Port.unit_id, Port.device_id),
+        port.selectinload(Port.unit).load_only(Unit.code),
+        port.selectinload(Port.device).load_only(Device.hostname))
     return api_list(statement, job_json)
