@@ -211,6 +211,15 @@ def _register_security_headers(app: Flask) -> None:
         return response
 
 
+def precompile_templates(app: Flask) -> int:
+    """Compile every HTML template now (~0.5 s) rather than in the first request to each page;
+    returns how many (servers only: commands and tests do not need it)."""
+    names = app.jinja_env.list_templates(filter_func=lambda name: name.endswith(".html"))
+    for name in names:
+        app.jinja_env.get_template(name)
+    return len(names)
+
+
 def load_all_models() -> None:
     """Import every domain's models so that the metadata is complete (migrations, tests)."""
     import isp.models  # noqa: F401

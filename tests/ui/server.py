@@ -46,13 +46,14 @@ def seed_database(database_url: str) -> None:
 
 def start_server(database_url: str, log_path: Path, *, workers: int = 1, threads: int = 4,
                  port: int | None = None) -> tuple[subprocess.Popen, str]:
-    """gunicorn serving ``isp:create_app()``; returns (process, base URL) once /login answers."""
+    """gunicorn serving ``isp.wsgi:app`` (built once before forking the workers, templates
+    compiled); returns (process, base URL) once /login answers."""
     port = port or free_port()
     log_path.parent.mkdir(parents=True, exist_ok=True)
     log = open(log_path, "w")  # noqa: SIM115 - the child process owns it
     process = subprocess.Popen(
         [venv_bin("gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
-         "--threads", str(threads), "--access-logfile", "-", "isp:create_app()"],
+         "--threads", str(threads), "--preload", "--access-logfile", "-", "isp.wsgi:app"],
         cwd=ROOT, env=server_env(database_url), stdout=log, stderr=subprocess.STDOUT)
     log.close()
     base = f"http://127.0.0.1:{port}"
