@@ -186,6 +186,10 @@ def targets(url: str) -> tuple[list[str], list[str]]:
             if rule.startswith("/api/") and "GET" in methods and "<" not in rule
             and access is not None and not access.is_public and "operator" in
             {str(role) for role in access.roles} and not rule.endswith(".json")]
+    # the two network reports need a subject: a demo flat's usage, the demo building's uptime
+    needs_parameters = {"/api/v1/usage": "?unit=PB-A-01-1&granularity=day",
+                        "/api/v1/availability": "?building=PB"}
+    apis = [rule + needs_parameters.get(rule, "") for rule in apis]
     return pages, apis
 
 
