@@ -343,12 +343,12 @@ def store_polls(pairs: Sequence[tuple[Device, DevicePoll]], *, worker: str | Non
     outcomes: list[str] = []
     poll_rows: list[dict] = []
     answered: list[tuple[Device, DevicePoll, bool]] = []
-    live = [(d, p) for d, p in pairs
-            if d.last_polled_at is None or p.polled_at > d.last_polled_at]
-    open_outages = _open_outages_of([d.id for d, p in live if p.answered])
-    for device, poll in pairs:
+    newer = [d.last_polled_at is None or p.polled_at > d.last_polled_at for d, p in pairs]
+    open_outages = _open_outages_of(
+        [d.id for (d, p), new in zip(pairs, newer, strict=True) if new and p.answered])
+    for (device, poll), new in zip(pairs, newer, strict=True):
         summary.devices += 1
-        if device.last_polled_at is not None and poll.polled_at <= device.last_polled_at:
+        if not new:
             outcomes.append("stale")
             continue
         poll_rows.append({"device_id": device.id, "at": poll.polled_at,
@@ -505,18 +505,9 @@ def _discover_ports(device: Device, samples: Iterable[InterfaceSample]) -> dict[
     return result
 
 
-def _served_subscription(unit_id: int | None, statuses: Sequence[str] = USAGE_STATUSES):
-    from subscribers.models import Subscription
-
-    if unit_id is None:
-        return None
-    return db.session.execute(select(Subscription).where(
-        Subscription.unit_id == unit_id, Subscription.status.in_(list(statuses)))
-        .order_by(Subscription.id.desc())).scalars().first()
-
-
-def _served_subscription_ids(unit_ids: Iterable[int]) -> dict[int, int]:
-    """{unit_id: id of the subscription its traffic is booked to}, in one query."""
+def _served_subscription_ids(unit_ids: Iterable[int],
+                             statuses: Sequence[str] = USAGE_STATUSES) -> dict[int, int]:
+    """{unit_id: id of the flat's newest subscription in ``statuses``}, in one query."""
     from subscribers.models import Subscription
 
     ids = sorted(unit_ids)
@@ -525,9 +516,9 @@ def _served_subscription_ids(unit_ids: Iterable[int]) -> dict[int, int]:
     served: dict[int, int] = {}
     for subscription_id, unit_id in db.session.execute(
             select(Subscription.id, Subscription.unit_id).where(
-                Subscription.unit_id.in_(ids), Subscription.status.in_(list(USAGE_STATUSES)))
+                Subscription.unit_id.in_(ids), Subscription.status.in_(list(statuses)))
             .order_by(Subscription.id)):
-        served[unit_id] = subscription_id  # the highest id wins, as in _served_subscription
+        served[unit_id] = subscription_id  # the highest id wins
     return served
 
 
@@ -605,10 +596,15 @@ def _port_state(row: dict, sample: InterfaceSample, at: datetime,
 
 def _send_port_alerts(alerts: list[tuple[int, int, datetime, datetime]]) -> None:
     """Signal a household's port down for 7 days on an active service (once per down period)."""
+    from subscribers.models import Subscription
+
+    if not alerts:
+        return
+    served = _served_subscription_ids({unit_id for _, unit_id, _, _ in alerts}, ALERT_STATUSES)
     for port_id, unit_id, down_since, at in alerts:
-        subscription = _served_subscription(unit_id, ALERT_STATUSES)
-        if subscription is None:
+        if unit_id not in served:
             continue
+        subscription = db.session.get(Subscription, served[unit_id])
         port = db.session.get(Port, port_id, populate_existing=True)
         port.down_alerted_at = at
         db.session.flush()
