@@ -41,7 +41,9 @@ def _seed(db, count: int) -> None:
                                            "staircase": "A", "floor": i % 20,
                                            "door": str(i)} for i in ids])
         db.session.execute(insert(Household), [{"id": i, "unit_id": i,
+                                                "unit_code": f"BENCH-{i:06d}",
                                                 "holder_name": f"Foyer {i}", "language": "fr",
+                                                "search_key": f"foyer {i} bench-{i:06d}",
                                                 "moved_in_on": date(2025, 1, 1)} for i in ids])
         rows = []
         for i in ids:

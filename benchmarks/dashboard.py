@@ -86,6 +86,7 @@ def _generate(db, households: int, days: int) -> None:
         units.append({"id": index + 1, "code": f"BU{index:05d}", "building_id": building + 1,
                       "staircase": "A", "floor": index % 10, "door": str(index % 4)})
         people.append({"id": index + 1, "unit_id": index + 1, "holder_name": "Fictif",
+                       "unit_code": f"BU{index:05d}", "search_key": f"fictif bu{index:05d}",
                        "language": "fr", "moved_in_on": date(2015, 1, 1), "created_at": now})
         subs.append({"id": index + 1, "household_id": index + 1, "unit_id": index + 1,
                      "plan_code": "SOLIDAIRE-1G", "tier": rng.choice(("T1", "T2", "T3")),

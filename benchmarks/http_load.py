@@ -8,7 +8,8 @@ p50/p95/p99 latency per URL. Target: p95 under 200 ms at 20 users.
 
     createdb -h 127.0.0.1 -U postgres bench_http   # or let the script create it
     .venv/bin/python -m benchmarks.http_load [--database-url URL] [--households 10000]
-        [--users 20] [--requests 400] [--workers 2] [--threads 2]
+        [--users 20] [--seconds 5] [--warmup 1] [--workers 2] [--threads 2]
+        [--only SUBSTRING] [--reuse-database]
 """
 
 from __future__ import annotations
@@ -58,7 +59,14 @@ def scale_demo(url: str, households: int, seed: int = 2026) -> int:
 
     from isp import create_app
     from isp.extensions import db
-    from subscribers.models import Building, District, Household, Subscription, Unit
+    from subscribers.models import (
+        Building,
+        District,
+        Household,
+        Subscription,
+        Unit,
+        search_text,
+    )
 
     app = create_app("default", SQLALCHEMY_DATABASE_URI=url)
     rng = random.Random(seed)
@@ -81,18 +89,21 @@ def scale_demo(url: str, households: int, seed: int = 2026) -> int:
             {"code": f"{code}-{n:03d}", "building_id": building_ids[code], "staircase": "A",
              "floor": n // 10, "door": str(n % 10)}
             for code in codes for n in range(FLATS_PER_BUILDING)])
-        unit_ids = [uid for (uid,) in db.session.execute(
-            select(Unit.id).join(Building).where(Building.code.in_(codes)).order_by(Unit.id))]
+        units = db.session.execute(select(Unit.id, Unit.code).join(Building)
+                                   .where(Building.code.in_(codes)).order_by(Unit.id)).all()
         first_names = ("Amina", "Jean", "Fatou", "Marie", "Karim", "Sophie", "Lucie", "Omar")
         last_names = ("Benali", "Martin", "Diallo", "Bernard", "Petit", "Traoré", "Durand")
         moved_in = date(2026, 1, 1)
-        rows = [{"unit_id": uid, "holder_name": f"{rng.choice(first_names)} "
-                 f"{rng.choice(last_names)} (fictif)", "language": "fr", "size": rng.randint(1, 6),
-                 "moved_in_on": moved_in - timedelta(days=rng.randint(0, 2000))}
-                for uid in unit_ids[:missing]]
+        rows = []
+        for unit_id, unit_code in units[:missing]:
+            name = f"{rng.choice(first_names)} {rng.choice(last_names)} (fictif)"
+            rows.append({"unit_id": unit_id, "unit_code": unit_code, "holder_name": name,
+                         "search_key": search_text(name, unit_code), "language": "fr",
+                         "size": rng.randint(1, 6),
+                         "moved_in_on": moved_in - timedelta(days=rng.randint(0, 2000))})
         db.session.execute(insert(Household), rows)
         new = db.session.execute(select(Household.id, Household.unit_id).where(
-            Household.unit_id.in_(unit_ids[:missing]))).all()
+            Household.unit_id.in_([unit_id for unit_id, _code in units[:missing]]))).all()
         db.session.execute(insert(Subscription), [
             {"household_id": hid, "unit_id": uid, "tier": rng.choice(("T1", "T2", "T3")),
              "status": "active", "activated_on": moved_in} for hid, uid in new])
@@ -193,37 +204,46 @@ def targets(url: str) -> tuple[list[str], list[str]]:
     return pages, apis
 
 
-def load(base: str, path: str, headers: dict, users: int, total: int) -> dict:
-    """``total`` GETs of ``path`` spread over ``users`` threads; latency figures in ms."""
+def load(base: str, path: str, headers: dict, users: int, seconds: float,
+         warmup: float) -> dict:
+    """``users`` closed-loop clients GET ``path`` for ``warmup + seconds``; latency in ms.
+
+    Only the requests that start after the warm-up are counted: the first second sees every
+    client open its connection at once and each worker run the URL's queries for the first
+    time (statement caches, prepared statements), which is not the steady state of 20 users.
+    """
     latencies: list[float] = []
     errors: list[int] = []
     lock = threading.Lock()
-    per_user = max(1, total // users)
+    measure_from = time.perf_counter() + warmup
+    stop_at = measure_from + seconds
 
     def _user() -> None:
         client = Client(base, headers)
-        client.request("GET", path)  # warm the connection
         mine, bad = [], []
-        for _ in range(per_user):
+        while True:
             started = time.perf_counter()
+            if started >= stop_at:
+                break
             status, _, _ = client.request("GET", path)
-            mine.append((time.perf_counter() - started) * 1000)
-            if status != 200:
-                bad.append(status)
+            if started >= measure_from:
+                mine.append((time.perf_counter() - started) * 1000)
+                if status != 200:
+                    bad.append(status)
         with lock:
             latencies.extend(mine)
             errors.extend(bad)
 
     threads = [threading.Thread(target=_user) for _ in range(users)]
-    started = time.perf_counter()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    elapsed = time.perf_counter() - started
+    elapsed = time.perf_counter() - measure_from
     cuts = statistics.quantiles(latencies, n=100)
-    return {"path": path, "rps": len(latencies) / elapsed, "p50": cuts[49], "p95": cuts[94],
-            "p99": cuts[98], "errors": len(errors), "statuses": sorted(set(errors))}
+    return {"path": path, "rps": len(latencies) / elapsed, "count": len(latencies),
+            "p50": cuts[49], "p95": cuts[94], "p99": cuts[98], "errors": len(errors),
+            "statuses": sorted(set(errors))}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -231,41 +251,53 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database-url", default=DEFAULT_URL)
     parser.add_argument("--households", type=int, default=10_000)
     parser.add_argument("--users", type=int, default=20)
-    parser.add_argument("--requests", type=int, default=400, help="requests per URL")
+    parser.add_argument("--seconds", type=float, default=5,
+                        help="measured seconds per URL (after the warm-up)")
+    parser.add_argument("--warmup", type=float, default=1, help="unmeasured seconds per URL")
     parser.add_argument("--workers", type=int, default=2)
     # Two threads a worker: the app is CPU-bound Python (one GIL a worker) on 2 cores; with 8
     # threads each request is time-sliced with 7 others (p95 ~30 % higher for the same CPU
     # per request, measured on /households, /tickets, /api/v1/tickets); 2 still overlap the
     # database round trips.
     parser.add_argument("--threads", type=int, default=2, help="threads per worker")
+    parser.add_argument("--worker-class", default="gthread", choices=("gthread", "sync"))
+    parser.add_argument("--only", action="append", default=[],
+                        help="only URLs containing this (repeatable)")
+    parser.add_argument("--reuse-database", action="store_true",
+                        help="keep an already scaled database (skip drop, seed and scaling)")
     args = parser.parse_args(argv)
 
-    ensure_database(args.database_url)
-    seed_database(args.database_url)
+    if not args.reuse_database:
+        ensure_database(args.database_url)
+        seed_database(args.database_url)
     started = time.perf_counter()
     count = scale_demo(args.database_url, args.households)
     print(f"{count} households in the database "
           f"(scaling took {time.perf_counter() - started:.1f} s)")
     log = Path(tempfile.gettempdir()) / "isp-http-load.log"
     process, base = start_server(args.database_url, log, workers=args.workers,
-                                 threads=args.threads)
+                                 threads=args.threads,
+                                 worker_class=args.worker_class)
     try:
         cookie = operator_cookie(base)
         token = api_token(args.database_url)
         pages, apis = targets(args.database_url)
         print(f"gunicorn {args.workers} workers × {args.threads} threads, {args.users} "
               f"concurrent users, "
-              f"{args.requests} requests per URL")
-        print("| URL | req/s | p50 ms | p95 ms | p99 ms | errors |")
-        print("|---|---:|---:|---:|---:|---:|")
+              f"{args.seconds:g} s per URL after {args.warmup:g} s of warm-up")
+        print("| URL | req/s | requests | p50 ms | p95 ms | p99 ms | errors |")
+        print("|---|---:|---:|---:|---:|---:|---:|")
         worst = 0.0
-        for path, headers in ([(p, {"Cookie": cookie}) for p in pages]
-                              + [(a, {"Authorization": f"Bearer {token}"}) for a in apis]):
-            row = load(base, path, headers, args.users, args.requests)
+        rows = ([(p, {"Cookie": cookie}) for p in pages]
+                + [(a, {"Authorization": f"Bearer {token}"}) for a in apis])
+        if args.only:
+            rows = [row for row in rows if any(part in row[0] for part in args.only)]
+        for path, headers in rows:
+            row = load(base, path, headers, args.users, args.seconds, args.warmup)
             worst = max(worst, row["p95"])
             errors = f"{row['errors']} {row['statuses']}" if row["errors"] else "0"
-            print(f"| `{path}` | {row['rps']:.0f} | {row['p50']:.0f} | {row['p95']:.0f} | "
-                  f"{row['p99']:.0f} | {errors} |", flush=True)
+            print(f"| `{path}` | {row['rps']:.0f} | {row['count']} | {row['p50']:.0f} | "
+                  f"{row['p95']:.0f} | {row['p99']:.0f} | {errors} |", flush=True)
         print(f"\nworst p95: {worst:.0f} ms (target < 200 ms)")
     finally:
         stop_server(process)

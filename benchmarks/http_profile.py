@@ -8,7 +8,7 @@ do not depend on the machine's load as much as latencies under load do: the stat
 at all, the milliseconds roughly.
 
     .venv/bin/python -m benchmarks.http_profile [--database-url URL] [--repeat 10]
-        [--batches 3] [--only SUBSTRING] [--sql] [--cprofile N]
+        [--batches 3] [--only SUBSTRING] [--sql] [--cprofile N] [--sort tottime]
 
 ``--sql`` prints the statements of the last request, ``--cprofile N`` the N most costly
 functions (cumulative time) over the timed requests.
@@ -40,7 +40,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="only URLs containing this (repeatable)")
     parser.add_argument("--sql", action="store_true", help="print the last request's SQL")
     parser.add_argument("--cprofile", type=int, metavar="N", default=0,
-                        help="print the N most expensive functions (cumulative) per URL")
+                        help="print the N most expensive functions per URL")
+    parser.add_argument("--sort", default="cumulative", choices=("cumulative", "tottime"),
+                        help="order of --cprofile: time under the function, or in it")
     args = parser.parse_args(argv)
 
     from sqlalchemy import event, select
@@ -117,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
             for statement in statements:
                 print("    " + " ".join(statement.split())[:300])
         if profiler:
-            pstats.Stats(profiler).sort_stats("cumulative").print_stats(args.cprofile)
+            pstats.Stats(profiler).sort_stats(args.sort).print_stats(args.cprofile)
     print(f"\nsum of ms/request: {total_ms:.0f}; of CPU ms (app + DB): {total_cpu:.0f}")
     return 0
 

@@ -60,14 +60,12 @@ def count_without_joins(column, statement: Select) -> Select:
 
 
 def paginate(statement: Select, *, per_page: int | None = None, scalars: bool = True,
-             count_statement: Select | None = None, count_over: bool = False) -> Page:
+             count_statement: Select | None = None) -> Page:
     """Run a SELECT for the page asked in the query string (?page=&per_page=).
 
     ``count_statement`` counts the same rows more cheaply when the page's statement joins
     tables only to sort or to eager-load (e.g. ``select(func.count(Household.id))...``);
-    without it the statement itself is counted. ``count_over``: count in the page's own
-    query (``count(*) OVER ()``) when it has to read every matching row anyway (a search
-    sorted on another table): one pass instead of two.
+    without it the statement itself is counted.
     """
     max_per_page = current_app.config["API_MAX_PER_PAGE"]
     page = _int_arg("page", 1)
@@ -77,13 +75,6 @@ def paginate(statement: Select, *, per_page: int | None = None, scalars: bool = 
                           status=400)
     if count_statement is None:
         count_statement = select(func.count()).select_from(statement.order_by(None).subquery())
-    if count_over and scalars:
-        rows = db.session.execute(statement.add_columns(func.count().over())
-                                  .limit(size).offset((page - 1) * size)).all()
-        if rows:
-            return Page([row[0] for row in rows], rows[0][1], page, size)
-        # Past the last page (or nothing found): the total still has to be counted.
-        return Page([], db.session.execute(count_statement).scalar_one(), page, size)
     total = db.session.execute(count_statement).scalar_one()
     items: list = []
     if total > (page - 1) * size:  # past the last page: no need to ask

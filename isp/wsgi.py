@@ -13,3 +13,10 @@ from isp import create_app, precompile_templates
 
 app = create_app(os.environ.get("ISP_CONFIG", "default"))
 precompile_templates(app)
+
+# The objects built so far (modules, app, compiled templates) live as long as the process:
+# keep them out of the garbage collector's generations, so that a full collection in a worker
+# walks only what requests allocate (and forked workers keep sharing those pages).
+import gc  # noqa: E402
+
+gc.freeze()

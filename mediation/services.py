@@ -289,14 +289,14 @@ def end_assignment(assignment: Assignment, *, actor: User, at: datetime | None =
 def unassigned_households_query(search: str | None = None) -> Select:
     """Current households followed by no association, by flat.
 
-    The conditions are on households alone (the join sorts by flat), so
+    The conditions are on households alone (the join loads the flat), so
     ``households_count`` counts the rows without the join.
     """
     statement = (select(Household).join(Household.unit).where(
         Household.moved_out_on.is_(None),
         not_(select(Assignment.id).where(Assignment.household_id == Household.id,
                                          Assignment.ended_at.is_(None)).exists()))
-        .order_by(Unit.code, Household.id))
+        .order_by(Household.unit_code, Household.id))
     if search:
         statement = statement.where(household_search_condition(search))
     return statement

@@ -212,8 +212,7 @@ def orientation():
     # The suggestion needs each household's district: loaded for the page at once.
     page = paginate(statement.options(contains_eager(Household.unit).selectinload(Unit.building)
                                       .selectinload(Building.district)),
-                    per_page=10, count_statement=households_count(statement),
-                    count_over=bool(request.args.get("q")))
+                    per_page=10, count_statement=households_count(statement))
     facts = services.association_facts()  # once for the page, not once per household
     rows = [(household, (services.suggestions_for(household, associations=facts)
                          or (None,))[0]) for household in page.items]

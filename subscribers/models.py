@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date, datetime
 
-from sqlalchemy import DDL, ForeignKey, Index, String, Text, event
+from sqlalchemy import DDL, ForeignKey, Index, String, Text, event, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from isp.extensions import db
@@ -22,6 +23,17 @@ event.listen(db.metadata, "before_create",
 def trigram_index(name: str, column: str) -> Index:
     """A GIN trigram index on PostgreSQL (for ILIKE '%text%'), a plain index elsewhere."""
     return Index(name, column, postgresql_using="gin", postgresql_ops={column: "gin_trgm_ops"})
+
+
+def search_text(*parts: str | None) -> str:
+    """Lower-case text without accents, for "contains" searches: "Traoré" is found by "traore".
+
+    Both the stored keys and the searched words go through it, so the database compares with
+    a plain LIKE (case-sensitive, several times cheaper than ILIKE) and SQLite and PostgreSQL
+    agree on accents.
+    """
+    decomposed = unicodedata.normalize("NFKD", " ".join(part for part in parts if part))
+    return "".join(char for char in decomposed if not unicodedata.combining(char)).casefold()
 
 
 class District(db.Model):
@@ -82,11 +94,17 @@ class Household(db.Model):
 
     __tablename__ = "households"
     __table_args__ = (Index("ix_households_unit_current", "unit_id", "moved_out_on"),
-                      trigram_index("ix_households_holder_name_trgm", "holder_name"))
+                      Index("ix_households_by_flat", "unit_code", "id"),
+                      trigram_index("ix_households_search_key_trgm", "search_key"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    #: The flat's code, copied at move-in (a household keeps its flat, a flat its code): the
+    #: lists sort households by flat along one index instead of joining every flat.
+    unit_code: Mapped[str] = mapped_column(String(30))
     holder_name: Mapped[str] = mapped_column(String(120))
+    #: ``search_text`` of the holder's name and the flat's code, kept by the events below.
+    search_key: Mapped[str] = mapped_column(String(200))
     other_members: Mapped[str | None] = mapped_column(Text)
     phone: Mapped[str | None] = mapped_column(String(30))
     email: Mapped[str | None] = mapped_column(String(254))
@@ -113,6 +131,21 @@ class Household(db.Model):
     @property
     def is_current(self) -> bool:
         return self.moved_out_on is None
+
+
+@event.listens_for(Household, "before_insert")
+def _household_keys_on_insert(_mapper, connection, household: Household) -> None:
+    if household.unit_code is None:
+        household.unit_code = (household.unit.code if household.unit is not None else
+                               connection.scalar(select(Unit.code)
+                                                 .where(Unit.id == household.unit_id)))
+    household.search_key = search_text(household.holder_name, household.unit_code)
+
+
+@event.listens_for(Household, "before_update")
+def _household_keys_on_update(_mapper, _connection, household: Household) -> None:
+    # The name may have changed (a correction, or anonymisation, which must leave no trace).
+    household.search_key = search_text(household.holder_name, household.unit_code)
 
 
 class Subscription(db.Model):

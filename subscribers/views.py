@@ -156,8 +156,7 @@ def households():
     search = request.args.get("q", "").strip()
     statement = services.households_query(scope, search=search or None,
                                           building_code=request.args.get("building") or None)
-    page = paginate(statement, count_statement=services.households_count(statement),
-                    count_over=bool(search))
+    page = paginate(statement, count_statement=services.households_count(statement))
     # Render before committing the audit entry: a commit expires the loaded rows, and reading
     # them again would cost two queries per household.
     html = render_template("subscribers/households.html", page=page, search=search, scope=scope)

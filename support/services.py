@@ -22,7 +22,12 @@ from isp.models import User
 from isp.timeutil import utcnow
 from subscribers.choices import SERVED_STATUSES
 from subscribers.models import Building, Household, Subscription, Unit
-from subscribers.services import Scope, assigned_to_association, get_household
+from subscribers.services import (
+    Scope,
+    assigned_to_association,
+    get_household,
+    household_search_condition,
+)
 from support import notifications
 from support.choices import (
     ACTIVE_STATUSES,
@@ -166,7 +171,7 @@ def tickets_query(scope: Scope, filters: TicketFilters | None = None, *,
                                        TicketUnit.unit_id == affected_flat.id,
                                        affected_flat.code.ilike(pattern))
         statement = statement.where(or_(Ticket.number.ilike(pattern), Unit.code.ilike(pattern),
-                                        Household.holder_name.ilike(pattern),
+                                        household_search_condition(filters.search),
                                         Ticket.subject.ilike(pattern), affected_unit))
     active_first = case((Ticket.status.in_([str(s) for s in ACTIVE_STATUSES]), 0), else_=1)
     return statement.order_by(case((overdue, 0), else_=1), active_first,

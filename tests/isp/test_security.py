@@ -149,6 +149,9 @@ def test_anonymisation_needs_move_out_and_keeps_no_identity(db):
     gdpr.anonymise_household(household, actor=None, reason="demande", route="test")
     assert household.holder_name.startswith("Foyer anonymisé")
     assert household.phone is None and household.anonymised_at is not None
+    db.session.flush()
+    # nor does the search key derived from the name
+    assert household.search_key.startswith("foyer anonymise")
 
 
 def test_retention_purge_anonymises_old_tenants_only(db):

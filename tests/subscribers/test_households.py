@@ -26,6 +26,34 @@ def test_former_tenant_is_not_shown_to_the_next_one(client, login_as, db):
     assert "Nouvelle Locataire" in client.get("/units/HIST-1").get_data(as_text=True)
 
 
+def test_search_ignores_case_and_accents_and_lists_by_flat(client, login_as, db):
+    login_as("operator")
+    building = factories.make_building()
+    for code, name in (("SRCH-2", "Aïcha TRAORÉ"), ("SRCH-1", "Moussa Traore"),
+                       ("SRCH-3", "Jean Dupont")):
+        factories.make_household(unit=factories.make_unit(code, building=building),
+                                 holder_name=name)
+    page = client.get("/households?q=traoré").get_data(as_text=True)
+    assert "Jean Dupont" not in page
+    assert page.index("Moussa Traore") < page.index("Aïcha TRAORÉ")  # SRCH-1 before SRCH-2
+    by_code = client.get("/households?q=srch-3").get_data(as_text=True)
+    assert "Jean Dupont" in by_code and "Traore" not in by_code
+    # LIKE's wildcards are searched as themselves
+    assert "Jean Dupont" not in client.get("/households?q=%25").get_data(as_text=True)
+    listing = client.get(f"/households?building={building.code}").get_data(as_text=True)
+    assert (listing.index("Moussa Traore") < listing.index("Aïcha TRAORÉ")
+            < listing.index("Jean Dupont"))
+
+
+def test_search_key_follows_the_holder_name(db):
+    household = factories.make_household(unit=factories.make_unit("KEY-1"),
+                                         holder_name="Éloïse Martin")
+    assert (household.unit_code, household.search_key) == ("KEY-1", "eloise martin key-1")
+    services.update_household(household, holder_name="Éloïse Bernard")
+    db.session.flush()
+    assert household.search_key == "eloise bernard key-1"
+
+
 def test_a_flat_takes_one_current_household(db):
     unit = factories.make_unit()
     factories.make_household(unit=unit)

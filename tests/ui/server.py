@@ -45,7 +45,8 @@ def seed_database(database_url: str) -> None:
 
 
 def start_server(database_url: str, log_path: Path, *, workers: int = 1, threads: int = 4,
-                 port: int | None = None) -> tuple[subprocess.Popen, str]:
+                 port: int | None = None, worker_class: str = "gthread",
+                 ) -> tuple[subprocess.Popen, str]:
     """gunicorn serving ``isp.wsgi:app`` (built once before forking the workers, templates
     compiled); returns (process, base URL) once /login answers."""
     port = port or free_port()
@@ -53,7 +54,8 @@ def start_server(database_url: str, log_path: Path, *, workers: int = 1, threads
     log = open(log_path, "w")  # noqa: SIM115 - the child process owns it
     process = subprocess.Popen(
         [venv_bin("gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
-         "--threads", str(threads), "--preload", "--access-logfile", "-", "isp.wsgi:app"],
+         "--threads", str(threads), "--worker-class", worker_class, "--preload",
+         "--access-logfile", "-", "isp.wsgi:app"],
         cwd=ROOT, env=server_env(database_url), stdout=log, stderr=subprocess.STDOUT)
     log.close()
     base = f"http://127.0.0.1:{port}"
