@@ -12,7 +12,7 @@ from isp.models import User
 from isp.timeutil import today
 from mediation import services
 from mediation.models import Association, Booking, CoachingSlot, Place
-from subscribers.models import Unit
+from subscribers.models import Household
 
 DETAILS = {
     "ASSO-PB": ("W442000001", "02 40 00 00 01", "Accompagnement au numérique pour les "
@@ -58,7 +58,8 @@ def seed_demo() -> str | None:
                             commune="Nantes", insee_code="44109", opening_hours=hours,
                             accessibility=access)
     households = list(db.session.execute(
-        services.unassigned_households_query().where(Unit.code.like("PB-%")).limit(30))
+        services.unassigned_households_query().where(Household.unit_code.like("PB-%"))
+        .limit(30))
         .scalars())
     assigned = 0
     for household in households:

@@ -289,10 +289,10 @@ def end_assignment(assignment: Assignment, *, actor: User, at: datetime | None =
 def unassigned_households_query(search: str | None = None) -> Select:
     """Current households followed by no association, by flat.
 
-    The conditions are on households alone (the join loads the flat), so
-    ``households_count`` counts the rows without the join.
+    Reads ``households`` alone, in the order of their copy of the flat code (one index), so
+    ``households_count`` counts the same rows; the flats are for the caller to load.
     """
-    statement = (select(Household).join(Household.unit).where(
+    statement = (select(Household).where(
         Household.moved_out_on.is_(None),
         not_(select(Assignment.id).where(Assignment.household_id == Household.id,
                                          Assignment.ended_at.is_(None)).exists()))

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy import select
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import selectinload
 
 from isp import audit
 from isp.auth import current_actor, public, require_role
@@ -210,7 +210,7 @@ def orientation():
     # Each row carries its reasons and a confirm form (~20 elements): 10 a page stay in grade A.
     statement = services.unassigned_households_query(request.args.get("q"))
     # The suggestion needs each household's district: loaded for the page at once.
-    page = paginate(statement.options(contains_eager(Household.unit).selectinload(Unit.building)
+    page = paginate(statement.options(selectinload(Household.unit).selectinload(Unit.building)
                                       .selectinload(Building.district)),
                     per_page=10, count_statement=households_count(statement))
     facts = services.association_facts()  # once for the page, not once per household

@@ -6,7 +6,7 @@ from datetime import date
 
 from flask import Blueprint, jsonify, request
 from sqlalchemy import func, select
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import contains_eager, selectinload
 
 from isp import audit
 from isp.auth import current_actor, require_role
@@ -118,7 +118,7 @@ def households():
                               status=404)
         statement = statement.where(services.assigned_to_association(association.id))
     if not scope.is_mediator:  # they see the building code too
-        statement = statement.options(contains_eager(Household.unit).selectinload(Unit.building))
+        statement = statement.options(selectinload(Household.unit).selectinload(Unit.building))
     response = api_list(statement, lambda h: household_json(h, scope),
                         count_statement=services.households_count(statement))
     # Committed after serialising: a commit expires the rows (one reload per household).

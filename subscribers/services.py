@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import Select, and_, exists, select
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import contains_eager, selectinload
 
 from isp.choices import Role
 from isp.errors import DomainError, NotFoundError
@@ -47,19 +47,19 @@ def assigned_to_association(association_id: int | None):
 
 def households_query(scope: Scope, *, building_code: str | None = None,
                      unit_code: str | None = None, search: str | None = None,
-                     current_only: bool = True) -> Select:
+                     current_only: bool = True, load_flats: bool = True) -> Select:
     """Households the scope may see, by flat (newest tenants first within a flat).
 
-    Every condition is on ``households`` alone (flats and buildings through subqueries): the
-    join only loads the flat, so ``households_count`` can count the same rows without it.
-    The order is the household's own copy of the flat code, which one index serves: a deep
-    page or a search walks that index instead of sorting every household. The building is
-    not loaded (lists show the flat; add it when needed).
+    The statement reads ``households`` alone (flats and buildings in subqueries; the page's
+    flats are loaded after it, in one query), in the order of the household's own copy of
+    the flat code: a deep page or a search walks one index instead of joining and sorting
+    every household. The building is not loaded (lists show the flat; add it when needed).
     """
     if not scope.sees_personal_data:
         raise NotFoundError("Not found")
-    statement = (select(Household).join(Household.unit)
-                 .options(contains_eager(Household.unit)))
+    statement = select(Household)
+    if load_flats:
+        statement = statement.options(selectinload(Household.unit))
     if scope.is_mediator:
         statement = statement.where(assigned_to_association(scope.association_id))
     if current_only:
@@ -92,7 +92,8 @@ def households_count(statement: Select) -> Select:
 def get_household(household_id: int, scope: Scope) -> Household:
     """A household in the actor's scope; out of scope looks like not found."""
     household = db.session.execute(
-        households_query(scope, current_only=False).join(Unit.building)
+        households_query(scope, current_only=False, load_flats=False)
+        .join(Household.unit).join(Unit.building)
         .options(contains_eager(Household.unit).contains_eager(Unit.building))
         .where(Household.id == household_id)
     ).scalar_one_or_none()
