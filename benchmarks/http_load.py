@@ -279,15 +279,16 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{count} households in the database "
           f"(scaling took {time.perf_counter() - started:.1f} s)")
     log = Path(tempfile.gettempdir()) / "isp-http-load.log"
-    process, base = start_server(args.database_url, log, workers=args.workers,
-                                 threads=args.threads,
+    # gunicorn runs threaded workers whenever --threads > 1, whatever the worker class
+    threads = args.threads if args.worker_class == "gthread" else 1
+    process, base = start_server(args.database_url, log, workers=args.workers, threads=threads,
                                  worker_class=args.worker_class)
     try:
         cookie = operator_cookie(base)
         token = api_token(args.database_url)
         pages, apis = targets(args.database_url)
-        threads = f" × {args.threads} threads" if args.worker_class == "gthread" else ""
-        print(f"gunicorn {args.workers} {args.worker_class} workers{threads}, {args.users} "
+        print(f"gunicorn {args.workers} {args.worker_class} workers × {threads} thread(s), "
+              f"{args.users} "
               f"concurrent users, "
               f"{args.seconds:g} s per URL after {args.warmup:g} s of warm-up")
         print("| URL | req/s | requests | p50 ms | p95 ms | p99 ms | errors |")
