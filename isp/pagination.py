@@ -83,6 +83,14 @@ def paginate(statement: Select, *, per_page: int | None = None, scalars: bool = 
     return Page(items, total, page, size)
 
 
+def paginate_list(items: list, *, per_page: int) -> Page:
+    """The page asked in the query string (?page=&per_page=) of a list already in memory."""
+    page = _int_arg("page", 1)
+    size = min(_int_arg("per_page", per_page), current_app.config["API_MAX_PER_PAGE"])
+    start = (page - 1) * size
+    return Page(items[start:start + size], len(items), page, size)
+
+
 def api_list(statement: Select, serialize: Callable | None = None, *, scalars: bool = True,
              serialize_page: Callable[[list], list] | None = None,
              count_statement: Select | None = None):

@@ -125,3 +125,37 @@ def test_absurd_page_numbers_are_a_clear_400(client, api_as, db):
     response = client.get("/api/v1/units?page=99999999999999999999", headers=headers)
     assert response.status_code == 400
     assert response.get_json()["field"] == "page"
+
+
+def test_building_page_lists_its_flats_by_pages(client, login_as, db):
+    login_as("operator")
+    building = factories.make_building("PAGES")
+    units = [factories.make_unit(f"PAGES-{index:02d}", building=building, floor=index)
+             for index in range(35)]
+    factories.make_household(unit=units[0], holder_name="Premier Étage")
+    factories.make_household(unit=units[34], holder_name="Dernier Étage")
+    first = client.get("/buildings/PAGES").get_data(as_text=True)
+    second = client.get("/buildings/PAGES?page=2").get_data(as_text=True)
+    assert first.count("/units/PAGES-") == 30 and second.count("/units/PAGES-") == 5
+    for page in (first, second):  # the facts count the whole building
+        assert 'data-testid="unit-count">35<' in page
+        assert "<dd>2</dd>" in page
+    assert "Premier Étage" in first and "Dernier Étage" in second
+    assert 'href="/buildings/PAGES?page=2"' in first
+
+
+def test_access_matrix_comes_by_pages(app, client, login_as):
+    from markupsafe import escape
+
+    from isp.auth import access_matrix
+    from isp.pages_admin import ACCESS_MATRIX_PER_PAGE
+
+    login_as("admin")
+    rules = access_matrix(app)
+    pages = -(-len(rules) // ACCESS_MATRIX_PER_PAGE)
+    assert pages > 1
+    seen = []
+    for number in range(1, pages + 1):
+        html = client.get(f"/admin/access-matrix?page={number}").get_data(as_text=True)
+        seen += [rule for rule, *_rest in rules if f" {escape(rule)}</td>" in html]
+    assert sorted(set(seen)) == sorted({rule for rule, *_rest in rules})

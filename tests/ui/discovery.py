@@ -23,13 +23,9 @@ AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 MAX_KB = 100
 MAX_REQUESTS = 10
 MIN_GRADE = "A"
-#: Pages allowed below grade A: the lowest grade accepted and why (shown on /ecoconception).
-GRADE_EXCEPTIONS = {
-    "subscribers.building_detail": (
-        "C", "lists every flat of the building on one page (116 rows, ~1,000 elements)"),
-    "admin.access_matrix_page": (
-        "B", "lists every route of the application with its roles (one row per rule)"),
-}
+#: Pages allowed below grade A: endpoint -> (the lowest grade accepted, why). None since the
+#: building's flats and the access matrix come by pages.
+GRADE_EXCEPTIONS: dict[str, tuple[str, str]] = {}
 #: Routes that are not pages a person reads (redirects, switches); never audited.
 NOT_PAGES = {"core.set_language", "core.index"}
 #: Rules answering with a file (exports, PDF): not pages; tests/ui/test_downloads.py checks them.

@@ -19,6 +19,12 @@ def test_operator_finds_the_116_flats_of_port_boyer(role_context, live_server):
         assert re.search(r"/buildings/PB$", page.url)
         assert page.get_by_test_id("unit-count").inner_text().strip() == "116"
         codes = page.locator("table#units tbody tr td:first-child").all_inner_texts()
+        pages = 1
+        while page.get_by_role("link", name="Suivant").count():  # the flats come by pages
+            page.get_by_role("link", name="Suivant").click()
+            codes += page.locator("table#units tbody tr td:first-child").all_inner_texts()
+            pages += 1
+        assert pages == 4  # 30 a page
         assert len(codes) == 116
         assert len(set(codes)) == 116
         assert all(re.fullmatch(r"PB-[A-D]-\d{2}-[1-3]", code) for code in codes)
