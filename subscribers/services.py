@@ -13,7 +13,8 @@ from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
 from isp.models import User
 from isp.pagination import count_without_joins
-from subscribers.models import Building, District, Household, Unit, search_text
+from subscribers.choices import SubscriptionStatus
+from subscribers.models import Building, District, Household, Subscription, Unit, search_text
 
 
 @dataclass(frozen=True)
@@ -199,12 +200,31 @@ def update_household(household: Household, **changes) -> Household:
     return household
 
 
-def move_out(household: Household, *, moved_out_on: date) -> Household:
-    """Record the end of a tenancy; the flat becomes free for the next household."""
+def move_out(household: Household, *, moved_out_on: date,
+             actor: User | None = None) -> Household:
+    """Record the end of a tenancy; the flat becomes free for the next household.
+
+    The household's open subscription ends on the same day (its port is shut down and billing
+    stops there), recorded in the name of the person who records the move-out.
+    """
+    from subscribers import lifecycle
+
     if household.moved_out_on is not None:
         raise DomainError("This household has already moved out", status=409)
     if moved_out_on < household.moved_in_on:
         raise DomainError("Move-out cannot be before move-in", field="moved_out_on")
+    subscriptions = open_subscriptions(household)
+    if subscriptions and actor is None:
+        raise DomainError("A named person records the move-out of a subscribed household")
     household.moved_out_on = moved_out_on
+    for subscription in subscriptions:
+        lifecycle.terminate(subscription, actor=actor, reason="Départ du logement",
+                            on=max(moved_out_on, subscription.activated_on or moved_out_on))
     db.session.flush()
     return household
+
+
+def open_subscriptions(household: Household) -> list[Subscription]:
+    """The household's subscriptions not yet terminated."""
+    return [subscription for subscription in household.subscriptions
+            if subscription.status != SubscriptionStatus.TERMINATED]

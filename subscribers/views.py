@@ -257,16 +257,18 @@ def household_move_out(household_id: int):
     form = MoveOutForm()
     if form.validate_on_submit():
         try:
-            services.move_out(household, moved_out_on=form.moved_out_on.data)
+            services.move_out(household, moved_out_on=form.moved_out_on.data,
+                              actor=current_actor())
         except DomainError as error:
             form.moved_out_on.errors = [error.message]
-            return render_template("subscribers/move_out.html", form=form,
-                                   household=household), 400
+            return render_template("subscribers/move_out.html", form=form, household=household,
+                                   subscriptions=services.open_subscriptions(household)), 400
         audit.record_request("update", "household", household.id, detail="moved out")
         db.session.commit()
         flash(_("Départ enregistré."), "success")
         return redirect(url_for("subscribers.unit_detail", code=household.unit.code))
-    return render_template("subscribers/move_out.html", form=form, household=household), \
+    return render_template("subscribers/move_out.html", form=form, household=household,
+                           subscriptions=services.open_subscriptions(household)), \
         400 if request.method == "POST" else 200
 
 

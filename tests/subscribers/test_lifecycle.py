@@ -13,7 +13,7 @@ from isp.errors import DomainError
 from isp.extensions import db
 from isp.timeutil import today
 from network.models_provisioning import PortDesiredState, ProvisioningJob
-from subscribers import lifecycle
+from subscribers import lifecycle, services
 from subscribers.lifecycle import TRANSITIONS
 from subscribers.models import SubscriptionEvent
 from tests import factories
@@ -267,3 +267,30 @@ def test_debt_cleared_leaves_a_reduction_for_another_reason(db):
     signals.debt_cleared.send(subscription.household, actor=operator)
 
     assert subscription.status == "reduced"
+
+
+def test_moving_out_terminates_the_subscription_in_the_operators_name(client, login_as, db):
+    operator = login_as("operator")
+    subscription = _active(db)
+    household = subscription.household
+    form = client.get(f"/households/{household.id}/move-out").get_data(as_text=True)
+    assert "sera résilié à la date du départ" in form
+
+    response = client.post(f"/households/{household.id}/move-out",
+                           data={"moved_out_on": "2026-12-20"})
+
+    assert response.status_code == 302
+    assert household.moved_out_on == date(2026, 12, 20)
+    assert (subscription.status, subscription.terminated_on) == ("terminated",
+                                                                 date(2026, 12, 20))
+    [event] = [e for e in lifecycle.history(subscription) if e.to_status == "terminated"]
+    assert (event.actor_id, event.reason) == (operator.id, "Départ du logement")
+    assert [job.action for job in _jobs(subscription)] == ["terminate"]
+
+
+def test_a_subscribed_household_moves_out_only_by_a_named_person(db):
+    subscription = _active(db)
+    with pytest.raises(DomainError):
+        services.move_out(subscription.household, moved_out_on=date(2026, 12, 20))
+    assert subscription.household.moved_out_on is None
+    assert subscription.status == "active"
