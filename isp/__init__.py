@@ -11,6 +11,8 @@ from werkzeug.routing import IntegerConverter
 
 #: Domain packages, in dependency order. Each may provide views.bp, api.bp, cli.register(group).
 DOMAINS = ("subscribers", "network", "billing", "support", "mediation", "evaluation")
+#: The locale that formats dates, times and numbers for a language of the interface.
+FORMAT_LOCALES = {"en": "en_GB"}
 
 CONFIGS = {
     "default": "config.default.DefaultConfig",
@@ -104,9 +106,13 @@ def _init_extensions(app: Flask) -> None:
         if not has_request_context():  # jobs, signal receivers: French, the default
             return app.config["BABEL_DEFAULT_LOCALE"]
         if current_user and current_user.is_authenticated and current_user.locale:
-            return current_user.locale
-        return session.get("lang") or request.accept_languages.best_match(
-            app.config["LANGUAGES"]) or "fr"
+            language = current_user.locale
+        else:
+            language = session.get("lang") or request.accept_languages.best_match(
+                app.config["LANGUAGES"]) or "fr"
+        # English as written in Europe: 28/11/2026 and 24-hour times, not the US 11/28/26
+        # (the "en" catalogue still serves the messages).
+        return FORMAT_LOCALES.get(language, language)
 
     babel.init_app(app, locale_selector=_select_locale,
                    default_translation_directories=str(_project_root() / "isp" / "translations"))

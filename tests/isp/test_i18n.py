@@ -129,7 +129,7 @@ def test_unknown_language_falls_back_to_french(client, login_as, db, english):
 
 @pytest.mark.parametrize(("locale", "money", "big", "day", "traffic"), [
     ("fr", "12,50\xa0€", "1\u202f234,56\xa0€", "28/11/2026", "1,5 Go"),
-    ("en", "€12.50", "€1,234.56", "11/28/26", "1.5 GB"),
+    ("en_GB", "€12.50", "€1,234.56", "28/11/2026", "1.5 GB"),  # what "en" users get
 ])
 def test_money_dates_and_units_follow_the_locale(app, english, locale, money, big, day, traffic):
     with app.test_request_context(), force_locale(locale):
@@ -137,6 +137,16 @@ def test_money_dates_and_units_follow_the_locale(app, english, locale, money, bi
         assert formatting.money(123456) == big
         assert formatting.short_date(date(2026, 11, 28)) == day
         assert formatting.octets(1_500_000_000) == traffic
+
+
+def test_english_users_read_european_dates(client, login_as, db, english):
+    from tests import factories
+
+    login_as("operator", locale="en")
+    household = factories.make_household(moved_in_on=date(2026, 11, 28))
+    page = _page(client, f"/households?q={household.holder_name}")
+    assert "<h1>Households</h1>" in page and '<html lang="en">' in page
+    assert "28/11/2026" in page and "11/28/26" not in page
 
 
 def test_charter_and_register_in_english(client, login_as, db, english):
