@@ -21,7 +21,8 @@ from isp.extensions import db
 from isp.models import User
 from isp.timeutil import today
 
-#: The social ISP as SEPA creditor (override with the SEPA_CREDITOR setting).
+#: The fictitious creditor of the demo (the SEPA_CREDITOR setting, from ISP_SEPA_CREDITOR_*
+#: variables, gives the real one; production refuses to fall back on this).
 DEFAULT_CREDITOR = {"name": "Internet Solidaire Nantes", "IBAN": "FR7630006000011234567890189",
                     "BIC": "AGRIFRPPXXX", "creditor_id": "FR72ZZZ123456", "currency": "EUR",
                     "batch": True}
@@ -104,7 +105,15 @@ def sepa_direct_debit(period: str, *, collection_date: date | None = None) -> tu
     """pain.008.001.02 for the period's open invoices of households with a mandate."""
     check_period(period)
     parse_period(period)
-    creditor = {**DEFAULT_CREDITOR, **current_app.config.get("SEPA_CREDITOR", {})}
+    configured = current_app.config.get("SEPA_CREDITOR") or {}
+    missing = [field for field in ("name", "IBAN", "BIC", "creditor_id")
+               if not configured.get(field)]
+    if missing and not current_app.config.get("SEPA_DEMO_CREDITOR_ALLOWED", True):
+        raise DomainError("Le créancier SEPA n'est pas configuré : renseigner "
+                          "ISP_SEPA_CREDITOR_NAME, ISP_SEPA_CREDITOR_IBAN, ISP_SEPA_CREDITOR_BIC "
+                          "et ISP_SEPA_CREDITOR_ID (manquant : " + ", ".join(missing) + ")",
+                          status=409)
+    creditor = {**DEFAULT_CREDITOR, **configured}
     collection_date = collection_date or today() + timedelta(days=5)
     sepa = SepaDD(creditor, schema="pain.008.001.02", clean=True)
     count = 0

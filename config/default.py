@@ -5,6 +5,10 @@ from pathlib import Path
 
 INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
 
+#: SEPA creditor fields and the environment variables that set them.
+_SEPA_CREDITOR_ENV = {"name": "ISP_SEPA_CREDITOR_NAME", "IBAN": "ISP_SEPA_CREDITOR_IBAN",
+                      "BIC": "ISP_SEPA_CREDITOR_BIC", "creditor_id": "ISP_SEPA_CREDITOR_ID"}
+
 
 class DefaultConfig:
     """Settings for a developer's machine and the demo (`make run`)."""
@@ -34,6 +38,12 @@ class DefaultConfig:
     RATELIMIT_ENABLED = True
     RATELIMIT_HEADERS_ENABLED = False
     SMTP_URL = os.environ.get("ISP_SMTP_URL")
+    #: The social ISP as SEPA creditor (name, IBAN, BIC, creditor_id), from the environment.
+    SEPA_CREDITOR = {field: os.environ[name] for field, name in _SEPA_CREDITOR_ENV.items()
+                     if os.environ.get(name)}
+    #: Without a configured creditor, direct-debit files carry the fictitious demo creditor;
+    #: production refuses to write them instead.
+    SEPA_DEMO_CREDITOR_ALLOWED = True
     MAIL_FROM = "noreply@social-isp.example"
     PER_PAGE = 50
     API_MAX_PER_PAGE = 500

@@ -11,6 +11,7 @@ class ProductionConfig(DefaultConfig):
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     HSTS = True
+    SEPA_DEMO_CREDITOR_ALLOWED = False
 
     @classmethod
     def check(cls) -> None:
