@@ -3,8 +3,9 @@
 ``start(app)`` writes the demo building's snmprec files into the instance folder, starts
 snmpsim on ``LAB_SNMP_PORT`` (v2c community = hostname; SNMPv3 user ``labv3``, context =
 hostname) and the IOS-like SSH switches on ``LAB_SSH_PORT_BASE + index`` for the four
-access switches, and returns a function that stops both. ``network/demo.py`` registers
-the same devices with the credentials below (fictitious, lab only).
+access switches then the aggregation switch, and returns a function that stops both.
+``network/demo.py`` registers the same devices with the credentials below (fictitious, lab
+only).
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ LAB_SSH_USERNAME = "labadmin"
 LAB_SSH_PASSWORD = "lab-ssh-Port-Boyer-2026"
 LAB_SSH_SECRET = "lab-enable-Port-Boyer-2026"
 ACCESS_SWITCHES = ("pb-sw-a", "pb-sw-b", "pb-sw-c", "pb-sw-d")
+#: Served on the port after the access switches' (network/demo.py registers it there).
+AGGREGATION_SWITCH = "pb-agg-1"
 
 
 def start(app) -> Callable[[], None]:
@@ -40,14 +43,15 @@ def start(app) -> Callable[[], None]:
     try:
         from lab.ssh_switch import start_ssh_lab
 
-        ssh = start_ssh_lab(ACCESS_SWITCHES, root / "ssh", port_base=ssh_base,
-                            username=LAB_SSH_USERNAME, password=LAB_SSH_PASSWORD,
-                            secret=LAB_SSH_SECRET, fresh=False)
+        ssh = start_ssh_lab([*ACCESS_SWITCHES, AGGREGATION_SWITCH], root / "ssh",
+                            port_base=ssh_base, username=LAB_SSH_USERNAME,
+                            password=LAB_SSH_PASSWORD, secret=LAB_SSH_SECRET,
+                            aggregation=[AGGREGATION_SWITCH], fresh=False)
     except Exception:
         stop_snmpsim(snmp)
         raise
     log.info("Lab network: snmpsim on 127.0.0.1:%s, SSH switches on %s..%s", snmp_port,
-             ssh_base, ssh_base + len(ACCESS_SWITCHES) - 1)
+             ssh_base, ssh_base + len(ACCESS_SWITCHES))
 
     def stop() -> None:
         try:

@@ -6,7 +6,8 @@ listens on ``port_base + i``
 
 What it emulates is what netmiko's ``cisco_ios`` driver and our provisioner rely on: echo,
 stable ``>``/``#`` prompts, ``terminal length/width`` in user mode, ``enable`` with an
-echo-less secret, ``configure terminal``, ``interface GigabitEthernet1/0/N`` (and ``Gi1/0/N``),
+echo-less secret, ``configure terminal``, ``interface GigabitEthernet1/0/N`` (and ``Gi1/0/N``;
+``TenGigabitEthernet1/0/N``/``Te1/0/N`` on the 24 ports of an ``--aggregation`` switch),
 ``(config-if)#``, ``end``/``exit``, ``show running-config [interface X]``, ``write memory``.
 The running config of each interface (description, switchport mode access, access VLAN,
 service-policy input/output, shutdown) is shared by all sessions of one switch and kept for the
@@ -60,6 +61,11 @@ KNOWN_POLICIES: dict[str, int] = {
 }
 DEFAULT_PORT_COUNT = 48
 INTERFACE_PREFIX = "GigabitEthernet1/0/"
+#: An aggregation switch's ports, as the SNMP lab describes them (lab/snmp_lab.py).
+AGGREGATION_PREFIX = "TenGigabitEthernet1/0/"
+AGGREGATION_PORT_COUNT = 24
+#: Interface types the CLI accepts, by their full lower-case name.
+INTERFACE_TYPES = {"gigabitethernet": "GigabitEthernet", "tengigabitethernet": "TenGigabitEthernet"}
 INVALID = "% Invalid input detected at '^' marker."
 
 
@@ -102,11 +108,12 @@ class SwitchState:
     startup: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @classmethod
-    def fresh(cls, hostname: str, port_count: int = DEFAULT_PORT_COUNT) -> SwitchState:
-        """A switch with ``port_count`` unconfigured access ports."""
+    def fresh(cls, hostname: str, port_count: int = DEFAULT_PORT_COUNT,
+              prefix: str = INTERFACE_PREFIX) -> SwitchState:
+        """A switch with ``port_count`` unconfigured ports named ``prefix`` + number."""
         return cls(
             hostname,
-            {f"{INTERFACE_PREFIX}{n}": InterfaceConfig() for n in range(1, port_count + 1)},
+            {f"{prefix}{n}": InterfaceConfig() for n in range(1, port_count + 1)},
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -123,11 +130,14 @@ class SwitchState:
 
 
 def canonical_interface(text: str) -> str | None:
-    """``Gi1/0/5``, ``gig 1/0/5``, ``GigabitEthernet1/0/5`` → ``GigabitEthernet1/0/5``."""
+    """``Gi1/0/5``, ``gig 1/0/5``, ``GigabitEthernet1/0/5`` → ``GigabitEthernet1/0/5``;
+    ``Te1/0/2`` → ``TenGigabitEthernet1/0/2``."""
     m = re.fullmatch(r"([A-Za-z]+)\s*(\d+/\d+/\d+)", text.strip())
-    if not m or len(m.group(1)) < 2 or not "gigabitethernet".startswith(m.group(1).lower()):
+    if not m or len(m.group(1)) < 2:
         return None
-    return f"GigabitEthernet{m.group(2)}"
+    typed = m.group(1).lower()
+    matches = [name for full, name in INTERFACE_TYPES.items() if full.startswith(typed)]
+    return f"{matches[0]}{m.group(2)}" if len(matches) == 1 else None
 
 
 def _kw(token: str, keyword: str, min_len: int) -> bool:
@@ -147,6 +157,7 @@ class Lab:
         password: str,
         secret: str,
         port_count: int = DEFAULT_PORT_COUNT,
+        aggregation: Iterable[str] = (),
         fresh: bool = False,
     ) -> None:
         self.state_dir = state_dir
@@ -160,6 +171,8 @@ class Lab:
             name: (
                 SwitchState.from_json(name, saved[name])
                 if name in saved
+                else SwitchState.fresh(name, AGGREGATION_PORT_COUNT, AGGREGATION_PREFIX)
+                if name in set(aggregation)
                 else SwitchState.fresh(name, port_count)
             )
             for name in switches
@@ -516,6 +529,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--state-dir", default="instance/lab-ssh")
     parser.add_argument("--port-count", type=int, default=DEFAULT_PORT_COUNT)
     parser.add_argument("--legacy-crypto", default="", help="switches offering only SHA-1 kex")
+    parser.add_argument("--aggregation", default="",
+                        help="switches with 24 TenGigabitEthernet ports instead of 48 Gigabit")
     parser.add_argument("--fresh", action="store_true", help="ignore the saved state.json")
     args = parser.parse_args(argv)
     if not args.password or not args.secret:
@@ -532,6 +547,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         password=args.password,
         secret=args.secret,
         port_count=args.port_count,
+        aggregation=[s for s in args.aggregation.split(",") if s],
         fresh=args.fresh,
     )
     legacy = {s for s in args.legacy_crypto.split(",") if s}
@@ -607,6 +623,7 @@ def start_ssh_lab(
     secret: str,
     port_count: int = DEFAULT_PORT_COUNT,
     legacy_crypto: Iterable[str] = (),
+    aggregation: Iterable[str] = (),
     fresh: bool = True,
     timeout: float = 20.0,
 ) -> SshLab:
@@ -637,6 +654,8 @@ def start_ssh_lab(
         str(port_count),
         "--legacy-crypto",
         ",".join(legacy_crypto),
+        "--aggregation",
+        ",".join(aggregation),
     ]
     if fresh:
         cmd.append("--fresh")

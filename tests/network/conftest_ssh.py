@@ -29,6 +29,8 @@ LAB_SWITCHES = (
     "sw-misc",
 )
 LEGACY_SWITCH = "sw-legacy"
+#: 24 TenGigabitEthernet ports, like the demo's pb-agg-1
+AGGREGATION_SWITCH = "sw-agg"
 
 
 @pytest.fixture(scope="module")
@@ -36,12 +38,13 @@ def ssh_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SshLab]:
     """A fresh simulator process for the module, stopped afterwards."""
     state_dir: Path = tmp_path_factory.mktemp("ssh-lab")
     lab = start_ssh_lab(
-        [*LAB_SWITCHES, LEGACY_SWITCH],
+        [*LAB_SWITCHES, LEGACY_SWITCH, AGGREGATION_SWITCH],
         state_dir,
         password=LAB_PASSWORD,
         secret=LAB_SECRET,
         port_count=32,
         legacy_crypto=[LEGACY_SWITCH],
+        aggregation=[AGGREGATION_SWITCH],
     )
     try:
         yield lab

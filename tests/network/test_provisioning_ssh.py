@@ -332,6 +332,25 @@ def test_backup_returns_the_full_running_config(switch_access):
     assert text.rstrip().endswith("end")
 
 
+def test_aggregation_switch_shows_its_ten_gigabit_ports(switch_access):
+    text = backup_running_config(switch_access("sw-agg"), NetmikoConfigurator(read_timeout=5))
+
+    assert "hostname sw-agg" in text
+    assert "interface TenGigabitEthernet1/0/24" in text
+    assert "TenGigabitEthernet1/0/25" not in text and "interface GigabitEthernet" not in text
+
+
+@pytest.mark.parametrize(("typed", "expected"), [
+    ("Gi1/0/5", "GigabitEthernet1/0/5"), ("gig 1/0/5", "GigabitEthernet1/0/5"),
+    ("Te1/0/2", "TenGigabitEthernet1/0/2"), ("TenGig1/0/2", "TenGigabitEthernet1/0/2"),
+    ("G1/0/5", None), ("Fa0/1", None), ("Gi1/0", None),
+])
+def test_interface_names_are_abbreviated_as_on_ios(typed, expected):
+    from lab.ssh_switch import canonical_interface
+
+    assert canonical_interface(typed) == expected
+
+
 def test_switch_access_repr_hides_credentials(switch_access):
     text = repr(switch_access("sw-misc"))
 
