@@ -43,6 +43,7 @@ def start(app) -> Callable[[], None]:
     try:
         from lab.ssh_switch import start_ssh_lab
 
+        _seed_switch_configs(root / "ssh")
         ssh = start_ssh_lab([*ACCESS_SWITCHES, AGGREGATION_SWITCH], root / "ssh",
                             port_base=ssh_base, username=LAB_SSH_USERNAME,
                             password=LAB_SSH_PASSWORD, secret=LAB_SSH_SECRET,
@@ -60,3 +61,31 @@ def start(app) -> Callable[[], None]:
             stop_snmpsim(snmp)
 
     return stop
+
+
+def _seed_switch_configs(state_dir: Path) -> None:
+    """On the lab's first start, the SSH switches run what the demo database says was
+    configured on them: the demo's subscriptions were provisioned "before" the demo began,
+    and otherwise the first nightly reconciliation reports every subscribed port as drifted.
+    Later starts keep the simulator's own state (what the demo's jobs have pushed since)."""
+    from collections import defaultdict
+
+    from sqlalchemy import select
+
+    from isp.extensions import db
+    from lab.ssh_switch import seed_state
+    from network.models import Device, Port
+    from network.models_provisioning import PortDesiredState
+
+    if (state_dir / "state.json").exists():
+        return
+    switches = [*ACCESS_SWITCHES, AGGREGATION_SWITCH]
+    configs: dict[str, dict[str, dict]] = defaultdict(dict)
+    for hostname, if_name, desired in db.session.execute(
+            select(Device.hostname, Port.if_name, PortDesiredState.desired)
+            .join(Port, Port.id == PortDesiredState.port_id)
+            .join(Device, Device.id == Port.device_id)
+            .where(Device.hostname.in_(switches))):
+        configs[hostname][if_name] = desired
+    db.session.remove()
+    seed_state(state_dir, switches, configs, aggregation=[AGGREGATION_SWITCH])

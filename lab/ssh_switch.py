@@ -561,6 +561,33 @@ def main(argv: Sequence[str] | None = None) -> None:
         asyncio.run(_run())
 
 
+def seed_state(
+    state_dir: str | os.PathLike[str],
+    switches: Sequence[str],
+    configs: dict[str, dict[str, dict[str, Any]]],
+    *,
+    port_count: int = DEFAULT_PORT_COUNT,
+    aggregation: Iterable[str] = (),
+) -> None:
+    """Write a lab state where ``configs[switch][interface]`` (``InterfaceConfig`` fields) is
+    already running and saved, every other port unconfigured: switches that were provisioned
+    before the simulator first started. Unknown interfaces and fields are ignored."""
+    lab = Lab(switches, Path(state_dir), username="", password="", secret="",
+              port_count=port_count, aggregation=aggregation, fresh=True)
+    known = set(InterfaceConfig.__dataclass_fields__)
+    for hostname, interfaces in configs.items():
+        switch = lab.switches.get(hostname)
+        if switch is None:
+            continue
+        for typed, fields in interfaces.items():
+            name = canonical_interface(typed)
+            if name in switch.interfaces:
+                switch.interfaces[name] = InterfaceConfig(
+                    **{key: value for key, value in fields.items() if key in known})
+        switch.startup = {k: asdict(v) for k, v in switch.interfaces.items()}
+    lab.persist()
+
+
 def _read_ports(state_dir: Path) -> dict[str, int]:
     return json.loads((state_dir / "ports.json").read_text())
 

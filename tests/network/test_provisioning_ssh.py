@@ -428,3 +428,28 @@ def test_backup_with_wrong_password_raises_unreachable(switch_access):
         backup_running_config(switch_access("sw-misc", password="nope"), NetmikoConfigurator())
 
     assert caught.value.state == S.UNREACHABLE
+
+
+def test_seeded_switches_run_their_recorded_configuration(tmp_path, configurator):
+    """The demo lab's first start: switches already run what the database says they run."""
+    from dataclasses import asdict
+
+    from lab.ssh_switch import seed_state, start_ssh_lab
+    from network.vendors import ios_parse_port_state
+    from tests.network.conftest_ssh import LAB_PASSWORD, LAB_SECRET
+
+    seed_state(tmp_path, ["sw-seeded"], {"sw-seeded": {"Gi1/0/3": asdict(ACTIVE)}},
+               port_count=8)
+    lab = start_ssh_lab(["sw-seeded"], tmp_path, password=LAB_PASSWORD, secret=LAB_SECRET,
+                        fresh=False)
+    try:
+        access = SwitchAccess(hostname="sw-seeded", host=lab.host, port=lab.port("sw-seeded"),
+                              device_type="cisco_ios", username="admin",
+                              password=LAB_PASSWORD, secret=LAB_SECRET)
+        running = backup_running_config(access, configurator)
+        assert ios_parse_port_state(running, "Gi1/0/3") == ACTIVE
+        assert lab.interface("sw-seeded", "GigabitEthernet1/0/3") == ACTIVE_ON_SWITCH
+        assert lab.interface("sw-seeded", "GigabitEthernet1/0/4") == UNCONFIGURED_ON_SWITCH
+        assert lab.state()["sw-seeded"]["startup"]["GigabitEthernet1/0/3"] == ACTIVE_ON_SWITCH
+    finally:
+        lab.stop()
