@@ -572,6 +572,7 @@ def seed_state(
     """Write a lab state where ``configs[switch][interface]`` (``InterfaceConfig`` fields) is
     already running and saved, every other port unconfigured: switches that were provisioned
     before the simulator first started. Unknown interfaces and fields are ignored."""
+    Path(state_dir).mkdir(parents=True, exist_ok=True)
     lab = Lab(switches, Path(state_dir), username="", password="", secret="",
               port_count=port_count, aggregation=aggregation, fresh=True)
     known = set(InterfaceConfig.__dataclass_fields__)

@@ -438,9 +438,10 @@ def test_seeded_switches_run_their_recorded_configuration(tmp_path, configurator
     from network.vendors import ios_parse_port_state
     from tests.network.conftest_ssh import LAB_PASSWORD, LAB_SECRET
 
-    seed_state(tmp_path, ["sw-seeded"], {"sw-seeded": {"Gi1/0/3": asdict(ACTIVE)}},
+    state_dir = tmp_path / "not-yet-created"
+    seed_state(state_dir, ["sw-seeded"], {"sw-seeded": {"Gi1/0/3": asdict(ACTIVE)}},
                port_count=8)
-    lab = start_ssh_lab(["sw-seeded"], tmp_path, password=LAB_PASSWORD, secret=LAB_SECRET,
+    lab = start_ssh_lab(["sw-seeded"], state_dir, password=LAB_PASSWORD, secret=LAB_SECRET,
                         fresh=False)
     try:
         access = SwitchAccess(hostname="sw-seeded", host=lab.host, port=lab.port("sw-seeded"),
