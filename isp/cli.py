@@ -259,6 +259,9 @@ def serve(host, port, no_lab):
     from isp.scheduler import start_background
 
     app = current_app._get_current_object()
+    # A stop by `kill` (or a service manager) unwinds like Ctrl-C, so the lab's simulator
+    # processes stop too instead of holding their ports for the next start.
+    signal.signal(signal.SIGTERM, _exit_on_signal)
     stop_lab = None if no_lab else start_lab()
     scheduler = start_background(app)
     click.echo(f"social-isp on http://{host}:{port}/  (Ctrl-C stops everything)")
@@ -271,6 +274,10 @@ def serve(host, port, no_lab):
         scheduler.shutdown(wait=False)
         if stop_lab:
             stop_lab()
+
+
+def _exit_on_signal(signum, _frame) -> None:
+    raise SystemExit(128 + signum)
 
 
 def _register_domain_commands() -> None:
