@@ -59,6 +59,17 @@ def count_without_joins(column, statement: Select) -> Select:
     return count if statement.whereclause is None else count.where(statement.whereclause)
 
 
+def _page_and_size(per_page: int | None) -> tuple[int, int]:
+    """The page number and page size asked in the query string, checked."""
+    max_per_page = current_app.config["API_MAX_PER_PAGE"]
+    page = _int_arg("page", 1)
+    size = _int_arg("per_page", per_page or current_app.config["PER_PAGE"])
+    if size > max_per_page:
+        raise DomainError(f"per_page must be at most {max_per_page}", field="per_page",
+                          status=400)
+    return page, size
+
+
 def paginate(statement: Select, *, per_page: int | None = None, scalars: bool = True,
              count_statement: Select | None = None) -> Page:
     """Run a SELECT for the page asked in the query string (?page=&per_page=).
@@ -67,12 +78,7 @@ def paginate(statement: Select, *, per_page: int | None = None, scalars: bool = 
     tables only to sort or to eager-load (e.g. ``select(func.count(Household.id))...``);
     without it the statement itself is counted.
     """
-    max_per_page = current_app.config["API_MAX_PER_PAGE"]
-    page = _int_arg("page", 1)
-    size = _int_arg("per_page", per_page or current_app.config["PER_PAGE"])
-    if size > max_per_page:
-        raise DomainError(f"per_page must be at most {max_per_page}", field="per_page",
-                          status=400)
+    page, size = _page_and_size(per_page)
     if count_statement is None:
         count_statement = select(func.count()).select_from(statement.order_by(None).subquery())
     total = db.session.execute(count_statement).scalar_one()
@@ -85,8 +91,7 @@ def paginate(statement: Select, *, per_page: int | None = None, scalars: bool = 
 
 def paginate_list(items: list, *, per_page: int) -> Page:
     """The page asked in the query string (?page=&per_page=) of a list already in memory."""
-    page = _int_arg("page", 1)
-    size = min(_int_arg("per_page", per_page), current_app.config["API_MAX_PER_PAGE"])
+    page, size = _page_and_size(per_page)
     start = (page - 1) * size
     return Page(items[start:start + size], len(items), page, size)
 

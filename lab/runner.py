@@ -25,6 +25,7 @@ LAB_SSH_SECRET = "lab-enable-Port-Boyer-2026"
 ACCESS_SWITCHES = ("pb-sw-a", "pb-sw-b", "pb-sw-c", "pb-sw-d")
 #: Served on the port after the access switches' (network/demo.py registers it there).
 AGGREGATION_SWITCH = "pb-agg-1"
+LAB_SWITCHES = (*ACCESS_SWITCHES, AGGREGATION_SWITCH)
 
 
 def start(app) -> Callable[[], None]:
@@ -44,7 +45,7 @@ def start(app) -> Callable[[], None]:
         from lab.ssh_switch import start_ssh_lab
 
         _seed_switch_configs(root / "ssh")
-        ssh = start_ssh_lab([*ACCESS_SWITCHES, AGGREGATION_SWITCH], root / "ssh",
+        ssh = start_ssh_lab(LAB_SWITCHES, root / "ssh",
                             port_base=ssh_base, username=LAB_SSH_USERNAME,
                             password=LAB_SSH_PASSWORD, secret=LAB_SSH_SECRET,
                             aggregation=[AGGREGATION_SWITCH], fresh=False)
@@ -79,13 +80,12 @@ def _seed_switch_configs(state_dir: Path) -> None:
 
     if (state_dir / "state.json").exists():
         return
-    switches = [*ACCESS_SWITCHES, AGGREGATION_SWITCH]
     configs: dict[str, dict[str, dict]] = defaultdict(dict)
     for hostname, if_name, desired in db.session.execute(
             select(Device.hostname, Port.if_name, PortDesiredState.desired)
             .join(Port, Port.id == PortDesiredState.port_id)
             .join(Device, Device.id == Port.device_id)
-            .where(Device.hostname.in_(switches))):
+            .where(Device.hostname.in_(LAB_SWITCHES))):
         configs[hostname][if_name] = desired
     db.session.remove()
-    seed_state(state_dir, switches, configs, aggregation=[AGGREGATION_SWITCH])
+    seed_state(state_dir, LAB_SWITCHES, configs, aggregation=[AGGREGATION_SWITCH])
