@@ -1,9 +1,15 @@
 """Billing run benchmark: 100,000 active subscriptions on SQLite and PostgreSQL.
 
 Prints the time of the full run (drafts), of the idempotent re-run, of the issue and of the
-idempotent re-issue. Targets on the 2-core machine: run < 60 s, re-run < 10 s.
+idempotent re-issue. Targets on the 2-core machine: run < 60 s, re-run < 10 s. Exits 1 when
+the run's own checks fail (one draft per billable subscription, nothing new on the re-run,
+every draft issued once).
 
     .venv/bin/python benchmarks/billing_run.py [--count N] [--pg postgresql://.../bench_billing]
+        [--skip-pg] [--smoke]
+
+``--smoke`` (run by the test suite): 200 subscriptions, same code path, a few seconds.
+``--pg`` (alias ``--database-url``) names the PostgreSQL database; its tables are dropped.
 """
 
 from __future__ import annotations
@@ -19,6 +25,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks import _smoke  # noqa: E402
+
 PERIOD = "2026-10"
 
 
@@ -26,7 +34,7 @@ def _seed(db, count: int) -> None:
     from sqlalchemy import insert
 
     from billing.services import ensure_default_grid
-    from subscribers.models import Building, District, Household, Subscription, Unit
+    from subscribers.models import Building, District, Household, Subscription, Unit, search_text
 
     rng = random.Random(2026)
     db.session.execute(insert(District), [{"id": 1, "code": "BENCH", "name": "Bench",
@@ -43,7 +51,8 @@ def _seed(db, count: int) -> None:
         db.session.execute(insert(Household), [{"id": i, "unit_id": i,
                                                 "unit_code": f"BENCH-{i:06d}",
                                                 "holder_name": f"Foyer {i}", "language": "fr",
-                                                "search_key": f"foyer {i} bench-{i:06d}",
+                                                "search_key": search_text(
+                                                    f"Foyer {i}", f"BENCH-{i:06d}"),
                                                 "moved_in_on": date(2025, 1, 1)} for i in ids])
         rows = []
         for i in ids:
@@ -62,16 +71,17 @@ def _seed(db, count: int) -> None:
     db.session.commit()
 
 
-def _timed(db, label: str, action) -> float:
+def _timed(db, label: str, action, outcomes: dict) -> float:
     start = time.perf_counter()
     result = action()
     db.session.commit()
     elapsed = time.perf_counter() - start
     print(f"  {label:<22} {elapsed:7.2f} s  {result}")
+    outcomes[label] = result
     return elapsed
 
 
-def bench(url: str, count: int) -> dict:
+def bench(url: str, count: int, checks: _smoke.Checks) -> dict:
     from isp import create_app, load_all_models
     from isp.extensions import db
 
@@ -84,47 +94,61 @@ def bench(url: str, count: int) -> dict:
 
         start = time.perf_counter()
         _seed(db, count)
-        print(f"{db.engine.dialect.name}: {count} subscriptions seeded in "
-              f"{time.perf_counter() - start:.1f} s")
+        name = db.engine.dialect.name
+        print(f"{name}: {count} subscriptions seeded in {time.perf_counter() - start:.1f} s")
+        billable = count  # by construction every subscription has days in the period
 
         def summary(result):
             return {k: getattr(result, k) for k in ("invoices", "lines", "issued", "skipped")
                     if hasattr(result, k)}
 
+        out: dict = {}
         figures = {
             "run": _timed(db, "run (drafts)", lambda: summary(
-                services.prepare_invoices(PERIOD, actor=None))),
+                services.prepare_invoices(PERIOD, actor=None)), out),
             "rerun": _timed(db, "idempotent re-run", lambda: summary(
-                services.prepare_invoices(PERIOD, actor=None))),
+                services.prepare_invoices(PERIOD, actor=None)), out),
             "issue": _timed(db, "issue (numbering)", lambda: summary(
-                services.issue_invoices(PERIOD, actor=None, issued_on=date(2026, 11, 2)))),
+                services.issue_invoices(PERIOD, actor=None, issued_on=date(2026, 11, 2))), out),
             "reissue": _timed(db, "idempotent re-issue", lambda: summary(
-                services.issue_invoices(PERIOD, actor=None, issued_on=date(2026, 11, 2)))),
+                services.issue_invoices(PERIOD, actor=None, issued_on=date(2026, 11, 2))), out),
         }
+        drafts = out["run (drafts)"].get("invoices")
+        checks.check(drafts == billable and billable > 0,
+                     f"{name}: {drafts} drafts for {billable} billable subscriptions")
+        checks.check(out["idempotent re-run"].get("invoices") == 0
+                     and out["idempotent re-run"].get("lines") == 0,
+                     f"{name}: the re-run adds nothing ({out['idempotent re-run']})")
+        checks.check(out["issue (numbering)"].get("issued") == drafts,
+                     f"{name}: every draft issued ({out['issue (numbering)']})")
+        checks.check(out["idempotent re-issue"].get("issued") == 0,
+                     f"{name}: the re-issue issues nothing ({out['idempotent re-issue']})")
         db.session.remove()
         db.drop_all()
         db.engine.dispose()
     return figures
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=100_000)
-    parser.add_argument("--pg", default=os.environ.get(
+    parser.add_argument("--pg", "--database-url", dest="pg", default=os.environ.get(
         "BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/bench_billing"))
     parser.add_argument("--skip-pg", action="store_true")
-    args = parser.parse_args()
+    args = _smoke.parse_args(parser, argv, {"count": 200})
+    checks = _smoke.Checks()
     sqlite_path = Path(tempfile.gettempdir()) / f"bench_billing_{os.getpid()}.sqlite"
-    results = {"sqlite": bench(f"sqlite:///{sqlite_path}", args.count)}
+    results = {"sqlite": bench(f"sqlite:///{sqlite_path}", args.count, checks)}
     sqlite_path.unlink(missing_ok=True)
     if not args.skip_pg:
-        results["postgresql"] = bench(args.pg, args.count)
+        results["postgresql"] = bench(args.pg, args.count, checks)
     for name, figures in results.items():
         verdict = "OK" if figures["run"] < 60 and figures["rerun"] < 10 else "OVER TARGET"
         print(f"{name}: run {figures['run']:.2f} s (target < 60), re-run "
               f"{figures['rerun']:.2f} s (target < 10), issue {figures['issue']:.2f} s, "
               f"re-issue {figures['reissue']:.2f} s — {verdict}")
+    return checks.exit_code()
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

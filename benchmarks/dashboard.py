@@ -5,10 +5,13 @@ Builds a fresh database with 10,000 households (250 buildings of 40 flats in 25 
 ``usage_days`` rows), refreshes the monthly aggregates, then prints the server time (Flask test
 client, in process: no network; uncached and cached) of the district dashboard and of the
 open-data exports.
-Target: district dashboard under 300 ms (it reads the precomputed aggregates only).
+Target: district dashboard under 300 ms (it reads the precomputed aggregates only). Exits 1
+when a page does not answer HTTP 200 or the refresh computes no figures.
 
     .venv/bin/python -m benchmarks.dashboard [--database-url URL] [--households 10000]
-        [--days 365] [--runs 20]
+        [--days 365] [--runs 20] [--smoke]
+
+``--smoke`` (run by the test suite): 80 households, 40 days, 2 requests per URL; seconds.
 
 Default database: a throw-away SQLite file. PostgreSQL: ``--database-url
 postgresql://postgres@127.0.0.1:5432/bench_evaluation`` (created beforehand with createdb; its
@@ -30,6 +33,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+from benchmarks import _smoke  # noqa: E402
 
 FLATS_PER_BUILDING = 40
 BUILDINGS_PER_DISTRICT = 10
@@ -60,7 +65,14 @@ def _generate(db, households: int, days: int) -> None:
     from sqlalchemy import insert
 
     from network.models import Device, UsageDay
-    from subscribers.models import Building, District, Household, Subscription, Unit
+    from subscribers.models import (
+        Building,
+        District,
+        Household,
+        Subscription,
+        Unit,
+        search_text,
+    )
 
     rng = random.Random(10_000)
     buildings = households // FLATS_PER_BUILDING
@@ -86,7 +98,8 @@ def _generate(db, households: int, days: int) -> None:
         units.append({"id": index + 1, "code": f"BU{index:05d}", "building_id": building + 1,
                       "staircase": "A", "floor": index % 10, "door": str(index % 4)})
         people.append({"id": index + 1, "unit_id": index + 1, "holder_name": "Fictif",
-                       "unit_code": f"BU{index:05d}", "search_key": f"fictif bu{index:05d}",
+                       "unit_code": f"BU{index:05d}",
+                       "search_key": search_text("Fictif", f"BU{index:05d}"),
                        "language": "fr", "moved_in_on": date(2015, 1, 1), "created_at": now})
         subs.append({"id": index + 1, "household_id": index + 1, "unit_id": index + 1,
                      "plan_code": "SOLIDAIRE-1G", "tier": rng.choice(("T1", "T2", "T3")),
@@ -112,13 +125,14 @@ def _generate(db, households: int, days: int) -> None:
     db.session.commit()
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url")
     parser.add_argument("--households", type=int, default=10_000)
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--runs", type=int, default=20)
-    args = parser.parse_args()
+    args = _smoke.parse_args(parser, argv, {"households": 80, "days": 40, "runs": 2})
+    checks = _smoke.Checks()
     path = None
     if args.database_url:
         url = args.database_url
@@ -149,6 +163,7 @@ def main() -> None:
         db.session.commit()
         print(f"refresh: {summary['periods']} months, {summary['scopes']} buildings/districts, "
               f"{summary['rows']} figures in {time.perf_counter() - started:.1f} s")
+        checks.check(summary["rows"] > 0, f"refresh computed {summary['rows']} figures")
         user = create_user("bench-analyst@example.org", "analyst", password="Bench-2026-pass!",
                            name="Bench")
         db.session.commit()
@@ -157,6 +172,7 @@ def main() -> None:
     with client.session_transaction() as session:
         session["_user_id"] = str(user_id)
         session["_fresh"] = True
+    district_ms = None
     for label, url in (
             ("district dashboard", "/evaluation?level=district&code=BD000"),
             ("building dashboard", "/evaluation?level=building&code=BB0000"),
@@ -166,9 +182,17 @@ def main() -> None:
             median, worst, status, size = _timed(client, url, args.runs, cached=cached)
             print(f"{label:20} {'cached' if cached else 'uncached':8} median {median:7.1f} ms"
                   f"  max {worst:7.1f} ms  HTTP {status}  {size / 1000:.0f} kB")
+            checks.check(status == 200 and size > 0, f"{label} ({url}): HTTP {status}, "
+                         f"{size} bytes")
+            if label == "district dashboard" and not cached:
+                district_ms = median
+    if district_ms is not None:
+        print(f"district dashboard uncached median {district_ms:.1f} ms (target < 300 ms) — "
+              f"{'OK' if district_ms < 300 else 'OVER TARGET'}")
     if path is not None and path.exists():
         path.unlink()
+    return checks.exit_code()
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -6,12 +6,18 @@ the demo operator, session cookie) and each API list (bearer token) with ``--use
 clients (threads with the standard library's HTTP client, no think time: a closed loop) and
 prints requests/s and p50/p95/p99 latency per URL, measured after a warm-up. Target: p95 under
 200 ms at 20 users. Sync workers close each connection after its response (the clients open
-the next one), as they would behind a reverse proxy.
+the next one), as they would behind a reverse proxy. Exits 1 when a URL answers anything but
+HTTP 200 or gets no request in.
 
     createdb -h 127.0.0.1 -U postgres bench_http   # or let the script create it
     .venv/bin/python -m benchmarks.http_load [--database-url URL] [--households 10000]
         [--users 20] [--seconds 5] [--warmup 1] [--workers 2] [--worker-class sync]
-        [--only SUBSTRING] [--reuse-database]
+        [--only SUBSTRING] [--reuse-database] [--smoke]
+
+``--smoke`` (run by the test suite): 150 households, 2 users, 0.1 s per URL, every URL; the
+same migrations, demo seed, gunicorn and login. ``--database-url sqlite:///FILE`` works too
+(the file is replaced) with ``--users 1``: two workers writing at once (the audit log of each
+page) make SQLite answer "database is locked", HTTP 500.
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from benchmarks import _smoke  # noqa: E402
 from tests.ui.server import seed_database, server_env, start_server, stop_server  # noqa: E402
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/bench_http"
@@ -45,6 +52,9 @@ def ensure_database(url: str) -> None:
     """A fresh database each run: the demo seed is quick on 80 households, slow on 10,000."""
     import psycopg
 
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
+        return
     parts = urlsplit(url)
     name = parts.path.lstrip("/")
     admin = parts._replace(path="/postgres").geturl()
@@ -242,7 +252,9 @@ def load(base: str, path: str, headers: dict, users: int, seconds: float,
     for thread in threads:
         thread.join()
     elapsed = time.perf_counter() - measure_from
-    cuts = statistics.quantiles(latencies, n=100)
+    # quantiles() needs two values; a smoke run may get fewer (then the figures are that one)
+    cuts = (statistics.quantiles(latencies, n=100) if len(latencies) > 1
+            else latencies * 99 or [float("nan")] * 99)
     return {"path": path, "rps": len(latencies) / elapsed, "count": len(latencies),
             "p50": cuts[49], "p95": cuts[94], "p99": cuts[98], "errors": len(errors),
             "statuses": sorted(set(errors))}
@@ -269,7 +281,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="only URLs containing this (repeatable)")
     parser.add_argument("--reuse-database", action="store_true",
                         help="keep an already scaled database (skip drop, seed and scaling)")
-    args = parser.parse_args(argv)
+    args = _smoke.parse_args(parser, argv, {"households": 150, "users": 2, "seconds": 0.1,
+                                            "warmup": 0.0})
+    checks = _smoke.Checks()
 
     if not args.reuse_database:
         ensure_database(args.database_url)
@@ -304,10 +318,13 @@ def main(argv: list[str] | None = None) -> int:
             errors = f"{row['errors']} {row['statuses']}" if row["errors"] else "0"
             print(f"| `{path}` | {row['rps']:.0f} | {row['count']} | {row['p50']:.0f} | "
                   f"{row['p95']:.0f} | {row['p99']:.0f} | {errors} |", flush=True)
+            checks.check(row["count"] > 0 and not row["errors"],
+                         f"{path}: {row['count']} requests, errors {errors}")
+        checks.check(bool(rows), "at least one URL to load")
         print(f"\nworst p95: {worst:.0f} ms (target < 200 ms)")
     finally:
         stop_server(process)
-    return 0
+    return checks.exit_code()
 
 
 if __name__ == "__main__":

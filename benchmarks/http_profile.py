@@ -5,10 +5,13 @@ through the Flask test client (no HTTP server, no concurrency) as the demo opera
 and with an API token, against an already scaled database (build one with http_load's
 ``ensure_database``, ``seed_database`` and ``scale_demo``, or run http_load once). The figures
 do not depend on the machine's load as much as latencies under load do: the statement count not
-at all, the milliseconds roughly.
+at all, the milliseconds roughly. Exits 1 when a URL answers anything but HTTP 200.
 
     .venv/bin/python -m benchmarks.http_profile [--database-url URL] [--repeat 10]
-        [--batches 3] [--only SUBSTRING] [--sql] [--cprofile N] [--sort tottime]
+        [--batches 3] [--only SUBSTRING] [--sql] [--cprofile N] [--sort tottime] [--smoke]
+
+``--smoke`` (run by the test suite, after ``http_load --smoke`` on the same database): every
+URL, 2 timed requests, 1 batch.
 
 ``--sql`` prints the statements of the last request, ``--cprofile N`` the N most costly
 functions (cumulative time) over the timed requests.
@@ -27,6 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from benchmarks import _smoke  # noqa: E402
 from benchmarks.http_load import DEFAULT_URL, OPERATOR, targets  # noqa: E402
 
 
@@ -43,7 +47,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="print the N most expensive functions per URL")
     parser.add_argument("--sort", default="cumulative", choices=("cumulative", "tottime"),
                         help="order of --cprofile: time under the function, or in it")
-    args = parser.parse_args(argv)
+    args = _smoke.parse_args(parser, argv, {"repeat": 2, "batches": 1})
+    checks = _smoke.Checks()
 
     from sqlalchemy import event, select
 
@@ -89,7 +94,8 @@ def main(argv: list[str] | None = None) -> int:
     total_ms = total_cpu = 0.0
     for path, headers in rows:
         response = client.get(path, headers=headers)  # warm caches, templates, token use
-        if response.status_code != 200:
+        if not checks.check(response.status_code == 200,
+                            f"{path}: HTTP {response.status_code}"):
             print(f"| `{path}` | HTTP {response.status_code} | | | | |")
             continue
         profiler = cProfile.Profile() if args.cprofile else None
@@ -120,8 +126,9 @@ def main(argv: list[str] | None = None) -> int:
                 print("    " + " ".join(statement.split())[:300])
         if profiler:
             pstats.Stats(profiler).sort_stats(args.sort).print_stats(args.cprofile)
+    checks.check(bool(rows), "at least one URL to profile")
     print(f"\nsum of ms/request: {total_ms:.0f}; of CPU ms (app + DB): {total_cpu:.0f}")
-    return 0
+    return checks.exit_code()
 
 
 def _cpu_seconds(pids: set[int]) -> float:
