@@ -5,6 +5,8 @@ Mediators and analysts see no invoice: every page here is for operators (and adm
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -37,6 +39,7 @@ from billing.forms import (
     cents,
 )
 from billing.models import BillingRun, CreditNote, DunningStep, FslRequest, Invoice, SepaMandate
+from billing.money import parse_period, period_of
 from isp import audit
 from isp.auth import current_actor, require_role
 from isp.choices import Role
@@ -225,9 +228,10 @@ def statement(household_id: int):
     household = _household(household_id)
     audit.record_request("read", "household_statement", household.id)
     db.session.commit()
+    window = statement_window(services.statement(household.id), request.args.get("until"))
     return render_template("billing/statement.html", household=household,
-                           balance=services.balance(household.id),
-                           entries=services.statement(household.id),
+                           balance=services.balance(household.id), window=window,
+                           entries=window["entries"],
                            steps=dunning.household_steps(household.id),
                            mandate_form=MandateForm(), plan_form=PaymentPlanForm(),
                            postpone_form=PostponeForm(), fsl_form=FslForm(),
@@ -235,6 +239,39 @@ def statement(household_id: int):
                            fsl=dunning.pending_fsl(household.id),
                            plan=dunning.active_plan(household.id),
                            mandate=_mandate(household.id))
+
+
+#: The statement shows a year of operations; earlier years are a link away (issue 15: a
+#: household's page must not grow with its years of invoices and payments).
+STATEMENT_MONTHS = 12
+
+
+def _shift_month(day: date, months: int) -> date:
+    index = day.year * 12 + day.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def statement_window(entries: list, until: str | None) -> dict:
+    """The entries of the ``STATEMENT_MONTHS`` months ending with ``until`` (YYYY-MM, default
+    this month), the balance carried from before, and the ``until`` of the years around."""
+    current = today().replace(day=1)
+    if until:
+        try:
+            end = parse_period(until)[0]
+        except ValueError:
+            raise DomainError(_("Mois invalide : attendu AAAA-MM."), field="until",
+                              status=400) from None
+    else:
+        end = current
+    start = _shift_month(end, 1 - STATEMENT_MONTHS)
+    following = _shift_month(end, 1)
+    before = [e for e in entries if e.on < start]
+    shown = [e for e in entries if start <= e.on < following]
+    return {"entries": shown, "start": start, "end": end,
+            "carried_cents": before[-1].running_cents if before else None,
+            "earlier": period_of(_shift_month(end, -STATEMENT_MONTHS)) if before else None,
+            "later": period_of(min(_shift_month(end, STATEMENT_MONTHS), current))
+            if end < current else None}
 
 
 def _mandate(household_id: int) -> SepaMandate | None:

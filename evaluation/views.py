@@ -53,6 +53,9 @@ SECTIONS = (
 )
 TREND_KEYS = ("served", "take_up", "usage_median_octets", "usage_p90_octets", "availability",
               "tickets_per_100")
+#: The trend shows the year up to the month displayed; earlier years are a link away (issue 15:
+#: a page must not grow with the age of the pilot).
+TREND_MONTHS = 12
 
 
 def display(key: str, cell: Cell | None) -> Markup:
@@ -122,13 +125,30 @@ def dashboard():
         sections.append({"title": title, "landed": landed, "metrics": keys})
     themes = sorted(k for k in cells if k.startswith("theme:"))
     tiers = sorted(k for k in cells if k.startswith("tier:"))
-    charts = _CHARTS.get(("trend", level, code), lambda: _trend_charts(level, code)) \
-        if code else []
+    window = trend_window(periods, period)
+    charts, trend_table = _CHARTS.get(("trend", level, code, tuple(window["periods"])),
+                                      lambda: _trend_charts(level, code, window["periods"])) \
+        if code else ([], None)
     names = _names(level)
     return render_template("evaluation/dashboard.html", level=level, code=code, codes=codes,
                            names=names, period=period, periods=periods, cells=cells,
                            sections=sections, themes=themes, tiers=tiers, charts=charts,
+                           trend_table=trend_table, window=window,
                            refreshed=queries.last_refreshed())
+
+
+def trend_window(periods: list[str], period: str) -> dict:
+    """The ``TREND_MONTHS`` months of ``periods`` up to ``period``, and the months to link to.
+
+    ``earlier``: the month to show for the year before (None: nothing before); ``later``: the
+    month to show for the year after (None: the window already ends at the latest month).
+    """
+    upto = [p for p in periods if p <= period]
+    shown = upto[-TREND_MONTHS:]
+    earlier = upto[-TREND_MONTHS - 1] if len(upto) > TREND_MONTHS else None
+    after = [p for p in periods if p > period]
+    later = after[:TREND_MONTHS][-1] if after else None
+    return {"periods": shown, "earlier": earlier, "later": later}
 
 
 def _default_code(level: str, codes: list[str]) -> str | None:
@@ -150,11 +170,17 @@ def _names(level: str) -> dict[str, str]:
     return dict(db.session.execute(select(model.code, model.name)).all())
 
 
-def _trend_charts(level: str, code: str) -> list:
-    data = queries.trend(level, code, TREND_KEYS)
+def _trend_charts(level: str, code: str, window: list[str]) -> tuple[list, dict | None]:
+    """The trend charts over the ``window`` months, and one data table for all of them.
+
+    One table (a row per month, a column per figure) instead of one per chart: the same values
+    in half the elements, so a year of trend keeps the page in EcoIndex grade A.
+    """
+    data = {period: cells for period, cells in queries.trend(level, code, TREND_KEYS).items()
+            if period in window}
     periods = sorted(data)
     if not periods:
-        return []
+        return [], None
     charts = []
     groups = ((_("Adhésion"), ("take_up",)),
               (_("Abonnements en service"), ("served",)),
@@ -162,10 +188,12 @@ def _trend_charts(level: str, code: str) -> list:
                ("usage_median_octets", "usage_p90_octets")),
               (_("Disponibilité du réseau (%)"), ("availability",)),
               (_("Tickets pour 100 abonnements"), ("tickets_per_100",)))
+    shown_keys: list[str] = []
     for title, keys in groups:
         if not any(k in data[p] for p in periods for k in keys):
             continue
-        series, rows = {}, []
+        shown_keys += keys
+        series = {}
         for key in keys:
             values = []
             for period in periods:
@@ -175,11 +203,19 @@ def _trend_charts(level: str, code: str) -> list:
                     value = round(value / 1e9, 2)
                 values.append(value)
             series[str(metric_of(key).label)] = values
-        for period in periods:
-            rows.append([period] + [str(display(k, data[period].get(k))) for k in keys])
-        headers = [_("Mois")] + [str(metric_of(k).label) for k in keys]
-        charts.append(line_chart(title, periods, series, rows, headers))
-    return charts
+        charts.append(line_chart(title, periods, series, [], []))
+    table = {"headers": [_("Mois")] + [str(metric_of(k).label) for k in shown_keys],
+             "rows": [[period] + [_trend_cell(k, data[period].get(k)) for k in shown_keys]
+                      for period in periods]}
+    return charts, table
+
+
+def _trend_cell(key: str, cell: Cell | None) -> Markup:
+    """A cell of the trend table: as ``display``, but a masked value is plain "< 5" (the note
+    above the figures explains it once, instead of an <abbr> in every masked cell)."""
+    if cell is not None and cell.suppressed:
+        return escape(SUPPRESSED_LABEL)
+    return display(key, cell)
 
 
 # --- districts and fragility -------------------------------------------------------------------

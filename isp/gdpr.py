@@ -53,7 +53,8 @@ def export_household(household_id: int, *, actor: User | None, route: str) -> di
         select(households).where(households.c.id == household_id)).one()),
         "unit_code": household.unit.code, "generated_at": utcnow().isoformat(), "records": {}}
     for table in _tables_with_household_id():
-        rows = db.session.execute(select(table).where(table.c.household_id == household_id)).all()
+        rows = db.session.execute(select(table).where(table.c.household_id == household_id)
+                                  .order_by(*table.primary_key.columns)).all()
         if rows:
             data["records"][table.name] = [_row_dict(table, row) for row in rows]
     entries = db.session.execute(select(AuditEntry).where(

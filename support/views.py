@@ -64,7 +64,10 @@ def tickets():
     actor = current_actor()
     scope = Scope.of(actor)
     filters = _filters()
-    page = paginate(services.with_list_loads(services.tickets_query(scope, filters, actor=actor)))
+    # 15 rows of 9 columns keep the list in EcoIndex grade A once there are years of tickets
+    # (50 rows made ~780 elements, grade C).
+    page = paginate(services.with_list_loads(services.tickets_query(scope, filters, actor=actor)),
+                    per_page=15)
     # Render before committing the audit entry: a commit expires the loaded rows.
     html = render_template("support/tickets.html", page=page, filters=filters, scope=scope,
                            now=utcnow(), affected=services.affected_unit_codes(page.items),

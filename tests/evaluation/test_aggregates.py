@@ -118,8 +118,13 @@ def test_dashboard_shows_figures_with_how_they_are_computed(db, client, login_as
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert '<span class="n-households">8</span>' in html
-    assert "Abonnements en service ÷ logements" in html  # how take-up is computed
+    # How each figure is computed: in the data dictionary the dashboard links to (a column of
+    # methods here cost ~30 elements, issue 15).
+    assert 'href="/open-data/dictionary"' in html
+    dictionary = client.get("/open-data/dictionary").get_data(as_text=True)
+    assert "Abonnements en service ÷ logements" in dictionary  # how take-up is computed
     assert "data:image/svg+xml;base64," in html and "<details>" in html
+    assert "2026-09 à 2026-10" in html  # the trend ends at the month shown
     assert "&lt; 5" in html  # no pending subscription: 0 is a small cell
     bad = client.get(f"/evaluation?level=building&code={building.code}&period=2026-99")
     assert bad.status_code == 200 and "period must be YYYY-MM" in bad.get_data(as_text=True)
