@@ -26,6 +26,9 @@ class DefaultConfig:
     BABEL_DEFAULT_LOCALE = "fr"
     BABEL_DEFAULT_TIMEZONE = "Europe/Paris"
     LANGUAGES = ("fr", "en")
+    #: argon2 cost of password hashes: a name from ``argon2.profiles`` (RFC 9106 low-memory:
+    #: 3 passes over 64 MiB, 4 lanes). Hashes of another cost are upgraded at the next login.
+    PASSWORD_HASH_PROFILE = "RFC_9106_LOW_MEMORY"
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False

@@ -17,3 +17,5 @@ class TestingConfig(DefaultConfig):
     WTF_CSRF_ENABLED = False
     RATELIMIT_ENABLED = False
     SCHEDULER_ENABLED = False
+    #: Hundreds of tests create a user: the cheapest argon2 cost (production's is tested once).
+    PASSWORD_HASH_PROFILE = "CHEAPEST"

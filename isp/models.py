@@ -6,8 +6,9 @@ import hashlib
 import secrets
 from datetime import datetime
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app, has_app_context
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -17,7 +18,20 @@ from isp.extensions import db
 from isp.timeutil import utcnow
 from isp.types import UTCDateTime
 
-_hasher = PasswordHasher()
+_hashers: dict[str, PasswordHasher] = {}
+
+
+def password_hasher() -> PasswordHasher:
+    """The argon2id hasher of the app's ``PASSWORD_HASH_PROFILE`` (an ``argon2.profiles`` name).
+
+    Production keeps argon2's RFC 9106 low-memory profile; the test settings choose the
+    cheapest one, because hundreds of tests each create a user.
+    """
+    name = (current_app.config.get("PASSWORD_HASH_PROFILE", "RFC_9106_LOW_MEMORY")
+            if has_app_context() else "RFC_9106_LOW_MEMORY")
+    if name not in _hashers:
+        _hashers[name] = PasswordHasher.from_parameters(getattr(profiles, name))
+    return _hashers[name]
 
 
 class User(UserMixin, db.Model):
@@ -52,13 +66,18 @@ class User(UserMixin, db.Model):
         return Role(self.role)
 
     def set_password(self, password: str) -> None:
-        self.password_hash = _hasher.hash(password)
+        self.password_hash = password_hasher().hash(password)
 
     def check_password(self, password: str) -> bool:
+        """True for the right password; a hash of another cost is upgraded on the way."""
+        hasher = password_hasher()
         try:
-            return _hasher.verify(self.password_hash, password)
+            hasher.verify(self.password_hash, password)
         except (VerificationError, InvalidHashError):
             return False
+        if hasher.check_needs_rehash(self.password_hash):
+            self.set_password(password)
+        return True
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role}>"

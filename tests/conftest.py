@@ -1,17 +1,108 @@
-"""Fixtures in the flaskr style: app, client, runner, plus db (rolled back) and login_as."""
+"""Fixtures in the flaskr style: app, client, runner, plus db (rolled back) and login_as.
+
+The clock: a test whose outcome depends on "today" says when it runs with
+``@pytest.mark.clock("2026-11-20T10:00:00+01:00")``. ``--clock=INSTANT`` (or the
+``ISP_TEST_CLOCK`` variable) moves the whole run to another instant, so CI can check that
+nothing else depends on the day (.ci/clocks).
+"""
 
 from __future__ import annotations
 
 import os
+from datetime import datetime
 
 import pytest
+import time_machine
 from flask_sqlalchemy.session import Session as FlaskSession
 
-from isp import create_app, load_all_models
-from isp.extensions import db as _db
-from tests import factories
+
+def _database_of_this_worker() -> None:
+    """Under pytest-xdist each worker gets its own PostgreSQL database (``test_gw0``, …).
+
+    Runs before config.testing reads TEST_DATABASE_URL; SQLite files are per process already.
+    """
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    base = os.environ.get("TEST_DATABASE_URL", "")
+    if not worker or not base.startswith(("postgresql:", "postgres:", "postgresql+")):
+        return
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    url = make_url(base)
+    name = f"{url.database}_{worker}"
+    server = url.set(drivername="postgresql", database="postgres")
+    with psycopg.connect(server.render_as_string(hide_password=False),
+                         autocommit=True) as connection:
+        exists = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s",
+                                    (name,)).fetchone()
+        if not exists:
+            connection.execute(f'CREATE DATABASE "{name}"')
+    os.environ["TEST_DATABASE_URL"] = url.set(database=name).render_as_string(
+        hide_password=False)
+
+
+_database_of_this_worker()
+
+from isp import create_app, load_all_models  # noqa: E402
+from isp.extensions import db as _db  # noqa: E402
+from tests import factories  # noqa: E402
 
 pytest_plugins = ["tests.access"]
+
+
+def _instant(text: str) -> datetime:
+    instant = datetime.fromisoformat(text)
+    if instant.tzinfo is None:
+        raise pytest.UsageError(f"{text}: give the instant with its UTC offset")
+    return instant
+
+
+def pytest_addoption(parser):
+    parser.addoption("--clock", default=os.environ.get("ISP_TEST_CLOCK") or None,
+                     help="run the suite as if it were this instant (ISO 8601 with its offset); "
+                          "the clock keeps ticking from there")
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "clock(instant): run the test at this instant (ISO 8601 with its offset)")
+    config.addinivalue_line(
+        "markers", "only_with_clock: a check of --clock, collected only when it is given")
+    text = config.getoption("--clock")
+    if text:
+        config._isp_clock = time_machine.travel(_instant(text), tick=True)
+        config._isp_clock.start()
+
+
+def pytest_unconfigure(config):
+    travel = getattr(config, "_isp_clock", None)
+    if travel is not None:
+        travel.stop()
+
+
+def pytest_collection_modifyitems(config, items):
+    if config.getoption("--clock"):
+        return
+    kept = [item for item in items if item.get_closest_marker("only_with_clock") is None]
+    if len(kept) < len(items):
+        config.hook.pytest_deselected(items=[i for i in items if i not in kept])
+        items[:] = kept
+
+
+def pytest_report_header(config):
+    text = config.getoption("--clock")
+    return f"clock moved to {text} (Europe/Paris calendar rules under test)" if text else None
+
+
+@pytest.fixture(autouse=True)
+def _clock_of_the_test(request):
+    """Travel to the instant of the test's ``clock`` marker, ticking from there."""
+    marker = request.node.get_closest_marker("clock")
+    if marker is None:
+        yield
+        return
+    with time_machine.travel(_instant(marker.args[0]), tick=True):
+        yield
 
 
 class _ConnectionBoundSession(FlaskSession):

@@ -76,6 +76,7 @@ def test_issue_numbers_without_gaps_and_skips_zero_totals(db):
     ("2026-11", "pas terminée"), ("2030-01", "pas terminée"), ("2026-13", "invalide"),
     ("nov", "invalide"),
 ])
+@pytest.mark.clock("2026-11-20T10:00:00+01:00")  # 2026-11 is the month under way
 def test_bad_periods_are_refused(db, period, message):
     with pytest.raises(DomainError, match=message):
         services.prepare_invoices(period, actor=None)

@@ -67,6 +67,7 @@ def test_run_uses_defaults_and_says_where_they_come_from(db):
     assert results["households"] == 480
 
 
+@pytest.mark.clock("2026-11-20T10:00:00+01:00")  # the pilot figures of 2026-11
 def test_pilot_values_become_the_defaults_when_they_rest_on_enough_households(db):
     district = factories.make_district()
     building_with_subscribers(served=6, flats=12, district=district, tier="T1")
@@ -81,6 +82,7 @@ def test_pilot_values_become_the_defaults_when_they_rest_on_enough_households(db
                                                   abs=1e-3)
 
 
+@pytest.mark.clock("2026-11-20T10:00:00+01:00")  # the pilot figures of 2026-11
 def test_a_small_tier_keeps_the_default_mix(db):
     building_with_subscribers(served=8, flats=10, tier="T1")
     refresh(["2026-11"])
