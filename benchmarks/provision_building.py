@@ -83,6 +83,13 @@ def summarise(label: str, results: list[BatchResult], seconds: float) -> tuple[i
         assert r.finished_at is not None
         took = (r.finished_at - r.started_at).total_seconds()
         print(f"  {r.hostname}: {len(r.outcomes)} ports in {took:.2f} s")
+        failed = [o for o in r.outcomes if str(o.state) != "succeeded"]
+        for o in failed:
+            print(f"    {o.interface}: {o.state}: {o.error or r.error}")
+        if failed and r.transcript:
+            print("    end of the session transcript:")
+            for line in r.transcript.splitlines()[-12:]:
+                print(f"    | {line!r}")
     return lines, saves
 
 
