@@ -253,7 +253,10 @@ class SwitchSession:
             if line is None:
                 return
             if line == "":
-                self.write(self.prompt)
+                # A line break of our own before the prompt: when several Enters arrive at
+                # once (netmiko under load), the line editor echoes them all first, and bare
+                # prompts would glue together ("sw#sw#sw#") into a prompt netmiko never sees.
+                self.write("\n" + self.prompt)
                 continue
             result = await self.handle(line)
             if result == "close":

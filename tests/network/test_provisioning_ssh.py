@@ -454,3 +454,31 @@ def test_seeded_switches_run_their_recorded_configuration(tmp_path, configurator
         assert lab.state()["sw-seeded"]["startup"]["GigabitEthernet1/0/3"] == ACTIVE_ON_SWITCH
     finally:
         lab.stop()
+
+
+def test_several_enters_at_once_give_one_prompt_per_line(ssh_lab):
+    """netmiko under load sends Enters in a burst: each prompt must stay on its own line."""
+    import asyncio
+
+    import asyncssh
+
+    from tests.network.conftest_ssh import LAB_PASSWORD, LAB_SWITCHES
+
+    hostname = LAB_SWITCHES[0]
+
+    async def burst() -> str:
+        async with asyncssh.connect(ssh_lab.host, ssh_lab.port(hostname), username="admin",
+                                    password=LAB_PASSWORD, known_hosts=None) as connection:
+            process = await connection.create_process(term_type="vt100")
+            banner = await process.stdout.readuntil(f"{hostname}>")
+            process.stdin.write("\n\n\n")
+            received = ""
+            while received.count(f"{hostname}>") < 3:
+                received += await asyncio.wait_for(process.stdout.read(4096), 10)
+            process.close()
+            return banner + received
+
+    output = asyncio.run(burst())
+    lines = [line.strip() for line in output.replace("\r", "").split("\n") if line.strip()]
+    assert lines[-3:] == [f"{hostname}>"] * 3
+    assert f"{hostname}>{hostname}>" not in output
