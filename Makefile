@@ -15,12 +15,13 @@ run:
 	@echo ""
 	@$(ISP) run
 
-# Every core by default (pytest-xdist); PYTEST_JOBS=0 runs in one process.
+# Every core by default (pytest-xdist; tests marked xdist_group share a worker);
+# PYTEST_JOBS=0 runs in one process.
 PYTEST_JOBS ?= auto
 
 test:
 	@scripts/bootstrap.sh test
-	@$(VENV)/bin/python -m pytest -n $(PYTEST_JOBS) $(PYTEST_ARGS)
+	@$(VENV)/bin/python -m pytest -n $(PYTEST_JOBS) --dist loadgroup $(PYTEST_ARGS)
 
 lint:
 	@$(VENV)/bin/ruff check .

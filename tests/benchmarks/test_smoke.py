@@ -21,6 +21,9 @@ from pathlib import Path
 
 import pytest
 
+# CI runs them once, in the SQLite pass (.ci/run): they test the scripts, not the database.
+pytestmark = pytest.mark.bench_smoke
+
 ROOT = Path(__file__).resolve().parents[2]
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 ON_POSTGRES = TEST_DATABASE_URL.startswith(("postgresql", "postgres:"))
