@@ -4,8 +4,9 @@ The demo database of the UI suite is copied and aged by three years (tests/ui/ag
 months of invoices, payments, daily usage, tickets, outages, coaching sessions, provisioning
 jobs, backups, audit entries, evaluation aggregates), served by its own server, and every page
 (discovered like test_accessibility does) is weighed as the allowed role that sees the most of
-the history (``_visits``): each must still be EcoIndex grade A, within 100 KB and 10 requests. A page whose content grows with time
-must be bounded by design (a window of recent months with a link to earlier ones, a pager).
+the history (``_visits``): each must still be EcoIndex grade A, within 100 KB and 10 requests.
+A page whose content grows with time must be bounded by design (a window of recent months with
+a link to earlier ones, a pager).
 
 The seeding runs with the clock frozen (time-machine) on the real "now": the history is laid
 relative to today, so the server, which time-machine cannot freeze, sees the same months.
