@@ -106,6 +106,17 @@ def login(page, base: str, role: str) -> None:
     assert "/login" not in page.url, f"login as {role} failed: still on {page.url}"
 
 
+def new_role_context(browser, base: str, role: str):
+    """A desktop-sized French browser context on ``base``, logged in as ``role`` (or not)."""
+    context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(15_000)
+    if role != "anonymous":
+        page = context.new_page()
+        login(page, base, role)
+        page.close()
+    return context
+
+
 @pytest.fixture(scope="session")
 def role_context(browser, live_server):
     """``role_context(role)``: a browser context logged in as the demo user of ``role``.
@@ -116,13 +127,7 @@ def role_context(browser, live_server):
 
     def _context(role: str):
         if role not in contexts:
-            context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
-            context.set_default_timeout(15_000)
-            if role != "anonymous":
-                page = context.new_page()
-                login(page, live_server, role)
-                page.close()
-            contexts[role] = context
+            contexts[role] = new_role_context(browser, live_server, role)
         return contexts[role]
 
     yield _context

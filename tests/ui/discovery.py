@@ -83,6 +83,20 @@ class ResolveContext:
     user: object | None
     session: object
 
+    @classmethod
+    def of_demo_role(cls, role: str, session) -> ResolveContext:
+        """The context of the demo user of ``role`` (none for ``"anonymous"``)."""
+        from sqlalchemy import select
+
+        from isp.models import User
+        from tests.ui.conftest import ROLE_EMAILS
+
+        user = None
+        if role in ROLE_EMAILS:
+            user = session.execute(
+                select(User).where(User.email == ROLE_EMAILS[role])).scalar_one()
+        return cls(role, user, session)
+
     @property
     def is_mediator(self) -> bool:
         return self.role == "mediator"

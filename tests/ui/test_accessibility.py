@@ -45,16 +45,10 @@ def pytest_generate_tests(metafunc):
 def resolve_url(ui_app):
     """``resolve_url(route, role)`` → the page's path with demo values, or UnresolvedRoutes."""
     from isp.extensions import db
-    from isp.models import User
-    from tests.ui.conftest import ROLE_EMAILS
 
     def _resolve(route: PageRoute, role: str) -> str:
         with ui_app.app_context():
-            user = None
-            if role in ROLE_EMAILS:
-                user = db.session.execute(
-                    db.select(User).where(User.email == ROLE_EMAILS[role])).scalar_one()
-            return build_url(route, ResolveContext(role, user, db.session))
+            return build_url(route, ResolveContext.of_demo_role(role, db.session))
 
     return _resolve
 

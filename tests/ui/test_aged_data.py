@@ -19,7 +19,7 @@ import sqlite3
 
 import pytest
 
-from tests.ui.conftest import ARTIFACTS, login
+from tests.ui.conftest import ARTIFACTS, new_role_context
 from tests.ui.discovery import (
     MAX_KB,
     MAX_REQUESTS,
@@ -109,14 +109,8 @@ def aged_meters(browser, aged_server):
 
     def _meter(role: str) -> PageMeter:
         if role not in meters:
-            context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
-            context.set_default_timeout(15_000)
-            if role != "anonymous":
-                page = context.new_page()
-                login(page, aged_server, role)
-                page.close()
-            contexts[role] = context
-            meters[role] = PageMeter(context)
+            contexts[role] = new_role_context(browser, aged_server, role)
+            meters[role] = PageMeter(contexts[role])
         return meters[role]
 
     yield _meter
@@ -163,16 +157,10 @@ def test_the_aged_demo_has_three_years_of_history(aged_database):
 def test_page_stays_within_budget_with_three_years_of_data(page_visit, aged_app, aged_server,
                                                            aged_meters, aged_figures):
     from isp.extensions import db
-    from isp.models import User
-    from tests.ui.conftest import ROLE_EMAILS
 
     route, role = page_visit
     with aged_app.app_context():
-        user = None
-        if role in ROLE_EMAILS:
-            user = db.session.execute(
-                db.select(User).where(User.email == ROLE_EMAILS[role])).scalar_one()
-        path = build_url(route, ResolveContext(role, user, db.session))
+        path = build_url(route, ResolveContext.of_demo_role(role, db.session))
         db.session.remove()
     figures = aged_meters(role).measure(aged_server + path, role=role, endpoint=route.endpoint)
     aged_figures.append(figures)

@@ -78,16 +78,10 @@ def test_there_are_downloads_to_check():
 
 def test_download_has_its_type_and_content(download, ui_app, role_context, live_server):
     from isp.extensions import db
-    from isp.models import User
-    from tests.ui.conftest import ROLE_EMAILS
 
     route, role = download
     with ui_app.app_context():
-        user = None
-        if role in ROLE_EMAILS:
-            user = db.session.execute(
-                db.select(User).where(User.email == ROLE_EMAILS[role])).scalar_one()
-        ctx = ResolveContext(role, user, db.session)
+        ctx = ResolveContext.of_demo_role(role, db.session)
         path = build_url(route, ctx)
         if route.endpoint in SETUP:
             SETUP[route.endpoint](ctx, path.split("/")[3])
