@@ -5,8 +5,6 @@ Mediators and analysts see no invoice: every page here is for operators (and adm
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -39,7 +37,7 @@ from billing.forms import (
     cents,
 )
 from billing.models import BillingRun, CreditNote, DunningStep, FslRequest, Invoice, SepaMandate
-from billing.money import parse_period, period_of
+from billing.money import add_months, parse_period, period_of
 from isp import audit
 from isp.auth import current_actor, require_role
 from isp.choices import Role
@@ -246,11 +244,6 @@ def statement(household_id: int):
 STATEMENT_MONTHS = 12
 
 
-def _shift_month(day: date, months: int) -> date:
-    index = day.year * 12 + day.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
-
-
 def statement_window(entries: list, until: str | None) -> dict:
     """The entries of the ``STATEMENT_MONTHS`` months ending with ``until`` (YYYY-MM, default
     this month), the balance carried from before, and the ``until`` of the years around."""
@@ -263,14 +256,14 @@ def statement_window(entries: list, until: str | None) -> dict:
                               status=400) from None
     else:
         end = current
-    start = _shift_month(end, 1 - STATEMENT_MONTHS)
-    following = _shift_month(end, 1)
+    start = add_months(end, 1 - STATEMENT_MONTHS)
+    following = add_months(end, 1)
     before = [e for e in entries if e.on < start]
     shown = [e for e in entries if start <= e.on < following]
     return {"entries": shown, "start": start, "end": end,
             "carried_cents": before[-1].running_cents if before else None,
-            "earlier": period_of(_shift_month(end, -STATEMENT_MONTHS)) if before else None,
-            "later": period_of(min(_shift_month(end, STATEMENT_MONTHS), current))
+            "earlier": period_of(add_months(end, -STATEMENT_MONTHS)) if before else None,
+            "later": period_of(min(add_months(end, STATEMENT_MONTHS), current))
             if end < current else None}
 
 

@@ -206,14 +206,18 @@ def figures(level: str, code: str, period: str) -> dict[str, Cell]:
     return {metric: small_cell(value, households) for metric, value, households in rows}
 
 
-def trend(level: str, code: str, keys: tuple[str, ...]) -> dict[str, dict[str, Cell]]:
-    """{period: {key: Cell}} over the pilot's life for a few figures."""
+def trend(level: str, code: str, keys: tuple[str, ...],
+          periods: list[str] | None = None) -> dict[str, dict[str, Cell]]:
+    """{period: {key: Cell}} for a few figures, over ``periods`` (default: the pilot's life)."""
     _check_level(level)
-    rows = db.session.execute(select(
+    statement = select(
         EvaluationMonthly.period, EvaluationMonthly.metric, EvaluationMonthly.value,
         EvaluationMonthly.households).where(
         EvaluationMonthly.level == level, EvaluationMonthly.code == code,
-        EvaluationMonthly.metric.in_(keys)).order_by(EvaluationMonthly.period)).all()
+        EvaluationMonthly.metric.in_(keys)).order_by(EvaluationMonthly.period)
+    if periods is not None:
+        statement = statement.where(EvaluationMonthly.period.in_(periods))
+    rows = db.session.execute(statement).all()
     result: dict[str, dict[str, Cell]] = {}
     for period, metric, value, households in rows:
         result.setdefault(period, {})[metric] = small_cell(value, households)

@@ -176,8 +176,7 @@ def _trend_charts(level: str, code: str, window: list[str]) -> tuple[list, dict 
     One table (a row per month, a column per figure) instead of one per chart: the same values
     in half the elements, so a year of trend keeps the page in EcoIndex grade A.
     """
-    data = {period: cells for period, cells in queries.trend(level, code, TREND_KEYS).items()
-            if period in window}
+    data = queries.trend(level, code, TREND_KEYS, window)
     periods = sorted(data)
     if not periods:
         return [], None

@@ -6,7 +6,7 @@ each with its data table behind it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
@@ -103,15 +103,17 @@ def usage_charts(hours: list, days: list, months: list, *, hour_count: int = 48)
         usage_chart(_("Par heure, %(n)s dernières heures", n=hour_count),
                     [(_local(h).strftime("%d/%m %Hh"), d, u) for h, d, u in hours]),
         usage_chart(_("Par semaine, 90 derniers jours"), by_week(days)),
-        usage_chart(_("Par mois, 12 derniers mois"), months[-12:]),
+        usage_chart(_("Par mois, 12 derniers mois"), months),
     ]
 
 
 def _windows() -> tuple[datetime, datetime, object, object, object]:
+    """48 hours; 90 days (first, last); the first day of the 12 months shown by month."""
     now = utcnow()
     today = now.astimezone(services.LOCAL_TZ).date()
-    return (now - timedelta(hours=48), now, today - timedelta(days=89), today,
-            today.replace(day=1) - timedelta(days=700))
+    year_of_months = (date(today.year - 1, today.month + 1, 1) if today.month < 12
+                      else date(today.year, 1, 1))
+    return now - timedelta(hours=48), now, today - timedelta(days=89), today, year_of_months
 
 
 def _device_or_404(hostname: str) -> Device:
@@ -224,12 +226,12 @@ def building_network(code: str):
     wired = dict(db.session.execute(
         select(Port.device_id, func.count()).where(Port.unit_id.is_not(None))
         .group_by(Port.device_id)).all())
-    _s, _e, first, last, first_month = _windows()
+    _s, _e, first, last, _year = _windows()
     days = services.availability_by_day(building.id, last - timedelta(days=29), last)
     months = services.availability_by_month(building.id, 12, last)
     usage_days = services.building_usage_days(building.id, first, last)
-    usage_months = services.by_month(services.building_usage_days(building.id, first_month,
-                                                                  last))
+    two_years = last.replace(day=1) - timedelta(days=700)
+    usage_months = services.by_month(services.building_usage_days(building.id, two_years, last))
     charts = [usage_chart(_("Trafic des foyers par semaine, 90 derniers jours"),
                           by_week(usage_days)),
               usage_chart(_("Trafic des foyers par mois, 2 dernières années"), usage_months)]

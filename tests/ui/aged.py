@@ -21,21 +21,24 @@ from sqlalchemy import func, insert, select, update
 
 def month_periods(anchor: date, months: int) -> list[str]:
     """The ``months`` periods (YYYY-MM) before the anchor's month, oldest first."""
-    periods = []
-    year, month = anchor.year, anchor.month
-    for _ in range(months):
-        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
-        periods.append(f"{year:04d}-{month:02d}")
+    from billing.money import period_of, previous_period
+
+    periods = [previous_period(period_of(anchor))]
+    while len(periods) < months:
+        periods.append(previous_period(periods[-1]))
     return list(reversed(periods))
 
 
 def _first(period: str) -> date:
-    return date(int(period[:4]), int(period[5:]), 1)
+    from billing.money import parse_period
+
+    return parse_period(period)[0]
 
 
 def _next_first(period: str) -> date:
-    first = _first(period)
-    return (first + timedelta(days=32)).replace(day=1)
+    from billing.money import next_period_start
+
+    return next_period_start(_first(period))
 
 
 def _at(day: date, hour: int = 10) -> datetime:
