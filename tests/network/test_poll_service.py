@@ -230,7 +230,8 @@ def test_reboot_discards_the_interval_and_books_the_downtime(db, snmpsim_agent, 
     outage = db.session.execute(select(Outage).where(Outage.device_id == device.id)
                                 ).scalar_one()
     assert outage.cause == "reboot"
-    assert outage.duration_s() == pytest.approx(240, abs=2)
+    # plus the real seconds between the two cycles, which a loaded CI stretches
+    assert outage.duration_s() == pytest.approx(240, abs=10)
     assert [c[0] for c in received] == ["started", "ended"]
     assert received[1][2]["duration_s"] == outage.duration_s()
     assert device.status == "up"
@@ -275,7 +276,7 @@ def test_device_down_after_two_failed_polls_one_outage_closed_when_back(
     db.session.refresh(outages[0])
     assert outages[0].ended_at is not None
     # from the first failed poll (+60 s) to the answer (+240 s)
-    assert outages[0].duration_s() == pytest.approx(180, abs=5)
+    assert outages[0].duration_s() == pytest.approx(180, abs=10)  # + real seconds between
     assert [c[0] for c in received] == ["started", "ended"]
     assert received[1][2]["duration_s"] == outages[0].duration_s()
     assert device.status == "up" and device.failed_polls == 0
