@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from datetime import date, timedelta
 
@@ -16,6 +15,7 @@ from billing.choices import OPEN_STATUSES
 from billing.models import CreditNote, Invoice, Payment, SepaMandate
 from billing.money import parse_period
 from billing.services import check_period
+from isp import csvexport
 from isp.errors import DomainError
 from isp.extensions import db
 from isp.models import User
@@ -37,7 +37,7 @@ def accounting_csv(period: str) -> str:
 
     first, last = check_period(period)
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csvexport.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for inv in db.session.execute(select(Invoice).where(
             Invoice.period == period, Invoice.number.is_not(None)).order_by(Invoice.number)

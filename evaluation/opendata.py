@@ -10,7 +10,6 @@ per-household row is ever in it.
 
 from __future__ import annotations
 
-import csv
 import io
 
 from flask_babel import lazy_gettext as _l
@@ -18,6 +17,7 @@ from sqlalchemy import select
 
 from evaluation.models import EvaluationMonthly
 from evaluation.queries import FAMILY_PREFIXES, METRICS, metric_of, small_cell
+from isp import csvexport
 from isp.extensions import db
 from subscribers.models import Building, District
 
@@ -63,7 +63,7 @@ def rows() -> list[dict]:
 
 def to_csv(items: list[dict]) -> str:
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
+    writer = csvexport.dict_writer(out, fieldnames=COLUMNS, lineterminator="\n")
     writer.writeheader()
     writer.writerows(items)
     return out.getvalue()

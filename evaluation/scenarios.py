@@ -6,7 +6,6 @@ rule), else from documented defaults; every assumption says where it came from.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import math
@@ -18,6 +17,7 @@ from sqlalchemy import func, select
 from evaluation import footprint
 from evaluation.models import Scenario
 from evaluation.queries import SMALL_CELL, current_period, level_table
+from isp import csvexport
 from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
 from subscribers.models import Building, District, Unit
@@ -308,7 +308,7 @@ def to_csv(scenarios: list[Scenario]) -> str:
     """Side-by-side CSV: one row per assumption or result, one column per scenario."""
     data = [as_dict(s) for s in scenarios]
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csvexport.writer(out)
     writer.writerow(["field", "kind", *[f"{d['id']} {d['name']}" for d in data]])
     writer.writerow(["place", "assumption", *[d["district_code"] or ";".join(d["building_codes"])
                                              for d in data]])

@@ -7,7 +7,6 @@ A place is exported only when its association has a SIRET or RNA (the schema's r
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import re
@@ -16,6 +15,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from isp import csvexport
 from isp.extensions import db
 from mediation.choices import SPECIALTY_TO_SERVICE
 from mediation.models import Association, Place
@@ -117,7 +117,7 @@ def export_places() -> Export:
 
 def to_csv(export: Export) -> str:
     buffer = io.StringIO(newline="")
-    writer = csv.DictWriter(buffer, fieldnames=field_names(), lineterminator="\r\n")
+    writer = csvexport.dict_writer(buffer, fieldnames=field_names(), lineterminator="\r\n")
     writer.writeheader()
     for row in export.rows:
         writer.writerow({k: "" if v is None else v for k, v in row.items()})
