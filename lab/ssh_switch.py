@@ -60,6 +60,8 @@ KNOWN_POLICIES: dict[str, int] = {
     "PM-2M": 2_000_000,
 }
 DEFAULT_PORT_COUNT = 48
+#: The SNMP community a simulated switch's running config shows (as a real one would).
+LAB_SNMP_COMMUNITY = "lab-ro-C0mmunity"
 INTERFACE_PREFIX = "GigabitEthernet1/0/"
 #: An aggregation switch's ports, as the SNMP lab describes them (lab/snmp_lab.py).
 AGGREGATION_PREFIX = "TenGigabitEthernet1/0/"
@@ -138,6 +140,13 @@ def canonical_interface(text: str) -> str | None:
     typed = m.group(1).lower()
     matches = [name for full, name in INTERFACE_TYPES.items() if full.startswith(typed)]
     return f"{matches[0]}{m.group(2)}" if len(matches) == 1 else None
+
+
+def _lab_hash(text: str) -> str:
+    """A stand-in for IOS's type 9 (scrypt) hash: stable, and never the secret itself."""
+    import hashlib
+
+    return hashlib.sha256(f"lab:{text}".encode()).hexdigest()[:43]
 
 
 def _kw(token: str, keyword: str, min_len: int) -> bool:
@@ -422,7 +431,12 @@ class SwitchSession:
         )
 
     def running_config(self) -> str:
-        lines = ["!", "version 15.2", f"hostname {self.switch.hostname}", "!"]
+        lines = ["!", "version 15.2", f"hostname {self.switch.hostname}", "!",
+                 # Secrets as a real IOS shows them (backups must scrub them, issue 16.10).
+                 f"enable secret 9 $9${_lab_hash(self.lab.secret)}",
+                 f"username {self.lab.username or 'admin'} privilege 15 secret 9 "
+                 f"$9${_lab_hash(self.lab.password)}",
+                 f"snmp-server community {LAB_SNMP_COMMUNITY} RO", "!"]
         for policy, rate in KNOWN_POLICIES.items():
             lines += [
                 f"policy-map {policy}",

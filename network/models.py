@@ -72,8 +72,21 @@ class Device(db.Model):
     poll_lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: Not polled again by the scheduler before this time (one poll per interval, any worker).
     next_poll_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The uplink: the switch this one hangs from (None for a building's root).
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("devices.id", ondelete="SET NULL"), index=True)
+    #: Own poll interval in seconds (None: POLL_INTERVAL_MINUTES); shorter for 32-bit counters.
+    poll_interval_s: Mapped[int | None] = mapped_column()
+    #: When the operator was told the 32-bit counters are ambiguous at this interval.
+    counters_alerted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     building = relationship("Building")
+    parent: Mapped[Device | None] = relationship(remote_side="Device.id")
+
+    @property
+    def parent_hostname(self) -> str | None:
+        """The uplink's hostname (devices import column, API field)."""
+        return self.parent.hostname if self.parent is not None else None
     ports: Mapped[list[Port]] = relationship(back_populates="device", order_by="Port.if_index")
 
 
@@ -224,6 +237,8 @@ class Outage(db.Model):
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cause: Mapped[str] = mapped_column(String(20))
+    #: The outage of the failed uplink this one is part of (one incident, one ticket).
+    incident_outage_id: Mapped[int | None] = mapped_column(ForeignKey("outages.id"))
 
     device: Mapped[Device | None] = relationship()
 

@@ -46,7 +46,7 @@ from network.provisioning import (
     apply_batches,
     desired_port_state,
 )
-from network.vendors import vendor_for
+from network.vendors import scrub_config, vendor_for
 
 log = logging.getLogger(__name__)
 
@@ -486,6 +486,8 @@ def nightly_reconcile(*, configurator: SwitchConfigurator | None = None, max_wor
 
 def _store_backup(device: Device, text: str, now: datetime,
                   summary: ReconcileSummary) -> ConfigBackup:
+    # Only the scrubbed form is ever stored, shown or compared (issue 16.10).
+    text = scrub_config(text, device.device_type)
     digest = hashlib.sha256(text.encode()).hexdigest()
     previous = db.session.execute(
         select(ConfigBackup).where(ConfigBackup.device_id == device.id)

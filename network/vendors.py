@@ -265,6 +265,63 @@ HP_PROCURVE = Vendor(
 VENDORS: dict[str, Vendor] = {v.device_type: v for v in (CISCO_IOS, HP_PROCURVE)}
 
 
+# --- secrets in configuration backups ------------------------------------------------------
+# A running config holds enable secrets, user password hashes, SNMP communities and users,
+# keys (TACACS+/RADIUS, NTP, key chains, OSPF/BGP/HSRP authentication, PPP/CHAP, crypto
+# pre-shared keys). Backups store and show a scrubbed text; drift compares scrubbed forms, so
+# a changed secret is not drift (the port configuration is what is compared).
+#: Replaces each secret: a fixed text, so that the same config scrubs to the same digest.
+SECRET_MASK = "<removed>"
+
+#: (pattern, group of the secret): the line keeps its keyword and loses the value.
+_SECRET_LINES: tuple[re.Pattern[str], ...] = tuple(re.compile(p, re.M | re.I) for p in (
+    # IOS: enable secret 9 $9$…, enable password 7 0822…, username x secret/password [n] value
+    r"^(\s*enable\s+(?:secret|password)(?:\s+level\s+\d+)?(?:\s+\d{1,2})?\s+)(\S+)",
+    r"^(\s*username\s+\S+(?:\s+\S+)*?\s+(?:secret|password)(?:\s+\d{1,2})?\s+)(\S+)",
+    # SNMP: community strings and v3 users' keys (auth and priv), traps' communities
+    r"^(\s*snmp-server\s+community\s+)(\S+)",
+    r"^(\s*snmp-server\s+host\s+\S+(?:\s+(?:informs|traps|version\s+\S+))*\s+)(\S+)",
+    r"^(\s*snmp-server\s+user\s+.*?\bauth\s+\S+\s+)(\S+)",
+    r"^(\s*snmp-server\s+user\s+.*?\bpriv\s+\S+(?:\s+\d+)?\s+)(\S+)",
+    # AAA servers, NTP, key chains, routing and FHRP authentication, PPP, IKE
+    r"^(\s*(?:tacacs-server|radius-server)\s+(?:host\s+\S+\s+)?key(?:\s+\d{1,2})?\s+)(\S+)",
+    # (a bare "key 1" is a key chain's number: only typed keys, 0 clear, 6/7 encoded)
+    r"^(\s*(?:server-)?key\s+[067]\s+)(\S+)",
+    r"^(\s*key-string(?:\s+\d{1,2})?\s+)(\S+)",
+    r"^(\s*ntp\s+authentication-key\s+\d+\s+\S+\s+)(\S+)",
+    r"^(\s*ip\s+ospf\s+(?:message-digest-key\s+\d+\s+md5|authentication-key)"
+    r"(?:\s+\d{1,2})?\s+)(\S+)",
+    r"^(\s*neighbor\s+\S+\s+password(?:\s+\d{1,2})?\s+)(\S+)",
+    r"^(\s*standby\s+(?:\d+\s+)?authentication(?:\s+md5\s+key-string)?(?:\s+\d{1,2})?\s+)"
+    r"(\S+)",
+    r"^(\s*ppp\s+(?:chap|pap)\s+(?:password|sent-username\s+\S+\s+password)"
+    r"(?:\s+\d{1,2})?\s+)(\S+)",
+    r"^(\s*crypto\s+isakmp\s+key(?:\s+\d{1,2})?\s+)(\S+)",
+    r"^(\s*(?:pre-shared-key|wpa-psk\s+ascii)(?:\s+\d{1,2})?\s+)(\S+)",
+    r"^(\s*password(?:\s+\d{1,2})?\s+)(?!manager\b|operator\b)(\S+)",
+    # HP ProCurve / ArubaOS-Switch
+    r"^(\s*password\s+(?:manager|operator)(?:\s+user-name\s+\S+)?\s+"
+    r"(?:sha1|plaintext)\s+)(\S+)",
+    r'^(\s*snmp-server\s+community\s+)("[^"]*"|\S+)',
+    r"^(\s*snmpv3\s+user\s+\S+\s+auth\s+\S+\s+)(\S+)",
+    r"^(\s*snmpv3\s+user\s+.*?\bpriv\s+(?:\S+\s+)?)(\S+)\s*$",
+))
+#: Multi-line secrets: certificates and keys between these lines are dropped whole.
+_SECRET_BLOCK = re.compile(
+    r"^(\s*certificate\s+(?:self-signed\s+|ca\s+)?\S+.*\n)(?:\s+[0-9A-Fa-f ]+\n)+(\s*quit)",
+    re.M)
+_PEM_BLOCK = re.compile(r"-----BEGIN [A-Z ]+-----.*?-----END [A-Z ]+-----", re.S)
+
+
+def scrub_config(text: str, device_type: str | None = None) -> str:
+    """A running config without its secrets (same result for every vendor we know)."""
+    text = _PEM_BLOCK.sub(SECRET_MASK, text)
+    text = _SECRET_BLOCK.sub(lambda m: f"{m.group(1)}  {SECRET_MASK}\n{m.group(2)}", text)
+    for pattern in _SECRET_LINES:
+        text = pattern.sub(lambda m: m.group(1) + SECRET_MASK, text)
+    return text
+
+
 def vendor_for(device_type: str) -> Vendor:
     """The command set for a netmiko device_type (ValueError if unsupported)."""
     try:
