@@ -14,17 +14,18 @@ from dataclasses import dataclass
 from flask import current_app
 from sqlalchemy import func, select
 
+from billing import services as billing_services
+from billing.money import next_period_start
 from evaluation import footprint
 from evaluation.models import Scenario
-from evaluation.queries import SMALL_CELL, current_period, level_table
+from evaluation.queries import SMALL_CELL, current_period, level_table, period_of
 from isp import csvexport
 from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
+from isp.timeutil import today
 from subscribers.models import Building, District, Unit
 
 TIERS = ("T1", "T2", "T3")
-#: DESIGN.md §3.1 default grid (cents TTC), used when billing has no tier table yet.
-DEFAULT_PRICES = {"T1": 290, "T2": 590, "T3": 990}
 DEFAULTS = {
     "take_up": 0.6,
     "mix": {"T1": 0.5, "T2": 0.3, "T3": 0.2},
@@ -39,6 +40,8 @@ DEFAULTS = {
 SOURCE_PILOT = "pilot"
 SOURCE_DEFAULT = "default"
 SOURCE_INPUT = "input"
+#: Prices come from billing's tariff grid (``billing.services.prices_for_period``).
+SOURCE_BILLING = "billing"
 
 
 @dataclass(frozen=True)
@@ -47,17 +50,16 @@ class Assumption:
     source: str  # pilot | default | input
 
 
-def tier_prices() -> dict[str, int]:
-    """Monthly price of each tier: billing's table when it exists, else the default grid."""
-    try:
-        from billing.models import Tier
-    except ImportError:
-        return dict(DEFAULT_PRICES)
-    price = getattr(Tier, "monthly_price_cents", None) or getattr(Tier, "price_cents", None)
-    if price is None:
-        return dict(DEFAULT_PRICES)
-    rows = dict(db.session.execute(select(Tier.code, price)).all())
-    return {tier: int(rows.get(tier, DEFAULT_PRICES[tier])) for tier in TIERS}
+def pricing_period() -> str:
+    """The month whose tariffs a new scenario uses: the next one, the first a new building
+    could be billed for (a price an admin sets today applies from then, billing.update_tier)."""
+    return period_of(next_period_start(today()))
+
+
+def tier_prices(period: str | None = None) -> dict[str, int]:
+    """Monthly price (cents) of each tier in ``period``, as billing publishes it."""
+    prices = billing_services.prices_for_period(period or pricing_period())
+    return {tier: int(prices[tier]) for tier in TIERS if tier in prices}
 
 
 def pilot_defaults() -> dict[str, Assumption]:
@@ -241,9 +243,14 @@ def run(data: dict, *, actor=None, save: bool = True) -> Scenario | dict:
                                            maximum=1000))
     embodied = pick("embodied_kgco2e_per_flat",
                     _number(data, "embodied_kgco2e_per_flat", float, minimum=0, maximum=10_000))
-    prices = tier_prices()
+    period = pricing_period()
+    prices = tier_prices(period)
+    unpriced = [tier for tier in TIERS if tier not in prices]
+    if unpriced:
+        raise DomainError(f"no tariff for {unpriced[0]} in {period} (billing's tariff grid)",
+                          field=f"mix_{unpriced[0]}")
     factor = footprint.emission_factor()
-    assumptions["prices_cents"] = {"value": prices, "source": SOURCE_DEFAULT}
+    assumptions["prices_cents"] = {"value": prices, "source": f"{SOURCE_BILLING} {period}"}
     assumptions["emission_factor"] = {"value": factor["value"], "source": factor["source"]}
     results = compute(flats=flats, take_up=take_up, mix=mix, prices=prices,
                       equipment_cents_per_flat=equipment, amortisation_months=months,
@@ -251,7 +258,7 @@ def run(data: dict, *, actor=None, save: bool = True) -> Scenario | dict:
                       mediation_hours_per_household=hours, mediation_hourly_cents=hourly,
                       watts_per_flat=watts, embodied_kgco2e_per_flat=embodied,
                       emission_factor=factor["value"],
-                      full_cost_cents=current_app.config.get("SERVICE_FULL_COST_CENTS", 2500))
+                      full_cost_cents=current_app.config["SERVICE_FULL_COST_CENTS"])
     if not save:
         return {"assumptions": assumptions, "results": results}
     scenario = Scenario(name=name, district=district,

@@ -116,6 +116,43 @@ def test_bad_inputs_are_refused_and_nothing_is_written(db, data, field):
     assert db.session.query(Scenario).count() == before
 
 
+@pytest.mark.clock("2026-12-04T10:00:00+01:00")
+def test_a_new_scenario_uses_the_tariff_an_admin_set_in_billing(db):
+    from billing import services as billing
+
+    admin = factories.make_user(role="admin")
+    building = building_with_subscribers(served=0, flats=10)
+    data = {"name": "T1 seul", "building_codes": building.code, "take_up": "100",
+            "mix_T1": "100", "mix_T2": "0", "mix_T3": "0"}
+    before = scenarios.run(dict(data))
+    assert json.loads(before.results)["monthly_revenue_cents"] == 10 * 290
+    t1 = billing.get_tier("T1")
+    billing.update_tier(t1, actor=admin, label=t1.label, rule_text=t1.rule_text,
+                        price_cents=350)
+    # Billing invoices 3,50 € from January; a scenario made now projects January onwards.
+    assert billing.prices_for_period("2027-01")["T1"] == 350
+    after = scenarios.run(dict(data))
+    assert json.loads(after.results)["monthly_revenue_cents"] == 10 * 350
+    assert json.loads(after.assumptions)["prices_cents"] == {
+        "value": {"T1": 350, "T2": 590, "T3": 990}, "source": "billing 2027-01"}
+    # The earlier scenario keeps the prices it was computed with.
+    assert json.loads(before.assumptions)["prices_cents"]["value"]["T1"] == 290
+
+
+def test_a_tier_without_a_price_in_billing_is_refused_not_guessed(db):
+    from billing.models import TierPrice
+    from billing.services import get_tier
+
+    for price in get_tier("T2").prices:
+        db.session.delete(price)
+    db.session.flush()
+    district = factories.make_district(households_count=100)
+    with pytest.raises(DomainError) as caught:
+        scenarios.run({"name": "x", "district_code": district.code})
+    assert caught.value.field == "mix_T2"
+    assert db.session.query(TierPrice).count() == 2
+
+
 def test_buildings_scenario_counts_their_flats_and_exports_side_by_side(db):
     one = building_with_subscribers(served=0, flats=7)
     two = building_with_subscribers(served=0, flats=5)
