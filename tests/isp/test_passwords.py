@@ -16,8 +16,8 @@ def _parameters(password_hash: str):
 
 def test_production_hashes_at_the_rfc_9106_cost(monkeypatch, tmp_path):
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'prod.sqlite'}")
-    monkeypatch.setenv("ISP_SECRET_KEY", "x" * 32)
-    monkeypatch.setenv("ISP_CREDENTIALS_KEY", "m3yJ8A9c3o7wMMZk2r3Wq3n1n1YgW0xR9lUu2m9cZ0E=")
+    monkeypatch.setenv("ISP_SECRET_KEY", "kJ3v_9QpZr2Lx8WmT0bNc5YhUe7sGa1D4fRiOyVq")
+    monkeypatch.setenv("ISP_CREDENTIALS_KEY", "hZ6nG0k3yL1uRk2m3Qz9X4cT8wVb5JdPfAsEqYrUo1I=")
     production = create_app("production")
     with production.app_context():
         user = User(email="prod@example.org", role="operator")

@@ -32,10 +32,34 @@ def test_production_refuses_to_start_without_secrets(monkeypatch):
         create_app("production")
 
 
+#: A secret and a Fernet key as an operator would generate them (the README's commands).
+STRONG_SECRET = "kJ3v_9QpZr2Lx8WmT0bNc5YhUe7sGa1D4fRiOyVq"
+FERNET_KEY = "hZ6nG0k3yL1uRk2m3Qz9X4cT8wVb5JdPfAsEqYrUo1I="
+
+
+@pytest.mark.parametrize(("secret", "credentials", "reason"), [
+    ("short", FERNET_KEY, "ISP_SECRET_KEY is 5 characters long, at least 32"),
+    ("x" * 40, FERNET_KEY, "ISP_SECRET_KEY is not random"),
+    ("dev-only-not-secret", FERNET_KEY, "ISP_SECRET_KEY is the development key"),
+    (STRONG_SECRET, "notafernetkey", "ISP_CREDENTIALS_KEY is not a Fernet key"),
+    (STRONG_SECRET, "m3yJ8A9c3o7wMMZk2r3Wq3n1n1YgW0xR9lUu2m9cZ0E=",
+     "ISP_CREDENTIALS_KEY is the development key"),
+])
+def test_production_refuses_weak_or_malformed_secrets(monkeypatch, tmp_path, secret,
+                                                       credentials, reason):
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'prod.sqlite'}")
+    monkeypatch.setenv("ISP_SECRET_KEY", secret)
+    monkeypatch.setenv("ISP_CREDENTIALS_KEY", credentials)
+    with pytest.raises(RuntimeError, match="generate one with") as refused:
+        create_app("production")
+    assert reason in str(refused.value)
+    assert secret not in str(refused.value)  # the message never repeats the secret
+
+
 def test_production_cookies_and_hsts(monkeypatch, tmp_path):
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'prod.sqlite'}")
-    monkeypatch.setenv("ISP_SECRET_KEY", "x" * 32)
-    monkeypatch.setenv("ISP_CREDENTIALS_KEY", "m3yJ8A9c3o7wMMZk2r3Wq3n1n1YgW0xR9lUu2m9cZ0E=")
+    monkeypatch.setenv("ISP_SECRET_KEY", STRONG_SECRET)
+    monkeypatch.setenv("ISP_CREDENTIALS_KEY", FERNET_KEY)
     app = create_app("production")
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True
