@@ -139,3 +139,5 @@ from sqlalchemy import event  # noqa: E402  (listener registration needs the cla
 from sqlalchemy.orm import Session  # noqa: E402
 
 event.listen(Session, "before_flush", _refuse_audit_changes)
+
+from isp import history  # noqa: E402,F401  (the record_changes table and its flush listeners)

@@ -15,3 +15,6 @@ outage_ended = _signals.signal("outage-ended")
 port_down_long = _signals.signal("port-down-long")
 #: sender=Household, kwargs: actor — debt paid or payment plan agreed (billing → provisioning)
 debt_cleared = _signals.signal("debt-cleared")
+#: sender=Household (subscribers owns it), kwargs: moved_out_on: date, actor: User | None —
+#: the tenant left the flat; mediation ends its follow-up and cuts the session records' link
+household_moved_out = _signals.signal("household-moved-out")

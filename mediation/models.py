@@ -56,10 +56,14 @@ class Assignment(db.Model):
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Who ended the follow-up (None: the retention purge or an import), and why.
+    ended_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    end_reason: Mapped[str | None] = mapped_column(Text)
 
     association: Mapped[Association] = relationship()
     household = relationship("Household")
-    decided_by = relationship("User")
+    decided_by = relationship("User", foreign_keys=[decided_by_id])
+    ended_by = relationship("User", foreign_keys=[ended_by_id])
 
 
 class Place(db.Model):

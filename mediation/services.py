@@ -258,7 +258,8 @@ def assign_household(household: Household, association_code: str, *, reason: str
                           field="association_code", status=409)
     now = utcnow()
     if current is not None:
-        end_assignment(current, actor=actor, at=now)
+        end_assignment(current, actor=actor, at=now,
+                       reason=f"Orientation vers {association.code}")
     assignment = Assignment(
         household_id=household.id, association_id=association.id,
         suggestion=json.dumps([s.as_dict() for s in suggestions], ensure_ascii=False),
@@ -268,10 +269,16 @@ def assign_household(household: Household, association_code: str, *, reason: str
     return assignment
 
 
-def end_assignment(assignment: Assignment, *, actor: User, at: datetime | None = None) -> None:
-    """End a follow-up: cut the session records' link to the household, cancel its bookings."""
+def end_assignment(assignment: Assignment, *, actor: User | None, at: datetime | None = None,
+                   reason: str | None = None) -> None:
+    """End a follow-up: cut the session records' link to the household, cancel its bookings.
+
+    The association then no longer sees the household (DESIGN.md §3.8).
+    """
     at = at or utcnow()
     assignment.ended_at = at
+    assignment.ended_by_id = actor.id if actor is not None else None
+    assignment.end_reason = reason
     db.session.execute(update(SessionRecord).where(
         SessionRecord.household_id == assignment.household_id,
         SessionRecord.association_id == assignment.association_id,
@@ -284,6 +291,17 @@ def end_assignment(assignment: Assignment, *, actor: User, at: datetime | None =
         booking.status = BookingStatus.CANCELLED
         booking.updated_at = at
     db.session.flush()
+
+
+def end_follow_up_on_move_out(household: Household, *, moved_out_on: date,
+                              actor: User | None) -> Assignment | None:
+    """The household left its flat: its current follow-up ends now, in the recorder's name."""
+    assignment = current_assignment(household.id)
+    if assignment is None:
+        return None
+    end_assignment(assignment, actor=actor,
+                   reason=f"Départ du logement le {moved_out_on.isoformat()}")
+    return assignment
 
 
 def unassigned_households_query(search: str | None = None) -> Select:

@@ -8,7 +8,7 @@ from flask import Blueprint, jsonify, request
 from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager, selectinload
 
-from isp import audit
+from isp import audit, history
 from isp.auth import current_actor, require_role
 from isp.choices import Role
 from isp.errors import DomainError
@@ -16,6 +16,7 @@ from isp.extensions import db
 from isp.pagination import api_list, count_without_joins
 from isp.timeutil import today
 from subscribers import services
+from subscribers.fields import MOVED_IN_ON, UNIT_CODE
 from subscribers.models import Building, District, Household, Unit
 from subscribers.services import Scope
 
@@ -148,12 +149,7 @@ def create_household():
     for name in ("unit_code", "holder_name"):
         if not isinstance(payload.get(name), str) or not payload[name].strip():
             raise DomainError(f"{name} is required", field=name, status=422)
-    moved_in_on = today()
-    if payload.get("moved_in_on"):
-        try:
-            moved_in_on = date.fromisoformat(str(payload["moved_in_on"]))
-        except ValueError:
-            raise DomainError("moved_in_on must be YYYY-MM-DD", field="moved_in_on") from None
+    moved_in_on = MOVED_IN_ON.check(payload.get("moved_in_on") or today())
     email = payload.get("email") or None
     if email is not None:
         from email_validator import EmailNotValidError, validate_email
@@ -162,18 +158,47 @@ def create_household():
             email = validate_email(str(email), check_deliverability=False).normalized
         except EmailNotValidError:
             raise DomainError("Invalid e-mail address", field="email") from None
-    size = payload.get("size")
-    if size is not None and (not isinstance(size, int) or isinstance(size, bool)
-                             or not 1 <= size <= 20):
-        raise DomainError("size must be a whole number from 1 to 20", field="size")
-    needs = payload.get("needs") or []
-    if not isinstance(needs, list) or not all(isinstance(n, str) for n in needs):
-        raise DomainError("needs must be a list of strings", field="needs")
-    unit = services.get_unit(payload["unit_code"].strip())
+    # The service checks every field (subscribers.fields), as for the form and the import.
+    unit = services.get_unit(UNIT_CODE.check(payload["unit_code"]))
     created = services.move_in(unit, holder_name=payload["holder_name"], moved_in_on=moved_in_on,
-                               phone=payload.get("phone"), email=email, size=size,
-                               language=str(payload.get("language") or "fr")[:5], needs=needs,
-                               actor=current_actor())
+                               phone=payload.get("phone"), email=email,
+                               size=payload.get("size"), language=payload.get("language") or "fr",
+                               needs=payload.get("needs"), actor=current_actor())
     audit.record_request("create", "household", created.id)
     db.session.commit()
     return jsonify(household_json(created, Scope.of(current_actor()))), 201
+
+
+@bp.post("/households/<int:household_id>/move-out")
+@require_role(Role.OPERATOR)
+def move_out(household_id: int):
+    """Record a move-out: ends the open subscription and the association's follow-up."""
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict):
+        raise DomainError("Body must be a JSON object", status=400)
+    try:
+        moved_out_on = date.fromisoformat(str(payload.get("moved_out_on") or ""))
+    except ValueError:
+        raise DomainError("moved_out_on must be YYYY-MM-DD", field="moved_out_on") from None
+    actor = current_actor()
+    found = services.get_household(household_id, Scope.of(actor))
+    services.move_out(found, moved_out_on=moved_out_on, actor=actor)
+    audit.record_request("update", "household", found.id, detail="moved out")
+    db.session.commit()
+    return jsonify(household_json(found, Scope.of(actor)))
+
+
+@bp.get("/households/<int:household_id>/history")
+@require_role(Role.OPERATOR, Role.MEDIATOR, scope="own_association")
+def household_history(household_id: int):
+    """Who changed the household and its records, when, before and after (newest first).
+
+    Mediators see only the changes of the fields coaching needs.
+    """
+    scope = Scope.of(current_actor())
+    found = services.get_household(household_id, scope)
+    response = api_list(history.household_changes_query(found.id, mediator=scope.is_mediator),
+                        lambda change: history.change_json(change, mediator=scope.is_mediator))
+    audit.record_request("read", "household", found.id, detail="history")
+    db.session.commit()
+    return response

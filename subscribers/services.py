@@ -8,6 +8,7 @@ from datetime import date
 from sqlalchemy import Select, and_, exists, select
 from sqlalchemy.orm import contains_eager, selectinload
 
+from isp import signals
 from isp.choices import Role
 from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
@@ -168,8 +169,15 @@ def move_in(unit: Unit, *, holder_name: str, moved_in_on: date, phone: str | Non
             needs: list[str] | None = None, other_members: str | None = None,
             actor: User | None = None) -> Household:
     """Register the new tenant of a flat; the flat must be free."""
-    if not holder_name.strip():
-        raise DomainError("The holder's name is required", field="holder_name")
+    from subscribers.fields import check_household_fields
+
+    checked = check_household_fields({
+        "holder_name": holder_name, "moved_in_on": moved_in_on, "phone": phone, "email": email,
+        "size": size, "language": language or "fr", "needs": needs,
+        "other_members": other_members})
+    holder_name, phone, email, size, language, needs, other_members = (
+        checked[name] for name in ("holder_name", "phone", "email", "size", "language", "needs",
+                                   "other_members"))
     if current_household(unit) is not None:
         raise DomainError(f"Flat {unit.code} already has a current household; record the "
                           "move-out first", field="unit_code", status=409)
@@ -188,8 +196,9 @@ def update_household(household: Household, **changes) -> Household:
     unknown = set(changes) - allowed
     if unknown:
         raise DomainError(f"Cannot change {', '.join(sorted(unknown))}")
-    if "holder_name" in changes and not (changes["holder_name"] or "").strip():
-        raise DomainError("The holder's name is required", field="holder_name")
+    from subscribers.fields import check_household_fields
+
+    changes = check_household_fields(changes)
     if household.moved_out_on is not None:
         raise DomainError("A household that moved out cannot be edited", status=409)
     for name, value in changes.items():
@@ -205,7 +214,9 @@ def move_out(household: Household, *, moved_out_on: date,
     """Record the end of a tenancy; the flat becomes free for the next household.
 
     The household's open subscription ends on the same day (its port is shut down and billing
-    stops there), recorded in the name of the person who records the move-out.
+    stops there), recorded in the name of the person who records the move-out; then
+    ``household_moved_out`` lets the other domains end theirs (the association's follow-up
+    and its links to session records, future bookings).
     """
     from subscribers import lifecycle
 
@@ -221,6 +232,8 @@ def move_out(household: Household, *, moved_out_on: date,
         lifecycle.terminate(subscription, actor=actor, reason="Départ du logement",
                             on=max(moved_out_on, subscription.activated_on or moved_out_on))
     db.session.flush()
+    # Other domains end what hangs on the tenancy (mediation: the follow-up and its links).
+    signals.household_moved_out.send(household, moved_out_on=moved_out_on, actor=actor)
     return household
 
 

@@ -58,5 +58,9 @@ CASES = [
     Case("GET", "/api/v1/households", OP_MED),
     Case("GET", "/api/v1/households/<int:household_id>", OP_MED, _household_in_scope,
          _household_other),
+    Case("GET", "/api/v1/households/<int:household_id>/history", OP_MED, _household_in_scope,
+         _household_other),
+    Case("POST", "/api/v1/households/<int:household_id>/move-out", OP, _household_in_scope,
+         ok=POST_OK),
     Case("POST", "/api/v1/households", OP, ok=POST_OK),
 ]

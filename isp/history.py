@@ -1,0 +1,297 @@
+"""Per-record history: who changed which business record, when, from what to what.
+
+One generic mechanism instead of a log call in every service: an SQLAlchemy ``after_flush``
+listener compares the flushed rows of the tables declared in ``TRACKED`` with their previous
+values and writes one ``RecordChange`` per created, changed or deleted row, in the same
+transaction (so a rolled-back change leaves no history). The actor is the person acting in
+this context: ``acting_as(user)`` (commands, jobs, tests), else the request's logged-in user
+or API token owner, else nobody (a scheduled job).
+
+Encrypted credentials and other secrets are never written: their change is recorded as
+``{"changed": true}`` without values.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+
+from sqlalchemy import ForeignKey, Index, Select, String, Text, event, insert, inspect, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from isp.extensions import db
+from isp.timeutil import utcnow
+from isp.types import UTCDateTime
+
+
+@dataclass(frozen=True)
+class Tracked:
+    """How one table's changes are recorded."""
+
+    #: The record type shown and queried ("household", "device"...).
+    record_type: str
+    #: Columns not recorded at all: derived keys, timestamps, state the poller rewrites.
+    ignored: frozenset[str] = field(default_factory=frozenset)
+    #: Columns whose change is recorded without values.
+    secret: frozenset[str] = field(default_factory=frozenset)
+
+
+_SECRET_SUFFIXES = ("_enc", "_hash", "_secret")
+
+#: The business records whose every change is kept, by table name. A test checks each name
+#: against the metadata, so a renamed table fails the suite rather than going untracked.
+TRACKED: dict[str, Tracked] = {
+    "districts": Tracked("district"),
+    "buildings": Tracked("building"),
+    "units": Tracked("unit"),
+    "households": Tracked("household", ignored=frozenset({"search_key", "unit_code",
+                                                          "created_at"})),
+    "subscriptions": Tracked("subscription", ignored=frozenset({"created_at"})),
+    "assignments": Tracked("assignment", ignored=frozenset({"suggestion"})),
+    "associations": Tracked("association"),
+    "mediation_places": Tracked("place"),
+    "devices": Tracked("device", ignored=frozenset({
+        "status", "last_polled_at", "sys_uptime_ticks", "failed_polls", "last_error",
+        "last_error_kind", "last_ok_at", "failing_since", "poll_lease_owner",
+        "poll_lease_until", "next_poll_at", "counters_alerted_at"})),
+    "tiers": Tracked("tier"),
+    "tier_prices": Tracked("tier_price"),
+    "plans": Tracked("plan"),
+}
+
+#: Household fields a mediator may see (DESIGN.md §1): their history shows only these.
+MEDIATOR_FIELDS = frozenset({"holder_name", "phone", "language", "needs", "unit_id",
+                             "moved_out_on"})
+#: Household columns holding identity: blanked in the history when a household is anonymised.
+IDENTITY_FIELDS = frozenset({"holder_name", "other_members", "phone", "email", "needs"})
+REDACTED = "[anonymisé]"
+
+
+class RecordChange(db.Model):
+    """One change of a business record: who, when, what it was, what it became."""
+
+    __tablename__ = "record_changes"
+    __table_args__ = (Index("ix_record_changes_record", "record_type", "record_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: Copied so that the line stays readable if the account is removed.
+    actor_email: Mapped[str | None] = mapped_column(String(254))
+    record_type: Mapped[str] = mapped_column(String(40))
+    record_id: Mapped[str] = mapped_column(String(40))
+    #: The household the record belongs to (the household itself, its subscriptions...).
+    household_id: Mapped[int | None] = mapped_column(index=True)
+    #: create | update | delete
+    action: Mapped[str] = mapped_column(String(10))
+    #: JSON {column: {"before": ..., "after": ...}} or {column: {"changed": true}} (secrets).
+    changes: Mapped[str] = mapped_column(Text)
+
+    @property
+    def change_dict(self) -> dict:
+        return json.loads(self.changes or "{}")
+
+
+_acting_user: ContextVar = ContextVar("isp_history_actor", default=None)
+
+
+@contextmanager
+def acting_as(actor) -> Iterator[None]:
+    """Record the changes made inside the block in ``actor``'s name (commands, jobs)."""
+    token = _acting_user.set(actor)
+    try:
+        yield
+    finally:
+        _acting_user.reset(token)
+
+
+def _current_actor():
+    actor = _acting_user.get()
+    if actor is not None:
+        return actor
+    from flask import has_request_context
+
+    if not has_request_context():
+        return None
+    from isp.auth import authenticated_user
+
+    return authenticated_user()
+
+
+def _plain(value):
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, bytes):
+        return None
+    return value
+
+
+def _is_secret(rule: Tracked, name: str) -> bool:
+    return name in rule.secret or name.endswith(_SECRET_SUFFIXES)
+
+
+def _row_changes(session: Session, instance, rule: Tracked, action: str) -> dict:
+    state = inspect(instance)
+    mapper = state.mapper
+    changes: dict = {}
+    old_row = None
+    for attr in mapper.column_attrs:
+        column = attr.columns[0]
+        name = column.key
+        if name in rule.ignored or column.primary_key:
+            continue
+        history = state.attrs[attr.key].history
+        if action == "create":
+            value = getattr(instance, attr.key)
+            if value is None:
+                continue
+            changes[name] = ({"changed": True} if _is_secret(rule, name)
+                             else {"before": None, "after": _plain(value)})
+            continue
+        if action == "delete":
+            continue
+        if not history.added:
+            continue
+        after = history.added[0]
+        if history.deleted:
+            before = history.deleted[0]
+        else:  # the attribute was expired (after a commit): read the stored value
+            if old_row is None:
+                table = mapper.local_table
+                key = state.identity or mapper.primary_key_from_instance(instance)
+                old_row = session.connection().execute(select(table).where(*[
+                    pk == value for pk, value in zip(mapper.primary_key, key, strict=True)])
+                ).mappings().first() or {}
+            before = old_row.get(column)
+        if before == after:
+            continue
+        changes[name] = ({"changed": True} if _is_secret(rule, name)
+                         else {"before": _plain(before), "after": _plain(after)})
+    return changes
+
+
+def _household_of(instance, rule: Tracked) -> int | None:
+    if rule.record_type == "household":
+        return instance.id
+    return getattr(instance, "household_id", None)
+
+
+def _collect(session: Session, actions: tuple[str, ...]) -> list[dict]:
+    """The change rows of this flush for ``actions``.
+
+    Updates and deletes are read before the flush (the stored row still has the old values),
+    creations after it (foreign keys set through relationships and defaults are filled in).
+    """
+    pending = []
+    lists = {"create": session.new, "update": session.dirty, "delete": session.deleted}
+    for action in actions:
+        instances = lists[action]
+        for instance in instances:
+            table = getattr(instance, "__table__", None)
+            rule = TRACKED.get(table.name) if table is not None else None
+            if rule is None:
+                continue
+            if action == "update" and not session.is_modified(instance,
+                                                              include_collections=False):
+                continue
+            changes = _row_changes(session, instance, rule, action)
+            if action == "update" and not changes:
+                continue
+            pending.append({"instance": instance, "rule": rule, "action": action,
+                            "changes": changes})
+    return pending
+
+
+@event.listens_for(Session, "before_flush")
+def _before_flush(session: Session, _context, _instances) -> None:
+    pending = _collect(session, ("update", "delete"))
+    if pending:
+        session.info.setdefault("isp_history_pending", []).extend(pending)
+
+
+@event.listens_for(Session, "after_flush")
+def _after_flush(session: Session, _context) -> None:
+    pending = session.info.pop("isp_history_pending", []) + _collect(session, ("create",))
+    if not pending:
+        return
+    actor = _current_actor()
+    actor_id = getattr(actor, "id", None)
+    actor_email = getattr(actor, "email", None)
+    now = utcnow()
+    rows = []
+    for item in pending:
+        instance, rule = item["instance"], item["rule"]
+        # Ids of new rows exist only now; deleted rows keep theirs on the instance.
+        identity = inspect(instance).mapper.primary_key_from_instance(instance)
+        rows.append({"at": now, "actor_id": actor_id, "actor_email": actor_email,
+                     "record_type": rule.record_type,
+                     "record_id": ":".join(str(part) for part in identity),
+                     "household_id": _household_of(instance, rule), "action": item["action"],
+                     "changes": json.dumps(item["changes"], ensure_ascii=False,
+                                           sort_keys=True)})
+    # Core insert on the flush's own connection: no second flush, same transaction.
+    session.connection().execute(insert(RecordChange.__table__), rows)
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+def changes_query(record_type: str, record_id: object) -> Select:
+    """A record's changes, newest first."""
+    return (select(RecordChange).where(RecordChange.record_type == record_type,
+                                       RecordChange.record_id == str(record_id))
+            .order_by(RecordChange.at.desc(), RecordChange.id.desc()))
+
+
+def household_changes_query(household_id: int, *, mediator: bool = False) -> Select:
+    """Every change of a household and of the records that belong to it, newest first.
+
+    A mediator sees only the household's own changes (not its subscriptions, tariffs or
+    assignments), and ``visible_changes`` keeps only the fields coaching needs.
+    """
+    statement = select(RecordChange).where(RecordChange.household_id == household_id)
+    if mediator:
+        statement = statement.where(RecordChange.record_type == "household")
+    return statement.order_by(RecordChange.at.desc(), RecordChange.id.desc())
+
+
+def visible_changes(change: RecordChange, *, mediator: bool = False) -> dict:
+    """The change's columns the reader may see."""
+    changes = change.change_dict
+    if mediator:
+        changes = {name: value for name, value in changes.items() if name in MEDIATOR_FIELDS}
+    return changes
+
+
+def change_json(change: RecordChange, *, mediator: bool = False) -> dict:
+    return {"at": change.at.isoformat(), "by": change.actor_email,
+            "record_type": change.record_type, "record_id": change.record_id,
+            "action": change.action, "changes": visible_changes(change, mediator=mediator)}
+
+
+def redact_household(household_id: int) -> int:
+    """Blank the identity values in a household's history (anonymisation); returns rows hit."""
+    hit = 0
+    changes = db.session.execute(select(RecordChange).where(
+        RecordChange.household_id == household_id,
+        RecordChange.record_type == "household")).scalars()
+    for change in changes:
+        values = change.change_dict
+        redacted = {name: ({key: (REDACTED if value is not None else None)
+                            for key, value in entry.items()}
+                           if name in IDENTITY_FIELDS and "changed" not in entry else entry)
+                    for name, entry in values.items()}
+        if redacted != values:
+            change.changes = json.dumps(redacted, ensure_ascii=False, sort_keys=True)
+            hit += 1
+    db.session.flush()
+    return hit
