@@ -16,11 +16,16 @@ from datetime import date, timedelta
 
 from sqlalchemy import delete, func, insert, or_, select
 
+from billing.services import billing_figures, prices_for_period
+from evaluation.disclosure import (
+    hidden_group_is_small,
+    money_base_cents,
+    ratio,
+    round_count,
+    round_money,
+)
 from evaluation.models import EvaluationMonthly
 from evaluation.queries import (
-    FAMILY_PREFIXES,
-    METRICS,
-    SMALL_CELL,
     current_period,
     month_bounds,
     period_of,
@@ -103,6 +108,7 @@ def refresh(periods: list[str] | None = None) -> dict:
         first, following = month_bounds(period)
         households = _households_at(following - timedelta(days=1))
         usage = _usage_by_subscription(first, following)
+        money_base = money_base_cents(prices_for_period(period))
         for scope in scopes:
             scope.rows = {}
             scope_subs = [s for b in scope.building_ids for s in subs_by_building[b]]
@@ -110,7 +116,7 @@ def refresh(periods: list[str] | None = None) -> dict:
                                 sum(households.get(b, 0) for b in scope.building_ids),
                                 first, following)
             _usage_figures(scope, scope_subs, usage, first, following)
-            _other_domains(scope, period, first, following)
+            _other_domains(scope, period, first, following, money_base=money_base)
         _complementary_suppression(scopes)
         db.session.execute(delete(EvaluationMonthly).where(EvaluationMonthly.period == period))
         payload = [{"level": scope.level, "code": scope.code, "period": period, "metric": key,
@@ -153,20 +159,26 @@ def _subscriber_figures(scope: _Scope, subs: list[_Sub], flats: int, households:
     terminated = sum(1 for s in subs if s.terminated_on and first <= s.terminated_on < following)
     in_service = by_status["active"] + by_status["reduced"]
     rows = scope.rows
-    rows["flats"] = (flats, None)
-    rows["households"] = (households, households)
-    rows["served"] = (in_service, in_service)
+    rows["flats"] = (flats, None)  # dwellings, not households: exact
+    rows["households"] = _count(households)
+    rows["served"] = _count(in_service)
     for status in ("active", "reduced", "suspended"):
-        rows[f"subs_{status}"] = (by_status[status], by_status[status])
-    rows["subs_pending"] = (pending, pending)
-    rows["subs_terminated"] = (terminated, terminated)
-    rows["take_up"] = (round(100 * in_service / flats, 2) if flats else None, in_service)
+        rows[f"subs_{status}"] = _count(by_status[status])
+    rows["subs_pending"] = _count(pending)
+    rows["subs_terminated"] = _count(terminated)
+    rows["take_up"] = (ratio(round_count(in_service), flats), in_service)
     tiers: dict[str, int] = defaultdict(int)
     for sub in served:
         if sub.status != SubscriptionStatus.SUSPENDED:
             tiers[sub.tier] += 1
     for tier, count in tiers.items():
-        rows[f"tier:{tier}"] = (count, count)
+        rows[f"tier:{tier}"] = _count(count)
+
+
+def _count(households: int) -> tuple[int, int]:
+    """A count of households as stored: published value rounded to 5, exact basis kept for the
+    small-cell rule (evaluation.disclosure)."""
+    return round_count(households), households
 
 
 def _usage_by_subscription(first: date, following: date) -> dict[int, int]:
@@ -212,85 +224,83 @@ def _place(scope: _Scope) -> dict:
 
 
 def building_uptime(building_id: int, first: date, following: date) -> float | None:
-    """Measured availability of a building (0–1) from the network domain; None if unknown."""
-    from datetime import UTC, datetime, time
+    """Measured availability of a building (0–1) over [first, following); None if unknown.
 
-    function = optional("network.services", "building_availability")
-    if function is None:
-        return None
-    start = datetime.combine(first, time(), tzinfo=UTC)
-    end = datetime.combine(following, time(), tzinfo=UTC)
-    try:
-        with db.session.begin_nested():
-            result = function(building_id, start, end)
-    except Exception:  # noqa: BLE001 - a missing measure is shown as such, never invented
-        log.exception("availability of building %s failed", building_id)
-        return None
-    pct = getattr(result, "availability_pct", result)
-    return None if pct is None else float(pct) / 100
+    Network's one definition (``network.services.building_availability_between``, issue 16.9).
+    """
+    from network.services import building_availability_between
+
+    pct = building_availability_between(building_id, first, following).availability_pct
+    return None if pct is None else pct / 100
 
 
-def _first(figures: dict, *names):
-    for name in names:
-        if figures.get(name) is not None:
-            return figures[name]
-    return None
-
-
-def _other_domains(scope: _Scope, period: str, first: date, following: date) -> None:
+def _other_domains(scope: _Scope, period: str, first: date, following: date, *,
+                   money_base: int) -> None:
     """Figures of the other domains through their published functions, when they exist."""
     rows = scope.rows
     if scope.level == "building" and first <= today():
-        uptime = building_uptime(scope.building_ids[0], first, min(following, today()
-                                                                   + timedelta(days=1)))
-        if uptime is not None:
-            rows["availability"] = (round(100 * uptime, 2), None)
-    billing = optional("billing.services", "billing_figures")
-    if billing is not None:
-        figures = _call(billing, scope, period)
-        if figures:
-            households = _first(figures, "households_billed", "households_invoiced")
-            rows["invoiced_cents"] = (_first(figures, "invoiced_cents"), households)
-            rows["collected_cents"] = (_first(figures, "collected_cents"), households)
-            in_arrears = _first(figures, "households_in_arrears", "arrears_households")
-            share = _first(figures, "share_in_arrears", "arrears_share")
-            if share is None and in_arrears is not None and households:
-                share = in_arrears / households
-            if share is not None:
-                basis = min(x for x in (households, in_arrears) if x is not None) \
-                    if households is not None or in_arrears is not None else None
-                rows["arrears_share"] = (round(100 * share, 2) if share <= 1 else share, basis)
+        from network.services import building_availability_between
+
+        pct = building_availability_between(scope.building_ids[0], first,
+                                            following).availability_pct
+        if pct is not None:
+            rows["availability"] = (pct, None)
+    _billing_figures(scope, period, money_base)
     tickets = optional("support.services", "ticket_figures")
     if tickets is not None:
         figures = _call(tickets, scope, period)
         if figures:
-            basis = min(figures.get("subscriptions") or 0, figures.get("tickets") or 0)
-            rows["tickets_per_100"] = (figures.get("tickets_per_100_subscriptions"), basis)
+            subscriptions, opened = figures["subscriptions"], figures["tickets"]
+            rows["tickets_per_100"] = (
+                ratio(round_count(opened), round_count(subscriptions), digits=1),
+                min(subscriptions, opened))
             rows["median_hours_to_resolve"] = (figures.get("median_hours_to_resolve"),
                                                figures.get("resolved") or 0)
     mediation = optional("mediation.services", "mediation_figures")
     if mediation is not None:
         figures = _call(mediation, scope, period)
         if figures:
-            bookings = _first(figures, "bookings")
+            bookings = figures["bookings"]
             # Slots of a building are those its households booked: they rest on the bookings.
-            rows["coaching_slots"] = (_first(figures, "slots", "coaching_slots"), bookings)
-            attended = _first(figures, "attended", "bookings_attended")
-            rows["bookings"] = (bookings, bookings)
-            rate = _first(figures, "attendance_rate")
-            if rate is None and bookings and attended is not None:
-                rate = attended / bookings
-            if rate is not None:
-                rows["attendance_rate"] = (round(100 * rate, 2) if rate <= 1 else rate,
-                                           attended if attended is not None else bookings)
-            sessions = _first(figures, "sessions")
-            rows["sessions"] = (sessions, sessions)
-            accompanied = _first(figures, "households_accompanied", "households")
-            rows["households_accompanied"] = (accompanied, accompanied)
-            for theme, count in (_first(figures, "sessions_by_theme", "themes") or {}).items():
-                rows[f"theme:{theme}"] = (count, count)
+            rows["coaching_slots"] = (figures["slots"], bookings)
+            rows["bookings"] = _count(bookings)
+            attended = figures["attended"]
+            counted = attended + figures["absent"]
+            rows["attendance_rate"] = (ratio(round_count(attended), round_count(counted)),
+                                       attended)
+            rows["sessions"] = _count(figures["sessions"])
+            rows["households_accompanied"] = _count(figures["households_accompanied"])
+            for theme, count in figures["sessions_by_theme"].items():
+                rows[f"theme:{theme}"] = _count(count)
     for key in [k for k, (value, _b) in rows.items() if value is None]:
         del rows[key]  # "not available" is the absence of a row, never a 0
+
+
+def _billing_figures(scope: _Scope, period: str, money_base: int) -> None:
+    """Invoiced, collected, full cost, public subsidy and household share (issue 16.3).
+
+    Amounts are rounded to ``money_base``; shares and the subsidy per household are computed
+    from the published (rounded) figures. A scope nobody was billed in has no billing figure.
+    """
+    figures = _call(billing_figures, scope, period)
+    if not figures or not figures["households_billed"]:
+        return
+    billed = figures["households_billed"]
+    invoiced = figures["invoiced_cents"]
+    subsidy = figures["subsidy_cents"]
+    rows = scope.rows
+    amounts = {"invoiced_cents": invoiced, "collected_cents": figures["collected_cents"],
+               "full_cost_cents": invoiced + subsidy, "subsidy_cents": subsidy,
+               "household_share_cents": invoiced}
+    for key, cents in amounts.items():
+        rows[key] = (round_money(cents, money_base), billed)
+    published_subsidy = rows["subsidy_cents"][0]
+    per_household = ratio(published_subsidy, round_count(billed), scale=1, digits=0)
+    rows["subsidy_per_household_cents"] = (
+        None if per_household is None else int(per_household), billed)
+    in_arrears = figures["households_in_arrears"]
+    rows["arrears_share"] = (ratio(round_count(in_arrears), round_count(billed)),
+                             min(billed, in_arrears))
 
 
 def _call(function, scope: _Scope, period: str) -> dict | None:
@@ -303,34 +313,28 @@ def _call(function, scope: _Scope, period: str) -> dict | None:
         return None
 
 
-def _complementary_suppression(scopes: list[_Scope]) -> None:
-    """A district figure that would reveal one suppressed building by difference is suppressed.
+#: Amounts that add up from buildings to their district (complementary suppression).
+ADDITIVE_AMOUNTS = ("invoiced_cents", "collected_cents", "full_cost_cents", "subsidy_cents",
+                    "household_share_cents")
 
-    District counts are sums of their buildings; with one building hidden and the others shown,
-    the district total minus the shown ones gives the hidden one back.
+
+def _complementary_suppression(scopes: list[_Scope]) -> None:
+    """A district amount that would give back suppressed buildings by difference is suppressed.
+
+    Counts need no such step (every published count is a multiple of 5, so differences are
+    too); amounts do: the district total minus the buildings shown is the hidden buildings'
+    total, suppressed when they rest together on fewer than 5 households.
     """
     buildings = {scope.building_ids[0]: scope for scope in scopes if scope.level == "building"}
-    count_keys = [key for key, metric in METRICS.items() if metric.unit == "count"]
     for scope in scopes:
-        if scope.level != "district" or len(scope.building_ids) < 2:
+        if scope.level != "district":
             continue
-        keys = set(count_keys) | {k for k in scope.rows if
-                                  any(k.startswith(p) for p in FAMILY_PREFIXES)}
-        for key in keys:
+        for key in ADDITIVE_AMOUNTS:
             if key not in scope.rows:
                 continue
-            hidden = [b for b in scope.building_ids if b in buildings and
-                      _is_small(buildings[b].rows.get(key, (0, 0))[1])]
-            if len(hidden) == 1:
-                for linked in (key, *DERIVED_FROM.get(key, ())):
+            bases = [buildings[b].rows.get(key, (None, None))[1]
+                     for b in scope.building_ids if b in buildings]
+            if hidden_group_is_small(bases):
+                for linked in (key, "subsidy_per_household_cents"):
                     if linked in scope.rows:
-                        value, _basis = scope.rows[linked]
-                        scope.rows[linked] = (value, 0)  # basis 0: suppressed like a small cell
-
-
-#: Figures from which a suppressed count could be recomputed (take-up × flats = served).
-DERIVED_FROM = {"served": ("take_up",)}
-
-
-def _is_small(basis: int | None) -> bool:
-    return basis is not None and basis < SMALL_CELL
+                        scope.rows[linked] = (scope.rows[linked][0], 0)  # basis 0: suppressed

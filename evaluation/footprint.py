@@ -79,6 +79,7 @@ def building_footprints(start: date, end: date) -> list[BuildingFootprint]:
     device_model = _device_model()
     if device_model is None:
         return []
+    following = end  # the availability's own period (network cuts it at now)
     end = min(end, today()) if start <= today() else end
     factor = emission_factor()["value"]
     years = max(0.0, (end - start).days / 365.0)
@@ -95,7 +96,7 @@ def building_footprints(start: date, end: date) -> list[BuildingFootprint]:
         item = result.get(building.id)
         if item is None:
             item = result[building.id] = BuildingFootprint(building.code, building.name)
-            item.uptime = building_uptime(building.id, start, end)
+            item.uptime = building_uptime(building.id, start, following)
         item.by_state[device.lifecycle_state] = item.by_state.get(device.lifecycle_state, 0) + 1
         if device.lifecycle_state != "in_service":
             continue

@@ -339,7 +339,12 @@ def _year_arg() -> int:
 @require_role(*ANALYSTS, scope="aggregates")
 def footprint_page():
     year = _year_arg()
-    items = footprint.building_footprints(date(year, 1, 1), date(year + 1, 1, 1))
+    start, end = date(year, 1, 1), date(year + 1, 1, 1)
+    month = request.args.get("month", "")
+    if month.isdigit() and 1 <= int(month) <= 12:  # one month of the year (issue 16.9)
+        start = date(year, int(month), 1)
+        end = date(year + (start.month == 12), start.month % 12 + 1, 1)
+    items = footprint.building_footprints(start, end)
     return render_template("evaluation/footprint.html", year=year, items=items,
                            totals=footprint.totals(items), states=footprint.lifecycle_counts(),
                            factor=footprint.emission_factor(),

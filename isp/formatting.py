@@ -67,6 +67,13 @@ def _number(value: float | int, digits: int, _locale) -> str:
     return format_decimal(value, format="#,##0" + ("." + "0" * digits if digits else ""))
 
 
+def percent(value: float | int | None, digits: int = 2) -> str:
+    """A percentage as ``99,46 %`` (fr) or ``99.46 %`` (en); ``—`` when unknown."""
+    if value is None:
+        return "—"
+    return f"{number(value, digits)} %"
+
+
 def octets(value: int | None) -> str:
     """Traffic in readable units (Go, Mo)."""
     if value is None:
@@ -83,5 +90,6 @@ def octets(value: int | None) -> str:
 
 def init_formatting(app: Flask) -> None:
     app.jinja_env.filters.update(
-        money=money, date=short_date, datetime=short_datetime, number=number, octets=octets
+        money=money, date=short_date, datetime=short_datetime, number=number, octets=octets,
+        percent=percent,
     )

@@ -156,12 +156,12 @@ def availability():
         raise DomainError("to must not be before from", field="to", status=400)
     if (last - first).days > MAX_DAYS:
         raise DomainError(f"at most {MAX_DAYS} days per request", field="to", status=400)
-    start = services.day_bounds(first)[0]
-    end = services.day_bounds(last)[1]
-    result = services.building_availability(building.id, start, end)
+    result = services.building_availability_between(building.id, first,
+                                                    last + timedelta(days=1))
     return jsonify({
         "building": building.code, "from": first.isoformat(), "to": last.isoformat(),
-        "availability_pct": result.availability_pct, "downtime_s": result.downtime_s,
+        "availability_pct": result.availability_pct, "availability_label": result.label,
+        "downtime_s": result.downtime_s,
         "period_s": result.period_s,
         "outages": [_outage(o) for o in result.outages]})
 

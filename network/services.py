@@ -51,6 +51,7 @@ from sqlalchemy import bindparam, insert, or_, select, update
 
 from isp import signals
 from isp.extensions import db
+from isp.formatting import percent
 from isp.timeutil import utcnow
 from network.choices import DeviceRole, DeviceStatus, LifecycleState
 from network.counters import (
@@ -819,6 +820,11 @@ class Availability:
             return None
         return round(100 * (1 - self.downtime_s / self.period_s), 2)
 
+    @property
+    def label(self) -> str:
+        """The figure as every page shows it: ``99,46 %`` (French number format), or ``—``."""
+        return percent(self.availability_pct)
+
 
 def building_availability(building_id: int, start: datetime, end: datetime,
                           *, now: datetime | None = None) -> Availability:
@@ -864,6 +870,29 @@ def day_bounds(day: date) -> tuple[datetime, datetime]:
     return start.astimezone(UTC), end.astimezone(UTC)
 
 
+def building_availability_between(building_id: int, first: date, following: date, *,
+                                  now: datetime | None = None) -> Availability:
+    """THE availability of a building over Paris calendar days [first, following) (issue 16.9).
+
+    The one definition every page, export and API shows (DESIGN.md §3.5): 1 − downtime ÷
+    period, where the period runs from ``first`` 00:00 Europe/Paris to ``following`` 00:00, cut
+    at ``now`` for the running month (time not yet lived is neither up nor down). A period that
+    has not started gives ``availability_pct`` None.
+    """
+    now = now or utcnow()
+    start = day_bounds(first)[0]
+    end = min(day_bounds(following)[0], max(now, start))
+    return building_availability(building_id, start, end, now=now)
+
+
+def building_month_availability(building_id: int, period: str, *,
+                                now: datetime | None = None) -> Availability:
+    """Availability of a building for one calendar month ``YYYY-MM`` (see above)."""
+    year, month = (int(part) for part in period.split("-"))
+    following = date(year + (month == 12), month % 12 + 1, 1)
+    return building_availability_between(building_id, date(year, month, 1), following, now=now)
+
+
 def availability_by_day(building_id: int, first: date,
                         last: date) -> list[tuple[date, Availability]]:
     """Availability of each day from ``first`` to ``last`` included."""
@@ -889,8 +918,8 @@ def availability_by_month(building_id: int, months: int, today: date) -> list[
     rows = []
     year, month = today.year, today.month
     for _ in range(months):
-        start, end = month_bounds(year, month)
-        rows.append((f"{year}-{month:02d}", building_availability(building_id, start, end)))
+        period = f"{year}-{month:02d}"
+        rows.append((period, building_month_availability(building_id, period)))
         year, month = (year - 1, 12) if month == 1 else (year, month - 1)
     return list(reversed(rows))
 
@@ -964,6 +993,8 @@ __all__ = [
     "Availability",
     "PollSummary",
     "building_availability",
+    "building_availability_between",
+    "building_month_availability",
     "claim_devices",
     "run_poll_cycle",
     "store_poll",
