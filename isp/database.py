@@ -1,31 +1,48 @@
-"""Engine set-up: SQLite needs foreign keys and real SAVEPOINTs switched on."""
+"""Engine set-up: SQLite gets enforced foreign keys, real SAVEPOINTs, WAL and write-first
+transactions, so that concurrent requests and jobs wait for each other instead of failing.
+
+Why ``BEGIN IMMEDIATE`` on SQLite: a transaction that reads, then writes (a page that writes
+its audit entry, an API call that stamps its token's last use) holds a read snapshot; when
+another connection commits in between, SQLite cannot upgrade that snapshot to a writer and
+answers "database is locked" at once (SQLITE_BUSY_SNAPSHOT), whatever the busy timeout. A
+transaction that takes the write lock when it begins waits in the busy timeout instead. WAL
+keeps the cost low: the lock serialises writers only, and every transaction here is short
+(jobs commit per batch and never keep one open across network I/O).
+PostgreSQL needs none of this: its row locks and MVCC give the same guarantees.
+"""
 
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+#: How long a SQLite connection waits for another's write transaction (milliseconds).
+DEFAULT_SQLITE_BUSY_TIMEOUT_MS = 30_000
+
 
 def init_database(app: Flask) -> None:
-    """Give SQLite the behaviour PostgreSQL has: enforced foreign keys and SAVEPOINT support."""
+    """Give SQLite the behaviour PostgreSQL has: enforced foreign keys, SAVEPOINTs, waits."""
     from isp.extensions import db
 
     with app.app_context():
         engine = db.engine
         if engine.dialect.name == "sqlite":
-            _configure_sqlite(engine)
+            _configure_sqlite(engine, int(app.config.get(
+                "SQLITE_BUSY_TIMEOUT_MS", DEFAULT_SQLITE_BUSY_TIMEOUT_MS)))
 
 
-def _configure_sqlite(engine: Engine) -> None:
-    # pysqlite's own transaction handling breaks SAVEPOINT; the SQLAlchemy docs' recipe.
+def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
+    # pysqlite's own transaction handling breaks SAVEPOINT and always begins DEFERRED:
+    # the SQLAlchemy docs' recipe ("Serializable isolation / Savepoints / Transactional
+    # DDL") hands BEGIN to us, and we make it IMMEDIATE (see the module docstring).
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
