@@ -22,7 +22,19 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
 
-from sqlalchemy import ForeignKey, Index, Select, String, Text, event, insert, inspect, select
+from sqlalchemy import (
+    ForeignKey,
+    Index,
+    Select,
+    String,
+    Text,
+    and_,
+    event,
+    insert,
+    inspect,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from isp.extensions import db
@@ -40,6 +52,8 @@ class Tracked:
     ignored: frozenset[str] = field(default_factory=frozenset)
     #: Columns whose change is recorded without values.
     secret: frozenset[str] = field(default_factory=frozenset)
+    #: (record type, foreign key column) of the record whose page also shows these changes.
+    parent: tuple[str, str] | None = None
 
 
 _SECRET_SUFFIXES = ("_enc", "_hash", "_secret")
@@ -55,13 +69,14 @@ TRACKED: dict[str, Tracked] = {
     "subscriptions": Tracked("subscription", ignored=frozenset({"created_at"})),
     "assignments": Tracked("assignment", ignored=frozenset({"suggestion"})),
     "associations": Tracked("association"),
-    "mediation_places": Tracked("place"),
+    "mediation_places": Tracked("place", parent=("association", "association_id")),
     "devices": Tracked("device", ignored=frozenset({
         "status", "last_polled_at", "sys_uptime_ticks", "failed_polls", "last_error",
         "last_error_kind", "last_ok_at", "failing_since", "poll_lease_owner",
         "poll_lease_until", "next_poll_at", "counters_alerted_at"})),
     "tiers": Tracked("tier"),
-    "tier_prices": Tracked("tier_price"),
+    "tier_prices": Tracked("tier_price", ignored=frozenset({"set_at"}),
+                           parent=("tier", "tier_id")),
     "plans": Tracked("plan"),
 }
 
@@ -246,10 +261,19 @@ def _after_flush(session: Session, _context) -> None:
 # --- reading ---------------------------------------------------------------------------------
 
 def changes_query(record_type: str, record_id: object) -> Select:
-    """A record's changes, newest first."""
-    return (select(RecordChange).where(RecordChange.record_type == record_type,
-                                       RecordChange.record_id == str(record_id))
-            .order_by(RecordChange.at.desc(), RecordChange.id.desc()))
+    """A record's changes and those of its dependent records (a tier's prices), newest first."""
+    condition = and_(RecordChange.record_type == record_type,
+                     RecordChange.record_id == str(record_id))
+    for table_name, rule in TRACKED.items():
+        if rule.parent is None or rule.parent[0] != record_type:
+            continue
+        table = db.metadata.tables[table_name]
+        children = select(table.c.id).where(table.c[rule.parent[1]] == int(record_id))
+        child_ids = [str(child) for child in db.session.execute(children).scalars()]
+        condition = or_(condition, and_(RecordChange.record_type == rule.record_type,
+                                        RecordChange.record_id.in_(child_ids)))
+    return select(RecordChange).where(condition).order_by(RecordChange.at.desc(),
+                                                           RecordChange.id.desc())
 
 
 def household_changes_query(household_id: int, *, mediator: bool = False) -> Select:
@@ -295,3 +319,55 @@ def redact_household(household_id: int) -> int:
             hit += 1
     db.session.flush()
     return hit
+
+
+# --- pages -----------------------------------------------------------------------------------
+
+#: Lines shown on a record's page (the API pages through all of them).
+PAGE_LINES = 50
+
+
+@dataclass(frozen=True)
+class HistoryLine:
+    """One change as a page shows it."""
+
+    at: datetime
+    actor_email: str | None
+    record_type: str
+    record_id: str
+    action: str
+    #: (column, before, after, is_secret)
+    columns: tuple[tuple[str, object, object, bool], ...]
+
+
+def _lines(changes, *, mediator: bool) -> list[HistoryLine]:
+    lines = []
+    for change in changes:
+        columns = tuple((name, entry.get("before"), entry.get("after"), "changed" in entry)
+                        for name, entry in sorted(visible_changes(change,
+                                                                  mediator=mediator).items()))
+        if columns or change.action != "update":
+            lines.append(HistoryLine(change.at, change.actor_email, change.record_type,
+                                     change.record_id, change.action, columns))
+    return lines
+
+
+def page_history(record_type: str, record_id: object) -> list[HistoryLine]:
+    """The newest changes of one record for its page, for the logged-in reader.
+
+    A household's page also shows its subscriptions' and follow-ups' changes; a mediator sees
+    only the household's coaching fields, and nothing of any other record.
+    """
+    from isp.auth import authenticated_user
+
+    reader = authenticated_user()
+    mediator = reader is None or reader.role == "mediator"
+    if record_type == "household":
+        statement = household_changes_query(int(record_id), mediator=mediator)
+    elif mediator:
+        return []
+    else:
+        statement = changes_query(record_type, record_id)
+    changes = db.session.execute(statement.limit(PAGE_LINES)).scalars()
+    return _lines(changes, mediator=mediator)
+

@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import contains_eager
 
-from isp import audit
+from isp import audit, history
 from isp.auth import current_actor, require_role
 from isp.choices import Role
 from isp.csvimport import IMPORTERS, ImportRejected, run_import
@@ -40,8 +40,10 @@ register_nav(_l("Imports"), "subscribers.imports", Role.OPERATOR, order=90)
 
 @bp.app_context_processor
 def _labels():
+    # page_history feeds the shared _history.html partial of every record's page.
     return {"BUILDING_STATUS_LABELS": BUILDING_STATUS_LABELS, "LANGUAGES": LANGUAGES,
-            "SUBSCRIPTION_STATUS_LABELS": SUBSCRIPTION_STATUS_LABELS}
+            "SUBSCRIPTION_STATUS_LABELS": SUBSCRIPTION_STATUS_LABELS,
+            "page_history": history.page_history}
 
 
 def _district_choices() -> list[tuple[str, str]]:
