@@ -8,6 +8,7 @@ from flask import Blueprint, jsonify, request
 from sqlalchemy.orm import selectinload
 
 from billing import services
+from billing.fields import HOUSEHOLD_ID
 from billing.models import Invoice, Payment
 from isp import audit
 from isp.auth import current_actor, require_role
@@ -80,7 +81,7 @@ def payment_create():
         raise DomainError("A JSON object is required", status=400)
     scope = Scope.of(current_actor())
     if payload.get("household_id") is not None:
-        household = get_household(_int(payload, "household_id"), scope)
+        household = get_household(HOUSEHOLD_ID.check(_int(payload, "household_id")), scope)
     elif isinstance(payload.get("unit_code"), str):
         from subscribers.services import current_household
 
@@ -97,13 +98,11 @@ def payment_create():
     except ValueError:
         raise DomainError("received_on must be a date YYYY-MM-DD", field="received_on",
                           status=400) from None
-    reference = payload.get("reference")
-    if reference is not None and not isinstance(reference, str):
-        raise DomainError("reference must be a string", field="reference", status=400)
+    # record_payment checks amount, date and reference (billing.fields) for every entry point.
     payment: Payment = services.record_payment(
         household, actor=current_actor(), amount_cents=amount,
         method=str(payload.get("method") or ""), received_on=received_on,
-        reference=(reference or "")[:80])
+        reference=payload.get("reference"))
     audit.record_request("create", "payment", household.id)
     db.session.commit()
     return jsonify({"id": payment.id, "household_id": household.id,

@@ -7,6 +7,7 @@ from datetime import date
 from sqlalchemy import or_, select
 
 from billing.choices import PaymentMethod
+from billing.fields import AMOUNT_CENTS
 from isp.csvimport import (
     BadValue,
     ImportContext,
@@ -16,6 +17,7 @@ from isp.csvimport import (
     parse_money_cents,
     register_importer,
 )
+from isp.errors import DomainError
 from isp.extensions import db
 
 
@@ -34,8 +36,10 @@ def _payment(row: dict, ctx: ImportContext) -> None:
     from billing.services import record_payment
 
     amount = parse_money_cents(row, "amount")
-    if amount <= 0:
-        raise BadValue("amount", "the amount must be positive")
+    try:
+        AMOUNT_CENTS.check(amount)
+    except DomainError as error:  # the same bounds as the API's, reported in the CSV's column
+        raise BadValue("amount", error.message) from None
     received_on = parse_date(row, "received_on")
     method = parse_choice(row, "method", list(PaymentMethod))
     household = household_on(row["unit_code"], received_on)

@@ -22,6 +22,7 @@ from billing.choices import (
     InvoiceStatus,
     PaymentMethod,
 )
+from billing.fields import AMOUNT_CENTS, RECEIVED_ON, REFERENCE
 from billing.models import (
     Allocation,
     BillingRun,
@@ -577,8 +578,9 @@ def record_payment(household, *, actor: User | None, amount_cents: int, method: 
     """Record money received and allocate it oldest invoice first; any excess is credit."""
     from billing import dunning
 
-    if not isinstance(amount_cents, int) or isinstance(amount_cents, bool) or amount_cents <= 0:
-        raise DomainError("Le montant doit être positif", field="amount")
+    amount_cents = AMOUNT_CENTS.check(amount_cents)
+    received_on = RECEIVED_ON.check(received_on)
+    reference = REFERENCE.check(reference)
     if method not in list(PaymentMethod):
         raise DomainError(f"Moyen de paiement inconnu : {method}", field="method")
     if received_on > today():

@@ -191,20 +191,9 @@ def _register_security_headers(app: Flask) -> None:
     csp = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
            "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
 
-    @app.before_request
-    def _refuse_nul_bytes():
-        """NUL is never valid text here, and PostgreSQL refuses it: answer 400, not 500."""
-        from flask import abort
+    from isp.validation import register_input_guards
 
-        values = list(request.args.values()) + list(request.view_args.values()
-                                                    if request.view_args else [])
-        if request.mimetype == "application/x-www-form-urlencoded":
-            values += list(request.form.values())
-        if any(isinstance(value, str) and "\x00" in value for value in values):
-            abort(400, "NUL characters are not accepted")
-        if request.is_json and (b"\x00" in request.get_data() or
-                                b"\\u0000" in request.get_data()):
-            abort(400, "NUL characters are not accepted")
+    register_input_guards(app)  # NUL and lone surrogates: 400 naming the field, not a 500
 
     @app.after_request
     def _headers(response):

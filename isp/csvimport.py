@@ -94,8 +94,9 @@ def decode_csv(data: bytes) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise ImportRejected([RowError(1, None, f"file is not UTF-8 (byte {error.start})")]) \
-            from None
+        line = data.count(b"\n", 0, error.start) + 1
+        raise ImportRejected([RowError(line, None, f"not UTF-8 (byte {error.start} of the "
+                                                   "file)")]) from None
 
 
 def run_import(kind: str, data: bytes, *, actor: User | None,

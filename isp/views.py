@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 from flask import (
@@ -25,6 +26,9 @@ from isp.forms import ChangePasswordForm, LoginForm
 from isp.nav import nav_for
 from isp.services import check_password_strength, get_user_by_email
 from isp.timeutil import utcnow
+
+#: CR, LF and other control characters split a Location header (and never name a page).
+_CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f]")
 
 bp = Blueprint("core", __name__, template_folder="templates")
 
@@ -56,7 +60,8 @@ def _safe_next(target: str | None) -> str:
     if not target:
         return url_for("core.index")
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/"):
+    if parts.scheme or parts.netloc or not target.startswith("/") or \
+            _CONTROL_CHARACTER.search(target):
         return url_for("core.index")
     return target
 
@@ -115,11 +120,14 @@ def set_language(code: str):
     """The language switch is a link; it is remembered on the user's account."""
     if code not in current_app.config["LANGUAGES"]:
         code = "fr"
+    target = request.args.get("next")
+    if target and _CONTROL_CHARACTER.search(target):  # a header split, not a page of ours
+        raise DomainError(_("Adresse de retour invalide."), field="next", status=400)
     session["lang"] = code
     if current_user.is_authenticated:
         current_user.locale = code
         db.session.commit()
-    return redirect(_safe_next(request.args.get("next")))
+    return redirect(_safe_next(target))
 
 
 @bp.route("/account/password", methods=["GET", "POST"])

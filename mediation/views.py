@@ -4,7 +4,7 @@ bookings and session records."""
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import timedelta
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -21,6 +21,7 @@ from isp.extensions import db
 from isp.nav import register_nav
 from isp.pagination import paginate
 from isp.timeutil import today
+from isp.validation import Day
 from mediation import opendata, services
 from mediation.choices import (
     AGE_BANDS,
@@ -430,6 +431,10 @@ def booking_status(booking_id: int):
     return redirect(url_for("mediation.slot_detail", slot_id=booking.slot_id))
 
 
+#: A week between 1900 and 2100 (year 9999 overflows the date arithmetic of the planning).
+PLANNING_WEEK = Day("week", status=400)
+
+
 @bp.get("/mediation/planning")
 @require_role(*MEDIATORS, scope="own_association")
 def planning():
@@ -441,10 +446,7 @@ def planning():
         if first is None:
             abort(404)
         association = first
-    try:
-        week = date.fromisoformat(request.args.get("week") or today().isoformat())
-    except ValueError:
-        abort(400)
+    week = PLANNING_WEEK.check(request.args.get("week") or today())
     monday = services.monday_of(week)
     days = services.week_planning(association, monday)
     ids = sorted({b.household_id for d in days for s in d.slots for b in s.bookings})
