@@ -23,6 +23,7 @@ from isp.extensions import db
 from isp.formatting import money, number, octets
 from isp.nav import register_nav
 from isp.timeutil import today
+from isp.validation import Integer
 from subscribers.models import Building, District
 
 bp = Blueprint("evaluation", __name__, template_folder="templates")
@@ -295,12 +296,13 @@ def scenario_show(scenario_id: int):
                            result_keys=scenarios.RESULT_KEYS, single=True)
 
 
+SCENARIO_IDS = Integer("ids", status=400)
+
+
 def _chosen_scenarios() -> list[Scenario]:
-    ids = []
-    for raw in request.args.getlist("ids"):
-        for part in raw.split(","):
-            if part.strip().isdigit():
-                ids.append(int(part))
+    # A malformed or out-of-range id is a 400 naming ``ids`` (not a database error).
+    ids = [SCENARIO_IDS.check(part.strip()) for raw in request.args.getlist("ids")
+           for part in raw.split(",") if part.strip()]
     if not ids:
         raise DomainError(_("Choisissez au moins un scénario."), field="ids", status=400)
     return [scenarios.get(i) for i in dict.fromkeys(ids)][:10]
@@ -309,11 +311,10 @@ def _chosen_scenarios() -> list[Scenario]:
 @bp.get("/evaluation/scenarios/compare")
 @require_role(*ANALYSTS, scope="aggregates")
 def scenario_compare():
-    try:
-        chosen = _chosen_scenarios()
-    except DomainError as error:
-        flash(error.message, "error")
+    if not "".join(request.args.getlist("ids")).strip(", "):
+        flash(_("Choisissez au moins un scénario."), "error")
         return redirect(url_for("evaluation.scenario_list"))
+    chosen = _chosen_scenarios()
     return render_template("evaluation/scenario_compare.html",
                            items=[scenarios.as_dict(s) for s in chosen],
                            result_keys=scenarios.RESULT_KEYS, single=False)

@@ -19,6 +19,7 @@ from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
 from isp.models import User
 from isp.timeutil import as_utc, today, utcnow
+from isp.validation import Text, WebAddress
 from mediation.choices import (
     AGE_BANDS,
     AUTONOMY_LEVELS,
@@ -49,6 +50,10 @@ POSTCODE_RE = re.compile(r"^\d{5}$")
 PIVOT_RE = re.compile(r"^[a-zA-Z0-9]{9,14}$")
 MAX_SLOT_MINUTES = 8 * 60
 MAX_SLOT_CAPACITY = 30
+#: An association's contact fields (the columns' lengths; the website only http or https).
+ASSOCIATION_CONTACT_FIELDS = {field.name: field for field in (
+    Text("email", 254), Text("phone", 30), Text("summary", 280, multiline=True),
+    WebAddress("website", 300))}
 
 
 # --- associations and places -------------------------------------------------------------------
@@ -129,7 +134,7 @@ def save_association(association: Association | None = None, **fields) -> Associ
         association.capacity_per_month = capacity
     for name_ in ("email", "phone", "summary", "website"):
         if name_ in fields:
-            setattr(association, name_, (fields[name_] or "").strip() or None)
+            setattr(association, name_, ASSOCIATION_CONTACT_FIELDS[name_].check(fields[name_]))
     if association.summary and len(association.summary) > 280:
         raise DomainError("The summary is at most 280 characters", field="summary")
     if creating:

@@ -20,6 +20,7 @@ from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
 from isp.models import User
 from isp.timeutil import utcnow
+from isp.validation import MAX_INT, Text
 from subscribers.choices import SERVED_STATUSES
 from subscribers.models import Building, Household, Subscription, Unit
 from subscribers.services import (
@@ -48,6 +49,9 @@ log = logging.getLogger(__name__)
 
 PEOPLE_SOURCES = (TicketSource.PHONE, TicketSource.COUNTER, TicketSource.ASSOCIATION)
 MAX_SUBJECT = 200
+#: The form's cap on a description, a comment or a note, for the API too (issue 19).
+DESCRIPTION = Text("description", 5000, multiline=True)
+COMMENT_BODY = Text("body", 5000, multiline=True)
 
 
 # --- SLA ---------------------------------------------------------------------------------------
@@ -157,7 +161,7 @@ def tickets_query(scope: Scope, filters: TicketFilters | None = None, *,
     elif filters.assignee == "none":
         statement = statement.where(Ticket.assignee_id.is_(None))
     elif filters.assignee:
-        if not filters.assignee.isdigit():
+        if not filters.assignee.isdigit() or int(filters.assignee) > MAX_INT:
             raise DomainError("assignee must be 'me', 'none' or a user id", field="assignee",
                               status=400)
         statement = statement.where(Ticket.assignee_id == int(filters.assignee))
@@ -242,6 +246,7 @@ def open_ticket(*, actor: User, subject: str, category: str, source: str | None 
         raise DomainError(_("Le sujet est obligatoire."), field="subject")
     if len(subject) > MAX_SUBJECT:
         raise DomainError(_("Le sujet dépasse %(n)s caractères.", n=MAX_SUBJECT), field="subject")
+    description = DESCRIPTION.check(description)
     if category not in PEOPLE_CATEGORIES:
         raise DomainError(_("Catégorie inconnue : %(c)s.", c=category), field="category")
     if priority not in {p.value for p in TicketPriority}:
@@ -343,7 +348,7 @@ def _record(ticket: Ticket, kind: str, actor: User | None, *, from_value: str | 
 
 def add_comment(ticket: Ticket, *, actor: User, body: str) -> TicketEvent:
     """Add a comment to the timeline."""
-    body = (body or "").strip()
+    body = COMMENT_BODY.check(body)
     if not body:
         raise DomainError(_("Le commentaire est vide."), field="body")
     return _record(ticket, EventKind.COMMENT, actor, body=body)
