@@ -82,16 +82,30 @@ class DunningKind(StrEnum):
     POSTPONED = "postponed"
 
 
+#: The social dunning schedule (DESIGN.md §3.3), its one home: days after the due date of the
+#: oldest unpaid invoice at which each step comes. Labels, letters, the charter and the
+#: lifecycle's messages are computed from it.
+DUNNING_SCHEDULE: dict[DunningKind, int] = {
+    DunningKind.REMINDER: 15,
+    DunningKind.REFERRAL: 30,
+    DunningKind.REDUCTION: 60,
+}
+#: (days, kind) in the order the steps come.
+DUNNING_THRESHOLDS = tuple(sorted((days, kind) for kind, days in DUNNING_SCHEDULE.items()))
+
 DUNNING_KIND_LABELS = {
-    DunningKind.REMINDER: _l("rappel (J+15)"),
-    DunningKind.REFERRAL: _l("orientation vers l'association et offre d'échéancier (J+30)"),
-    DunningKind.REDUCTION: _l("proposition de débit réduit (J+60)"),
+    DunningKind.REMINDER: _l("rappel (J+%(days)s)", days=DUNNING_SCHEDULE[DunningKind.REMINDER]),
+    DunningKind.REFERRAL: _l("orientation vers l'association et offre d'échéancier (J+%(days)s)",
+                             days=DUNNING_SCHEDULE[DunningKind.REFERRAL]),
+    DunningKind.REDUCTION: _l("proposition de débit réduit (J+%(days)s)",
+                              days=DUNNING_SCHEDULE[DunningKind.REDUCTION]),
     DunningKind.POSTPONED: _l("relance reportée"),
 }
 
-#: Days after the due date of the oldest unpaid invoice at which each step comes (DESIGN §3.3).
-DUNNING_THRESHOLDS = ((15, DunningKind.REMINDER), (30, DunningKind.REFERRAL),
-                      (60, DunningKind.REDUCTION))
+
+def dunning_days(kind: str) -> int:
+    """Days after the due date at which a dunning step comes."""
+    return DUNNING_SCHEDULE[DunningKind(kind)]
 
 
 class ReductionState(StrEnum):

@@ -8,10 +8,10 @@ import logging
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-import holidays
 from sqlalchemy import func, select
 
 from billing.choices import (
+    DUNNING_SCHEDULE,
     DUNNING_THRESHOLDS,
     OPEN_STATUSES,
     DunningKind,
@@ -24,15 +24,21 @@ from isp import signals
 from isp.errors import DomainError
 from isp.extensions import db
 from isp.models import User
+from isp.timeutil import is_working_day as is_business_day
 from isp.timeutil import today, utcnow
 
 log = logging.getLogger(__name__)
 
 
-def is_working_day(day: date) -> bool:
-    """Monday to Thursday and not a French public holiday (reductions are never applied on a
-    Friday, a weekend or a holiday, so that help is reachable the day after)."""
-    return day.weekday() < 4 and day not in holidays.country_holidays("FR", years=day.year)
+#: Reason words that make a reduction the dunning one (``subscribers.lifecycle.is_debt_reason``
+#: recognises them, so that clearing the debt lifts it).
+REDUCTION_REASON = "Impayé depuis {days} jours (relance sociale, proposition n° {step})"
+
+
+def may_reduce_on(day: date) -> bool:
+    """A Europe/Paris working day that is not a Friday: a reduction is never applied on a
+    Friday, a weekend or a French public holiday, so that help is reachable the day after."""
+    return is_business_day(day) and day.weekday() != 4
 
 
 def oldest_open_invoice(household_id: int) -> Invoice | None:
@@ -106,9 +112,10 @@ def run_dunning(*, on: date | None = None, actor: User | None = None) -> Dunning
     on = on or today()
     result = DunningResult(on)
     result.lifted = lift_cleared(on=on, actor=actor)
+    first_step_days = DUNNING_THRESHOLDS[0][0]
     late = db.session.execute(
         select(Invoice.household_id).where(Invoice.status.in_(OPEN_STATUSES),
-                                           Invoice.due_on <= on - timedelta(days=15))
+                                           Invoice.due_on <= on - timedelta(days=first_step_days))
         .distinct()).scalars().all()
     for household_id in late:
         if pending_fsl(household_id) or active_plan(household_id) or \
@@ -139,8 +146,9 @@ def run_dunning(*, on: date | None = None, actor: User | None = None) -> Dunning
             result.referrals += 1
         else:
             step.state = ReductionState.PROPOSED
-            step.text = ("Proposition : réduire le débit au minimum (le web et la messagerie "
-                         "restent utilisables). À approuver par un opérateur.")
+            step.text = (f"Proposition (J+{days}) : réduire le débit au minimum (le web et "
+                         "la messagerie restent utilisables). À approuver par un opérateur, "
+                         "un jour ouvré autre que le vendredi.")
             result.proposals += 1
         db.session.add(step)
     db.session.flush()
@@ -156,30 +164,62 @@ def overdue(household_id: int, on: date) -> int:
     return overdue_cents(household_id, on=on)
 
 
-def approve_reduction(step: DunningStep, *, actor: User, on: date | None = None) -> DunningStep:
-    """An operator approves a proposed reduction; the service goes to the minimum speed."""
-    from subscribers.choices import SubscriptionStatus
+def check_reduction(household_id: int, *, reason: str | None, actor: User | None,
+                    step: DunningStep | None = None, on: date | None = None) -> None:
+    """The one rule deciding whether a household's service may be reduced (issue 16.6).
+
+    A reduction for debt follows the dunning path, whatever the screen, API or command: a
+    proposal made by the daily pass (``step``), approved by a named person, on a Paris working
+    day other than a Friday, while the household is not postponed, has no pending FSL request
+    and no payment plan, and still owes money. Without a dunning step ("manual" reduce from
+    the subscription screen or API) a reduction is only a non-debt one — a technical reason or
+    the household's own request — and is refused while the household is in arrears, so that a
+    debt reduction can never be dressed up as something else. Raises DomainError.
+    """
+    from subscribers.lifecycle import is_debt_reason
 
     on = on or today()
     if actor is None:
         raise DomainError("Une réduction est approuvée par une personne nommée")
-    if step.kind != DunningKind.REDUCTION or step.state != ReductionState.PROPOSED:
+    if step is None:
+        if is_debt_reason(reason) or overdue(household_id, on) > 0:
+            days = DUNNING_SCHEDULE[DunningKind.REDUCTION]
+            raise DomainError(
+                "Une réduction pour impayé suit la relance sociale : proposition à "
+                f"J+{days}, approuvée par un opérateur un jour ouvré (jamais un vendredi, un "
+                "week-end ou un jour férié), hors report, demande FSL ou échéancier. "
+                "Approuvez la proposition depuis la page des relances.",
+                field="action", status=409)
+        return
+    if step.household_id != household_id or step.kind != DunningKind.REDUCTION \
+            or step.state != ReductionState.PROPOSED:
         raise DomainError("Cette proposition n'est plus en attente", status=409)
-    if not is_working_day(on):
+    if not may_reduce_on(on):
         raise DomainError("Une réduction ne s'applique jamais un vendredi, un week-end ou un "
                           "jour férié : approuvez-la un autre jour", field="on")
-    if pending_fsl(step.household_id) or active_plan(step.household_id):
+    until = postponed_until(household_id, on)
+    if until is not None:
+        raise DomainError(f"La relance de ce foyer est reportée jusqu'au {until.isoformat()} : "
+                          "aucune réduction avant cette date", status=409)
+    if pending_fsl(household_id) or active_plan(household_id):
         raise DomainError("Une demande FSL ou un échéancier est en cours : la relance attend",
                           status=409)
-    if overdue(step.household_id, on) <= 0:
+    if overdue(household_id, on) <= 0:
         raise DomainError("La dette est réglée : rien à réduire", status=409)
-    from subscribers.lifecycle import reduce_service  # the lifecycle engineer's service
 
+
+def approve_reduction(step: DunningStep, *, actor: User, on: date | None = None) -> DunningStep:
+    """An operator approves a proposed reduction; the service goes to the minimum speed."""
+    from subscribers.choices import SubscriptionStatus
+    from subscribers.lifecycle import reduce_service
+
+    on = on or today()
+    reason = REDUCTION_REASON.format(days=step.days_overdue, step=step.id)
+    check_reduction(step.household_id, reason=reason, actor=actor, step=step, on=on)
     household = step.household
     for subscription in household.subscriptions:
         if subscription.status == SubscriptionStatus.ACTIVE:
-            reduce_service(subscription, actor=actor,
-                           reason=f"Impayé depuis {step.days_overdue} jours (relance sociale)")
+            reduce_service(subscription, actor=actor, reason=reason, dunning_step=step, on=on)
     step.state = ReductionState.APPLIED
     step.decided_by_id, step.decided_at = actor.id, utcnow()
     db.session.flush()
@@ -215,28 +255,24 @@ def postpone(household, *, actor: User, until: date, reason: str,
 
 
 def _lift(household_id: int, *, on: date, actor: User | None, why: str) -> bool:
-    """Restore the service and close open reduction steps; True when something was open."""
-    from subscribers.choices import SubscriptionStatus
+    """The debt is cleared: close open reduction steps and declare ``debt_cleared``.
+
+    Billing owns the decision that the debt is cleared and emits the event; restoring the
+    service is the subscriptions' reaction (``subscribers.lifecycle``), its one owner.
+    True when a reduction step was open.
+    """
     from subscribers.models import Household
 
     steps = db.session.execute(select(DunningStep).where(
         DunningStep.household_id == household_id, DunningStep.kind == DunningKind.REDUCTION,
         DunningStep.state.in_((ReductionState.PROPOSED, ReductionState.APPLIED)))).scalars().all()
-    if not steps:
-        return False
-    household = db.session.get(Household, household_id)
-    if any(step.state == ReductionState.APPLIED for step in steps):
-        from subscribers.lifecycle import restore_service
-
-        for subscription in household.subscriptions:
-            if subscription.status == SubscriptionStatus.REDUCED:
-                restore_service(subscription, actor=actor, reason=why)
     for step in steps:
         step.state = ReductionState.LIFTED if step.state == ReductionState.APPLIED \
             else ReductionState.WITHDRAWN
         step.lifted_on = on
     db.session.flush()
-    return True
+    signals.debt_cleared.send(db.session.get(Household, household_id), actor=actor, reason=why)
+    return bool(steps)
 
 
 def lift_cleared(*, on: date, actor: User | None = None) -> int:
@@ -258,7 +294,6 @@ def after_payment(household, *, actor: User | None, owed_before: int) -> None:
     on = today()
     if owed_before > 0 and overdue(household.id, on) <= 0:
         _lift(household.id, on=on, actor=actor, why="Dette réglée")
-        signals.debt_cleared.send(household, actor=actor)
 
 
 def agree_payment_plan(household, *, actor: User, monthly_cents: int, months: int,
@@ -275,7 +310,6 @@ def agree_payment_plan(household, *, actor: User, monthly_cents: int, months: in
     db.session.add(plan)
     db.session.flush()
     _lift(household.id, on=on, actor=actor, why="Échéancier convenu")
-    signals.debt_cleared.send(household, actor=actor)
     return plan
 
 
@@ -337,10 +371,6 @@ def decide_fsl(request: FslRequest, *, actor: User, decision: str, decided_on: d
             raise DomainError("Le montant accordé dépasse la dette", field="amount_cents")
         if overdue(request.household_id, today()) <= 0:
             _lift(request.household_id, on=decided_on, actor=actor, why="Dette prise en charge")
-            from subscribers.models import Household
-
-            signals.debt_cleared.send(db.session.get(Household, request.household_id),
-                                      actor=actor)
     db.session.flush()
     return request
 

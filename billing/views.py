@@ -51,6 +51,14 @@ from subscribers.views import HOUSEHOLD_PANELS
 
 bp = Blueprint("billing", __name__, template_folder="templates", url_prefix="/billing")
 
+
+@bp.app_context_processor
+def _dunning_schedule() -> dict:
+    """The dunning schedule for every page that states it (the charter): one definition."""
+    from billing.choices import DUNNING_SCHEDULE
+
+    return {"dunning_days": {str(kind): days for kind, days in DUNNING_SCHEDULE.items()}}
+
 register_nav(_l("Facturation"), "billing.runs", Role.OPERATOR, order=50)
 register_nav(_l("Factures"), "billing.invoices", Role.OPERATOR, order=51)
 register_nav(_l("Relances"), "billing.dunning_list", Role.OPERATOR, order=52)
@@ -396,7 +404,7 @@ def dunning_list():
         .scalars().all()
     return render_template("billing/dunning.html", proposals=proposals, page=page, held=held,
                            form=ActionForm(), reject_form=ReasonForm(),
-                           working_day=dunning.is_working_day(today()))
+                           working_day=dunning.may_reduce_on(today()))
 
 
 def _step(step_id: int) -> DunningStep:

@@ -15,7 +15,7 @@ from isp import audit
 from isp.errors import DomainError
 from isp.extensions import db
 from isp.models import AuditEntry, User
-from isp.timeutil import utcnow
+from isp.timeutil import local_date, utcnow
 
 #: Columns never exported (secrets, hashes).
 _HIDDEN_SUFFIXES = ("_enc", "_hash")
@@ -123,7 +123,7 @@ def purge_expired(*, now: datetime | None = None) -> PurgeSummary:
         if hour_column is not None:
             usage_deleted = db.session.execute(delete(usage).where(
                 hour_column < now - timedelta(days=rules["usage_hour_days"]))).rowcount or 0
-    identity_limit = (now - timedelta(days=365 * rules["identity_years_after_end"])).date()
+    identity_limit = local_date(now - timedelta(days=365 * rules["identity_years_after_end"]))
     candidates = db.session.execute(select(Household).where(
         Household.anonymised_at.is_(None), Household.moved_out_on.is_not(None),
         Household.moved_out_on < identity_limit)).scalars().all()
@@ -145,7 +145,7 @@ def purge_expired(*, now: datetime | None = None) -> PurgeSummary:
         if {"evidence_reference", "valid_until"} <= set(decisions.c.keys()):
             cleared = db.session.execute(update(decisions).where(
                 decisions.c.evidence_reference.is_not(None),
-                decisions.c.valid_until < (now - timedelta(days=365)).date())
+                decisions.c.valid_until < local_date(now - timedelta(days=365)))
                 .values(evidence_reference=None)).rowcount or 0
     audit_deleted = 0
     if rules.get("audit_days"):

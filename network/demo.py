@@ -11,7 +11,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from isp.extensions import db
-from isp.timeutil import utcnow
+from isp.timeutil import local_date, utcnow
 from network.choices import DeviceRole
 from network.credentials import encrypt_secret
 from network.models import BuildingUsageDay, Device, Port, UsageDay, UsageHour
@@ -125,7 +125,7 @@ def _history(building_id: int) -> int:
             db.session.add(UsageHour(port_id=port.id, hour=hour, octets_in=up, octets_out=down))
             rows += 1
         daily[port.unit_id] = per_day
-    today = utcnow().date()
+    today = local_date(utcnow())
     subscriptions = {s.unit_id: s for s in db.session.execute(select(Subscription).where(
         Subscription.unit_id.in_(list(daily)),
         Subscription.status.in_(["active", "reduced"]))).scalars()}

@@ -13,7 +13,7 @@ reduction is lifted when the debt is cleared (``isp.signals.debt_cleared``). The
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time
+from datetime import date, datetime
 
 from sqlalchemy import select
 
@@ -21,7 +21,7 @@ from isp import signals
 from isp.errors import DomainError
 from isp.extensions import db
 from isp.models import User
-from isp.timeutil import today, utcnow
+from isp.timeutil import start_of_day, today, utcnow
 from subscribers.choices import SubscriptionStatus as St
 from subscribers.models import Household, Subscription, SubscriptionEvent
 
@@ -132,8 +132,7 @@ def subscribe(household: Household, *, tier: str, plan_code: str = DEFAULT_PLAN,
               reason: str | None = None) -> Subscription:
     """Subscribe a current household on its flat and queue the port's activation.
 
-    With ``activate_on`` in the future the job waits until that day (Europe/Paris midnight
-    is close enough: the job runs at the first queue run after 00:00 UTC).
+    With ``activate_on`` in the future the job waits until that day's Europe/Paris midnight.
     """
     from network.services_provisioning import JobAction
 
@@ -171,9 +170,7 @@ def subscribe(household: Household, *, tier: str, plan_code: str = DEFAULT_PLAN,
         start_provisioning(subscription, actor=actor)
         _queue(subscription, JobAction.ACTIVATE, actor=actor)
     else:
-        from zoneinfo import ZoneInfo
-
-        start = datetime.combine(activate_on, time(0), tzinfo=ZoneInfo("Europe/Paris"))
+        start = start_of_day(activate_on)
         _queue(subscription, JobAction.ACTIVATE, actor=actor, status=str(St.ACTIVE),
                not_before=start)
     return subscription
@@ -210,14 +207,24 @@ def mark_active(subscription: Subscription, *, actor: User | None, job=None,
     return subscription
 
 
-def reduce_service(subscription: Subscription, *, actor: User, reason: str) -> Subscription:
-    """active → reduced (minimum speed): for debt, only after an operator approved it."""
+def reduce_service(subscription: Subscription, *, actor: User, reason: str,
+                   dunning_step=None, on: date | None = None) -> Subscription:
+    """active → reduced (minimum speed).
+
+    Every screen, API call and command reduces through here, and billing's one rule decides
+    (``billing.dunning.check_reduction``): a reduction for debt needs the approved dunning
+    proposal (``dunning_step``); without one, only a non-debt reduction of a household that
+    is not in arrears is accepted.
+    """
+    from billing.dunning import check_reduction
     from network.services_provisioning import JobAction
 
     if actor is None:
         raise DomainError("Une réduction est décidée par une personne nommée")
     why = _reason(reason)
     _check(subscription, St.REDUCED)
+    check_reduction(subscription.household_id, reason=why, actor=actor, step=dunning_step,
+                    on=on)
     _record(subscription, St.REDUCED, actor=actor, reason=why)
     _queue(subscription, JobAction.REDUCE, actor=actor)
     return subscription
@@ -266,9 +273,12 @@ def suspend(subscription: Subscription, *, actor: User, reason: str) -> Subscrip
         raise DomainError("Une suspension est décidée par une personne nommée")
     why = _reason(reason)
     if is_debt_reason(why):
-        raise DomainError("Le service n'est jamais suspendu pour une dette : proposez une "
-                          "réduction de débit (relance sociale à +60 jours, approuvée par un "
-                          "opérateur)", field="reason")
+        from billing.choices import DunningKind, dunning_days
+
+        days = dunning_days(DunningKind.REDUCTION)
+        raise DomainError("Le service n'est jamais suspendu pour une dette : la relance sociale "
+                          f"propose une réduction de débit à J+{days}, approuvée par un "
+                          "opérateur", field="reason")
     _check(subscription, St.SUSPENDED)
     _record(subscription, St.SUSPENDED, actor=actor, reason=why)
     _queue(subscription, JobAction.SUSPEND, actor=actor)

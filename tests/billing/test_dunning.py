@@ -96,7 +96,7 @@ def test_postponement_holds_one_household(debtor):
     (date(2027, 7, 15), True),
 ])
 def test_reductions_only_on_working_days(day, working):
-    assert dunning.is_working_day(day) is working
+    assert dunning.may_reduce_on(day) is working
 
 
 def test_approval_refused_on_a_friday_and_needs_a_proposal(debtor):
@@ -175,7 +175,7 @@ def test_a_year_of_debt_never_suspends_or_terminates(debtor):
         day += timedelta(days=1)
         dunning.run_dunning(on=day)
         for proposal in factories.db.session.execute(dunning.pending_proposals()).scalars():
-            if dunning.is_working_day(day):
+            if dunning.may_reduce_on(day):
                 dunning.approve_reduction(proposal, actor=operator, on=day)
     statuses = {s.status for s in debtor.subscriptions}
     assert statuses <= {"active", "reduced"}

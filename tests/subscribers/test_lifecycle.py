@@ -11,7 +11,7 @@ from sqlalchemy import select
 from isp import signals
 from isp.errors import DomainError
 from isp.extensions import db
-from isp.timeutil import today
+from isp.timeutil import today, utcnow
 from network.models_provisioning import PortDesiredState, ProvisioningJob
 from subscribers import lifecycle, services
 from subscribers.lifecycle import TRANSITIONS
@@ -130,9 +130,10 @@ def test_reduce_then_restore_queues_two_jobs_with_the_speeds(db):
     operator = factories.make_user("operator")
     subscription = _active(db)
 
-    lifecycle.reduce_service(subscription, actor=operator, reason="Impayé depuis 61 jours")
+    lifecycle.reduce_service(subscription, actor=operator,
+                             reason="Demande du foyer : limiter le débit des enfants")
     reduce_job = _jobs(subscription)[-1]
-    lifecycle.restore_service(subscription, actor=operator, reason="Dette réglée")
+    lifecycle.restore_service(subscription, actor=operator, reason="Fin de la demande")
 
     assert subscription.status == "active"
     assert (reduce_job.desired["policy_in"], reduce_job.desired["policy_out"]) == \
@@ -143,7 +144,8 @@ def test_reduce_then_restore_queues_two_jobs_with_the_speeds(db):
     assert [j.state for j in jobs] == ["superseded", "queued"]
     assert jobs[1].desired["policy_out"] == "PM-1G"
     assert _events(subscription) == [("active", "reduced"), ("reduced", "active")]
-    assert lifecycle.history(subscription)[0].reason == "Impayé depuis 61 jours"
+    assert lifecycle.history(subscription)[0].reason == \
+        "Demande du foyer : limiter le débit des enfants"
 
 
 @pytest.mark.parametrize("reason", [
@@ -178,7 +180,8 @@ def test_suspension_for_request_or_technical_reason_shuts_the_port(db, reason):
 def test_restore_after_suspension_returns_to_the_reduced_speed(db):
     operator = factories.make_user("operator")
     subscription = _active(db)
-    lifecycle.reduce_service(subscription, actor=operator, reason="Impayé depuis 60 jours")
+    lifecycle.reduce_service(subscription, actor=operator,
+                             reason="Ligne instable : débit réduit en attendant le technicien")
     lifecycle.suspend(subscription, actor=operator, reason="Demande du foyer")
 
     lifecycle.restore_service(subscription, actor=operator, reason="Retour du foyer")
@@ -247,8 +250,14 @@ def test_a_reason_is_required(db, service):
 def test_debt_cleared_restores_a_debt_reduction(db):
     operator = factories.make_user("operator")
     subscription = _active(db)
-    lifecycle.reduce_service(subscription, actor=operator,
-                             reason="Impayé depuis 61 jours (relance sociale)")
+    # The state an approved dunning proposal leaves (billing's path is tested in
+    # tests/billing/test_dunning.py): reduced, for a debt reason.
+    db.session.add(SubscriptionEvent(subscription_id=subscription.id, at=utcnow(),
+                                     actor_id=operator.id, from_status="active",
+                                     to_status="reduced",
+                                     reason="Impayé depuis 61 jours (relance sociale)"))
+    subscription.status = "reduced"
+    db.session.flush()
 
     signals.debt_cleared.send(subscription.household, actor=None)
 
