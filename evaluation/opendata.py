@@ -3,9 +3,10 @@
 Decision: the open data is PUBLIC (no login), under stable URLs (/open-data/aggregates.csv,
 /open-data/aggregates.json, /open-data/dictionary), Licence Ouverte / Etalab 2.0. It holds only
 what the small-cell rule lets through: suppressed cells are left out (a missing row means
-"suppressed or not measured"), district figures that would give back a suppressed building by
-difference are suppressed too (see aggregates._complementary_suppression). No person, flat or
-per-household row is ever in it.
+"suppressed or not measured"); counts are rounded to a base of 5 and amounts to 100 € at least,
+and district amounts that would give back suppressed buildings by difference are suppressed
+(evaluation.disclosure, docs/evaluation-privacy.md). No person, flat or per-household row is
+ever in it.
 """
 
 from __future__ import annotations
@@ -35,6 +36,26 @@ COLUMN_DOCS = {
     "unit": _l("Unité : count (foyers ou abonnements), flats (logements), percent, octets, "
                "cents (euros × 100, TTC), hours, number."),
 }
+
+
+#: How the published figures keep a suppressed value from being recomputed (the open-data page
+#: and its dictionary state them; docs/evaluation-privacy.md explains them).
+DISCLOSURE_RULES = (
+    _l("Effectifs de foyers (unité count) : arrondis au multiple de 5 le plus proche, après "
+       "application de la règle des petits effectifs sur la valeur exacte. Toute somme ou "
+       "différence de chiffres publiés — dans une ligne, entre un immeuble et son quartier, "
+       "entre deux mois — est donc un multiple de 5 et ne peut redonner une valeur de 1 à 4. "
+       "Un total n'est pas toujours la somme de ses parties arrondies."),
+    _l("Pourcentages et moyennes : calculés à partir des effectifs arrondis (le taux "
+       "d'adhésion est l'effectif arrondi ÷ logements), pour qu'aucun rapport ne redonne un "
+       "effectif exact."),
+    _l("Montants (unité cents) : arrondis à 100 € au moins (plus si un tarif dépasse 12,50 €, "
+       "pour que l'arrondi couvre 4 foyers au tarif le plus élevé) ; le montant d'un quartier "
+       "est retiré quand les immeubles masqués qu'il contient reposent ensemble sur moins de "
+       "5 foyers."),
+    _l("Les logements (unité flats) sont un inventaire de bâtiments, pas des foyers : ils sont "
+       "exacts."),
+)
 
 
 def rows() -> list[dict]:
@@ -77,8 +98,7 @@ def dictionary() -> dict:
                  "how": str(m.how)} for prefix, m in FAMILY_PREFIXES.items()]
     return {"licence": LICENCE,
             "small_cell_rule": str(_l(
-                "Toute valeur reposant sur moins de 5 foyers est retirée de l'export ; une "
-                "valeur de quartier qui permettrait de la retrouver par différence l'est "
-                "aussi.")),
+                "Toute valeur reposant sur moins de 5 foyers est retirée de l'export.")),
+            "disclosure_control": [str(rule) for rule in DISCLOSURE_RULES],
             "columns": [{"column": c, "description": str(COLUMN_DOCS[c])} for c in COLUMNS],
             "metrics": metrics}

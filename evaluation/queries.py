@@ -2,7 +2,8 @@
 
 Every figure shown, exported or served by the API goes through ``small_cell``: a figure resting on
 fewer than ``SMALL_CELL`` households carries no value at all, only ``suppressed=True`` (shown
-"< 5", left out of exports). Dashboards read the precomputed ``EvaluationMonthly`` table only.
+"< 5", left out of exports). Dashboards read the precomputed ``EvaluationMonthly`` table only,
+whose counts are already rounded to 5 and amounts to 100 € (``evaluation.disclosure``).
 """
 
 from __future__ import annotations
@@ -14,13 +15,12 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from evaluation.disclosure import SMALL_CELL, round_count
 from evaluation.models import EvaluationMonthly
 from isp.errors import DomainError
 from isp.extensions import db
 from isp.timeutil import today
 
-#: Fewer households than this: the figure is suppressed (DESIGN.md §3.7).
-SMALL_CELL = 5
 SUPPRESSED_LABEL = "< 5"
 
 LEVELS = ("building", "district")
@@ -68,9 +68,19 @@ _METRICS = [
     Metric("usage_p90_octets", _l("Usage mensuel, 90e centile"), "octets", _l(
         "9 foyers en service sur 10 ont consommé moins que ce volume dans le mois."), "network"),
     Metric("invoiced_cents", _l("Facturé"), "cents",
-           _l("Total TTC des factures émises pour le mois."), "billing"),
+           _l("Total TTC des factures émises pour le mois ; arrondi à 100 €."), "billing"),
     Metric("collected_cents", _l("Encaissé"), "cents",
-           _l("Paiements reçus pendant le mois."), "billing"),
+           _l("Paiements reçus pendant le mois ; arrondi à 100 €."), "billing"),
+    Metric("full_cost_cents", _l("Coût complet du service"), "cents", _l(
+        "Coût complet du service sur les jours facturés du mois (factures émises), avant "
+        "subvention ; arrondi à 100 €."), "billing"),
+    Metric("subsidy_cents", _l("Subvention publique"), "cents", _l(
+        "Coût complet − part payée par les foyers, pour le mois ; arrondi à 100 €."), "billing"),
+    Metric("household_share_cents", _l("Part payée par les foyers"), "cents", _l(
+        "Total TTC facturé aux foyers pour le mois (leur part du coût complet) ; arrondi à "
+        "100 €."), "billing"),
+    Metric("subsidy_per_household_cents", _l("Subvention par foyer facturé"), "cents", _l(
+        "Subvention publique publiée ÷ foyers facturés (arrondis à 5)."), "billing"),
     Metric("arrears_share", _l("Part des foyers en impayé"), "percent", _l(
         "Foyers ayant une facture échue non soldée ÷ foyers facturés."), "billing"),
     Metric("tickets_per_100", _l("Tickets pour 100 abonnements"), "number", _l(
@@ -125,10 +135,14 @@ class Cell:
 
 
 def small_cell(value: float | None, households: int | None) -> Cell:
-    """Apply the small-cell rule; ``households`` None means the figure counts no household."""
+    """Apply the small-cell rule; ``households`` None means the figure counts no household.
+
+    The number of households a shown figure rests on is published rounded to 5, like every
+    count (the exact basis stays in the table, for this rule only).
+    """
     if households is not None and households < SMALL_CELL:
         return Cell(None, None, True)
-    return Cell(value, households, False)
+    return Cell(value, round_count(households), False)
 
 
 def as_json(key: str, cell: Cell) -> dict:

@@ -70,15 +70,16 @@ def test_run_uses_defaults_and_says_where_they_come_from(db):
 @pytest.mark.clock("2026-11-20T10:00:00+01:00")  # the pilot figures of 2026-11
 def test_pilot_values_become_the_defaults_when_they_rest_on_enough_households(db):
     district = factories.make_district()
-    building_with_subscribers(served=6, flats=12, district=district, tier="T1")
+    building_with_subscribers(served=11, flats=12, district=district, tier="T1")
     for tier in ("T2", "T3"):
         building_with_subscribers(served=5, flats=5, district=district, tier=tier)
     refresh(["2026-11"])
     defaults = scenarios.pilot_defaults()
     assert defaults["take_up"].source == "pilot"
-    assert defaults["take_up"].value == pytest.approx(16 / 22, abs=1e-3)
+    # Published counts (rounded to 5): 10 + 5 + 5 served of 22 flats.
+    assert defaults["take_up"].value == pytest.approx(20 / 22, abs=1e-3)
     assert defaults["mix"].source == "pilot"
-    assert defaults["mix"].value == pytest.approx({"T1": 0.375, "T2": 0.3125, "T3": 0.3125},
+    assert defaults["mix"].value == pytest.approx({"T1": 0.5, "T2": 0.25, "T3": 0.25},
                                                   abs=1e-3)
 
 
