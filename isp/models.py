@@ -118,8 +118,9 @@ class AuditEntry(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    #: Copied so that the entry stays readable if the user is removed.
-    actor_email: Mapped[str | None] = mapped_column(String(254))
+    #: Who acted, copied so that the entry stays readable if the user is removed; never empty:
+    #: a user's e-mail, ``anonymous:<address>`` or ``system:<command or scheduler>`` (isp.audit).
+    actor_email: Mapped[str] = mapped_column(String(254))
     #: read | create | update | decision | login | login_failed | export | erase ...
     action: Mapped[str] = mapped_column(String(30))
     record_type: Mapped[str | None] = mapped_column(String(40))
@@ -141,3 +142,25 @@ from sqlalchemy.orm import Session  # noqa: E402
 event.listen(Session, "before_flush", _refuse_audit_changes)
 
 from isp import history  # noqa: E402,F401  (the record_changes table and its flush listeners)
+
+
+class ScheduledJobLease(db.Model):
+    """Which worker runs a scheduled job, and the schedule it last ran for (one row per job)."""
+
+    __tablename__ = "scheduled_job_leases"
+
+    #: the APScheduler job id (``billing.dunning``)
+    job_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    #: the scheduled time of the last run taken: a later schedule only can be taken again
+    slot_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: ``host:pid`` of the worker that took it
+    holder: Mapped[str] = mapped_column(String(100))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: None while it runs; a run whose lease expired (dead worker) no longer blocks the next
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lease_until: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+from isp import models_security  # noqa: E402  (sessions, failed attempts, the audit trigger)
+
+models_security.install_audit_trigger()

@@ -276,25 +276,39 @@ def _flag_stale_claims(now: datetime) -> None:
 
 
 def _claim(now: datetime, job_ids: Sequence[int] | None) -> list[ProvisioningJob]:
-    """Take due jobs; a conditional update keeps two runners from taking the same job."""
-    statement = select(ProvisioningJob.id, ProvisioningJob.state).where(or_(
-        and_(ProvisioningJob.state == str(S.QUEUED),
-             or_(ProvisioningJob.next_attempt_at.is_(None),
+    """Take the due jobs of switches no other runner is configuring; each job goes to one runner.
+
+    On PostgreSQL the due rows are locked ``FOR UPDATE SKIP LOCKED``, so concurrent runners
+    (several ``isp worker`` processes, ``isp provision run`` by hand) take disjoint jobs without
+    waiting; the UPDATE re-checks the state, and SQLite's single writer makes it atomic too.
+    A switch with a job in flight (claimed by a runner, committed) is left to that runner, so
+    two runners never open sessions to the same switch at once.
+    """
+    in_flight = (select(Port.device_id).join(ProvisioningJob,
+                                              ProvisioningJob.port_id == Port.id)
+                 .where(ProvisioningJob.state.in_([str(s) for s in IN_FLIGHT])))
+    due = (select(ProvisioningJob.id).join(Port, ProvisioningJob.port_id == Port.id).where(
+        or_(and_(ProvisioningJob.state == str(S.QUEUED),
+                 or_(ProvisioningJob.next_attempt_at.is_(None),
+                     ProvisioningJob.next_attempt_at <= now)),
+            # an unreachable job without a next attempt gave up: it waits for a person
+            and_(ProvisioningJob.state == str(S.UNREACHABLE),
                  ProvisioningJob.next_attempt_at <= now)),
-        # an unreachable job without a next attempt gave up: it waits for a person
-        and_(ProvisioningJob.state == str(S.UNREACHABLE),
-             ProvisioningJob.next_attempt_at <= now)))
+        Port.device_id.not_in(in_flight)))
     if job_ids is not None:
-        statement = statement.where(ProvisioningJob.id.in_(list(job_ids)))
-    claimed = []
-    for job_id, state in db.session.execute(statement.order_by(ProvisioningJob.id)).all():
-        taken = db.session.execute(
-            update(ProvisioningJob).where(ProvisioningJob.id == job_id,
-                                          ProvisioningJob.state == state)
-            .values(state=str(S.CONNECTING), claimed_at=now)
-            .execution_options(synchronize_session=False))
-        if taken.rowcount == 1:
-            claimed.append(job_id)
+        due = due.where(ProvisioningJob.id.in_(list(job_ids)))
+    due = due.order_by(ProvisioningJob.id)
+    if db.session.get_bind().dialect.name != "sqlite":
+        due = due.with_for_update(skip_locked=True, of=ProvisioningJob)
+    due_ids = list(db.session.execute(due).scalars())
+    if not due_ids:
+        return []
+    claimed = sorted(db.session.execute(
+        update(ProvisioningJob).where(
+            ProvisioningJob.id.in_(due_ids),
+            ProvisioningJob.state.in_([str(S.QUEUED), str(S.UNREACHABLE)]))
+        .values(state=str(S.CONNECTING), claimed_at=now)
+        .returning(ProvisioningJob.id).execution_options(synchronize_session=False)).scalars())
     jobs = []
     for job_id in claimed:
         job = db.session.get(ProvisioningJob, job_id)

@@ -151,6 +151,8 @@ class Notification(db.Model):
     email_to: Mapped[str | None] = mapped_column(String(254))
     emailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     email_attempts: Mapped[int] = mapped_column(default=0)
+    #: Taken by a sender (one process sends each e-mail; a stale claim expires).
+    email_claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     email_error: Mapped[str | None] = mapped_column(Text)
 
     ticket: Mapped[Ticket] = relationship()

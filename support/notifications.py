@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import logging
 import smtplib
+from datetime import timedelta
 from email.message import EmailMessage
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from flask import current_app
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, or_, select, update
 
 from isp.extensions import db
 from isp.models import User
@@ -113,17 +114,50 @@ def _smtp_connect(url: str) -> smtplib.SMTP:
     return client
 
 
+#: A claim older than this is a sender that died: another may send the e-mail again.
+STALE_EMAIL_CLAIM = timedelta(minutes=10)
+
+
+def _claim_pending_emails(limit: int) -> list[Notification]:
+    """Take up to ``limit`` unsent e-mails for this process and commit the claim.
+
+    Web processes (after a commit) and every worker may send at the same time: the due rows
+    are locked ``FOR UPDATE SKIP LOCKED`` on PostgreSQL (SQLite has one writer), and the
+    conditional UPDATE re-checks them, so each e-mail is claimed by one sender only. The
+    claim is committed before any SMTP traffic, so no transaction stays open meanwhile.
+    """
+    now = utcnow()
+    due = (select(Notification.id).where(
+        Notification.email_to.is_not(None), Notification.emailed_at.is_(None),
+        Notification.email_attempts < MAX_EMAIL_ATTEMPTS,
+        or_(Notification.email_claimed_at.is_(None),
+            Notification.email_claimed_at < now - STALE_EMAIL_CLAIM))
+        .order_by(Notification.id).limit(limit))
+    if db.session.get_bind().dialect.name != "sqlite":
+        due = due.with_for_update(skip_locked=True)
+    due_ids = list(db.session.execute(due).scalars())
+    if not due_ids:
+        return []
+    claimed = list(db.session.execute(
+        update(Notification).where(
+            Notification.id.in_(due_ids), Notification.emailed_at.is_(None),
+            or_(Notification.email_claimed_at.is_(None),
+                Notification.email_claimed_at < now - STALE_EMAIL_CLAIM))
+        .values(email_claimed_at=now)
+        .returning(Notification.id).execution_options(synchronize_session=False)).scalars())
+    db.session.commit()
+    return list(db.session.execute(select(Notification).where(
+        Notification.id.in_(claimed)).order_by(Notification.id)).scalars())
+
+
 def send_pending_emails(limit: int = 200) -> tuple[int, int]:
     """Send the e-mails of stored notifications when ``SMTP_URL`` is set; returns (sent,
-    failed). Each row is marked, so running twice sends nothing twice."""
+    failed). Each e-mail is claimed by one sender, then marked: running twice, or in several
+    processes at once, sends nothing twice. Commits its claim, then flushes the marks."""
     url = current_app.config.get("SMTP_URL")
     if not url:
         return 0, 0
-    pending = db.session.execute(
-        select(Notification).where(Notification.email_to.is_not(None),
-                                   Notification.emailed_at.is_(None),
-                                   Notification.email_attempts < MAX_EMAIL_ATTEMPTS)
-        .order_by(Notification.id).limit(limit)).scalars().all()
+    pending = _claim_pending_emails(limit)
     if not pending:
         return 0, 0
     sent = failed = 0
@@ -133,6 +167,7 @@ def send_pending_emails(limit: int = 200) -> tuple[int, int]:
         for notification in pending:
             notification.email_attempts += 1
             notification.email_error = f"connect: {error}"[:500]
+            notification.email_claimed_at = None
         log.warning("SMTP server unreachable: %s", error)
         db.session.flush()
         return 0, len(pending)
@@ -144,6 +179,7 @@ def send_pending_emails(limit: int = 200) -> tuple[int, int]:
             message["Subject"] = notification.subject
             message.set_content(notification.body)
             notification.email_attempts += 1
+            notification.email_claimed_at = None
             try:
                 client.send_message(message)
             except smtplib.SMTPException as error:
