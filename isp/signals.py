@@ -7,7 +7,8 @@ from blinker import Namespace
 
 _signals = Namespace()
 
-#: sender=Outage (network.models), kwargs: affected_unit_codes: list[str]
+#: sender=Outage (network.models), kwargs: affected_unit_codes: list[str],
+#: incident_outage_id: int | None — the outage of the failed uplink it is part of (one ticket)
 outage_started = _signals.signal("outage-started")
 #: sender=Outage, kwargs: duration_s: int
 outage_ended = _signals.signal("outage-ended")

@@ -13,7 +13,8 @@ from isp.choices import Role
 from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
 from isp.pagination import api_list
-from isp.timeutil import utcnow
+from isp.timeutil import local_date, utcnow
+from isp.timeutil import today as paris_today
 from network import services
 from network.models import Device, Outage, Port
 
@@ -42,6 +43,9 @@ def device_summary(device: Device) -> dict:
                          if device.sys_uptime_ticks is not None else None),
         "last_error": services.ERROR_LABELS.get(device.last_error_kind or "")
         if device.last_error_kind else None,
+        "parent_hostname": device.parent_hostname,
+        "poll_interval_s": services.poll_interval_s(device),
+        "own_poll_interval": device.poll_interval_s is not None,
     }
 
 
@@ -75,6 +79,32 @@ def device(hostname: str):
     body = device_summary(found)
     body["ports"] = [_port(p) for p in found.ports]
     return jsonify(body)
+
+
+@bp.patch("/devices/<hostname>")
+@require_role(Role.OPERATOR)
+def update_device(hostname: str):
+    """Set a device's uplink (``parent_hostname``, null for none) and own poll interval
+    (``poll_interval_s``, seconds, null for the default); absent keys are left as they are."""
+    found = services.find_device(hostname)
+    if found is None:
+        raise NotFoundError(f"No device {hostname}")
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise DomainError("a JSON object is required", field=None, status=400)
+    unknown = set(body) - {"parent_hostname", "poll_interval_s"}
+    if unknown:
+        raise DomainError(f"unknown field {sorted(unknown)[0]}", field=sorted(unknown)[0],
+                          status=400)
+    parent = body.get("parent_hostname", found.parent_hostname)
+    if parent is not None and not isinstance(parent, str):
+        raise DomainError("parent_hostname must be a hostname or null",
+                          field="parent_hostname", status=400)
+    services.update_device_settings(
+        found, parent_hostname=parent,
+        poll_interval_s=body.get("poll_interval_s", found.poll_interval_s))
+    db.session.commit()
+    return jsonify(device_summary(found))
 
 
 def _parse_when(name: str, *, as_date: bool) -> datetime | date | None:
@@ -119,8 +149,8 @@ def usage():
         items = [{"start": _iso(h), "download_octets": d, "upload_octets": u}
                  for h, d, u in rows]
     else:
-        first = _parse_when("from", as_date=True) or (now.date() - timedelta(days=89))
-        last = _parse_when("to", as_date=True) or now.date()
+        first = _parse_when("from", as_date=True) or (local_date(now) - timedelta(days=89))
+        last = _parse_when("to", as_date=True) or local_date(now)
         if isinstance(first, datetime):
             first = first.date()
         if last < first:
@@ -149,7 +179,7 @@ def availability():
                                   ).scalar_one_or_none()
     if building is None:
         raise NotFoundError(f"No building {code}", field="building")
-    today = utcnow().date()
+    today = paris_today()
     first = _parse_when("from", as_date=True) or today.replace(day=1)
     last = _parse_when("to", as_date=True) or today
     if last < first:

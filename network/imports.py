@@ -28,6 +28,7 @@ from isp.extensions import db
 from network.choices import DeviceRole
 from network.credentials import encrypt_secret
 from network.models import Device, Port
+from network.services import find_device
 
 HOSTNAME = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9-]{1,63})*$")
 DEVICE_TYPES = ("cisco_ios", "cisco_xe", "cisco_nxos", "hp_procurve", "aruba_os", "juniper_junos",
@@ -99,6 +100,14 @@ def _device(row: dict, ctx: ImportContext) -> None:
         ssh_password_enc=encrypt_secret(row.get("ssh_password")),
         ssh_secret_enc=encrypt_secret(row.get("ssh_secret")),
         model=row.get("model") or None, power_watts=power, embodied_kgco2e=embodied)
+    parent_name = row.get("parent_hostname") or None
+    if parent_name is not None:
+        # the uplink is an existing device or one of the file's earlier rows
+        parent = find_device(parent_name)
+        if parent is None:
+            raise BadValue("parent_hostname", f"unknown device {parent_name} (list uplinks "
+                           "before the devices behind them)")
+        device.parent = parent
     db.session.add(device)
     db.session.flush()
 
@@ -146,7 +155,8 @@ register_importer(ImportSpec(
     "devices",
     ("building_code", "hostname", "mgmt_address", "role", "device_type", "snmp_version"),
     ("snmp_port", "snmp_community", "snmp_user", "snmp_auth_key", "snmp_priv_key", "ssh_port",
-     "ssh_username", "ssh_password", "ssh_secret", "model", "power_watts", "embodied_kgco2e"),
+     "ssh_username", "ssh_password", "ssh_secret", "model", "power_watts", "embodied_kgco2e",
+     "parent_hostname"),
     _device))
 register_importer(ImportSpec("wiring", ("unit_code", "device_hostname", "if_name"), (),
                              _wiring))

@@ -44,7 +44,6 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import bindparam, insert, or_, select, update
@@ -52,7 +51,7 @@ from sqlalchemy import bindparam, insert, or_, select, update
 from isp import signals
 from isp.extensions import db
 from isp.formatting import percent
-from isp.timeutil import utcnow
+from isp.timeutil import PARIS, utcnow
 from network.choices import DeviceRole, DeviceStatus, LifecycleState
 from network.counters import (
     Delta,
@@ -78,7 +77,7 @@ from network.snmp import DevicePoll, InterfaceSample, SnmpClient, SnmpTarget, po
 
 log = logging.getLogger(__name__)
 
-LOCAL_TZ = ZoneInfo("Europe/Paris")
+LOCAL_TZ = PARIS  # the one calendar (isp.timeutil)
 FAILED_POLLS_FOR_DOWN = 2
 PORT_DOWN_ALERT = timedelta(days=7)
 DEFAULT_LEASE_S = 600
@@ -347,6 +346,7 @@ def store_polls(pairs: Sequence[tuple[Device, DevicePoll]], *, worker: str | Non
     newer = [d.last_polled_at is None or p.polled_at > d.last_polled_at for d, p in pairs]
     open_outages = _open_outages_of(
         [d.id for (d, p), new in zip(pairs, newer, strict=True) if new and p.answered])
+    going_down: list[Device] = []
     for (device, poll), new in zip(pairs, newer, strict=True):
         summary.devices += 1
         if not new:
@@ -370,7 +370,13 @@ def store_polls(pairs: Sequence[tuple[Device, DevicePoll]], *, worker: str | Non
                 summary.errors.append(f"{device.hostname}: {poll.error}")
             outcomes.append("up")
         else:
-            outcomes.append(_device_unanswered(device, poll, summary))
+            outcome = _device_unanswered(device, poll, summary)
+            if outcome == "down":
+                going_down.append(device)
+            outcomes.append(outcome)
+    # Uplinks first, so that the devices behind a failed one join its incident (issue 16.8).
+    for device in sorted(going_down, key=lambda d: (len(uplinks_of(d)), d.id)):
+        _open_outage(device, device.failing_since, "no_answer", summary)
     if poll_rows:
         db.session.execute(insert(PollResult.__table__), poll_rows)
     if answered:
@@ -391,8 +397,7 @@ def _device_unanswered(device: Device, poll: DevicePoll, summary: PollSummary) -
     if device.failing_since is None:
         device.failing_since = poll.polled_at
     if device.failed_polls >= FAILED_POLLS_FOR_DOWN and device.status != DeviceStatus.DOWN:
-        device.status = DeviceStatus.DOWN
-        _open_outage(device, device.failing_since, "no_answer", summary)
+        device.status = DeviceStatus.DOWN  # the caller opens the outage, uplinks first
         return "down"
     return "failed"
 
@@ -436,26 +441,139 @@ def _open_outages_of(device_ids: Sequence[int]) -> dict[int, Outage]:
     return found
 
 
+# --- topology (issue 16.8) ------------------------------------------------------------------
+
+#: Bounds of a device's own poll interval (seconds): below 10 s an agent is hammered, above an
+#: hour outages go unseen.
+MIN_POLL_INTERVAL_S = 10
+MAX_POLL_INTERVAL_S = 3600
+
+
+def default_poll_interval_s() -> int:
+    """The scheduler's interval (POLL_INTERVAL_MINUTES), for devices without their own."""
+    return int(float(current_app.config.get("POLL_INTERVAL_MINUTES", 5)) * 60)
+
+
+def poll_interval_s(device: Device) -> int:
+    """How often this device is polled, in seconds."""
+    return device.poll_interval_s or default_poll_interval_s()
+
+
+def find_device(hostname: str) -> Device | None:
+    """The device of that hostname, if any."""
+    return db.session.execute(select(Device).where(Device.hostname == hostname)
+                              ).scalar_one_or_none()
+
+
+def check_uplink(device: Device | None, parent_hostname: str | None) -> Device | None:
+    """The uplink named ``parent_hostname`` (None for none); ``DomainError`` when it is
+    unknown, the device itself, or behind the device (a loop)."""
+    from isp.errors import DomainError
+
+    name = (parent_hostname or "").strip()
+    if not name:
+        return None
+    parent = find_device(name)
+    if parent is None:
+        raise DomainError(f"unknown device {name}", field="parent_hostname")
+    if device is not None and (parent.id == device.id
+                               or device.id in {d.id for d in uplinks_of(parent)}):
+        raise DomainError(f"{name} is behind {device.hostname}: an uplink loop",
+                          field="parent_hostname")
+    return parent
+
+
+def check_poll_interval(value: int | None) -> int | None:
+    """A poll interval in seconds within bounds, or None (the default)."""
+    from isp.errors import DomainError
+
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not (
+            MIN_POLL_INTERVAL_S <= value <= MAX_POLL_INTERVAL_S):
+        raise DomainError(f"poll interval must be a whole number of seconds from "
+                          f"{MIN_POLL_INTERVAL_S} to {MAX_POLL_INTERVAL_S}",
+                          field="poll_interval_s")
+    return value
+
+
+def update_device_settings(device: Device, *, parent_hostname: str | None,
+                           poll_interval_s: int | None) -> Device:
+    """Set a device's uplink and own poll interval (validated; the caller commits)."""
+    parent = check_uplink(device, parent_hostname)
+    interval = check_poll_interval(poll_interval_s)
+    device.parent_id = parent.id if parent is not None else None
+    device.parent = parent
+    if interval != device.poll_interval_s:
+        device.poll_interval_s = interval
+        device.next_poll_at = None  # due at once under its new interval
+    db.session.flush()
+    return device
+
+
+def uplinks_of(device: Device) -> list[Device]:
+    """The device's uplink, its uplink's uplink …, nearest first (a loop is cut)."""
+    chain: list[Device] = []
+    seen = {device.id}
+    parent = device.parent
+    while parent is not None and parent.id not in seen:
+        chain.append(parent)
+        seen.add(parent.id)
+        parent = parent.parent
+    return chain
+
+
+def devices_behind(device: Device) -> list[Device]:
+    """Every device whose uplink chain passes through ``device`` (not itself)."""
+    behind: list[Device] = []
+    frontier, seen = [device.id], {device.id}
+    while frontier:
+        children = list(db.session.execute(select(Device).where(
+            Device.parent_id.in_(frontier))).scalars())
+        frontier = [c.id for c in children if c.id not in seen]
+        seen.update(frontier)
+        behind += [c for c in children if c.id in frontier]
+    return behind
+
+
 def affected_unit_codes(device: Device) -> list[str]:
-    """Flats cut off when this device is down (an aggregation switch: the whole building)."""
+    """Flats cut off when this device is down: its own and those of every device behind it
+    (an aggregation switch without recorded downlinks: the whole building)."""
     from subscribers.models import Unit
 
     statement = select(Unit.code).join(Port, Port.unit_id == Unit.id).join(
         Device, Device.id == Port.device_id)
-    if device.role == DeviceRole.AGGREGATION:
+    behind = devices_behind(device)
+    if device.role == DeviceRole.AGGREGATION and not behind:
         statement = statement.where(Device.building_id == device.building_id)
     else:
-        statement = statement.where(Device.id == device.id)
+        statement = statement.where(Device.id.in_([device.id, *(d.id for d in behind)]))
     return sorted(set(db.session.execute(statement).scalars()))
+
+
+def _incident_of(device: Device) -> int | None:
+    """The open outage of the farthest failed uplink: the incident this outage belongs to."""
+    uplinks = uplinks_of(device)
+    if not uplinks:
+        return None
+    found = _open_outages_of([d.id for d in uplinks])
+    for uplink in reversed(uplinks):  # the farthest failed uplink is the incident's cause
+        outage = found.get(uplink.id)
+        if outage is not None:
+            return outage.incident_outage_id or outage.id
+    return None
 
 
 def _open_outage(device: Device, started_at: datetime, cause: str,
                  summary: PollSummary) -> Outage:
-    outage = Outage(device_id=device.id, started_at=started_at, cause=cause)
+    incident = _incident_of(device) if cause == "no_answer" else None
+    outage = Outage(device_id=device.id, started_at=started_at, cause=cause,
+                    incident_outage_id=incident)
     db.session.add(outage)
     db.session.flush()
     summary.outages_opened += 1
-    signals.outage_started.send(outage, affected_unit_codes=affected_unit_codes(device))
+    signals.outage_started.send(outage, affected_unit_codes=affected_unit_codes(device),
+                                incident_outage_id=incident)
     return outage
 
 

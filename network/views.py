@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
@@ -17,7 +17,7 @@ from sqlalchemy import func, or_, select
 from isp import audit, svgchart
 from isp.auth import require_role
 from isp.choices import Role
-from isp.errors import NotFoundError
+from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
 from isp.formatting import octets
 from isp.nav import register_nav
@@ -145,7 +145,11 @@ def devices():
 @bp.get("/network/devices/<hostname>")
 @require_role(Role.OPERATOR)
 def device_detail(hostname: str):
-    device = _device_or_404(hostname)
+    return _device_page(_device_or_404(hostname))
+
+
+def _device_page(device: Device, *, form_values: dict | None = None,
+                 errors: dict | None = None, status: int = 200):
     polls = db.session.execute(select(PollResult).where(PollResult.device_id == device.id)
                                .order_by(PollResult.at.desc()).limit(10)).scalars().all()
     outages = db.session.execute(select(Outage).where(Outage.device_id == device.id)
@@ -156,9 +160,37 @@ def device_detail(hostname: str):
     ).all()
     unattached = [p for p in device.ports if p.if_index is None]
     ports = [p for p in device.ports if p.if_index is not None]
+    values = form_values or {
+        "parent_hostname": device.parent_hostname or "",
+        "poll_interval_s": device.poll_interval_s if device.poll_interval_s is not None else ""}
     return render_template("network/device_detail.html", device=device, polls=polls,
                            outages=outages, discarded=discarded, ports=ports,
-                           unattached=unattached, now=utcnow())
+                           unattached=unattached, now=utcnow(), form_values=values,
+                           errors=errors or {},
+                           default_interval=services.default_poll_interval_s()), status
+
+
+@bp.post("/network/devices/<hostname>/settings")
+@require_role(Role.OPERATOR)
+def device_settings(hostname: str):
+    device = _device_or_404(hostname)
+    parent = request.form.get("parent_hostname", "").strip()
+    raw_interval = request.form.get("poll_interval_s", "").strip()
+    values = {"parent_hostname": parent, "poll_interval_s": raw_interval}
+    try:
+        if raw_interval and not raw_interval.isdigit():
+            raise DomainError(_("Un nombre entier de secondes est attendu."),
+                              field="poll_interval_s")
+        services.update_device_settings(
+            device, parent_hostname=parent or None,
+            poll_interval_s=int(raw_interval) if raw_interval else None)
+    except DomainError as error:  # checked before anything changes
+        return _device_page(device, form_values=values,
+                            errors={error.field or "parent_hostname": error.message},
+                            status=400)
+    db.session.commit()
+    flash(_("Réglages de %(h)s enregistrés.", h=hostname), "success")
+    return redirect(url_for("network.device_detail", hostname=hostname))
 
 
 @bp.get("/network/ports/<int:port_id>")

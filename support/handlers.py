@@ -11,7 +11,8 @@ from support import services
 
 @outage_started.connect
 def _on_outage_started(outage, **kwargs) -> None:
-    services.record_outage_started(outage, kwargs.get("affected_unit_codes") or [])
+    services.record_outage_started(outage, kwargs.get("affected_unit_codes") or [],
+                                   incident_outage_id=kwargs.get("incident_outage_id"))
 
 
 @outage_ended.connect

@@ -428,8 +428,13 @@ def _served_subscription(unit_id: int) -> Subscription | None:
         .order_by(Subscription.id.desc())).scalars().first()
 
 
-def record_outage_started(outage, affected_unit_codes: list[str] | None = None) -> Ticket | None:
-    """A device stopped answering: open its network ticket, or add the outage to the open one."""
+def record_outage_started(outage, affected_unit_codes: list[str] | None = None, *,
+                          incident_outage_id: int | None = None) -> Ticket | None:
+    """A device stopped answering: open its network ticket, or add the outage to the open one.
+
+    An outage behind a failed uplink (``incident_outage_id``) joins the uplink's ticket: one
+    incident, one ticket (issue 16.8).
+    """
     if getattr(outage, "port_id", None) is not None or outage.device_id is None:
         return None  # a port down is the resident's router, not an outage (DESIGN.md §3.5)
     existing = db.session.execute(select(TicketOutage).where(
@@ -440,7 +445,10 @@ def record_outage_started(outage, affected_unit_codes: list[str] | None = None) 
 
     device = db.session.get(Device, outage.device_id)
     started_at = outage.started_at or utcnow()
-    ticket = db.session.execute(
+    incident = db.session.execute(select(TicketOutage).where(
+        TicketOutage.outage_id == incident_outage_id)).scalar_one_or_none() \
+        if incident_outage_id is not None else None
+    ticket = incident.ticket if incident is not None else db.session.execute(
         select(Ticket).where(Ticket.source == TicketSource.NETWORK,
                              Ticket.category == TicketCategory.NO_CONNECTION,
                              Ticket.device_id == outage.device_id,
