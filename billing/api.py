@@ -110,3 +110,54 @@ def payment_create():
                     "received_on": payment.received_on.isoformat(),
                     "unallocated_cents": payment.unallocated_cents,
                     "balance_cents": services.balance(household.id).balance_cents}), 201
+
+
+def tariff_json(tier, *, on=None) -> dict:
+    from billing.money import next_period_start
+    from isp.timeutil import today
+
+    on = on or today()
+    return {"tier": tier.code, "label": tier.label, "rule_text": tier.rule_text,
+            "monthly_price_cents": services.price_on(tier, on.replace(day=1)),
+            "prices": [{"valid_from": p.valid_from.strftime("%Y-%m"),
+                        "monthly_price_cents": p.price_cents} for p in tier.prices],
+            "next_month_price_cents": services.price_on(tier, next_period_start(on))}
+
+
+@bp.get("/tariffs")
+@require_role(Role.OPERATOR)
+def tariffs():
+    """The social tariff grid: each tier, its price this month and its price history."""
+    from sqlalchemy import select
+
+    from billing.models import Tier
+
+    return api_list(select(Tier).options(selectinload(Tier.prices))
+                    .order_by(Tier.position, Tier.code), tariff_json)
+
+
+@bp.put("/tariffs/<code>")
+@require_role()
+def tariff_update(code: str):
+    """Set a tier's monthly price from a month: {"monthly_price_cents": N, "valid_from": "YYYY-MM"}
+    (admin; a month not yet invoiced; the tier edit page applies the same rule)."""
+    from billing.money import parse_period
+
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict):
+        raise DomainError("A JSON object is required", status=400)
+    unknown = sorted(set(payload) - {"monthly_price_cents", "valid_from"})
+    if unknown:
+        raise DomainError(f"Unknown field: {unknown[0]}", field=unknown[0], status=400)
+    tier = services.get_tier(code)
+    price = _int(payload, "monthly_price_cents")
+    valid_from = payload.get("valid_from")
+    try:
+        first, _last = parse_period(valid_from if isinstance(valid_from, str) else "")
+    except ValueError:
+        raise DomainError("valid_from must be a month YYYY-MM", field="valid_from",
+                          status=400) from None
+    services.set_tier_price(tier, actor=current_actor(), price_cents=price, valid_from=first)
+    audit.record_request("update", "tier", tier.code, detail=f"{price} from {valid_from}")
+    db.session.commit()
+    return jsonify(tariff_json(tier))

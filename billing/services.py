@@ -125,25 +125,58 @@ def prices_for_period(period: str) -> dict[str, int]:
     return dict(rows.all())
 
 
+#: Highest monthly price accepted for a social tier (a typo guard: 1 000 €).
+MAX_TIER_PRICE_CENTS = 100_000
+
+
+def set_tier_price(tier: Tier, *, actor: User, price_cents: int, valid_from: date,
+                   on: date | None = None) -> TierPrice | None:
+    """The tier's monthly price from the month starting ``valid_from`` (the page and the API).
+
+    A price never changes a month already invoiced: ``valid_from`` is the first day of a
+    month with no issued invoice of it or of a later month. None when the price is unchanged.
+    """
+    if not isinstance(price_cents, int) or isinstance(price_cents, bool):
+        raise DomainError("Le prix doit être un nombre entier de centimes",
+                          field="monthly_price_cents", status=400)
+    if price_cents < 0:
+        raise DomainError("Le prix ne peut pas être négatif", field="monthly_price_cents")
+    if price_cents > MAX_TIER_PRICE_CENTS:
+        raise DomainError(f"Le prix dépasse {MAX_TIER_PRICE_CENTS // 100} € par mois",
+                          field="monthly_price_cents")
+    if valid_from.day != 1:
+        raise DomainError("Un prix s'applique à partir du premier jour d'un mois",
+                          field="valid_from")
+    period = valid_from.strftime("%Y-%m")
+    issued = db.session.execute(
+        select(func.max(InvoiceLine.period)).join(Invoice, Invoice.id == InvoiceLine.invoice_id)
+        .where(InvoiceLine.tier == tier.code, InvoiceLine.period >= period,
+               Invoice.number.is_not(None))).scalar_one()
+    if issued is not None:
+        raise DomainError(f"Des factures du palier {tier.code} sont déjà émises pour {issued} : "
+                          "un nouveau prix s'applique à un mois pas encore facturé",
+                          field="valid_from", status=409)
+    if price_on(tier, valid_from) == price_cents:
+        return None
+    new_price = next((p for p in tier.prices if p.valid_from == valid_from), None)
+    if new_price is None:
+        new_price = TierPrice(valid_from=valid_from, price_cents=price_cents)
+        tier.prices.append(new_price)
+    new_price.price_cents, new_price.set_by_id, new_price.set_at = \
+        price_cents, actor.id, utcnow()
+    db.session.flush()
+    db.session.expire(tier, ["prices"])  # kept in valid_from order
+    return new_price
+
+
 def update_tier(tier: Tier, *, actor: User, label: str, rule_text: str, price_cents: int,
                 on: date | None = None) -> TierPrice | None:
-    """Edit a tier; a new price applies from the next month, past invoices never change."""
-    if price_cents < 0:
-        raise DomainError("Le prix ne peut pas être négatif", field="price_cents")
+    """Edit a tier (page); a new price applies from the next month, past invoices never change."""
     if not label.strip() or not rule_text.strip():
         raise DomainError("Le libellé et la règle sont obligatoires", field="rule_text")
     tier.label, tier.rule_text = label.strip(), rule_text.strip()
-    starts = next_period_start(on or today())
-    new_price = None
-    if price_on(tier, starts) != price_cents:
-        new_price = next((p for p in tier.prices if p.valid_from == starts), None)
-        if new_price is None:
-            new_price = TierPrice(valid_from=starts, price_cents=price_cents)
-            tier.prices.append(new_price)
-        new_price.price_cents, new_price.set_by_id, new_price.set_at = \
-            price_cents, actor.id, utcnow()
-    db.session.flush()
-    return new_price
+    return set_tier_price(tier, actor=actor, price_cents=price_cents,
+                          valid_from=next_period_start(on or today()))
 
 
 def update_plan(plan: Plan, *, actor: User, name: str, down_kbps: int, up_kbps: int,
@@ -468,6 +501,27 @@ def invoices_query(*, period: str | None = None, status: str | None = None,
     return statement.order_by(Invoice.period.desc(), Invoice.number.desc(), Invoice.id.desc())
 
 
+def lock_account(household_id: int) -> None:
+    """Serialise the money movements of one household (payments, credit notes, allocations).
+
+    ``SELECT ... FOR UPDATE`` on the household row on PostgreSQL, held until the caller
+    commits; SQLite begins every transaction IMMEDIATE (isp.database), which serialises
+    writers already. Every check-then-write on a household's figures runs after this.
+    """
+    from subscribers.models import Household
+
+    db.session.execute(select(Household.id).where(Household.id == household_id)
+                       .with_for_update())
+
+
+def lock_invoice(invoice: Invoice) -> Invoice:
+    """Take the invoice's row lock and reload its figures (paid, status) under it."""
+    lock_account(invoice.household_id)
+    return db.session.execute(
+        select(Invoice).where(Invoice.id == invoice.id).with_for_update()
+        .execution_options(populate_existing=True)).scalar_one()
+
+
 def credited_cents(invoice: Invoice) -> int:
     return db.session.execute(select(func.coalesce(func.sum(CreditNote.amount_cents), 0))
                               .where(CreditNote.invoice_id == invoice.id)).scalar_one()
@@ -485,6 +539,9 @@ def issue_credit_note(invoice: Invoice, *, actor: User | None, amount_cents: int
         raise DomainError("Le motif de l'avoir est obligatoire", field="reason")
     if amount_cents <= 0:
         raise DomainError("Le montant de l'avoir doit être positif", field="amount_cents")
+    # The room left is computed under the invoice's lock: eight parallel credit notes of the
+    # whole amount leave one, not eight (issue 19.1).
+    invoice = lock_invoice(invoice)
     room = invoice.total_cents - credited_cents(invoice)
     if amount_cents > room:
         raise DomainError(f"L'avoir dépasse le montant restant de la facture ({room} centimes)",
@@ -585,6 +642,7 @@ def record_payment(household, *, actor: User | None, amount_cents: int, method: 
         raise DomainError(f"Moyen de paiement inconnu : {method}", field="method")
     if received_on > today():
         raise DomainError("La date de réception est dans le futur", field="received_on")
+    lock_account(household.id)
     owed_before = overdue_cents(household.id, on=today())
     payment = Payment(household_id=household.id, amount_cents=amount_cents, method=method,
                       received_on=received_on, reference=(reference or "").strip() or None,

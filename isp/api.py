@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify
 
+from isp import idempotency
 from isp.auth import current_actor, logged_in, public
 
 bp = Blueprint("core_api", __name__, url_prefix="/api/v1")
+# Idempotency-Key on every POST of the API, and the one-time token of every form (isp.idempotency)
+bp.record_once(lambda state: idempotency.init_app(state.app))
 
 
 @bp.get("/me")
