@@ -59,6 +59,13 @@ def _devices(building_id: int) -> int:
             model="Catalyst 9500-24Y4C (simulé)", power_watts=250.0, embodied_kgco2e=600.0))
         created += 1
     db.session.flush()
+    # Every staircase switch hangs from the aggregation switch (issue 16.8: one incident).
+    aggregation = db.session.execute(select(Device).where(Device.hostname == "pb-agg-1")
+                                     ).scalar_one()
+    for device in db.session.execute(select(Device).where(
+            Device.hostname.in_(list(ACCESS_SWITCHES)), Device.parent_id.is_(None))).scalars():
+        device.parent = aggregation
+    db.session.flush()
     return created
 
 
