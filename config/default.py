@@ -36,10 +36,13 @@ class DefaultConfig:
     #: Minutes of inactivity before a session expires.
     SESSION_IDLE_MINUTES = 30
     PERMANENT_SESSION_LIFETIME = 30 * 60
-    #: Storage for login throttling (Flask-Limiter URI): memory:// or redis://...
-    RATELIMIT_STORAGE_URI = os.environ.get("ISP_RATELIMIT_STORAGE_URI", "memory://")
-    RATELIMIT_ENABLED = True
-    RATELIMIT_HEADERS_ENABLED = False
+    #: Failed logins and API tokens slow the client down (isp.throttle); the counters live in
+    #: the database, shared by every process.
+    THROTTLE_ENABLED = True
+    #: Reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host are trusted
+    #: (Werkzeug ProxyFix): 1 behind one nginx. 0 (default) when clients connect directly;
+    #: never more than the proxies you run, or clients could choose their address.
+    PROXY_HOPS = int(os.environ.get("ISP_PROXY_HOPS", "0"))
     SMTP_URL = os.environ.get("ISP_SMTP_URL")
     #: The social ISP as SEPA creditor (name, IBAN, BIC, creditor_id), from the environment.
     SEPA_CREDITOR = {field: os.environ[name] for field, name in _SEPA_CREDITOR_ENV.items()
@@ -68,7 +71,10 @@ class DefaultConfig:
     #: kgCO2e per kWh of French electricity (ADEME Base Empreinte, 2022 mix).
     EMISSION_FACTOR_KG_PER_KWH = 0.0520
     #: Retention rules applied by the daily purge (DESIGN.md §3.8); audit_days None = keep.
-    RETENTION = {"usage_hour_days": 90, "identity_years_after_end": 3, "audit_days": 365}
+    RETENTION = {"usage_hour_days": 90, "identity_years_after_end": 3, "audit_days": 365,
+                 # a subscription's daily usage, after its end (then per building only)
+                 "usage_day_days_after_end": 30,
+                 "ticket_years_after_close": 3, "billing_years": 10}
     DEMO_PASSWORDS = {
         "admin@demo.social-isp.fr": "Demo-admin-2026!",
         "operateur@demo.social-isp.fr": "Demo-operateur-2026!",

@@ -3,24 +3,89 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Table, delete, select, update
+from sqlalchemy import Table, delete, select
 
-from isp import audit
+from isp import audit, history
 from isp.errors import DomainError
 from isp.extensions import db
 from isp.models import AuditEntry, User
-from isp.timeutil import local_date, utcnow
+from isp.timeutil import local_date, start_of_day, utcnow
 
 #: Columns never exported (secrets, hashes).
 _HIDDEN_SUFFIXES = ("_enc", "_hash")
 
 ANONYMISED_NAME = "Foyer anonymisé"
+#: What replaces a piece of identity inside a free text (ticket, reminder letter, reference).
+REDACTED = "[anonymisé]"
+#: Name words shorter than this are not searched alone in free texts ("de", "El", "Le").
+_MIN_NAME_WORD = 3
+
+
+@dataclass(frozen=True)
+class Identity:
+    """A household's identifying strings, to find and remove inside free texts.
+
+    Each domain's anonymise function receives it; it searches the whole name, each word of
+    it, the e-mail, the phone number written with or without separators (or +33) and IBANs
+    with or without spaces, ignoring case.
+    """
+
+    name: str | None
+    phone: str | None = None
+    email: str | None = None
+    ibans: tuple[str, ...] = ()
+
+    def with_ibans(self, *ibans: str | None) -> Identity:
+        extra = tuple(iban for iban in ibans if iban and iban not in self.ibans)
+        return Identity(self.name, self.phone, self.email, self.ibans + extra)
+
+    @property
+    def pattern(self) -> re.Pattern | None:
+        parts: list[str] = []
+        if self.email:
+            parts.append(re.escape(self.email))
+        if self.name:
+            parts.append(re.escape(self.name.strip()))
+            parts += [rf"\b{re.escape(word)}\b" for word in re.split(r"[\s,;/()-]+", self.name)
+                      if len(word) >= _MIN_NAME_WORD]
+        digits = re.sub(r"\D", "", self.phone or "")
+        if len(digits) >= 6:
+            national = digits[1:] if digits.startswith("0") else digits
+            body = r"[\s.\-]*".join(national)
+            parts.append(rf"(?:(?:\+|00)\s*33[\s.\-]*(?:\(0\))?[\s.\-]*|0[\s.\-]*)?{body}"
+                         if digits.startswith("0") else r"[\s.\-]*".join(digits))
+        for iban in self.ibans:
+            compact = re.sub(r"\s", "", iban)
+            if compact:
+                parts.append(r"\s*".join(re.escape(char) for char in compact))
+        if not parts:
+            return None
+        # Longest first, so that the whole name goes before its words.
+        parts.sort(key=len, reverse=True)
+        return re.compile("|".join(parts), re.IGNORECASE)
+
+    def scrub(self, text: str | None) -> str | None:
+        """The text with every piece of identity replaced by ``REDACTED``."""
+        pattern = self.pattern
+        if not text or pattern is None:
+            return text
+        return pattern.sub(REDACTED, text)
+
+    def found_in(self, text: str | None) -> bool:
+        pattern = self.pattern
+        return bool(text and pattern is not None and pattern.search(text))
+
+
+def identity_of(household) -> Identity:
+    """The identity to remove from every domain's records of this household."""
+    return Identity(household.holder_name, household.phone, household.email)
 
 
 def _tables_with_household_id() -> list[Table]:
@@ -73,8 +138,16 @@ def export_household_json(household_id: int, *, actor: User | None, route: str) 
 
 
 def anonymise_household(household, *, actor: User | None, reason: str, route: str) -> None:
-    """Remove identity; amounts and dates stay (invoices are kept 10 years by law)."""
+    """Remove identity everywhere; amounts and dates stay (invoices are kept 10 years by law).
+
+    Each domain removes the household's identity from its own records (the free texts that
+    quote the name, phone, e-mail or IBAN included), then the history forgets the old values.
+    """
+    from billing.retention import anonymise_household_billing
+    from mediation.services import anonymise_household_mediation
     from subscribers.choices import SubscriptionStatus
+    from subscribers.services import anonymise_household_subscriptions
+    from support.retention import anonymise_household_tickets
 
     if not reason.strip():
         raise DomainError("A reason is required", field="reason")
@@ -85,12 +158,20 @@ def anonymise_household(household, *, actor: User | None, reason: str, route: st
         raise DomainError("Identity is needed while the household lives here or has a live "
                           "subscription: record the move-out and the termination first",
                           status=409)
-    household.holder_name = f"{ANONYMISED_NAME} #{household.id}"
+    identity = identity_of(household)
+    label = f"{ANONYMISED_NAME} #{household.id}"
+    anonymise_household_billing(household.id, identity, label=label)
+    anonymise_household_tickets(household.id, identity)
+    anonymise_household_mediation(household.id, identity)
+    anonymise_household_subscriptions(household.id, identity)
+    household.holder_name = label
     household.other_members = None
     household.phone = None
     household.email = None
     household.needs = None
     household.anonymised_at = utcnow()
+    db.session.flush()
+    history.redact_household(household.id)
     audit.record("erase", actor=actor, record_type="household", record_id=household.id,
                  route=route, detail=reason[:500])
     db.session.flush()
@@ -102,28 +183,46 @@ class PurgeSummary:
     households_anonymised: int
     evidence_references_cleared: int
     audit_entries_deleted: int
+    invoices_deleted: int = 0
+    payments_deleted: int = 0
+    tickets_deleted: int = 0
+    subscription_usage_days_deleted: int = 0
+    session_links_cut: int = 0
 
     def __str__(self) -> str:
-        return (f"purge: usage hours -{self.usage_hours_deleted}, households anonymised "
+        return (f"purge: usage hours -{self.usage_hours_deleted}, subscription usage days "
+                f"-{self.subscription_usage_days_deleted}, households anonymised "
                 f"{self.households_anonymised}, evidence references cleared "
-                f"{self.evidence_references_cleared}, audit entries -{self.audit_entries_deleted}")
+                f"{self.evidence_references_cleared}, session links cut "
+                f"{self.session_links_cut}, tickets -{self.tickets_deleted}, invoices "
+                f"-{self.invoices_deleted}, payments -{self.payments_deleted}, audit entries "
+                f"-{self.audit_entries_deleted}")
+
+
+def _years_before(day: date, years: int) -> date:
+    """The same calendar day ``years`` earlier (29 February → 28 February)."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
 
 
 def purge_expired(*, now: datetime | None = None) -> PurgeSummary:
-    """Apply the retention rules (configurable in RETENTION). Safe to run twice."""
+    """Apply every line of the register (``REGISTER``, periods in ``RETENTION``); each domain
+    deletes or rolls up its own data. Days are Europe/Paris days. Safe to run twice."""
+    from billing.retention import clear_expired_evidence, purge_expired_billing
+    from mediation.services import cut_ended_links
+    from network.retention import purge_usage
     from subscribers.models import Household, Subscription
+    from support.retention import purge_closed_tickets
 
     now = now or utcnow()
+    today_local = local_date(now)
     rules = current_app.config["RETENTION"]
-    tables = db.metadata.tables
-    usage_deleted = 0
-    if "usage_hours" in tables:
-        usage = tables["usage_hours"]
-        hour_column = usage.c.get("hour") if "hour" in usage.c else usage.c.get("start")
-        if hour_column is not None:
-            usage_deleted = db.session.execute(delete(usage).where(
-                hour_column < now - timedelta(days=rules["usage_hour_days"]))).rowcount or 0
-    identity_limit = local_date(now - timedelta(days=365 * rules["identity_years_after_end"]))
+    usage = purge_usage(
+        hours_before=now - timedelta(days=rules["usage_hour_days"]),
+        ended_before=today_local - timedelta(days=rules.get("usage_day_days_after_end", 30)))
+    identity_limit = _years_before(today_local, rules["identity_years_after_end"])
     candidates = db.session.execute(select(Household).where(
         Household.anonymised_at.is_(None), Household.moved_out_on.is_not(None),
         Household.moved_out_on < identity_limit)).scalars().all()
@@ -139,20 +238,20 @@ def purge_expired(*, now: datetime | None = None) -> PurgeSummary:
         anonymise_household(household, actor=None, reason="retention: identity kept 3 years "
                             "after the end", route="job isp.retention_purge")
         anonymised += 1
-    cleared = 0
-    if "eligibility_decisions" in tables:
-        decisions = tables["eligibility_decisions"]
-        if {"evidence_reference", "valid_until"} <= set(decisions.c.keys()):
-            cleared = db.session.execute(update(decisions).where(
-                decisions.c.evidence_reference.is_not(None),
-                decisions.c.valid_until < local_date(now - timedelta(days=365)))
-                .values(evidence_reference=None)).rowcount or 0
+    cleared = clear_expired_evidence(_years_before(today_local, 1))
+    links_cut = cut_ended_links()
+    tickets = purge_closed_tickets(start_of_day(_years_before(
+        today_local, rules.get("ticket_years_after_close", 3))))
+    billing = purge_expired_billing(_years_before(today_local, rules.get("billing_years", 10)))
     audit_deleted = 0
     if rules.get("audit_days"):
         # The only deletion of audit entries: the retention the DPO sets (default one year).
-        audit_deleted = db.session.execute(delete(AuditEntry).where(
-            AuditEntry.at < now - timedelta(days=rules["audit_days"]))).rowcount or 0
-    return PurgeSummary(usage_deleted, anonymised, cleared, audit_deleted)
+        with audit.retention_purge():
+            audit_deleted = db.session.execute(delete(AuditEntry).where(
+                AuditEntry.at < now - timedelta(days=rules["audit_days"]))).rowcount or 0
+    return PurgeSummary(usage.hours_deleted, anonymised, cleared, audit_deleted,
+                        billing.invoices_deleted, billing.payments_deleted, tickets,
+                        usage.subscription_days_deleted, links_cut)
 
 
 #: The register of processing (what, why, legal basis, how long) shown on /register.
@@ -168,6 +267,9 @@ REGISTER = (
      _l("Obligation légale (art. 6-1-c)"), _l("10 ans")),
     (_l("Consommation par port et par heure"), _l("Supervision du réseau"),
      _l("Intérêt légitime"), _l("90 jours, puis agrégats par jour et par immeuble")),
+    (_l("Consommation par abonnement et par jour"), _l("Information du foyer, supervision"),
+     _l("Exécution du contrat"),
+     _l("Tant que l'abonnement vit, plus 30 jours, puis agrégée par immeuble et par jour")),
     (_l("Accompagnement numérique (réservations, séances)"),
      _l("Accompagnement par les associations"), _l("Mission d'intérêt public"),
      _l("Lien avec le foyer coupé à la fin de l'orientation")),
@@ -175,4 +277,7 @@ REGISTER = (
      _l("3 ans après clôture")),
     (_l("Journal d'accès aux données personnelles"), _l("Traçabilité, sécurité"),
      _l("Obligation légale / intérêt légitime"), _l("1 an (à confirmer par le DPO)")),
+    (_l("Historique des modifications des fiches (qui, quand, avant, après)"),
+     _l("Traçabilité des décisions"), _l("Obligation légale / intérêt légitime"),
+     _l("Comme la fiche ; l'identité en est retirée à l'anonymisation du foyer")),
 )

@@ -10,7 +10,6 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, func, not_, select, update
 
@@ -18,7 +17,7 @@ from isp.choices import Role
 from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
 from isp.models import User
-from isp.timeutil import as_utc, today, utcnow
+from isp.timeutil import PARIS, as_utc, today, utcnow
 from isp.validation import Text, WebAddress
 from mediation.choices import (
     AGE_BANDS,
@@ -43,7 +42,7 @@ from subscribers.services import (
     household_search_condition,
 )
 
-LOCAL = ZoneInfo("Europe/Paris")
+LOCAL = PARIS  # the one calendar (isp.timeutil)
 CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{1,29}$")
 INSEE_RE = re.compile(r"^([013-9]\d|2[AB1-9])\d{3}$")
 POSTCODE_RE = re.compile(r"^\d{5}$")
@@ -307,6 +306,30 @@ def end_follow_up_on_move_out(household: Household, *, moved_out_on: date,
     end_assignment(assignment, actor=actor,
                    reason=f"Départ du logement le {moved_out_on.isoformat()}")
     return assignment
+
+
+def cut_ended_links() -> int:
+    """Session records still linked through an ended follow-up lose the link (retention)."""
+    ended = select(Assignment.id).where(Assignment.ended_at.is_not(None))
+    return db.session.execute(update(SessionRecord).where(
+        SessionRecord.assignment_id.in_(ended)).values(household_id=None, assignment_id=None)
+        .execution_options(synchronize_session=False)).rowcount or 0
+
+
+def anonymise_household_mediation(household_id: int, identity) -> None:
+    """Remove a household's identity (``isp.gdpr.Identity``) from mediation's records.
+
+    Its follow-ups stay (dates, association) for the figures; their free texts are scrubbed
+    and no session record stays linked to it.
+    """
+    for assignment in db.session.execute(select(Assignment).where(
+            Assignment.household_id == household_id)).scalars():
+        assignment.reason = identity.scrub(assignment.reason)
+        assignment.end_reason = identity.scrub(assignment.end_reason)
+    db.session.execute(update(SessionRecord).where(SessionRecord.household_id == household_id)
+                       .values(household_id=None, assignment_id=None)
+                       .execution_options(synchronize_session=False))
+    db.session.flush()
 
 
 def unassigned_households_query(search: str | None = None) -> Select:

@@ -241,3 +241,15 @@ def open_subscriptions(household: Household) -> list[Subscription]:
     """The household's subscriptions not yet terminated."""
     return [subscription for subscription in household.subscriptions
             if subscription.status != SubscriptionStatus.TERMINATED]
+
+
+def anonymise_household_subscriptions(household_id: int, identity) -> None:
+    """Remove a household's identity (``isp.gdpr.Identity``) from its subscriptions' reasons."""
+    from subscribers.models import SubscriptionEvent
+
+    events = db.session.execute(select(SubscriptionEvent).join(
+        Subscription, Subscription.id == SubscriptionEvent.subscription_id).where(
+        Subscription.household_id == household_id)).scalars()
+    for event in events:
+        event.reason = identity.scrub(event.reason)
+    db.session.flush()
