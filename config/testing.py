@@ -15,7 +15,6 @@ class TestingConfig(DefaultConfig):
         tempfile.gettempdir(), f"social_isp_test_{os.getpid()}.sqlite")
     # CSRF itself is tested with a dedicated app (tests/isp/test_security.py)
     WTF_CSRF_ENABLED = False
-    RATELIMIT_ENABLED = False
     SCHEDULER_ENABLED = False
     #: Hundreds of tests create a user: the cheapest argon2 cost (production's is tested once).
     PASSWORD_HASH_PROFILE = "CHEAPEST"

@@ -89,7 +89,7 @@ def _import_object(dotted: str):
 def _init_extensions(app: Flask) -> None:
     from isp.auth import init_auth
     from isp.database import init_database
-    from isp.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from isp.extensions import babel, csrf, db, login_manager, migrate
     from isp.formatting import init_formatting
 
     db.init_app(app)
@@ -98,7 +98,6 @@ def _init_extensions(app: Flask) -> None:
                      render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     login_manager.init_app(app)
-    limiter.init_app(app)
 
     def _select_locale() -> str:
         from flask import has_request_context
@@ -188,6 +187,14 @@ def _register_error_handlers(app: Flask) -> None:
 
 
 def _register_security_headers(app: Flask) -> None:
+    proxy_hops = int(app.config.get("PROXY_HOPS") or 0)
+    if proxy_hops:
+        # Behind nginx the client's address is in X-Forwarded-For: without this, every client
+        # would share the proxy's address (throttling, audit). Trust only the proxies we run.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxy_hops, x_proto=proxy_hops,
+                                x_host=proxy_hops)
     csp = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
            "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
 

@@ -6,17 +6,23 @@ declares nothing is refused, so a forgotten declaration fails closed.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import wraps
 
 from flask import Flask, abort, current_app, g, redirect, request, session, url_for
 from flask_login import current_user, logout_user
+from sqlalchemy import delete, select
+from sqlalchemy.orm import joinedload
 
+from isp import throttle
 from isp.choices import Role
 from isp.errors import json_error
 from isp.extensions import db, login_manager
-from isp.models import ApiToken, User
+from isp.models import ApiToken, User, password_hasher
+from isp.models_security import UserSession
 from isp.timeutil import utcnow
 
 ACCESS_ATTR = "_isp_access_rule"
@@ -64,6 +70,9 @@ def require_role(*roles: Role, scope: str = "all") -> Callable:
                 return redirect(url_for("core.login", next=request.full_path))
             if Role(user.role) not in allowed:
                 if _is_api_request():
+                    from isp import audit
+
+                    audit.record_denied(403, "role")
                     return json_error("Forbidden for your role", 403)
                 abort(403)
             return view(*args, **kwargs)
@@ -100,6 +109,95 @@ def current_actor() -> User:
     return user
 
 
+#: The Flask session's key holding the server-side session id (see ``UserSession``).
+SESSION_ID_KEY = "sid"
+#: A server-side session's last use is written at most this often.
+SESSION_TOUCH_INTERVAL = timedelta(minutes=1)
+
+
+def start_session(user: User) -> str:
+    """Open a server-side session for ``user``; put the returned id in the Flask session.
+
+    Sessions idle for longer than SESSION_IDLE_MINUTES are swept on the way (the caller
+    commits).
+    """
+    now = utcnow()
+    idle = timedelta(minutes=current_app.config["SESSION_IDLE_MINUTES"])
+    db.session.execute(delete(UserSession).where(UserSession.last_seen_at < now - idle))
+    clear = secrets.token_urlsafe(32)
+    db.session.add(UserSession(user_id=user.id, token_hash=UserSession.hash(clear),
+                               created_at=now, last_seen_at=now))
+    return clear
+
+
+def end_session() -> None:
+    """End the current request's server-side session (logout; the caller commits)."""
+    token = session.get(SESSION_ID_KEY)
+    if token:
+        db.session.execute(delete(UserSession).where(
+            UserSession.token_hash == UserSession.hash(token)))
+
+
+def end_sessions_of(user: User, *, keep_current: bool = False) -> int:
+    """End every session of ``user`` (a password reset), or every other one (a password
+    change keeps the browser that made it); returns how many ended. The caller commits."""
+    statement = delete(UserSession).where(UserSession.user_id == user.id)
+    token = session.get(SESSION_ID_KEY) if keep_current else None
+    if token:
+        statement = statement.where(UserSession.token_hash != UserSession.hash(token))
+    return db.session.execute(statement).rowcount or 0
+
+
+def _session_user(user_id: str) -> User | None:
+    """The user of the cookie's server-side session, while it lives (Flask-Login's loader)."""
+    token = session.get(SESSION_ID_KEY)
+    if not token:
+        return None
+    row = db.session.execute(
+        select(UserSession).options(joinedload(UserSession.user))
+        .where(UserSession.token_hash == UserSession.hash(token))).scalar_one_or_none()
+    if row is None or str(row.user_id) != user_id:
+        return None
+    now = utcnow()
+    idle = now - row.last_seen_at
+    if idle > timedelta(minutes=current_app.config["SESSION_IDLE_MINUTES"]):
+        db.session.delete(row)
+        db.session.commit()
+        return None
+    if idle > SESSION_TOUCH_INTERVAL:
+        row.last_seen_at = now
+        db.session.commit()
+    return row.user
+
+
+_dummy_hashes: dict[int, str] = {}
+
+
+def verify_login(email: str, password: str) -> User | None:
+    """The enabled user with this e-mail and password, else None, in the same time.
+
+    An unknown or disabled account costs one argon2 verification too (against a hash of the
+    current cost), so the answer's delay does not tell which e-mails have an account.
+    """
+    from isp.services import get_user_by_email
+
+    user = get_user_by_email(email or "")
+    if user is None:
+        hasher = password_hasher()
+        if id(hasher) not in _dummy_hashes:
+            _dummy_hashes[id(hasher)] = hasher.hash(secrets.token_urlsafe(16))
+        user_of_dummy = User(password_hash=_dummy_hashes[id(hasher)])
+        user_of_dummy.check_password(password or "")
+        return None
+    if not user.check_password(password or "") or not user.is_enabled:
+        return None
+    return user
+
+
+def _token_throttle_key() -> str:
+    return throttle.key(throttle.API_TOKEN_ADDRESS, request.remote_addr)
+
+
 def _bearer_user() -> User | None:
     header = request.headers.get("Authorization", "")
     if not header.startswith("Bearer "):
@@ -108,6 +206,8 @@ def _bearer_user() -> User | None:
         db.select(ApiToken).where(ApiToken.token_hash == ApiToken.hash(header[7:].strip()))
     ).scalar_one_or_none()
     if token is None or token.revoked_at is not None or not token.user.is_enabled:
+        throttle.record_failure(throttle.API_TOKEN_ADDRESS, _token_throttle_key())
+        db.session.commit()
         return None
     now = utcnow()
     # A write per API call would cost more than the call; a minute's precision is enough.
@@ -134,9 +234,14 @@ def init_auth(app: Flask) -> None:
     login_manager.login_view = "core.login"
     login_manager.login_message = None
 
-    @login_manager.user_loader
-    def _load_user(user_id: str) -> User | None:
-        return db.session.get(User, int(user_id))
+    login_manager.user_loader(_session_user)
+
+    @app.before_request
+    def _forget_earlier_user():
+        # The user comes from this request's cookie or token only, never from an earlier
+        # request that shared the app context (tests and commands push one for many).
+        g.pop("_login_user", None)
+        g.pop("token_user", None)
 
     @app.before_request
     def _guard():
@@ -149,6 +254,14 @@ def init_auth(app: Flask) -> None:
                 return json_error("Forbidden", 403)
             abort(403)
         if _is_api_request():
+            if request.headers.get("Authorization", "").startswith("Bearer "):
+                wait = throttle.wait_for(throttle.API_TOKEN_ADDRESS, _token_throttle_key())
+                if wait:
+                    response, status = json_error(
+                        "Too many invalid tokens from your address: retry in "
+                        f"{wait} seconds", 429)
+                    response.headers["Retry-After"] = str(wait)
+                    return response, status
             g.token_user = _bearer_user()
             return None
         if current_user.is_authenticated:

@@ -92,9 +92,12 @@ def users_reset_password(email, password):
         raise click.ClickException(f"No user {email}")
 
     def _reset():
+        from isp.auth import end_sessions_of
+
         check_password_strength(password)
         user.set_password(password)
         user.must_change_password = True
+        end_sessions_of(user)
 
     _commit_or_rollback(_reset)
     click.echo(f"Password of {user.email} reset; it must be changed at next login")

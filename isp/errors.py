@@ -33,6 +33,13 @@ def json_error(message: str, status: int, field: str | None = None):
     return jsonify({"error": message, "field": field}), status
 
 
+def _audit_refusal(status: int, detail: str | None) -> None:
+    """A logged-in user refused a record (out of scope looks like not found): audited."""
+    from isp import audit
+
+    audit.record_denied(status, detail)
+
+
 def register_error_handlers(app: Flask) -> None:
     """Map errors to JSON for the API and to plain pages elsewhere; never show a stack trace."""
 
@@ -41,6 +48,8 @@ def register_error_handlers(app: Flask) -> None:
         from isp.extensions import db
 
         db.session.rollback()
+        if isinstance(error, NotFoundError):
+            _audit_refusal(404, error.message)
         if wants_json():
             return json_error(error.message, error.status, error.field)
         return render_template("errors/error.html", status=error.status,
@@ -48,6 +57,8 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):
+        if error.code in (403, 404):
+            _audit_refusal(error.code, error.description if error.code == 404 else None)
         if wants_json():
             return json_error(error.description or error.name, error.code or 500)
         return render_template("errors/error.html", status=error.code,

@@ -4,8 +4,6 @@ from functools import cached_property
 
 from flask import g
 from flask_babel import Babel, Domain, get_locale
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -61,4 +59,3 @@ migrate = Migrate()
 csrf = CSRFProtect()
 babel = _Babel()
 login_manager = LoginManager()
-limiter = Limiter(key_func=get_remote_address, default_limits=[])

@@ -23,7 +23,14 @@ from wtforms import EmailField, PasswordField, SelectField, StringField, TextAre
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from isp import audit, gdpr
-from isp.auth import access_matrix, current_actor, logged_in, public, require_role
+from isp.auth import (
+    access_matrix,
+    current_actor,
+    end_sessions_of,
+    logged_in,
+    public,
+    require_role,
+)
 from isp.choices import ROLE_LABELS, Role
 from isp.errors import DomainError
 from isp.extensions import db
@@ -112,6 +119,7 @@ def reset_password(user_id: int):
         return redirect(url_for("admin.users"))
     user.set_password(form.password.data)
     user.must_change_password = True
+    end_sessions_of(user)  # whoever knew the old password is logged out everywhere
     audit.record_request("update", "user", user.id, detail="password reset by admin")
     db.session.commit()
     flash(_("Mot de passe réinitialisé : changement obligatoire à la prochaine connexion."),

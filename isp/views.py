@@ -18,13 +18,22 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from isp import audit
-from isp.auth import current_actor, logged_in, public
+from isp import audit, throttle
+from isp.auth import (
+    SESSION_ID_KEY,
+    current_actor,
+    end_session,
+    end_sessions_of,
+    logged_in,
+    public,
+    start_session,
+    verify_login,
+)
 from isp.errors import DomainError
-from isp.extensions import db, limiter
+from isp.extensions import db
 from isp.forms import ChangePasswordForm, LoginForm
 from isp.nav import nav_for
-from isp.services import check_password_strength, get_user_by_email
+from isp.services import check_password_strength
 from isp.timeutil import utcnow
 
 #: CR, LF and other control characters split a Location header (and never name a page).
@@ -66,34 +75,63 @@ def _safe_next(target: str | None) -> str:
     return target
 
 
-def _login_key() -> str:
-    return "login:" + (request.form.get("email") or "").strip().lower()
+def _login_throttles(email: str) -> list[tuple[throttle.Rule, str]]:
+    """The counters a login from this address for this account is checked against."""
+    address = request.remote_addr
+    return [(throttle.LOGIN_ADDRESS, throttle.key(throttle.LOGIN_ADDRESS, address)),
+            (throttle.LOGIN_ADDRESS_ACCOUNT,
+             throttle.key(throttle.LOGIN_ADDRESS_ACCOUNT, address, email))]
+
+
+def _too_many_attempts(form: LoginForm, wait_seconds: int):
+    """429 on the login page, in the user's language, saying how long to wait."""
+    from datetime import timedelta
+
+    from flask_babel import format_timedelta
+
+    delay = format_timedelta(timedelta(seconds=wait_seconds), threshold=1.5,
+                             granularity="second")
+    message = _("Trop de tentatives de connexion depuis votre adresse. "
+                "Réessayez dans %(delay)s.", delay=delay)
+    form.password.errors = [message]
+    response = current_app.make_response((render_template("login.html", form=form), 429))
+    response.headers["Retry-After"] = str(wait_seconds)
+    return response
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
-@limiter.limit("10 per minute", methods=["POST"])
-@limiter.limit("20 per hour", methods=["POST"], key_func=_login_key)
 def login():
     form = LoginForm()
     if form.validate_on_submit():
-        user = get_user_by_email(form.email.data)
-        if user is not None and user.is_enabled and user.check_password(form.password.data):
+        email = (form.email.data or "").strip().lower()
+        checks = _login_throttles(email)
+        wait = throttle.longest_wait(checks)
+        if wait:
+            return _too_many_attempts(form, wait)
+        user = verify_login(email, form.password.data)
+        if user is not None:
             if user.totp_secret and not _otp_ok(user.totp_secret, form.otp.data):
+                for rule, counter_key in checks:
+                    throttle.record_failure(rule, counter_key)
                 audit.record("login_failed", actor=user, route="POST /login", detail="otp")
                 db.session.commit()
                 form.otp.errors = [_("Code à usage unique incorrect.")]
                 return render_template("login.html", form=form), 401
+            throttle.forget(checks[1][1])  # this address's failures on this account
             session.clear()
             login_user(user)
+            session[SESSION_ID_KEY] = start_session(user)
             session["last_seen"] = utcnow().timestamp()
             user.last_login_at = utcnow()
             audit.record("login", actor=user, record_type="user", record_id=user.id,
                          route="POST /login")
             db.session.commit()
             return redirect(_safe_next(request.args.get("next")))
+        for rule, counter_key in checks:
+            throttle.record_failure(rule, counter_key)
         audit.record("login_failed", actor=None, record_type="user", route="POST /login",
-                     detail=(form.email.data or "")[:254])
+                     detail=email[:254])
         db.session.commit()
         form.password.errors = [_("Adresse e-mail ou mot de passe incorrect.")]
         return render_template("login.html", form=form), 401
@@ -109,6 +147,10 @@ def _otp_ok(secret: str, code: str | None) -> bool:
 @bp.post("/logout")
 @logged_in
 def logout():
+    end_session()
+    audit.record("logout", actor=current_actor(), record_type="user",
+                 record_id=current_actor().id, route="POST /logout")
+    db.session.commit()
     logout_user()
     session.clear()
     return redirect(url_for("core.login"))
@@ -146,6 +188,7 @@ def change_password():
             else:
                 user.set_password(form.new.data)
                 user.must_change_password = False
+                end_sessions_of(user, keep_current=True)  # a thief's session ends here
                 audit.record("update", actor=user, record_type="user", record_id=user.id,
                              route="POST /account/password", detail="password changed")
                 db.session.commit()

@@ -169,10 +169,15 @@ def login_as(client, db):
     """Log the test client in as a new user of ``role`` (mediators: of ``association``)."""
 
     def _login(role: str, association=None, **user_fields):
+        from isp.auth import SESSION_ID_KEY, start_session
+
         user = factories.make_user(role=role, association=association, **user_fields)
+        session_id = start_session(user)  # a server-side session, as a real login opens
+        _db.session.commit()  # kept if the request under test rolls back (e.g. on a 404)
         with client.session_transaction() as session:
             session["_user_id"] = str(user.id)
             session["_fresh"] = True
+            session[SESSION_ID_KEY] = session_id
         return user
 
     return _login

@@ -75,9 +75,12 @@ def test_accounting_export_neutralises_names_and_references(client, login_as, ru
     assert _rows(result.output) == rows
 
 
+@pytest.mark.clock("2026-12-04T10:00:00+01:00")
 def test_scenario_export_neutralises_the_scenario_name(client, login_as, db):
+    from billing.services import ensure_default_grid
     from evaluation import scenarios
 
+    ensure_default_grid()
     district = factories.make_district(households_count=100)
     scenario = scenarios.run({"name": LINK, "district_code": district.code, "take_up": 40},
                              actor=None)
