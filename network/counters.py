@@ -63,6 +63,13 @@ def max_plausible_octets(speed_bps: int, elapsed_s: float) -> float:
     return speed_bps * elapsed_s * SPEED_TOLERANCE / 8
 
 
+def max_unambiguous_interval_s(speed_bps: int) -> int:
+    """Whole seconds below which a 32-bit counter at ``speed_bps`` cannot wrap twice unseen
+    (``counter_delta`` discards intervals where speed × elapsed × 1.05 reaches 2**32 octets):
+    32 s at 1 Gbit/s, 327 s at 100 Mbit/s."""
+    return int((1 << 32) * 8 / (speed_bps * SPEED_TOLERANCE))
+
+
 def counter_delta(
     prev: int | None,
     curr: int,

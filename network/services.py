@@ -58,6 +58,7 @@ from network.counters import (
     Discarded,
     DiscardReason,
     counter_delta,
+    max_unambiguous_interval_s,
     reboot_downtime_s,
     uptime_consistent,
 )
@@ -285,7 +286,14 @@ def run_poll_cycle(*, client: SnmpClient | None = None, devices: Sequence[Device
                 renew_lease(claimed, worker, utcnow())
                 store_polls(list(zip(pollable, polls, strict=True)), worker=worker,
                             summary=summary)
-                release_devices(claimed, worker, cycle_now + interval * 0.9)
+                # each device is due again after its own interval (issue 16.12)
+                due: dict[int, list[int]] = defaultdict(list)
+                for device in batch_devices:
+                    due[device.poll_interval_s or int(interval.total_seconds())].append(
+                        device.id)
+                for seconds, due_ids in due.items():
+                    release_devices(due_ids, worker,
+                                    cycle_now + timedelta(seconds=seconds) * 0.9)
                 db.session.commit()
         finally:
             if own_client:
@@ -438,6 +446,34 @@ def _open_outages_of(device_ids: Sequence[int]) -> dict[int, Outage]:
             Outage.device_id.in_(list(device_ids)), Outage.ended_at.is_(None))
             .order_by(Outage.id)).scalars():
         found[outage.device_id] = outage  # the highest id wins
+    return found
+
+
+# --- 32-bit counters and the poll interval (issue 16.12) -----------------------------------
+
+@dataclass(frozen=True)
+class AmbiguousPort:
+    """A port whose 32-bit counters can wrap more than once between two polls."""
+
+    if_name: str
+    speed_bps: int
+    #: the longest interval at which its deltas can still be counted
+    max_interval_s: int
+
+
+def ambiguous_ports(device: Device) -> list[AmbiguousPort]:
+    """Ports read through 32-bit counters whose deltas are discarded as ambiguous at the
+    device's poll interval: no usage is ever counted for them until the interval shrinks."""
+    interval = poll_interval_s(device)
+    rows = db.session.execute(
+        select(Port.if_name, Port.speed_bps).join(PortCounter, PortCounter.port_id == Port.id)
+        .where(Port.device_id == device.id, PortCounter.counter_bits == 32,
+               Port.speed_bps.is_not(None), Port.speed_bps > 0).order_by(Port.if_index)).all()
+    found = []
+    for name, speed in rows:
+        limit = max_unambiguous_interval_s(speed)
+        if interval > limit:
+            found.append(AmbiguousPort(name, speed, limit))
     return found
 
 

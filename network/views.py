@@ -167,7 +167,9 @@ def _device_page(device: Device, *, form_values: dict | None = None,
                            outages=outages, discarded=discarded, ports=ports,
                            unattached=unattached, now=utcnow(), form_values=values,
                            errors=errors or {},
-                           default_interval=services.default_poll_interval_s()), status
+                           default_interval=services.default_poll_interval_s(),
+                           interval=services.poll_interval_s(device),
+                           ambiguous=services.ambiguous_ports(device)), status
 
 
 @bp.post("/network/devices/<hostname>/settings")

@@ -1,0 +1,85 @@
+"""Issue 16.12: 32-bit counters on fast ports — the ambiguity is shown, and an operator sets a
+shorter poll interval for the device, which the poller honours (real snmpsim agent)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from isp.errors import DomainError
+from network.counters import max_unambiguous_interval_s
+from network.services import ambiguous_ports, run_poll_cycle, update_device_settings
+from tests.network.test_poll_service import ShiftedClock, make_device
+
+#: cisco_c32_gig.snmprec: 32-bit counters only, Gi1/0/1 at 1 Gbit/s (ifSpeed 1000000000).
+GIG_32 = "cisco_c32_gig"
+
+
+@pytest.mark.parametrize(("speed_bps", "expected_s"), [
+    (1_000_000_000, 32),   # 2**32 × 8 ÷ (1e9 × 1.05) = 32.7
+    (100_000_000, 327),
+    (10_000_000, 3272),
+])
+def test_max_unambiguous_interval(speed_bps, expected_s):
+    assert max_unambiguous_interval_s(speed_bps) == expected_s
+
+
+def test_gigabit_port_on_32_bit_counters_is_flagged_until_the_interval_shrinks(
+        db, snmpsim_agent, client, login_as):
+    device = make_device(db, snmpsim_agent, GIG_32)
+    run_poll_cycle(client=ShiftedClock(), devices=[device])
+
+    [flag] = ambiguous_ports(device)  # 5-minute default: the gigabit port never counts
+    assert (flag.speed_bps, flag.max_interval_s) == (1_000_000_000, 32)
+    login_as("operator")
+    page = client.get(f"/network/devices/{device.hostname}").get_data(as_text=True)
+    assert 'id="counters-ambiguous"' in page and f"{flag.if_name}" in page
+
+    response = client.post(f"/network/devices/{device.hostname}/settings",
+                           data={"poll_interval_s": "30", "parent_hostname": ""})
+    assert response.status_code == 302
+    assert device.poll_interval_s == 30
+    assert ambiguous_ports(device) == []
+
+
+def test_poller_honours_the_device_interval(db, snmpsim_agent, app):
+    from isp.timeutil import utcnow
+
+    fast = make_device(db, snmpsim_agent, GIG_32)
+    default = make_device(db, snmpsim_agent, GIG_32)
+    update_device_settings(fast, parent_hostname=None, poll_interval_s=30)
+    now = utcnow()
+    run_poll_cycle(client=ShiftedClock(), now=now, respect_due=True,
+                   devices=[fast, default])
+    assert fast.next_poll_at == now + timedelta(seconds=27)  # 30 s × 0.9
+    assert default.next_poll_at == now + timedelta(minutes=5) * 0.9
+    # 40 s later only the fast device is due
+    later = run_poll_cycle(client=ShiftedClock(), now=now + timedelta(seconds=40),
+                           respect_due=True, devices=[fast, default])
+    assert later.devices == 1
+
+
+@pytest.mark.parametrize("value", [5, 3601, "30", 2.5, True])
+def test_bad_poll_interval_is_refused_with_its_field(db, snmpsim_agent, value):
+    device = make_device(db, snmpsim_agent, GIG_32)
+    with pytest.raises(DomainError) as caught:
+        update_device_settings(device, parent_hostname=None, poll_interval_s=value)
+    assert caught.value.field == "poll_interval_s" and device.poll_interval_s is None
+
+
+def test_api_shows_and_edits_uplink_and_interval(db, snmpsim_agent, client, api_as):
+    _, headers = api_as("operator")
+    parent = make_device(db, snmpsim_agent, GIG_32)
+    child = make_device(db, snmpsim_agent, GIG_32)
+    url = f"/api/v1/devices/{child.hostname}"
+    body = client.patch(url, json={"parent_hostname": parent.hostname, "poll_interval_s": 30},
+                        headers=headers).get_json()
+    assert (body["parent_hostname"], body["poll_interval_s"]) == (parent.hostname, 30)
+    listed = client.get("/api/v1/devices?per_page=500", headers=headers).get_json()["items"]
+    assert {"hostname": child.hostname, "parent_hostname": parent.hostname}.items() <= next(
+        d for d in listed if d["hostname"] == child.hostname).items()
+    bad = client.patch(url, json={"poll_interval_s": 1}, headers=headers)
+    assert bad.status_code == 422 and bad.get_json()["field"] == "poll_interval_s"
+    unknown = client.patch(url, json={"parent_hostname": "nope"}, headers=headers)
+    assert unknown.get_json()["field"] == "parent_hostname" and unknown.status_code == 422
