@@ -297,7 +297,7 @@ def visible_changes(change: RecordChange, *, mediator: bool = False) -> dict:
 
 
 def change_json(change: RecordChange, *, mediator: bool = False) -> dict:
-    return {"at": change.at.isoformat(), "by": change.actor_email,
+    return {"at": change.at.isoformat(), "actor": change.actor_email,
             "record_type": change.record_type, "record_id": change.record_id,
             "action": change.action, "changes": visible_changes(change, mediator=mediator)}
 

@@ -66,7 +66,7 @@ def test_history_api_is_a_list_envelope_and_mediators_see_coaching_fields_only(c
                       headers=op_headers).get_json()
     assert set(body) == {"items", "total", "page", "per_page"}
     newest = body["items"][0]
-    assert newest["by"] == operator.email and newest["action"] == "update"
+    assert newest["actor"] == operator.email and newest["action"] == "update"
     assert newest["changes"]["email"] == {"before": "old@example.org",
                                           "after": "new@example.org"}
     assert {item["record_type"] for item in body["items"]} >= {"household", "subscription",
