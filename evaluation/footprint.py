@@ -13,6 +13,7 @@ from flask import current_app
 from sqlalchemy import Select, func, select
 
 from evaluation.aggregates import building_uptime
+from evaluation.disclosure import is_small, round_count
 from isp.extensions import db
 from isp.timeutil import today
 from subscribers.models import Building, Unit
@@ -122,7 +123,10 @@ def building_footprints(start: date, end: date) -> list[BuildingFootprint]:
             Unit.building_id.in_(list(result)))
         .group_by(Unit.building_id)).all()) if result else {}
     for building_id, item in result.items():
-        item.households = served.get(building_id, 0)
+        # Per-household figures divide by the published (rounded) count, never the exact one,
+        # which kgCO2e ÷ kgCO2e per household would give back; small counts stay small (< 5).
+        count = served.get(building_id, 0)
+        item.households = count if is_small(count) else round_count(count)
         item.kwh = round(item.kwh, 2)
         item.kgco2e_electricity = round(item.kgco2e_electricity, 2)
         item.kgco2e_embodied_known = round(item.kgco2e_embodied_known, 2)
