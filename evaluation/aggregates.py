@@ -32,7 +32,7 @@ from evaluation.queries import (
     periods_between,
 )
 from isp.extensions import db
-from isp.timeutil import today, utcnow
+from isp.timeutil import local_date, today, utcnow
 from subscribers.choices import SubscriptionStatus
 from subscribers.models import Building, District, Household, Subscription, Unit
 
@@ -87,7 +87,7 @@ def refresh(periods: list[str] | None = None) -> dict:
     flats = dict(db.session.execute(
         select(Unit.building_id, func.count(Unit.id)).group_by(Unit.building_id)).all())
     subs = [_Sub(row.id, row.building_id, row.status, row.tier, row.activated_on,
-                 row.terminated_on, row.created_at.date())
+                 row.terminated_on, local_date(row.created_at))
             for row in db.session.execute(
                 select(Subscription.id, Unit.building_id, Subscription.status, Subscription.tier,
                        Subscription.activated_on, Subscription.terminated_on,

@@ -19,7 +19,7 @@ from isp.choices import Role
 from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
 from isp.models import User
-from isp.timeutil import utcnow
+from isp.timeutil import local_date, utcnow
 from isp.validation import MAX_INT, Text
 from subscribers.choices import SERVED_STATUSES
 from subscribers.models import Building, Household, Subscription, Unit
@@ -549,7 +549,7 @@ def raise_follow_up(port, subscription: Subscription, down_since: datetime) -> T
                     category=TicketCategory.FOLLOW_UP, priority=TicketPriority.LOW,
                     status=TicketStatus.NEW, source=TicketSource.NETWORK,
                     subject=_("Suivi : port du logement %(u)s coupé depuis le %(d)s",
-                              u=unit.code, d=down_since.date().isoformat()),
+                              u=unit.code, d=local_date(down_since).isoformat()),
                     description=_("Le port %(p)s est coupé depuis %(at)s alors que l'abonnement "
                                   "n° %(s)s est actif. Prendre contact avec le foyer (box "
                                   "éteinte, câble, départ ?).",
