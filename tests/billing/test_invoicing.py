@@ -127,7 +127,8 @@ def test_payments_go_to_the_oldest_invoice_and_overpayment_is_credit(db):
 
 
 @pytest.mark.parametrize(("amount", "method", "received", "field"), [
-    (-100, "cash", date(2026, 10, 1), "amount"), (0, "cash", date(2026, 10, 1), "amount"),
+    (-100, "cash", date(2026, 10, 1), "amount_cents"),
+    (0, "cash", date(2026, 10, 1), "amount_cents"),
     (100, "cheque", date(2026, 10, 1), "method"), (100, "cash", date(2031, 1, 1), "received_on"),
 ])
 def test_bad_payments_are_refused(db, amount, method, received, field):
