@@ -1,4 +1,4 @@
-"""The daily social dunning pass."""
+"""The daily social dunning pass, and forgetting old idempotency records."""
 
 from __future__ import annotations
 
@@ -14,6 +14,15 @@ def dunning() -> None:
     run_dunning()
 
 
+def forget_submissions() -> None:
+    """Drop one-time form tokens and API Idempotency-Keys older than two days."""
+    from isp.idempotency import purge
+
+    purge()
+
+
 def register(scheduler, app: Flask) -> None:
     scheduler.add_job(in_app_context(app, dunning), "cron", hour=6, minute=30,
                       id="billing.dunning", replace_existing=True)
+    scheduler.add_job(in_app_context(app, forget_submissions), "cron", hour=4, minute=10,
+                      id="billing.forget_submissions", replace_existing=True)

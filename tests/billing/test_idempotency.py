@@ -154,3 +154,20 @@ def test_only_an_admin_sets_a_price_and_unknown_tiers_are_404(client, api_as, db
     assert client.put("/api/v1/tariffs/T1", headers=headers, json=body).status_code == 403
     _admin, headers = api_as("admin")
     assert client.put("/api/v1/tariffs/T9", headers=headers, json=body).status_code == 404
+
+
+def test_old_tokens_and_keys_are_forgotten_by_the_daily_job(db):
+    from datetime import timedelta
+
+    from billing.jobs import forget_submissions
+    from isp.idempotency import IdempotencyKey, SubmissionToken
+    from isp.timeutil import utcnow
+
+    old = utcnow() - timedelta(days=3)
+    db.session.add_all([SubmissionToken(token="old", path="/x", created_at=old),
+                        SubmissionToken(token="new", path="/x"),
+                        IdempotencyKey(user_id=1, key="k", request_digest="d", created_at=old)])
+    db.session.flush()
+    forget_submissions()
+    assert db.session.execute(select(SubmissionToken.token)).scalars().all() == ["new"]
+    assert db.session.execute(select(IdempotencyKey.id)).first() is None
