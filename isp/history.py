@@ -323,8 +323,9 @@ def redact_household(household_id: int) -> int:
 
 # --- pages -----------------------------------------------------------------------------------
 
-#: Lines shown on a record's page (the API pages through all of them).
-PAGE_LINES = 50
+#: Changes shown on a record's page, newest first: a page stays light whatever the record's
+#: age (the latest 12 of each kind, as the data page does); the API pages through all of them.
+PAGE_LINES = 12
 
 
 @dataclass(frozen=True)
