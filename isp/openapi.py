@@ -72,6 +72,11 @@ def _operation(rule, method: str, view) -> dict:
     if access is not None:
         operation["x-roles"] = sorted(str(role) for role in access.roles)
         operation["x-scope"] = access.scope
+    if method == "POST":  # isp.idempotency: a retried POST with the same key creates nothing
+        parameters.append({"name": "Idempotency-Key", "in": "header", "required": False,
+                           "description": "Same key and same request: the first response is "
+                                          "replayed; same key, other request: 422.",
+                           "schema": {"type": "string", "minLength": 1, "maxLength": 255}})
     if method in ("POST", "PUT", "PATCH"):
         operation["requestBody"] = {"required": False, "content": {
             "application/json": {"schema": JSON_OBJECT}}}
