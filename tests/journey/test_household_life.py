@@ -259,6 +259,7 @@ def _journey(app, db, agent, lab, clock) -> None:  # noqa: PLR0915 (one story, t
     db.session.commit()
     invoice = db.session.execute(select(Invoice).where(
         Invoice.household_id == household_id)).scalar_one()
+    invoice_id = invoice.id
     assert invoice.total_cents == 350 and invoice.due_on == date(2026, 10, 31)
     assert invoice.full_cost_cents > invoice.total_cents
     assert invoice.subsidy_cents == invoice.full_cost_cents - invoice.total_cents
@@ -409,6 +410,6 @@ def _journey(app, db, agent, lab, clock) -> None:  # noqa: PLR0915 (one story, t
     clock.move_to(paris(2037, 1, 2, 3, 0))
     purge_expired()
     db.session.commit()
-    assert db.session.get(Invoice, invoice.id) is None
+    assert db.session.get(Invoice, invoice_id) is None
     assert db.session.scalar(select(func.count()).select_from(Payment).where(
         Payment.household_id == household_id)) == 0
