@@ -144,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     from isp.extensions import db
 
     app = create_app("default", SQLALCHEMY_DATABASE_URI=url, TESTING=True,
-                     WTF_CSRF_ENABLED=False, RATELIMIT_ENABLED=False)
+                     WTF_CSRF_ENABLED=False, THROTTLE_ENABLED=False)
     with app.app_context():
         load_all_models()
         db.drop_all()
@@ -156,6 +156,7 @@ def main(argv: list[str] | None = None) -> int:
               f"{args.households * args.days} usage days in {time.perf_counter() - started:.0f} s"
               f" ({app.config['SQLALCHEMY_DATABASE_URI'].split(':')[0]})")
         from evaluation.aggregates import refresh
+        from isp.auth import SESSION_ID_KEY, start_session
         from isp.services import create_user
 
         started = time.perf_counter()
@@ -166,12 +167,14 @@ def main(argv: list[str] | None = None) -> int:
         checks.check(summary["rows"] > 0, f"refresh computed {summary['rows']} figures")
         user = create_user("bench-analyst@example.org", "analyst", password="Bench-2026-pass!",
                            name="Bench")
+        session_id = start_session(user)  # pages need a live server-side session
         db.session.commit()
         user_id = user.id
     client = app.test_client()
     with client.session_transaction() as session:
         session["_user_id"] = str(user_id)
         session["_fresh"] = True
+        session[SESSION_ID_KEY] = session_id
     district_ms = None
     for label, url in (
             ("district dashboard", "/evaluation?level=district&code=BD000"),

@@ -53,6 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     from sqlalchemy import event, select
 
     from isp import create_app
+    from isp.auth import SESSION_ID_KEY, start_session
     from isp.extensions import db
     from isp.models import User
     from isp.services import create_token
@@ -77,6 +78,7 @@ def main(argv: list[str] | None = None) -> int:
         operator = db.session.execute(select(User).where(User.email == OPERATOR)).scalar_one()
         operator_id = operator.id
         token = create_token(operator)
+        session_id = start_session(operator)  # pages need a live server-side session
         db.session.commit()
         db.session.remove()
 
@@ -84,6 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     with client.session_transaction() as session:
         session["_user_id"] = str(operator_id)
         session["_fresh"] = True
+        session[SESSION_ID_KEY] = session_id
     api_headers = {"Authorization": f"Bearer {token}"}
 
     rows = [(path, {}) for path in pages] + [(path, api_headers) for path in apis]
