@@ -18,7 +18,7 @@ from sqlalchemy import delete, func, select
 from billing import services
 from billing.models import Allocation, CreditNote, Invoice, NumberCounter, Payment
 from isp.extensions import db
-from isp.idempotency import SubmissionToken
+from isp.idempotency import IdempotencyKey, SubmissionToken
 from isp.timeutil import today
 from subscribers.models import Building, District, Household, Unit
 from tests import factories
@@ -99,6 +99,8 @@ def account(app):
         db.session.execute(delete(District).where(District.code == "RACE-D"))
         db.session.execute(delete(SubmissionToken).where(
             SubmissionToken.user_id == state["operator"]))
+        db.session.execute(delete(IdempotencyKey).where(
+            IdempotencyKey.user_id == state["operator"]))
         series = f"AV-{today().year}"
         if state["av"] is None:
             db.session.execute(delete(NumberCounter).where(NumberCounter.series == series))
