@@ -28,6 +28,7 @@ from billing import services as billing
 from billing.eligibility import decide_tier, suggest_tier
 from billing.models import DunningStep, EligibilityDecision, Invoice, Payment
 from evaluation.aggregates import refresh as refresh_evaluation
+from evaluation.disclosure import money_base_cents, round_count, round_money
 from isp.errors import DomainError
 from isp.extensions import db as _db
 from isp.gdpr import purge_expired
@@ -171,12 +172,12 @@ def _journey(app, db, agent, lab, clock) -> None:  # noqa: PLR0915 (one story, t
     db.session.add(device)
     unit = factories.make_unit("JRN-B-A-01", building=building)
     db.session.add(Port(device_id=device.id, if_name="Gi1/0/1", unit_id=unit.id))
-    # Six neighbours already subscribed, so that the building's figures pass the small-cell rule.
-    for number in range(6):
-        neighbour_unit = factories.make_unit(f"JRN-B-B-0{number}", building=building)
+    # Twelve neighbours already subscribed: the building's figures pass the small-cell rule.
+    for number in range(12):
+        neighbour_unit = factories.make_unit(f"JRN-B-B-{number:02}", building=building)
         neighbour = factories.make_household(unit=neighbour_unit,
                                              moved_in_on=date(2026, 1, 1))
-        factories.make_subscription(household=neighbour, tier="T2",
+        factories.make_subscription(household=neighbour, tier="T3",
                                     activated_on=date(2026, 1, 1))
     db.session.commit()
 
@@ -369,10 +370,14 @@ def _journey(app, db, agent, lab, clock) -> None:  # noqa: PLR0915 (one story, t
     refresh_evaluation()
     db.session.commit()
     september = analyst_figures(roles, building.code, "2026-09")
-    assert september["subs_active"]["value"] == 7
-    assert september["invoiced_cents"]["value"] == sum(db.session.scalars(
-        select(Invoice.total_cents).where(Invoice.period == "2026-09")))
-    assert "subsidy_cents" in september
+    # Published counts and amounts are rounded (docs/evaluation-privacy.md): 13 → 15.
+    assert september["subs_active"]["value"] == round_count(13) == 15
+    invoiced = sum(db.session.scalars(select(Invoice.total_cents).where(
+        Invoice.period == "2026-09")))
+    assert invoiced == 350 + 12 * 990
+    base = money_base_cents(billing.prices_for_period("2026-09"))
+    assert september["invoiced_cents"]["value"] == round_money(invoiced, base) > 0
+    assert september["subsidy_cents"]["value"] is not None
 
     # --- retention, each at its period's end --------------------------------------------------
     # Port-hour usage: 90 days. The household's daily usage is rolled up when it has left.
@@ -406,10 +411,20 @@ def _journey(app, db, agent, lab, clock) -> None:  # noqa: PLR0915 (one story, t
     assert anonymised.holder_name != HOLDER and anonymised.phone is None
     for step in dunning.household_steps(household_id):
         assert HOLDER not in (step.text or "")
-    # Invoices and payments: ten years.
-    clock.move_to(paris(2037, 1, 2, 3, 0))
+    # Invoices and payments: ten years (from the invoice's issue, from the payment's receipt).
+    def payments() -> int:
+        return db.session.scalar(select(func.count()).select_from(Payment).where(
+            Payment.household_id == household_id))
+
+    clock.move_to(paris(2036, 9, 30, 3, 0))
     purge_expired()
     db.session.commit()
-    assert db.session.get(Invoice, invoice_id) is None
-    assert db.session.scalar(select(func.count()).select_from(Payment).where(
-        Payment.household_id == household_id)) == 0
+    assert db.session.get(Invoice, invoice_id) is not None and payments() == 1
+    clock.move_to(paris(2036, 10, 2, 3, 0))
+    purge_expired()
+    db.session.commit()
+    assert db.session.get(Invoice, invoice_id) is None and payments() == 1
+    clock.move_to(paris(2037, 1, 9, 3, 0))
+    purge_expired()
+    db.session.commit()
+    assert payments() == 0
