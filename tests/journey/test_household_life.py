@@ -30,7 +30,6 @@ from billing.models import DunningStep, EligibilityDecision, Invoice, Payment
 from evaluation.aggregates import refresh as refresh_evaluation
 from evaluation.disclosure import money_base_cents, round_count, round_money
 from isp.errors import DomainError
-from isp.extensions import db as _db
 from isp.gdpr import purge_expired
 from isp.services import create_token
 from lab.ssh_switch import SshLab, start_ssh_lab
