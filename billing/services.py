@@ -46,6 +46,7 @@ from billing.money import (
 from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
 from isp.models import User
+from isp.signals import plan_speeds_changed
 from isp.timeutil import today, utcnow
 
 log = logging.getLogger(__name__)
@@ -179,17 +180,49 @@ def update_tier(tier: Tier, *, actor: User, label: str, rule_text: str, price_ce
                           valid_from=next_period_start(on or today()))
 
 
+@dataclass(frozen=True)
+class PlanSpeeds:
+    """A plan's rates in kbit/s: full service and reduced service (dunning), down and up."""
+
+    down_kbps: int
+    up_kbps: int
+    reduced_down_kbps: int
+    reduced_up_kbps: int
+
+
+def _speeds_of(plan: Plan | None) -> PlanSpeeds:
+    if plan is None:
+        return PlanSpeeds(*(DEFAULT_PLAN[key] for key in PlanSpeeds.__dataclass_fields__))
+    return PlanSpeeds(plan.down_kbps, plan.up_kbps, plan.reduced_down_kbps,
+                      plan.reduced_up_kbps)
+
+
+def plan_speeds_kbps(plan_code: str) -> PlanSpeeds:
+    """The speeds a subscription to ``plan_code`` gets (the one home of this rule).
+
+    A code with no plan row (a fresh database before ``ensure_default_grid``) gets the default
+    plan's speeds, which the migration also inserts.
+    """
+    return _speeds_of(db.session.execute(
+        select(Plan).where(Plan.code == plan_code)).scalar_one_or_none())
+
+
 def update_plan(plan: Plan, *, actor: User, name: str, down_kbps: int, up_kbps: int,
                 reduced_down_kbps: int, reduced_up_kbps: int, description: str | None) -> Plan:
-    """Edit a plan's name and speeds (admin)."""
+    """Edit a plan's name and speeds (admin); changed speeds are announced
+    (``plan_speeds_changed``) so that the switches get them."""
     if min(down_kbps, up_kbps, reduced_down_kbps, reduced_up_kbps) <= 0:
         raise DomainError("Les débits doivent être positifs", field="down_kbps")
     if reduced_down_kbps > down_kbps or reduced_up_kbps > up_kbps:
         raise DomainError("Le débit réduit dépasse le débit normal", field="reduced_down_kbps")
     plan.name, plan.description = name.strip(), (description or "").strip() or None
+    before = _speeds_of(plan)
     plan.down_kbps, plan.up_kbps = down_kbps, up_kbps
     plan.reduced_down_kbps, plan.reduced_up_kbps = reduced_down_kbps, reduced_up_kbps
     db.session.flush()
+    after = _speeds_of(plan)
+    if after != before:
+        plan_speeds_changed.send(plan, before=before, after=after, actor=actor)
     return plan
 
 

@@ -19,3 +19,12 @@ debt_cleared = _signals.signal("debt-cleared")
 #: sender=Household (subscribers owns it), kwargs: moved_out_on: date, actor: User | None —
 #: the tenant left the flat; mediation ends its follow-up and cuts the session records' link
 household_moved_out = _signals.signal("household-moved-out")
+#: sender=Plan (billing), kwargs: before, after: billing.services.PlanSpeeds, actor: User —
+#: an admin changed a plan's speeds; the network re-provisions the ports concerned
+plan_speeds_changed = _signals.signal("plan-speeds-changed")
+#: sender=Device (network), kwargs: ports: list[network.services.AmbiguousPort],
+#: interval_s: int — a poll found 32-bit counters that can wrap twice between polls (their
+#: usage is never counted); sent once per device until the interval is short enough
+counters_ambiguous = _signals.signal("counters-ambiguous")
+#: sender=Device, kwargs: interval_s: int — the device's interval now counts every port
+counters_unambiguous = _signals.signal("counters-unambiguous")

@@ -8,7 +8,10 @@ What it emulates is what netmiko's ``cisco_ios`` driver and our provisioner rely
 stable ``>``/``#`` prompts, ``terminal length/width`` in user mode, ``enable`` with an
 echo-less secret, ``configure terminal``, ``interface GigabitEthernet1/0/N`` (and ``Gi1/0/N``;
 ``TenGigabitEthernet1/0/N``/``Te1/0/N`` on the 24 ports of an ``--aggregation`` switch),
-``(config-if)#``, ``end``/``exit``, ``show running-config [interface X]``, ``write memory``.
+``(config-if)#``, ``end``/``exit``, ``show running-config [interface X]``, ``write memory``,
+and rate-limiting policy-maps: ``policy-map NAME`` → ``(config-pmap)#``, ``class
+class-default`` → ``(config-pmap-c)#``, ``police BPS conform-action transmit exceed-action
+drop``. A switch starts with no policy-map; ``service-policy`` refuses an undefined one.
 The running config of each interface (description, switchport mode access, access VLAN,
 service-policy input/output, shutdown) is shared by all sessions of one switch and kept for the
 life of the process; it is also written to ``<state-dir>/state.json`` after every change (and
@@ -51,14 +54,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-#: policy-maps defined on every simulated switch, with their police rate in bit/s
-KNOWN_POLICIES: dict[str, int] = {
-    "PM-1G": 1_000_000_000,
-    "PM-500M": 500_000_000,
-    "PM-100M": 100_000_000,
-    "PM-8M": 8_000_000,
-    "PM-2M": 2_000_000,
-}
 DEFAULT_PORT_COUNT = 48
 #: The SNMP community a simulated switch's running config shows (as a real one would).
 LAB_SNMP_COMMUNITY = "lab-ro-C0mmunity"
@@ -108,6 +103,8 @@ class SwitchState:
     interfaces: dict[str, InterfaceConfig] = field(default_factory=dict)
     saves: int = 0
     startup: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: policy-maps defined on the switch: name → police rate in bit/s (None: no police line)
+    policies: dict[str, int | None] = field(default_factory=dict)
 
     @classmethod
     def fresh(cls, hostname: str, port_count: int = DEFAULT_PORT_COUNT,
@@ -123,12 +120,14 @@ class SwitchState:
             "interfaces": {name: asdict(cfg) for name, cfg in self.interfaces.items()},
             "saves": self.saves,
             "startup": self.startup,
+            "policies": self.policies,
         }
 
     @classmethod
     def from_json(cls, hostname: str, data: dict[str, Any]) -> SwitchState:
         interfaces = {k: InterfaceConfig(**v) for k, v in data.get("interfaces", {}).items()}
-        return cls(hostname, interfaces, int(data.get("saves", 0)), data.get("startup", {}))
+        return cls(hostname, interfaces, int(data.get("saves", 0)), data.get("startup", {}),
+                   dict(data.get("policies", {})))
 
 
 def canonical_interface(text: str) -> str | None:
@@ -229,8 +228,10 @@ class SwitchSession:
 
     def __init__(self, lab: Lab, switch: SwitchState, process: Any) -> None:
         self.lab, self.switch, self.process = lab, switch, process
-        self.mode = "user"  # user | enable | config | config-if
+        self.mode = "user"  # user | enable | config | config-if | config-pmap | config-pmap-c
         self.interface: str | None = None
+        #: the policy-map being defined (config-pmap and config-pmap-c modes)
+        self.policy_map: str | None = None
         self.config_lines = 0
 
     @property
@@ -241,6 +242,8 @@ class SwitchSession:
             "enable": f"{host}#",
             "config": f"{host}(config)#",
             "config-if": f"{host}(config-if)#",
+            "config-pmap": f"{host}(config-pmap)#",
+            "config-pmap-c": f"{host}(config-pmap-c)#",
         }[self.mode]
 
     def write(self, text: str = "") -> None:
@@ -286,7 +289,7 @@ class SwitchSession:
         tokens = line.split()
         if self.mode in ("user", "enable"):
             return await self.exec_command(line, tokens)
-        if self.mode in ("config", "config-if") and not (
+        if self.mode.startswith("config") and not (
             len(tokens) == 1 and tokens[0].lower() in ("end", "exit")
         ):
             faults = self.lab.faults(self.switch.hostname)
@@ -348,19 +351,30 @@ class SwitchSession:
         n = len(t)
         word = t[0].lower()
         if n == 1 and word == "end":
-            self.mode, self.interface = "enable", None
+            self.mode, self.interface, self.policy_map = "enable", None, None
             return None
         if n == 1 and word == "exit":
-            self.mode, self.interface = (
-                ("config", None) if self.mode == "config-if" else ("enable", None)
-            )
+            self.mode = {"config-if": "config", "config-pmap": "config",
+                         "config-pmap-c": "config-pmap"}.get(self.mode, "enable")
+            if self.mode in ("config", "enable"):
+                self.interface, self.policy_map = None, None
             return None
+        # As on IOS, a global command typed in a sub-mode leaves that sub-mode.
         if n >= 2 and _kw(word, "interface", 3):
             name = canonical_interface(" ".join(t[1:]))
             if name not in self.switch.interfaces:
                 return self.invalid(line)
-            self.mode, self.interface = "config-if", name
+            self.mode, self.interface, self.policy_map = "config-if", name, None
             return None
+        if n == 2 and _kw(word, "policy-map", 6):
+            if not re.fullmatch(r"[A-Za-z0-9_.-]{1,40}", t[1]):
+                return self.invalid(line)
+            self.switch.policies.setdefault(t[1], None)
+            self.mode, self.interface, self.policy_map = "config-pmap", None, t[1]
+            self.lab.persist()
+            return None
+        if self.mode in ("config-pmap", "config-pmap-c"):
+            return self.policy_command(line, t)
         if self.mode != "config-if" or self.interface is None:
             return self.invalid(line)
         cfg = self.switch.interfaces[self.interface]
@@ -414,12 +428,36 @@ class SwitchSession:
                     return f"% policy map {name} not attached"
                 setattr(cfg, attr, None)
                 return None
-            if name not in KNOWN_POLICIES:
-                return self.invalid(line)
+            if name not in self.switch.policies:
+                return f"policy map {name} not configured"
             current = getattr(cfg, attr)
             if current is not None and current != name:
                 return f"Command rejected: policy map {current} already attached ({a[1]})"
             setattr(cfg, attr, name)
+            return None
+        return self.invalid(line)
+
+    def policy_command(self, line: str, t: list[str]) -> str | None:
+        """``class class-default`` in a policy-map, then ``police BPS conform-action transmit
+        exceed-action drop`` in the class (the only class and actions the lab knows)."""
+        assert self.policy_map is not None
+        n = len(t)
+        if self.mode == "config-pmap" and n == 2 and _kw(t[0], "class", 2) \
+                and t[1] == "class-default":
+            self.mode = "config-pmap-c"
+            return None
+        if self.mode == "config-pmap-c" and t[0].lower() == "police":
+            m = re.fullmatch(r"police (\d+) conform-action transmit\s+exceed-action drop",
+                             " ".join(t).lower())
+            if not m or not 8_000 <= int(m.group(1)) <= 100_000_000_000:
+                return self.invalid(line)
+            self.switch.policies[self.policy_map] = int(m.group(1))
+            self.lab.persist()
+            return None
+        if self.mode == "config-pmap-c" and n == 2 and t[0].lower() == "no" \
+                and t[1].lower() == "police":
+            self.switch.policies[self.policy_map] = None
+            self.lab.persist()
             return None
         return self.invalid(line)
 
@@ -437,13 +475,11 @@ class SwitchSession:
                  f"username {self.lab.username or 'admin'} privilege 15 secret 9 "
                  f"$9${_lab_hash(self.lab.password)}",
                  f"snmp-server community {LAB_SNMP_COMMUNITY} RO", "!"]
-        for policy, rate in KNOWN_POLICIES.items():
-            lines += [
-                f"policy-map {policy}",
-                " class class-default",
-                f"  police {rate} conform-action transmit  exceed-action drop",
-                "!",
-            ]
+        for policy, rate in sorted(self.switch.policies.items()):
+            lines += [f"policy-map {policy}", " class class-default"]
+            if rate is not None:
+                lines.append(f"  police {rate} conform-action transmit  exceed-action drop")
+            lines.append("!")
         for name, cfg in self.switch.interfaces.items():
             lines += [f"interface {name}", *cfg.lines(), "!"]
         lines += ["line vty 0 15", " transport input ssh", "!", "end"]
@@ -600,10 +636,20 @@ def seed_state(
         for typed, fields in interfaces.items():
             name = canonical_interface(typed)
             if name in switch.interfaces:
-                switch.interfaces[name] = InterfaceConfig(
+                config = InterfaceConfig(
                     **{key: value for key, value in fields.items() if key in known})
+                switch.interfaces[name] = config
+                for policy in (config.policy_in, config.policy_out):
+                    if policy is not None:  # attached, so defined by whoever attached it
+                        switch.policies.setdefault(policy, _rate_in_name(policy))
         switch.startup = {k: asdict(v) for k, v in switch.interfaces.items()}
     lab.persist()
+
+
+def _rate_in_name(policy: str) -> int | None:
+    """``PM-8M`` → 8,000,000 bit/s (the provisioner's naming); None for other names."""
+    m = re.fullmatch(r"PM-(\d+)([KMG])", policy)
+    return int(m.group(1)) * {"K": 10**3, "M": 10**6, "G": 10**9}[m.group(2)] if m else None
 
 
 def _read_ports(state_dir: Path) -> dict[str, int]:

@@ -14,6 +14,20 @@ from isp.timeutil import utcnow
 from isp.types import UTCDateTime
 
 
+class ProvisioningBatch(db.Model):
+    """Jobs queued together for one reason (a plan's speeds changed): one record to follow."""
+
+    __tablename__ = "provisioning_batches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reason: Mapped[str] = mapped_column(String(200))
+    job_count: Mapped[int] = mapped_column(default=0)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    jobs = relationship("ProvisioningJob", back_populates="batch", order_by="ProvisioningJob.id")
+
+
 class ProvisioningJob(db.Model):
     """One request to bring one port to a desired state, with everything that happened."""
 
@@ -48,10 +62,14 @@ class ProvisioningJob(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The batch this job was queued in (None: queued on its own)
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("provisioning_batches.id"),
+                                                 index=True)
 
     subscription = relationship("Subscription")
     port = relationship("Port")
     created_by = relationship("User")
+    batch = relationship("ProvisioningBatch", back_populates="jobs")
 
 
 class PortDesiredState(db.Model):

@@ -36,12 +36,21 @@ from netmiko.exceptions import (
     NetmikoTimeoutException,
 )
 
-from network.vendors import DESCRIPTION_ALLOWED, PortState, Vendor, check_description, vendor_for
+from network.vendors import (
+    DESCRIPTION_ALLOWED,
+    PortState,
+    Vendor,
+    attached_policies,
+    check_description,
+    policy_for_kbps,
+    vendor_for,
+)
 
 __all__ = [
     "BatchResult",
     "NetmikoConfigurator",
     "PortOutcome",
+    "PortSpeeds",
     "PortState",
     "ProvisioningState",
     "SwitchAccess",
@@ -51,14 +60,12 @@ __all__ = [
     "backup_running_config",
     "desired_port_state",
     "flat_description",
+    "policy_for_kbps",
     "policy_for_speed",
 ]
 
 log = logging.getLogger(__name__)
 
-#: Reduced service (DESIGN §3.1): 8 Mbit/s down (port out), 2 Mbit/s up (port in).
-REDUCED_DOWN_MBPS = 8
-REDUCED_UP_MBPS = 2
 #: The building's subscriber VLAN when the caller does not give one.
 DEFAULT_ACCESS_VLAN = 100
 SCRUBBED = "********"
@@ -97,7 +104,7 @@ def policy_for_speed(mbps: int) -> str:
     """Policy-map name for a rate in Mbit/s: 1000 → ``PM-1G``, 8 → ``PM-8M``."""
     if mbps <= 0:
         raise ValueError(f"speed must be positive, got {mbps}")
-    return f"PM-{mbps // 1000}G" if mbps % 1000 == 0 else f"PM-{mbps}M"
+    return policy_for_kbps(mbps * 1000)
 
 
 def flat_description(unit_code: str) -> str:
@@ -109,27 +116,41 @@ def flat_description(unit_code: str) -> str:
     return text
 
 
+@dataclass(frozen=True)
+class PortSpeeds:
+    """The rates a port gets, in kbit/s: the plan's, and the reduced service's (dunning).
+
+    Built from billing's ``plan_speeds_kbps``; kept here as plain numbers so that this module
+    needs no database.
+    """
+
+    down_kbps: int
+    up_kbps: int
+    reduced_down_kbps: int
+    reduced_up_kbps: int
+
+
 def desired_port_state(
     unit_code: str,
-    plan_speed: int,
     status: str,
+    speeds: PortSpeeds,
     *,
-    plan_speed_up: int | None = None,
     access_vlan: int | None = DEFAULT_ACCESS_VLAN,
 ) -> PortState:
     """The port state a subscription status calls for.
 
-    Speeds are in Mbit/s (``plan_speed`` down, ``plan_speed_up`` up, default symmetric).
-    ``active``/``provisioning``: up, plan policies. ``reduced``: up, ``PM-2M`` in (upload),
-    ``PM-8M`` out (download). ``suspended``: shut down, plan policies kept so that resuming is a
-    single ``no shutdown``. ``terminated``/``pending``: shut down, no policy (a spare port).
+    Each rate becomes a policy named after it (``policy_for_kbps``), which the vendor layer
+    defines on the switch before attaching it; ``policy_in`` limits the upload, ``policy_out``
+    the download. ``active``/``provisioning``: up, plan rates. ``reduced``: up, reduced rates.
+    ``suspended``: shut down, plan rates kept so that resuming is a single ``no shutdown``.
+    ``terminated``/``pending``: shut down, no policy (a spare port).
     The description is the flat code in every case: the port belongs to the flat, not to the
     household, so no name ever reaches a switch.
     """
     status = str(status)
     description = flat_description(unit_code)
-    plan_in = policy_for_speed(plan_speed_up or plan_speed)
-    plan_out = policy_for_speed(plan_speed)
+    plan_in = policy_for_kbps(speeds.up_kbps)
+    plan_out = policy_for_kbps(speeds.down_kbps)
     base = PortState(description=description, access_vlan=access_vlan, mode="access")
     if status in ("active", "provisioning"):
         return replace(base, shutdown=False, policy_in=plan_in, policy_out=plan_out)
@@ -137,8 +158,8 @@ def desired_port_state(
         return replace(
             base,
             shutdown=False,
-            policy_in=policy_for_speed(REDUCED_UP_MBPS),
-            policy_out=policy_for_speed(REDUCED_DOWN_MBPS),
+            policy_in=policy_for_kbps(speeds.reduced_up_kbps),
+            policy_out=policy_for_kbps(speeds.reduced_down_kbps),
         )
     if status == "suspended":
         return replace(base, shutdown=True, policy_in=plan_in, policy_out=plan_out)
@@ -331,6 +352,8 @@ class _Session:
         self.suspect = False
         #: a reconnect failed: do not try again in this batch (each try costs a timeout)
         self.gave_up: SwitchError | None = None
+        #: policies defined on the switch during this batch: each is sent once per batch
+        self.defined_policies: set[str] = set()
 
     def open(self) -> Any:
         if self.gave_up is not None:
@@ -498,8 +521,11 @@ class NetmikoConfigurator:
             return
         try:
             o.before_config, o.before = self._read_port(conn, vendor, o.interface)
+            # a policy attached to a port exists on the switch: never defined again
+            session.defined_policies.update(attached_policies(PortState(), o.before))
             check_description(o.desired.description)
-            commands = vendor.port_commands(o.interface, o.before, o.desired)
+            commands = vendor.port_commands(o.interface, o.before, o.desired,
+                                            defined=session.defined_policies)
         except SESSION_ERRORS as exc:
             session.suspect = True
             if not isinstance(exc, ValueError):
@@ -516,6 +542,7 @@ class NetmikoConfigurator:
                 conn.send_config_set(
                     commands, error_pattern=vendor.error_pattern, read_timeout=self.read_timeout
                 )
+                session.defined_policies.update(attached_policies(o.before, o.desired))
                 o.move(ProvisioningState.VERIFYING)
                 o.after_config, o.after = self._read_port(conn, vendor, o.interface)
             else:
@@ -545,7 +572,8 @@ class NetmikoConfigurator:
             if conn.check_config_mode():
                 conn.exit_config_mode()
             _, current = self._read_port(conn, vendor, o.interface)
-            o.rollback_commands = vendor.port_commands(o.interface, current, o.before)
+            o.rollback_commands = vendor.port_commands(o.interface, current, o.before,
+                                                       defined=session.defined_policies)
             if o.rollback_commands:
                 conn.send_config_set(
                     o.rollback_commands,

@@ -32,12 +32,14 @@ from network.models_provisioning import (
     ConfigBackup,
     DriftFinding,
     PortDesiredState,
+    ProvisioningBatch,
     ProvisioningJob,
 )
 from network.provisioning import (
     BatchResult,
     NetmikoConfigurator,
     PortOutcome,
+    PortSpeeds,
     PortState,
     ProvisioningState,
     SwitchAccess,
@@ -76,7 +78,6 @@ BACKOFF_MAX_S = 3600
 MAX_ATTEMPTS = 12
 #: A claimed job still in flight after this long means its runner died mid-way.
 STALE_CLAIM = timedelta(minutes=30)
-DEFAULT_PLAN_MBPS = 1000
 
 
 def backoff(attempts: int) -> timedelta:
@@ -100,24 +101,61 @@ def port_for_unit(unit_id: int) -> Port | None:
     return db.session.execute(select(Port).where(Port.unit_id == unit_id)).scalar_one_or_none()
 
 
-def plan_speeds(plan_code: str) -> tuple[int, int]:
-    """(down, up) in Mbit/s of a plan (billing.Plan), 1 Gbit/s when the plan is unknown."""
-    try:
-        from billing.models import Plan
-    except ImportError:  # billing is optional for the network layer
-        return DEFAULT_PLAN_MBPS, DEFAULT_PLAN_MBPS
-    plan = db.session.execute(select(Plan).where(Plan.code == plan_code)).scalar_one_or_none()
-    if plan is None:
-        return DEFAULT_PLAN_MBPS, DEFAULT_PLAN_MBPS
-    return max(plan.down_kbps // 1000, 1), max(plan.up_kbps // 1000, 1)
+def port_speeds(plan_code: str) -> PortSpeeds:
+    """The rates of a plan, from billing's published function (the one home of the speeds)."""
+    from billing.services import plan_speeds_kbps
+
+    speeds = plan_speeds_kbps(plan_code)
+    return PortSpeeds(speeds.down_kbps, speeds.up_kbps, speeds.reduced_down_kbps,
+                      speeds.reduced_up_kbps)
 
 
 def desired_for_subscription(subscription, status: str | None = None) -> PortState:
     """The port state a subscription calls for in ``status`` (default: its current status)."""
-    down, up = plan_speeds(subscription.plan_code)
     vlan = int(current_app.config.get("PROVISIONING_ACCESS_VLAN", 100))
-    return desired_port_state(subscription.unit.code, down, str(status or subscription.status),
-                              plan_speed_up=up, access_vlan=vlan)
+    return desired_port_state(subscription.unit.code, str(status or subscription.status),
+                              port_speeds(subscription.plan_code), access_vlan=vlan)
+
+
+#: Subscription statuses whose port carries the plan's full rates, and the reduced ones.
+FULL_RATE_STATUSES = ("active", "provisioning", "suspended")
+REDUCED_RATE_STATUSES = ("reduced",)
+
+
+def reprovision_plan(plan_code: str, *, full_changed: bool, reduced_changed: bool,
+                     actor: User | None) -> ProvisioningBatch | None:
+    """Queue one batch re-provisioning every port whose rates come from ``plan_code``.
+
+    Called when an admin changes a plan's speeds: the reduced ports when the reduced speeds
+    changed, the active and suspended ones when the full speeds did. One job per port (each
+    keeps its own outcome, retry and transcript), all tied to one ``ProvisioningBatch``; the
+    queue runs them as one SSH session and one save per switch. Nothing is queued (and None
+    returned) when no wired port is concerned.
+    """
+    from subscribers.models import Subscription
+
+    statuses = [*(FULL_RATE_STATUSES if full_changed else ()),
+                *(REDUCED_RATE_STATUSES if reduced_changed else ())]
+    if not statuses:
+        return None
+    rows = db.session.execute(
+        select(Subscription, Port).join(Port, Port.unit_id == Subscription.unit_id)
+        .where(Subscription.plan_code == plan_code, Subscription.status.in_(statuses))
+        .order_by(Port.device_id, Port.if_index, Port.id)).all()
+    if not rows:
+        return None
+    batch = ProvisioningBatch(reason=f"plan {plan_code}: speeds changed",
+                              created_by_id=actor.id if actor is not None else None,
+                              created_at=utcnow(), job_count=len(rows))
+    db.session.add(batch)
+    db.session.flush()
+    for subscription, port in rows:
+        job = queue_job(port, JobAction.PUSH, desired_for_subscription(subscription),
+                        actor=actor, subscription=subscription, source="plan")
+        job.batch_id = batch.id
+    db.session.flush()
+    log.info("Queued batch %s: %s ports of plan %s", batch.id, len(rows), plan_code)
+    return batch
 
 
 def set_desired_state(port: Port, desired: PortState, *, subscription=None,

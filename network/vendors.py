@@ -41,6 +41,38 @@ def check_description(text: str | None) -> None:
         raise ValueError(f"description {text!r} is not in the [A-Za-z0-9._/-] whitelist")
 
 
+#: A rate-limiting policy's name carries its rate: ``PM-1G``, ``PM-8M``, ``PM-1500K``.
+POLICY_NAME = re.compile(r"PM-([1-9]\d*)([KMG])")
+_UNIT_KBPS = {"K": 1, "M": 1_000, "G": 1_000_000}
+
+
+def policy_for_kbps(kbps: int) -> str:
+    """The policy name for a rate in kbit/s, in the largest exact unit:
+    1,000,000 → ``PM-1G``, 10,000 → ``PM-10M``, 1,500 → ``PM-1500K``."""
+    if isinstance(kbps, bool) or not isinstance(kbps, int) or kbps <= 0:
+        raise ValueError(f"rate must be a positive number of kbit/s, got {kbps!r}")
+    for unit in ("G", "M"):
+        if kbps % _UNIT_KBPS[unit] == 0:
+            return f"PM-{kbps // _UNIT_KBPS[unit]}{unit}"
+    return f"PM-{kbps}K"
+
+
+def policy_rate_kbps(policy: str) -> int | None:
+    """The rate a policy name carries, in kbit/s; None for a name we did not make."""
+    m = POLICY_NAME.fullmatch(policy)
+    return int(m.group(1)) * _UNIT_KBPS[m.group(2)] if m else None
+
+
+def attached_policies(current: PortState, desired: PortState) -> list[str]:
+    """The policies ``desired`` attaches that ``current`` does not have (input first)."""
+    found: list[str] = []
+    for old, new in ((current.policy_in, desired.policy_in),
+                     (current.policy_out, desired.policy_out)):
+        if new is not None and new != old and new not in found:
+            found.append(new)
+    return found
+
+
 @dataclass(frozen=True)
 class Vendor:
     """Command set for one netmiko ``device_type``."""
@@ -62,14 +94,25 @@ class Vendor:
     save_succeeded: Callable[[str], bool]
     #: regex for netmiko's ``send_config_set(error_pattern=...)``, applied with re.M
     error_pattern: str
+    #: global config lines that define a named policy before a port uses it ([] when the
+    #: vendor has no named policies)
+    policy_definition: Callable[[str], list[str]] = lambda name: []
     tested: str = "lab simulator"
 
-    def port_commands(self, interface: str, current: PortState, desired: PortState) -> list[str]:
-        """The full config block for one port, or ``[]`` when nothing differs."""
+    def port_commands(self, interface: str, current: PortState, desired: PortState,
+                      *, defined: frozenset[str] | set[str] = frozenset()) -> list[str]:
+        """The full config block for one port, or ``[]`` when nothing differs.
+
+        The policies the port newly attaches are defined first (their name gives their rate),
+        except those in ``defined`` (already defined in this session).
+        """
         lines = self.diff_commands(current, desired)
-        return (
-            [self.interface_context(self.normalize_interface(interface)), *lines] if lines else []
-        )
+        if not lines:
+            return []
+        definitions = [line for name in attached_policies(current, desired)
+                       if name not in defined for line in self.policy_definition(name)]
+        return [*definitions, self.interface_context(self.normalize_interface(interface)),
+                *lines]
 
 
 # --- Cisco IOS -----------------------------------------------------------------------------
@@ -162,6 +205,19 @@ def ios_diff_commands(current: PortState, desired: PortState) -> list[str]:
     return out
 
 
+def ios_policy_definition(name: str) -> list[str]:
+    """An MQC policy-map policing all traffic at the rate its name carries (bit/s on IOS).
+
+    Redefining an existing policy-map with the same rate changes nothing, so the lines are
+    safe to send again. A name we did not make (no rate in it) must already exist.
+    """
+    kbps = policy_rate_kbps(name)
+    if kbps is None:
+        return []
+    return [f"policy-map {name}", "class class-default",
+            f"police {kbps * 1000} conform-action transmit exceed-action drop"]
+
+
 CISCO_IOS = Vendor(
     device_type="cisco_ios",
     normalize_interface=ios_normalize_interface,
@@ -173,14 +229,15 @@ CISCO_IOS = Vendor(
     save_command="write memory",
     save_succeeded=lambda output: "[OK]" in output,
     error_pattern=IOS_ERROR_PATTERN,
+    policy_definition=ios_policy_definition,
 )
 
 
 # --- HP ProCurve / ArubaOS-Switch (UNTESTED) -----------------------------------------------
 # A sketch to show the shape of a second entry. Not run against hardware or a simulator:
 # check the show output, the error texts and the rate-limit syntax on a lab switch first.
-# Policies have no names on ProCurve; a name like "PM-8M" becomes "rate-limit all ... kbps 8000"
-# and "PM-1G" (line rate) means no limit.
+# Policies have no names on ProCurve: a policy name becomes its rate, "PM-8M" is
+# "rate-limit all out kbps 8000", and a limit read back becomes the same name again.
 
 PROCURVE_ERROR_PATTERN = r"^(Invalid input|Incomplete input|Ambiguous input|Value .* invalid)"
 
@@ -188,15 +245,10 @@ PROCURVE_ERROR_PATTERN = r"^(Invalid input|Incomplete input|Ambiguous input|Valu
 def _policy_kbps(policy: str | None) -> int | None:
     if policy is None:
         return None
-    m = re.fullmatch(r"PM-(\d+)([MG])", policy)
-    if not m:
+    kbps = policy_rate_kbps(policy)
+    if kbps is None:
         raise ValueError(f"policy {policy!r} has no ProCurve rate-limit equivalent")
-    kbps = int(m.group(1)) * (1_000_000 if m.group(2) == "G" else 1_000)
-    return None if kbps >= 1_000_000 else kbps
-
-
-def _kbps_policy(kbps: int) -> str:
-    return f"PM-{kbps // 1_000}M"
+    return kbps
 
 
 def procurve_parse_port_state(output: str, interface: str) -> PortState:
@@ -219,7 +271,7 @@ def procurve_parse_port_state(output: str, interface: str) -> PortState:
             fields["shutdown"] = True
         elif m := re.fullmatch(r"rate-limit all (in|out) kbps (\d+)", text):
             key = "policy_in" if m.group(1) == "in" else "policy_out"
-            fields[key] = _kbps_policy(int(m.group(2)))
+            fields[key] = policy_for_kbps(int(m.group(2)))
     return PortState(**fields)  # type: ignore[arg-type]
 
 

@@ -29,6 +29,23 @@ def upgrade():
         batch.add_column(sa.Column("incident_outage_id", sa.Integer(), nullable=True))
         batch.create_foreign_key("fk_outages_incident_outage_id_outages", "outages",
                                  ["incident_outage_id"], ["id"])
+    # issue 16.7: a plan's speed change re-provisions its ports as one batch
+    op.create_table(
+        "provisioning_batches",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("reason", sa.String(length=200), nullable=False),
+        sa.Column("job_count", sa.Integer(), nullable=False),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["created_by_id"], ["users.id"],
+                                name="fk_provisioning_batches_created_by_id_users"),
+        sa.PrimaryKeyConstraint("id", name="pk_provisioning_batches"),
+    )
+    with op.batch_alter_table("provisioning_jobs") as batch:
+        batch.add_column(sa.Column("batch_id", sa.Integer(), nullable=True))
+        batch.create_foreign_key("fk_provisioning_jobs_batch_id_provisioning_batches",
+                                 "provisioning_batches", ["batch_id"], ["id"])
+        batch.create_index("ix_provisioning_jobs_batch_id", ["batch_id"])
     _scrub_stored_backups()
 
 
@@ -51,6 +68,12 @@ def _scrub_stored_backups():
 
 
 def downgrade():
+    with op.batch_alter_table("provisioning_jobs") as batch:
+        batch.drop_index("ix_provisioning_jobs_batch_id")
+        batch.drop_constraint("fk_provisioning_jobs_batch_id_provisioning_batches",
+                              type_="foreignkey")
+        batch.drop_column("batch_id")
+    op.drop_table("provisioning_batches")
     with op.batch_alter_table("outages") as batch:
         batch.drop_constraint("fk_outages_incident_outage_id_outages", type_="foreignkey")
         batch.drop_column("incident_outage_id")

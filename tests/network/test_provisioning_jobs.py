@@ -14,7 +14,7 @@ from isp.extensions import db as _db
 from isp.timeutil import utcnow
 from network import services_provisioning as prov
 from network.models_provisioning import DriftFinding, PortDesiredState, ProvisioningJob
-from network.provisioning import NetmikoConfigurator, desired_port_state
+from network.provisioning import NetmikoConfigurator, PortSpeeds, desired_port_state
 from subscribers import lifecycle
 from tests import factories
 from tests.network.conftest_ssh import LAB_PASSWORD, LAB_SECRET
@@ -26,6 +26,12 @@ pytest_plugins = ["tests.network.conftest_ssh"]
 def on_switch(description, *, policy="PM-1G", shutdown=False):
     return {"description": description, "mode": "access", "access_vlan": 100,
             "policy_in": policy, "policy_out": policy, "shutdown": shutdown}
+
+
+def define(policy, bps):
+    """The lines defining a policy-map before a port first uses it (issue 16.7)."""
+    return [f"policy-map {policy}", "class class-default",
+            f"police {bps} conform-action transmit exceed-action drop"]
 
 
 UNCONFIGURED = {"description": None, "mode": None, "access_vlan": None, "policy_in": None,
@@ -73,7 +79,8 @@ def test_subscribe_runs_to_succeeded_then_rerun_changes_nothing(db, ssh_lab, lab
     assert _states(job) == ["queued", "connecting", "applying", "verifying", "saving",
                             "succeeded"]
     assert job.attempts == 1 and job.finished_at is not None and job.error is None
-    assert job.commands == ["interface GigabitEthernet1/0/3", "description JB-A-01-3",
+    assert job.commands == [*define("PM-1G", 1_000_000_000),
+                            "interface GigabitEthernet1/0/3", "description JB-A-01-3",
                             "switchport mode access", "switchport access vlan 100",
                             "service-policy input PM-1G", "service-policy output PM-1G"]
     assert "interface GigabitEthernet1/0/3" in job.before_config
@@ -103,7 +110,7 @@ def test_reduce_and_restore_change_the_policies(db, ssh_lab, lab_switch, configu
                                        actor=operator)
     prov.run_queue(configurator=configurator)
 
-    lifecycle.reduce_service(subscription, actor=operator, reason="Impayé depuis 61 jours")
+    lifecycle.reduce_service(subscription, actor=operator, reason="Demande du foyer")
     [reduced] = prov.run_queue(configurator=configurator)
     on_reduced = ssh_lab.interface("sw-reduce", "GigabitEthernet1/0/5")
     lifecycle.restore_service(subscription, actor=operator, reason="Dette réglée")
@@ -114,6 +121,7 @@ def test_reduce_and_restore_change_the_policies(db, ssh_lab, lab_switch, configu
     assert on_reduced == {**on_switch("JB-B-02-1"), "policy_in": "PM-2M", "policy_out": "PM-8M"}
     assert ssh_lab.interface("sw-reduce", "GigabitEthernet1/0/5") == on_switch("JB-B-02-1")
     assert _jobs(subscription)[1].commands == [
+        *define("PM-2M", 2_000_000), *define("PM-8M", 8_000_000),
         "interface GigabitEthernet1/0/5", "no service-policy input PM-1G",
         "service-policy input PM-2M", "no service-policy output PM-1G",
         "service-policy output PM-8M"]
@@ -141,7 +149,7 @@ def test_rejected_line_rolls_back_and_is_recorded(db, ssh_lab, lab_switch, confi
     subscription = lifecycle.subscribe(_household(device, "Gi1/0/2", "JB-D-04-1"), tier="T1",
                                        actor=operator)
     prov.run_queue(configurator=configurator)
-    lifecycle.reduce_service(subscription, actor=operator, reason="Impayé depuis 61 jours")
+    lifecycle.reduce_service(subscription, actor=operator, reason="Demande du foyer")
     ssh_lab.set_faults("sw-reject", reject_lines=["service-policy input PM-2M"])
     try:
         [outcome] = prov.run_queue(configurator=configurator)
@@ -269,7 +277,8 @@ def test_nightly_reconcile_backs_up_flags_drift_and_push_repairs_it(db, ssh_lab,
     # someone changes the port by hand on the switch
     access = prov.switch_access(device)
     NetmikoConfigurator(conn_timeout=3, read_timeout=3).apply(
-        access, [("Gi1/0/20", desired_port_state("JB-F-09-1", 8, "active"))])
+        access, [("Gi1/0/20", desired_port_state(
+            "JB-F-09-1", "active", PortSpeeds(8_000, 8_000, 8_000, 2_000)))])
     second = prov.nightly_reconcile(configurator=configurator)
 
     assert first.drifted == 0 and first.backups >= 1 and not first.errors

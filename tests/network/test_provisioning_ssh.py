@@ -15,6 +15,7 @@ import pytest
 from network.provisioning import (
     BatchResult,
     NetmikoConfigurator,
+    PortSpeeds,
     PortState,
     ProvisioningState,
     SwitchAccess,
@@ -26,9 +27,10 @@ from network.provisioning import (
 pytest_plugins = ["tests.network.conftest_ssh"]
 
 S = ProvisioningState
-ACTIVE = desired_port_state("PB-A-03-2", 1000, "active")
-REDUCED = desired_port_state("PB-A-03-2", 1000, "reduced")
-TERMINATED = desired_port_state("PB-A-03-2", 1000, "terminated")
+SPEEDS = PortSpeeds(1_000_000, 1_000_000, 8_000, 2_000)
+ACTIVE = desired_port_state("PB-A-03-2", "active", SPEEDS)
+REDUCED = desired_port_state("PB-A-03-2", "reduced", SPEEDS)
+TERMINATED = desired_port_state("PB-A-03-2", "terminated", SPEEDS)
 
 #: the simulator's view of an active 1 Gbit/s port, written by hand
 ACTIVE_ON_SWITCH = {
@@ -49,6 +51,12 @@ UNCONFIGURED_ON_SWITCH = {
 }
 
 
+def define(policy: str, bps: int) -> list[str]:
+    """The lines defining a policy-map before a port first uses it (issue 16.7)."""
+    return [f"policy-map {policy}", "class class-default",
+            f"police {bps} conform-action transmit exceed-action drop"]
+
+
 def states(result: BatchResult, interface: str) -> list[str]:
     return [str(state) for state, _ in result.outcome(interface).history]
 
@@ -61,6 +69,7 @@ def test_provision_then_rerun_changes_nothing(ssh_lab, switch_access, configurat
     port = first.outcome("GigabitEthernet1/0/3")
     assert port.state == S.SUCCEEDED, port.error
     assert port.commands == [
+        *define("PM-1G", 1_000_000_000),
         "interface GigabitEthernet1/0/3",
         "description PB-A-03-2",
         "switchport mode access",
@@ -87,6 +96,7 @@ def test_provision_then_rerun_changes_nothing(ssh_lab, switch_access, configurat
     assert "[OK]" in first.save_output
     assert ssh_lab.interface("sw-provision", "GigabitEthernet1/0/3") == ACTIVE_ON_SWITCH
     assert ssh_lab.state()["sw-provision"]["saves"] == 1
+    assert ssh_lab.state()["sw-provision"]["policies"] == {"PM-1G": 1_000_000_000}
     assert ssh_lab.state()["sw-provision"]["startup"]["GigabitEthernet1/0/3"] == ACTIVE_ON_SWITCH
 
     again = configurator.apply(access, [("GigabitEthernet1/0/3", ACTIVE)])
@@ -108,6 +118,8 @@ def test_reduce_then_restore_swaps_policies(ssh_lab, switch_access, configurator
 
     assert reduced.state == S.SUCCEEDED, reduced.error
     assert reduced.commands == [
+        *define("PM-2M", 2_000_000),
+        *define("PM-8M", 8_000_000),
         "interface GigabitEthernet1/0/5",
         "no service-policy input PM-1G",
         "service-policy input PM-2M",
@@ -122,7 +134,9 @@ def test_reduce_then_restore_swaps_policies(ssh_lab, switch_access, configurator
     restored = configurator.apply(access, [("Gi1/0/5", ACTIVE)]).outcome("Gi1/0/5")
 
     assert restored.state == S.SUCCEEDED
-    assert restored.commands[1:] == [
+    # a new session: PM-1G is defined again (same rate, a no-op on the switch)
+    assert restored.commands[:3] == define("PM-1G", 1_000_000_000)
+    assert restored.commands[4:] == [
         "no service-policy input PM-2M",
         "service-policy input PM-1G",
         "no service-policy output PM-8M",
@@ -178,6 +192,7 @@ def test_rejected_line_rolls_back_to_the_pre_image(ssh_lab, switch_access, confi
     assert port.before == ACTIVE
     assert port.after == ACTIVE
     # The line before the rejected one had removed the input policy: the rollback restores it.
+    # (PM-1G was attached before, so it exists: the rollback does not define it)
     assert port.rollback_commands == [
         "interface GigabitEthernet1/0/2",
         "service-policy input PM-1G",
@@ -191,8 +206,9 @@ def test_rejected_line_rolls_back_to_the_pre_image(ssh_lab, switch_access, confi
 def test_dropped_session_reconnects_and_rolls_back(ssh_lab, switch_access, configurator):
     access = switch_access("sw-drop")
     configurator.apply(access, [("Gi1/0/4", ACTIVE)])
-    # interface, no service-policy input, service-policy input: the 4th line kills the session.
-    ssh_lab.set_faults("sw-drop", drop_after_config_lines=3)
+    # PM-2M and PM-8M's 6 definition lines, interface, no service-policy input,
+    # service-policy input: the 10th line kills the session.
+    ssh_lab.set_faults("sw-drop", drop_after_config_lines=9)
     try:
         result = configurator.apply(access, [("Gi1/0/4", REDUCED)])
     finally:
@@ -271,14 +287,15 @@ def test_sha1_only_switch_is_unreachable_with_a_clear_message(switch_access, con
 def test_batch_uses_one_session_and_one_save(ssh_lab, switch_access, configurator, caplog):
     caplog.set_level(logging.DEBUG)
     access = switch_access("sw-batch")
-    ports = [(f"Gi1/0/{n}", desired_port_state(f"PB-B-0{n}-1", 1000, "active")) for n in (1, 2, 3)]
+    ports = [(f"Gi1/0/{n}", desired_port_state(f"PB-B-0{n}-1", "active", SPEEDS))
+             for n in (1, 2, 3)]
     # A port already in its desired state, and one whose change the switch refuses.
     configurator.apply(access, [ports[1]])
     ssh_lab.set_faults("sw-batch", reject_lines=["description PB-B-09-1"])
     saves_before = ssh_lab.state()["sw-batch"]["saves"]
     try:
         result = configurator.apply(
-            access, [*ports, ("Gi1/0/9", desired_port_state("PB-B-09-1", 1000, "active"))]
+            access, [*ports, ("Gi1/0/9", desired_port_state("PB-B-09-1", "active", SPEEDS))]
         )
     finally:
         ssh_lab.clear_faults()

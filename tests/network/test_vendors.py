@@ -7,8 +7,10 @@ import re
 import pytest
 
 from network.provisioning import (
+    PortSpeeds,
     desired_port_state,
     flat_description,
+    policy_for_kbps,
     policy_for_speed,
     scrub,
 )
@@ -21,6 +23,7 @@ from network.vendors import (
     ios_diff_commands,
     ios_normalize_interface,
     ios_parse_port_state,
+    policy_rate_kbps,
     procurve_diff_commands,
     vendor_for,
 )
@@ -29,6 +32,8 @@ P = PortState
 EMPTY = P(mode=None)
 ACTIVE = P("PB-A-03-2", 100, False, "PM-1G", "PM-1G", "access")
 REDUCED = P("PB-A-03-2", 100, False, "PM-2M", "PM-8M", "access")
+#: DESIGN §3.1's plan: 1 Gbit/s both ways, reduced 8 Mbit/s down and 2 Mbit/s up
+DEFAULT_SPEEDS = PortSpeeds(1_000_000, 1_000_000, 8_000, 2_000)
 
 
 @pytest.mark.parametrize(
@@ -228,9 +233,9 @@ def test_ios_save_check(output, ok):
 
 
 def test_port_commands_wrap_the_diff_in_the_interface_context():
-    assert (
-        CISCO_IOS.port_commands("Gi1/0/3", ACTIVE, REDUCED)[0] == "interface GigabitEthernet1/0/3"
-    )
+    # (the policies it attaches are defined first: see the policy-definition test below)
+    commands = CISCO_IOS.port_commands("Gi1/0/3", ACTIVE, REDUCED, defined={"PM-2M", "PM-8M"})
+    assert commands[0] == "interface GigabitEthernet1/0/3"
     assert CISCO_IOS.port_commands("Gi1/0/3", ACTIVE, ACTIVE) == []
 
 
@@ -241,14 +246,18 @@ def test_port_commands_wrap_the_diff_in_the_interface_context():
         (
             P(None, None, False, None, None),
             ACTIVE,
-            ['name "PB-A-03-2"', "untagged-vlan 100"],
+            ['name "PB-A-03-2"', "untagged-vlan 100", "rate-limit all in kbps 1000000",
+             "rate-limit all out kbps 1000000"],
         ),
         (
             ACTIVE,
             REDUCED,
             ["rate-limit all in kbps 2000", "rate-limit all out kbps 8000"],
         ),
-        (REDUCED, ACTIVE, ["no rate-limit all in", "no rate-limit all out"]),
+        # a policy name is its rate, the plan's 1 Gbit/s included (no "line rate" exception)
+        (REDUCED, ACTIVE, ["rate-limit all in kbps 1000000", "rate-limit all out kbps 1000000"]),
+        (ACTIVE, P("PB-A-03-2", 100, False, "PM-1500K", None),
+         ["rate-limit all in kbps 1500", "no rate-limit all out"]),
         (ACTIVE, P("PB-A-03-2", 100, True, "PM-1G", "PM-1G"), ["disable"]),
     ],
 )
@@ -276,20 +285,21 @@ def test_vendor_registry():
     ],
 )
 def test_desired_port_state_per_status(status, shutdown, policy_in, policy_out):
-    state = desired_port_state("PB-A-03-2", 1000, status)
+    state = desired_port_state("PB-A-03-2", status, DEFAULT_SPEEDS)
 
     assert state == P("PB-A-03-2", 100, shutdown, policy_in, policy_out, "access")
 
 
 def test_desired_port_state_with_asymmetric_plan_and_vlan():
-    state = desired_port_state("PB-C-10-1", 500, "active", plan_speed_up=100, access_vlan=310)
+    state = desired_port_state("PB-C-10-1", "active", PortSpeeds(500_000, 100_000, 8_000, 2_000),
+                               access_vlan=310)
 
     assert (state.policy_in, state.policy_out, state.access_vlan) == ("PM-100M", "PM-500M", 310)
 
 
 def test_desired_port_state_refuses_unknown_status():
     with pytest.raises(ValueError, match="'moved'"):
-        desired_port_state("PB-A-03-2", 1000, "moved")
+        desired_port_state("PB-A-03-2", "moved", DEFAULT_SPEEDS)
 
 
 @pytest.mark.parametrize(
@@ -298,6 +308,47 @@ def test_desired_port_state_refuses_unknown_status():
 )
 def test_policy_for_speed(mbps, name):
     assert policy_for_speed(mbps) == name
+
+
+@pytest.mark.parametrize(
+    ("kbps", "name"),
+    [(1_000_000, "PM-1G"), (10_000, "PM-10M"), (3_000, "PM-3M"), (1_500, "PM-1500K"),
+     (2_500_000, "PM-2500M"), (999, "PM-999K")],
+)
+def test_policy_name_carries_any_rate_and_back(kbps, name):
+    assert policy_for_kbps(kbps) == name
+    assert policy_rate_kbps(name) == kbps
+
+
+@pytest.mark.parametrize("kbps", [0, -8, 2.5, True])
+def test_policy_for_kbps_refuses_non_rates(kbps):
+    with pytest.raises(ValueError, match="positive number of kbit/s"):
+        policy_for_kbps(kbps)
+
+
+def test_reduced_speeds_come_from_the_plan():
+    state = desired_port_state("PB-A-03-2", "reduced",
+                               PortSpeeds(1_000_000, 1_000_000, 10_000, 3_000))
+    assert (state.policy_in, state.policy_out) == ("PM-3M", "PM-10M")
+
+
+def test_ios_defines_a_newly_attached_policy_before_the_interface():
+    reduced = P("PB-A-03-2", 100, False, "PM-1500K", "PM-10M", "access")
+    assert CISCO_IOS.port_commands("Gi1/0/3", ACTIVE, reduced) == [
+        "policy-map PM-1500K", "class class-default",
+        "police 1500000 conform-action transmit exceed-action drop",
+        "policy-map PM-10M", "class class-default",
+        "police 10000000 conform-action transmit exceed-action drop",
+        "interface GigabitEthernet1/0/3",
+        "no service-policy input PM-1G", "service-policy input PM-1500K",
+        "no service-policy output PM-1G", "service-policy output PM-10M"]
+    # defined earlier in the session: not again; a detach or a no-op defines nothing
+    assert CISCO_IOS.port_commands("Gi1/0/3", ACTIVE, reduced,
+                                   defined={"PM-1500K", "PM-10M"})[0] == \
+        "interface GigabitEthernet1/0/3"
+    assert CISCO_IOS.port_commands("Gi1/0/3", ACTIVE, ACTIVE) == []
+    assert CISCO_IOS.port_commands("Gi1/0/3", ACTIVE, P("PB-A-03-2", 100, True))[0] == \
+        "interface GigabitEthernet1/0/3"
 
 
 @pytest.mark.parametrize(
@@ -330,3 +381,13 @@ def test_scrub_replaces_every_secret_longest_first():
     assert (
         scrub("pw pw-long secret", ["pw", "pw-long", "", "secret"]) == "******** " * 2 + "********"
     )
+
+
+def test_procurve_reads_a_rate_limit_back_as_the_same_policy_name():
+    from network.vendors import procurve_parse_port_state
+
+    output = ('interface 7\n   name "PB-A-03-2"\n   untagged-vlan 100\n'
+              "   rate-limit all in kbps 1500\n   rate-limit all out kbps 10000\n   exit\n")
+    state = procurve_parse_port_state(output, "7")
+    assert (state.policy_in, state.policy_out) == ("PM-1500K", "PM-10M")
+    assert procurve_diff_commands(state, state) == []
