@@ -59,10 +59,14 @@ def register_error_handlers(app: Flask) -> None:
     def _http_error(error: HTTPException):
         if error.code in (403, 404):
             _audit_refusal(error.code, error.description if error.code == 404 else None)
+        # The exception's own headers survive (405's Allow, 401's WWW-Authenticate: RFC 9110).
+        headers = [(name, value) for name, value in error.get_headers()
+                   if name.lower() != "content-type"]
         if wants_json():
-            return json_error(error.description or error.name, error.code or 500)
+            body, status = json_error(error.description or error.name, error.code or 500)
+            return body, status, headers
         return render_template("errors/error.html", status=error.code,
-                               message=error.description), error.code
+                               message=error.description), error.code, headers
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):
