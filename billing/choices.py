@@ -103,6 +103,26 @@ DUNNING_KIND_LABELS = {
 }
 
 
+#: What comes next for a household in arrears (``billing.dunning.next_steps``): one of the
+#: scheduled steps, an operator's approval of a proposed reduction, the lifting of an applied
+#: reduction when the debt is cleared, or nothing more on this invoice.
+NEXT_STEP_LABELS = {
+    DunningKind.REMINDER: _l("rappel"),
+    DunningKind.REFERRAL: _l("orientation vers l'association et offre d'échéancier"),
+    DunningKind.REDUCTION: _l("proposition de débit réduit"),
+    "approval": _l("décision d'un opérateur sur la réduction proposée"),
+    "lift": _l("levée de la réduction le jour où la dette est réglée ou un échéancier convenu"),
+    "end": _l("aucune autre étape automatique pour cette facture"),
+}
+
+#: Why a household's next step waits.
+HOLD_LABELS = {
+    "fsl": _l("en attente : demande FSL en cours"),
+    "plan": _l("en attente : échéancier en cours"),
+    "postponed": _l("reportée jusqu'au %(until)s"),
+}
+
+
 def dunning_days(kind: str) -> int:
     """Days after the due date at which a dunning step comes."""
     return DUNNING_SCHEDULE[DunningKind(kind)]

@@ -388,3 +388,131 @@ def pending_proposals():
         .order_by(DunningStep.on, DunningStep.id)
 
 
+
+
+# --- what comes next ---------------------------------------------------------------------------
+
+#: Kinds of ``NextStep`` besides the scheduled ``DunningKind`` steps.
+APPROVAL, LIFT, END = "approval", "lift", "end"
+
+
+@dataclass(frozen=True)
+class NextStep:
+    """What the dunning path does next for one household in arrears, and when.
+
+    ``kind`` is a scheduled step (reminder, referral, reduction proposal), ``approval`` (a
+    proposal waits for an operator), ``lift`` (an applied reduction ends the day the debt is
+    cleared) or ``end``. ``on`` is the day it comes at the earliest — ``None`` while a hold
+    without an end date (FSL request, payment plan) stands or when it depends on a payment.
+    ``approvable_from`` is, for a reduction, the first day an operator may approve it.
+    """
+
+    household_id: int
+    invoice_number: str | None
+    due_on: date
+    days_overdue: int
+    kind: str
+    on: date | None
+    hold: str | None = None
+    hold_until: date | None = None
+    approvable_from: date | None = None
+
+
+def next_reduction_day(day: date) -> date:
+    """The first day from ``day`` on which a reduction may be approved (``may_reduce_on``)."""
+    while not may_reduce_on(day):
+        day += timedelta(days=1)
+    return day
+
+
+def next_steps(household_ids: list[int] | None = None, *,
+               on: date | None = None) -> dict[int, NextStep]:
+    """Each household's next dunning step, computed as ``run_dunning`` will act (the one home of
+    this forecast: the dunning page, the statement and the API show it).
+
+    Only households with an open invoice past its due date are in arrears and appear. The
+    schedule is ``DUNNING_SCHEDULE``, counted from the due date of the oldest open invoice;
+    the daily pass makes at most one step a day per household; holds (pending FSL request,
+    payment plan, postponement) stop every escalation; a reduction is approved only on a
+    ``may_reduce_on`` day. Five queries, whatever the number of households.
+    """
+    on = on or today()
+    open_invoices = select(Invoice.id, Invoice.household_id, Invoice.number, Invoice.due_on) \
+        .where(Invoice.status.in_(OPEN_STATUSES)) \
+        .order_by(Invoice.household_id, Invoice.due_on, Invoice.number)
+    if household_ids is not None:
+        if not household_ids:
+            return {}
+        open_invoices = open_invoices.where(Invoice.household_id.in_(household_ids))
+    oldest: dict[int, tuple] = {}
+    for row in db.session.execute(open_invoices):
+        oldest.setdefault(row.household_id, row)
+    oldest = {hh: row for hh, row in oldest.items() if row.due_on < on}
+    if not oldest:
+        return {}
+    ids = list(oldest)
+    done: dict[int, dict[str, DunningStep]] = {}
+    made_today: set[int] = set()
+    for step in db.session.execute(select(DunningStep).where(
+            DunningStep.invoice_id.in_([row.id for row in oldest.values()]))).scalars():
+        done.setdefault(step.household_id, {})[step.kind] = step
+        if step.on == on:
+            made_today.add(step.household_id)
+    fsl = set(db.session.execute(select(FslRequest.household_id).where(
+        FslRequest.household_id.in_(ids), FslRequest.decision == FslDecision.PENDING)).scalars())
+    plans = set(db.session.execute(select(PaymentPlan.household_id).where(
+        PaymentPlan.household_id.in_(ids), PaymentPlan.ended_on.is_(None))).scalars())
+    postponed = dict(db.session.execute(
+        select(DunningStep.household_id, func.max(DunningStep.postponed_until))
+        .where(DunningStep.household_id.in_(ids), DunningStep.kind == DunningKind.POSTPONED)
+        .group_by(DunningStep.household_id)).all())
+    result = {}
+    for household_id, invoice in oldest.items():
+        until = postponed.get(household_id)
+        hold = "fsl" if household_id in fsl else "plan" if household_id in plans else \
+            "postponed" if until is not None and until >= on else None
+        # The first day the daily pass may act: not today if it already acted today, not
+        # before a postponement has ended (``postponed_until`` holds on its last day too).
+        earliest = on + timedelta(days=1) if household_id in made_today else on
+        if hold == "postponed":
+            earliest = max(earliest, until + timedelta(days=1))
+        steps = done.get(household_id, {})
+        kind: str = END
+        day: date | None = None
+        approvable = None
+        pending = next((k for _days, k in DUNNING_THRESHOLDS if k not in steps), None)
+        if pending is not None:
+            kind = pending
+            day = max(invoice.due_on + timedelta(days=DUNNING_SCHEDULE[pending]), earliest)
+        else:
+            state = steps[DunningKind.REDUCTION].state
+            if state == ReductionState.PROPOSED:
+                kind, day = APPROVAL, max(on, earliest if hold == "postponed" else on)
+            elif state == ReductionState.APPLIED:
+                kind = LIFT
+        if kind in (DunningKind.REDUCTION, APPROVAL):
+            approvable = next_reduction_day(day)
+            if kind == APPROVAL:
+                day = approvable
+        if hold in ("fsl", "plan") and kind not in (LIFT, END):
+            day = approvable = None
+        result[household_id] = NextStep(
+            household_id=household_id, invoice_number=invoice.number, due_on=invoice.due_on,
+            days_overdue=(on - invoice.due_on).days, kind=str(kind), on=day, hold=hold,
+            hold_until=until if hold == "postponed" else None, approvable_from=approvable)
+    return result
+
+
+def next_step(household_id: int, *, on: date | None = None) -> NextStep | None:
+    """One household's next dunning step (``next_steps``), None when it is not in arrears."""
+    return next_steps([household_id], on=on).get(household_id)
+
+
+def arrears_query(on: date | None = None):
+    """Households with an open invoice past its due date (id, oldest due date), the longest
+    overdue first: the households ``next_steps`` speaks of, for a paginated list."""
+    on = on or today()
+    oldest_due = func.min(Invoice.due_on)
+    return select(Invoice.household_id, oldest_due.label("due_on")) \
+        .where(Invoice.status.in_(OPEN_STATUSES), Invoice.due_on < on) \
+        .group_by(Invoice.household_id).order_by(oldest_due, Invoice.household_id)
