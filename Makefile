@@ -6,14 +6,7 @@ ISP := $(VENV)/bin/isp
 
 run:
 	@scripts/bootstrap.sh runtime
-	@$(ISP) db upgrade
-	@$(ISP) demo seed
-	@echo ""
-	@echo "  social-isp demo: http://127.0.0.1:5000/  (all people and devices are fictitious)"
-	@echo "  logins:"
-	@$(VENV)/bin/python -c "from config.default import DefaultConfig as C; [print(f'    {e:32} {p}') for e, p in C.DEMO_PASSWORDS.items()]"
-	@echo ""
-	@$(ISP) run
+	@scripts/run.sh
 
 # Every core by default (pytest-xdist; tests marked xdist_group share a worker);
 # PYTEST_JOBS=0 runs in one process.

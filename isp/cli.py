@@ -222,6 +222,9 @@ def lab() -> None:
 @with_appcontext
 def lab_start():
     """Serve the simulated building switches on 127.0.0.1 until Ctrl-C."""
+    busy = busy_port(current_app, web=None, lab=True)
+    if busy:
+        raise click.ClickException(busy)
     stop = start_lab()
     if stop is None:
         raise click.ClickException("The lab network is not available in this build")
@@ -256,31 +259,92 @@ def worker():
 @click.option("--host", default="127.0.0.1")
 @click.option("--port", default=5000, type=int)
 @click.option("--no-lab", is_flag=True, help="Do not start the simulated lab network.")
+@click.option("--check-only", is_flag=True,
+              help="Only check that no instance runs (its ports are free), then exit.")
 @with_appcontext
-def serve(host, port, no_lab):
+def serve(host, port, no_lab, check_only):
     """Web + scheduler on one machine, with the lab network unless --no-lab."""
+    # Before anything starts (and, with --check-only, before `make run` migrates and seeds):
+    # a second start would fight the first one for its ports.
+    busy = busy_port(current_app, web=(host, port), lab=not no_lab)
+    if busy:
+        raise click.ClickException(busy)
+    if check_only:
+        return
     from isp.scheduler import start_background
 
     app = current_app._get_current_object()
     # A stop by `kill` (or a service manager) unwinds like Ctrl-C, so the lab's simulator
     # processes stop too instead of holding their ports for the next start.
     signal.signal(signal.SIGTERM, _exit_on_signal)
-    stop_lab = None if no_lab else start_lab()
-    scheduler = start_background(app)
-    click.echo(f"social-isp on http://{host}:{port}/  (Ctrl-C stops everything)")
+    stop_lab = scheduler = None
     try:
+        stop_lab = None if no_lab else start_lab()
+        scheduler = start_background(app)
+        click.echo(f"social-isp on http://{host}:{port}/  (Ctrl-C stops everything)")
         from werkzeug.serving import run_simple
 
         # app.run() refuses to run inside a flask CLI command; the server it wraps does not.
         run_simple(host, port, app, use_reloader=False, use_debugger=False, threaded=True)
+    except KeyboardInterrupt:
+        pass  # Ctrl-C while starting: an asked-for stop, like Ctrl-C while serving
     finally:
-        scheduler.shutdown(wait=False)
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
         if stop_lab:
             stop_lab()
+    click.echo("social-isp stopped")
 
 
 def _exit_on_signal(signum, _frame) -> None:
-    raise SystemExit(128 + signum)
+    # An asked-for stop is a success: `make run` then ends with status 0, not "Error 143".
+    raise SystemExit(0)
+
+
+def busy_port(app, *, web: tuple[str, int] | None, lab: bool) -> str | None:
+    """One line naming the first port of ``isp run`` (web, lab SNMP, lab SSH) already taken,
+    or None when they are all free.
+
+    A port is taken when binding it fails, the test the servers themselves will meet a moment
+    later (SO_REUSEADDR for TCP, as Werkzeug sets it: connections closing do not count).
+    """
+    import socket
+
+    def taken(kind: int, host: str, number: int) -> bool:
+        with socket.socket(socket.AF_INET, kind) as probe:
+            if kind == socket.SOCK_STREAM:
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind((host, number))
+            except OSError:
+                return True
+        return False
+
+    hint = "social-isp is probably already running: stop it first (Ctrl-C in its terminal)"
+    if web is not None:
+        host, port = web
+        if taken(socket.SOCK_STREAM, host, port):
+            return (f"Port {port} on {host} is already in use (web): {hint}, "
+                    "or choose another port with --port")
+    if lab:
+        snmp_port = int(app.config.get("LAB_SNMP_PORT", 16100))
+        if taken(socket.SOCK_DGRAM, "127.0.0.1", snmp_port):
+            return (f"UDP port {snmp_port} on 127.0.0.1 is already in use (lab SNMP): {hint}, "
+                    "or start without the lab (--no-lab)")
+        ssh_base = int(app.config.get("LAB_SSH_PORT_BASE", 2201))
+        for number in range(ssh_base, ssh_base + _lab_switch_count()):
+            if taken(socket.SOCK_STREAM, "127.0.0.1", number):
+                return (f"Port {number} on 127.0.0.1 is already in use (lab SSH): {hint}, "
+                        "or start without the lab (--no-lab)")
+    return None
+
+
+def _lab_switch_count() -> int:
+    try:
+        from lab.runner import LAB_SWITCHES
+    except ModuleNotFoundError:  # a build without the lab
+        return 0
+    return len(LAB_SWITCHES)
 
 
 def _register_domain_commands() -> None:

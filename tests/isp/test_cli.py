@@ -1,9 +1,19 @@
-"""The isp command: users, tokens, imports."""
+"""The isp command: users, tokens, imports, `isp run`."""
 
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
 from sqlalchemy import func, select
 
 from isp.models import User
 from subscribers.models import District
+
+ROOT = Path(__file__).resolve().parents[2]
+ISP = Path(sys.executable).parent / "isp"
 
 
 def test_users_create_then_duplicate_is_refused(runner, db):
@@ -64,3 +74,103 @@ def test_import_command_rejects_a_bad_file_and_writes_nothing(runner, db, tmp_pa
     assert "line 3, column code" in rejected.output
     codes = db.session.execute(select(District.code)).scalars().all()
     assert "D-2" not in codes
+
+
+# --- `isp run` / `make run` a second time (issue 18.6) --------------------------------------
+
+def _free_port(kind) -> int:
+    import socket
+
+    with socket.socket(socket.AF_INET, kind) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def run_env(tmp_path):
+    """`isp run` on free ports (web, lab SNMP, lab SSH) and its own SQLite file, as a real
+    process: a config class in a module of its own, named by ISP_CONFIG."""
+    import socket
+
+    snmp_port, ssh_base = _free_port(socket.SOCK_DGRAM), _free_port(socket.SOCK_STREAM)
+    database = tmp_path / "run.sqlite"
+    (tmp_path / "run_config.py").write_text(
+        "from config.default import DefaultConfig\n"
+        "class RunConfig(DefaultConfig):\n"
+        f"    SQLALCHEMY_DATABASE_URI = 'sqlite:///{database}'\n"
+        f"    LAB_SNMP_PORT = {snmp_port}\n"
+        f"    LAB_SSH_PORT_BASE = {ssh_base}\n", encoding="utf-8")
+    env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
+    env.update(ISP_CONFIG="run_config.RunConfig",
+               PYTHONPATH=os.pathsep.join([str(tmp_path), str(ROOT)]))
+    return {"env": env, "database": database, "snmp_port": snmp_port,
+            "web_port": _free_port(socket.SOCK_STREAM)}
+
+
+def _start(run_env) -> subprocess.Popen:
+    """`isp run --no-lab` on the free web port; returns once it serves."""
+    process = subprocess.Popen([str(ISP), "run", "--no-lab", "--port", str(run_env["web_port"])],
+                               cwd=ROOT, env=run_env["env"], stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+    for line in process.stdout:  # the line printed just before serving
+        if "social-isp on http://" in line:
+            break
+    else:
+        raise AssertionError(f"isp run did not start (exit {process.wait()})")
+    return process
+
+
+def _stop(process: subprocess.Popen, signum) -> int:
+    process.send_signal(signum)
+    try:
+        return process.wait(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+
+
+def test_a_second_isp_run_says_in_one_line_that_one_runs_and_sigterm_exits_0(run_env):
+    first = _start(run_env)
+    try:
+        again = subprocess.run([str(ISP), "run", "--no-lab", "--port", str(run_env["web_port"])],
+                               cwd=ROOT, env=run_env["env"], capture_output=True, text=True,
+                               timeout=60)
+        assert again.returncode == 1
+        assert again.stdout == ""
+        lines = again.stderr.strip().splitlines()
+        assert len(lines) == 1, again.stderr
+        assert f"Port {run_env['web_port']}" in lines[0]
+        assert "already running" in lines[0]
+        # `make run`'s path: one line, exit 0 (the demo is up), nothing migrated or seeded.
+        made = subprocess.run([str(ROOT / "scripts" / "run.sh"), "--no-lab", "--port",
+                               str(run_env["web_port"])], cwd=ROOT, env=run_env["env"],
+                              capture_output=True, text=True, timeout=60)
+        assert made.returncode == 0
+        assert (made.stdout + made.stderr).strip().count("\n") == 0
+        assert "already running" in made.stderr
+        assert not run_env["database"].exists()
+    finally:
+        assert _stop(first, signal.SIGTERM) == 0  # make ends with 0, not "Error 143"
+
+
+def test_ctrl_c_stops_isp_run_with_status_0(run_env):
+    assert _stop(_start(run_env), signal.SIGINT) == 0
+
+
+def test_a_lab_port_in_use_is_named_before_anything_starts(run_env):
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as squatter:
+        squatter.bind(("127.0.0.1", run_env["snmp_port"]))
+        result = subprocess.run([str(ISP), "run", "--check-only", "--port",
+                                 str(run_env["web_port"])], cwd=ROOT, env=run_env["env"],
+                                capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        f"Error: UDP port {run_env['snmp_port']} on 127.0.0.1 is already in use (lab SNMP): "
+        "social-isp is probably already running: stop it first (Ctrl-C in its terminal), or "
+        "start without the lab (--no-lab)")
+    free = subprocess.run([str(ISP), "run", "--check-only", "--port", str(run_env["web_port"])],
+                          cwd=ROOT, env=run_env["env"], capture_output=True, text=True,
+                          timeout=60)
+    assert (free.returncode, free.stderr) == (0, "")
