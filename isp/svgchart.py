@@ -42,6 +42,19 @@ def _nice_max(value: float) -> float:
     return 10 * power
 
 
+#: Advance widths in em of DejaVu Sans, the widest of the usual sans-serif fonts (Debian's
+#: system-ui): estimating with it keeps labels apart and inside the drawing in narrower fonts too.
+_NARROW = frozenset(" .,:;/|!'()[]-ijlrtfI")
+_WIDE = frozenset("mwMW%…—@")
+
+
+def text_width(content: str, size: float) -> float:
+    """An upper estimate of ``content``'s width in px at ``size`` (no font metrics at hand)."""
+    ems = sum(0.42 if c in _NARROW else 1.0 if c in _WIDE else 0.8 if c.isupper() else 0.66
+              for c in content)
+    return ems * size
+
+
 def _tick(value: float) -> str:
     if value == int(value):
         return f"{int(value):,}".replace(",", "\u202f")
@@ -61,23 +74,40 @@ def _frame(width: int, height: int, title: str, body: list[str]) -> str:
             + "".join(body) + "</svg>")
 
 
-def _legend(names: list[str], width: int, y: float) -> list[str]:
+def _legend(names: list[str], width: int, y: float, x: float) -> list[str]:
+    """Colour keys in a row from ``x``; a name that would pass the right edge is shortened."""
     if len(names) < 2:
         return []
-    parts, x = [], 60.0
+    parts = []
     for index, name in enumerate(names):
+        room = width - 4 - (x + 18)
+        if room < 40:
+            break
+        shown = _fit(name, room, 12)
         parts.append(f'<rect x="{_n(x)}" y="{_n(y - 10)}" width="12" height="12" '
                      f'fill="{COLOURS[index % len(COLOURS)]}"/>')
-        parts.append(_text(x + 18, y, name, anchor="start", size=12))
-        x += 30 + 7 * len(name)
-        if x > width - 80:
-            break
+        parts.append(_text(x + 18, y, shown, anchor="start", size=12))
+        x += 18 + text_width(shown, 12) + 16
     return parts
 
 
-def _label_step(count: int, room: float) -> int:
-    """Show one x label in ``step`` so that they never overlap (about 46 px each)."""
-    return max(1, -(-count * 46 // max(int(room), 1)))
+def _fit(content: str, room: float, size: float) -> str:
+    """``content``, cut with an ellipsis if it is wider than ``room`` px."""
+    if text_width(content, size) <= room:
+        return content
+    while content and text_width(content + "…", size) > room:
+        content = content[:-1]
+    return content.rstrip() + "…"
+
+
+#: Space kept between two x-axis labels (px).
+LABEL_GAP = 8
+
+
+def label_step(labels: list[str], slot: float, size: float = 11) -> int:
+    """Show one x label in ``step``: the widest label and a gap must fit in ``step`` slots."""
+    widest = max((text_width(label, size) for label in labels), default=0.0)
+    return max(1, math.ceil((widest + LABEL_GAP) / max(slot, 1e-6)))
 
 
 def column_chart(title: str, labels: list[str], series: dict[str, list[float | None]], *,
@@ -87,25 +117,35 @@ def column_chart(title: str, labels: list[str], series: dict[str, list[float | N
     names = list(series)
     values = [v for column in series.values() for v in column if v is not None]
     top = _nice_max(max(values, default=0.0))
-    left, right, upper = 56.0, 12.0, 28.0
+    ticks = [_tick(top * i / 4) for i in range(5)]  # gridlines at 0, 1/4, ... top
+    # The left margin holds the widest y label: none is cut at the image's edge.
+    left = max(40.0, math.ceil(max(text_width(t, 11) for t in ticks)) + 12.0)
+    right, upper = 12.0, 28.0
     lower = 44.0 + (22 if len(names) > 1 else 0)
     plot_w, plot_h = width - left - right, height - upper - lower
     base = upper + plot_h
-    body = [_text(left, 16, title, anchor="start", size=13, extra=' font-weight="bold"')]
+    unit_w = text_width(unit, 11) + 12 if unit else 0.0
+    body = [_text(8, 16, _fit(title, width - 16 - unit_w, 13), anchor="start", size=13,
+                  extra=' font-weight="bold"')]
     if unit:
         body.append(_text(width - right, 16, unit, anchor="end"))
-    for i in range(5):  # gridlines at 0, 1/4, ... top
-        value = top * i / 4
+    for i, tick in enumerate(ticks):
         y = base - plot_h * i / 4
         body.append(f'<path d="M{_n(left)} {_n(y)}H{_n(width - right)}" '
                     f'stroke="{INK if i == 0 else GRID}"/>')
-        body.append(_text(left - 6, y + 4, _tick(value), anchor="end"))
+        body.append(_text(left - 6, y + 4, tick, anchor="end"))
     count = max(len(labels), 1)
     slot = plot_w / count
-    step = _label_step(count, plot_w)
-    for index, label in enumerate(labels):
-        if index % step == 0:
-            body.append(_text(left + slot * (index + 0.5), base + 16, label))
+    # Thin the labels so that none overlaps the next one shown; the last period is always
+    # named (the most recent one is the one people look for).
+    step = label_step(labels, slot)
+    shown = [i for i in range(len(labels)) if (len(labels) - 1 - i) % step == 0]
+    for index in shown:
+        label = labels[index]
+        half = text_width(label, 11) / 2
+        # Centred under its slot, but pushed inside the drawing at both ends.
+        x = min(max(left + slot * (index + 0.5), half + 2), width - 2 - half)
+        body.append(_text(x, base + 16, label))
     for s, name in enumerate(names):
         colour = COLOURS[s % len(COLOURS)]
         column = series[name]
@@ -135,7 +175,7 @@ def column_chart(title: str, labels: list[str], series: dict[str, list[float | N
             rects.append(f"M{_n(x)} {_n(base)}v-{_n(h)}h{_n(bar)}v{_n(h)}z")
         if rects:
             body.append(f'<path d="{"".join(rects)}" fill="{colour}"/>')
-    body += _legend(names, width, height - 8)
+    body += _legend(names, width, height - 8, left)
     return _frame(width, height, title, body)
 
 
@@ -143,15 +183,19 @@ def bar_chart_horizontal(title: str, labels: list[str], values: list[float | Non
                          width: int = 720) -> str:
     """One horizontal bar per category (a ranking), its value at the end of the bar."""
     row = 24
-    left, right, upper = 200.0, 60.0, 30.0
+    value_texts = [_tick(round(v, 2)) for v in values if v is not None]
+    left, upper = 200.0, 30.0
+    # The value printed after the longest bar stays inside the drawing.
+    right = max(24.0, math.ceil(max((text_width(t, 11) for t in value_texts), default=0)) + 10)
     height = int(upper + row * max(len(labels), 1) + 10)
     top = max((v for v in values if v is not None), default=0.0) or 1.0
     plot_w = width - left - right
-    body = [_text(8, 16, title, anchor="start", size=13, extra=' font-weight="bold"')]
+    body = [_text(8, 16, _fit(title, width - 16, 13), anchor="start", size=13,
+                  extra=' font-weight="bold"')]
     bars = []
     for index, (label, value) in enumerate(zip(labels, values, strict=True)):
         y = upper + row * index
-        short = label if len(label) <= 30 else label[:29] + "…"
+        short = _fit(label, left - 6 - 4, 11)
         body.append(_text(left - 6, y + 15, short, anchor="end"))
         if value is None:
             body.append(_text(left + 4, y + 15, "—", anchor="start"))
