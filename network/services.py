@@ -286,6 +286,7 @@ def run_poll_cycle(*, client: SnmpClient | None = None, devices: Sequence[Device
                 renew_lease(claimed, worker, utcnow())
                 store_polls(list(zip(pollable, polls, strict=True)), worker=worker,
                             summary=summary)
+                check_counter_alerts(pollable)
                 # each device is due again after its own interval (issue 16.12)
                 due: dict[int, list[int]] = defaultdict(list)
                 for device in batch_devices:
@@ -464,17 +465,47 @@ class AmbiguousPort:
 def ambiguous_ports(device: Device) -> list[AmbiguousPort]:
     """Ports read through 32-bit counters whose deltas are discarded as ambiguous at the
     device's poll interval: no usage is ever counted for them until the interval shrinks."""
-    interval = poll_interval_s(device)
+    return _ambiguous_by_device([device]).get(device.id, [])
+
+
+def ambiguous_port(port: Port) -> AmbiguousPort | None:
+    """The flag of one port (port page), None when its usage counts."""
+    return next((a for a in ambiguous_ports(port.device) if a.if_name == port.if_name), None)
+
+
+def _ambiguous_by_device(devices: Sequence[Device]) -> dict[int, list[AmbiguousPort]]:
+    """``ambiguous_ports`` for many devices in one query (the poll cycle's batches)."""
+    intervals = {d.id: poll_interval_s(d) for d in devices}
+    if not intervals:
+        return {}
     rows = db.session.execute(
-        select(Port.if_name, Port.speed_bps).join(PortCounter, PortCounter.port_id == Port.id)
-        .where(Port.device_id == device.id, PortCounter.counter_bits == 32,
-               Port.speed_bps.is_not(None), Port.speed_bps > 0).order_by(Port.if_index)).all()
-    found = []
-    for name, speed in rows:
+        select(Port.device_id, Port.if_name, Port.speed_bps)
+        .join(PortCounter, PortCounter.port_id == Port.id)
+        .where(Port.device_id.in_(list(intervals)), PortCounter.counter_bits == 32,
+               Port.speed_bps.is_not(None), Port.speed_bps > 0)
+        .order_by(Port.device_id, Port.if_index)).all()
+    found: dict[int, list[AmbiguousPort]] = defaultdict(list)
+    for device_id, name, speed in rows:
         limit = max_unambiguous_interval_s(speed)
-        if interval > limit:
-            found.append(AmbiguousPort(name, speed, limit))
-    return found
+        if intervals[device_id] > limit:
+            found[device_id].append(AmbiguousPort(name, speed, limit))
+    return dict(found)
+
+
+def check_counter_alerts(devices: Sequence[Device], *, now: datetime | None = None) -> None:
+    """Tell the operator once per device that some of its ports are never counted, and that
+    it is over once the interval is short enough (``counters_ambiguous`` /
+    ``counters_unambiguous``; support turns them into one ticket). The caller commits."""
+    found = _ambiguous_by_device(devices)
+    for device in devices:
+        ports = found.get(device.id, [])
+        if ports and device.counters_alerted_at is None:
+            device.counters_alerted_at = now or utcnow()
+            signals.counters_ambiguous.send(device, ports=ports, interval_s=poll_interval_s(device))
+        elif not ports and device.counters_alerted_at is not None:
+            device.counters_alerted_at = None
+            signals.counters_unambiguous.send(device, interval_s=poll_interval_s(device))
+    db.session.flush()
 
 
 # --- topology (issue 16.8) ------------------------------------------------------------------
@@ -543,6 +574,7 @@ def update_device_settings(device: Device, *, parent_hostname: str | None,
     if interval != device.poll_interval_s:
         device.poll_interval_s = interval
         device.next_poll_at = None  # due at once under its new interval
+        check_counter_alerts([device])  # a short enough interval ends the alert at once
     db.session.flush()
     return device
 

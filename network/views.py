@@ -210,7 +210,9 @@ def port_detail(port_id: int):
         audit.record_request("read_usage", "unit", port.unit_id)
         db.session.commit()
     return render_template("network/port_detail.html", port=port,
-                           charts=usage_charts(hours, day_rows, month_rows))
+                           charts=usage_charts(hours, day_rows, month_rows),
+                           ambiguous=services.ambiguous_port(port),
+                           interval=services.poll_interval_s(port.device))
 
 
 def _port_days(port_id: int, start: datetime, end: datetime) -> list:

@@ -1,11 +1,18 @@
-"""Signal receivers: the network's outages and long port downs become tickets.
+"""Signal receivers: the network's outages, long port downs and uncounted 32-bit ports
+become tickets.
 
 They run inside the sender's transaction and flush only (isp/signals.py).
 """
 
 from __future__ import annotations
 
-from isp.signals import outage_ended, outage_started, port_down_long
+from isp.signals import (
+    counters_ambiguous,
+    counters_unambiguous,
+    outage_ended,
+    outage_started,
+    port_down_long,
+)
 from support import services
 
 
@@ -23,3 +30,13 @@ def _on_outage_ended(outage, **kwargs) -> None:
 @port_down_long.connect
 def _on_port_down_long(port, **kwargs) -> None:
     services.raise_follow_up(port, kwargs["subscription"], kwargs["down_since"])
+
+
+@counters_ambiguous.connect
+def _on_counters_ambiguous(device, **kwargs) -> None:
+    services.record_counters_ambiguous(device, kwargs["ports"], kwargs["interval_s"])
+
+
+@counters_unambiguous.connect
+def _on_counters_unambiguous(device, **kwargs) -> None:
+    services.record_counters_unambiguous(device, kwargs["interval_s"])

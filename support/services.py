@@ -564,6 +564,54 @@ def raise_follow_up(port, subscription: Subscription, down_since: datetime) -> T
     return ticket
 
 
+def _counters_ticket(device_id: int) -> Ticket | None:
+    """The device's open ticket about ambiguous 32-bit counters (a device-wide follow-up)."""
+    return db.session.execute(
+        select(Ticket).where(Ticket.category == TicketCategory.FOLLOW_UP,
+                             Ticket.source == TicketSource.NETWORK,
+                             Ticket.device_id == device_id, Ticket.unit_id.is_(None),
+                             Ticket.status.in_([str(s) for s in ACTIVE_STATUSES]))
+        .order_by(Ticket.id)).scalars().first()
+
+
+def record_counters_ambiguous(device, ports, interval_s: int) -> Ticket:
+    """One ticket per device whose 32-bit counters can wrap twice between polls (issue 16.12):
+    the operator shortens the device's poll interval; the ticket resolves itself then."""
+    existing = _counters_ticket(device.id)
+    if existing is not None:
+        return existing
+    safe_s = min(port.max_interval_s for port in ports)
+    opened_at = utcnow()
+    ticket = Ticket(
+        device_id=device.id, building_id=device.building_id,
+        category=TicketCategory.FOLLOW_UP, priority=TicketPriority.NORMAL,
+        status=TicketStatus.NEW, source=TicketSource.NETWORK,
+        subject=_("Compteurs 32 bits ambigus : %(h)s, trafic non compté", h=device.hostname),
+        description=_("Interrogé toutes les %(i)s s, %(h)s ne donne que des compteurs 32 bits "
+                      "qui peuvent faire deux tours entre deux relevés sur %(n)s port(s) : "
+                      "%(ports)s. Leur trafic n'est pas compté. Réglez l'intervalle "
+                      "d'interrogation de l'équipement à %(s)s s au plus.",
+                      i=interval_s, h=device.hostname, n=len(ports),
+                      ports=", ".join(port.if_name for port in ports), s=safe_s),
+        opened_at=opened_at,
+        sla_due_at=sla_due_at(opened_at, TicketCategory.FOLLOW_UP, TicketPriority.NORMAL))
+    _insert_numbered(ticket)
+    _record(ticket, EventKind.CREATED, None, to_value=ticket.status, body=ticket.description)
+    return ticket
+
+
+def record_counters_unambiguous(device, interval_s: int) -> Ticket | None:
+    """The device's interval now lets every port count: its counters ticket is resolved."""
+    ticket = _counters_ticket(device.id)
+    if ticket is None:
+        return None
+    ticket.resolution = _("Intervalle d'interrogation de %(i)s s : le trafic de chaque port "
+                          "est compté.", i=interval_s)
+    change_status(ticket, TicketStatus.RESOLVED, actor=None, note=ticket.resolution)
+    db.session.flush()
+    return ticket
+
+
 # --- SLA check ---------------------------------------------------------------------------------
 
 def check_sla(now: datetime | None = None) -> int:

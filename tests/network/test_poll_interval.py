@@ -6,10 +6,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from isp.errors import DomainError
+from isp.extensions import db as _db
 from network.counters import max_unambiguous_interval_s
+from network.models import Port
 from network.services import ambiguous_ports, run_poll_cycle, update_device_settings
+from support.models import Ticket
 from tests.network.test_poll_service import ShiftedClock, make_device
 
 #: cisco_c32_gig.snmprec: 32-bit counters only, Gi1/0/1 at 1 Gbit/s (ifSpeed 1000000000).
@@ -83,3 +87,49 @@ def test_api_shows_and_edits_uplink_and_interval(db, snmpsim_agent, client, api_
     assert bad.status_code == 422 and bad.get_json()["field"] == "poll_interval_s"
     unknown = client.patch(url, json={"parent_hostname": "nope"}, headers=headers)
     assert unknown.get_json()["field"] == "parent_hostname" and unknown.status_code == 422
+
+
+def _counters_tickets(device):
+    return list(_db.session.execute(select(Ticket).where(
+        Ticket.device_id == device.id, Ticket.category == "follow_up",
+        Ticket.unit_id.is_(None)).order_by(Ticket.id)).scalars())
+
+
+def test_one_ticket_per_device_resolved_when_the_interval_is_short_enough(
+        db, snmpsim_agent, client, login_as):
+    device = make_device(db, snmpsim_agent, GIG_32)
+    other = make_device(db, snmpsim_agent, GIG_32)
+    clock = ShiftedClock()
+    for _ in range(3):  # three polls, one ticket per device
+        run_poll_cycle(client=clock, devices=[device, other])
+        clock.offset_s += 300
+
+    [ticket] = _counters_tickets(device)
+    [flag] = ambiguous_ports(device)
+    assert len(_counters_tickets(other)) == 1
+    assert ticket.source == "network" and ticket.status == "new"
+    assert device.hostname in ticket.subject
+    assert flag.if_name in ticket.description and "32 s" in ticket.description
+    assert device.counters_alerted_at is not None
+    # the port page shows the flag too
+    port = _db.session.execute(select(Port).where(
+        Port.device_id == device.id, Port.if_name == flag.if_name)).scalar_one()
+    login_as("operator")
+    page = client.get(f"/network/ports/{port.id}").get_data(as_text=True)
+    assert 'id="counters-ambiguous"' in page and "32 s" in page
+
+    # an interval still too long changes nothing; a short enough one resolves the ticket
+    update_device_settings(device, parent_hostname=None, poll_interval_s=60)
+    assert ticket.status == "new"
+    update_device_settings(device, parent_hostname=None, poll_interval_s=30)
+    assert ticket.status == "resolved" and "30 s" in ticket.resolution
+    assert device.counters_alerted_at is None
+    page = client.get(f"/network/ports/{port.id}").get_data(as_text=True)
+    assert 'id="counters-ambiguous"' not in page
+    run_poll_cycle(client=clock, devices=[device])
+    assert len(_counters_tickets(device)) == 1  # still counted: no new ticket
+    # back to a long interval: the next poll tells the operator again, in a new ticket
+    update_device_settings(device, parent_hostname=None, poll_interval_s=None)
+    clock.offset_s += 300
+    run_poll_cycle(client=clock, devices=[device])
+    assert [t.status for t in _counters_tickets(device)] == ["resolved", "new"]
