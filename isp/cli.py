@@ -151,6 +151,8 @@ def import_command(kind, file, decided_by):
         db.session.rollback()
         for error in rejected.errors:
             click.echo(f"{file.name}: {error}", err=True)
+        if rejected.more:
+            click.echo(f"{file.name}: … and {rejected.more} more errors", err=True)
         raise click.ClickException(rejected.message) from None
     click.echo(f"Imported {result.rows} {kind} from {file.name}")
 

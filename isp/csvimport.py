@@ -33,12 +33,20 @@ class RowError:
         return f"{where}: {self.reason}"
 
 
-class ImportRejected(DomainError):
-    """The file was rejected whole; ``errors`` holds one entry per problem."""
+#: Errors listed in a rejection (the page, the CLI); the rest are counted, not listed.
+MAX_LISTED_ERRORS = 100
 
-    def __init__(self, errors: list[RowError]):
-        self.errors = errors
-        super().__init__(f"Import rejected: {len(errors)} error(s); nothing was written",
+
+class ImportRejected(DomainError):
+    """The file was rejected whole; ``errors`` lists the first problems (one entry each),
+    ``total`` counts them all."""
+
+    def __init__(self, errors: list[RowError], total: int | None = None):
+        self.errors = errors[:MAX_LISTED_ERRORS]
+        self.total = max(total or 0, len(errors))
+        #: problems found but not listed
+        self.more = self.total - len(self.errors)
+        super().__init__(f"Import rejected: {self.total} error(s); nothing was written",
                          status=422)
 
 
@@ -59,6 +67,12 @@ class ImportContext:
     decided_by: User | None = None
     seen: dict[str, set] = field(default_factory=dict)
     created: int = 0
+    #: problems found by a bulk check (``BulkImporter``)
+    errors: list[RowError] = field(default_factory=list)
+
+    def reject(self, line: int, column: str | None, reason: str) -> None:
+        """Record a problem of one row (bulk checks)."""
+        self.errors.append(RowError(line, column, reason))
 
     def first_time(self, key: str, value: object) -> bool:
         bucket = self.seen.setdefault(key, set())
@@ -69,12 +83,36 @@ class ImportContext:
 
 
 @dataclass(frozen=True)
+class ImportRow:
+    """One data row of the file: its line number and its trimmed cells by column."""
+
+    line: int
+    cells: dict[str, str]
+
+
+@dataclass(frozen=True)
+class BulkImporter:
+    """The fast path for large files: the file's rows checked together, then written together.
+
+    ``check(rows, ctx)`` validates every row with the domain's rules, looking up what it needs
+    once for the whole file (not once per row), and returns what ``write`` needs, or the
+    problems as ``RowError``s in ``ctx.errors``; ``write(checked, ctx)`` inserts in bulk and
+    returns the number of records created. ``write`` runs only when no row has a problem.
+    """
+
+    check: Callable[[list[ImportRow], ImportContext], object]
+    write: Callable[[object, ImportContext], int]
+
+
+@dataclass(frozen=True)
 class ImportSpec:
     kind: str
     required: tuple[str, ...]
     optional: tuple[str, ...]
-    #: handler(row, ctx) adds records to the session or raises BadValue.
-    handler: Callable[[dict[str, str], ImportContext], None]
+    #: handler(row, ctx) adds records to the session or raises BadValue (None: bulk only).
+    handler: Callable[[dict[str, str], ImportContext], None] | None
+    #: when given, used instead of ``handler`` (same rules, whole-file lookups, bulk writes)
+    bulk: BulkImporter | None = None
 
 
 IMPORTERS: dict[str, ImportSpec] = {}
@@ -120,6 +158,8 @@ def run_import(kind: str, data: bytes, *, actor: User | None,
     if errors:
         raise ImportRejected(errors)
     ctx = ImportContext(actor=actor, decided_by=decided_by)
+    if spec.bulk is not None:
+        return _run_bulk(spec, reader, ctx)
     rows = 0
     savepoint = db.session.begin_nested()
     try:
@@ -136,7 +176,7 @@ def run_import(kind: str, data: bytes, *, actor: User | None,
                 continue
             try:
                 with db.session.no_autoflush:
-                    spec.handler(row, ctx)
+                    spec.handler(row, ctx)  # type: ignore[misc]  # set when bulk is None
                 rows += 1
             except BadValue as bad:
                 errors.append(RowError(line, bad.column, bad.reason))
@@ -154,7 +194,41 @@ def run_import(kind: str, data: bytes, *, actor: User | None,
     return ImportResult(kind, rows)
 
 
+def _run_bulk(spec: ImportSpec, reader: csv.DictReader, ctx: ImportContext) -> ImportResult:
+    """Read every row, check them all (whole-file lookups), write them in bulk if all good."""
+    rows: list[ImportRow] = []
+    for line, raw in enumerate(reader, start=2):
+        if None in raw:
+            ctx.reject(line, None, "more values than columns")
+            continue
+        cells = {key: (value or "").strip() for key, value in raw.items()}
+        if not any(cells.values()):
+            continue
+        missing = [name for name in spec.required if not cells.get(name)]
+        if missing:
+            for name in missing:
+                ctx.reject(line, name, "value required")
+            continue
+        rows.append(ImportRow(line, cells))
+    checked = spec.bulk.check(rows, ctx)
+    if ctx.errors:
+        errors = sorted(ctx.errors, key=lambda error: error.line)  # stable: columns in order
+        raise ImportRejected(errors[:MAX_LISTED_ERRORS], total=len(errors))
+    savepoint = db.session.begin_nested()
+    try:
+        created = spec.bulk.write(checked, ctx)
+    except Exception:
+        savepoint.rollback()
+        raise
+    savepoint.commit()
+    return ImportResult(spec.kind, created)
+
+
 # --- cell parsers shared by the domains -------------------------------------------------------
+
+_WHOLE_NUMBER = re.compile(r"-?\d+")
+_EUROS = re.compile(r"-?\d+(\.\d{1,2})?")
+
 
 def parse_date(row: dict, column: str, *, required: bool = True) -> date | None:
     value = row.get(column, "")
@@ -175,7 +249,7 @@ def parse_int(row: dict, column: str, *, required: bool = False, minimum: int | 
         if required:
             raise BadValue(column, "value required")
         return None
-    if not re.fullmatch(r"-?\d+", value):
+    if not _WHOLE_NUMBER.fullmatch(value):
         raise BadValue(column, f"{value!r} is not a whole number")
     number = int(value)
     if minimum is not None and number < minimum:
@@ -200,7 +274,7 @@ def parse_float(row: dict, column: str, *, required: bool = False) -> float | No
 def parse_money_cents(row: dict, column: str) -> int:
     """Euros with a dot or a comma (``12.50``, ``12,50``) to integer cents."""
     value = row.get(column, "").replace(" ", "").replace(",", ".")
-    if not re.fullmatch(r"-?\d+(\.\d{1,2})?", value):
+    if not _EUROS.fullmatch(value):
         raise BadValue(column, f"{row.get(column)!r} is not an amount in euros")
     try:
         return int((Decimal(value) * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))

@@ -258,6 +258,35 @@ def _after_flush(session: Session, _context) -> None:
     session.connection().execute(insert(RecordChange.__table__), rows)
 
 
+def record_bulk_creations(table_name: str, rows: list[dict]) -> None:
+    """The ``create`` changes of rows inserted in bulk (large imports), as a flush writes them.
+
+    A bulk insert fires no flush, so its caller hands the inserted rows here: every column
+    value, the generated id included, defaults filled in.
+    """
+    rule = TRACKED.get(table_name)
+    if rule is None or not rows:
+        return
+    keys = [column.key for column in db.metadata.tables[table_name].primary_key.columns]
+    actor = _current_actor()
+    now = utcnow()
+    payload = []
+    for row in rows:
+        changes = {name: ({"changed": True} if _is_secret(rule, name)
+                          else {"before": None, "after": _plain(value)})
+                   for name, value in row.items()
+                   if value is not None and name not in rule.ignored and name not in keys}
+        payload.append({"at": now, "actor_id": getattr(actor, "id", None),
+                        "actor_email": getattr(actor, "email", None),
+                        "record_type": rule.record_type,
+                        "record_id": ":".join(str(row[key]) for key in keys),
+                        "household_id": (row["id"] if rule.record_type == "household"
+                                         else row.get("household_id")),
+                        "action": "create",
+                        "changes": json.dumps(changes, ensure_ascii=False, sort_keys=True)})
+    db.session.connection().execute(insert(RecordChange.__table__), payload)
+
+
 # --- reading ---------------------------------------------------------------------------------
 
 def changes_query(record_type: str, record_id: object) -> Select:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from isp.csvimport import (
     BadValue,
+    BulkImporter,
     ImportContext,
+    ImportRow,
     ImportSpec,
     parse_choice,
     parse_date,
@@ -14,11 +16,13 @@ from isp.csvimport import (
     parse_int,
     register_importer,
 )
+from isp.errors import DomainError
 from isp.extensions import db
-from isp.timeutil import today
+from isp.history import record_bulk_creations
+from isp.timeutil import today, utcnow
 from subscribers import services
 from subscribers.choices import LANGUAGES, BuildingStatus
-from subscribers.models import Building, District, Unit
+from subscribers.models import Building, District, Household, Unit, search_text
 
 
 def _exists(model, column, value) -> bool:
@@ -48,33 +52,120 @@ def _building(row: dict, ctx: ImportContext) -> None:
                              status=status)
 
 
-def _unit(row: dict, ctx: ImportContext) -> None:
-    code = row["unit_code"]
-    if not ctx.first_time("unit", code) or _exists(Unit, Unit.code, code):
-        raise BadValue("unit_code", f"duplicate flat code {code}")
-    building = db.session.execute(
-        select(Building).where(Building.code == row["building_code"])).scalar_one_or_none()
-    if building is None:
+#: Rows per statement when a bulk import looks up or inserts (below every driver's limits).
+CHUNK = 5_000
+
+
+def _chunks(items: list, size: int = CHUNK):
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _existing(column, values: set[str]) -> set[str]:
+    """Which of ``values`` the column already holds (one query per chunk, not per row)."""
+    found: set[str] = set()
+    for chunk in _chunks(sorted(values)):
+        found.update(db.session.execute(select(column).where(column.in_(chunk))).scalars())
+    return found
+
+
+def _insert_with_history(table, rows: list[dict], key: str) -> int:
+    """Insert ``rows`` in chunks, with their history (a bulk insert fires no flush).
+
+    The new ids come back with ``key``, unique among the rows, to match them: asking
+    RETURNING for the parameters' order makes SQLite insert one row per statement.
+    """
+    for chunk in _chunks(rows):
+        ids = dict(db.session.execute(
+            insert(table).returning(table.c[key], table.c.id), chunk).all())
+        for row in chunk:
+            row["id"] = ids[row[key]]
+        record_bulk_creations(table.name, chunk)
+    return len(rows)
+
+
+def _unit_values(row: dict, building_ids: dict[str, int]) -> dict:
+    """One flat's stored values (raises BadValue)."""
+    building_id = building_ids.get(row["building_code"])
+    if building_id is None:
         raise BadValue("building_code", f"unknown building {row['building_code']}")
     floor = parse_int(row, "floor", required=True, minimum=-5, maximum=60)
-    services.create_unit(building=building, code=code, staircase=row["staircase"], floor=floor,
-                         door=row["door"])
+    return {"code": row["unit_code"], "building_id": building_id,
+            "staircase": row["staircase"], "floor": floor, "door": row["door"]}
 
 
-def _household(row: dict, ctx: ImportContext) -> None:
-    unit = db.session.execute(
-        select(Unit).where(Unit.code == row["unit_code"])).scalar_one_or_none()
-    if unit is None:
-        raise BadValue("unit_code", f"unknown flat {row['unit_code']}")
-    if not ctx.first_time("household_unit", unit.code) or services.current_household(unit):
-        raise BadValue("unit_code", f"flat {unit.code} already has a current household")
+def _check_units(rows: list[ImportRow], ctx: ImportContext) -> list[dict]:
+    taken = _existing(Unit.code, {row.cells["unit_code"] for row in rows})
+    codes = {row.cells["building_code"] for row in rows}
+    building_ids = {}
+    for chunk in _chunks(sorted(codes)):
+        building_ids.update(db.session.execute(
+            select(Building.code, Building.id).where(Building.code.in_(chunk))).all())
+    values = []
+    for row in rows:
+        code = row.cells["unit_code"]
+        if not ctx.first_time("unit", code) or code in taken:
+            ctx.reject(row.line, "unit_code", f"duplicate flat code {code}")
+            continue
+        try:
+            values.append(_unit_values(row.cells, building_ids))
+        except BadValue as bad:
+            ctx.reject(row.line, bad.column, bad.reason)
+    return values
+
+
+def _write_units(values: list[dict], _ctx: ImportContext) -> int:
+    return _insert_with_history(Unit.__table__, values, key="code")
+
+
+def _household_values(row: dict, unit_code: str) -> dict:
+    """One new tenant's stored values, checked as ``services.move_in`` checks them."""
     language = parse_choice(row, "language", LANGUAGES, required=False, default="fr")
     moved_in_on = parse_date(row, "moved_in_on", required=False) or today()
-    services.move_in(unit, holder_name=row["holder_name"], moved_in_on=moved_in_on,
-                     phone=row.get("phone"), email=parse_email(row, "email"),
-                     size=parse_int(row, "size", minimum=1, maximum=20), language=language,
-                     needs=[need.strip() for need in row.get("needs", "").split(";")
-                            if need.strip()])
+    values = services.new_household_values(
+        holder_name=row["holder_name"], moved_in_on=moved_in_on, phone=row.get("phone"),
+        email=parse_email(row, "email"), size=parse_int(row, "size", minimum=1, maximum=20),
+        language=language,
+        needs=[need.strip() for need in row.get("needs", "").split(";") if need.strip()])
+    # the keys Household's before_insert event keeps (a bulk insert fires no ORM event)
+    return {**values, "unit_code": unit_code,
+            "search_key": search_text(values["holder_name"], unit_code)}
+
+
+def _check_households(rows: list[ImportRow], ctx: ImportContext) -> list[dict]:
+    codes = sorted({row.cells["unit_code"] for row in rows})
+    unit_ids: dict[str, int] = {}
+    occupied: set[int] = set()
+    for chunk in _chunks(codes):
+        found = dict(db.session.execute(
+            select(Unit.code, Unit.id).where(Unit.code.in_(chunk))).all())
+        unit_ids.update(found)
+        occupied.update(db.session.execute(select(Household.unit_id).where(
+            Household.unit_id.in_(list(found.values())), Household.moved_out_on.is_(None))
+        ).scalars())
+    now = utcnow()
+    values = []
+    for row in rows:
+        code = row.cells["unit_code"]
+        unit_id = unit_ids.get(code)
+        if unit_id is None:
+            ctx.reject(row.line, "unit_code", f"unknown flat {code}")
+            continue
+        if not ctx.first_time("household_unit", code) or unit_id in occupied:
+            ctx.reject(row.line, "unit_code", f"flat {code} already has a current household")
+            continue
+        try:
+            values.append({**_household_values(row.cells, code), "unit_id": unit_id,
+                           "created_at": now})
+        except BadValue as bad:
+            ctx.reject(row.line, bad.column, bad.reason)
+        except DomainError as error:
+            ctx.reject(row.line, error.field, error.message)
+    return values
+
+
+def _write_households(values: list[dict], _ctx: ImportContext) -> int:
+    return _insert_with_history(Household.__table__, values, key="unit_id")
 
 
 register_importer(ImportSpec("districts", ("code", "name", "commune"),
@@ -83,7 +174,8 @@ register_importer(ImportSpec(
     "buildings", ("code", "name", "address", "postcode", "commune", "district_code"),
     ("landlord", "status"), _building))
 register_importer(ImportSpec("units", ("building_code", "unit_code", "staircase", "floor",
-                                       "door"), (), _unit))
+                                       "door"), (), None,
+                             BulkImporter(_check_units, _write_units)))
 register_importer(ImportSpec("households", ("unit_code", "holder_name"),
                              ("phone", "email", "size", "language", "needs", "moved_in_on"),
-                             _household))
+                             None, BulkImporter(_check_households, _write_households)))

@@ -169,25 +169,34 @@ def move_in(unit: Unit, *, holder_name: str, moved_in_on: date, phone: str | Non
             needs: list[str] | None = None, other_members: str | None = None,
             actor: User | None = None) -> Household:
     """Register the new tenant of a flat; the flat must be free."""
+    values = new_household_values(holder_name=holder_name, moved_in_on=moved_in_on, phone=phone,
+                                  email=email, size=size, language=language, needs=needs,
+                                  other_members=other_members)
+    if current_household(unit) is not None:
+        raise DomainError(f"Flat {unit.code} already has a current household; record the "
+                          "move-out first", field="unit_code", status=409)
+    household = Household(unit=unit, **values)
+    db.session.add(household)
+    db.session.flush()
+    return household
+
+
+def new_household_values(*, holder_name: str, moved_in_on: date, phone: str | None = None,
+                         email: str | None = None, size: int | None = None,
+                         language: str | None = "fr", needs: list[str] | None = None,
+                         other_members: str | None = None) -> dict:
+    """A new tenant's fields, checked and cleaned as stored (``move_in``, bulk imports)."""
     from subscribers.fields import check_household_fields
 
     checked = check_household_fields({
         "holder_name": holder_name, "moved_in_on": moved_in_on, "phone": phone, "email": email,
         "size": size, "language": language or "fr", "needs": needs,
         "other_members": other_members})
-    holder_name, phone, email, size, language, needs, other_members = (
-        checked[name] for name in ("holder_name", "phone", "email", "size", "language", "needs",
-                                   "other_members"))
-    if current_household(unit) is not None:
-        raise DomainError(f"Flat {unit.code} already has a current household; record the "
-                          "move-out first", field="unit_code", status=409)
-    household = Household(unit=unit, holder_name=holder_name.strip(), moved_in_on=moved_in_on,
-                          phone=phone or None, email=email or None, size=size,
-                          language=language or "fr", needs=";".join(needs or []) or None,
-                          other_members=other_members or None)
-    db.session.add(household)
-    db.session.flush()
-    return household
+    return {"holder_name": checked["holder_name"].strip(), "moved_in_on": moved_in_on,
+            "phone": checked["phone"] or None, "email": checked["email"] or None,
+            "size": checked["size"], "language": checked["language"] or "fr",
+            "needs": ";".join(checked["needs"] or []) or None,
+            "other_members": checked["other_members"] or None}
 
 
 def update_household(household: Household, **changes) -> Household:

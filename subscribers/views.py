@@ -279,13 +279,13 @@ def household_move_out(household_id: int):
 def imports():
     form = ImportForm()
     form.kind.choices = [(kind, kind) for kind in sorted(IMPORTERS)]
-    errors = []
+    errors, more_errors = [], 0
     if form.validate_on_submit():
         try:
             result = run_import(form.kind.data, form.file.data.read(), actor=current_actor(),
                                 decided_by=current_actor())
         except ImportRejected as rejected:
-            errors = rejected.errors
+            errors, more_errors = rejected.errors, rejected.more
         except DomainError as error:
             form.kind.errors = [error.message]
         else:
@@ -293,6 +293,7 @@ def imports():
             db.session.commit()
             flash(_("Import réussi : %(n)s lignes.", n=result.rows), "success")
             return redirect(url_for("subscribers.imports"))
-        return render_template("subscribers/imports.html", form=form, errors=errors), 422
+        return render_template("subscribers/imports.html", form=form, errors=errors,
+                               more_errors=more_errors), 422
     return render_template("subscribers/imports.html", form=form, errors=errors), \
         400 if request.method == "POST" else 200
