@@ -293,8 +293,7 @@ def run_poll_cycle(*, client: SnmpClient | None = None, devices: Sequence[Device
                     due[device.poll_interval_s or int(interval.total_seconds())].append(
                         device.id)
                 for seconds, due_ids in due.items():
-                    release_devices(due_ids, worker,
-                                    cycle_now + timedelta(seconds=seconds) * 0.9)
+                    release_devices(due_ids, worker, next_due_at(cycle_now, seconds))
                 db.session.commit()
         finally:
             if own_client:
@@ -519,6 +518,19 @@ MAX_POLL_INTERVAL_S = 3600
 def default_poll_interval_s() -> int:
     """The scheduler's interval (POLL_INTERVAL_MINUTES), for devices without their own."""
     return int(float(current_app.config.get("POLL_INTERVAL_MINUTES", 5)) * 60)
+
+
+def poll_tick_s() -> int:
+    """How often the scheduler runs the poll cycle (POLL_TICK_SECONDS, default 30 s): at least
+    as often as the shortest device interval worth having; devices not due are skipped."""
+    return int(current_app.config.get("POLL_TICK_SECONDS", 30))
+
+
+def next_due_at(polled_at: datetime, interval_s: int) -> datetime:
+    """When a device polled at ``polled_at`` is due again: its interval less a little slack
+    (10 %, at most half a scheduler tick) so that the tick just before does not miss it."""
+    slack = min(interval_s * 0.1, poll_tick_s() / 2)
+    return polled_at + timedelta(seconds=interval_s - slack)
 
 
 def poll_interval_s(device: Device) -> int:

@@ -56,8 +56,9 @@ def test_poller_honours_the_device_interval(db, snmpsim_agent, app):
     now = utcnow()
     run_poll_cycle(client=ShiftedClock(), now=now, respect_due=True,
                    devices=[fast, default])
-    assert fast.next_poll_at == now + timedelta(seconds=27)  # 30 s × 0.9
-    assert default.next_poll_at == now + timedelta(minutes=5) * 0.9
+    assert fast.next_poll_at == now + timedelta(seconds=27)  # 30 s less 10 %
+    # due again after the interval less 10 %, at most half the 30 s scheduler tick
+    assert default.next_poll_at == now + timedelta(minutes=5) - timedelta(seconds=15)
     # 40 s later only the fast device is due
     later = run_poll_cycle(client=ShiftedClock(), now=now + timedelta(seconds=40),
                            respect_due=True, devices=[fast, default])
@@ -133,3 +134,15 @@ def test_one_ticket_per_device_resolved_when_the_interval_is_short_enough(
     clock.offset_s += 300
     run_poll_cycle(client=clock, devices=[device])
     assert [t.status for t in _counters_tickets(device)] == ["resolved", "new"]
+
+
+def test_scheduler_runs_the_cycle_often_enough_for_a_30_s_device(app):
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    from network import jobs
+
+    scheduler = BackgroundScheduler()
+    jobs.register(scheduler, app)
+    trigger = scheduler.get_job("network.poll_devices").trigger
+    # a device set to 30 s is polled every 30 s only if the cycle runs at least that often
+    assert trigger.interval.total_seconds() == 30
