@@ -8,14 +8,17 @@ from flask import Blueprint, jsonify, request
 from sqlalchemy.orm import selectinload
 
 from billing import services
-from billing.fields import HOUSEHOLD_ID
+from billing.choices import PaymentMethod
+from billing.fields import AMOUNT_CENTS, HOUSEHOLD_ID, RECEIVED_ON, REFERENCE
 from billing.models import Invoice, Payment
 from isp import audit
 from isp.auth import current_actor, require_role
 from isp.choices import Role
 from isp.errors import DomainError
 from isp.extensions import db
+from isp.openapi import documented
 from isp.pagination import api_list
+from isp.validation import Choice, Text, body_schema
 from subscribers.services import Scope, get_household, get_unit
 
 bp = Blueprint("billing_api", __name__, url_prefix="/api/v1")
@@ -72,14 +75,21 @@ def _int(payload: dict, name: str) -> int:
     return value
 
 
+PAYMENT_UNIT_CODE = Text("unit_code", 30)
+
+
 @bp.post("/payments")
 @require_role(Role.OPERATOR)
+@documented(body_schema(HOUSEHOLD_ID, PAYMENT_UNIT_CODE, AMOUNT_CENTS,
+                        Choice("method", tuple(PaymentMethod)), RECEIVED_ON, REFERENCE,
+                        required=("amount_cents", "method", "received_on")))
 def payment_create():
     """Record a payment: household_id or unit_code, amount_cents, method, received_on."""
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict):
         raise DomainError("A JSON object is required", status=400)
     scope = Scope.of(current_actor())
+    PAYMENT_UNIT_CODE.check(payload.get("unit_code"))  # a wrong type is refused even if unused
     if payload.get("household_id") is not None:
         household = get_household(HOUSEHOLD_ID.check(_int(payload, "household_id")), scope)
     elif isinstance(payload.get("unit_code"), str):

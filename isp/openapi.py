@@ -28,6 +28,32 @@ LIST_SCHEMA = {"type": "object", "required": ["items", "total", "page", "per_pag
 JSON_OBJECT = {"type": "object"}
 
 
+def documented(body: dict | None = None, *, query: dict[str, dict] | None = None,
+               required_query: tuple[str, ...] = ()):
+    """Declare a view's JSON body schema and its query parameters' schemas for the document.
+
+    Bodies are built from the fields the services check (``isp.validation.body_schema``), so
+    the document states what the API accepts; query names are still found in the source.
+    """
+
+    def mark(view):
+        view.openapi_body = body
+        view.openapi_query = dict(query or {})
+        view.openapi_required_query = tuple(required_query)
+        return view
+
+    return mark
+
+
+def _declared(view, name: str, default):
+    """An attribute set by ``documented``, on the view or any function it wraps."""
+    while view is not None:
+        if name in getattr(view, "__dict__", {}):
+            return view.__dict__[name]
+        view = getattr(view, "__wrapped__", None)
+    return default
+
+
 def _source(view) -> str:
     try:
         return inspect.getsource(inspect.unwrap(view))
@@ -48,7 +74,9 @@ def _operation(rule, method: str, view) -> dict:
     for converter, name in _CONVERTER.findall(rule.rule):
         schema = {"type": "integer"} if converter == "int" else {"type": "string"}
         parameters.append({"name": name, "in": "path", "required": True, "schema": schema})
-    query_names = sorted({a or b for a, b in _QUERY_ARG.findall(source)})
+    declared_query = _declared(view, "openapi_query", {})
+    required_query = _declared(view, "openapi_required_query", ())
+    query_names = sorted({a or b for a, b in _QUERY_ARG.findall(source)} | set(declared_query))
     is_list = "api_list(" in source
     if is_list:
         query_names = sorted(set(query_names) | {"page", "per_page"})
@@ -58,7 +86,9 @@ def _operation(rule, method: str, view) -> dict:
             schema = {"type": "integer", "minimum": 1, "maximum": 1_000_000}
         elif name == "per_page":
             schema = {"type": "integer", "minimum": 1, "maximum": 500}
-        parameters.append({"name": name, "in": "query", "required": False, "schema": schema})
+        schema = declared_query.get(name, schema)
+        parameters.append({"name": name, "in": "query", "required": name in required_query,
+                           "schema": schema})
     success_schema = {"$ref": "#/components/schemas/List"} if is_list else JSON_OBJECT
     content_type = "text/csv" if "text/csv" in source else "application/json"
     success = {"description": "OK", "content": {content_type: {"schema": success_schema}
@@ -78,8 +108,9 @@ def _operation(rule, method: str, view) -> dict:
                                           "replayed; same key, other request: 422.",
                            "schema": {"type": "string", "minLength": 1, "maxLength": 255}})
     if method in ("POST", "PUT", "PATCH"):
-        operation["requestBody"] = {"required": False, "content": {
-            "application/json": {"schema": JSON_OBJECT}}}
+        body = _declared(view, "openapi_body", None)
+        operation["requestBody"] = {"required": body is not None, "content": {
+            "application/json": {"schema": body or JSON_OBJECT}}}
         responses["201"] = {"description": "Created",
                             "content": {"application/json": {"schema": JSON_OBJECT}}}
     return operation

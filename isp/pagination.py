@@ -37,8 +37,10 @@ class Page:
 
 def _int_arg(name: str, default: int) -> int:
     raw = request.args.get(name)
-    if raw in (None, ""):
+    if raw is None:
         return default
+    if raw == "":  # ``page=`` is a mistake of the caller, not a request for the default
+        raise DomainError(f"{name} must be a whole number", field=name, status=400)
     try:
         value = int(raw)
     except ValueError:

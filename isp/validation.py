@@ -77,6 +77,13 @@ class Text(_Field):
                                         field=self.name))
         return value
 
+    def json_schema(self) -> dict:
+        """What ``check`` accepts, for the OpenAPI document (required: a visible character)."""
+        allowed = r"[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]" if self.multiline else r"[^\x00-\x1f\x7f]"
+        visible = r"[^\s\x00-\x1f\x7f]"
+        pattern = f"^{allowed}*{visible}{allowed}*$" if self.required else f"^{allowed}*$"
+        return {"type": "string", "maxLength": self.max_length, "pattern": pattern}
+
 
 @dataclass(frozen=True)
 class Integer(_Field):
@@ -103,6 +110,9 @@ class Integer(_Field):
             raise self.invalid(_("%(field)s doit être entre %(low)s et %(high)s.",
                                         field=self.name, low=self.minimum, high=self.maximum))
         return value
+
+    def json_schema(self) -> dict:
+        return {"type": "integer", "minimum": self.minimum, "maximum": self.maximum}
 
 
 @dataclass(frozen=True)
@@ -135,6 +145,11 @@ class Day(_Field):
                                         high=self.latest.isoformat()))
         return value
 
+    def json_schema(self) -> dict:
+        # Years 1900-2099 as a pattern (JSON Schema has no date bounds).
+        return {"type": "string", "format": "date",
+                "pattern": r"^(19|20)\d\d-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$"}
+
 
 @dataclass(frozen=True)
 class Choice(_Field):
@@ -153,6 +168,9 @@ class Choice(_Field):
             raise self.invalid(_("%(field)s doit être l'un de : %(allowed)s.",
                                         field=self.name, allowed=", ".join(self.allowed)))
         return value
+
+    def json_schema(self) -> dict:
+        return {"type": "string", "enum": list(self.allowed)}
 
 
 @dataclass(frozen=True)
@@ -177,6 +195,9 @@ class Codes(_Field):
                                         allowed=", ".join(self.allowed)))
         return list(dict.fromkeys(value))
 
+    def json_schema(self) -> dict:
+        return {"type": "array", "items": {"type": "string", "enum": list(self.allowed)}}
+
 
 @dataclass(frozen=True)
 class WebAddress(_Field):
@@ -192,11 +213,29 @@ class WebAddress(_Field):
         parts = urlsplit(text)
         if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
             raise self.invalid(_("%(field)s doit être une adresse http:// ou https://.",
-                                        field=self.name))
+                                 field=self.name))
         return text
+
+    def json_schema(self) -> dict:
+        return {"type": "string", "maxLength": self.max_length,
+                "pattern": r"^https?://[^\x00-\x20\x7f/]+[^\x00-\x20\x7f]*$"}
 
 
 Field = Text | Integer | Day | Choice | Codes | WebAddress
+
+
+def body_schema(*fields: Field, required: tuple[str, ...] | None = None, **extra: dict) -> dict:
+    """The JSON schema of a request body made of ``fields`` (and ``extra`` raw properties).
+
+    ``required`` defaults to the fields declared required; the others may also be null.
+    """
+    properties = {field.name: field.json_schema() for field in fields} | extra
+    if required is None:
+        required = tuple(field.name for field in fields if getattr(field, "required", False))
+    # An optional member may be null: the fields read null as absent.
+    properties = {name: schema if name in required else {"anyOf": [schema, {"type": "null"}]}
+                  for name, schema in properties.items()}
+    return {"type": "object", "properties": properties, "required": list(required)}
 
 
 def form_validator(field: Field):

@@ -12,7 +12,9 @@ from isp.auth import current_actor, require_role
 from isp.choices import Role
 from isp.errors import DomainError
 from isp.extensions import db
+from isp.openapi import documented
 from isp.pagination import api_list
+from isp.validation import Integer, Text, body_schema
 from mediation import services
 from mediation.models import Association, Booking, CoachingSlot, SessionRecord
 from subscribers.services import Scope, get_household
@@ -148,6 +150,7 @@ def slot(slot_id: int):
 
 @bp.post("/bookings")
 @require_role(Role.MEDIATOR, scope="own_association")
+@documented(body_schema(Integer("slot_id", required=True), Integer("household_id", required=True)))
 def booking_create():
     """Book a household of the caller's association on a slot (``slot_id``, ``household_id``)."""
     actor = current_actor()
@@ -163,6 +166,10 @@ def booking_create():
 
 @bp.post("/sessions")
 @require_role(Role.MEDIATOR, scope="own_association")
+@documented(body_schema(
+    Text("kind", 20, required=True), Text("held_on", 10, required=True),
+    Integer("duration_minutes", required=True), Text("place_type", 40, required=True),
+    Text("commune_code", 5, required=True)))
 def session_create():
     """Record a session in the activity-report fields."""
     actor = current_actor()
@@ -217,6 +224,9 @@ def session(session_id: int):
 
 @bp.post("/assignments")
 @require_role(Role.OPERATOR)
+@documented(body_schema(Integer("household_id", required=True),
+                        Text("association_code", 30, required=True),
+                        Text("reason", 500, multiline=True)))
 def assignment_create():
     """An operator's decision: ``household_id``, ``association_code``, ``reason``."""
     actor = current_actor()

@@ -13,10 +13,21 @@ from isp.auth import current_actor, require_role
 from isp.choices import Role
 from isp.errors import DomainError
 from isp.extensions import db
+from isp.openapi import documented
 from isp.pagination import api_list, count_without_joins
 from isp.timeutil import today
+from isp.validation import body_schema
 from subscribers import services
-from subscribers.fields import MOVED_IN_ON, UNIT_CODE
+from subscribers.fields import (
+    EMAIL,
+    HOLDER_NAME,
+    LANGUAGE,
+    MOVED_IN_ON,
+    NEEDS,
+    PHONE,
+    SIZE,
+    UNIT_CODE,
+)
 from subscribers.models import Building, District, Household, Unit
 from subscribers.services import Scope
 
@@ -43,8 +54,10 @@ def unit_json(unit: Unit) -> dict:
             "floor": unit.floor, "door": unit.door}
 
 
-def household_json(household: Household, scope: Scope) -> dict:
-    """Mediators get only the fields coaching needs."""
+def household_json(household: Household, scope: Scope,
+                   status: services.HouseholdStatus | None = None) -> dict:
+    """Mediators get only the fields coaching needs; lists add each household's ``status``
+    (the ``status`` filter's values it matches) and ``overdue_cents``."""
     data = {"id": household.id, "unit_code": household.unit.code,
             "holder_name": household.holder_name, "phone": household.phone,
             "language": household.language, "needs": household.needs_list}
@@ -52,7 +65,20 @@ def household_json(household: Household, scope: Scope) -> dict:
         data.update({"building_code": household.unit.building.code, "email": household.email,
                      "size": household.size, "moved_in_on": _iso(household.moved_in_on),
                      "moved_out_on": _iso(household.moved_out_on)})
+        if status is not None:
+            data.update({"status": status_values(status),
+                         "overdue_cents": status.overdue_cents})
     return data
+
+
+def status_values(status: services.HouseholdStatus) -> list[str]:
+    """The values of the ``status`` filter that would list this household."""
+    values = [status.subscription or services.NOT_SUBSCRIBED]
+    if status.overdue_cents:
+        values.append(services.IN_ARREARS)
+    if status.dunning_step:
+        values.append(services.DUNNING_PREFIX + status.dunning_step)
+    return values
 
 
 def _iso(value: date | None) -> str | None:
@@ -103,11 +129,17 @@ def units():
 @bp.get("/households")
 @require_role(Role.OPERATOR, Role.MEDIATOR, scope="own_association")
 def households():
-    """Current households in the caller's scope, filterable by building, flat, association."""
+    """Current households in the caller's scope, filterable by building, flat, association
+    and (operators) status: not_subscribed, a subscription's status, in_arrears, dunning_<step>."""
     actor = current_actor()
     scope = Scope.of(actor)
+    status = request.args.get("status")
+    if status is not None and scope.is_mediator:  # they see neither subscriptions nor money
+        raise DomainError("The status filter is not available to mediators", field="status",
+                          status=403)
     statement = services.households_query(scope, building_code=request.args.get("building"),
-                                          unit_code=request.args.get("unit"))
+                                          unit_code=request.args.get("unit"),
+                                          status=services.check_status_filter(status))
     association_code = request.args.get("association")
     if association_code:
         from mediation.models import Association
@@ -120,7 +152,14 @@ def households():
         statement = statement.where(services.assigned_to_association(association.id))
     if not scope.is_mediator:  # they see the building code too
         statement = statement.options(selectinload(Household.unit).selectinload(Unit.building))
-    response = api_list(statement, lambda h: household_json(h, scope),
+
+    def serialize_page(page: list[Household]) -> list[dict]:
+        if scope.is_mediator:
+            return [household_json(h, scope) for h in page]
+        statuses = services.household_statuses([h.id for h in page], on=today())
+        return [household_json(h, scope, statuses[h.id]) for h in page]
+
+    response = api_list(statement, serialize_page=serialize_page,
                         count_statement=services.households_count(statement))
     # Committed after serialising: a commit expires the rows (one reload per household).
     audit.record_request("read", "household_list", None, detail=request.query_string.decode())
@@ -141,6 +180,9 @@ def household(household_id: int):
 
 @bp.post("/households")
 @require_role(Role.OPERATOR)
+@documented(body_schema(UNIT_CODE, HOLDER_NAME, PHONE, SIZE, LANGUAGE, NEEDS, MOVED_IN_ON,
+                        email=EMAIL.json_schema() | {"format": "email"},
+                        required=("unit_code", "holder_name")))
 def create_household():
     """Register a new tenant in a free flat."""
     payload = request.get_json(silent=True)

@@ -13,7 +13,9 @@ from isp.auth import current_actor, require_role
 from isp.choices import Role
 from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
+from isp.openapi import documented
 from isp.pagination import api_list, count_without_joins
+from isp.validation import Choice, Text, body_schema
 from subscribers import lifecycle, services
 from subscribers.models import Subscription, Unit
 
@@ -92,6 +94,8 @@ def subscriptions():
 
 @bp.post("/subscriptions")
 @require_role(Role.OPERATOR)
+@documented(body_schema(Text("unit_code", 30, required=True), Text("tier", 10, required=True),
+                        Text("plan", 40)))
 def create_subscription():
     """Subscribe the flat's current household and queue the port's activation."""
     payload = _payload()
@@ -111,6 +115,8 @@ def create_subscription():
 
 @bp.post("/subscriptions/<int:subscription_id>/actions")
 @require_role(Role.OPERATOR)
+@documented(body_schema(Choice("action", tuple(ACTIONS), required=True),
+                        Text("reason", 500, required=True, multiline=True)))
 def subscription_action(subscription_id: int):
     """Reduce, restore, suspend or terminate a subscription, with a reason."""
     payload = _payload()

@@ -11,10 +11,21 @@ from isp.auth import current_actor, require_role
 from isp.choices import Role
 from isp.errors import DomainError
 from isp.extensions import db
+from isp.openapi import documented
 from isp.pagination import api_list
+from isp.validation import Choice, Integer, Text, body_schema
 from subscribers.services import Scope
 from support import notifications, services
+from support.choices import PEOPLE_CATEGORIES, TicketPriority
 from support.models import Ticket, TicketEvent
+
+#: The body of POST /tickets, as open_ticket checks it.
+TICKET_BODY = body_schema(
+    Text("subject", services.MAX_SUBJECT, required=True),
+    Choice("category", tuple(PEOPLE_CATEGORIES), required=True),
+    Choice("source", tuple(services.PEOPLE_SOURCES)), Choice("priority", tuple(TicketPriority)),
+    services.DESCRIPTION, Integer("household_id"), Text("unit_code", 30),
+    Text("device_hostname", 63), Integer("assignee_id"))
 
 bp = Blueprint("support_api", __name__, url_prefix="/api/v1")
 
@@ -110,6 +121,7 @@ def ticket(number: str):
 
 @bp.post("/tickets")
 @require_role(Role.OPERATOR, Role.MEDIATOR, scope="own_association")
+@documented(TICKET_BODY)
 def ticket_create():
     """Open a ticket (mediators: for a household of their association)."""
     actor = current_actor()
@@ -132,6 +144,7 @@ def ticket_create():
 
 @bp.post("/tickets/<number>/comments")
 @require_role(Role.OPERATOR, Role.MEDIATOR, scope="own_association")
+@documented(body_schema(services.COMMENT_BODY, required=("body",)))
 def ticket_comment(number: str):
     """Add a comment to a ticket's timeline."""
     actor = current_actor()

@@ -4,11 +4,8 @@ outside the generated OpenAPI document."""
 from __future__ import annotations
 
 import schemathesis
-from hypothesis import HealthCheck, given, settings
-from schemathesis.specs.openapi.checks import (
-    ignored_auth,
-    positive_data_acceptance,
-)
+from schemathesis import GenerationMode
+from schemathesis.engine import Status, events, from_schema
 
 from isp.openapi import build_openapi
 
@@ -32,33 +29,68 @@ def test_openapi_is_served_without_login(client):
     assert "/api/v1/buildings/{code}" in response.get_json()["paths"]
 
 
+#: Checks left out, and why: ``ignored_auth`` re-sends without our token, which the access
+#: triad of tests/test_access.py covers route by route; ``positive_data_acceptance`` wants every
+#: schema-valid request accepted, but a valid shape can still break a business rule (a payment
+#: received tomorrow, a flat already occupied, an unknown tier): those are 422s by design.
+EXCLUDED_CHECKS = ("ignored_auth", "positive_data_acceptance")
+
+
+def schemathesis_failures(app, headers: dict, *, max_examples: int) -> dict[str, set[str]]:
+    """Run schemathesis' engine over the WSGI app (no network): the examples, coverage and
+    fuzzing phases, positive and negative data, every check but ``EXCLUDED_CHECKS``."""
+    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
+    schema.config.update(headers=headers)
+    schema.config.phases.update(phases=["examples", "coverage", "fuzzing"])
+    schema.config.generation.update(modes=list(GenerationMode), max_examples=max_examples,
+                                    database="none")
+    schema.config.checks.update(excluded_check_names=list(EXCLUDED_CHECKS))
+    failures: dict[str, set[str]] = {}
+    for event in from_schema(schema).execute():
+        if isinstance(event, events.ScenarioFinished):
+            for checks in event.recorder.checks.values():
+                for check in checks:
+                    if check.status == Status.FAILURE and check.failure_info is not None:
+                        failure = check.failure_info.failure
+                        failures.setdefault(event.recorder.label, set()).add(
+                            f"{check.name}: {failure.title}: {str(failure.message)[:300]}")
+        elif isinstance(event, events.NonFatalError | events.FatalError):
+            failures.setdefault("engine", set()).add(str(event.info)[:500])
+    return failures
+
+
 def test_api_never_fails_and_matches_its_schema(app, db, api_as):
     from isp.demo import seed_demo
 
     seed_demo()
     _user, headers = api_as("operator")
-    loaded = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
-    failures = []
-    operations = 0
-    for result in loaded.get_all_operations():
-        operation = result.ok()
-        operations += 1
+    assert schemathesis_failures(app, headers, max_examples=5) == {}
 
-        @given(case=operation.as_strategy())
-        @settings(max_examples=6, deadline=None, database=None,
-                  suppress_health_check=list(HealthCheck))
-        def exercise(case):
-            response = case.call(headers=headers)
-            assert response.status_code < 500, f"{case.method} {case.formatted_path}"
-            # Auth is covered by the access triad (that check re-sends without our header), and
-            # query strings are free text validated by the views (400 is a documented answer).
-            case.validate_response(
-                response, excluded_checks=[ignored_auth, positive_data_acceptance], headers=headers)
 
-        try:
-            exercise()
-        except Exception as error:  # collect every operation's failure, then report them all
-            failures.append(f"{operation.label}: {str(error)[:400]}")
-    expected = sum(len(methods) for methods in build_openapi(app)["paths"].values())
-    assert operations == expected
-    assert failures == []
+def test_a_405_names_the_allowed_methods(client, db, api_as):
+    _user, headers = api_as("operator")
+    response = client.open("/api/v1/households", method="TRACE", headers=headers)
+    assert response.status_code == 405
+    assert set(response.headers["Allow"].replace(" ", "").split(",")) >= {"GET", "POST"}
+    assert response.get_json()["error"]
+
+
+def test_an_empty_page_number_is_refused(client, db, api_as):
+    _user, headers = api_as("operator")
+    response = client.get("/api/v1/districts?page=", headers=headers)
+    assert response.status_code == 400
+    assert response.get_json()["field"] == "page"
+
+
+def test_declared_bodies_state_their_required_fields(app):
+    document = build_openapi(app)
+    payment = document["paths"]["/api/v1/payments"]["post"]["requestBody"]
+    assert payment["required"] is True
+    schema = payment["content"]["application/json"]["schema"]
+    assert set(schema["required"]) == {"amount_cents", "method", "received_on"}
+    assert schema["properties"]["amount_cents"]["maximum"] == 10_000_000
+    assert schema["properties"]["reference"]["anyOf"][1] == {"type": "null"}
+    household = document["paths"]["/api/v1/households"]["post"]["requestBody"]["content"][
+        "application/json"]["schema"]
+    assert set(household["required"]) == {"unit_code", "holder_name"}
+    assert household["properties"]["holder_name"]["maxLength"] == 120

@@ -95,7 +95,7 @@ def test_payment_api_names_the_bad_field(client, db, operator_api, household, ch
 def test_payment_of_100000_euros_is_the_largest_accepted(client, db, operator_api, household):
     response = client.post("/api/v1/payments", json={
         "household_id": household.id, "amount_cents": 10_000_000, "method": "transfer",
-        "received_on": "2026-12-01"}, headers=operator_api)
+        "received_on": "2026-12-01", "confirm_overpayment": True}, headers=operator_api)
     assert response.status_code == 201, response.get_data(as_text=True)
 
 
