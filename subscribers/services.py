@@ -14,6 +14,7 @@ from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
 from isp.models import User
 from isp.pagination import count_without_joins
+from isp.timeutil import today
 from subscribers.choices import SubscriptionStatus
 from subscribers.models import Building, District, Household, Subscription, Unit, search_text
 
@@ -49,13 +50,15 @@ def assigned_to_association(association_id: int | None):
 
 def households_query(scope: Scope, *, building_code: str | None = None,
                      unit_code: str | None = None, search: str | None = None,
-                     current_only: bool = True, load_flats: bool = True) -> Select:
+                     current_only: bool = True, load_flats: bool = True,
+                     status: str | None = None, on: date | None = None) -> Select:
     """Households the scope may see, by flat (newest tenants first within a flat).
 
     The statement reads ``households`` alone (flats and buildings in subqueries; the page's
     flats are loaded after it, in one query), in the order of the household's own copy of
     the flat code: a deep page or a search walks one index instead of joining and sorting
     every household. The building is not loaded (lists show the flat; add it when needed).
+    ``status`` is a value checked by ``check_status_filter`` (arrears as ``on``, default today).
     """
     if not scope.sees_personal_data:
         raise NotFoundError("Not found")
@@ -74,6 +77,8 @@ def households_query(scope: Scope, *, building_code: str | None = None,
         statement = statement.where(Household.unit_code == unit_code)
     if search:
         statement = statement.where(household_search_condition(search))
+    if status:
+        statement = statement.where(household_status_condition(status, on=on or today()))
     if current_only:  # one current household a flat: the index's order is the whole order
         return statement.order_by(Household.unit_code, Household.id)
     return statement.order_by(Household.unit_code, Household.moved_in_on.desc(), Household.id)
@@ -89,6 +94,92 @@ def households_count(statement: Select) -> Select:
     """Count the rows of a ``households_query`` (plus conditions on households) without its
     joins: 10,000 households are counted in ~1 ms instead of joining flats and buildings."""
     return count_without_joins(Household.id, statement)
+
+
+#: The household statuses lists show and filter by (issue 18.3): the subscription's status
+#: (or none), then the billing facts (in arrears, the dunning step reached).
+NOT_SUBSCRIBED = "not_subscribed"
+IN_ARREARS = "in_arrears"
+DUNNING_PREFIX = "dunning_"
+SUBSCRIPTION_FILTERS = (SubscriptionStatus.PENDING, SubscriptionStatus.PROVISIONING,
+                        SubscriptionStatus.ACTIVE, SubscriptionStatus.REDUCED,
+                        SubscriptionStatus.SUSPENDED)
+
+
+def household_status_filters() -> tuple[str, ...]:
+    """Every value of the ``status`` filter, in the order the lists offer them."""
+    from billing.queries import DUNNING_STEPS
+
+    return (NOT_SUBSCRIBED, *SUBSCRIPTION_FILTERS, IN_ARREARS,
+            *(DUNNING_PREFIX + kind for kind in DUNNING_STEPS))
+
+
+def check_status_filter(value: str | None) -> str | None:
+    """The ``status`` filter asked for, checked (empty: none)."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    if value not in household_status_filters():
+        raise DomainError(f"Unknown status {value!r}; one of: "
+                          f"{', '.join(household_status_filters())}", field="status",
+                          status=400)
+    return value
+
+
+def household_status_condition(status: str, *, on: date):
+    """SQL condition on households for a checked ``status`` filter."""
+    from billing import queries
+    from billing.choices import DunningKind
+
+    if status == NOT_SUBSCRIBED:
+        return ~exists().where(Subscription.household_id == Household.id,
+                               Subscription.status != SubscriptionStatus.TERMINATED)
+    if status == IN_ARREARS:
+        return queries.in_arrears_condition(Household.id, on=on)
+    if status.startswith(DUNNING_PREFIX):
+        return queries.dunning_step_condition(Household.id,
+                                              DunningKind(status[len(DUNNING_PREFIX):]))
+    return exists().where(Subscription.household_id == Household.id,
+                          Subscription.status == status)
+
+
+@dataclass(frozen=True)
+class HouseholdStatus:
+    """What a list row shows: the subscription's status (None: not subscribed), the cents
+    overdue (0: none) and the dunning step reached (None: none)."""
+
+    subscription: str | None
+    overdue_cents: int = 0
+    dunning_step: str | None = None
+
+
+#: A household with several open subscriptions (rare) shows the one that matters most.
+_SUBSCRIPTION_PRECEDENCE = {status: rank for rank, status in enumerate((
+    SubscriptionStatus.SUSPENDED, SubscriptionStatus.REDUCED, SubscriptionStatus.ACTIVE,
+    SubscriptionStatus.PROVISIONING, SubscriptionStatus.PENDING))}
+
+
+def household_statuses(household_ids: list[int], *, on: date) -> dict[int, HouseholdStatus]:
+    """The statuses of a page's households: three queries whatever the page's size."""
+    from billing import queries
+
+    if not household_ids:
+        return {}
+    subscription: dict[int, str] = {}
+    for household_id, status in db.session.execute(
+            select(Subscription.household_id, Subscription.status)
+            .where(Subscription.household_id.in_(household_ids),
+                   Subscription.status != SubscriptionStatus.TERMINATED)):
+        known = subscription.get(household_id)
+        if known is None or (_SUBSCRIPTION_PRECEDENCE.get(status, 99)
+                             < _SUBSCRIPTION_PRECEDENCE.get(known, 99)):
+            subscription[household_id] = status
+    overdue = queries.arrears_by_household(household_ids, on=on)
+    steps = queries.dunning_steps_by_household(household_ids)
+    return {household_id: HouseholdStatus(subscription.get(household_id),
+                                          overdue.get(household_id, 0),
+                                          steps.get(household_id))
+            for household_id in household_ids}
 
 
 def get_household(household_id: int, scope: Scope) -> Household:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import contains_eager
 
 from isp import audit, history
@@ -16,6 +16,7 @@ from isp.errors import DomainError
 from isp.extensions import db
 from isp.nav import register_nav
 from isp.pagination import paginate
+from isp.timeutil import today
 from subscribers import services
 from subscribers.choices import BUILDING_STATUS_LABELS, LANGUAGES, SUBSCRIPTION_STATUS_LABELS
 from subscribers.forms import (
@@ -44,6 +45,29 @@ def _labels():
     return {"BUILDING_STATUS_LABELS": BUILDING_STATUS_LABELS, "LANGUAGES": LANGUAGES,
             "SUBSCRIPTION_STATUS_LABELS": SUBSCRIPTION_STATUS_LABELS,
             "page_history": history.page_history}
+
+
+def status_filter_choices() -> list[tuple[str, str]]:
+    """The ``status`` filter's values with their labels, in the order of the lists."""
+    from billing.choices import DUNNING_KIND_LABELS, DunningKind
+
+    labels = {services.NOT_SUBSCRIBED: _("non abonné"), services.IN_ARREARS: _("en impayé")}
+    for status in services.SUBSCRIPTION_FILTERS:
+        labels[status] = _("abonnement %(status)s", status=SUBSCRIPTION_STATUS_LABELS[status])
+    for value in services.household_status_filters():
+        if value.startswith(services.DUNNING_PREFIX):
+            kind = DunningKind(value[len(services.DUNNING_PREFIX):])
+            labels[value] = _("relance : %(step)s", step=DUNNING_KIND_LABELS[kind])
+    return [(value, labels[value]) for value in services.household_status_filters()]
+
+
+def _status_filter() -> tuple[str | None, str | None]:
+    """The page's checked ``status`` filter and the message beside the field when it is bad
+    (the list is then shown unfiltered, with status 400)."""
+    try:
+        return services.check_status_filter(request.args.get("status")), None
+    except DomainError:
+        return None, _("Statut inconnu : choisissez-en un dans la liste.")
 
 
 def _district_choices() -> list[tuple[str, str]]:
@@ -127,24 +151,35 @@ def building_edit(code: str):
 @require_role(Role.OPERATOR)
 def building_detail(code: str):
     building = services.get_building(code)
+    status, status_error = _status_filter()
+    current = Household.moved_out_on.is_(None)
+    in_building = Unit.building_id == building.id
+    if status:  # flats whose current household has that status (free flats have none)
+        in_building = and_(in_building, Unit.id.in_(select(Household.unit_id).where(
+            current, services.household_status_condition(status, on=today()))))
     # The flats a page at a time (a building has 100+: one table of them all weighed ~1,000
     # elements, EcoIndex C), as plain rows of the columns shown: ORM objects for each flat
     # and household cost more than the rest of the page.
     page = paginate(select(Unit.id, Unit.code, Unit.staircase, Unit.floor, Unit.door)
-                    .where(Unit.building_id == building.id)
+                    .where(in_building)
                     .order_by(Unit.staircase, Unit.floor, Unit.door, Unit.id),
                     per_page=BUILDING_FLATS_PER_PAGE, scalars=False,
-                    count_statement=select(func.count(Unit.id))
-                    .where(Unit.building_id == building.id))
-    current = Household.moved_out_on.is_(None)
+                    count_statement=select(func.count(Unit.id)).where(in_building))
     occupants = {row.unit_id: row for row in db.session.execute(
         select(Household.unit_id, Household.id, Household.holder_name)
         .where(Household.unit_id.in_([unit.id for unit in page.items]), current))}
+    statuses = services.household_statuses([row.id for row in occupants.values()],
+                                           on=today())
     occupied = db.session.execute(select(func.count(Household.id)).where(
         current, Household.unit_id.in_(select(Unit.id).where(Unit.building_id == building.id)))
     ).scalar_one()
+    flats = db.session.execute(select(func.count(Unit.id)).where(
+        Unit.building_id == building.id)).scalar_one() if status else page.total
     return render_template("subscribers/building_detail.html", building=building, page=page,
-                           occupants=occupants, occupied=occupied)
+                           occupants=occupants, occupied=occupied, statuses=statuses,
+                           flats=flats, status=status, status_error=status_error,
+                           status_choices=status_filter_choices()), \
+        400 if status_error else 200
 
 
 @bp.get("/units/<code>")
@@ -166,17 +201,23 @@ def unit_detail(code: str):
 def households():
     scope = Scope.of(current_actor())
     search = request.args.get("q", "").strip()
+    # Mediators see neither subscriptions nor money (DESIGN §1): no status column or filter.
+    status, status_error = (None, None) if scope.is_mediator else _status_filter()
     statement = services.households_query(scope, search=search or None,
                                           building_code=request.args.get("building") or None,
-                                          load_flats=False)  # the list shows the flat's code
+                                          status=status, load_flats=False)  # flat's code only
     page = paginate(statement, count_statement=services.households_count(statement))
+    statuses = {} if scope.is_mediator else services.household_statuses(
+        [household.id for household in page.items], on=today())
     # Render before committing the audit entry: a commit expires the loaded rows, and reading
     # them again would cost two queries per household.
-    html = render_template("subscribers/households.html", page=page, search=search, scope=scope)
+    html = render_template("subscribers/households.html", page=page, search=search, scope=scope,
+                           statuses=statuses, status=status, status_error=status_error,
+                           status_choices=status_filter_choices())
     audit.record_request("read", "household_list", None,
                          detail=f"{len(page.items)} households listed")
     db.session.commit()
-    return html
+    return html, 400 if status_error else 200
 
 
 @bp.route("/households/new", methods=["GET", "POST"])
