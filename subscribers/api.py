@@ -13,10 +13,21 @@ from isp.auth import current_actor, require_role
 from isp.choices import Role
 from isp.errors import DomainError
 from isp.extensions import db
+from isp.openapi import documented
 from isp.pagination import api_list, count_without_joins
 from isp.timeutil import today
+from isp.validation import body_schema
 from subscribers import services
-from subscribers.fields import MOVED_IN_ON, UNIT_CODE
+from subscribers.fields import (
+    EMAIL,
+    HOLDER_NAME,
+    LANGUAGE,
+    MOVED_IN_ON,
+    NEEDS,
+    PHONE,
+    SIZE,
+    UNIT_CODE,
+)
 from subscribers.models import Building, District, Household, Unit
 from subscribers.services import Scope
 
@@ -169,6 +180,9 @@ def household(household_id: int):
 
 @bp.post("/households")
 @require_role(Role.OPERATOR)
+@documented(body_schema(UNIT_CODE, HOLDER_NAME, PHONE, SIZE, LANGUAGE, NEEDS, MOVED_IN_ON,
+                        email=EMAIL.json_schema() | {"format": "email"},
+                        required=("unit_code", "holder_name")))
 def create_household():
     """Register a new tenant in a free flat."""
     payload = request.get_json(silent=True)
