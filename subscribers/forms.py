@@ -6,7 +6,9 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, EmailField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
+from isp.validation import form_validator
 from subscribers.choices import BUILDING_STATUS_LABELS, LANGUAGES
+from subscribers.fields import HOLDER_NAME, MOVED_IN_ON, NEEDS, OTHER_MEMBERS, PHONE
 
 
 class BuildingForm(FlaskForm):
@@ -24,29 +26,30 @@ class BuildingForm(FlaskForm):
 class HouseholdForm(FlaskForm):
     unit_code = StringField(_l("Code du logement"), validators=[DataRequired(), Length(max=30)])
     holder_name = StringField(_l("Nom du titulaire"), validators=[DataRequired(),
-                                                                 Length(max=120)])
-    phone = StringField(_l("Téléphone"), validators=[Optional(), Length(max=30)])
+                                                                 form_validator(HOLDER_NAME)])
+    phone = StringField(_l("Téléphone"), validators=[Optional(), form_validator(PHONE)])
     email = EmailField(_l("E-mail"), validators=[Optional(), Email(), Length(max=254)])
     size = IntegerField(_l("Nombre de personnes"), validators=[Optional(),
                                                                NumberRange(min=1, max=20)])
     language = SelectField(_l("Langue préférée"), choices=list(LANGUAGES.items()), default="fr")
     needs = StringField(_l("Besoins d'accompagnement (séparés par ;)"),
-                        validators=[Optional(), Length(max=300)])
-    moved_in_on = DateField(_l("Date d'emménagement"), validators=[DataRequired()])
+                        validators=[Optional(), form_validator(NEEDS)])
+    moved_in_on = DateField(_l("Date d'emménagement"),
+                            validators=[DataRequired(), form_validator(MOVED_IN_ON)])
 
 
 class HouseholdEditForm(FlaskForm):
     holder_name = StringField(_l("Nom du titulaire"), validators=[DataRequired(),
-                                                                 Length(max=120)])
-    phone = StringField(_l("Téléphone"), validators=[Optional(), Length(max=30)])
+                                                                 form_validator(HOLDER_NAME)])
+    phone = StringField(_l("Téléphone"), validators=[Optional(), form_validator(PHONE)])
     email = EmailField(_l("E-mail"), validators=[Optional(), Email(), Length(max=254)])
     size = IntegerField(_l("Nombre de personnes"), validators=[Optional(),
                                                                NumberRange(min=1, max=20)])
     language = SelectField(_l("Langue préférée"), choices=list(LANGUAGES.items()))
     needs = StringField(_l("Besoins d'accompagnement (séparés par ;)"),
-                        validators=[Optional(), Length(max=300)])
+                        validators=[Optional(), form_validator(NEEDS)])
     other_members = TextAreaField(_l("Autres membres du foyer"),
-                                  validators=[Optional(), Length(max=500)])
+                                  validators=[Optional(), form_validator(OTHER_MEMBERS)])
 
 
 class MoveOutForm(FlaskForm):

@@ -256,3 +256,19 @@ def test_invalid_utf8_is_reported_at_its_real_line(db):
     factories.make_unit("BAD-I0")
     data = b"unit_code,holder_name\nBAD-I0,Good\nBAD-I0,Bad \xff name\n"
     assert _rejected("households", data) == [(3, None)]
+
+
+def test_household_form_shows_the_shared_rule_beside_the_field(client, db, login_as):
+    from subscribers.models import Household
+
+    factories.make_unit("BAD-F1")
+    login_as("operator")
+    db.session.commit()
+    response = client.post("/households/new", data={
+        "unit_code": "BAD-F1", "holder_name": "Awa", "language": "fr",
+        "moved_in_on": "9999-12-31", "needs": "je voudrais apprendre"})
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "1900-01-01" in page  # the date's bounds
+    assert "code inconnu je voudrais apprendre" in page  # the needs' vocabulary
+    assert db.session.execute(select(func.count(Household.id))).scalar_one() == 0
