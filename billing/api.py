@@ -7,7 +7,7 @@ from datetime import date
 from flask import Blueprint, jsonify, request
 from sqlalchemy.orm import selectinload
 
-from billing import services
+from billing import dunning, services
 from billing.choices import PaymentMethod
 from billing.fields import AMOUNT_CENTS, HOUSEHOLD_ID, RECEIVED_ON, REFERENCE
 from billing.models import Invoice, Payment
@@ -61,11 +61,40 @@ def household_balance(household_id: int):
     audit.record_request("read", "household_balance", household.id)
     db.session.commit()
     balance = services.balance(household.id)
+    step = dunning.next_step(household.id)
     return jsonify({"household_id": household.id, "invoiced_cents": balance.invoiced_cents,
                     "credited_cents": balance.credited_cents, "paid_cents": balance.paid_cents,
                     "due_cents": balance.due_cents, "overdue_cents": balance.overdue_cents,
                     "credit_cents": balance.credit_cents,
-                    "balance_cents": balance.balance_cents})
+                    "balance_cents": balance.balance_cents,
+                    "next_dunning_step": next_step_json(step) if step else None})
+
+
+def next_step_json(step: dunning.NextStep) -> dict:
+    def day(value):
+        return value.isoformat() if value else None
+
+    return {"household_id": step.household_id, "invoice_number": step.invoice_number,
+            "due_on": day(step.due_on), "days_overdue": step.days_overdue, "kind": step.kind,
+            "on": day(step.on), "hold": step.hold, "hold_until": day(step.hold_until),
+            "approvable_from": day(step.approvable_from)}
+
+
+@bp.get("/dunning/next-steps")
+@require_role(Role.OPERATOR)
+def dunning_next_steps():
+    """Each household in arrears with its next dunning step and date, longest overdue first
+    (kind reminder|referral|reduction|approval|lift|end; hold fsl|plan|postponed|null)."""
+
+    def serialize_page(rows) -> list[dict]:
+        steps = dunning.next_steps([row.household_id for row in rows])
+        return [next_step_json(steps[row.household_id]) for row in rows
+                if row.household_id in steps]
+
+    response = api_list(dunning.arrears_query(), scalars=False, serialize_page=serialize_page)
+    audit.record_request("read", "dunning_next_steps", None)
+    db.session.commit()
+    return response
 
 
 def _int(payload: dict, name: str) -> int:
@@ -82,9 +111,13 @@ PAYMENT_UNIT_CODE = Text("unit_code", 30)
 @require_role(Role.OPERATOR)
 @documented(body_schema(HOUSEHOLD_ID, PAYMENT_UNIT_CODE, AMOUNT_CENTS,
                         Choice("method", tuple(PaymentMethod)), RECEIVED_ON, REFERENCE,
-                        required=("amount_cents", "method", "received_on")))
+                        required=("amount_cents", "method", "received_on"),
+                        confirm_overpayment={"type": "boolean"}))
 def payment_create():
-    """Record a payment: household_id or unit_code, amount_cents, method, received_on."""
+    """Record a payment: household_id or unit_code, amount_cents, method, received_on.
+
+    An amount more than 50 € above what the household owes needs "confirm_overpayment": true
+    (otherwise 422, field confirm_overpayment)."""
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict):
         raise DomainError("A JSON object is required", status=400)
@@ -108,11 +141,16 @@ def payment_create():
     except ValueError:
         raise DomainError("received_on must be a date YYYY-MM-DD", field="received_on",
                           status=400) from None
-    # record_payment checks amount, date and reference (billing.fields) for every entry point.
+    confirm = payload.get("confirm_overpayment", False)
+    if not isinstance(confirm, bool):
+        raise DomainError("confirm_overpayment must be true or false",
+                          field="confirm_overpayment", status=400)
+    # record_payment checks amount, date and reference (billing.fields) for every entry point,
+    # and refuses an amount far above the debt unless confirm_overpayment is true (422).
     payment: Payment = services.record_payment(
         household, actor=current_actor(), amount_cents=amount,
         method=str(payload.get("method") or ""), received_on=received_on,
-        reference=payload.get("reference"))
+        reference=payload.get("reference"), confirm_overpayment=confirm)
     audit.record_request("create", "payment", household.id)
     db.session.commit()
     return jsonify({"id": payment.id, "household_id": household.id,
@@ -171,3 +209,65 @@ def tariff_update(code: str):
     audit.record_request("update", "tier", tier.code, detail=f"{price} from {valid_from}")
     db.session.commit()
     return jsonify(tariff_json(tier))
+
+
+def _run_period(payload) -> str:
+    if not isinstance(payload, dict):
+        raise DomainError("A JSON object is required", status=400)
+    unknown = sorted(set(payload) - {"period"})
+    if unknown:
+        raise DomainError(f"Unknown field: {unknown[0]}", field=unknown[0], status=400)
+    period = payload.get("period")
+    if not isinstance(period, str):
+        raise DomainError("period must be a month YYYY-MM", field="period", status=400)
+    return period
+
+
+def review_json(review: services.Review) -> dict:
+    return {"period": review.period, "drafts": review.drafts,
+            "total_cents": review.total_cents, "zero_total": review.zero_total,
+            "issued": review.issued, "previous_count": review.previous_count,
+            "previous_total_cents": review.previous_total_cents,
+            "by_tier": [{"tier": tier, "lines": count, "amount_cents": amount}
+                        for tier, count, amount in review.by_tier],
+            "anomalies": [{"kind": kind, "household_id": household_id, "text": text}
+                          for kind, household_id, text in review.anomalies]}
+
+
+#: A billing month as the API reads it (``services.check_period`` also wants it ended).
+PERIOD_SCHEMA = {"type": "string", "pattern": r"^\d{4}-(0[1-9]|1[0-2])$"}
+
+
+@bp.post("/billing-runs")
+@require_role(Role.OPERATOR)
+@documented(body_schema(required=("period",), period=PERIOD_SCHEMA))
+def billing_run_prepare():
+    """Prepare a month's draft invoices: {"period": "YYYY-MM"}, a month that has ended
+    (idempotent; the page /billing/runs does the same). Answers the month's review."""
+    period = _run_period(request.get_json(silent=True))
+    result = services.prepare_invoices(period, actor=current_actor())
+    audit.record_request("create", "invoice_drafts", period,
+                         detail=f"{result.invoices} prepared")
+    db.session.commit()
+    return jsonify({"prepared": result.invoices, "lines": result.lines,
+                    "review": review_json(services.review(period))}), \
+        201 if result.invoices else 200
+
+
+@bp.get("/billing-runs/<period>")
+@require_role(Role.OPERATOR)
+def billing_run_review(period: str):
+    """A month's drafts to review: totals, by tier, change since last month, anomalies."""
+    return jsonify(review_json(services.review(period)))
+
+
+@bp.post("/billing-runs/<period>/issue")
+@require_role(Role.OPERATOR)
+def billing_run_issue(period: str):
+    """Issue a prepared month's non-zero drafts, numbering them (idempotent)."""
+    result = services.issue_invoices(period, actor=current_actor())
+    audit.record_request("create", "invoices", period, detail=f"{result.issued} issued")
+    db.session.commit()
+    return jsonify({"period": period, "issued": result.issued,
+                    "total_cents": result.total_cents, "first_number": result.first_number,
+                    "last_number": result.last_number}), 201 if result.issued else 200

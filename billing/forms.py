@@ -4,8 +4,17 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, DecimalField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from billing.choices import (
     CREDIT_NOTE_KIND_LABELS,
@@ -24,9 +33,22 @@ class ActionForm(FlaskForm):
     """A button that posts (CSRF only)."""
 
 
+class RunForm(FlaskForm):
+    """The month to prepare; ``services.check_period`` says whether it is well formed and ended."""
+
+    period = StringField(_l("Mois (AAAA-MM)"), validators=[DataRequired(), Length(max=40)])
+
+
 class PaymentForm(FlaskForm):
-    amount = DecimalField(_l("Montant (€)"), places=2, validators=[DataRequired(),
-                                                                    NumberRange(min=0.01)])
+    amount = DecimalField(_l("Montant (€)"), places=2, validators=[
+        InputRequired(_l("Indiquez le montant reçu.")),
+        NumberRange(min=Decimal("0.01"), message=_l(
+            "Le montant doit être positif : 0,01 € au moins."))])
+    #: Shown once an amount far above the debt was refused (a second step, no script); it
+    #: confirms only the amount it was shown for (``confirmed_amount``, in cents).
+    confirm_overpayment = BooleanField(_l("Je confirme ce montant, supérieur à ce que le foyer "
+                                          "doit : le surplus restera en avoir."))
+    confirmed_amount = HiddenField()
     method = SelectField(_l("Moyen de paiement"),
                          choices=[(k.value, v) for k, v in PAYMENT_METHOD_LABELS.items()])
     received_on = DateField(_l("Reçu le"), validators=[DataRequired()])

@@ -37,6 +37,7 @@ from billing.models import (
 from billing.money import (
     active_days,
     days_in_month,
+    format_euros,
     next_period_start,
     parse_period,
     previous_period,
@@ -106,6 +107,13 @@ def get_tier(code: str) -> Tier:
     if tier is None:
         raise NotFoundError(f"Palier {code} inconnu", field="tier")
     return tier
+
+
+def get_plan(code: str) -> Plan:
+    plan = db.session.execute(select(Plan).where(Plan.code == code)).scalar_one_or_none()
+    if plan is None:
+        raise NotFoundError(f"Offre {code} inconnue", field="plan")
+    return plan
 
 
 def price_on(tier: Tier, day: date) -> int | None:
@@ -663,9 +671,27 @@ def allocate(household_id: int, *, on: date | None = None) -> int:
     return moved
 
 
+#: A payment typed in a form or sent to the API that exceeds what the household owes by more
+#: than this must be confirmed (issue 18.10): 50 € lets a household pay several months ahead
+#: at any tier (9,90 € at most a month), and catches a slip such as 100 000 € for 5,90 €.
+OVERPAYMENT_MARGIN_CENTS = 5_000
+
+
+def overpayment_limit_cents(household_id: int) -> int:
+    """The largest payment taken without confirmation: what is owed (issued invoices, less any
+    credit; never below zero) plus ``OVERPAYMENT_MARGIN_CENTS``."""
+    return max(balance(household_id).balance_cents, 0) + OVERPAYMENT_MARGIN_CENTS
+
+
 def record_payment(household, *, actor: User | None, amount_cents: int, method: str,
-                   received_on: date, reference: str | None = None) -> Payment:
-    """Record money received and allocate it oldest invoice first; any excess is credit."""
+                   received_on: date, reference: str | None = None,
+                   confirm_overpayment: bool | None = None) -> Payment:
+    """Record money received and allocate it oldest invoice first; any excess is credit.
+
+    ``confirm_overpayment`` is given by the entry points where a person types the amount (form,
+    API): False refuses an amount above ``overpayment_limit_cents`` (field
+    ``confirm_overpayment``); None (imports of money already received) does not ask.
+    """
     from billing import dunning
 
     amount_cents = AMOUNT_CENTS.check(amount_cents)
@@ -676,6 +702,15 @@ def record_payment(household, *, actor: User | None, amount_cents: int, method: 
     if received_on > today():
         raise DomainError("La date de réception est dans le futur", field="received_on")
     lock_account(household.id)
+    if confirm_overpayment is False:
+        limit = overpayment_limit_cents(household.id)
+        if amount_cents > limit:
+            owed = limit - OVERPAYMENT_MARGIN_CENTS
+            raise DomainError(
+                f"{format_euros(amount_cents)} dépasse de plus de "
+                f"{format_euros(OVERPAYMENT_MARGIN_CENTS)} ce que le foyer doit "
+                f"({format_euros(owed)}) : vérifiez le montant, puis confirmez-le.",
+                field="confirm_overpayment")
     owed_before = overdue_cents(household.id, on=today())
     payment = Payment(household_id=household.id, amount_cents=amount_cents, method=method,
                       received_on=received_on, reference=(reference or "").strip() or None,

@@ -18,7 +18,9 @@ from billing.choices import (
     DUNNING_KIND_LABELS,
     EVIDENCE_LABELS,
     FSL_DECISION_LABELS,
+    HOLD_LABELS,
     INVOICE_STATUS_LABELS,
+    NEXT_STEP_LABELS,
     PAYMENT_METHOD_LABELS,
     REDUCTION_STATE_LABELS,
 )
@@ -33,6 +35,7 @@ from billing.forms import (
     PaymentPlanForm,
     PostponeForm,
     ReasonForm,
+    RunForm,
     TierForm,
     cents,
 )
@@ -71,7 +74,8 @@ def _labels():
             "EVIDENCE_LABELS": EVIDENCE_LABELS, "DUNNING_KIND_LABELS": DUNNING_KIND_LABELS,
             "REDUCTION_STATE_LABELS": REDUCTION_STATE_LABELS,
             "CREDIT_NOTE_KIND_LABELS": CREDIT_NOTE_KIND_LABELS,
-            "FSL_DECISION_LABELS": FSL_DECISION_LABELS}
+            "FSL_DECISION_LABELS": FSL_DECISION_LABELS, "NEXT_STEP_LABELS": NEXT_STEP_LABELS,
+            "HOLD_LABELS": HOLD_LABELS}
 
 
 def _household(household_id: int):
@@ -89,16 +93,42 @@ def _form_error(form, error: DomainError, default: str) -> None:
 
 # --- runs --------------------------------------------------------------------------------------
 
-@bp.get("/runs")
-@require_role(Role.OPERATOR)
-def runs():
+def _runs_page(form: RunForm, status: int = 200):
     periods = db.session.execute(
         select(Invoice.period, Invoice.status, func.count(), func.sum(Invoice.total_cents))
         .group_by(Invoice.period, Invoice.status).order_by(Invoice.period.desc())).all()
     history = db.session.execute(select(BillingRun).order_by(BillingRun.id.desc()).limit(20)) \
         .scalars().all()
     return render_template("billing/runs.html", periods=periods, history=history,
-                           form=ActionForm())
+                           form=form, last_ended=period_of(add_months(today().replace(day=1),
+                                                                      -1))), status
+
+
+@bp.get("/runs")
+@require_role(Role.OPERATOR)
+def runs():
+    return _runs_page(RunForm())
+
+
+@bp.post("/runs")
+@require_role(Role.OPERATOR)
+def run_start():
+    """Prepare the drafts of an ended month typed in the form, then show their review."""
+    form = RunForm()
+    if form.validate_on_submit():
+        period = form.period.data.strip()
+        try:
+            result = services.prepare_invoices(period, actor=current_actor())
+        except DomainError as error:
+            db.session.rollback()
+            form.period.errors = list(form.period.errors) + [error.message]
+        else:
+            audit.record_request("create", "invoice_drafts", period,
+                                 detail=f"{result.invoices} prepared")
+            db.session.commit()
+            flash(_("%(n)s brouillons préparés.", n=result.invoices), "success")
+            return redirect(url_for("billing.run_review", period=period))
+    return _runs_page(form, 400)
 
 
 @bp.get("/runs/<period>")
@@ -211,20 +241,35 @@ def credit_note_new(number: str):
 def payment_new(household_id: int):
     household = _household(household_id)
     form = PaymentForm(received_on=today())
+    ask_confirmation = False
     if form.validate_on_submit():
+        amount = cents(form.amount.data)
+        # A ticked box confirms the amount it was shown for, not one typed afterwards.
+        confirmed = bool(form.confirm_overpayment.data) and \
+            form.confirmed_amount.data == str(amount)
         try:
-            services.record_payment(household, actor=current_actor(),
-                                    amount_cents=cents(form.amount.data),
+            services.record_payment(household, actor=current_actor(), amount_cents=amount,
                                     method=form.method.data, received_on=form.received_on.data,
-                                    reference=form.reference.data)
+                                    reference=form.reference.data,
+                                    confirm_overpayment=confirmed)
         except DomainError as error:
-            _form_error(form, error, "amount")
+            db.session.rollback()
+            if error.field == "confirm_overpayment":
+                ask_confirmation = True
+                form.confirmed_amount.data = str(amount)
+                form.confirm_overpayment.data = False
+                form.amount.errors = list(form.amount.errors) + [error.message]
+            else:
+                _form_error(form, error, "amount")
         else:
             audit.record_request("create", "payment", household.id)
             db.session.commit()
             flash(_("Paiement enregistré."), "success")
             return redirect(url_for("billing.statement", household_id=household.id))
-    return render_template("billing/payment_form.html", form=form, household=household), \
+    return render_template("billing/payment_form.html", form=form, household=household,
+                           ask_confirmation=ask_confirmation,
+                           balance=services.balance(household.id),
+                           margin_cents=services.OVERPAYMENT_MARGIN_CENTS), \
         400 if request.method == "POST" else 200
 
 
@@ -239,6 +284,7 @@ def statement(household_id: int):
                            balance=services.balance(household.id), window=window,
                            entries=window["entries"],
                            steps=dunning.household_steps(household.id),
+                           next_step=dunning.next_step(household.id),
                            mandate_form=MandateForm(), plan_form=PaymentPlanForm(),
                            postpone_form=PostponeForm(), fsl_form=FslForm(),
                            fsl_decision_form=FslDecisionForm(),
@@ -395,16 +441,33 @@ def mandate(household_id: int):
 @bp.get("/dunning")
 @require_role(Role.OPERATOR)
 def dunning_list():
-    # Each step shows its household's name: loaded for the list at once, not per step.
+    """Proposals to decide, pending FSL requests, and each household in arrears with its next
+    step and that step's date (issue 18.5), the longest overdue first."""
+    from subscribers.models import Household
+
+    # Each proposal shows its household's name: loaded for the list at once, not per step.
     proposals = db.session.execute(dunning.pending_proposals().options(
         selectinload(DunningStep.household))).scalars().all()
-    page = paginate(select(DunningStep).options(selectinload(DunningStep.household))
-                    .order_by(DunningStep.on.desc(), DunningStep.id.desc()))
+    page = paginate(dunning.arrears_query(), per_page=20, scalars=False)
+    ids = [row.household_id for row in page.items]
+    upcoming = dunning.next_steps(ids)
+    names = dict(db.session.execute(select(Household.id, Household.holder_name)
+                                    .where(Household.id.in_(ids))).all()) if ids else {}
     held = db.session.execute(select(FslRequest).where(FslRequest.decision == "pending")) \
         .scalars().all()
     return render_template("billing/dunning.html", proposals=proposals, page=page, held=held,
+                           upcoming=[upcoming[i] for i in ids if i in upcoming], names=names,
                            form=ActionForm(), reject_form=ReasonForm(),
                            working_day=dunning.may_reduce_on(today()))
+
+
+@bp.get("/dunning/steps")
+@require_role(Role.OPERATOR)
+def dunning_steps():
+    """Every dunning step recorded, the latest first."""
+    page = paginate(select(DunningStep).options(selectinload(DunningStep.household))
+                    .order_by(DunningStep.on.desc(), DunningStep.id.desc()))
+    return render_template("billing/dunning_steps.html", page=page)
 
 
 def _step(step_id: int) -> DunningStep:

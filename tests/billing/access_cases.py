@@ -61,6 +61,8 @@ def _payment(ctx):
 
 CASES = [
     Case("GET", "/billing/runs", OP),
+    Case("POST", "/billing/runs", OP, lambda ctx: {**_period(ctx), "data": {"period": "2026-09"}},
+         ok=POST_OK),
     Case("GET", "/billing/runs/<period>", OP, _period),
     Case("POST", "/billing/runs/<period>/prepare", OP, _period, ok=POST_OK),
     Case("POST", "/billing/runs/<period>/issue", OP, _period, ok=POST_OK),
@@ -87,6 +89,7 @@ CASES = [
     Case("POST", "/billing/households/<int:household_id>/mandate", OP, _household,
          ok=POST_OK),
     Case("GET", "/billing/dunning", OP),
+    Case("GET", "/billing/dunning/steps", OP),
     Case("POST", "/billing/dunning/<int:step_id>/approve", OP, _step, ok=POST_OK),
     Case("POST", "/billing/dunning/<int:step_id>/reject", OP, _step, ok=POST_OK),
     Case("GET", "/billing/tariffs", OP, _tier),
@@ -97,4 +100,13 @@ CASES = [
     Case("GET", "/api/v1/invoices", OP, _invoice),
     Case("GET", "/api/v1/households/<int:household_id>/balance", OP, _household),
     Case("POST", "/api/v1/payments", OP, _payment, ok=(201,)),
+    Case("GET", "/api/v1/dunning/next-steps", OP, _invoice),
+    Case("GET", "/api/v1/tariffs", OP, _tier),
+    Case("PUT", "/api/v1/tariffs/<code>", (), lambda ctx: {**_tier(ctx), "json": {
+        "monthly_price_cents": 600, "valid_from": "2027-02"}}),
+    Case("POST", "/api/v1/billing-runs", OP, lambda ctx: {**_period(ctx),
+                                                         "json": {"period": "2026-09"}},
+         ok=(201,)),
+    Case("GET", "/api/v1/billing-runs/<period>", OP, _period),
+    Case("POST", "/api/v1/billing-runs/<period>/issue", OP, _period, ok=(200, 201)),
 ]
