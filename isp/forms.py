@@ -21,3 +21,13 @@ class ChangePasswordForm(FlaskForm):
                         validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=200)])
     confirm = PasswordField(_l("Confirmer le nouveau mot de passe"),
                             validators=[DataRequired(), EqualTo("new")])
+
+
+def show_domain_error(form: FlaskForm, error, default_field: str) -> None:
+    """Put a service's refusal beside the field it names (else beside ``default_field``).
+
+    WTForms forms have no ``get``: look the field up with ``in`` (``form.get`` raised
+    AttributeError and answered 500).
+    """
+    name = error.field if error.field and error.field in form else default_field
+    form[name].errors = [*form[name].errors, error.message]
