@@ -9,15 +9,19 @@ from __future__ import annotations
 import io
 import json
 import math
+import re
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from billing import services as billing_services
 from billing.money import next_period_start
 from evaluation import footprint
-from evaluation.models import Scenario
+from evaluation.models import DistrictIndicator, Scenario
 from evaluation.queries import SMALL_CELL, current_period, level_table, period_of
 from isp import csvexport
 from isp.errors import DomainError, NotFoundError
@@ -48,6 +52,74 @@ SOURCE_BILLING = "billing"
 class Assumption:
     value: object
     source: str  # pilot | default | input
+
+
+#: What each field is called on the form, for the error messages.
+FIELD_LABELS = {
+    "flats": _l("Nombre de logements"), "take_up": _l("Taux d'adhésion attendu"),
+    "amortisation_months": _l("Amortissement de l'équipement"),
+    "equipment_euros_per_flat": _l("Équipement par logement"),
+    "bandwidth_euros_per_month": _l("Bande passante par mois"),
+    "mediation_hours_per_household": _l("Heures de médiation par foyer"),
+    "mediation_hourly_euros": _l("Coût horaire de la médiation"),
+    "watts_per_flat": _l("Puissance réseau par logement"),
+    "embodied_kgco2e_per_flat": _l("Émissions de fabrication par logement"),
+    **{f"mix_{tier}": _l("Part de la tranche %(tier)s", tier=tier) for tier in TIERS},
+}
+#: District indicators that count households (unit ``households``), best first: a flats
+#: estimate when neither buildings nor the district's own households count are known.
+HOUSEHOLD_INDICATORS = {"households": _l("ménages"),
+                        "caf_allocataires": _l("foyers allocataires CAF (estimation basse)")}
+
+
+@dataclass(frozen=True)
+class FlatsEstimate:
+    """The flats a scenario counts when none is typed, and where the figure comes from.
+
+    ``source``: ``buildings`` (flats known in the buildings), ``district_households`` (the
+    district's households count), ``district_indicator`` (a published households figure,
+    ``detail`` names it), or ``none``.
+    """
+
+    value: int | None
+    source: str
+    detail: str | None = None
+
+
+def flats_estimates(district_ids: list[int] | None = None) -> dict[int, FlatsEstimate]:
+    """Each district's flats estimate (id → estimate), in three queries for the whole list."""
+    statement = select(District.id, District.households_count)
+    if district_ids is not None:
+        statement = statement.where(District.id.in_(district_ids))
+    districts = dict(db.session.execute(statement).all())
+    units = dict(db.session.execute(
+        select(Building.district_id, func.count(Unit.id)).join(Unit.building)
+        .where(Building.district_id.in_(list(districts))).group_by(Building.district_id)).all())
+    indicators: dict[int, DistrictIndicator] = {}
+    rank = list(HOUSEHOLD_INDICATORS)
+    for row in db.session.execute(
+            select(DistrictIndicator).where(
+                DistrictIndicator.district_id.in_(list(districts)),
+                DistrictIndicator.indicator.in_(rank))
+            .order_by(DistrictIndicator.year)).scalars():
+        best = indicators.get(row.district_id)
+        # The preferred indicator wins; among equals, the latest year (rows come by year).
+        if best is None or rank.index(row.indicator) <= rank.index(best.indicator):
+            indicators[row.district_id] = row
+    result = {}
+    for district_id, households in districts.items():
+        if units.get(district_id):
+            result[district_id] = FlatsEstimate(units[district_id], "buildings")
+        elif households:
+            result[district_id] = FlatsEstimate(households, "district_households")
+        elif district_id in indicators and indicators[district_id].value >= 1:
+            row = indicators[district_id]
+            result[district_id] = FlatsEstimate(
+                int(row.value), "district_indicator",
+                f"{HOUSEHOLD_INDICATORS[row.indicator]} {row.year}, {row.source}")
+        else:
+            result[district_id] = FlatsEstimate(None, "none")
+    return result
 
 
 def pricing_period() -> str:
@@ -161,14 +233,47 @@ def _number(data: dict, key: str, kind, *, minimum: float, maximum: float):
         value = None
     if value is None or (isinstance(value, float) and math.isnan(value)) \
             or not minimum <= value <= maximum:
-        raise DomainError(f"{key} must be a number between {minimum:g} and {maximum:g}",
-                          field=key)
+        raise _out_of_range(key, minimum, maximum)
     return value
 
 
+def _out_of_range(key: str, minimum: float, maximum: float) -> DomainError:
+    return DomainError(_("%(field)s : saisissez un nombre entre %(minimum)s et %(maximum)s.",
+                         field=FIELD_LABELS.get(key, key), minimum=f"{minimum:g}",
+                         maximum=f"{maximum:g}"), field=key)
+
+
+_SPACES = re.compile(r"[\s\u00a0\u202f]")
+
+
+def parse_euros(raw: object) -> Decimal | None:
+    """An amount in euros as people write it: ``150``, ``99,50``, ``99.5``, ``1 500,00 €``.
+
+    With both separators (``1.500,50``, ``1,500.50``) the last one is the decimal point.
+    None when it is not an amount.
+    """
+    if isinstance(raw, bool):
+        return None
+    text = _SPACES.sub("", str(raw)).removesuffix("€").removeprefix("€")
+    if "," in text and "." in text:
+        decimal_sep = "," if text.rfind(",") > text.rfind(".") else "."
+        text = text.replace("." if decimal_sep == "," else ",", "")
+    text = text.replace(",", ".")
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        return None
+    return value if value.is_finite() else None
+
+
 def _euros_to_cents(data: dict, key: str, maximum: float) -> int | None:
-    value = _number(data, key, float, minimum=0, maximum=maximum)
-    return None if value is None else round_half_up(value * 100)
+    raw = data.get(key)
+    if raw in (None, ""):
+        return None
+    value = parse_euros(raw)
+    if value is None or not 0 <= value <= maximum:
+        raise _out_of_range(key, 0, maximum)
+    return int((value * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 def run(data: dict, *, actor=None, save: bool = True) -> Scenario | dict:
@@ -178,29 +283,31 @@ def run(data: dict, *, actor=None, save: bool = True) -> Scenario | dict:
     """
     name = str(data.get("name") or "").strip()
     if save and not name:
-        raise DomainError("a scenario needs a name", field="name")
+        raise DomainError(_("Donnez un nom au scénario."), field="name")
     if len(name) > 120:
-        raise DomainError("name is too long (120 characters at most)", field="name")
+        raise DomainError(_("Le nom est trop long (120 caractères au plus)."), field="name")
     district = None
     codes = data.get("building_codes") or []
     if isinstance(codes, str):
         codes = [c for c in codes.replace(",", ";").replace(" ", ";").split(";") if c]
     if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
-        raise DomainError("building_codes must be a list of codes", field="building_codes")
+        raise DomainError(_("Les immeubles sont une liste de codes."), field="building_codes")
     if data.get("district_code"):
         district = db.session.execute(select(District).where(
             District.code == str(data["district_code"]))).scalar_one_or_none()
         if district is None:
-            raise DomainError(f"unknown district {data['district_code']}", field="district_code")
+            raise DomainError(_("Quartier inconnu : %(code)s.", code=data["district_code"]),
+                              field="district_code")
     if codes:
         known = dict(db.session.execute(select(Building.code, Building.id).where(
             Building.code.in_(codes))).all())
         unknown = sorted(set(codes) - set(known))
         if unknown:
-            raise DomainError(f"unknown building(s): {', '.join(unknown)}",
+            raise DomainError(_("Immeuble(s) inconnu(s) : %(codes)s.", codes=", ".join(unknown)),
                               field="building_codes")
     if district is None and not codes:
-        raise DomainError("choose a district or a list of buildings", field="district_code")
+        raise DomainError(_("Choisissez un quartier ou une liste d'immeubles."),
+                          field="district_code")
     defaults = pilot_defaults()
     assumptions: dict[str, dict] = {}
 
@@ -212,20 +319,26 @@ def run(data: dict, *, actor=None, save: bool = True) -> Scenario | dict:
         return assumptions[key]["value"]
 
     flats_given = _number(data, "flats", int, minimum=1, maximum=1_000_000)
-    known_flats, flats_source = _known_flats(district, codes)
-    if flats_given is None and not known_flats:
-        raise DomainError("number of flats is required (no flats or households count known "
-                          "for this place)", field="flats")
-    flats = flats_given or known_flats
+    estimate = _known_flats(district, codes)
+    if flats_given is None and not estimate.value:
+        place = district.name if district is not None else ", ".join(codes)
+        raise DomainError(_("Aucun nombre de logements connu pour %(place)s : ni logements "
+                            "recensés dans ses immeubles, ni nombre de ménages du quartier, ni "
+                            "donnée INSEE ou CNAF. Saisissez le nombre de logements (celui du "
+                            "bailleur, par exemple).", place=place), field="flats")
+    flats = flats_given or estimate.value
     assumptions["flats"] = {"value": flats,
-                            "source": SOURCE_INPUT if flats_given else flats_source}
+                            "source": SOURCE_INPUT if flats_given else estimate.source}
+    if not flats_given and estimate.detail:
+        assumptions["flats"]["detail"] = estimate.detail
     take_up_pct = _number(data, "take_up", float, minimum=1, maximum=100)
     take_up = pick("take_up", None if take_up_pct is None else take_up_pct / 100)
     mix_given = [_number(data, f"mix_{t}", float, minimum=0, maximum=100) for t in TIERS]
     if any(value is not None for value in mix_given):
         shares = [value or 0.0 for value in mix_given]
         if abs(sum(shares) - 100) > 0.5:
-            raise DomainError("the tariff mix must add up to 100 %", field="mix_T1")
+            raise DomainError(_("Les parts des tranches doivent totaliser 100."),
+                              field="mix_T1")
         mix = pick("mix", {t: s / 100 for t, s in zip(TIERS, shares, strict=True)})
     else:
         mix = pick("mix", None)
@@ -247,7 +360,8 @@ def run(data: dict, *, actor=None, save: bool = True) -> Scenario | dict:
     prices = tier_prices(period)
     unpriced = [tier for tier in TIERS if tier not in prices]
     if unpriced:
-        raise DomainError(f"no tariff for {unpriced[0]} in {period} (billing's tariff grid)",
+        raise DomainError(_("Pas de tarif pour %(tier)s en %(period)s dans la grille de la "
+                            "facturation.", tier=unpriced[0], period=period),
                           field=f"mix_{unpriced[0]}")
     factor = footprint.emission_factor()
     assumptions["prices_cents"] = {"value": prices, "source": f"{SOURCE_BILLING} {period}"}
@@ -271,16 +385,12 @@ def run(data: dict, *, actor=None, save: bool = True) -> Scenario | dict:
     return scenario
 
 
-def _known_flats(district: District | None, codes: list[str]) -> tuple[int | None, str]:
+def _known_flats(district: District | None, codes: list[str]) -> FlatsEstimate:
     if codes:
         count = db.session.execute(select(func.count(Unit.id)).join(Unit.building).where(
             Building.code.in_(codes))).scalar_one()
-        return (count or None), "buildings"
-    count = db.session.execute(select(func.count(Unit.id)).join(Unit.building).where(
-        Building.district_id == district.id)).scalar_one()
-    if count:
-        return count, "buildings"
-    return district.households_count, "district_households"
+        return FlatsEstimate(count or None, "buildings")
+    return flats_estimates([district.id])[district.id]
 
 
 def get(scenario_id: int) -> Scenario:

@@ -259,6 +259,11 @@ def districts():
 
 # --- scenarios ---------------------------------------------------------------------------------
 
+#: Where a district's flats estimate comes from, as the scenario form names it.
+FLATS_SOURCES = {"buildings": _l("logements des immeubles"),
+                 "district_households": _l("ménages du quartier")}
+
+
 @bp.get("/evaluation/scenarios")
 @require_role(*ANALYSTS, scope="aggregates")
 def scenario_list():
@@ -268,10 +273,11 @@ def scenario_list():
 def _scenario_page(form: dict, error: DomainError | None, status: int = 200):
     saved = db.session.execute(select(Scenario).order_by(Scenario.created_at.desc(),
                                                           Scenario.id.desc())).scalars().all()
-    district_list = db.session.execute(select(District.code, District.name)
+    district_list = db.session.execute(select(District.id, District.code, District.name)
                                        .order_by(District.name)).all()
     return render_template("evaluation/scenarios.html", saved=saved, form=form, error=error,
-                           districts=district_list, defaults=scenarios.pilot_defaults(),
+                           districts=district_list, flats_estimates=scenarios.flats_estimates(),
+                           flats_sources=FLATS_SOURCES, defaults=scenarios.pilot_defaults(),
                            prices=scenarios.tier_prices(), tiers=scenarios.TIERS), status
 
 

@@ -184,7 +184,7 @@ def test_pages_create_compare_and_export(client, db, login_as):
     assert "Subvention par foyer" in page and "(défaut)</span>" in page
     refused = client.post("/evaluation/scenarios", data={"name": "", "district_code": ""})
     assert refused.status_code == 422
-    assert "a scenario needs a name" in refused.get_data(as_text=True)
+    assert "Donnez un nom au scénario." in refused.get_data(as_text=True)
     compare = client.get(f"/evaluation/scenarios/compare?ids={scenario_id},{scenario_id}")
     assert compare.status_code == 200
     export = client.get(f"/evaluation/scenarios/export.csv?ids={scenario_id}")
@@ -206,3 +206,73 @@ def test_api_creates_a_scenario_and_refuses_bad_bodies(client, db, api_as):
     bad = client.post("/api/v1/evaluation/scenarios", headers=headers,
                       json={"name": "API", "district_code": district.code, "flats": True})
     assert bad.status_code == 422 and bad.get_json()["field"] == "flats"
+
+
+@pytest.mark.parametrize(("typed", "cents"), [
+    ("150", 15000), ("99,50", 9950), ("99.5", 9950), ("1 500,00 €", 150000),
+    ("1\u202f500,00\u00a0€", 150000), ("1.500,25", 150025), ("1,500.25", 150025),
+    ("0,125", 13), (12.345, 1235)])
+def test_amounts_are_read_in_euros_with_a_comma_or_a_dot(db, typed, cents):
+    district = factories.make_district(households_count=100)
+    scenario = scenarios.run({"name": "€", "district_code": district.code,
+                              "equipment_euros_per_flat": typed})
+    assert json.loads(scenario.assumptions)["equipment_cents_per_flat"] == {
+        "value": cents, "source": "input"}
+
+
+@pytest.mark.parametrize("typed", ["douze", "1,2,3.4.5", "NaN", "Infinity", "-1", "100001"])
+def test_a_wrong_amount_is_refused_in_french_beside_its_field(db, typed):
+    district = factories.make_district(households_count=100)
+    with pytest.raises(DomainError) as caught:
+        scenarios.run({"name": "x", "district_code": district.code,
+                       "equipment_euros_per_flat": typed})
+    assert caught.value.field == "equipment_euros_per_flat"
+    assert caught.value.message.startswith("Équipement par logement : saisissez un nombre")
+
+
+def test_a_qpv_without_households_count_is_estimated_from_its_caf_households(db):
+    from evaluation.models import DistrictIndicator
+
+    district = factories.make_district(name="Bellevue", qpv_code="QP044005")
+    for year, value in ((2019, 4800.0), (2020, 5086.0)):
+        db.session.add(DistrictIndicator(district=district, indicator="caf_allocataires",
+                                         value=value, unit="households",
+                                         source="INSEE / CNAF par QPV", year=year))
+    db.session.add(DistrictIndicator(district=district, indicator="population_municipale",
+                                     value=16918.0, unit="persons", source="INSEE", year=2020))
+    db.session.flush()
+    estimate = scenarios.flats_estimates([district.id])[district.id]
+    assert (estimate.value, estimate.source) == (5086, "district_indicator")
+    assert "CAF" in estimate.detail and "2020" in estimate.detail
+    scenario = scenarios.run({"name": "Bellevue", "district_code": district.code})
+    flats = json.loads(scenario.assumptions)["flats"]
+    assert flats["value"] == 5086 and flats["source"] == "district_indicator"
+    assert "INSEE / CNAF par QPV" in flats["detail"]
+
+
+def test_a_district_with_no_figure_asks_for_the_flats_in_french(db):
+    """Pin Sec: an IRIS with fragility indices only; nothing counts its households."""
+    from evaluation.models import DistrictIndicator
+
+    district = factories.make_district(name="Pin Sec", iris_code="441091008")
+    db.session.add(DistrictIndicator(district=district, indicator="ifn_global", value=159.2,
+                                     unit="index", source="MedNum", year=2020))
+    db.session.flush()
+    assert scenarios.flats_estimates([district.id])[district.id].value is None
+    with pytest.raises(DomainError) as caught:
+        scenarios.run({"name": "Pin Sec", "district_code": district.code})
+    assert caught.value.field == "flats"
+    assert caught.value.message.startswith("Aucun nombre de logements connu pour Pin Sec")
+    typed = scenarios.run({"name": "Pin Sec", "district_code": district.code, "flats": "850"})
+    assert json.loads(typed.assumptions)["flats"] == {"value": 850, "source": "input"}
+
+
+def test_the_form_shows_defaults_in_euros_and_each_district_s_flats(client, db, login_as):
+    login_as("analyst")
+    pin_sec = factories.make_district(name="Pin Sec")
+    counted = factories.make_district(name="Compté", households_count=1234)
+    page = client.get("/evaluation/scenarios").get_data(as_text=True)
+    assert "défaut : 150,00\xa0€" in page and "15000" not in page
+    assert "défaut : 600,00\xa0€" in page and "défaut : 35,00\xa0€" in page
+    assert f"Pin Sec ({pin_sec.code}) — logements à saisir" in page
+    assert f"Compté ({counted.code}) — 1\u202f234 logements : ménages du quartier" in page
