@@ -186,6 +186,9 @@ def _journey(app, db, agent, lab, clock) -> None:  # noqa: PLR0915 (one story, t
     assert response.status_code == 200, response.get_data(as_text=True)
     assert billing.prices_for_period("2026-09")["T1"] == 350
     assert billing.prices_for_period("2026-08")["T1"] == 290  # past months keep their price
+    response = roles.api("admin", "PUT", "/api/v1/plans/SOLIDAIRE-1G",
+                         json={"reduced_down_kbps": 10_000, "reduced_up_kbps": 3_000})
+    assert response.status_code == 200, response.get_data(as_text=True)
 
     # --- move-in (31 August) ------------------------------------------------------------------
     response = roles.api("operator", "POST", "/api/v1/households",
@@ -311,7 +314,8 @@ def _journey(app, db, agent, lab, clock) -> None:  # noqa: PLR0915 (one story, t
     assert outcome.state == "succeeded"
     assert db.session.get(Subscription, subscription_id).status == "reduced"
     reduced = switch_port(lab)
-    assert reduced["policy_out"] != full_speed["policy_out"]  # the plan's reduced speed
+    # The plan's reduced speeds, not a hard-coded policy: out is the download, in the upload.
+    assert (reduced["policy_out"], reduced["policy_in"]) == ("PM-10M", "PM-3M")
 
     # --- payment (API, with an idempotency key: a retry records nothing twice) and lift ------
     clock.move_to(paris(2027, 1, 8, 11, 0))
