@@ -14,7 +14,7 @@ from isp.errors import DomainError
 from isp.extensions import db
 from isp.openapi import documented
 from isp.pagination import api_list
-from isp.validation import Integer, Text, body_schema
+from isp.validation import MAX_INT, Integer, Text, body_schema
 from mediation import services
 from mediation.models import Association, Booking, CoachingSlot, SessionRecord
 from subscribers.services import Scope, get_household
@@ -88,6 +88,8 @@ def _int(data: dict, name: str, *, required: bool = True) -> int | None:
         return None
     if isinstance(value, bool) or not isinstance(value, int):
         raise DomainError(f"{name} must be an integer", field=name, status=400)
+    if abs(value) > MAX_INT:  # beyond the database's INTEGER
+        raise DomainError(f"{name} is out of range", field=name, status=422)
     return value
 
 

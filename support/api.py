@@ -13,7 +13,7 @@ from isp.errors import DomainError
 from isp.extensions import db
 from isp.openapi import documented
 from isp.pagination import api_list
-from isp.validation import Choice, Integer, Text, body_schema
+from isp.validation import MAX_INT, Choice, Integer, Text, body_schema
 from subscribers.services import Scope
 from support import notifications, services
 from support.choices import PEOPLE_CATEGORIES, TicketPriority
@@ -73,6 +73,8 @@ def _optional_int(data: dict, name: str) -> int | None:
     if isinstance(value, bool) or not isinstance(value, int | str) or (
             isinstance(value, str) and not value.isdigit()):
         raise DomainError(f"{name} must be a whole number", field=name, status=422)
+    if int(value) > MAX_INT:  # beyond the database's INTEGER
+        raise DomainError(f"{name} is out of range", field=name, status=422)
     return int(value)
 
 

@@ -272,3 +272,15 @@ def test_household_form_shows_the_shared_rule_beside_the_field(client, db, login
     assert "1900-01-01" in page  # the date's bounds
     assert "code inconnu je voudrais apprendre" in page  # the needs' vocabulary
     assert db.session.execute(select(func.count(Household.id))).scalar_one() == 0
+
+
+@pytest.mark.parametrize(("path", "body", "field"), [
+    ("/api/v1/assignments", {"household_id": 2**31, "association_code": "A"}, "household_id"),
+    ("/api/v1/tickets", {"subject": "Panne", "category": "slow", "source": "phone",
+                         "household_id": 2**31}, "household_id"),
+])
+def test_ids_beyond_the_database_integer_are_refused(client, db, operator_api, path, body,
+                                                     field):
+    response = client.post(path, json=body, headers=operator_api)
+    assert response.status_code == 422, response.get_data(as_text=True)
+    assert response.get_json()["field"] == field
