@@ -233,3 +233,23 @@ def test_single_button_forms_carry_a_one_time_token(client, login_as, db):
     first, second = client.post(url, data=data), client.post(url, data=data)
     assert first.status_code == 302 and second.status_code == 303
     assert second.location == first.location
+
+
+def test_a_booking_form_sent_twice_books_once(client, login_as, db):
+    from mediation.models import Booking
+    from tests import factories
+    from tests.mediation.factories import make_slot
+
+    association = factories.make_association()
+    login_as("mediator", association=association)
+    household = factories.make_household(association=association)
+    slot = make_slot(association, capacity=3)
+    page = client.get(f"/mediation/slots/{slot.id}").get_data(as_text=True)
+    data = {"household_id": household.id, "submission_token": _token(page)}
+
+    first = client.post(f"/mediation/slots/{slot.id}/book", data=data)
+    second = client.post(f"/mediation/slots/{slot.id}/book", data=data)
+
+    assert first.status_code == 302 and second.status_code == 303
+    assert db.session.execute(select(func.count(Booking.id)).where(
+        Booking.slot_id == slot.id)).scalar_one() == 1
