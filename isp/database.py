@@ -12,7 +12,7 @@ PostgreSQL needs none of this: its row locks and MVCC give the same guarantees.
 """
 
 from flask import Flask
-from sqlalchemy import event
+from sqlalchemy import Table, event, func, insert, select, text
 from sqlalchemy.engine import Engine
 
 #: How long a SQLite connection waits for another's write transaction (milliseconds).
@@ -46,3 +46,46 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def allocate_ids(table: Table, count: int) -> list[int]:
+    """``count`` new ids for rows of ``table`` about to be bulk-inserted (caller's transaction).
+
+    PostgreSQL: from the table's sequence. SQLite: after the largest id, which no other
+    connection can take before this transaction ends, because it holds the write lock since
+    its ``BEGIN IMMEDIATE``.
+    """
+    from isp.extensions import db
+
+    if count <= 0:
+        return []
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        return list(connection.execute(
+            text("SELECT nextval(pg_get_serial_sequence(:table, 'id')) "
+                 "FROM generate_series(1, :count)"),
+            {"table": table.name, "count": count}).scalars())
+    largest = connection.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()
+    return list(range(largest + 1, largest + 1 + count))
+
+
+def insert_rows(table: Table, rows: list[dict]) -> None:
+    """Insert many rows with the same keys in the session's transaction, the fastest way the
+    database has: ``COPY`` on PostgreSQL (10× an executemany of 1,000-row INSERTs, whose
+    statement psycopg parses each time), an executemany elsewhere. No ORM events fire."""
+    from isp.extensions import db
+
+    if not rows:
+        return
+    connection = db.session.connection()
+    if connection.dialect.name != "postgresql":
+        connection.execute(insert(table), rows)
+        return
+    quote = connection.dialect.identifier_preparer.quote
+    columns = list(rows[0])
+    statement = (f"COPY {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "
+                 "FROM STDIN")
+    driver = connection.connection.driver_connection
+    with driver.cursor() as cursor, cursor.copy(statement) as copy:
+        for row in rows:
+            copy.write_row([row[column] for column in columns])

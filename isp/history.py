@@ -37,6 +37,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from isp.database import insert_rows
 from isp.extensions import db
 from isp.timeutil import utcnow
 from isp.types import UTCDateTime
@@ -284,7 +285,7 @@ def record_bulk_creations(table_name: str, rows: list[dict]) -> None:
                                          else row.get("household_id")),
                         "action": "create",
                         "changes": json.dumps(changes, ensure_ascii=False, sort_keys=True)})
-    db.session.connection().execute(insert(RecordChange.__table__), payload)
+    insert_rows(RecordChange.__table__, payload)
 
 
 # --- reading ---------------------------------------------------------------------------------

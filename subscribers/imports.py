@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from isp.csvimport import (
     BadValue,
@@ -16,6 +16,7 @@ from isp.csvimport import (
     parse_int,
     register_importer,
 )
+from isp.database import allocate_ids, insert_rows
 from isp.errors import DomainError
 from isp.extensions import db
 from isp.history import record_bulk_creations
@@ -69,18 +70,12 @@ def _existing(column, values: set[str]) -> set[str]:
     return found
 
 
-def _insert_with_history(table, rows: list[dict], key: str) -> int:
-    """Insert ``rows`` in chunks, with their history (a bulk insert fires no flush).
-
-    The new ids come back with ``key``, unique among the rows, to match them: asking
-    RETURNING for the parameters' order makes SQLite insert one row per statement.
-    """
-    for chunk in _chunks(rows):
-        ids = dict(db.session.execute(
-            insert(table).returning(table.c[key], table.c.id), chunk).all())
-        for row in chunk:
-            row["id"] = ids[row[key]]
-        record_bulk_creations(table.name, chunk)
+def _insert_with_history(table, rows: list[dict]) -> int:
+    """Insert ``rows`` with their history (a bulk insert fires no flush)."""
+    for row, new_id in zip(rows, allocate_ids(table, len(rows)), strict=True):
+        row["id"] = new_id
+    insert_rows(table, rows)
+    record_bulk_creations(table.name, rows)
     return len(rows)
 
 
@@ -115,7 +110,7 @@ def _check_units(rows: list[ImportRow], ctx: ImportContext) -> list[dict]:
 
 
 def _write_units(values: list[dict], _ctx: ImportContext) -> int:
-    return _insert_with_history(Unit.__table__, values, key="code")
+    return _insert_with_history(Unit.__table__, values)
 
 
 def _household_values(row: dict, unit_code: str) -> dict:
@@ -165,7 +160,7 @@ def _check_households(rows: list[ImportRow], ctx: ImportContext) -> list[dict]:
 
 
 def _write_households(values: list[dict], _ctx: ImportContext) -> int:
-    return _insert_with_history(Household.__table__, values, key="unit_id")
+    return _insert_with_history(Household.__table__, values)
 
 
 register_importer(ImportSpec("districts", ("code", "name", "commune"),
