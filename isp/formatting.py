@@ -44,16 +44,27 @@ def _short_date(value: date, _locale) -> str:
     return format_date(value, "short")
 
 
-def short_datetime(value: datetime | None) -> str:
-    """Local date and time (Europe/Paris) of a UTC datetime."""
-    if value is None:
+def short_datetime(value: datetime | str | None, seconds: bool = False) -> str:
+    """Local date and time (Europe/Paris) of a UTC datetime, in the user's format.
+
+    Also takes the ISO 8601 text that JSON columns keep (a job's state history): every time
+    on a page goes through this one filter, never shown as raw ISO or UTC. ``seconds``
+    adds them (steps of a job a second apart).
+    """
+    if value is None or value == "":
         return "—"
-    return _short_datetime(value, get_locale(), get_timezone())
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return value  # not a time: shown as it is rather than failing the page
+    return _short_datetime(value, "medium" if seconds else "short", get_locale(),
+                           get_timezone())
 
 
 @lru_cache(maxsize=4096)
-def _short_datetime(value: datetime, _locale, _timezone) -> str:
-    return format_datetime(value, "short")
+def _short_datetime(value: datetime, style: str, _locale, _timezone) -> str:
+    return format_datetime(value, style)
 
 
 def number(value: float | int | None, digits: int = 0) -> str:

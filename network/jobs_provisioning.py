@@ -20,8 +20,15 @@ def reconcile_switches() -> None:
 
 
 def register(scheduler, app) -> None:
-    """Add ``network.provisioning_queue`` (every minute) and ``network.reconcile`` (nightly)."""
+    """Add ``network.provisioning_queue`` (every minute) and ``network.reconcile`` (nightly),
+    and start the runner that runs a queued job at once (``network.queue_wakeup``)."""
     scheduler.add_job(in_app_context(app, run_provisioning_queue), "interval", minutes=1,
                       id="network.provisioning_queue", replace_existing=True)
     scheduler.add_job(in_app_context(app, reconcile_switches), "cron", hour=2, minute=40,
                       id="network.reconcile", replace_existing=True)
+    # A job queued by this process (or, on PostgreSQL, by a web process) runs at once; the
+    # minute above is the safety net. Off under test (tests start the runner themselves).
+    if app.config.get("PROVISIONING_RUN_AT_ONCE", not app.testing):
+        from network.queue_wakeup import start_runner
+
+        start_runner(app)

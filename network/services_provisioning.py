@@ -48,6 +48,7 @@ from network.provisioning import (
     apply_batches,
     desired_port_state,
 )
+from network.queue_wakeup import note_queued
 from network.vendors import scrub_config, vendor_for
 
 log = logging.getLogger(__name__)
@@ -203,6 +204,8 @@ def queue_job(port: Port, action: str, desired: PortState, *, actor: User | None
     _stamp(job, S.QUEUED)
     db.session.add(job)
     db.session.flush()
+    if not_before is None or not_before <= utcnow():
+        note_queued(db.session())  # the queue runs as soon as the caller commits
     log.info("Queued %s job %s for port %s", action, job.id, port.id)
     return job
 

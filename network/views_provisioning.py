@@ -5,8 +5,18 @@ config backups with their diff, drift list and the one "push desired state" acti
 from __future__ import annotations
 
 import difflib
+from datetime import datetime, timedelta
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -15,8 +25,10 @@ from isp.auth import current_actor, require_role
 from isp.choices import Role
 from isp.errors import DomainError
 from isp.extensions import db
+from isp.formatting import short_datetime
 from isp.nav import register_nav
 from isp.pagination import paginate
+from isp.timeutil import utcnow
 from network import services_provisioning as prov
 from network.models import Device, Port
 from network.models_provisioning import ConfigBackup, ProvisioningJob
@@ -74,7 +86,29 @@ def job_detail(job_id: int):
     diff = list(difflib.unified_diff((job.before_config or "").splitlines(),
                                      (job.after_config or "").splitlines(),
                                      "avant", "après", lineterm=""))
-    return render_template("network/provisioning_job.html", job=job, diff=diff)
+    refresh_s = refresh_seconds(job)
+    response = make_response(render_template("network/provisioning_job.html", job=job,
+                                             diff=diff, refresh_s=refresh_s))
+    if refresh_s:
+        # The page follows the job to its end without a script (the CSP forbids inline ones):
+        # the Refresh header is what <meta http-equiv="refresh"> says, for every browser.
+        response.headers["Refresh"] = str(refresh_s)
+    return response
+
+
+def refresh_seconds(job: ProvisioningJob, now: datetime | None = None) -> int | None:
+    """How often a job's page reloads itself: every 2 s while it is due or running, every
+    30 s while an unreachable switch waits for its next try; never once it is over or while
+    it waits for a later day (an activation planned for next week)."""
+    now = now or utcnow()
+    if job.state in prov.IN_FLIGHT:
+        return 2
+    due = job.next_attempt_at is None or job.next_attempt_at <= now + timedelta(seconds=5)
+    if job.state == prov.S.QUEUED:
+        return 2 if due else None
+    if job.state == prov.S.UNREACHABLE and job.next_attempt_at is not None:
+        return 2 if due else 30
+    return None
 
 
 @bp.post("/provisioning/run")
@@ -125,7 +159,7 @@ def backup_detail(backup_id: int):
     previous = prov.previous_backup(backup)
     diff = [] if previous is None else list(difflib.unified_diff(
         previous.config.splitlines(), backup.config.splitlines(),
-        f"{previous.taken_at:%Y-%m-%d %H:%M}", f"{backup.taken_at:%Y-%m-%d %H:%M}",
+        short_datetime(previous.taken_at), short_datetime(backup.taken_at),
         lineterm=""))
     return render_template("network/provisioning_backup.html", backup=backup,
                            previous=previous, diff=diff)

@@ -82,6 +82,12 @@ def subscribe(household_id: int):
             audit.record_request("create", "subscription", subscription.id)
             db.session.commit()
             flash(_("Abonnement enregistré : la configuration du port est en file."), "success")
+            # the job's page follows the port's configuration to its end (issue 18.4)
+            from network.services_provisioning import latest_job_for_subscription
+
+            job = latest_job_for_subscription(subscription.id)
+            if job is not None:
+                return redirect(url_for("provisioning.job_detail", job_id=job.id))
             return redirect(url_for("subscribers.household_detail", household_id=household.id))
     audit.record_request("read", "household", household.id, detail="subscribe form")
     db.session.commit()
