@@ -56,7 +56,7 @@ def test_an_operator_filters_a_buildings_flats_by_status(role_context, live_serv
         page.click("main form.search button[type=submit]")
         page.wait_for_load_state("load")
         rows = _rows(page, "table#units")
-        assert len(rows) == min(expected, 30)
+        assert len(rows) == min(expected, 25)
         assert all(row[-1].startswith("actif") for row in rows)
         assert f"{expected} résultats" in page.inner_text("main")
     finally:
