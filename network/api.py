@@ -10,12 +10,17 @@ from sqlalchemy import select
 from isp import audit
 from isp.auth import require_role
 from isp.choices import Role
+from isp.csvimport import BadValue
 from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
+from isp.openapi import documented
 from isp.pagination import api_list
 from isp.timeutil import local_date, utcnow
 from isp.timeutil import today as paris_today
+from isp.validation import Choice, Integer, Text, body_schema, check_all
 from network import services
+from network.choices import DeviceRole
+from network.device_fields import DEVICE_TYPES, credentials_set, device_changes
 from network.models import Device, Outage, Port
 
 bp = Blueprint("network_api", __name__, url_prefix="/api/v1")
@@ -76,35 +81,115 @@ def device(hostname: str):
                                ).scalar_one_or_none()
     if found is None:
         raise NotFoundError(f"No device {hostname}")
-    body = device_summary(found)
+    body = device_json(found)
     body["ports"] = [_port(p) for p in found.ports]
     return jsonify(body)
 
 
-@bp.patch("/devices/<hostname>")
-@require_role(Role.OPERATOR)
-def update_device(hostname: str):
-    """Set a device's uplink (``parent_hostname``, null for none) and own poll interval
-    (``poll_interval_s``, seconds, null for the default); absent keys are left as they are."""
-    found = services.find_device(hostname)
-    if found is None:
-        raise NotFoundError(f"No device {hostname}")
+#: the JSON body of POST/PATCH /devices: each field's type and length (its meaning is
+#: checked by network.device_fields, the same checks as the devices CSV import)
+DEVICE_BODY = (
+    Text("building_code", 30), Text("hostname", 63), Text("mgmt_address", 64),
+    Choice("role", tuple(str(r) for r in DeviceRole)), Choice("device_type", DEVICE_TYPES),
+    Integer("snmp_port", maximum=65535), Choice("snmp_version", ("2c", "3")),
+    Text("snmp_community", 200), Text("snmp_user", 64), Text("snmp_auth_key", 200),
+    Text("snmp_priv_key", 200), Integer("ssh_port", maximum=65535), Text("ssh_username", 64),
+    Text("ssh_password", 200), Text("ssh_secret", 200), Text("model", 80),
+    Text("parent_hostname", 63))
+NUMBER_FIELDS = ("power_watts", "embodied_kgco2e")
+NUMBER_SCHEMA = {"type": "number", "minimum": 0, "maximum": 10_000_000}
+
+
+def _device_body(*, creating: bool) -> tuple[dict[str, str], dict]:
+    """The body's device fields as text (what device_changes reads) and the other keys."""
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         raise DomainError("a JSON object is required", field=None, status=400)
-    unknown = set(body) - {"parent_hostname", "poll_interval_s"}
+    known = {f.name for f in DEVICE_BODY} | set(NUMBER_FIELDS) | (
+        set() if creating else {"poll_interval_s"})
+    if not creating:
+        known.discard("hostname")  # the natural key in the URL never changes
+    unknown = sorted(set(body) - known)
     if unknown:
-        raise DomainError(f"unknown field {sorted(unknown)[0]}", field=sorted(unknown)[0],
-                          status=400)
+        raise DomainError(f"unknown field {unknown[0]}", field=unknown[0], status=400)
+    checked = check_all([f for f in DEVICE_BODY if f.name in known], body)
+    for name in NUMBER_FIELDS:
+        value = body.get(name)
+        if value is not None and (isinstance(value, bool)
+                                  or not isinstance(value, int | float)):
+            raise DomainError(f"{name} must be a number", field=name, status=422)
+        if name in body:
+            checked[name] = value
+    text = {name: "" if value is None else str(value) for name, value in checked.items()}
+    return text, body
+
+
+def _changes(values: dict[str, str], device: Device | None) -> dict:
+    try:
+        return device_changes(values, device)
+    except BadValue as error:  # one message, beside its field
+        raise DomainError(error.reason, field=error.column, status=422) from None
+
+
+def device_json(device: Device) -> dict:
+    """A device with which credentials are set (never their values)."""
+    body = device_summary(device)
+    body.update(device_type=device.device_type, snmp_version=device.snmp_version,
+                snmp_port=device.snmp_port, snmp_user=device.snmp_user,
+                ssh_port=device.ssh_port, ssh_username=device.ssh_username,
+                power_watts=device.power_watts, embodied_kgco2e=device.embodied_kgco2e,
+                credentials_set=credentials_set(device))
+    return body
+
+
+@bp.post("/devices")
+@require_role(Role.OPERATOR)
+@documented(body_schema(*DEVICE_BODY, required=("building_code", "hostname", "mgmt_address",
+                                                "role", "device_type", "snmp_version"),
+                        **{name: NUMBER_SCHEMA for name in NUMBER_FIELDS}))
+def create_device():
+    """Add a device (the same fields and checks as the devices CSV import); credentials are
+    write-only: the answer says which are set, never their value."""
+    values, _body = _device_body(creating=True)
+    changes = _changes(values, None)
+    parent_name = changes.pop("parent_hostname")
+    device = Device(**changes)
+    db.session.add(device)
+    db.session.flush()
+    if parent_name is not None:
+        services.update_device_settings(device, parent_hostname=parent_name,
+                                        poll_interval_s=None)
+    audit.record_request("create", "device", device.id)
+    db.session.commit()
+    return jsonify(device_json(device)), 201
+
+
+@bp.patch("/devices/<hostname>")
+@require_role(Role.OPERATOR)
+@documented(body_schema(*[f for f in DEVICE_BODY if f.name != "hostname"], required=(),
+                        poll_interval_s={"type": "integer", "minimum": 1},
+                        **{name: NUMBER_SCHEMA for name in NUMBER_FIELDS}))
+def update_device(hostname: str):
+    """Change a device's fields; absent keys are left as they are, and so is a credential
+    sent empty. ``parent_hostname`` sets the uplink (null for none), ``poll_interval_s`` the
+    device's own poll interval (seconds, null for the default)."""
+    found = services.find_device(hostname)
+    if found is None:
+        raise NotFoundError(f"No device {hostname}")
+    values, body = _device_body(creating=False)
     parent = body.get("parent_hostname", found.parent_hostname)
     if parent is not None and not isinstance(parent, str):
         raise DomainError("parent_hostname must be a hostname or null",
                           field="parent_hostname", status=400)
+    changes = _changes(values, found) if set(values) - {"parent_hostname"} else {}
+    changes.pop("parent_hostname", None)
     services.update_device_settings(
-        found, parent_hostname=parent,
+        found, parent_hostname=parent or None,
         poll_interval_s=body.get("poll_interval_s", found.poll_interval_s))
+    for column, value in changes.items():
+        setattr(found, column, value)
     db.session.commit()
-    return jsonify(device_summary(found))
+    return jsonify(device_json(found))
 
 
 def _parse_when(name: str, *, as_date: bool) -> datetime | date | None:

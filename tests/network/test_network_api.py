@@ -33,7 +33,9 @@ def test_device_detail_has_status_uptime_ports_and_no_secret(client, api_as):
     assert body["status"] == "up" and body["sys_uptime_s"] == 1234
     assert body["last_polled_at"] == "2026-11-20T10:00:00+00:00"
     assert body["ports"][0]["if_name"] == "Gi1/0/1" and body["ports"][0]["unit"] == unit.code
-    assert "s3cret" not in str(body) and "community" not in str(body)
+    # write-only credentials: whether one is set, never its value (issue 18.14)
+    assert "s3cret" not in str(body) and "_enc" not in str(body)
+    assert body["credentials_set"]["snmp_community"] is True
     listing = client.get("/api/v1/devices", headers=headers).get_json()
     assert device.hostname in [d["hostname"] for d in listing["items"]]
     assert client.get("/api/v1/devices/nope", headers=headers).status_code == 404
