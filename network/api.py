@@ -152,13 +152,10 @@ def create_device():
     write-only: the answer says which are set, never their value."""
     values, _body = _device_body(creating=True)
     changes = _changes(values, None)
-    parent_name = changes.pop("parent_hostname")
-    device = Device(**changes)
+    parent = services.check_uplink(None, changes.pop("parent_hostname"))
+    device = Device(**changes, parent=parent)
     db.session.add(device)
     db.session.flush()
-    if parent_name is not None:
-        services.update_device_settings(device, parent_hostname=parent_name,
-                                        poll_interval_s=None)
     audit.record_request("create", "device", device.id)
     db.session.commit()
     return jsonify(device_json(device)), 201

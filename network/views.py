@@ -172,6 +172,88 @@ def _device_page(device: Device, *, form_values: dict | None = None,
                            ambiguous=services.ambiguous_ports(device)), status
 
 
+#: French labels of the device form's fields (the same names as the CSV's columns)
+DEVICE_FIELD_LABELS = {
+    "building_code": _l("Immeuble"), "hostname": _l("Nom d'hôte"),
+    "mgmt_address": _l("Adresse d'administration (IP ou nom)"), "role": _l("Rôle"),
+    "device_type": _l("Type (netmiko)"), "snmp_version": _l("Version SNMP"),
+    "snmp_port": _l("Port SNMP (vide : 161)"), "snmp_community": _l("Communauté SNMP v2c"),
+    "snmp_user": _l("Utilisateur SNMP v3"), "snmp_auth_key": _l("Clé d'authentification SNMP v3"),
+    "snmp_priv_key": _l("Clé de chiffrement SNMP v3"), "ssh_port": _l("Port SSH (vide : 22)"),
+    "ssh_username": _l("Utilisateur SSH"), "ssh_password": _l("Mot de passe SSH"),
+    "ssh_secret": _l("Secret « enable » SSH"), "model": _l("Modèle"),
+    "power_watts": _l("Puissance (W)"), "embodied_kgco2e": _l("Émissions de fabrication (kgCO2e)"),
+    "parent_hostname": _l("Équipement amont (nom d'hôte, vide : aucun)"),
+}
+
+
+def _device_form(device: Device | None, values: dict, errors: dict, status: int = 200):
+    from network.choices import DeviceRole
+    from network.device_fields import DEVICE_TYPES, credentials_set
+    from subscribers.models import Building
+
+    buildings = [(code, f"{code} — {name}") for code, name in db.session.execute(
+        select(Building.code, Building.name).order_by(Building.code))]
+    role_labels = {"access": _("accès"), "aggregation": _("agrégation")}
+    return render_template(
+        "network/device_form.html", device=device, values=values, errors=errors,
+        labels=DEVICE_FIELD_LABELS, buildings=buildings,
+        roles=[(str(r), role_labels.get(str(r), str(r))) for r in DeviceRole],
+        device_types=[(t, t) for t in DEVICE_TYPES],
+        stored=credentials_set(device) if device is not None else {}), status
+
+
+def _save_device(device: Device | None):
+    """Check the posted fields (network.device_fields, as the import and the API do) and
+    create or update; a bad value is shown beside its field and nothing changes."""
+    from isp.csvimport import BadValue
+    from network.device_fields import FIELDS, SECRET_COLUMNS, device_changes
+
+    form = {name: request.form.get(name, "") for name in FIELDS
+            if not (device is not None and name == "hostname")}
+    # secrets are never sent back to the browser, not even after a refusal
+    shown = {name: value for name, value in form.items() if name not in SECRET_COLUMNS}
+    try:  # every check before anything changes
+        changes = device_changes(form, device)
+        parent = services.check_uplink(device, changes.pop("parent_hostname"))
+    except BadValue as error:
+        return _device_form(device, shown, {error.column: error.reason}, 400)
+    except DomainError as error:
+        return _device_form(device, shown, {error.field or "parent_hostname": error.message},
+                            400)
+    target = device or Device()
+    for column, value in changes.items():
+        setattr(target, column, value)
+    target.parent = parent
+    if device is None:
+        db.session.add(target)
+    db.session.flush()
+    audit.record_request("create" if device is None else "update", "device", target.id)
+    db.session.commit()
+    flash(_("Équipement %(h)s enregistré.", h=target.hostname), "success")
+    return redirect(url_for("network.device_detail", hostname=target.hostname))
+
+
+@bp.route("/network/devices/new", methods=["GET", "POST"])
+@require_role(Role.OPERATOR)
+def device_new():
+    if request.method == "POST":
+        return _save_device(None)
+    return _device_form(None, {"role": "access", "device_type": "cisco_ios",
+                               "snmp_version": "2c"}, {})
+
+
+@bp.route("/network/devices/<hostname>/edit", methods=["GET", "POST"])
+@require_role(Role.OPERATOR)
+def device_edit(hostname: str):
+    from network.device_fields import current_values
+
+    device = _device_or_404(hostname)
+    if request.method == "POST":
+        return _save_device(device)
+    return _device_form(device, current_values(device), {})
+
+
 @bp.post("/network/devices/<hostname>/settings")
 @require_role(Role.OPERATOR)
 def device_settings(hostname: str):

@@ -38,8 +38,14 @@ CASES = [
     Case("GET", "/network/buildings/<code>", OP, _building),
     Case("GET", "/api/v1/devices", OP),
     Case("GET", "/api/v1/devices/<hostname>", OP, _device),
-    Case("PATCH", "/api/v1/devices/<hostname>", OP, _device, ok=(200, 400)),
+    Case("PATCH", "/api/v1/devices/<hostname>", OP, _device, ok=(200, 400, 422)),
     Case("POST", "/network/devices/<hostname>/settings", OP, _device, ok=(302, 400)),
+    # issue 18.14: create and edit pages and the create endpoint
+    Case("POST", "/api/v1/devices", OP, ok=(201, 400, 422)),
+    Case("GET", "/network/devices/new", OP),
+    Case("POST", "/network/devices/new", OP, ok=(302, 400)),
+    Case("GET", "/network/devices/<hostname>/edit", OP, _device),
+    Case("POST", "/network/devices/<hostname>/edit", OP, _device, ok=(302, 400)),
     # query-string endpoints: without parameters they answer 400 once access is granted
     Case("GET", "/api/v1/usage", OP, ok=(400,)),
     Case("GET", "/api/v1/availability", ("operator", "analyst"), ok=(400,)),
