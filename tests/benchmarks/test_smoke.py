@@ -163,3 +163,15 @@ def test_csv_import(bench_url):
                      r"counted", out, re.M), out
     assert re.search(r"^peer: plain executemany of the same flats and households", out,
                      re.M), out
+
+
+def test_mixed_load(bench_url):
+    """Pages under load while poll workers and billing runs write (SQLite too: no 500)."""
+    out = run_smoke("mixed_load", "--database-url", bench_url, timeout=600)
+    assert "| page | quiet p95 ms | loaded p95 ms | loaded p50 ms | loaded req/s | errors |" \
+        in out, out
+    assert re.search(r"^\| `/households` \| \d+ \| \d+ \| \d+ \| \d+ \| 0 \|$", out, re.M), out
+    assert re.search(r"^worst loaded p95: \d+ ms \(target < 200 ms\)$", out, re.M), out
+    assert re.search(r"^poll cycles \(2 workers\): \d+ in all, \d+ ended during", out,
+                     re.M), out
+    assert re.search(r"^billing runs: \d+ in all, \d+ ended during", out, re.M), out
