@@ -34,6 +34,7 @@ from isp.auth import (
 from isp.choices import ROLE_LABELS, Role
 from isp.errors import DomainError
 from isp.extensions import db
+from isp.forms import show_domain_error
 from isp.models import ApiToken, AuditEntry, User
 from isp.nav import register_nav
 from isp.pagination import paginate, paginate_list
@@ -83,8 +84,7 @@ def users():
                                association_code=form.association.data or None)
             user.must_change_password = True
         except DomainError as error:
-            target = form.get(error.field, form.email)
-            target.errors = [error.message]
+            show_domain_error(form, error, "email")
         else:
             audit.record_request("create", "user", user.id)
             db.session.commit()

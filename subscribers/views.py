@@ -14,6 +14,7 @@ from isp.choices import Role
 from isp.csvimport import IMPORTERS, ImportRejected, run_import
 from isp.errors import DomainError
 from isp.extensions import db
+from isp.forms import show_domain_error
 from isp.nav import register_nav
 from isp.pagination import paginate
 from isp.timeutil import today
@@ -239,8 +240,7 @@ def household_new():
                 needs=[n.strip() for n in (form.needs.data or "").split(";") if n.strip()],
                 actor=current_actor())
         except DomainError as error:
-            target = form.get(error.field, form.unit_code)
-            target.errors = [error.message]
+            show_domain_error(form, error, "unit_code")
         else:
             audit.record_request("create", "household", household.id)
             db.session.commit()
