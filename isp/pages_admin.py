@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from flask import (
     Blueprint,
@@ -66,6 +67,10 @@ class ResetForm(FlaskForm):
 class ReasonForm(FlaskForm):
     reason = TextAreaField(_l("Motif (demande de la personne, référence)"),
                            validators=[DataRequired(), Length(max=500)])
+
+
+#: A base32 TOTP key as pyotp makes them (a forged one made pyotp raise: a 500).
+TOTP_SECRET = re.compile(r"[A-Z2-7]{16,64}")
 
 
 class TotpForm(FlaskForm):
@@ -183,7 +188,9 @@ def two_factor():
 
     user = authenticated_user()
     form = TotpForm()
-    secret = request.form.get("secret") or pyotp.random_base32()
+    secret = request.form.get("secret", "")
+    if not TOTP_SECRET.fullmatch(secret):  # not the key this page showed: start afresh
+        secret = pyotp.random_base32()
     if form.validate_on_submit():
         if pyotp.TOTP(secret).verify(form.code.data.strip(), valid_window=1):
             user.totp_secret = secret

@@ -390,6 +390,8 @@ def slot_book(slot_id: int):
             return redirect(url_for("mediation.slot_detail", slot_id=slot.id))
         except DomainError as error:
             _errors_to_form(form, error)
+    if not form.household_id.choices:  # nobody left to book: the page shows no form, say why
+        flash(_("Plus aucun foyer à inscrire sur ce créneau."), "error")
     return _slot_page(slot, form, 400)
 
 
@@ -417,8 +419,9 @@ def booking_status(booking_id: int):
     actor = current_actor()
     booking = services.get_booking(booking_id, Scope.of(actor))
     form = BookingStatusForm()
-    if not form.validate_on_submit():
-        abort(400)
+    if not form.validate_on_submit():  # a status the list does not offer: back, saying why
+        flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
+        return redirect(url_for("mediation.slot_detail", slot_id=booking.slot_id), code=303)
     try:
         with db.session.begin_nested():
             services.set_booking_status(booking, form.status.data, actor=actor)

@@ -3,8 +3,9 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from isp.validation import MAX_INT
 from support.choices import (
     CATEGORY_LABELS,
     PEOPLE_CATEGORIES,
@@ -20,7 +21,8 @@ def _coerce_optional_int(value):
 
 
 class TicketForm(FlaskForm):
-    household_id = IntegerField(_l("N° du foyer"), validators=[Optional()])
+    household_id = IntegerField(_l("N° du foyer"),
+                                validators=[Optional(), NumberRange(min=1, max=MAX_INT)])
     unit_code = StringField(_l("Code du logement"), validators=[Optional(), Length(max=30)])
     device_hostname = StringField(_l("Équipement (nom d'hôte)"),
                                   validators=[Optional(), Length(max=63)])
