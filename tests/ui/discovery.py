@@ -257,6 +257,7 @@ RESOLVERS: dict[str, Callable[[ResolveContext], object]] = {
     "tickets.number": _ticket_number,
     "ticket_number": _ticket_number,
     "tariffs.code": _first_of("billing.models.Tier.code"),
+    "plans.code": _first_of("billing.models.Plan.code"),
     "port_id": _first_of("network.models.Port.id"),
     "period": _period,
     "year": lambda ctx: _period(ctx)[:4],
