@@ -86,6 +86,17 @@ def _back_to_household(household_id: int):
     return redirect(url_for("subscribers.household_detail", household_id=household_id))
 
 
+def _refused(url: str, message: str):
+    """A refused single-button or statement form: back to its page, which shows why (a 400
+    with a Location is not followed by browsers: the person would see an empty page)."""
+    flash(message, "error")
+    return redirect(url, code=303)
+
+
+def _expired() -> str:
+    return _("Le formulaire a expiré : rechargez la page et recommencez.")
+
+
 def _form_error(form, error: DomainError, default: str) -> None:
     target = form[error.field] if error.field and error.field in form else form[default]
     target.errors = list(target.errors) + [error.message]
@@ -119,8 +130,7 @@ def run_start():
         period = form.period.data.strip()
         try:
             result = services.prepare_invoices(period, actor=current_actor())
-        except DomainError as error:
-            db.session.rollback()
+        except DomainError as error:  # refused before writing; the request rolls back
             form.period.errors = list(form.period.errors) + [error.message]
         else:
             audit.record_request("create", "invoice_drafts", period,
@@ -142,7 +152,7 @@ def run_review(period: str):
 @require_role(Role.OPERATOR)
 def run_prepare(period: str):
     if not ActionForm().validate_on_submit():
-        return redirect(url_for("billing.run_review", period=period)), 400
+        return _refused(url_for("billing.run_review", period=period), _expired())
     result = services.prepare_invoices(period, actor=current_actor())
     db.session.commit()
     flash(_("%(n)s brouillons préparés.", n=result.invoices), "success")
@@ -153,7 +163,7 @@ def run_prepare(period: str):
 @require_role(Role.OPERATOR)
 def run_issue(period: str):
     if not ActionForm().validate_on_submit():
-        return redirect(url_for("billing.run_review", period=period)), 400
+        return _refused(url_for("billing.run_review", period=period), _expired())
     result = services.issue_invoices(period, actor=current_actor())
     audit.record_request("create", "invoices", period, detail=f"{result.issued} issued")
     db.session.commit()
@@ -252,8 +262,7 @@ def payment_new(household_id: int):
                                     method=form.method.data, received_on=form.received_on.data,
                                     reference=form.reference.data,
                                     confirm_overpayment=confirmed)
-        except DomainError as error:
-            db.session.rollback()
+        except DomainError as error:  # refused before writing; the request rolls back
             if error.field == "confirm_overpayment":
                 ask_confirmation = True
                 form.confirmed_amount.data = str(amount)
@@ -372,15 +381,16 @@ def renewals():
 def _household_action(household_id: int, form_class, action, message: str):
     household = _household(household_id)
     form = form_class()
+    back = url_for("billing.statement", household_id=household.id)
     if not form.validate_on_submit():
-        flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
-        return redirect(url_for("billing.statement", household_id=household.id)), 400
+        return _refused(back, " ".join(
+            f"{form[name].label.text} : {message}" if name in form else message
+            for name, errors in form.errors.items() for message in errors))
     try:
         action(household, form)
     except DomainError as error:
         db.session.rollback()
-        flash(error.message, "error")
-        return redirect(url_for("billing.statement", household_id=household.id)), 400
+        return _refused(back, error.message)
     audit.record_request("update", "household_billing", household.id, detail=message)
     db.session.commit()
     flash(message, "success")
@@ -482,13 +492,12 @@ def _step(step_id: int) -> DunningStep:
 def dunning_approve(step_id: int):
     step = _step(step_id)
     if not ActionForm().validate_on_submit():
-        return redirect(url_for("billing.dunning_list")), 400
+        return _refused(url_for("billing.dunning_list"), _expired())
     try:
         dunning.approve_reduction(step, actor=current_actor())
     except DomainError as error:
         db.session.rollback()
-        flash(error.message, "error")
-        return redirect(url_for("billing.dunning_list")), 400
+        return _refused(url_for("billing.dunning_list"), error.message)
     audit.record_request("decision", "dunning_reduction", step.household_id)
     db.session.commit()
     flash(_("Réduction approuvée."), "success")
@@ -501,14 +510,12 @@ def dunning_reject(step_id: int):
     step = _step(step_id)
     form = ReasonForm()
     if not form.validate_on_submit():
-        flash(_("Le motif est obligatoire."), "error")
-        return redirect(url_for("billing.dunning_list")), 400
+        return _refused(url_for("billing.dunning_list"), _("Le motif du refus est obligatoire."))
     try:
         dunning.reject_reduction(step, actor=current_actor(), reason=form.reason.data)
     except DomainError as error:
         db.session.rollback()
-        flash(error.message, "error")
-        return redirect(url_for("billing.dunning_list")), 400
+        return _refused(url_for("billing.dunning_list"), error.message)
     audit.record_request("decision", "dunning_reduction", step.household_id, detail="rejected")
     db.session.commit()
     return redirect(url_for("billing.dunning_list"))

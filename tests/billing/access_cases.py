@@ -8,7 +8,7 @@ from tests.access import Case
 from tests.billing.factories import billed_household
 
 OP = ("operator",)
-POST_OK = (200, 201, 302, 400, 422)
+POST_OK = (200, 201, 302, 303, 400, 422)
 
 
 def _household(ctx):

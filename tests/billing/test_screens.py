@@ -253,3 +253,19 @@ def test_a_booking_form_sent_twice_books_once(client, login_as, db):
     assert first.status_code == 302 and second.status_code == 303
     assert db.session.execute(select(func.count(Booking.id)).where(
         Booking.slot_id == slot.id)).scalar_one() == 1
+
+
+@pytest.mark.clock("2026-12-04T10:00:00+01:00")
+def test_a_refused_statement_form_comes_back_to_the_page_saying_why(client, login_as, db):
+    login_as("operator")
+    household = billed_household()
+    db.session.commit()  # the refusal rolls back the request's work, not the household
+    url = f"/billing/households/{household.id}/postpone"
+    response = client.post(url, data={"until": "2026-12-01", "reason": "Hospitalisation"})
+    assert response.status_code == 303       # a browser follows it (a 400 redirect it does not)
+    page = client.get(response.location).get_data(as_text=True)
+    assert re.search(r'<p class="flash error"[^>]*>La date de report doit être dans le futur',
+                     page)
+    empty = client.post(url, data={})
+    assert empty.status_code == 303
+    assert "Reporter jusqu&#39;au" in client.get(empty.location).get_data(as_text=True)
