@@ -90,8 +90,8 @@ BILLER = textwrap.dedent("""
     with app.app_context():
         from billing.services import prepare_invoices
         from isp.extensions import db
-        for period in sys.argv[2:]:
-            if stop.exists():
+        for index, period in enumerate(sys.argv[2:]):
+            if index and stop.exists():  # the first run always completes
                 break
             started = time.perf_counter()
             result = prepare_invoices(period, actor=None)
@@ -131,6 +131,20 @@ def add_switches(url: str, count: int, port: int) -> int:
     return count
 
 
+def stored_polls(url: str) -> int:
+    """Device polls stored so far (``poll_results`` rows)."""
+    from sqlalchemy import create_engine, text
+
+    from isp import normalise_database_url
+
+    engine = create_engine(normalise_database_url(url))
+    try:
+        with engine.connect() as connection:
+            return connection.execute(text("SELECT count(*) FROM poll_results")).scalar_one()
+    finally:
+        engine.dispose()
+
+
 def start_agent(work: Path) -> tuple[subprocess.Popen, int]:
     from lab.snmp_lab import free_udp_port, lab_devices_for_demo, start_snmpsim, write_lab_snmprec
 
@@ -153,35 +167,31 @@ class Jobs:
         python = venv_bin("python")
         (work / "poller.py").write_text(POLLER)
         (work / "biller.py").write_text(BILLER)
-        self.processes = [
-            subprocess.Popen([python, str(work / "poller.py"), f"worker-{n}",
-                              str(self.stop_file)], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True) for n in (1, 2)]
-        self.processes.append(subprocess.Popen(
-            [python, str(work / "biller.py"), str(self.stop_file), *PERIODS], cwd=ROOT, env=env,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
         self.lines: list[tuple[float, str]] = []
         self.errors: list[str] = []
-        self._readers = [threading.Thread(target=self._read, args=(p,), daemon=True)
-                         for p in self.processes]
-        for reader in self._readers:
-            reader.start()
+        self.processes: list[subprocess.Popen] = []
+        self._readers: list[threading.Thread] = []
+        self._python, self._env, self._work = python, env, work
+        for number in (1, 2):
+            self._start(str(work / "poller.py"), f"worker-{number}", str(self.stop_file))
+
+    def _start(self, *argv: str) -> None:
+        process = subprocess.Popen([self._python, *argv], cwd=ROOT, env=self._env,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        reader = threading.Thread(target=self._read, args=(process,), daemon=True)
+        reader.start()
+        self.processes.append(process)
+        self._readers.append(reader)
+
+    def start_billing(self) -> None:
+        self._start(str(self._work / "biller.py"), str(self.stop_file), *PERIODS)
 
     def _read(self, process: subprocess.Popen) -> None:
         for line in process.stdout:
             self.lines.append((time.perf_counter(), line.strip()))
 
-    def wait_for_first(self, word: str, timeout: float) -> bool:
-        deadline = time.perf_counter() + timeout
-        while time.perf_counter() < deadline:
-            if any(line.startswith(word) for _, line in self.lines):
-                return True
-            if all(p.poll() is not None for p in self.processes):
-                return False
-            time.sleep(0.1)
-        return False
-
     def running(self) -> bool:
+        """Both pollers still alive (they loop until told to stop)."""
         return all(p.poll() is None for p in self.processes[:2])
 
     def stop(self) -> None:
@@ -239,13 +249,18 @@ def main(argv: list[str] | None = None) -> int:
         quiet = {path: load(base, path, headers, args.users, args.seconds, args.warmup)
                  for path, headers in rows}
         jobs = Jobs(args.database_url, work)
-        checks.check(jobs.wait_for_first("poll", timeout=900),
-                     "a first poll cycle finished (the next ones overlap the measurement)")
+        polls_before = stored_polls(args.database_url)
+        # the pollers are past their start-up once they store their first batch
+        while stored_polls(args.database_url) == polls_before and jobs.running():
+            time.sleep(0.2)
+        jobs.start_billing()
         window_start = time.perf_counter()
+        polls_at_start = stored_polls(args.database_url)
         loaded = {}
         for path, headers in rows:
             loaded[path] = load(base, path, headers, args.users, args.seconds, args.warmup)
         window_end = time.perf_counter()
+        polls_in_window = stored_polls(args.database_url) - polls_at_start
         still_polling = jobs.running()
         jobs.stop()
     finally:
@@ -270,6 +285,9 @@ def main(argv: list[str] | None = None) -> int:
         checks.check(busy["count"] > 0 and errors == 0,
                      f"{path}: {busy['count']} requests under load, {errors} errors "
                      f"{calm['statuses'] + busy['statuses']}")
+    window = window_end - window_start
+    print(f"\nloaded measurement: {window:.0f} s; device polls stored meanwhile: "
+          f"{polls_in_window} ({polls_in_window / window:.1f}/s; a 1,000-switch cycle = 1,000)")
     polls = jobs.between(window_start, window_end, "poll")
     bills = jobs.between(window_start, window_end, "billing")
     every_poll = jobs.between(0, float("inf"), "poll")
@@ -281,8 +299,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"billing runs: {len(every_bill)} in all, {len(bills)} ended during the loaded "
           f"measurement; period/invoices/seconds: "
           + ", ".join(f"{words[1]}/{words[2]}/{words[3]}" for words in every_bill))
-    checks.check(still_polling and not jobs.errors,
-                 f"the poll workers ran throughout ({jobs.errors})")
+    checks.check(still_polling and not jobs.errors and polls_in_window > 0,
+                 f"the poll workers ran throughout ({polls_in_window} polls; {jobs.errors})")
     checks.check(bool(every_bill) and int(every_bill[0][2]) > 0,
                  "a billing run prepared invoices")
     return checks.exit_code()
