@@ -28,10 +28,12 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from benchmarks import _smoke  # noqa: E402
+from billing.services import DEFAULT_PLAN  # noqa: E402
 from lab.ssh_switch import start_ssh_lab  # noqa: E402
 from network.provisioning import (  # noqa: E402
     BatchResult,
     NetmikoConfigurator,
+    PortSpeeds,
     PortState,
     SwitchAccess,
     apply_batches,
@@ -39,6 +41,9 @@ from network.provisioning import (  # noqa: E402
 )
 
 STAIRCASES = "ABCD"
+#: The default plan's rates, as a fresh database has them (1 Gbit/s; reduced 8/2 Mbit/s).
+PLAN_SPEEDS = PortSpeeds(DEFAULT_PLAN["down_kbps"], DEFAULT_PLAN["up_kbps"],
+                         DEFAULT_PLAN["reduced_down_kbps"], DEFAULT_PLAN["reduced_up_kbps"])
 FLATS_PER_STAIRCASE = 29
 
 
@@ -62,7 +67,7 @@ def building_batches(
             hostname, host, ports[hostname], "cisco_ios", "admin", password, secret
         )
         items = [
-            (f"Gi1/0/{n}", desired_port_state(code, 1000, "active"))
+            (f"Gi1/0/{n}", desired_port_state(code, "active", PLAN_SPEEDS))
             for n, code in enumerate(flat_codes(stair)[:flats], 1)
         ]
         batches.append((access, items))
