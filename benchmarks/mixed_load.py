@@ -74,7 +74,8 @@ POLLER = textwrap.dedent("""
             Device.hostname.like("mixed-%"))).scalars())
         db.session.commit()
         while not stop.exists():
-            summary = run_poll_cycle(worker=sys.argv[1], devices=switches)
+            # as the scheduler does: only switches due, so each is polled once per cycle
+            summary = run_poll_cycle(worker=sys.argv[1], devices=switches, respect_due=True)
             db.session.commit()
             print(f"poll {sys.argv[1]} {summary.devices} {summary.duration_s:.1f}", flush=True)
             if not summary.devices:  # the other worker holds them all: its cycle goes on
