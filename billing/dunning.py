@@ -8,6 +8,7 @@ import logging
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from billing.choices import (
@@ -180,32 +181,35 @@ def check_reduction(household_id: int, *, reason: str | None, actor: User | None
 
     on = on or today()
     if actor is None:
-        raise DomainError("Une réduction est approuvée par une personne nommée")
+        raise DomainError(_("Une réduction est approuvée par une personne nommée"))
     if step is None:
         if is_debt_reason(reason) or overdue(household_id, on) > 0:
             days = DUNNING_SCHEDULE[DunningKind.REDUCTION]
             raise DomainError(
-                "Une réduction pour impayé suit la relance sociale : proposition à "
-                f"J+{days}, approuvée par un opérateur un jour ouvré (jamais un vendredi, un "
-                "week-end ou un jour férié), hors report, demande FSL ou échéancier. "
-                "Approuvez la proposition depuis la page des relances.",
+                _(
+                    "Une réduction pour impayé suit la relance sociale : proposition à "
+                    "J+%(days)s, approuvée par un opérateur un jour ouvré (jamais un vendredi, "
+                    "un week-end ou un jour férié), hors report, demande FSL ou échéancier. "
+                    "Approuvez la proposition depuis la page des relances.", days=days),
                 field="action", status=409)
         return
     if step.household_id != household_id or step.kind != DunningKind.REDUCTION \
             or step.state != ReductionState.PROPOSED:
-        raise DomainError("Cette proposition n'est plus en attente", status=409)
+        raise DomainError(_("Cette proposition n'est plus en attente"), status=409)
     if not may_reduce_on(on):
-        raise DomainError("Une réduction ne s'applique jamais un vendredi, un week-end ou un "
-                          "jour férié : approuvez-la un autre jour", field="on")
+        raise DomainError(_(
+            "Une réduction ne s'applique jamais un vendredi, un week-end ou un jour férié : "
+            "approuvez-la un autre jour"), field="on")
     until = postponed_until(household_id, on)
     if until is not None:
-        raise DomainError(f"La relance de ce foyer est reportée jusqu'au {until.isoformat()} : "
-                          "aucune réduction avant cette date", status=409)
+        raise DomainError(_(
+            "La relance de ce foyer est reportée jusqu'au %(value)s : aucune réduction avant "
+            "cette date", value=until.isoformat()), status=409)
     if pending_fsl(household_id) or active_plan(household_id):
-        raise DomainError("Une demande FSL ou un échéancier est en cours : la relance attend",
+        raise DomainError(_("Une demande FSL ou un échéancier est en cours : la relance attend"),
                           status=409)
     if overdue(household_id, on) <= 0:
-        raise DomainError("La dette est réglée : rien à réduire", status=409)
+        raise DomainError(_("La dette est réglée : rien à réduire"), status=409)
 
 
 def approve_reduction(step: DunningStep, *, actor: User, on: date | None = None) -> DunningStep:
@@ -229,9 +233,9 @@ def approve_reduction(step: DunningStep, *, actor: User, on: date | None = None)
 def reject_reduction(step: DunningStep, *, actor: User, reason: str) -> DunningStep:
     """An operator declines a proposed reduction, with a reason."""
     if step.state != ReductionState.PROPOSED:
-        raise DomainError("Cette proposition n'est plus en attente", status=409)
+        raise DomainError(_("Cette proposition n'est plus en attente"), status=409)
     if not (reason or "").strip():
-        raise DomainError("Le motif est obligatoire", field="reason")
+        raise DomainError(_("Le motif est obligatoire"), field="reason")
     step.state, step.reason = ReductionState.REJECTED, reason.strip()
     step.decided_by_id, step.decided_at = actor.id, utcnow()
     db.session.flush()
@@ -243,9 +247,9 @@ def postpone(household, *, actor: User, until: date, reason: str,
     """Hold any next step for one household until a date, with a reason."""
     on = on or today()
     if until <= on:
-        raise DomainError("La date de report doit être dans le futur", field="until")
+        raise DomainError(_("La date de report doit être dans le futur"), field="until")
     if not (reason or "").strip():
-        raise DomainError("Le motif du report est obligatoire", field="reason")
+        raise DomainError(_("Le motif du report est obligatoire"), field="reason")
     step = DunningStep(household_id=household.id, kind=DunningKind.POSTPONED, on=on,
                        postponed_until=until, reason=reason.strip(), decided_by_id=actor.id,
                        decided_at=utcnow())
@@ -301,10 +305,10 @@ def agree_payment_plan(household, *, actor: User, monthly_cents: int, months: in
     """Record an agreed schedule: escalation waits and any reduction is lifted today."""
     on = on or today()
     if monthly_cents <= 0 or not 1 <= months <= 36:
-        raise DomainError("Échéancier : une mensualité positive sur 1 à 36 mois",
+        raise DomainError(_("Échéancier : une mensualité positive sur 1 à 36 mois"),
                           field="monthly_cents")
     if active_plan(household.id):
-        raise DomainError("Un échéancier est déjà en cours", status=409)
+        raise DomainError(_("Un échéancier est déjà en cours"), status=409)
     plan = PaymentPlan(household_id=household.id, agreed_on=on, monthly_cents=monthly_cents,
                        months=months, note=(note or "").strip() or None, agreed_by_id=actor.id)
     db.session.add(plan)
@@ -316,7 +320,7 @@ def agree_payment_plan(household, *, actor: User, monthly_cents: int, months: in
 def end_payment_plan(plan: PaymentPlan, *, actor: User, on: date | None = None) -> PaymentPlan:
     """Close a schedule (kept or broken); dunning resumes from where it stood."""
     if plan.ended_on is not None:
-        raise DomainError("Cet échéancier est déjà terminé", status=409)
+        raise DomainError(_("Cet échéancier est déjà terminé"), status=409)
     plan.ended_on = on or today()
     log.info("%s ended payment plan %s", actor.email, plan.id)
     db.session.flush()
@@ -327,9 +331,9 @@ def file_fsl_request(household, *, actor: User, filed_on: date,
                      note: str | None = None) -> FslRequest:
     """Record an FSL aid request: every escalation waits while it is pending."""
     if filed_on > today():
-        raise DomainError("La date de dépôt est dans le futur", field="filed_on")
+        raise DomainError(_("La date de dépôt est dans le futur"), field="filed_on")
     if pending_fsl(household.id):
-        raise DomainError("Une demande FSL est déjà en attente", status=409)
+        raise DomainError(_("Une demande FSL est déjà en attente"), status=409)
     request = FslRequest(household_id=household.id, filed_on=filed_on,
                          note=(note or "").strip() or None, recorded_by_id=actor.id)
     db.session.add(request)
@@ -344,15 +348,15 @@ def decide_fsl(request: FslRequest, *, actor: User, decision: str, decided_on: d
     from billing.services import issue_credit_note
 
     if request.decision != FslDecision.PENDING:
-        raise DomainError("Cette demande a déjà une réponse", status=409)
+        raise DomainError(_("Cette demande a déjà une réponse"), status=409)
     if decision not in (FslDecision.GRANTED, FslDecision.REFUSED):
-        raise DomainError("Réponse attendue : granted ou refused", field="decision")
+        raise DomainError(_("Réponse attendue : granted ou refused"), field="decision")
     if decided_on < request.filed_on:
-        raise DomainError("La réponse précède la demande", field="decided_on")
+        raise DomainError(_("La réponse précède la demande"), field="decided_on")
     request.decision, request.decided_on = decision, decided_on
     if decision == FslDecision.GRANTED:
         if not amount_cents or amount_cents <= 0:
-            raise DomainError("Indiquez le montant accordé", field="amount_cents")
+            raise DomainError(_("Indiquez le montant accordé"), field="amount_cents")
         request.amount_cents = amount_cents
         remaining = amount_cents
         invoices = db.session.execute(
@@ -368,7 +372,7 @@ def decide_fsl(request: FslRequest, *, actor: User, decision: str, decided_on: d
                                          f"{request.filed_on.isoformat()})")
                 remaining -= take
         if remaining > 0:
-            raise DomainError("Le montant accordé dépasse la dette", field="amount_cents")
+            raise DomainError(_("Le montant accordé dépasse la dette"), field="amount_cents")
         if overdue(request.household_id, today()) <= 0:
             _lift(request.household_id, on=decided_on, actor=actor, why="Dette prise en charge")
     db.session.flush()

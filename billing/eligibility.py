@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from billing.choices import MINIMA, EvidenceType
@@ -51,14 +52,16 @@ def suggest_tier_from(rules: list[TierRule], evidence_type: str,
                       quotient_familial: int | None = None) -> TierSuggestion:
     """The first tier (cheapest first) whose rule the evidence meets, with reasons in French."""
     if not rules:
-        raise DomainError("Aucun palier tarifaire n'est défini", field="tier")
+        raise DomainError(_("Aucun palier tarifaire n'est défini"), field="tier")
     try:
         evidence = EvidenceType(evidence_type)
     except ValueError:
-        raise DomainError(f"Justificatif inconnu : {evidence_type}", field="evidence_type") \
+        raise DomainError(_(
+            "Justificatif inconnu : %(evidence_type)s",
+            evidence_type=evidence_type), field="evidence_type") \
             from None
     if evidence is EvidenceType.CAF_QF and (quotient_familial is None or quotient_familial < 0):
-        raise DomainError("Indiquez le quotient familial CAF (en euros)",
+        raise DomainError(_("Indiquez le quotient familial CAF (en euros)"),
                           field="quotient_familial")
     label = EVIDENCE_NAMES[evidence]
     for rule in rules:
@@ -100,15 +103,16 @@ def decide_tier(household, *, actor: User, evidence_type: str, decided_tier: str
     """Store a person's decision; the household's current subscriptions take the tier."""
 
     if actor is None:
-        raise DomainError("Une décision est prise par une personne nommée")
+        raise DomainError(_("Une décision est prise par une personne nommée"))
     if household.moved_out_on is not None:
-        raise DomainError("Ce foyer a quitté le logement", status=409)
+        raise DomainError(_("Ce foyer a quitté le logement"), status=409)
     suggestion = suggest_tier(evidence_type, quotient_familial)
     if decided_tier not in {rule.code for rule in tier_rules()}:
-        raise DomainError(f"Palier inconnu : {decided_tier}", field="decided_tier")
+        raise DomainError(_(
+            "Palier inconnu : %(decided_tier)s", decided_tier=decided_tier), field="decided_tier")
     reason = (reason or "").strip() or None
     if decided_tier != suggestion.tier and not reason:
-        raise DomainError("Expliquez pourquoi le palier décidé diffère de la suggestion",
+        raise DomainError(_("Expliquez pourquoi le palier décidé diffère de la suggestion"),
                           field="reason")
     decided_on = decided_on or today()
     decision = EligibilityDecision(

@@ -13,11 +13,13 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import and_, case, exists, func, insert, or_, select, update
 
 from billing import numbering
 from billing.choices import (
     OPEN_STATUSES,
+    PAYMENT_METHOD_LABELS,
     CreditNoteKind,
     InvoiceStatus,
     PaymentMethod,
@@ -72,10 +74,12 @@ def check_period(period: str, *, on: date | None = None) -> tuple[date, date]:
     try:
         first, last = parse_period(period)
     except ValueError:
-        raise DomainError(f"Période invalide {period!r} : attendu AAAA-MM", field="period",
+        raise DomainError(_(
+            "Période invalide %(period)s : attendu AAAA-MM", period=period), field="period",
                           status=400) from None
     if last >= (on or today()):
-        raise DomainError(f"La période {period} n'est pas terminée", field="period")
+        raise DomainError(_(
+            "La période %(period)s n'est pas terminée", period=period), field="period")
     return first, last
 
 
@@ -105,14 +109,14 @@ def tiers() -> list[Tier]:
 def get_tier(code: str) -> Tier:
     tier = db.session.execute(select(Tier).where(Tier.code == code)).scalar_one_or_none()
     if tier is None:
-        raise NotFoundError(f"Palier {code} inconnu", field="tier")
+        raise NotFoundError(_("Palier %(code)s inconnu", code=code), field="tier")
     return tier
 
 
 def get_plan(code: str) -> Plan:
     plan = db.session.execute(select(Plan).where(Plan.code == code)).scalar_one_or_none()
     if plan is None:
-        raise NotFoundError(f"Offre {code} inconnue", field="plan")
+        raise NotFoundError(_("Offre %(code)s inconnue", code=code), field="plan")
     return plan
 
 
@@ -146,15 +150,16 @@ def set_tier_price(tier: Tier, *, actor: User, price_cents: int, valid_from: dat
     month with no issued invoice of it or of a later month. None when the price is unchanged.
     """
     if not isinstance(price_cents, int) or isinstance(price_cents, bool):
-        raise DomainError("Le prix doit être un nombre entier de centimes",
+        raise DomainError(_("Le prix doit être un nombre entier de centimes"),
                           field="monthly_price_cents", status=400)
     if price_cents < 0:
-        raise DomainError("Le prix ne peut pas être négatif", field="monthly_price_cents")
+        raise DomainError(_("Le prix ne peut pas être négatif"), field="monthly_price_cents")
     if price_cents > MAX_TIER_PRICE_CENTS:
-        raise DomainError(f"Le prix dépasse {MAX_TIER_PRICE_CENTS // 100} € par mois",
+        raise DomainError(_(
+            "Le prix dépasse %(value)s € par mois", value=MAX_TIER_PRICE_CENTS // 100),
                           field="monthly_price_cents")
     if valid_from.day != 1:
-        raise DomainError("Un prix s'applique à partir du premier jour d'un mois",
+        raise DomainError(_("Un prix s'applique à partir du premier jour d'un mois"),
                           field="valid_from")
     period = valid_from.strftime("%Y-%m")
     issued = db.session.execute(
@@ -162,8 +167,9 @@ def set_tier_price(tier: Tier, *, actor: User, price_cents: int, valid_from: dat
         .where(InvoiceLine.tier == tier.code, InvoiceLine.period >= period,
                Invoice.number.is_not(None))).scalar_one()
     if issued is not None:
-        raise DomainError(f"Des factures du palier {tier.code} sont déjà émises pour {issued} : "
-                          "un nouveau prix s'applique à un mois pas encore facturé",
+        raise DomainError(_(
+            "Des factures du palier %(code)s sont déjà émises pour %(issued)s : un nouveau "
+            "prix s'applique à un mois pas encore facturé", code=tier.code, issued=issued),
                           field="valid_from", status=409)
     if price_on(tier, valid_from) == price_cents:
         return None
@@ -182,7 +188,7 @@ def update_tier(tier: Tier, *, actor: User, label: str, rule_text: str, price_ce
                 on: date | None = None) -> TierPrice | None:
     """Edit a tier (page); a new price applies from the next month, past invoices never change."""
     if not label.strip() or not rule_text.strip():
-        raise DomainError("Le libellé et la règle sont obligatoires", field="rule_text")
+        raise DomainError(_("Le libellé et la règle sont obligatoires"), field="rule_text")
     tier.label, tier.rule_text = label.strip(), rule_text.strip()
     return set_tier_price(tier, actor=actor, price_cents=price_cents,
                           valid_from=next_period_start(on or today()))
@@ -220,9 +226,9 @@ def update_plan(plan: Plan, *, actor: User, name: str, down_kbps: int, up_kbps: 
     """Edit a plan's name and speeds (admin); changed speeds are announced
     (``plan_speeds_changed``) so that the switches get them."""
     if min(down_kbps, up_kbps, reduced_down_kbps, reduced_up_kbps) <= 0:
-        raise DomainError("Les débits doivent être positifs", field="down_kbps")
+        raise DomainError(_("Les débits doivent être positifs"), field="down_kbps")
     if reduced_down_kbps > down_kbps or reduced_up_kbps > up_kbps:
-        raise DomainError("Le débit réduit dépasse le débit normal", field="reduced_down_kbps")
+        raise DomainError(_("Le débit réduit dépasse le débit normal"), field="reduced_down_kbps")
     plan.name, plan.description = name.strip(), (description or "").strip() or None
     before = _speeds_of(plan)
     plan.down_kbps, plan.up_kbps = down_kbps, up_kbps
@@ -395,7 +401,7 @@ def issue_invoices(period: str, *, actor: User | None, issued_on: date | None = 
     _first, last = check_period(period, on=issued_on or today())
     issued_on = issued_on or today()
     if issued_on > today():
-        raise DomainError("La date d'émission ne peut pas être dans le futur", field="issued_on")
+        raise DomainError(_("La date d'émission ne peut pas être dans le futur"), field="issued_on")
     year = issued_on.year
     # First statement of the transaction: lock the year's counter, so a concurrent issuer waits
     # here and then sees the drafts this one has issued.
@@ -403,8 +409,9 @@ def issue_invoices(period: str, *, actor: User | None, issued_on: date | None = 
     latest = db.session.execute(select(func.max(Invoice.issued_on)).where(
         Invoice.number.like(f"{numbering.INVOICE_PREFIX}-{year:04d}-%"))).scalar_one()
     if latest is not None and latest > issued_on:
-        raise DomainError(f"Des factures ont déjà été émises le {latest.isoformat()} : la "
-                          "numérotation suit l'ordre chronologique", field="issued_on")
+        raise DomainError(_(
+            "Des factures ont déjà été émises le %(value)s : la numérotation suit l'ordre "
+            "chronologique", value=latest.isoformat()), field="issued_on")
     result = IssueResult(period)
     drafts = db.session.execute(
         select(Invoice.id, Invoice.total_cents).where(Invoice.period == period,
@@ -511,7 +518,7 @@ def get_invoice(number: str) -> Invoice:
     invoice = db.session.execute(select(Invoice).where(Invoice.number == number)) \
         .scalar_one_or_none()
     if invoice is None:
-        raise NotFoundError(f"Facture {number} introuvable")
+        raise NotFoundError(_("Facture %(number)s introuvable", number=number))
     return invoice
 
 
@@ -573,19 +580,20 @@ def issue_credit_note(invoice: Invoice, *, actor: User | None, amount_cents: int
                       issued_on: date | None = None) -> CreditNote:
     """AV-YYYY-NNNNNN against an issued invoice; the invoice itself never changes."""
     if invoice.number is None:
-        raise DomainError("Un brouillon se corrige en relançant la préparation", status=409)
+        raise DomainError(_("Un brouillon se corrige en relançant la préparation"), status=409)
     if kind not in list(CreditNoteKind):
-        raise DomainError(f"Type d'avoir inconnu : {kind}", field="kind")
+        raise DomainError(_("Type d'avoir inconnu : %(kind)s", kind=kind), field="kind")
     if not (reason or "").strip():
-        raise DomainError("Le motif de l'avoir est obligatoire", field="reason")
+        raise DomainError(_("Le motif de l'avoir est obligatoire"), field="reason")
     if amount_cents <= 0:
-        raise DomainError("Le montant de l'avoir doit être positif", field="amount_cents")
+        raise DomainError(_("Le montant de l'avoir doit être positif"), field="amount_cents")
     # The room left is computed under the invoice's lock: eight parallel credit notes of the
     # whole amount leave one, not eight (issue 19.1).
     invoice = lock_invoice(invoice)
     room = invoice.total_cents - credited_cents(invoice)
     if amount_cents > room:
-        raise DomainError(f"L'avoir dépasse le montant restant de la facture ({room} centimes)",
+        raise DomainError(_(
+            "L'avoir dépasse le montant restant de la facture (%(room)s centimes)", room=room),
                           field="amount_cents")
     issued_on = issued_on or today()
     number = numbering.reserve(numbering.CREDIT_NOTE_PREFIX, issued_on.year)[0]
@@ -698,18 +706,21 @@ def record_payment(household, *, actor: User | None, amount_cents: int, method: 
     received_on = RECEIVED_ON.check(received_on)
     reference = REFERENCE.check(reference)
     if method not in list(PaymentMethod):
-        raise DomainError(f"Moyen de paiement inconnu : {method}", field="method")
+        raise DomainError(_(
+            "Moyen de paiement inconnu : %(method)s", method=method), field="method")
     if received_on > today():
-        raise DomainError("La date de réception est dans le futur", field="received_on")
+        raise DomainError(_("La date de réception est dans le futur"), field="received_on")
     lock_account(household.id)
     if confirm_overpayment is False:
         limit = overpayment_limit_cents(household.id)
         if amount_cents > limit:
             owed = limit - OVERPAYMENT_MARGIN_CENTS
             raise DomainError(
-                f"{format_euros(amount_cents)} dépasse de plus de "
-                f"{format_euros(OVERPAYMENT_MARGIN_CENTS)} ce que le foyer doit "
-                f"({format_euros(owed)}) : vérifiez le montant, puis confirmez-le.",
+                _(
+                    "%(value)s dépasse de plus de %(value2)s ce que le foyer doit (%(value3)s) "
+                    ": vérifiez le montant, puis confirmez-le.",
+                    value=format_euros(amount_cents),
+                    value2=format_euros(OVERPAYMENT_MARGIN_CENTS), value3=format_euros(owed)),
                 field="confirm_overpayment")
     owed_before = overdue_cents(household.id, on=today())
     payment = Payment(household_id=household.id, amount_cents=amount_cents, method=method,
@@ -789,14 +800,17 @@ def statement(household_id: int) -> list[StatementEntry]:
     rows: list[tuple[date, int, str, str, int, int]] = []
     for inv in db.session.execute(select(Invoice).where(
             Invoice.household_id == household_id, Invoice.number.is_not(None))).scalars():
-        rows.append((inv.issued_on, 0, f"Facture {inv.period}", inv.number, inv.total_cents, 0))
+        rows.append((inv.issued_on, 0, _("Facture %(period)s", period=inv.period), inv.number,
+                     inv.total_cents, 0))
     for note in db.session.execute(select(CreditNote).where(
             CreditNote.household_id == household_id)).scalars():
-        rows.append((note.issued_on, 1, f"Avoir : {note.reason}", note.number, 0,
+        rows.append((note.issued_on, 1, _("Avoir : %(reason)s", reason=note.reason), note.number, 0,
                      note.amount_cents))
     for pay in db.session.execute(select(Payment).where(
             Payment.household_id == household_id)).scalars():
-        rows.append((pay.received_on, 2, f"Paiement ({pay.method})", pay.reference or "",
+        method = str(PAYMENT_METHOD_LABELS.get(pay.method, pay.method))
+        rows.append((pay.received_on, 2, _("Paiement (%(method)s)", method=method),
+                     pay.reference or "",
                      0, pay.amount_cents))
     rows.sort(key=lambda row: (row[0], row[1]))
     running = 0

@@ -8,6 +8,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -136,7 +137,9 @@ def run_start():
             audit.record_request("create", "invoice_drafts", period,
                                  detail=f"{result.invoices} prepared")
             db.session.commit()
-            flash(_("%(n)s brouillons préparés.", n=result.invoices), "success")
+            flash(ngettext(
+                "%(num)s brouillon préparé.", "%(num)s brouillons préparés.",
+                result.invoices), "success")
             return redirect(url_for("billing.run_review", period=period))
     return _runs_page(form, 400)
 
@@ -155,7 +158,9 @@ def run_prepare(period: str):
         return _refused(url_for("billing.run_review", period=period), _expired())
     result = services.prepare_invoices(period, actor=current_actor())
     db.session.commit()
-    flash(_("%(n)s brouillons préparés.", n=result.invoices), "success")
+    flash(ngettext(
+        "%(num)s brouillon préparé.", "%(num)s brouillons préparés.",
+        result.invoices), "success")
     return redirect(url_for("billing.run_review", period=period))
 
 
@@ -167,7 +172,7 @@ def run_issue(period: str):
     result = services.issue_invoices(period, actor=current_actor())
     audit.record_request("create", "invoices", period, detail=f"{result.issued} issued")
     db.session.commit()
-    flash(_("%(n)s factures émises.", n=result.issued), "success")
+    flash(ngettext("%(num)s facture émise.", "%(num)s factures émises.", result.issued), "success")
     return redirect(url_for("billing.invoices", period=period))
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -201,7 +202,8 @@ def reference_set(reference: str, districts: dict[str, District]) -> set[str]:
         chosen = {code for code, d in districts.items() if d.commune == reference[8:]}
         if chosen:
             return chosen
-    raise DomainError(f"unknown reference territory {reference}", field="reference")
+    raise DomainError(_(
+        "territoire de référence inconnu : %(reference)s", reference=reference), field="reference")
 
 
 def parse_weights(args) -> dict[str, float]:
@@ -214,14 +216,17 @@ def parse_weights(args) -> dict[str, float]:
         try:
             weight = float(str(raw).replace(",", "."))
         except ValueError:
-            raise DomainError(f"weight of {indicator} must be a number",
+            raise DomainError(_(
+                "le poids de %(indicator)s doit être un nombre", indicator=indicator),
                               field=f"w_{indicator}") from None
         if not 0 <= weight <= MAX_WEIGHT or math.isnan(weight):
-            raise DomainError(f"weight of {indicator} must be between 0 and {MAX_WEIGHT:g}",
+            raise DomainError(_(
+                "le poids de %(indicator)s doit être compris entre 0 et %(max_weight)s",
+                indicator=indicator, max_weight=MAX_WEIGHT),
                               field=f"w_{indicator}")
         weights[indicator] = weight
     if not any(weights.values()):
-        raise DomainError("at least one weight must be above 0", field="weights")
+        raise DomainError(_("au moins un poids doit être supérieur à 0"), field="weights")
     return weights
 
 
@@ -239,7 +244,7 @@ def ranking(method: str, reference: str = "all",
     elif method == "weighted":
         results = weighted_scores(values, chosen, weights or DEFAULT_WEIGHTS)
     else:
-        raise DomainError("method must be mednum or weighted", field="method")
+        raise DomainError(_("la méthode est mednum ou weighted"), field="method")
     pilots = set(db.session.execute(
         select(District.code).join(District.buildings).where(
             Building.status.in_(("pilot", "live")))).scalars())

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from flask import current_app
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -239,8 +240,8 @@ def _number(data: dict, key: str, kind, *, minimum: float, maximum: float):
 
 def _out_of_range(key: str, minimum: float, maximum: float) -> DomainError:
     return DomainError(_("%(field)s : saisissez un nombre entre %(minimum)s et %(maximum)s.",
-                         field=FIELD_LABELS.get(key, key), minimum=f"{minimum:g}",
-                         maximum=f"{maximum:g}"), field=key)
+                         field=FIELD_LABELS.get(key, key), minimum=format_decimal(minimum),
+                         maximum=format_decimal(maximum)), field=key)
 
 
 _SPACES = re.compile(r"[\s\u00a0\u202f]")

@@ -20,3 +20,25 @@ ROLE_LABELS = {
     Role.MEDIATOR: _l("Médiateur"),
     Role.ANALYST: _l("Analyste"),
 }
+
+
+#: Actions of the audit log (isp.audit.record callers), as read on the audit pages: the
+#: stored codes stay English (searchable, stable), people read these.
+AUDIT_ACTION_LABELS = {
+    "read": _l("consultation"),
+    "read_usage": _l("consultation de la consommation"),
+    "api_usage_read": _l("consultation de la consommation (API)"),
+    "create": _l("création"),
+    "update": _l("modification"),
+    "decision": _l("décision"),
+    "export": _l("export"),
+    "import": _l("import"),
+    "erase": _l("effacement"),
+    "cancel": _l("annulation"),
+    "book": _l("inscription"),
+    "assign": _l("orientation"),
+    "login": _l("connexion"),
+    "login_failed": _l("connexion refusée"),
+    "logout": _l("déconnexion"),
+    "denied": _l("accès refusé"),
+}

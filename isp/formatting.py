@@ -78,6 +78,14 @@ def _number(value: float | int, digits: int, _locale) -> str:
     return format_decimal(value, format="#,##0" + ("." + "0" * digits if digits else ""))
 
 
+def signed(value: float | int | None, digits: int = 2) -> str:
+    """A change with its sign, ``+6,61`` (fr) or ``+6.61`` (en); ``—`` when unknown."""
+    if value is None:
+        return "—"
+    text = number(value, digits)
+    return text if text.startswith(("-", "\u2212")) else f"+{text}"
+
+
 def percent(value: float | int | None, digits: int = 2) -> str:
     """A percentage as ``99,46 %`` (fr) or ``99.46 %`` (en); ``—`` when unknown."""
     if value is None:
@@ -102,5 +110,5 @@ def octets(value: int | None) -> str:
 def init_formatting(app: Flask) -> None:
     app.jinja_env.filters.update(
         money=money, date=short_date, datetime=short_datetime, number=number, octets=octets,
-        percent=percent,
+        percent=percent, signed=signed,
     )

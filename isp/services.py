@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from isp.choices import Role
@@ -22,10 +23,12 @@ def check_password_strength(password: str) -> None:
     from isp.forms import MIN_PASSWORD_LENGTH
 
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise DomainError(f"Password must have at least {MIN_PASSWORD_LENGTH} characters",
+        raise DomainError(_(
+            "Le mot de passe doit avoir au moins %(min_password_length)s caractères",
+            min_password_length=MIN_PASSWORD_LENGTH),
                           field="password")
     if password.lower() in COMMON_PASSWORDS or len(set(password)) < 4:
-        raise DomainError("Password is too common", field="password")
+        raise DomainError(_("Ce mot de passe est trop courant"), field="password")
 
 
 def get_user_by_email(email: str) -> User | None:
@@ -40,24 +43,29 @@ def create_user(email: str, role: str, *, password: str, name: str = "",
 
     email = email.strip().lower()
     if "@" not in email:
-        raise DomainError("Invalid e-mail address", field="email")
+        raise DomainError(_("Adresse e-mail invalide"), field="email")
     try:
         role_value = Role(role)
     except ValueError:
-        raise DomainError(f"Unknown role {role!r}", field="role") from None
+        raise DomainError(_("Rôle inconnu : %(role)s", role=role), field="role") from None
     if get_user_by_email(email) is not None:
-        raise DomainError(f"A user {email} already exists", field="email", status=409)
+        raise DomainError(_(
+            "Un utilisateur %(email)s existe déjà", email=email), field="email", status=409)
     association = None
     if role_value is Role.MEDIATOR:
         if not association_code:
-            raise DomainError("A mediator belongs to one association: give --association",
+            raise DomainError(_(
+                "Un médiateur appartient à une association : indiquez --association"),
                               field="association")
         association = db.session.execute(
             select(Association).where(Association.code == association_code)).scalar_one_or_none()
         if association is None:
-            raise DomainError(f"Unknown association {association_code!r}", field="association")
+            raise DomainError(_(
+                "Association inconnue : %(association_code)s",
+                association_code=association_code), field="association")
     elif association_code:
-        raise DomainError("Only mediators belong to an association", field="association")
+        raise DomainError(_(
+            "Seuls les médiateurs appartiennent à une association"), field="association")
     check_password_strength(password)
     user = User(email=email, role=role_value.value, name=name or email.split("@")[0],
                 association=association)

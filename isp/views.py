@@ -45,7 +45,10 @@ bp = Blueprint("core", __name__, template_folder="templates")
 @bp.app_context_processor
 def _layout_context():
     user = current_user if current_user.is_authenticated else None
-    return {"nav_items": nav_for(user.role) if user else [], "current_lang": _current_lang()}
+    from isp.choices import AUDIT_ACTION_LABELS
+
+    return {"nav_items": nav_for(user.role) if user else [], "current_lang": _current_lang(),
+            "AUDIT_ACTION_LABELS": AUDIT_ACTION_LABELS}
 
 
 def _current_lang() -> str:

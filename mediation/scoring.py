@@ -11,6 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
 LANGUAGE_POINTS = 3
 SPECIALTY_POINTS = 2
 CAPACITY_POINTS = 1
@@ -69,40 +72,45 @@ class Suggestion:
                           for t in self.terms]}
 
 
-def _plural(count: int, one: str, many: str) -> str:
-    return one if count == 1 else many
-
-
 def score_terms(household: HouseholdFacts, association: AssociationFacts,
                 labels: dict[str, str] | None = None) -> tuple[ScoreTerm, ...] | None:
     """The terms of one association's score, or None when it does not cover the district."""
     labels = labels or {}
     if household.district_code not in association.districts:
         return None
-    terms = [ScoreTerm("district", 0, f"Couvre le quartier {household.district_code} "
-                                      "(condition requise).")]
+    terms = [ScoreTerm("district", 0, _("Couvre le quartier %(district)s (condition requise).",
+                                        district=household.district_code))]
     if household.language in association.languages:
         terms.append(ScoreTerm("language", LANGUAGE_POINTS,
-                               f"Parle la langue préférée du foyer ({household.language}) : "
-                               f"+{LANGUAGE_POINTS}."))
+                               _("Parle la langue préférée du foyer (%(language)s) : "
+                                 "+%(points)s.", language=household.language,
+                                 points=LANGUAGE_POINTS)))
     else:
-        terms.append(ScoreTerm("language", 0, f"Ne parle pas la langue préférée du foyer "
-                                              f"({household.language}) : 0."))
+        terms.append(ScoreTerm("language", 0, _("Ne parle pas la langue préférée du foyer "
+                                                "(%(language)s) : 0.",
+                                                language=household.language)))
     for need in household.needs:
         if need in association.specialties:
             terms.append(ScoreTerm(f"specialty:{need}", SPECIALTY_POINTS,
-                                   f"Spécialité correspondant à un besoin du foyer "
-                                   f"({labels.get(need, need)}) : +{SPECIALTY_POINTS}."))
+                                   _("Spécialité correspondant à un besoin du foyer "
+                                     "(%(need)s) : +%(points)s.",
+                                     need=labels.get(need, need), points=SPECIALTY_POINTS)))
     left = association.capacity_per_month - association.used_this_month
     if left > 0:
         terms.append(ScoreTerm("capacity", CAPACITY_POINTS,
-                               f"Encore {left} {_plural(left, 'place', 'places')} ce mois-ci "
-                               f"sur {association.capacity_per_month} : +{CAPACITY_POINTS}."))
+                               ngettext("Encore %(num)s place ce mois-ci sur %(capacity)s : "
+                                        "+%(points)s.",
+                                        "Encore %(num)s places ce mois-ci sur %(capacity)s : "
+                                        "+%(points)s.", left,
+                                        capacity=association.capacity_per_month,
+                                        points=CAPACITY_POINTS)))
     else:
         terms.append(ScoreTerm("capacity", NO_CAPACITY_POINTS,
-                               f"Plus de place ce mois-ci ({association.used_this_month} foyers "
-                               f"pour une capacité de {association.capacity_per_month}) : "
-                               f"{NO_CAPACITY_POINTS}."))
+                               _("Plus de place ce mois-ci (%(used)s foyers pour une capacité "
+                                 "de %(capacity)s) : %(points)s.",
+                                 used=association.used_this_month,
+                                 capacity=association.capacity_per_month,
+                                 points=NO_CAPACITY_POINTS)))
     return tuple(terms)
 
 

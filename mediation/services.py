@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
+from flask_babel import gettext as _
 from sqlalchemy import Select, func, not_, select, update
 
 from isp.choices import Role
@@ -72,14 +73,16 @@ def get_association(code: str, scope: Scope | None = None) -> Association:
         select(Association).where(Association.code == code)).scalar_one_or_none()
     if association is None or (scope is not None and scope.is_mediator
                                and association.id != scope.association_id):
-        raise NotFoundError(f"Association {code} not found", field="association_code")
+        raise NotFoundError(_(
+            "Association %(code)s introuvable", code=code), field="association_code")
     return association
 
 
 def _check_list(values: list[str], known, field: str, what: str) -> str:
     unknown = [value for value in values if value not in known]
     if unknown:
-        raise DomainError(f"Unknown {what}: {', '.join(unknown)}", field=field)
+        raise DomainError(_(
+            "%(what)s inconnu(s) : %(values)s", what=what, values=', '.join(unknown)), field=field)
     return ";".join(dict.fromkeys(values))
 
 
@@ -96,24 +99,25 @@ def save_association(association: Association | None = None, **fields) -> Associ
     code = (fields.get("code") or (association.code if association else "")).strip().upper()
     if creating:
         if not CODE_RE.match(code):
-            raise DomainError("Code: 2–30 capital letters, digits, - or _", field="code")
+            raise DomainError(_("Code : 2 à 30 majuscules, chiffres, - ou _"), field="code")
         if db.session.execute(select(Association.id).where(Association.code == code)).first():
-            raise DomainError(f"Association {code} already exists", field="code", status=409)
+            raise DomainError(_(
+                "L'association %(code)s existe déjà", code=code), field="code", status=409)
         association = Association(code=code)
     name = (fields.get("name") if "name" in fields else association.name) or ""
     if not name.strip():
-        raise DomainError("The name is required", field="name")
+        raise DomainError(_("Le nom est obligatoire"), field="name")
     association.name = name.strip()[:160]
     if "siret_or_rna" in fields:
         pivot = (fields["siret_or_rna"] or "").replace(" ", "")
         if pivot and not (re.fullmatch(r"\d{14}", pivot) or re.fullmatch(r"W\d{9}", pivot)):
-            raise DomainError("SIRET is 14 digits, RNA is W followed by 9 digits",
+            raise DomainError(_("Le SIRET a 14 chiffres, le RNA est un W suivi de 9 chiffres"),
                               field="siret_or_rna")
         association.siret_or_rna = pivot or None
     if "districts" in fields or creating:
         districts = split_list(fields.get("districts"))
         if not districts:
-            raise DomainError("At least one district is required", field="districts")
+            raise DomainError(_("Au moins un quartier est obligatoire"), field="districts")
         known = set(db.session.execute(select(District.code).where(
             District.code.in_(districts))).scalars())
         association.districts = _check_list(districts, known, "districts", "district")
@@ -128,14 +132,14 @@ def save_association(association: Association | None = None, **fields) -> Associ
         capacity = 20 if capacity in (None, "") else capacity
         if not isinstance(capacity, int) or isinstance(capacity, bool) or not 0 <= capacity \
                 <= 10000:
-            raise DomainError("Monthly capacity must be a whole number from 0 to 10000",
+            raise DomainError(_("La capacité mensuelle est un nombre entier de 0 à 10000"),
                               field="capacity_per_month")
         association.capacity_per_month = capacity
     for name_ in ("email", "phone", "summary", "website"):
         if name_ in fields:
             setattr(association, name_, ASSOCIATION_CONTACT_FIELDS[name_].check(fields[name_]))
     if association.summary and len(association.summary) > 280:
-        raise DomainError("The summary is at most 280 characters", field="summary")
+        raise DomainError(_("Le résumé fait au plus 280 caractères"), field="summary")
     if creating:
         db.session.add(association)
     db.session.flush()
@@ -145,7 +149,7 @@ def save_association(association: Association | None = None, **fields) -> Associ
 def get_place(place_id: int, association: Association) -> Place:
     place = db.session.get(Place, place_id)
     if place is None or place.association_id != association.id:
-        raise NotFoundError(f"Place {place_id} not found", field="place_id")
+        raise NotFoundError(_("Lieu %(place_id)s introuvable", place_id=place_id), field="place_id")
     return place
 
 
@@ -154,16 +158,17 @@ def save_place(association: Association, place: Place | None = None, **fields) -
     place = place or Place(association=association)
     for required in ("name", "address", "postcode", "commune"):
         if not (fields.get(required) or "").strip():
-            raise DomainError(f"{required} is required", field=required)
+            raise DomainError(_("%(required)s est obligatoire", required=required), field=required)
     if not POSTCODE_RE.match(fields["postcode"].strip()):
-        raise DomainError("Postcode: 5 digits", field="postcode")
+        raise DomainError(_("Code postal : 5 chiffres"), field="postcode")
     insee = (fields.get("insee_code") or "").strip().upper()
     if insee and not INSEE_RE.match(insee):
-        raise DomainError("INSEE code: 5 characters (e.g. 44109)", field="insee_code")
+        raise DomainError(_("Code INSEE : 5 caractères (par exemple 44109)"), field="insee_code")
     for coordinate, bound in (("latitude", 90), ("longitude", 180)):
         value = fields.get(coordinate)
         if value is not None and not -bound <= value <= bound:
-            raise DomainError(f"{coordinate} out of range", field=coordinate)
+            raise DomainError(_(
+                "%(coordinate)s hors limites", coordinate=coordinate), field=coordinate)
     place.name = fields["name"].strip()
     place.address = fields["address"].strip()
     place.postcode = fields["postcode"].strip()
@@ -246,19 +251,20 @@ def assign_household(household: Household, association_code: str, *, reason: str
     Confirming the top suggestion needs no reason; choosing another one does.
     """
     if Role(actor.role) not in (Role.OPERATOR, Role.ADMIN):
-        raise DomainError("Only an operator decides an assignment", status=403)
+        raise DomainError(_("Seul un opérateur décide d'une orientation"), status=403)
     if household.moved_out_on is not None:
-        raise DomainError("This household has moved out", status=409)
+        raise DomainError(_("Ce foyer a quitté le logement"), status=409)
     association = get_association(association_code)
     suggestions = suggestions_for(household)
     reason = (reason or "").strip()
     top = suggestions[0].code if suggestions else None
     if association.code != top and not reason:
-        raise DomainError("Say why you choose another association than the suggested one",
+        raise DomainError(_(
+            "Dites pourquoi vous choisissez une autre association que celle suggérée"),
                           field="reason")
     current = current_assignment(household.id)
     if current is not None and current.association_id == association.id:
-        raise DomainError(f"The household is already followed by {association.code}",
+        raise DomainError(_("Le foyer est déjà suivi par %(code)s", code=association.code),
                           field="association_code", status=409)
     now = utcnow()
     if current is not None:
@@ -355,7 +361,8 @@ def scoped_association(scope: Scope, code: str | None) -> Association | None:
     if scope.is_mediator:
         association = db.session.get(Association, scope.association_id)
         if association is None or (code and code != association.code):
-            raise NotFoundError(f"Association {code} not found", field="association")
+            raise NotFoundError(_(
+                "Association %(code)s introuvable", code=code), field="association")
         return association
     return get_association(code) if code else None
 
@@ -380,7 +387,7 @@ def slots_query(scope: Scope, *, association: Association | None = None,
 def get_slot(slot_id: int, scope: Scope) -> CoachingSlot:
     slot = db.session.get(CoachingSlot, slot_id)
     if slot is None or (scope.is_mediator and slot.association_id != scope.association_id):
-        raise NotFoundError(f"Slot {slot_id} not found", field="slot_id")
+        raise NotFoundError(_("Créneau %(slot_id)s introuvable", slot_id=slot_id), field="slot_id")
     return slot
 
 
@@ -390,21 +397,25 @@ def publish_slot(*, actor: User, association: Association, starts_at: datetime,
     """A new coaching slot of an association (mediators: their own only)."""
     scope = Scope.of(actor)
     if scope.is_mediator and association.id != scope.association_id:
-        raise NotFoundError(f"Association {association.code} not found")
+        raise NotFoundError(_("Association %(code)s introuvable", code=association.code))
     if starts_at.tzinfo is None:
-        raise DomainError("The start time needs a time zone", field="starts_at")
+        raise DomainError(_("L'heure de début doit avoir un fuseau horaire"), field="starts_at")
     if kind not in tuple(SessionType):
-        raise DomainError("Kind is individual or collective", field="kind")
+        raise DomainError(_("Le type est individuel ou collectif"), field="kind")
     if topic not in THEMES:
-        raise DomainError(f"Unknown topic {topic}", field="topic")
+        raise DomainError(_("Thème inconnu : %(topic)s", topic=topic), field="topic")
     if not isinstance(duration_minutes, int) or not 15 <= duration_minutes <= MAX_SLOT_MINUTES:
-        raise DomainError(f"Duration: 15 to {MAX_SLOT_MINUTES} minutes", field="duration_minutes")
+        raise DomainError(_(
+            "Durée : de 15 à %(max_slot_minutes)s minutes",
+            max_slot_minutes=MAX_SLOT_MINUTES), field="duration_minutes")
     if not isinstance(capacity, int) or not 1 <= capacity <= MAX_SLOT_CAPACITY:
-        raise DomainError(f"Capacity: 1 to {MAX_SLOT_CAPACITY}", field="capacity")
+        raise DomainError(_(
+            "Capacité : de 1 à %(max_slot_capacity)s",
+            max_slot_capacity=MAX_SLOT_CAPACITY), field="capacity")
     if kind == SessionType.INDIVIDUAL and capacity != 1:
-        raise DomainError("An individual slot has a capacity of 1", field="capacity")
+        raise DomainError(_("Un créneau individuel a une capacité de 1"), field="capacity")
     if as_utc(starts_at) < utcnow() - timedelta(days=1):
-        raise DomainError("A slot cannot start in the past", field="starts_at")
+        raise DomainError(_("Un créneau ne peut pas commencer dans le passé"), field="starts_at")
     place = get_place(place_id, association) if place_id else None
     slot = CoachingSlot(association=association, place=place, starts_at=starts_at.astimezone(UTC),
                         duration_minutes=duration_minutes, capacity=capacity, topic=topic,
@@ -417,7 +428,7 @@ def publish_slot(*, actor: User, association: Association, starts_at: datetime,
 def cancel_slot(slot: CoachingSlot, *, actor: User) -> CoachingSlot:
     """Cancel a slot and its bookings (the reminders page then lists whom to warn)."""
     if slot.cancelled_at is not None:
-        raise DomainError("This slot is already cancelled", status=409)
+        raise DomainError(_("Ce créneau est déjà annulé"), status=409)
     now = utcnow()
     slot.cancelled_at = now
     for booking in slot.bookings:
@@ -456,20 +467,26 @@ def book(slot: CoachingSlot, household_id: int, *, actor: User) -> Booking:
     ).scalar_one_or_none()
     if household is None:
         if scope.is_mediator:
-            raise NotFoundError(f"Household {household_id} not found", field="household_id")
-        raise DomainError(f"Household {household_id} is not followed by "
-                          f"{slot.association.code}", field="household_id", status=409)
+            raise NotFoundError(_(
+                "Foyer %(household_id)s introuvable",
+                household_id=household_id), field="household_id")
+        raise DomainError(_(
+            "Le foyer %(household_id)s n'est pas suivi par %(code)s",
+            household_id=household_id, code=slot.association.code),
+            field="household_id", status=409)
     if slot.cancelled_at is not None:
-        raise DomainError("This slot is cancelled", field="slot_id", status=409)
+        raise DomainError(_("Ce créneau est annulé"), field="slot_id", status=409)
     if slot.ends_at <= utcnow():
-        raise DomainError("This slot is over", field="slot_id", status=409)
+        raise DomainError(_("Ce créneau est passé"), field="slot_id", status=409)
     existing = db.session.execute(select(Booking).where(
         Booking.slot_id == slot.id, Booking.household_id == household.id)).scalar_one_or_none()
     if existing is not None and existing.status in HOLDING_STATUSES:
-        raise DomainError("This household is already booked on this slot",
+        raise DomainError(_("Ce foyer est déjà inscrit sur ce créneau"),
                           field="household_id", status=409)
     if holding_count(slot) >= slot.capacity:
-        raise DomainError(f"This slot is full ({slot.capacity} places)", field="slot_id",
+        raise DomainError(_(
+            "Ce créneau est complet (%(capacity)s places)",
+            capacity=slot.capacity), field="slot_id",
                           status=409)
     start, end = as_utc(slot.starts_at), slot.ends_at
     for other in db.session.execute(select(Booking).join(Booking.slot).where(
@@ -478,8 +495,9 @@ def book(slot: CoachingSlot, household_id: int, *, actor: User) -> Booking:
             CoachingSlot.starts_at < end,
             CoachingSlot.starts_at > start - timedelta(minutes=MAX_SLOT_MINUTES))).scalars():
         if other.slot.ends_at > start:
-            raise DomainError("This household already has a booking at that time "
-                              f"(slot {other.slot_id})", field="household_id", status=409)
+            raise DomainError(_(
+                "Ce foyer a déjà une inscription à cette heure (créneau %(slot_id)s)",
+                slot_id=other.slot_id), field="household_id", status=409)
     if existing is not None:  # a cancelled booking comes back
         existing.status = BookingStatus.BOOKED
         existing.booked_by_id = actor.id
@@ -497,7 +515,8 @@ def get_booking(booking_id: int, scope: Scope) -> Booking:
     booking = db.session.get(Booking, booking_id)
     if booking is None or (scope.is_mediator
                            and booking.slot.association_id != scope.association_id):
-        raise NotFoundError(f"Booking {booking_id} not found", field="booking_id")
+        raise NotFoundError(_(
+            "Inscription %(booking_id)s introuvable", booking_id=booking_id), field="booking_id")
     return booking
 
 
@@ -505,15 +524,16 @@ def set_booking_status(booking: Booking, status: str, *, actor: User) -> Booking
     """Record attendance (attended/absent, once the slot has started) or cancel a booking."""
     get_booking(booking.id, Scope.of(actor))
     if status not in tuple(BookingStatus) or status == BookingStatus.BOOKED:
-        raise DomainError("Status is attended, absent or cancelled", field="status")
+        raise DomainError(_("Le statut est présent, absent ou annulé"), field="status")
     if status == BookingStatus.CANCELLED:
         if booking.status != BookingStatus.BOOKED:
-            raise DomainError("Only a booked seat can be cancelled", field="status", status=409)
+            raise DomainError(_(
+                "Seule une place réservée peut être annulée"), field="status", status=409)
     else:
         if booking.status == BookingStatus.CANCELLED:
-            raise DomainError("This booking was cancelled", field="status", status=409)
+            raise DomainError(_("Cette inscription a été annulée"), field="status", status=409)
         if as_utc(booking.slot.starts_at) > utcnow():
-            raise DomainError("Attendance is recorded once the slot has started",
+            raise DomainError(_("La présence s'enregistre une fois le créneau commencé"),
                               field="status", status=409)
     booking.status = status
     booking.updated_at = utcnow()
@@ -589,17 +609,19 @@ def sessions_query(scope: Scope, *, association: Association | None = None) -> S
 def get_session(session_id: int, scope: Scope) -> SessionRecord:
     record = db.session.get(SessionRecord, session_id)
     if record is None or (scope.is_mediator and record.association_id != scope.association_id):
-        raise NotFoundError(f"Session {session_id} not found", field="session_id")
+        raise NotFoundError(_(
+            "Séance %(session_id)s introuvable", session_id=session_id), field="session_id")
     return record
 
 
 def _choice(value, vocabulary, field: str, *, required: bool = True):
     if value in (None, ""):
         if required:
-            raise DomainError(f"{field} is required", field=field)
+            raise DomainError(_("%(field)s est obligatoire", field=field), field=field)
         return None
     if value not in vocabulary:
-        raise DomainError(f"Unknown {field} {value}", field=field)
+        raise DomainError(_(
+            "Valeur inconnue pour %(field)s : %(value)s", field=field, value=value), field=field)
     return value
 
 
@@ -614,21 +636,22 @@ def record_session(*, actor: User, association: Association, kind: str, held_on:
     """A session in the activity-report fields; linked to a household only if it is assigned."""
     scope = Scope.of(actor)
     if scope.is_mediator and association.id != scope.association_id:
-        raise NotFoundError(f"Association {association.code} not found")
+        raise NotFoundError(_("Association %(code)s introuvable", code=association.code))
     _choice(kind, tuple(SessionType), "kind")
     if not isinstance(held_on, date) or held_on > today():
-        raise DomainError("The date is required and cannot be in the future", field="held_on")
+        raise DomainError(_(
+            "La date est obligatoire et ne peut pas être dans le futur"), field="held_on")
     if isinstance(duration_minutes, bool) or not isinstance(duration_minutes, int) \
             or not 5 <= duration_minutes <= 600:
-        raise DomainError("Duration: 5 to 600 minutes", field="duration_minutes")
+        raise DomainError(_("Durée : de 5 à 600 minutes"), field="duration_minutes")
     _choice(place_type, PLACE_TYPES, "place_type")
     commune_code = (commune_code or "").strip().upper()
     if not INSEE_RE.match(commune_code):
-        raise DomainError("Commune code: the 5-character INSEE code (e.g. 44109)",
+        raise DomainError(_("Code commune : le code INSEE à 5 caractères (par exemple 44109)"),
                           field="commune_code")
     themes = split_list(themes)
     if not themes:
-        raise DomainError("Choose at least one theme", field="themes")
+        raise DomainError(_("Choisissez au moins un thème"), field="themes")
     _check_list(themes, THEMES, "themes", "theme")
     equipment = split_list(equipment)
     _check_list(equipment, EQUIPMENT, "equipment", "equipment")
@@ -637,12 +660,13 @@ def record_session(*, actor: User, association: Association, kind: str, held_on:
     _choice(age_band, AGE_BANDS, "age_band", required=False)
     profile_commune_code = (profile_commune_code or "").strip().upper() or None
     if profile_commune_code and not INSEE_RE.match(profile_commune_code):
-        raise DomainError("Commune code: the 5-character INSEE code", field="profile_commune_code")
+        raise DomainError(_(
+            "Code commune : le code INSEE à 5 caractères"), field="profile_commune_code")
     if kind == SessionType.INDIVIDUAL:
         participants = 1
     elif isinstance(participants, bool) or not isinstance(participants, int) \
             or not 2 <= participants <= 200:
-        raise DomainError("A collective session has 2 to 200 participants",
+        raise DomainError(_("Une séance collective a de 2 à 200 participants"),
                           field="participants")
     record = SessionRecord(
         association_id=association.id, kind=kind, held_on=held_on,
@@ -656,15 +680,17 @@ def record_session(*, actor: User, association: Association, kind: str, held_on:
         household = get_household(household_id, scope)
         assignment = current_assignment(household.id)
         if assignment is None or assignment.association_id != association.id:
-            raise DomainError(f"Household {household_id} is not followed by "
-                              f"{association.code}", field="household_id", status=409)
+            raise DomainError(_(
+                "Le foyer %(household_id)s n'est pas suivi par %(code)s",
+                household_id=household_id, code=association.code), field="household_id", status=409)
         record.household_id = household.id
         record.assignment_id = assignment.id
         record.building_id = household.unit.building_id
     if slot_id is not None:
         slot = get_slot(slot_id, scope)
         if slot.association_id != association.id:
-            raise NotFoundError(f"Slot {slot_id} not found", field="slot_id")
+            raise NotFoundError(_(
+                "Créneau %(slot_id)s introuvable", slot_id=slot_id), field="slot_id")
         record.slot_id = slot.id
     db.session.add(record)
     db.session.flush()
@@ -676,7 +702,7 @@ def record_session(*, actor: User, association: Association, kind: str, held_on:
 def _period_bounds(period: str) -> tuple[date, date]:
     match = re.fullmatch(r"(\d{4})-(\d{2})", period or "")
     if not match or not 1 <= int(match.group(2)) <= 12:
-        raise DomainError("Period is YYYY-MM", field="period")
+        raise DomainError(_("La période s'écrit AAAA-MM"), field="period")
     first = date(int(match.group(1)), int(match.group(2)), 1)
     following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
     return first, following

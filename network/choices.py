@@ -2,6 +2,8 @@
 
 from enum import StrEnum
 
+from flask_babel import lazy_gettext as _l
+
 
 class DeviceRole(StrEnum):
     ACCESS = "access"
@@ -22,3 +24,30 @@ class DeviceStatus(StrEnum):
     UP = "up"
     DOWN = "down"
     UNKNOWN = "unknown"
+
+
+#: A provisioning job's states (network.provisioning.ProvisioningState and "superseded"), as
+#: read on the job pages: the stored codes stay English, people read these.
+JOB_STATE_LABELS = {
+    "queued": _l("en attente"),
+    "connecting": _l("connexion au commutateur"),
+    "applying": _l("application"),
+    "verifying": _l("vérification"),
+    "saving": _l("enregistrement"),
+    "succeeded": _l("réussie"),
+    "unreachable": _l("injoignable"),
+    "failed": _l("échouée"),
+    "rolled_back": _l("annulée (retour arrière)"),
+    "needs_attention": _l("à vérifier par une personne"),
+    "superseded": _l("remplacée"),
+}
+
+#: What a provisioning job does to a port (network.services_provisioning.JobAction).
+JOB_ACTION_LABELS = {
+    "activate": _l("activation"),
+    "reduce": _l("réduction de débit"),
+    "restore": _l("rétablissement"),
+    "suspend": _l("suspension"),
+    "terminate": _l("résiliation"),
+    "push": _l("envoi de l'état voulu"),
+}

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ipaddress
 import re
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from isp.csvimport import BadValue, parse_choice, parse_float, parse_int
@@ -37,9 +38,10 @@ FIELDS = ("building_code", "hostname", "mgmt_address", "role", "device_type", "s
 
 def check_hostname(hostname: str) -> str:
     if not HOSTNAME.match(hostname) or len(hostname) > 63:
-        raise BadValue("hostname", f"{hostname!r} is not a valid host name")
+        raise BadValue("hostname", _(
+            "%(hostname)s n'est pas un nom d'hôte valide", hostname=hostname))
     if db.session.execute(select(Device.id).where(Device.hostname == hostname)).first():
-        raise BadValue("hostname", f"device {hostname} already exists")
+        raise BadValue("hostname", _("l'équipement %(hostname)s existe déjà", hostname=hostname))
     return hostname
 
 
@@ -53,7 +55,8 @@ def check_address(value: str) -> str:
         ipaddress.ip_address(value)
     except ValueError:
         if not value or not HOSTNAME.match(value):
-            raise BadValue("mgmt_address", f"{value!r} is not an IP address or host name") \
+            raise BadValue("mgmt_address", _(
+                "%(value)s n'est ni une adresse IP ni un nom d'hôte", value=value)) \
                 from None
     return value
 
@@ -95,21 +98,23 @@ def device_changes(row: dict[str, str], device: Device | None = None) -> dict:
     merged.update({name: value for name, value in row.items() if name not in SECRET_COLUMNS})
     for name, limit in MAX_LENGTHS.items():
         if len(merged.get(name) or "") > limit:
-            raise BadValue(name, f"at most {limit} characters")
+            raise BadValue(name, _("au plus %(limit)s caractères", limit=limit))
     changes: dict = {}
     if device is None:
         changes["hostname"] = check_hostname(merged.get("hostname", ""))
     building = db.session.execute(select(Building).where(
         Building.code == merged.get("building_code", ""))).scalar_one_or_none()
     if building is None:
-        raise BadValue("building_code", f"unknown building {merged.get('building_code', '')}")
+        raise BadValue("building_code", _(
+            "immeuble inconnu : %(value)s", value=merged.get('building_code', '')))
     changes["building_id"] = building.id
     changes["mgmt_address"] = check_address(merged.get("mgmt_address", ""))
     changes["role"] = parse_choice(merged, "role", list(DeviceRole))
     changes["device_type"] = parse_choice(merged, "device_type", DEVICE_TYPES)
     version = merged.get("snmp_version", "").lower().removeprefix("v")
     if version not in ("2c", "3"):
-        raise BadValue("snmp_version", f"{merged.get('snmp_version', '')!r}: use 2c or 3")
+        raise BadValue("snmp_version", _(
+            "%(value)s : utilisez 2c ou 3", value=merged.get('snmp_version', '')))
     changes["snmp_version"] = version
     same_version = device is not None and device.snmp_version == version
 
@@ -122,28 +127,29 @@ def device_changes(row: dict[str, str], device: Device | None = None) -> dict:
 
     if version == "2c":
         if not has("snmp_community"):
-            raise BadValue("snmp_community", "required with SNMP v2c")
+            raise BadValue("snmp_community", _("obligatoire avec SNMP v2c"))
         for column in ("snmp_user", *SNMP_V3_SECRETS):
             if row.get(column):
-                raise BadValue(column, "only for SNMP v3")
+                raise BadValue(column, _("seulement pour SNMP v3"))
         changes.update(snmp_user=None, snmp_auth_key_enc=None, snmp_priv_key_enc=None)
     else:
         if not merged.get("snmp_user"):
-            raise BadValue("snmp_user", "required with SNMP v3 (authPriv, SHA/AES)")
+            raise BadValue("snmp_user", _("obligatoire avec SNMP v3 (authPriv, SHA/AES)"))
         for column in SNMP_V3_SECRETS:
             if not has(column):
-                raise BadValue(column, "required with SNMP v3 (authPriv, SHA/AES)")
+                raise BadValue(column, _("obligatoire avec SNMP v3 (authPriv, SHA/AES)"))
             if row.get(column) and len(row[column]) < 8:
-                raise BadValue(column, "SNMP v3 keys have at least 8 characters")
+                raise BadValue(column, _("les clés SNMP v3 ont au moins 8 caractères"))
         if row.get("snmp_community"):
-            raise BadValue("snmp_community", "only for SNMP v2c")
+            raise BadValue("snmp_community", _("seulement pour SNMP v2c"))
         changes.update(snmp_user=merged["snmp_user"], snmp_community_enc=None)
     power = parse_float(merged, "power_watts")
     if power is not None and not 0 <= power <= 10_000:
-        raise BadValue("power_watts", f"{power} W is not plausible for a switch")
+        raise BadValue("power_watts", _(
+            "%(power)s W n'est pas plausible pour un commutateur", power=power))
     embodied = parse_float(merged, "embodied_kgco2e")
     if embodied is not None and embodied < 0:
-        raise BadValue("embodied_kgco2e", "must not be negative")
+        raise BadValue("embodied_kgco2e", _("ne doit pas être négatif"))
     changes.update(
         snmp_port=parse_int(merged, "snmp_port", minimum=1, maximum=65535) or 161,
         ssh_port=parse_int(merged, "ssh_port", minimum=1, maximum=65535) or 22,

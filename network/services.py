@@ -46,6 +46,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import bindparam, insert, or_, select, update
 
 from isp import signals
@@ -554,10 +555,12 @@ def check_uplink(device: Device | None, parent_hostname: str | None) -> Device |
         return None
     parent = find_device(name)
     if parent is None:
-        raise DomainError(f"unknown device {name}", field="parent_hostname")
+        raise DomainError(_("équipement inconnu : %(name)s", name=name), field="parent_hostname")
     if device is not None and (parent.id == device.id
                                or device.id in {d.id for d in uplinks_of(parent)}):
-        raise DomainError(f"{name} is behind {device.hostname}: an uplink loop",
+        raise DomainError(_(
+            "%(name)s est derrière %(hostname)s : une boucle de liens montants",
+            name=name, hostname=device.hostname),
                           field="parent_hostname")
     return parent
 
@@ -570,8 +573,10 @@ def check_poll_interval(value: int | None) -> int | None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or not (
             MIN_POLL_INTERVAL_S <= value <= MAX_POLL_INTERVAL_S):
-        raise DomainError(f"poll interval must be a whole number of seconds from "
-                          f"{MIN_POLL_INTERVAL_S} to {MAX_POLL_INTERVAL_S}",
+        raise DomainError(_(
+            "l'intervalle d'interrogation est un nombre entier de secondes de "
+            "%(min_poll_interval_s)s à %(max_poll_interval_s)s",
+            min_poll_interval_s=MIN_POLL_INTERVAL_S, max_poll_interval_s=MAX_POLL_INTERVAL_S),
                           field="poll_interval_s")
     return value
 
@@ -742,7 +747,7 @@ def _store_interfaces(answered: list[tuple[Device, DevicePoll, bool]],
     device_ids = [device.id for device, _, _ in answered]
     ports = _port_rows(device_ids)
     rediscovered = []
-    for device, poll, _ in answered:
+    for device, poll, _alerts in answered:
         known = ports.get(device.id, {})
         # a quick poll has no names: its unknown rows wait for the next full poll
         if poll.full and any(known.get(s.if_index, {}).get("if_name") != _port_name(s)
@@ -754,7 +759,7 @@ def _store_interfaces(answered: list[tuple[Device, DevicePoll, bool]],
     table = Port.__table__
     changed: list[dict] = []
     alerts: list[tuple[int, int, datetime, datetime]] = []
-    for device, poll, _ in answered:
+    for device, poll, _quick in answered:
         known = ports.get(device.id, {})
         summary.ports += len(poll.interfaces)
         for if_index, sample in poll.interfaces.items():
@@ -1115,7 +1120,7 @@ def availability_by_month(building_id: int, months: int, today: date) -> list[
     """Availability of the last ``months`` calendar months, the current one included."""
     rows = []
     year, month = today.year, today.month
-    for _ in range(months):
+    for _month in range(months):
         period = f"{year}-{month:02d}"
         rows.append((period, building_month_availability(building_id, period)))
         year, month = (year - 1, 12) if month == 1 else (year, month - 1)

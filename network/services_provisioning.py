@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import and_, func, or_, select, update
 
 from isp.errors import DomainError, NotFoundError
@@ -215,7 +216,7 @@ def push_desired_state(port: Port, *, actor: User) -> ProvisioningJob:
     row = db.session.execute(select(PortDesiredState).where(
         PortDesiredState.port_id == port.id)).scalar_one_or_none()
     if row is None:
-        raise DomainError("Ce port n'a pas d'état voulu enregistré : rien à pousser",
+        raise DomainError(_("Ce port n'a pas d'état voulu enregistré : rien à pousser"),
                           field="port_id", status=409)
     job = queue_job(port, JobAction.PUSH, state_from_json(row.desired), actor=actor,
                     subscription=None, source=row.source)
@@ -230,7 +231,7 @@ def push_desired_state(port: Port, *, actor: User) -> ProvisioningJob:
 def get_job(job_id: int) -> ProvisioningJob:
     job = db.session.get(ProvisioningJob, job_id)
     if job is None:
-        raise NotFoundError(f"Provisioning job {job_id} not found")
+        raise NotFoundError(_("Tâche de provisionnement %(job_id)s introuvable", job_id=job_id))
     return job
 
 
@@ -290,7 +291,8 @@ class _Batch:
 def switch_access(device: Device) -> SwitchAccess:
     """Decrypted SSH access to a device (raises DomainError when credentials are missing)."""
     if not device.ssh_username or not device.ssh_password_enc:
-        raise DomainError(f"{device.hostname}: no SSH credentials recorded")
+        raise DomainError(_(
+            "%(hostname)s : aucun identifiant SSH enregistré", hostname=device.hostname))
     vendor_for(device.device_type)  # unsupported type: fail before any connection
     password = decrypt_secret(device.ssh_password_enc) or ""
     secret = decrypt_secret(device.ssh_secret_enc) or password

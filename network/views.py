@@ -48,8 +48,11 @@ ERROR_LABELS = {"timeout": _l("pas de réponse"), "auth": _l("échec d'authentif
 
 @bp.app_context_processor
 def _labels():
+    from network.choices import JOB_ACTION_LABELS, JOB_STATE_LABELS
+
     return {"NET_STATUS_LABELS": STATUS_LABELS, "NET_ERROR_LABELS": ERROR_LABELS,
-            "DISCARD_LABELS": DISCARD_LABELS}
+            "DISCARD_LABELS": DISCARD_LABELS, "JOB_STATE_LABELS": JOB_STATE_LABELS,
+            "JOB_ACTION_LABELS": JOB_ACTION_LABELS}
 
 
 @dataclass(frozen=True)

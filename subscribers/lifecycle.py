@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from isp import signals
@@ -60,15 +61,16 @@ def _check(subscription: Subscription, target: St) -> St:
     current = St(subscription.status)
     if target not in TRANSITIONS[current]:
         raise DomainError(
-            f"L'abonnement #{subscription.id} est « {current} » : passage à « {target} » "
-            "impossible", field="action", status=409)
+            _(
+                "L'abonnement #%(id)s est « %(current)s » : passage à « %(target)s » impossible",
+                id=subscription.id, current=current, target=target), field="action", status=409)
     return current
 
 
 def _reason(reason: str | None, *, required: bool = True) -> str | None:
     text = (reason or "").strip()
     if required and not text:
-        raise DomainError("Le motif est obligatoire", field="reason")
+        raise DomainError(_("Le motif est obligatoire"), field="reason")
     return text[:1000] or None
 
 
@@ -124,7 +126,7 @@ def _check_plan(plan_code: str) -> None:
         return
     codes = set(db.session.execute(select(Plan.code)).scalars())
     if codes and plan_code not in codes:
-        raise DomainError(f"Offre inconnue : {plan_code}", field="plan")
+        raise DomainError(_("Offre inconnue : %(plan_code)s", plan_code=plan_code), field="plan")
 
 
 def subscribe(household: Household, *, tier: str, plan_code: str = DEFAULT_PLAN,
@@ -137,28 +139,30 @@ def subscribe(household: Household, *, tier: str, plan_code: str = DEFAULT_PLAN,
     from network.services_provisioning import JobAction
 
     if actor is None:
-        raise DomainError("Un abonnement est enregistré par une personne nommée")
+        raise DomainError(_("Un abonnement est enregistré par une personne nommée"))
     if household.moved_out_on is not None:
-        raise DomainError("Ce foyer a quitté le logement", field="household", status=409)
+        raise DomainError(_("Ce foyer a quitté le logement"), field="household", status=409)
     if tier not in _known_tiers():
-        raise DomainError(f"Palier inconnu : {tier}", field="tier")
+        raise DomainError(_("Palier inconnu : %(tier)s", tier=tier), field="tier")
     plan_code = (plan_code or DEFAULT_PLAN).strip()
     _check_plan(plan_code)
     if open_subscription(household) is not None:
-        raise DomainError("Ce foyer a déjà un abonnement en cours", field="household",
+        raise DomainError(_("Ce foyer a déjà un abonnement en cours"), field="household",
                           status=409)
     taken = db.session.execute(select(Subscription.id).where(
         Subscription.unit_id == household.unit_id,
         Subscription.status.in_([str(s) for s in OPEN_STATUSES]))).first()
     if taken:
-        raise DomainError(f"Le logement {household.unit.code} a déjà un abonnement en cours",
+        raise DomainError(_(
+            "Le logement %(code)s a déjà un abonnement en cours", code=household.unit.code),
                           field="unit_code", status=409)
     if _port_for(household.unit_id) is None:
-        raise DomainError(f"Le logement {household.unit.code} n'est raccordé à aucun port de "
-                          "commutateur : importez le câblage d'abord", field="unit_code",
+        raise DomainError(_(
+            "Le logement %(code)s n'est raccordé à aucun port de commutateur : importez le "
+            "câblage d'abord", code=household.unit.code), field="unit_code",
                           status=409)
     if activate_on is not None and activate_on < today():
-        raise DomainError("La date d'activation ne peut pas être passée", field="activate_on")
+        raise DomainError(_("La date d'activation ne peut pas être passée"), field="activate_on")
     subscription = Subscription(household_id=household.id, unit_id=household.unit_id,
                                 plan_code=plan_code, tier=tier, status=str(St.PENDING))
     db.session.add(subscription)
@@ -220,7 +224,7 @@ def reduce_service(subscription: Subscription, *, actor: User, reason: str,
     from network.services_provisioning import JobAction
 
     if actor is None:
-        raise DomainError("Une réduction est décidée par une personne nommée")
+        raise DomainError(_("Une réduction est décidée par une personne nommée"))
     why = _reason(reason)
     _check(subscription, St.REDUCED)
     check_reduction(subscription.household_id, reason=why, actor=actor, step=dunning_step,
@@ -246,7 +250,9 @@ def restore_service(subscription: Subscription, *, actor: User | None,
     elif current == St.REDUCED:
         target = St.ACTIVE
     else:
-        raise DomainError(f"L'abonnement #{subscription.id} est « {current} » : rien à rétablir",
+        raise DomainError(_(
+            "L'abonnement #%(id)s est « %(current)s » : rien à rétablir",
+            id=subscription.id, current=current),
                           field="action", status=409)
     _check(subscription, target)
     _record(subscription, target, actor=actor, reason=why)
@@ -270,15 +276,16 @@ def suspend(subscription: Subscription, *, actor: User, reason: str) -> Subscrip
     from network.services_provisioning import JobAction
 
     if actor is None:
-        raise DomainError("Une suspension est décidée par une personne nommée")
+        raise DomainError(_("Une suspension est décidée par une personne nommée"))
     why = _reason(reason)
     if is_debt_reason(why):
         from billing.choices import DunningKind, dunning_days
 
         days = dunning_days(DunningKind.REDUCTION)
-        raise DomainError("Le service n'est jamais suspendu pour une dette : la relance sociale "
-                          f"propose une réduction de débit à J+{days}, approuvée par un "
-                          "opérateur", field="reason")
+        raise DomainError(_(
+            "Le service n'est jamais suspendu pour une dette : la relance sociale propose une "
+            "réduction de débit à J+%(days)s, approuvée par un opérateur",
+            days=days), field="reason")
     _check(subscription, St.SUSPENDED)
     _record(subscription, St.SUSPENDED, actor=actor, reason=why)
     _queue(subscription, JobAction.SUSPEND, actor=actor)
@@ -291,12 +298,12 @@ def terminate(subscription: Subscription, *, actor: User, reason: str,
     from network.services_provisioning import JobAction
 
     if actor is None:
-        raise DomainError("Une résiliation est enregistrée par une personne nommée")
+        raise DomainError(_("Une résiliation est enregistrée par une personne nommée"))
     why = _reason(reason)
     on = on or today()
     _check(subscription, St.TERMINATED)
     if subscription.activated_on is not None and on < subscription.activated_on:
-        raise DomainError("La résiliation ne peut pas précéder l'activation", field="on")
+        raise DomainError(_("La résiliation ne peut pas précéder l'activation"), field="on")
     _record(subscription, St.TERMINATED, actor=actor, reason=why)
     subscription.terminated_on = on
     # A subscription that never left "pending" has nothing on the switch, but its waiting

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import gettext as _
 from sqlalchemy import Select, and_, exists, select
 from sqlalchemy.orm import contains_eager, selectinload
 
@@ -61,7 +62,7 @@ def households_query(scope: Scope, *, building_code: str | None = None,
     ``status`` is a value checked by ``check_status_filter`` (arrears as ``on``, default today).
     """
     if not scope.sees_personal_data:
-        raise NotFoundError("Not found")
+        raise NotFoundError(_("Introuvable"))
     statement = select(Household)
     if load_flats:
         statement = statement.options(selectinload(Household.unit))
@@ -120,8 +121,9 @@ def check_status_filter(value: str | None) -> str | None:
     if not value:
         return None
     if value not in household_status_filters():
-        raise DomainError(f"Unknown status {value!r}; one of: "
-                          f"{', '.join(household_status_filters())}", field="status",
+        raise DomainError(_(
+            "Statut inconnu %(value)s ; valeurs possibles : %(values)s",
+            value=value, values=', '.join(household_status_filters())), field="status",
                           status=400)
     return value
 
@@ -191,7 +193,7 @@ def get_household(household_id: int, scope: Scope) -> Household:
         .where(Household.id == household_id)
     ).scalar_one_or_none()
     if household is None:
-        raise NotFoundError(f"Household {household_id} not found")
+        raise NotFoundError(_("Foyer %(household_id)s introuvable", household_id=household_id))
     return household
 
 
@@ -199,14 +201,14 @@ def get_building(code: str) -> Building:
     building = db.session.execute(
         select(Building).where(Building.code == code)).scalar_one_or_none()
     if building is None:
-        raise NotFoundError(f"Building {code} not found")
+        raise NotFoundError(_("Immeuble %(code)s introuvable", code=code))
     return building
 
 
 def get_unit(code: str) -> Unit:
     unit = db.session.execute(select(Unit).where(Unit.code == code)).scalar_one_or_none()
     if unit is None:
-        raise NotFoundError(f"Flat {code} not found", field="unit_code")
+        raise NotFoundError(_("Logement %(code)s introuvable", code=code), field="unit_code")
     return unit
 
 
@@ -214,7 +216,7 @@ def get_district(code: str) -> District:
     district = db.session.execute(
         select(District).where(District.code == code)).scalar_one_or_none()
     if district is None:
-        raise NotFoundError(f"District {code} not found", field="district_code")
+        raise NotFoundError(_("Quartier %(code)s introuvable", code=code), field="district_code")
     return district
 
 
@@ -228,7 +230,8 @@ def current_household(unit: Unit) -> Household | None:
 def create_district(*, code: str, name: str, commune: str, qpv_code: str | None = None,
                     iris_code: str | None = None, households_count: int | None = None) -> District:
     if db.session.execute(select(District.id).where(District.code == code)).first():
-        raise DomainError(f"District {code} already exists", field="code", status=409)
+        raise DomainError(_(
+            "Le quartier %(code)s existe déjà", code=code), field="code", status=409)
     district = District(code=code, name=name, commune=commune, qpv_code=qpv_code or None,
                         iris_code=iris_code or None, households_count=households_count)
     db.session.add(district)
@@ -239,7 +242,8 @@ def create_building(*, code: str, name: str, address: str, postcode: str, commun
                     district_code: str, landlord: str | None = None,
                     status: str = "candidate") -> Building:
     if db.session.execute(select(Building.id).where(Building.code == code)).first():
-        raise DomainError(f"Building {code} already exists", field="code", status=409)
+        raise DomainError(_(
+            "Le bâtiment %(code)s existe déjà", code=code), field="code", status=409)
     building = Building(code=code, name=name, address=address, postcode=postcode, commune=commune,
                         district=get_district(district_code), landlord=landlord or None,
                         status=status)
@@ -249,7 +253,8 @@ def create_building(*, code: str, name: str, address: str, postcode: str, commun
 
 def create_unit(*, building: Building, code: str, staircase: str, floor: int, door: str) -> Unit:
     if db.session.execute(select(Unit.id).where(Unit.code == code)).first():
-        raise DomainError(f"Flat {code} already exists", field="unit_code", status=409)
+        raise DomainError(_(
+            "Le logement %(code)s existe déjà", code=code), field="unit_code", status=409)
     unit = Unit(building=building, code=code, staircase=staircase, floor=floor, door=door)
     db.session.add(unit)
     return unit
@@ -264,8 +269,9 @@ def move_in(unit: Unit, *, holder_name: str, moved_in_on: date, phone: str | Non
                                   email=email, size=size, language=language, needs=needs,
                                   other_members=other_members)
     if current_household(unit) is not None:
-        raise DomainError(f"Flat {unit.code} already has a current household; record the "
-                          "move-out first", field="unit_code", status=409)
+        raise DomainError(_(
+            "Le logement %(code)s a déjà un foyer en cours : enregistrez d'abord le départ",
+            code=unit.code), field="unit_code", status=409)
     household = Household(unit=unit, **values)
     db.session.add(household)
     db.session.flush()
@@ -295,12 +301,12 @@ def update_household(household: Household, **changes) -> Household:
     allowed = {"holder_name", "phone", "email", "size", "language", "needs", "other_members"}
     unknown = set(changes) - allowed
     if unknown:
-        raise DomainError(f"Cannot change {', '.join(sorted(unknown))}")
+        raise DomainError(_("Impossible de modifier %(values)s", values=', '.join(sorted(unknown))))
     from subscribers.fields import check_household_fields
 
     changes = check_household_fields(changes)
     if household.moved_out_on is not None:
-        raise DomainError("A household that moved out cannot be edited", status=409)
+        raise DomainError(_("Un foyer parti ne peut plus être modifié"), status=409)
     for name, value in changes.items():
         if name == "needs" and isinstance(value, list):
             value = ";".join(value) or None
@@ -321,12 +327,12 @@ def move_out(household: Household, *, moved_out_on: date,
     from subscribers import lifecycle
 
     if household.moved_out_on is not None:
-        raise DomainError("This household has already moved out", status=409)
+        raise DomainError(_("Ce foyer a déjà quitté le logement"), status=409)
     if moved_out_on < household.moved_in_on:
-        raise DomainError("Move-out cannot be before move-in", field="moved_out_on")
+        raise DomainError(_("Le départ ne peut pas précéder l'arrivée"), field="moved_out_on")
     subscriptions = open_subscriptions(household)
     if subscriptions and actor is None:
-        raise DomainError("A named person records the move-out of a subscribed household")
+        raise DomainError(_("Le départ d'un foyer abonné est enregistré par une personne nommée"))
     household.moved_out_on = moved_out_on
     for subscription in subscriptions:
         lifecycle.terminate(subscription, actor=actor, reason="Départ du logement",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import contains_eager
 
@@ -337,7 +338,9 @@ def imports():
         else:
             audit.record_request("import", form.kind.data, None, detail=f"{result.rows} rows")
             db.session.commit()
-            flash(_("Import réussi : %(n)s lignes.", n=result.rows), "success")
+            flash(ngettext(
+                "Import réussi : %(num)s ligne.", "Import réussi : %(num)s lignes.",
+                result.rows), "success")
             return redirect(url_for("subscribers.imports"))
         return render_template("subscribers/imports.html", form=form, errors=errors,
                                more_errors=more_errors), 422

@@ -106,7 +106,7 @@ def _insert_numbered(ticket: Ticket) -> Ticket:
             return ticket
         except IntegrityError:
             log.info("Ticket number %s taken concurrently, retrying", ticket.number)
-    raise DomainError("Could not number the ticket, please retry", status=409)
+    raise DomainError(_("Impossible de numéroter le ticket, réessayez"), status=409)
 
 
 # --- queries -----------------------------------------------------------------------------------
@@ -137,7 +137,7 @@ def tickets_query(scope: Scope, filters: TicketFilters | None = None, *,
                   actor: User | None = None, now: datetime | None = None) -> Select:
     """Tickets in scope matching the filters, overdue first, then by due time."""
     if not scope.sees_personal_data:
-        raise NotFoundError("Not found")
+        raise NotFoundError(_("Introuvable"))
     filters = filters or TicketFilters()
     now = now or utcnow()
     statement = (select(Ticket)
@@ -162,7 +162,9 @@ def tickets_query(scope: Scope, filters: TicketFilters | None = None, *,
         statement = statement.where(Ticket.assignee_id.is_(None))
     elif filters.assignee:
         if not filters.assignee.isdigit() or int(filters.assignee) > MAX_INT:
-            raise DomainError("assignee must be 'me', 'none' or a user id", field="assignee",
+            raise DomainError(_(
+                "le responsable est « me », « none » ou l'identifiant d'un utilisateur"
+                ), field="assignee",
                               status=400)
         statement = statement.where(Ticket.assignee_id == int(filters.assignee))
     overdue = and_(Ticket.status.in_([str(s) for s in ACTIVE_STATUSES]), Ticket.sla_due_at < now)
@@ -209,8 +211,10 @@ def affected_unit_codes(tickets: list[Ticket]) -> dict[int, list[str]]:
 
 def _check_choice(value: str, enum, field: str) -> None:
     if value not in {member.value for member in enum}:
-        raise DomainError(f"Unknown {field} {value!r}; expected one of "
-                          f"{', '.join(m.value for m in enum)}", field=field, status=400)
+        raise DomainError(_(
+            "Valeur inconnue pour %(field)s : %(value)s ; attendu : %(values)s",
+            field=field, value=value, values=", ".join(m.value for m in enum)),
+            field=field, status=400)
 
 
 def get_ticket(number: str, scope: Scope) -> Ticket:
@@ -218,7 +222,7 @@ def get_ticket(number: str, scope: Scope) -> Ticket:
     ticket = db.session.execute(
         tickets_query(scope).where(Ticket.number == number)).scalar_one_or_none()
     if ticket is None:
-        raise NotFoundError(f"Ticket {number} not found")
+        raise NotFoundError(_("Ticket %(number)s introuvable", number=number))
     return ticket
 
 
@@ -639,7 +643,8 @@ def _month_bounds(period: str) -> tuple[date, date]:
         year, month = (int(part) for part in period.split("-"))
         first = date(year, month, 1)
     except (ValueError, TypeError):
-        raise DomainError(f"period must be YYYY-MM, got {period!r}", field="period",
+        raise DomainError(_(
+            "la période s'écrit AAAA-MM (reçu : %(period)s)", period=period), field="period",
                           status=400) from None
     following = date(year + (month == 12), month % 12 + 1, 1)
     return first, following

@@ -26,7 +26,7 @@ def test_users_create_then_duplicate_is_refused(runner, db):
     again = runner.invoke(args=["users", "create", "ana@example.org", "--role", "operator",
                                 "--password", "Un-mot-de-passe-solide"])
     assert again.exit_code == 1
-    assert "already exists" in again.output
+    assert "existe déjà" in again.output
 
 
 def test_mediator_needs_a_known_association(runner, db):
@@ -37,7 +37,7 @@ def test_mediator_needs_a_known_association(runner, db):
     unknown = runner.invoke(args=["users", "create", "m@example.org", "--role", "mediator",
                                   "--association", "NOPE", "--password", "Un-mot-de-passe-solide"])
     assert unknown.exit_code == 1
-    assert "Unknown association" in unknown.output
+    assert "Association inconnue" in unknown.output
     assert db.session.execute(select(func.count()).select_from(User)
                               .where(User.email == "m@example.org")).scalar_one() == 0
 
@@ -46,7 +46,7 @@ def test_weak_password_is_refused(runner, db):
     result = runner.invoke(args=["users", "create", "w@example.org", "--role", "analyst",
                                  "--password", "short"])
     assert result.exit_code == 1
-    assert "at least 12" in result.output
+    assert "au moins 12" in result.output
 
 
 def test_token_is_the_last_line_and_works_as_bearer(runner, client, db):

@@ -114,7 +114,7 @@ def test_booking_refuses_a_full_slot(pb):
     services.book(slot, h2.id, actor=pb["mediator"])
     with pytest.raises(DomainError) as error:
         services.book(slot, h3.id, actor=pb["mediator"])
-    assert error.value.status == 409 and "full" in error.value.message
+    assert error.value.status == 409 and "complet" in error.value.message
     assert services.holding_count(slot) == 2
 
 

@@ -101,5 +101,5 @@ def test_provision_run_prints_each_outcome(db, runner):
 
     assert result.exit_code == 0, result.output
     assert "activate" in result.output and ": failed" in result.output
-    assert "no SSH credentials" in result.output
+    assert "aucun identifiant SSH" in result.output
     assert "1 job(s) run" in result.output

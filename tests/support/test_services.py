@@ -207,5 +207,5 @@ def test_ticket_figures_per_building_and_month(db):
 
 
 def test_ticket_figures_refuse_a_bad_period(db):
-    with pytest.raises(DomainError, match="YYYY-MM"):
+    with pytest.raises(DomainError, match="AAAA-MM"):
         services.ticket_figures(period="2026-13")
