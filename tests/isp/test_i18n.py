@@ -198,3 +198,36 @@ def test_charter_and_register_in_english(client, login_as, db, english):
     register = _page(client, "/register")
     assert "Household identity and contact details" in register
     assert "Identité et coordonnées" not in register
+
+
+def test_a_page_speaks_one_language(client, login_as, db, english):
+    """Job states, actions, needs and the network panel: labels of the reader's language."""
+    from isp.timeutil import utcnow
+    from network.models_provisioning import ProvisioningJob
+    from subscribers import lifecycle
+    from tests import factories
+    from tests.network.factories_provisioning import make_wired_household
+
+    user = login_as("operator")
+    household = make_wired_household()
+    household.needs = "online_admin;email"
+    lifecycle.subscribe(household, tier="T1", actor=factories.make_user("operator"))
+    job = _db.session.execute(_db.select(ProvisioningJob)).scalars().first()
+    job.state, job.finished_at = "succeeded", utcnow()
+    _db.session.commit()
+
+    french_job = _page(client, f"/provisioning/jobs/{job.id}")
+    assert "activation : réussie" in french_job
+    assert "succeeded" not in french_job and "activate" not in french_job
+    french_household = _page(client, f"/households/{household.id}")
+    # the needs read as labels (the change history below still lists stored values)
+    assert "<dd>Démarches administratives en ligne, Courriel</dd>" in french_household
+
+    user.locale = "en"
+    _db.session.commit()
+    english_job = _page(client, f"/provisioning/jobs/{job.id}")
+    assert "activation: succeeded" in english_job or "activation : succeeded" in english_job
+    assert "réussie" not in english_job and "Tâche" not in english_job
+    english_household = _page(client, f"/households/{household.id}")
+    assert "Connectivity" in english_household and "Connexion" not in english_household
+    assert "<dt>Needs</dt><dd>Online administrative procedures, Email</dd>" in english_household
