@@ -44,7 +44,7 @@ def test_the_runs_page_prepares_a_month_and_lands_on_its_review(client, login_as
     assert response.location.endswith("/billing/runs/2026-11")
     assert _drafts(db, "2026-11") == 1
     review = client.get(response.location).get_data(as_text=True)
-    assert "Revue des brouillons — 2026-11" in review and "1 brouillons préparés" in review
+    assert "Revue des brouillons — 2026-11" in review and "1 brouillon préparé." in review
 
 
 @pytest.mark.clock("2026-12-04T10:00:00+01:00")
