@@ -37,7 +37,7 @@ def test_an_operator_adds_a_device_then_edits_it_keeping_its_password(operator_p
     page.fill("main #ssh_password", SSH_PASSWORD)
     page.get_by_role("button", name="Enregistrer").click()
     error = page.locator("main #mgmt_address-error")
-    assert error.is_visible() and "not an IP address" in error.inner_text()
+    assert error.is_visible() and "ni une adresse IP" in error.inner_text()
     assert page.locator("main #mgmt_address").get_attribute("aria-invalid") == "true"
     assert SSH_PASSWORD not in page.content()  # a refused form never echoes a secret
     page.fill("main #mgmt_address", "10.44.0.9")
@@ -102,7 +102,11 @@ def test_subscribing_leads_to_a_job_page_that_follows_the_job(operator_page, liv
         state = db.session.get(ProvisioningJob, job_id).state
         db.session.remove()
     # no reload by the test: the page refreshes itself until the job is over
-    page.locator("main h1").filter(has_text=state).wait_for(timeout=20_000)
+    from network.choices import JOB_STATE_LABELS
+
+    with ui_app.test_request_context():  # the page speaks French: the state's French label
+        label = str(JOB_STATE_LABELS[state])
+    page.locator("main h1").filter(has_text=label).wait_for(timeout=20_000)
     if state in prov.DONE_STATES:
         assert page.locator("#job-follow").count() == 0
     page.click("#back-to-household")
