@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
 from billing.choices import PaymentMethod
@@ -50,5 +51,8 @@ def _payment(row: dict, ctx: ImportContext) -> None:
                    received_on=received_on, reference=row.get("reference"))
 
 
-register_importer(ImportSpec("payments", ("unit_code", "amount", "received_on", "method"),
-                             ("reference",), _payment))
+register_importer(ImportSpec(
+    "payments", ("unit_code", "amount", "received_on", "method"), ("reference",), _payment,
+    label=_l("Paiements"),
+    example={"unit_code": "BOT-12-A-03-2", "amount": "12,50", "received_on": "2026-11-30",
+             "method": "cash", "reference": "REÇU-0042"}))

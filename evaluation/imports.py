@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from evaluation.models import DistrictIndicator
@@ -36,6 +37,8 @@ def _indicator(row: dict, ctx: ImportContext) -> None:
                                      year=year))
 
 
-register_importer(ImportSpec("indicators",
-                             ("district_code", "indicator", "value", "source", "year"),
-                             ("unit",), _indicator))
+register_importer(ImportSpec(
+    "indicators", ("district_code", "indicator", "value", "source", "year"), ("unit",),
+    _indicator, label=_l("Indicateurs de quartier"),
+    example={"district_code": "NANTES-BOTTIERE", "indicator": "taux_pauvrete", "value": "38.5",
+             "source": "INSEE Filosofi", "year": "2021", "unit": "%"}))

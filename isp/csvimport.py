@@ -16,6 +16,8 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from email_validator import EmailNotValidError, validate_email
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from isp.errors import DomainError
 from isp.extensions import db
@@ -29,8 +31,10 @@ class RowError:
     reason: str
 
     def __str__(self) -> str:
-        where = f"line {self.line}" + (f", column {self.column}" if self.column else "")
-        return f"{where}: {self.reason}"
+        if self.column:
+            return _("ligne %(line)s, colonne %(column)s : %(reason)s", line=self.line,
+                     column=self.column, reason=self.reason)
+        return _("ligne %(line)s : %(reason)s", line=self.line, reason=self.reason)
 
 
 #: Errors listed in a rejection (the page, the CLI); the rest are counted, not listed.
@@ -46,8 +50,9 @@ class ImportRejected(DomainError):
         self.total = max(total or 0, len(errors))
         #: problems found but not listed
         self.more = self.total - len(self.errors)
-        super().__init__(f"Import rejected: {self.total} error(s); nothing was written",
-                         status=422)
+        super().__init__(ngettext("Fichier refusé : %(num)s erreur, rien n'a été enregistré.",
+                                  "Fichier refusé : %(num)s erreurs, rien n'a été enregistré.",
+                                  self.total), status=422)
 
 
 class BadValue(Exception):
@@ -113,6 +118,23 @@ class ImportSpec:
     handler: Callable[[dict[str, str], ImportContext], None] | None
     #: when given, used instead of ``handler`` (same rules, whole-file lookups, bulk writes)
     bulk: BulkImporter | None = None
+    #: the kind's name for people (``lazy_gettext``: shown in the reader's language)
+    label: object = None
+    #: one example line, by column (the import page and the downloadable template show it)
+    example: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return self.required + self.optional
+
+    def template_csv(self) -> bytes:
+        """The kind's template: its header and its example line, ``;``-separated as a French
+        spreadsheet saves it, UTF-8 with a BOM so that the spreadsheet reads the accents."""
+        buffer = io.StringIO(newline="")
+        writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+        writer.writerow(self.columns)
+        writer.writerow([self.example.get(name, "") for name in self.columns])
+        return buffer.getvalue().encode("utf-8-sig")
 
 
 IMPORTERS: dict[str, ImportSpec] = {}
@@ -129,12 +151,40 @@ class ImportResult:
 
 
 def decode_csv(data: bytes) -> str:
+    """The file's text. Only UTF-8 is read: a file that a spreadsheet saved in Windows-1252
+    (the "CSV" of a French Excel) is refused with how to save it in UTF-8, because reading it
+    would have to guess, and a wrong guess silently changes names (é read as Ã©)."""
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
-        raise ImportRejected([RowError(line, None, f"not UTF-8 (byte {error.start} of the "
-                                                   "file)")]) from None
+        try:
+            data.decode("cp1252")
+        except UnicodeDecodeError:
+            reason = _("le fichier n'est pas en UTF-8 (octet %(byte)s du fichier).",
+                       byte=error.start)
+        else:
+            reason = _("le fichier semble enregistré en Windows-1252 (ANSI), pas en UTF-8 : "
+                       "enregistrez-le de nouveau en choisissant « CSV UTF-8 » (Excel) ou le "
+                       "jeu de caractères « Unicode (UTF-8) » (LibreOffice), puis importez-le.")
+        raise ImportRejected([RowError(line, None, reason)]) from None
+
+
+#: Separators a spreadsheet may save a CSV file with: the comma, the semicolon (a French
+#: spreadsheet, where the comma is the decimal mark) and the tab.
+DELIMITERS = (",", ";", "\t")
+
+
+def detect_delimiter(text: str, columns: tuple[str, ...] = ()) -> str:
+    """The separator of ``text``, told by its header row: the one that splits it into the most
+    known ``columns``; when none does, the one the header row holds the most of."""
+    header = text.split("\n", 1)[0]
+
+    def score(delimiter: str) -> tuple[int, int]:
+        names = [name.strip().strip('"') for name in header.split(delimiter)]
+        return sum(name in columns for name in names), header.count(delimiter)
+
+    return max(DELIMITERS, key=score)
 
 
 def run_import(kind: str, data: bytes, *, actor: User | None,
@@ -142,19 +192,24 @@ def run_import(kind: str, data: bytes, *, actor: User | None,
     """Import a CSV file of ``kind``: everything or nothing. The caller commits."""
     spec = IMPORTERS.get(kind)
     if spec is None:
-        raise DomainError(f"Unknown import kind {kind!r}; known: {', '.join(sorted(IMPORTERS))}",
-                          field="kind")
+        raise DomainError(_("Type d'import inconnu %(kind)s ; types connus : %(known)s",
+                            kind=kind, known=", ".join(sorted(IMPORTERS))), field="kind")
     text = decode_csv(data)
-    reader = csv.DictReader(io.StringIO(text, newline=""))
+    reader = csv.DictReader(io.StringIO(text, newline=""),
+                            delimiter=detect_delimiter(text, spec.columns))
     header = [name.strip() for name in (reader.fieldnames or [])]
     if not header:
-        raise ImportRejected([RowError(1, None, "empty file: a header row is required")])
+        raise ImportRejected([RowError(1, None, _("fichier vide : une ligne d'en-tête est "
+                                                  "nécessaire"))])
     reader.fieldnames = header
-    errors = [RowError(1, name, "missing column") for name in spec.required if name not in header]
+    errors = [RowError(1, name, _("colonne manquante")) for name in spec.required
+              if name not in header]
     allowed = set(spec.required) | set(spec.optional)
-    errors += [RowError(1, name, "unknown column") for name in header if name not in allowed]
+    errors += [RowError(1, name, _("colonne inconnue (colonnes possibles : %(columns)s)",
+                                   columns=", ".join(spec.columns)))
+               for name in header if name not in allowed]
     if len(set(header)) != len(header):
-        errors.append(RowError(1, None, "a column appears twice"))
+        errors.append(RowError(1, None, _("une colonne apparaît deux fois")))
     if errors:
         raise ImportRejected(errors)
     ctx = ImportContext(actor=actor, decided_by=decided_by)
@@ -165,14 +220,14 @@ def run_import(kind: str, data: bytes, *, actor: User | None,
     try:
         for line, raw in enumerate(reader, start=2):
             if None in raw:
-                errors.append(RowError(line, None, "more values than columns"))
+                errors.append(RowError(line, None, _("plus de valeurs que de colonnes")))
                 continue
             row = {key: (value or "").strip() for key, value in raw.items()}
             if not any(row.values()):
                 continue
             missing = [name for name in spec.required if not row.get(name)]
             if missing:
-                errors += [RowError(line, name, "value required") for name in missing]
+                errors += [RowError(line, name, _("valeur obligatoire")) for name in missing]
                 continue
             try:
                 with db.session.no_autoflush:
@@ -199,7 +254,7 @@ def _run_bulk(spec: ImportSpec, reader: csv.DictReader, ctx: ImportContext) -> I
     rows: list[ImportRow] = []
     for line, raw in enumerate(reader, start=2):
         if None in raw:
-            ctx.reject(line, None, "more values than columns")
+            ctx.reject(line, None, _("plus de valeurs que de colonnes"))
             continue
         cells = {key: (value or "").strip() for key, value in raw.items()}
         if not any(cells.values()):
@@ -207,7 +262,7 @@ def _run_bulk(spec: ImportSpec, reader: csv.DictReader, ctx: ImportContext) -> I
         missing = [name for name in spec.required if not cells.get(name)]
         if missing:
             for name in missing:
-                ctx.reject(line, name, "value required")
+                ctx.reject(line, name, _("valeur obligatoire"))
             continue
         rows.append(ImportRow(line, cells))
     checked = spec.bulk.check(rows, ctx)
@@ -234,12 +289,13 @@ def parse_date(row: dict, column: str, *, required: bool = True) -> date | None:
     value = row.get(column, "")
     if not value:
         if required:
-            raise BadValue(column, "value required")
+            raise BadValue(column, _("valeur obligatoire"))
         return None
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise BadValue(column, f"{value!r} is not a date YYYY-MM-DD") from None
+        raise BadValue(column, _("« %(value)s » n'est pas une date AAAA-MM-JJ",
+                                 value=value)) from None
 
 
 def parse_int(row: dict, column: str, *, required: bool = False, minimum: int | None = None,
@@ -247,15 +303,17 @@ def parse_int(row: dict, column: str, *, required: bool = False, minimum: int | 
     value = row.get(column, "")
     if not value:
         if required:
-            raise BadValue(column, "value required")
+            raise BadValue(column, _("valeur obligatoire"))
         return None
     if not _WHOLE_NUMBER.fullmatch(value):
-        raise BadValue(column, f"{value!r} is not a whole number")
+        raise BadValue(column, _("« %(value)s » n'est pas un nombre entier", value=value))
     number = int(value)
     if minimum is not None and number < minimum:
-        raise BadValue(column, f"{number} is below {minimum}")
+        raise BadValue(column, _("%(number)s est inférieur à %(minimum)s", number=number,
+                                         minimum=minimum))
     if maximum is not None and number > maximum:
-        raise BadValue(column, f"{number} is above {maximum}")
+        raise BadValue(column, _("%(number)s est supérieur à %(maximum)s", number=number,
+                                         maximum=maximum))
     return number
 
 
@@ -263,23 +321,26 @@ def parse_float(row: dict, column: str, *, required: bool = False) -> float | No
     value = row.get(column, "").replace(",", ".")
     if not value:
         if required:
-            raise BadValue(column, "value required")
+            raise BadValue(column, _("valeur obligatoire"))
         return None
     try:
         return float(value)
     except ValueError:
-        raise BadValue(column, f"{row[column]!r} is not a number") from None
+        raise BadValue(column, _("« %(value)s » n'est pas un nombre",
+                                        value=row[column])) from None
 
 
 def parse_money_cents(row: dict, column: str) -> int:
     """Euros with a dot or a comma (``12.50``, ``12,50``) to integer cents."""
     value = row.get(column, "").replace(" ", "").replace(",", ".")
     if not _EUROS.fullmatch(value):
-        raise BadValue(column, f"{row.get(column)!r} is not an amount in euros")
+        raise BadValue(column, _("« %(value)s » n'est pas un montant en euros",
+                                        value=row.get(column)))
     try:
         return int((Decimal(value) * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
     except InvalidOperation:
-        raise BadValue(column, f"{row.get(column)!r} is not an amount in euros") from None
+        raise BadValue(column, _("« %(value)s » n'est pas un montant en euros",
+                                        value=row.get(column))) from None
 
 
 def parse_email(row: dict, column: str) -> str | None:
@@ -289,7 +350,7 @@ def parse_email(row: dict, column: str) -> str | None:
     try:
         return validate_email(value, check_deliverability=False).normalized
     except EmailNotValidError as error:
-        raise BadValue(column, f"invalid e-mail address: {error}") from None
+        raise BadValue(column, _("adresse e-mail invalide : %(error)s", error=error)) from None
 
 
 def parse_choice(row: dict, column: str, choices, *, required: bool = True,
@@ -297,9 +358,10 @@ def parse_choice(row: dict, column: str, choices, *, required: bool = True,
     value = row.get(column, "")
     if not value:
         if required and default is None:
-            raise BadValue(column, "value required")
+            raise BadValue(column, _("valeur obligatoire"))
         return default
     allowed = [str(choice) for choice in choices]
     if value not in allowed:
-        raise BadValue(column, f"{value!r} is not one of {', '.join(allowed)}")
+        raise BadValue(column, _("« %(value)s » n'est pas parmi %(allowed)s", value=value,
+                                     allowed=", ".join(allowed)))
     return value

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
+
 from isp.csvimport import (
     BadValue,
     ImportContext,
@@ -34,4 +36,9 @@ register_importer(ImportSpec(
     ("code", "name", "districts", "languages", "specialties"),
     ("siret_or_rna", "capacity_per_month", "email", "phone"),
     _association,
+    label=_l("Associations de médiation"),
+    example={"code": "PIMMS-NANTES", "name": "PIMMS Nantes", "districts": "NANTES-BOTTIERE",
+             "languages": "fr;ar", "specialties": "first_steps;online_admin",
+             "siret_or_rna": "W442001234", "capacity_per_month": "40",
+             "email": "contact@example.org", "phone": "02 40 00 00 00"},
 ))

@@ -10,6 +10,7 @@ rejected, with the known names in the message.
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from isp.csvimport import BadValue, ImportContext, ImportSpec, register_importer
@@ -83,6 +84,13 @@ register_importer(ImportSpec(
     ("snmp_port", "snmp_community", "snmp_user", "snmp_auth_key", "snmp_priv_key", "ssh_port",
      "ssh_username", "ssh_password", "ssh_secret", "model", "power_watts", "embodied_kgco2e",
      "parent_hostname"),
-    _device))
-register_importer(ImportSpec("wiring", ("unit_code", "device_hostname", "if_name"), (),
-                             _wiring))
+    _device, label=_l("Équipements réseau"),
+    example={"building_code": "BOT-12", "hostname": "bot12-sw1", "mgmt_address": "10.20.12.2",
+             "role": "access", "device_type": "cisco_ios", "snmp_version": "2c",
+             "snmp_community": "communaute-lecture", "ssh_port": "22",
+             "ssh_username": "admin", "model": "C2960X-24", "power_watts": "35"}))
+register_importer(ImportSpec(
+    "wiring", ("unit_code", "device_hostname", "if_name"), (), _wiring,
+    label=_l("Câblage des logements"),
+    example={"unit_code": "BOT-12-A-03-2", "device_hostname": "bot12-sw1",
+             "if_name": "Gi1/0/7"}))

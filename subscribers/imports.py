@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from isp.csvimport import (
@@ -33,7 +35,7 @@ def _exists(model, column, value) -> bool:
 def _district(row: dict, ctx: ImportContext) -> None:
     code = row["code"]
     if not ctx.first_time("district", code) or _exists(District, District.code, code):
-        raise BadValue("code", f"district {code} already exists")
+        raise BadValue("code", _("le quartier %(code)s existe déjà", code=code))
     services.create_district(code=code, name=row["name"], commune=row["commune"],
                              qpv_code=row.get("qpv_code"),
                              households_count=parse_int(row, "households", minimum=0))
@@ -42,9 +44,10 @@ def _district(row: dict, ctx: ImportContext) -> None:
 def _building(row: dict, ctx: ImportContext) -> None:
     code = row["code"]
     if not ctx.first_time("building", code) or _exists(Building, Building.code, code):
-        raise BadValue("code", f"building {code} already exists")
+        raise BadValue("code", _("l'immeuble %(code)s existe déjà", code=code))
     if not _exists(District, District.code, row["district_code"]):
-        raise BadValue("district_code", f"unknown district {row['district_code']}")
+        raise BadValue("district_code", _("quartier inconnu %(code)s",
+                                                  code=row["district_code"]))
     status = parse_choice(row, "status", list(BuildingStatus), required=False,
                           default=BuildingStatus.CANDIDATE)
     services.create_building(code=code, name=row["name"], address=row["address"],
@@ -83,7 +86,8 @@ def _unit_values(row: dict, building_ids: dict[str, int]) -> dict:
     """One flat's stored values (raises BadValue)."""
     building_id = building_ids.get(row["building_code"])
     if building_id is None:
-        raise BadValue("building_code", f"unknown building {row['building_code']}")
+        raise BadValue("building_code", _("immeuble inconnu %(code)s",
+                                                  code=row["building_code"]))
     floor = parse_int(row, "floor", required=True, minimum=-5, maximum=60)
     return {"code": row["unit_code"], "building_id": building_id,
             "staircase": row["staircase"], "floor": floor, "door": row["door"]}
@@ -100,7 +104,8 @@ def _check_units(rows: list[ImportRow], ctx: ImportContext) -> list[dict]:
     for row in rows:
         code = row.cells["unit_code"]
         if not ctx.first_time("unit", code) or code in taken:
-            ctx.reject(row.line, "unit_code", f"duplicate flat code {code}")
+            ctx.reject(row.line, "unit_code", _("code de logement en double %(code)s",
+                                                               code=code))
             continue
         try:
             values.append(_unit_values(row.cells, building_ids))
@@ -144,10 +149,11 @@ def _check_households(rows: list[ImportRow], ctx: ImportContext) -> list[dict]:
         code = row.cells["unit_code"]
         unit_id = unit_ids.get(code)
         if unit_id is None:
-            ctx.reject(row.line, "unit_code", f"unknown flat {code}")
+            ctx.reject(row.line, "unit_code", _("logement inconnu %(code)s", code=code))
             continue
         if not ctx.first_time("household_unit", code) or unit_id in occupied:
-            ctx.reject(row.line, "unit_code", f"flat {code} already has a current household")
+            ctx.reject(row.line, "unit_code", _("le logement %(code)s a déjà un foyer en place",
+                                                    code=code))
             continue
         try:
             values.append({**_household_values(row.cells, code), "unit_id": unit_id,
@@ -163,14 +169,26 @@ def _write_households(values: list[dict], _ctx: ImportContext) -> int:
     return _insert_with_history(Household.__table__, values)
 
 
-register_importer(ImportSpec("districts", ("code", "name", "commune"),
-                             ("qpv_code", "households"), _district))
+register_importer(ImportSpec(
+    "districts", ("code", "name", "commune"), ("qpv_code", "households"), _district,
+    label=_l("Quartiers"),
+    example={"code": "NANTES-BOTTIERE", "name": "Bottière", "commune": "Nantes",
+             "qpv_code": "QN04401M", "households": "2400"}))
 register_importer(ImportSpec(
     "buildings", ("code", "name", "address", "postcode", "commune", "district_code"),
-    ("landlord", "status"), _building))
-register_importer(ImportSpec("units", ("building_code", "unit_code", "staircase", "floor",
-                                       "door"), (), None,
-                             BulkImporter(_check_units, _write_units)))
-register_importer(ImportSpec("households", ("unit_code", "holder_name"),
-                             ("phone", "email", "size", "language", "needs", "moved_in_on"),
-                             None, BulkImporter(_check_households, _write_households)))
+    ("landlord", "status"), _building, label=_l("Immeubles"),
+    example={"code": "BOT-12", "name": "Résidence des Lilas", "address": "12 rue des Lilas",
+             "postcode": "44300", "commune": "Nantes", "district_code": "NANTES-BOTTIERE",
+             "landlord": "Nantes Métropole Habitat", "status": "candidate"}))
+register_importer(ImportSpec(
+    "units", ("building_code", "unit_code", "staircase", "floor", "door"), (), None,
+    BulkImporter(_check_units, _write_units), label=_l("Logements"),
+    example={"building_code": "BOT-12", "unit_code": "BOT-12-A-03-2", "staircase": "A",
+             "floor": "3", "door": "2"}))
+register_importer(ImportSpec(
+    "households", ("unit_code", "holder_name"),
+    ("phone", "email", "size", "language", "needs", "moved_in_on"), None,
+    BulkImporter(_check_households, _write_households), label=_l("Foyers"),
+    example={"unit_code": "BOT-12-A-03-2", "holder_name": "Awa Diallo",
+             "phone": "06 12 34 56 78", "email": "awa.diallo@example.org", "size": "3",
+             "language": "fr", "needs": "", "moved_in_on": "2026-09-01"}))

@@ -7,6 +7,7 @@ switch. The nightly reconciliation shows any drift, which an operator pushes wit
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from isp.csvimport import (
@@ -93,4 +94,7 @@ def _decide(household, ctx: ImportContext, tier: str, evidence: str, reference, 
 
 register_importer(ImportSpec(
     "subscriptions", ("unit_code", "tier", "activated_on"),
-    ("terminated_on", "evidence_type", "evidence_reference"), _subscription))
+    ("terminated_on", "evidence_type", "evidence_reference"), _subscription,
+    label=_l("Abonnements"),
+    example={"unit_code": "BOT-12-A-03-2", "tier": "T1", "activated_on": "2026-10-01",
+             "terminated_on": "", "evidence_type": "", "evidence_reference": ""}))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -325,7 +325,7 @@ def household_move_out(household_id: int):
 @require_role(Role.OPERATOR)
 def imports():
     form = ImportForm()
-    form.kind.choices = [(kind, kind) for kind in sorted(IMPORTERS)]
+    form.kind.choices = [(spec.kind, str(spec.label or spec.kind)) for spec in _import_specs()]
     errors, more_errors = [], 0
     if form.validate_on_submit():
         try:
@@ -343,6 +343,22 @@ def imports():
                 result.rows), "success")
             return redirect(url_for("subscribers.imports"))
         return render_template("subscribers/imports.html", form=form, errors=errors,
-                               more_errors=more_errors), 422
-    return render_template("subscribers/imports.html", form=form, errors=errors), \
-        400 if request.method == "POST" else 200
+                               more_errors=more_errors, specs=_import_specs()), 422
+    return render_template("subscribers/imports.html", form=form, errors=errors,
+                           specs=_import_specs()), 400 if request.method == "POST" else 200
+
+
+def _import_specs() -> list:
+    """The import kinds, in the order of their names in the reader's language."""
+    return sorted(IMPORTERS.values(), key=lambda spec: str(spec.label or spec.kind).lower())
+
+
+@bp.route("/imports/<kind>/template.csv")
+@require_role(Role.OPERATOR)
+def import_template(kind: str):
+    """A kind's template to fill in: its columns and one example line."""
+    spec = IMPORTERS.get(kind)
+    if spec is None:
+        abort(404)
+    return Response(spec.template_csv(), mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="modele-{kind}.csv"'})

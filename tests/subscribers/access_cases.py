@@ -50,6 +50,7 @@ CASES = [
          ok=POST_OK),
     Case("GET", "/imports", OP),
     Case("POST", "/imports", OP, ok=POST_OK),
+    Case("GET", "/imports/<kind>/template.csv", OP, lambda ctx: {"kind": "units"}),
     Case("GET", "/api/v1/me", ("operator", "mediator", "analyst")),
     Case("GET", "/api/v1/districts", ("operator", "analyst")),
     Case("GET", "/api/v1/buildings", OP),

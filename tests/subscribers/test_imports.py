@@ -27,16 +27,17 @@ def test_units_import_creates_all_rows(db):
 
 @pytest.mark.parametrize(("content", "expected"), [
     ("building_code,unit_code,staircase,floor,door\nNOPE,X-1,A,1,1\n",
-     (2, "building_code", "unknown building NOPE")),
+     (2, "building_code", "immeuble inconnu NOPE")),
     ("building_code,unit_code,staircase,floor,door\nBX,X-1,A,1,1\nBX,X-1,A,1,2\n",
-     (3, "unit_code", "duplicate flat code X-1")),
+     (3, "unit_code", "code de logement en double X-1")),
     ("building_code,unit_code,staircase,floor,door\nBX,X-1,A,un,1\n",
-     (2, "floor", "'un' is not a whole number")),
-    ("building_code,unit_code,staircase,door\nBX,X-1,A,1\n", (1, "floor", "missing column")),
+     (2, "floor", "« un » n'est pas un nombre entier")),
+    ("building_code,unit_code,staircase,door\nBX,X-1,A,1\n", (1, "floor", "colonne manquante")),
     ("building_code,unit_code,staircase,floor,door,colour\nBX,X-1,A,1,1,red\n",
-     (1, "colour", "unknown column")),
+     (1, "colour", "colonne inconnue (colonnes possibles : building_code, unit_code, "
+                     "staircase, floor, door)")),
     ("building_code,unit_code,staircase,floor,door\nBX,,A,1,1\n",
-     (2, "unit_code", "value required")),
+     (2, "unit_code", "valeur obligatoire")),
 ])
 def test_units_import_rejections(db, content, expected):
     factories.make_building("BX")
@@ -67,7 +68,7 @@ def test_households_import_checks_emails_and_occupied_flats(db):
     with pytest.raises(ImportRejected) as rejected:
         run_import("households", data, actor=None)
     reasons = _reasons(rejected.value)
-    assert (2, "unit_code", "flat HU-1 already has a current household") in reasons
+    assert (2, "unit_code", "le logement HU-1 a déjà un foyer en place") in reasons
     assert any(line == 3 and column == "email" for line, column, _r in reasons)
     assert _count(db, Household) == 1
 
@@ -76,7 +77,7 @@ def test_wrong_encoding_is_rejected(db):
     data = "code,name,commune\nD9,Quartier é,Nantes\n".encode("latin-1")
     with pytest.raises(ImportRejected) as rejected:
         run_import("districts", data, actor=None)
-    assert "not UTF-8" in rejected.value.errors[0].reason
+    assert "Windows-1252" in rejected.value.errors[0].reason
 
 
 def test_a_bom_and_columns_in_any_order_are_accepted(db):

@@ -39,7 +39,7 @@ def test_a_file_of_250_bad_rows_lists_the_first_100_and_counts_the_rest(db):
     assert rejected.value.more == 150
     assert [e.line for e in rejected.value.errors] == list(range(2, 102))
     assert rejected.value.errors[0].column == "building_code"
-    assert "250 error(s)" in rejected.value.message
+    assert "250 erreurs" in rejected.value.message
     assert db.session.execute(select(func.count(Unit.id))).scalar_one() == before
 
 
@@ -51,9 +51,9 @@ def test_the_command_line_prints_100_errors_and_the_count_of_the_rest(runner, tm
 
     assert result.exit_code == 1
     lines = result.stderr.splitlines()
-    assert sum(": line " in line for line in lines) == 100
+    assert sum(": ligne " in line for line in lines) == 100
     assert "units.csv: … and 30 more errors" in lines
-    assert "Import rejected: 130 error(s); nothing was written" in result.stderr
+    assert "Fichier refusé : 130 erreurs, rien n'a été enregistré." in result.stderr
 
 
 def test_the_import_page_lists_100_errors_and_counts_the_rest(client, login_as):
@@ -66,7 +66,7 @@ def test_the_import_page_lists_100_errors_and_counts_the_rest(client, login_as):
 
     body = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert body.count("unknown building NOPE") == 100
+    assert body.count("immeuble inconnu NOPE") == 100
     assert "900 autres erreurs" in body
 
 
@@ -84,12 +84,12 @@ def test_duplicates_taken_codes_and_occupied_flats_are_found_in_one_pass(db):
         run_import("households", data, actor=None)
 
     assert [(e.line, e.column, e.reason) for e in units.value.errors] == [
-        (3, "unit_code", "duplicate flat code TAKEN-1"),
-        (4, "unit_code", "duplicate flat code NEW-1")]
+        (3, "unit_code", "code de logement en double TAKEN-1"),
+        (4, "unit_code", "code de logement en double NEW-1")]
     assert [(e.line, e.column, e.reason) for e in households.value.errors] == [
-        (2, "unit_code", "flat OCC-1 already has a current household"),
-        (3, "unit_code", "unknown flat NOWHERE"),
-        (5, "unit_code", "flat TAKEN-1 already has a current household")]
+        (2, "unit_code", "le logement OCC-1 a déjà un foyer en place"),
+        (3, "unit_code", "logement inconnu NOWHERE"),
+        (5, "unit_code", "le logement TAKEN-1 a déjà un foyer en place")]
 
 
 def _changes(record_type: str, record_id: int) -> list[tuple]:
