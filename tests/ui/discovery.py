@@ -263,6 +263,7 @@ RESOLVERS: dict[str, Callable[[ResolveContext], object]] = {
     "year": lambda ctx: _period(ctx)[:4],
     "slot_id": _own_slot_id,
     "scenario_id": _first_of("evaluation.models.Scenario.id"),
+    "imports.kind": lambda ctx: "units",
 }
 
 
