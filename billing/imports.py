@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
@@ -45,8 +46,8 @@ def _payment(row: dict, ctx: ImportContext) -> None:
     method = parse_choice(row, "method", list(PaymentMethod))
     household = household_on(row["unit_code"], received_on)
     if household is None:
-        raise BadValue("unit_code", f"no household lived in flat {row['unit_code']} on "
-                                    f"{received_on.isoformat()}")
+        raise BadValue("unit_code", _("aucun foyer n'habitait le logement %(code)s le %(day)s",
+                                      code=row["unit_code"], day=received_on.isoformat()))
     record_payment(household, actor=ctx.actor, amount_cents=amount, method=method,
                    received_on=received_on, reference=row.get("reference"))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -22,15 +23,17 @@ def _indicator(row: dict, ctx: ImportContext) -> None:
     district = db.session.execute(
         select(District).where(District.code == row["district_code"])).scalar_one_or_none()
     if district is None:
-        raise BadValue("district_code", f"unknown district {row['district_code']}")
+        raise BadValue("district_code", _("quartier inconnu %(code)s",
+                                                  code=row["district_code"]))
     year = parse_int(row, "year", required=True, minimum=1990, maximum=2100)
     key = (district.code, row["indicator"], year)
     existing = db.session.execute(select(DistrictIndicator.id).where(
         DistrictIndicator.district_id == district.id,
         DistrictIndicator.indicator == row["indicator"], DistrictIndicator.year == year)).first()
     if not ctx.first_time("indicator", key) or existing:
-        raise BadValue("indicator", f"{row['indicator']} {year} already recorded for "
-                       f"{district.code}")
+        raise BadValue("indicator", _("%(indicator)s %(year)s déjà enregistré pour "
+                                        "%(district)s", indicator=row["indicator"], year=year,
+                                        district=district.code))
     db.session.add(DistrictIndicator(district=district, indicator=row["indicator"],
                                      value=parse_float(row, "value", required=True),
                                      unit=row.get("unit") or None, source=row["source"],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from isp.csvimport import (
@@ -19,7 +20,8 @@ from mediation import services
 def _association(row: dict, ctx: ImportContext) -> None:
     code = (row.get("code") or "").strip().upper()
     if not ctx.first_time("association", code):
-        raise BadValue("code", f"association {code} appears twice in the file")
+        raise BadValue("code", _("l'association %(code)s apparaît deux fois dans le fichier",
+                                   code=code))
     try:
         services.save_association(
             code=code, name=row.get("name", ""), siret_or_rna=row.get("siret_or_rna"),

@@ -10,6 +10,7 @@ rejected, with the known names in the message.
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -23,7 +24,8 @@ from network.services import find_device
 def _device(row: dict, ctx: ImportContext) -> None:
     hostname = row["hostname"]
     if HOSTNAME.match(hostname) and not ctx.first_time("device", hostname.lower()):
-        raise BadValue("hostname", f"duplicate hostname {hostname} in the file")
+        raise BadValue("hostname", _("nom d'hôte %(hostname)s en double dans le fichier",
+                                       hostname=hostname))
     # the same checks as the device pages and API (network/device_fields.py)
     changes = device_changes(row)
     parent_name = changes.pop("parent_hostname")
@@ -32,8 +34,8 @@ def _device(row: dict, ctx: ImportContext) -> None:
         # the uplink is an existing device or one of the file's earlier rows
         parent = find_device(parent_name)
         if parent is None:
-            raise BadValue("parent_hostname", f"unknown device {parent_name} (list uplinks "
-                           "before the devices behind them)")
+            raise BadValue("parent_hostname", _("équipement inconnu %(hostname)s (placez les "
+                           "équipements amont avant ceux qui en dépendent)", hostname=parent_name))
         device.parent = parent
     db.session.add(device)
     db.session.flush()
@@ -45,31 +47,39 @@ def _wiring(row: dict, ctx: ImportContext) -> None:
     unit = db.session.execute(select(Unit).where(Unit.code == row["unit_code"])
                               ).scalar_one_or_none()
     if unit is None:
-        raise BadValue("unit_code", f"unknown flat {row['unit_code']}")
+        raise BadValue("unit_code", _("logement inconnu %(code)s", code=row["unit_code"]))
     if not ctx.first_time("wired_unit", unit.code):
-        raise BadValue("unit_code", f"flat {unit.code} is wired twice in the file")
+        raise BadValue("unit_code", _("le logement %(code)s est raccordé deux fois dans le "
+                                         "fichier", code=unit.code))
     device = db.session.execute(select(Device).where(
         Device.hostname == row["device_hostname"])).scalar_one_or_none()
     if device is None:
-        raise BadValue("device_hostname", f"unknown device {row['device_hostname']}")
+        raise BadValue("device_hostname", _("équipement inconnu %(hostname)s",
+                                                     hostname=row["device_hostname"]))
     if device.building_id != unit.building_id:
         raise BadValue("device_hostname",
-                       f"device {device.hostname} is not in the building of flat {unit.code}")
+                       _("l'équipement %(hostname)s n'est pas dans l'immeuble du logement "
+                         "%(code)s", hostname=device.hostname, code=unit.code))
     name = row["if_name"]
     if not ctx.first_time("wired_port", (device.id, name)):
-        raise BadValue("if_name", f"port {name} of {device.hostname} is wired twice in the file")
+        raise BadValue("if_name", _("le port %(port)s de %(hostname)s est raccordé deux "
+                                       "fois dans le fichier", port=name,
+                                       hostname=device.hostname))
     ports = list(db.session.execute(select(Port).where(Port.device_id == device.id)).scalars())
     port = next((p for p in ports if p.if_name == name), None)
     if port is None and any(p.if_index is not None for p in ports):
         known = ", ".join(sorted(p.if_name for p in ports)[:6])
-        raise BadValue("if_name", f"{device.hostname} has no port {name} (known: {known}, …)")
+        raise BadValue("if_name", _("%(hostname)s n'a pas de port %(port)s (ports "
+                                       "connus : %(known)s, …)", hostname=device.hostname,
+                                       port=name, known=known))
     if port is None:
         # not polled yet: create the port by name; the first poll gives its ifIndex
         port = Port(device_id=device.id, if_index=None, if_name=name[:64])
         db.session.add(port)
     elif port.unit_id not in (None, unit.id):
-        raise BadValue("if_name", f"port {name} of {device.hostname} already serves another "
-                       "flat; unwire it first")
+        raise BadValue("if_name", _("le port %(port)s de %(hostname)s dessert déjà un "
+                                       "autre logement : débranchez-le d'abord", port=name,
+                                       hostname=device.hostname))
     other = db.session.execute(select(Port).where(Port.unit_id == unit.id)).scalar_one_or_none()
     if other is not None and other is not port:
         other.unit_id = None  # a flat is served by one port: the file's line wins

@@ -7,6 +7,7 @@ switch. The nightly reconciliation shows any drift, which an operator pushes wit
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -34,31 +35,37 @@ def _subscription(row: dict, ctx: ImportContext) -> None:
     )
 
     if ctx.decided_by is None:
-        raise BadValue("tier", "the tier decision needs a named person (--decided-by EMAIL)")
+        raise BadValue("tier", _("la décision de tranche demande une personne nommée "
+                                   "(--decided-by EMAIL)"))
     code = row["unit_code"]
     unit = db.session.execute(select(Unit).where(Unit.code == code)).scalar_one_or_none()
     if unit is None:
-        raise BadValue("unit_code", f"unknown flat {code}")
+        raise BadValue("unit_code", _("logement inconnu %(code)s", code=code))
     if not ctx.first_time("unit", code):
-        raise BadValue("unit_code", f"flat {code} appears twice in the file")
+        raise BadValue("unit_code", _("le logement %(code)s apparaît deux fois dans le "
+                                         "fichier", code=code))
     household = current_household(unit)
     if household is None:
-        raise BadValue("unit_code", f"flat {code} has no current household")
+        raise BadValue("unit_code", _("le logement %(code)s n'a pas de foyer en place",
+                                         code=code))
     tier = row["tier"].strip()
     if tier not in lifecycle._known_tiers():
-        raise BadValue("tier", f"unknown tier {tier}")
+        raise BadValue("tier", _("tranche inconnue %(tier)s", tier=tier))
     activated_on = parse_date(row, "activated_on")
     terminated_on = parse_date(row, "terminated_on", required=False)
     if activated_on > today():
-        raise BadValue("activated_on", "an imported service has already started")
+        raise BadValue("activated_on",
+                       _("un service importé doit avoir déjà commencé (date à venir)"))
     if terminated_on is not None and terminated_on < activated_on:
-        raise BadValue("terminated_on", "before activated_on")
+        raise BadValue("terminated_on", _("antérieure à activated_on"))
     if terminated_on is None and lifecycle.open_subscription(household) is not None:
-        raise BadValue("unit_code", f"flat {code} already has an open subscription")
+        raise BadValue("unit_code", _("le logement %(code)s a déjà un abonnement en "
+                                         "cours", code=code))
     port = port_for_unit(unit.id)
     if port is None:
-        raise BadValue("unit_code", f"flat {code} is not wired to a switch port "
-                                    "(import the wiring first)")
+        raise BadValue("unit_code", _("le logement %(code)s n'est raccordé à aucun "
+                                      "port de commutateur (importez d'abord le câblage)",
+                                      code=code))
     status = SubscriptionStatus.TERMINATED if terminated_on else SubscriptionStatus.ACTIVE
     subscription = Subscription(household_id=household.id, unit_id=unit.id,
                                 plan_code=lifecycle.DEFAULT_PLAN, tier=tier, status=str(status),
@@ -83,7 +90,8 @@ def _decide(household, ctx: ImportContext, tier: str, evidence: str, reference, 
     try:
         from billing.eligibility import decide_tier
     except ImportError:
-        raise BadValue("evidence_type", "eligibility decisions are not available") from None
+        raise BadValue("evidence_type",
+                       _("les décisions d'éligibilité ne sont pas disponibles")) from None
     try:
         decide_tier(household, actor=ctx.decided_by, evidence_type=evidence, decided_tier=tier,
                     evidence_reference=reference, decided_on=on,

@@ -71,7 +71,7 @@ def test_import_command_rejects_a_bad_file_and_writes_nothing(runner, db, tmp_pa
     bad.write_text("code,name,commune\nD-2,Deux,Nantes\nD-OK,Doublon,Nantes\n", encoding="utf-8")
     rejected = runner.invoke(args=["import", "districts", str(bad)])
     assert rejected.exit_code == 1
-    assert "line 3, column code" in rejected.output
+    assert "ligne 3, colonne code" in rejected.output
     codes = db.session.execute(select(District.code)).scalars().all()
     assert "D-2" not in codes
 

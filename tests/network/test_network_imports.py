@@ -95,6 +95,6 @@ def test_wiring_rejects_unknown_port_device_flat_and_changes_nothing(db):
     bad_port = f"unit_code,device_hostname,if_name\n{unit.code},{polled.hostname},Gi9/9/9\n"
     with pytest.raises(ImportRejected) as rejected:
         run_import("wiring", bad_port.encode(), actor=None)
-    assert "has no port Gi9/9/9" in str(rejected.value.errors[0])
+    assert "n'a pas de port Gi9/9/9" in str(rejected.value.errors[0])
     assert db.session.execute(select(Port).where(Port.unit_id.is_not(None),
                                                  Port.device_id == polled.id)).first() is None

@@ -83,7 +83,7 @@ def test_import_rejects_unwired_flat_and_missing_decider(db):
     with pytest.raises(ImportRejected) as nobody_error:
         run_import("subscriptions", data, actor=None, decided_by=None)
 
-    assert "not wired" in str(unwired_error.value.errors[0])
+    assert "n'est raccordé à aucun port" in str(unwired_error.value.errors[0])
     assert "--decided-by" in str(nobody_error.value.errors[0])
     assert wired.subscriptions == [] and unwired.subscriptions == []
 
