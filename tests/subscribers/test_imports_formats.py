@@ -162,3 +162,16 @@ def test_templates_downloaded_then_imported_from_the_page_create_what_they_show(
     household = db.session.execute(select(Household)).scalar_one()
     assert (household.holder_name, household.unit.code, household.size) == (
         "Awa Diallo", "BOT-12-A-03-2", 3)
+
+
+def test_the_page_refuses_a_windows_1252_file_with_the_french_reason(client, login_as, db):
+    login_as("operator")
+    data = "code;name;commune\nD-ANSI;Quartier Créé;Nantes\n".encode("cp1252")
+    response = client.post("/imports", data={
+        "kind": "districts", "file": (io.BytesIO(data), "quartiers.csv")},
+        content_type="multipart/form-data")
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "ligne 2 : le fichier semble enregistré en Windows-1252 (ANSI), pas en UTF-8" in page
+    assert "« CSV UTF-8 » (Excel)" in page
+    assert db.session.execute(select(District).where(District.code == "D-ANSI")).first() is None
