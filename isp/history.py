@@ -22,6 +22,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     ForeignKey,
     Index,
@@ -381,6 +382,51 @@ def _lines(changes, *, mediator: bool) -> list[HistoryLine]:
             lines.append(HistoryLine(change.at, change.actor_email, change.record_type,
                                      change.record_id, change.action, columns))
     return lines
+
+
+#: Field labels of the history list: the French source, read through gettext in the reader's
+#: language; a column not listed shows its name.
+FIELD_LABELS = {
+    "holder_name": _l("Nom du titulaire"), "other_members": _l("Autres membres du foyer"),
+    "phone": _l("Téléphone"), "email": _l("Courriel"), "language": _l("Langue"),
+    "needs": _l("Besoins"), "unit_id": _l("Logement"), "moved_out_on": _l("Date de départ"),
+    "moved_in_on": _l("Date d'arrivée"), "status": _l("Statut"), "name": _l("Nom"),
+    "address": _l("Adresse"), "started_on": _l("Début"), "ended_on": _l("Fin"),
+    "tier_id": _l("Palier"), "plan_id": _l("Offre"), "price_cents": _l("Prix"),
+}
+#: Codes shown through their label, by column: each domain registers its labels dict
+#: (register_value_labels) so that the vocabulary keeps one home.
+VALUE_LABELS: dict[str, dict] = {}
+
+
+def register_value_labels(column: str, labels: dict) -> None:
+    """Show this column's codes through ``labels`` in the history list."""
+    VALUE_LABELS[column] = labels
+
+
+def field_label(name: str) -> str:
+    """The reader's-language label of a recorded column."""
+    return str(FIELD_LABELS.get(name, name))
+
+
+def field_value(name: str, value: object) -> str:
+    """A recorded value as the reader reads it: dates in the reader's format, codes labelled."""
+    from isp.formatting import short_date, short_datetime
+
+    if value is None:
+        return "—"
+    labels = VALUE_LABELS.get(name)
+    if labels is not None and value in labels:
+        return str(labels[value])
+    if isinstance(value, str):
+        try:
+            if len(value) == 10:
+                return short_date(date.fromisoformat(value))
+            if "T" in value:
+                return short_datetime(value)
+        except ValueError:
+            return value
+    return str(value)
 
 
 def page_history(record_type: str, record_id: object) -> list[HistoryLine]:

@@ -45,12 +45,17 @@ register_nav(_l("Foyers"), "subscribers.households", Role.OPERATOR, Role.MEDIATO
 register_nav(_l("Imports"), "subscribers.imports", Role.OPERATOR, order=90)
 
 
+history.register_value_labels("language", LANGUAGES)
+
+
 @bp.app_context_processor
 def _labels():
     # page_history feeds the shared _history.html partial of every record's page.
     return {"BUILDING_STATUS_LABELS": BUILDING_STATUS_LABELS, "LANGUAGES": LANGUAGES,
             "SUBSCRIPTION_STATUS_LABELS": SUBSCRIPTION_STATUS_LABELS,
-            "page_history": history.page_history}
+            "page_history": history.page_history,
+            "history_field_label": history.field_label,
+            "history_field_value": history.field_value}
 
 
 def status_filter_choices() -> list[tuple[str, str]]:
