@@ -14,6 +14,7 @@ Encrypted credentials and other secrets are never written: their change is recor
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -291,8 +292,21 @@ def record_bulk_creations(table_name: str, rows: list[dict]) -> None:
 
 # --- reading ---------------------------------------------------------------------------------
 
+def _since_creation(record_type: str, record_id: object):
+    """Rows written since the record's latest creation.
+
+    An id can come back after a purge (SQLite reuses the highest rowid; a test's records are
+    rolled back or deleted): what an earlier record of the same id did is not this one's history.
+    """
+    created = select(func.max(RecordChange.id)).where(
+        RecordChange.record_type == record_type, RecordChange.record_id == str(record_id),
+        RecordChange.action == "create").scalar_subquery()
+    return RecordChange.id >= func.coalesce(created, 0)
+
+
 def changes_query(record_type: str, record_id: object) -> Select:
-    """A record's changes and those of its dependent records (a tier's prices), newest first."""
+    """A record's changes and those of its dependent records (a tier's prices), newest first
+    (in the order they were written: the clock of a change is not its order)."""
     condition = and_(RecordChange.record_type == record_type,
                      RecordChange.record_id == str(record_id))
     for table_name, rule in TRACKED.items():
@@ -303,8 +317,8 @@ def changes_query(record_type: str, record_id: object) -> Select:
         child_ids = [str(child) for child in db.session.execute(children).scalars()]
         condition = or_(condition, and_(RecordChange.record_type == rule.record_type,
                                         RecordChange.record_id.in_(child_ids)))
-    return select(RecordChange).where(condition).order_by(RecordChange.at.desc(),
-                                                           RecordChange.id.desc())
+    return select(RecordChange).where(condition, _since_creation(record_type, record_id)) \
+        .order_by(RecordChange.id.desc())
 
 
 def household_changes_query(household_id: int, *, mediator: bool = False) -> Select:
@@ -313,10 +327,11 @@ def household_changes_query(household_id: int, *, mediator: bool = False) -> Sel
     A mediator sees only the household's own changes (not its subscriptions, tariffs or
     assignments), and ``visible_changes`` keeps only the fields coaching needs.
     """
-    statement = select(RecordChange).where(RecordChange.household_id == household_id)
+    statement = select(RecordChange).where(RecordChange.household_id == household_id,
+                                           _since_creation("household", household_id))
     if mediator:
         statement = statement.where(RecordChange.record_type == "household")
-    return statement.order_by(RecordChange.at.desc(), RecordChange.id.desc())
+    return statement.order_by(RecordChange.id.desc())
 
 
 def visible_changes(change: RecordChange, *, mediator: bool = False) -> dict:
@@ -404,6 +419,10 @@ def register_value_labels(column: str, labels: dict) -> None:
     VALUE_LABELS[column] = labels
 
 
+#: How _plain stores a date (its datetimes add "T" and the time).
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
 def field_label(name: str) -> str:
     """The reader's-language label of a recorded column."""
     return str(FIELD_LABELS.get(name, name))
@@ -411,21 +430,22 @@ def field_label(name: str) -> str:
 
 def field_value(name: str, value: object) -> str:
     """A recorded value as the reader reads it: dates in the reader's format, codes labelled."""
-    from isp.formatting import short_date, short_datetime
+    from isp.formatting import money, short_date, short_datetime
 
     if value is None:
         return "—"
     labels = VALUE_LABELS.get(name)
     if labels is not None and value in labels:
         return str(labels[value])
-    if isinstance(value, str):
+    if name.endswith("_cents") and isinstance(value, int):
+        return money(value)
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
         try:
-            if len(value) == 10:
-                return short_date(date.fromisoformat(value))
-            if "T" in value:
-                return short_datetime(value)
+            return short_date(date.fromisoformat(value))
         except ValueError:
             return value
+    if isinstance(value, str) and _ISO_DATE.match(value) and "T" in value:
+        return short_datetime(value)
     return str(value)
 
 

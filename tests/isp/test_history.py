@@ -153,7 +153,8 @@ def test_tariff_price_change_is_on_the_tier_page(client, login_as, db):
     assert prices and prices[0].change_dict["price_cents"]["after"] == 650
     assert prices[0].actor_email == admin.email
     page = client.get("/billing/tariffs/T2").get_data(as_text=True)
-    assert "price_cents" in page and "650" in page
+    # the field's label and the amount as money, not the column name and raw cents
+    assert "<td>Prix</td>" in page and "6,50\u00a0€" in page and "price_cents" not in page
 
 
 def test_a_rolled_back_change_leaves_no_history(db):
