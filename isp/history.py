@@ -32,6 +32,7 @@ from sqlalchemy import (
     Text,
     and_,
     event,
+    func,
     insert,
     inspect,
     or_,

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from isp.csvimport import MAX_LISTED_ERRORS, ImportRejected, run_import
-from isp.history import RecordChange, acting_as
+from isp.history import acting_as, changes_query
 from subscribers import services
 from subscribers.models import Household, Unit
 from tests import factories
@@ -96,9 +96,7 @@ def _changes(record_type: str, record_id: int) -> list[tuple]:
     from isp.extensions import db
 
     return [(c.action, c.actor_id, c.household_id is not None, json.loads(c.changes))
-            for c in db.session.execute(select(RecordChange).where(
-                RecordChange.record_type == record_type,
-                RecordChange.record_id == str(record_id))).scalars()]
+            for c in db.session.execute(changes_query(record_type, record_id)).scalars()]
 
 
 def test_imported_records_are_stored_like_those_created_one_by_one(db):
