@@ -7,7 +7,6 @@ commits.
 
 from __future__ import annotations
 
-import importlib
 import logging
 import statistics
 from collections import defaultdict
@@ -33,8 +32,11 @@ from evaluation.queries import (
 )
 from isp.extensions import db
 from isp.timeutil import local_date, today, utcnow
+from mediation.services import mediation_figures
+from network.models import UsageDay
 from subscribers.choices import SubscriptionStatus
 from subscribers.models import Building, District, Household, Subscription, Unit
+from support.services import ticket_figures
 
 log = logging.getLogger(__name__)
 
@@ -59,14 +61,6 @@ class _Scope:
     code: str
     building_ids: list[int]
     rows: dict[str, tuple[float | None, int | None]] = field(default_factory=dict)
-
-
-def optional(module: str, name: str):
-    """A function another domain exposes, or None while it has not landed."""
-    try:
-        return getattr(importlib.import_module(module), name, None)
-    except ImportError:
-        return None
 
 
 def pilot_start() -> str:
@@ -182,16 +176,9 @@ def _count(households: int) -> tuple[int, int]:
 
 
 def _usage_by_subscription(first: date, following: date) -> dict[int, int]:
-    try:
-        from network.models import UsageDay
-    except ImportError:
-        return {}
-    down = getattr(UsageDay, "download_octets", None)
-    up = getattr(UsageDay, "upload_octets", None)
-    if down is None or up is None:
-        return {}
+    usage = UsageDay.download_octets + UsageDay.upload_octets
     return {sub_id: int(total or 0) for sub_id, total in db.session.execute(
-        select(UsageDay.subscription_id, func.sum(down + up)).where(
+        select(UsageDay.subscription_id, func.sum(usage)).where(
             UsageDay.day >= first, UsageDay.day < following)
         .group_by(UsageDay.subscription_id)).all()}
 
@@ -246,32 +233,28 @@ def _other_domains(scope: _Scope, period: str, first: date, following: date, *,
         if pct is not None:
             rows["availability"] = (pct, None)
     _billing_figures(scope, period, money_base)
-    tickets = optional("support.services", "ticket_figures")
-    if tickets is not None:
-        figures = _call(tickets, scope, period)
-        if figures:
-            subscriptions, opened = figures["subscriptions"], figures["tickets"]
-            rows["tickets_per_100"] = (
-                ratio(round_count(opened), round_count(subscriptions), digits=1),
-                min(subscriptions, opened))
-            rows["median_hours_to_resolve"] = (figures.get("median_hours_to_resolve"),
-                                               figures.get("resolved") or 0)
-    mediation = optional("mediation.services", "mediation_figures")
-    if mediation is not None:
-        figures = _call(mediation, scope, period)
-        if figures:
-            bookings = figures["bookings"]
-            # Slots of a building are those its households booked: they rest on the bookings.
-            rows["coaching_slots"] = (figures["slots"], bookings)
-            rows["bookings"] = _count(bookings)
-            attended = figures["attended"]
-            counted = attended + figures["absent"]
-            rows["attendance_rate"] = (ratio(round_count(attended), round_count(counted)),
-                                       attended)
-            rows["sessions"] = _count(figures["sessions"])
-            rows["households_accompanied"] = _count(figures["households_accompanied"])
-            for theme, count in figures["sessions_by_theme"].items():
-                rows[f"theme:{theme}"] = _count(count)
+    figures = _call(ticket_figures, scope, period)
+    if figures:
+        subscriptions, opened = figures["subscriptions"], figures["tickets"]
+        rows["tickets_per_100"] = (
+            ratio(round_count(opened), round_count(subscriptions), digits=1),
+            min(subscriptions, opened))
+        rows["median_hours_to_resolve"] = (figures.get("median_hours_to_resolve"),
+                                           figures.get("resolved") or 0)
+    figures = _call(mediation_figures, scope, period)
+    if figures:
+        bookings = figures["bookings"]
+        # Slots of a building are those its households booked: they rest on the bookings.
+        rows["coaching_slots"] = (figures["slots"], bookings)
+        rows["bookings"] = _count(bookings)
+        attended = figures["attended"]
+        counted = attended + figures["absent"]
+        rows["attendance_rate"] = (ratio(round_count(attended), round_count(counted)),
+                                   attended)
+        rows["sessions"] = _count(figures["sessions"])
+        rows["households_accompanied"] = _count(figures["households_accompanied"])
+        for theme, count in figures["sessions_by_theme"].items():
+            rows[f"theme:{theme}"] = _count(count)
     for key in [k for k, (value, _b) in rows.items() if value is None]:
         del rows[key]  # "not available" is the absence of a row, never a 0
 

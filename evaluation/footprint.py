@@ -16,6 +16,7 @@ from evaluation.aggregates import building_uptime
 from evaluation.disclosure import is_small, round_count
 from isp.extensions import db
 from isp.timeutil import today
+from network.models import Device
 from subscribers.models import Building, Unit
 
 LIFETIME_YEARS = 5
@@ -33,10 +34,6 @@ def emission_factor() -> dict:
 
 
 def _device_model():
-    try:
-        from network.models import Device
-    except ImportError:
-        return None
     return Device
 
 

@@ -12,7 +12,6 @@ from markupsafe import Markup, escape
 from sqlalchemy import select
 
 from evaluation import footprint, fragility, opendata, queries, scenarios
-from evaluation.aggregates import optional
 from evaluation.charts import bar_chart, line_chart
 from evaluation.models import Scenario
 from evaluation.queries import METRICS, SUPPRESSED_LABEL, Cell, metric_of
@@ -38,20 +37,19 @@ register_nav(_l("Scénarios"), "evaluation.scenario_list", *ANALYSTS, order=62)
 register_nav(_l("Empreinte"), "evaluation.footprint_page", *ANALYSTS, order=63)
 register_nav(_l("Données ouvertes"), "evaluation.open_data", Role.ANALYST, order=64)
 
-#: The dashboard's sections: which domain provides them (None: always there).
+#: The dashboard's sections and their figures (evaluation.aggregates asks each domain).
 SECTIONS = (
-    (_l("Logements et abonnements"), None,
+    (_l("Logements et abonnements"),
      ("flats", "households", "served", "subs_active", "subs_reduced", "subs_suspended",
       "subs_pending", "subs_terminated", "take_up")),
-    (_l("Réseau"), ("network.services", "building_availability"), ("availability",)),
-    (_l("Usage"), ("network.models", "UsageDay"), ("usage_median_octets", "usage_p90_octets")),
-    (_l("Facturation"), ("billing.services", "billing_figures"),
-     ("invoiced_cents", "collected_cents", "full_cost_cents", "subsidy_cents",
-      "household_share_cents", "subsidy_per_household_cents", "arrears_share")),
-    (_l("Assistance"), ("support.services", "ticket_figures"),
-     ("tickets_per_100", "median_hours_to_resolve")),
-    (_l("Médiation"), ("mediation.services", "mediation_figures"),
-     ("coaching_slots", "bookings", "attendance_rate", "sessions", "households_accompanied")),
+    (_l("Réseau"), ("availability",)),
+    (_l("Usage"), ("usage_median_octets", "usage_p90_octets")),
+    (_l("Facturation"), ("invoiced_cents", "collected_cents", "full_cost_cents",
+                         "subsidy_cents", "household_share_cents",
+                         "subsidy_per_household_cents", "arrears_share")),
+    (_l("Assistance"), ("tickets_per_100", "median_hours_to_resolve")),
+    (_l("Médiation"), ("coaching_slots", "bookings", "attendance_rate", "sessions",
+                       "households_accompanied")),
 )
 TREND_KEYS = ("served", "take_up", "usage_median_octets", "usage_p90_octets", "availability",
               "tickets_per_100")
@@ -122,9 +120,8 @@ def dashboard():
         code = None
     cells = queries.figures(level, code, period) if code else {}
     sections = []
-    for title, provider, keys in SECTIONS:
-        landed = provider is None or optional(*provider) is not None
-        sections.append({"title": title, "landed": landed, "metrics": keys})
+    for title, keys in SECTIONS:
+        sections.append({"title": title, "metrics": keys})
     themes = sorted(k for k in cells if k.startswith("theme:"))
     tiers = sorted(k for k in cells if k.startswith("tier:"))
     window = trend_window(periods, period)

@@ -377,10 +377,7 @@ def _household_usage_panel(household, scope) -> Markup | None:
 
 
 def _register_panel() -> None:
-    try:
-        from subscribers.views import HOUSEHOLD_PANELS
-    except ImportError:  # pragma: no cover - subscribers always present
-        return
+    from subscribers.views import HOUSEHOLD_PANELS
     if _household_usage_panel not in HOUSEHOLD_PANELS:
         HOUSEHOLD_PANELS.append(_household_usage_panel)
 

@@ -87,11 +87,7 @@ def _subscription(row: dict, ctx: ImportContext) -> None:
 
 
 def _decide(household, ctx: ImportContext, tier: str, evidence: str, reference, on) -> None:
-    try:
-        from billing.eligibility import decide_tier
-    except ImportError:
-        raise BadValue("evidence_type",
-                       _("les décisions d'éligibilité ne sont pas disponibles")) from None
+    from billing.eligibility import decide_tier  # billing reads subscribers at import
     try:
         decide_tier(household, actor=ctx.decided_by, evidence_type=evidence, decided_tier=tier,
                     evidence_reference=reference, decided_on=on,

@@ -111,19 +111,13 @@ def open_subscription(household: Household) -> Subscription | None:
 
 
 def _known_tiers() -> set[str]:
-    try:
-        from billing.models import Tier
-    except ImportError:
-        return set(TIERS)
+    from billing.models import Tier  # billing reads subscribers at import
     codes = set(db.session.execute(select(Tier.code)).scalars())
     return codes or set(TIERS)
 
 
 def _check_plan(plan_code: str) -> None:
-    try:
-        from billing.models import Plan
-    except ImportError:
-        return
+    from billing.models import Plan  # billing reads subscribers at import
     codes = set(db.session.execute(select(Plan.code)).scalars())
     if codes and plan_code not in codes:
         raise DomainError(_("Offre inconnue : %(plan_code)s", plan_code=plan_code), field="plan")

@@ -48,10 +48,7 @@ class ChangeForm(FlaskForm):
 
 def _suggested_tier(household: Household) -> tuple[str, str | None]:
     """The tier of the eligibility decision when one exists, else T3 (no evidence)."""
-    try:
-        from billing.eligibility import current_decision
-    except ImportError:
-        return "T3", None
+    from billing.eligibility import current_decision  # billing reads subscribers at import
     decision = current_decision(household)
     if decision is None:
         return "T3", None
