@@ -152,7 +152,8 @@ def _first_of(dotted_column: str, **where) -> Callable[[ResolveContext], object]
         model = _model(model_path)
         if model is None:
             return None
-        statement = select(getattr(model, column))
+        # Not NULL: a draft invoice has no number yet (a browser test may prepare some).
+        statement = select(getattr(model, column)).where(getattr(model, column).is_not(None))
         for name, value in where.items():
             statement = statement.where(getattr(model, name) == value)
         return ctx.first(statement.order_by(getattr(model, column)))
