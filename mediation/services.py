@@ -18,7 +18,7 @@ from isp.choices import Role
 from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
 from isp.models import User
-from isp.timeutil import PARIS, as_utc, today, utcnow
+from isp.timeutil import PARIS, as_utc, start_of_day, today, utcnow
 from isp.validation import Text, WebAddress
 from mediation.choices import (
     AGE_BANDS,
@@ -202,7 +202,8 @@ def assignment_history(household_id: int) -> list[Assignment]:
 
 
 def _month_start(on: date) -> datetime:
-    return datetime(on.year, on.month, 1, tzinfo=UTC)
+    """The first instant of the Paris month of ``on`` (its midnight, as a UTC instant)."""
+    return start_of_day(on.replace(day=1))
 
 
 def association_facts(on: date | None = None) -> list[AssociationFacts]:
