@@ -4,6 +4,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -117,13 +118,16 @@ def _start(run_env) -> subprocess.Popen:
             break
     else:
         raise AssertionError(f"isp run did not start (exit {process.wait()})")
+    # Keep reading its output: a full pipe would block the server's logging, hence its exit.
+    threading.Thread(target=process.stdout.read, daemon=True).start()
     return process
 
 
 def _stop(process: subprocess.Popen, signum) -> int:
     process.send_signal(signum)
     try:
-        return process.wait(timeout=30)
+        # Generous: a loaded CI machine stops the scheduler and its threads slowly.
+        return process.wait(timeout=90)
     finally:
         if process.poll() is None:
             process.kill()
