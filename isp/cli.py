@@ -279,6 +279,9 @@ def serve(host, port, no_lab, check_only):
     # A stop by `kill` (or a service manager) unwinds like Ctrl-C, so the lab's simulator
     # processes stop too instead of holding their ports for the next start.
     signal.signal(signal.SIGTERM, _exit_on_signal)
+    # Ctrl-C too, explicitly: a process started in the background by a shell inherits SIGINT
+    # ignored, and Python then installs no KeyboardInterrupt handler (Ctrl-C did nothing).
+    signal.signal(signal.SIGINT, _exit_on_signal)
     stop_lab = scheduler = None
     try:
         stop_lab = None if no_lab else start_lab()
