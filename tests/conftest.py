@@ -196,3 +196,28 @@ def api_as(client, db):
     return _api
 
 
+
+
+@pytest.fixture
+def empty_database_url(tmp_path):
+    """A fresh, empty database of the test's own: a SQLite file, or a new PostgreSQL database
+    beside TEST_DATABASE_URL, dropped afterwards (committed rows never reach other tests)."""
+    import uuid
+
+    from sqlalchemy import create_engine, text
+
+    from isp import normalise_database_url
+
+    base = os.environ.get("TEST_DATABASE_URL")
+    if not base:
+        yield f"sqlite:///{tmp_path / 'own.sqlite'}"
+        return
+    base = normalise_database_url(base)
+    name = f"isp_own_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    yield base.rsplit("/", 1)[0] + "/" + name
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()

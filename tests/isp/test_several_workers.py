@@ -19,15 +19,14 @@ import subprocess
 import sys
 import textwrap
 import time
-import uuid
 from collections import Counter
 from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select
 
-from isp import create_app, load_all_models, normalise_database_url
+from isp import create_app, load_all_models
 from isp.extensions import db as _db
 from lab.ssh_switch import start_ssh_lab
 from tests import factories
@@ -94,22 +93,6 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture
-def own_database_url(tmp_path):
-    """A database of the test's own (committed rows never reach the other tests)."""
-    base = os.environ.get("TEST_DATABASE_URL")
-    if not base:
-        yield f"sqlite:///{tmp_path / 'workers.sqlite'}"
-        return
-    base = normalise_database_url(base)
-    name = f"isp_workers_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    yield base.rsplit("/", 1)[0] + "/" + name
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 @pytest.fixture
@@ -144,14 +127,14 @@ def _seed(lab) -> None:
     _db.session.commit()
 
 
-def test_three_workers_run_each_job_once(own_database_url, mail_server, tmp_path):
+def test_three_workers_run_each_job_once(empty_database_url, mail_server, tmp_path):
     from network.models_provisioning import ProvisioningJob
     from support.models import Notification
 
     inbox, smtp_url = mail_server
     lab = start_ssh_lab(list(SWITCHES), tmp_path / "lab", password=PASSWORD, secret=SECRET,
                         port_count=8)
-    app = create_app("testing", SQLALCHEMY_DATABASE_URI=own_database_url)
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=empty_database_url)
     try:
         with app.app_context():
             load_all_models()
@@ -161,7 +144,7 @@ def test_three_workers_run_each_job_once(own_database_url, mail_server, tmp_path
         script.write_text(WORKER)
         sync = tmp_path / "sync"
         sync.mkdir()
-        env = {**os.environ, "TEST_DATABASE_URL": own_database_url, "ISP_SMTP_URL": smtp_url,
+        env = {**os.environ, "TEST_DATABASE_URL": empty_database_url, "ISP_SMTP_URL": smtp_url,
                "PYTHONPATH": str(ROOT)}
         procs = [subprocess.Popen([sys.executable, str(script), name, str(sync), *SCHEDULES],
                                   cwd=ROOT, env=env, stdout=subprocess.PIPE,
