@@ -10,7 +10,8 @@ from flask_login import current_user
 from werkzeug.routing import IntegerConverter
 
 #: Domain packages, in dependency order. Each may provide views.bp, api.bp, cli.register(group).
-DOMAINS = ("subscribers", "network", "billing", "support", "mediation", "evaluation")
+DOMAINS = ("subscribers", "network", "billing", "support", "mediation", "evaluation",
+           "residents", "impact", "surveys", "outreach", "equipment", "banking")
 #: The locale that formats dates, times and numbers for a language of the interface.
 FORMAT_LOCALES = {"en": "en_GB"}
 
@@ -114,9 +115,20 @@ def _init_extensions(app: Flask) -> None:
         return FORMAT_LOCALES.get(language, language)
 
     babel.init_app(app, locale_selector=_select_locale,
-                   default_translation_directories=str(_project_root() / "isp" / "translations"))
+                   default_translation_directories=";".join(translation_directories()))
     init_auth(app)
     init_formatting(app)
+
+
+def translation_directories() -> list[str]:
+    """The core's catalogue, then each domain's own (``<domain>/translations``), merged.
+
+    A domain that keeps its messages beside its code can be translated without editing the
+    core's catalogue (scripts/translations.sh extracts each from its own sources).
+    """
+    root = _project_root()
+    own = [root / domain / "translations" for domain in DOMAINS]
+    return [str(root / "isp" / "translations")] + [str(path) for path in own if path.is_dir()]
 
 
 def _project_root():

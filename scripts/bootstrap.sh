@@ -29,7 +29,7 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   touch "$stamp"
 fi
 # Translations are compiled from the committed .po catalogues.
-.venv/bin/pybabel -q compile -d isp/translations 2>/dev/null || true
+scripts/translations.sh compile 2>/dev/null || true
 if [ "$mode" = test ]; then
   missing=()
   [ -x /usr/bin/chromium ] || missing+=(chromium)

@@ -1,0 +1,1 @@
+"""Lent household equipment (box, computer, tablet, phone) and its 4R life."""

@@ -1,0 +1,1 @@
+"""Impact evaluation: each household's t0 baseline and follow-ups, indicators by cohort."""

@@ -1,0 +1,1 @@
+"""Outreach: public requests for the service and the district map of fragility and demand."""

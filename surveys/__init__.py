@@ -1,0 +1,1 @@
+"""Needs surveys: questionnaires for residents and mediation professionals, counted answers."""
