@@ -28,3 +28,17 @@ plan_speeds_changed = _signals.signal("plan-speeds-changed")
 counters_ambiguous = _signals.signal("counters-ambiguous")
 #: sender=Device, kwargs: interval_s: int — the device's interval now counts every port
 counters_unambiguous = _signals.signal("counters-unambiguous")
+#: sender=Subscription (subscribers), kwargs: activated_on: date, actor: User | None — the
+#: household's connection became active (its first activation, not a restore after reduction)
+subscription_activated = _signals.signal("subscription-activated")
+#: sender=Invoice (billing), kwargs: household_id: int — an invoice was issued (numbered)
+invoice_issued = _signals.signal("invoice-issued")
+#: sender=Household, kwargs: step: str (billing.choices dunning step), letter_text: str,
+#: on: date — a dunning step was recorded for the household (never a threat of cut-off)
+dunning_step_recorded = _signals.signal("dunning-step-recorded")
+#: sender=Ticket (support), kwargs: household_id: int | None, usage_question: bool, actor —
+#: a ticket was closed; ``usage_question`` when it was a question of use rather than a fault
+ticket_closed = _signals.signal("ticket-closed")
+#: sender=Booking (mediation), kwargs: household_id: int, starts_at: datetime — a resident
+#: was booked on a coaching slot (reminders the day before are computed from it)
+booking_made = _signals.signal("booking-made")

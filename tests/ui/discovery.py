@@ -278,6 +278,19 @@ QUERIES: dict[str, Callable[[ResolveContext], str | None]] = {
 }
 
 
+def _load_domain_resolvers() -> None:
+    """A domain's ``tests/<domain>/ui_resolvers.py`` adds its own ``RESOLVERS`` and ``QUERIES``."""
+    from pathlib import Path
+
+    for path in sorted(Path(__file__).parents[1].glob("*/ui_resolvers.py")):
+        module = importlib.import_module(f"tests.{path.parent.name}.ui_resolvers")
+        RESOLVERS.update(getattr(module, "RESOLVERS", {}))
+        QUERIES.update(getattr(module, "QUERIES", {}))
+
+
+_load_domain_resolvers()
+
+
 def _resolver_for(rule: str, param: str):
     before = re.search(r"/([^/<>]+)/<(?:[^:<>]+:)?" + re.escape(param) + ">", rule)
     if before and f"{before.group(1)}.{param}" in RESOLVERS:
