@@ -77,23 +77,72 @@ def _association(household_id: int):
 
 
 def reminder_text(household, invoice: Invoice, debt_cents: int) -> str:
-    """The reminder letter/SMS, in plain French."""
-    return (f"Bonjour {household.holder_name},\n"
-            f"votre facture {invoice.number} ({invoice.period}) n'est pas encore réglée ; "
-            f"il reste {format_euros(debt_cents)} à payer.\n"
-            "Vous pouvez payer au guichet, auprès de votre association, par carte, virement ou "
-            "prélèvement. En cas de difficulté, contactez-nous : nous pouvons proposer un "
-            "échéancier ou vous aider à demander le FSL.\n"
-            "Votre accès à Internet ne sera pas coupé.")
+    """The reminder letter/SMS in plain words, in the current language (the reader's)."""
+    return "\n".join((
+        _("Bonjour %(name)s,", name=household.holder_name),
+        _("votre facture %(number)s (%(period)s) n'est pas encore réglée ; il reste %(amount)s "
+          "à payer.", number=invoice.number, period=invoice.period,
+          amount=format_euros(debt_cents)),
+        _("Vous pouvez payer au guichet, auprès de votre association, par carte, virement ou "
+          "prélèvement. En cas de difficulté, contactez-nous : nous pouvons proposer un "
+          "échéancier ou vous aider à demander le FSL."),
+        _("Votre accès à Internet ne sera pas coupé.")))
 
 
 def referral_text(household, invoice: Invoice, debt_cents: int, association) -> str:
-    who = association.name if association is not None else "une association de médiation"
-    return (f"Bonjour {household.holder_name},\n"
-            f"il reste {format_euros(debt_cents)} à payer depuis la facture {invoice.number}. "
-            f"Nous vous proposons un échéancier adapté à vos moyens, et {who} peut vous "
-            "accompagner (budget, démarches, demande d'aide au FSL).\n"
-            "Votre accès à Internet ne sera pas coupé.")
+    """The referral letter: a payment plan and the association's help, never a threat."""
+    who = association.name if association is not None else _("une association de médiation")
+    return "\n".join((
+        _("Bonjour %(name)s,", name=household.holder_name),
+        _("il reste %(amount)s à payer depuis la facture %(number)s. Nous vous proposons un "
+          "échéancier adapté à vos moyens, et %(who)s peut vous accompagner (budget, "
+          "démarches, demande d'aide au FSL).", amount=format_euros(debt_cents),
+          number=invoice.number, who=who),
+        _("Votre accès à Internet ne sera pas coupé.")))
+
+
+def proposal_text(days_overdue: int) -> str:
+    return _("Proposition (J+%(days)s) : réduire le débit au minimum (le web et la messagerie "
+             "restent utilisables). À approuver par un opérateur, un jour ouvré autre que le "
+             "vendredi.", days=days_overdue)
+
+
+def letter_text(step: DunningStep, locale: str | None = None) -> str | None:
+    """A step's letter, written again from its facts in ``locale`` (default: the reader's).
+
+    Staff read it in their language; the household gets it in its own (``step.text`` keeps
+    what was sent). A step without a letter (postponement, hold) has none.
+    """
+    from flask_babel import force_locale
+
+    if step.kind not in (DunningKind.REMINDER, DunningKind.REFERRAL, DunningKind.REDUCTION) \
+            or step.invoice_id is None:
+        return step.text
+    invoice = db.session.get(Invoice, step.invoice_id)
+    if locale is None:
+        return _letter(step, invoice)
+    with force_locale(locale):
+        return _letter(step, invoice)
+
+
+def _letter(step: DunningStep, invoice: Invoice) -> str:
+    if step.kind == DunningKind.REMINDER:
+        return reminder_text(step.household, invoice, step.debt_cents)
+    if step.kind == DunningKind.REFERRAL:
+        from mediation.models import Association
+
+        association = db.session.get(Association, step.association_id) \
+            if step.association_id else None
+        return referral_text(step.household, invoice, step.debt_cents, association)
+    return proposal_text(step.days_overdue)
+
+
+def household_locale(household) -> str:
+    """The language a household reads its letters in: its own when the interface has it."""
+    from flask import current_app
+
+    languages = current_app.config.get("LANGUAGES", ("fr", "en"))
+    return household.language if household.language in languages else "fr"
 
 
 @dataclass
@@ -138,19 +187,17 @@ def run_dunning(*, on: date | None = None, actor: User | None = None) -> Dunning
         step = DunningStep(household_id=household_id, invoice_id=invoice.id, kind=step_kind,
                            on=on, days_overdue=days, debt_cents=debt)
         if step_kind is DunningKind.REMINDER:
-            step.text = reminder_text(household, invoice, debt)
             result.reminders += 1
         elif step_kind is DunningKind.REFERRAL:
             association = _association(household_id)
             step.association_id = association.id if association else None
-            step.text = referral_text(household, invoice, debt, association)
             result.referrals += 1
         else:
             step.state = ReductionState.PROPOSED
-            step.text = (f"Proposition (J+{days}) : réduire le débit au minimum (le web et "
-                         "la messagerie restent utilisables). À approuver par un opérateur, "
-                         "un jour ouvré autre que le vendredi.")
             result.proposals += 1
+        step.household = household
+        # What the household is sent, in its language (screens write it again in theirs).
+        step.text = letter_text(step, household_locale(household))
         db.session.add(step)
     db.session.flush()
     log.info("Dunning %s: %d reminders, %d referrals, %d proposals, %d held, %d lifted",

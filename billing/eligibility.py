@@ -21,15 +21,43 @@ VALIDITY_MONTHS = 12
 RENEWAL_NOTICE_DAYS = 45
 
 
-#: Plain French names used inside the stored reasons (stored text, not translated on display).
-EVIDENCE_NAMES = {
-    EvidenceType.RSA: "RSA (revenu de solidarité active)",
-    EvidenceType.ASS: "ASS (allocation de solidarité spécifique)",
-    EvidenceType.AAH: "AAH (allocation aux adultes handicapés)",
-    EvidenceType.CSS: "CSS (complémentaire santé solidaire)",
-    EvidenceType.CAF_QF: "quotient familial CAF",
-    EvidenceType.NONE: "aucun justificatif",
-}
+def evidence_name(evidence: str) -> str:
+    """The evidence's full name in the reader's language."""
+    names = {
+        EvidenceType.RSA: _("RSA (revenu de solidarité active)"),
+        EvidenceType.ASS: _("ASS (allocation de solidarité spécifique)"),
+        EvidenceType.AAH: _("AAH (allocation aux adultes handicapés)"),
+        EvidenceType.CSS: _("CSS (complémentaire santé solidaire)"),
+        EvidenceType.CAF_QF: _("quotient familial CAF"),
+        EvidenceType.NONE: _("aucun justificatif"),
+    }
+    return names.get(evidence, evidence)
+
+
+def reason_text(code: str, params: dict) -> str:
+    """One reason of a suggestion, written from its code when it is read (reader's language).
+
+    Decisions store the codes and figures, not sentences: an English reader sees English
+    reasons, and older decisions (stored as French sentences) are shown as they were.
+    """
+    if code == "minima":
+        return _("Le foyer perçoit une prestation qui donne droit au palier le plus bas : "
+                 "%(evidence)s.", evidence=evidence_name(params["evidence"]))
+    if code == "qf_under":
+        return _("Quotient familial CAF de %(qf)s €, inférieur ou égal à %(max)s €.",
+                 qf=params["qf"], max=params["max"])
+    if code == "no_evidence":
+        return _("Aucun justificatif n'a été présenté.")
+    if code == "qf_over":
+        return _("Quotient familial CAF de %(qf)s €, au-dessus des plafonds des autres "
+                 "paliers.", qf=params["qf"])
+    if code == "other_evidence":
+        return _("Justificatif présenté : %(evidence)s, qui ne correspond à aucun autre palier.",
+                 evidence=evidence_name(params["evidence"]))
+    if code == "tier_rule":
+        # The rule is the admin's own text (data, in the language it was written in).
+        return _("Règle du palier %(tier)s : %(rule)s", tier=params["tier"], rule=params["rule"])
+    return code
 
 
 @dataclass(frozen=True)
@@ -45,7 +73,12 @@ class TierRule:
 @dataclass(frozen=True)
 class TierSuggestion:
     tier: str
-    reasons: tuple[str, ...]
+    #: (code, figures) of each reason; ``reasons`` writes them in the reader's language.
+    terms: tuple[tuple[str, dict], ...]
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        return tuple(reason_text(code, params) for code, params in self.terms)
 
 
 def suggest_tier_from(rules: list[TierRule], evidence_type: str,
@@ -63,27 +96,23 @@ def suggest_tier_from(rules: list[TierRule], evidence_type: str,
     if evidence is EvidenceType.CAF_QF and (quotient_familial is None or quotient_familial < 0):
         raise DomainError(_("Indiquez le quotient familial CAF (en euros)"),
                           field="quotient_familial")
-    label = EVIDENCE_NAMES[evidence]
     for rule in rules:
+        rule_term = ("tier_rule", {"tier": rule.code, "rule": rule.rule_text})
         if evidence in MINIMA and rule.covers_minima:
-            return TierSuggestion(rule.code, (
-                f"Le foyer perçoit une prestation qui donne droit au palier le plus bas : {label}.",
-                f"Règle du palier {rule.code} : {rule.rule_text}"))
+            return TierSuggestion(rule.code, (("minima", {"evidence": str(evidence)}), rule_term))
         if evidence is EvidenceType.CAF_QF and rule.qf_max_euros is not None \
                 and quotient_familial <= rule.qf_max_euros:
             return TierSuggestion(rule.code, (
-                f"Quotient familial CAF de {quotient_familial} €, inférieur ou égal à "
-                f"{rule.qf_max_euros} €.",
-                f"Règle du palier {rule.code} : {rule.rule_text}"))
+                ("qf_under", {"qf": quotient_familial, "max": rule.qf_max_euros}), rule_term))
     last = rules[-1]
     if evidence is EvidenceType.NONE:
-        why = "Aucun justificatif n'a été présenté."
+        why = ("no_evidence", {})
     elif evidence is EvidenceType.CAF_QF:
-        why = f"Quotient familial CAF de {quotient_familial} €, au-dessus des plafonds des " \
-              "autres paliers."
+        why = ("qf_over", {"qf": quotient_familial})
     else:
-        why = f"Justificatif présenté : {label}, qui ne correspond à aucun autre palier."
-    return TierSuggestion(last.code, (why, f"Règle du palier {last.code} : {last.rule_text}"))
+        why = ("other_evidence", {"evidence": str(evidence)})
+    return TierSuggestion(last.code, (
+        why, ("tier_rule", {"tier": last.code, "rule": last.rule_text})))
 
 
 def tier_rules() -> list[TierRule]:
@@ -120,7 +149,8 @@ def decide_tier(household, *, actor: User, evidence_type: str, decided_tier: str
         evidence_reference=(evidence_reference or "").strip() or None,
         quotient_familial=quotient_familial if evidence_type == EvidenceType.CAF_QF else None,
         evidence_valid_until=evidence_valid_until, suggested_tier=suggestion.tier,
-        suggestion_reasons="\n".join(suggestion.reasons), decided_tier=decided_tier,
+        suggestion_reasons=_in_french(suggestion), suggestion_terms=[
+            [code, params] for code, params in suggestion.terms], decided_tier=decided_tier,
         reason=reason, decided_by_id=actor.id, decided_on=decided_on,
         valid_until=add_months(decided_on, VALIDITY_MONTHS))
     db.session.add(decision)
@@ -130,6 +160,14 @@ def decide_tier(household, *, actor: User, evidence_type: str, decided_tier: str
             subscription.tier = decided_tier
     db.session.flush()
     return decision
+
+
+def _in_french(suggestion: TierSuggestion) -> str:
+    """The reasons as the French record of what was shown (older rows have only this)."""
+    from flask_babel import force_locale
+
+    with force_locale("fr"):
+        return "\n".join(suggestion.reasons)
 
 
 def current_decision(household) -> EligibilityDecision | None:

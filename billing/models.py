@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from billing.choices import FslDecision, InvoiceStatus, ReductionState
@@ -81,8 +81,11 @@ class EligibilityDecision(db.Model):
     quotient_familial: Mapped[int | None] = mapped_column()
     evidence_valid_until: Mapped[date | None] = mapped_column()
     suggested_tier: Mapped[str] = mapped_column(String(10))
-    #: The suggestion's reasons, one per line, in plain French.
+    #: The suggestion's reasons, one per line, in plain French (the record of what was shown).
     suggestion_reasons: Mapped[str] = mapped_column(Text)
+    #: The same reasons as [code, figures] pairs, written in the reader's language on display
+    #: (``billing.eligibility.reason_text``); empty on decisions older than issue 18.
+    suggestion_terms: Mapped[list | None] = mapped_column(JSON)
     decided_tier: Mapped[str] = mapped_column(String(10))
     #: Required when the decided tier differs from the suggestion.
     reason: Mapped[str | None] = mapped_column(Text)
@@ -96,6 +99,10 @@ class EligibilityDecision(db.Model):
 
     @property
     def reasons(self) -> list[str]:
+        if self.suggestion_terms:
+            from billing.eligibility import reason_text
+
+            return [reason_text(code, params) for code, params in self.suggestion_terms]
         return [line for line in self.suggestion_reasons.splitlines() if line]
 
 

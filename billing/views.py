@@ -76,7 +76,7 @@ def _labels():
             "REDUCTION_STATE_LABELS": REDUCTION_STATE_LABELS,
             "CREDIT_NOTE_KIND_LABELS": CREDIT_NOTE_KIND_LABELS,
             "FSL_DECISION_LABELS": FSL_DECISION_LABELS, "NEXT_STEP_LABELS": NEXT_STEP_LABELS,
-            "HOLD_LABELS": HOLD_LABELS}
+            "HOLD_LABELS": HOLD_LABELS, "letter_text": dunning.letter_text}
 
 
 def _household(household_id: int):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from isp.extensions import db
@@ -38,6 +38,10 @@ class Ticket(db.Model):
     association_id: Mapped[int | None] = mapped_column(ForeignKey("associations.id"),
                                                        index=True)
     subject: Mapped[str] = mapped_column(String(200))
+    #: Subjects the network writes: a code and its figures (support/subjects.py), so that each
+    #: reader sees it in their language; None for subjects people typed.
+    subject_code: Mapped[str | None] = mapped_column(String(40))
+    subject_params: Mapped[dict | None] = mapped_column(JSON)
     description: Mapped[str | None] = mapped_column(Text)
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     opened_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -58,6 +62,15 @@ class Ticket(db.Model):
     opened_by = relationship("User", foreign_keys=[opened_by_id])
     events: Mapped[list[TicketEvent]] = relationship(
         back_populates="ticket", order_by="TicketEvent.id", cascade="all, delete-orphan")
+
+    @property
+    def subject_shown(self) -> str:
+        """The subject in the reader's language (a generated one), else as typed."""
+        if self.subject_code:
+            from support.subjects import subject_text
+
+            return subject_text(self.subject_code, self.subject_params or {}) or self.subject
+        return self.subject
     outages: Mapped[list[TicketOutage]] = relationship(
         back_populates="ticket", order_by="TicketOutage.started_at",
         cascade="all, delete-orphan")

@@ -29,7 +29,7 @@ from subscribers.services import (
     get_household,
     household_search_condition,
 )
-from support import notifications
+from support import notifications, subjects
 from support.choices import (
     ACTIVE_STATUSES,
     DEFAULT_PRIORITY_FACTORS,
@@ -43,6 +43,7 @@ from support.choices import (
     TicketStatus,
 )
 from support.models import Ticket, TicketEvent, TicketOutage, TicketUnit
+from support.subjects import generated_subject
 from support.text import _
 
 log = logging.getLogger(__name__)
@@ -465,7 +466,7 @@ def record_outage_started(outage, affected_unit_codes: list[str] | None = None, 
                         building_id=device.building_id if device else None,
                         category=TicketCategory.NO_CONNECTION, priority=priority,
                         status=TicketStatus.NEW, source=TicketSource.NETWORK,
-                        subject=_("Coupure réseau : %(h)s ne répond plus", h=hostname),
+                        **generated_subject(subjects.OUTAGE, h=hostname),
                         opened_at=started_at,
                         sla_due_at=sla_due_at(started_at, TicketCategory.NO_CONNECTION,
                                               priority))
@@ -552,8 +553,8 @@ def raise_follow_up(port, subscription: Subscription, down_since: datetime) -> T
                     device_id=getattr(port, "device_id", None), building_id=unit.building_id,
                     category=TicketCategory.FOLLOW_UP, priority=TicketPriority.LOW,
                     status=TicketStatus.NEW, source=TicketSource.NETWORK,
-                    subject=_("Suivi : port du logement %(u)s coupé depuis le %(d)s",
-                              u=unit.code, d=local_date(down_since).isoformat()),
+                    **generated_subject(subjects.PORT_DOWN, u=unit.code,
+                                        d=local_date(down_since).isoformat()),
                     description=_("Le port %(p)s est coupé depuis %(at)s alors que l'abonnement "
                                   "n° %(s)s est actif. Prendre contact avec le foyer (box "
                                   "éteinte, câble, départ ?).",
@@ -590,7 +591,7 @@ def record_counters_ambiguous(device, ports, interval_s: int) -> Ticket:
         device_id=device.id, building_id=device.building_id,
         category=TicketCategory.FOLLOW_UP, priority=TicketPriority.NORMAL,
         status=TicketStatus.NEW, source=TicketSource.NETWORK,
-        subject=_("Compteurs 32 bits ambigus : %(h)s, trafic non compté", h=device.hostname),
+        **generated_subject(subjects.COUNTERS_AMBIGUOUS, h=device.hostname),
         description=_("Interrogé toutes les %(i)s s, %(h)s ne donne que des compteurs 32 bits "
                       "qui peuvent faire deux tours entre deux relevés sur %(n)s port(s) : "
                       "%(ports)s. Leur trafic n'est pas compté. Réglez l'intervalle "

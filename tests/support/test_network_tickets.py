@@ -120,5 +120,5 @@ def test_a_port_down_seven_days_raises_one_follow_up_not_an_outage_ticket(db):
     [task] = follow_ups
     assert (task.category, task.source, task.priority) == ("follow_up", "network", "low")
     assert task.household_id == served.household_id
-    assert "2026-11-23" in task.subject
+    assert "23/11/2026" in task.subject  # the French record, in the local date format
     assert not task.outages
