@@ -38,7 +38,8 @@ def ticket_json(ticket: Ticket, scope: Scope, affected_units: list[str] | None =
     """A ticket; mediators get no device or network detail. ``affected_units``: the ticket's
     ``affected_unit_codes`` when already read (lists)."""
     data = {"number": ticket.number, "source": ticket.source, "status": ticket.status,
-            "category": ticket.category, "priority": ticket.priority, "subject": ticket.subject_shown, "subject_code": ticket.subject_code,
+            "category": ticket.category, "priority": ticket.priority,
+            "subject": ticket.subject_shown, "subject_code": ticket.subject_code,
             "household_id": ticket.household_id,
             "unit_code": ticket.unit.code if ticket.unit else None,
             "device_hostname": ticket.device.hostname if ticket.device else None,
