@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Blueprint, jsonify, request
+from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from billing import dunning, services
@@ -120,7 +121,7 @@ def payment_create():
     (otherwise 422, field confirm_overpayment)."""
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict):
-        raise DomainError("A JSON object is required", status=400)
+        raise DomainError(_("Envoyez un objet JSON"), status=400)
     scope = Scope.of(current_actor())
     PAYMENT_UNIT_CODE.check(payload.get("unit_code"))  # a wrong type is refused even if unused
     if payload.get("household_id") is not None:
@@ -130,20 +131,20 @@ def payment_create():
 
         household = current_household(get_unit(payload["unit_code"]))
         if household is None:
-            raise DomainError("No current household in this flat", field="unit_code",
+            raise DomainError(_("Aucun foyer actuel dans ce logement"), field="unit_code",
                               status=404)
     else:
-        raise DomainError("household_id or unit_code is required", field="household_id",
+        raise DomainError(_("household_id ou unit_code est obligatoire"), field="household_id",
                           status=400)
     amount = _int(payload, "amount_cents")
     try:
         received_on = date.fromisoformat(str(payload.get("received_on")))
     except ValueError:
-        raise DomainError("received_on must be a date YYYY-MM-DD", field="received_on",
+        raise DomainError(_("received_on doit être une date AAAA-MM-JJ"), field="received_on",
                           status=400) from None
     confirm = payload.get("confirm_overpayment", False)
     if not isinstance(confirm, bool):
-        raise DomainError("confirm_overpayment must be true or false",
+        raise DomainError(_("confirm_overpayment vaut true ou false"),
                           field="confirm_overpayment", status=400)
     # record_payment checks amount, date and reference (billing.fields) for every entry point,
     # and refuses an amount far above the debt unless confirm_overpayment is true (422).
@@ -193,17 +194,18 @@ def tariff_update(code: str):
 
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict):
-        raise DomainError("A JSON object is required", status=400)
+        raise DomainError(_("Envoyez un objet JSON"), status=400)
     unknown = sorted(set(payload) - {"monthly_price_cents", "valid_from"})
     if unknown:
-        raise DomainError(f"Unknown field: {unknown[0]}", field=unknown[0], status=400)
+        raise DomainError(_("Champ inconnu : %(field)s", field=unknown[0]), field=unknown[0],
+                          status=400)
     tier = services.get_tier(code)
     price = _int(payload, "monthly_price_cents")
     valid_from = payload.get("valid_from")
     try:
         first, _last = parse_period(valid_from if isinstance(valid_from, str) else "")
     except ValueError:
-        raise DomainError("valid_from must be a month YYYY-MM", field="valid_from",
+        raise DomainError(_("valid_from doit être un mois AAAA-MM"), field="valid_from",
                           status=400) from None
     services.set_tier_price(tier, actor=current_actor(), price_cents=price, valid_from=first)
     audit.record_request("update", "tier", tier.code, detail=f"{price} from {valid_from}")
@@ -213,13 +215,14 @@ def tariff_update(code: str):
 
 def _run_period(payload) -> str:
     if not isinstance(payload, dict):
-        raise DomainError("A JSON object is required", status=400)
+        raise DomainError(_("Envoyez un objet JSON"), status=400)
     unknown = sorted(set(payload) - {"period"})
     if unknown:
-        raise DomainError(f"Unknown field: {unknown[0]}", field=unknown[0], status=400)
+        raise DomainError(_("Champ inconnu : %(field)s", field=unknown[0]), field=unknown[0],
+                          status=400)
     period = payload.get("period")
     if not isinstance(period, str):
-        raise DomainError("period must be a month YYYY-MM", field="period", status=400)
+        raise DomainError(_("La période doit être un mois AAAA-MM"), field="period", status=400)
     return period
 
 

@@ -6,6 +6,7 @@ import io
 from datetime import date, timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
 from schwifty import BIC, IBAN
 from schwifty.exceptions import SchwiftyException
 from sepaxml import SepaDD
@@ -68,7 +69,7 @@ def validate_iban(value: str) -> str:
     try:
         return IBAN(value).compact
     except SchwiftyException as error:
-        raise DomainError(f"IBAN invalide : {error}", field="iban") from None
+        raise DomainError(_("IBAN invalide : %(error)s", error=error), field="iban") from None
 
 
 def record_mandate(household, *, actor: User, iban: str, account_holder: str, reference: str,
@@ -79,17 +80,18 @@ def record_mandate(household, *, actor: User, iban: str, account_holder: str, re
         try:
             bic = str(BIC(bic))
         except SchwiftyException as error:
-            raise DomainError(f"BIC invalide : {error}", field="bic") from None
+            raise DomainError(_("BIC invalide : %(error)s", error=error), field="bic") from None
     else:
         try:
             bic = str(IBAN(compact).bic) if IBAN(compact).bic else None
         except SchwiftyException:
             bic = None
     if not (reference or "").strip() or not (account_holder or "").strip():
-        raise DomainError("Référence de mandat et titulaire obligatoires", field="reference")
+        raise DomainError(_("Référence de mandat et titulaire obligatoires"), field="reference")
     if db.session.execute(select(SepaMandate.id).where(
             SepaMandate.reference == reference.strip())).first():
-        raise DomainError("Cette référence de mandat existe déjà", field="reference", status=409)
+        raise DomainError(_("Cette référence de mandat existe déjà"), field="reference",
+                          status=409)
     for old in db.session.execute(select(SepaMandate).where(
             SepaMandate.household_id == household.id, SepaMandate.revoked_on.is_(None))).scalars():
         old.revoked_on = signed_on
@@ -109,9 +111,10 @@ def sepa_direct_debit(period: str, *, collection_date: date | None = None) -> tu
     missing = [field for field in ("name", "IBAN", "BIC", "creditor_id")
                if not configured.get(field)]
     if missing and not current_app.config.get("SEPA_DEMO_CREDITOR_ALLOWED", True):
-        raise DomainError("Le créancier SEPA n'est pas configuré : renseigner "
-                          "ISP_SEPA_CREDITOR_NAME, ISP_SEPA_CREDITOR_IBAN, ISP_SEPA_CREDITOR_BIC "
-                          "et ISP_SEPA_CREDITOR_ID (manquant : " + ", ".join(missing) + ")",
+        raise DomainError(_("Le créancier SEPA n'est pas configuré : renseigner "
+                            "ISP_SEPA_CREDITOR_NAME, ISP_SEPA_CREDITOR_IBAN, "
+                            "ISP_SEPA_CREDITOR_BIC et ISP_SEPA_CREDITOR_ID (manquant : "
+                            "%(missing)s)", missing=", ".join(missing)),
                           status=409)
     creditor = {**DEFAULT_CREDITOR, **configured}
     collection_date = collection_date or today() + timedelta(days=5)
@@ -140,5 +143,6 @@ def sepa_direct_debit(period: str, *, collection_date: date | None = None) -> tu
         sepa.add_payment(payment)
         count += 1
     if count == 0:
-        raise DomainError(f"Aucun prélèvement à émettre pour {period}", field="period")
+        raise DomainError(_("Aucun prélèvement à émettre pour %(period)s", period=period),
+                          field="period")
     return sepa.export(validate=True), count

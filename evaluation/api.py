@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
+from flask_babel import gettext as _
 
 from evaluation import fragility, queries, scenarios
 from isp.auth import current_actor, require_role
@@ -62,7 +63,7 @@ def fragility_ranking():
     """Districts ranked by fragility (``method=mednum|weighted``, ``reference``, ``w_*``)."""
     method = request.args.get("method", "mednum")
     if method not in ("mednum", "weighted"):
-        raise DomainError("method must be mednum or weighted", field="method")
+        raise DomainError(_("La méthode doit être « mednum » ou « weighted »"), field="method")
     reference = request.args.get("reference", "all")
     weights = fragility.parse_weights(request.args)
     ranked = fragility.ranking(method, reference, weights)
@@ -79,7 +80,7 @@ def scenario_create():
     """Compute and save an expansion scenario (JSON body; percentages in %, money in euros)."""
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
-        raise DomainError("a JSON object is expected", status=400)
+        raise DomainError(_("Envoyez un objet JSON"), status=400)
     scenario = scenarios.run(data, actor=current_actor())
     db.session.commit()
     return jsonify(scenarios.as_dict(scenario)), 201

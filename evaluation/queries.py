@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
@@ -160,10 +161,10 @@ def parse_period(text: str | None, *, default: str | None = None) -> str:
     """Validate ``YYYY-MM`` (DomainError 422 on anything else)."""
     if not text:
         if default is None:
-            raise DomainError("period is required (YYYY-MM)", field="period")
+            raise DomainError(_("La période est obligatoire (AAAA-MM)"), field="period")
         return default
     if not PERIOD_RE.match(text.strip()):
-        raise DomainError("period must be YYYY-MM", field="period")
+        raise DomainError(_("La période doit être un mois AAAA-MM"), field="period")
     return text.strip()
 
 
@@ -287,4 +288,4 @@ class RefreshCache:
 
 def _check_level(level: str) -> None:
     if level not in LEVELS:
-        raise DomainError("level must be building or district", field="level")
+        raise DomainError(_("Le niveau doit être « building » ou « district »"), field="level")

@@ -397,7 +397,7 @@ def _known_flats(district: District | None, codes: list[str]) -> FlatsEstimate:
 def get(scenario_id: int) -> Scenario:
     scenario = db.session.get(Scenario, scenario_id)
     if scenario is None:
-        raise NotFoundError(f"Scenario {scenario_id} not found")
+        raise NotFoundError(_("Scénario %(id)s introuvable", id=scenario_id))
     return scenario
 
 

@@ -6,7 +6,6 @@ import importlib
 import logging
 
 from flask import Flask, request, session
-from flask_login import current_user
 from werkzeug.routing import IntegerConverter
 
 #: Domain packages, in dependency order. Each may provide views.bp, api.bp, cli.register(group).
@@ -105,8 +104,11 @@ def _init_extensions(app: Flask) -> None:
 
         if not has_request_context():  # jobs, signal receivers: French, the default
             return app.config["BABEL_DEFAULT_LOCALE"]
-        if current_user and current_user.is_authenticated and current_user.locale:
-            language = current_user.locale
+        from isp.auth import authenticated_user
+
+        user = authenticated_user()  # the session's user, or the API token's
+        if user is not None and user.locale:
+            language = user.locale
         else:
             language = session.get("lang") or request.accept_languages.best_match(
                 app.config["LANGUAGES"]) or "fr"

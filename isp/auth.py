@@ -13,6 +13,7 @@ from datetime import timedelta
 from functools import wraps
 
 from flask import Flask, abort, current_app, g, redirect, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 from sqlalchemy import delete, select
 from sqlalchemy.orm import joinedload
@@ -66,14 +67,14 @@ def require_role(*roles: Role, scope: str = "all") -> Callable:
             user = authenticated_user()
             if user is None:
                 if _is_api_request():
-                    return json_error("Authentication required", 401)
+                    return json_error(_("Authentification requise"), 401)
                 return redirect(url_for("core.login", next=request.full_path))
             if Role(user.role) not in allowed:
                 if _is_api_request():
                     from isp import audit
 
                     audit.record_denied(403, "role")
-                    return json_error("Forbidden for your role", 403)
+                    return json_error(_("Interdit pour votre rôle"), 403)
                 abort(403)
             return view(*args, **kwargs)
 
@@ -251,15 +252,15 @@ def init_auth(app: Flask) -> None:
         if getattr(view, ACCESS_ATTR, None) is None:
             # Fail closed: an endpoint that declares no access rule is not served.
             if _is_api_request():
-                return json_error("Forbidden", 403)
+                return json_error(_("Interdit"), 403)
             abort(403)
         if _is_api_request():
             if request.headers.get("Authorization", "").startswith("Bearer "):
                 wait = throttle.wait_for(throttle.API_TOKEN_ADDRESS, _token_throttle_key())
                 if wait:
                     response, status = json_error(
-                        "Too many invalid tokens from your address: retry in "
-                        f"{wait} seconds", 429)
+                        _("Trop de jetons invalides depuis votre adresse : réessayez dans "
+                          "%(wait)s secondes", wait=wait), 429)
                     response.headers["Retry-After"] = str(wait)
                     return response, status
             g.token_user = _bearer_user()

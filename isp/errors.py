@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
 
@@ -77,5 +78,5 @@ def register_error_handlers(app: Flask) -> None:
         app.logger.error("Unhandled error on %s", request.path, exc_info=error)
         db.session.rollback()
         if wants_json():
-            return json_error("Internal error", 500)
+            return json_error(_("Erreur interne"), 500)
         return render_template("errors/error.html", status=500, message=None), 500

@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from flask import current_app
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Table, delete, select
 
@@ -112,7 +113,7 @@ def export_household(household_id: int, *, actor: User | None, route: str) -> di
 
     household = db.session.get(Household, household_id)
     if household is None:
-        raise DomainError(f"Household {household_id} not found", status=404)
+        raise DomainError(_("Foyer %(id)s introuvable", id=household_id), status=404)
     households = Household.__table__
     data = {"household": _row_dict(households, db.session.execute(
         select(households).where(households.c.id == household_id)).one()),
@@ -150,13 +151,14 @@ def anonymise_household(household, *, actor: User | None, reason: str, route: st
     from support.retention import anonymise_household_tickets
 
     if not reason.strip():
-        raise DomainError("A reason is required", field="reason")
+        raise DomainError(_("Un motif est obligatoire"), field="reason")
     if household.anonymised_at is not None:
-        raise DomainError("This household is already anonymised", status=409)
+        raise DomainError(_("Ce foyer est déjà anonymisé"), status=409)
     live = [s for s in household.subscriptions if s.status != SubscriptionStatus.TERMINATED]
     if household.moved_out_on is None or live:
-        raise DomainError("Identity is needed while the household lives here or has a live "
-                          "subscription: record the move-out and the termination first",
+        raise DomainError(_("L'identité reste nécessaire tant que le foyer habite ici ou a un "
+                            "abonnement en cours : enregistrez d'abord le départ et la "
+                            "résiliation"),
                           status=409)
     identity = identity_of(household)
     label = f"{ANONYMISED_NAME} #{household.id}"

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import current_app, jsonify, request
+from flask_babel import gettext as _
 from sqlalchemy import Select, func, select
 
 from isp.errors import DomainError
@@ -67,7 +68,7 @@ def _page_and_size(per_page: int | None) -> tuple[int, int]:
     page = _int_arg("page", 1)
     size = _int_arg("per_page", per_page or current_app.config["PER_PAGE"])
     if size > max_per_page:
-        raise DomainError(f"per_page must be at most {max_per_page}", field="per_page",
+        raise DomainError(_("per_page vaut au plus %(n)s", n=max_per_page), field="per_page",
                           status=400)
     return page, size
 

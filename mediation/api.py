@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from flask import Blueprint, jsonify, request
+from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from isp import audit
@@ -76,7 +77,7 @@ def session_json(record: SessionRecord) -> dict:
 def _body() -> dict:
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
-        raise DomainError("Send a JSON object", status=400)
+        raise DomainError(_("Envoyez un objet JSON"), status=400)
     return data
 
 
@@ -183,7 +184,8 @@ def session_create():
     try:
         held_on = date.fromisoformat(held_on_text)
     except ValueError:
-        raise DomainError("held_on must be YYYY-MM-DD", field="held_on", status=400) from None
+        raise DomainError(_("held_on doit être une date AAAA-MM-JJ"), field="held_on",
+                          status=400) from None
     for name in ("themes", "equipment"):
         value = data.get(name)
         if value is not None and not (isinstance(value, list)

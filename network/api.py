@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 from flask import Blueprint, jsonify, request
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from isp import audit
@@ -80,7 +81,7 @@ def device(hostname: str):
     found = db.session.execute(select(Device).where(Device.hostname == hostname)
                                ).scalar_one_or_none()
     if found is None:
-        raise NotFoundError(f"No device {hostname}")
+        raise NotFoundError(_("Aucun équipement %(hostname)s", hostname=hostname))
     body = device_json(found)
     body["ports"] = [_port(p) for p in found.ports]
     return jsonify(body)
@@ -104,14 +105,15 @@ def _device_body(*, creating: bool) -> tuple[dict[str, str], dict]:
     """The body's device fields as text (what device_changes reads) and the other keys."""
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        raise DomainError("a JSON object is required", field=None, status=400)
+        raise DomainError(_("Envoyez un objet JSON"), field=None, status=400)
     known = {f.name for f in DEVICE_BODY} | set(NUMBER_FIELDS) | (
         set() if creating else {"poll_interval_s"})
     if not creating:
         known.discard("hostname")  # the natural key in the URL never changes
     unknown = sorted(set(body) - known)
     if unknown:
-        raise DomainError(f"unknown field {unknown[0]}", field=unknown[0], status=400)
+        raise DomainError(_("Champ inconnu : %(field)s", field=unknown[0]), field=unknown[0],
+                          status=400)
     checked = check_all([f for f in DEVICE_BODY if f.name in known], body)
     for name in NUMBER_FIELDS:
         value = body.get(name)
@@ -172,11 +174,11 @@ def update_device(hostname: str):
     device's own poll interval (seconds, null for the default)."""
     found = services.find_device(hostname)
     if found is None:
-        raise NotFoundError(f"No device {hostname}")
+        raise NotFoundError(_("Aucun équipement %(hostname)s", hostname=hostname))
     values, body = _device_body(creating=False)
     parent = body.get("parent_hostname", found.parent_hostname)
     if parent is not None and not isinstance(parent, str):
-        raise DomainError("parent_hostname must be a hostname or null",
+        raise DomainError(_("parent_hostname doit être un nom d'équipement ou null"),
                           field="parent_hostname", status=400)
     changes = _changes(values, found) if set(values) - {"parent_hostname"} else {}
     changes.pop("parent_hostname", None)
@@ -212,21 +214,24 @@ def usage():
 
     code = request.args.get("unit", "").strip()
     if not code:
-        raise DomainError("unit is required (a flat code)", field="unit", status=400)
+        raise DomainError(_("Le logement est obligatoire (un code de logement)"), field="unit",
+                          status=400)
     granularity = request.args.get("granularity", "day")
     if granularity not in ("hour", "day"):
-        raise DomainError("granularity must be hour or day", field="granularity", status=400)
+        raise DomainError(_("La granularité doit être « hour » ou « day »"),
+                          field="granularity", status=400)
     unit = db.session.execute(select(Unit).where(Unit.code == code)).scalar_one_or_none()
     if unit is None:
-        raise NotFoundError(f"No flat {code}", field="unit")
+        raise NotFoundError(_("Aucun logement %(code)s", code=code), field="unit")
     now = utcnow()
     if granularity == "hour":
         start = _parse_when("from", as_date=False) or now - timedelta(hours=48)
         end = _parse_when("to", as_date=False) or now
         if end <= start:
-            raise DomainError("to must be after from", field="to", status=400)
+            raise DomainError(_("« to » doit être après « from »"), field="to", status=400)
         if end - start > timedelta(hours=MAX_HOURS):
-            raise DomainError(f"at most {MAX_HOURS} hours per request", field="to", status=400)
+            raise DomainError(_("Au plus %(n)s heures par requête", n=MAX_HOURS), field="to",
+                              status=400)
         rows = services.unit_usage_hours(unit.id, start, end)
         items = [{"start": _iso(h), "download_octets": d, "upload_octets": u}
                  for h, d, u in rows]
@@ -236,9 +241,10 @@ def usage():
         if isinstance(first, datetime):
             first = first.date()
         if last < first:
-            raise DomainError("to must not be before from", field="to", status=400)
+            raise DomainError(_("« to » ne peut pas précéder « from »"), field="to", status=400)
         if (last - first).days > MAX_DAYS:
-            raise DomainError(f"at most {MAX_DAYS} days per request", field="to", status=400)
+            raise DomainError(_("Au plus %(n)s jours par requête", n=MAX_DAYS), field="to",
+                              status=400)
         rows = services.unit_usage_days(unit.id, first, last)
         items = [{"start": d.isoformat(), "download_octets": dn, "upload_octets": up}
                  for d, dn, up in rows]
@@ -255,19 +261,20 @@ def availability():
 
     code = request.args.get("building", "").strip()
     if not code:
-        raise DomainError("building is required (a building code)", field="building",
+        raise DomainError(_("L'immeuble est obligatoire (un code d'immeuble)"), field="building",
                           status=400)
     building = db.session.execute(select(Building).where(Building.code == code)
                                   ).scalar_one_or_none()
     if building is None:
-        raise NotFoundError(f"No building {code}", field="building")
+        raise NotFoundError(_("Aucun immeuble %(code)s", code=code), field="building")
     today = paris_today()
     first = _parse_when("from", as_date=True) or today.replace(day=1)
     last = _parse_when("to", as_date=True) or today
     if last < first:
-        raise DomainError("to must not be before from", field="to", status=400)
+        raise DomainError(_("« to » ne peut pas précéder « from »"), field="to", status=400)
     if (last - first).days > MAX_DAYS:
-        raise DomainError(f"at most {MAX_DAYS} days per request", field="to", status=400)
+        raise DomainError(_("Au plus %(n)s jours par requête", n=MAX_DAYS), field="to",
+                              status=400)
     result = services.building_availability_between(building.id, first,
                                                     last + timedelta(days=1))
     return jsonify({

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, request
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import load_only, selectinload
 
@@ -42,7 +43,7 @@ def provisioning_jobs():
     state = request.args.get("state")
     if state:
         if state not in ALL_JOB_STATES:
-            raise DomainError(f"Unknown state {state!r}", field="state", status=400)
+            raise DomainError(_("État inconnu : %(state)s", state=state), field="state", status=400)
         statement = statement.where(ProvisioningJob.state == state)
     # Each job shows its port's flat and device: loaded for the whole page, not per job; and
     # only the columns shown (a job's JSON columns, decoded row by row, are not).

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from flask import current_app
+from flask_babel import gettext as _
 
 from isp.errors import DomainError
 
@@ -12,7 +13,7 @@ def _fernet(key: str | None = None) -> Fernet:
     try:
         return Fernet((key or current_app.config["CREDENTIALS_KEY"]).encode())
     except (ValueError, TypeError):
-        raise DomainError("ISP_CREDENTIALS_KEY is not a valid Fernet key") from None
+        raise DomainError(_("ISP_CREDENTIALS_KEY n'est pas une clé Fernet valide")) from None
 
 
 def encrypt_secret(clear: str | None) -> str | None:
@@ -29,7 +30,8 @@ def decrypt_secret(stored: str | None) -> str | None:
     try:
         return _fernet().decrypt(stored.encode()).decode()
     except InvalidToken:
-        raise DomainError("A device credential cannot be decrypted with the current key") \
+        raise DomainError(_("Un identifiant d'équipement ne peut pas être déchiffré avec la clé "
+                            "actuelle")) \
             from None
 
 

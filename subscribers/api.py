@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Blueprint, jsonify, request
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager, selectinload
 
@@ -135,7 +136,7 @@ def households():
     scope = Scope.of(actor)
     status = request.args.get("status")
     if status is not None and scope.is_mediator:  # they see neither subscriptions nor money
-        raise DomainError("The status filter is not available to mediators", field="status",
+        raise DomainError(_("Le filtre par statut n'est pas ouvert aux médiateurs"), field="status",
                           status=403)
     statement = services.households_query(scope, building_code=request.args.get("building"),
                                           unit_code=request.args.get("unit"),
@@ -147,7 +148,8 @@ def households():
         association = db.session.execute(select(Association).where(
             Association.code == association_code)).scalar_one_or_none()
         if association is None or (scope.is_mediator and association.id != scope.association_id):
-            raise DomainError(f"Association {association_code} not found", field="association",
+            raise DomainError(_("Association %(code)s introuvable", code=association_code),
+                              field="association",
                               status=404)
         statement = statement.where(services.assigned_to_association(association.id))
     if not scope.is_mediator:  # they see the building code too
@@ -187,7 +189,7 @@ def create_household():
     """Register a new tenant in a free flat."""
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict):
-        raise DomainError("Body must be a JSON object", status=400)
+        raise DomainError(_("Envoyez un objet JSON"), status=400)
     for name in ("unit_code", "holder_name"):
         if not isinstance(payload.get(name), str) or not payload[name].strip():
             raise DomainError(f"{name} is required", field=name, status=422)
@@ -199,7 +201,7 @@ def create_household():
         try:
             email = validate_email(str(email), check_deliverability=False).normalized
         except EmailNotValidError:
-            raise DomainError("Invalid e-mail address", field="email") from None
+            raise DomainError(_("Adresse e-mail invalide"), field="email") from None
     # The service checks every field (subscribers.fields), as for the form and the import.
     unit = services.get_unit(UNIT_CODE.check(payload["unit_code"]))
     created = services.move_in(unit, holder_name=payload["holder_name"], moved_in_on=moved_in_on,
@@ -217,11 +219,12 @@ def move_out(household_id: int):
     """Record a move-out: ends the open subscription and the association's follow-up."""
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict):
-        raise DomainError("Body must be a JSON object", status=400)
+        raise DomainError(_("Envoyez un objet JSON"), status=400)
     try:
         moved_out_on = date.fromisoformat(str(payload.get("moved_out_on") or ""))
     except ValueError:
-        raise DomainError("moved_out_on must be YYYY-MM-DD", field="moved_out_on") from None
+        raise DomainError(_("moved_out_on doit être une date AAAA-MM-JJ"),
+                          field="moved_out_on") from None
     actor = current_actor()
     found = services.get_household(household_id, Scope.of(actor))
     services.move_out(found, moved_out_on=moved_out_on, actor=actor)

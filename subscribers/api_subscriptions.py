@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Blueprint, jsonify, request
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager
 
@@ -59,7 +60,7 @@ def _iso(value: date | None) -> str | None:
 def _payload() -> dict:
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict):
-        raise DomainError("Body must be a JSON object", status=400)
+        raise DomainError(_("Envoyez un objet JSON"), status=400)
     return payload
 
 
@@ -104,7 +105,8 @@ def create_subscription():
     plan = _text(payload, "plan", required=False) or lifecycle.DEFAULT_PLAN
     household = services.current_household(unit)
     if household is None:
-        raise DomainError(f"Flat {unit.code} has no current household", field="unit_code",
+        raise DomainError(_("Le logement %(code)s n'a pas de foyer actuel", code=unit.code),
+                          field="unit_code",
                           status=409)
     subscription = lifecycle.subscribe(household, tier=tier, plan_code=plan,
                                        actor=current_actor())
@@ -122,10 +124,10 @@ def subscription_action(subscription_id: int):
     payload = _payload()
     subscription = db.session.get(Subscription, subscription_id)
     if subscription is None:
-        raise NotFoundError(f"Subscription {subscription_id} not found")
+        raise NotFoundError(_("Abonnement %(id)s introuvable", id=subscription_id))
     action = _text(payload, "action")
     if action not in ACTIONS:
-        raise DomainError("action must be one of reduce, restore, suspend, terminate",
+        raise DomainError(_("L'action doit être reduce, restore, suspend ou terminate"),
                           field="action")
     ACTIONS[action](subscription, actor=current_actor(), reason=_text(payload, "reason"))
     audit.record_request("update", "subscription", subscription.id, detail=action)

@@ -98,7 +98,7 @@ def subscribe(household_id: int):
 def change(subscription_id: int):
     subscription = db.session.get(Subscription, subscription_id)
     if subscription is None:
-        raise NotFoundError(f"Subscription {subscription_id} not found")
+        raise NotFoundError(_("Abonnement %(id)s introuvable", id=subscription_id))
     form = ChangeForm(action=request.args.get("action", "suspend"))
     if form.validate_on_submit():
         try:

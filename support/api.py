@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import Blueprint, jsonify, request
+from flask_babel import gettext as _
 
 from isp import audit
 from isp.auth import current_actor, require_role
@@ -63,7 +64,7 @@ def event_json(event: TicketEvent) -> dict:
 def _body() -> dict:
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
-        raise DomainError("Send a JSON object", status=400)
+        raise DomainError(_("Envoyez un objet JSON"), status=400)
     return data
 
 

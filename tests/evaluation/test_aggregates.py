@@ -129,7 +129,8 @@ def test_dashboard_shows_figures_with_how_they_are_computed(db, client, login_as
     assert "2026-09 à 2026-10" in html  # the trend ends at the month shown
     assert "&lt; 5" in html  # no pending subscription: 0 is a small cell
     bad = client.get(f"/evaluation?level=building&code={building.code}&period=2026-99")
-    assert bad.status_code == 200 and "period must be YYYY-MM" in bad.get_data(as_text=True)
+    assert bad.status_code == 200
+    assert "La période doit être un mois AAAA-MM" in bad.get_data(as_text=True)
 
 
 def test_api_building_and_districts(db, client, api_as):
@@ -163,4 +164,4 @@ def test_refresh_command(runner, db):
     assert result.exit_code == 0, result.output
     assert "1 month(s)" in result.output
     result = runner.invoke(args=["evaluation", "refresh", "--period", "2026-13"])
-    assert result.exit_code != 0 and "YYYY-MM" in result.output
+    assert result.exit_code != 0 and "AAAA-MM" in result.output

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from isp.extensions import db as _db
 from tests.isp.test_i18n import _page, english  # noqa: F401 (fixture)
 
@@ -98,3 +100,15 @@ def test_a_network_ticket_subject_follows_the_reader(client, login_as, db, engli
     english_page = _page(client, f"/tickets/{ticket.number}")
     assert "port du logement" not in english_page
     assert units[0].code in english_page and "23/11/2026" in english_page
+
+
+@pytest.mark.parametrize(("locale", "message"), [
+    ("fr", "Le logement est obligatoire (un code de logement)"),
+    ("en", "The flat is required (a flat code)"),
+])
+def test_api_errors_are_in_the_callers_language(client, api_as, db, english, locale,  # noqa: F811
+                                                message):
+    _user, headers = api_as("operator", locale=locale)
+    response = client.get("/api/v1/usage", headers=headers)
+    assert response.status_code == 400
+    assert response.get_json() == {"error": message, "field": "unit"}

@@ -94,7 +94,7 @@ def test_api_creates_a_household_and_validates_input(client, api_as, db):
     bad = client.post("/api/v1/households", json={"unit_code": "API-1", "holder_name": "X",
                                                   "email": "nope"}, headers=headers)
     assert bad.status_code == 422
-    assert bad.get_json() == {"error": "Invalid e-mail address", "field": "email"}
+    assert bad.get_json() == {"error": "Adresse e-mail invalide", "field": "email"}
     unknown = client.post("/api/v1/households", json={"unit_code": "NOPE", "holder_name": "X"},
                           headers=headers)
     assert unknown.status_code == 404
