@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
+from flask_babel import gettext as _
 
 from billing.money import format_euros
 from isp.errors import DomainError
@@ -64,9 +65,11 @@ def run_command(period: str) -> None:
     result = _run(lambda progress: prepare_invoices(period, actor=None, progress=progress),
                   "Préparation")
     for anomaly in result.anomalies[:20]:
-        click.echo(f"anomaly: {anomaly}", err=True)
-    click.echo(f"{period}: {result.invoices} draft invoices, {result.lines} lines, total "
-               f"{format_euros(result.total_cents)}, {result.skipped} skipped")
+        click.echo(_("anomalie : %(anomaly)s", anomaly=anomaly), err=True)
+    click.echo(_("%(period)s : %(invoices)s facture(s) en brouillon, %(lines)s ligne(s), total "
+                 "%(total)s, %(skipped)s écartée(s)", period=period, invoices=result.invoices,
+                 lines=result.lines, total=format_euros(result.total_cents),
+                 skipped=result.skipped))
 
 
 @billing.command("issue")
@@ -82,12 +85,15 @@ def issue_command(period: str, issued_on: str | None) -> None:
         try:
             day = date.fromisoformat(issued_on)
         except ValueError:
-            raise DomainError(f"--issued-on {issued_on!r} is not a date YYYY-MM-DD") from None
+            raise DomainError(_("--issued-on %(value)s n'est pas une date AAAA-MM-JJ",
+                                value=issued_on)) from None
     result = _run(lambda progress: issue_invoices(period, actor=None, issued_on=day,
                                                   progress=progress), "Émission")
     numbers = f" ({result.first_number} … {result.last_number})" if result.issued else ""
-    click.echo(f"{period}: {result.issued} invoices issued{numbers}, total "
-               f"{format_euros(result.total_cents)}, {result.skipped} skipped (zero total)")
+    click.echo(_("%(period)s : %(issued)s facture(s) émise(s)%(numbers)s, total %(total)s, "
+                 "%(skipped)s écartée(s) (total nul)", period=period, issued=result.issued,
+                 numbers=numbers, total=format_euros(result.total_cents),
+                 skipped=result.skipped))
 
 
 @billing.command("export")
@@ -110,15 +116,15 @@ def export_command(period: str, fmt: str, output: Path | None,
             try:
                 day = date.fromisoformat(collection_date)
             except ValueError:
-                raise DomainError(f"--collection-date {collection_date!r} is not a date") \
-                    from None
+                raise DomainError(_("--collection-date %(value)s n'est pas une date",
+                                    value=collection_date)) from None
         data, count = exports.sepa_direct_debit(period, collection_date=day)
-        click.echo(f"{count} direct debits", err=True)
+        click.echo(_("%(n)s prélèvement(s)", n=count), err=True)
     if output is None:
         click.echo(data.decode("utf-8"), nl=False)
     else:
         output.write_bytes(data)
-        click.echo(f"written {output} ({len(data)} bytes)")
+        click.echo(_("%(file)s écrit (%(n)s octets)", file=output, n=len(data)))
 
 
 @billing.command("dunning")
@@ -130,9 +136,11 @@ def dunning_command(on: str | None) -> None:
 
     day = date.fromisoformat(on) if on else None
     result = _run(lambda _progress: run_dunning(on=day), "Relances")
-    click.echo(f"{result.on}: {result.reminders} reminders, {result.referrals} referrals, "
-               f"{result.proposals} reduction proposals, {result.held} held, "
-               f"{result.lifted} lifted")
+    click.echo(_("%(on)s : %(reminders)s rappel(s), %(referrals)s orientation(s), "
+                 "%(proposals)s proposition(s) de réduction, %(held)s en attente, "
+                 "%(lifted)s levée(s)", on=result.on, reminders=result.reminders,
+                 referrals=result.referrals, proposals=result.proposals, held=result.held,
+                 lifted=result.lifted))
 
 
 def register(cli_group) -> None:

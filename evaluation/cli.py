@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 from flask.cli import with_appcontext
+from flask_babel import gettext as _
 
 
 def register(cli_group) -> None:
@@ -26,5 +27,6 @@ def register(cli_group) -> None:
         chosen = [parse_period(p) for p in periods] or None
         summary = refresh(chosen)
         db.session.commit()
-        click.echo(f"Aggregates refreshed: {summary['periods']} month(s), {summary['scopes']} "
-                   f"building(s)/district(s), {summary['rows']} figures")
+        click.echo(_("Agrégats recalculés : %(periods)s mois, %(scopes)s immeuble(s) ou "
+                     "quartier(s), %(rows)s chiffres", periods=summary["periods"],
+                     scopes=summary["scopes"], rows=summary["rows"]))

@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
+from flask_babel import gettext as _
 
 from isp.errors import DomainError
 
@@ -76,7 +77,8 @@ def users_create(email, role, association_code, password, name):
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     user = _commit_or_rollback(lambda: create_user(email, role, password=password, name=name,
                                                    association_code=association_code))
-    click.echo(f"User {user.email} created with role {user.role}")
+    click.echo(_("Utilisateur %(email)s créé avec le rôle %(role)s", email=user.email,
+                 role=user.role))
 
 
 @users.command("reset-password")
@@ -89,7 +91,7 @@ def users_reset_password(email, password):
 
     user = get_user_by_email(email)
     if user is None:
-        raise click.ClickException(f"No user {email}")
+        raise click.ClickException(_("Aucun utilisateur %(email)s", email=email))
 
     def _reset():
         from isp.auth import end_sessions_of
@@ -100,7 +102,8 @@ def users_reset_password(email, password):
         end_sessions_of(user)
 
     _commit_or_rollback(_reset)
-    click.echo(f"Password of {user.email} reset; it must be changed at next login")
+    click.echo(_("Mot de passe de %(email)s réinitialisé ; il devra être changé à la "
+                 "prochaine connexion", email=user.email))
 
 
 @cli.group()
@@ -117,9 +120,10 @@ def tokens_create(email):
 
     user = get_user_by_email(email)
     if user is None:
-        raise click.ClickException(f"No user {email}")
+        raise click.ClickException(_("Aucun utilisateur %(email)s", email=email))
     token = _commit_or_rollback(lambda: create_token(user))
-    click.echo(f"Token for {user.email} (role {user.role}); keep it secret, it is shown once:")
+    click.echo(_("Jeton de %(email)s (rôle %(role)s) ; gardez-le secret, il n'est montré "
+                 "qu'une fois :", email=user.email, role=user.role))
     click.echo(token)
 
 
@@ -141,7 +145,7 @@ def import_command(kind, file, decided_by):
     if decided_by:
         decider = get_user_by_email(decided_by)
         if decider is None:
-            raise click.ClickException(f"No user {decided_by}")
+            raise click.ClickException(_("Aucun utilisateur %(email)s", email=decided_by))
     try:
         result = run_import(kind, file.read_bytes(), actor=decider, decided_by=decider)
         audit.record("import", actor=decider, record_type=kind, route=f"cli import {kind}",
@@ -152,9 +156,11 @@ def import_command(kind, file, decided_by):
         for error in rejected.errors:
             click.echo(f"{file.name}: {error}", err=True)
         if rejected.more:
-            click.echo(f"{file.name}: … and {rejected.more} more errors", err=True)
+            click.echo(_("%(file)s : … et %(n)s autres erreurs", file=file.name, n=rejected.more),
+                       err=True)
         raise click.ClickException(rejected.message) from None
-    click.echo(f"Imported {result.rows} {kind} from {file.name}")
+    click.echo(_("%(rows)s ligne(s) importée(s) (%(kind)s) depuis %(file)s", rows=result.rows,
+                 kind=kind, file=file.name))
 
 
 # --- data protection ---------------------------------------------------------------------------
@@ -229,8 +235,9 @@ def lab_start():
         raise click.ClickException(busy)
     stop = start_lab()
     if stop is None:
-        raise click.ClickException("The lab network is not available in this build")
-    click.echo("Lab network running on 127.0.0.1; Ctrl-C stops it")
+        raise click.ClickException(_("Le réseau de laboratoire n'est pas disponible dans cette "
+                                     "installation"))
+    click.echo(_("Réseau de laboratoire en service sur 127.0.0.1 ; Ctrl-C l'arrête"))
     try:
         signal.sigwait({signal.SIGINT, signal.SIGTERM})
     finally:
@@ -286,7 +293,8 @@ def serve(host, port, no_lab, check_only):
     try:
         stop_lab = None if no_lab else start_lab()
         scheduler = start_background(app)
-        click.echo(f"social-isp on http://{host}:{port}/  (Ctrl-C stops everything)")
+        click.echo(_("social-isp sur http://%(host)s:%(port)s/  (Ctrl-C arrête tout)", host=host,
+                     port=port))
         from werkzeug.serving import run_simple
 
         # app.run() refuses to run inside a flask CLI command; the server it wraps does not.
@@ -298,7 +306,7 @@ def serve(host, port, no_lab, check_only):
             scheduler.shutdown(wait=False)
         if stop_lab:
             stop_lab()
-    click.echo("social-isp stopped")
+    click.echo(_("social-isp arrêté"))
 
 
 def _exit_on_signal(signum, _frame) -> None:

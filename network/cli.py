@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 from flask.cli import with_appcontext
+from flask_babel import gettext as _
 
 
 @click.command("poll")
@@ -17,8 +18,8 @@ def poll_command(once: bool, discover: bool) -> None:
     from network.services import run_poll_cycle
 
     if not once:
-        raise click.UsageError("only --once is supported; the scheduler (isp worker) polls "
-                               "every POLL_INTERVAL_MINUTES")
+        raise click.UsageError(_("seul --once est possible ; le planificateur (isp worker) "
+                                 "interroge toutes les POLL_INTERVAL_MINUTES"))
     summary = run_poll_cycle(respect_due=False, discover=discover)
     click.echo(summary.line())
     for error in summary.errors[:20]:
@@ -62,10 +63,11 @@ def keys_rotate(old_key: str) -> None:
         raise
     except Exception:  # wrong key, bad token: say it plainly, never echo a secret
         db.session.rollback()
-        raise click.ClickException(
-            "A secret could not be decrypted with the old or the current key; nothing changed"
-        ) from None
-    click.echo(f"Re-encrypted {secrets} secrets of {devices} devices")
+        raise click.ClickException(_(
+            "Un secret n'a pu être déchiffré ni avec l'ancienne ni avec la clé actuelle ; "
+            "rien n'a changé")) from None
+    click.echo(_("%(secrets)s secret(s) de %(devices)s équipement(s) rechiffré(s)",
+                 secrets=secrets, devices=devices))
 
 
 def register(cli_group: click.Group) -> None:

@@ -162,6 +162,6 @@ def test_refresh_command(runner, db):
     building_with_subscribers(served=5, flats=5)
     result = runner.invoke(args=["evaluation", "refresh", "--period", "2026-11"])
     assert result.exit_code == 0, result.output
-    assert "1 month(s)" in result.output
+    assert "1 mois" in result.output
     result = runner.invoke(args=["evaluation", "refresh", "--period", "2026-13"])
     assert result.exit_code != 0 and "AAAA-MM" in result.output

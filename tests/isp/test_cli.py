@@ -67,7 +67,7 @@ def test_import_command_rejects_a_bad_file_and_writes_nothing(runner, db, tmp_pa
     good.write_text("code,name,commune\nD-OK,Quartier OK,Nantes\n", encoding="utf-8")
     result = runner.invoke(args=["import", "districts", str(good)])
     assert result.exit_code == 0, result.output
-    assert "Imported 1 districts" in result.output
+    assert "1 ligne(s) importée(s) (districts)" in result.output
     bad = tmp_path / "bad.csv"
     bad.write_text("code,name,commune\nD-2,Deux,Nantes\nD-OK,Doublon,Nantes\n", encoding="utf-8")
     rejected = runner.invoke(args=["import", "districts", str(bad)])
@@ -114,7 +114,7 @@ def _start(run_env) -> subprocess.Popen:
                                cwd=ROOT, env=run_env["env"], stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True)
     for line in process.stdout:  # the line printed just before serving
-        if "social-isp on http://" in line:
+        if "social-isp sur http://" in line:
             break
     else:
         raise AssertionError(f"isp run did not start (exit {process.wait()})")

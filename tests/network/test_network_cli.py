@@ -39,7 +39,7 @@ def test_keys_rotate_re_encrypts_every_secret_and_prints_counts(runner, app):
     try:
         result = runner.invoke(args=["keys", "rotate", "--old-key", old_key])
         assert result.exit_code == 0, result.output
-        assert "Re-encrypted" in result.output and "community-x" not in result.output
+        assert "rechiffré" in result.output and "community-x" not in result.output
         db.session.refresh(device)
         assert device.snmp_community_enc != before
         assert decrypt_secret(device.snmp_community_enc) == "community-x"

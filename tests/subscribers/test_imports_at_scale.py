@@ -52,7 +52,7 @@ def test_the_command_line_prints_100_errors_and_the_count_of_the_rest(runner, tm
     assert result.exit_code == 1
     lines = result.stderr.splitlines()
     assert sum(": ligne " in line for line in lines) == 100
-    assert "units.csv: … and 30 more errors" in lines
+    assert "units.csv : … et 30 autres erreurs" in lines
     assert "Fichier refusé : 130 erreurs, rien n'a été enregistré." in result.stderr
 
 
