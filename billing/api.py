@@ -19,7 +19,7 @@ from isp.errors import DomainError
 from isp.extensions import db
 from isp.openapi import documented
 from isp.pagination import api_list
-from isp.validation import Choice, Text, body_schema
+from isp.validation import Choice, Text, body_schema, json_body
 from subscribers.services import Scope, get_household, get_unit
 
 bp = Blueprint("billing_api", __name__, url_prefix="/api/v1")
@@ -101,7 +101,8 @@ def dunning_next_steps():
 def _int(payload: dict, name: str) -> int:
     value = payload.get(name)
     if not isinstance(value, int) or isinstance(value, bool):
-        raise DomainError(f"{name} must be an integer", field=name, status=400)
+        raise DomainError(_("%(field)s doit être un nombre entier.", field=name),
+                          field=name, status=400)
     return value
 
 
@@ -119,9 +120,7 @@ def payment_create():
 
     An amount more than 50 € above what the household owes needs "confirm_overpayment": true
     (otherwise 422, field confirm_overpayment)."""
-    payload = request.get_json(silent=True)
-    if not isinstance(payload, dict):
-        raise DomainError(_("Envoyez un objet JSON"), status=400)
+    payload = json_body()
     scope = Scope.of(current_actor())
     PAYMENT_UNIT_CODE.check(payload.get("unit_code"))  # a wrong type is refused even if unused
     if payload.get("household_id") is not None:
@@ -192,13 +191,7 @@ def tariff_update(code: str):
     (admin; a month not yet invoiced; the tier edit page applies the same rule)."""
     from billing.money import parse_period
 
-    payload = request.get_json(silent=True)
-    if not isinstance(payload, dict):
-        raise DomainError(_("Envoyez un objet JSON"), status=400)
-    unknown = sorted(set(payload) - {"monthly_price_cents", "valid_from"})
-    if unknown:
-        raise DomainError(_("Champ inconnu : %(field)s", field=unknown[0]), field=unknown[0],
-                          status=400)
+    payload = json_body(allowed={"monthly_price_cents", "valid_from"})
     tier = services.get_tier(code)
     price = _int(payload, "monthly_price_cents")
     valid_from = payload.get("valid_from")
@@ -213,13 +206,8 @@ def tariff_update(code: str):
     return jsonify(tariff_json(tier))
 
 
-def _run_period(payload) -> str:
-    if not isinstance(payload, dict):
-        raise DomainError(_("Envoyez un objet JSON"), status=400)
-    unknown = sorted(set(payload) - {"period"})
-    if unknown:
-        raise DomainError(_("Champ inconnu : %(field)s", field=unknown[0]), field=unknown[0],
-                          status=400)
+def _run_period() -> str:
+    payload = json_body(allowed={"period"})
     period = payload.get("period")
     if not isinstance(period, str):
         raise DomainError(_("La période doit être un mois AAAA-MM"), field="period", status=400)
@@ -247,7 +235,7 @@ PERIOD_SCHEMA = {"type": "string", "pattern": r"^\d{4}-(0[1-9]|1[0-2])$"}
 def billing_run_prepare():
     """Prepare a month's draft invoices: {"period": "YYYY-MM"}, a month that has ended
     (idempotent; the page /billing/runs does the same). Answers the month's review."""
-    period = _run_period(request.get_json(silent=True))
+    period = _run_period()
     result = services.prepare_invoices(period, actor=current_actor())
     audit.record_request("create", "invoice_drafts", period,
                          detail=f"{result.invoices} prepared")

@@ -488,7 +488,7 @@ def dunning_steps():
 def _step(step_id: int) -> DunningStep:
     step = db.session.get(DunningStep, step_id)
     if step is None:
-        raise NotFoundError(f"Étape {step_id} introuvable")
+        raise NotFoundError(_("Étape %(id)s introuvable", id=step_id))
     return step
 
 

@@ -10,6 +10,7 @@ from isp.auth import current_actor, require_role
 from isp.choices import Role
 from isp.errors import DomainError
 from isp.extensions import db
+from isp.validation import json_body
 from subscribers.models import Building, District
 
 bp = Blueprint("evaluation_api", __name__, url_prefix="/api/v1")
@@ -78,9 +79,7 @@ def fragility_ranking():
 @require_role(*ANALYSTS, scope="aggregates")
 def scenario_create():
     """Compute and save an expansion scenario (JSON body; percentages in %, money in euros)."""
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise DomainError(_("Envoyez un objet JSON"), status=400)
+    data = json_body()
     scenario = scenarios.run(data, actor=current_actor())
     db.session.commit()
     return jsonify(scenarios.as_dict(scenario)), 201

@@ -41,13 +41,16 @@ def _int_arg(name: str, default: int) -> int:
     if raw is None:
         return default
     if raw == "":  # ``page=`` is a mistake of the caller, not a request for the default
-        raise DomainError(f"{name} must be a whole number", field=name, status=400)
+        raise DomainError(_("%(field)s doit être un nombre entier.", field=name),
+                          field=name, status=400)
     try:
         value = int(raw)
     except ValueError:
-        raise DomainError(f"{name} must be a whole number", field=name, status=400) from None
+        raise DomainError(_("%(field)s doit être un nombre entier.", field=name),
+                          field=name, status=400) from None
     if not 1 <= value <= MAX_PAGE_NUMBER:
-        raise DomainError(f"{name} must be between 1 and {MAX_PAGE_NUMBER}", field=name,
+        raise DomainError(_("%(field)s doit être entre 1 et %(high)s.", field=name,
+                            high=MAX_PAGE_NUMBER), field=name,
                           status=400)
     return value
 

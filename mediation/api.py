@@ -15,7 +15,7 @@ from isp.errors import DomainError
 from isp.extensions import db
 from isp.openapi import documented
 from isp.pagination import api_list
-from isp.validation import MAX_INT, Integer, Text, body_schema
+from isp.validation import MAX_INT, Integer, Text, body_schema, json_body
 from mediation import services
 from mediation.models import Association, Booking, CoachingSlot, SessionRecord
 from subscribers.services import Scope, get_household
@@ -75,22 +75,21 @@ def session_json(record: SessionRecord) -> dict:
 
 
 def _body() -> dict:
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise DomainError(_("Envoyez un objet JSON"), status=400)
-    return data
+    return json_body()
 
 
 def _int(data: dict, name: str, *, required: bool = True) -> int | None:
     value = data.get(name)
     if value is None:
         if required:
-            raise DomainError(f"{name} is required", field=name, status=400)
+            raise DomainError(_("%(field)s est obligatoire.", field=name), field=name, status=400)
         return None
     if isinstance(value, bool) or not isinstance(value, int):
-        raise DomainError(f"{name} must be an integer", field=name, status=400)
+        raise DomainError(_("%(field)s doit être un nombre entier.", field=name),
+                          field=name, status=400)
     if abs(value) > MAX_INT:  # beyond the database's INTEGER
-        raise DomainError(f"{name} is out of range", field=name, status=422)
+        raise DomainError(_("%(field)s est hors des bornes admises.", field=name),
+                          field=name, status=422)
     return value
 
 
@@ -98,10 +97,10 @@ def _str(data: dict, name: str, *, required: bool = True) -> str | None:
     value = data.get(name)
     if value is None or value == "":
         if required:
-            raise DomainError(f"{name} is required", field=name, status=400)
+            raise DomainError(_("%(field)s est obligatoire.", field=name), field=name, status=400)
         return None
     if not isinstance(value, str):
-        raise DomainError(f"{name} must be a string", field=name, status=400)
+        raise DomainError(_("%(field)s doit être un texte.", field=name), field=name, status=400)
     return value
 
 
@@ -112,7 +111,8 @@ def _when(name: str) -> datetime | None:
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
-        raise DomainError(f"{name} must be a date or an ISO 8601 time", field=name,
+        raise DomainError(_("%(field)s doit être une date ou une heure ISO 8601.", field=name),
+                          field=name,
                           status=400) from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=services.LOCAL) if "T" in value else \
@@ -190,10 +190,12 @@ def session_create():
         value = data.get(name)
         if value is not None and not (isinstance(value, list)
                                       and all(isinstance(v, str) for v in value)):
-            raise DomainError(f"{name} must be a list of codes", field=name, status=400)
+            raise DomainError(_("%(field)s doit être une liste de codes.", field=name),
+                              field=name, status=400)
     for name in ("follow_up", "first_session"):
         if not isinstance(data.get(name, False), bool):
-            raise DomainError(f"{name} must be true or false", field=name, status=400)
+            raise DomainError(_("%(field)s vaut true ou false.", field=name),
+                              field=name, status=400)
     with db.session.begin_nested():
         record = services.record_session(
             actor=actor, association=association, kind=_str(data, "kind"), held_on=held_on,

@@ -18,7 +18,7 @@ from isp.openapi import documented
 from isp.pagination import api_list
 from isp.timeutil import local_date, utcnow
 from isp.timeutil import today as paris_today
-from isp.validation import Choice, Integer, Text, body_schema, check_all
+from isp.validation import Choice, Integer, Text, body_schema, check_all, json_body
 from network import services
 from network.choices import DeviceRole
 from network.device_fields import DEVICE_TYPES, credentials_set, device_changes
@@ -103,23 +103,18 @@ NUMBER_SCHEMA = {"type": "number", "minimum": 0, "maximum": 10_000_000}
 
 def _device_body(*, creating: bool) -> tuple[dict[str, str], dict]:
     """The body's device fields as text (what device_changes reads) and the other keys."""
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise DomainError(_("Envoyez un objet JSON"), field=None, status=400)
     known = {f.name for f in DEVICE_BODY} | set(NUMBER_FIELDS) | (
         set() if creating else {"poll_interval_s"})
     if not creating:
         known.discard("hostname")  # the natural key in the URL never changes
-    unknown = sorted(set(body) - known)
-    if unknown:
-        raise DomainError(_("Champ inconnu : %(field)s", field=unknown[0]), field=unknown[0],
-                          status=400)
+    body = json_body(allowed=known)
     checked = check_all([f for f in DEVICE_BODY if f.name in known], body)
     for name in NUMBER_FIELDS:
         value = body.get(name)
         if value is not None and (isinstance(value, bool)
                                   or not isinstance(value, int | float)):
-            raise DomainError(f"{name} must be a number", field=name, status=422)
+            raise DomainError(_("%(field)s doit être un nombre.", field=name),
+                              field=name, status=422)
         if name in body:
             checked[name] = value
     text = {name: "" if value is None else str(value) for name, value in checked.items()}
@@ -200,8 +195,9 @@ def _parse_when(name: str, *, as_date: bool) -> datetime | date | None:
             return date.fromisoformat(raw)
         value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
     except ValueError:
-        kind = "a date YYYY-MM-DD" if as_date else "an ISO 8601 date or time"
-        raise DomainError(f"{name} must be {kind}", field=name, status=400) from None
+        kind = _("une date AAAA-MM-JJ") if as_date else _("une date ou une heure ISO 8601")
+        raise DomainError(_("%(field)s doit être %(kind)s.", field=name, kind=kind),
+                          field=name, status=400) from None
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     return value

@@ -17,7 +17,7 @@ from isp.extensions import db
 from isp.openapi import documented
 from isp.pagination import api_list, count_without_joins
 from isp.timeutil import today
-from isp.validation import body_schema
+from isp.validation import body_schema, json_body
 from subscribers import services
 from subscribers.fields import (
     EMAIL,
@@ -187,12 +187,10 @@ def household(household_id: int):
                         required=("unit_code", "holder_name")))
 def create_household():
     """Register a new tenant in a free flat."""
-    payload = request.get_json(silent=True)
-    if not isinstance(payload, dict):
-        raise DomainError(_("Envoyez un objet JSON"), status=400)
+    payload = json_body()
     for name in ("unit_code", "holder_name"):
         if not isinstance(payload.get(name), str) or not payload[name].strip():
-            raise DomainError(f"{name} is required", field=name, status=422)
+            raise DomainError(_("%(field)s est obligatoire.", field=name), field=name, status=422)
     moved_in_on = MOVED_IN_ON.check(payload.get("moved_in_on") or today())
     email = payload.get("email") or None
     if email is not None:
@@ -217,9 +215,7 @@ def create_household():
 @require_role(Role.OPERATOR)
 def move_out(household_id: int):
     """Record a move-out: ends the open subscription and the association's follow-up."""
-    payload = request.get_json(silent=True)
-    if not isinstance(payload, dict):
-        raise DomainError(_("Envoyez un objet JSON"), status=400)
+    payload = json_body()
     try:
         moved_out_on = date.fromisoformat(str(payload.get("moved_out_on") or ""))
     except ValueError:

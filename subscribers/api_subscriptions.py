@@ -16,7 +16,7 @@ from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
 from isp.openapi import documented
 from isp.pagination import api_list, count_without_joins
-from isp.validation import Choice, Text, body_schema
+from isp.validation import Choice, Text, body_schema, json_body
 from subscribers import lifecycle, services
 from subscribers.models import Subscription, Unit
 
@@ -58,10 +58,7 @@ def _iso(value: date | None) -> str | None:
 
 
 def _payload() -> dict:
-    payload = request.get_json(silent=True)
-    if not isinstance(payload, dict):
-        raise DomainError(_("Envoyez un objet JSON"), status=400)
-    return payload
+    return json_body()
 
 
 def _text(payload: dict, name: str, *, required: bool = True) -> str | None:
@@ -69,7 +66,7 @@ def _text(payload: dict, name: str, *, required: bool = True) -> str | None:
     if value is None and not required:
         return None
     if not isinstance(value, str) or not value.strip():
-        raise DomainError(f"{name} is required", field=name)
+        raise DomainError(_("%(field)s est obligatoire.", field=name), field=name)
     return value.strip()
 
 

@@ -14,7 +14,7 @@ from isp.errors import DomainError
 from isp.extensions import db
 from isp.openapi import documented
 from isp.pagination import api_list
-from isp.validation import MAX_INT, Choice, Integer, Text, body_schema
+from isp.validation import MAX_INT, Choice, Integer, Text, body_schema, json_body
 from subscribers.services import Scope
 from support import notifications, services
 from support.choices import PEOPLE_CATEGORIES, TicketPriority
@@ -62,10 +62,7 @@ def event_json(event: TicketEvent) -> dict:
 
 
 def _body() -> dict:
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise DomainError(_("Envoyez un objet JSON"), status=400)
-    return data
+    return json_body()
 
 
 def _optional_int(data: dict, name: str) -> int | None:
@@ -74,16 +71,18 @@ def _optional_int(data: dict, name: str) -> int | None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | str) or (
             isinstance(value, str) and not value.isdigit()):
-        raise DomainError(f"{name} must be a whole number", field=name, status=422)
+        raise DomainError(_("%(field)s doit être un nombre entier.", field=name),
+                          field=name, status=422)
     if int(value) > MAX_INT:  # beyond the database's INTEGER
-        raise DomainError(f"{name} is out of range", field=name, status=422)
+        raise DomainError(_("%(field)s est hors des bornes admises.", field=name),
+                          field=name, status=422)
     return int(value)
 
 
 def _optional_str(data: dict, name: str) -> str | None:
     value = data.get(name)
     if value is not None and not isinstance(value, str):
-        raise DomainError(f"{name} must be a string", field=name, status=422)
+        raise DomainError(_("%(field)s doit être un texte.", field=name), field=name, status=422)
     return value
 
 
