@@ -146,7 +146,7 @@ def pysnmp_worker(addrs: list[str], opts: dict[str, Any], barrier: Any, conn: An
     async def run() -> list[dict[str, Any]]:
         client = PysnmpClient(v2c_api=opts["api"])
         prev = await poll_many(client, targets, opts["concurrency"])  # warm-up
-        # long-lived objects (engine, targets) leave the GC's scans (SNMP.md §5)
+        # long-lived objects (engine, targets) leave the GC's scans (docs/snmp.md §5)
         gc.collect()
         gc.freeze()
         gc.set_threshold(50_000, 50, 100)
@@ -205,7 +205,7 @@ def ezsnmp_worker(addrs: list[str], opts: dict[str, Any], barrier: Any, conn: An
         s = sessions[addr]
         try:
             n = len(s.get([".".join(map(str, SYS_UPTIME)), ".".join(map(str, SYS_NAME))]))
-            # bulk_walk([a, b]) walks only the first OID (SNMP.md §6): one walk per column
+            # bulk_walk([a, b]) walks only the first OID (docs/snmp.md §6): one walk per column
             for col in reference_columns(opts):
                 n += len(s.bulk_walk(col))
             return n

@@ -125,7 +125,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             started = time.perf_counter()
             rerun = apply_batches(configurator, batches, max_workers=args.workers)
             lines, saves = summarise("idempotent re-run", rerun, time.perf_counter() - started)
-            print("reference (PROVISIONING.md §4, SSH simulator): one session of 24 ports "
+            print("reference (docs/provisioning.md §4, SSH simulator): one session of 24 ports "
                   "(120 lines, show run, write mem) 1.82 s; 48 jobs over 8 switches, "
                   "8 threads: 13.1 jobs/s")
 

@@ -1,4 +1,4 @@
-"""JSON API: invoices of a month, a household's balance, recording a payment (DESIGN.md §4.5)."""
+"""JSON API: invoices, balances, payments (docs/design.md §4.5)."""
 
 from __future__ import annotations
 

@@ -82,7 +82,7 @@ class DunningKind(StrEnum):
     POSTPONED = "postponed"
 
 
-#: The social dunning schedule (DESIGN.md §3.3), its one home: days after the due date of the
+#: The social dunning schedule (docs/design.md §3.3), its one home: days after the due date of the
 #: oldest unpaid invoice at which each step comes. Labels, letters, the charter and the
 #: lifecycle's messages are computed from it.
 DUNNING_SCHEDULE: dict[DunningKind, int] = {

@@ -1,4 +1,4 @@
-"""``isp billing run|issue|export`` (DESIGN.md §4.3)."""
+"""``isp billing run|issue|export`` (docs/design.md §4.3)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The social dunning path (DESIGN.md §3.3): reminders, referral, a reduction only a person
+"""The social dunning path (docs/design.md §3.3): reminders, referral, a reduction only a person
 approves, and never a cut-off. Nothing here suspends or terminates a subscription.
 """
 

@@ -16,7 +16,7 @@ from isp.extensions import db
 from isp.models import User
 from isp.timeutil import today
 
-#: A decision is valid 12 months (DESIGN.md §3.1); households are flagged this many days before.
+#: A decision is valid 12 months (docs/design.md §3.1); flagged this many days before.
 VALIDITY_MONTHS = 12
 RENEWAL_NOTICE_DAYS = 45
 

@@ -1,4 +1,4 @@
-"""``isp import payments FILE``: bank statements and counter receipts (DESIGN.md §4.4)."""
+"""``isp import payments FILE``: bank statements and counter receipts (docs/design.md §4.4)."""
 
 from __future__ import annotations
 

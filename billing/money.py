@@ -1,4 +1,4 @@
-"""Pure money and proration maths (integer cents, half-up rounding, DESIGN.md §3.1-3.2)."""
+"""Pure money and proration maths (integer cents, half-up rounding, docs/design.md §3.1-3.2)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Billing facts about households that other domains list and filter by: arrears and the
-current step of the social dunning path (DESIGN.md §3.3).
+current step of the social dunning path (docs/design.md §3.3).
 
 Each fact comes twice, from one definition: for a page's households at once (one query, no
 query per row) and as an SQL condition on a household id column (filters, counts, paging).

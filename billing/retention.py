@@ -1,4 +1,4 @@
-"""Billing's part of the retention rules and of anonymisation (DESIGN.md §3.8, isp/gdpr.py).
+"""Billing's part of the retention rules and of anonymisation (docs/design.md §3.8, isp/gdpr.py).
 
 Invoices and payments are kept 10 years (accounting law), then deleted with what hangs on
 them; a household's anonymisation removes its identity from billing records but keeps amounts

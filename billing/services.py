@@ -54,7 +54,7 @@ from isp.timeutil import today, utcnow
 
 log = logging.getLogger(__name__)
 
-#: The default grid of DESIGN.md §3.1 (the migration inserts the same rows).
+#: The default grid of docs/design.md §3.1 (the migration inserts the same rows).
 DEFAULT_PLAN = {"code": "SOLIDAIRE-1G", "name": "Internet solidaire", "down_kbps": 1_000_000,
                 "up_kbps": 1_000_000, "reduced_down_kbps": 8_000, "reduced_up_kbps": 2_000,
                 "description": "Fibre 1 Gbit/s symétrique ; débit réduit : 8 Mbit/s / 2 Mbit/s."}
@@ -65,7 +65,7 @@ DEFAULT_TIERS = (
     ("T3", "Tarif solidaire 3", "Quotient familial CAF au-dessus de 900 €, ou aucun justificatif.",
      3, False, None, 990),
 )
-#: Days between issue and due date (DESIGN.md §3.2).
+#: Days between issue and due date (docs/design.md §3.2).
 DUE_DAYS = 30
 
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import math
 
-#: Fewer households than this: the figure is suppressed (DESIGN.md §3.7).
+#: Fewer households than this: the figure is suppressed (docs/design.md §3.7).
 SMALL_CELL = 5
 #: Every published count of households is a multiple of this.
 COUNT_BASE = 5

@@ -50,7 +50,7 @@ def _load_config(app: Flask, config_object: str, overrides: dict) -> None:
 
     path = CONFIGS.get(config_object, config_object)
     app.config.from_object(path)
-    # Environment wins over the classes (DESIGN.md §4.2).
+    # Environment wins over the classes (docs/design.md §4.2).
     if os.environ.get("DATABASE_URL") and config_object != "testing":
         app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
     for env_name, key in (("ISP_SECRET_KEY", "SECRET_KEY"),

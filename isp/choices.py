@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 
 
 class Role(StrEnum):
-    """What a user may see and do (DESIGN.md §1)."""
+    """What a user may see and do (docs/design.md §1)."""
 
     ADMIN = "admin"
     OPERATOR = "operator"

@@ -1,4 +1,4 @@
-"""The ``isp`` command: a Flask CLI group with the project's commands (DESIGN.md §4.3)."""
+"""The ``isp`` command: a Flask CLI group with the project's commands (docs/design.md §4.3)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""All-or-nothing CSV imports (DESIGN.md §4.4).
+"""All-or-nothing CSV imports (docs/design.md §4.4).
 
 A domain registers an ``ImportSpec`` per kind in its ``imports.py``. ``run_import`` checks the
 header, hands every row to the spec's handler, collects one message per bad row (line, column,

@@ -30,7 +30,7 @@ def wants_json() -> bool:
 
 
 def json_error(message: str, status: int, field: str | None = None):
-    """The API error envelope of DESIGN.md §4.5."""
+    """The API error envelope of docs/design.md §4.5."""
     return jsonify({"error": message, "field": field}), status
 
 

@@ -1,4 +1,4 @@
-"""Data-subject rights and retention (DESIGN.md §3.8): export, anonymisation, purge, register."""
+"""Data-subject rights, retention (docs/design.md §3.8): export, anonymising, purge, register."""
 
 from __future__ import annotations
 

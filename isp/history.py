@@ -84,7 +84,7 @@ TRACKED: dict[str, Tracked] = {
     "plans": Tracked("plan"),
 }
 
-#: Household fields a mediator may see (DESIGN.md §1): their history shows only these.
+#: Household fields a mediator may see (docs/design.md §1): their history shows only these.
 MEDIATOR_FIELDS = frozenset({"holder_name", "phone", "language", "needs", "unit_id",
                              "moved_out_on"})
 #: Household columns holding identity: blanked in the history when a household is anonymised.

@@ -1,4 +1,4 @@
-"""A repeated submission creates nothing twice (DESIGN.md §5 "Idempotency", issue 19.2).
+"""A repeated submission creates nothing twice (docs/design.md §5 "Idempotency", issue 19.2).
 
 Two mechanisms, both generic, so that every domain gets them without code of its own:
 

@@ -2,7 +2,7 @@
 
 Paths and path parameters come from the URL map, summaries from the view docstrings, query
 parameters from the ``request.args`` the view reads, list envelopes from ``api_list`` calls, and
-the error responses from DESIGN.md §4.5. Served at /api/v1/openapi.json.
+the error responses from docs/design.md §4.5. Served at /api/v1/openapi.json.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Pagination for pages and the API list envelope of DESIGN.md §4.5."""
+"""Pagination for pages and the API list envelope of docs/design.md §4.5."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Time and the calendar, from one module (DESIGN.md §5 "Calendar").
+"""Time and the calendar, from one module (docs/design.md §5 "Calendar").
 
 Instants are stored in UTC; every rule about *days* — today, working days, weekends, French
 public holidays, due dates, month boundaries, SLA clocks, slot dates, retention — uses the

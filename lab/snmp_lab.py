@@ -363,7 +363,7 @@ def start_snmpsim(
         cache_dir = Path(tempfile.gettempdir()) / f"snmpsim-cache-{digest}"
     cache = Path(cache_dir)
     cache.mkdir(parents=True, exist_ok=True)
-    # engine options first, then the endpoint and data dir (SNMP.md §6: order matters)
+    # engine options first, then the endpoint and data dir (docs/snmp.md §6: order matters)
     community = probe_community or stems[0]
     if snmp_answers(host, port, community):
         raise RuntimeError(f"something already answers SNMP on {host}:{port}")

@@ -1,4 +1,4 @@
-"""JSON API of mediation (DESIGN.md §4.5): associations, slots, bookings, sessions, assignments."""
+"""JSON API of mediation (docs/design.md §4.5): associations, slots, bookings, sessions."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""CSV import of associations (DESIGN.md §4.4): ``isp import associations FILE``."""
+"""CSV import of associations (docs/design.md §4.4): ``isp import associations FILE``."""
 
 from __future__ import annotations
 

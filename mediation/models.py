@@ -147,7 +147,7 @@ class SessionRecord(db.Model):
     """One coaching session, in the fields of the national activity report of mediators.
 
     ``household_id`` is set only while the household is assigned to the association: ending
-    the assignment cuts it (DESIGN.md §3.8); the building stays, for aggregate figures.
+    the assignment cuts it (docs/design.md §3.8); the building stays, for aggregate figures.
     """
 
     __tablename__ = "session_records"

@@ -1,4 +1,4 @@
-"""The assignment rule of DESIGN.md §3.6 as a pure function: facts in, ranked suggestions out.
+"""The assignment rule of docs/design.md §3.6 as a pure function: facts in, ranked suggestions out.
 
 An association is a candidate only when it covers the household's district. Its score is the
 sum of: +3 when it speaks the household's preferred language, +2 for each specialty matching

@@ -234,7 +234,7 @@ def household_facts(household: Household) -> HouseholdFacts:
 def suggestions_for(household: Household, on: date | None = None, *,
                     associations: list[AssociationFacts] | None = None
                     ) -> tuple[Suggestion, ...]:
-    """The ranked associations for a household, each with its terms (DESIGN.md §3.6).
+    """The ranked associations for a household, each with its terms (docs/design.md §3.6).
 
     ``associations``: ``association_facts(on)`` already read (a list of households reads
     them once, not once per household).
@@ -284,7 +284,7 @@ def end_assignment(assignment: Assignment, *, actor: User | None, at: datetime |
                    reason: str | None = None) -> None:
     """End a follow-up: cut the session records' link to the household, cancel its bookings.
 
-    The association then no longer sees the household (DESIGN.md §3.8).
+    The association then no longer sees the household (docs/design.md §3.8).
     """
     at = at or utcnow()
     assignment.ended_at = at

@@ -1,4 +1,4 @@
-"""JSON API: provisioning jobs (DESIGN.md §4.5)."""
+"""JSON API: provisioning jobs (docs/design.md §4.5)."""
 
 from __future__ import annotations
 

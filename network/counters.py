@@ -1,4 +1,4 @@
-"""Counter arithmetic for interface traffic (DESIGN.md §3.4–3.5, SNMP.md §6).
+"""Counter arithmetic for interface traffic (docs/design.md §3.4–3.5, docs/snmp.md §6).
 
 Pure functions, no I/O. The poller stores raw counters, sysUpTime and the local
 monotonic time of every poll; the delta between two consecutive polls is computed here.
@@ -138,7 +138,7 @@ def uptime_consistent(prev_ticks: int, curr_ticks: int, elapsed_s: float) -> boo
 def reboot_downtime_s(*, uptime_s: float, since_last_ok_s: float) -> float:
     """Downtime to book for a reboot that was seen only through sysUpTime.
 
-    DESIGN.md §3.5: "a reboot seen through sysUpTime counts the time since boot as downtime
+    docs/design.md §3.5: "a reboot seen through sysUpTime counts the time since boot as downtime
     when it is shorter than the poll interval plus the time between polls". Decision taken
     here (the sentence is ambiguous): the device was last seen alive at the previous
     successful poll, ``since_last_ok_s`` ago, and booted ``uptime_s`` ago (sysUpTime of the

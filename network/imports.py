@@ -1,4 +1,4 @@
-"""CSV imports of devices and wiring (DESIGN.md §4.4), all or nothing.
+"""CSV imports of devices and wiring (docs/design.md §4.4), all or nothing.
 
 ``devices``: secrets are encrypted with ISP_CREDENTIALS_KEY as they are read and never
 echoed in error messages. ``wiring``: ``unit_code,device_hostname,if_name`` says which

@@ -1,6 +1,6 @@
 """Network inventory (switches per building, the ports that serve flats) and monitoring:
 poll results, raw counter state, usage per port hour / subscription day / building day,
-discarded intervals and outages (DESIGN.md §2, §3.4, §3.5).
+discarded intervals and outages (docs/design.md §2, §3.4, §3.5).
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ class Device(db.Model):
     status: Mapped[str] = mapped_column(String(10), default=DeviceStatus.UNKNOWN)
     last_polled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sys_uptime_ticks: Mapped[int | None] = mapped_column(BigInteger)
-    #: Consecutive polls without an answer (down after two, DESIGN.md §3.5).
+    #: Consecutive polls without an answer (down after two, docs/design.md §3.5).
     failed_polls: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     #: timeout | auth | garbage | unresolvable (network.snmp.ErrorKind), None when clean.
@@ -224,7 +224,7 @@ class Outage(db.Model):
     """A device that stopped answering (or rebooted), from ``started_at`` to ``ended_at``.
 
     ``cause`` is ``no_answer`` (two consecutive polls without an answer) or ``reboot``
-    (seen afterwards through sysUpTime, DESIGN.md §3.5). ``port_id`` is reserved: a
+    (seen afterwards through sysUpTime, docs/design.md §3.5). ``port_id`` is reserved: a
     household's port being down is not an outage.
     """
 

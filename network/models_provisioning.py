@@ -1,5 +1,5 @@
 """Provisioning records: jobs that bring a switch port to its desired state, the desired state
-itself per port, nightly config backups and the drift they reveal (DESIGN.md §2, issue 4).
+itself per port, nightly config backups and the drift they reveal (docs/design.md §2, issue 4).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Network's part of the retention rules (DESIGN.md §3.4 and §3.8, isp/gdpr.py).
+"""Network's part of the retention rules (docs/design.md §3.4 and §3.8, isp/gdpr.py).
 
 Port-hour usage is kept 90 days; a subscription's daily usage is kept while it lives (and a
 grace period after its end), then only the building's days remain (kept forever, no person).

@@ -108,7 +108,7 @@ def target_for(device: Device, *, now: datetime | None = None,
                discover: bool = False) -> SnmpTarget:
     """The SNMP target of a device, with its secrets decrypted (kept in memory only).
 
-    Timeout and retries come from ``SNMP_TIMEOUT_S``/``SNMP_RETRIES`` (SNMP.md §7: 2 s, 1).
+    Timeout and retries come from ``SNMP_TIMEOUT_S``/``SNMP_RETRIES`` (docs/snmp.md §7: 2 s, 1).
     A device that is up with known ports gets a quick poll (status and counters) unless
     ``discover`` or its discovery is due (``discovery_due``).
     """
@@ -310,7 +310,7 @@ def run_poll_cycle(*, client: SnmpClient | None = None, devices: Sequence[Device
 def _fewer_gc_passes() -> Iterator[None]:
     """Collect cyclic garbage less often while polling.
 
-    Decoding a poll allocates ~100,000 short-lived pyasn1 objects (SNMP.md §5), which with
+    Decoding a poll allocates ~100,000 short-lived pyasn1 objects (docs/snmp.md §5), which with
     the default threshold (700) triggers a collection every few hundred values, each one
     also scanning the application's long-lived objects. Freezing those and collecting every
     50,000 allocations instead cut the poller's CPU per device (measured in
@@ -931,7 +931,7 @@ def add_usage(hours: dict[tuple[int, datetime], list[int]],
         if unit_id is None:
             continue
         day = local_day(hour)
-        # port out = household download, port in = household upload (DESIGN.md §3.4)
+        # port out = household download, port in = household upload (docs/design.md §3.4)
         per_building[(building_id, day)][0] += octets_out
         per_building[(building_id, day)][1] += octets_in
         subscription_id = subscriptions.get(unit_id)
@@ -1031,7 +1031,7 @@ class Availability:
 
 def building_availability(building_id: int, start: datetime, end: datetime,
                           *, now: datetime | None = None) -> Availability:
-    """DESIGN.md §3.5: the building is down while its aggregation device is down, or while
+    """docs/design.md §3.5: the building is down while its aggregation device is down, or while
     every access device is down at once (union of the two). Open outages count until
     ``now`` (or ``end`` if earlier)."""
     now = now or utcnow()
@@ -1077,7 +1077,7 @@ def building_availability_between(building_id: int, first: date, following: date
                                   now: datetime | None = None) -> Availability:
     """THE availability of a building over Paris calendar days [first, following) (issue 16.9).
 
-    The one definition every page, export and API shows (DESIGN.md §3.5): 1 − downtime ÷
+    The one definition every page, export and API shows (docs/design.md §3.5): 1 − downtime ÷
     period, where the period runs from ``first`` 00:00 Europe/Paris to ``following`` 00:00, cut
     at ``now`` for the running month (time not yet lived is neither up nor down). A period that
     has not started gives ``availability_pct`` None.

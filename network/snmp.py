@@ -1,4 +1,4 @@
-"""SNMP polling of switches: IF-MIB counters, status and sysUpTime (SNMP.md §3, §7).
+"""SNMP polling of switches: IF-MIB counters, status and sysUpTime (docs/snmp.md §3, §7).
 
 ``SnmpClient`` is the small interface the poller service depends on; ``PysnmpClient``
 keeps pysnmp 7's asyncio API inside this module. One device poll is a GET of
@@ -339,7 +339,7 @@ async def walk_columns(
             break
         width = len(active)
         # ~48 varbinds per response keeps it under snmpsim's 64 cap and one 1472-byte UDP
-        # payload (SNMP.md §6: 7 × 9 was 1431 bytes), e.g. 6 repetitions of 7 columns.
+        # payload (docs/snmp.md §6: 7 × 9 was 1431 bytes), e.g. 6 repetitions of 7 columns.
         reps = max_repetitions or max(2, min(25, 42 // width))
         var_binds = await session.bulk([cursor[c] for c in active], reps)
         if not var_binds:
@@ -455,7 +455,7 @@ class PysnmpClient:
     """``SnmpClient`` on pysnmp 7.1.30's asyncio API.
 
     Keeps one ``SnmpEngine`` per v3 credential set (one user name with two key sets on a
-    shared engine corrupts polls, SNMP.md §6) and one transport target per
+    shared engine corrupts polls, docs/snmp.md §6) and one transport target per
     (host, port, timeout, retries), created once and reused: each new target costs
     ~30 KB that pysnmp never frees. SNMPv2c uses the cheaper v1arch API unless
     ``v2c_api="v3arch"``. Create and use the client inside one event loop.

@@ -1,4 +1,4 @@
-"""JSON API for districts, buildings, flats and households (DESIGN.md §4.5)."""
+"""JSON API for districts, buildings, flats and households (docs/design.md §4.5)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""JSON API: subscriptions and their lifecycle actions (DESIGN.md §4.5, issue 4)."""
+"""JSON API: subscriptions and their lifecycle actions (docs/design.md §4.5, issue 4)."""
 
 from __future__ import annotations
 

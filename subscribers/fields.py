@@ -12,7 +12,7 @@ PHONE = Text("phone", 30)
 EMAIL = Text("email", 254)
 SIZE = Integer("size", minimum=1, maximum=20)
 LANGUAGE = Choice("language", tuple(LANGUAGES))
-#: Needs are codes of the mediation vocabulary: the assignment scores them (DESIGN.md §3.6).
+#: Needs are codes of the mediation vocabulary: the assignment scores them (docs/design.md §3.6).
 NEEDS = Codes("needs", tuple(SPECIALTIES))
 OTHER_MEMBERS = Text("other_members", 500, multiline=True)
 MOVED_IN_ON = Day("moved_in_on", required=True)

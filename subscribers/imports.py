@@ -1,4 +1,4 @@
-"""CSV imports of districts, buildings, flats and households (DESIGN.md §4.4)."""
+"""CSV imports of districts, buildings, flats and households (docs/design.md §4.4)."""
 
 from __future__ import annotations
 

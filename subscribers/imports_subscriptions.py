@@ -1,4 +1,4 @@
-"""CSV import of existing subscriptions (DESIGN.md §4.4, kind ``subscriptions``).
+"""CSV import of existing subscriptions (docs/design.md §4.4, kind ``subscriptions``).
 
 It records service that already runs: the subscription, its tier decision (by the
 ``--decided-by`` person) and the port's desired state, **without pushing anything** to the

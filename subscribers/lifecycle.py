@@ -6,7 +6,7 @@
     any but terminated → terminated
 
 ``suspended`` is for the household's own request or a technical/safety reason, never for debt
-(DESIGN.md §3.3): debt leads at most to ``reduced``, after an operator approves it, and the
+(docs/design.md §3.3): debt leads at most to ``reduced``, after an operator approves it, and the
 reduction is lifted when the debt is cleared (``isp.signals.debt_cleared``). The caller commits.
 """
 

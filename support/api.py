@@ -1,4 +1,4 @@
-"""JSON API for support tickets (DESIGN.md §4.5)."""
+"""JSON API for support tickets (docs/design.md §4.5)."""
 
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ class TicketCategory(StrEnum):
     BILLING = "billing"
     MOVE = "move"
     OTHER = "other"
-    #: A port down 7 days on an active subscription (DESIGN.md §3.5): a call to make, not an
+    #: A port down 7 days on an active subscription (docs/design.md §3.5): a call to make, not an
     #: outage. Kept apart from the incident categories in the figures.
     FOLLOW_UP = "follow_up"
 

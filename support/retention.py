@@ -1,4 +1,4 @@
-"""Support's part of the retention rules and of anonymisation (DESIGN.md §3.8, isp/gdpr.py).
+"""Support's part of the retention rules and of anonymisation (docs/design.md §3.8, isp/gdpr.py).
 
 Tickets are kept 3 years after closure, then deleted with their timeline, links and
 notifications; a household's anonymisation removes its identity from its tickets' texts.

@@ -441,7 +441,7 @@ def record_outage_started(outage, affected_unit_codes: list[str] | None = None, 
     incident, one ticket (issue 16.8).
     """
     if getattr(outage, "port_id", None) is not None or outage.device_id is None:
-        return None  # a port down is the resident's router, not an outage (DESIGN.md §3.5)
+        return None  # a port down is the resident's router, not an outage (docs/design.md §3.5)
     existing = db.session.execute(select(TicketOutage).where(
         TicketOutage.outage_id == outage.id)).scalar_one_or_none()
     if existing is not None:

@@ -120,7 +120,7 @@ def test_provision_building():
                      r"\(\{'succeeded': 12\}", out, re.M), out
     assert re.search(r"^idempotent re-run: 12 jobs in [\d.]+ s .*0 config lines; 0 saves",
                      out, re.M), out
-    assert "reference (PROVISIONING.md §4" in out, out
+    assert "reference (docs/provisioning.md §4" in out, out
 
 
 def _poll_throughput_missing() -> str | None:

@@ -1,4 +1,4 @@
-"""The assignment rule of DESIGN.md §3.6 as a dense table (pure function, no database)."""
+"""The assignment rule of docs/design.md §3.6 as a dense table (pure function, no database)."""
 
 import pytest
 

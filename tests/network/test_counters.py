@@ -37,7 +37,7 @@ CASES = [
     ("c32-above-limit", 0, LIMIT_100M_60 + 1, 32, M100, 60.0, False, Discarded(R.IMPLAUSIBLE)),
     # 32-bit wrap, plausible: 100 octets before the top + 400 after = 500
     ("c32-wrap", W32 - 100, 400, 32, M100, 60.0, False, Delta(500, wrapped=True)),
-    # SNMP.md §6 uplink sample: naive -3 907 228 043, wrap-aware 387 739 253 over 5 s at 1 Gb/s
+    # docs/snmp.md §6 uplink sample: naive -3 907 228 043, wrap-aware 387 739 253 over 5 s at 1 Gb/s
     ("c32-wrap-uplink", 4_000_000_000, 92_771_957, 32, G, 5.0, False, Delta(387_739_253, True)),
     # wrapped delta at the limit / just above it
     (
@@ -67,7 +67,7 @@ CASES = [
     ("hc-decrease-to-zero", W64 - 1, 0, 64, None, 300.0, False, Discarded(R.RESET)),
     # reboot wins over everything, including a delta that looks plausible
     ("reboot-growth", 1_000, 2_000, 64, G, 300.0, True, Discarded(R.REBOOT)),
-    # SNMP.md §6: after a reboot the wrap-aware delta was 2 998 050 976 (plausible, wrong)
+    # docs/snmp.md §6: after a reboot the wrap-aware delta was 2 998 050 976 (plausible, wrong)
     ("reboot-c32-decrease", 1_296_916_320, 0, 32, 10 * G, 5.0, True, Discarded(R.REBOOT)),
     # zero / negative elapsed time
     ("zero-elapsed", 0, 0, 64, G, 0.0, False, Discarded(R.CLOCK)),

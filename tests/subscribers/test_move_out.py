@@ -1,4 +1,4 @@
-"""Move-out ends the association's access (issue 16.1, DESIGN.md §3.8 and §5)."""
+"""Move-out ends the association's access (issue 16.1, docs/design.md §3.8 and §5)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Outages and long port downs become tickets through the signals (DESIGN.md §3.5)."""
+"""Outages and long port downs become tickets through the signals (docs/design.md §3.5)."""
 
 from __future__ import annotations
 
