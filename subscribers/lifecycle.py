@@ -200,8 +200,14 @@ def mark_active(subscription: Subscription, *, actor: User | None, job=None,
     _check(subscription, St.ACTIVE)
     why = f"Port configuré (tâche #{job.id})" if job is not None else "Port configuré"
     _record(subscription, St.ACTIVE, actor=actor, reason=why)
+    first_activation = subscription.activated_on is None
     subscription.activated_on = subscription.activated_on or on or today()
     db.session.flush()
+    if first_activation:  # a first connection (mediation proposes a first session)
+        from isp.signals import subscription_activated
+
+        subscription_activated.send(subscription, activated_on=subscription.activated_on,
+                                    actor=actor)
     return subscription
 
 
