@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from isp.validation import MAX_INT
@@ -49,3 +49,5 @@ class UpdateForm(FlaskForm):
     assignee_id = SelectField(_l("Responsable"), coerce=_coerce_optional_int,
                               validators=[Optional()])
     note = TextAreaField(_l("Note (facultative)"), validators=[Optional(), Length(max=5000)])
+    #: When closing: a question of use rather than a fault (mediation proposes coaching).
+    usage_question = BooleanField(_l("Question d'usage (pas une panne)"))

@@ -360,8 +360,13 @@ def add_comment(ticket: Ticket, *, actor: User, body: str) -> TicketEvent:
 
 
 def change_status(ticket: Ticket, to_status: str, *, actor: User | None,
-                  note: str | None = None, at: datetime | None = None) -> TicketEvent:
-    """Move a ticket along the workflow (``TRANSITIONS``); anything else is refused."""
+                  note: str | None = None, at: datetime | None = None,
+                  usage_question: bool = False) -> TicketEvent:
+    """Move a ticket along the workflow (``TRANSITIONS``); anything else is refused.
+
+    Closing sends ``ticket_closed``; ``usage_question`` says it was a question of use rather
+    than a fault (mediation then proposes a follow-up session to the household).
+    """
     _check_status(to_status)
     current = TicketStatus(ticket.status)
     if TicketStatus(to_status) not in TRANSITIONS[current]:
@@ -376,8 +381,14 @@ def change_status(ticket: Ticket, to_status: str, *, actor: User | None,
                                                         TicketStatus.CLOSED):
         ticket.resolved_at = ticket.closed_at = None
     ticket.status = to_status
-    return _record(ticket, EventKind.STATUS, actor, from_value=current.value, to_value=to_status,
-                   body=(note or "").strip() or None, at=now)
+    event = _record(ticket, EventKind.STATUS, actor, from_value=current.value,
+                    to_value=to_status, body=(note or "").strip() or None, at=now)
+    if to_status == TicketStatus.CLOSED:
+        from isp.signals import ticket_closed
+
+        ticket_closed.send(ticket, household_id=ticket.household_id,
+                           usage_question=bool(usage_question), actor=actor)
+    return event
 
 
 def _check_status(value: str) -> None:
@@ -410,7 +421,7 @@ def change_priority(ticket: Ticket, priority: str, *, actor: User) -> TicketEven
 
 def update_ticket(ticket: Ticket, *, actor: User, status: str | None = None,
                   priority: str | None = None, assignee_id: int | None | str = "",
-                  note: str | None = None) -> list[TicketEvent]:
+                  note: str | None = None, usage_question: bool = False) -> list[TicketEvent]:
     """Apply an operator's changes at once (all or nothing: the caller rolls back on error)."""
     events = []
     if priority:
@@ -418,7 +429,8 @@ def update_ticket(ticket: Ticket, *, actor: User, status: str | None = None,
     if assignee_id != "":
         events.append(assign(ticket, assignee_id or None, actor=actor))
     if status and status != ticket.status:
-        events.append(change_status(ticket, status, actor=actor, note=note))
+        events.append(change_status(ticket, status, actor=actor, note=note,
+                                    usage_question=usage_question))
     elif note and note.strip():
         events.append(add_comment(ticket, actor=actor, body=note))
     return [event for event in events if event is not None]

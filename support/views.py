@@ -175,7 +175,8 @@ def ticket_update(number: str):
             with db.session.begin_nested():  # all the changes or none
                 services.update_ticket(ticket, actor=actor, status=form.status.data,
                                        priority=form.priority.data,
-                                       assignee_id=form.assignee_id.data, note=form.note.data)
+                                       assignee_id=form.assignee_id.data, note=form.note.data,
+                                       usage_question=form.usage_question.data)
         except DomainError as error:
             db.session.refresh(ticket)
             flash(error.message, "error")
