@@ -509,6 +509,9 @@ def book(slot: CoachingSlot, household_id: int, *, actor: User) -> Booking:
                           status=BookingStatus.BOOKED)
         db.session.add(booking)
     db.session.flush()
+    from isp.signals import booking_made
+
+    booking_made.send(booking, household_id=household.id, starts_at=as_utc(slot.starts_at))
     return booking
 
 
