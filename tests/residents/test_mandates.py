@@ -1,0 +1,136 @@
+"""Mandates: a mediator acts for a resident only under the resident's mandate (issue 20)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from isp.errors import DomainError, NotFoundError
+from isp.models import AuditEntry
+from isp.timeutil import today
+from residents import mandates
+from tests import factories
+
+
+def _setup():
+    association = factories.make_association()
+    mediator = factories.make_user("mediator", association=association, name="Amina Diallo")
+    household = factories.make_household(association=association, holder_name="Rose Martin")
+    return association, mediator, household
+
+
+def _in_person(household, mediator, scopes=("invoices", "bookings")):
+    mandate, _code = mandates.create_mandate(
+        household.id, actor=mediator, scopes=list(scopes),
+        ends_on=today() + timedelta(days=90), consent_method="in_person",
+        consent_reference="F-2026-001")
+    return mandate
+
+
+def test_an_in_person_mandate_is_active_and_audited_with_both_names(db):
+    _association, mediator, household = _setup()
+
+    mandate = _in_person(household, mediator)
+
+    assert mandate.status == "active" and mandate.scope_list == ["invoices", "bookings"]
+    entry = db.session.execute(select(AuditEntry).where(
+        AuditEntry.record_id == str(household.id), AuditEntry.action == "create")).scalar_one()
+    assert "Amina Diallo" in entry.detail and "Rose Martin" in entry.detail
+
+
+@pytest.mark.parametrize(("fields", "field"), [
+    ({"scopes": []}, "scopes"),
+    ({"scopes": ["payments"]}, "scopes"),
+    ({"ends_on": None}, "ends_on"),
+    ({"ends_on": "far"}, "ends_on"),
+    ({"consent_method": "phone"}, "consent_method"),
+    ({"consent_reference": " "}, "consent_reference"),
+])
+def test_bad_mandates_are_refused_beside_the_field(db, fields, field):
+    _association, mediator, household = _setup()
+    values = {"scopes": ["invoices"], "ends_on": today() + timedelta(days=30),
+              "consent_method": "in_person", "consent_reference": "F-1"}
+    values.update(fields)
+    if values["ends_on"] == "far":
+        values["ends_on"] = mandates.latest_end(today()) + timedelta(days=1)
+    with pytest.raises(DomainError) as error:
+        mandates.create_mandate(household.id, actor=mediator, **values)
+    assert error.value.field == field
+
+
+def test_twelve_months_at_most():
+    assert mandates.latest_end(date(2026, 12, 6)) == date(2027, 12, 5)
+    assert mandates.latest_end(date(2028, 2, 29)) == date(2029, 2, 27)
+
+
+def test_another_association_cannot_take_a_mandate(db):
+    _association, _mediator, household = _setup()
+    stranger = factories.make_user("mediator", association=factories.make_association())
+    with pytest.raises(NotFoundError):
+        _in_person(household, stranger)
+
+
+def test_the_mandate_covers_only_its_actions_and_only_its_mediator(db):
+    association, mediator, household = _setup()
+    colleague = factories.make_user("mediator", association=association)
+    mandate = _in_person(household, mediator, scopes=("invoices",))
+
+    assert mandates.require(mandate.id, "invoices", actor=mediator) is mandate
+    with pytest.raises(DomainError, match="ne couvre pas"):
+        mandates.require(mandate.id, "tickets", actor=mediator)
+    with pytest.raises(NotFoundError):
+        mandates.require(mandate.id, "invoices", actor=colleague)
+
+
+def test_the_end_of_the_follow_up_ends_the_mandate_at_use(db):
+    from mediation.services import current_assignment, end_assignment
+
+    _association, mediator, household = _setup()
+    mandate = _in_person(household, mediator)
+    end_assignment(current_assignment(household.id), actor=None, reason="test")
+
+    with pytest.raises(DomainError, match="plus valable"):
+        mandates.require(mandate.id, "invoices", actor=mediator)
+    assert (mandate.status, mandate.end_reason) == ("ended", "assignment_ended")
+
+
+def test_the_move_out_ends_the_mandates(db):
+    from isp.signals import household_moved_out
+
+    _association, mediator, household = _setup()
+    mandate = _in_person(household, mediator)
+    household_moved_out.send(household, moved_out_on=today(), actor=None)
+    assert (mandate.status, mandate.end_reason) == ("ended", "moved_out")
+
+
+def test_consent_by_code_waits_for_the_right_code(db):
+    _association, mediator, household = _setup()
+    sent = []
+    mandate, code = mandates.create_mandate(
+        household.id, actor=mediator, scopes=["tickets"], ends_on=today() + timedelta(days=10),
+        consent_method="code", send_code=lambda hh, text: sent.append((hh.id, text)))
+    assert mandate.status == "pending" and code in sent[0][1]
+    with pytest.raises(DomainError, match="ne correspond pas"):
+        mandates.confirm_code(mandate, "000000" if code != "000000" else "111111",
+                              actor=mediator)
+    mandates.confirm_code(mandate, code, actor=mediator)
+    assert mandate.status == "active" and mandate.consent_code_hash is None
+
+
+def test_without_a_gateway_consent_by_code_is_refused(db):
+    _association, mediator, household = _setup()
+    with pytest.raises(DomainError) as error:
+        mandates.create_mandate(household.id, actor=mediator, scopes=["tickets"],
+                                ends_on=today(), consent_method="code")
+    assert error.value.field == "consent_method"
+
+
+def test_the_resident_ends_a_mandate(db):
+    _association, mediator, household = _setup()
+    mandate = _in_person(household, mediator)
+    mandates.end_mandate(mandate, actor=mediator, reason="resident")
+    assert mandate.status == "ended"
+    with pytest.raises(DomainError):
+        mandates.end_mandate(mandate, actor=mediator, reason="resident")
