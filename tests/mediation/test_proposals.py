@@ -179,3 +179,47 @@ def test_the_analyst_figure_is_suppressed_under_five_connections(db):
                                         activated_on=date(2026, 11, 5))
     figure = proposals.followed_within_30_days("2026-11")
     assert figure.connections is None and figure.suppressed
+
+
+def test_the_mediator_page_lists_and_accepts(client, login_as):
+    association = factories.make_association()
+    household = factories.make_household(association=association, holder_name="Rose Martin")
+    proposal = proposals.propose_first_session(
+        factories.make_subscription(household=household), activated_on=date(2026, 11, 2))
+    slot = make_slot(association)
+    login_as("mediator", association=association)
+
+    page = client.get("/mediation/proposals")
+    assert page.status_code == 200 and "Rose Martin" in page.get_data(as_text=True)
+    empty = client.post(f"/mediation/proposals/{proposal.id}/decline", data={})
+    assert empty.status_code == 400
+    done = client.post(f"/mediation/proposals/{proposal.id}/accept",
+                       data={f"p{proposal.id}-slot_id": slot.id})
+    assert done.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(CoachingProposal, proposal.id).status == "accepted"
+
+
+def test_the_api_declines_and_refuses_bad_input(client, api_as):
+    association = factories.make_association()
+    household = factories.make_household(association=association)
+    proposal = proposals.propose_first_session(
+        factories.make_subscription(household=household), activated_on=date(2026, 11, 2))
+    _user, headers = api_as("mediator", association=association)
+
+    listed = client.get("/api/v1/proposals", headers=headers).get_json()
+    assert [item["id"] for item in listed["items"]] == [proposal.id]
+    bad = client.post(f"/api/v1/proposals/{proposal.id}/accept", json={"slot_id": "x"},
+                      headers=headers)
+    assert bad.status_code == 422 and bad.get_json()["error"]
+    answer = client.post(f"/api/v1/proposals/{proposal.id}/decline",
+                         json={"reason": "Déjà suivi ailleurs"}, headers=headers)
+    assert answer.status_code == 200 and answer.get_json()["status"] == "declined"
+
+
+def test_the_analyst_sees_only_aggregates(client, api_as):
+    _user, headers = api_as("analyst")
+    body = client.get("/api/v1/proposals/figures?months=3", headers=headers).get_json()
+    assert len(body["items"]) == 3 and set(body["items"][0]) == {
+        "period", "connections", "followed", "share_percent", "suppressed"}
+    assert client.get("/api/v1/proposals", headers=headers).status_code == 403

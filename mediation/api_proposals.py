@@ -1,0 +1,93 @@
+"""JSON API of the coaching proposals (issue 20): the same rules as the pages."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, request
+from flask_babel import gettext as _
+
+from isp import audit
+from isp.auth import current_actor, require_role
+from isp.choices import Role
+from isp.errors import DomainError
+from isp.extensions import db
+from isp.openapi import documented
+from isp.pagination import api_list
+from isp.validation import Integer, body_schema, json_body
+from mediation import proposals
+from mediation.models_proposals import CoachingProposal
+from subscribers.services import Scope
+
+bp = Blueprint("mediation_proposals_api", __name__, url_prefix="/api/v1")
+
+SLOT_ID = Integer("slot_id", required=True)
+MONTHS = Integer("months", minimum=1, maximum=24, status=400)
+
+
+def proposal_json(proposal: CoachingProposal) -> dict:
+    return {"id": proposal.id, "household_id": proposal.household_id,
+            "association_code": proposal.association.code if proposal.association else None,
+            "kind": proposal.kind, "event_on": proposal.event_on.isoformat(),
+            "status": proposal.status, "decline_reason": proposal.decline_reason,
+            "booking_id": proposal.booking_id,
+            "decided_at": proposal.decided_at.isoformat() if proposal.decided_at else None}
+
+
+@bp.get("/proposals")
+@require_role(Role.MEDIATOR, Role.OPERATOR, scope="own_association")
+@documented(query={"status": {"type": "string", "enum": list(proposals.STATUS_LABELS)},
+                   "queue": {"type": "boolean"}})
+def proposal_list():
+    """Coaching proposals in scope (default: those waiting for an answer)."""
+    scope = Scope.of(current_actor())
+    status = request.args.get("status", proposals.PROPOSED) or None
+    if status is not None and status not in proposals.STATUS_LABELS:
+        raise DomainError(_("Statut inconnu : %(s)s", s=status), field="status", status=400)
+    statement = proposals.proposals_query(
+        scope, status=status, queue_only=request.args.get("queue") in ("1", "true"))
+    audit.record_request("read", "household_list", None, detail="proposals (API)")
+    response = api_list(statement, proposal_json)
+    db.session.commit()
+    return response
+
+
+@bp.post("/proposals/<int:proposal_id>/accept")
+@require_role(Role.MEDIATOR, scope="own_association")
+@documented(body_schema(SLOT_ID))
+def proposal_accept(proposal_id: int):
+    """Accept a proposal by booking the household on a slot of its association."""
+    actor = current_actor()
+    proposal = proposals.get_proposal(proposal_id, Scope.of(actor))
+    slot_id = SLOT_ID.check(json_body(allowed=("slot_id",)).get("slot_id"))
+    proposals.accept(proposal, slot_id, actor=actor)
+    audit.record_request("book", "household", proposal.household_id,
+                         detail=f"proposal {proposal.id}")
+    db.session.commit()
+    return jsonify(proposal_json(proposal))
+
+
+@bp.post("/proposals/<int:proposal_id>/decline")
+@require_role(Role.MEDIATOR, scope="own_association")
+@documented(body_schema(proposals.DECLINE_REASON, required=("reason",)))
+def proposal_decline(proposal_id: int):
+    """Decline a proposal, saying why."""
+    actor = current_actor()
+    proposal = proposals.get_proposal(proposal_id, Scope.of(actor))
+    proposals.decline(proposal, json_body(allowed=("reason",)).get("reason"), actor=actor)
+    audit.record_request("decision", "household", proposal.household_id,
+                         detail=f"proposal {proposal.id} declined")
+    db.session.commit()
+    return jsonify(proposal_json(proposal))
+
+
+@bp.get("/proposals/figures")
+@require_role(Role.ANALYST, Role.OPERATOR, scope="aggregates")
+@documented(query={"months": MONTHS.json_schema()})
+def followed_figures():
+    """Connections followed by a first session within 30 days, per month of activation
+    (counts rounded to 5, fewer than 5 connections suppressed)."""
+    months = MONTHS.check(request.args.get("months")) or 12
+    items = [{"period": m.period, "connections": m.connections, "followed": m.followed,
+              "share_percent": m.share_percent, "suppressed": m.suppressed}
+             for m in (proposals.followed_within_30_days(period)
+                       for period in proposals.recent_periods(months))]
+    return jsonify({"items": items, "total": len(items), "page": 1, "per_page": len(items)})
