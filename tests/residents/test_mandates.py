@@ -134,3 +134,45 @@ def test_the_resident_ends_a_mandate(db):
     assert mandate.status == "ended"
     with pytest.raises(DomainError):
         mandates.end_mandate(mandate, actor=mediator, reason="resident")
+
+
+def test_a_mediator_acts_under_the_mandate_and_each_action_is_audited(client, login_as, db):
+    from mediation.models import Booking
+    from support.models import Ticket
+    from tests.mediation.factories import make_slot
+
+    association = factories.make_association()
+    mediator = login_as("mediator", association=association, name="Amina Diallo")
+    household = factories.make_household(association=association, holder_name="Rose Martin")
+    mandate = _in_person(household, mediator, scopes=("bookings", "tickets"))
+    slot = make_slot(association)
+    db.session.commit()
+
+    page = client.get(f"/mediation/mandates/{mandate.id}")
+    assert page.status_code == 200 and "Rose Martin" in page.get_data(as_text=True)
+    booked = client.post(f"/mediation/mandates/{mandate.id}/book", data={"slot_id": slot.id})
+    assert booked.status_code == 303
+    reported = client.post(f"/mediation/mandates/{mandate.id}/report",
+                           data={"problem": "slow", "details": "Le soir"})
+    assert reported.status_code == 303
+    assert db.session.execute(select(Booking).where(
+        Booking.household_id == household.id)).scalar_one().slot_id == slot.id
+    ticket = db.session.execute(select(Ticket).where(
+        Ticket.household_id == household.id)).scalar_one()
+    assert ticket.category == "slow"
+    details = [e.detail for e in db.session.execute(select(AuditEntry).where(
+        AuditEntry.record_id == str(household.id))).scalars()]
+    assert sum("Amina Diallo" in d and "Rose Martin" in d for d in details if d) >= 3
+    # invoices are not covered: the PDF route refuses
+    assert client.get(f"/mediation/mandates/{mandate.id}/invoices/FA-2026-000001/pdf"
+                      ).status_code == 403
+
+
+def test_the_mandate_form_refuses_beside_the_field(client, login_as):
+    association = factories.make_association()
+    login_as("mediator", association=association)
+    household = factories.make_household(association=association)
+    response = client.post("/mediation/mandates/new", data={
+        "household_id": household.id, "scopes": ["invoices"], "ends_on": "2099-01-01",
+        "consent_method": "in_person", "consent_reference": "F-9"})
+    assert response.status_code == 400 and "12 mois" in response.get_data(as_text=True)

@@ -1,0 +1,69 @@
+"""Access cases of the mediators' mandate pages (a mediator: their own mandates only)."""
+
+from datetime import timedelta
+
+from tests import factories
+from tests.access import Case
+
+POST_OK = (200, 201, 302, 303, 400, 409, 422)
+
+
+def _mandate(association, mediator=None, scopes=("invoices", "bookings", "tickets")):
+    from isp.timeutil import today
+    from residents.models_mandates import Mandate
+
+    household = factories.make_household(association=association)
+    mediator = mediator or factories.make_user("mediator", association=association)
+    mandate = Mandate(household_id=household.id, association_id=association.id,
+                      mediator_id=mediator.id, scopes=";".join(scopes), starts_on=today(),
+                      ends_on=today() + timedelta(days=30), consent_method="in_person",
+                      consent_reference="F-1", status="active")
+    from isp.extensions import db
+
+    db.session.add(mandate)
+    db.session.flush()
+    return mandate
+
+
+def _invoice(mandate):
+    from datetime import date
+
+    from billing.models import Invoice
+    from isp.extensions import db
+
+    invoice = Invoice(number=f"FA-2026-{factories.n():06d}", household_id=mandate.household_id,
+                      period="2026-10", status="issued", total_cents=590, vat_cents=98,
+                      full_cost_cents=2500, issued_on=date(2026, 11, 2),
+                      due_on=date(2026, 12, 2))
+    db.session.add(invoice)
+    db.session.flush()
+    return invoice
+
+
+def _mine(ctx):
+    mandate = _mandate(ctx.association, ctx.user if ctx.user and ctx.user.role == "mediator"
+                       else None)
+    return {"mandate_id": mandate.id, "number": _invoice(mandate).number}
+
+
+def _other(ctx):
+    mandate = _mandate(factories.make_association())
+    return {"mandate_id": mandate.id, "number": _invoice(mandate).number}
+
+
+CASES = [
+    Case("GET", "/mediation/mandates", ("mediator",)),
+    Case("GET", "/mediation/mandates/new", ("mediator",)),
+    Case("POST", "/mediation/mandates/new", ("mediator",), ok=POST_OK),
+    Case("GET", "/mediation/mandates/<int:mandate_id>", ("mediator",), _mine, _other),
+    Case("POST", "/mediation/mandates/<int:mandate_id>/confirm", ("mediator",), _mine, _other,
+         ok=POST_OK),
+    Case("GET", "/mediation/mandates/<int:mandate_id>/invoices/<number>/pdf", ("mediator",),
+         _mine, _other),
+    Case("POST", "/mediation/mandates/<int:mandate_id>/book", ("mediator",), _mine, _other,
+         ok=POST_OK),
+    Case("POST", "/mediation/mandates/<int:mandate_id>/report", ("mediator",), _mine, _other,
+         ok=POST_OK),
+    Case("POST", "/mediation/mandates/<int:mandate_id>/end", ("mediator",), _mine, _other,
+         ok=POST_OK),
+]
