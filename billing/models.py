@@ -166,6 +166,9 @@ class Invoice(db.Model):
     household = relationship("Household")
     lines: Mapped[list[InvoiceLine]] = relationship(back_populates="invoice",
                                                     order_by="InvoiceLine.id")
+    #: One line per option held in the month (billing/models_options.py).
+    option_lines = relationship("InvoiceOptionLine", back_populates="invoice",
+                                order_by="InvoiceOptionLine.id")
 
     @property
     def subsidy_cents(self) -> int:

@@ -302,14 +302,26 @@ def prepare_invoices(period: str, *, actor: User | None, on: date | None = None,
     if unknown_tiers:
         result.anomalies.append("Paliers sans prix pour la période : "
                                 + ", ".join(sorted(unknown_tiers)))
+    # One line per option held in the month (billing/options.py holds the rule).
+    from billing.options import billable_option_lines
+
+    option_lines = billable_option_lines(period)
+    result.skipped += option_lines.skipped
+    result.anomalies += option_lines.anomalies
+    with_options = set(option_lines.by_household)
     existing = dict(db.session.execute(
         select(Invoice.household_id, Invoice.id).where(Invoice.period == period,
                                                         Invoice.status == InvoiceStatus.DRAFT)
-    ).all()) if by_household else {}
+    ).all()) if by_household or with_options else {}
     issued_households = set(db.session.execute(
         select(Invoice.household_id).where(Invoice.period == period,
                                            Invoice.status != InvoiceStatus.DRAFT)
-    ).scalars()) if by_household else set()
+    ).scalars()) if by_household or with_options else set()
+    # An option line joins the invoice of its subscription's line: a household whose
+    # subscription line is not billed this run (skipped) gets no invoice for its options alone.
+    for household_id in sorted(with_options - set(by_household) - set(existing)
+                               - issued_households):
+        result.skipped += len(option_lines.by_household.pop(household_id))
     new_invoices = []
     for household_id, lines in by_household.items():
         if household_id in issued_households:
@@ -318,12 +330,13 @@ def prepare_invoices(period: str, *, actor: User | None, on: date | None = None,
                                     f"{len(lines)} ligne(s) à corriger par une nouvelle facture")
             continue
         if household_id not in existing:
-            total = sum(line["amount_cents"] for line in lines)
+            both = [*lines, *option_lines.by_household.get(household_id, ())]
+            total = sum(line["amount_cents"] for line in both)
             holder, unit = holders[household_id]
             new_invoices.append({
                 "household_id": household_id, "period": period, "status": InvoiceStatus.DRAFT,
                 "total_cents": total, "vat_cents": vat_included(total, vat_rate),
-                "full_cost_cents": sum(line["full_cost_cents"] for line in lines),
+                "full_cost_cents": sum(line["full_cost_cents"] for line in both),
                 "paid_cents": 0, "holder_name": holder, "unit_code": unit,
                 "created_at": started})
     for start in range(0, len(new_invoices), 5000):
@@ -335,23 +348,39 @@ def prepare_invoices(period: str, *, actor: User | None, on: date | None = None,
             select(Invoice.household_id, Invoice.id).where(
                 Invoice.period == period, Invoice.status == InvoiceStatus.DRAFT)).all())
     line_rows = []
+    option_rows = []
     touched_drafts = []
     created_households = {row["household_id"] for row in new_invoices}
-    for household_id, lines in by_household.items():
+    for household_id in [*by_household, *(set(option_lines.by_household) - set(by_household))]:
+        options_held = option_lines.by_household.get(household_id, [])
         if household_id in issued_households:
+            if household_id not in by_household:
+                result.skipped += len(options_held)
+                result.anomalies.append(
+                    f"Foyer {household_id} : facture déjà émise pour {period}, "
+                    f"{len(options_held)} ligne(s) d'option à corriger par une nouvelle facture")
+            else:
+                result.skipped += len(options_held)
             continue
         invoice_id = existing[household_id]
         if household_id not in created_households:
             touched_drafts.append(invoice_id)
-        for line in lines:
+        for line in by_household.get(household_id, []):
             line["invoice_id"] = invoice_id
             line_rows.append(line)
+        for line in options_held:
+            line["invoice_id"] = invoice_id
+            option_rows.append(line)
     for start in range(0, len(line_rows), 10000):
         db.session.execute(insert(InvoiceLine), line_rows[start:start + 10000])
+    if option_rows:
+        from billing.models_options import InvoiceOptionLine
+
+        db.session.execute(insert(InvoiceOptionLine), option_rows)
     for invoice_id in touched_drafts:
         _refresh_draft_totals(invoice_id, vat_rate)
     result.invoices = len(new_invoices)
-    result.lines = len(line_rows)
+    result.lines = len(line_rows) + len(option_rows)
     result.total_cents = sum(row["total_cents"] for row in new_invoices)
     db.session.add(BillingRun(period=period, kind="prepare", started_at=started,
                               finished_at=utcnow(), invoices_count=result.invoices,
@@ -364,10 +393,17 @@ def prepare_invoices(period: str, *, actor: User | None, on: date | None = None,
 
 
 def _refresh_draft_totals(invoice_id: int, vat_rate) -> None:
+    from billing.models_options import InvoiceOptionLine
+
     total, full = db.session.execute(
         select(func.coalesce(func.sum(InvoiceLine.amount_cents), 0),
                func.coalesce(func.sum(InvoiceLine.full_cost_cents), 0))
         .where(InvoiceLine.invoice_id == invoice_id)).one()
+    option_total, option_full = db.session.execute(
+        select(func.coalesce(func.sum(InvoiceOptionLine.amount_cents), 0),
+               func.coalesce(func.sum(InvoiceOptionLine.full_cost_cents), 0))
+        .where(InvoiceOptionLine.invoice_id == invoice_id)).one()
+    total, full = total + option_total, full + option_full
     db.session.execute(update(Invoice).where(Invoice.id == invoice_id).values(
         total_cents=total, full_cost_cents=full, vat_cents=vat_included(total, vat_rate)))
 
@@ -378,7 +414,11 @@ def discard_drafts(period: str, *, actor: User) -> int:
     numbering.lock_period(period)
     drafts = select(Invoice.id).where(Invoice.period == period,
                                       Invoice.status == InvoiceStatus.DRAFT)
+    from billing.models_options import InvoiceOptionLine
+
     db.session.execute(InvoiceLine.__table__.delete().where(InvoiceLine.invoice_id.in_(drafts)))
+    db.session.execute(InvoiceOptionLine.__table__.delete().where(
+        InvoiceOptionLine.invoice_id.in_(drafts)))
     count = db.session.execute(Invoice.__table__.delete().where(
         Invoice.period == period, Invoice.status == InvoiceStatus.DRAFT)).rowcount
     log.info("%s discarded %d drafts of %s", actor.email, count, period)

@@ -12,6 +12,8 @@ echo-less secret, ``configure terminal``, ``interface GigabitEthernet1/0/N`` (an
 and rate-limiting policy-maps: ``policy-map NAME`` → ``(config-pmap)#``, ``class
 class-default`` → ``(config-pmap-c)#``, ``police BPS conform-action transmit exceed-action
 drop``. A switch starts with no policy-map; ``service-policy`` refuses an undefined one.
+The options of the catalogue (docs/catalogue.md) add ``switchport voice vlan N`` and
+``ip access-group NAME in`` (an undefined ACL is accepted, as on IOS).
 The running config of each interface (description, switchport mode access, access VLAN,
 service-policy input/output, shutdown) is shared by all sessions of one switch and kept for the
 life of the process; it is also written to ``<state-dir>/state.json`` after every change (and
@@ -64,6 +66,8 @@ AGGREGATION_PORT_COUNT = 24
 #: Interface types the CLI accepts, by their full lower-case name.
 INTERFACE_TYPES = {"gigabitethernet": "GigabitEthernet", "tengigabitethernet": "TenGigabitEthernet"}
 INVALID = "% Invalid input detected at '^' marker."
+#: InterfaceConfig fields of the options (issue 22), absent from the JSON state when unset.
+OPTION_FIELDS = ("voice_vlan", "access_group")
 
 
 @dataclass
@@ -76,6 +80,14 @@ class InterfaceConfig:
     policy_in: str | None = None
     policy_out: str | None = None
     shutdown: bool = False
+    #: an option's second VLAN (``switchport voice vlan N``) and port policy
+    #: (``ip access-group NAME in``); left out of the JSON state when unset
+    voice_vlan: int | None = None
+    access_group: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {key: value for key, value in asdict(self).items()
+                if key not in OPTION_FIELDS or value is not None}
 
     def lines(self) -> list[str]:
         """The interface's config lines in IOS order."""
@@ -86,6 +98,10 @@ class InterfaceConfig:
             out.append(f" switchport access vlan {self.access_vlan}")
         if self.mode is not None:
             out.append(f" switchport mode {self.mode}")
+        if self.voice_vlan is not None:
+            out.append(f" switchport voice vlan {self.voice_vlan}")
+        if self.access_group is not None:
+            out.append(f" ip access-group {self.access_group} in")
         if self.shutdown:
             out.append(" shutdown")
         if self.policy_in is not None:
@@ -117,7 +133,7 @@ class SwitchState:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "interfaces": {name: asdict(cfg) for name, cfg in self.interfaces.items()},
+            "interfaces": {name: cfg.to_json() for name, cfg in self.interfaces.items()},
             "saves": self.saves,
             "startup": self.startup,
             "policies": self.policies,
@@ -409,6 +425,27 @@ class SwitchSession:
                 cfg.mode = "access"
                 return None
             return self.invalid(line)
+        if n >= 3 and _kw(a[0], "switchport", 2) and _kw(a[1], "voice", 2):
+            if not _kw(a[2], "vlan", 1):
+                return self.invalid(line)
+            if negate:
+                cfg.voice_vlan = None
+                return None
+            if n == 4 and a[3].isdigit() and 1 <= int(a[3]) <= 4094:
+                cfg.voice_vlan = int(a[3])
+                return None
+            return self.invalid(line)
+        if n >= 2 and _kw(a[0], "ip", 2) and _kw(a[1], "access-group", 8):
+            # ``ip access-group NAME in``; an ACL not yet defined permits all, as on IOS.
+            if n != 4 or a[3].lower() != "in" or not re.fullmatch(r"[A-Za-z0-9_.-]{1,40}", a[2]):
+                return self.invalid(line)
+            if negate:
+                if cfg.access_group != a[2]:
+                    return f"% access-group {a[2]} not applied"
+                cfg.access_group = None
+                return None
+            cfg.access_group = a[2]
+            return None
         if n >= 3 and _kw(a[0], "switchport", 2) and _kw(a[1], "access", 2):
             if not _kw(a[2], "vlan", 1):
                 return self.invalid(line)
@@ -492,7 +529,7 @@ class SwitchSession:
         if self.lab.faults(self.switch.hostname).get("fail_save"):
             return "Building configuration...\n%Error writing nvram: device full"
         self.switch.saves += 1
-        self.switch.startup = {k: asdict(v) for k, v in self.switch.interfaces.items()}
+        self.switch.startup = {k: v.to_json() for k, v in self.switch.interfaces.items()}
         self.lab.persist()
         return "Building configuration...\n[OK]"
 
@@ -642,7 +679,7 @@ def seed_state(
                 for policy in (config.policy_in, config.policy_out):
                     if policy is not None:  # attached, so defined by whoever attached it
                         switch.policies.setdefault(policy, _rate_in_name(policy))
-        switch.startup = {k: asdict(v) for k, v in switch.interfaces.items()}
+        switch.startup = {k: v.to_json() for k, v in switch.interfaces.items()}
     lab.persist()
 
 

@@ -136,6 +136,8 @@ def desired_port_state(
     speeds: PortSpeeds,
     *,
     access_vlan: int | None = DEFAULT_ACCESS_VLAN,
+    voice_vlan: int | None = None,
+    access_group: str | None = None,
 ) -> PortState:
     """The port state a subscription status calls for.
 
@@ -146,12 +148,22 @@ def desired_port_state(
     ``terminated``/``pending``: shut down, no policy (a spare port).
     The description is the flat code in every case: the port belongs to the flat, not to the
     household, so no name ever reaches a switch.
+    The options' ``voice_vlan`` and ``access_group`` (docs/catalogue.md) stay while the port
+    carries service, suspended included; a spare port carries none.
     """
     status = str(status)
     description = flat_description(unit_code)
     plan_in = policy_for_kbps(speeds.up_kbps)
     plan_out = policy_for_kbps(speeds.down_kbps)
-    base = PortState(description=description, access_vlan=access_vlan, mode="access")
+    if voice_vlan is not None and voice_vlan == access_vlan:
+        raise ValueError(f"option VLAN {voice_vlan} is the port's access VLAN")
+    if access_group is not None and not re.fullmatch(r"[A-Za-z][A-Za-z0-9_.-]{0,39}",
+                                                     access_group):
+        raise ValueError(f"port policy name {access_group!r} is not allowed")
+    if status in ("terminated", "pending"):
+        voice_vlan = access_group = None
+    base = PortState(description=description, access_vlan=access_vlan, mode="access",
+                     voice_vlan=voice_vlan, access_group=access_group)
     if status in ("active", "provisioning"):
         return replace(base, shutdown=False, policy_in=plan_in, policy_out=plan_out)
     if status == "reduced":

@@ -50,7 +50,7 @@ from network.provisioning import (
     desired_port_state,
 )
 from network.queue_wakeup import note_queued
-from network.vendors import scrub_config, vendor_for
+from network.vendors import OPTION_FIELDS, scrub_config, vendor_for
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +91,9 @@ def backoff(attempts: int) -> timedelta:
 
 
 def state_to_json(state: PortState) -> dict:
-    return asdict(state)
+    # The option fields are left out when unset, so states stored before options compare equal.
+    return {key: value for key, value in asdict(state).items()
+            if key not in OPTION_FIELDS or value is not None}
 
 
 def state_from_json(data: dict) -> PortState:
@@ -113,10 +115,51 @@ def port_speeds(plan_code: str) -> PortSpeeds:
 
 
 def desired_for_subscription(subscription, status: str | None = None) -> PortState:
-    """The port state a subscription calls for in ``status`` (default: its current status)."""
+    """The port state a subscription calls for in ``status`` (default: its current status),
+    with the VLAN or policy of the options it holds today (billing's ``switch_needs``)."""
+    from billing.options import switch_needs
+
     vlan = int(current_app.config.get("PROVISIONING_ACCESS_VLAN", 100))
+    needs = switch_needs(subscription.id) if subscription.id is not None else None
     return desired_port_state(subscription.unit.code, str(status or subscription.status),
-                              port_speeds(subscription.plan_code), access_vlan=vlan)
+                              port_speeds(subscription.plan_code), access_vlan=vlan,
+                              voice_vlan=needs.vlan_id if needs else None,
+                              access_group=needs.policy_name if needs else None)
+
+
+#: Statuses whose port carries service, so its options (the spare port carries none).
+SERVED_STATUSES = ("active", "provisioning", "reduced", "suspended")
+
+
+def reprovision_subscription(subscription, *, actor: User | None) -> ProvisioningJob | None:
+    """Queue the job bringing a subscription's port to its options (one added or removed).
+
+    A job still waiting for the port (an activation on a future day, a retry) is replaced by
+    the same action with the options' fields updated, so an activation stays an activation;
+    otherwise a port carrying service gets a ``push`` of its desired state. None when the flat
+    has no port or its port carries no service yet (the activation will carry the options).
+    """
+    from dataclasses import replace
+
+    port = port_for_unit(subscription.unit_id)
+    if port is None:
+        return None
+    waiting = db.session.execute(select(ProvisioningJob).where(
+        ProvisioningJob.port_id == port.id,
+        ProvisioningJob.state.in_([str(s) for s in RUNNABLE]))
+        .order_by(ProvisioningJob.id.desc()).limit(1)).scalar_one_or_none()
+    if waiting is not None:
+        fresh = desired_for_subscription(subscription, "active")
+        old = state_from_json(waiting.desired)
+        desired = replace(old, voice_vlan=fresh.voice_vlan, access_group=fresh.access_group) \
+            if old.policy_in is not None else old
+        return queue_job(port, waiting.action, desired, actor=actor,
+                         subscription=subscription, not_before=waiting.next_attempt_at,
+                         source="options")
+    if str(subscription.status) not in SERVED_STATUSES:
+        return None
+    return queue_job(port, JobAction.PUSH, desired_for_subscription(subscription), actor=actor,
+                     subscription=subscription, source="options")
 
 
 #: Subscription statuses whose port carries the plan's full rates, and the reduced ones.

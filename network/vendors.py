@@ -33,6 +33,15 @@ class PortState:
     policy_out: str | None = None
     #: "access" when the port is pinned to access mode; None when the config says nothing
     mode: str | None = "access"
+    #: A second VLAN an option carries on the access port (telephony: IOS's voice VLAN).
+    voice_vlan: int | None = None
+    #: A named port policy an option attaches (IOS: ``ip access-group NAME in``); the
+    #: ``service-policy`` slots carry the plan's rates.
+    access_group: str | None = None
+
+
+#: PortState fields an option sets; absent from stored JSON when None (older rows compare equal).
+OPTION_FIELDS = ("voice_vlan", "access_group")
 
 
 def check_description(text: str | None) -> None:
@@ -162,6 +171,10 @@ def ios_parse_port_state(output: str, interface: str) -> PortState:
             fields["access_vlan"] = int(m.group(1))
         elif m := re.fullmatch(r"switchport mode (\S+)", text):
             fields["mode"] = m.group(1)
+        elif m := re.fullmatch(r"switchport voice vlan (\d+)", text):
+            fields["voice_vlan"] = int(m.group(1))
+        elif m := re.fullmatch(r"ip access-group (\S+) in", text):
+            fields["access_group"] = m.group(1)
         elif m := re.fullmatch(r"service-policy input (\S+)", text):
             fields["policy_in"] = m.group(1)
         elif m := re.fullmatch(r"service-policy output (\S+)", text):
@@ -190,6 +203,18 @@ def ios_diff_commands(current: PortState, desired: PortState) -> list[str]:
             if desired.access_vlan is None
             else f"switchport access vlan {desired.access_vlan}"
         )
+    if desired.voice_vlan != current.voice_vlan:
+        out.append(
+            "no switchport voice vlan"
+            if desired.voice_vlan is None
+            else f"switchport voice vlan {desired.voice_vlan}"
+        )
+    if desired.access_group != current.access_group:
+        # One access-group per direction: the old one goes before the new one.
+        if current.access_group is not None:
+            out.append(f"no ip access-group {current.access_group} in")
+        if desired.access_group is not None:
+            out.append(f"ip access-group {desired.access_group} in")
     for direction, old, new in (
         ("input", current.policy_in, desired.policy_in),
         ("output", current.policy_out, desired.policy_out),
@@ -277,6 +302,8 @@ def procurve_parse_port_state(output: str, interface: str) -> PortState:
 
 def procurve_diff_commands(current: PortState, desired: PortState) -> list[str]:
     """Minimal ProCurve interface-context lines (untested)."""
+    if desired.voice_vlan is not None or desired.access_group is not None:
+        raise ValueError("options on the switch (voice VLAN, access-group) are cisco_ios only")
     out: list[str] = []
     if desired.description != current.description:
         out.append("no name" if desired.description is None else f'name "{desired.description}"')
