@@ -36,7 +36,15 @@ def invoice_json(invoice: Invoice) -> dict:
             "status": invoice.status,
             "lines": [{"subscription_id": line.subscription_id, "tier": line.tier,
                        "days": line.days, "amount_cents": line.amount_cents}
-                      for line in invoice.lines]}
+                      for line in invoice.lines],
+            # One line per option: its share (amount) and the tier's subsidy (issue 22.3).
+            "option_lines": [{"subscription_id": line.subscription_id,
+                              "option_code": line.option_code, "tier": line.tier,
+                              "days": line.days, "unit_price_cents": line.unit_price_cents,
+                              "full_cost_cents": line.full_cost_cents,
+                              "subsidy_cents": line.subsidy_cents,
+                              "amount_cents": line.amount_cents}
+                             for line in invoice.option_lines]}
 
 
 @bp.get("/invoices")
@@ -47,7 +55,8 @@ def invoices():
     if period:
         services.check_period(period, on=date.max)
     statement = services.invoices_query(period=period, status=request.args.get("status") or None)
-    response = api_list(statement.options(selectinload(Invoice.lines)), invoice_json)
+    response = api_list(statement.options(selectinload(Invoice.lines),
+                                                 selectinload(Invoice.option_lines)), invoice_json)
     # Recorded after serialising, and committed (it was left to the session's rollback).
     audit.record_request("read", "invoice_list", period)
     db.session.commit()

@@ -36,6 +36,13 @@ def invoice_pdf(invoice: Invoice) -> bytes:
                        f"{line.days} / {line.days_in_month}",
                        _text(format_euros(line.unit_price_cents)),
                        _text(format_euros(line.amount_cents))])
+        for line in invoice.option_lines:  # one line per option, with its price and subsidy
+            table.row([_text(f"Option {line.option_name} n° {line.subscription_id} (prix "
+                             f"{format_euros(line.full_cost_cents)}, aide "
+                             f"{format_euros(line.subsidy_cents)})"), line.tier,
+                       f"{line.days} / {line.days_in_month}",
+                       _text(format_euros(line.unit_price_cents)),
+                       _text(format_euros(line.amount_cents))])
     pdf.ln(4)
     for label, cents in (("Coût complet du service", invoice.full_cost_cents),
                          ("Aide publique", invoice.subsidy_cents),
