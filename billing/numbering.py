@@ -52,3 +52,36 @@ def reserve(prefix: str, year: int, count: int = 1) -> list[str]:
 def lock_period(period: str) -> None:
     """Serialise the preparation of one month's drafts (a counter row used as a lock)."""
     lock_series(f"RUN-{period}")
+
+
+# --- the structured reference printed on an invoice (issue 22) ---------------------------------
+
+def _iso7064_mod97(text: str) -> int:
+    """ISO 7064 MOD 97-10 over letters (A=10 … Z=35) and digits, as IBAN and ISO 11649 use."""
+    return int("".join(str(int(char, 36)) for char in text)) % 97
+
+
+def structured_reference(number: str) -> str:
+    """The ISO 11649 creditor reference ("RF" reference) of an invoice number, for transfers.
+
+    ``FA-2026-000042`` → ``RF`` + two check digits + ``FA2026000042``: the invoice number
+    without its dashes, so that a bank line carrying the reference names the invoice
+    (``invoice_number_of_reference`` reads it back); a typo changes the check digits.
+    """
+    body = "".join(char for char in number.upper() if char.isalnum())
+    check = 98 - _iso7064_mod97(body + "RF00")
+    return f"RF{check:02d}{body}"
+
+
+def invoice_number_of_reference(reference: str) -> str | None:
+    """The invoice number an ``RF`` reference names, or None when it is not a valid one of ours
+    (wrong check digits, or another creditor's reference)."""
+    compact = "".join(reference.split()).upper()
+    if not (compact.startswith("RF") and 5 <= len(compact) <= 25 and compact.isalnum()):
+        return None
+    if _iso7064_mod97(compact[4:] + compact[:4]) != 1:
+        return None
+    body = compact[4:]
+    if len(body) != 12 or not body[2:].isdigit() or body[:2] not in (INVOICE_PREFIX,):
+        return None
+    return format_number(body[:2], int(body[2:6]), int(body[6:]))
