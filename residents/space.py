@@ -88,9 +88,18 @@ def connection(household) -> Connection:
     return Connection(state, device.last_polled_at, reduced, subscription.status)
 
 
-def usage(household, period: str | None = None) -> tuple[str, int, int]:
-    """(period, downloaded, uploaded) octets of a month, counted from the move-in only (a
-    flat's earlier tenant is never shown)."""
+@dataclass(frozen=True)
+class MonthUsage:
+    period: str
+    download_octets: int
+    upload_octets: int
+    #: (day, download, upload), oldest first.
+    days: list
+
+
+def usage(household, period: str | None = None) -> MonthUsage:
+    """A month's traffic of the household's flat, counted from the move-in only (a flat's
+    earlier tenant is never shown)."""
     from network.services import unit_usage_days
 
     if period is None:
@@ -106,9 +115,8 @@ def usage(household, period: str | None = None) -> tuple[str, int, int]:
     first, last = month_bounds(day)
     first = max(first, household.moved_in_on)
     rows = unit_usage_days(household.unit_id, first, last) if first <= last else []
-    down = sum(row[1] for row in rows)
-    up = sum(row[2] for row in rows)
-    return f"{day.year}-{day.month:02d}", down, up
+    return MonthUsage(f"{day.year}-{day.month:02d}", sum(row[1] for row in rows),
+                      sum(row[2] for row in rows), rows)
 
 
 @dataclass(frozen=True)
@@ -137,13 +145,17 @@ def building_outage(household) -> BuildingOutage | None:
 
 # --- Mes factures ------------------------------------------------------------------------------
 
-def invoices(household_id: int) -> list:
+def invoices_query(household_id: int):
     """The household's issued invoices, newest first (drafts are not invoices yet)."""
     from billing.models import Invoice
 
-    return list(db.session.execute(select(Invoice).where(
-        Invoice.household_id == household_id, Invoice.number.is_not(None))
-        .order_by(Invoice.issued_on.desc(), Invoice.id.desc())).scalars())
+    return select(Invoice).where(
+        Invoice.household_id == household_id, Invoice.number.is_not(None)
+    ).order_by(Invoice.issued_on.desc(), Invoice.id.desc())
+
+
+def invoices(household_id: int) -> list:
+    return list(db.session.execute(invoices_query(household_id)).scalars())
 
 
 def invoice(household_id: int, number: str):
@@ -166,12 +178,16 @@ def association_of(household_id: int):
 
 # --- Un problème -------------------------------------------------------------------------------
 
-def tickets(household_id: int) -> list:
+def tickets_query(household_id: int):
+    """The household's tickets, newest first."""
     from support.models import Ticket
 
-    return list(db.session.execute(select(Ticket).where(Ticket.household_id == household_id)
-                                   .order_by(Ticket.opened_at.desc(), Ticket.id.desc())
-                                   .limit(50)).scalars())
+    return select(Ticket).where(Ticket.household_id == household_id).order_by(
+        Ticket.opened_at.desc(), Ticket.id.desc())
+
+
+def tickets(household_id: int) -> list:
+    return list(db.session.execute(tickets_query(household_id).limit(50)).scalars())
 
 
 def report_problem(household, *, actor: User, problem: str, details: str | None):
