@@ -6,6 +6,7 @@ from fpdf import FPDF
 
 from billing.models import Invoice
 from billing.money import format_euros
+from billing.numbering import structured_reference
 
 
 def _text(value: str) -> str:
@@ -53,4 +54,9 @@ def invoice_pdf(invoice: Invoice) -> bytes:
     pdf.multi_cell(0, 5, _text("Paiement au guichet, auprès de votre association, par carte, "
                                "virement ou prélèvement. En cas de difficulté, contactez-nous : "
                                "votre accès ne sera pas coupé."))
+    if invoice.number:  # the bank statement import finds the invoice by this reference
+        pdf.set_font("Helvetica", "B", 10)
+        pdf.cell(0, 6, _text("Référence à indiquer pour un virement : "
+                             f"{structured_reference(invoice.number)}"),
+                 new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())
