@@ -201,7 +201,7 @@ def report_problem(household, *, actor: User, problem: str, details: str | None)
     if details and len(details.strip()) > DETAILS_MAX:
         raise DomainError(_("Au plus %(n)s caractères", n=DETAILS_MAX), field="details")
     return support.open_ticket(actor=actor, subject=str(PROBLEMS[problem]), category=problem,
-                               source="phone" if actor.role == "resident" else None,
+                               source=None,
                                description=(details or "").strip() or None,
                                household_id=household.id)
 

@@ -85,6 +85,8 @@ class TicketSource(StrEnum):
     COUNTER = "counter"
     ASSOCIATION = "association"
     NETWORK = "network"
+    #: The resident reported it from their own space (residents, issue 20).
+    RESIDENT = "resident"
 
 
 SOURCE_LABELS = {
@@ -92,6 +94,7 @@ SOURCE_LABELS = {
     TicketSource.COUNTER: _l("accueil"),
     TicketSource.ASSOCIATION: _l("association"),
     TicketSource.NETWORK: _l("réseau (automatique)"),
+    TicketSource.RESIDENT: _l("espace résident"),
 }
 
 

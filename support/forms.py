@@ -31,7 +31,8 @@ class TicketForm(FlaskForm):
     priority = SelectField(_l("Priorité"), choices=[(k.value, v) for k, v in
                                                     PRIORITY_LABELS.items()], default="normal")
     source = SelectField(_l("Origine"), choices=[(k.value, v) for k, v in SOURCE_LABELS.items()
-                                                 if k is not TicketSource.NETWORK])
+                                                 if k not in (TicketSource.NETWORK,
+                                                              TicketSource.RESIDENT)])
     assignee_id = SelectField(_l("Responsable"), coerce=_coerce_optional_int,
                               validators=[Optional()])
     subject = StringField(_l("Sujet"), validators=[DataRequired(), Length(max=200)])

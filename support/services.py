@@ -263,14 +263,21 @@ def open_ticket(*, actor: User, subject: str, category: str, source: str | None 
         if device_hostname or assignee_id:
             raise DomainError(_("Un médiateur ne choisit ni équipement ni responsable."),
                               field="device_hostname" if device_hostname else "assignee_id")
-    if source not in PEOPLE_SOURCES:
+    resident = actor.role == "resident"
+    if resident:  # from their own space: their own household only (issue 20)
+        if device_hostname or assignee_id or unit_code:
+            raise DomainError(_("Un résident signale un problème de son foyer seulement."),
+                              field="household_id")
+        source = TicketSource.RESIDENT
+    elif source not in PEOPLE_SOURCES:
         raise DomainError(_("Origine inconnue ou réservée au réseau : %(s)s.", s=source),
                           field="source")
 
     household = unit = device = None
     if household_id is not None:
         try:
-            household = get_household(int(household_id), scope)
+            household = _residents_household(actor, int(household_id)) if resident else \
+                get_household(int(household_id), scope)
         except (NotFoundError, ValueError):
             raise NotFoundError(_("Foyer %(id)s introuvable.", id=household_id),
                                 field="household_id") from None
@@ -314,6 +321,16 @@ def open_ticket(*, actor: User, subject: str, category: str, source: str | None 
     _insert_numbered(ticket)
     _record(ticket, EventKind.CREATED, actor, to_value=ticket.status, body=ticket.description)
     return ticket
+
+
+def _residents_household(actor: User, household_id: int) -> Household:
+    """A resident's own household (residents.identity), another one is not found."""
+    from residents.identity import household_of
+
+    own = household_of(actor)
+    if own is None or own.id != household_id:
+        raise NotFoundError(_("Foyer %(id)s introuvable.", id=household_id))
+    return own
 
 
 def _device_by_hostname(hostname: str):
