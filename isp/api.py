@@ -12,13 +12,21 @@ bp = Blueprint("core_api", __name__, url_prefix="/api/v1")
 bp.record_once(lambda state: idempotency.init_app(state.app))
 
 
+#: Parts a domain adds to ``/me`` for its users, ``fn(user) -> dict | None`` (residents: their
+#: household, issue 20), so that the core does not import the domains.
+ME_PARTS: list = []
+
+
 @bp.get("/me")
 @logged_in
 def me():
-    """The token's user: email, role, association code."""
+    """The token's user: email, role, association code (a resident: their household too)."""
     user = current_actor()
-    return jsonify({"email": user.email, "role": user.role,
-                    "association_code": user.association.code if user.association else None})
+    body = {"email": user.email, "role": user.role,
+            "association_code": user.association.code if user.association else None}
+    for part in ME_PARTS:
+        body.update(part(user) or {})
+    return jsonify(body)
 
 
 @bp.get("/openapi.json")
