@@ -1,4 +1,5 @@
-"""Plans in the API: ``GET /api/v1/plans`` and ``PUT /api/v1/plans/<code>`` (admin).
+"""Plans in the API: ``GET /api/v1/plans``, ``POST /api/v1/plans`` and
+``PUT /api/v1/plans/<code>`` (admin).
 
 The same rule as the plan's page (``billing.services.update_plan``): changed speeds reach the
 switches as one provisioning batch.
@@ -16,7 +17,9 @@ from isp.auth import current_actor, require_role
 from isp.choices import Role
 from isp.errors import DomainError
 from isp.extensions import db
+from isp.openapi import documented
 from isp.pagination import api_list
+from isp.validation import Integer, Text, body_schema, json_body
 
 bp = Blueprint("billing_plans_api", __name__, url_prefix="/api/v1")
 
@@ -35,6 +38,26 @@ def plan_json(plan: Plan) -> dict:
 def plans():
     """The plans with their full and reduced speeds (kbit/s)."""
     return api_list(select(Plan).order_by(Plan.code), plan_json)
+
+
+@bp.post("/plans")
+@require_role()
+@documented(body_schema(Text("code", 30, required=True), Text("name", 120, required=True),
+                        Text("description", 2000, multiline=True),
+                        *(Integer(name, maximum=MAX_KBPS, required=True) for name in SPEEDS)))
+def plan_create():
+    """Create a plan (admin): a code, a name, a description and its four speeds (kbit/s)."""
+    payload = json_body(allowed=("code", "name", "description", *SPEEDS))
+    code = Text("code", 30, required=True).check(payload.get("code"))
+    name = Text("name", 120, required=True).check(payload.get("name"))
+    description = Text("description", 2000, multiline=True).check(payload.get("description"))
+    speeds = {field: Integer(field, maximum=MAX_KBPS, required=True).check(payload.get(field))
+              for field in SPEEDS}
+    plan = services.create_plan(actor=current_actor(), code=code, name=name,
+                                description=description, **speeds)
+    audit.record_request("create", "plan", plan.code)
+    db.session.commit()
+    return jsonify(plan_json(plan)), 201
 
 
 @bp.put("/plans/<code>")

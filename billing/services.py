@@ -221,14 +221,38 @@ def plan_speeds_kbps(plan_code: str) -> PlanSpeeds:
         select(Plan).where(Plan.code == plan_code)).scalar_one_or_none())
 
 
-def update_plan(plan: Plan, *, actor: User, name: str, down_kbps: int, up_kbps: int,
+def create_plan(*, actor: User, code: str, name: str, down_kbps: int, up_kbps: int,
                 reduced_down_kbps: int, reduced_up_kbps: int, description: str | None) -> Plan:
-    """Edit a plan's name and speeds (admin); changed speeds are announced
-    (``plan_speeds_changed``) so that the switches get them."""
+    """Add a plan (admin): a new code, a name and speeds checked as ``update_plan`` does.
+    No port uses it yet, so nothing is provisioned."""
+    code = (code or "").strip().upper()
+    if not code or len(code) > 30 or not set(code) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_"):
+        raise DomainError(_("Le code ne contient que des lettres, chiffres, « - » et « _ »"),
+                          field="code")
+    if db.session.execute(select(Plan.id).where(Plan.code == code)).first() is not None:
+        raise DomainError(_("L'offre %(code)s existe déjà", code=code), field="code", status=409)
+    _check_speeds(down_kbps, up_kbps, reduced_down_kbps, reduced_up_kbps)
+    plan = Plan(code=code, name=name.strip(), description=(description or "").strip() or None,
+                down_kbps=down_kbps, up_kbps=up_kbps, reduced_down_kbps=reduced_down_kbps,
+                reduced_up_kbps=reduced_up_kbps)
+    db.session.add(plan)
+    db.session.flush()
+    return plan
+
+
+def _check_speeds(down_kbps: int, up_kbps: int, reduced_down_kbps: int,
+                  reduced_up_kbps: int) -> None:
     if min(down_kbps, up_kbps, reduced_down_kbps, reduced_up_kbps) <= 0:
         raise DomainError(_("Les débits doivent être positifs"), field="down_kbps")
     if reduced_down_kbps > down_kbps or reduced_up_kbps > up_kbps:
         raise DomainError(_("Le débit réduit dépasse le débit normal"), field="reduced_down_kbps")
+
+
+def update_plan(plan: Plan, *, actor: User, name: str, down_kbps: int, up_kbps: int,
+                reduced_down_kbps: int, reduced_up_kbps: int, description: str | None) -> Plan:
+    """Edit a plan's name and speeds (admin); changed speeds are announced
+    (``plan_speeds_changed``) so that the switches get them."""
+    _check_speeds(down_kbps, up_kbps, reduced_down_kbps, reduced_up_kbps)
     plan.name, plan.description = name.strip(), (description or "").strip() or None
     before = _speeds_of(plan)
     plan.down_kbps, plan.up_kbps = down_kbps, up_kbps

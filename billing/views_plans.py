@@ -39,6 +39,34 @@ class PlanForm(FlaskForm):
     reduced_up_kbps = _speed(_l("Débit réduit montant (kbit/s)"))
 
 
+class PlanCreateForm(PlanForm):
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=30)])
+
+
+@bp.route("/plans/new", methods=["GET", "POST"])
+@require_role()
+def plan_new():
+    form = PlanCreateForm()
+    if form.validate_on_submit():
+        try:
+            plan = services.create_plan(actor=current_actor(), code=form.code.data,
+                                        name=form.name.data,
+                                        description=form.description.data,
+                                        down_kbps=form.down_kbps.data, up_kbps=form.up_kbps.data,
+                                        reduced_down_kbps=form.reduced_down_kbps.data,
+                                        reduced_up_kbps=form.reduced_up_kbps.data)
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error, "code")
+        else:
+            audit.record_request("create", "plan", plan.code)
+            db.session.commit()
+            flash(_("Offre %(code)s créée.", code=plan.code), "success")
+            return redirect(url_for("billing.tariffs"))
+    return render_template("billing/plan_new.html", form=form), \
+        400 if request.method == "POST" else 200
+
+
 @bp.route("/plans/<code>", methods=["GET", "POST"])
 @require_role()
 def plan_edit(code: str):
