@@ -173,7 +173,7 @@ def mandate_confirm(mandate_id: int):
     return _detail(mandate, status=400, code_form=form)
 
 
-@bp.get("/mediation/mandates/<int:mandate_id>/invoices/<number>/pdf")
+@bp.get("/mediation/mandates/<int:mandate_id>/factures/<number>/pdf")
 @require_role(Role.MEDIATOR, scope="own_association")
 def mandate_invoice_pdf(mandate_id: int, number: str):
     from billing.pdf import invoice_pdf as render_pdf

@@ -58,7 +58,7 @@ CASES = [
     Case("GET", "/mediation/mandates/<int:mandate_id>", ("mediator",), _mine, _other),
     Case("POST", "/mediation/mandates/<int:mandate_id>/confirm", ("mediator",), _mine, _other,
          ok=POST_OK),
-    Case("GET", "/mediation/mandates/<int:mandate_id>/invoices/<number>/pdf", ("mediator",),
+    Case("GET", "/mediation/mandates/<int:mandate_id>/factures/<number>/pdf", ("mediator",),
          _mine, _other),
     Case("POST", "/mediation/mandates/<int:mandate_id>/book", ("mediator",), _mine, _other,
          ok=POST_OK),

@@ -164,7 +164,7 @@ def test_a_mediator_acts_under_the_mandate_and_each_action_is_audited(client, lo
         AuditEntry.record_id == str(household.id))).scalars()]
     assert sum("Amina Diallo" in d and "Rose Martin" in d for d in details if d) >= 3
     # invoices are not covered: the PDF route refuses
-    assert client.get(f"/mediation/mandates/{mandate.id}/invoices/FA-2026-000001/pdf"
+    assert client.get(f"/mediation/mandates/{mandate.id}/factures/FA-2026-000001/pdf"
                       ).status_code == 403
 
 
