@@ -54,6 +54,7 @@ def seed_demo() -> str | None:
                                    "rsa", "css", "aah") else {450: "T1", 780: "T2"}.get(
                                    qf, "T3"), decided_on=decided_on)
         del decision
+    _demo_options(households, operator)
     for period in PERIODS:
         first = date(int(period[:4]), int(period[5:]), 1)
         issued_on = (first + timedelta(days=32)).replace(day=2)
@@ -90,3 +91,21 @@ def seed_demo() -> str | None:
         day += timedelta(days=1)
     kinds = ", ".join(kind for kind, _unpaid in PROFILES)
     return f"billing: {len(PERIODS)} months invoiced, dunning profiles {kinds}"
+
+
+def _demo_options(households, operator) -> None:
+    """Fixed telephony (issue 22.3), taken by a few households from August: the demo invoices
+    show its line with its subsidy; one household gives it up mid-September (prorated)."""
+    from billing import options
+
+    telephony = options.create_option({
+        "code": "TEL", "name": "Téléphonie fixe", "monthly_price_cents": 500,
+        "description": "Ligne fixe par la box (voix sur IP), appels illimités vers les fixes.",
+        "tiers": [options.TierRule("T1", "percent", 60), options.TierRule("T2", "percent", 40),
+                  options.TierRule("T3", "cents", 0)]}, actor=operator)
+    subscribed = [h for h in households if h.subscriptions]
+    for index, household in enumerate(subscribed[1::6][:6]):
+        held = options.add_option(household.subscriptions[0], telephony.code, actor=operator,
+                                  starts_on=date(2026, 8, 1))
+        if index == 0:
+            options.end_option(held, actor=operator, ends_on=date(2026, 9, 16))

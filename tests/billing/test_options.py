@@ -192,3 +192,15 @@ def test_the_invoice_page_pdf_and_api_show_the_option_line(client, login_as, api
     assert "Téléphonie fixe" in page and "3,00" in page
     pdf = client.get(f"/billing/invoices/{invoice.number}/pdf")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+
+
+def test_the_demo_shows_telephony_on_a_few_invoices(db):
+    from isp.demo import seed_demo
+
+    seed_demo()
+    lines = _db.session.execute(select(InvoiceOptionLine)).scalars().all()
+    households = {line.invoice.household_id for line in lines}
+    assert 3 <= len(households) <= 6 and {line.option_name for line in lines} == \
+        {"Téléphonie fixe"}
+    assert any(line.days < line.days_in_month for line in lines)        # given up mid-month
+    assert all(line.invoice.number for line in lines)                   # issued invoices
