@@ -1,0 +1,56 @@
+"""Demo of the space's staff side (issue 20): a mandate given to the demo mediator and a few
+coaching proposals, so that their pages have something to show. Idempotent."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from isp.extensions import db
+from isp.models import User
+from isp.timeutil import today
+
+#: After billing (invoices) and mediation (assignments).
+SEED_LAST = True
+MANDATE_REFERENCE = "DEMO-MANDAT-1"
+
+
+def seed_demo() -> str | None:
+    from billing.models import Invoice
+    from mediation import proposals
+    from mediation.models import Assignment
+    from residents.models_mandates import Mandate
+    from subscribers.models import Household
+
+    if db.session.execute(select(Mandate.id).where(
+            Mandate.consent_reference == MANDATE_REFERENCE)).first():
+        return None
+    mediator = db.session.execute(select(User).where(
+        User.email == "mediateur@demo.social-isp.fr")).scalar_one_or_none()
+    if mediator is None or mediator.association_id is None:
+        return None
+    followed = select(Assignment.household_id).where(
+        Assignment.association_id == mediator.association_id, Assignment.ended_at.is_(None))
+    households = list(db.session.execute(select(Household).where(
+        Household.id.in_(followed), Household.moved_out_on.is_(None))
+        .order_by(Household.unit_code).limit(4)).scalars())
+    if not households:
+        return None
+    with_invoice = db.session.execute(select(Invoice.household_id).where(
+        Invoice.household_id.in_([h.id for h in households]), Invoice.number.is_not(None))
+        .limit(1)).scalar_one_or_none()
+    holder = next((h for h in households if h.id == with_invoice), households[0])
+    db.session.add(Mandate(
+        household_id=holder.id, association_id=mediator.association_id,
+        mediator_id=mediator.id, scopes="invoices;bookings;tickets", starts_on=today(),
+        ends_on=today() + timedelta(days=180), consent_method="in_person",
+        consent_reference=MANDATE_REFERENCE, status="active", created_by_id=mediator.id))
+    made = 0
+    for number, household in enumerate(households[1:3], start=1):
+        subscription = household.subscriptions[0] if household.subscriptions else None
+        if subscription is not None and proposals.propose_first_session(
+                subscription, activated_on=today() - timedelta(days=number)):
+            made += 1
+    db.session.flush()
+    return f"mandates +1, coaching proposals +{made}"
