@@ -145,6 +145,7 @@ def anonymise_household(household, *, actor: User | None, reason: str, route: st
     quote the name, phone, e-mail or IBAN included), then the history forgets the old values.
     """
     from billing.retention import anonymise_household_billing
+    from impact.retention import anonymise_household_impact
     from mediation.services import anonymise_household_mediation
     from subscribers.choices import SubscriptionStatus
     from subscribers.services import anonymise_household_subscriptions
@@ -165,6 +166,7 @@ def anonymise_household(household, *, actor: User | None, reason: str, route: st
     anonymise_household_billing(household.id, identity, label=label)
     anonymise_household_tickets(household.id, identity)
     anonymise_household_mediation(household.id, identity)
+    anonymise_household_impact(household.id, identity)
     anonymise_household_subscriptions(household.id, identity)
     household.holder_name = label
     household.other_members = None

@@ -1,0 +1,161 @@
+"""Impact indicators for analysts: aggregates of the stage answers, small cells suppressed.
+
+Groups: cohort (full months since the connection, today), building or district; inside each
+group, one column per stage (t0 = before, 6 and 12 months = now). Disclosure control is
+evaluation's (``evaluation/disclosure.py``, docs/evaluation-privacy.md): a figure resting on
+fewer than 5 households is suppressed, counts are rounded to 5, shares come from the rounded
+counts, money (means and medians of a monthly cost) is rounded to the euro and published only
+over 5 households or more.
+
+The indicators read the answers only (building and connection date are kept on each answer),
+so they survive the anonymisation of a household, which cuts the answer's link to it.
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass
+from datetime import date
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from evaluation.disclosure import ratio, round_count
+from evaluation.queries import SUPPRESSED_LABEL, Cell, small_cell
+from impact.choices import AUTONOMY_LEVELS, COHORT_LABELS, COHORTS, GROUPINGS, Stage
+from impact.models import ImpactAnswer
+from impact.services import connection_dates, full_months_between
+from isp.errors import DomainError
+from isp.extensions import db
+from isp.timeutil import today
+from subscribers.models import Building, District
+
+#: Money means and medians are published to the euro.
+MONEY_STEP_CENTS = 100
+
+#: Indicators of one stage, in the order pages show them: key → (label, unit).
+INDICATORS = {
+    "respondents": (_l("Foyers ayant répondu"), "count"),
+    "home_connection_share": (_l("Part avec une connexion à domicile"), "percent"),
+    "monthly_cost_mean_cents": (_l("Coût mensuel moyen de la connexion"), "cents"),
+    "monthly_cost_median_cents": (_l("Coût mensuel médian de la connexion"), "cents"),
+    "sessions_per_household": (_l("Séances d'accompagnement par foyer"), "number"),
+    "usage_median_octets": (_l("Usage mensuel médian par foyer"), "octets"),
+}
+
+
+def check_grouping(value: str | None) -> str:
+    """``by`` checked: cohort (default), building or district; anything else is a 400."""
+    value = (value or "cohort").strip()
+    if value not in GROUPINGS:
+        raise DomainError(_("Regroupement inconnu %(value)s ; valeurs possibles : %(values)s",
+                            value=value[:20], values=", ".join(GROUPINGS)), field="by",
+                          status=400)
+    return value
+
+
+def cohort_of(months: int) -> str:
+    for code, first, last in COHORTS:
+        if months >= first and (last is None or months <= last):
+            return code
+    return COHORTS[-1][0]
+
+
+@dataclass(frozen=True)
+class Group:
+    key: str
+    label: str
+    #: stage → indicator key → Cell; ``autonomy`` → level → Cell.
+    stages: dict[str, dict[str, Cell]]
+    autonomy: dict[str, dict[str, Cell]]
+
+
+def _money(value: float | None) -> int | None:
+    if value is None:
+        return None
+    return MONEY_STEP_CENTS * round(value / MONEY_STEP_CENTS)
+
+
+def stage_cells(answers: list[ImpactAnswer]) -> tuple[dict[str, Cell], dict[str, Cell]]:
+    """The indicators of one stage over ``answers`` (one per household), disclosure applied."""
+    n = len(answers)
+    connected = sum(1 for a in answers if a.home_connection)
+    # No connection is no spending on one: 0 € in the mean and the median.
+    costs = [a.monthly_cost_cents or 0 for a in answers]
+    coached = [a.sessions_count for a in answers if a.sessions_count is not None]
+    usage = [a.usage_octets for a in answers if a.usage_octets is not None]
+    cells = {
+        "respondents": small_cell(round_count(n), n),
+        "home_connection_share": small_cell(ratio(round_count(connected), round_count(n)), n),
+        "monthly_cost_mean_cents": small_cell(_money(statistics.fmean(costs)) if costs else None,
+                                              n),
+        "monthly_cost_median_cents": small_cell(
+            _money(statistics.median(costs)) if costs else None, n),
+        "sessions_per_household": small_cell(
+            round(statistics.fmean(coached), 1) if coached else None,
+            len(coached) if coached else None),
+        "usage_median_octets": small_cell(int(statistics.median(usage)) if usage else None,
+                                          len(usage) if usage else None),
+    }
+    graded = [a.autonomy for a in answers if a.autonomy]
+    autonomy = {level: small_cell(round_count(graded.count(level)), graded.count(level))
+                for level in AUTONOMY_LEVELS}
+    return cells, autonomy
+
+
+def _rows() -> list[tuple[ImpactAnswer, str, str, str, str]]:
+    return list(db.session.execute(
+        select(ImpactAnswer, Building.code, Building.name, District.code, District.name)
+        .join(Building, Building.id == ImpactAnswer.building_id)
+        .join(District, District.id == Building.district_id)
+        .order_by(ImpactAnswer.id)).tuples())
+
+
+def indicators(by: str, *, on: date | None = None) -> list[Group]:
+    """Every group of ``by`` with its figures per stage (groups with no answer are absent)."""
+    by = check_grouping(by)
+    on = on or today()
+    rows = _rows()
+    live = connection_dates([a.household_id for a, *_ in rows if a.household_id is not None])
+    grouped: dict[str, tuple[str, list[ImpactAnswer]]] = {}
+    for answer, building_code, building_name, district_code, district_name in rows:
+        if by == "cohort":
+            connected = live.get(answer.household_id, answer.connected_on)
+            if connected is None:  # not connected yet: in no cohort
+                continue
+            key = cohort_of(full_months_between(connected, on))
+            label = str(COHORT_LABELS[key])
+        elif by == "building":
+            key, label = building_code, f"{building_name} ({building_code})"
+        else:
+            key, label = district_code, f"{district_name} ({district_code})"
+        grouped.setdefault(key, (label, []))[1].append(answer)
+    if by == "cohort":
+        order = [code for code, _first, _last in COHORTS if code in grouped]
+    else:
+        order = sorted(grouped)
+    groups = []
+    for key in order:
+        label, answers = grouped[key]
+        stages, autonomy = {}, {}
+        for stage in Stage:
+            stages[stage.value], autonomy[stage.value] = stage_cells(
+                [a for a in answers if a.stage == stage])
+        groups.append(Group(key, label, stages, autonomy))
+    return groups
+
+
+def cell_json(cell: Cell) -> dict:
+    """A figure for the API: the value or ``suppressed``, never a small count."""
+    return {"value": None if cell.suppressed else cell.value, "households": cell.households,
+            "suppressed": cell.suppressed,
+            "display": SUPPRESSED_LABEL if cell.suppressed else None}
+
+
+def group_json(group: Group, by: str) -> dict:
+    return {"by": by, "key": group.key, "label": group.label,
+            "stages": {stage: {**{key: cell_json(cell) for key, cell in cells.items()},
+                               "autonomy": {level: cell_json(cell) for level, cell
+                                            in group.autonomy[stage].items()}}
+                       for stage, cells in group.stages.items()}}

@@ -1,0 +1,398 @@
+"""Rules of the impact evaluation: who records which stage, when, with which answers.
+
+Services take the acting person as ``actor`` and never touch the request; the caller commits.
+The same ``record_answers`` serves the staff's page, the API and (later) the residents' space.
+
+Stages (docs/impact.md): the baseline (t0) is recorded once the household has a subscription;
+the 6- and 12-month follow-ups count from the connection (the first ``activated_on`` of its
+subscriptions) and may be recorded from one month before they are due.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from flask_babel import gettext as _
+from sqlalchemy import Select, and_, exists, func, or_, select
+
+from impact.choices import (
+    AUTONOMY_LEVELS,
+    DEVICES,
+    EARLY_MONTHS,
+    MAX_MONTHLY_COST_CENTS,
+    STAGE_MONTHS,
+    Stage,
+)
+from impact.models import ImpactAnswer
+from isp.choices import Role
+from isp.errors import DomainError, NotFoundError
+from isp.extensions import db
+from isp.models import User
+from isp.timeutil import month_bounds, start_of_day, today, utcnow
+from isp.validation import Choice, Codes, Day, Integer
+from subscribers.models import Household, Subscription
+from subscribers.services import Scope, households_query
+
+#: The answers a stage takes (the same at every stage).
+ANSWER_KEYS = ("answered_on", "home_connection", "monthly_cost_cents", "devices", "autonomy")
+MONTHLY_COST = Integer("monthly_cost_cents", minimum=0, maximum=MAX_MONTHLY_COST_CENTS)
+DEVICES_FIELD = Codes("devices", tuple(DEVICES))
+AUTONOMY = Choice("autonomy", tuple(AUTONOMY_LEVELS))
+ANSWERED_ON = Day("answered_on")
+
+
+# --- calendar ----------------------------------------------------------------------------------
+
+def add_months(day: date, months: int) -> date:
+    """The same day ``months`` later (or earlier); the 31st becomes the month's last day."""
+    year, month = divmod(day.year * 12 + day.month - 1 + months, 12)
+    first = date(year, month + 1, 1)
+    return first.replace(day=min(day.day, month_bounds(first)[1].day))
+
+
+def full_months_between(start: date, end: date) -> int:
+    """Whole months from ``start`` to ``end`` (0 when ``end`` is before ``start``)."""
+    if end < start:
+        return 0
+    months = (end.year - start.year) * 12 + end.month - start.month
+    if add_months(start, months) > end:
+        months -= 1
+    return months
+
+
+def parse_stage(value: str | None) -> Stage:
+    try:
+        return Stage(value)
+    except ValueError:
+        raise DomainError(_("Étape inconnue : %(value)s (t0, m6 ou m12)", value=str(value)[:10]),
+                          field="stage", status=400) from None
+
+
+# --- facts about a household ---------------------------------------------------------------------
+
+def connection_date(household: Household) -> date | None:
+    """The day the household was first connected (its first subscription's activation)."""
+    days = [s.activated_on for s in household.subscriptions if s.activated_on is not None]
+    return min(days) if days else None
+
+
+def connection_dates(household_ids: list[int]) -> dict[int, date]:
+    """``connection_date`` of many households in one query."""
+    if not household_ids:
+        return {}
+    return dict(db.session.execute(
+        select(Subscription.household_id, func.min(Subscription.activated_on))
+        .where(Subscription.household_id.in_(household_ids),
+               Subscription.activated_on.is_not(None))
+        .group_by(Subscription.household_id)).all())
+
+
+def answers_of(household_id: int) -> dict[Stage, ImpactAnswer]:
+    rows = db.session.execute(select(ImpactAnswer).where(
+        ImpactAnswer.household_id == household_id)).scalars()
+    return {Stage(row.stage): row for row in rows}
+
+
+def opens_on(stage: Stage, connected_on: date | None) -> date | None:
+    """First day a follow-up may be recorded (None: not before a connection)."""
+    if stage is Stage.T0:
+        return None
+    if connected_on is None:
+        return None
+    return add_months(connected_on, STAGE_MONTHS[stage] - EARLY_MONTHS)
+
+
+def due_on(stage: Stage, connected_on: date | None) -> date | None:
+    if stage is Stage.T0 or connected_on is None:
+        return None
+    return add_months(connected_on, STAGE_MONTHS[stage])
+
+
+@dataclass(frozen=True)
+class StageStatus:
+    """Where a household stands for one stage: ``state`` is recorded | due | open | upcoming |
+    not_applicable (no subscription yet for t0, no connection yet for a follow-up)."""
+
+    stage: Stage
+    state: str
+    answer: ImpactAnswer | None
+    due_on: date | None
+    opens_on: date | None
+
+    @property
+    def may_record(self) -> bool:
+        return self.state in ("recorded", "due", "open")
+
+
+def stage_statuses(household: Household, *, on: date | None = None) -> list[StageStatus]:
+    on = on or today()
+    answers = answers_of(household.id)
+    connected = connection_date(household)
+    statuses = []
+    for stage in Stage:
+        answer = answers.get(stage)
+        opening, due = opens_on(stage, connected), due_on(stage, connected)
+        if answer is not None:
+            state = "recorded"
+        elif stage is Stage.T0:
+            state = "due" if household.subscriptions else "not_applicable"
+        elif connected is None:
+            state = "not_applicable"
+        elif due <= on:
+            state = "due"
+        elif opening <= on:
+            state = "open"
+        else:
+            state = "upcoming"
+        statuses.append(StageStatus(stage, state, answer, due, opening))
+    return statuses
+
+
+# --- who may record ------------------------------------------------------------------------------
+
+def check_may_record(actor: User | None, household: Household) -> str:
+    """The recorder's role, after checking their scope; out of scope looks like not found."""
+    if actor is None:  # the demo, an import: the system itself
+        return "system"
+    role = str(actor.role)
+    if role in (Role.ADMIN, Role.OPERATOR):
+        return role
+    if role == Role.MEDIATOR:
+        from mediation.services import current_assignment
+
+        assignment = current_assignment(household.id)
+        if assignment is not None and assignment.association_id == actor.association_id:
+            return role
+    elif role == "resident" and getattr(actor, "household_id", None) == household.id:
+        return role
+    raise NotFoundError(_("Foyer %(household_id)s introuvable", household_id=household.id))
+
+
+# --- answers -------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Answers:
+    answered_on: date
+    home_connection: bool
+    monthly_cost_cents: int | None
+    devices: list[str]
+    autonomy: str | None
+
+
+def check_answers(household: Household, stage: Stage, answers: dict, *,
+                  on: date | None = None) -> Answers:
+    """The answers checked field by field; a DomainError names the field at fault."""
+    on = on or today()
+    unknown = sorted(set(answers) - set(ANSWER_KEYS))
+    if unknown:
+        raise DomainError(_("Champ inconnu : %(field)s", field=unknown[0][:40]),
+                          field=unknown[0][:40], status=400)
+    answered_on = ANSWERED_ON.check(answers.get("answered_on")) or on
+    home_connection = answers.get("home_connection")
+    if not isinstance(home_connection, bool):
+        raise DomainError(_("Dites si le foyer a une connexion à domicile (oui ou non)."),
+                          field="home_connection")
+    cost = MONTHLY_COST.check(answers.get("monthly_cost_cents"))
+    if home_connection and cost is None:
+        raise DomainError(_("Indiquez le coût mensuel de la connexion (0 si gratuite)."),
+                          field="monthly_cost_cents")
+    if not home_connection:
+        if cost:
+            raise DomainError(_("Pas de coût sans connexion à domicile."),
+                              field="monthly_cost_cents")
+        cost = None
+    devices = DEVICES_FIELD.check(answers.get("devices"))
+    if not devices:
+        raise DomainError(_("Cochez les équipements du foyer, ou « Aucun »."), field="devices")
+    if "none" in devices and len(devices) > 1:
+        raise DomainError(_("« Aucun » ne se coche pas avec un équipement."), field="devices")
+    autonomy = AUTONOMY.check(answers.get("autonomy"))
+    _check_date(household, stage, answered_on, on=on)
+    return Answers(answered_on, home_connection, cost, devices, autonomy)
+
+
+def _check_date(household: Household, stage: Stage, answered_on: date, *, on: date) -> None:
+    if answered_on > on:
+        raise DomainError(_("La date des réponses ne peut pas être dans le futur."),
+                          field="answered_on")
+    if answered_on < household.moved_in_on:
+        raise DomainError(_("La date des réponses précède l'arrivée du foyer (%(day)s).",
+                            day=household.moved_in_on.isoformat()), field="answered_on")
+    if stage is Stage.T0:
+        if not household.subscriptions:
+            raise DomainError(_("La situation de départ se recueille à l'abonnement : ce foyer "
+                                "n'a pas encore d'abonnement."), field="stage", status=409)
+        return
+    connected = connection_date(household)
+    if connected is None:
+        raise DomainError(_("Le suivi compte à partir de la connexion : ce foyer n'est pas "
+                            "encore connecté."), field="stage", status=409)
+    opening = opens_on(stage, connected)
+    if answered_on < opening:
+        raise DomainError(_("Ce suivi se recueille à partir du %(day)s (connexion le "
+                            "%(connected)s).", day=opening.isoformat(),
+                            connected=connected.isoformat()), field="answered_on")
+    baseline = db.session.execute(select(ImpactAnswer.answered_on).where(
+        ImpactAnswer.household_id == household.id, ImpactAnswer.stage == Stage.T0)).scalar()
+    if baseline is not None and answered_on < baseline:
+        raise DomainError(_("Un suivi ne peut pas précéder la situation de départ (%(day)s).",
+                            day=baseline.isoformat()), field="answered_on")
+
+
+def record_answers(household: Household, stage: Stage | str, answers: dict,
+                   actor: User | None) -> ImpactAnswer:
+    """Record (or correct) a household's answers for one stage; the caller commits.
+
+    ``answers``: ``answered_on`` (date or ``YYYY-MM-DD``, default today), ``home_connection``
+    (bool), ``monthly_cost_cents`` (int, required with a connection), ``devices`` (codes of
+    ``DEVICES``), ``autonomy`` (a code of mediation's levels, optional). A second recording of
+    the same stage corrects the first (a repeated submission changes nothing).
+    """
+    stage = parse_stage(stage)
+    role = check_may_record(actor, household)
+    if household.moved_out_on is not None:
+        raise DomainError(_("Ce foyer a quitté son logement : plus de suivi."), status=409)
+    clean = check_answers(household, stage, answers)
+    answer = db.session.execute(select(ImpactAnswer).where(
+        ImpactAnswer.household_id == household.id, ImpactAnswer.stage == stage)
+        .with_for_update()).scalar_one_or_none()
+    if answer is None:
+        answer = ImpactAnswer(household_id=household.id, stage=stage,
+                              recorded_by_id=actor.id if actor else None, recorded_by_role=role)
+        db.session.add(answer)
+    else:
+        answer.updated_at = utcnow()
+    answer.building_id = household.unit.building_id
+    answer.answered_on = clean.answered_on
+    answer.connected_on = connection_date(household)
+    answer.home_connection = clean.home_connection
+    answer.monthly_cost_cents = clean.monthly_cost_cents
+    answer.devices = ";".join(clean.devices)
+    answer.autonomy = clean.autonomy
+    if stage is not Stage.T0:
+        figures = system_figures(household, answer.connected_on, clean.answered_on)
+        answer.usage_month = figures.usage_month
+        answer.usage_octets = figures.usage_octets
+        answer.sessions_count = figures.sessions
+        answer.bookings_count = figures.bookings
+        answer.attended_count = figures.attended
+    db.session.flush()
+    return answer
+
+
+# --- figures the system already has ----------------------------------------------------------
+
+@dataclass(frozen=True)
+class SystemFigures:
+    #: The last whole month before the answers, and its traffic (down + up), if connected then.
+    usage_month: str | None
+    usage_octets: int | None
+    #: Coaching since the connection, up to the answers: session records, bookings (holding
+    #: a seat), attended bookings.
+    sessions: int
+    bookings: int
+    attended: int
+
+
+def system_figures(household: Household, connected_on: date | None,
+                   answered_on: date) -> SystemFigures:
+    """Usage (network's published query) and coaching (mediation's) frozen at a follow-up:
+    session links are cut and daily usage rolled up later, the figures must stay."""
+    from network.services import unit_usage_days
+
+    first, last = month_bounds(add_months(answered_on, -1))
+    start = max(d for d in (first, connected_on, household.moved_in_on) if d is not None)
+    month, octets = None, None
+    if connected_on is not None and start <= last:
+        month = f"{first.year}-{first.month:02d}"
+        octets = sum(down + up for _day, down, up in unit_usage_days(household.unit_id, start,
+                                                                     last))
+    sessions, bookings, attended = coaching_received(household.id, connected_on, answered_on)
+    return SystemFigures(month, octets, sessions, bookings, attended)
+
+
+def coaching_received(household_id: int, since: date | None,
+                      until: date) -> tuple[int, int, int]:
+    """(sessions recorded, bookings holding a seat, attended) for a household in a period.
+
+    Sessions come from mediation's published ``sessions_query``; mediation publishes no
+    per-household booking count, so bookings are counted here with its statuses
+    (``HOLDING_STATUSES``, ``ATTENDED``) and the slot's date.
+    """
+    from mediation.choices import HOLDING_STATUSES, BookingStatus
+    from mediation.models import Booking, CoachingSlot, SessionRecord
+    from mediation.services import sessions_query
+
+    isp_scope = Scope(Role.ADMIN)
+    records = sessions_query(isp_scope).where(SessionRecord.household_id == household_id,
+                                              SessionRecord.held_on <= until)
+    if since is not None:
+        records = records.where(SessionRecord.held_on >= since)
+    sessions = db.session.execute(select(func.count()).select_from(
+        records.order_by(None).subquery())).scalar_one()
+    held = select(Booking.status).join(Booking.slot).where(
+        Booking.household_id == household_id, Booking.status.in_(HOLDING_STATUSES),
+        CoachingSlot.starts_at < start_of_day(until + timedelta(days=1)))
+    if since is not None:
+        held = held.where(CoachingSlot.starts_at >= start_of_day(since))
+    statuses = list(db.session.execute(held).scalars())
+    return sessions, len(statuses), sum(1 for s in statuses if s == BookingStatus.ATTENDED)
+
+
+def first_session_autonomy(household_id: int) -> str | None:
+    """The autonomy graded at the household's first coaching session, if recorded (mediation's
+    session records): the t0 form offers it."""
+    from mediation.models import SessionRecord
+    from mediation.services import sessions_query
+
+    statement = sessions_query(Scope(Role.ADMIN)).where(
+        SessionRecord.household_id == household_id, SessionRecord.autonomy.is_not(None))
+    rows = list(db.session.execute(statement.order_by(None).order_by(
+        SessionRecord.first_session.desc(), SessionRecord.held_on, SessionRecord.id)
+        .limit(1)).scalars())
+    return rows[0].autonomy if rows else None
+
+
+# --- households due ------------------------------------------------------------------------------
+
+def _has_stage(stage: Stage):
+    return exists().where(and_(ImpactAnswer.household_id == Household.id,
+                               ImpactAnswer.stage == stage))
+
+
+def due_condition(stage: Stage, on: date):
+    """SQL condition on households: ``stage`` is due on ``on`` and not recorded."""
+    connected = (select(func.min(Subscription.activated_on))
+                 .where(Subscription.household_id == Household.id)
+                 .correlate(Household).scalar_subquery())
+    if stage is Stage.T0:
+        return and_(exists().where(Subscription.household_id == Household.id), ~_has_stage(stage))
+    # A follow-up is due from its month on; the 6-month one is no longer listed once the
+    # 12-month one is due (it is missed, still recordable from the household's page).
+    months = STAGE_MONTHS[stage]
+    condition = and_(connected <= add_months(on, -months), ~_has_stage(stage))
+    if stage is Stage.M6:
+        condition = and_(condition, connected > add_months(on, -STAGE_MONTHS[Stage.M12]))
+    return condition
+
+
+def due_query(scope: Scope, stage: Stage | None = None, *, on: date | None = None,
+              building_code: str | None = None) -> Select:
+    """Current households the scope may see with ``stage`` (or any stage) due."""
+    on = on or today()
+    stages = [stage] if stage else list(Stage)
+    return households_query(scope, building_code=building_code).where(
+        or_(*(due_condition(s, on) for s in stages)))
+
+
+def due_stages(household_ids: list[int], *, on: date | None = None) -> dict[int, list[Stage]]:
+    """For a page of households, which stages are due (same rule as ``due_condition``)."""
+    on = on or today()
+    result: dict[int, list[Stage]] = {household_id: [] for household_id in household_ids}
+    for stage in Stage:
+        rows = db.session.execute(select(Household.id).where(
+            Household.id.in_(household_ids), due_condition(stage, on))).scalars()
+        for household_id in rows:
+            result[household_id].append(stage)
+    return result
