@@ -340,7 +340,9 @@ def add_option(subscription, option_code: object, *, actor: User,
     if not option.active:
         raise DomainError(_("L'option %(code)s n'est plus proposée", code=option.code),
                           field="option_code", status=409)
-    if subscription.status == "terminated":
+    from subscribers.lifecycle import OPEN_STATUSES
+
+    if str(subscription.status) not in {str(status) for status in OPEN_STATUSES}:
         raise DomainError(_("Cet abonnement est résilié"), field="option_code", status=409)
     subsidy_for(option, subscription.tier)
     start = _check_day(starts_on, STARTS_ON, default=today())

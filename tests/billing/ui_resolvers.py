@@ -1,0 +1,8 @@
+"""URL values of billing's pages for the browser tests (tests/ui/discovery.py)."""
+
+from tests.ui.discovery import _first_of
+
+RESOLVERS = {
+    # The demo's fixed telephony (billing/demo.py).
+    "options.code": _first_of("billing.models_options.ServiceOption.code"),
+}
