@@ -43,8 +43,10 @@ _RF_START = re.compile(r"RF\s*\d\s*\d", re.IGNORECASE)
 #: Our RF references are "RF" + 2 check digits + the 12 characters of the invoice number.
 _RF_LENGTH = 16
 #: Words of a payer's name that say nothing about who it is.
-_NAME_NOISE = frozenset("""m mr mme mlle mm monsieur madame mademoiselle ou et ep epoux epouse
-    vve veuve dr me sci sarl sas ste scp association assoc des du de la le les l d""".split())
+_NAME_NOISE = frozenset((
+    "m", "mr", "mme", "mlle", "mm", "monsieur", "madame", "mademoiselle", "ou", "et", "ep",
+    "epoux", "epouse", "vve", "veuve", "dr", "me", "sci", "sarl", "sas", "ste", "scp",
+    "association", "assoc", "des", "du", "de", "la", "le", "les", "l", "d"))
 
 
 # --- what a line says -------------------------------------------------------------------------
