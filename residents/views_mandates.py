@@ -257,3 +257,29 @@ def mandate_end(mandate_id: int):
     return redirect(url_for("resident_mandates.mandate_detail", mandate_id=mandate.id),
                     code=303)
 
+
+
+def _household_panel(household, scope):
+    """On the household page: its mandates and any SEPA direct-debit request (operators set
+    the mandate up with billing's SEPA mandate form)."""
+    from markupsafe import Markup
+
+    rows = [m for m in mandates.household_mandates(household.id) if m.status != "ended"]
+    if getattr(scope, "is_mediator", False):
+        rows = [m for m in rows if m.association_id == scope.association_id]
+        sepa = None
+    else:
+        sepa = mandates.open_sepa_request(household.id)
+    return Markup(render_template("residents/mandates/_household_panel.html",
+                                  household=household, rows=rows, sepa=sepa, scope=scope,
+                                  scopes=mandates.SCOPES))
+
+
+def _register_panel() -> None:
+    from subscribers.views import HOUSEHOLD_PANELS
+
+    if _household_panel not in HOUSEHOLD_PANELS:
+        HOUSEHOLD_PANELS.append(_household_panel)
+
+
+_register_panel()

@@ -176,3 +176,13 @@ def test_the_mandate_form_refuses_beside_the_field(client, login_as):
         "household_id": household.id, "scopes": ["invoices"], "ends_on": "2099-01-01",
         "consent_method": "in_person", "consent_reference": "F-9"})
     assert response.status_code == 400 and "12 mois" in response.get_data(as_text=True)
+
+
+def test_the_household_page_shows_mandates_and_the_sepa_request(client, login_as, db):
+    _association, mediator, household = _setup()
+    _in_person(household, mediator)
+    mandates.request_sepa(household.id, actor=mediator)
+    login_as("operator")
+    db.session.commit()
+    html = client.get(f"/households/{household.id}").get_data(as_text=True)
+    assert "Amina Diallo" in html and "prélèvement" in html
