@@ -109,7 +109,7 @@ def _rows() -> list[tuple[ImpactAnswer, str, str, str, str]]:
         select(ImpactAnswer, Building.code, Building.name, District.code, District.name)
         .join(Building, Building.id == ImpactAnswer.building_id)
         .join(District, District.id == Building.district_id)
-        .order_by(ImpactAnswer.id)).tuples())
+        .order_by(ImpactAnswer.id)).all())
 
 
 def indicators(by: str, *, on: date | None = None) -> list[Group]:

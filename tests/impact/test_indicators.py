@@ -1,0 +1,90 @@
+"""Indicators on known data: shares, spending, autonomy, coaching, cohorts; small cells."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from impact import indicators
+from isp.errors import DomainError
+from tests import factories
+from tests.impact.factories import record, subscribed_household
+
+CLOCK = "2026-11-15T10:00:00+01:00"
+
+
+def _pilot(db):
+    """Building A: 6 households connected 2026-01-10 (10 months), t0 and m6 recorded;
+    building B (same district): 3 households connected 2026-09-01 (2 months), t0 only."""
+    district = factories.make_district("DQ", name="Quartier")
+    a = factories.make_building("BA", district=district, name="A")
+    b = factories.make_building("BB", district=district, name="B")
+    costs = [0, 0, 2000, 3000, 4000, 3500]
+    for index, cost in enumerate(costs):
+        household = subscribed_household(activated_on=date(2026, 1, 10), building=a)
+        record(household, "t0", answered_on="2026-01-05", home_connection=bool(cost),
+               monthly_cost_cents=cost or None,
+               autonomy="not_autonomous" if index < 5 else "partially",
+               devices=["smartphone"] if cost else ["none"])
+        record(household, "m6", answered_on="2026-07-10", home_connection=True,
+               monthly_cost_cents=290, autonomy="partially")
+    for _ in range(3):
+        household = subscribed_household(activated_on=date(2026, 9, 1), building=b)
+        record(household, "t0", answered_on="2026-08-20", monthly_cost_cents=5000)
+    return a, b
+
+
+@pytest.mark.clock(CLOCK)
+def test_by_building_on_known_data(db):
+    _pilot(db)
+    groups = {g.key: g for g in indicators.indicators("building")}
+    a = groups["BA"].stages
+    assert a["t0"]["respondents"].value == 5  # 6 rounded to base 5
+    assert a["t0"]["home_connection_share"].value == 100.0  # rounded 4 → 5 of rounded 5
+    assert a["t0"]["monthly_cost_mean_cents"].value == 2100  # 12 500 / 6 = 2083 → 21 €
+    assert a["t0"]["monthly_cost_median_cents"].value == 2500  # (2000 + 3000) / 2
+    assert a["m6"]["monthly_cost_mean_cents"].value == 300  # 2,90 € → 3 €
+    assert a["m6"]["home_connection_share"].value == 100.0
+    assert a["m6"]["sessions_per_household"].value == 0.0
+    assert a["m12"]["respondents"].suppressed  # nobody yet
+    autonomy_t0 = groups["BA"].autonomy["t0"]
+    assert autonomy_t0["not_autonomous"].value == 5
+    assert autonomy_t0["partially"].suppressed  # one household
+    assert groups["BA"].autonomy["m6"]["partially"].value == 5
+    # B rests on 3 households: everything suppressed, no value, no basis
+    b = groups["BB"].stages["t0"]
+    assert all(cell.value is None and cell.households is None for cell in b.values())
+    assert b["respondents"].suppressed and b["monthly_cost_mean_cents"].suppressed
+
+
+@pytest.mark.clock(CLOCK)
+def test_by_district_and_cohort(db):
+    _pilot(db)
+    district = {g.key: g for g in indicators.indicators("district")}["DQ"].stages
+    assert district["t0"]["respondents"].value == 10  # 9 → 10
+    assert district["t0"]["monthly_cost_median_cents"].value == 3500
+    cohorts = {g.key: g for g in indicators.indicators("cohort")}
+    assert list(cohorts) == ["0-5", "6-11"]
+    assert cohorts["6-11"].stages["t0"]["respondents"].value == 5
+    assert cohorts["0-5"].stages["t0"]["respondents"].suppressed
+
+
+@pytest.mark.clock(CLOCK)
+def test_households_not_connected_are_in_no_cohort(db):
+    for _ in range(5):
+        record(subscribed_household(activated_on=None), "t0", answered_on="2026-11-01")
+    assert indicators.indicators("cohort") == []
+    assert len(indicators.indicators("building")) == 5
+
+
+def test_unknown_grouping_is_a_400():
+    with pytest.raises(DomainError) as error:
+        indicators.check_grouping("flat")
+    assert error.value.status == 400 and error.value.field == "by"
+    assert indicators.check_grouping(None) == "cohort"
+
+
+def test_cohort_bounds():
+    assert [indicators.cohort_of(m) for m in (0, 5, 6, 11, 12, 40)] == [
+        "0-5", "0-5", "6-11", "6-11", "12+", "12+"]
