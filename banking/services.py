@@ -31,10 +31,11 @@ from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
 from isp.models import User
 from isp.timeutil import utcnow
-from isp.validation import Text
+from isp.validation import Integer, Text
 
 NOT_OURS_REASON = Text("reason", 500, required=True, multiline=True)
 SEARCH = Text("q", 100)
+HOUSEHOLD_ID = Integer("household_id", required=True)
 
 # "FA-2026-000042", "FA 2026 000042", "fa2026000042": payers retype the number as they can.
 _INVOICE_NUMBER = re.compile(rf"\b{INVOICE_PREFIX}[\s\-_/.]*(\d{{4}})[\s\-_/.]*(\d{{6}})\b",
@@ -358,8 +359,7 @@ def _pending(line_id: int) -> BankLine:
 def _household(household_id: object):
     from subscribers.models import Household
 
-    if not isinstance(household_id, int) or isinstance(household_id, bool):
-        raise DomainError(_("household_id doit être un nombre entier."), field="household_id")
+    household_id = HOUSEHOLD_ID.check(household_id)
     household = db.session.get(Household, household_id)
     if household is None or household.anonymised_at is not None:
         raise DomainError(_("Foyer %(household_id)s introuvable", household_id=household_id),
