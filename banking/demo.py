@@ -47,17 +47,31 @@ def demo_statement(entries: list[str], identifier: str, created_on) -> bytes:
             ).encode()
 
 
-def _invoices_alone_open(limit: int) -> list:
-    """Invoices that are their household's only open one (paying it moves no dunning step)."""
+def _demo_invoices(limit: int) -> list:
+    """Invoices of distinct households whose payment moves no dunning step: a household's only
+    open invoice, else the latest invoice of a household owing nothing (the credit then waits
+    for its next invoice)."""
     from billing.choices import OPEN_STATUSES
     from billing.models import Invoice
 
-    alone = (select(Invoice.household_id).where(Invoice.status.in_(OPEN_STATUSES))
-             .group_by(Invoice.household_id).having(func.count(Invoice.id) == 1))
-    return list(db.session.execute(
-        select(Invoice).where(Invoice.status.in_(OPEN_STATUSES),
-                              Invoice.household_id.in_(alone))
-        .order_by(Invoice.number.desc()).limit(limit)).scalars())
+    owing = {household_id: count for household_id, count in db.session.execute(
+        select(Invoice.household_id, func.count(Invoice.id))
+        .where(Invoice.status.in_(OPEN_STATUSES)).group_by(Invoice.household_id)).all()}
+    chosen: dict[int, object] = {}
+    for invoice in db.session.execute(select(Invoice).where(Invoice.number.is_not(None))
+                                      .order_by(Invoice.number.desc()).limit(200)).scalars():
+        if invoice.household_id in chosen or owing.get(invoice.household_id, 0) > 1:
+            continue
+        if owing.get(invoice.household_id) == 1 and invoice.status not in OPEN_STATUSES:
+            continue  # pay its open invoice, not an older paid one
+        chosen[invoice.household_id] = invoice
+        if len(chosen) == limit:
+            break
+    return list(chosen.values())
+
+
+def _amount(invoice) -> int:
+    return invoice.total_cents - invoice.paid_cents or invoice.total_cents
 
 
 def seed_demo() -> str | None:
@@ -66,7 +80,7 @@ def seed_demo() -> str | None:
 
     if db.session.execute(select(BankStatement.id).limit(1)).first() is not None:
         return None
-    invoices = _invoices_alone_open(2)
+    invoices = _demo_invoices(2)
     if len(invoices) < 2:
         return None
     operator = db.session.execute(select(User).where(
@@ -77,10 +91,10 @@ def seed_demo() -> str | None:
     # A payer who writes "SURNAME FIRST NAME" and no reference: a suggestion to confirm.
     payer = " ".join([*holder[1:], holder[0]]).upper() if len(holder) > 1 else holder[0].upper()
     entries = [
-        _entry(f"DEMO{day:%Y%m%d}0001", paid.total_cents - paid.paid_cents,
+        _entry(f"DEMO{day:%Y%m%d}0001", _amount(paid),
                day - timedelta(days=3), paid.household.holder_name.upper(),
                creditor_reference=structured_reference(paid.number)),
-        _entry(f"DEMO{day:%Y%m%d}0002", suggested.total_cents - suggested.paid_cents,
+        _entry(f"DEMO{day:%Y%m%d}0002", _amount(suggested),
                day - timedelta(days=2), payer, remittance="ABONNEMENT INTERNET"),
         _entry(f"DEMO{day:%Y%m%d}0003", 4500, day - timedelta(days=1),
                "AMICALE DES LOCATAIRES", remittance="COTISATION SALLE COMMUNE"),
