@@ -83,9 +83,10 @@ def option_update(code: str):
 def subscription_options(subscription_id: int):
     """Every option period of a subscription, current ones first."""
     subscription = get_subscription(subscription_id)
+    response = api_list(options.options_of_query(subscription.id), options.held_json)
     audit.record_request("read", "subscription_options", subscription.id)
     db.session.commit()
-    return jsonify({"items": [options.held_json(h) for h in options.options_of(subscription.id)]})
+    return response
 
 
 @bp.post("/subscriptions/<int:subscription_id>/options")

@@ -273,12 +273,16 @@ def holders(option: ServiceOption, *, on: date | None = None) -> list:
         .order_by(Subscription.id)).scalars())
 
 
+def options_of_query(subscription_id: int):
+    """Every option period of a subscription, the current ones first (page and API)."""
+    return (select(SubscriptionOption)
+            .where(SubscriptionOption.subscription_id == subscription_id)
+            .order_by(SubscriptionOption.ends_on.is_not(None),
+                      SubscriptionOption.starts_on.desc(), SubscriptionOption.id.desc()))
+
+
 def options_of(subscription_id: int) -> list[SubscriptionOption]:
-    """Every option period of a subscription, the current ones first."""
-    return list(db.session.execute(
-        select(SubscriptionOption).where(SubscriptionOption.subscription_id == subscription_id)
-        .order_by(SubscriptionOption.ends_on.is_not(None), SubscriptionOption.starts_on.desc(),
-                  SubscriptionOption.id.desc())).scalars())
+    return list(db.session.execute(options_of_query(subscription_id)).scalars())
 
 
 def held_options(subscription_id: int, *, on: date | None = None) -> list[SubscriptionOption]:

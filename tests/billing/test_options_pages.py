@@ -135,7 +135,8 @@ def test_the_api_adds_and_ends_a_subscription_option(client, api_as, grid):
     held_id = added.get_json()["id"]
     ended = client.post(f"{url}/{held_id}/end", headers=headers, json={"ends_on": "2026-11-10"})
     assert ended.status_code == 200 and ended.get_json()["ends_on"] == "2026-11-10"
-    assert client.get(url, headers=headers).get_json()["items"][0]["ends_on"] == "2026-11-10"
+    listed = client.get(url, headers=headers).get_json()
+    assert listed["total"] == 1 and listed["items"][0]["ends_on"] == "2026-11-10"
 
 
 def test_an_admin_creates_a_plan_on_its_page_and_in_the_api(client, login_as, api_as, grid):
