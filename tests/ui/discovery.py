@@ -16,8 +16,17 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
+
+def _demo_roles() -> tuple[str, ...]:
+    """The staff roles, and the residents' once the UI login knows a demo resident."""
+    from tests.ui.conftest import ROLE_EMAILS
+
+    staff = ("admin", "operator", "mediator", "analyst")
+    return (*staff, "resident") if "resident" in ROLE_EMAILS else staff
+
+
 #: Roles of the demo, in the order pages are visited.
-ROLES = ("admin", "operator", "mediator", "analyst")
+ROLES = _demo_roles()
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 #: The sobriety budget per page (issue 10).
 MAX_KB = 100
@@ -55,10 +64,14 @@ def _get_routes(app) -> list[PageRoute]:
             continue
         if access is None:
             continue  # undeclared: refused anyway, and tests/test_access.py fails on it
+        allowed = {str(r) for r in access.roles}
         if access.is_public:
             roles: tuple[str, ...] = ("anonymous",)
+        elif allowed == {"admin", "resident"}:
+            # A resident's own page (/moi): the admin, always allowed, has no household there.
+            roles = tuple(role for role in ROLES if role == "resident")
         else:
-            roles = tuple(role for role in ROLES if role in {str(r) for r in access.roles})
+            roles = tuple(role for role in ROLES if role in allowed)
         routes.append(PageRoute(rule, endpoint, roles))
     return routes
 
@@ -95,6 +108,9 @@ class ResolveContext:
         if role in ROLE_EMAILS:
             user = session.execute(
                 select(User).where(User.email == ROLE_EMAILS[role])).scalar_one()
+        elif role == "resident":  # the first demo resident (residents/demo.py)
+            user = session.execute(select(User).where(User.role == "resident")
+                                   .order_by(User.id).limit(1)).scalar_one_or_none()
         return cls(role, user, session)
 
     @property
