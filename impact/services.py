@@ -254,29 +254,33 @@ def record_answers(household: Household, stage: Stage | str, answers: dict,
     if household.moved_out_on is not None:
         raise DomainError(_("Ce foyer a quitté son logement : plus de suivi."), status=409)
     clean = check_answers(household, stage, answers)
+    # Everything read before the row joins the session (a query would flush it half-filled).
+    building_id = household.unit.building_id
+    connected = connection_date(household)
+    figures = (system_figures(household, connected, clean.answered_on)
+               if stage is not Stage.T0 else None)
     answer = db.session.execute(select(ImpactAnswer).where(
         ImpactAnswer.household_id == household.id, ImpactAnswer.stage == stage)
         .with_for_update()).scalar_one_or_none()
     if answer is None:
         answer = ImpactAnswer(household_id=household.id, stage=stage,
                               recorded_by_id=actor.id if actor else None, recorded_by_role=role)
-        db.session.add(answer)
     else:
         answer.updated_at = utcnow()
-    answer.building_id = household.unit.building_id
+    answer.building_id = building_id
     answer.answered_on = clean.answered_on
-    answer.connected_on = connection_date(household)
+    answer.connected_on = connected
     answer.home_connection = clean.home_connection
     answer.monthly_cost_cents = clean.monthly_cost_cents
     answer.devices = ";".join(clean.devices)
     answer.autonomy = clean.autonomy
-    if stage is not Stage.T0:
-        figures = system_figures(household, answer.connected_on, clean.answered_on)
+    if figures is not None:
         answer.usage_month = figures.usage_month
         answer.usage_octets = figures.usage_octets
         answer.sessions_count = figures.sessions
         answer.bookings_count = figures.bookings
         answer.attended_count = figures.attended
+    db.session.add(answer)
     db.session.flush()
     return answer
 
@@ -306,8 +310,9 @@ def system_figures(household: Household, connected_on: date | None,
     month, octets = None, None
     if connected_on is not None and start <= last:
         month = f"{first.year}-{first.month:02d}"
-        octets = sum(down + up for _day, down, up in unit_usage_days(household.unit_id, start,
-                                                                     last))
+        days = unit_usage_days(household.unit_id, start, last)
+        # No day counted (port not polled, usage purged): unknown, not zero.
+        octets = sum(down + up for _day, down, up in days) if days else None
     sessions, bookings, attended = coaching_received(household.id, connected_on, answered_on)
     return SystemFigures(month, octets, sessions, bookings, attended)
 
