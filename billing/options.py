@@ -372,9 +372,10 @@ def add_option(subscription, option_code: object, *, actor: User,
     return held
 
 
-def get_held(subscription_id: int, held_id: int) -> SubscriptionOption:
+def get_held(subscription_id: int | None, held_id: int) -> SubscriptionOption:
+    """An option period, of ``subscription_id`` when given."""
     held = db.session.get(SubscriptionOption, held_id)
-    if held is None or held.subscription_id != subscription_id:
+    if held is None or subscription_id not in (None, held.subscription_id):
         raise NotFoundError(_("Option introuvable sur cet abonnement"))
     return held
 

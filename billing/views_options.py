@@ -27,7 +27,6 @@ from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
 from isp.forms import show_domain_error
 from isp.nav import register_nav
-from isp.timeutil import today
 from subscribers.views import HOUSEHOLD_PANELS
 
 bp = Blueprint("billing_options", __name__, template_folder="templates", url_prefix="/billing")
@@ -120,8 +119,7 @@ def _subscription_page(subscription, add_form: AddOptionForm, status: int = 200)
     audit.record_request("read", "subscription_options", subscription.id)
     db.session.commit()
     return render_template("billing/options/subscription.html", subscription=subscription,
-                           held=options.options_of(subscription.id), form=add_form,
-                           end_form=EndOptionForm(), today=today()), status
+                           held=options.options_of(subscription.id), form=add_form), status
 
 
 def _add_form(subscription) -> AddOptionForm:
@@ -156,28 +154,29 @@ def subscription_options(subscription_id: int):
     return _subscription_page(subscription, form, 400)
 
 
-@bp.post("/subscriptions/<int:subscription_id>/options/<int:held_id>/end")
+@bp.route("/subscription-options/<int:held_id>/end", methods=["GET", "POST"])
 @require_role(Role.OPERATOR)
-def subscription_option_end(subscription_id: int, held_id: int):
-    subscription = get_subscription(subscription_id)
-    held = options.get_held(subscription.id, held_id)
+def subscription_option_end(held_id: int):
+    """Remove an option from a date (a page of its own: a refusal shows beside the date)."""
+    held = options.get_held(None, held_id)
+    subscription = held.subscription
     form = EndOptionForm()
     if form.validate_on_submit():
         try:
             options.end_option(held, actor=current_actor(), ends_on=form.ends_on.data)
         except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-            return _subscription_page(subscription, _add_form(subscription), error.status
-                                      if error.status < 500 else 400)
-        audit.record_request("end_option", "subscription", subscription.id, held.option.code)
-        db.session.commit()
-        flash(_("Option retirée."), "success")
-    else:
-        flash(_("Date invalide"), "error")
-        return _subscription_page(subscription, _add_form(subscription), 400)
-    return redirect(url_for("billing_options.subscription_options",
-                            subscription_id=subscription.id))
+            _form_error(form, error, "ends_on")
+        else:
+            audit.record_request("end_option", "subscription", subscription.id,
+                                 held.option.code)
+            db.session.commit()
+            flash(_("Option retirée."), "success")
+            return redirect(url_for("billing_options.subscription_options",
+                                    subscription_id=subscription.id))
+    audit.record_request("read", "subscription_options", subscription.id)
+    db.session.commit()
+    return render_template("billing/options/end.html", subscription=subscription, held=held,
+                           form=form), 400 if request.method == "POST" else 200
 
 
 # --- household page panel ------------------------------------------------------------------------

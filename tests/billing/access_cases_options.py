@@ -57,8 +57,9 @@ CASES = [
          _subscription),
     Case("POST", "/billing/subscriptions/<int:subscription_id>/options", ("operator",),
          _subscription, ok=POST_OK),
-    Case("POST", "/billing/subscriptions/<int:subscription_id>/options/<int:held_id>/end",
-         ("operator",), _held, ok=POST_OK),
+    Case("GET", "/billing/subscription-options/<int:held_id>/end", ("operator",), _held),
+    Case("POST", "/billing/subscription-options/<int:held_id>/end", ("operator",), _held,
+         ok=POST_OK),
     Case("GET", "/api/v1/options", ("operator",), _option),
     Case("POST", "/api/v1/options", (), lambda ctx: {**_grid(), "json": {
         "code": f"NEW{factories.n()}", "name": "Vidéo", "monthly_price_cents": 700,

@@ -108,7 +108,13 @@ def test_an_operator_adds_and_removes_an_option_from_the_subscription_page(clien
     future = client.post(url, data={"option_code": "TEL", "starts_on": "2027-01-01"})
     assert future.status_code == 400
     held = _db.session.execute(select(SubscriptionOption)).scalar_one()
-    ended = client.post(f"{url}/{held.id}/end", data={"ends_on": ""})
+    end_url = f"/billing/subscription-options/{held.id}/end"
+    assert end_url in client.get(url).get_data(as_text=True)
+    assert client.get(end_url).status_code == 200
+    backwards = client.post(end_url, data={"ends_on": "2026-11-01"})
+    assert backwards.status_code == 400 and 'id="ends_on-err"' in \
+        backwards.get_data(as_text=True)
+    ended = client.post(end_url, data={"ends_on": ""})
     assert ended.status_code == 302
     _db.session.expire_all()
     assert held.ends_on is not None
