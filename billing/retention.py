@@ -24,6 +24,7 @@ from billing.models import (
     PaymentPlan,
     SepaMandate,
 )
+from billing.models_options import InvoiceOptionLine
 from isp.extensions import db
 
 #: Stored instead of a mandate's IBAN once the household is anonymised (the column is required).
@@ -54,6 +55,9 @@ def purge_expired_billing(before: date) -> BillingPurge:
     db.session.execute(delete(CreditNote).where(CreditNote.id.in_(old_notes))
                        .execution_options(synchronize_session=False))
     db.session.execute(delete(InvoiceLine).where(InvoiceLine.invoice_id.in_(old_invoices))
+                       .execution_options(synchronize_session=False))
+    db.session.execute(delete(InvoiceOptionLine)  # one line per option (issue 22.3)
+                       .where(InvoiceOptionLine.invoice_id.in_(old_invoices))
                        .execution_options(synchronize_session=False))
     invoices = db.session.execute(delete(Invoice).where(Invoice.id.in_(old_invoices))
                                   .execution_options(synchronize_session=False)).rowcount

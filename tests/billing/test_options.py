@@ -204,3 +204,17 @@ def test_the_demo_shows_telephony_on_a_few_invoices(db):
         {"Téléphonie fixe"}
     assert any(line.days < line.days_in_month for line in lines)        # given up mid-month
     assert all(line.invoice.number for line in lines)                   # issued invoices
+
+
+@CLOCK
+def test_the_ten_year_purge_takes_the_option_lines_with_their_invoice(db):
+    from billing.retention import purge_expired_billing
+
+    telephony()
+    household = billed_household(tier="T1")
+    options.add_option(household.subscriptions[0], "TEL", actor=factories.make_user("operator"),
+                       starts_on="2026-10-01")
+    services.prepare_invoices("2026-10", actor=None)
+    services.issue_invoices("2026-10", actor=None, issued_on=date(2026, 11, 2))
+    assert purge_expired_billing(date(2026, 11, 3)).invoices_deleted == 1
+    assert _db.session.execute(select(InvoiceOptionLine)).first() is None
