@@ -159,3 +159,28 @@ def group_json(group: Group, by: str) -> dict:
                                "autonomy": {level: cell_json(cell) for level, cell
                                             in group.autonomy[stage].items()}}
                        for stage, cells in group.stages.items()}}
+
+
+CSV_COLUMNS = ("by", "group", "label", "stage", "indicator", "value", "households")
+
+
+def csv_text(by: str, *, on: date | None = None) -> str:
+    """The indicators as a long CSV (one figure a line); suppressed figures are left out, as in
+    every export (docs/design.md §3.7)."""
+    import io
+
+    from isp import csvexport
+
+    out = io.StringIO()
+    writer = csvexport.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for group in indicators(by, on=on):
+        for stage, cells in group.stages.items():
+            figures = [*cells.items(), *((f"autonomy:{level}", cell)
+                                         for level, cell in group.autonomy[stage].items())]
+            for key, cell in figures:
+                if cell.suppressed or cell.value is None:
+                    continue
+                writer.writerow((by, group.key, group.label, stage, key, cell.value,
+                                 cell.households))
+    return out.getvalue()

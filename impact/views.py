@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
@@ -185,3 +185,13 @@ def indicators_page():
                            groupings=GROUPINGS, indicators=impact_indicators.INDICATORS,
                            stages=list(Stage), autonomy_levels=AUTONOMY_LEVELS,
                            cohort_labels=COHORT_LABELS)
+
+
+@bp.get("/evaluation/impact.csv")
+@require_role(*ANALYSTS, scope="aggregates")
+def indicators_csv():
+    """The same figures as a CSV, one figure a line (suppressed figures left out)."""
+    by = impact_indicators.check_grouping(request.args.get("by"))
+    return Response(impact_indicators.csv_text(by), mimetype="text/csv",
+                    headers={"Content-Disposition":
+                             f"attachment; filename=impact-indicators-{by}.csv"})

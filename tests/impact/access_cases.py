@@ -27,6 +27,7 @@ CASES = [
     Case("POST", "/households/<int:household_id>/impact/<stage>", RECORDERS, _household_in,
          _household_other, ok=POST_OK),
     Case("GET", "/evaluation/impact", ANALYSTS),
+    Case("GET", "/evaluation/impact.csv", ANALYSTS),
     Case("GET", "/api/v1/households/<int:household_id>/impact", RECORDERS, _household_in,
          _household_other),
     Case("POST", "/api/v1/households/<int:household_id>/impact/<stage>", RECORDERS,

@@ -170,3 +170,20 @@ def test_indicators_api_and_page_show_aggregates_only(db, client, api_as, login_
     assert page.status_code == 200 and "Immeuble (BIMP)" in html and "40,00" in html
     assert "99,00" not in html and households[0].holder_name not in html
     assert client.get("/evaluation/impact?by=flat").status_code == 400
+
+
+@pytest.mark.clock(CLOCK)
+def test_csv_export_leaves_suppressed_figures_out(db, client, login_as):
+    building = factories.make_building("BCSV", name="=Immeuble")  # a formula-looking name
+    for _ in range(6):
+        record(subscribed_household(building=building), "t0", answered_on="2026-01-05",
+               monthly_cost_cents=2500)
+    login_as("analyst")
+    response = client.get("/evaluation/impact.csv?by=building")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    lines = response.get_data(as_text=True).splitlines()
+    assert lines[0] == "by,group,label,stage,indicator,value,households"
+    assert "building,BCSV,'=Immeuble (BCSV),t0,monthly_cost_mean_cents,2500,5" in lines
+    assert not any(",m6," in line for line in lines)  # nobody answered: nothing exported
+    assert not any("autonomy:autonomous" in line for line in lines)  # 0 households
+    assert client.get("/evaluation/impact.csv?by=x").status_code == 400
