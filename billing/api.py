@@ -230,6 +230,9 @@ def review_json(review: services.Review) -> dict:
             "previous_total_cents": review.previous_total_cents,
             "by_tier": [{"tier": tier, "lines": count, "amount_cents": amount}
                         for tier, count, amount in review.by_tier],
+            "by_option": [{"option_code": code, "lines": count, "amount_cents": amount,
+                           "subsidy_cents": subsidy}
+                          for code, count, amount, subsidy in review.by_option],
             "anomalies": [{"kind": kind, "household_id": household_id, "text": text}
                           for kind, household_id, text in review.anomalies]}
 

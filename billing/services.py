@@ -523,6 +523,8 @@ class Review:
     previous_count: int
     by_tier: list[tuple[str, int, int]]
     anomalies: list[tuple[str, int, str]]
+    #: (option code, lines, amount, subsidy) of the drafts' option lines (issue 22.3)
+    by_option: list[tuple[str, int, int, int]] = field(default_factory=list)
 
 
 def review(period: str) -> Review:
@@ -572,8 +574,16 @@ def review(period: str) -> Review:
                    2 * Invoice.total_cents < prev.c.total_cents)).limit(100)).all()
     anomalies += [("change", hh, f"Montant passé de {before / 100:.2f} € à {now / 100:.2f} €")
                   for hh, before, now in jumps]
+    from billing.models_options import InvoiceOptionLine
+
+    by_option = db.session.execute(
+        select(InvoiceOptionLine.option_code, func.count(),
+               func.sum(InvoiceOptionLine.amount_cents),
+               func.sum(InvoiceOptionLine.full_cost_cents - InvoiceOptionLine.amount_cents))
+        .join(Invoice).where(in_period, Invoice.status == InvoiceStatus.DRAFT)
+        .group_by(InvoiceOptionLine.option_code).order_by(InvoiceOptionLine.option_code)).all()
     return Review(period, drafts, total, zero, issued, prev_total, prev_count, by_tier,
-                  anomalies)
+                  anomalies, [tuple(row) for row in by_option])
 
 
 # --- invoices and credit notes ---------------------------------------------------------------

@@ -218,3 +218,21 @@ def test_the_ten_year_purge_takes_the_option_lines_with_their_invoice(db):
     services.issue_invoices("2026-10", actor=None, issued_on=date(2026, 11, 2))
     assert purge_expired_billing(date(2026, 11, 3)).invoices_deleted == 1
     assert _db.session.execute(select(InvoiceOptionLine)).first() is None
+
+
+@CLOCK
+def test_the_review_sums_the_option_lines_of_the_drafts(client, login_as, api_as, db):
+    telephony()
+    t1, t3 = billed_household(tier="T1"), billed_household(tier="T3")
+    operator = factories.make_user("operator")
+    for household in (t1, t3):
+        options.add_option(household.subscriptions[0], "TEL", actor=operator,
+                           starts_on="2026-10-01")
+    services.prepare_invoices("2026-10", actor=None)
+    assert services.review("2026-10").by_option == [("TEL", 2, 200 + 400, 300 + 100)]
+    _user, headers = api_as("operator")
+    reviewed = client.get("/api/v1/billing-runs/2026-10", headers=headers)
+    assert reviewed.get_json()["by_option"] == [
+        {"option_code": "TEL", "lines": 2, "amount_cents": 600, "subsidy_cents": 400}]
+    login_as("operator")
+    assert "Par option" in client.get("/billing/runs/2026-10").get_data(as_text=True)
