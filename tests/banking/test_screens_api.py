@@ -32,6 +32,13 @@ def test_an_operator_imports_a_statement_on_the_page(client, db, households, log
     assert "2026-11-RELEVE-0042" in text and "SCI LES TILLEULS" in text
     assert "3 rapproché(s)" in text  # the flash says what was done
     assert _count(db, Payment) == 3
+    matched = db.session.execute(select(BankLine).where(
+        BankLine.reference == "2026110500003")).scalar_one()
+    line_page = client.get(f"/banking/lines/{matched.id}").get_data(as_text=True)
+    holder = {h.id: h.holder_name for h in households[0].values()}[
+        households[1]["FA-2026-000002"]]
+    assert "FA-2026-000002" in line_page and holder in line_page
+    assert "Placer ici" not in line_page and "Mettre de côté" not in line_page
     again = client.get(_upload(client, "camt053_v08_references.xml").location)
     assert "rien n&#39;a changé" in again.get_data(as_text=True)
     assert _count(db, Payment) == 3
