@@ -86,7 +86,9 @@ class BankLine(db.Model):
     #: The invoice the line named, when one was found.
     invoice_number: Mapped[str | None] = mapped_column(String(20))
     household_id: Mapped[int | None] = mapped_column(ForeignKey("households.id"), index=True)
-    payment_id: Mapped[int | None] = mapped_column(ForeignKey("payments.id"))
+    #: SET NULL: billing's 10-year purge of payments must never be blocked by a line.
+    payment_id: Mapped[int | None] = mapped_column(ForeignKey("payments.id",
+                                                              ondelete="SET NULL"))
     #: The household that amount and payer's name point to: a suggestion, never applied alone.
     suggested_household_id: Mapped[int | None] = mapped_column(ForeignKey("households.id"))
     #: Why it is suggested, as [code, figures] pairs written in the reader's language.

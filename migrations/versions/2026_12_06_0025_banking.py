@@ -64,7 +64,7 @@ def upgrade():
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['decided_by_id'], ['users.id'], name=op.f('fk_bank_lines_decided_by_id_users')),
     sa.ForeignKeyConstraint(['household_id'], ['households.id'], name=op.f('fk_bank_lines_household_id_households')),
-    sa.ForeignKeyConstraint(['payment_id'], ['payments.id'], name=op.f('fk_bank_lines_payment_id_payments')),
+    sa.ForeignKeyConstraint(['payment_id'], ['payments.id'], name=op.f('fk_bank_lines_payment_id_payments'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['statement_id'], ['bank_statements.id'], name=op.f('fk_bank_lines_statement_id_bank_statements')),
     sa.ForeignKeyConstraint(['suggested_household_id'], ['households.id'], name=op.f('fk_bank_lines_suggested_household_id_households')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_bank_lines')),
