@@ -82,9 +82,8 @@ def statement_import():
     """
     data, filename = _uploaded_file()
     outcome = services.import_statement(data, actor=current_actor(), filename=filename)
-    audit.record_request("import", "bank_statement",
-                         ",".join(str(s.id) for s in outcome.statements),
-                         detail=f"{outcome.new_lines} new lines (API)")
+    audit.record_request("import", "bank_statement", outcome.audit_id,
+                         detail=outcome.audit_detail)
     body = {"statements": [statement_json(s) for s in outcome.statements],
             "new_lines": outcome.new_lines, "duplicates": outcome.duplicates,
             "matched": outcome.matched, "pending": outcome.pending,

@@ -42,7 +42,7 @@ def register(cli: click.Group) -> None:
                 click.echo(f"{file.name}: {problem}", err=True)
             raise click.ClickException(rejected.message) from None
         audit.record("import", actor=actor, record_type="bank_statement",
-                     record_id=",".join(str(s.id) for s in outcome.statements),
-                     route="cli banking import", detail=f"{outcome.new_lines} new lines")
+                     record_id=outcome.audit_id, route="cli banking import",
+                     detail=outcome.audit_detail)
         db.session.commit()
         click.echo(outcome_message(outcome))

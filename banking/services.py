@@ -94,6 +94,16 @@ class ImportOutcome:
     def changed_nothing(self) -> bool:
         return self.new_lines == 0
 
+    @property
+    def audit_id(self) -> int | None:
+        """The statement's id for the audit entry (None for a file of several statements)."""
+        return self.statements[0].id if len(self.statements) == 1 else None
+
+    @property
+    def audit_detail(self) -> str:
+        ids = ",".join(str(statement.id) for statement in self.statements)
+        return f"statements {ids}: {self.new_lines} new lines, {self.matched} matched"
+
 
 def _lock_account(account: str) -> None:
     """Two imports of the same account's statements queue up (the second then sees the first's

@@ -76,9 +76,8 @@ def statement_upload():
     except CamtRejected as rejected:
         db.session.rollback()
         return _statements_page(form, rejected.problems, 422)
-    audit.record_request("import", "bank_statement",
-                         ",".join(str(s.id) for s in outcome.statements),
-                         detail=f"{outcome.new_lines} new lines, {outcome.matched} matched")
+    audit.record_request("import", "bank_statement", outcome.audit_id,
+                         detail=outcome.audit_detail)
     db.session.commit()
     flash(outcome_message(outcome), "success")
     if len(outcome.statements) == 1:
