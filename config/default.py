@@ -51,6 +51,13 @@ class DefaultConfig:
     #: production refuses to write them instead.
     SEPA_DEMO_CREDITOR_ALLOWED = True
     MAIL_FROM = "noreply@social-isp.example"
+    #: Residents' SMS (residents/sms.py): "simulator" logs them (the lab, the tests); "http"
+    #: posts them to the provider's gateway at ISP_SMS_URL with ISP_SMS_TOKEN, as ISP_SMS_SENDER.
+    SMS_URL = os.environ.get("ISP_SMS_URL")
+    SMS_TOKEN = os.environ.get("ISP_SMS_TOKEN")
+    SMS_SENDER = os.environ.get("ISP_SMS_SENDER", "SocialISP")
+    SMS_BACKEND = os.environ.get("ISP_SMS_BACKEND", "http" if os.environ.get("ISP_SMS_URL")
+                                 else "simulator")
     #: Largest request body in bytes (answered 413 beyond): a CSV import of 100,000 flats fits.
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
     PER_PAGE = 50

@@ -12,6 +12,8 @@ class Role(StrEnum):
     OPERATOR = "operator"
     MEDIATOR = "mediator"
     ANALYST = "analyst"
+    #: A resident signed in to their own household's space (issue 20, residents/).
+    RESIDENT = "resident"
 
 
 ROLE_LABELS = {
@@ -19,6 +21,7 @@ ROLE_LABELS = {
     Role.OPERATOR: _l("Opérateur"),
     Role.MEDIATOR: _l("Médiateur"),
     Role.ANALYST: _l("Analyste"),
+    Role.RESIDENT: _l("Résident·e"),
 }
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-ALL_ROLES = ("admin", "operator", "mediator", "analyst")
+ALL_ROLES = ("admin", "operator", "mediator", "analyst", "resident")
 
 
 @dataclass
@@ -25,6 +25,8 @@ class Ctx:
 
     association: object
     user: object = None
+    #: A resident's own household (role ``resident``: a household of ``association``).
+    household: object = None
 
 
 @dataclass(frozen=True)
@@ -92,11 +94,36 @@ def access_client(client, db, login_as, api_as):
         association = factories.make_association()
         if role is None:
             return Ctx(association), {}
+        if role == "resident":
+            return _as_resident(association, case)
         if case.is_api:
             user, headers = api_as(role, association=association if role == "mediator" else None)
             return Ctx(association, user), headers
         user = login_as(role, association=association if role == "mediator" else None)
         return Ctx(association, user), {}
+
+    def _as_resident(association, case: Case):
+        # A resident with an account of a household their association follows, as in real
+        # life; a bare user of role resident would be refused everywhere anyway.
+        from isp.auth import SESSION_ID_KEY, start_session
+        from isp.extensions import db
+        from isp.services import create_token
+        from residents.accounts import create_account
+
+        household = factories.make_household(association=association)
+        user = create_account(household, f"resident{household.id}@test.example",
+                              actor=None).user
+        if case.is_api:
+            headers = {"Authorization": f"Bearer {create_token(user)}"}
+            db.session.commit()
+            return Ctx(association, user, household), headers
+        session_id = start_session(user)
+        db.session.commit()
+        with client.session_transaction() as session:
+            session["_user_id"] = str(user.id)
+            session["_fresh"] = True
+            session[SESSION_ID_KEY] = session_id
+        return Ctx(association, user, household), {}
 
     return _as
 

@@ -6,7 +6,8 @@ from tests import factories
 from tests.access import Case
 
 ADMIN = ()
-ANY = ("operator", "mediator", "analyst")
+#: Every logged-in user (``isp.auth.logged_in``), residents too.
+ANY = ("operator", "mediator", "analyst", "resident")
 POST_OK = (200, 302, 400)
 
 

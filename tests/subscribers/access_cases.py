@@ -26,10 +26,10 @@ def _household_other(ctx):
 
 
 CASES = [
-    Case("GET", "/", ("operator", "mediator", "analyst"), ok=(200, 302)),
-    Case("POST", "/logout", ("operator", "mediator", "analyst"), ok=(302,)),
-    Case("GET", "/account/password", ("operator", "mediator", "analyst")),
-    Case("POST", "/account/password", ("operator", "mediator", "analyst"), ok=(400,)),
+    Case("GET", "/", ("operator", "mediator", "analyst", "resident"), ok=(200, 302)),
+    Case("POST", "/logout", ("operator", "mediator", "analyst", "resident"), ok=(302,)),
+    Case("GET", "/account/password", ("operator", "mediator", "analyst", "resident")),
+    Case("POST", "/account/password", ("operator", "mediator", "analyst", "resident"), ok=(400,)),
     Case("GET", "/districts", OP),
     Case("GET", "/buildings", OP),
     Case("GET", "/buildings/new", OP),
@@ -51,7 +51,7 @@ CASES = [
     Case("GET", "/imports", OP),
     Case("POST", "/imports", OP, ok=POST_OK),
     Case("GET", "/imports/<kind>/template.csv", OP, lambda ctx: {"kind": "units"}),
-    Case("GET", "/api/v1/me", ("operator", "mediator", "analyst")),
+    Case("GET", "/api/v1/me", ("operator", "mediator", "analyst", "resident")),
     Case("GET", "/api/v1/districts", ("operator", "analyst")),
     Case("GET", "/api/v1/buildings", OP),
     Case("GET", "/api/v1/buildings/<code>", OP, _building),
