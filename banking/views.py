@@ -8,6 +8,8 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
+from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from banking import services
@@ -200,3 +202,34 @@ def line_not_ours(line_id: int):
     if done is not None and not isinstance(done, str):
         return done
     return _line_page(line_id, not_ours_form=form, status=400)
+
+
+# --- the household page's panel ----------------------------------------------------------------
+
+#: The panel lists the latest lines; the statement pages hold the rest.
+PANEL_LINES = 5
+
+
+def _household_bank_panel(household, scope) -> Markup | None:
+    """Transfers placed on the household, and those waiting with it as suggestion (operators)."""
+    if getattr(scope, "is_mediator", False):
+        return None
+    lines = list(db.session.execute(
+        select(BankLine).where(or_(BankLine.household_id == household.id,
+                                   (BankLine.suggested_household_id == household.id)
+                                   & (BankLine.status == LineStatus.PENDING)))
+        .order_by(BankLine.booked_on.desc(), BankLine.id.desc()).limit(PANEL_LINES)).scalars())
+    if not lines:
+        return None
+    return Markup(render_template("banking/_household_panel.html", lines=lines,
+                                  household=household, **LABELS))
+
+
+def _register_panel() -> None:
+    from subscribers.views import HOUSEHOLD_PANELS
+
+    if _household_bank_panel not in HOUSEHOLD_PANELS:
+        HOUSEHOLD_PANELS.append(_household_bank_panel)
+
+
+_register_panel()

@@ -183,3 +183,13 @@ def test_the_command_imports_and_refuses(runner, db, households):
     bad = runner.invoke(args=["banking", "import", str(DATA / "camt053_malformed_amounts.xml")])
     assert bad.exit_code != 0 and "montant absent" in bad.output
     assert _count(db, Payment) == 3
+
+
+def test_the_household_page_shows_its_transfers(client, db, households, login_as):
+    made, _numbers = households
+    login_as("operator")
+    _upload(client, "camt053_v02_names_only.xml")
+    page = client.get(f"/households/{made['diallo'].id}").get_data(as_text=True)
+    assert "Virements bancaires" in page and "ce foyer est suggéré" in page
+    assert "Virements bancaires" not in client.get(
+        f"/households/{made['benali'].id}").get_data(as_text=True)
