@@ -1,0 +1,161 @@
+"""The resident's own API, ``/api/v1/me`` (issue 20): their household, invoices, tickets,
+usage, slots and bookings, in the usual list envelope. Nothing of another household is
+reachable: every query is bound to the token's own household."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, request
+
+from isp import audit
+from isp.api import ME_PARTS
+from isp.auth import current_actor, require_role
+from isp.choices import Role
+from isp.extensions import db
+from isp.openapi import documented
+from isp.pagination import api_list
+from isp.validation import Integer, Text, body_schema, json_body
+from residents import space
+
+bp = Blueprint("residents_me_api", __name__, url_prefix="/api/v1/me")
+
+PROBLEM = Text("problem", 20, required=True)
+DETAILS = Text("details", space.DETAILS_MAX, multiline=True)
+SLOT_ID = Integer("slot_id", required=True)
+
+
+def _household():
+    from residents.identity import require_resident_household
+
+    return require_resident_household()
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value else None
+
+
+def invoice_json(invoice) -> dict:
+    return {"number": invoice.number, "period": invoice.period, "status": invoice.status,
+            "full_cost_cents": invoice.full_cost_cents, "subsidy_cents": invoice.subsidy_cents,
+            "total_cents": invoice.total_cents, "due_cents": invoice.due_cents,
+            "issued_on": _iso(invoice.issued_on), "due_on": _iso(invoice.due_on)}
+
+
+def ticket_json(ticket) -> dict:
+    return {"number": ticket.number, "category": ticket.category,
+            "problem": str(space.PROBLEMS.get(ticket.category, ticket.subject)),
+            "status": ticket.status, "status_words": str(space.TICKET_WORDS.get(
+                ticket.status, ticket.status)), "opened_at": _iso(ticket.opened_at)}
+
+
+def slot_json(slot) -> dict:
+    return {"id": slot.id, "starts_at": _iso(slot.starts_at), "ends_at": _iso(slot.ends_at),
+            "duration_minutes": slot.duration_minutes, "topic": slot.topic,
+            "association_code": slot.association.code,
+            "place": slot.place.name if slot.place else None}
+
+
+def _me_part(user) -> dict | None:
+    """For a resident, ``GET /api/v1/me`` (isp.api) names their household (never its other
+    members), its association and the line's state."""
+    if user.role != Role.RESIDENT:
+        return None
+    from residents.identity import household_of
+
+    household = household_of(user)
+    if household is None:
+        return {"household": None}
+    association = space.association_of(household.id)
+    line = space.connection(household)
+    audit.record_request("read", "household", household.id, detail="me (API)")
+    db.session.commit()
+    return {
+        "household": {"id": household.id, "holder_name": household.holder_name,
+                      "unit_code": household.unit.code, "language": household.language,
+                      "moved_in_on": _iso(household.moved_in_on)},
+        "association": {"code": association.code, "name": association.name,
+                        "phone": association.phone} if association else None,
+        "connection": {"state": line.state, "reduced": line.reduced,
+                       "checked_at": _iso(line.polled_at)}}
+
+
+if _me_part not in ME_PARTS:
+    ME_PARTS.append(_me_part)
+
+
+@bp.get("/invoices")
+@require_role(Role.RESIDENT, scope="self")
+def invoices():
+    """The household's issued invoices: what the service costs, what the city pays, what the
+    household pays and still owes."""
+    household = _household()
+    audit.record_request("read", "household", household.id, detail="invoices (API)")
+    response = api_list(space.invoices_query(household.id), invoice_json)
+    db.session.commit()
+    return response
+
+
+@bp.get("/tickets")
+@require_role(Role.RESIDENT, scope="self")
+def tickets():
+    """The household's reported problems and their status in words."""
+    household = _household()
+    return api_list(space.tickets_query(household.id), ticket_json)
+
+
+@bp.post("/tickets")
+@require_role(Role.RESIDENT, scope="self")
+@documented(body_schema(PROBLEM, DETAILS, problem={"type": "string",
+                                                   "enum": list(space.PROBLEMS)}))
+def ticket_create():
+    """Report a problem (``problem``: one of the plain-words choices)."""
+    from support import notifications
+
+    household = _household()
+    body = json_body(allowed=("problem", "details"))
+    ticket = space.report_problem(household, actor=current_actor(),
+                                  problem=PROBLEM.check(body.get("problem")),
+                                  details=DETAILS.check(body.get("details")))
+    audit.record_request("create", "ticket", ticket.number)
+    db.session.commit()
+    notifications.deliver_after_commit()
+    return jsonify(ticket_json(ticket)), 201
+
+
+@bp.get("/usage")
+@require_role(Role.RESIDENT, scope="self")
+@documented(query={"month": {"type": "string", "pattern": r"^\d{4}-\d{2}$"}})
+def usage():
+    """A month's traffic by day (``month=YYYY-MM``, default this month), since the move-in."""
+    household = _household()
+    month = space.usage(household, request.args.get("month") or None)
+    audit.record_request("api_usage_read", "household", household.id)
+    db.session.commit()
+    items = [{"day": day.isoformat(), "download_octets": down, "upload_octets": up}
+             for day, down, up in month.days]
+    return jsonify({"month": month.period, "download_octets": month.download_octets,
+                    "upload_octets": month.upload_octets, "items": items,
+                    "total": len(items), "page": 1, "per_page": max(len(items), 1)})
+
+
+@bp.get("/slots")
+@require_role(Role.RESIDENT, scope="self")
+def slots():
+    """The coming slots of the household's association with a seat left."""
+    household = _household()
+    rows = space.coming_slots(space.association_of(household.id), limit=50)
+    return jsonify({"items": [slot_json(slot) for slot in rows], "total": len(rows),
+                    "page": 1, "per_page": 50})
+
+
+@bp.post("/bookings")
+@require_role(Role.RESIDENT, scope="self")
+@documented(body_schema(SLOT_ID))
+def booking_create():
+    """Book a slot of the household's association."""
+    household = _household()
+    slot_id = SLOT_ID.check(json_body(allowed=("slot_id",)).get("slot_id"))
+    booking = space.book(household, slot_id, actor=current_actor())
+    audit.record_request("book", "household", household.id, detail=f"slot {booking.slot_id}")
+    db.session.commit()
+    return jsonify({"id": booking.id, "slot": slot_json(booking.slot),
+                    "status": booking.status}), 201
