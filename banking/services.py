@@ -134,7 +134,11 @@ def import_statement(data: bytes, *, actor: User | None,
             known = set(db.session.execute(select(BankLine.reference).where(
                 BankLine.account == parsed.account,
                 BankLine.reference.in_(references))).scalars()) if references else set()
-            fresh = [line for line in parsed.lines if line.reference not in known]
+            fresh = []
+            for line in parsed.lines:  # known before, or twice in this file: counted once
+                if line.reference not in known:
+                    known.add(line.reference)
+                    fresh.append(line)
             duplicates = len(parsed.lines) - len(fresh)
             outcome.duplicates += duplicates
             if statement is not None and not fresh:

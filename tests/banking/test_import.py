@@ -187,3 +187,10 @@ def test_invoice_numbers_are_read_as_payers_type_them():
         "FA-2026-000012", "FA-2026-000013"]
     assert services.invoice_numbers_in("RF84 FA20 2600 0042 MERCI") == ["FA-2026-000042"]
     assert services.invoice_numbers_in("RF85FA2026000042", "FA-26-12", None) == []
+
+
+def test_a_reference_twice_in_one_file_is_recorded_once(db, households):
+    data = sample("camt053_v08_overlap.xml").replace(b"2026112900021", b"2026110500003")
+    outcome = services.import_statement(data, actor=None)
+    assert (outcome.new_lines, outcome.duplicates) == (1, 1)
+    assert _count(db, BankLine) == 1 and _count(db, Payment) == 1
