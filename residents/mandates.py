@@ -84,7 +84,8 @@ def create_mandate(household_id: int, *, actor: User, scopes: list[str], ends_on
     """A mediator records a mandate for a household their association follows.
 
     In person: active at once with the signed form's reference. By code: a 6-digit code is
-    sent to the resident (``send_code(household, text)``, R1's gateway) and the mandate waits
+    sent to the resident (``send_code(household, text) -> Delivery | None``: residents.sms
+    ``send_to_household``) and the mandate waits
     until the mediator types the code the resident reads back. Returns the mandate and the
     code when it was generated (the caller sends it; never shown to the mediator).
     """
@@ -130,9 +131,14 @@ def create_mandate(household_id: int, *, actor: User, scopes: list[str], ends_on
         code = f"{secrets.randbelow(10**6):06d}"
         mandate.consent_code_hash = _code_hash(mandate.id, code)
         mandate.consent_code_sent_at = utcnow()
-        send_code(household, _("Code pour autoriser %(name)s à vous aider : %(code)s. "
-                               "Donnez-le seulement si vous êtes d'accord.",
-                               name=actor.name or actor.email, code=code))
+        delivery = send_code(household, _("Code pour autoriser %(name)s à vous aider : "
+                                          "%(code)s. Donnez-le seulement si vous êtes "
+                                          "d'accord.", name=actor.name or actor.email,
+                                          code=code))
+        if delivery is None or not getattr(delivery, "ok", False):
+            raise DomainError(_("Le code n'a pas pu être envoyé (pas de portable connu ?) : "
+                                "faites signer le formulaire"), field="consent_method",
+                              status=409)
         db.session.flush()
     _audit(mandate, "create", actor, _("mandat enregistré"))
     return mandate, code

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import select
@@ -110,7 +111,8 @@ def test_consent_by_code_waits_for_the_right_code(db):
     sent = []
     mandate, code = mandates.create_mandate(
         household.id, actor=mediator, scopes=["tickets"], ends_on=today() + timedelta(days=10),
-        consent_method="code", send_code=lambda hh, text: sent.append((hh.id, text)))
+        consent_method="code",
+        send_code=lambda hh, text: sent.append((hh.id, text)) or SimpleNamespace(ok=True))
     assert mandate.status == "pending" and code in sent[0][1]
     with pytest.raises(DomainError, match="ne correspond pas"):
         mandates.confirm_code(mandate, "000000" if code != "000000" else "111111",
@@ -186,3 +188,39 @@ def test_the_household_page_shows_mandates_and_the_sepa_request(client, login_as
     db.session.commit()
     html = client.get(f"/households/{household.id}").get_data(as_text=True)
     assert "Amina Diallo" in html and "prélèvement" in html
+
+
+def test_consent_by_code_through_the_sms_simulator(client, login_as, db):
+    from residents import sms
+
+    association = factories.make_association()
+    login_as("mediator", association=association)
+    household = factories.make_household(association=association, phone="06 12 34 56 78")
+    db.session.commit()
+    created = client.post("/mediation/mandates/new", data={
+        "household_id": household.id, "scopes": ["tickets"],
+        "ends_on": (today() + timedelta(days=60)).isoformat(), "consent_method": "code"})
+    assert created.status_code == 303
+    to, text = sms.OUTBOX[-1]
+    assert to == "+33612345678"
+    code = text.split(" : ")[1][:6]
+    mandate_id = int(created.headers["Location"].rstrip("/").split("/")[-1])
+    wrong = client.post(f"/mediation/mandates/{mandate_id}/confirm", data={"code": "x"})
+    assert wrong.status_code == 400
+    assert client.post(f"/mediation/mandates/{mandate_id}/confirm",
+                       data={"code": code}).status_code == 303
+    from residents.models_mandates import Mandate
+
+    db.session.expire_all()
+    assert db.session.get(Mandate, mandate_id).status == "active"
+
+
+def test_without_a_mobile_number_consent_by_code_is_refused(db):
+    from residents.sms import send_to_household
+
+    _association, mediator, household = _setup()
+    with pytest.raises(DomainError) as error:
+        mandates.create_mandate(household.id, actor=mediator, scopes=["tickets"],
+                                ends_on=today(), consent_method="code",
+                                send_code=send_to_household)
+    assert error.value.field == "consent_method"
