@@ -150,6 +150,7 @@ def anonymise_household(household, *, actor: User | None, reason: str, route: st
     from subscribers.choices import SubscriptionStatus
     from subscribers.services import anonymise_household_subscriptions
     from support.retention import anonymise_household_tickets
+    from surveys.retention import anonymise_household_surveys
 
     if not reason.strip():
         raise DomainError(_("Un motif est obligatoire"), field="reason")
@@ -167,6 +168,7 @@ def anonymise_household(household, *, actor: User | None, reason: str, route: st
     anonymise_household_tickets(household.id, identity)
     anonymise_household_mediation(household.id, identity)
     anonymise_household_impact(household.id, identity)
+    anonymise_household_surveys(household.id, identity)
     anonymise_household_subscriptions(household.id, identity)
     household.holder_name = label
     household.other_members = None
