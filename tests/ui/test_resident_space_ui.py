@@ -84,3 +84,31 @@ def test_a_resident_books_a_slot_and_reports_a_problem_on_a_phone(browser, live_
         assert page.evaluate(OVERFLOW_JS) <= 362
     finally:
         context.close()
+
+
+def test_every_page_of_the_space_is_axe_clean_and_light(browser, live_server, ui_app):
+    """The residents' pages (not in the role-by-role audit until the UI login knows a demo
+    resident): no axe violation, at most 30 KB of HTML, no sideways scroll at 360 px."""
+    from tests.ui.discovery import axe_violations
+
+    cookie, _slot_id = _resident_session(ui_app)
+    context = browser.new_context(locale="fr-FR", viewport={"width": 360, "height": 800})
+    context.add_cookies([{"name": ui_app.config.get("SESSION_COOKIE_NAME", "session"),
+                          "value": cookie, "url": live_server}])
+    page = context.new_page()
+    problems = []
+    try:
+        for path in ("/moi", "/moi/internet", "/moi/factures", "/moi/probleme",
+                     "/moi/accompagnement", "/moi/donnees", "/moi/mandats"):
+            response = page.goto(live_server + path)
+            size = len(response.body())
+            if response.status != 200 or size > 30 * 1024:
+                problems.append(f"{path}: {response.status}, {size} bytes")
+            violations = axe_violations(page)
+            if violations:
+                problems.append(f"{path}: {[v['id'] for v in violations]}")
+            if page.evaluate(OVERFLOW_JS) > 362:
+                problems.append(f"{path}: wider than 360 px")
+    finally:
+        context.close()
+    assert problems == []
