@@ -144,6 +144,7 @@ def anonymise_household(household, *, actor: User | None, reason: str, route: st
     Each domain removes the household's identity from its own records (the free texts that
     quote the name, phone, e-mail or IBAN included), then the history forgets the old values.
     """
+    from banking.retention import anonymise_household_banking
     from billing.retention import anonymise_household_billing
     from impact.retention import anonymise_household_impact
     from mediation.services import anonymise_household_mediation
@@ -165,6 +166,7 @@ def anonymise_household(household, *, actor: User | None, reason: str, route: st
     identity = identity_of(household)
     label = f"{ANONYMISED_NAME} #{household.id}"
     anonymise_household_billing(household.id, identity, label=label)
+    anonymise_household_banking(household.id, identity)
     anonymise_household_tickets(household.id, identity)
     anonymise_household_mediation(household.id, identity)
     anonymise_household_impact(household.id, identity)
@@ -216,6 +218,7 @@ def _years_before(day: date, years: int) -> date:
 def purge_expired(*, now: datetime | None = None) -> PurgeSummary:
     """Apply every line of the register (``REGISTER``, periods in ``RETENTION``); each domain
     deletes or rolls up its own data. Days are Europe/Paris days. Safe to run twice."""
+    from banking.retention import purge_expired_banking
     from billing.retention import clear_expired_evidence, purge_expired_billing
     from mediation.services import cut_ended_links
     from network.retention import purge_usage
@@ -248,7 +251,9 @@ def purge_expired(*, now: datetime | None = None) -> PurgeSummary:
     links_cut = cut_ended_links()
     tickets = purge_closed_tickets(start_of_day(_years_before(
         today_local, rules.get("ticket_years_after_close", 3))))
-    billing = purge_expired_billing(_years_before(today_local, rules.get("billing_years", 10)))
+    money_limit = _years_before(today_local, rules.get("billing_years", 10))
+    purge_expired_banking(money_limit)  # bank lines go with the payments they became
+    billing = purge_expired_billing(money_limit)
     audit_deleted = 0
     if rules.get("audit_days"):
         # The only deletion of audit entries: the retention the DPO sets (default one year).

@@ -54,6 +54,11 @@ FORM_PAGES = {
     "/tickets/<number>/comments": "/tickets/<number>",
     "/tickets/<number>/update": "/tickets/<number>",
     "/notifications/read": "/notifications",
+    "/banking/lines/<int:line_id>/assign": "/banking/lines/<int:line_id>",
+    "/banking/lines/<int:line_id>/confirm": "/banking/lines/<int:line_id>",
+    "/banking/lines/<int:line_id>/not-ours": "/banking/lines/<int:line_id>",
+    "/mediation/proposals/<int:proposal_id>/accept": "/mediation/proposals",
+    "/mediation/proposals/<int:proposal_id>/decline": "/mediation/proposals",
     "/logout": None,  # a button on every page: sent blind
 }
 #: Forms with nothing to type (a button): sent once, plausibly.
