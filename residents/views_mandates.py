@@ -106,7 +106,10 @@ def mandate_new():
         if request.args.get("household_id", "").isdigit():
             form.household_id.data = int(request.args["household_id"])
     status = 200
-    if request.method == "POST":
+    if request.method == "POST" and not form.household_id.choices:
+        flash(_("Aucun foyer suivi par votre association."), "error")
+        status = 400
+    elif request.method == "POST":
         if form.validate_on_submit():
             try:
                 with db.session.begin_nested():
@@ -159,6 +162,9 @@ def mandate_detail(mandate_id: int):
 def mandate_confirm(mandate_id: int):
     actor = current_actor()
     mandate = mandates.get_for_mediator(mandate_id, actor)
+    if mandate.status != "pending":  # no code form on the page: say why
+        flash(_("Ce mandat n'attend pas de code"), "error")
+        return _detail(mandate, status=409)
     form = CodeForm()
     if form.validate_on_submit():
         try:
@@ -209,8 +215,6 @@ def mandate_book(mandate_id: int):
             return redirect(url_for("resident_mandates.mandate_detail", mandate_id=mandate.id),
                             code=303)
         except DomainError as error:
-            if error.status == 404:
-                raise
             flash(error.message, "error")
     return _detail(mandate, status=400)
 

@@ -191,9 +191,7 @@ def book():
             db.session.commit()
             flash(_("C'est réservé. À bientôt !"), "success")
             return redirect(url_for("residents.coaching"), code=303)
-        except DomainError as error:
-            if error.status == 404:
-                raise
+        except DomainError as error:  # a slot gone or of another association: said, 400
             flash(error.message, "error")
     return coaching(status=400)
 

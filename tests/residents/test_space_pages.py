@@ -108,8 +108,8 @@ def test_book_and_cancel_a_slot_of_their_association_only(client, login_resident
     foreign = make_slot(factories.make_association())
     sign_in(login_resident, household)
 
-    assert client.post("/moi/accompagnement/reserver",
-                       data={"slot_id": foreign.id}).status_code == 404
+    refused = client.post("/moi/accompagnement/reserver", data={"slot_id": foreign.id})
+    assert refused.status_code == 400 and "introuvable" in refused.get_data(as_text=True)
     assert client.post("/moi/accompagnement/reserver",
                        data={"slot_id": slot.id}).status_code == 303
     booking = db.session.execute(select(Booking).where(
