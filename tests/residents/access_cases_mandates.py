@@ -51,10 +51,15 @@ def _other(ctx):
     return {"mandate_id": mandate.id, "number": _invoice(mandate).number}
 
 
+def _followed(ctx):
+    household = factories.make_household(association=ctx.association)
+    return {"data": {"household_id": household.id}}
+
+
 CASES = [
     Case("GET", "/mediation/mandates", ("mediator",)),
-    Case("GET", "/mediation/mandates/new", ("mediator",)),
-    Case("POST", "/mediation/mandates/new", ("mediator",), ok=POST_OK),
+    Case("GET", "/mediation/mandates/new", ("mediator",), _followed),
+    Case("POST", "/mediation/mandates/new", ("mediator",), _followed, ok=POST_OK),
     Case("GET", "/mediation/mandates/<int:mandate_id>", ("mediator",), _mine, _other),
     Case("POST", "/mediation/mandates/<int:mandate_id>/confirm", ("mediator",), _mine, _other,
          ok=POST_OK),
