@@ -199,6 +199,9 @@ def run_dunning(*, on: date | None = None, actor: User | None = None) -> Dunning
         # What the household is sent, in its language (screens write it again in theirs).
         step.text = letter_text(step, household_locale(household))
         db.session.add(step)
+        if step_kind in (DunningKind.REMINDER, DunningKind.REFERRAL):  # a letter is sent
+            signals.dunning_step_recorded.send(household, step=str(step_kind),
+                                               letter_text=step.text, on=on)
     db.session.flush()
     log.info("Dunning %s: %d reminders, %d referrals, %d proposals, %d held, %d lifted",
              on, result.reminders, result.referrals, result.proposals, result.held,

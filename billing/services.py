@@ -49,7 +49,7 @@ from billing.money import (
 from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
 from isp.models import User
-from isp.signals import plan_speeds_changed
+from isp.signals import invoice_issued, plan_speeds_changed
 from isp.timeutil import today, utcnow
 
 log = logging.getLogger(__name__)
@@ -500,6 +500,11 @@ def issue_invoices(period: str, *, actor: User | None, issued_on: date | None = 
     for household_id in db.session.execute(select(Payment.household_id).where(
             Payment.unallocated_cents > 0).distinct()).scalars().all():
         allocate(household_id, on=issued_on)
+    if invoice_issued.receivers:  # residents' notices (an invoice available)
+        for invoice in db.session.execute(select(Invoice).where(
+                Invoice.period == period, Invoice.issued_on == issued_on,
+                Invoice.number.is_not(None))).scalars():
+            invoice_issued.send(invoice, household_id=invoice.household_id)
     db.session.add(BillingRun(period=period, kind="issue", finished_at=utcnow(),
                               invoices_count=result.issued, skipped_count=result.skipped,
                               total_cents=result.total_cents,

@@ -102,6 +102,8 @@ class Notice(db.Model):
     #: ``pending``, ``sent``, ``failed`` (gave up after a few attempts).
     status: Mapped[str] = mapped_column(String(10), default="pending")
     attempts: Mapped[int] = mapped_column(default=0)
+    #: When a sender took it (``sending``); a stale claim is taken again.
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: The provider's message id when it gives one.
     provider_ref: Mapped[str | None] = mapped_column(String(100))

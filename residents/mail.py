@@ -1,0 +1,42 @@
+"""E-mail to residents through the SMTP server of ``SMTP_URL`` (``ISP_SMTP_URL``), as the
+tickets' notifications do; without one (the lab, the demo, the tests) the message is logged
+and kept in ``OUTBOX``, as the SMS simulator does."""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from collections import deque
+from email.message import EmailMessage
+
+from flask import current_app
+
+from residents.sms import Delivery
+
+log = logging.getLogger(__name__)
+
+#: Messages (to, subject, text) of the no-SMTP simulator, newest last.
+OUTBOX: deque[tuple[str, str, str]] = deque(maxlen=200)
+
+
+def send(to: str, subject: str, text: str) -> Delivery:
+    """Send one e-mail; never raises (the Delivery says what happened)."""
+    url = current_app.config.get("SMTP_URL")
+    if not url:
+        OUTBOX.append((to, subject, text))
+        log.info("E-mail to %s: %s — %s", to, subject, text)
+        return Delivery(ok=True, provider_ref=f"sim-mail-{len(OUTBOX)}")
+    from support.notifications import _smtp_connect  # the one SMTP setting's reader
+
+    message = EmailMessage()
+    message["From"] = current_app.config.get("MAIL_FROM", "noreply@localhost")
+    message["To"] = to
+    message["Subject"] = subject
+    message.set_content(text)
+    try:
+        with _smtp_connect(url) as client:
+            client.send_message(message)
+    except (OSError, smtplib.SMTPException, ValueError) as error:
+        log.warning("E-mail to a resident not delivered: %s", error)
+        return Delivery(ok=False, error=str(error)[:500])
+    return Delivery(ok=True)
