@@ -89,8 +89,8 @@ def record(household_id: int, stage: str):
 def due():
     """Households with a stage due (``stage=t0|m6|m12``, default any); mediators: theirs."""
     scope = Scope.of(current_actor())
-    value = request.args.get("stage") or None
-    stage = services.parse_stage(value) if value else None
+    value = request.args.get("stage")
+    stage = services.parse_stage(value) if value is not None else None
     statement = services.due_query(scope, stage)
 
     def serialize_page(households: list) -> list[dict]:

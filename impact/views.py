@@ -54,8 +54,8 @@ def _labels():
 
 
 def _stage_arg() -> Stage | None:
-    value = request.args.get("stage") or None
-    return services.parse_stage(value) if value else None
+    value = request.args.get("stage")
+    return services.parse_stage(value) if value is not None else None
 
 
 @bp.get("/impact/due")

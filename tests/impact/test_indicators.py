@@ -83,6 +83,8 @@ def test_unknown_grouping_is_a_400():
         indicators.check_grouping("flat")
     assert error.value.status == 400 and error.value.field == "by"
     assert indicators.check_grouping(None) == "cohort"
+    with pytest.raises(DomainError):
+        indicators.check_grouping("")
 
 
 def test_cohort_bounds():
