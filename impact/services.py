@@ -164,8 +164,12 @@ def check_may_record(actor: User | None, household: Household) -> str:
         assignment = current_assignment(household.id)
         if assignment is not None and assignment.association_id == actor.association_id:
             return role
-    elif role == "resident" and getattr(actor, "household_id", None) == household.id:
-        return role
+    elif role == Role.RESIDENT:
+        from residents.identity import household_of
+
+        own = household_of(actor)  # the residents' one rule: active account, still living there
+        if own is not None and own.id == household.id:
+            return role
     raise NotFoundError(_("Foyer %(household_id)s introuvable", household_id=household.id))
 
 
@@ -251,7 +255,7 @@ def record_answers(household: Household, stage: Stage | str, answers: dict,
     """
     stage = parse_stage(stage)
     role = check_may_record(actor, household)
-    if household.moved_out_on is not None:
+    if household.moved_out_on is not None and household.moved_out_on <= today():
         raise DomainError(_("Ce foyer a quitté son logement : plus de suivi."), status=409)
     clean = check_answers(household, stage, answers)
     # Everything read before the row joins the session (a query would flush it half-filled).

@@ -223,3 +223,15 @@ def test_first_session_autonomy_is_offered(db):
     record_.autonomy, record_.first_session = "not_autonomous", True
     db.session.flush()
     assert services.first_session_autonomy(household.id) == "not_autonomous"
+
+
+@pytest.mark.clock(CLOCK)
+def test_a_resident_records_their_own_households_answers_only(db):
+    from tests.residents.conftest import make_resident
+
+    household = subscribed_household()
+    resident, _household, _account = make_resident(household)
+    answer = services.record_answers(household, "t0", answers(), resident)
+    assert answer.recorded_by_role == "resident" and answer.recorded_by_id == resident.id
+    with pytest.raises(NotFoundError):
+        services.record_answers(subscribed_household(), "t0", answers(), resident)
