@@ -35,15 +35,17 @@ def proposal_json(proposal: CoachingProposal) -> dict:
 @bp.get("/proposals")
 @require_role(Role.MEDIATOR, Role.OPERATOR, scope="own_association")
 @documented(query={"status": {"type": "string", "enum": list(proposals.STATUS_LABELS)},
-                   "queue": {"type": "boolean"}})
+                   "queue": {"type": "string", "enum": ["0", "1"]}})
 def proposal_list():
     """Coaching proposals in scope (default: those waiting for an answer)."""
     scope = Scope.of(current_actor())
     status = request.args.get("status", proposals.PROPOSED) or None
     if status is not None and status not in proposals.STATUS_LABELS:
         raise DomainError(_("Statut inconnu : %(s)s", s=status), field="status", status=400)
-    statement = proposals.proposals_query(
-        scope, status=status, queue_only=request.args.get("queue") in ("1", "true"))
+    queue = request.args.get("queue", "0")
+    if queue not in ("0", "1"):
+        raise DomainError(_("queue vaut 0 ou 1"), field="queue", status=400)
+    statement = proposals.proposals_query(scope, status=status, queue_only=queue == "1")
     audit.record_request("read", "household_list", None, detail="proposals (API)")
     response = api_list(statement, proposal_json)
     db.session.commit()
