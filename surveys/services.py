@@ -175,7 +175,7 @@ def _set_targets(survey: Survey, audience: Audience, data: dict) -> None:
     survey.associations = associations
 
 
-def _check_draft(survey: Survey) -> None:
+def check_draft(survey: Survey) -> None:
     if survey.state != State.DRAFT:
         raise DomainError(_("Les questions ne changent plus une fois l'enquête ouverte"),
                           status=409)
@@ -183,7 +183,7 @@ def _check_draft(survey: Survey) -> None:
 
 def add_question(survey: Survey, data: dict, *, prefix: str = "") -> SurveyQuestion:
     """Append a question (draft only). Field names of refusals carry ``prefix``."""
-    _check_draft(survey)
+    check_draft(survey)
     if not isinstance(data, dict):
         raise DomainError(_("Une question est un objet"), field=prefix.rstrip(".") or "kind",
                           status=400)
@@ -239,7 +239,7 @@ def add_question(survey: Survey, data: dict, *, prefix: str = "") -> SurveyQuest
 
 
 def delete_question(survey: Survey, question_id: int) -> None:
-    _check_draft(survey)
+    check_draft(survey)
     question = next((q for q in survey.questions if q.id == question_id), None)
     if question is None:
         raise NotFoundError(_("Question introuvable"))

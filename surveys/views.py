@@ -44,7 +44,8 @@ def _labels():
 
 
 def _locale() -> str:
-    return str(get_locale() or "fr")
+    locale = get_locale()
+    return locale.language if locale else "fr"
 
 
 def title_of(survey: Survey) -> str:
@@ -111,6 +112,7 @@ def detail(survey_id: int):
 def add_question(survey_id: int):
     """Add a question to a draft."""
     survey = services.get_survey(survey_id)
+    services.check_draft(survey)
     form = QuestionForm()
     if form.validate_on_submit():
         try:
