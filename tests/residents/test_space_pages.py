@@ -11,6 +11,7 @@ from sqlalchemy import select
 from isp.models import AuditEntry
 from isp.timeutil import today
 from tests import factories
+from tests.isp.test_i18n import english  # noqa: F401 - the fixture compiles the catalogues
 from tests.mediation.factories import make_booking, make_slot
 from tests.residents.space_helpers import resident_household, sign_in
 
@@ -207,3 +208,13 @@ def test_the_resident_ends_a_mandate(client, login_resident, db):
     assert client.post(f"/moi/mandats/{mandate.id}/fin").status_code == 303
     db.session.expire_all()
     assert db.session.get(type(mandate), mandate.id).status == "ended"
+
+
+@pytest.mark.usefixtures("english")
+def test_the_space_speaks_english_to_an_english_reader(client, login_resident, db):
+    household = resident_household(language="en")
+    user = sign_in(login_resident, household)
+    user.locale = "en"
+    db.session.commit()
+    html = client.get("/moi/factures").get_data(as_text=True)
+    assert "My invoices" in html and "You owe nothing." in html
