@@ -1,0 +1,295 @@
+"""Residents' sign-in without a password, their notice settings, and the operators' pages of
+residents' accounts (create, welcome letter, end, notice settings) on the household page."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import format_timedelta
+from flask_babel import gettext as _
+from flask_login import current_user, login_user
+from markupsafe import Markup
+
+from isp import audit
+from isp.auth import SESSION_ID_KEY, current_actor, public, require_role, start_session
+from isp.choices import Role
+from isp.errors import DomainError
+from isp.extensions import db
+from isp.forms import show_domain_error
+from isp.timeutil import utcnow
+from residents import accounts, notices, otp
+from residents.forms import AccountForm, CodeForm, ConfirmForm, LoginForm, NoticeSettingsForm
+from residents.identity import active_account, require_resident_household
+from residents.models import ResidentAccount
+from subscribers.services import Scope, get_household
+
+bp = Blueprint("resident_account", __name__, template_folder="templates")
+
+#: The session key remembering the login typed on the first step (prefills the second).
+LOGIN_KEY = "resident_login"
+
+
+def _space_home() -> str:
+    """The resident space's home (R2's ``residents.home``), by URL until it exists."""
+    try:
+        return url_for("residents.home")
+    except Exception:  # werkzeug BuildError: the space is not registered
+        return "/moi"
+
+
+def _render(template: str, status: int = 200, **context):
+    return render_template(f"residents/account/{template}", **context), status
+
+
+def _throttled(form, field: str, wait: int, template: str):
+    delay = format_timedelta(timedelta(seconds=wait), threshold=1.5, granularity="second")
+    form[field].errors = [_("Trop de demandes. Réessayez dans %(delay)s.", delay=delay)]
+    body, status = _render(template, 429, form=form)
+    response = current_app.make_response((body, status))
+    response.headers["Retry-After"] = str(wait)
+    return response
+
+
+# --- sign-in ---------------------------------------------------------------------------------
+
+
+@bp.route("/moi/connexion", methods=["GET", "POST"])
+@public
+def sign_in():
+    """Step 1: the resident types their e-mail or mobile number and gets a code. The answer
+    is the same whether an account exists or not."""
+    form = LoginForm()
+    if form.validate_on_submit():
+        try:
+            outgoing = otp.request_code(form.login.data, request.remote_addr)
+        except otp.Throttled as error:
+            db.session.commit()
+            return _throttled(form, "login", error.wait, "sign_in.html")
+        db.session.commit()
+        if outgoing is not None:
+            outgoing.send()
+        session[LOGIN_KEY] = form.login.data.strip()[:254]
+        return redirect(url_for("resident_account.sign_in_code"), code=303)
+    return _render("sign_in.html", 400 if request.method == "POST" else 200, form=form)
+
+
+@bp.route("/moi/connexion/code", methods=["GET", "POST"])
+@public
+def sign_in_code():
+    """Step 2 (or the welcome letter's code): the code signs the resident in."""
+    form = CodeForm()
+    if request.method == "GET" and not form.login.data:
+        form.login.data = session.get(LOGIN_KEY, "")
+    if form.validate_on_submit():
+        try:
+            account = otp.verify(form.login.data, form.code.data, request.remote_addr)
+        except otp.Throttled as error:
+            db.session.commit()
+            return _throttled(form, "code", error.wait, "code.html")
+        if account is None:
+            audit.record("login_failed", actor=None, record_type="resident_account",
+                         route=f"POST {request.path}", detail="code")
+            db.session.commit()
+            form.code.errors = [_("Ce code ne marche pas. Il est peut-être trop ancien. "
+                                  "Demandez un nouveau code.")]
+            return _render("code.html", 401, form=form)
+        user = account.user
+        session.clear()  # a new session id: nothing of the shared browser's earlier visit
+        login_user(user, remember=False)
+        session[SESSION_ID_KEY] = start_session(user)
+        session["last_seen"] = utcnow().timestamp()
+        user.last_login_at = utcnow()
+        audit.record("login", actor=user, record_type="user", record_id=user.id,
+                     route=f"POST {request.path}", detail="resident code")
+        db.session.commit()
+        return redirect(_space_home(), code=303)
+    return _render("code.html", 400 if request.method == "POST" else 200, form=form)
+
+
+@bp.before_app_request
+def _residents_sign_in_here():
+    """A resident sent to the staff's login page from their space signs in here instead."""
+    if request.endpoint == "core.login" and request.method == "GET" and \
+            (request.args.get("next") or "").startswith("/moi"):
+        return redirect(url_for("resident_account.sign_in"))
+    if request.endpoint == "core.logout" and current_user.is_authenticated and \
+            current_user.role == Role.RESIDENT:
+        g.resident_signing_out = True
+    return None
+
+
+@bp.after_app_request
+def _after(response):
+    if g.pop("resident_signing_out", False) and response.status_code in (301, 302, 303):
+        response.headers["Location"] = url_for("resident_account.sign_in")
+    notices.deliver_after_request()
+    return response
+
+
+# --- the resident's notice settings ----------------------------------------------------------
+
+
+@bp.route("/moi/avis", methods=["GET", "POST"])
+@require_role(Role.RESIDENT, scope="self")
+def notice_settings():
+    """The channels the resident wants notices on (off until they choose)."""
+    household = require_resident_household()
+    account = active_account(current_actor())
+    if account is None:  # an admin has no account of their own
+        abort(404)
+    form = NoticeSettingsForm(obj=account)
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                notices.set_preferences(account, sms=form.notify_sms.data,
+                                        email=form.notify_email.data)
+            except DomainError as error:
+                show_domain_error(form, error, "notify_sms")
+            else:
+                audit.record_request("update", "resident_account", account.id,
+                                     detail="notice settings")
+                db.session.commit()
+                return _render("notice_settings.html", form=form, account=account,
+                               household=household, saved=True, home_url=_space_home())
+        status = 400
+    return _render("notice_settings.html", status, form=form, account=account,
+                   household=household, saved=False, home_url=_space_home())
+
+
+# --- operators: accounts of a household ------------------------------------------------------
+
+
+def _household(household_id: int):
+    return get_household(household_id, Scope.of(current_actor()))
+
+
+def _account(household_id: int, account_id: int) -> ResidentAccount:
+    household = _household(household_id)
+    account = db.session.get(ResidentAccount, account_id)
+    if account is None or account.household_id != household.id:
+        abort(404)
+    return account
+
+
+def _back(household_id: int):
+    return redirect(url_for("subscribers.household_detail", household_id=household_id)
+                    + "#resident-accounts", code=303)
+
+
+@bp.route("/households/<int:household_id>/resident-accounts/new", methods=["GET", "POST"])
+@require_role(Role.OPERATOR)
+def account_new(household_id: int):
+    """Give a resident of the household a sign-in (an e-mail or a mobile number)."""
+    household = _household(household_id)
+    form = AccountForm()
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                with db.session.begin_nested():
+                    account = accounts.create_account(household, form.login.data,
+                                                      actor=current_actor())
+            except DomainError as error:
+                show_domain_error(form, error, "login")
+            else:
+                audit.record_request("create", "resident_account", account.id)
+                db.session.commit()
+                return _back(household.id)
+        return _render("account_form.html", 400, form=form, household=household)
+    return _render("account_form.html", form=form, household=household)
+
+
+@bp.post("/households/<int:household_id>/resident-accounts/<int:account_id>/letter")
+@require_role(Role.OPERATOR)
+def welcome_letter(household_id: int, account_id: int):
+    """A printable welcome letter with a new one-time activation code (shown only here)."""
+    account = _account(household_id, account_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if not account.is_active:
+        abort(409)
+    code, row = otp.activation_code(account)
+    audit.record_request("create", "resident_activation_code", account.id)
+    html = render_template("residents/account/letter.html", account=account,
+                           household=account.household, code=code, expires_at=row.expires_at,
+                           sign_in_url=url_for("resident_account.sign_in_code", _external=True),
+                           login=_login_shown(account))
+    db.session.commit()
+    response = current_app.make_response(html)
+    response.headers["Cache-Control"] = "no-store"  # the code must not stay in a cache
+    return response
+
+
+@bp.post("/households/<int:household_id>/resident-accounts/<int:account_id>/end")
+@require_role(Role.OPERATOR)
+def account_end(household_id: int, account_id: int):
+    """End an account before the move-out (lost phone, asked by the resident)."""
+    account = _account(household_id, account_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if account.is_active:
+        accounts.end_account(account, "operator")
+        audit.record_request("update", "resident_account", account.id, detail="ended")
+        db.session.commit()
+    return _back(household_id)
+
+
+@bp.post("/households/<int:household_id>/resident-accounts/<int:account_id>/notices")
+@require_role(Role.OPERATOR)
+def account_notices(household_id: int, account_id: int):
+    """The operator records the resident's choice of channels (asked at the desk)."""
+    account = _account(household_id, account_id)
+    form = NoticeSettingsForm()
+    if not form.validate_on_submit() or not account.is_active:
+        abort(400)
+    try:
+        notices.set_preferences(account, sms=form.notify_sms.data, email=form.notify_email.data)
+    except DomainError as error:
+        raise DomainError(error.message, field=error.field, status=400) from None
+    audit.record_request("update", "resident_account", account.id, detail="notice settings")
+    db.session.commit()
+    return _back(household_id)
+
+
+def _login_shown(account: ResidentAccount) -> str:
+    return accounts.display_phone(account.login) if account.login_kind == "phone" \
+        else account.login
+
+
+def _household_panel(household, scope) -> Markup | None:
+    """Residents' accounts and the notices sent to them, on the household page."""
+    if scope.role not in (Role.ADMIN, Role.OPERATOR, Role.MEDIATOR):
+        return None
+    rows = accounts.accounts_of(household.id)
+    sent = notices.notices_of(household.id, limit=20)
+    may_manage = scope.role in (Role.ADMIN, Role.OPERATOR)
+    settings_forms = {account.id: NoticeSettingsForm(obj=account, formdata=None)
+                      for account in rows if account.is_active}
+    return Markup(render_template(
+        "residents/account/_household_panel.html", household=household, accounts=rows,
+        notices=sent, may_manage=may_manage, confirm=ConfirmForm(), settings=settings_forms,
+        login_shown=_login_shown, recipient=notices.recipient_label,
+        KIND_LABELS=notices.KIND_LABELS, CHANNEL_LABELS=notices.CHANNEL_LABELS,
+        STATUS_LABELS=notices.STATUS_LABELS))
+
+
+def _register_panel() -> None:
+    from subscribers.views import HOUSEHOLD_PANELS
+
+    if _household_panel not in HOUSEHOLD_PANELS:
+        HOUSEHOLD_PANELS.append(_household_panel)
+
+
+_register_panel()
+
