@@ -218,3 +218,27 @@ def test_the_space_speaks_english_to_an_english_reader(client, login_resident, d
     db.session.commit()
     html = client.get("/moi/factures").get_data(as_text=True)
     assert "My invoices" in html and "You owe nothing." in html
+
+
+def test_an_outage_of_the_building_is_told_with_its_start_and_the_repair(client,
+                                                                         login_resident, db):
+    from network.models import Device, Outage, Port
+
+    household = resident_household()
+    factories.make_subscription(household=household)
+    device = Device(building_id=household.unit.building_id, hostname=f"sw{factories.n()}",
+                    mgmt_address="10.0.0.2", status="down")
+    db.session.add(device)
+    db.session.flush()
+    db.session.add(Port(device_id=device.id, if_index=1, if_name="Gi1/0/2",
+                        unit_id=household.unit_id))
+    db.session.add(Outage(device_id=device.id, cause="no_answer",
+                          started_at=datetime(2026, 12, 6, 7, 30, tzinfo=UTC)))
+    sign_in(login_resident, household)
+    db.session.commit()
+
+    html = client.get("/moi/internet").get_data(as_text=True)
+
+    assert "Il y a une panne dans votre immeuble" in html
+    assert "Une panne dans l'immeuble" in html and "06/12/2026" in html
+    assert "Ils travaillent à la réparation." in html
