@@ -46,3 +46,27 @@ def test_a_mediator_records_a_stage_from_the_due_list(mediator_page, live_server
             ImpactAnswer.household_id == household_id, ImpactAnswer.stage == stage)
         ).scalar_one()
         assert answer.monthly_cost_cents == 1250 and answer.recorded_by_role == "mediator"
+
+
+def test_impact_pages_fit_a_phone(browser, live_server):
+    from tests.ui.test_small_screens import _assert_fits, _phone_page
+
+    for role, paths in (("analyst", ("/evaluation/impact", "/evaluation/impact?by=building")),
+                        ("mediator", ("/impact/due",))):
+        context, page = _phone_page(browser, live_server, role)
+        try:
+            for path in paths:
+                page.goto(live_server + path)
+                _assert_fits(page, path)
+        finally:
+            context.close()
+    context, page = _phone_page(browser, live_server, "mediator")
+    try:
+        page.goto(live_server + "/impact/due")
+        link = page.locator("main table a[href*='/impact/']").first
+        if link.count():
+            path = link.get_attribute("href")
+            page.goto(live_server + path)
+            _assert_fits(page, path)
+    finally:
+        context.close()
