@@ -90,3 +90,37 @@ def test_unknown_grouping_is_a_400():
 def test_cohort_bounds():
     assert [indicators.cohort_of(m) for m in (0, 5, 6, 11, 12, 40)] == [
         "0-5", "0-5", "6-11", "6-11", "12+", "12+"]
+
+
+@pytest.mark.clock(CLOCK)
+def test_every_published_count_is_a_multiple_of_5_over_5_households_or_more(db):
+    """Building against district, stage against stage: differences of published counts are
+    multiples of 5, so they never give a suppressed 1 to 4 back."""
+    import random
+
+    rng = random.Random(21)
+    district = factories.make_district("DR")
+    buildings = [factories.make_building(district=district) for _ in range(4)]
+    for index in range(23):
+        household = subscribed_household(activated_on=date(2026, 1 + index % 9, 3),
+                                          building=buildings[index % 4])
+        connected = rng.random() < .5
+        record(household, "t0", answered_on="2025-12-20", home_connection=connected,
+               monthly_cost_cents=rng.randint(1000, 5000) if connected else None,
+               autonomy=rng.choice(("not_autonomous", "partially", "autonomous")))
+    for by in ("cohort", "building", "district"):
+        for group in indicators.indicators(by):
+            cells = [group.stages["t0"]["respondents"], *group.autonomy["t0"].values()]
+            for cell in cells:
+                if not cell.suppressed:
+                    assert cell.value % 5 == 0 and cell.value >= 5
+                    assert cell.households % 5 == 0
+                else:
+                    assert cell.value is None and cell.households is None
+    # The home-connection share is a ratio of rounded counts: times the rounded respondents it
+    # gives a multiple of 5 back, never the exact number of households with a connection.
+    for group in indicators.indicators("building"):
+        share = group.stages["t0"]["home_connection_share"]
+        respondents = group.stages["t0"]["respondents"]
+        if not share.suppressed:
+            assert round(share.value * respondents.value / 100) % 5 == 0
