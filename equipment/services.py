@@ -1,0 +1,330 @@
+"""Rules of lent equipment: inventory, the 4R state machine, loans, and their end at move-out.
+
+Every change of state goes through ``move`` (pages, API, move-out receiver, demo), which checks
+the transition (``equipment.choices.TRANSITIONS``) and records who, when, which household and
+why. Operators do the moves; a mediator only reads what a household of their association holds
+(the household page's panel).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date
+
+from flask_babel import gettext as _
+from sqlalchemy import Select, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from equipment.choices import HELD_STATES, STATE_LABELS, TRANSITIONS, Kind, Origin, State
+from equipment.footprint_defaults import default_embodied_kgco2e
+from equipment.models import EquipmentItem, EquipmentMove, EquipmentPartner
+from isp.errors import DomainError, NotFoundError
+from isp.extensions import db
+from isp.models import User
+from isp.timeutil import today
+from isp.validation import Choice, Day, Integer, Text
+from subscribers.models import Household
+
+log = logging.getLogger(__name__)
+
+KIND = Choice("kind", tuple(Kind), required=True)
+ORIGIN = Choice("origin", tuple(Origin), required=True)
+SERIAL = Text("serial", 80, required=True)
+MODEL = Text("model", 120)
+PARTNER_CODE = Text("partner_code", 30)
+ACQUIRED_ON = Day("acquired_on")
+#: Up to 10 t: far above any household device, below any typing slip into tonnes.
+EMBODIED_MAX = 10_000
+TO_STATE = Choice("to_state", tuple(State), required=True)
+HOUSEHOLD_ID = Integer("household_id")
+AGREEMENT_REF = Text("agreement_ref", 60)
+SIGNED_ON = Day("signed_on")
+ON = Day("on")
+NOTE = Text("note", 2000, multiline=True)
+PARTNER_FIELDS = (Text("code", 30, required=True), Text("name", 160, required=True),
+                  Text("commune", 80), Text("siret", 20))
+
+ITEM_KEYS = ("kind", "origin", "serial", "model", "partner_code", "embodied_kgco2e",
+             "acquired_on")
+MOVE_KEYS = ("to_state", "household_id", "agreement_ref", "signed_on", "partner_code", "on",
+             "note")
+
+
+# --- partners ----------------------------------------------------------------------------------
+
+def partners() -> list[EquipmentPartner]:
+    return list(db.session.execute(select(EquipmentPartner).order_by(EquipmentPartner.name))
+                .scalars())
+
+
+def partner_by_code(code: str | None, *, field: str = "partner_code") -> EquipmentPartner | None:
+    code = PARTNER_CODE.check(code)
+    if code is None:
+        return None
+    partner = db.session.execute(select(EquipmentPartner).where(EquipmentPartner.code == code)
+                                 ).scalar_one_or_none()
+    if partner is None:
+        raise DomainError(_("Partenaire %(code)s inconnu.", code=code), field=field)
+    return partner
+
+
+def create_partner(data: dict) -> EquipmentPartner:
+    """A local 4R partner (code unique)."""
+    values = {f.name: f.check(data.get(f.name)) for f in PARTNER_FIELDS}
+    if db.session.execute(select(EquipmentPartner.id).where(
+            EquipmentPartner.code == values["code"])).first():
+        raise DomainError(_("Le partenaire %(code)s existe déjà.", code=values["code"]),
+                          field="code", status=409)
+    partner = EquipmentPartner(**values)
+    db.session.add(partner)
+    db.session.flush()
+    return partner
+
+
+# --- inventory ---------------------------------------------------------------------------------
+
+def _embodied(value: object, kind: str, origin: str) -> float:
+    if value is None or value == "":
+        return default_embodied_kgco2e(kind, origin)
+    if isinstance(value, str):
+        try:
+            value = float(value.replace(",", ".").strip())
+        except ValueError:
+            value = None
+    if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
+        raise DomainError(_("L'empreinte doit être un nombre de kgCO2e."),
+                          field="embodied_kgco2e")
+    if not 0 <= value <= EMBODIED_MAX:
+        raise DomainError(_("L'empreinte doit être entre 0 et %(n)s kgCO2e.", n=EMBODIED_MAX),
+                          field="embodied_kgco2e")
+    return round(float(value), 2)
+
+
+def create_item(data: dict, actor: User | None) -> EquipmentItem:
+    """A new item in stock; its embodied footprint defaults from its kind and origin."""
+    kind = KIND.check(data.get("kind"))
+    origin = ORIGIN.check(data.get("origin"))
+    serial = SERIAL.check(data.get("serial"))
+    model = MODEL.check(data.get("model"))
+    partner = partner_by_code(data.get("partner_code"))
+    if origin == Origin.REFURBISHED and partner is None:
+        raise DomainError(_("Nommez le partenaire local qui l'a reconditionné."),
+                          field="partner_code")
+    if origin == Origin.NEW and partner is not None:
+        raise DomainError(_("Un équipement neuf n'a pas de partenaire de reconditionnement."),
+                          field="partner_code")
+    embodied = _embodied(data.get("embodied_kgco2e"), kind, origin)
+    acquired_on = ACQUIRED_ON.check(data.get("acquired_on")) or today()
+    if acquired_on > today():
+        raise DomainError(_("La date d'acquisition ne peut pas être future."),
+                          field="acquired_on")
+    if _serial_taken(kind, serial):
+        raise DomainError(_("Le numéro de série %(s)s existe déjà pour ce type.", s=serial),
+                          field="serial", status=409)
+    item = EquipmentItem(kind=kind, origin=origin, serial=serial, model=model, partner=partner,
+                         embodied_kgco2e=embodied, acquired_on=acquired_on,
+                         state=State.IN_STOCK)
+    db.session.add(item)
+    db.session.add(EquipmentMove(item=item, from_state=None, to_state=State.IN_STOCK,
+                                 on=acquired_on, actor_id=actor.id if actor else None,
+                                 partner_id=partner.id if partner else None))
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError:  # the same serial created at the same time
+        raise DomainError(_("Le numéro de série %(s)s existe déjà pour ce type.", s=serial),
+                          field="serial", status=409) from None
+    return item
+
+
+def _serial_taken(kind: str, serial: str) -> bool:
+    return db.session.execute(select(EquipmentItem.id).where(
+        EquipmentItem.kind == kind, EquipmentItem.serial == serial)).first() is not None
+
+
+@dataclass
+class ItemFilters:
+    kind: str | None = None
+    state: str | None = None
+    search: str | None = None
+    household_id: int | None = None
+
+
+def check_filters(args) -> ItemFilters:
+    """Filters of the list (page and API): unknown values are a 400."""
+    kind = Choice("kind", tuple(Kind))
+    state = Choice("state", tuple(State))
+    for field in (kind, state):
+        value = args.get(field.name) or None
+        if value is not None and value not in field.allowed:
+            raise DomainError(_("%(field)s doit être l'un de : %(allowed)s.", field=field.name,
+                                allowed=", ".join(field.allowed)), field=field.name, status=400)
+    household = Integer("household_id", status=400).check(args.get("household_id") or None)
+    search = Text("q", 80, ).check(args.get("q")) if args.get("q") else None
+    return ItemFilters(kind=args.get("kind") or None, state=args.get("state") or None,
+                       search=search, household_id=household)
+
+
+def items_query(filters: ItemFilters | None = None) -> Select:
+    filters = filters or ItemFilters()
+    statement = select(EquipmentItem).options(selectinload(EquipmentItem.partner),
+                                              selectinload(EquipmentItem.household))
+    if filters.kind:
+        statement = statement.where(EquipmentItem.kind == filters.kind)
+    if filters.state:
+        statement = statement.where(EquipmentItem.state == filters.state)
+    if filters.household_id:
+        statement = statement.where(EquipmentItem.household_id == filters.household_id)
+    if filters.search:
+        escaped = filters.search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        statement = statement.where(EquipmentItem.serial.ilike(f"%{escaped}%", escape="\\"))
+    return statement.order_by(EquipmentItem.kind, EquipmentItem.serial)
+
+
+def get_item(item_id: int) -> EquipmentItem:
+    item = db.session.get(EquipmentItem, item_id)
+    if item is None:
+        raise NotFoundError(_("Équipement %(id)s introuvable.", id=item_id))
+    return item
+
+
+def holdings(household: Household) -> list[EquipmentItem]:
+    """What the household holds (lent, or to collect after its move-out)."""
+    return list(db.session.execute(select(EquipmentItem).where(
+        EquipmentItem.household_id == household.id,
+        EquipmentItem.state.in_([str(s) for s in HELD_STATES]))
+        .order_by(EquipmentItem.kind, EquipmentItem.serial)).scalars())
+
+
+# --- the state machine -------------------------------------------------------------------------
+
+def allowed_moves(item: EquipmentItem) -> tuple[State, ...]:
+    return TRANSITIONS[State(item.state)]
+
+
+def _check_transition(item: EquipmentItem, to_state: str) -> None:
+    allowed = allowed_moves(item)
+    if to_state in allowed:
+        return
+    current = STATE_LABELS[State(item.state)]
+    if not allowed:
+        raise DomainError(_("Un équipement « %(s)s » ne change plus d'état.", s=current),
+                          field="to_state", status=409)
+    raise DomainError(
+        _("Impossible de passer de « %(from_)s » à « %(to)s » : depuis « %(from_)s », seuls "
+          "%(allowed)s sont possibles.", from_=current, to=STATE_LABELS[State(to_state)],
+          allowed=", ".join(f"« {STATE_LABELS[s]} »" for s in allowed)),
+        field="to_state", status=409)
+
+
+def _borrower(household_id: int | None) -> Household:
+    if household_id is None:
+        raise DomainError(_("Choisissez le foyer à qui l'équipement est prêté."),
+                          field="household_id")
+    household = db.session.get(Household, household_id)
+    if household is None:
+        raise NotFoundError(_("Foyer %(id)s introuvable.", id=household_id),
+                            field="household_id")
+    if household.moved_out_on is not None:
+        raise DomainError(_("Ce foyer a quitté son logement : pas de nouveau prêt."),
+                          field="household_id")
+    return household
+
+
+def move(item: EquipmentItem, data: dict, actor: User | None, *,
+         ticket_number: str | None = None) -> EquipmentMove:
+    """Move ``item`` to ``data["to_state"]`` (with the household, agreement, partner, day and
+    note the move needs); refused with a message when the 4R chain does not allow it."""
+    to_state = TO_STATE.check(data.get("to_state"))
+    _check_transition(item, to_state)
+    note = NOTE.check(data.get("note"))
+    on = ON.check(data.get("on")) or today()
+    last_on = item.moves[-1].on if item.moves else item.acquired_on
+    if on > today():
+        raise DomainError(_("Un mouvement ne peut pas être daté dans le futur."), field="on")
+    if on < last_on:
+        raise DomainError(_("Le mouvement ne peut pas précéder le précédent (%(d)s).",
+                            d=last_on.isoformat()), field="on")
+    partner = partner_by_code(data.get("partner_code"))
+    household_id = HOUSEHOLD_ID.check(data.get("household_id"))
+    recorded = EquipmentMove(item=item, from_state=item.state, to_state=to_state, on=on,
+                             actor_id=actor.id if actor else None, note=note,
+                             ticket_number=ticket_number,
+                             partner_id=partner.id if partner else None)
+    if to_state == State.LENT:
+        household = _borrower(household_id)
+        agreement = AGREEMENT_REF.check(data.get("agreement_ref"))
+        if agreement is None:
+            raise DomainError(_("La référence de la convention de prêt signée est obligatoire."),
+                              field="agreement_ref")
+        signed_on = SIGNED_ON.check(data.get("signed_on"))
+        if signed_on is None:
+            raise DomainError(_("La date de signature de la convention est obligatoire."),
+                              field="signed_on")
+        if signed_on > on:
+            raise DomainError(_("La convention est signée au plus tard le jour du prêt."),
+                              field="signed_on")
+        item.household_id = household.id
+        item.loan_agreement_ref, item.loan_signed_on = agreement, signed_on
+        recorded.household_id, recorded.agreement_ref = household.id, agreement
+    else:
+        if household_id is not None and household_id != item.household_id:
+            raise DomainError(_("Seul un prêt désigne un foyer."), field="household_id")
+        recorded.household_id = item.household_id
+        if to_state == State.RETURNED:
+            item.household_id = None
+            item.loan_agreement_ref = item.loan_signed_on = None
+    if to_state == State.RECYCLED:
+        if partner is None:
+            raise DomainError(_("Nommez le partenaire qui recycle l'équipement."),
+                              field="partner_code")
+        item.recycled_by, item.recycled_on = partner, on
+    item.state = to_state
+    db.session.add(recorded)
+    db.session.flush()
+    return recorded
+
+
+def end_loans_on_move_out(household: Household, *, moved_out_on: date,
+                          actor: User | None) -> list[EquipmentMove]:
+    """The household left: each loan becomes « to collect », with a task for the operators.
+
+    The task is a support ticket (category equipment) opened through support's published
+    ``open_ticket`` when a named staff member recorded the move-out, so that it shows in the
+    operators' queue with its SLA; the « to collect » state is the task itself otherwise
+    (equipment list filtered on it). docs/equipment.md explains the choice.
+    """
+    items = [item for item in holdings(household) if item.state == State.LENT]
+    if not items:
+        return []
+    ticket_number = _collection_ticket(household, items, actor)
+    moves = []
+    for item in items:
+        last_on = item.moves[-1].on if item.moves else item.acquired_on
+        moves.append(move(item, {"to_state": State.TO_COLLECT,
+                                 "on": max(min(moved_out_on, today()), last_on),
+                                 "note": _("Départ du logement : équipement à récupérer.")},
+                          actor, ticket_number=ticket_number))
+    return moves
+
+
+def _collection_ticket(household: Household, items: list[EquipmentItem],
+                       actor: User | None) -> str | None:
+    if actor is None or actor.role not in ("admin", "operator"):
+        return None
+    from support.services import open_ticket
+
+    listed = ", ".join(f"{item.kind} {item.serial}" for item in items)
+    try:
+        with db.session.begin_nested():
+            ticket = open_ticket(
+                actor=actor, category="equipment", source="counter", household_id=household.id,
+                subject=_("Récupérer l'équipement prêté (départ du logement)"),
+                description=_("Le foyer a quitté le logement %(unit)s. Équipement à récupérer : "
+                              "%(items)s.", unit=household.unit.code, items=listed))
+    except DomainError as error:  # the collection state still lists the task
+        log.warning("no collection ticket for household %s: %s", household.id, error.message)
+        return None
+    return ticket.number
