@@ -1,0 +1,37 @@
+"""The demand signal: requests counted per district (published function, issue 21 item 3).
+
+Used beside the fragility index (ranking page) and on the scenario page. A request counts with
+its supporters (the later submissions for the same address); refused requests do not count.
+Requests whose district is unknown are not counted until an operator places them.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from isp.extensions import db
+from outreach.choices import RequestStatus
+from outreach.models import ServiceRequest
+from subscribers.models import District
+
+
+def requests_by_district() -> dict[str, int]:
+    """District code → number of requests and supports (exact: apply
+    ``evaluation.disclosure`` before showing it to analysts or the public)."""
+    rows = db.session.execute(
+        select(District.code, func.count(ServiceRequest.id),
+               func.coalesce(func.sum(ServiceRequest.supporters), 0))
+        .join(District, ServiceRequest.district_id == District.id)
+        .where(ServiceRequest.status != RequestStatus.REFUSED)
+        .group_by(District.code)).all()
+    return {code: int(count) + int(supporters) for code, count, supporters in rows}
+
+
+def published(count: int | None) -> int | None:
+    """A count as analysts and the public see it: None when small (< 5), else rounded to 5
+    (``evaluation.disclosure``, the one home of that rule)."""
+    from evaluation.disclosure import is_small, round_count
+
+    if not count:
+        return 0
+    return None if is_small(count) else round_count(count)
