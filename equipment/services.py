@@ -249,10 +249,10 @@ def move(item: EquipmentItem, data: dict, actor: User | None, *,
                             d=last_on.isoformat()), field="on")
     partner = partner_by_code(data.get("partner_code"))
     household_id = HOUSEHOLD_ID.check(data.get("household_id"))
-    recorded = EquipmentMove(item=item, from_state=item.state, to_state=to_state, on=on,
-                             actor_id=actor.id if actor else None, note=note,
-                             ticket_number=ticket_number,
-                             partner_id=partner.id if partner else None)
+    # Built once every check has passed: attached to the item, it would join its moves at once.
+    recorded = {"from_state": item.state, "to_state": to_state, "on": on, "note": note,
+                "actor_id": actor.id if actor else None, "ticket_number": ticket_number,
+                "partner_id": partner.id if partner else None}
     if to_state == State.LENT:
         household = _borrower(household_id)
         agreement = AGREEMENT_REF.check(data.get("agreement_ref"))
@@ -268,11 +268,11 @@ def move(item: EquipmentItem, data: dict, actor: User | None, *,
                               field="signed_on")
         item.household_id = household.id
         item.loan_agreement_ref, item.loan_signed_on = agreement, signed_on
-        recorded.household_id, recorded.agreement_ref = household.id, agreement
+        recorded.update(household_id=household.id, agreement_ref=agreement)
     else:
         if household_id is not None and household_id != item.household_id:
             raise DomainError(_("Seul un prêt désigne un foyer."), field="household_id")
-        recorded.household_id = item.household_id
+        recorded["household_id"] = item.household_id
         if to_state == State.RETURNED:
             item.household_id = None
             item.loan_agreement_ref = item.loan_signed_on = None
@@ -282,9 +282,10 @@ def move(item: EquipmentItem, data: dict, actor: User | None, *,
                               field="partner_code")
         item.recycled_by, item.recycled_on = partner, on
     item.state = to_state
-    db.session.add(recorded)
+    created = EquipmentMove(item=item, **recorded)
+    db.session.add(created)
     db.session.flush()
-    return recorded
+    return created
 
 
 def end_loans_on_move_out(household: Household, *, moved_out_on: date,
