@@ -279,6 +279,7 @@ def record_answers(household: Household, stage: Stage | str, answers: dict,
     answer.devices = ";".join(clean.devices)
     answer.autonomy = clean.autonomy
     if figures is not None:
+        _complete_baseline_autonomy(household.id)
         answer.usage_month = figures.usage_month
         answer.usage_octets = figures.usage_octets
         answer.sessions_count = figures.sessions
@@ -287,6 +288,16 @@ def record_answers(household: Household, stage: Stage | str, answers: dict,
     db.session.add(answer)
     db.session.flush()
     return answer
+
+
+def _complete_baseline_autonomy(household_id: int) -> None:
+    """The first coaching session often comes after the baseline: at a follow-up, a baseline
+    without autonomy takes the grade the mediator gave at that first session, if any."""
+    baseline = db.session.execute(select(ImpactAnswer).where(
+        ImpactAnswer.household_id == household_id, ImpactAnswer.stage == Stage.T0,
+        ImpactAnswer.autonomy.is_(None))).scalar_one_or_none()
+    if baseline is not None:
+        baseline.autonomy = first_session_autonomy(household_id)
 
 
 # --- figures the system already has ----------------------------------------------------------

@@ -235,3 +235,17 @@ def test_a_resident_records_their_own_households_answers_only(db):
     assert answer.recorded_by_role == "resident" and answer.recorded_by_id == resident.id
     with pytest.raises(NotFoundError):
         services.record_answers(subscribed_household(), "t0", answers(), resident)
+
+
+@pytest.mark.clock(CLOCK)
+def test_a_follow_up_completes_the_baselines_autonomy_from_the_first_session(db):
+    from tests.mediation.factories import make_session
+
+    association = factories.make_association()
+    household = subscribed_household(activated_on=date(2026, 4, 1), association=association)
+    baseline = record(household, "t0", answered_on="2026-04-01", autonomy=None)
+    first = make_session(association, household=household)
+    first.autonomy, first.first_session = "not_autonomous", True
+    db.session.flush()
+    record(household, "m6", answered_on="2026-11-01", autonomy="autonomous")
+    assert baseline.autonomy == "not_autonomous"
