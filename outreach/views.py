@@ -31,8 +31,9 @@ register_nav(_l("Carte des quartiers"), "outreach.analyst_map", *MAP_ROLES, orde
 #: The file the map asks for when no contour is imported yet.
 CONTOURS_HINT = _l("Importez les contours des quartiers ou des IRIS publiés en données "
                    "ouvertes par Nantes Métropole (jeu « Contours des IRIS » ou « Quartiers de "
-                   "Nantes », format GeoJSON, WGS84) : isp import district-contours FICHIER "
-                   "--property code_iris --match iris_code.")
+                   "Nantes », format GeoJSON, WGS84) : isp contours import FICHIER --property "
+                   "code_iris --match iris_code --skip-unknown, ou la page d'administration "
+                   "des contours.")
 
 
 def _serializer() -> URLSafeSerializer:
