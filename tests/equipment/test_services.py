@@ -10,7 +10,6 @@ from sqlalchemy import select
 from equipment import services
 from equipment.footprint_defaults import NEW_KGCO2E, REFURBISHED_FRACTION
 from isp.errors import DomainError
-from isp.extensions import db
 from tests import factories
 from tests.equipment.factories import lend, make_item, make_partner
 
