@@ -187,7 +187,8 @@ def links(survey_id: int):
 
 
 def _links_page(survey: Survey, scope: Scope, form: LinksForm, status: int = 200):
-    page = paginate(services.links_query(survey, scope), per_page=100)
+    # 40 a page: a printed sheet or two, and a light page (the DOM size counts in the budget).
+    page = paginate(services.links_query(survey, scope), per_page=40)
     household_ids = [link.household_id for link in page.items if link.household_id]
     html = render_template("surveys/links.html", survey=survey, page=page, form=form,
                            title_of=title_of, may_generate=scope.role in DISTRIBUTORS
