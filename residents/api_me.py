@@ -159,3 +159,63 @@ def booking_create():
     db.session.commit()
     return jsonify({"id": booking.id, "slot": slot_json(booking.slot),
                     "status": booking.status}), 201
+
+
+@bp.post("/bookings/<int:booking_id>/cancel")
+@require_role(Role.RESIDENT, scope="self")
+def booking_cancel(booking_id: int):
+    """Cancel one of the household's coming appointments."""
+    household = _household()
+    booking = space.cancel_booking(household, booking_id, actor=current_actor())
+    audit.record_request("cancel", "household", household.id, detail=f"booking {booking_id}")
+    db.session.commit()
+    return jsonify({"id": booking.id, "slot": slot_json(booking.slot), "status": booking.status})
+
+
+def mandate_json(mandate) -> dict:
+    return {"id": mandate.id, "mediator": mandate.mediator.name or None,
+            "association_code": mandate.association.code, "scopes": mandate.scope_list,
+            "starts_on": _iso(mandate.starts_on), "ends_on": _iso(mandate.ends_on),
+            "consent_method": mandate.consent_method, "status": mandate.status,
+            "end_reason": mandate.end_reason}
+
+
+@bp.get("/mandates")
+@require_role(Role.RESIDENT, scope="self")
+def mandate_list():
+    """The mandates the household gave (who may act for it, for what, until when)."""
+    from residents import mandates
+
+    household = _household()
+    rows = mandates.household_mandates(household.id)
+    db.session.commit()
+    return jsonify({"items": [mandate_json(m) for m in rows], "total": len(rows), "page": 1,
+                    "per_page": max(len(rows), 1)})
+
+
+@bp.post("/mandates/<int:mandate_id>/end")
+@require_role(Role.RESIDENT, scope="self")
+def mandate_end(mandate_id: int):
+    """End a mandate: that person can no longer act for the household."""
+    from residents import mandates
+
+    household = _household()
+    mandate = mandates.get_for_household(mandate_id, household.id)
+    mandates.end_mandate(mandate, actor=current_actor(), reason="resident")
+    db.session.commit()
+    return jsonify(mandate_json(mandate))
+
+
+@bp.post("/sepa-requests")
+@require_role(Role.RESIDENT, scope="self")
+@documented(body_schema(Text("note", 300, multiline=True)))
+def sepa_request():
+    """Ask to pay by SEPA direct debit (an operator calls back; no bank details here)."""
+    from residents import mandates
+
+    household = _household()
+    note = json_body(allowed=("note",)).get("note")
+    row = mandates.request_sepa(household.id, actor=current_actor(), note=note)
+    audit.record_request("create", "household", household.id, detail="SEPA request")
+    db.session.commit()
+    return jsonify({"id": row.id, "requested_at": _iso(row.requested_at)}), 201

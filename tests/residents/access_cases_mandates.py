@@ -72,3 +72,47 @@ CASES = [
     Case("POST", "/mediation/mandates/<int:mandate_id>/end", ("mediator",), _mine, _other,
          ok=POST_OK),
 ]
+
+
+def _create_in(ctx):
+    household = factories.make_household(association=ctx.association)
+    return {"json": {"household_id": household.id, "scopes": ["tickets"],
+                     "ends_on": "2027-01-15", "consent_method": "in_person",
+                     "consent_reference": "F-1"}}
+
+
+def _create_other(ctx):
+    household = factories.make_household(association=factories.make_association())
+    return {"json": {"household_id": household.id, "scopes": ["tickets"],
+                     "ends_on": "2027-01-15", "consent_method": "in_person",
+                     "consent_reference": "F-1"}}
+
+
+def _act_mine(ctx):
+    from tests.mediation.factories import make_slot
+
+    values = _mine(ctx)
+    return {**values, "json": {"slot_id": make_slot(ctx.association).id, "problem": "slow",
+                               "code": "123456"}}
+
+
+def _act_other(ctx):
+    values = _other(ctx)
+    return {**values, "json": {"slot_id": 1, "problem": "slow", "code": "123456"}}
+
+
+CASES += [
+    Case("GET", "/api/v1/mandates", ("mediator",)),
+    # An admin passes the role check; a mandate is given to a mediator only (403).
+    Case("POST", "/api/v1/mandates", ("mediator",), _create_in, _create_other,
+         ok=(*POST_OK, 403)),
+    Case("POST", "/api/v1/mandates/<int:mandate_id>/confirm", ("mediator",), _act_mine,
+         _act_other, ok=POST_OK),
+    Case("POST", "/api/v1/mandates/<int:mandate_id>/end", ("mediator",), _mine, _other,
+         ok=POST_OK),
+    Case("GET", "/api/v1/mandates/<int:mandate_id>/invoices", ("mediator",), _mine, _other),
+    Case("POST", "/api/v1/mandates/<int:mandate_id>/bookings", ("mediator",), _act_mine,
+         _act_other, ok=POST_OK),
+    Case("POST", "/api/v1/mandates/<int:mandate_id>/tickets", ("mediator",), _act_mine,
+         _act_other, ok=POST_OK),
+]

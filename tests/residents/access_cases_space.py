@@ -82,4 +82,8 @@ CASES = [
     Case("GET", "/api/v1/me/usage", RES, ok=GET_OK),
     Case("GET", "/api/v1/me/slots", RES, ok=GET_OK),
     Case("POST", "/api/v1/me/bookings", RES, _slot, ok=POST_OK),
+    Case("POST", "/api/v1/me/bookings/<int:booking_id>/cancel", RES, _booking, ok=POST_OK),
+    Case("GET", "/api/v1/me/mandates", RES, ok=GET_OK),
+    Case("POST", "/api/v1/me/mandates/<int:mandate_id>/end", RES, _mandate, ok=POST_OK),
+    Case("POST", "/api/v1/me/sepa-requests", RES, ok=POST_OK),
 ]

@@ -102,3 +102,67 @@ def test_staff_tokens_have_no_household_and_no_me_routes(client, api_as):
     _user, headers = api_as("operator")
     assert "household" not in client.get("/api/v1/me", headers=headers).get_json()
     assert client.get("/api/v1/me/invoices", headers=headers).status_code == 403
+
+
+def test_cancel_a_booking_see_and_end_mandates_ask_for_direct_debit(client, api_resident, db):
+    from isp.timeutil import today
+    from residents import mandates
+    from tests.mediation.factories import make_booking
+
+    association = factories.make_association()
+    household = resident_household(association=association)
+    other = resident_household(association=association)
+    mine = make_booking(make_slot(association), household)
+    theirs = make_booking(make_slot(association), other)
+    mediator = factories.make_user("mediator", association=association, name="Amina")
+    mandate, _code = mandates.create_mandate(
+        household.id, actor=mediator, scopes=["invoices"], ends_on=today(),
+        consent_method="in_person", consent_reference="F-1")
+    _user, headers = token_for(api_resident, household)
+
+    assert client.post(f"/api/v1/me/bookings/{theirs.id}/cancel",
+                       headers=headers).status_code == 404
+    cancelled = client.post(f"/api/v1/me/bookings/{mine.id}/cancel", headers=headers)
+    assert cancelled.status_code == 200 and cancelled.get_json()["status"] == "cancelled"
+    listed = client.get("/api/v1/me/mandates", headers=headers).get_json()
+    assert [(m["id"], m["mediator"]) for m in listed["items"]] == [(mandate.id, "Amina")]
+    ended = client.post(f"/api/v1/me/mandates/{mandate.id}/end", headers=headers)
+    assert ended.get_json()["status"] == "ended"
+    asked = client.post("/api/v1/me/sepa-requests", json={"note": "le 5 du mois"},
+                        headers=headers)
+    assert asked.status_code == 201
+    assert client.post("/api/v1/me/sepa-requests", json={"iban": "FR76"},
+                       headers=headers).status_code == 400
+
+
+def test_a_mediator_acts_under_a_mandate_through_the_api(client, api_as, db):
+    from sqlalchemy import select
+
+    from isp.models import AuditEntry
+
+    association = factories.make_association()
+    mediator, headers = api_as("mediator", association=association, name="Amina Diallo")
+    household = resident_household(association=association, holder_name="Rose Martin")
+    slot = make_slot(association)
+
+    bad = client.post("/api/v1/mandates", json={
+        "household_id": household.id, "scopes": ["payments"], "ends_on": "2027-01-01",
+        "consent_method": "in_person", "consent_reference": "F-1"}, headers=headers)
+    assert bad.status_code == 422 and bad.get_json()["field"] == "scopes"
+    created = client.post("/api/v1/mandates", json={
+        "household_id": household.id, "scopes": ["bookings", "tickets"],
+        "ends_on": "2027-01-01", "consent_method": "in_person", "consent_reference": "F-1"},
+        headers=headers)
+    assert created.status_code == 201
+    mandate_id = created.get_json()["id"]
+    assert client.get(f"/api/v1/mandates/{mandate_id}/invoices",
+                      headers=headers).status_code == 403  # not covered
+    booked = client.post(f"/api/v1/mandates/{mandate_id}/bookings", json={"slot_id": slot.id},
+                         headers=headers)
+    assert booked.status_code == 201
+    reported = client.post(f"/api/v1/mandates/{mandate_id}/tickets",
+                           json={"problem": "no_connection"}, headers=headers)
+    assert reported.status_code == 201
+    details = [e.detail or "" for e in db.session.execute(select(AuditEntry).where(
+        AuditEntry.record_id == str(household.id))).scalars()]
+    assert sum("Amina Diallo" in d and "Rose Martin" in d for d in details) >= 3
