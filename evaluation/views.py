@@ -248,10 +248,18 @@ def districts():
     pilot_table = queries.level_table("district", period) if period else {}
     return render_template(
         "evaluation/districts.html", method=method, ranked=ranked, reference=reference,
+        demand=_published_demand(),
         references=fragility.reference_choices(known), weights=weights, chart=chart,
         labels=fragility.INDICATOR_LABELS, group_labels=fragility.GROUP_LABELS,
         groups=fragility.MEDNUM_GROUPS, period=period, pilot_table=pilot_table,
         district_names=_names("district"))
+
+
+def _published_demand() -> dict[str, int | None]:
+    """Public requests per district as analysts see them (< 5 suppressed: None; rounded to 5)."""
+    from outreach.demand import published, requests_by_district
+
+    return {code: published(count) for code, count in requests_by_district().items()}
 
 
 # --- scenarios ---------------------------------------------------------------------------------
@@ -275,7 +283,8 @@ def _scenario_page(form: dict, error: DomainError | None, status: int = 200):
     return render_template("evaluation/scenarios.html", saved=saved, form=form, error=error,
                            districts=district_list, flats_estimates=scenarios.flats_estimates(),
                            flats_sources=FLATS_SOURCES, defaults=scenarios.pilot_defaults(),
-                           prices=scenarios.tier_prices(), tiers=scenarios.TIERS), status
+                           prices=scenarios.tier_prices(), tiers=scenarios.TIERS,
+                           demand=_published_demand()), status
 
 
 @bp.post("/evaluation/scenarios")
