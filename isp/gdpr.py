@@ -196,6 +196,7 @@ class PurgeSummary:
     tickets_deleted: int = 0
     subscription_usage_days_deleted: int = 0
     session_links_cut: int = 0
+    request_contacts_cleared: int = 0
 
     def __str__(self) -> str:
         return (f"purge: usage hours -{self.usage_hours_deleted}, subscription usage days "
@@ -203,7 +204,8 @@ class PurgeSummary:
                 f"{self.households_anonymised}, evidence references cleared "
                 f"{self.evidence_references_cleared}, session links cut "
                 f"{self.session_links_cut}, tickets -{self.tickets_deleted}, invoices "
-                f"-{self.invoices_deleted}, payments -{self.payments_deleted}, audit entries "
+                f"-{self.invoices_deleted}, payments -{self.payments_deleted}, request "
+                f"contacts cleared {self.request_contacts_cleared}, audit entries "
                 f"-{self.audit_entries_deleted}")
 
 
@@ -222,6 +224,7 @@ def purge_expired(*, now: datetime | None = None) -> PurgeSummary:
     from billing.retention import clear_expired_evidence, purge_expired_billing
     from mediation.services import cut_ended_links
     from network.retention import purge_usage
+    from outreach.retention import purge_request_contacts
     from subscribers.models import Household, Subscription
     from support.retention import purge_closed_tickets
 
@@ -254,6 +257,7 @@ def purge_expired(*, now: datetime | None = None) -> PurgeSummary:
     money_limit = _years_before(today_local, rules.get("billing_years", 10))
     purge_expired_banking(money_limit)  # bank lines go with the payments they became
     billing = purge_expired_billing(money_limit)
+    request_contacts = purge_request_contacts(now=now)
     audit_deleted = 0
     if rules.get("audit_days"):
         # The only deletion of audit entries: the retention the DPO sets (default one year).
@@ -262,7 +266,8 @@ def purge_expired(*, now: datetime | None = None) -> PurgeSummary:
                 AuditEntry.at < now - timedelta(days=rules["audit_days"]))).rowcount or 0
     return PurgeSummary(usage.hours_deleted, anonymised, cleared, audit_deleted,
                         billing.invoices_deleted, billing.payments_deleted, tickets,
-                        usage.subscription_days_deleted, links_cut)
+                        usage.subscription_days_deleted, links_cut,
+                        request_contacts_cleared=request_contacts)
 
 
 #: The register of processing (what, why, legal basis, how long) shown on /register.
@@ -286,6 +291,10 @@ REGISTER = (
      _l("Lien avec le foyer coupé à la fin de l'orientation")),
     (_l("Tickets de support"), _l("Assistance"), _l("Exécution du contrat"),
      _l("3 ans après clôture")),
+    (_l("Demandes publiques du service (nom et coordonnées du demandeur)"),
+     _l("Répondre à la demande"), _l("Consentement (art. 6-1-a)"),
+     _l("1 an après la réponse (planifiée ou refusée), 2 ans au plus après la demande ; "
+        "l'adresse et le nombre de logements restent")),
     (_l("Journal d'accès aux données personnelles"), _l("Traçabilité, sécurité"),
      _l("Obligation légale / intérêt légitime"), _l("1 an (à confirmer par le DPO)")),
     (_l("Historique des modifications des fiches (qui, quand, avant, après)"),

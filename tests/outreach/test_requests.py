@@ -218,3 +218,12 @@ def test_retention_clears_the_contact_only(app, db, districts):
                                        client_address="e").request
     assert retention.purge_request_contacts(now=utcnow() + timedelta(days=800)) == 1
     assert open_one.contact_email is None
+
+
+def test_the_daily_purge_clears_expired_contacts(app, db, districts):
+    from isp.gdpr import purge_expired
+
+    services.submit_request(valid_request(), client_address="f")
+    summary = purge_expired(now=utcnow() + timedelta(days=800))
+    assert summary.request_contacts_cleared == 1
+    assert "request contacts cleared 1" in str(summary)
