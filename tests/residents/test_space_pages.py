@@ -242,3 +242,13 @@ def test_an_outage_of_the_building_is_told_with_its_start_and_the_repair(client,
     assert "Il y a une panne dans votre immeuble" in html
     assert "Une panne dans l'immeuble" in html and "06/12/2026" in html
     assert "Ils travaillent à la réparation." in html
+
+
+def test_three_years_of_invoices_keep_the_page_under_30_kb(client, login_resident):
+    household = resident_household(association=factories.make_association())
+    for month in range(36):
+        _invoice(household, period=f"{2024 + month // 12}-{month % 12 + 1:02d}")
+    sign_in(login_resident, household)
+    response = client.get("/moi/factures")
+    assert response.status_code == 200 and len(response.data) <= 30 * 1024
+    assert response.get_data(as_text=True).count("(PDF)") == 12
