@@ -10,8 +10,9 @@ from isp.auth import current_actor, require_role
 from isp.choices import Role
 from isp.errors import DomainError
 from isp.extensions import db
+from isp.openapi import documented
 from isp.pagination import api_list
-from isp.validation import json_body
+from isp.validation import body_schema, json_body
 from subscribers.services import Scope
 from surveys import results as survey_results
 from surveys import services
@@ -20,6 +21,25 @@ from surveys.models import Survey
 bp = Blueprint("surveys_api", __name__, url_prefix="/api/v1")
 
 BUILDERS = (Role.ANALYST,)
+_TEXT = {"type": "string"}
+_CODES = {"type": "array", "items": {"type": "string"}}
+_QUESTION = {"type": "object", "properties": {
+    "kind": {"type": "string", "enum": ["single", "multiple", "scale", "text"]},
+    "text_fr": _TEXT, "text_en": _TEXT, "required": {"type": "boolean"},
+    "options": {"type": "array", "items": {"type": "object", "properties": {
+        "label_fr": _TEXT, "label_en": _TEXT}, "required": ["label_fr", "label_en"]}},
+    "scale_min": {"type": "integer"}, "scale_max": {"type": "integer"},
+    "scale_low_fr": _TEXT, "scale_low_en": _TEXT, "scale_high_fr": _TEXT,
+    "scale_high_en": _TEXT}, "required": ["kind", "text_fr", "text_en"]}
+CREATE_BODY = body_schema(
+    required=("title_fr", "title_en", "audience"), title_fr=_TEXT, title_en=_TEXT,
+    intro_fr=_TEXT, intro_en=_TEXT,
+    audience={"type": "string", "enum": ["residents", "professionals"]}, buildings=_CODES,
+    associations=_CODES, all_associations={"type": "boolean"},
+    questions={"type": "array", "items": _QUESTION})
+LINKS_BODY = body_schema(required=("kind",),
+                         kind={"type": "string", "enum": ["households", "members", "anonymous"]},
+                         count={"type": "integer"})
 READERS = (Role.ANALYST, Role.OPERATOR, Role.MEDIATOR)
 RESULT_READERS = (Role.ANALYST, Role.OPERATOR)
 DISTRIBUTORS = (Role.OPERATOR,)
@@ -57,6 +77,7 @@ def list_surveys():
 
 @bp.post("/surveys")
 @require_role(*BUILDERS, scope="all")
+@documented(CREATE_BODY)
 def create():
     """A draft survey with its questions (``title_fr``, ``title_en``, ``audience``,
     ``buildings`` or ``associations``/``all_associations``, ``questions``)."""
@@ -95,6 +116,7 @@ def close(survey_id: int):
 
 @bp.post("/surveys/<int:survey_id>/links")
 @require_role(*DISTRIBUTORS, scope="all")
+@documented(LINKS_BODY)
 def generate_links(survey_id: int):
     """Answer links: ``{"kind": "households"|"members"|"anonymous", "count": N}``."""
     survey = services.visible_survey(survey_id, Scope.of(current_actor()))

@@ -70,7 +70,9 @@ def _text(data: dict, key: str, *, max_length: int, required: bool = True,
 
 
 def _flag(data: dict, key: str, field_name: str | None = None) -> bool:
-    value = data.get(key, False)
+    value = data.get(key)
+    if value is None:
+        return False
     if not isinstance(value, bool):
         raise DomainError(_("Vrai ou faux est attendu"), field=field_name or key, status=400)
     return value

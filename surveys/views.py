@@ -112,7 +112,9 @@ def detail(survey_id: int):
 def add_question(survey_id: int):
     """Add a question to a draft."""
     survey = services.get_survey(survey_id)
-    services.check_draft(survey)
+    if survey.state != State.DRAFT:
+        flash(_("Les questions ne changent plus une fois l'enquête ouverte"), "error")
+        return redirect(url_for("surveys.detail", survey_id=survey.id))
     form = QuestionForm()
     if form.validate_on_submit():
         try:
@@ -146,9 +148,7 @@ class _FormError:
 def delete_question(survey_id: int, question_id: int):
     survey = services.get_survey(survey_id)
     if ActionForm().validate_on_submit():
-        services.delete_question(survey, question_id)
-        db.session.commit()
-        flash(_("Question retirée."), "success")
+        _act(lambda: services.delete_question(survey, question_id), _("Question retirée."))
     return redirect(url_for("surveys.detail", survey_id=survey.id))
 
 
@@ -158,10 +158,21 @@ def open_(survey_id: int):
     """Open a draft to answers: its questions are fixed from now on."""
     survey = services.get_survey(survey_id)
     if ActionForm().validate_on_submit():
-        services.open_survey(survey)
-        db.session.commit()
-        flash(_("Enquête ouverte aux réponses."), "success")
+        _act(lambda: services.open_survey(survey), _("Enquête ouverte aux réponses."))
     return redirect(url_for("surveys.detail", survey_id=survey.id))
+
+
+def _act(action, done: str) -> None:
+    """A button's action: done and said, or refused with the reason in a flash (the button
+    has no field to show it beside)."""
+    try:
+        with db.session.begin_nested():
+            action()
+        db.session.commit()
+        flash(done, "success")
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
 
 
 @bp.post("/surveys/<int:survey_id>/close")
@@ -169,9 +180,7 @@ def open_(survey_id: int):
 def close(survey_id: int):
     survey = services.get_survey(survey_id)
     if ActionForm().validate_on_submit():
-        services.close_survey(survey)
-        db.session.commit()
-        flash(_("Enquête clôturée."), "success")
+        _act(lambda: services.close_survey(survey), _("Enquête clôturée."))
     return redirect(url_for("surveys.detail", survey_id=survey.id))
 
 
@@ -302,7 +311,8 @@ def _answer(link: SurveyLink, *, by_staff: bool, action: str):
             except DomainError as error:
                 db.session.rollback()
                 return render_template("surveys/closed.html", survey=survey,
-                                       title_of=title_of, message=error.message), error.status
+                                       title_of=title_of, message=error.message,
+                                       refused=True), error.status
     elif link.used or survey.state != State.OPEN:
         message = (_("Une réponse a déjà été donnée avec ce lien. Merci !") if link.used
                    else _("Cette enquête n'est pas ouverte aux réponses."))

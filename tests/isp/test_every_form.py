@@ -59,6 +59,18 @@ FORM_PAGES = {
     "/banking/lines/<int:line_id>/not-ours": "/banking/lines/<int:line_id>",
     "/mediation/proposals/<int:proposal_id>/accept": "/mediation/proposals",
     "/mediation/proposals/<int:proposal_id>/decline": "/mediation/proposals",
+    "/surveys/<int:survey_id>/questions": "/surveys/<int:survey_id>",
+    "/surveys/<int:survey_id>/questions/<int:question_id>/delete": "/surveys/<int:survey_id>",
+    "/surveys/<int:survey_id>/open": "/surveys/<int:survey_id>",
+    "/surveys/<int:survey_id>/close": "/surveys/<int:survey_id>",
+    "/mediation/mandates/<int:mandate_id>/confirm": "/mediation/mandates/<int:mandate_id>",
+    "/mediation/mandates/<int:mandate_id>/book": "/mediation/mandates/<int:mandate_id>",
+    "/mediation/mandates/<int:mandate_id>/report": "/mediation/mandates/<int:mandate_id>",
+    "/mediation/mandates/<int:mandate_id>/end": "/mediation/mandates/<int:mandate_id>",
+    "/moi/factures/prelevement": "/moi/factures",
+    "/moi/accompagnement/reserver": "/moi/accompagnement",
+    "/moi/accompagnement/<int:booking_id>/annuler": "/moi/accompagnement",
+    "/moi/mandats/<int:mandate_id>/fin": "/moi/mandats",
     "/logout": None,  # a button on every page: sent blind
 }
 #: Forms with nothing to type (a button): sent once, plausibly.
@@ -84,7 +96,8 @@ class _Probe:
         self.problems: list[str] = []
 
     def _page_values(self, values: dict) -> dict:
-        if "booking_id" in values and "slot_id" not in values:
+        if "booking_id" in values and "slot_id" not in values \
+                and not self.case.rule.startswith("/moi/"):  # the resident's page has no slot
             from isp.extensions import db
             from mediation.models import Booking
 

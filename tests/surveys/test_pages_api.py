@@ -60,8 +60,14 @@ def test_questions_are_fixed_once_open(client, db, login_as):
     assert client.post(f"/surveys/{survey.id}/open").status_code == 302
     response = client.post(f"/surveys/{survey.id}/questions", data={
         "kind": "text", "text_fr": "Q", "text_en": "Q"})
-    assert response.status_code == 409
-    assert "ne changent plus" in response.get_data(as_text=True)
+    assert response.status_code == 302
+    page = client.get(f"/surveys/{survey.id}").get_data(as_text=True)
+    assert "ne changent plus" in page and 'class="flash error"' in page
+    assert len(survey.questions) == 4
+    again = client.post(f"/surveys/{survey.id}/open")
+    assert again.status_code == 302
+    assert "Seul un brouillon peut être ouvert" in client.get(
+        f"/surveys/{survey.id}").get_data(as_text=True)
 
 
 def test_public_page_answers_once_without_account(client, db):
@@ -249,3 +255,32 @@ def test_drafts_are_hidden_from_operators_and_mediators(client, db, api_as):
     _user, headers = api_as("operator")
     assert client.get(f"/api/v1/surveys/{draft.id}", headers=headers).status_code == 404
     assert client.get("/api/v1/surveys", headers=headers).get_json()["total"] == 0
+
+
+def test_api_odd_bodies_are_refused_not_failed(client, db, api_as):
+    _user, headers = api_as("analyst")
+    building = factories.make_building()
+    db.session.commit()
+    base = {"title_fr": "B", "title_en": "N", "audience": "residents",
+            "buildings": [building.code]}
+    for body in ({**base, "audience": ["x"]}, {**base, "buildings": "PB"},
+                 {**base, "questions": [{"kind": ["single"], "text_fr": "Q", "text_en": "Q"}]},
+                 {**base, "questions": [{"kind": "scale", "text_fr": "Q", "text_en": "Q",
+                                         "scale_min": 10 ** 30}]},
+                 {**base, "questions": "all"}, {**base, "all_associations": "yes"},
+                 {**base, "questions": [{"kind": "single", "text_fr": "Q", "text_en": "Q",
+                                         "options": ["a", "b"]}]}):
+        response = client.post("/api/v1/surveys", json=body, headers=headers)
+        assert response.status_code == 400, body
+        assert response.get_json()["error"]
+    nulls = client.post("/api/v1/surveys", json={**base, "intro_fr": None,
+                                                 "all_associations": None, "questions": None},
+                        headers=headers)
+    assert nulls.status_code == 201
+    _user, operator = api_as("operator")
+    survey = professionals_survey(state="open")
+    db.session.commit()
+    for count in ("3", 10 ** 30, True, None):
+        response = client.post(f"/api/v1/surveys/{survey.id}/links",
+                               json={"kind": "anonymous", "count": count}, headers=operator)
+        assert response.status_code == 400
