@@ -62,17 +62,29 @@ def users() -> None:
 
 
 @users.command("create")
-@click.argument("email")
+@click.argument("email", required=False)
 @click.option("--role", required=True, type=click.Choice(["admin", "operator", "mediator",
-                                                          "analyst"]))
+                                                          "analyst", "resident"]))
 @click.option("--association", "association_code", help="Association code (mediators).")
-@click.option("--password", help="Password; asked for when omitted.")
+@click.option("--household", "household_id", type=int,
+              help="Household id (residents: their sign-in ends with its move-out).")
+@click.option("--phone", help="Residents: a French mobile number as the login, instead of EMAIL.")
+@click.option("--password", help="Password; asked for when omitted (not for residents).")
 @click.option("--name", default="", help="Display name.")
 @with_appcontext
-def users_create(email, role, association_code, password, name):
-    """Create a user."""
+def users_create(email, role, association_code, household_id, phone, password, name):
+    """Create a user (a resident: with --household, and EMAIL or --phone as the login)."""
     from isp.services import create_user
 
+    if role == "resident":
+        from residents.cli import create_resident
+
+        login = _commit_or_rollback(lambda: create_resident(email, phone, household_id, name))
+        click.echo(_("Compte résident %(login)s créé pour le foyer %(id)s", login=login,
+                     id=household_id))
+        return
+    if email is None:
+        raise click.UsageError("EMAIL is required")
     if password is None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     user = _commit_or_rollback(lambda: create_user(email, role, password=password, name=name,

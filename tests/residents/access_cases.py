@@ -24,6 +24,21 @@ def _account(ctx):
             "data": {"notify_email": "y"}}
 
 
+def _own_household(ctx):
+    return {"household_id": factories.make_household(association=ctx.association).id}
+
+
+def _other_household(ctx):
+    return {"household_id": factories.make_household(
+        association=factories.make_association()).id}
+
+
+def _api_account(ctx):
+    values = _account(ctx)
+    values.pop("data")
+    return values
+
+
 CASES = [
     Case("GET", "/moi/avis", ("resident",), ok=(200, 403)),
     Case("POST", "/moi/avis", ("resident",), ok=(200, 400, 403)),
@@ -36,4 +51,13 @@ CASES = [
          _account, ok=(303,)),
     Case("POST", "/households/<int:household_id>/resident-accounts/<int:account_id>/notices",
          OPS, _account, ok=(303,)),
+    Case("GET", "/api/v1/households/<int:household_id>/resident-accounts", OPS, _household),
+    Case("POST", "/api/v1/households/<int:household_id>/resident-accounts", OPS, _household,
+         ok=(400, 422)),
+    Case("POST", "/api/v1/households/<int:household_id>/resident-accounts/<int:account_id>/end",
+         OPS, _api_account),
+    Case("GET", "/api/v1/households/<int:household_id>/resident-notices",
+         ("operator", "mediator"), _own_household, out_of_scope=_other_household),
+    Case("GET", "/api/v1/me/notice-settings", ("resident",), ok=(200, 403)),
+    Case("PUT", "/api/v1/me/notice-settings", ("resident",), ok=(200, 400, 403, 422)),
 ]

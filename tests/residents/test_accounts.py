@@ -67,3 +67,102 @@ def test_move_out_ends_the_account_its_sessions_and_frees_the_login(db):
     # The same person moving into another flat of the pilot gets a new account.
     other = factories.make_household()
     assert accounts.create_account(other, "rose@example.org", actor=operator).is_active
+
+
+def test_an_operator_creates_an_account_from_the_household_page(client, db, login_as):
+    from sqlalchemy import select
+
+    from residents.models import ResidentAccount
+
+    household = factories.make_household()
+    login_as("operator")
+    page = client.get(f"/households/{household.id}")
+    assert "Créer un compte résident" in page.get_data(as_text=True)
+    bad = client.post(f"/households/{household.id}/resident-accounts/new",
+                      data={"login": "01 40 00 00 00"})
+    assert bad.status_code == 400 and 'class="error"' in bad.get_data(as_text=True)
+    done = client.post(f"/households/{household.id}/resident-accounts/new",
+                       data={"login": "07 98 76 54 32"})
+    assert done.status_code == 303
+    account = db.session.execute(select(ResidentAccount).where(
+        ResidentAccount.household_id == household.id)).scalar_one()
+    assert account.login == "+33798765432" and account.created_by_id is not None
+    assert "07 98 76 54 32" in client.get(f"/households/{household.id}").get_data(as_text=True)
+    # The same login again: refused beside the field, not a 500.
+    again = client.post(f"/households/{household.id}/resident-accounts/new",
+                        data={"login": "+33 7 98 76 54 32"})
+    assert again.status_code == 400 and "déjà" in again.get_data(as_text=True)
+
+
+def test_a_mediator_sees_the_notices_but_manages_no_account(client, db, login_as):
+    association = factories.make_association()
+    household = factories.make_household(association=association)
+    make_resident(household, login="rose@example.org")
+    login_as("mediator", association=association)
+    html = client.get(f"/households/{household.id}").get_data(as_text=True)
+    assert "Espace résident et avis" in html and "rose@example.org" in html
+    assert "Créer un compte résident" not in html and "Fermer le compte" not in html
+
+
+def test_the_api_creates_lists_and_ends_accounts(client, db, api_as):
+    household = factories.make_household()
+    _user, headers = api_as("operator")
+    url = f"/api/v1/households/{household.id}/resident-accounts"
+    created = client.post(url, json={"login": "Rose@Example.org"}, headers=headers)
+    assert created.status_code == 201 and created.get_json()["login"] == "rose@example.org"
+    bad = client.post(url, json={"login": "rose"}, headers=headers)
+    assert bad.status_code == 422 and bad.get_json()["field"] == "login"
+    unknown = client.post(url, json={"login": "a@b.fr", "role": "admin"}, headers=headers)
+    assert unknown.status_code == 400
+    listed = client.get(url, headers=headers).get_json()
+    assert listed["total"] == 1 and listed["items"][0]["login_kind"] == "email"
+    ended = client.post(f"{url}/{created.get_json()['id']}/end", headers=headers)
+    assert ended.status_code == 200 and ended.get_json()["ended_reason"] == "operator"
+    missing = client.post(f"/api/v1/households/{household.id + 999}/resident-accounts",
+                          json={"login": "x@y.fr"}, headers=headers)
+    assert missing.status_code == 404
+
+
+def test_a_resident_sets_their_notice_channels_by_api(client, db, api_resident):
+    _user, _household, headers = api_resident(login="06 44 44 44 44")
+    url = "/api/v1/me/notice-settings"
+    assert client.get(url, headers=headers).get_json() == {
+        "notify_sms": False, "notify_email": False, "sms_possible": True,
+        "email_possible": False}
+    done = client.put(url, json={"notify_sms": True, "notify_email": False}, headers=headers)
+    assert done.status_code == 200 and done.get_json()["notify_sms"] is True
+    refused = client.put(url, json={"notify_sms": True, "notify_email": True}, headers=headers)
+    assert refused.status_code == 422 and refused.get_json()["field"] == "notify_email"
+    assert client.put(url, json={"notify_sms": "yes", "notify_email": False},
+                      headers=headers).status_code == 422
+
+
+def test_a_resident_sets_their_notice_channels_on_the_page(client, db, login_resident):
+    user, household = login_resident(login="rose@example.org")
+    page = client.get("/moi/avis")
+    assert page.status_code == 200 and "Par e-mail" in page.get_data(as_text=True)
+    assert "Par SMS" not in page.get_data(as_text=True)  # no phone on this account
+    saved = client.post("/moi/avis", data={"notify_email": "y"})
+    assert saved.status_code == 200 and "enregistré" in saved.get_data(as_text=True)
+    from residents.identity import active_account
+
+    assert active_account(user).notify_email
+
+
+def test_the_command_line_creates_a_resident_by_email_or_phone(runner, db):
+    from isp.extensions import db as _db
+    from residents.accounts import account_by_login
+
+    household = factories.make_household()
+    _db.session.commit()
+    result = runner.invoke(args=["users", "create", "rose@example.org", "--role", "resident",
+                                 "--household", str(household.id)])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(args=["users", "create", "--role", "resident", "--phone",
+                                 "06 55 55 55 55", "--household", str(household.id)])
+    assert result.exit_code == 0, result.output
+    assert account_by_login("+33655555555").household_id == household.id
+    assert account_by_login("rose@example.org").household_id == household.id
+    result = runner.invoke(args=["users", "create", "--role", "resident", "--phone",
+                                 "06 55 55 55 56"])
+    assert result.exit_code != 0 and "--household" in result.output

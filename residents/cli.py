@@ -1,0 +1,56 @@
+"""``isp residents ...`` commands, and the resident branch of ``isp users create``."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import with_appcontext
+
+from isp.errors import DomainError
+
+
+def create_resident(email: str | None, phone: str | None, household_id: int | None,
+                    name: str = "") -> str:
+    """``isp users create EMAIL --role resident --household ID`` (or ``--phone 06…``):
+    the account's login as stored. The caller commits."""
+    from flask_babel import gettext as _
+
+    from isp.extensions import db
+    from residents.accounts import create_account
+    from subscribers.models import Household
+
+    if (email is None) == (phone is None):
+        raise DomainError(_("Un résident se connecte avec un e-mail ou un numéro de portable "
+                            "(--phone), l'un des deux."), field="login")
+    household = db.session.get(Household, household_id) if household_id else None
+    if household is None:
+        raise DomainError(_("Indiquez le foyer du résident : --household ID"),
+                          field="household")
+    return create_account(household, email or phone, actor=None, name=name).login
+
+
+def register(cli_group) -> None:
+    @cli_group.group("residents")
+    def residents() -> None:
+        """Residents' accounts and notices."""
+
+    @residents.command("deliver-notices")
+    @with_appcontext
+    def deliver_notices() -> None:
+        """Send the stored notices not sent yet."""
+        from residents.notices import deliver_pending
+
+        sent, failed = deliver_pending()
+        click.echo(f"{sent} sent, {failed} not sent")
+
+    @residents.command("remind")
+    @with_appcontext
+    def remind() -> None:
+        """Store tomorrow's appointment reminders and send them."""
+        from isp.extensions import db
+        from residents.jobs import appointment_reminders
+        from residents.notices import deliver_pending
+
+        stored = appointment_reminders()
+        db.session.commit()
+        sent, failed = deliver_pending()
+        click.echo(f"{stored} reminders, {sent} sent, {failed} not sent")
