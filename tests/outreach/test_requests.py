@@ -227,3 +227,11 @@ def test_the_daily_purge_clears_expired_contacts(app, db, districts):
     summary = purge_expired(now=utcnow() + timedelta(days=800))
     assert summary.request_contacts_cleared == 1
     assert "request contacts cleared 1" in str(summary)
+
+
+def test_public_form_in_english(client, districts):
+    client.get("/lang/en")
+    html = client.get("/demande").get_data(as_text=True)
+    assert "Send the request" in html and "I don't know" in html
+    refused = client.post("/demande", data=valid_request(postcode="4")).get_data(as_text=True)
+    assert "The postcode has 5 digits." in refused
