@@ -366,6 +366,14 @@ def links_query(survey: Survey, scope: Scope):
     return statement.order_by(SurveyLink.id)
 
 
+def own_link(survey: Survey, actor: User) -> SurveyLink | None:
+    """A professional's own link to this survey (shown to them on the survey's page)."""
+    if survey.audience != Audience.PROFESSIONALS or actor.role != Role.MEDIATOR:
+        return None
+    return db.session.execute(select(SurveyLink).where(
+        SurveyLink.survey_id == survey.id, SurveyLink.user_id == actor.id)).scalar_one_or_none()
+
+
 def link_by_token(token: str) -> SurveyLink:
     link = None
     if token and len(token) <= 64:

@@ -97,7 +97,8 @@ def _detail(survey: Survey, *, question_form: QuestionForm | None = None, status
         question_form=question_form or QuestionForm(formdata=None), action_form=ActionForm(),
         may_build=role in (Role.ADMIN, Role.ANALYST),
         may_distribute=role in (Role.ADMIN, Role.OPERATOR, Role.MEDIATOR),
-        may_read_results=role in (Role.ADMIN, Role.ANALYST, Role.OPERATOR)), status
+        may_read_results=role in (Role.ADMIN, Role.ANALYST, Role.OPERATOR),
+        own_link=services.own_link(survey, actor)), status
 
 
 @bp.get("/surveys/<int:survey_id>")

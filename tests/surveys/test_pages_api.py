@@ -284,3 +284,17 @@ def test_api_odd_bodies_are_refused_not_failed(client, db, api_as):
         response = client.post(f"/api/v1/surveys/{survey.id}/links",
                                json={"kind": "anonymous", "count": count}, headers=operator)
         assert response.status_code == 400
+
+
+def test_a_mediator_finds_their_own_link_on_the_survey_page(client, db, login_as):
+    association = factories.make_association()
+    mediator = login_as("mediator", association=association)
+    survey = professionals_survey(associations=[association], state="open")
+    services.generate_member_links(survey)
+    link = db.session.execute(select(SurveyLink).where(
+        SurveyLink.user_id == mediator.id)).scalar_one()
+    db.session.commit()
+    assert f"/enquete/{link.token}" in client.get(f"/surveys/{survey.id}").get_data(as_text=True)
+    client.post(f"/enquete/{link.token}", data=_form(survey))
+    page = client.get(f"/surveys/{survey.id}").get_data(as_text=True)
+    assert "Vous avez répondu" in page and link.token not in page
