@@ -17,7 +17,7 @@ from evaluation.disclosure import is_small, round_count
 from isp.extensions import db
 from isp.timeutil import today
 from network.models import Device
-from subscribers.models import Building, Unit
+from subscribers.models import Building, District, Unit
 
 LIFETIME_YEARS = 5
 EMISSION_SOURCE = "ADEME Base Empreinte, mix électrique français 2022"
@@ -194,3 +194,143 @@ def totals(items: list[BuildingFootprint]) -> dict:
             "devices_unknown_power": sum(i.devices_unknown_power for i in items),
             "kgco2e_total": None if unknown else round(electricity + embodied, 2),
             "households": sum(i.households or 0 for i in items)}
+
+
+# --- lent household equipment (issue 22) ----------------------------------------------------
+
+def lent_equipment(start: date, end: date) -> dict:
+    """Lent equipment's embodied share and avoided emissions per building and district, as an
+    analyst may see them (equipment.footprint: small cells suppressed)."""
+    from equipment.footprint import lent_summary
+
+    return lent_summary(start, min(end, _tomorrow()))
+
+
+def _tomorrow() -> date:
+    from datetime import timedelta
+
+    return today() + timedelta(days=1)
+
+
+# --- the application's own hosting (issue 22) ------------------------------------------------
+
+#: Defaults of the hosting estimate; each is overridden by the configuration key of the same
+#: name (docs/equipment.md): one small virtual server drawing 40 W on average, in a data centre
+#: whose PUE is 1.5 (French colocation average order of magnitude).
+HOSTING_DEFAULTS = {"HOSTING_SERVER_WATTS": 40.0, "HOSTING_PUE": 1.5}
+
+
+def hosting_estimate(start: date, end: date) -> dict:
+    """The application's own hosting: server watts × PUE × hours × emission factor.
+
+    An estimate, never a measure; spread over the served buildings by their flats
+    (``hosting_by_building``).
+    """
+    config = current_app.config
+    watts = float(config.get("HOSTING_SERVER_WATTS", HOSTING_DEFAULTS["HOSTING_SERVER_WATTS"]))
+    pue = float(config.get("HOSTING_PUE", HOSTING_DEFAULTS["HOSTING_PUE"]))
+    hours = _hours(start, min(end, _tomorrow()), None)
+    kwh = watts * pue * hours / 1000
+    factor = emission_factor()
+    return {"watts": watts, "pue": pue, "hours": round(hours, 1), "kwh": round(kwh, 2),
+            "kgco2e": round(kwh * factor["value"], 2), "factor": factor["value"]}
+
+
+def hosting_by_building(start: date, end: date) -> dict[str, tuple[float, float]]:
+    """Building code → (kWh, kgCO2e) of the hosting estimate, shared by flats among the pilot
+    and live buildings (flats are an inventory, exact; no household is counted)."""
+    from subscribers.choices import BuildingStatus
+
+    estimate = hosting_estimate(start, end)
+    flats = dict(db.session.execute(
+        select(Building.code, func.count(Unit.id)).join(Unit, Unit.building_id == Building.id)
+        .where(Building.status.in_([str(BuildingStatus.PILOT), str(BuildingStatus.LIVE)]))
+        .group_by(Building.code)).all())
+    total = sum(flats.values())
+    if not total:
+        return {}
+    return {code: (estimate["kwh"] * count / total, estimate["kgco2e"] * count / total)
+            for code, count in flats.items()}
+
+
+# --- yearly figures for the metropolitan footprint observatory (issue 22) --------------------
+
+SOURCE_NETWORK = "network_equipment"
+SOURCE_LENT = "lent_equipment"
+SOURCE_HOSTING = "hosting"
+
+
+def _row(level, code, name, district_code, year, source, *, kwh=None, electricity=None,
+         embodied=None, avoided=None) -> dict:
+    parts = [v for v in (electricity, embodied) if v is not None]
+    total = round(sum(parts), 2) if parts and not (source == SOURCE_NETWORK and embodied is None)\
+        else None
+    return {"year": year, "level": level, "code": code, "name": name,
+            "district_code": district_code, "source": source,
+            "kwh": None if kwh is None else round(kwh, 2),
+            "kgco2e_electricity": None if electricity is None else round(electricity, 2),
+            "kgco2e_embodied": None if embodied is None else round(embodied, 2),
+            "kgco2e_avoided": None if avoided is None else round(avoided, 2),
+            "kgco2e_total": total}
+
+
+def observatory_rows(year: int) -> list[dict]:
+    """One year's kWh and kgCO2e by source, per building and per district (published figures
+    only: suppressed lent-equipment cells are left out)."""
+    start, end = date(year, 1, 1), min(date(year + 1, 1, 1), _tomorrow())
+    if end <= start:
+        return []
+    places = {code: (name, district_code, district_name) for code, name, district_code,
+              district_name in db.session.execute(
+                  select(Building.code, Building.name, District.code, District.name)
+                  .join(Building.district)).all()}
+    rows: list[dict] = []
+    sums: dict[tuple[str, str], dict[str, float | None]] = {}
+
+    def add(code: str, source: str, **values) -> None:
+        name, district_code, _district_name = places[code]
+        rows.append(_row("building", code, name, district_code, year, source, **values))
+        total = sums.setdefault((district_code, source), {})
+        for key, value in values.items():
+            if key in total and total[key] is None:
+                continue
+            total[key] = None if value is None else total.get(key, 0.0) + value
+
+    for item in building_footprints(start, min(end, today())):
+        add(item.code, SOURCE_NETWORK, kwh=item.kwh, electricity=item.kgco2e_electricity,
+            embodied=item.kgco2e_embodied_known if item.embodied_complete else None)
+    for code, (kwh, kg) in sorted(hosting_by_building(start, end).items()):
+        if code in places:
+            add(code, SOURCE_HOSTING, kwh=kwh, electricity=kg)
+    lent = lent_equipment(start, end)
+    for item in lent["buildings"]:
+        if not item.suppressed:
+            name, district_code, _d = places[item.code]
+            rows.append(_row("building", item.code, name, district_code, year, SOURCE_LENT,
+                             embodied=item.kgco2e_embodied, avoided=item.kgco2e_avoided))
+    district_names = {d: n for _n, d, n in places.values()}
+    for (district_code, source), values in sorted(sums.items()):
+        rows.append(_row("district", district_code, district_names[district_code], "", year,
+                         source, **values))
+    for item in lent["districts"]:
+        if not item.suppressed:
+            rows.append(_row("district", item.code, item.name, "", year, SOURCE_LENT,
+                             embodied=item.kgco2e_embodied, avoided=item.kgco2e_avoided))
+    order = {"building": 0, "district": 1}
+    return sorted(rows, key=lambda r: (order[r["level"]], r["code"], r["source"]))
+
+
+def observatory_years() -> list[int]:
+    """The years published: from the first network device or lent item to this year."""
+    first = [value for value in (
+        db.session.execute(select(func.min(Device.commissioned_on))).scalar(),
+        _first_item_day()) if value is not None]
+    this_year = today().year
+    start = min([d.year for d in first] + [this_year])
+    return list(range(max(start, this_year - 20), this_year + 1))
+
+
+def _first_item_day() -> date | None:
+    from equipment.models import EquipmentItem
+
+    return db.session.execute(select(func.min(EquipmentItem.acquired_on))).scalar()

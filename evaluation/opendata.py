@@ -12,6 +12,7 @@ ever in it.
 from __future__ import annotations
 
 import io
+from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -101,4 +102,78 @@ def dictionary() -> dict:
                 "Toute valeur reposant sur moins de 5 foyers est retirée de l'export.")),
             "disclosure_control": [str(rule) for rule in DISCLOSURE_RULES],
             "columns": [{"column": c, "description": str(COLUMN_DOCS[c])} for c in COLUMNS],
-            "metrics": metrics}
+            "metrics": metrics,
+            "footprint": footprint_dictionary()}
+
+
+# --- yearly footprint for the metropolitan footprint observatory (issue 22) --------------------
+
+FOOTPRINT_COLUMNS = ("year", "level", "code", "name", "district_code", "source", "kwh",
+                     "kgco2e_electricity", "kgco2e_embodied", "kgco2e_avoided", "kgco2e_total")
+
+FOOTPRINT_COLUMN_DOCS = {
+    "year": _l("Année civile, AAAA (l'année en cours : jusqu'à aujourd'hui)."),
+    "level": _l("« building » (immeuble) ou « district » (quartier, somme de ses immeubles)."),
+    "code": _l("Code de l'immeuble ou du quartier."),
+    "name": _l("Nom de l'immeuble ou du quartier."),
+    "district_code": _l("Quartier de l'immeuble (vide pour une ligne de quartier)."),
+    "source": _l("Origine des émissions : network_equipment, lent_equipment ou hosting (voir "
+                 "ci-dessous)."),
+    "kwh": _l("Électricité consommée sur l'année, kWh (vide : non estimée)."),
+    "kgco2e_electricity": _l("Émissions de l'électricité, kgCO2e (kWh × facteur d'émission)."),
+    "kgco2e_embodied": _l("Part de l'année des émissions de fabrication, kgCO2e (vide : "
+                          "inconnue pour au moins un équipement)."),
+    "kgco2e_avoided": _l("Émissions évitées par le réemploi par rapport à l'achat de neuf, "
+                         "kgCO2e (équipement prêté seulement)."),
+    "kgco2e_total": _l("Électricité + fabrication, kgCO2e (vide si une part est inconnue) ; "
+                       "les émissions évitées n'en sont pas retranchées."),
+}
+
+FOOTPRINT_SOURCE_DOCS = {
+    "network_equipment": _l("Commutateurs et équipements du réseau dans l'immeuble : puissance "
+                            "(W) × heures depuis la mise en service × disponibilité mesurée ; "
+                            "fabrication répartie sur 5 ans ; équipements en service seulement."),
+    "lent_equipment": _l("Box, ordinateurs, tablettes et téléphones prêtés aux foyers de "
+                         "l'immeuble : fabrication répartie sur la vie réelle de l'équipement "
+                         "(au moins sa durée de référence), au prorata des jours prêtés ; "
+                         "émissions évitées = part annuelle d'un appareil neuf − part annuelle "
+                         "de l'équipement réemployé. Électricité non estimée (compteur du "
+                         "foyer). Ligne retirée sous 5 foyers détenteurs."),
+    "hosting": _l("Hébergement de l'application : estimation configurable, puissance du "
+                  "serveur (W) × PUE × heures × facteur d'émission, répartie entre les "
+                  "immeubles pilotes et ouverts au prorata de leurs logements."),
+}
+
+
+def footprint_rows(year: int | None = None) -> list[dict]:
+    from evaluation.footprint import observatory_rows, observatory_years
+
+    years = [year] if year is not None else observatory_years()
+    return [row for each in years for row in observatory_rows(each)]
+
+
+def footprint_csv(items: list[dict]) -> str:
+    out = io.StringIO()
+    writer = csvexport.dict_writer(out, fieldnames=FOOTPRINT_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows([{key: "" if value is None else value for key, value in row.items()}
+                      for row in items])
+    return out.getvalue()
+
+
+def footprint_dictionary() -> dict:
+    """The footprint CSV's data dictionary: columns, sources, factors."""
+    from equipment.footprint_defaults import REFURBISHED_FRACTION, table
+    from evaluation.footprint import emission_factor, hosting_estimate
+
+    factor = emission_factor()
+    hosting = hosting_estimate(date(2000, 1, 1), date(2000, 1, 2))
+    return {"licence": LICENCE,
+            "columns": [{"column": c, "description": str(FOOTPRINT_COLUMN_DOCS[c])}
+                        for c in FOOTPRINT_COLUMNS],
+            "sources": [{"source": s, "how": str(how)}
+                        for s, how in FOOTPRINT_SOURCE_DOCS.items()],
+            "emission_factor": factor,
+            "hosting": {"server_watts": hosting["watts"], "pue": hosting["pue"]},
+            "lent_equipment_defaults": table(),
+            "refurbished_fraction": REFURBISHED_FRACTION}

@@ -5,7 +5,17 @@ from __future__ import annotations
 import json
 from datetime import date
 
-from flask import Blueprint, Response, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
@@ -364,7 +374,9 @@ def footprint_page():
                            factor=footprint.emission_factor(),
                            lifetime=footprint.LIFETIME_YEARS,
                            network_landed=footprint._device_model() is not None,
-                           small_cell=queries.SMALL_CELL)
+                           small_cell=queries.SMALL_CELL,
+                           lent=footprint.lent_equipment(start, end),
+                           hosting=footprint.hosting_estimate(start, end))
 
 
 @bp.get("/evaluation/report/<int:year>")
@@ -376,7 +388,9 @@ def report(year: int):
     context = {"year": year, "items": items, "totals": footprint.totals(items),
                "states": footprint.lifecycle_counts(), "factor": footprint.emission_factor(),
                "lifetime": footprint.LIFETIME_YEARS, "small_cell": queries.SMALL_CELL,
-               "css_bytes": _css_bytes()}
+               "css_bytes": _css_bytes(),
+               "lent": footprint.lent_equipment(date(year, 1, 1), date(year + 1, 1, 1)),
+               "hosting": footprint.hosting_estimate(date(year, 1, 1), date(year + 1, 1, 1))}
     # The page states its own weight: render once to measure, then with the figure.
     first = render_template("evaluation/report.html", page_bytes=None, **context)
     return render_template("evaluation/report.html", page_bytes=len(first.encode()), **context)
@@ -412,6 +426,22 @@ def open_data_csv():
     body = _EXPORTS.get(("csv",), lambda: opendata.to_csv(opendata.rows()))
     return Response(body, mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=aggregates.csv"})
+
+
+@bp.get("/open-data/footprint.csv")
+@public
+def open_data_footprint_csv():
+    """Yearly kWh and kgCO2e by source per building and district (footprint observatory);
+    ``?year=`` for one year."""
+    raw = request.args.get("year", "")
+    year = int(raw) if raw.isdigit() and 2000 <= int(raw) <= today().year else None
+    if raw and year is None:
+        abort(400)
+    # Computed live: lent equipment moves every day, not only when the aggregates refresh.
+    body = opendata.footprint_csv(opendata.footprint_rows(year))
+    name = f"footprint-{year}.csv" if year else "footprint.csv"
+    return Response(body, mimetype="text/csv",
+                    headers={"Content-Disposition": f"attachment; filename={name}"})
 
 
 @bp.get("/open-data/aggregates.json")
