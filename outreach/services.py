@@ -34,6 +34,7 @@ HONEYPOT_FIELD = "website"
 UNKNOWN_DISTRICT = ""
 MAX_FLATS = 5000
 REFERENCE_PREFIX = "DS-"
+REFERENCE_PATTERN = re.compile(r"DS-\d{6}")
 
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 _PHONE_ALLOWED = re.compile(r"^\+?[\d\s.()-]{6,30}$")

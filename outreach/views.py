@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 
 from isp import audit
@@ -34,10 +33,6 @@ CONTOURS_HINT = _l("Importez les contours des quartiers ou des IRIS publiés en 
                    "Nantes », format GeoJSON, WGS84) : isp contours import FICHIER --property "
                    "code_iris --match iris_code --skip-unknown, ou la page d'administration "
                    "des contours.")
-
-
-def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="outreach-acknowledgement")
 
 
 def _districts() -> list[tuple[str, str]]:
@@ -74,21 +69,22 @@ def request_submit():
         _clean, errors = services.check_request(values)
         return _form_page(values, errors or {error.field or "street": error.message}, 422)
     db.session.commit()
-    token = _serializer().dumps({"r": outcome.reference, "d": outcome.kind == "supported"})
-    return redirect(url_for("outreach.request_ack", t=token), 303)
+    if outcome.kind == "supported":
+        return redirect(url_for("outreach.request_ack", ref=outcome.reference, support=1), 303)
+    return redirect(url_for("outreach.request_ack", ref=outcome.reference), 303)
 
 
 @bp.get("/demande/merci")
 @public
 def request_ack():
     """The acknowledgement: the reference and, for a duplicate, that it joined a request."""
-    try:
-        data = _serializer().loads(request.args.get("t", ""))
-    except BadSignature:
+    # It only repeats what the query says (no record is read): nothing to protect.
+    reference = request.args.get("ref", "")
+    if not services.REFERENCE_PATTERN.fullmatch(reference):
         return render_template("errors/error.html", status=404,
                                message=_("Accusé de réception introuvable.")), 404
-    return render_template("outreach/request_ack.html", reference=data.get("r"),
-                           duplicate=bool(data.get("d")))
+    return render_template("outreach/request_ack.html", reference=reference,
+                           duplicate=request.args.get("support") == "1")
 
 
 # --- the operators' queue ------------------------------------------------------------------------

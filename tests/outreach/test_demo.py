@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from isp.extensions import db
 from outreach import demand, demo
 from outreach.models import ServiceRequest
 from tests import factories
