@@ -166,3 +166,26 @@ def test_the_command_line_creates_a_resident_by_email_or_phone(runner, db):
     result = runner.invoke(args=["users", "create", "--role", "resident", "--phone",
                                  "06 55 55 55 56"])
     assert result.exit_code != 0 and "--household" in result.output
+
+
+def test_anonymisation_removes_the_residents_logins_and_notice_recipients(db):
+    from isp import gdpr, signals
+    from residents.models import Notice
+    from residents.retention import anonymise_household_residents
+    from subscribers.services import move_out
+
+    user, household, account = make_resident(login="06 12 34 56 78")
+    account.notify_sms = True
+    from isp.timeutil import utcnow
+    from network.models import Outage
+
+    outage = Outage(started_at=utcnow(), cause="no_answer")
+    db.session.add(outage)
+    db.session.flush()
+    signals.outage_started.send(outage, affected_unit_codes=[household.unit_code])
+    move_out(household, moved_out_on=date(2026, 1, 10), actor=factories.make_user())
+    anonymise_household_residents(household.id, gdpr.identity_of(household))
+    assert "+336" not in account.login and account.phone is None
+    assert "33612345678" not in user.email
+    notice = db.session.execute(db.select(Notice)).scalar_one()
+    assert "+336" not in notice.recipient
