@@ -162,7 +162,7 @@ def check_filters(args) -> ItemFilters:
             raise DomainError(_("%(field)s doit être l'un de : %(allowed)s.", field=field.name,
                                 allowed=", ".join(field.allowed)), field=field.name, status=400)
     household = Integer("household_id", status=400).check(args.get("household_id") or None)
-    search = Text("q", 80, ).check(args.get("q")) if args.get("q") else None
+    search = Text("q", 80).check(args.get("q")) if args.get("q") else None
     return ItemFilters(kind=args.get("kind") or None, state=args.get("state") or None,
                        search=search, household_id=household)
 
