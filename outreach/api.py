@@ -61,6 +61,12 @@ def request_create():
     """Public: ask for the service (the form's fields, ``consent`` true; throttled per client
     address). 201 with the reference; a duplicate address: 200, ``"outcome": "supported"``."""
     data = json_body(allowed=(*services.FIELDS, services.HONEYPOT_FIELD))
+    # JSON has types: the form's "yes" and "40" are not accepted here.
+    for name, kind in (("flats", int), ("consent", bool), (services.HONEYPOT_FIELD, str)):
+        value = data.get(name)
+        if value is not None and (not isinstance(value, kind)
+                                  or (kind is int and isinstance(value, bool))):
+            raise DomainError(_("%(field)s : type invalide.", field=name), field=name)
     outcome = services.submit_request(data, client_address=request.remote_addr, channel="api")
     db.session.commit()
     status = 200 if outcome.kind == "supported" else 201

@@ -84,14 +84,13 @@ def _text(data: dict, name: str, errors: dict, *, required: bool) -> str | None:
     if not isinstance(value, str):
         errors[name] = _("Ce champ doit être un texte.")
         return None
-    value = " ".join(value.split())
-    if len(value) > _TEXT_LIMITS.get(name, 200):
+    if len(value.strip()) > _TEXT_LIMITS.get(name, 200):
         errors[name] = _("%(n)s caractères au plus.", n=_TEXT_LIMITS.get(name, 200))
         return None
     if _CONTROL.search(value):
         errors[name] = _("Ce champ contient un caractère de contrôle.")
         return None
-    return value
+    return " ".join(value.split())
 
 
 def _consent(value: object) -> bool:
@@ -183,18 +182,19 @@ def submit_request(data: dict, *, client_address: str | None, channel: str = "fo
                    throttled: bool = True) -> Outcome:
     """A public submission (form or API), the caller commits.
 
-    Order: the rate limit (429) — counted on every submission, honeypot or not —, then the
-    honeypot (silently discarded), then validation (the first error raised), then duplicates.
+    Order: the rate limit (429) — counted on every valid submission, honeypot or not —, then
+    validation (the first error raised), then the honeypot (a valid submission with it filled
+    is answered as stored and discarded), then duplicates.
     """
     if throttled:  # the demo's seed is not a client
         check_rate(client_address)
         throttle.record_failure(PUBLIC_REQUESTS, throttle_key(client_address))
-    if str(data.get(HONEYPOT_FIELD) or "").strip():
-        return Outcome("discarded", f"{REFERENCE_PREFIX}{secrets.randbelow(900000) + 100000}")
     clean, errors = check_request(data)
     if errors:
         name = next(name for name in FIELDS if name in errors)
         raise DomainError(errors[name], field=name, status=422)
+    if str(data.get(HONEYPOT_FIELD) or "").strip():
+        return Outcome("discarded", f"{REFERENCE_PREFIX}{secrets.randbelow(900000) + 100000}")
     key = address_key(clean["street"], clean["postcode"])
     first = find_duplicate(key)
     if first is not None:

@@ -235,3 +235,17 @@ def test_public_form_in_english(client, districts):
     assert "Send the request" in html and "I don't know" in html
     refused = client.post("/demande", data=valid_request(postcode="4")).get_data(as_text=True)
     assert "The postcode has 5 digits." in refused
+
+
+def test_api_honeypot_and_json_types(client, districts):
+    body = {"requester_kind": "resident", "requester_name": "Bot", "street": "1 rue Spam",
+            "postcode": "44000", "commune": "Nantes", "flats": 3, "contact_email": "b@ex.org",
+            "consent": True, "website": "http://spam.example"}
+    answer = client.post("/api/v1/requests", json=body)
+    assert answer.status_code == 201 and answer.get_json()["reference"].startswith("DS-")
+    assert _count() == 0
+    typed = client.post("/api/v1/requests", json=body | {"website": None, "flats": "3"})
+    assert typed.status_code == 422 and typed.get_json()["field"] == "flats"
+    typed = client.post("/api/v1/requests", json=body | {"website": None, "consent": "yes"})
+    assert typed.status_code == 422 and typed.get_json()["field"] == "consent"
+    assert _count() == 0
