@@ -102,6 +102,8 @@ def _operation(rule, method: str, view) -> dict:
     if access is not None:
         operation["x-roles"] = sorted(str(role) for role in access.roles)
         operation["x-scope"] = access.scope
+        if access.is_public:  # no token needed (e.g. the public requests' POST)
+            operation["security"] = []
     if method == "POST":  # isp.idempotency: a retried POST with the same key creates nothing
         parameters.append({"name": "Idempotency-Key", "in": "header", "required": False,
                            "description": "Same key and same request: the first response is "
