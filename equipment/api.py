@@ -74,7 +74,6 @@ def list_items():
                                          "maximum": services.EMBODIED_MAX}))
 def create_item():
     """A new item in stock; ``embodied_kgco2e`` defaults from ``kind`` and ``origin``."""
-
     data = json_body(allowed=services.ITEM_KEYS)
     with db.session.begin_nested():
         item = services.create_item(data, current_actor())
@@ -94,12 +93,13 @@ def get_item(item_id: int):
 
 @bp.post("/equipment/<int:item_id>/moves")
 @require_role(*OPERATORS)
-@documented(body_schema(services.TO_STATE, services.HOUSEHOLD_ID, services.AGREEMENT_REF,
-                        services.SIGNED_ON, services.PARTNER_CODE, services.ON, services.NOTE))
+@documented(body_schema(services.TO_STATE, services.HOUSEHOLD_ID, services.UNIT_CODE,
+                        services.AGREEMENT_REF, services.SIGNED_ON, services.PARTNER_CODE,
+                        services.ON, services.NOTE))
 def add_move(item_id: int):
-    """Move the item (``to_state``; a loan needs ``household_id``, ``agreement_ref`` and
-    ``signed_on``; recycling a ``partner_code``). A move the 4R chain refuses is a 409."""
-
+    """Move the item (``to_state``; a loan needs ``household_id`` or the flat's ``unit_code``,
+    ``agreement_ref`` and ``signed_on``; recycling a ``partner_code``). A move the 4R chain
+    refuses is a 409."""
     item = services.get_item(item_id)
     data = json_body(allowed=services.MOVE_KEYS)
     with db.session.begin_nested():
@@ -122,7 +122,6 @@ def list_partners():
 @documented(body_schema(*services.PARTNER_FIELDS))
 def create_partner():
     """A local partner (``code``, ``name``, ``commune``, ``siret``)."""
-
     data = json_body(allowed=tuple(f.name for f in services.PARTNER_FIELDS))
     with db.session.begin_nested():
         partner = services.create_partner(data)

@@ -37,6 +37,8 @@ class MoveForm(FlaskForm):
     to_state = SelectField(_l("Nouvel état"), choices=[], validators=[InputRequired()])
     household_id = IntegerField(_l("Foyer (numéro, pour un prêt)"),
                                 validators=[Optional(), NumberRange(min=1, max=2_147_483_647)])
+    unit_code = StringField(_l("ou logement (code), pour un prêt à son foyer actuel"),
+                            validators=[Optional(), Length(max=40)])
     agreement_ref = StringField(_l("Référence de la convention de prêt signée"),
                                 validators=[Optional(), Length(max=60)])
     signed_on = DateField(_l("Convention signée le"), validators=[Optional()])
@@ -47,6 +49,7 @@ class MoveForm(FlaskForm):
 
     def data_for_service(self) -> dict:
         return {"to_state": self.to_state.data, "household_id": self.household_id.data,
+                "unit_code": self.unit_code.data,
                 "agreement_ref": self.agreement_ref.data, "signed_on": self.signed_on.data,
                 "partner_code": self.partner_code.data or None, "on": self.on.data,
                 "note": self.note.data}

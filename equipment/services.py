@@ -39,6 +39,7 @@ ACQUIRED_ON = Day("acquired_on")
 EMBODIED_MAX = 10_000
 TO_STATE = Choice("to_state", tuple(State), required=True)
 HOUSEHOLD_ID = Integer("household_id")
+UNIT_CODE = Text("unit_code", 40)
 AGREEMENT_REF = Text("agreement_ref", 60)
 SIGNED_ON = Day("signed_on")
 ON = Day("on")
@@ -48,8 +49,8 @@ PARTNER_FIELDS = (Text("code", 30, required=True), Text("name", 160, required=Tr
 
 ITEM_KEYS = ("kind", "origin", "serial", "model", "partner_code", "embodied_kgco2e",
              "acquired_on")
-MOVE_KEYS = ("to_state", "household_id", "agreement_ref", "signed_on", "partner_code", "on",
-             "note")
+MOVE_KEYS = ("to_state", "household_id", "unit_code", "agreement_ref", "signed_on",
+             "partner_code", "on", "note")
 
 
 # --- partners ----------------------------------------------------------------------------------
@@ -219,6 +220,19 @@ def _check_transition(item: EquipmentItem, to_state: str) -> None:
         field="to_state", status=409)
 
 
+def _current_household_of(unit_code: str) -> int:
+    """The household living in the flat today (a loan may name the flat instead)."""
+    from subscribers.models import Unit
+
+    household_id = db.session.execute(select(Household.id).join(
+        Unit, Household.unit_id == Unit.id).where(Unit.code == unit_code,
+                                                  Household.moved_out_on.is_(None))).scalar()
+    if household_id is None:
+        raise DomainError(_("Aucun foyer n'habite le logement %(code)s.", code=unit_code),
+                          field="unit_code")
+    return household_id
+
+
 def _borrower(household_id: int | None) -> Household:
     if household_id is None:
         raise DomainError(_("Choisissez le foyer à qui l'équipement est prêté."),
@@ -253,7 +267,10 @@ def move(item: EquipmentItem, data: dict, actor: User | None, *,
     recorded = {"from_state": item.state, "to_state": to_state, "on": on, "note": note,
                 "actor_id": actor.id if actor else None, "ticket_number": ticket_number,
                 "partner_id": partner.id if partner else None}
+    unit_code = UNIT_CODE.check(data.get("unit_code"))
     if to_state == State.LENT:
+        if household_id is None and unit_code:
+            household_id = _current_household_of(unit_code)
         household = _borrower(household_id)
         agreement = AGREEMENT_REF.check(data.get("agreement_ref"))
         if agreement is None:

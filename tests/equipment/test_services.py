@@ -147,3 +147,16 @@ def test_move_out_without_a_named_person_keeps_the_task_in_the_state(db):
     listed = db.session.execute(services.items_query(services.ItemFilters(state="to_collect"))
                                 ).scalars().all()
     assert listed == [box]
+
+
+def test_a_loan_may_name_the_flat_of_the_current_household(db):
+    household = factories.make_household()
+    item = make_item("box")
+    services.move(item, {"to_state": "lent", "unit_code": household.unit.code,
+                         "agreement_ref": "C-7", "signed_on": "2026-11-15"}, None)
+    assert item.household_id == household.id
+    other = make_item("box")
+    with pytest.raises(DomainError) as error:
+        services.move(other, {"to_state": "lent", "unit_code": "NOWHERE",
+                              "agreement_ref": "C-8", "signed_on": "2026-11-15"}, None)
+    assert error.value.field == "unit_code"
