@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import smtplib
 from collections import deque
+from collections.abc import Callable
 from email.message import EmailMessage
 
 from flask import current_app
@@ -21,22 +22,32 @@ OUTBOX: deque[tuple[str, str, str]] = deque(maxlen=200)
 
 def send(to: str, subject: str, text: str) -> Delivery:
     """Send one e-mail; never raises (the Delivery says what happened)."""
-    url = current_app.config.get("SMTP_URL")
-    if not url:
-        OUTBOX.append((to, subject, text))
-        log.info("E-mail to %s: %s — %s", to, subject, text)
-        return Delivery(ok=True, provider_ref=f"sim-mail-{len(OUTBOX)}")
-    from support.notifications import _smtp_connect  # the one SMTP setting's reader
+    return sender(current_app.config)(to, subject, text)
 
-    message = EmailMessage()
-    message["From"] = current_app.config.get("MAIL_FROM", "noreply@localhost")
-    message["To"] = to
-    message["Subject"] = subject
-    message.set_content(text)
-    try:
-        with _smtp_connect(url) as client:
-            client.send_message(message)
-    except (OSError, smtplib.SMTPException, ValueError) as error:
-        log.warning("E-mail to a resident not delivered: %s", error)
-        return Delivery(ok=False, error=str(error)[:500])
-    return Delivery(ok=True)
+
+def sender(config) -> Callable[[str, str, str], Delivery]:
+    """``send`` bound to these settings: usable once the request's context is gone."""
+    url = config.get("SMTP_URL")
+    mail_from = config.get("MAIL_FROM", "noreply@localhost")
+
+    def _send(to: str, subject: str, text: str) -> Delivery:
+        if not url:
+            OUTBOX.append((to, subject, text))
+            log.info("E-mail to %s: %s — %s", to, subject, text)
+            return Delivery(ok=True, provider_ref=f"sim-mail-{len(OUTBOX)}")
+        from support.notifications import _smtp_connect  # the one SMTP setting's reader
+
+        message = EmailMessage()
+        message["From"] = mail_from
+        message["To"] = to
+        message["Subject"] = subject
+        message.set_content(text)
+        try:
+            with _smtp_connect(url) as client:
+                client.send_message(message)
+        except (OSError, smtplib.SMTPException, ValueError) as error:
+            log.warning("E-mail to a resident not delivered: %s", error)
+            return Delivery(ok=False, error=str(error)[:500])
+        return Delivery(ok=True)
+
+    return _send

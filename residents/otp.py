@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -32,6 +33,8 @@ from residents.sms import Delivery
 CODE_MINUTES = 10
 MAX_ATTEMPTS = 5
 ACTIVATION_DAYS = 30
+#: A new code replaces the last one only after this: a double submit sends one code.
+RESEND_AFTER = timedelta(seconds=60)
 #: Letters and digits nobody mistakes for another (no 0/O, 1/I/L).
 _LETTER_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 
@@ -84,15 +87,23 @@ class OutgoingCode:
     code: str
 
     def send(self) -> Delivery:
+        return self.prepare()()
+
+    def prepare(self) -> Callable[[], Delivery]:
+        """The sending, made ready inside the request (settings, language) to run after the
+        response has left: the answer takes as long whether the login has an account or not."""
         text = _("Votre code pour Internet solidaire : %(code)s. Il marche 10 minutes. "
                  "Ne le donnez à personne.", code=self.code)
         if self.account.login_kind == "phone":
             from residents import sms
 
-            return sms.send(self.account.phone, text)
+            chosen, to = sms.gateway(), self.account.phone
+            return lambda: sms.send_through(chosen, to, text)
         from residents import mail
 
-        return mail.send(self.account.email, _("Votre code de connexion"), text)
+        send_mail, to, subject = mail.sender(current_app.config), self.account.email, \
+            _("Votre code de connexion")
+        return lambda: send_mail(to, subject, text)
 
 
 def request_code(typed_login: str, address: str | None) -> OutgoingCode | None:
@@ -111,6 +122,10 @@ def request_code(typed_login: str, address: str | None) -> OutgoingCode | None:
     if account is None or not account.user.is_enabled:
         return None
     now = utcnow()
+    if db.session.execute(select(SignInCode.id).where(
+            SignInCode.account_id == account.id, SignInCode.purpose == "sign_in",
+            SignInCode.used_at.is_(None), SignInCode.created_at > now - RESEND_AFTER)).first():
+        return None  # a double click, or a second tap at once: the first code stays good
     db.session.execute(update(SignInCode).where(
         SignInCode.account_id == account.id, SignInCode.purpose == "sign_in",
         SignInCode.used_at.is_(None)).values(used_at=now))

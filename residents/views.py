@@ -77,10 +77,12 @@ def sign_in():
             db.session.commit()
             return _throttled(form, "login", error.wait, "sign_in.html")
         db.session.commit()
-        if outgoing is not None:
-            outgoing.send()
         session[LOGIN_KEY] = form.login.data.strip()[:254]
-        return redirect(url_for("resident_account.sign_in_code"), code=303)
+        response = redirect(url_for("resident_account.sign_in_code"), code=303)
+        if outgoing is not None:
+            # Sent once the answer has left: its delay tells nothing about the login.
+            response.call_on_close(outgoing.prepare())
+        return response
     return _render("sign_in.html", 400 if request.method == "POST" else 200, form=form)
 
 

@@ -20,7 +20,9 @@ def _last_code(outbox_text: str) -> str:
 
 
 def _ask(client, login: str):
-    return client.post("/moi/connexion", data={"login": login})
+    response = client.post("/moi/connexion", data={"login": login})
+    response.close()  # as a WSGI server does: the code leaves after the answer
+    return response
 
 
 def _sign_in(client, login: str, code: str):
@@ -179,3 +181,17 @@ def test_bad_input_is_a_400_beside_the_field(client, db, login):
 def test_staff_are_not_residents(client, db, login_as):
     login_as("operator")
     assert client.get("/moi/avis").status_code == 403
+
+
+def test_the_code_leaves_after_the_answer_and_a_double_submit_sends_one(client, db):
+    make_resident(login="06 12 34 56 78")
+    _db.session.commit()
+    before = len(sms.OUTBOX)
+    response = client.post("/moi/connexion", data={"login": "06 12 34 56 78"})
+    assert len(sms.OUTBOX) == before  # nothing sent while the answer is being made
+    response.close()
+    assert len(sms.OUTBOX) == before + 1
+    code = _last_code(sms.OUTBOX[-1][1])
+    _ask(client, "06 12 34 56 78")  # the same tap again, at once
+    assert len(sms.OUTBOX) == before + 1
+    assert _sign_in(client, "06 12 34 56 78", code).status_code == 303
