@@ -316,7 +316,8 @@ def scenario_create():
 def scenario_show(scenario_id: int):
     items = [scenarios.as_dict(scenarios.get(scenario_id))]
     return render_template("evaluation/scenario_compare.html", items=items,
-                           result_keys=scenarios.RESULT_KEYS, single=True)
+                           result_keys=scenarios.RESULT_KEYS, single=True,
+                           demand=_published_demand())
 
 
 SCENARIO_IDS = Integer("ids", status=400)
@@ -340,7 +341,8 @@ def scenario_compare():
     chosen = _chosen_scenarios()
     return render_template("evaluation/scenario_compare.html",
                            items=[scenarios.as_dict(s) for s in chosen],
-                           result_keys=scenarios.RESULT_KEYS, single=False)
+                           result_keys=scenarios.RESULT_KEYS, single=False,
+                           demand=_published_demand())
 
 
 @bp.get("/evaluation/scenarios/export.csv")

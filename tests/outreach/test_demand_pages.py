@@ -41,3 +41,18 @@ def test_ranking_and_scenarios_show_requests_per_district(client, login_as, dist
     scenarios = client.get("/evaluation/scenarios").get_data(as_text=True)
     assert re.search(r"Sud \(TST-SUD\)[^<]*demandes publiques : 5", scenarios)
     assert re.search(r"Nord \(TST-NORD\)[^<]*demandes publiques : &lt; 5", scenarios)
+
+
+def test_saved_scenario_shows_its_district_requests(client, login_as, districts):
+    _requests("TST-EST", 5)
+    db.session.commit()
+    login_as("analyst")
+    from billing.services import ensure_default_grid
+    from evaluation import scenarios
+
+    ensure_default_grid()  # as a migrated database holds it (scenarios read billing's prices)
+    scenario = scenarios.run({"name": "Est", "district_code": "TST-EST", "flats": "100"})
+    db.session.commit()
+    html = client.get(f"/evaluation/scenarios/{scenario.id}").get_data(as_text=True)
+    row = re.search(r"Demandes publiques du quartier</th>.*?</tr>", html, re.S).group(0)
+    assert '<td class="num">5</td>' in row
