@@ -23,6 +23,7 @@ NO_DATA = "#f2f2f2"
 STROKE = "#1b1b1b"
 SIMPLIFY_PX = 0.8
 CLASSES = 5
+MAX_HEIGHT = 420
 
 
 @dataclass
@@ -69,7 +70,8 @@ def _project(geometries: dict[str, dict], width: int, margin: float):
     shrink = math.cos(math.radians((south + north) / 2))
     span_x = max((east - west) * shrink, 1e-9)
     span_y = max(north - south, 1e-9)
-    scale = (width - 2 * margin) / span_x
+    # A tall territory is fitted in height instead, so that the map stays on one screen.
+    scale = min((width - 2 * margin) / span_x, (MAX_HEIGHT - 2 * margin) / span_y)
     height = span_y * scale + 2 * margin
 
     def project(point) -> tuple[float, float]:
