@@ -82,7 +82,28 @@ def upgrade():
                     ["household_id"])
 
 
+    op.create_table(
+        "device_lifecycle_moves",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("device_id", sa.Integer(), nullable=False),
+        sa.Column("from_state", sa.String(length=20), nullable=False),
+        sa.Column("to_state", sa.String(length=20), nullable=False),
+        sa.Column("on", sa.Date(), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("actor_id", sa.Integer(), nullable=True),
+        sa.Column("partner_id", sa.Integer(), nullable=True),
+        sa.Column("note", sa.Text(), nullable=True),
+        _fk("device_lifecycle_moves", "device_id", "devices.id"),
+        _fk("device_lifecycle_moves", "actor_id", "users.id"),
+        _fk("device_lifecycle_moves", "partner_id", "equipment_partners.id"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_device_lifecycle_moves")),
+    )
+    op.create_index(op.f("ix_device_lifecycle_moves_device_id"), "device_lifecycle_moves",
+                    ["device_id"])
+
+
 def downgrade():
+    op.drop_table("device_lifecycle_moves")
     op.drop_table("equipment_moves")
     op.drop_table("equipment_items")
     op.drop_table("equipment_partners")

@@ -29,6 +29,18 @@ def _partner(ctx):
     return {"json": body, "data": body}
 
 
+def _device(ctx):
+    from network.models import Device
+    from tests import factories
+
+    device = Device(building_id=factories.make_building().id, hostname="sw-access-4r",
+                    mgmt_address="192.0.2.10")
+    factories.db.session.add(device)
+    factories.db.session.flush()
+    body = {"to_state": "spare"}
+    return {"hostname": device.hostname, "json": body, "data": body}
+
+
 CASES = [
     Case("GET", "/equipment", OP),
     Case("GET", "/equipment/new", OP),
@@ -43,4 +55,9 @@ CASES = [
     Case("POST", "/api/v1/equipment/<int:item_id>/moves", OP, _move, ok=POST_OK),
     Case("GET", "/api/v1/equipment/partners", OP),
     Case("POST", "/api/v1/equipment/partners", OP, _partner, ok=POST_OK),
+    Case("GET", "/equipment/network", OP),
+    Case("GET", "/equipment/network/<hostname>", OP, _device),
+    Case("POST", "/equipment/network/<hostname>", OP, _device, ok=POST_OK),
+    Case("GET", "/api/v1/equipment/network/<hostname>", OP, _device),
+    Case("POST", "/api/v1/equipment/network/<hostname>/moves", OP, _device, ok=POST_OK),
 ]
