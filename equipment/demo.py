@@ -1,5 +1,5 @@
-"""Equipment demo: a local 4R partner, boxes lent to a few demo households (some followed by
-the demo mediator's association), one refurbished computer lent, one recycled item.
+"""Equipment demo: a local 4R partner, boxes lent to five demo households and a refurbished
+computer to a sixth (six holders: an analyst sees figures rather than "< 5"), one recycled item.
 Fictitious; idempotent (nothing when a partner exists). Seeded after the households."""
 
 from __future__ import annotations
@@ -26,15 +26,15 @@ def seed_demo() -> str | None:
         User.email == "operateur@demo.social-isp.fr")).scalar_one_or_none()
     households = list(db.session.execute(
         select(Household).where(Household.moved_out_on.is_(None)).order_by(Household.id)
-        .limit(4)).scalars())
-    if operator is None or len(households) < 4:
+        .limit(6)).scalars())
+    if operator is None or len(households) < 6:
         return None
     partner = services.create_partner({"code": "ATELIER-REEMPLOI",
                                        "name": "Atelier du réemploi nantais (fictif)",
                                        "commune": "Nantes"})
     start = today() - timedelta(days=400)
     lent_on = today() - timedelta(days=300)
-    for index, household in enumerate(households[:3], start=1):
+    for index, household in enumerate(households[:5], start=1):
         box = services.create_item({"kind": "box", "origin": "new", "serial": f"BOX-DEMO-{index}",
                                     "model": "Box fibre (fictive)", "acquired_on": start},
                                    operator)
@@ -43,7 +43,7 @@ def seed_demo() -> str | None:
         {"kind": "computer", "origin": "refurbished", "serial": "PC-DEMO-1",
          "model": "Portable reconditionné (fictif)", "partner_code": partner.code,
          "acquired_on": start}, operator)
-    _lend(computer, households[3], lent_on, operator, "CONV-DEMO-4")
+    _lend(computer, households[5], lent_on, operator, "CONV-DEMO-6")
     old = services.create_item({"kind": "tablet", "origin": "new", "serial": "TAB-DEMO-1",
                                 "acquired_on": start}, operator)
     for state, on in (("in_repair", lent_on), ("recycled", lent_on + timedelta(days=30))):
@@ -51,7 +51,7 @@ def seed_demo() -> str | None:
                             "note": "Écran irréparable (démo)." if state == "recycled"
                             else None}, operator)
     db.session.flush()
-    return "equipment: 1 partner, 3 boxes and 1 refurbished computer lent, 1 tablet recycled"
+    return "equipment: 1 partner, 5 boxes and 1 refurbished computer lent, 1 tablet recycled"
 
 
 def _lend(item, household: Household, on, operator: User, agreement: str) -> None:
