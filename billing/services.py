@@ -500,11 +500,12 @@ def issue_invoices(period: str, *, actor: User | None, issued_on: date | None = 
     for household_id in db.session.execute(select(Payment.household_id).where(
             Payment.unallocated_cents > 0).distinct()).scalars().all():
         allocate(household_id, on=issued_on)
-    if invoice_issued.receivers:  # residents' notices (an invoice available)
-        for invoice in db.session.execute(select(Invoice).where(
-                Invoice.period == period, Invoice.issued_on == issued_on,
-                Invoice.number.is_not(None))).scalars():
-            invoice_issued.send(invoice, household_id=invoice.household_id)
+    if invoice_issued.receivers and rows:  # residents' notices (an invoice available)
+        issued_ids = [row["id"] for row in rows]
+        for start in range(0, len(issued_ids), 5000):
+            for invoice in db.session.execute(select(Invoice).where(
+                    Invoice.id.in_(issued_ids[start:start + 5000]))).scalars():
+                invoice_issued.send(invoice, household_id=invoice.household_id)
     db.session.add(BillingRun(period=period, kind="issue", finished_at=utcnow(),
                               invoices_count=result.issued, skipped_count=result.skipped,
                               total_cents=result.total_cents,
