@@ -32,12 +32,12 @@ def test_ranking_and_scenarios_show_requests_per_district(client, login_as, dist
     db.session.commit()
     login_as("analyst")
     html = client.get("/evaluation/districts").get_data(as_text=True)
-    assert "Demandes publiques" in html
+    assert "Indice officiel · demandes publiques" in html
     south = re.search(r"<tr><td class=\"num\">\d+</td><td>Sud.*?</tr>", html, re.S).group(0)
     north = re.search(r"<tr><td class=\"num\">\d+</td><td>Nord.*?</tr>", html, re.S).group(0)
     east = re.search(r"<tr><td class=\"num\">\d+</td><td>Est.*?</tr>", html, re.S).group(0)
-    assert '<td class="num">5</td>' in south  # 6 requests, published rounded to 5
-    assert "&lt; 5" in north and "&lt; 5" not in east
+    assert re.search(r'<td class="num">140,0 · 5</td>', south)  # 6 requests, rounded to 5
+    assert "120,0 · &lt; 5" in north and "100,0 · 0" in east
     scenarios = client.get("/evaluation/scenarios").get_data(as_text=True)
     assert re.search(r"Sud \(TST-SUD\)[^<]*demandes publiques : 5", scenarios)
     assert re.search(r"Nord \(TST-NORD\)[^<]*demandes publiques : &lt; 5", scenarios)
