@@ -167,3 +167,26 @@ def test_moved_out_households_are_not_notified(db):
     move_out(household, moved_out_on=date(2026, 1, 10), actor=factories.make_user())
     signals.outage_started.send(_outage("Y"), affected_unit_codes=[household.unit_code])
     assert _notices(household.id) == []
+
+
+def test_the_operator_records_the_residents_channels_on_the_household_page(client, db,
+                                                                           login_as):
+    account = make_resident(login="06 77 77 77 77")[2]
+    login_as("operator")
+    url = f"/households/{account.household_id}/resident-accounts/{account.id}/notices"
+    assert client.post(url, data={"notify_sms": "y"}).status_code == 303
+    _db.session.refresh(account)
+    assert account.notify_sms and not account.notify_email
+    # E-mail on a phone login: refused, nothing changed.
+    assert client.post(url, data={"notify_email": "y"}).status_code == 400
+    _db.session.refresh(account)
+    assert account.notify_sms
+
+
+def test_the_command_delivers_what_jobs_and_the_poller_stored(runner, db):
+    account = _opted_in(login="06 88 88 88 88")
+    signals.outage_started.send(_outage("Z"), affected_unit_codes=[account.household.unit_code])
+    _db.session.commit()
+    result = runner.invoke(args=["residents", "deliver-notices"])
+    assert result.exit_code == 0 and "1 sent" in result.output
+    assert _notices(account.household_id)[0].status == "sent"
