@@ -162,3 +162,10 @@ def test_admin_upload_page(client, login_as, districts, tmp_path):
         "file": (io.BytesIO(GEOJSON.read_bytes()), "d.geojson"), "property_name": "code",
         "match": "code"}, content_type="multipart/form-data")
     assert good.status_code == 303 and _stored() == 3
+
+
+def test_admin_finds_the_import_page_from_the_map(client, login_as, districts):
+    login_as("admin")
+    assert "/admin/contours" in client.get("/evaluation/carte").get_data(as_text=True)
+    login_as("analyst")
+    assert "/admin/contours" not in client.get("/evaluation/carte").get_data(as_text=True)
