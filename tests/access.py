@@ -111,7 +111,7 @@ def access_client(client, db, login_as, api_as):
         from residents.accounts import create_account
 
         household = factories.make_household(association=association)
-        user = create_account(household, f"resident{household.id}@test.example",
+        user = create_account(household, f"access-resident{household.id}@test.example",
                               actor=None).user
         if case.is_api:
             headers = {"Authorization": f"Bearer {create_token(user)}"}
