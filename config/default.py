@@ -77,6 +77,9 @@ class DefaultConfig:
     VAT_RATE_PERCENT = 20
     #: kgCO2e per kWh of French electricity (ADEME Base Empreinte, 2022 mix).
     EMISSION_FACTOR_KG_PER_KWH = 0.0520
+    #: The application's own hosting in the footprint (docs/equipment.md): server watts × PUE.
+    HOSTING_SERVER_WATTS = 40.0
+    HOSTING_PUE = 1.5
     #: Retention rules applied by the daily purge (docs/design.md §3.8); audit_days None = keep.
     RETENTION = {"usage_hour_days": 90, "identity_years_after_end": 3, "audit_days": 365,
                  # a subscription's daily usage, after its end (then per building only)

@@ -148,6 +148,7 @@ def anonymise_household(household, *, actor: User | None, reason: str, route: st
     from billing.retention import anonymise_household_billing
     from impact.retention import anonymise_household_impact
     from mediation.services import anonymise_household_mediation
+    from residents.retention import anonymise_household_residents
     from subscribers.choices import SubscriptionStatus
     from subscribers.services import anonymise_household_subscriptions
     from support.retention import anonymise_household_tickets
@@ -171,6 +172,7 @@ def anonymise_household(household, *, actor: User | None, reason: str, route: st
     anonymise_household_mediation(household.id, identity)
     anonymise_household_impact(household.id, identity)
     anonymise_household_surveys(household.id, identity)
+    anonymise_household_residents(household.id, identity)
     anonymise_household_subscriptions(household.id, identity)
     household.holder_name = label
     household.other_members = None
@@ -295,6 +297,22 @@ REGISTER = (
      _l("Répondre à la demande"), _l("Consentement (art. 6-1-a)"),
      _l("1 an après la réponse (planifiée ou refusée), 2 ans au plus après la demande ; "
         "l'adresse et le nombre de logements restent")),
+    (_l("Compte résident (e-mail ou mobile), codes de connexion, avis envoyés, mandats"),
+     _l("Espace résident, avis choisis par le foyer, aide sous mandat"),
+     _l("Exécution du contrat ; consentement pour les avis"),
+     _l("Le compte finit au départ ; codes 10 minutes ; identité retirée à l'anonymisation")),
+    (_l("Évaluation d'impact (situation de départ, suivis à 6 et 12 mois)"),
+     _l("Mesurer l'effet du service"), _l("Mission d'intérêt public"),
+     _l("Comme l'identité du foyer, puis détachée du foyer (agrégats seulement)")),
+    (_l("Liens d'enquête par foyer (les réponses sont anonymes)"), _l("Enquêtes de besoins"),
+     _l("Mission d'intérêt public"),
+     _l("Liens non utilisés supprimés et lien avec le foyer coupé à l'anonymisation")),
+    (_l("Lignes de relevés bancaires (nom du payeur, référence)"),
+     _l("Rapprocher les virements des factures"), _l("Obligation légale (art. 6-1-c)"),
+     _l("10 ans, comme les paiements ; payeur effacé à l'anonymisation")),
+    (_l("Équipements prêtés (prêt, convention signée, mouvements)"),
+     _l("Prêt et récupération du matériel, filière 4R"), _l("Exécution du contrat"),
+     _l("Comme l'identité du foyer ; les équipements et leurs mouvements restent")),
     (_l("Journal d'accès aux données personnelles"), _l("Traçabilité, sécurité"),
      _l("Obligation légale / intérêt légitime"), _l("1 an (à confirmer par le DPO)")),
     (_l("Historique des modifications des fiches (qui, quand, avant, après)"),

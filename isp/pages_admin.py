@@ -53,7 +53,9 @@ register_nav(_l("Journal d'accès"), "admin.audit_log", order=96)
 class UserForm(FlaskForm):
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
     name = StringField(_l("Nom"), validators=[Optional(), Length(max=120)])
-    role = SelectField(_l("Rôle"), choices=[(r.value, label) for r, label in ROLE_LABELS.items()])
+    # A resident account belongs to a household: it is made from the household's page.
+    role = SelectField(_l("Rôle"), choices=[(r.value, label) for r, label in ROLE_LABELS.items()
+                                             if r is not Role.RESIDENT])
     association = StringField(_l("Code de l'association (médiateurs)"),
                               validators=[Optional(), Length(max=30)])
     password = PasswordField(_l("Mot de passe provisoire (12 caractères au moins)"),

@@ -74,7 +74,14 @@ def test_no_person_and_no_small_count_on_any_analyst_route(app, db, client, logi
     scenario = scenarios.run({"name": "Malakoff", "district_code": "IRIS-441090506",
                               "flats": 400}, save=True)
     db.session.commit()
-    values = {"code": "PB", "scenario_id": scenario.id, "year": 2026}
+    from surveys.models import Survey, SurveyQuestion
+
+    survey_id = db.session.execute(select(Survey.id).order_by(Survey.id)).scalars().first()
+    question_id = db.session.execute(
+        select(SurveyQuestion.id).where(SurveyQuestion.survey_id == survey_id)
+        .order_by(SurveyQuestion.id)).scalars().first()
+    values = {"code": "PB", "scenario_id": scenario.id, "year": 2026, "survey_id": survey_id,
+              "question_id": question_id}
     login_as("analyst")
     _user, headers = api_as("analyst")
 

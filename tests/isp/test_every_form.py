@@ -71,6 +71,15 @@ FORM_PAGES = {
     "/moi/accompagnement/reserver": "/moi/accompagnement",
     "/moi/accompagnement/<int:booking_id>/annuler": "/moi/accompagnement",
     "/moi/mandats/<int:mandate_id>/fin": "/moi/mandats",
+    "/equipment/<int:item_id>/moves": "/equipment/<int:item_id>",
+    "/demandes/<reference>/status": "/demandes/<reference>",
+    "/demandes/<reference>/district": "/demandes/<reference>",
+    "/households/<int:household_id>/resident-accounts/<int:account_id>/letter":
+        "/households/<int:household_id>",
+    "/households/<int:household_id>/resident-accounts/<int:account_id>/end":
+        "/households/<int:household_id>",
+    "/households/<int:household_id>/resident-accounts/<int:account_id>/notices":
+        "/households/<int:household_id>",
     "/logout": None,  # a button on every page: sent blind
 }
 #: Forms with nothing to type (a button): sent once, plausibly.

@@ -8,8 +8,10 @@ suite checks pages, not the database engine.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -28,6 +30,9 @@ ROLE_EMAILS = {
     "operator": "operateur@demo.social-isp.fr",
     "mediator": "mediateur@demo.social-isp.fr",
     "analyst": "analyste@demo.social-isp.fr",
+    # A resident signs in with a code the SMS simulator writes in the server's log
+    # (residents/demo.py; tests/ui/test_residents_sign_in_ui.py uses the other number).
+    "resident": "06 39 98 00 02",
 }
 
 
@@ -95,9 +100,32 @@ def browser(ui_workdir):
         instance.close()
 
 
-def login(page, base: str, role: str) -> None:
-    """Log in through the form, as a person would."""
+def _sms_code(log: Path, number: str, after: int) -> str:
+    """The code of the last SMS to ``number`` written in ``log`` after ``after`` bytes."""
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        found = re.findall(rf"SMS to {re.escape(number)}: .*?(\d{{6}})",
+                           log.read_text(errors="replace")[after:])
+        if found:
+            return found[-1]
+        time.sleep(0.2)
+    raise AssertionError(f"no SMS to {number} in {log}")
+
+
+def login(page, base: str, role: str, log: Path = SERVER_LOG) -> None:
+    """Log in through the form, as a person would (a resident with a code sent by SMS)."""
     email = ROLE_EMAILS[role]
+    if role == "resident":
+        page.goto(base + "/moi/connexion")
+        before = len(log.read_text(errors="replace")) if log.exists() else 0
+        page.get_by_label("Votre e-mail ou votre numéro de portable").fill(email)
+        page.get_by_role("button", name="Recevoir un code").click()
+        page.wait_for_load_state("load")
+        page.get_by_label("Le code reçu").fill(_sms_code(log, email, before))
+        page.get_by_role("button", name="Entrer").click()
+        page.wait_for_load_state("load")
+        assert page.url.endswith("/moi"), f"sign-in as a resident failed: on {page.url}"
+        return
     page.goto(base + "/login")
     page.fill("input[name=email]", email)
     page.fill("input[name=password]", demo_password(email))
@@ -106,13 +134,13 @@ def login(page, base: str, role: str) -> None:
     assert "/login" not in page.url, f"login as {role} failed: still on {page.url}"
 
 
-def new_role_context(browser, base: str, role: str):
+def new_role_context(browser, base: str, role: str, log: Path = SERVER_LOG):
     """A desktop-sized French browser context on ``base``, logged in as ``role`` (or not)."""
     context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
     context.set_default_timeout(15_000)
     if role != "anonymous":
         page = context.new_page()
-        login(page, base, role)
+        login(page, base, role, log)
         page.close()
     return context
 

@@ -109,7 +109,7 @@ def aged_meters(browser, aged_server):
 
     def _meter(role: str) -> PageMeter:
         if role not in meters:
-            contexts[role] = new_role_context(browser, aged_server, role)
+            contexts[role] = new_role_context(browser, aged_server, role, AGED_LOG)
             meters[role] = PageMeter(contexts[role])
         return meters[role]
 
