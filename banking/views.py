@@ -33,7 +33,6 @@ bp = Blueprint("banking", __name__, template_folder="templates")
 bp.add_app_template_global(structured_reference, "structured_reference")
 
 register_nav(_l("Relevés bancaires"), "banking.statements", Role.OPERATOR, order=53)
-register_nav(_l("Virements à placer"), "banking.queue", Role.OPERATOR, order=54)
 
 LABELS = {"LINE_STATUS_LABELS": LINE_STATUS_LABELS, "MATCH_KIND_LABELS": MATCH_KIND_LABELS,
           "terms_text": services.terms_text}

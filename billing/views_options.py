@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy import select
 
@@ -26,12 +25,10 @@ from isp.choices import Role
 from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
 from isp.forms import show_domain_error
-from isp.nav import register_nav
 from subscribers.views import HOUSEHOLD_PANELS
 
 bp = Blueprint("billing_options", __name__, template_folder="templates", url_prefix="/billing")
 
-register_nav(_l("Options"), "billing_options.option_list", Role.OPERATOR, order=53)
 
 
 @bp.app_context_processor

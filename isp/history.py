@@ -371,8 +371,8 @@ def redact_household(household_id: int) -> int:
 # --- pages -----------------------------------------------------------------------------------
 
 #: Changes shown on a record's page, newest first: a page stays light whatever the record's
-#: age (the latest 12 of each kind, as the data page does); the API pages through all of them.
-PAGE_LINES = 12
+#: age (the latest 8; the navigation grew in December 2026); the API pages through all of them.
+PAGE_LINES = 8
 
 
 @dataclass(frozen=True)

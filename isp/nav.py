@@ -26,5 +26,19 @@ def register_nav(label: object, endpoint: str, *roles: Role, order: int = 50) ->
         NAV_ITEMS.sort(key=lambda nav: nav.order)
 
 
+#: Entries of a coach's or a resident's own day: the admin may open them, but its bar (every
+#: page weighs it) lists the back office's. The catalogue of options, the bank queue and the
+#: district map are reached from their parent pages (tariffs, statements, districts).
+NOT_IN_ADMIN_BAR = frozenset({Role.MEDIATOR, Role.RESIDENT})
+
+
 def nav_for(role: str) -> list[NavItem]:
-    return [item for item in NAV_ITEMS if Role(role) in item.roles]
+    items = [item for item in NAV_ITEMS if Role(role) in item.roles]
+    if Role(role) is Role.ADMIN:
+        items = [item for item in items if _in_admin_bar(item.roles - {Role.ADMIN})]
+    return items
+
+
+def _in_admin_bar(others: frozenset[Role]) -> bool:
+    """An admin's own entry (no other role), or one another back-office role has too."""
+    return not others or bool(others - NOT_IN_ADMIN_BAR)

@@ -25,7 +25,6 @@ QUEUE_ROLES = (Role.OPERATOR,)
 MAP_ROLES = (Role.ANALYST, Role.OPERATOR)
 
 register_nav(_l("Demandes publiques"), "outreach.queue", *QUEUE_ROLES, order=58)
-register_nav(_l("Carte des quartiers"), "outreach.analyst_map", *MAP_ROLES, order=65)
 
 #: The file the map asks for when no contour is imported yet.
 CONTOURS_HINT = _l("Importez les contours des quartiers ou des IRIS publiés en données "

@@ -24,7 +24,11 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--disable-sync"]
 ARTIFACTS = ROOT / "artifacts"
 #: The UI server's output, kept for reading after a failure.
-SERVER_LOG = ARTIFACTS / "ui-server.log"
+#: One log per test process: each xdist worker runs its own server (a resident's sign-in code
+#: is read from its own server's log).
+WORKER_SUFFIX = f"-{os.environ['PYTEST_XDIST_WORKER']}" if os.environ.get(
+    "PYTEST_XDIST_WORKER") else ""
+SERVER_LOG = ARTIFACTS / f"ui-server{WORKER_SUFFIX}.log"
 ROLE_EMAILS = {
     "admin": "admin@demo.social-isp.fr",
     "operator": "operateur@demo.social-isp.fr",

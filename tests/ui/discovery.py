@@ -105,12 +105,17 @@ class ResolveContext:
         from tests.ui.conftest import ROLE_EMAILS
 
         user = None
-        if role in ROLE_EMAILS:
+        if role == "resident":  # the demo resident the UI signs in (residents/demo.py)
+            from residents.accounts import parse_login
+            from residents.models import ResidentAccount
+
+            _kind, login = parse_login(ROLE_EMAILS["resident"])
+            user = session.execute(select(User).join(
+                ResidentAccount, ResidentAccount.user_id == User.id).where(
+                ResidentAccount.login == login, ResidentAccount.ended_at.is_(None))).scalar_one()
+        elif role in ROLE_EMAILS:
             user = session.execute(
                 select(User).where(User.email == ROLE_EMAILS[role])).scalar_one()
-        elif role == "resident":  # the first demo resident (residents/demo.py)
-            user = session.execute(select(User).where(User.role == "resident")
-                                   .order_by(User.id).limit(1)).scalar_one_or_none()
         return cls(role, user, session)
 
     @property

@@ -19,7 +19,7 @@ import sqlite3
 
 import pytest
 
-from tests.ui.conftest import ARTIFACTS, new_role_context
+from tests.ui.conftest import ARTIFACTS, WORKER_SUFFIX, new_role_context
 from tests.ui.discovery import (
     MAX_KB,
     MAX_REQUESTS,
@@ -35,7 +35,7 @@ from tests.ui.server import start_server, stop_server
 pytestmark = [pytest.mark.ui, pytest.mark.xdist_group("aged_demo")]
 
 MONTHS = 36
-AGED_LOG = ARTIFACTS / "ui-server-aged.log"
+AGED_LOG = ARTIFACTS / f"ui-server-aged{WORKER_SUFFIX}.log"
 
 
 def _collection_app():
