@@ -6,6 +6,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from subscribers.views import BUILDING_FLATS_PER_PAGE
+
 pytestmark = pytest.mark.ui
 
 
@@ -56,7 +58,7 @@ def test_an_operator_filters_a_buildings_flats_by_status(role_context, live_serv
         page.click("main form.search button[type=submit]")
         page.wait_for_load_state("load")
         rows = _rows(page, "table#units")
-        assert len(rows) == min(expected, 25)
+        assert len(rows) == min(expected, BUILDING_FLATS_PER_PAGE)
         assert all(row[-1].startswith("actif") for row in rows)
         assert f"{expected} résultats" in page.inner_text("main")
     finally:
