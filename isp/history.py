@@ -370,9 +370,10 @@ def redact_household(household_id: int) -> int:
 
 # --- pages -----------------------------------------------------------------------------------
 
-#: Changes shown on a record's page, newest first: a page stays light whatever the record's
-#: age (the latest 8; the navigation grew in December 2026); the API pages through all of them.
-PAGE_LINES = 8
+#: Changes shown on a record's page, newest first: the household page gathers every domain's
+#: section, so it shows the latest 3 and stays light whatever the record's age; the API
+#: (GET /api/v1/households/<id>/history) pages through all of them.
+PAGE_LINES = 3
 
 
 @dataclass(frozen=True)

@@ -269,12 +269,17 @@ def _login_shown(account: ResidentAccount) -> str:
         else account.login
 
 
+#: The latest notices on the household page (each row weighs the page; the API has them all:
+#: GET /api/v1/households/<id>/resident-notices).
+NOTICES_ON_PANEL = 3
+
+
 def _household_panel(household, scope) -> Markup | None:
     """Residents' accounts and the notices sent to them, on the household page."""
     if scope.role not in (Role.ADMIN, Role.OPERATOR, Role.MEDIATOR):
         return None
     rows = accounts.accounts_of(household.id)
-    sent = notices.notices_of(household.id, limit=20)
+    sent = notices.notices_of(household.id, limit=NOTICES_ON_PANEL)
     may_manage = scope.role in (Role.ADMIN, Role.OPERATOR)
     settings_forms = {account.id: NoticeSettingsForm(obj=account, formdata=None)
                       for account in rows if account.is_active}

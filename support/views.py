@@ -206,11 +206,16 @@ def notifications_read():
     return redirect(url_for("support.my_notifications"))
 
 
+#: Tickets on the household page: the latest few (the page gathers every domain's section);
+#: the tickets list has them all.
+TICKETS_ON_HOUSEHOLD_PAGE = 6
+
+
 def _household_tickets_panel(household, scope: Scope):
     """The household page's "Tickets" section (in the viewer's scope)."""
     rows = db.session.execute(
-        services.tickets_query(scope).where(Ticket.household_id == household.id).limit(20)
-    ).scalars().all()
+        services.tickets_query(scope).where(Ticket.household_id == household.id)
+        .limit(TICKETS_ON_HOUSEHOLD_PAGE)).scalars().all()
     return Markup(render_template("support/_household_panel.html", household=household,
                                   tickets=rows, now=utcnow()))
 
