@@ -13,6 +13,8 @@ echo ""
 echo "  social-isp demo: http://127.0.0.1:5000/  (all people and devices are fictitious)"
 echo "  logins:"
 .venv/bin/python -c "from config.default import DefaultConfig as C; [print(f'    {e:32} {p}') for e, p in C.DEMO_PASSWORDS.items()]"
+echo "  residents (no password: a code by SMS or e-mail, printed below in this terminal):"
+echo "    http://127.0.0.1:5000/moi/connexion  residente@demo.social-isp.fr, 06 39 98 00 01, 06 39 98 00 02"
 echo ""
 # exec: Ctrl-C and SIGTERM reach `isp run` itself, which stops everything and exits 0.
 exec "$isp" run "$@"
