@@ -36,8 +36,10 @@ def test_an_in_person_mandate_is_active_and_audited_with_both_names(db):
     mandate = _in_person(household, mediator)
 
     assert mandate.status == "active" and mandate.scope_list == ["invoices", "bookings"]
+    # The audit is append-only: entries other tests committed may name the same id.
     entry = db.session.execute(select(AuditEntry).where(
-        AuditEntry.record_id == str(household.id), AuditEntry.action == "create")).scalar_one()
+        AuditEntry.record_type == "household", AuditEntry.record_id == str(household.id),
+        AuditEntry.action == "create").order_by(AuditEntry.id.desc()).limit(1)).scalar_one()
     assert "Amina Diallo" in entry.detail and "Rose Martin" in entry.detail
 
 

@@ -34,6 +34,18 @@ def _main_pages(page, base: str, role: str) -> list[str]:
     return list(dict.fromkeys(pages))
 
 
+def _screenshot(page, path) -> None:
+    """A full-page capture for review; Chromium on a loaded machine sometimes refuses one
+    ("Unable to capture screenshot"): try once more after the page settles."""
+    from playwright.sync_api import Error
+
+    try:
+        page.screenshot(path=str(path), full_page=True)
+    except Error:
+        page.wait_for_timeout(500)
+        page.screenshot(path=str(path), full_page=True)
+
+
 @pytest.mark.parametrize("role", ROLES)
 def test_main_pages_fit_a_phone_and_are_captured(role, role_context, live_server):
     SHOTS.mkdir(parents=True, exist_ok=True)
@@ -46,7 +58,7 @@ def test_main_pages_fit_a_phone_and_are_captured(role, role_context, live_server
             for width in WIDTHS:
                 page.set_viewport_size({"width": width, "height": 800})
                 page.goto(live_server + path)
-                page.screenshot(path=str(SHOTS / f"{role}-{slug}-{width}.png"), full_page=True)
+                _screenshot(page, SHOTS / f"{role}-{slug}-{width}.png")
                 if width == 360 and page.evaluate(OVERFLOW_JS) > 362:
                     too_wide.append(f"{path} ({page.evaluate(OVERFLOW_JS)} px)")
     finally:
