@@ -19,6 +19,7 @@ from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
 from isp.models import AuditEntry, User
 from isp.timeutil import month_bounds, today, utcnow
+from isp.validation import MAX_INT
 
 #: A problem in plain words → the support category it opens.
 PROBLEMS = {
@@ -235,7 +236,7 @@ def book(household, slot_id: object, *, actor: User):
     """Book a slot of the household's own association (another's: not found)."""
     from mediation import services
 
-    if isinstance(slot_id, bool) or not isinstance(slot_id, int):
+    if isinstance(slot_id, bool) or not isinstance(slot_id, int) or not 0 < slot_id <= MAX_INT:
         raise DomainError(_("Choisissez un rendez-vous"), field="slot_id", status=400)
     association = association_of(household.id)
     slot = db.session.get(services.CoachingSlot, slot_id)
@@ -248,7 +249,7 @@ def cancel_booking(household, booking_id: int, *, actor: User):
     from mediation import services
     from mediation.models import Booking
 
-    booking = db.session.get(Booking, booking_id)
+    booking = db.session.get(Booking, booking_id) if 0 < booking_id <= MAX_INT else None
     if booking is None or booking.household_id != household.id:
         raise NotFoundError(_("Rendez-vous introuvable"), field="booking_id")
     return services.set_booking_status(booking, "cancelled", actor=actor)
