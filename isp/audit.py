@@ -74,13 +74,15 @@ def record(
 ) -> AuditEntry:
     """Append one entry (the caller commits)."""
     actor_id, actor_email = actor_of(actor)
+    # An identifier or a route may come from the URL as typed (a reference, a token): the entry
+    # keeps what fits its columns rather than failing the request it records.
     entry = AuditEntry(
-        action=action,
+        action=action[:30],
         actor_id=actor_id,
         actor_email=actor_email,
-        record_type=record_type,
-        record_id=None if record_id is None else str(record_id),
-        route=route,
+        record_type=None if record_type is None else record_type[:40],
+        record_id=None if record_id is None else str(record_id)[:40],
+        route=None if route is None else route[:200],
         detail=detail,
     )
     db.session.add(entry)

@@ -16,7 +16,8 @@ T0 = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
 
 def _network_tickets(db, device):
     return db.session.execute(select(Ticket).where(Ticket.device_id == device.id,
-                                                   Ticket.source == "network")).scalars().all()
+                                                   Ticket.source == "network")
+                              .order_by(Ticket.id)).scalars().all()
 
 
 def _building_with_switch(n_flats=3):
