@@ -24,7 +24,7 @@ bp = Blueprint("mediation_proposals", __name__, template_folder="templates")
 register_nav(_l("Propositions"), "mediation_proposals.proposal_list", Role.MEDIATOR,
              Role.OPERATOR, order=55)
 register_nav(_l("Suivi des connexions"), "mediation_proposals.followed_figures", Role.ANALYST,
-             order=56)
+             order=67)  # after the dashboard: an analyst lands on the dashboard
 
 
 class AcceptForm(FlaskForm):
