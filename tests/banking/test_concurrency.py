@@ -3,8 +3,6 @@ database: its lines are recorded once (the account's lock row serialises the two
 
 from __future__ import annotations
 
-import threading
-
 from sqlalchemy import delete, func, select
 
 from banking import services
@@ -12,30 +10,12 @@ from banking.models import BankLine, BankStatement
 from billing.models import NumberCounter
 from isp.extensions import db
 from tests.banking.conftest import sample
+from tests.concurrency import race
 
 
 def test_two_imports_at_once_record_each_line_once(app):
     data = sample("camt053_v02_names_only.xml")  # no household matches: nothing but lines
-    barrier = threading.Barrier(2)
-    outcomes: list = []
-
-    def worker():
-        with app.app_context():
-            try:
-                barrier.wait()
-                outcomes.append(services.import_statement(data, actor=None))
-                db.session.commit()
-            except Exception as error:  # recorded and asserted on below
-                db.session.rollback()
-                outcomes.append(error)
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    outcomes = race(app, lambda: services.import_statement(data, actor=None))
     with app.app_context():
         try:
             assert not [o for o in outcomes if isinstance(o, Exception)], outcomes

@@ -5,7 +5,6 @@ is locked FOR UPDATE; on SQLite the database lock serialises the two writers.
 
 from __future__ import annotations
 
-import threading
 from datetime import date
 
 from sqlalchemy import delete, select
@@ -14,34 +13,11 @@ from billing import services
 from billing.models import BillingRun, Invoice, InvoiceLine, NumberCounter, Tier, TierPrice
 from isp.extensions import db
 from subscribers.models import Building, District, Household, Subscription, Unit
+from tests.concurrency import race
 
 HOUSEHOLDS = 120
 PERIOD = "2026-10"
 ISSUED_ON = date(2026, 11, 2)
-
-
-def _race(app, action) -> list:
-    barrier = threading.Barrier(2)
-    outcomes: list = []
-
-    def worker():
-        with app.app_context():
-            try:
-                barrier.wait()
-                outcomes.append(action())
-                db.session.commit()
-            except Exception as error:  # recorded and asserted on below
-                db.session.rollback()
-                outcomes.append(error)
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return outcomes
 
 
 def _seed() -> dict:
@@ -91,8 +67,8 @@ def test_two_concurrent_runs_and_issues_bill_once_without_gaps(app):
     with app.app_context():
         state = _seed()
     try:
-        runs = _race(app, lambda: services.prepare_invoices(PERIOD, actor=None))
-        issues = _race(app, lambda: services.issue_invoices(PERIOD, actor=None,
+        runs = race(app, lambda: services.prepare_invoices(PERIOD, actor=None))
+        issues = race(app, lambda: services.issue_invoices(PERIOD, actor=None,
                                                             issued_on=ISSUED_ON))
         assert not [o for o in runs + issues if isinstance(o, Exception)], runs + issues
         assert sorted(r.invoices for r in runs) == [0, HOUSEHOLDS]
