@@ -20,7 +20,8 @@ from subscribers.services import Scope
 bp = Blueprint("mediation_proposals_api", __name__, url_prefix="/api/v1")
 
 SLOT_ID = Integer("slot_id", required=True)
-MONTHS = Integer("months", minimum=1, maximum=24, status=400)
+# Required once given: an empty ``?months=`` is a mistake to point out, not "the default".
+MONTHS = Integer("months", minimum=1, maximum=24, required=True, status=400)
 
 
 def proposal_json(proposal: CoachingProposal) -> dict:
@@ -87,7 +88,7 @@ def proposal_decline(proposal_id: int):
 def followed_figures():
     """Connections followed by a first session within 30 days, per month of activation
     (counts rounded to 5, fewer than 5 connections suppressed)."""
-    months = MONTHS.check(request.args.get("months")) or 12
+    months = MONTHS.check(request.args["months"]) if "months" in request.args else 12
     items = [{"period": m.period, "connections": m.connections, "followed": m.followed,
               "share_percent": m.share_percent, "suppressed": m.suppressed}
              for m in (proposals.followed_within_30_days(period)

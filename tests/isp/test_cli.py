@@ -1,6 +1,7 @@
 """The isp command: users, tokens, imports, `isp run`."""
 
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -79,12 +80,30 @@ def test_import_command_rejects_a_bad_file_and_writes_nothing(runner, db, tmp_pa
 
 # --- `isp run` / `make run` a second time (issue 18.6) --------------------------------------
 
-def _free_port(kind) -> int:
+_PORT_CHOOSER = random.Random()  # seeded from the system: each worker its own sequence
+
+
+def _free_port(kind, block: int = 1) -> int:
+    """The first of ``block`` consecutive free ports, below the kernel's ephemeral range
+    (32768 and up here): a port the kernel hands out would soon be some other test's
+    outgoing connection, and the "all ports free" check would see it taken."""
     import socket
 
-    with socket.socket(socket.AF_INET, kind) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    for _attempt in range(200):
+        first = _PORT_CHOOSER.randrange(20000, 32000 - block)
+        try:
+            probes = []
+            for number in range(first, first + block):
+                probe = socket.socket(socket.AF_INET, kind)
+                probes.append(probe)
+                probe.bind(("127.0.0.1", number))
+        except OSError:
+            continue
+        finally:
+            for probe in probes:
+                probe.close()
+        return first
+    raise AssertionError("no free block of ports below 32000")
 
 
 @pytest.fixture
@@ -93,7 +112,11 @@ def run_env(tmp_path):
     process: a config class in a module of its own, named by ISP_CONFIG."""
     import socket
 
-    snmp_port, ssh_base = _free_port(socket.SOCK_DGRAM), _free_port(socket.SOCK_STREAM)
+    from lab.runner import LAB_SWITCHES
+
+    snmp_port = _free_port(socket.SOCK_DGRAM)
+    # One block for the lab SSH switches and, after them, the web server.
+    ssh_base = _free_port(socket.SOCK_STREAM, block=len(LAB_SWITCHES) + 1)
     database = tmp_path / "run.sqlite"
     (tmp_path / "run_config.py").write_text(
         "from config.default import DefaultConfig\n"
@@ -105,7 +128,7 @@ def run_env(tmp_path):
     env.update(ISP_CONFIG="run_config.RunConfig",
                PYTHONPATH=os.pathsep.join([str(tmp_path), str(ROOT)]))
     return {"env": env, "database": database, "snmp_port": snmp_port,
-            "web_port": _free_port(socket.SOCK_STREAM)}
+            "web_port": ssh_base + len(LAB_SWITCHES)}
 
 
 def _start(run_env) -> subprocess.Popen:
