@@ -61,13 +61,17 @@ def district_figures():
 @bp.get("/evaluation/fragility")
 @require_role(*ANALYSTS, scope="aggregates")
 def fragility_ranking():
-    """Districts ranked by fragility (``method=mednum|weighted``, ``reference``, ``w_*``)."""
+    """Districts ranked by fragility (``method=mednum|weighted``, ``reference``, ``w_*``); each
+    with the official index and, beside it, the public requests for the service as published
+    (``public_requests``: ``value`` rounded to 5, ``suppressed`` for 1 to 4)."""
     method = request.args.get("method", "mednum")
     if method not in ("mednum", "weighted"):
         raise DomainError(_("La méthode doit être « mednum » ou « weighted »"), field="method")
     reference = request.args.get("reference", "all")
     weights = fragility.parse_weights(request.args)
-    ranked = fragility.ranking(method, reference, weights)
+    from outreach.demand import published_by_district  # the demand signal, beside the index
+
+    ranked = fragility.ranking(method, reference, weights, demand=published_by_district())
     return jsonify({"method": method, "reference": reference,
                     "weights": weights if method == "weighted" else None,
                     "official_indicator": fragility.OFFICIAL_INDEX,

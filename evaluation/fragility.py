@@ -77,6 +77,9 @@ class Ranked:
     official: float | None = None
     is_pilot: bool = False
     rank: int | None = None
+    #: Public requests for the service (demand signal, ``outreach.demand``) as published:
+    #: rounded to 5, None when suppressed (1 to 4); 0 when the district has none.
+    requests: int | None = 0
 
     @property
     def drivers(self) -> list[Term]:
@@ -232,10 +235,14 @@ def parse_weights(args) -> dict[str, float]:
 
 def ranking(method: str, reference: str = "all",
             weights: dict[str, float] | None = None,
-            loaded: tuple[Values, dict[str, District]] | None = None) -> list[Ranked]:
+            loaded: tuple[Values, dict[str, District]] | None = None,
+            demand: dict[str, int | None] | None = None) -> list[Ranked]:
     """Ranked districts by one method, with the official index alongside.
 
-    ``loaded``: what ``load_values()`` returned, when the caller already read it.
+    ``loaded``: what ``load_values()`` returned, when the caller already read it. ``demand``:
+    the published requests per district (``outreach.demand.published_by_district``), shown
+    beside the index; it does not change the score (the index measures fragility, the requests
+    a wish for the service).
     """
     values, districts = loaded if loaded is not None else load_values()
     chosen = reference_set(reference, districts)
@@ -252,6 +259,8 @@ def ranking(method: str, reference: str = "all",
         item.name = districts[code].name
         item.official = values[code].get(OFFICIAL_INDEX)
         item.is_pilot = code in pilots
+        if demand is not None:
+            item.requests = demand.get(code, 0)
     return rank(results)
 
 
@@ -260,7 +269,33 @@ def ranked_json(item: Ranked) -> dict:
     return {"rank": item.rank, "district_code": item.code, "name": item.name,
             "score": None if item.score is None else round(item.score, 3),
             "coverage": round(item.coverage, 3), "official_ifn_global": item.official,
-            "served_by_pilot": item.is_pilot, "groups": {k: round(v, 2)
+            "served_by_pilot": item.is_pilot,
+            "public_requests": {"value": item.requests, "suppressed": item.requests is None},
+            "groups": {k: round(v, 2)
                                                          for k, v in item.groups.items()},
             "terms": [{"indicator": t.indicator, "value": t.value, "score": round(t.score, 3),
                        "contribution": round(t.contribution, 3)} for t in item.terms]}
+
+
+#: Columns of the ranking's CSV (``/evaluation/districts.csv``).
+CSV_COLUMNS = ("rank", "district_code", "name", "score", "coverage", "official_ifn_global",
+               "public_requests", "public_requests_suppressed", "served_by_pilot")
+
+
+def ranking_csv(ranked: list[Ranked]) -> str:
+    """The ranking as a CSV: the official index and, beside it, the public requests as
+    published (empty and ``public_requests_suppressed`` = 1 when 1 to 4)."""
+    import io
+
+    from isp import csvexport
+
+    out = io.StringIO()
+    writer = csvexport.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for item in ranked:
+        writer.writerow((item.rank, item.code, item.name,
+                         "" if item.score is None else round(item.score, 3),
+                         round(item.coverage, 3), "" if item.official is None else item.official,
+                         "" if item.requests is None else item.requests,
+                         int(item.requests is None), int(item.is_pilot)))
+    return out.getvalue()

@@ -228,22 +228,32 @@ def _trend_cell(key: str, cell: Cell | None) -> Markup:
 
 # --- districts and fragility -------------------------------------------------------------------
 
-@bp.get("/evaluation/districts")
-@require_role(*ANALYSTS, scope="aggregates")
-def districts():
+def _ranking_args(loaded) -> tuple[str, str, dict, list, DomainError | None]:
+    """The ranking asked by the query string (method, reference, weights), with the public
+    requests beside the index; bad weights or reference: the defaults and the error."""
     method = request.args.get("method", "mednum")
     if method not in ("mednum", "weighted"):
         method = "mednum"
-    loaded = fragility.load_values()  # once for the page (the ranking needs it too)
     _values, known = loaded
     reference = request.args.get("reference", "all")
+    demand = _published_demand()
     error = None
     try:
         weights = fragility.parse_weights(request.args)
-        ranked = fragility.ranking(method, reference, weights, loaded=loaded)
+        ranked = fragility.ranking(method, reference, weights, loaded=loaded, demand=demand)
     except DomainError as exc:
         error, weights, reference = exc, dict(fragility.DEFAULT_WEIGHTS), "all"
-        ranked = fragility.ranking(method, reference, weights, loaded=loaded) if known else []
+        ranked = (fragility.ranking(method, reference, weights, loaded=loaded, demand=demand)
+                  if known else [])
+    return method, reference, weights, ranked, error
+
+
+@bp.get("/evaluation/districts")
+@require_role(*ANALYSTS, scope="aggregates")
+def districts():
+    loaded = fragility.load_values()  # once for the page (the ranking needs it too)
+    _values, known = loaded
+    method, reference, weights, ranked, error = _ranking_args(loaded)
     if error is not None:
         flash(error.message, "error")
     chart = None
@@ -258,18 +268,38 @@ def districts():
     pilot_table = queries.level_table("district", period) if period else {}
     return render_template(
         "evaluation/districts.html", method=method, ranked=ranked, reference=reference,
-        demand=_published_demand(),
         references=fragility.reference_choices(known), weights=weights, chart=chart,
         labels=fragility.INDICATOR_LABELS, group_labels=fragility.GROUP_LABELS,
         groups=fragility.MEDNUM_GROUPS, period=period, pilot_table=pilot_table,
-        district_names=_names("district"))
+        district_names=_names("district"), csv_args=_csv_args(method, reference, weights))
+
+
+def _csv_args(method: str, reference: str, weights: dict) -> dict:
+    """The query of the ranking's CSV: the ranking shown on the page."""
+    args = {"method": method, "reference": reference}
+    if method == "weighted":
+        args |= {f"w_{indicator}": weight for indicator, weight in weights.items()}
+    return args
+
+
+@bp.get("/evaluation/districts.csv")
+@require_role(*ANALYSTS, scope="aggregates")
+def districts_csv():
+    """The ranking as on the page (same ``method``, ``reference``, ``w_*``), with the public
+    requests beside the index; a bad weight or reference is refused as by the API, not
+    replaced by the defaults (a file must be what was asked)."""
+    method, _reference, _weights, ranked, error = _ranking_args(fragility.load_values())
+    if error is not None:
+        raise error
+    return Response(fragility.ranking_csv(ranked), mimetype="text/csv", headers={
+        "Content-Disposition": f"attachment; filename=fragility-{method}.csv"})
 
 
 def _published_demand() -> dict[str, int | None]:
     """Public requests per district as analysts see them (< 5 suppressed: None; rounded to 5)."""
-    from outreach.demand import published, requests_by_district
+    from outreach.demand import published_by_district
 
-    return {code: published(count) for code, count in requests_by_district().items()}
+    return published_by_district()
 
 
 # --- scenarios ---------------------------------------------------------------------------------

@@ -27,6 +27,13 @@ def requests_by_district() -> dict[str, int]:
     return {code: int(count) + int(supporters) for code, count, supporters in rows}
 
 
+def published_by_district() -> dict[str, int | None]:
+    """District code → requests and supports as analysts and the public see them: ``None`` when
+    suppressed (1 to 4), else rounded to 5. Districts without a request are absent (0). The
+    ranking (page, API, CSV), the scenarios and the map read this."""
+    return {code: published(count) for code, count in requests_by_district().items()}
+
+
 def published(count: int | None) -> int | None:
     """A count as analysts and the public see it: None when small (< 5), else rounded to 5
     (``evaluation.disclosure``, the one home of that rule)."""

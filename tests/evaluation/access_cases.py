@@ -46,5 +46,6 @@ CASES = [
     Case("GET", "/api/v1/evaluation/buildings/<code>", ANALYSTS, _building),
     Case("GET", "/api/v1/evaluation/districts", ANALYSTS),
     Case("GET", "/api/v1/evaluation/fragility", ANALYSTS),
+    Case("GET", "/evaluation/districts.csv", ANALYSTS),
     Case("POST", "/api/v1/evaluation/scenarios", ANALYSTS, _scenario_json, ok=(201,)),
 ]

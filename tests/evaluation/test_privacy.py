@@ -24,6 +24,7 @@ VARIANTS = {
     "/api/v1/evaluation/districts": ["", "?period=2026-05"],
     "/api/v1/availability": ["?building=PB"],
     "/api/v1/evaluation/fragility": ["?method=mednum", "?method=weighted&reference=qpv"],
+    "/evaluation/districts.csv": ["", "?method=weighted&reference=qpv"],
 }
 #: Routes whose POST would change the session, not show data.
 SKIP = {("POST", "/logout"), ("POST", "/account/password"), ("POST", "/account/tokens")}

@@ -56,3 +56,43 @@ def test_saved_scenario_shows_its_district_requests(client, login_as, districts)
     html = client.get(f"/evaluation/scenarios/{scenario.id}").get_data(as_text=True)
     row = re.search(r"Demandes publiques du quartier</th>.*?</tr>", html, re.S).group(0)
     assert '<td class="num">5</td>' in row
+
+
+def test_ranking_api_and_csv_give_the_requests_beside_the_index(client, login_as, api_as,
+                                                                districts):
+    _indicators(districts)
+    _requests("TST-SUD", 7)
+    _requests("TST-NORD", 3)
+    db.session.commit()
+    _user, headers = api_as("analyst")
+    body = client.get("/api/v1/evaluation/fragility?method=mednum", headers=headers).get_json()
+    by_code = {item["district_code"]: item for item in body["items"]}
+    assert by_code["TST-SUD"]["official_ifn_global"] == 140.0
+    assert by_code["TST-SUD"]["public_requests"] == {"value": 5, "suppressed": False}
+    assert by_code["TST-NORD"]["public_requests"] == {"value": None, "suppressed": True}
+    assert by_code["TST-EST"]["public_requests"] == {"value": 0, "suppressed": False}
+    assert "3" not in str(by_code["TST-NORD"]["public_requests"])  # the small count never shown
+    login_as("analyst")
+    response = client.get("/evaluation/districts.csv?method=weighted")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    import csv
+    import io
+
+    rows = {row["district_code"]: row for row in csv.DictReader(io.StringIO(
+        response.get_data(as_text=True)))}
+    assert rows["TST-SUD"]["public_requests"] == "5"
+    assert rows["TST-SUD"]["public_requests_suppressed"] == "0"
+    assert rows["TST-NORD"]["public_requests"] == ""
+    assert rows["TST-NORD"]["public_requests_suppressed"] == "1"
+    assert rows["TST-EST"]["official_ifn_global"] == "100.0"
+    page = client.get("/evaluation/districts?method=weighted").get_data(as_text=True)
+    assert "/evaluation/districts.csv?method=weighted" in page
+
+
+def test_ranking_csv_refuses_a_bad_weight_instead_of_replacing_it(client, login_as, districts):
+    _indicators(districts)
+    db.session.commit()
+    login_as("analyst")
+    response = client.get("/evaluation/districts.csv?method=weighted&w_pct_age_60_plus=x")
+    assert response.status_code == 422
+    assert "pct_age_60_plus" in response.get_data(as_text=True)
