@@ -82,6 +82,33 @@ def monthly_subsidy(price_cents: int, rule: OptionTierRule | TierRule) -> int:
     return min(rule.subsidy_value, price_cents)
 
 
+@dataclass(frozen=True)
+class OptionTerms:
+    """What an option costs a month and how each tier open to it shares the price:
+    ``tiers`` maps a tier to (the tier's subsidy, the household's share), in cents."""
+
+    code: str
+    name: str
+    monthly_price_cents: int
+    tiers: dict[str, tuple[int, int]]
+
+
+def terms(option: ServiceOption) -> OptionTerms:
+    """The option's terms as the next billing run would bill a whole month (the one subsidy
+    rule, ``monthly_subsidy``): what the expansion scenarios read, never re-stating it."""
+    price = option.monthly_price_cents
+    return OptionTerms(option.code, option.name, price,
+                       {rule.tier: (monthly_subsidy(price, rule),
+                                    price - monthly_subsidy(price, rule))
+                        for rule in option.rules})
+
+
+def catalogue_terms(*, active_only: bool = True) -> list[OptionTerms]:
+    """The terms of every option of the catalogue (the active ones by default), by code."""
+    return [terms(option) for option in
+            db.session.execute(catalogue(active_only=active_only)).scalars()]
+
+
 def subsidy_for(option: ServiceOption, tier: str) -> OptionTierRule:
     """The option's rule for a tier; DomainError when the tier may not take the option."""
     rule = option.rule_for(tier)
@@ -325,7 +352,7 @@ def _check_day(value: object, field, *, default: date) -> date:
 
 
 def _reprovision(subscription, actor: User | None) -> None:
-    from network.services_provisioning import reprovision_subscription
+    from network.provisioning.queue import reprovision_subscription
 
     reprovision_subscription(subscription, actor=actor)
 

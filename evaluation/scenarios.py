@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from billing import options as billing_options
 from billing import services as billing_services
 from billing.money import next_period_start
 from evaluation import footprint
@@ -47,6 +48,10 @@ SOURCE_DEFAULT = "default"
 SOURCE_INPUT = "input"
 #: Prices come from billing's tariff grid (``billing.services.prices_for_period``).
 SOURCE_BILLING = "billing"
+#: Options' prices and subsidies come from billing's catalogue (``billing.options.terms``).
+SOURCE_CATALOGUE = "billing catalogue"
+#: At most this many options in one scenario (the catalogue is a handful).
+MAX_OPTIONS = 20
 
 
 @dataclass(frozen=True)
@@ -187,16 +192,27 @@ def compute(*, flats: int, take_up: float, mix: dict[str, float], prices: dict[s
             bandwidth_cents_per_month: int, mediation_hours_per_household: float,
             mediation_hourly_cents: int, watts_per_flat: float,
             embodied_kgco2e_per_flat: float | None, emission_factor: float,
-            full_cost_cents: int) -> dict:
-    """The scenario's results (pure arithmetic; money in cents, rounded half-up)."""
+            full_cost_cents: int, options: list[dict] | tuple = ()) -> dict:
+    """The scenario's results (pure arithmetic; money in cents, rounded half-up).
+
+    ``options``: each ``{"code", "take_up", "price_cents", "tiers": {tier: [subsidy, share]}}``
+    (billing's terms, ``billing.options.terms``). An option is taken by ``take_up`` of the
+    households of each tier open to it; its full price is a cost, the households' share a
+    revenue, the difference the tier's subsidy (so the subsidy per household includes it).
+    """
     households = round_half_up(flats * take_up)
     price = sum(mix[t] * prices[t] for t in TIERS)
-    revenue = round_half_up(households * price)
+    subscriptions = round_half_up(households * price)
+    option_rows = [option_effect(households, mix, option) for option in options]
+    options_cost = sum(row["monthly_cost_cents"] for row in option_rows)
+    options_subsidy = sum(row["monthly_subsidy_cents"] for row in option_rows)
+    options_revenue = sum(row["monthly_revenue_cents"] for row in option_rows)
+    revenue = subscriptions + options_revenue
     equipment = round_half_up(equipment_cents_per_flat * flats / amortisation_months)
     mediation_hours = round(households * mediation_hours_per_household, 1)
     # Mediation happens in the first year: spread over 12 months.
     mediation = round_half_up(mediation_hours * mediation_hourly_cents / 12)
-    cost = equipment + bandwidth_cents_per_month + mediation
+    cost = equipment + bandwidth_cents_per_month + mediation + options_cost
     subsidy = round_half_up((cost - revenue) / households) if households else None
     kwh = round(flats * watts_per_flat * 24 * 365 / 1000, 1)
     operational = round(kwh * emission_factor, 1)
@@ -206,6 +222,11 @@ def compute(*, flats: int, take_up: float, mix: dict[str, float], prices: dict[s
         "households": households,
         "average_price_cents": round_half_up(price),
         "monthly_revenue_cents": revenue,
+        "monthly_subscription_revenue_cents": subscriptions,
+        "monthly_options_cost_cents": options_cost,
+        "monthly_options_subsidy_cents": options_subsidy,
+        "monthly_options_revenue_cents": options_revenue,
+        "options": option_rows,
         "monthly_equipment_cents": equipment,
         "monthly_bandwidth_cents": bandwidth_cents_per_month,
         "monthly_mediation_cents": mediation,
@@ -218,6 +239,21 @@ def compute(*, flats: int, take_up: float, mix: dict[str, float], prices: dict[s
         "kgco2e_per_year": round(operational + embodied, 1) if embodied is not None else None,
         "mediation_hours": mediation_hours,
     }
+
+
+def option_effect(households: int, mix: dict[str, float], option: dict) -> dict:
+    """One option's month in a scenario: the households expected to take it (``take_up`` of
+    each tier open to it), its full cost, the tiers' subsidy and the households' share.
+
+    Cost = subsidy + share exactly (the share is the cost less the subsidy, each rounded once).
+    """
+    takers = {tier: households * mix.get(tier, 0) * option["take_up"]
+              for tier in TIERS if tier in option["tiers"]}
+    cost = round_half_up(sum(n * option["price_cents"] for n in takers.values()))
+    subsidy = round_half_up(sum(n * option["tiers"][tier][0] for tier, n in takers.items()))
+    return {"code": option["code"], "households": round(sum(takers.values()), 1),
+            "monthly_cost_cents": cost, "monthly_subsidy_cents": subsidy,
+            "monthly_revenue_cents": cost - subsidy}
 
 
 def round_half_up(value: float) -> int:
@@ -277,10 +313,70 @@ def _euros_to_cents(data: dict, key: str, maximum: float) -> int | None:
     return int((value * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
+def option_choices() -> list[billing_options.OptionTerms]:
+    """The options a scenario may include: billing's active catalogue, with its terms."""
+    return billing_options.catalogue_terms(active_only=True)
+
+
+def _option_shares(data: dict) -> dict[str, float]:
+    """The options chosen and their expected take-up (a share, 0-1), by code.
+
+    A form gives ``option_<CODE>`` fields (empty: not included); a JSON body gives
+    ``options``, ``{"TEL": 40}`` or ``[{"code": "TEL", "take_up": 40}]`` (percent).
+    """
+    given: dict[str, object] = {}
+    raw = data.get("options")
+    if isinstance(raw, dict):
+        given.update({str(code): share for code, share in raw.items()})
+    elif isinstance(raw, list):
+        for item in raw:
+            if not isinstance(item, dict) or not isinstance(item.get("code"), str) \
+                    or set(item) - {"code", "take_up"}:
+                raise DomainError(_("options : une liste d'objets {code, take_up} ou un objet "
+                                    "{code: part en pourcentage}."), field="options")
+            given[item["code"]] = item.get("take_up")
+    elif raw not in (None, ""):
+        raise DomainError(_("options : une liste d'objets {code, take_up} ou un objet "
+                            "{code: part en pourcentage}."), field="options")
+    for key, value in data.items():
+        if isinstance(key, str) and key.startswith("option_") and value not in (None, ""):
+            given[key.removeprefix("option_")] = value
+    if len(given) > MAX_OPTIONS:
+        raise DomainError(_("Au plus %(n)s options par scénario.", n=MAX_OPTIONS),
+                          field="options")
+    shares = {}
+    for code, value in given.items():
+        key = f"option_{code.upper()[:30]}"
+        try:
+            share = _number({key: value}, key, float, minimum=0, maximum=100)
+        except DomainError:
+            share = None
+        if share is None:
+            raise DomainError(_("Part des foyers prenant l'option %(code)s : saisissez un "
+                                "nombre entre 0 et 100.", code=code.upper()[:30]), field=key)
+        shares[code.upper()] = share / 100
+    return shares
+
+
+def _chosen_options(shares: dict[str, float]) -> list[dict]:
+    """The chosen options with billing's terms (price, subsidy and share per tier)."""
+    if not shares:
+        return []
+    catalogue = {terms.code: terms for terms in option_choices()}
+    unknown = sorted(code for code in shares if code not in catalogue)
+    if unknown:
+        raise DomainError(_("Option(s) inconnue(s) ou plus proposée(s) : %(codes)s.",
+                            codes=", ".join(unknown)), field=f"option_{unknown[0]}")
+    return [{"code": code, "name": catalogue[code].name, "take_up": share,
+             "price_cents": catalogue[code].monthly_price_cents,
+             "tiers": {tier: list(pair) for tier, pair in sorted(catalogue[code].tiers.items())}}
+            for code, share in sorted(shares.items())]
+
+
 def run(data: dict, *, actor=None, save: bool = True) -> Scenario | dict:
     """Validate inputs (a form, query or JSON dict), fill defaults, compute, optionally save.
 
-    Percentages are given in % (take_up=55, mix_T1=50), money in euros.
+    Percentages are given in % (take_up=55, mix_T1=50, an option's take-up), money in euros.
     """
     name = str(data.get("name") or "").strip()
     if save and not name:
@@ -364,8 +460,11 @@ def run(data: dict, *, actor=None, save: bool = True) -> Scenario | dict:
         raise DomainError(_("Pas de tarif pour %(tier)s en %(period)s dans la grille de la "
                             "facturation.", tier=unpriced[0], period=period),
                           field=f"mix_{unpriced[0]}")
+    chosen = _chosen_options(_option_shares(data))
     factor = footprint.emission_factor()
     assumptions["prices_cents"] = {"value": prices, "source": f"{SOURCE_BILLING} {period}"}
+    assumptions["options"] = {"value": chosen,
+                              "source": f"{SOURCE_CATALOGUE} {today().isoformat()}"}
     assumptions["emission_factor"] = {"value": factor["value"], "source": factor["source"]}
     results = compute(flats=flats, take_up=take_up, mix=mix, prices=prices,
                       equipment_cents_per_flat=equipment, amortisation_months=months,
@@ -373,7 +472,8 @@ def run(data: dict, *, actor=None, save: bool = True) -> Scenario | dict:
                       mediation_hours_per_household=hours, mediation_hourly_cents=hourly,
                       watts_per_flat=watts, embodied_kgco2e_per_flat=embodied,
                       emission_factor=factor["value"],
-                      full_cost_cents=current_app.config["SERVICE_FULL_COST_CENTS"])
+                      full_cost_cents=current_app.config["SERVICE_FULL_COST_CENTS"],
+                      options=chosen)
     if not save:
         return {"assumptions": assumptions, "results": results}
     scenario = Scenario(name=name, district=district,
@@ -412,6 +512,8 @@ def as_dict(scenario: Scenario) -> dict:
 
 
 RESULT_KEYS = ("households", "average_price_cents", "monthly_revenue_cents",
+               "monthly_subscription_revenue_cents", "monthly_options_cost_cents",
+               "monthly_options_subsidy_cents", "monthly_options_revenue_cents",
                "monthly_equipment_cents", "monthly_bandwidth_cents", "monthly_mediation_cents",
                "monthly_cost_cents", "monthly_subsidy_per_household_cents", "kwh_per_year",
                "kgco2e_per_year_electricity", "kgco2e_per_year_embodied", "kgco2e_per_year",
@@ -439,7 +541,29 @@ def to_csv(scenarios: list[Scenario]) -> str:
                 value = " ".join(f"{k}={v}" for k, v in value.items())
             cells.append("unknown" if value is None else f"{value} ({item.get('source')})")
         writer.writerow([key, "assumption", *cells])
+    # The options, one block per option code found in any of the scenarios ("" where a
+    # scenario does not include it; a scenario saved before options has none).
+    codes = sorted({o["code"] for d in data for o in d["assumptions"].get("options", {})
+                    .get("value") or []})
+    for code in codes:
+        chosen = [{o["code"]: o for o in d["assumptions"].get("options", {}).get("value") or []}
+                  .get(code) for d in data]
+        effects = [{o["code"]: o for o in d["results"].get("options") or []}.get(code)
+                   for d in data]
+        writer.writerow([f"option:{code}:take_up", "assumption",
+                         *["" if o is None else o["take_up"] for o in chosen]])
+        writer.writerow([f"option:{code}:price_cents", "assumption",
+                         *["" if o is None else o["price_cents"] for o in chosen]])
+        writer.writerow([f"option:{code}:tiers", "assumption",
+                         *["" if o is None else " ".join(
+                             f"{tier}=subsidy {pair[0]}/share {pair[1]}"
+                             for tier, pair in o["tiers"].items()) for o in chosen]])
+        for key in ("households", "monthly_cost_cents", "monthly_subsidy_cents",
+                    "monthly_revenue_cents"):
+            writer.writerow([f"option:{code}:{key}", "result",
+                             *["" if e is None else e[key] for e in effects]])
     for key in RESULT_KEYS:
-        writer.writerow([key, "result", *["unknown" if d["results"].get(key) is None
+        writer.writerow([key, "result", *["" if key not in d["results"] else "unknown"
+                                          if d["results"][key] is None
                                           else d["results"][key] for d in data]])
     return out.getvalue()

@@ -324,6 +324,7 @@ def _scenario_page(form: dict, error: DomainError | None, status: int = 200):
                            districts=district_list, flats_estimates=scenarios.flats_estimates(),
                            flats_sources=FLATS_SOURCES, defaults=scenarios.pilot_defaults(),
                            prices=scenarios.tier_prices(), tiers=scenarios.TIERS,
+                           options=scenarios.option_choices(),
                            demand=_published_demand()), status
 
 
