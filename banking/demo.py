@@ -14,9 +14,6 @@ from isp.extensions import db
 from isp.models import User
 from isp.timeutil import today
 
-#: After billing's demo: the statement pays the demo's invoices.
-SEED_LAST = True
-
 DEMO_ACCOUNT = "FR7630004000031234567890143"
 
 

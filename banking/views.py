@@ -222,13 +222,3 @@ def _household_bank_panel(household, scope) -> Markup | None:
         return None
     return Markup(render_template("banking/_household_panel.html", lines=lines,
                                   household=household, **LABELS))
-
-
-def _register_panel() -> None:
-    from subscribers.views import HOUSEHOLD_PANELS
-
-    if _household_bank_panel not in HOUSEHOLD_PANELS:
-        HOUSEHOLD_PANELS.append(_household_bank_panel)
-
-
-_register_panel()

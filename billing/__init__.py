@@ -1,0 +1,18 @@
+"""Billing: social-tariff eligibility, plans and options, monthly runs, invoices, payments,
+the humane dunning path."""
+
+from isp.registry import Contributions
+
+#: What this domain adds to the application (docs/architecture.md §2).
+CONTRIBUTES = Contributions(
+    models=('models', 'models_options'),
+    pages=('views', 'views_options', 'views_plans'),
+    api=('api', 'api_options', 'api_plans'),
+    imports=('imports',),
+    commands=('cli',),
+    jobs=('jobs',),
+    demo=('demo',),
+    erase_household=('retention:anonymise_household_billing',),
+    household_panels=((30, 'views:_household_billing_panel'),
+                      (35, 'views_options:_household_options_panel')),
+)

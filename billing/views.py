@@ -51,7 +51,6 @@ from isp.nav import register_nav
 from isp.pagination import paginate
 from isp.timeutil import today
 from subscribers.services import Scope, get_household
-from subscribers.views import HOUSEHOLD_PANELS
 
 bp = Blueprint("billing", __name__, template_folder="templates", url_prefix="/billing")
 
@@ -594,7 +593,3 @@ def _household_billing_panel(household, scope: Scope):
     return Markup(render_template("billing/_household_panel.html", household=household,
                                   balance=services.balance(household.id), invoices=recent,
                                   decision=decision, today=today()))
-
-
-if _household_billing_panel not in HOUSEHOLD_PANELS:
-    HOUSEHOLD_PANELS.append(_household_billing_panel)

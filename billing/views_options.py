@@ -25,7 +25,6 @@ from isp.choices import Role
 from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
 from isp.forms import show_domain_error
-from subscribers.views import HOUSEHOLD_PANELS
 
 bp = Blueprint("billing_options", __name__, template_folder="templates", url_prefix="/billing")
 
@@ -192,7 +191,3 @@ def _household_options_panel(household, scope) -> Markup | None:
     held = {s.id: options.held_options(s.id) for s in subscriptions}
     return Markup(render_template("billing/options/_household_panel.html",
                                   subscriptions=subscriptions, held=held))
-
-
-if _household_options_panel not in HOUSEHOLD_PANELS:
-    HOUSEHOLD_PANELS.append(_household_options_panel)

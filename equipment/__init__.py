@@ -1,1 +1,14 @@
 """Lent household equipment (box, computer, tablet, phone) and its 4R life."""
+
+from isp.registry import Contributions
+
+#: What this domain adds to the application (docs/architecture.md §2).
+CONTRIBUTES = Contributions(
+    models=('models', 'models_network'),
+    pages=('views', 'views_network'),
+    api=('api', 'api_network'),
+    handlers=('handlers',),
+    imports=('imports',),
+    demo_last=('demo',),
+    household_panels=((80, 'views:_household_panel'),),
+)

@@ -15,8 +15,6 @@ from isp.models import User
 from isp.timeutil import today
 from subscribers.models import Household
 
-SEED_LAST = True
-
 
 def seed_demo() -> str | None:
     """Seed the equipment demo once."""

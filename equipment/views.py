@@ -138,12 +138,3 @@ def _household_panel(household, scope) -> Markup | None:
         return None
     links = not getattr(scope, "is_mediator", False)
     return Markup(render_template("equipment/_household_panel.html", items=items, links=links))
-
-
-def _register_panel() -> None:
-    from subscribers.views import HOUSEHOLD_PANELS
-    if _household_panel not in HOUSEHOLD_PANELS:
-        HOUSEHOLD_PANELS.append(_household_panel)
-
-
-_register_panel()

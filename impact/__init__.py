@@ -1,1 +1,13 @@
 """Impact evaluation: each household's t0 baseline and follow-ups, indicators by cohort."""
+
+from isp.registry import Contributions
+
+#: What this domain adds to the application (docs/architecture.md §2).
+CONTRIBUTES = Contributions(
+    models=('models',),
+    pages=('views', 'views_resident'),
+    api=('api', 'api_resident'),
+    demo_last=('demo',),
+    erase_household=('retention:anonymise_household_impact',),
+    household_panels=((70, 'views:_household_panel'),),
+)

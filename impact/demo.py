@@ -15,8 +15,6 @@ from isp.extensions import db
 from isp.timeutil import today
 from subscribers.models import Household, Subscription
 
-#: Seeded after the other demos: it needs their households, subscriptions, usage and sessions.
-SEED_LAST = True
 LEVELS = ("not_autonomous", "partially", "autonomous")
 
 

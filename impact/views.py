@@ -163,15 +163,6 @@ def _household_panel(household: Household, scope: Scope):
                                   statuses=statuses, may_record=may_record))
 
 
-def _register_panel() -> None:
-    from subscribers.views import HOUSEHOLD_PANELS
-
-    if _household_panel not in HOUSEHOLD_PANELS:
-        HOUSEHOLD_PANELS.append(_household_panel)
-
-
-_register_panel()
-
 
 # --- indicators (aggregates only) ----------------------------------------------------------------
 

@@ -8,9 +8,8 @@ import logging
 from flask import Flask, request, session
 from werkzeug.routing import IntegerConverter
 
-#: Domain packages, in dependency order. Each may provide views.bp, api.bp, cli.register(group).
-DOMAINS = ("subscribers", "network", "billing", "support", "mediation", "evaluation",
-           "residents", "impact", "surveys", "outreach", "equipment", "banking")
+from isp.registry import DOMAINS  # noqa: F401  (re-exported: the list of domain packages)
+
 #: The locale that formats dates, times and numbers for a language of the interface.
 FORMAT_LOCALES = {"en": "en_GB"}
 
@@ -148,49 +147,37 @@ def _project_root():
 
 
 def _register_blueprints(app: Flask) -> None:
+    """The core's pages and API, then what each domain declares (``isp.registry``)."""
+    from isp import registry
     from isp.api import bp as core_api_bp
     from isp.extensions import csrf
+    from isp.pages import bp as public_pages_bp
+    from isp.pages_admin import bp as admin_pages_bp
     from isp.views import bp as core_bp
 
-    app.register_blueprint(core_bp)
-    app.register_blueprint(core_api_bp)
+    for blueprint in (core_bp, public_pages_bp, admin_pages_bp):
+        _register_once(app, blueprint)
+    _register_once(app, core_api_bp)
     csrf.exempt(core_api_bp)
-    for module in domain_modules("isp", "pages"):  # public pages: statements, charter, register
-        app.register_blueprint(module.bp)
     for domain in DOMAINS:
-        _import_all_models(domain)
-        for module in domain_modules(domain, "imports") + domain_modules(domain, "handlers"):
-            del module  # imported for their registrations
-        for module in domain_modules(domain, "views") + domain_modules(domain, "api"):
-            blueprint = getattr(module, "bp", None)
-            if blueprint is not None and blueprint.name not in app.blueprints:
-                app.register_blueprint(blueprint)
-                if module.__name__.split(".")[-1].startswith("api"):
-                    # Bearer tokens are not sent by browsers on their own: no CSRF needed.
-                    csrf.exempt(blueprint)
+        registry.check_declarations(domain)
+        for role in ("models", "imports", "handlers"):
+            registry.modules(domain, role)  # imported for their definitions and registrations
+        for module in registry.modules(domain, "pages"):
+            _register_once(app, module.bp)
+        for module in registry.modules(domain, "api"):
+            _register_once(app, module.bp)
+            # Bearer tokens are not sent by browsers on their own: no CSRF needed.
+            csrf.exempt(module.bp)
 
 
-def domain_modules(domain: str, prefix: str) -> list:
-    """Import ``<domain>/<prefix>.py`` and ``<domain>/<prefix>_*.py`` (e.g. views_provisioning).
-
-    Several people can add pages, API endpoints, jobs or commands to a domain without editing
-    one shared file.
-    """
-    import pkgutil
-
-    try:
-        package = importlib.import_module(domain)
-    except ModuleNotFoundError as error:
-        if error.name == domain:
-            return []
-        raise
-    names = sorted(info.name for info in pkgutil.iter_modules(package.__path__)
-                   if info.name == prefix or info.name.startswith(prefix + "_"))
-    return [importlib.import_module(f"{domain}.{name}") for name in names]
-
-
-def _import_all_models(domain: str) -> None:
-    domain_modules(domain, "models")
+def _register_once(app: Flask, blueprint) -> None:
+    """Register ``blueprint``; a second one of the same name is a mistake, not a no-op."""
+    if blueprint.name in app.blueprints:
+        raise RuntimeError(f"two blueprints are named {blueprint.name!r}: "
+                           f"{app.blueprints[blueprint.name].import_name} and "
+                           f"{blueprint.import_name}")
+    app.register_blueprint(blueprint)
 
 
 def _register_cli(app: Flask) -> None:
@@ -247,6 +234,7 @@ def precompile_templates(app: Flask) -> int:
 def load_all_models() -> None:
     """Import every domain's models so that the metadata is complete (migrations, tests)."""
     import isp.models  # noqa: F401
+    from isp import registry
 
     for domain in DOMAINS:
-        _import_all_models(domain)
+        registry.modules(domain, "models")

@@ -373,11 +373,10 @@ def _lab_switch_count() -> int:
 
 
 def _register_domain_commands() -> None:
-    from isp import DOMAINS, domain_modules
+    from isp import registry
 
-    for domain in DOMAINS:
-        for module in domain_modules(domain, "cli"):
-            module.register(cli)
+    for module in registry.all_modules("commands"):
+        module.register(cli)
 
 
 def _wrap_domain_errors(command: click.Command) -> None:

@@ -179,12 +179,9 @@ def seed_demo() -> str:
     households = _seed_households()
     db.session.commit()
     extra = []
-    from isp import DOMAINS, domain_modules
+    from isp import registry
 
-    modules = [module for domain in DOMAINS for module in domain_modules(domain, "demo")]
-    # A module that builds on every other domain's demo says so with SEED_LAST = True.
-    modules.sort(key=lambda module: bool(getattr(module, "SEED_LAST", False)))
-    for module in modules:
+    for module in registry.demo_modules():  # each domain's ``demo``, then its ``demo_last``
         note = module.seed_demo()
         db.session.commit()
         if note:

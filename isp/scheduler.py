@@ -175,16 +175,15 @@ class _LeasingScheduler:
 
 
 def register_jobs(scheduler: BaseScheduler, app: Flask) -> None:
-    """Each domain's ``jobs*.py`` adds its jobs with stable ids (``network.poll_devices``)."""
-    from isp import DOMAINS, domain_modules
+    """Each domain's declared ``jobs`` modules add their jobs with stable ids (``network.poll_devices``)."""
+    from isp import registry
     from isp.gdpr import purge_expired
 
     leasing = _LeasingScheduler(scheduler, app)
     leasing.add_job(in_app_context(app, purge_expired), "cron", hour=3, minute=10,
                     id="isp.retention_purge", replace_existing=True)
-    for domain in DOMAINS:
-        for module in domain_modules(domain, "jobs"):
-            module.register(leasing, app)
+    for module in registry.all_modules("jobs"):
+        module.register(leasing, app)
 
 
 def start_background(app: Flask) -> BackgroundScheduler:

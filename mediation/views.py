@@ -47,7 +47,6 @@ from mediation.forms import (
 from mediation.models import Association, Place
 from subscribers.models import Building, District, Household, Unit
 from subscribers.services import Scope, get_household, households_count
-from subscribers.views import HOUSEHOLD_PANELS
 
 bp = Blueprint("mediation", __name__, template_folder="templates")
 
@@ -281,9 +280,6 @@ def household_bookings(household_id: int):
     return list(db.session.execute(select(Booking).where(
         Booking.household_id == household_id).order_by(Booking.id.desc()).limit(20)).scalars())
 
-
-if _household_panel not in HOUSEHOLD_PANELS:
-    HOUSEHOLD_PANELS.append(_household_panel)
 
 
 # --- slots, bookings, planning -----------------------------------------------------------------

@@ -288,9 +288,9 @@ def port_detail(port_id: int):
         raise NotFoundError(_("Port introuvable"))
     start_h, end_h, first, last, first_month = _windows()
     hours = services.port_usage_hours(port.id, start_h, end_h)
-    day_rows = _port_days(port.id, services.day_bounds(first)[0], end_h)
-    month_rows = services.by_month(_port_days(port.id, services.day_bounds(first_month)[0],
-                                              end_h))
+    # days before the hourly window come from the daily roll-ups (network.usage_store)
+    day_rows = services.port_usage_days(port.id, first, last)
+    month_rows = services.by_month(services.port_usage_days(port.id, first_month, last))
     if port.unit_id is not None:
         audit.record_request("read_usage", "unit", port.unit_id)
         db.session.commit()
@@ -298,18 +298,6 @@ def port_detail(port_id: int):
                            charts=usage_charts(hours, day_rows, month_rows),
                            ambiguous=services.ambiguous_port(port),
                            interval=services.poll_interval_s(port.device))
-
-
-def _port_days(port_id: int, start: datetime, end: datetime) -> list:
-    """Port-hour rows summed per Europe/Paris day (hours are kept 90 days)."""
-    from collections import defaultdict
-
-    days: dict = defaultdict(lambda: [0, 0])
-    for hour, out_o, in_o in services.port_usage_hours(port_id, start, end):
-        day = services.local_day(hour)
-        days[day][0] += out_o
-        days[day][1] += in_o
-    return [(d, v[0], v[1]) for d, v in sorted(days.items())]
 
 
 @bp.get("/network/units/<code>/usage")
@@ -374,14 +362,3 @@ def _household_usage_panel(household, scope) -> Markup | None:
     device = port.device
     return Markup(render_template("network/_household_panel.html", port=port, device=device,
                                   url=url_for("network.unit_usage", code=household.unit.code)))
-
-
-def _register_panel() -> None:
-    from subscribers.views import HOUSEHOLD_PANELS
-    if _household_usage_panel not in HOUSEHOLD_PANELS:
-        HOUSEHOLD_PANELS.append(_household_usage_panel)
-
-
-_register_panel()
-
-

@@ -1,11 +1,13 @@
 """Outreach demo: a few fictitious public requests in the districts the demo knows, at each
 status of the queue, and the districts' contours when a contour file is at hand.
 
-No contour file ships with the project (docs/outreach.md): the map page then says which open
-data file to import. A GeoJSON of the metropolis' IRIS placed in ``isp/data/`` or in the shared
-data folder next to the checkout (``../shared/data/``) under a name matching ``*iris*.geojson``
-or ``*contours*.geojson`` is imported (property ``code_iris`` matched to the districts' IRIS
-code, the others ignored). Idempotent: nothing when requests exist.
+Contours: a GeoJSON of the metropolis' IRIS placed in ``isp/data/`` or in the shared data folder
+next to the checkout (``../shared/data/``) under a name matching ``*iris*.geojson`` or
+``*contours*.geojson`` is imported (property ``code_iris`` matched to the districts' IRIS code,
+the others ignored). Without one, the simplified and illustrative contours shipped in
+``outreach/data/`` are imported (one small polygon roughly where each demo IRIS lies, not the
+official limits); the map page says so. Idempotent: no request when requests exist, no contour
+when contours exist.
 """
 
 from __future__ import annotations
@@ -20,10 +22,11 @@ from outreach import contours, services
 from outreach.models import DistrictContour, ServiceRequest
 from subscribers.models import District
 
-#: After the districts and users of the other demos.
-SEED_LAST = True
 _ROOT = Path(__file__).resolve().parent.parent
 CONTOUR_DIRS = (_ROOT / "isp" / "data", _ROOT.parent / "shared" / "data")
+#: Shipped for the demo when no real contour file is at hand (docs/outreach.md).
+ILLUSTRATIVE_CONTOURS = Path(__file__).resolve().parent / "data" / \
+    "demo-district-contours-illustrative.geojson"
 
 #: (district name, street, flats, requester kind, final status, supporters): fictitious.
 REQUESTS = (
@@ -52,7 +55,7 @@ def _contour_file() -> Path | None:
                 found = sorted(folder.glob(pattern))
                 if found:
                     return found[0]
-    return None
+    return ILLUSTRATIVE_CONTOURS if ILLUSTRATIVE_CONTOURS.is_file() else None
 
 
 def _seed_contours() -> str:
@@ -62,18 +65,19 @@ def _seed_contours() -> str:
     if path is None:
         return "no contour file (the map page says which one to import)"
     try:
-        result = contours.import_contours(path.read_bytes(), property_name="code_iris",
-                                          match="iris_code", skip_unknown=True,
-                                          source=path.name, imported_by="demo")
+        with db.session.begin_nested():  # a refused file leaves the rest of the seed alone
+            result = contours.import_contours(
+                path.read_bytes(), property_name="code_iris", match="iris_code",
+                skip_unknown=True, source=path.name, imported_by="demo")
     except Exception as error:  # a file the demo cannot read must not stop the seed
-        db.session.rollback()
         return f"contours not imported from {path.name}: {str(error)[:200]}"
     return f"{result.imported} contours from {path.name}"
 
 
 def seed_demo() -> str | None:
+    note = _seed_contours()
     if db.session.execute(select(ServiceRequest.id)).first():
-        return None
+        return f"outreach: {note}" if note and "contours from" in note else None
     operator = db.session.execute(select(User).where(User.role == "operator")
                                   .order_by(User.id).limit(1)).scalar_one_or_none()
     created = 0
@@ -96,6 +100,5 @@ def seed_demo() -> str | None:
                                        reason="Immeuble déjà raccordé par un autre opérateur "
                                        "(démonstration)" if step == "refused" else None)
         created += 1
-    note = _seed_contours()
     db.session.flush()
     return f"outreach: {created} public requests (fictitious){'; ' + note if note else ''}"

@@ -1,1 +1,16 @@
 """Residents' own space: sign-in by one-time code, their connection, invoices, help, data."""
+
+from isp.registry import Contributions
+
+#: What this domain adds to the application (docs/architecture.md §2).
+CONTRIBUTES = Contributions(
+    models=('models', 'models_mandates'),
+    pages=('views', 'views_mandates', 'views_sepa', 'views_space'),
+    api=('api', 'api_mandates', 'api_me', 'api_sepa'),
+    handlers=('handlers', 'handlers_mandates'),
+    commands=('cli',),
+    jobs=('jobs',),
+    demo_last=('demo', 'demo_space'),
+    erase_household=('retention:anonymise_household_residents',),
+    household_panels=((60, 'views:_household_panel'), (65, 'views_mandates:_household_panel')),
+)

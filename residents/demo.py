@@ -7,9 +7,6 @@ from sqlalchemy import select
 
 from isp.extensions import db
 
-#: After billing (invoices) and mediation (assignments): the residents' pages have content.
-SEED_LAST = True
-
 #: (login, channel opted in). The numbers are of the range ARCEP keeps for fiction.
 DEMO_RESIDENTS = (
     ("residente@demo.social-isp.fr", "email"),

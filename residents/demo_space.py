@@ -11,8 +11,6 @@ from isp.extensions import db
 from isp.models import User
 from isp.timeutil import today
 
-#: After billing (invoices) and mediation (assignments).
-SEED_LAST = True
 MANDATE_REFERENCE = "DEMO-MANDAT-1"
 
 

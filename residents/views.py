@@ -139,6 +139,20 @@ def _after(response):
     return response
 
 
+@bp.app_context_processor
+def _account_label() -> dict:
+    """The header names a resident by the login they type (``06 12 34 56 78`` or their
+    e-mail), not by the users table's reserved address of a phone login (base.html's
+    ``account_label``; staff keep their e-mail)."""
+    if not current_user.is_authenticated or current_user.role != Role.RESIDENT:
+        return {}
+    if "resident_account_label" not in g:
+        account = active_account(current_user)
+        g.resident_account_label = _login_shown(account) if account is not None else \
+            (current_user.name or "")
+    return {"account_label": g.resident_account_label}
+
+
 # --- the resident's notice settings ----------------------------------------------------------
 
 
@@ -289,14 +303,3 @@ def _household_panel(household, scope) -> Markup | None:
         login_shown=_login_shown, recipient=notices.recipient_label,
         KIND_LABELS=notices.KIND_LABELS, CHANNEL_LABELS=notices.CHANNEL_LABELS,
         STATUS_LABELS=notices.STATUS_LABELS))
-
-
-def _register_panel() -> None:
-    from subscribers.views import HOUSEHOLD_PANELS
-
-    if _household_panel not in HOUSEHOLD_PANELS:
-        HOUSEHOLD_PANELS.append(_household_panel)
-
-
-_register_panel()
-

@@ -277,13 +277,3 @@ def _household_panel(household, scope):
     return Markup(render_template("residents/mandates/_household_panel.html",
                                   household=household, rows=rows, sepa=sepa, scope=scope,
                                   scopes=mandates.SCOPES))
-
-
-def _register_panel() -> None:
-    from subscribers.views import HOUSEHOLD_PANELS
-
-    if _household_panel not in HOUSEHOLD_PANELS:
-        HOUSEHOLD_PANELS.append(_household_panel)
-
-
-_register_panel()

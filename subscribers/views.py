@@ -9,7 +9,7 @@ from flask_babel import ngettext
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import contains_eager
 
-from isp import audit, history
+from isp import audit, history, registry
 from isp.auth import current_actor, require_role
 from isp.choices import Role
 from isp.csvimport import IMPORTERS, ImportRejected, run_import
@@ -271,12 +271,10 @@ def household_detail(household_id: int):
     return html
 
 
-#: Other domains add sections to the household page: callables (household, scope) -> html|None.
-HOUSEHOLD_PANELS: list = []
-
-
 def household_panels(household: Household, scope: Scope) -> list:
-    return [html for panel in HOUSEHOLD_PANELS if (html := panel(household, scope))]
+    """The sections every domain declares for the household page (``household_panels`` of its
+    ``CONTRIBUTES``), in their declared order; a section with nothing to show is left out."""
+    return [html for panel in registry.household_panels() if (html := panel(household, scope))]
 
 
 @bp.route("/households/<int:household_id>/edit", methods=["GET", "POST"])

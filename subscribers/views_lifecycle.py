@@ -20,7 +20,6 @@ from isp.extensions import db
 from subscribers import lifecycle, services
 from subscribers.models import Household, Subscription
 from subscribers.services import Scope
-from subscribers.views import HOUSEHOLD_PANELS
 
 bp = Blueprint("lifecycle", __name__, template_folder="templates")
 
@@ -80,7 +79,7 @@ def subscribe(household_id: int):
             db.session.commit()
             flash(_("Abonnement enregistré : la configuration du port est en file."), "success")
             # the job's page follows the port's configuration to its end (issue 18.4)
-            from network.services_provisioning import latest_job_for_subscription
+            from network.provisioning.queue import latest_job_for_subscription
 
             job = latest_job_for_subscription(subscription.id)
             if job is not None:
@@ -128,7 +127,7 @@ def _lifecycle_panel(household: Household, scope: Scope):
     """Subscriptions, their history, the latest job and the port's last polled state."""
     if scope.is_mediator or not scope.sees_personal_data:
         return None
-    from network.services_provisioning import latest_job_for_subscription, port_for_unit
+    from network.provisioning.queue import latest_job_for_subscription, port_for_unit
 
     rows = [(s, lifecycle.history(s), latest_job_for_subscription(s.id))
             for s in household.subscriptions]
@@ -136,7 +135,3 @@ def _lifecycle_panel(household: Household, scope: Scope):
         "subscribers/lifecycle_panel.html", household=household, rows=rows,
         port=port_for_unit(household.unit_id), open_subscription=lifecycle.open_subscription(
             household), action_labels=ACTION_LABELS))
-
-
-if _lifecycle_panel not in HOUSEHOLD_PANELS:
-    HOUSEHOLD_PANELS.append(_lifecycle_panel)

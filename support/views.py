@@ -16,7 +16,6 @@ from isp.nav import register_nav
 from isp.pagination import paginate
 from isp.timeutil import utcnow
 from subscribers.services import Scope
-from subscribers.views import HOUSEHOLD_PANELS
 from support import notifications, services
 from support.choices import (
     CATEGORY_LABELS,
@@ -218,7 +217,3 @@ def _household_tickets_panel(household, scope: Scope):
         .limit(TICKETS_ON_HOUSEHOLD_PAGE)).scalars().all()
     return Markup(render_template("support/_household_panel.html", household=household,
                                   tickets=rows, now=utcnow()))
-
-
-if _household_tickets_panel not in HOUSEHOLD_PANELS:
-    HOUSEHOLD_PANELS.append(_household_tickets_panel)

@@ -15,9 +15,6 @@ from isp.services import get_user_by_email
 from surveys import services
 from surveys.models import Survey, SurveyLink
 
-#: After the other demos: it needs their households and mediators.
-SEED_LAST = True
-
 YES_NO = [{"label_fr": "Oui", "label_en": "Yes"}, {"label_fr": "Non", "label_en": "No"}]
 
 RESIDENT_QUESTIONS = [

@@ -1,0 +1,135 @@
+"""What each domain contributes to the application, declared in one visible place.
+
+Each domain package states, in its ``__init__.py``, a ``CONTRIBUTES = Contributions(...)`` that
+names its modules by role (pages, API, models, commands, jobs, demo steps, signal receivers,
+import kinds) and its hooks (household-page panels with their order, GDPR erasure and
+retention purges). ``create_app``, the ``isp`` command, the scheduler, the demo and the GDPR
+code read these declarations and nothing else: adding a page or a job is one line there
+(docs/architecture.md §2). The core never imports a domain by name; it reads ``DOMAINS``.
+
+A module whose file name follows a role's prefix (``views_*.py``, ``api_*.py``…) but is not
+declared stops the application at start, naming the line to add: a page that silently does not
+exist is worse than a refusal to start.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, fields
+from typing import Any
+
+#: Domain packages, in the order their contributions are registered (and their demo steps run).
+#: A sub-domain (``network.provisioning``) is an entry of its own, with its own declaration.
+DOMAINS = ("subscribers", "network", "network.provisioning", "billing", "support", "mediation",
+           "evaluation", "residents", "impact", "surveys", "outreach", "equipment", "banking")
+
+
+@dataclass(frozen=True)
+class Contributions:
+    """A domain's declaration. Module names are relative to the domain package."""
+
+    #: SQLAlchemy models (imported so that the metadata is complete).
+    models: tuple[str, ...] = ()
+    #: Blueprints of pages (``bp``), CSRF-protected.
+    pages: tuple[str, ...] = ()
+    #: Blueprints under ``/api/v1`` (``bp``), bearer tokens, exempt from CSRF.
+    api: tuple[str, ...] = ()
+    #: Signal receivers (flush, never commit), imported for their ``connect`` calls.
+    handlers: tuple[str, ...] = ()
+    #: CSV import kinds (``isp.csvimport.register_kind``).
+    imports: tuple[str, ...] = ()
+    #: ``register(cli_group)``: subcommands of ``isp``.
+    commands: tuple[str, ...] = ()
+    #: ``register(scheduler, app)``: jobs with stable ids.
+    jobs: tuple[str, ...] = ()
+    #: ``seed_demo() -> str | None``, idempotent, run in ``DOMAINS`` order…
+    demo: tuple[str, ...] = ()
+    #: …and these after every domain's ``demo`` (they build on the others' demo data).
+    demo_last: tuple[str, ...] = ()
+    #: ``(order, "module:function")``: a section of the household page, ``function(household,
+    #: scope) -> Markup | None``; sections are shown by increasing order.
+    household_panels: tuple[tuple[int, str], ...] = ()
+    #: ``"module:function"`` called with a household being erased (GDPR art. 17): anonymise
+    #: what this domain keeps about it.
+    erase_household: tuple[str, ...] = ()
+    #: ``"module:function"`` called by the nightly retention job with ``today``; returns
+    #: ``{label: rows}`` of what it purged.
+    purge_expired: tuple[str, ...] = ()
+
+
+#: The file-name prefix of each role's modules, to find one that is not declared.
+_PREFIXES = {"models": "models", "pages": "views", "api": "api", "handlers": "handlers",
+             "imports": "imports", "commands": "cli", "jobs": "jobs", "demo": "demo"}
+
+
+class UndeclaredModule(RuntimeError):
+    """A module named like a contribution is not in its domain's ``CONTRIBUTES``."""
+
+
+def contributions(domain: str) -> Contributions:
+    """The declaration of ``domain`` (an empty one for a package without any)."""
+    package = importlib.import_module(domain)
+    return getattr(package, "CONTRIBUTES", Contributions())
+
+
+def modules(domain: str, role: str) -> list:
+    """Import and return the modules ``domain`` declares for ``role`` (a field name)."""
+    declared = getattr(contributions(domain), role)
+    return [importlib.import_module(f"{domain}.{name}") for name in declared]
+
+
+def all_modules(role: str) -> Iterator:
+    """The modules of every domain for ``role``, in ``DOMAINS`` order."""
+    for domain in DOMAINS:
+        yield from modules(domain, role)
+
+
+def demo_modules() -> list:
+    """Demo steps in the order they run: each domain's ``demo``, then each ``demo_last``."""
+    return list(all_modules("demo")) + list(all_modules("demo_last"))
+
+
+def hooks(role: str) -> list[Callable[..., Any]]:
+    """The functions every domain declares for a hook role, in ``DOMAINS`` order."""
+    found = []
+    for domain in DOMAINS:
+        for reference in getattr(contributions(domain), role):
+            found.append(_resolve(domain, reference))
+    return found
+
+
+def household_panels() -> list[Callable[..., Any]]:
+    """Household-page sections of every domain, by their declared order."""
+    ordered = []
+    for domain in DOMAINS:
+        for order, reference in contributions(domain).household_panels:
+            ordered.append((order, _resolve(domain, reference)))
+    return [panel for _order, panel in sorted(ordered, key=lambda pair: pair[0])]
+
+
+def check_declarations(domain: str) -> None:
+    """Refuse a module named like a contribution that its domain does not declare (its
+    subpackages included: ``network.provisioning.views`` is declared as
+    ``"provisioning.views"``)."""
+    package = importlib.import_module(domain)
+    declared = contributions(domain)
+    names = {name for item in fields(Contributions) for name in getattr(declared, item.name)
+             if isinstance(name, str)}
+    for info in pkgutil.walk_packages(package.__path__):
+        if any(info.name == sub or info.name.startswith(sub + ".") for sub in
+               (other[len(domain) + 1:] for other in DOMAINS if other.startswith(domain + "."))):
+            continue  # a sub-domain declares its own modules
+        leaf = info.name.rpartition(".")[2]
+        for role, prefix in _PREFIXES.items():
+            if (leaf == prefix or leaf.startswith(prefix + "_")) and info.name not in names:
+                raise UndeclaredModule(
+                    f"{domain}/{info.name.replace('.', '/')}.py looks like a contribution "
+                    f"({role}) but {domain}/__init__.py does not declare it: add "
+                    f"{info.name!r} to CONTRIBUTES.{role} (docs/architecture.md §2)")
+
+
+def _resolve(domain: str, reference: str) -> Callable[..., Any]:
+    module_name, _, function = reference.partition(":")
+    return getattr(importlib.import_module(f"{domain}.{module_name}"), function)
