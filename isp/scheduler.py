@@ -175,7 +175,7 @@ class _LeasingScheduler:
 
 
 def register_jobs(scheduler: BaseScheduler, app: Flask) -> None:
-    """Each domain's declared ``jobs`` modules add their jobs with stable ids (``network.poll_devices``)."""
+    """Each domain's declared ``jobs`` modules add their jobs, with stable ids."""
     from isp import registry
     from isp.gdpr import purge_expired
 
