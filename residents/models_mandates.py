@@ -65,11 +65,21 @@ class SepaRequest(db.Model):
     (the bank details are never typed into the residents' space)."""
 
     __tablename__ = "resident_sepa_requests"
+    __table_args__ = (Index("ix_resident_sepa_requests_status", "status", "requested_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
     requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     note: Mapped[str | None] = mapped_column(Text)
+    #: ``open`` (new), ``contacted`` (an operator called the household), then closed:
+    #: ``signed`` (billing holds the signed SEPA mandate) or ``cancelled`` (with a reason).
+    status: Mapped[str] = mapped_column(String(12), default="open", server_default="open")
+    #: The operator's note on the last change (the reason of a cancellation).
+    staff_note: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Set when closed (``signed`` or ``cancelled``); an open request has none.
     handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    household = relationship("Household")

@@ -116,3 +116,24 @@ CASES += [
     Case("POST", "/api/v1/mandates/<int:mandate_id>/tickets", ("mediator",), _act_mine,
          _act_other, ok=POST_OK),
 ]
+
+
+def _sepa_request(ctx):
+    from isp.extensions import db
+    from residents.models_mandates import SepaRequest
+
+    row = SepaRequest(household_id=factories.make_household().id)
+    db.session.add(row)
+    db.session.flush()
+    return {"request_id": row.id, "json": {"status": "contacted"},
+            "data": {f"r{row.id}-status": "contacted"}}
+
+
+# The operators' list of the residents' SEPA direct-debit requests.
+CASES += [
+    Case("GET", "/sepa-requests", ("operator",)),
+    Case("POST", "/sepa-requests/<int:request_id>", ("operator",), _sepa_request, ok=POST_OK),
+    Case("GET", "/api/v1/sepa-requests", ("operator",)),
+    Case("POST", "/api/v1/sepa-requests/<int:request_id>/status", ("operator",), _sepa_request,
+         ok=POST_OK),
+]

@@ -189,3 +189,19 @@ def test_anonymisation_removes_the_residents_logins_and_notice_recipients(db):
     assert "33612345678" not in user.email
     notice = db.session.execute(db.select(Notice)).scalar_one()
     assert "+336" not in notice.recipient
+
+
+def test_the_header_names_a_phone_resident_by_their_number(client, login_resident):
+    """Not the reserved address the users table needs for a phone login."""
+    from tests.residents.space_helpers import resident_household
+
+    login_resident(resident_household(), login="06 39 98 00 42")
+    html = client.get("/moi").get_data(as_text=True)
+    assert "06 39 98 00 42" in html and "residents.invalid" not in html
+
+
+def test_the_header_names_an_email_resident_by_their_email(client, login_resident):
+    from tests.residents.space_helpers import resident_household
+
+    login_resident(resident_household(), login="rose@test.example")
+    assert "rose@test.example" in client.get("/moi").get_data(as_text=True)
