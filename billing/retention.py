@@ -26,6 +26,7 @@ from billing.models import (
 )
 from billing.models_options import InvoiceOptionLine
 from isp.extensions import db
+from isp.gdpr import anonymised_label
 
 #: Stored instead of a mandate's IBAN once the household is anonymised (the column is required).
 ANONYMISED_IBAN = "ANONYMISE"
@@ -74,12 +75,13 @@ def clear_expired_evidence(before: date) -> int:
         .execution_options(synchronize_session=False)).rowcount or 0
 
 
-def anonymise_household_billing(household_id: int, identity, *, label: str) -> None:
+def anonymise_household_billing(household_id: int, identity) -> None:
     """Remove a household's identity from its billing records (amounts and dates stay).
 
-    ``identity`` is an ``isp.gdpr.Identity``; ``label`` replaces the holder's name on invoices
-    and mandates.
+    ``identity`` is an ``isp.gdpr.Identity``; ``isp.gdpr.anonymised_label`` replaces the
+    holder's name on invoices and mandates.
     """
+    label = anonymised_label(household_id)
     mandates = list(db.session.execute(select(SepaMandate).where(
         SepaMandate.household_id == household_id)).scalars())
     identity = identity.with_ibans(*(mandate.iban for mandate in mandates))

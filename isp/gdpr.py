@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Table, delete, select
 
-from isp import audit, history
+from isp import audit, history, registry
 from isp.errors import DomainError
 from isp.extensions import db
 from isp.models import AuditEntry, User
@@ -84,6 +84,11 @@ class Identity:
         return bool(text and pattern is not None and pattern.search(text))
 
 
+def anonymised_label(household_id: int) -> str:
+    """What replaces an erased holder's name wherever it was written (invoices, mandates)."""
+    return f"{ANONYMISED_NAME} #{household_id}"
+
+
 def identity_of(household) -> Identity:
     """The identity to remove from every domain's records of this household."""
     return Identity(household.holder_name, household.phone, household.email)
@@ -144,15 +149,7 @@ def anonymise_household(household, *, actor: User | None, reason: str, route: st
     Each domain removes the household's identity from its own records (the free texts that
     quote the name, phone, e-mail or IBAN included), then the history forgets the old values.
     """
-    from banking.retention import anonymise_household_banking
-    from billing.retention import anonymise_household_billing
-    from impact.retention import anonymise_household_impact
-    from mediation.services import anonymise_household_mediation
-    from residents.retention import anonymise_household_residents
     from subscribers.choices import SubscriptionStatus
-    from subscribers.services import anonymise_household_subscriptions
-    from support.retention import anonymise_household_tickets
-    from surveys.retention import anonymise_household_surveys
 
     if not reason.strip():
         raise DomainError(_("Un motif est obligatoire"), field="reason")
@@ -165,15 +162,11 @@ def anonymise_household(household, *, actor: User | None, reason: str, route: st
                             "résiliation"),
                           status=409)
     identity = identity_of(household)
-    label = f"{ANONYMISED_NAME} #{household.id}"
-    anonymise_household_billing(household.id, identity, label=label)
-    anonymise_household_banking(household.id, identity)
-    anonymise_household_tickets(household.id, identity)
-    anonymise_household_mediation(household.id, identity)
-    anonymise_household_impact(household.id, identity)
-    anonymise_household_surveys(household.id, identity)
-    anonymise_household_residents(household.id, identity)
-    anonymise_household_subscriptions(household.id, identity)
+    label = anonymised_label(household.id)
+    # Each domain removes the identity from its own records: the hooks its declaration names
+    # (``erase_household`` in its ``CONTRIBUTES``), so this module names none of them.
+    for erase in registry.hooks("erase_household"):
+        erase(household.id, identity)
     household.holder_name = label
     household.other_members = None
     household.phone = None
