@@ -62,6 +62,9 @@ class DefaultConfig:
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
     PER_PAGE = 50
     API_MAX_PER_PAGE = 500
+    #: Monthly partitions of usage_hours created ahead of the current month by the nightly
+    #: job network.usage_store (PostgreSQL only; rows no partition covers go to a default one).
+    USAGE_PARTITIONS_AHEAD = 2
     #: Minutes between SNMP poll cycles.
     POLL_INTERVAL_MINUTES = 5
     #: Ports (names, descriptions, speeds) are read again once per this many hours, and after
@@ -81,6 +84,8 @@ class DefaultConfig:
     HOSTING_SERVER_WATTS = 40.0
     HOSTING_PUE = 1.5
     #: Retention rules applied by the daily purge (docs/design.md §3.8); audit_days None = keep.
+    #: usage_hour_days: days of hourly port detail (whole Europe/Paris days); older days are
+    #: read from the daily roll-ups (network.usage_store, docs/usage-store.md).
     RETENTION = {"usage_hour_days": 90, "identity_years_after_end": 3, "audit_days": 365,
                  # a subscription's daily usage, after its end (then per building only)
                  "usage_day_days_after_end": 30,

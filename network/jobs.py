@@ -19,6 +19,16 @@ def poll_devices() -> None:
     run_poll_cycle()
 
 
+def usage_store_nightly() -> None:
+    """Monthly partitions ahead (PostgreSQL) and the roll-up of finished days per port; the
+    hours older than the window go with the retention purge (isp.retention_purge, 03:10 UTC)."""
+    from isp.extensions import db
+    from network.usage_store import run_nightly
+
+    run_nightly()
+    db.session.commit()
+
+
 def register(scheduler, app) -> None:
     """Add ``network.poll_devices`` (several workers may run it: devices are leased)."""
     seconds = int(app.config.get("POLL_TICK_SECONDS", 30))
@@ -26,3 +36,6 @@ def register(scheduler, app) -> None:
                       id="network.poll_devices", replace_existing=True,
                       # first cycle soon after start, so `make run` shows data quickly
                       next_run_time=datetime.now(UTC) + timedelta(seconds=20))
+    # before the retention purge (03:10 UTC), which rolls up any day still missing anyway
+    scheduler.add_job(in_app_context(app, usage_store_nightly), "cron", hour=2, minute=40,
+                      id="network.usage_store", replace_existing=True)

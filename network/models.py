@@ -1,5 +1,5 @@
 """Network inventory (switches per building, the ports that serve flats) and monitoring:
-poll results, raw counter state, usage per port hour / subscription day / building day,
+poll results, raw counter state, usage per port hour / port day / subscription day / building day,
 discarded intervals and outages (docs/design.md §2, §3.4, §3.5).
 """
 
@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (
+    DDL,
     BigInteger,
     Float,
     ForeignKey,
@@ -15,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -167,20 +169,63 @@ class PortCounter(db.Model):
 
 
 class UsageHour(db.Model):
-    """Octets through a port in one UTC hour (in = household upload, out = download)."""
+    """Octets through a port in one UTC hour (in = household upload, out = download).
+
+    The big table (10,000 switches × 48 ports × 8,760 hours = 4.2 billion rows a year): no
+    surrogate key, the primary key (port_id, hour) is the only B-tree. On PostgreSQL it is
+    partitioned by month (Europe/Paris months, ``network.usage_store``): the retention job
+    drops whole partitions once their days are rolled up into ``PortUsageDay``; a BRIN index
+    on ``hour`` lets the roll-up read one day without a second B-tree. SQLite: a plain table,
+    rows deleted (docs/usage-store.md).
+    """
 
     __tablename__ = "usage_hours"
-    __table_args__ = (UniqueConstraint("port_id", "hour"),)
+    __table_args__ = (Index("ix_usage_hours_hour", "hour", postgresql_using="brin"),
+                      {"postgresql_partition_by": "RANGE (hour)"})
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    port_id: Mapped[int] = mapped_column(ForeignKey("ports.id"), index=True)
-    hour: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    port_id: Mapped[int] = mapped_column(ForeignKey("ports.id"), primary_key=True)
+    hour: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
     octets_in: Mapped[int] = mapped_column(BigInteger, default=0)
     octets_out: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
+USAGE_HOURS_DEFAULT_PARTITION = "usage_hours_default"
+# create_all (tests, `isp init-db`) gets the default partition too; the migration creates it.
+event.listen(UsageHour.__table__, "after_create", DDL(
+    f"CREATE TABLE IF NOT EXISTS {USAGE_HOURS_DEFAULT_PARTITION} PARTITION OF usage_hours DEFAULT"
+).execute_if(dialect="postgresql"))
+
+
+class PortUsageDay(db.Model):
+    """A port's octets on one Europe/Paris day, rolled up from ``UsageHour`` by the nightly
+    job (``network.usage_store.roll_up``): what remains of a port once its hours are gone."""
+
+    __tablename__ = "port_usage_days"
+
+    port_id: Mapped[int] = mapped_column(ForeignKey("ports.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True)
+    octets_in: Mapped[int] = mapped_column(BigInteger, default=0)
+    octets_out: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class UsageRollup(db.Model):
+    """One Europe/Paris day whose port hours were rolled up into ``PortUsageDay`` (the
+    ledger the retention job checks before it removes hours)."""
+
+    __tablename__ = "usage_rollups"
+
+    day: Mapped[date] = mapped_column(primary_key=True)
+    rolled_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    port_days: Mapped[int] = mapped_column(default=0)
+
+
 class UsageDay(db.Model):
-    """A subscription's traffic on one day (Europe/Paris calendar day)."""
+    """A subscription's traffic on one day (Europe/Paris calendar day).
+
+    The daily roll-up per subscription: written by the poller in the same transaction as the
+    port hour (the flat's subscription *at the time of the traffic*, which a later roll-up
+    could no longer tell), so it never depends on the hours being kept.
+    """
 
     __tablename__ = "usage_days"
     __table_args__ = (UniqueConstraint("subscription_id", "day"),)

@@ -1,7 +1,10 @@
 """Network's part of the retention rules (docs/design.md §3.4 and §3.8, isp/gdpr.py).
 
-Port-hour usage is kept 90 days; a subscription's daily usage is kept while it lives (and a
-grace period after its end), then only the building's days remain (kept forever, no person).
+Port-hour usage is kept 90 days (RETENTION["usage_hour_days"]), counted in whole Europe/Paris
+days, after being rolled up per port and day (``network.usage_store``: on PostgreSQL the
+monthly partitions entirely before the window are dropped, on SQLite the rows are deleted); a
+subscription's daily usage is kept while it lives (and a grace period after its end), then only
+the building's days remain (kept forever, no person).
 """
 
 from __future__ import annotations
@@ -12,7 +15,9 @@ from datetime import date, datetime
 from sqlalchemy import delete, func, select
 
 from isp.extensions import db
-from network.models import BuildingUsageDay, UsageDay, UsageHour
+from isp.timeutil import local_date, start_of_day
+from network.models import BuildingUsageDay, UsageDay
+from network.usage_store import remove_expired_hours
 from subscribers.models import Subscription, Unit
 
 
@@ -21,18 +26,21 @@ class UsagePurge:
     hours_deleted: int
     subscription_days_deleted: int
     building_days_added: int
+    partitions_dropped: tuple[str, ...] = ()
+    port_days_rolled_up: int = 0
 
 
 def purge_usage(*, hours_before: datetime, ended_before: date) -> UsagePurge:
-    """Delete port-hours before ``hours_before`` and roll up the daily usage of subscriptions
-    terminated before ``ended_before`` into per-building days, then delete it.
+    """Remove the port hours of the days before the Europe/Paris day of ``hours_before``
+    (rolled up per port first: ``network.usage_store.remove_expired_hours``), and roll up the
+    daily usage of subscriptions terminated before ``ended_before`` into per-building days,
+    then delete it.
 
     The poller writes each hour to the subscription's day and to the building's day at once,
     so a building day that exists already counts the subscription's traffic; only the days
     without a building row (older data, imports) get one, from the subscriptions' sum.
     """
-    hours = db.session.execute(delete(UsageHour).where(UsageHour.hour < hours_before)
-                               .execution_options(synchronize_session=False)).rowcount or 0
+    removed = remove_expired_hours(start_of_day(local_date(hours_before)))
     ended = select(Subscription.id).where(Subscription.terminated_on.is_not(None),
                                           Subscription.terminated_on < ended_before)
     sums = db.session.execute(
@@ -52,4 +60,5 @@ def purge_usage(*, hours_before: datetime, ended_before: date) -> UsagePurge:
     db.session.flush()
     days = db.session.execute(delete(UsageDay).where(UsageDay.subscription_id.in_(ended))
                               .execution_options(synchronize_session=False)).rowcount or 0
-    return UsagePurge(hours, days, len(added))
+    return UsagePurge(removed.hours_deleted, days, len(added),
+                      tuple(removed.partitions_dropped), removed.days_rolled_up)

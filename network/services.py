@@ -4,7 +4,8 @@ A poll cycle (``run_poll_cycle``) claims devices, polls them concurrently over S
 (``network.snmp``), then stores for each device: a ``PollResult``, its status and
 sysUpTime, the ports discovered (ifIndex, ifName, ifDescr, speed, admin/oper status), the
 raw counters (``PortCounter``) and the counter deltas (``network.counters``) as usage per
-port hour, per subscription day and per building day. Discarded intervals are stored
+port hour, per subscription day and per building day (written, rolled up and read by
+``network.usage_store``). Discarded intervals are stored
 with their reason. Devices go down after two consecutive unanswered polls (one
 ``Outage``, signal ``outage_started``) and come back up on the next answer (the outage
 closes, signal ``outage_ended``). A reboot seen through sysUpTime books the unobserved
@@ -65,17 +66,28 @@ from network.counters import (
 )
 from network.credentials import decrypt_secret
 from network.models import (
-    BuildingUsageDay,
     Device,
     DiscardedInterval,
     Outage,
     PollResult,
     Port,
     PortCounter,
-    UsageDay,
-    UsageHour,
 )
 from network.snmp import DevicePoll, InterfaceSample, SnmpClient, SnmpTarget, poll_many
+from network.usage_store import (  # storage and usage live in network.usage_store (issue 17.4)
+    USAGE_STATUSES,
+    add_usage,
+    building_usage_days,
+    by_month,
+    local_day,
+    port_usage_days,
+    port_usage_hours,
+    split_by_hour,
+    unit_usage_days,
+    unit_usage_hours,
+)
+from network.usage_store import served_subscription_ids as _served_subscription_ids
+from network.usage_store import upsert as _upsert
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +97,6 @@ PORT_DOWN_ALERT = timedelta(days=7)
 DEFAULT_LEASE_S = 600
 DEFAULT_BATCH = 100
 #: Subscription statuses whose flat's traffic is booked to the subscription.
-USAGE_STATUSES = ("active", "reduced", "suspended", "provisioning")
 ALERT_STATUSES = ("active", "reduced")
 
 #: Errors in clear words for the pages and the CLI (the raw text stays in ``last_error``).
@@ -709,23 +720,6 @@ def _discover_ports(device: Device, samples: Iterable[InterfaceSample]) -> dict[
     return result
 
 
-def _served_subscription_ids(unit_ids: Iterable[int],
-                             statuses: Sequence[str] = USAGE_STATUSES) -> dict[int, int]:
-    """{unit_id: id of the flat's newest subscription in ``statuses``}, in one query."""
-    from subscribers.models import Subscription
-
-    ids = sorted(unit_ids)
-    if not ids:
-        return {}
-    served: dict[int, int] = {}
-    for subscription_id, unit_id in db.session.execute(
-            select(Subscription.id, Subscription.unit_id).where(
-                Subscription.unit_id.in_(ids), Subscription.status.in_(list(statuses)))
-            .order_by(Subscription.id)):
-        served[unit_id] = subscription_id  # the highest id wins
-    return served
-
-
 _PORT_COLUMNS = ("id", "device_id", "if_index", "if_name", "if_descr", "speed_bps", "unit_id",
                  "admin_up", "oper_up", "down_since", "down_alerted_at")
 
@@ -817,35 +811,6 @@ def _send_port_alerts(alerts: list[tuple[int, int, datetime, datetime]]) -> None
 
 # --- counters and usage ------------------------------------------------------------------------
 
-def _hour(at: datetime) -> datetime:
-    return at.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
-
-
-def split_by_hour(start: datetime, end: datetime, octets: int) -> list[tuple[datetime, int]]:
-    """Spread ``octets`` over the UTC hours of [start, end) in proportion to time (sums exactly)."""
-    if end <= start or octets == 0:
-        return [(_hour(end), octets)] if octets else []
-    total = (end - start).total_seconds()
-    parts: list[tuple[datetime, int]] = []
-    cursor = start
-    given = 0
-    while cursor < end:
-        bucket = _hour(cursor)
-        stop = min(end, bucket + timedelta(hours=1))
-        share = int(octets * (stop - cursor).total_seconds() / total)
-        parts.append((bucket, share))
-        given += share
-        cursor = stop
-    last_hour, last = parts[-1]
-    parts[-1] = (last_hour, last + octets - given)
-    return [(h, o) for h, o in parts if o]
-
-
-def local_day(hour: datetime) -> date:
-    """The Europe/Paris calendar day of a UTC hour (offsets are whole hours)."""
-    return hour.astimezone(LOCAL_TZ).date()
-
-
 def _counter_outcomes(prev, sample: InterfaceSample, speed: int | None, elapsed: float,
                       rebooted: bool) -> dict[str, Delta | Discarded]:
     if rebooted:
@@ -910,65 +875,6 @@ def _store_counters(answered: list[tuple[Device, DevicePoll, bool]],
         db.session.execute(insert(DiscardedInterval.__table__), discarded)
     if hours:
         add_usage(hours, owners)
-
-
-def add_usage(hours: dict[tuple[int, datetime], list[int]],
-              owners: dict[int, tuple[int | None, int]]) -> None:
-    """Add octets per (port, hour) to the hour, subscription-day and building-day tables.
-
-    ``owners`` gives each port's flat (None for uplinks and spare ports, whose traffic is
-    not a household's) and building.
-    """
-    per_sub: dict[tuple[int, date], list[int]] = defaultdict(lambda: [0, 0])
-    per_building: dict[tuple[int, date], list[int]] = defaultdict(lambda: [0, 0])
-    subscriptions = _served_subscription_ids(
-        {unit for unit, _ in owners.values() if unit is not None})
-    hour_rows = []
-    for (port_id, hour), (octets_in, octets_out) in hours.items():
-        hour_rows.append({"port_id": port_id, "hour": hour, "octets_in": octets_in,
-                          "octets_out": octets_out})
-        unit_id, building_id = owners[port_id]
-        if unit_id is None:
-            continue
-        day = local_day(hour)
-        # port out = household download, port in = household upload (docs/design.md §3.4)
-        per_building[(building_id, day)][0] += octets_out
-        per_building[(building_id, day)][1] += octets_in
-        subscription_id = subscriptions.get(unit_id)
-        if subscription_id is not None:
-            per_sub[(subscription_id, day)][0] += octets_out
-            per_sub[(subscription_id, day)][1] += octets_in
-    _upsert(UsageHour, hour_rows, ("port_id", "hour"), add=("octets_in", "octets_out"))
-    _upsert(UsageDay, [{"subscription_id": s, "day": d, "download_octets": v[0],
-                        "upload_octets": v[1]} for (s, d), v in per_sub.items()],
-            ("subscription_id", "day"), add=("download_octets", "upload_octets"))
-    _upsert(BuildingUsageDay, [{"building_id": b, "day": d, "download_octets": v[0],
-                                "upload_octets": v[1]} for (b, d), v in per_building.items()],
-            ("building_id", "day"), add=("download_octets", "upload_octets"))
-
-
-def _upsert(model, rows: list[dict], keys: Sequence[str], *, add: Sequence[str] = (),
-            replace: Sequence[str] = ()) -> None:
-    """INSERT … ON CONFLICT (keys) DO UPDATE: ``add`` columns are summed, ``replace`` overwritten.
-
-    One statement for many rows (PostgreSQL and SQLite ≥ 3.24 share the syntax). Rows are
-    sorted by key so that two workers touching the same rows (a building's day) lock them in
-    the same order and never deadlock.
-    """
-    if not rows:
-        return
-    if db.session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    table = model.__table__
-    statement = dialect_insert(table)
-    values = {c: table.c[c] + statement.excluded[c] for c in add}
-    values.update({c: statement.excluded[c] for c in replace})
-    statement = statement.on_conflict_do_update(index_elements=[table.c[k] for k in keys],
-                                                set_=values)
-    rows.sort(key=lambda row: tuple(row[k] for k in keys))
-    db.session.execute(statement, rows)
 
 
 # --- availability ------------------------------------------------------------------------------
@@ -1127,63 +1033,6 @@ def availability_by_month(building_id: int, months: int, today: date) -> list[
     return list(reversed(rows))
 
 
-# --- usage queries -----------------------------------------------------------------------------
-
-def unit_usage_hours(unit_id: int, start: datetime, end: datetime) -> list[tuple[datetime, int,
-                                                                                  int]]:
-    """(hour, download, upload) for the ports serving a flat, oldest first."""
-    from sqlalchemy import func
-
-    rows = db.session.execute(
-        select(UsageHour.hour, func.sum(UsageHour.octets_out), func.sum(UsageHour.octets_in))
-        .join(Port, Port.id == UsageHour.port_id)
-        .where(Port.unit_id == unit_id, UsageHour.hour >= start, UsageHour.hour < end)
-        .group_by(UsageHour.hour).order_by(UsageHour.hour)).all()
-    return [(h if h.tzinfo else h.replace(tzinfo=UTC), int(d or 0), int(u or 0))
-            for h, d, u in rows]
-
-
-def unit_usage_days(unit_id: int, first: date, last: date) -> list[tuple[date, int, int]]:
-    """(day, download, upload) summed over the flat's subscriptions, oldest first."""
-    from sqlalchemy import func
-
-    from subscribers.models import Subscription
-
-    rows = db.session.execute(
-        select(UsageDay.day, func.sum(UsageDay.download_octets), func.sum(UsageDay.upload_octets))
-        .join(Subscription, Subscription.id == UsageDay.subscription_id)
-        .where(Subscription.unit_id == unit_id, UsageDay.day >= first, UsageDay.day <= last)
-        .group_by(UsageDay.day).order_by(UsageDay.day)).all()
-    return [(d, int(dn or 0), int(up or 0)) for d, dn, up in rows]
-
-
-def port_usage_hours(port_id: int, start: datetime, end: datetime) -> list[tuple[datetime, int,
-                                                                                  int]]:
-    """(hour, out, in) of one port, oldest first."""
-    rows = db.session.execute(select(UsageHour).where(
-        UsageHour.port_id == port_id, UsageHour.hour >= start, UsageHour.hour < end)
-        .order_by(UsageHour.hour)).scalars()
-    return [(r.hour, r.octets_out, r.octets_in) for r in rows]
-
-
-def building_usage_days(building_id: int, first: date, last: date) -> list[tuple[date, int, int]]:
-    """(day, download, upload) of a building, oldest first."""
-    rows = db.session.execute(select(BuildingUsageDay).where(
-        BuildingUsageDay.building_id == building_id, BuildingUsageDay.day >= first,
-        BuildingUsageDay.day <= last).order_by(BuildingUsageDay.day)).scalars()
-    return [(r.day, r.download_octets, r.upload_octets) for r in rows]
-
-
-def by_month(days: Iterable[tuple[date, int, int]]) -> list[tuple[str, int, int]]:
-    """Sum daily rows per calendar month (``YYYY-MM``)."""
-    months: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for day, down, up in days:
-        key = f"{day.year}-{day.month:02d}"
-        months[key][0] += down
-        months[key][1] += up
-    return [(k, v[0], v[1]) for k, v in sorted(months.items())]
-
-
 def device_state_label(device: Device) -> str:
     """The device's state in words for pages: up, down, unknown, plus the error kind."""
     labels = {DeviceStatus.UP: "joignable", DeviceStatus.DOWN: "hors service (pas de réponse)",
@@ -1202,4 +1051,15 @@ __all__ = [
     "run_poll_cycle",
     "store_poll",
     "store_polls",
+    # re-exported from network.usage_store for the callers that still import them from here
+    "USAGE_STATUSES",
+    "add_usage",
+    "building_usage_days",
+    "by_month",
+    "local_day",
+    "port_usage_days",
+    "port_usage_hours",
+    "split_by_hour",
+    "unit_usage_days",
+    "unit_usage_hours",
 ]

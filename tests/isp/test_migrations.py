@@ -9,6 +9,7 @@ from sqlalchemy import text
 
 from isp import create_app, load_all_models
 from isp.extensions import db
+from network.usage_store import is_usage_partition
 
 
 def test_upgrade_from_empty_matches_the_models(empty_database_url):
@@ -17,7 +18,12 @@ def test_upgrade_from_empty_matches_the_models(empty_database_url):
         load_all_models()
         upgrade()
         with db.engine.connect() as connection:
-            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            # the partitions of usage_hours are made by migration 0026 and the nightly job, not
+            # by the models (network.usage_store); the partitioned parent itself is compared
+            context = MigrationContext.configure(connection, opts={
+                "compare_type": True,
+                "include_name": lambda name, kind, _parent: not (
+                    kind == "table" and is_usage_partition(name))})
             differences = compare_metadata(context, db.metadata)
         db.engine.dispose()
     assert differences == []
