@@ -61,3 +61,32 @@ class AnswersForm(FlaskForm):
 
     #: Service field → form field, to show a refusal beside the right input.
     FIELDS = {"monthly_cost_cents": "monthly_cost", "stage": "answered_on"}
+
+
+class ResidentAnswersForm(FlaskForm):
+    """The follow-up questions as the resident answers them in their space (plain French: short
+    sentences, "vous"); no date (today) and no autonomy grade (the mediators' grid)."""
+
+    home_connection = RadioField(_l("Avez-vous internet à la maison ?"),
+                                 choices=[("yes", _l("Oui")), ("no", _l("Non"))],
+                                 validators=[InputRequired(message=_l("Choisissez oui ou non."))])
+    monthly_cost = StringField(_l("Combien payez-vous chaque mois pour internet à la maison ? "
+                                  "En euros. Écrivez 0 si c'est gratuit."),
+                               validators=[Optional(), Length(max=12)])
+    devices = MultiCheckbox(_l("Quels appareils avez-vous à la maison ?"),
+                            choices=[(code, label) for code, label in DEVICES.items()])
+
+    def validate_monthly_cost(self, field) -> None:
+        try:
+            euros_to_cents(field.data)
+        except ValueError:
+            raise ValidationError(_("Écrivez un nombre d'euros, par exemple 19,90.")) from None
+
+    def answers(self) -> dict:
+        """The answers as ``impact.services.record_resident_answers`` takes them."""
+        return {"home_connection": self.home_connection.data == "yes",
+                "monthly_cost_cents": euros_to_cents(self.monthly_cost.data),
+                "devices": list(self.devices.data or [])}
+
+    FIELDS = {"monthly_cost_cents": "monthly_cost", "stage": "home_connection",
+              "answered_on": "home_connection"}

@@ -416,3 +416,54 @@ def due_stages(household_ids: list[int], *, on: date | None = None) -> dict[int,
         for household_id in rows:
             result[household_id].append(stage)
     return result
+
+
+# --- the resident answers their own follow-up ----------------------------------------------------
+
+#: The stages a resident answers in their space (the baseline is asked at subscription, with
+#: the operator or the mediator).
+RESIDENT_STAGES = (Stage.M6, Stage.M12)
+#: What a resident answers (the date is today; the autonomy grade is the mediators' grid).
+RESIDENT_ANSWER_KEYS = ("home_connection", "monthly_cost_cents", "devices")
+
+
+def pending_follow_up(household: Household, *, on: date | None = None) -> StageStatus | None:
+    """The follow-up the household may answer now, if any: the 12-month one once it may be
+    recorded, else the 6-month one while it may be (a 6-month one not answered by the time the
+    12-month one opens is missed, as in ``due_query``)."""
+    statuses = {s.stage: s for s in stage_statuses(household, on=on)}
+    later = statuses[Stage.M12]
+    if later.state in ("due", "open"):
+        return later
+    if later.state == "recorded":
+        return None
+    earlier = statuses[Stage.M6]
+    return earlier if earlier.state in ("due", "open") else None
+
+
+def record_resident_answers(household: Household, stage: Stage | str, answers: dict,
+                            actor: User) -> ImpactAnswer:
+    """A resident answers their household's pending follow-up (``pending_follow_up``); the
+    caller commits. Only ``RESIDENT_ANSWER_KEYS`` are taken (unknown key: 400). The resident
+    may correct their own answer of that stage, not one recorded with a staff member (409).
+    Scope, dates and values: ``record_answers``."""
+    stage = parse_stage(stage)
+    unknown = sorted(set(answers) - set(RESIDENT_ANSWER_KEYS))
+    if unknown:
+        raise DomainError(_("Champ inconnu : %(field)s", field=unknown[0][:40]),
+                          field=unknown[0][:40], status=400)
+    check_may_record(actor, household)
+    pending = pending_follow_up(household)
+    existing = answers_of(household.id).get(stage)
+    if existing is not None and existing.recorded_by_role == Role.RESIDENT \
+            and stage in RESIDENT_STAGES:
+        pass  # a correction of their own answer (a double submission changes nothing)
+    elif existing is not None:
+        raise DomainError(_("Vous avez déjà répondu à ces questions. Merci !"), field="stage",
+                          status=409)
+    elif pending is None or pending.stage is not stage:
+        raise DomainError(_("Il n'y a pas de questions à répondre pour le moment."),
+                          field="stage", status=409)
+    # A grade a mediator added to the resident's answer stays (the resident is not asked it).
+    kept = {"autonomy": existing.autonomy} if existing is not None else {}
+    return record_answers(household, stage, {**answers, **kept, "answered_on": today()}, actor)

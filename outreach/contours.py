@@ -238,3 +238,14 @@ def contours() -> dict[str, dict]:
     rows = db.session.execute(select(District.code, DistrictContour.geometry).join(
         DistrictContour, DistrictContour.district_id == District.id)).all()
     return {code: json.loads(geometry) for code, geometry in rows}
+
+
+#: The source name of the demo's simplified contours (``outreach/data/``): the map says they are
+#: illustrative when it draws them.
+ILLUSTRATIVE_SOURCE = "demo-district-contours-illustrative.geojson"
+
+
+def illustrative_in_use() -> bool:
+    """True when some contour comes from the demo's illustrative file, not from open data."""
+    return db.session.execute(select(DistrictContour.id).where(
+        DistrictContour.source == ILLUSTRATIVE_SOURCE).limit(1)).first() is not None

@@ -2,7 +2,7 @@
 
 Every figure comes from its home: the official fragility index from evaluation's indicators
 (a public statistic), take-up from the published monthly aggregates (small cells already
-suppressed there), requests from ``outreach.demand`` through ``evaluation.disclosure``.
+suppressed there), requests from ``outreach.demand`` through ``isp.disclosure``.
 """
 
 from __future__ import annotations
@@ -46,6 +46,8 @@ class MapData:
     rows: list[DistrictRow]
     geometries: dict[str, dict]
     period: str | None
+    #: The contours drawn are the demo's simplified ones (the page says so).
+    illustrative: bool = False
 
 
 def map_data() -> MapData:
@@ -65,4 +67,5 @@ def map_data() -> MapData:
             continue
         rows.append(DistrictRow(code, name, index, cell, demand.published(counts.get(code, 0)),
                                 code in geometries))
-    return MapData(rows, geometries, period)
+    return MapData(rows, geometries, period,
+                   illustrative=bool(geometries) and contours.illustrative_in_use())
