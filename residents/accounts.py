@@ -65,9 +65,10 @@ def accounts_of(household_id: int) -> list[ResidentAccount]:
 
 
 def create_account(household: Household, login: str, *, actor: User | None,
-                   name: str = "") -> ResidentAccount:
+                   name: str = "", contact: str | None = None) -> ResidentAccount:
     """A resident account for a household living in its flat; the login is an e-mail or a
-    French mobile number, not already the login of another active account (flushes)."""
+    French mobile number, not already the login of another active account; ``contact`` is an
+    optional second contact of the other kind (flushes)."""
     if household is None or household.anonymised_at is not None or not lives_in_its_flat(
             household):
         raise DomainError(_("Ce foyer n'habite plus son logement : pas de compte possible."),
@@ -98,6 +99,42 @@ def create_account(household: Household, login: str, *, actor: User | None,
                               started_at=utcnow(),
                               created_by_id=actor.id if actor is not None else None)
     db.session.add(account)
+    db.session.flush()
+    if contact:
+        set_other_contact(account, contact)
+    return account
+
+
+def other_contact_kind(account: ResidentAccount) -> str:
+    """``phone`` for an e-mail login, ``email`` for a phone login."""
+    return "phone" if account.login_kind == "email" else "email"
+
+
+def other_contact(account: ResidentAccount) -> str | None:
+    """The second contact as people read it (``06 12 34 56 78`` or an e-mail), if any."""
+    if other_contact_kind(account) == "phone":
+        return display_phone(account.phone) if account.phone else None
+    return account.email
+
+
+def set_other_contact(account: ResidentAccount, value: str | None) -> ResidentAccount:
+    """A second contact for notices, of the other kind than the login (a phone login's
+    e-mail, an e-mail login's mobile); empty removes it and stops that channel's notices.
+    It is never a login: sign-in codes go to the login only (flushes)."""
+    kind = other_contact_kind(account)
+    value = (value or "").strip()
+    if not value:
+        if kind == "phone":
+            account.phone, account.notify_sms = None, False
+        else:
+            account.email, account.notify_email = None, False
+        db.session.flush()
+        return account
+    parsed = parse_login(value)
+    if parsed is None or parsed[0] != kind:
+        raise DomainError(_("Indiquez un numéro de portable (06 ou 07).") if kind == "phone"
+                          else _("Indiquez une adresse e-mail."), field="contact")
+    setattr(account, kind, parsed[1])
     db.session.flush()
     return account
 

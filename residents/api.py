@@ -23,6 +23,8 @@ from subscribers.services import Scope, get_household
 bp = Blueprint("residents_api", __name__, url_prefix="/api/v1")
 
 LOGIN = Text("login", 254, required=True)
+#: A second contact, of the other kind than the login (for notices; never a login).
+CONTACT = Text("contact", 254)
 _BOOLEAN = {"type": "boolean"}
 
 
@@ -33,6 +35,7 @@ def _iso(value) -> str | None:
 def account_json(account: ResidentAccount) -> dict:
     return {"id": account.id, "household_id": account.household_id,
             "login_kind": account.login_kind, "login": account.login,
+            "email": account.email, "phone": account.phone,
             "notify_sms": account.notify_sms, "notify_email": account.notify_email,
             "started_at": _iso(account.started_at), "ended_at": _iso(account.ended_at),
             "ended_reason": account.ended_reason,
@@ -54,15 +57,16 @@ def _household(household_id: int):
 
 @bp.route("/households/<int:household_id>/resident-accounts", methods=["GET", "POST"])
 @require_role(Role.OPERATOR)
-@documented(body_schema(LOGIN))
+@documented(body_schema(LOGIN, CONTACT))
 def household_accounts(household_id: int):
     """GET: the household's residents' accounts, active first. POST: create one; ``login``
     is an e-mail or a French mobile number (one view for both: one URL rule)."""
     household = _household(household_id)
     if request.method == "POST":
-        body = json_body(allowed=("login",))
+        body = json_body(allowed=("login", "contact"))
         account = accounts.create_account(household, LOGIN.check(body.get("login")),
-                                          actor=current_actor())
+                                          actor=current_actor(),
+                                          contact=CONTACT.check(body.get("contact")))
         audit.record_request("create", "resident_account", account.id)
         db.session.commit()
         return jsonify(account_json(account)), 201
@@ -114,21 +118,27 @@ def my_notice_settings():
     account = _own_account()
     return jsonify({"notify_sms": account.notify_sms, "notify_email": account.notify_email,
                     "sms_possible": account.phone is not None,
-                    "email_possible": account.email is not None})
+                    "email_possible": account.email is not None,
+                    "login_kind": account.login_kind, "email": account.email,
+                    "phone": account.phone})
 
 
 @bp.put("/me/notice-settings")
 @require_role(Role.RESIDENT, scope="self")
-@documented(body_schema(required=("notify_sms", "notify_email"), notify_sms=_BOOLEAN,
-                        notify_email=_BOOLEAN))
+@documented(body_schema(CONTACT, required=("notify_sms", "notify_email"),
+                        notify_sms=_BOOLEAN, notify_email=_BOOLEAN))
 def set_my_notice_settings():
-    """Choose the channels (``notify_sms``, ``notify_email``: true or false)."""
+    """Choose the channels (``notify_sms``, ``notify_email``: true or false) and, when given,
+    the second contact (``contact``: a mobile for an e-mail login, an e-mail for a phone
+    login; empty removes it)."""
     account = _own_account()
-    body = json_body(allowed=("notify_sms", "notify_email"))
+    body = json_body(allowed=("notify_sms", "notify_email", "contact"))
     for name in ("notify_sms", "notify_email"):
         if not isinstance(body.get(name), bool):
             raise DomainError(_("%(field)s doit valoir true ou false.", field=name),
                               field=name)
+    if "contact" in body:
+        accounts.set_other_contact(account, CONTACT.check(body["contact"]))
     notices.set_preferences(account, sms=body["notify_sms"], email=body["notify_email"])
     audit.record_request("update", "resident_account", account.id, detail="notice settings")
     db.session.commit()

@@ -10,22 +10,25 @@ from isp.errors import DomainError
 
 def create_resident(email: str | None, phone: str | None, household_id: int | None,
                     name: str = "") -> str:
-    """``isp users create EMAIL --role resident --household ID`` (or ``--phone 06…``):
-    the account's login as stored. The caller commits."""
+    """``isp users create EMAIL --role resident --household ID`` (or ``--phone 06…`` as the
+    login; both: the e-mail signs in, the mobile is a second contact for SMS notices): the
+    account's login as stored. The caller commits."""
     from flask_babel import gettext as _
 
     from isp.extensions import db
     from residents.accounts import create_account
     from subscribers.models import Household
 
-    if (email is None) == (phone is None):
+    if email is None and phone is None:
         raise DomainError(_("Un résident se connecte avec un e-mail ou un numéro de portable "
-                            "(--phone), l'un des deux."), field="login")
+                            "(--phone)."), field="login")
     household = db.session.get(Household, household_id) if household_id else None
     if household is None:
         raise DomainError(_("Indiquez le foyer du résident : --household ID"),
                           field="household")
-    return create_account(household, email or phone, actor=None, name=name).login
+    # Both given: the e-mail is the login, the mobile its second contact (SMS notices).
+    return create_account(household, email or phone, actor=None, name=name,
+                          contact=phone if email else None).login
 
 
 def register(cli_group) -> None:

@@ -3,7 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, Optional
 
 
 class LoginForm(FlaskForm):
@@ -20,6 +20,9 @@ class CodeForm(FlaskForm):
 class AccountForm(FlaskForm):
     login = StringField(_l("E-mail ou numéro de portable (06 ou 07) du résident"),
                         validators=[DataRequired(), Length(max=254)])
+    contact = StringField(_l("Autre contact pour les avis (facultatif) : son portable si "
+                             "l'identifiant est un e-mail, son e-mail si c'est un portable"),
+                          validators=[Optional(), Length(max=254)])
 
 
 class NoticeSettingsForm(FlaskForm):
@@ -29,3 +32,9 @@ class NoticeSettingsForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     pass
+
+
+class MyNoticesForm(NoticeSettingsForm):
+    """The resident's own page: the channels and their second contact."""
+
+    contact = StringField(_l("Mon autre contact"), validators=[Optional(), Length(max=254)])

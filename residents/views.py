@@ -29,7 +29,14 @@ from isp.extensions import db
 from isp.forms import show_domain_error
 from isp.timeutil import utcnow
 from residents import accounts, notices, otp
-from residents.forms import AccountForm, CodeForm, ConfirmForm, LoginForm, NoticeSettingsForm
+from residents.forms import (
+    AccountForm,
+    CodeForm,
+    ConfirmForm,
+    LoginForm,
+    MyNoticesForm,
+    NoticeSettingsForm,
+)
 from residents.identity import active_account, require_resident_household
 from residents.models import ResidentAccount
 from subscribers.services import Scope, get_household
@@ -164,13 +171,20 @@ def notice_settings():
     account = active_account(current_actor())
     if account is None:  # an admin has no account of their own
         abort(404)
-    form = NoticeSettingsForm(obj=account)
+    form = MyNoticesForm(obj=account)
+    form.contact.label.text = _("Votre portable, pour recevoir aussi des SMS (pas obligatoire)") \
+        if accounts.other_contact_kind(account) == "phone" else \
+        _("Votre e-mail, pour recevoir aussi des e-mails (pas obligatoire)")
+    if request.method == "GET":
+        form.contact.data = accounts.other_contact(account) or ""
     status = 200
     if request.method == "POST":
         if form.validate_on_submit():
             try:
-                notices.set_preferences(account, sms=form.notify_sms.data,
-                                        email=form.notify_email.data)
+                with db.session.begin_nested():
+                    accounts.set_other_contact(account, form.contact.data)
+                    notices.set_preferences(account, sms=form.notify_sms.data,
+                                            email=form.notify_email.data)
             except DomainError as error:
                 show_domain_error(form, error, "notify_sms")
             else:
@@ -215,7 +229,8 @@ def account_new(household_id: int):
             try:
                 with db.session.begin_nested():
                     account = accounts.create_account(household, form.login.data,
-                                                      actor=current_actor())
+                                                      actor=current_actor(),
+                                                      contact=form.contact.data)
             except DomainError as error:
                 show_domain_error(form, error, "login")
             else:
@@ -300,6 +315,7 @@ def _household_panel(household, scope) -> Markup | None:
     return Markup(render_template(
         "residents/account/_household_panel.html", household=household, accounts=rows,
         notices=sent, may_manage=may_manage, confirm=ConfirmForm(), settings=settings_forms,
-        login_shown=_login_shown, recipient=notices.recipient_label,
+        login_shown=_login_shown, other_contact=accounts.other_contact,
+        recipient=notices.recipient_label,
         KIND_LABELS=notices.KIND_LABELS, CHANNEL_LABELS=notices.CHANNEL_LABELS,
         STATUS_LABELS=notices.STATUS_LABELS))

@@ -128,7 +128,8 @@ def test_a_resident_sets_their_notice_channels_by_api(client, db, api_resident):
     url = "/api/v1/me/notice-settings"
     assert client.get(url, headers=headers).get_json() == {
         "notify_sms": False, "notify_email": False, "sms_possible": True,
-        "email_possible": False}
+        "email_possible": False, "login_kind": "phone", "email": None,
+        "phone": "+33644444444"}
     done = client.put(url, json={"notify_sms": True, "notify_email": False}, headers=headers)
     assert done.status_code == 200 and done.get_json()["notify_sms"] is True
     refused = client.put(url, json={"notify_sms": True, "notify_email": True}, headers=headers)
@@ -205,3 +206,78 @@ def test_the_header_names_an_email_resident_by_their_email(client, login_residen
 
     login_resident(resident_household(), login="rose@test.example")
     assert "rose@test.example" in client.get("/moi").get_data(as_text=True)
+
+
+def test_a_phone_resident_adds_an_email_for_notices_on_the_page(client, db, login_resident):
+    """A second contact of the other kind: the e-mail channel becomes possible."""
+    from residents.identity import active_account
+
+    user, _household = login_resident(login="06 39 98 00 43")
+    page = client.get("/moi/avis").get_data(as_text=True)
+    assert "Par e-mail" not in page and "Votre e-mail" in page
+    wrong = client.post("/moi/avis", data={"contact": "06 39 98 00 44"})
+    assert wrong.status_code == 400 and "adresse e-mail" in wrong.get_data(as_text=True)
+    # The address and its channel at once.
+    saved = client.post("/moi/avis", data={"contact": "Rose@Example.org", "notify_email": "y",
+                                           "notify_sms": "y"})
+    assert saved.status_code == 200 and "Par e-mail" in saved.get_data(as_text=True)
+    account = active_account(user)
+    assert account.email == "rose@example.org" and account.notify_email and account.notify_sms
+    assert account.login == "+33639980043"  # the login does not change
+    # Emptied: the address goes, and so do its notices.
+    client.post("/moi/avis", data={"contact": "", "notify_sms": "y"})
+    db.session.expire_all()
+    account = active_account(user)
+    assert account.email is None and not account.notify_email and account.notify_sms
+
+
+def test_an_email_resident_adds_a_mobile_by_api(client, db, api_resident):
+    _user, _household, headers = api_resident(login="rose2@example.org")
+    url = "/api/v1/me/notice-settings"
+    bad = client.put(url, json={"notify_sms": False, "notify_email": False,
+                                "contact": "rose@example.org"}, headers=headers)
+    assert bad.status_code == 422 and bad.get_json()["field"] == "contact"
+    done = client.put(url, json={"notify_sms": True, "notify_email": False,
+                                 "contact": "07 12 34 56 78"}, headers=headers)
+    assert done.status_code == 200
+    assert done.get_json()["phone"] == "+33712345678" and done.get_json()["notify_sms"]
+
+
+def test_the_operator_gives_a_second_contact_on_the_form_and_the_api(client, db, login_as):
+    from sqlalchemy import select
+
+    from isp.services import create_token
+    from residents.models import ResidentAccount
+
+    household = factories.make_household()
+    login_as("operator")
+    bad = client.post(f"/households/{household.id}/resident-accounts/new",
+                      data={"login": "06 39 98 00 45", "contact": "07 00 00 00 00"})
+    assert bad.status_code == 400 and 'id="contact-err"' in bad.get_data(as_text=True)
+    done = client.post(f"/households/{household.id}/resident-accounts/new",
+                       data={"login": "06 39 98 00 45", "contact": "lea@example.org"})
+    assert done.status_code == 303
+    account = db.session.execute(select(ResidentAccount).where(
+        ResidentAccount.household_id == household.id)).scalar_one()
+    assert (account.phone, account.email) == ("+33639980045", "lea@example.org")
+    assert "lea@example.org" in client.get(f"/households/{household.id}").get_data(as_text=True)
+
+    token = create_token(factories.make_user("operator"))
+    db.session.commit()
+    created = client.post(f"/api/v1/households/{household.id}/resident-accounts",
+                          json={"login": "sam@example.org", "contact": "0639980046"},
+                          headers={"Authorization": f"Bearer {token}"})
+    assert created.status_code == 201 and created.get_json()["phone"] == "+33639980046"
+
+
+def test_the_command_line_takes_an_email_login_with_a_mobile_contact(runner, db):
+    from isp.extensions import db as _db
+    from residents.accounts import account_by_login
+
+    household = factories.make_household()
+    _db.session.commit()
+    result = runner.invoke(args=["users", "create", "duo@example.org", "--role", "resident",
+                                 "--phone", "06 39 98 00 47", "--household", str(household.id)])
+    assert result.exit_code == 0, result.output
+    account = account_by_login("duo@example.org")
+    assert account.phone == "+33639980047" and account_by_login("+33639980047") is None
