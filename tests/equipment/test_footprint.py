@@ -15,16 +15,20 @@ YEAR_2025 = (date(2025, 1, 1), date(2026, 1, 1))
 
 
 def test_yearly_shares_by_hand():
-    # A new laptop (156 kg, reference life 5 years) in its 7th year: 156 ÷ 6 = 26 kg a year;
-    # a new one would cost 156 ÷ 5 = 31.2 kg a year: 5.2 kg avoided.
-    assert footprint.yearly_embodied(156.0, "computer", 6.0) == pytest.approx(26.0)
-    assert footprint.yearly_avoided(156.0, "computer", 6.0) == pytest.approx(5.2)
+    # A new laptop (185.4 kg, reference life 5 years) in its 7th year: 185.4 ÷ 6 = 30.9 kg a
+    # year; a new one would cost 185.4 ÷ 5 = 37.08 kg a year: 6.18 kg avoided.
+    assert footprint.yearly_embodied(185.4, "computer", 6.0) == pytest.approx(30.9)
+    assert footprint.yearly_avoided(185.4, "computer", 6.0) == pytest.approx(6.18)
     # Younger than its reference life: spread over 5 years, nothing avoided.
-    assert footprint.yearly_embodied(156.0, "computer", 2.0) == pytest.approx(31.2)
-    assert footprint.yearly_avoided(156.0, "computer", 2.0) == 0.0
-    # Refurbished (25 %: 39 kg) in its first year: 7.8 kg a year, 23.4 kg avoided.
-    assert footprint.yearly_embodied(39.0, "computer", 1.0) == pytest.approx(7.8)
-    assert footprint.yearly_avoided(39.0, "computer", 1.0) == pytest.approx(23.4)
+    assert footprint.yearly_embodied(185.4, "computer", 2.0) == pytest.approx(37.08)
+    assert footprint.yearly_avoided(185.4, "computer", 2.0) == 0.0
+    # Refurbished (25 %: 46.35 kg) in its first year: 9.27 kg a year, 27.81 kg avoided (ADEME's
+    # reconditioning study: about 27 kg a year for a laptop).
+    assert footprint.yearly_embodied(46.35, "computer", 1.0) == pytest.approx(9.27)
+    assert footprint.yearly_avoided(46.35, "computer", 1.0) == pytest.approx(27.81)
+    # A refurbished smartphone (21.33 kg, life 2.5 years): 34.12 − 8.532 = 25.588 kg avoided
+    # (the study: about 25 kg a year).
+    assert footprint.yearly_avoided(21.33, "phone", 1.0) == pytest.approx(25.588)
 
 
 def test_lent_items_attributed_to_the_holders_building(db):
@@ -43,11 +47,11 @@ def test_lent_items_attributed_to_the_holders_building(db):
     (item,) = buildings
     assert item.code == building.code and item.households == 5 and item.items == 5
     # old laptop: age at 2026-01-01 = 2192 days = 6.0014 years, held the whole year.
-    old_share = 156.0 / (2192 / 365.25)
-    # refurbished: 39 kg over 5 years, held the whole year; boxes: 40 ÷ 5 × 183/365 each.
-    box_share = 40.0 / 5 * 183 / 365
-    assert item.kgco2e_embodied == pytest.approx(old_share + 7.8 + 3 * box_share)
-    assert item.kgco2e_avoided == pytest.approx((31.2 - old_share) + 23.4)
+    old_share = 185.4 / (2192 / 365.25)
+    # refurbished: 46.35 kg over 5 years, held the whole year; boxes: 63 ÷ 5 × 183/365 each.
+    box_share = 63.0 / 5 * 183 / 365
+    assert item.kgco2e_embodied == pytest.approx(old_share + 9.27 + 3 * box_share)
+    assert item.kgco2e_avoided == pytest.approx((37.08 - old_share) + 27.81)
     assert item.held_years == pytest.approx(2 + 3 * 183 / 365)
     assert districts[0].code == building.district.code
     assert districts[0].kgco2e_embodied == pytest.approx(item.kgco2e_embodied)
@@ -65,7 +69,7 @@ def test_holding_ends_at_return_and_recycling_freezes_age(db):
     assert periods == [(household.id, date(2025, 1, 1), date(2025, 4, 1))]
     (building,), _ = footprint.lent_footprints(*YEAR_2025)
     age = (date(2025, 5, 1) - date(2019, 1, 1)).days / 365.25
-    assert building.kgco2e_embodied == pytest.approx(32.8 / age * 90 / 365)
+    assert building.kgco2e_embodied == pytest.approx(85.3 / age * 90 / 365)
 
 
 def test_a_household_still_holding_after_move_out_counts_until_collected(db):

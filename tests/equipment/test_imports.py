@@ -22,7 +22,7 @@ def test_inventory_import(db):
     assert result.rows == 3
     computer = db.session.execute(select(EquipmentItem).where(
         EquipmentItem.serial == "PC-1")).scalar_one()
-    assert computer.embodied_kgco2e == 39.0 and computer.state == "in_stock"
+    assert computer.embodied_kgco2e == 46.35 and computer.state == "in_stock"
 
 
 def test_a_bad_row_imports_nothing(db):

@@ -43,7 +43,7 @@ def test_csv_columns_sources_and_dictionary(client, db, app):
     assert float(network["kwh"]) == pytest.approx(87.6)  # 10 W × 8760 h
     assert float(network["kgco2e_embodied"]) == pytest.approx(100.0)  # 500 ÷ 5 years
     lent = by_key[("building", "lent_equipment")]
-    assert float(lent["kgco2e_embodied"]) == pytest.approx(5 * 8.0)  # 40 kg ÷ 5 years each
+    assert float(lent["kgco2e_embodied"]) == pytest.approx(5 * 12.6)  # 63 kg ÷ 5 years each
     assert lent["kwh"] == "" and float(lent["kgco2e_avoided"]) == 0.0
     hosting = by_key[("building", "hosting")]
     # 40 W × 1.5 × 8760 h = 525.6 kWh, all of it on the only pilot building.

@@ -22,7 +22,7 @@ def test_api_create_list_get_move(client, db, api_as):
         "partner_code": "ATELIER", "acquired_on": "2026-01-10"})
     assert response.status_code == 201, response.json
     item = response.json
-    assert item["embodied_kgco2e"] == 39.0 and item["state"] == "in_stock"
+    assert item["embodied_kgco2e"] == 46.35 and item["state"] == "in_stock"
     assert item["partner"]["code"] == "ATELIER"
     assert set(item["allowed_moves"]) == {"lent", "in_repair", "recycled"}
     moved = client.post(f"/api/v1/equipment/{item['id']}/moves", headers=headers, json={
@@ -70,7 +70,7 @@ def test_pages_create_and_refused_move(client, db, login_as):
     assert response.status_code == 302
     item_url = response.headers["Location"]
     page = client.get(item_url).get_data(as_text=True)
-    assert "TAB-1" in page and "63.2 kgCO2e" in page
+    assert "TAB-1" in page and "60.1 kgCO2e" in page
     refused = client.post(f"{item_url}/moves", data={"to_state": "lent"})
     assert refused.status_code == 400
     assert "Choisissez le foyer" in refused.get_data(as_text=True)
