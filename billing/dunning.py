@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from billing.accounts import overdue_cents
 from billing.choices import (
     DUNNING_SCHEDULE,
     DUNNING_THRESHOLDS,
@@ -19,6 +20,7 @@ from billing.choices import (
     FslDecision,
     ReductionState,
 )
+from billing.invoices import issue_credit_note
 from billing.models import DunningStep, FslRequest, Invoice, PaymentPlan
 from billing.money import format_euros
 from isp import signals
@@ -210,8 +212,6 @@ def run_dunning(*, on: date | None = None, actor: User | None = None) -> Dunning
 
 
 def overdue(household_id: int, on: date) -> int:
-    from billing.services import overdue_cents
-
     return overdue_cents(household_id, on=on)
 
 
@@ -395,7 +395,6 @@ def decide_fsl(request: FslRequest, *, actor: User, decision: str, decided_on: d
                amount_cents: int | None = None) -> FslRequest:
     """Record the fund's answer; a grant writes the debt off with credit notes (never deletes)."""
     from billing.choices import CreditNoteKind
-    from billing.services import issue_credit_note
 
     if request.decision != FslDecision.PENDING:
         raise DomainError(_("Cette demande a déjà une réponse"), status=409)

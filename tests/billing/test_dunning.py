@@ -159,7 +159,7 @@ def test_no_billing_code_path_suspends_or_terminates():
             if isinstance(node, ast.Attribute) and node.attr in ("SUSPENDED", "TERMINATED"):
                 offenders.append(f"{path.name}:{node.lineno} uses {node.attr}")
             if isinstance(node, ast.Constant) and node.value in ("suspended", "terminated") \
-                    and path.name not in ("services.py",):
+                    and path.name not in ("reports.py",):  # the review reports a suspended line
                 offenders.append(f"{path.name}:{node.lineno} mentions {node.value!r}")
             if isinstance(node, ast.ImportFrom) and node.module and any(
                     alias.name in FORBIDDEN_CALLS for alias in node.names):

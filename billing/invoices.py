@@ -1,0 +1,94 @@
+"""Invoices (lookup, lists) and credit notes against issued invoices. The caller commits."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import or_, select
+
+from billing import numbering
+from billing.accounts import allocate, credited_cents, lock_invoice, release_payments, set_status
+from billing.choices import CreditNoteKind
+from billing.models import Allocation, CreditNote, Invoice
+from billing.money import vat_included
+from isp.errors import DomainError, NotFoundError
+from isp.extensions import db
+from isp.models import User
+from isp.timeutil import today
+from subscribers.models import Building, Household, Unit
+
+
+def get_invoice(number: str) -> Invoice:
+    invoice = db.session.execute(select(Invoice).where(Invoice.number == number)) \
+        .scalar_one_or_none()
+    if invoice is None:
+        raise NotFoundError(_("Facture %(number)s introuvable", number=number))
+    return invoice
+
+
+def invoices_query(*, period: str | None = None, status: str | None = None,
+                   building_code: str | None = None, search: str | None = None,
+                   household_id: int | None = None, include_drafts: bool = False):
+    """Invoices for lists and the API, newest first."""
+    statement = select(Invoice).join(Household, Household.id == Invoice.household_id) \
+        .join(Unit, Unit.id == Household.unit_id)
+    if not include_drafts:
+        statement = statement.where(Invoice.number.is_not(None))
+    if period:
+        statement = statement.where(Invoice.period == period)
+    if status:
+        statement = statement.where(Invoice.status == status)
+    if household_id:
+        statement = statement.where(Invoice.household_id == household_id)
+    if building_code:
+        statement = statement.join(Building, Building.id == Unit.building_id).where(
+            Building.code == building_code)
+    if search:
+        pattern = f"%{search.strip()}%"
+        statement = statement.where(or_(Invoice.number.ilike(pattern),
+                                        Invoice.holder_name.ilike(pattern),
+                                        Invoice.unit_code.ilike(pattern)))
+    return statement.order_by(Invoice.period.desc(), Invoice.number.desc(), Invoice.id.desc())
+
+
+def issue_credit_note(invoice: Invoice, *, actor: User | None, amount_cents: int, reason: str,
+                      kind: str = CreditNoteKind.CORRECTION,
+                      issued_on: date | None = None) -> CreditNote:
+    """AV-YYYY-NNNNNN against an issued invoice; the invoice itself never changes."""
+    if invoice.number is None:
+        raise DomainError(_("Un brouillon se corrige en relançant la préparation"), status=409)
+    if kind not in list(CreditNoteKind):
+        raise DomainError(_("Type d'avoir inconnu : %(kind)s", kind=kind), field="kind")
+    if not (reason or "").strip():
+        raise DomainError(_("Le motif de l'avoir est obligatoire"), field="reason")
+    if amount_cents <= 0:
+        raise DomainError(_("Le montant de l'avoir doit être positif"), field="amount_cents")
+    # The room left is computed under the invoice's lock: eight parallel credit notes of the
+    # whole amount leave one, not eight (issue 19.1).
+    invoice = lock_invoice(invoice)
+    room = invoice.total_cents - credited_cents(invoice)
+    if amount_cents > room:
+        raise DomainError(_(
+            "L'avoir dépasse le montant restant de la facture (%(room)s centimes)", room=room),
+                          field="amount_cents")
+    issued_on = issued_on or today()
+    number = numbering.reserve(numbering.CREDIT_NOTE_PREFIX, issued_on.year)[0]
+    note = CreditNote(number=number, invoice_id=invoice.id, household_id=invoice.household_id,
+                      kind=kind, amount_cents=amount_cents, reason=reason.strip(),
+                      issued_on=issued_on, created_by_id=actor.id if actor else None,
+                      vat_cents=vat_included(amount_cents,
+                                             current_app.config["VAT_RATE_PERCENT"]))
+    db.session.add(note)
+    db.session.flush()
+    excess = amount_cents - invoice.due_cents
+    if excess > 0:
+        release_payments(invoice, excess)
+    db.session.add(Allocation(invoice_id=invoice.id, credit_note_id=note.id,
+                              amount_cents=amount_cents, allocated_on=issued_on))
+    invoice.paid_cents += amount_cents
+    set_status(invoice)
+    db.session.flush()
+    allocate(invoice.household_id, on=issued_on)
+    return note
