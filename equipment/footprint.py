@@ -14,7 +14,7 @@ For one item held by a household during a period:
 - both are counted for the share of the year the item was held: held days ÷ days of the year.
 
 Figures are attributed to the building (and district) of the holding household. They rest on
-households: the published figures follow the small-cell rule (evaluation.disclosure).
+households: the published figures follow the small-cell rule (isp.disclosure).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from sqlalchemy.orm import selectinload
 from equipment.choices import HELD_STATES
 from equipment.footprint_defaults import NEW_KGCO2E, REFERENCE_LIFE_YEARS
 from equipment.models import EquipmentItem, EquipmentMove
-from evaluation.disclosure import hidden_group_is_small, is_small, round_count
+from isp.disclosure import hidden_group_is_small, is_small, round_count
 from isp.extensions import db
 from subscribers.models import Building, District, Household, Unit
 

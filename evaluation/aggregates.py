@@ -16,19 +16,19 @@ from datetime import date, timedelta
 from sqlalchemy import delete, func, insert, or_, select
 
 from billing.services import billing_figures, prices_for_period
-from evaluation.disclosure import (
-    hidden_group_is_small,
-    money_base_cents,
-    ratio,
-    round_count,
-    round_money,
-)
 from evaluation.models import EvaluationMonthly
 from evaluation.queries import (
     current_period,
     month_bounds,
     period_of,
     periods_between,
+)
+from isp.disclosure import (
+    hidden_group_is_small,
+    money_base_cents,
+    ratio,
+    round_count,
+    round_money,
 )
 from isp.extensions import db
 from isp.timeutil import local_date, today, utcnow
@@ -171,7 +171,7 @@ def _subscriber_figures(scope: _Scope, subs: list[_Sub], flats: int, households:
 
 def _count(households: int) -> tuple[int, int]:
     """A count of households as stored: published value rounded to 5, exact basis kept for the
-    small-cell rule (evaluation.disclosure)."""
+    small-cell rule (isp.disclosure)."""
     return round_count(households), households
 
 

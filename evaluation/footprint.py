@@ -13,7 +13,7 @@ from flask import current_app
 from sqlalchemy import Select, func, select
 
 from evaluation.aggregates import building_uptime
-from evaluation.disclosure import is_small, round_count
+from isp.disclosure import is_small, round_count
 from isp.extensions import db
 from isp.timeutil import today
 from network.models import Device

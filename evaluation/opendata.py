@@ -5,7 +5,7 @@ Decision: the open data is PUBLIC (no login), under stable URLs (/open-data/aggr
 what the small-cell rule lets through: suppressed cells are left out (a missing row means
 "suppressed or not measured"); counts are rounded to a base of 5 and amounts to 100 € at least,
 and district amounts that would give back suppressed buildings by difference are suppressed
-(evaluation.disclosure, docs/evaluation-privacy.md). No person, flat or per-household row is
+(isp.disclosure, docs/evaluation-privacy.md). No person, flat or per-household row is
 ever in it.
 """
 

@@ -3,7 +3,7 @@
 Every figure shown, exported or served by the API goes through ``small_cell``: a figure resting on
 fewer than ``SMALL_CELL`` households carries no value at all, only ``suppressed=True`` (shown
 "< 5", left out of exports). Dashboards read the precomputed ``EvaluationMonthly`` table only,
-whose counts are already rounded to 5 and amounts to 100 € (``evaluation.disclosure``).
+whose counts are already rounded to 5 and amounts to 100 € (``isp.disclosure``).
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from evaluation.disclosure import SMALL_CELL, round_count
 from evaluation.models import EvaluationMonthly
+from isp.disclosure import SMALL_CELL, round_count
 from isp.errors import DomainError
 from isp.extensions import db
 from isp.timeutil import today

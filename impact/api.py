@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 
-from evaluation.disclosure import SMALL_CELL
 from impact import indicators as impact_indicators
 from impact import services
 from impact.choices import GROUPINGS, Stage
@@ -13,6 +12,7 @@ from impact.models import ImpactAnswer
 from isp import audit
 from isp.auth import current_actor, require_role
 from isp.choices import Role
+from isp.disclosure import SMALL_CELL
 from isp.extensions import db
 from isp.openapi import documented
 from isp.pagination import api_list

@@ -2,7 +2,7 @@
 
 Groups: cohort (full months since the connection, today), building or district; inside each
 group, one column per stage (t0 = before, 6 and 12 months = now). Disclosure control is
-evaluation's (``evaluation/disclosure.py``, docs/evaluation-privacy.md): a figure resting on
+evaluation's (``isp/disclosure.py``, docs/evaluation-privacy.md): a figure resting on
 fewer than 5 households is suppressed, counts are rounded to 5, shares come from the rounded
 counts, money (means and medians of a monthly cost) is rounded to the euro and published only
 over 5 households or more.
@@ -21,11 +21,11 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from evaluation.disclosure import ratio, round_count
 from evaluation.queries import SUPPRESSED_LABEL, Cell, small_cell
 from impact.choices import AUTONOMY_LEVELS, COHORT_LABELS, COHORTS, GROUPINGS, Stage
 from impact.models import ImpactAnswer
 from impact.services import connection_dates, full_months_between
+from isp.disclosure import ratio, round_count
 from isp.errors import DomainError
 from isp.extensions import db
 from isp.timeutil import today

@@ -205,10 +205,10 @@ def followed_within_30_days(period: str) -> FollowedMonth:
     many were followed by a coaching session within 30 days: an attended booking whose slot
     started in [activation day, +30 days], or a session record of the household in that window.
 
-    Published through ``evaluation.disclosure``: counts rounded to 5, the share computed from
+    Published through ``isp.disclosure``: counts rounded to 5, the share computed from
     the rounded counts, nothing shown over fewer than 5 connections.
     """
-    from evaluation import disclosure
+    from isp import disclosure
 
     first, following = _month_bounds(period)
     proposals = db.session.execute(select(CoachingProposal.household_id,

@@ -17,7 +17,7 @@ from subscribers.models import District
 
 def requests_by_district() -> dict[str, int]:
     """District code → number of requests and supports (exact: apply
-    ``evaluation.disclosure`` before showing it to analysts or the public)."""
+    ``isp.disclosure`` before showing it to analysts or the public)."""
     rows = db.session.execute(
         select(District.code, func.count(ServiceRequest.id),
                func.coalesce(func.sum(ServiceRequest.supporters), 0))
@@ -36,8 +36,8 @@ def published_by_district() -> dict[str, int | None]:
 
 def published(count: int | None) -> int | None:
     """A count as analysts and the public see it: None when small (< 5), else rounded to 5
-    (``evaluation.disclosure``, the one home of that rule)."""
-    from evaluation.disclosure import is_small, round_count
+    (``isp.disclosure``, the one home of that rule)."""
+    from isp.disclosure import is_small, round_count
 
     if not count:
         return 0

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify
 
-from evaluation.disclosure import SMALL_CELL
 from isp.auth import current_actor, require_role
 from isp.choices import Role
+from isp.disclosure import SMALL_CELL
 from isp.errors import DomainError
 from isp.extensions import db
 from isp.openapi import documented

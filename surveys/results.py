@@ -1,5 +1,5 @@
 """Results of a survey: counts per option and scale distributions, small cells suppressed
-(evaluation.disclosure, as every aggregate); free texts for the owner role only, exported
+(isp.disclosure, as every aggregate); free texts for the owner role only, exported
 without any identifier for the qualitative study."""
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 
-from evaluation.disclosure import is_small, ratio, round_count
 from isp import csvexport
 from isp.choices import Role
+from isp.disclosure import is_small, ratio, round_count
 from isp.extensions import db
 from isp.models import User
 from surveys.choices import Kind

@@ -1,10 +1,10 @@
-"""The rounding rules of evaluation.disclosure, on hand-computed tables."""
+"""The rounding rules of isp.disclosure, on hand-computed tables."""
 
 from __future__ import annotations
 
 import pytest
 
-from evaluation import disclosure
+from isp import disclosure
 
 
 @pytest.mark.parametrize(("count", "published"), [

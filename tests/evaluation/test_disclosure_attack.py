@@ -28,9 +28,10 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from evaluation import disclosure, queries
+from evaluation import queries
 from evaluation.aggregates import refresh
 from evaluation.models import EvaluationMonthly
+from isp import disclosure
 from tests import factories
 
 PERIODS = ("2026-10", "2026-11")

@@ -1,7 +1,7 @@
 """The public subsidy reaches the metropolis (issue 16.3): full cost, subsidy and household share
 per building and district, from issued invoices, on the pages, in the API and in open data.
 
-Amounts are published rounded to 100 € (evaluation.disclosure); every expected value below is
+Amounts are published rounded to 100 € (isp.disclosure); every expected value below is
 worked out by hand from the tariff grid (T1 2,90 €, T3 9,90 €) and the full cost (25,00 €).
 """
 

@@ -28,16 +28,16 @@ from billing import services as billing
 from billing.eligibility import decide_tier, suggest_tier
 from billing.models import DunningStep, EligibilityDecision, Invoice, Payment
 from evaluation.aggregates import refresh as refresh_evaluation
-from evaluation.disclosure import money_base_cents, round_count, round_money
+from isp.disclosure import money_base_cents, round_count, round_money
 from isp.errors import DomainError
 from isp.gdpr import purge_expired
 from isp.services import create_token
 from lab.ssh_switch import SshLab, start_ssh_lab
 from mediation.models import Assignment, SessionRecord
-from network import services_provisioning as provisioning
 from network.credentials import encrypt_secret
 from network.models import Device, Port, UsageDay, UsageHour
-from network.provisioning import NetmikoConfigurator
+from network.provisioning import queue as provisioning
+from network.provisioning.ssh import NetmikoConfigurator
 from network.services import run_poll_cycle
 from subscribers.models import Household, Subscription
 from tests import factories

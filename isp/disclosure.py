@@ -1,4 +1,7 @@
-"""Statistical disclosure control of the published aggregates (docs/evaluation-privacy.md).
+"""Statistical disclosure control of published aggregates (docs/evaluation-privacy.md).
+
+A rule of the data charter that every domain publishing figures applies (evaluation, impact,
+surveys, outreach, equipment, mediation), hence in the core.
 
 The small-cell rule alone (a figure over fewer than 5 households is suppressed) does not hold
 against arithmetic: served 72 − active 70 gives back the suppressed "reduced 2", a district minus
