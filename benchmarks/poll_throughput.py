@@ -1006,7 +1006,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch", type=int, default=100, help="devices claimed per lease (db)")
     parser.add_argument("--workers", type=int, default=2, help="pysnmp poller processes")
     parser.add_argument(
-        "--api", choices=["v1arch", "v3arch"], default="v1arch", help="pysnmp API used for SNMPv2c"
+        "--api", choices=["native", "v1arch", "v3arch"], default="native",
+        help="SNMPv2c path: network.snmp_v2c (native, the application's default) or pysnmp's"
     )
     parser.add_argument("--cycles", type=int, default=2, help="measured cycles per method")
     parser.add_argument("--timeout", type=float, default=2.0)

@@ -1,7 +1,9 @@
 """SNMP polling of switches: IF-MIB counters, status and sysUpTime (docs/snmp.md §3, §7).
 
 ``SnmpClient`` is the small interface the poller service depends on; ``PysnmpClient``
-keeps pysnmp 7's asyncio API inside this module. One device poll is a GET of
+keeps pysnmp 7's asyncio API inside this module. SNMPv2c goes by default through
+``network.snmp_v2c`` (a direct BER codec: pyasn1's decoder was ~75 % of the poller's CPU,
+issue 23); SNMPv3 always goes through pysnmp. One device poll is a GET of
 sysUpTime.0 + sysName.0 followed by one lock-step multi-column GETBULK walk of the
 interface table (64-bit ifXTable counters, with a second walk of the 32-bit ifTable
 columns only for rows that lack them).
@@ -20,9 +22,21 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal, Protocol
 
-from pyasn1.type.univ import Null
+from pyasn1.type.univ import Integer, Null
 
+from network import snmp_v2c
 from network.counters import uptime_consistent
+from network.snmp_v2c import (
+    COUNTER32,
+    COUNTER64,
+    END_OF_MIB_VIEW,
+    GAUGE32,
+    INTEGER,
+    NO_SUCH_INSTANCE,
+    NO_SUCH_OBJECT,
+    OCTET_STRING,
+    TIME_TICKS,
+)
 
 with warnings.catch_warnings():
     # pysnmp imports pysmi (installed for snmpsim) through deprecated names
@@ -30,7 +44,7 @@ with warnings.catch_warnings():
     from pysnmp.error import PySnmpError
     from pysnmp.hlapi.v1arch import asyncio as v1
     from pysnmp.hlapi.v3arch import asyncio as v3
-    from pysnmp.proto import errind, rfc1902, rfc1905
+    from pysnmp.proto import errind, rfc1902
     from pysnmp.smi.compiler import add_mib_compiler
 
 log = logging.getLogger(__name__)
@@ -199,7 +213,9 @@ class _PollError(Exception):
         self.message = message
 
 
-VarBinds = list[tuple[OID, Any]]
+#: ``(BER tag, plain value)``: see ``network.snmp_v2c`` (pysnmp's values are converted once)
+Value = tuple[int, Any]
+VarBinds = list[tuple[OID, Value]]
 
 
 class _Session(Protocol):
@@ -228,13 +244,62 @@ def _raw(oids: Sequence[OID]) -> list[tuple[rfc1902.ObjectName, Null]]:
     return [(rfc1902.ObjectName(o), Null("")) for o in oids]
 
 
+def _plain(value: Any) -> Value:
+    """A pysnmp value as ``(tag, int | bytes | tuple | None)``, like ``network.snmp_v2c``."""
+    outer = value.tagSet[-1]
+    tag = outer.tagClass | outer.tagFormat | outer.tagId
+    if not value.hasValue():
+        return tag, None
+    if isinstance(value, rfc1902.OctetString):
+        return tag, bytes(value)
+    if isinstance(value, rfc1902.ObjectName):
+        return tag, tuple(value)
+    if isinstance(value, Integer):
+        return tag, int(value)
+    return tag, None
+
+
 def _check(target: SnmpTarget, result: tuple[Any, Any, Any, Any]) -> VarBinds:
     indication, status, index, var_binds = result
     if indication:
         raise _classify(target, indication)
     if status and int(status):
         raise _PollError("garbage", f"agent returned error-status {status.prettyPrint()}")
-    return [(tuple(name), value) for name, value in var_binds]
+    return [(tuple(name), _plain(value)) for name, value in var_binds]
+
+
+class _NativeSession:
+    """SNMPv2c through ``network.snmp_v2c``: requests from cached bytes, responses decoded
+    straight into plain values (no pyasn1 objects)."""
+
+    def __init__(self, wire: snmp_v2c.V2cClient, target: SnmpTarget,
+                 address: tuple[int, tuple]) -> None:
+        self.wire = wire
+        self.community = (target.community or "").encode()
+        self.address = address
+        self.target = target
+
+    async def _request(self, pdu: int, oids: Sequence[OID], max_repetitions: int = 0
+                       ) -> VarBinds:
+        try:
+            status, _index, binds = await self.wire.request(
+                self.address, self.community, pdu, list(oids), timeout=self.target.timeout_s,
+                retries=self.target.retries, max_repetitions=max_repetitions)
+        except snmp_v2c.Timeout:
+            raise _PollError("timeout", _timeout_message(self.target)) from None
+        except snmp_v2c.DecodeError as exc:
+            raise _PollError("garbage", f"undecodable SNMP response: {exc}") from None
+        if status:
+            name = (snmp_v2c.ERROR_STATUS[status] if 0 <= status < len(snmp_v2c.ERROR_STATUS)
+                    else str(status))
+            raise _PollError("garbage", f"agent returned error-status {name}")
+        return binds
+
+    async def get(self, oids: Sequence[OID]) -> VarBinds:
+        return await self._request(snmp_v2c.GET_REQUEST, oids)
+
+    async def bulk(self, oids: Sequence[OID], max_repetitions: int) -> VarBinds:
+        return await self._request(snmp_v2c.GET_BULK_REQUEST, oids, max_repetitions)
 
 
 class _V1Session:
@@ -317,8 +382,7 @@ def _rebooted_since(last: tuple[int, datetime], uptime_ticks: int, now: datetime
     return not uptime_consistent(ticks, uptime_ticks, (now - at).total_seconds())
 
 
-def _is_end(value: Any) -> bool:
-    return isinstance(value, rfc1905.EndOfMibView | rfc1905.NoSuchObject | rfc1905.NoSuchInstance)
+_END_TAGS = frozenset((END_OF_MIB_VIEW, NO_SUCH_OBJECT, NO_SUCH_INSTANCE))
 
 
 async def walk_columns(
@@ -350,7 +414,8 @@ async def walk_columns(
             if col in finished:
                 continue
             n = len(col)
-            if _is_end(value) or oid[:n] != col or oid <= cursor[col] or len(oid) != n + 1:
+            if (value[0] in _END_TAGS or oid[:n] != col or oid <= cursor[col]
+                    or len(oid) != n + 1):
                 finished.add(col)
                 continue
             results[col][oid[n]] = value
@@ -359,21 +424,21 @@ async def walk_columns(
     return results
 
 
-def _text(value: Any) -> str | None:
-    if not isinstance(value, rfc1902.OctetString):
+def _text(value: Value | None) -> str | None:
+    if value is None or value[0] != OCTET_STRING or value[1] is None:
         return None
-    # prettyPrint() turns a string with one NUL into hex; decode the bytes instead
-    return bytes(value).decode("utf-8", "replace").rstrip("\x00")
+    # decode the bytes (pysnmp's prettyPrint() turns a string with one NUL into hex)
+    return value[1].decode("utf-8", "replace").rstrip("\x00")
 
 
-def _int_of(value: Any, kind: type) -> int | None:
-    if isinstance(value, kind) and value.hasValue():
-        return int(value)
+def _int_of(value: Value | None, tag: int) -> int | None:
+    if value is not None and value[0] == tag:
+        return value[1]
     return None
 
 
-def _status(value: Any) -> bool | None:
-    n = _int_of(value, rfc1902.Integer32)
+def _status(value: Value | None) -> bool | None:
+    n = _int_of(value, INTEGER)
     return None if n is None else n == 1
 
 
@@ -392,10 +457,10 @@ def build_interfaces(
     bad: dict[str, list[int]] = {}
     out: dict[int, InterfaceSample] = {}
     for i in sorted(indexes):
-        hc_in = _int_of(get(IF_HC_IN_OCTETS, i), rfc1902.Counter64)
-        hc_out = _int_of(get(IF_HC_OUT_OCTETS, i), rfc1902.Counter64)
-        c_in = _int_of(get(IF_IN_OCTETS, i), rfc1902.Counter32)
-        c_out = _int_of(get(IF_OUT_OCTETS, i), rfc1902.Counter32)
+        hc_in = _int_of(get(IF_HC_IN_OCTETS, i), COUNTER64)
+        hc_out = _int_of(get(IF_HC_OUT_OCTETS, i), COUNTER64)
+        c_in = _int_of(get(IF_IN_OCTETS, i), COUNTER32)
+        c_out = _int_of(get(IF_OUT_OCTETS, i), COUNTER32)
         bits: Literal[64, 32] | None
         if hc_in is not None and hc_out is not None:
             bits, in_o, out_o = 64, hc_in, hc_out
@@ -404,8 +469,8 @@ def build_interfaces(
         else:
             bits, in_o, out_o = None, None, None
             bad.setdefault("counters", []).append(i)
-        high = _int_of(get(IF_HIGH_SPEED, i), rfc1902.Gauge32)
-        low = _int_of(get(IF_SPEED, i), rfc1902.Gauge32)
+        high = _int_of(get(IF_HIGH_SPEED, i), GAUGE32)
+        low = _int_of(get(IF_SPEED, i), GAUGE32)
         speed: int | None = None
         if high:
             speed = high * 1_000_000
@@ -454,17 +519,18 @@ def _new_engine() -> v3.SnmpEngine:
 class PysnmpClient:
     """``SnmpClient`` on pysnmp 7.1.30's asyncio API.
 
-    Keeps one ``SnmpEngine`` per v3 credential set (one user name with two key sets on a
+    SNMPv2c goes through ``network.snmp_v2c`` (``v2c_api="native"``, the default: one
+    socket, no pyasn1 objects) or, for comparison, pysnmp's v1arch/v3arch APIs. Keeps one
+    ``SnmpEngine`` per v3 credential set (one user name with two key sets on a
     shared engine corrupts polls, docs/snmp.md §6) and one transport target per
     (host, port, timeout, retries), created once and reused: each new target costs
-    ~30 KB that pysnmp never frees. SNMPv2c uses the cheaper v1arch API unless
-    ``v2c_api="v3arch"``. Create and use the client inside one event loop.
+    ~30 KB that pysnmp never frees. Create and use the client inside one event loop.
     """
 
     def __init__(
         self,
         *,
-        v2c_api: Literal["v1arch", "v3arch"] = "v1arch",
+        v2c_api: Literal["native", "v1arch", "v3arch"] = "native",
         max_repetitions: int | None = None,
     ) -> None:
         self.v2c_api = v2c_api
@@ -474,6 +540,7 @@ class PysnmpClient:
         self._v1_dispatcher: v1.SnmpDispatcher | None = None
         self._transports: dict[tuple[Any, ...], Any] = {}
         self._ever_ok: set[SnmpTarget] = set()
+        self._wire: snmp_v2c.V2cClient | None = None
 
     def _dispatcher(self) -> v1.SnmpDispatcher:
         if self._v1_dispatcher is None:
@@ -534,7 +601,16 @@ class PysnmpClient:
             self._transports[key] = transport
         return transport
 
-    async def _session(self, target: SnmpTarget) -> _V1Session | _V3Session:
+    async def _session(self, target: SnmpTarget) -> _NativeSession | _V1Session | _V3Session:
+        if target.version == "2c" and self.v2c_api == "native":
+            if self._wire is None:
+                self._wire = snmp_v2c.V2cClient()
+            try:
+                address = await self._wire.resolve(target.host, target.port)
+            except OSError as exc:
+                raise _PollError("unresolvable",
+                                 f"cannot resolve {target.host}: {exc}") from None
+            return _NativeSession(self._wire, target, address)
         if target.version == "2c" and self.v2c_api == "v1arch":
             return _V1Session(self, target, await self._transport(target, "v1"))
         if target.version not in ("2c", "3"):
@@ -551,7 +627,7 @@ class PysnmpClient:
             "mono": time.monotonic(),
             "full": True,
         }
-        sessions: list[_V1Session | _V3Session] = []
+        sessions: list[_NativeSession | _V1Session | _V3Session] = []
         try:
             await asyncio.wait_for(
                 self._poll(sessions, target, state), timeout=target.poll_deadline_s()
@@ -586,7 +662,7 @@ class PysnmpClient:
 
     async def _poll(
         self,
-        sessions: list[_V1Session | _V3Session],
+        sessions: list[_NativeSession | _V1Session | _V3Session],
         target: SnmpTarget,
         state: dict[str, Any],
     ) -> None:
@@ -595,7 +671,7 @@ class PysnmpClient:
         scalars = dict(await session.get([SYS_UPTIME, SYS_NAME]))
         state["at"] = datetime.now(UTC)
         state["mono"] = time.monotonic()
-        uptime = _int_of(scalars.get(SYS_UPTIME), rfc1902.TimeTicks)
+        uptime = _int_of(scalars.get(SYS_UPTIME), TIME_TICKS)
         if uptime is None:
             raise _PollError("garbage", "sysUpTime.0 missing or not TimeTicks")
         state["uptime"] = uptime
@@ -652,6 +728,9 @@ class PysnmpClient:
             self._v1_dispatcher.transport_dispatcher.close_dispatcher()
             self._v1_dispatcher = None
         self._transports.clear()
+        if self._wire is not None:
+            self._wire.close()
+            self._wire = None
 
 
 async def poll_many(

@@ -36,7 +36,7 @@ V3_AUTH, V3_PRIV = "auth-pass-123", "priv-pass-456"  # as configured in conftest
 ELAPSED_S = 300.0  # between the before/after recordings
 
 
-def poll(*targets: SnmpTarget, v2c_api: str = "v1arch") -> list[DevicePoll]:
+def poll(*targets: SnmpTarget, v2c_api: str = "native") -> list[DevicePoll]:
     """Poll targets one after the other with a fresh client in a fresh event loop."""
 
     async def run() -> list[DevicePoll]:
@@ -67,7 +67,7 @@ def deltas(before: DevicePoll, after: DevicePoll, if_index: int) -> tuple[object
     )
 
 
-@pytest.fixture(params=["v2c-v1arch", "v2c-v3arch", "v3-authpriv"])
+@pytest.fixture(params=["v2c-native", "v2c-v1arch", "v2c-v3arch", "v3-authpriv"])
 def via(request: pytest.FixtureRequest, snmpsim_agent):
     """Poll a recording by name with each protocol path (v3: the context selects the file)."""
 
@@ -327,7 +327,7 @@ def snmpget(agent, *oids: str) -> list[str]:
     return [line.strip().strip('"') for line in out.splitlines()]
 
 
-@pytest.mark.parametrize("api", ["v1arch", "v3arch"])
+@pytest.mark.parametrize("api", ["native", "v1arch", "v3arch"])
 def test_counters_lie_between_two_net_snmp_readings(snmpd_agent, api: str):
     in_before, out_before, name = snmpget(snmpd_agent, HC_IN_1, HC_OUT_1, IF_NAME_1)
     (result,) = poll(snmpd_agent.v2c(snmpd_agent.community), v2c_api=api)
