@@ -194,7 +194,7 @@ def test_the_invoice_page_pdf_and_api_show_the_option_line(client, login_as, api
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
 
 
-def test_the_demo_shows_telephony_on_a_few_invoices(db):
+def test_the_demo_shows_telephony_on_a_few_invoices(client, login_as, db):
     from isp.demo import seed_demo
 
     seed_demo()
@@ -204,6 +204,12 @@ def test_the_demo_shows_telephony_on_a_few_invoices(db):
         {"Téléphonie fixe"}
     assert any(line.days < line.days_in_month for line in lines)        # given up mid-month
     assert all(line.invoice.number for line in lines)                   # issued invoices
+    # The invoice a person reads shows the option's line with its price and its aid.
+    line = next(line for line in lines if line.subsidy_cents and line.days == line.days_in_month)
+    login_as("operator")
+    page = client.get(f"/billing/invoices/{line.invoice.number}").get_data(as_text=True)
+    assert "Option Téléphonie fixe" in page
+    assert "prix 5,00\u00a0€, aide" in page or "prix 5,00 €, aide" in page
 
 
 @CLOCK
