@@ -24,7 +24,7 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   if [ "$mode" = test ]; then
     .venv/bin/python -m pip install -q -e '.[test]'
   else
-    .venv/bin/python -m pip install -q -e .
+    .venv/bin/python -m pip install -q -e '.[lab]'  # make run starts the simulated lab
   fi
   touch "$stamp"
 fi
