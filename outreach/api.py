@@ -13,7 +13,7 @@ from isp.extensions import db
 from isp.openapi import documented
 from isp.pagination import api_list
 from isp.validation import Choice, Integer, Text, body_schema, json_body
-from outreach import services
+from outreach import acknowledgement, services
 from outreach.choices import RequesterKind, RequestStatus
 from outreach.models import ServiceRequest
 
@@ -69,6 +69,7 @@ def request_create():
             raise DomainError(_("%(field)s : type invalide.", field=name), field=name)
     outcome = services.submit_request(data, client_address=request.remote_addr, channel="api")
     db.session.commit()
+    acknowledgement.send_acknowledgement(outcome)
     status = 200 if outcome.kind == "supported" else 201
     # A discarded (honeypot) submission looks like a created one.
     return jsonify({"reference": outcome.reference,

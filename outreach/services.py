@@ -63,6 +63,8 @@ class Outcome:
     kind: str
     reference: str
     request: ServiceRequest | None = None
+    #: The e-mail the submitter gave, for the acknowledgement (a supporter's is never stored).
+    contact_email: str | None = None
 
 
 def address_key(street: str, postcode: str) -> str:
@@ -203,7 +205,7 @@ def submit_request(data: dict, *, client_address: str | None, channel: str = "fo
             first.district = clean["district"]
         _event(first, "supported", None, after=clean["requester_kind"])
         db.session.flush()
-        return Outcome("supported", first.reference, first)
+        return Outcome("supported", first.reference, first, clean["contact_email"])
     now = utcnow()
     request = ServiceRequest(
         requester_kind=clean["requester_kind"], requester_name=clean["requester_name"],
@@ -217,7 +219,7 @@ def submit_request(data: dict, *, client_address: str | None, channel: str = "fo
     db.session.flush()
     request.reference = f"{REFERENCE_PREFIX}{request.id:06d}"
     db.session.flush()
-    return Outcome("created", request.reference, request)
+    return Outcome("created", request.reference, request, clean["contact_email"])
 
 
 # --- the operators' queue ------------------------------------------------------------------------

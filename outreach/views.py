@@ -15,7 +15,7 @@ from isp.extensions import db
 from isp.formatting import number, percent
 from isp.nav import register_nav
 from isp.pagination import paginate
-from outreach import contours, figures, services, svgmap
+from outreach import acknowledgement, contours, figures, services, svgmap
 from outreach.choices import REQUESTER_LABELS, STATUS_LABELS, TRANSITIONS, RequestStatus
 from subscribers.models import District
 
@@ -68,6 +68,7 @@ def request_submit():
         _clean, errors = services.check_request(values)
         return _form_page(values, errors or {error.field or "street": error.message}, 422)
     db.session.commit()
+    acknowledgement.send_acknowledgement(outcome)
     if outcome.kind == "supported":
         return redirect(url_for("outreach.request_ack", ref=outcome.reference, support=1), 303)
     return redirect(url_for("outreach.request_ack", ref=outcome.reference), 303)
