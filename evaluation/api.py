@@ -86,4 +86,10 @@ def scenario_create():
     data = json_body()
     scenario = scenarios.run(data, actor=current_actor())
     db.session.commit()
-    return jsonify(scenarios.as_dict(scenario)), 201
+    body = scenarios.as_dict(scenario)
+    if body["district_code"]:  # the demand signal of its district, as on the scenario page
+        from outreach.demand import published_by_district
+
+        count = published_by_district().get(body["district_code"], 0)
+        body["public_requests"] = {"value": count, "suppressed": count is None}
+    return jsonify(body), 201

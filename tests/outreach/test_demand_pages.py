@@ -96,3 +96,19 @@ def test_ranking_csv_refuses_a_bad_weight_instead_of_replacing_it(client, login_
     response = client.get("/evaluation/districts.csv?method=weighted&w_pct_age_60_plus=x")
     assert response.status_code == 422
     assert "pct_age_60_plus" in response.get_data(as_text=True)
+
+
+def test_scenario_api_gives_its_district_requests(client, api_as, districts):
+    from billing.services import ensure_default_grid
+
+    ensure_default_grid()
+    _requests("TST-EST", 6)
+    db.session.commit()
+    _user, headers = api_as("analyst")
+    response = client.post("/api/v1/evaluation/scenarios", headers=headers,
+                           json={"name": "Est", "district_code": "TST-EST", "flats": 100})
+    assert response.status_code == 201
+    assert response.get_json()["public_requests"] == {"value": 5, "suppressed": False}
+    response = client.post("/api/v1/evaluation/scenarios", headers=headers,
+                           json={"name": "Nord", "district_code": "TST-NORD", "flats": 100})
+    assert response.get_json()["public_requests"] == {"value": 0, "suppressed": False}
