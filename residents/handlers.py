@@ -16,12 +16,21 @@ from residents.models import Notice, ResidentAccount
 
 
 @signals.household_moved_out.connect
-def _end_accounts_at_move_out(household, **_kwargs) -> None:
+def _end_accounts_at_move_out(household, moved_out_on=None, **_kwargs) -> None:
+    from isp.timeutil import today
+
+    if moved_out_on is not None and moved_out_on > today():
+        return  # a move-out announced ahead ends the account on its day (jobs.end_moved_out)
+    end_accounts_of(household.id)
+
+
+def end_accounts_of(household_id: int) -> int:
     accounts = db.session.execute(select(ResidentAccount).where(
-        ResidentAccount.household_id == household.id,
+        ResidentAccount.household_id == household_id,
         ResidentAccount.ended_at.is_(None))).scalars().all()
     for account in accounts:
         end_account(account, "moved_out")
+    return len(accounts)
 
 
 # --- notices -------------------------------------------------------------------------------

@@ -54,7 +54,37 @@ def deliver_notices() -> None:
     notices.deliver_pending()
 
 
+def end_moved_out(on=None) -> tuple[int, int]:
+    """End the accounts and mandates of households whose move-out day has come (a move-out
+    recorded ahead leaves them until then). Returns (accounts, mandates) ended; flushes."""
+    from residents.handlers import end_accounts_of
+    from residents.mandates import end_for_household
+    from residents.models import ResidentAccount
+    from residents.models_mandates import Mandate
+    from subscribers.models import Household
+
+    day = on or today()
+    moved = select(Household.id).where(Household.moved_out_on.is_not(None),
+                                       Household.moved_out_on <= day)
+    with_accounts = db.session.execute(select(ResidentAccount.household_id).where(
+        ResidentAccount.ended_at.is_(None), ResidentAccount.household_id.in_(moved))
+        .distinct()).scalars().all()
+    with_mandates = db.session.execute(select(Mandate.household_id).where(
+        Mandate.status != "ended", Mandate.household_id.in_(moved)).distinct()).scalars().all()
+    accounts = sum(end_accounts_of(household_id) for household_id in with_accounts)
+    mandates = sum(end_for_household(household_id, reason="moved_out", actor=None)
+                   for household_id in with_mandates)
+    return accounts, mandates
+
+
+def end_moved_out_job() -> None:
+    end_moved_out()
+    db.session.commit()
+
+
 def register(scheduler, app: Flask) -> None:
+    scheduler.add_job(in_app_context(app, end_moved_out_job), "interval", hours=1,
+                      id="residents.end_moved_out", replace_existing=True)
     scheduler.add_job(in_app_context(app, send_appointment_reminders), "interval", hours=1,
                       id="residents.appointment_reminders", replace_existing=True)
     scheduler.add_job(in_app_context(app, deliver_notices), "interval", minutes=1,

@@ -188,6 +188,10 @@ def _still_holds(mandate: Mandate) -> bool:
     if mandate.ends_on < today():
         _end(mandate, "expired", actor=None)
         return False
+    moved_out_on = mandate.household.moved_out_on
+    if moved_out_on is not None and moved_out_on <= today():
+        _end(mandate, "moved_out", actor=None)
+        return False
     if _current_association_id(mandate.household_id) != mandate.association_id:
         _end(mandate, "assignment_ended", actor=None)
         return False

@@ -278,12 +278,21 @@ def _who(entry: AuditEntry, users: dict[int, User], me: User) -> str:
         return user.role
 
 
+#: Audit record types whose identifier is the household's: its file, its billing statement and
+#: balance, its eligibility decisions, payments, dunning reductions, the notices sent to it
+#: (a staff member reading the household's invoices is someone who opened its file).
+HOUSEHOLD_RECORD_TYPES = ("household", "household_billing", "household_statement",
+                          "household_balance", "eligibility", "payment", "dunning_reduction",
+                          "resident_notice")
+
+
 def accesses(household_id: int, me: User, *, limit: int = 50) -> list[Access]:
     """Who read or changed the household's file, newest first: staff by role, never named."""
     from isp.choices import AUDIT_ACTION_LABELS
 
     entries = list(db.session.execute(select(AuditEntry).where(
-        AuditEntry.record_type == "household", AuditEntry.record_id == str(household_id))
+        AuditEntry.record_type.in_(HOUSEHOLD_RECORD_TYPES),
+        AuditEntry.record_id == str(household_id))
         .order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit)).scalars())
     ids = {entry.actor_id for entry in entries if entry.actor_id}
     users = {user.id: user for user in db.session.execute(

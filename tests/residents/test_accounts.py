@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -281,3 +282,32 @@ def test_the_command_line_takes_an_email_login_with_a_mobile_contact(runner, db)
     assert result.exit_code == 0, result.output
     account = account_by_login("duo@example.org")
     assert account.phone == "+33639980047" and account_by_login("+33639980047") is None
+
+
+@pytest.mark.clock("2026-12-10T10:00:00+01:00")
+def test_a_move_out_recorded_ahead_ends_the_account_on_its_day(db):
+    """Not before: the resident still lives there and uses their space until then."""
+    from residents import mandates
+    from residents.jobs import end_moved_out
+    from subscribers.services import move_out
+
+    association = factories.make_association()
+    user, household, account = make_resident(
+        factories.make_household(association=association))
+    mediator = factories.make_user("mediator", association=association)
+    mandate, _code = mandates.create_mandate(
+        household.id, actor=mediator, scopes=["tickets"], ends_on=date(2027, 1, 31),
+        consent_method="in_person", consent_reference="F-9")
+    move_out(household, moved_out_on=date(2026, 12, 20), actor=factories.make_user("operator"))
+    db.session.flush()
+    assert account.ended_at is None and household_of(user) == household
+    assert mandate.status == "active"
+    assert end_moved_out() == (0, 0)
+
+    import time_machine
+
+    with time_machine.travel(datetime(2026, 12, 20, 8, tzinfo=ZoneInfo("Europe/Paris"))):
+        assert household_of(user) is None  # cut at once, before the job runs
+        assert end_moved_out() == (1, 1)
+    assert account.ended_reason == "moved_out" and not user.is_enabled
+    assert mandate.status == "ended" and mandate.end_reason == "moved_out"

@@ -252,3 +252,14 @@ def test_three_years_of_invoices_keep_the_page_under_30_kb(client, login_residen
     response = client.get("/moi/factures")
     assert response.status_code == 200 and len(response.data) <= 30 * 1024
     assert response.get_data(as_text=True).count("(PDF)") == 12
+
+
+def test_my_data_counts_staff_reading_my_invoices_as_an_access(client, login_resident, db,
+                                                              login_as):
+    """An operator opening the household's billing statement opened its file."""
+    household = resident_household()
+    login_as("operator")
+    assert client.get(f"/billing/households/{household.id}/statement").status_code == 200
+    sign_in(login_resident, household)
+    html = client.get("/moi/donnees").get_data(as_text=True)
+    assert "Opérateur" in html
