@@ -30,7 +30,7 @@ if str(ROOT) not in sys.path:
 from benchmarks import _smoke  # noqa: E402
 from billing.services import DEFAULT_PLAN  # noqa: E402
 from lab.ssh_switch import start_ssh_lab  # noqa: E402
-from network.provisioning import (  # noqa: E402
+from network.provisioning.ssh import (  # noqa: E402
     BatchResult,
     NetmikoConfigurator,
     PortSpeeds,

@@ -352,7 +352,7 @@ def _check_day(value: object, field, *, default: date) -> date:
 
 
 def _reprovision(subscription, actor: User | None) -> None:
-    from network.services_provisioning import reprovision_subscription
+    from network.provisioning.queue import reprovision_subscription
 
     reprovision_subscription(subscription, actor=actor)
 

@@ -42,3 +42,12 @@ ticket_closed = _signals.signal("ticket-closed")
 #: sender=Booking (mediation), kwargs: household_id: int, starts_at: datetime — a resident
 #: was booked on a coaching slot (reminders the day before are computed from it)
 booking_made = _signals.signal("booking-made")
+#: sender=Household (subscribers), kwargs: unit: Unit — a subscription is about to be opened on
+#: the household's flat; a receiver refuses it by raising DomainError (the network: the flat is
+#: wired to no switch port). Sent before anything is written.
+subscription_requested = _signals.signal("subscription-requested")
+#: sender=Subscription (subscribers), kwargs: action: str (activate | reduce | restore |
+#: suspend | terminate), actor: User | None, status: str | None (the status the flat's port must
+#: serve; None: the subscription's own), not_before: datetime | None — the subscription's
+#: service changed (or will on ``not_before``); provisioning queues the job for the flat's port
+subscription_service_changed = _signals.signal("subscription-service-changed")

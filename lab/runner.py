@@ -76,7 +76,7 @@ def _seed_switch_configs(state_dir: Path) -> None:
     from isp.extensions import db
     from lab.ssh_switch import seed_state
     from network.models import Device, Port
-    from network.models_provisioning import PortDesiredState
+    from network.provisioning.models import PortDesiredState
 
     if (state_dir / "state.json").exists():
         return

@@ -26,7 +26,7 @@ class DeviceStatus(StrEnum):
     UNKNOWN = "unknown"
 
 
-#: A provisioning job's states (network.provisioning.ProvisioningState and "superseded"), as
+#: A provisioning job's states (network.provisioning.ssh.ProvisioningState and "superseded"), as
 #: read on the job pages: the stored codes stay English, people read these.
 JOB_STATE_LABELS = {
     "queued": _l("en attente"),
@@ -42,7 +42,7 @@ JOB_STATE_LABELS = {
     "superseded": _l("remplacée"),
 }
 
-#: What a provisioning job does to a port (network.services_provisioning.JobAction).
+#: What a provisioning job does to a port (network.provisioning.queue.JobAction).
 JOB_ACTION_LABELS = {
     "activate": _l("activation"),
     "reduce": _l("réduction de débit"),

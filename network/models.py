@@ -36,7 +36,7 @@ class Device(db.Model):
     hostname: Mapped[str] = mapped_column(String(63), unique=True)
     mgmt_address: Mapped[str] = mapped_column(String(64))
     role: Mapped[str] = mapped_column(String(20), default=DeviceRole.ACCESS)
-    #: netmiko device_type (cisco_ios...), also selects the command set in network/vendors.py
+    #: netmiko device_type (cisco_ios...), also the command set (network/provisioning/vendors.py)
     device_type: Mapped[str] = mapped_column(String(40), default="cisco_ios")
     snmp_port: Mapped[int] = mapped_column(default=161)
     snmp_version: Mapped[str] = mapped_column(String(3), default="2c")

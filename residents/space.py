@@ -67,7 +67,7 @@ def current_subscription(household):
 def connection(household) -> Connection:
     """Does the line work now: the port's state at the device's last poll, in words."""
     from network.choices import DeviceStatus
-    from network.services_provisioning import port_for_unit
+    from network.provisioning.queue import port_for_unit
     from subscribers.choices import SERVED_STATUSES, SubscriptionStatus
 
     subscription = current_subscription(household)

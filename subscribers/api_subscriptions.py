@@ -32,7 +32,7 @@ _UNKNOWN = object()
 def subscription_json(subscription: Subscription, job=_UNKNOWN) -> dict:
     """One subscription with its latest provisioning job (looked up unless given)."""
     if job is _UNKNOWN:
-        from network.services_provisioning import latest_job_for_subscription
+        from network.provisioning.queue import latest_job_for_subscription
 
         job = latest_job_for_subscription(subscription.id)
     return {"id": subscription.id, "household_id": subscription.household_id,
@@ -46,7 +46,7 @@ def subscription_json(subscription: Subscription, job=_UNKNOWN) -> dict:
 
 def subscriptions_json(subscriptions: list[Subscription]) -> list[dict]:
     """A page of subscriptions: their latest jobs in one query, not one per subscription."""
-    from network.services_provisioning import latest_jobs_for_subscriptions
+    from network.provisioning.queue import latest_jobs_for_subscriptions
 
     jobs = latest_jobs_for_subscriptions([subscription.id for subscription in subscriptions])
     return [subscription_json(subscription, jobs.get(subscription.id))

@@ -28,7 +28,7 @@ from subscribers.services import current_household
 
 
 def _subscription(row: dict, ctx: ImportContext) -> None:
-    from network.services_provisioning import (
+    from network.provisioning.queue import (
         desired_for_subscription,
         port_for_unit,
         set_desired_state,

@@ -1,5 +1,6 @@
 """Subscription lifecycle: every change is a service that names the person, records why in a
-``SubscriptionEvent`` and, where the switch port must change, queues a provisioning job.
+``SubscriptionEvent`` and, where the switch port must change, says so
+(``isp.signals.subscription_service_changed``): provisioning queues the port's job.
 
     pending → provisioning → active ⇄ reduced
     active | reduced → suspended → (back to what it was)
@@ -86,16 +87,19 @@ def _record(subscription: Subscription, target: St, *, actor: User | None,
     return event
 
 
-def _queue(subscription: Subscription, action: str, *, actor: User | None,
-           status: str | None = None, not_before: datetime | None = None):
-    """Queue the job that brings the flat's port to the subscription's state."""
-    from network.services_provisioning import desired_for_subscription, queue_job
+#: What a change asks of the flat's switch port (``isp.signals.subscription_service_changed``;
+#: network.provisioning.queue.JobAction has the same values).
+ACTIVATE, REDUCE, RESTORE, SUSPEND, TERMINATE = (
+    "activate", "reduce", "restore", "suspend", "terminate")
 
-    port = _port_for(subscription.unit_id)
-    if port is None:
-        return None
-    return queue_job(port, action, desired_for_subscription(subscription, status), actor=actor,
-                     subscription=subscription, not_before=not_before)
+
+def _queue(subscription: Subscription, action: str, *, actor: User | None,
+           status: str | None = None, not_before: datetime | None = None) -> None:
+    """Announce the change: provisioning queues the job that brings the flat's port to the
+    subscription's state (``network/provisioning/handlers.py``); a flat without a port has
+    none."""
+    signals.subscription_service_changed.send(subscription, action=action, actor=actor,
+                                              status=status, not_before=not_before)
 
 
 def history(subscription: Subscription) -> list[SubscriptionEvent]:
@@ -130,8 +134,6 @@ def subscribe(household: Household, *, tier: str, plan_code: str = DEFAULT_PLAN,
 
     With ``activate_on`` in the future the job waits until that day's Europe/Paris midnight.
     """
-    from network.services_provisioning import JobAction
-
     if actor is None:
         raise DomainError(_("Un abonnement est enregistré par une personne nommée"))
     if household.moved_out_on is not None:
@@ -150,11 +152,8 @@ def subscribe(household: Household, *, tier: str, plan_code: str = DEFAULT_PLAN,
         raise DomainError(_(
             "Le logement %(code)s a déjà un abonnement en cours", code=household.unit.code),
                           field="unit_code", status=409)
-    if _port_for(household.unit_id) is None:
-        raise DomainError(_(
-            "Le logement %(code)s n'est raccordé à aucun port de commutateur : importez le "
-            "câblage d'abord", code=household.unit.code), field="unit_code",
-                          status=409)
+    # the network refuses a flat wired to no switch port (DomainError)
+    signals.subscription_requested.send(household, unit=household.unit)
     if activate_on is not None and activate_on < today():
         raise DomainError(_("La date d'activation ne peut pas être passée"), field="activate_on")
     subscription = Subscription(household_id=household.id, unit_id=household.unit_id,
@@ -166,18 +165,12 @@ def subscribe(household: Household, *, tier: str, plan_code: str = DEFAULT_PLAN,
                      f"Abonnement au palier {tier}")
     if activate_on is None or activate_on <= today():
         start_provisioning(subscription, actor=actor)
-        _queue(subscription, JobAction.ACTIVATE, actor=actor)
+        _queue(subscription, ACTIVATE, actor=actor)
     else:
         start = start_of_day(activate_on)
-        _queue(subscription, JobAction.ACTIVATE, actor=actor, status=str(St.ACTIVE),
+        _queue(subscription, ACTIVATE, actor=actor, status=str(St.ACTIVE),
                not_before=start)
     return subscription
-
-
-def _port_for(unit_id: int):
-    from network.services_provisioning import port_for_unit
-
-    return port_for_unit(unit_id)
 
 
 def _record_creation(subscription: Subscription, *, actor: User, reason: str) -> None:
@@ -204,9 +197,7 @@ def mark_active(subscription: Subscription, *, actor: User | None, job=None,
     subscription.activated_on = subscription.activated_on or on or today()
     db.session.flush()
     if first_activation:  # a first connection (mediation proposes a first session)
-        from isp.signals import subscription_activated
-
-        subscription_activated.send(subscription, activated_on=subscription.activated_on,
+        signals.subscription_activated.send(subscription, activated_on=subscription.activated_on,
                                     actor=actor)
     return subscription
 
@@ -221,7 +212,6 @@ def reduce_service(subscription: Subscription, *, actor: User, reason: str,
     is not in arrears is accepted.
     """
     from billing.dunning import check_reduction
-    from network.services_provisioning import JobAction
 
     if actor is None:
         raise DomainError(_("Une réduction est décidée par une personne nommée"))
@@ -230,7 +220,7 @@ def reduce_service(subscription: Subscription, *, actor: User, reason: str,
     check_reduction(subscription.household_id, reason=why, actor=actor, step=dunning_step,
                     on=on)
     _record(subscription, St.REDUCED, actor=actor, reason=why)
-    _queue(subscription, JobAction.REDUCE, actor=actor)
+    _queue(subscription, REDUCE, actor=actor)
     return subscription
 
 
@@ -241,8 +231,6 @@ def restore_service(subscription: Subscription, *, actor: User | None,
     ``actor`` may be None only for the automatic lift when debt is cleared (the charter allows
     that one automatic change).
     """
-    from network.services_provisioning import JobAction
-
     why = _reason(reason)
     current = St(subscription.status)
     if current == St.SUSPENDED:
@@ -256,7 +244,7 @@ def restore_service(subscription: Subscription, *, actor: User | None,
                           field="action", status=409)
     _check(subscription, target)
     _record(subscription, target, actor=actor, reason=why)
-    _queue(subscription, JobAction.RESTORE, actor=actor)
+    _queue(subscription, RESTORE, actor=actor)
     return subscription
 
 
@@ -273,8 +261,6 @@ def _status_before_suspension(subscription: Subscription) -> St:
 
 def suspend(subscription: Subscription, *, actor: User, reason: str) -> Subscription:
     """active|reduced → suspended: household's request or a technical reason, never debt."""
-    from network.services_provisioning import JobAction
-
     if actor is None:
         raise DomainError(_("Une suspension est décidée par une personne nommée"))
     why = _reason(reason)
@@ -288,15 +274,13 @@ def suspend(subscription: Subscription, *, actor: User, reason: str) -> Subscrip
             days=days), field="reason")
     _check(subscription, St.SUSPENDED)
     _record(subscription, St.SUSPENDED, actor=actor, reason=why)
-    _queue(subscription, JobAction.SUSPEND, actor=actor)
+    _queue(subscription, SUSPEND, actor=actor)
     return subscription
 
 
 def terminate(subscription: Subscription, *, actor: User, reason: str,
               on: date | None = None) -> Subscription:
     """Any open status → terminated (move-out or request); the port is shut down."""
-    from network.services_provisioning import JobAction
-
     if actor is None:
         raise DomainError(_("Une résiliation est enregistrée par une personne nommée"))
     why = _reason(reason)
@@ -308,7 +292,7 @@ def terminate(subscription: Subscription, *, actor: User, reason: str,
     subscription.terminated_on = on
     # A subscription that never left "pending" has nothing on the switch, but its waiting
     # activation job must not run: the terminate job supersedes it and leaves a spare port.
-    _queue(subscription, JobAction.TERMINATE, actor=actor)
+    _queue(subscription, TERMINATE, actor=actor)
     return subscription
 
 

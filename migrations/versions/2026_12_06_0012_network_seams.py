@@ -51,7 +51,7 @@ def upgrade():
 
 def _scrub_stored_backups():
     """Backups taken before issue 16.10 hold secrets in clear: scrub them in place."""
-    from network.vendors import scrub_config  # a pure function (no model)
+    from network.provisioning.vendors import scrub_config  # a pure function (no model)
 
     connection = op.get_bind()
     backups = sa.table("config_backups", sa.column("id", sa.Integer), sa.column("config", sa.Text),

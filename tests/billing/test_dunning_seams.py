@@ -12,7 +12,7 @@ from billing import dunning
 from billing.choices import DUNNING_KIND_LABELS, DUNNING_SCHEDULE, DunningKind, ReductionState
 from isp import timeutil
 from isp.errors import DomainError
-from network.models_provisioning import ProvisioningJob
+from network.provisioning.models import ProvisioningJob
 from subscribers import lifecycle
 from tests import factories
 from tests.billing.factories import billed_household, issue

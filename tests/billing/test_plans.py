@@ -9,8 +9,8 @@ from sqlalchemy import select
 from billing import services as billing
 from billing.models import Plan
 from isp.extensions import db as _db
-from network import services_provisioning as prov
-from network.models_provisioning import PortDesiredState, ProvisioningBatch
+from network.provisioning import queue as prov
+from network.provisioning.models import PortDesiredState, ProvisioningBatch
 from subscribers import lifecycle
 from tests import factories
 from tests.network.factories_provisioning import make_switch, wire

@@ -226,7 +226,7 @@ def test_charter_and_register_in_english(client, login_as, db, english):
 def test_a_page_speaks_one_language(client, login_as, db, english):
     """Job states, actions, needs and the network panel: labels of the reader's language."""
     from isp.timeutil import utcnow
-    from network.models_provisioning import ProvisioningJob
+    from network.provisioning.models import ProvisioningJob
     from subscribers import lifecycle
     from tests import factories
     from tests.network.factories_provisioning import make_wired_household

@@ -62,7 +62,7 @@ WORKER = textwrap.dedent("""
     barrier("start")
     with app.app_context():
         from isp.extensions import db
-        from network.services_provisioning import run_queue
+        from network.provisioning.queue import run_queue
         from support.notifications import send_pending_emails
 
         for outcome in run_queue():
@@ -128,7 +128,7 @@ def _seed(lab) -> None:
 
 
 def test_three_workers_run_each_job_once(empty_database_url, mail_server, tmp_path):
-    from network.models_provisioning import ProvisioningJob
+    from network.provisioning.models import ProvisioningJob
     from support.models import Notification
 
     inbox, smtp_url = mail_server

@@ -1,7 +1,7 @@
 """Access cases for the provisioning pages and API (operators only)."""
 
 from isp.extensions import db
-from network.models_provisioning import ConfigBackup
+from network.provisioning.models import ConfigBackup
 from tests import factories
 from tests.access import Case
 from tests.network.factories_provisioning import make_switch, make_wired_household
@@ -14,7 +14,7 @@ def _job(ctx):
 
     subscription = subscribe(make_wired_household(), tier="T3",
                              actor=factories.make_user("operator"))
-    from network.services_provisioning import latest_job_for_subscription
+    from network.provisioning.queue import latest_job_for_subscription
 
     job = latest_job_for_subscription(subscription.id)
     return {"job_id": job.id, "port_id": job.port_id}

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from lab.ssh_switch import SshLab, start_ssh_lab
-from network.provisioning import NetmikoConfigurator, SwitchAccess
+from network.provisioning.ssh import NetmikoConfigurator, SwitchAccess
 
 LAB_PASSWORD = "lab-Pa55word-7731"
 LAB_SECRET = "en-S3cret-4402"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from network.vendors import SECRET_MASK, ios_parse_port_state, scrub_config
+from network.provisioning.vendors import SECRET_MASK, ios_parse_port_state, scrub_config
 
 CONFIGS = Path(__file__).parent.parent / "data" / "configs"
 IOS = (CONFIGS / "ios_with_secrets.txt").read_text()
@@ -81,8 +81,8 @@ pytest_plugins = ["tests.network.conftest_ssh"]
 def test_nightly_backup_stores_and_compares_the_scrubbed_config(db, ssh_lab, configurator):
     from isp.extensions import db as _db
     from lab.ssh_switch import LAB_SNMP_COMMUNITY
-    from network import services_provisioning as prov
-    from network.models_provisioning import ConfigBackup
+    from network.provisioning import queue as prov
+    from network.provisioning.models import ConfigBackup
     from tests.network.conftest_ssh import LAB_PASSWORD, LAB_SECRET
     from tests.network.factories_provisioning import make_switch
 

@@ -13,10 +13,10 @@ from billing.options import TierRule
 from isp.errors import DomainError
 from isp.extensions import db as _db
 from isp.timeutil import today
-from network import services_provisioning as prov
-from network.models_provisioning import PortDesiredState, ProvisioningJob
-from network.provisioning import PortSpeeds, PortState, desired_port_state
-from network.vendors import CISCO_IOS
+from network.provisioning import queue as prov
+from network.provisioning.models import PortDesiredState, ProvisioningJob
+from network.provisioning.ssh import PortSpeeds, PortState, desired_port_state
+from network.provisioning.vendors import CISCO_IOS
 from subscribers import lifecycle
 from tests import factories
 from tests.network.conftest_ssh import LAB_PASSWORD, LAB_SECRET

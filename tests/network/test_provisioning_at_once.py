@@ -17,9 +17,9 @@ from sqlalchemy import select
 from isp import create_app, load_all_models
 from isp.extensions import db as _db
 from isp.timeutil import utcnow
-from network import queue_wakeup
-from network.models_provisioning import ProvisioningJob
-from network.views_provisioning import refresh_seconds
+from network.provisioning import wakeup
+from network.provisioning.models import ProvisioningJob
+from network.provisioning.views import refresh_seconds
 from subscribers import lifecycle
 from tests import factories
 from tests.network.conftest_ssh import LAB_PASSWORD, LAB_SECRET
@@ -61,7 +61,7 @@ def test_subscribing_runs_the_job_without_waiting_for_the_scheduler(ssh_lab, tmp
         factories.make_household(unit=unit)
         _db.session.commit()
         _db.session.remove()
-    runner = queue_wakeup.start_runner(app)  # what the scheduler's start does; no tick here
+    runner = wakeup.start_runner(app)  # what the scheduler's start does; no tick here
     try:
         response = app.test_client().post(
             "/api/v1/subscriptions", json={"unit_code": "AT-ONCE-1", "tier": "T1"},
@@ -86,7 +86,7 @@ def test_subscribing_runs_the_job_without_waiting_for_the_scheduler(ssh_lab, tmp
             assert _db.session.get(Subscription, subscription_id).status == "active"
             _db.session.remove()
     finally:
-        queue_wakeup.stop_runner()
+        wakeup.stop_runner()
         with app.app_context():
             _db.engine.dispose()
 
@@ -94,13 +94,13 @@ def test_subscribing_runs_the_job_without_waiting_for_the_scheduler(ssh_lab, tmp
 def test_a_rolled_back_queue_wakes_nobody(db):
     household = make_wired_household()
     lifecycle.subscribe(household, tier="T1", actor=factories.make_user("operator"))
-    assert _db.session().info.get(queue_wakeup.QUEUED_KEY) is True
+    assert _db.session().info.get(wakeup.QUEUED_KEY) is True
     _db.session.rollback()
-    assert queue_wakeup.QUEUED_KEY not in _db.session().info
+    assert wakeup.QUEUED_KEY not in _db.session().info
 
 
 def _job_of(household) -> ProvisioningJob:
-    from network.services_provisioning import latest_job_for_subscription
+    from network.provisioning.queue import latest_job_for_subscription
 
     return latest_job_for_subscription(lifecycle.open_subscription(household).id)
 

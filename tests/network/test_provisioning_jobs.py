@@ -12,9 +12,9 @@ from sqlalchemy import select
 
 from isp.extensions import db as _db
 from isp.timeutil import utcnow
-from network import services_provisioning as prov
-from network.models_provisioning import DriftFinding, PortDesiredState, ProvisioningJob
-from network.provisioning import NetmikoConfigurator, PortSpeeds, desired_port_state
+from network.provisioning import queue as prov
+from network.provisioning.models import DriftFinding, PortDesiredState, ProvisioningJob
+from network.provisioning.ssh import NetmikoConfigurator, PortSpeeds, desired_port_state
 from subscribers import lifecycle
 from tests import factories
 from tests.network.conftest_ssh import LAB_PASSWORD, LAB_SECRET
@@ -298,6 +298,6 @@ def test_nightly_reconcile_backs_up_flags_drift_and_push_repairs_it(db, ssh_lab,
 
 
 def finding_backup(finding):
-    from network.models_provisioning import ConfigBackup
+    from network.provisioning.models import ConfigBackup
 
     return _db.session.get(ConfigBackup, finding.backup_id).config

@@ -12,7 +12,7 @@ from datetime import UTC
 
 import pytest
 
-from network.provisioning import (
+from network.provisioning.ssh import (
     BatchResult,
     NetmikoConfigurator,
     PortSpeeds,
@@ -452,7 +452,7 @@ def test_seeded_switches_run_their_recorded_configuration(tmp_path, configurator
     from dataclasses import asdict
 
     from lab.ssh_switch import seed_state, start_ssh_lab
-    from network.vendors import ios_parse_port_state
+    from network.provisioning.vendors import ios_parse_port_state
     from tests.network.conftest_ssh import LAB_PASSWORD, LAB_SECRET
 
     state_dir = tmp_path / "not-yet-created"

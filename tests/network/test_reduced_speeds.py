@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 from billing import services as billing
 from billing.models import Plan
 from isp.extensions import db as _db
-from network import services_provisioning as prov
-from network.models_provisioning import ProvisioningBatch, ProvisioningJob
+from network.provisioning import queue as prov
+from network.provisioning.models import ProvisioningBatch, ProvisioningJob
 from subscribers import lifecycle
 from tests import factories
 from tests.network.conftest_ssh import LAB_PASSWORD, LAB_SECRET

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from network.provisioning import (
+from network.provisioning.ssh import (
     PortSpeeds,
     desired_port_state,
     flat_description,
@@ -14,7 +14,7 @@ from network.provisioning import (
     policy_for_speed,
     scrub,
 )
-from network.vendors import (
+from network.provisioning.vendors import (
     CISCO_IOS,
     HP_PROCURVE,
     IOS_ERROR_PATTERN,
@@ -384,7 +384,7 @@ def test_scrub_replaces_every_secret_longest_first():
 
 
 def test_procurve_reads_a_rate_limit_back_as_the_same_policy_name():
-    from network.vendors import procurve_parse_port_state
+    from network.provisioning.vendors import procurve_parse_port_state
 
     output = ('interface 7\n   name "PB-A-03-2"\n   untagged-vlan 100\n'
               "   rate-limit all in kbps 1500\n   rate-limit all out kbps 10000\n   exit\n")

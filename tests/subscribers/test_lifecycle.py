@@ -12,7 +12,7 @@ from isp import signals
 from isp.errors import DomainError
 from isp.extensions import db
 from isp.timeutil import today, utcnow
-from network.models_provisioning import PortDesiredState, ProvisioningJob
+from network.provisioning.models import PortDesiredState, ProvisioningJob
 from subscribers import lifecycle, services
 from subscribers.lifecycle import TRANSITIONS
 from subscribers.models import SubscriptionEvent

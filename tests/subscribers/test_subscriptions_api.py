@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from isp.csvimport import ImportRejected, run_import
 from isp.extensions import db as _db
-from network.models_provisioning import PortDesiredState, ProvisioningJob
+from network.provisioning.models import PortDesiredState, ProvisioningJob
 from tests import factories
 from tests.network.factories_provisioning import make_wired_household
 

@@ -283,7 +283,7 @@ def _mediation(db, periods: list[str], mediator) -> int:
 
 def _provisioning(db, periods: list[str]) -> tuple[int, int]:
     """Copies of the demo's jobs and backups spread over the window (finished, kept)."""
-    from network.models_provisioning import ConfigBackup, ProvisioningJob
+    from network.provisioning.models import ConfigBackup, ProvisioningJob
 
     jobs = db.session.execute(select(ProvisioningJob).order_by(ProvisioningJob.id).limit(2)
                               ).scalars().all()

@@ -82,8 +82,8 @@ def _wired_household_without_subscription(ui_app) -> int:
 def test_subscribing_leads_to_a_job_page_that_follows_the_job(operator_page, live_server,
                                                               ui_app):
     from isp.extensions import db
-    from network import services_provisioning as prov
-    from network.models_provisioning import ProvisioningJob
+    from network.provisioning import queue as prov
+    from network.provisioning.models import ProvisioningJob
 
     household_id = _wired_household_without_subscription(ui_app)
     page = operator_page

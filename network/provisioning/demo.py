@@ -2,7 +2,7 @@
 activation job (idempotent; no SSH during ``isp demo seed``, the lab may not be up).
 
 The subscriptions themselves come from the billing (or evaluation) demo: this module asks to be
-seeded last (SEED_LAST). The first nightly reconciliation against a fresh lab shows these ports
+seeded last (`demo_last` in its declaration). The first nightly reconciliation against a fresh lab shows these ports
 as drift, which an operator pushes with one action.
 """
 
@@ -14,14 +14,13 @@ from isp.extensions import db
 from isp.models import User
 from isp.timeutil import utcnow
 
-SEED_LAST = True
 DEMO_NOTE = "(démo : tâche enregistrée sans session SSH)"
 
 
 def seed_demo() -> str | None:
     """Record desired states and succeeded jobs for served demo subscriptions without one."""
-    from network.models_provisioning import PortDesiredState, ProvisioningJob
-    from network.services_provisioning import (
+    from network.provisioning.models import PortDesiredState, ProvisioningJob
+    from network.provisioning.queue import (
         JobAction,
         desired_for_subscription,
         port_for_unit,
@@ -64,7 +63,7 @@ def _seed_backups() -> int:
     import hashlib
 
     from network.models import Device, Port
-    from network.models_provisioning import ConfigBackup
+    from network.provisioning.models import ConfigBackup
 
     saved = set(db.session.execute(select(ConfigBackup.device_id)).scalars())
     added = 0

@@ -2,13 +2,14 @@
 
 ``queue_job`` marks its session; when that session commits, the queue runner of this process
 is woken and runs the queue in its own thread and app context. The runner exists in the
-processes that run the scheduler (``isp run``, ``isp worker``): ``jobs_provisioning.register``
-starts it. On PostgreSQL ``queue_job`` also sends ``NOTIFY isp_provisioning_queue`` in the
-job's transaction (PostgreSQL delivers it on commit only, never for a rolled-back job) and the
-runner LISTENs to it, so a web process without a scheduler (gunicorn workers) wakes the
-``isp worker`` process too. The minute tick stays as the safety net (a missed wake-up, SQLite
-with a separate worker). Running the queue twice at once is safe: ``run_queue`` claims each
-job for one runner (``FOR UPDATE SKIP LOCKED``, and a conditional UPDATE).
+processes that run the scheduler (``isp run``, ``isp worker``):
+``network.provisioning.jobs.register`` starts it. On PostgreSQL ``queue_job`` also sends
+``NOTIFY isp_provisioning_queue`` in the job's transaction (PostgreSQL delivers it on commit
+only, never for a rolled-back job) and the runner LISTENs to it, so a web process without a
+scheduler (gunicorn workers) wakes the ``isp worker`` process too. The minute tick stays as
+the safety net (a missed wake-up, SQLite with a separate worker). Running the queue twice at
+once is safe: ``run_queue`` claims each job for one runner (``FOR UPDATE SKIP LOCKED``, and a
+conditional UPDATE).
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ class QueueRunner:
 
     def _loop(self) -> None:
         from isp.scheduler import in_app_context
-        from network.jobs_provisioning import run_provisioning_queue
+        from network.provisioning.jobs import run_provisioning_queue
 
         run = in_app_context(self.app, run_provisioning_queue)
         while True:

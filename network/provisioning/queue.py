@@ -1,8 +1,9 @@
 """The provisioning job layer: queue jobs, run them on the switches, reconcile nightly.
 
-``network/provisioning.py`` does the SSH part (no database); this module turns subscriptions
-into desired port states, stores jobs, runs the queue in a bounded thread pool (one session per
-switch, all of its pending ports in one batch and one save) and writes the outcomes back.
+``network/provisioning/ssh.py`` does the SSH part (no database); this module turns
+subscriptions into desired port states, stores jobs, runs the queue in a bounded thread pool
+(one session per switch, all of its pending ports in one batch and one save) and writes the
+outcomes back.
 
 Threads never touch the database: the main thread reads the jobs, builds the batches with
 decrypted credentials, lets the pool talk to the switches, then stores the results.
@@ -29,14 +30,14 @@ from isp.timeutil import utcnow
 from network.choices import LifecycleState
 from network.credentials import decrypt_secret
 from network.models import Device, Port
-from network.models_provisioning import (
+from network.provisioning.models import (
     ConfigBackup,
     DriftFinding,
     PortDesiredState,
     ProvisioningBatch,
     ProvisioningJob,
 )
-from network.provisioning import (
+from network.provisioning.ssh import (
     BatchResult,
     NetmikoConfigurator,
     PortOutcome,
@@ -49,8 +50,10 @@ from network.provisioning import (
     apply_batches,
     desired_port_state,
 )
-from network.queue_wakeup import note_queued
-from network.vendors import OPTION_FIELDS, scrub_config, vendor_for
+from network.provisioning.vendors import OPTION_FIELDS, scrub_config, vendor_for
+from network.provisioning.wakeup import note_queued
+from subscribers.lifecycle import mark_active, start_provisioning
+from subscribers.models import Subscription
 
 log = logging.getLogger(__name__)
 
@@ -177,8 +180,6 @@ def reprovision_plan(plan_code: str, *, full_changed: bool, reduced_changed: boo
     queue runs them as one SSH session and one save per switch. Nothing is queued (and None
     returned) when no wired port is concerned.
     """
-    from subscribers.models import Subscription
-
     statuses = [*(FULL_RATE_STATUSES if full_changed else ()),
                 *(REDUCED_RATE_STATUSES if reduced_changed else ())]
     if not statuses:
@@ -343,6 +344,13 @@ def switch_access(device: Device) -> SwitchAccess:
                         device.device_type, device.ssh_username, password, secret)
 
 
+def worker_count(max_workers: int | None = None) -> int:
+    """Switches configured at once: ``max_workers``, else ``PROVISIONING_WORKERS`` (config)."""
+    if max_workers is None:
+        max_workers = int(current_app.config.get("PROVISIONING_WORKERS", 16))
+    return max(1, max_workers)
+
+
 def default_configurator() -> SwitchConfigurator:
     """netmiko with the timeouts from config (short ones for the lab)."""
     config = current_app.config
@@ -455,15 +463,14 @@ def _after_success(job: ProvisioningJob, now: datetime) -> None:
     subscription = job.subscription
     if subscription is not None and subscription.status == "provisioning" \
             and job.action in (JobAction.ACTIVATE, JobAction.PUSH):
-        from subscribers.lifecycle import mark_active
-
         mark_active(subscription, actor=job.created_by, job=job)
 
 
-def run_queue(*, configurator: SwitchConfigurator | None = None, max_workers: int = 8,
+def run_queue(*, configurator: SwitchConfigurator | None = None, max_workers: int | None = None,
               now: datetime | None = None,
               job_ids: Sequence[int] | None = None) -> list[JobOutcome]:
-    """Run every due job now: one SSH session and one save per switch, bounded pool.
+    """Run every due job now: one SSH session and one save per switch, the switches in
+    parallel on a bounded pool of ``max_workers`` threads (default ``PROVISIONING_WORKERS``).
 
     Commits twice: after claiming (so no other runner takes the jobs while the switches are
     being configured, and no transaction stays open meanwhile) and after storing the results.
@@ -477,8 +484,6 @@ def run_queue(*, configurator: SwitchConfigurator | None = None, max_workers: in
         subscription = job.subscription
         if job.action == JobAction.ACTIVATE and subscription is not None \
                 and subscription.status == "pending":
-            from subscribers.lifecycle import start_provisioning
-
             start_provisioning(subscription, actor=job.created_by)
     db.session.commit()
     if not jobs:
@@ -490,7 +495,7 @@ def run_queue(*, configurator: SwitchConfigurator | None = None, max_workers: in
         configurator = configurator or default_configurator()
         items = [(b.access, [(j.port.if_name, state_from_json(j.desired)) for j in b.jobs])
                  for b in runnable]
-        results = apply_batches(configurator, items, max_workers=max_workers)
+        results = apply_batches(configurator, items, max_workers=worker_count(max_workers))
     # With an explicit ``now`` (tests, replays) the back-off is computed from it.
     finished = now if clock_given else utcnow()
     outcomes: list[JobOutcome] = []
@@ -547,7 +552,8 @@ def _managed_devices() -> list[Device]:
         .order_by(Device.hostname)).scalars())
 
 
-def nightly_reconcile(*, configurator: SwitchConfigurator | None = None, max_workers: int = 8,
+def nightly_reconcile(*, configurator: SwitchConfigurator | None = None,
+                      max_workers: int | None = None,
                       now: datetime | None = None) -> ReconcileSummary:
     """Back up each switch's running config and flag managed ports that drifted.
 
@@ -571,7 +577,7 @@ def nightly_reconcile(*, configurator: SwitchConfigurator | None = None, max_wor
         except SwitchError as error:
             return error
 
-    with ThreadPoolExecutor(max_workers=max(1, min(max_workers, len(accesses)))) as pool:
+    with ThreadPoolExecutor(max_workers=min(worker_count(max_workers), len(accesses))) as pool:
         texts = list(pool.map(fetch, [a for _, a in accesses]))
     for (device, _access), text in zip(accesses, texts, strict=True):
         if isinstance(text, SwitchError):

@@ -29,12 +29,12 @@ from isp.formatting import short_datetime
 from isp.nav import register_nav
 from isp.pagination import paginate
 from isp.timeutil import utcnow
-from network import services_provisioning as prov
 from network.models import Device, Port
-from network.models_provisioning import ConfigBackup, ProvisioningJob
+from network.provisioning import queue as prov
+from network.provisioning.models import ConfigBackup, ProvisioningJob
 from subscribers.models import Unit
 
-bp = Blueprint("provisioning", __name__, template_folder="templates")
+bp = Blueprint("provisioning", __name__, template_folder="../templates")  # network/templates
 
 register_nav(_l("Provisionnement"), "provisioning.dashboard", Role.OPERATOR, order=45)
 

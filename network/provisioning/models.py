@@ -39,11 +39,11 @@ class ProvisioningJob(db.Model):
     subscription_id: Mapped[int | None] = mapped_column(ForeignKey("subscriptions.id"),
                                                         index=True)
     port_id: Mapped[int] = mapped_column(ForeignKey("ports.id"), index=True)
-    #: activate | reduce | restore | suspend | terminate | push (network.services_provisioning)
+    #: activate | reduce | restore | suspend | terminate | push (network.provisioning.queue)
     action: Mapped[str] = mapped_column(String(20))
-    #: PortState as a dict (network.vendors.PortState fields)
+    #: PortState as a dict (network.provisioning.vendors.PortState fields)
     desired: Mapped[dict] = mapped_column(JSON)
-    #: network.provisioning.ProvisioningState value, or "superseded" (a newer job for the port)
+    #: network.provisioning.ssh.ProvisioningState value, or "superseded" (a newer job for the port)
     state: Mapped[str] = mapped_column(String(20), default="queued")
     #: [[state, ISO 8601 UTC time], ...] in order
     history: Mapped[list] = mapped_column(JSON, default=list)

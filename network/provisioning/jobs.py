@@ -3,25 +3,23 @@
 from __future__ import annotations
 
 from isp.scheduler import in_app_context
+from network.provisioning.queue import nightly_reconcile, run_queue
+from network.provisioning.wakeup import start_runner
 
 
 def run_provisioning_queue() -> None:
     """Run the due jobs (commits itself: claim, then results)."""
-    from network.services_provisioning import run_queue
-
     run_queue()
 
 
 def reconcile_switches() -> None:
     """Back up running configs and flag drift (the wrapper commits)."""
-    from network.services_provisioning import nightly_reconcile
-
     nightly_reconcile()
 
 
 def register(scheduler, app) -> None:
     """Add ``network.provisioning_queue`` (every minute) and ``network.reconcile`` (nightly),
-    and start the runner that runs a queued job at once (``network.queue_wakeup``)."""
+    and start the runner that runs a queued job at once (``network.provisioning.wakeup``)."""
     scheduler.add_job(in_app_context(app, run_provisioning_queue), "interval", minutes=1,
                       id="network.provisioning_queue", replace_existing=True)
     scheduler.add_job(in_app_context(app, reconcile_switches), "cron", hour=2, minute=40,
@@ -29,6 +27,4 @@ def register(scheduler, app) -> None:
     # A job queued by this process (or, on PostgreSQL, by a web process) runs at once; the
     # minute above is the safety net. Off under test (tests start the runner themselves).
     if app.config.get("PROVISIONING_RUN_AT_ONCE", not app.testing):
-        from network.queue_wakeup import start_runner
-
         start_runner(app)

@@ -36,7 +36,7 @@ from netmiko.exceptions import (
     NetmikoTimeoutException,
 )
 
-from network.vendors import (
+from network.provisioning.vendors import (
     DESCRIPTION_ALLOWED,
     PortState,
     Vendor,

@@ -12,8 +12,8 @@ from isp.choices import Role
 from isp.errors import DomainError
 from isp.pagination import api_list
 from network.models import Device, Port
-from network.models_provisioning import ProvisioningJob
-from network.services_provisioning import ALL_JOB_STATES
+from network.provisioning.models import ProvisioningJob
+from network.provisioning.queue import ALL_JOB_STATES
 from subscribers.models import Unit
 from subscribers.services import get_unit
 

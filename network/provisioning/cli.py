@@ -5,6 +5,9 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
+from isp.extensions import db
+from network.provisioning.queue import nightly_reconcile, run_queue
+
 
 @click.group("provision")
 def provision_group() -> None:
@@ -12,13 +15,12 @@ def provision_group() -> None:
 
 
 @provision_group.command("run")
-@click.option("--workers", default=8, show_default=True, help="Switches configured at once.")
+@click.option("--workers", type=int, default=None,
+              help="Switches configured at once (default: PROVISIONING_WORKERS).")
 @with_appcontext
-def provision_run(workers: int) -> None:
+def provision_run(workers: int | None) -> None:
     """Run the due provisioning jobs now and print each job's outcome."""
-    from network.services_provisioning import run_queue
-
-    outcomes = run_queue(max_workers=max(1, workers))
+    outcomes = run_queue(max_workers=workers)
     for outcome in outcomes:
         click.echo(outcome.line())
     click.echo(f"{len(outcomes)} job(s) run")
@@ -28,9 +30,6 @@ def provision_run(workers: int) -> None:
 @with_appcontext
 def provision_reconcile() -> None:
     """Back up every switch's running config and flag drifted ports (the nightly job)."""
-    from isp.extensions import db
-    from network.services_provisioning import nightly_reconcile
-
     summary = nightly_reconcile()
     db.session.commit()
     click.echo(summary.line())
