@@ -4,7 +4,7 @@ letter's code; no enumeration, throttled, single use, ten minutes, short session
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -195,3 +195,28 @@ def test_the_code_leaves_after_the_answer_and_a_double_submit_sends_one(client, 
     _ask(client, "06 12 34 56 78")  # the same tap again, at once
     assert len(sms.OUTBOX) == before + 1
     assert _sign_in(client, "06 12 34 56 78", code).status_code == 303
+
+
+@pytest.mark.clock("2026-12-10T10:00:00+01:00")
+def test_a_residents_session_is_short_on_a_shared_phone(client, db, login_resident):
+    """15 minutes without use, or 2 hours in all, and the resident signs in again."""
+    from zoneinfo import ZoneInfo
+
+    import time_machine
+
+    paris = ZoneInfo("Europe/Paris")
+    login_resident()
+    assert client.get("/moi").status_code == 200
+    with time_machine.travel(datetime(2026, 12, 10, 10, 16, tzinfo=paris)):
+        left = client.get("/moi")
+    assert left.status_code == 303 and left.headers["Location"].endswith("/moi/connexion")
+    assert client.get("/moi").status_code == 302  # signed out for good
+
+    login_resident()
+    for minute in range(0, 121, 10):  # used every 10 minutes: still ends after 2 hours
+        hour, minute = divmod(minute, 60)
+        with time_machine.travel(datetime(2026, 12, 10, 10 + hour, minute + 1, tzinfo=paris)):
+            response = client.get("/moi")
+        if response.status_code != 200:
+            break
+    assert (hour, minute) == (2, 0) and response.status_code == 303
