@@ -108,7 +108,7 @@ def _history(building_id: int) -> int:
         select(Port).join(Device, Device.id == Port.device_id)
         .where(Device.building_id == building_id, Port.unit_id.is_not(None))
         .order_by(Port.id)).scalars().all()
-    if not ports or db.session.execute(select(UsageHour.id).where(
+    if not ports or db.session.execute(select(UsageHour.port_id).where(
             UsageHour.port_id.in_([p.id for p in ports]))).first():
         return 0
     occupied = set(db.session.execute(select(Household.unit_id).where(

@@ -287,13 +287,17 @@ def roll_up(first: date, last: date) -> int:
     while day <= last:
         lo, hi = start_of_day(day), start_of_day(day + timedelta(days=1))
         db.session.execute(delete(day_table).where(day_table.c.day == day))
-        result = db.session.execute(insert(day_table).from_select(
+        statement = insert(day_table).from_select(
             ["port_id", "day", "octets_in", "octets_out"],
             select(hour_table.c.port_id, bindparam("day", day, type_=Date),
                    func.sum(hour_table.c.octets_in), func.sum(hour_table.c.octets_out))
             .where(hour_table.c.hour >= lo, hour_table.c.hour < hi)
-            .group_by(hour_table.c.port_id)))
-        count = max(result.rowcount or 0, 0)
+            .group_by(hour_table.c.port_id))
+        if _postgres():  # psycopg gives no row count for INSERT … SELECT here: count in SQL
+            inserted = statement.returning(day_table.c.port_id).cte("inserted")
+            count = db.session.scalar(select(func.count()).select_from(inserted)) or 0
+        else:
+            count = max(db.session.execute(statement).rowcount or 0, 0)
         db.session.execute(delete(UsageRollup.__table__).where(UsageRollup.day == day))
         db.session.execute(insert(UsageRollup.__table__).values(
             day=day, rolled_at=utcnow(), port_days=count))
