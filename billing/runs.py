@@ -213,15 +213,17 @@ class _Run:
     unknown_tiers: set[str] = field(default_factory=set)
     #: Households with an issued invoice of the period and new lines (said after the options').
     late_lines: list[str] = field(default_factory=list)
-    touched: int = 0
+    #: (activated_on, terminated_on) → active days; (tier, plan, days) → a line's figures.
+    days: dict[tuple, int] = field(default_factory=dict)
+    lines: dict[tuple, tuple] = field(default_factory=dict)
 
 
-def _line(run: _Run, tier: str, plan_code: str, days: int) -> tuple | None:
+def _line(run: _Run, tier: str, plan_code: str, days: int) -> tuple:
     """A subscription line's figures: tier, plan, days, month days, unit price, amount, full
-    cost (the rules of ``billing.money``); None when the tier has no price for the period."""
+    cost (the rules of ``billing.money``); empty when the tier has no price for the period."""
     price = run.prices.get(tier)
     if price is None:
-        return None
+        return ()
     return (tier, plan_code, days, run.month_days, price, prorate(price, days, run.month_days),
             prorate(run.full_cost, days, run.month_days))
 
@@ -240,11 +242,18 @@ def _prepare_window(run: _Run, rows: list) -> int:
         index = end
         computed = []
         for sub_id, _hh, tier, plan_code, activated, terminated, *_rest in held:
-            days = active_days(period, activated, terminated)
+            # Most subscriptions share their dates and tier: each distinct case is computed
+            # once per run by the rules (``billing.money``), then looked up.
+            days = run.days.get((activated, terminated))
+            if days is None:
+                days = run.days[activated, terminated] = active_days(period, activated,
+                                                                     terminated)
             if days == 0:
                 continue
-            line = _line(run, tier, plan_code, days)
+            line = run.lines.get((tier, plan_code, days))
             if line is None:
+                line = run.lines[tier, plan_code, days] = _line(run, tier, plan_code, days)
+            if not line:
                 run.unknown_tiers.add(tier)
                 result.skipped += 1
                 continue
