@@ -656,7 +656,13 @@ def run_db(devices: list[BenchDevice], url: str, opts: dict[str, Any],
         for p in procs:
             if p.is_alive():
                 p.terminate()
-        errors = [pipe.recv()["error"] for pipe in pipes if pipe.poll(1)]
+        errors = []
+        for pipe in pipes:
+            try:
+                if pipe.poll(5):
+                    errors.append(pipe.recv().get("error"))
+            except (EOFError, OSError):
+                errors.append("a poll worker exited without a report")
         if any(errors):
             print("\n".join(e for e in errors if e), file=sys.stderr)
         raise

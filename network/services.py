@@ -23,13 +23,20 @@ a due time (``next_poll_at``):
   conditions are re-checked on the locked rows (READ COMMITTED), so a row is never leased
   twice. SQLite ignores ``FOR UPDATE`` but runs one writer at a time, which gives the same
   guarantee on one machine;
-* it polls and stores the batch, sets ``next_poll_at = cycle start + interval × 0.9`` and
-  clears the lease (same transaction as the data), then claims the next batch, until no
-  device is left;
-* a worker that dies leaves leases that expire after ``lease_s`` (default 10 min), so its
-  devices are polled by another worker at the next cycle. Samples are also idempotent:
-  a reading not newer than the stored one is ignored, so a device polled twice by mistake
-  is never counted twice.
+* while it polls a batch it renews the batch's lease every third of ``POLL_LEASE_SECONDS``
+  (default 120 s), so a live worker never loses a slow batch;
+* it stores the batch in one transaction whose first statement renews the lease *only where
+  it still owns it* (``renew_lease`` returns those ids): a device whose lease another worker
+  took over meanwhile is not stored by this one (it is counted in ``leases_lost``); then it
+  sets ``next_poll_at`` (``next_due_at``) and clears the lease in the same transaction, and
+  claims the next batch, until no device is left;
+* a worker that dies (killed, host down) stops renewing: its leases expire after
+  ``POLL_LEASE_SECONDS`` and its devices, still due because it never set their
+  ``next_poll_at``, are claimed by another worker's next tick (every ``POLL_TICK_SECONDS``),
+  i.e. within the same poll interval. What the dead worker had not committed is rolled back
+  by the database, so nothing is stored twice; samples are also idempotent (a reading not
+  newer than the stored one is ignored). ``benchmarks/poll_failover.py`` demonstrates it
+  with workers in separate network namespaces (docs/deployment.md).
 """
 
 from __future__ import annotations
@@ -94,7 +101,7 @@ log = logging.getLogger(__name__)
 LOCAL_TZ = PARIS  # the one calendar (isp.timeutil)
 FAILED_POLLS_FOR_DOWN = 2
 PORT_DOWN_ALERT = timedelta(days=7)
-DEFAULT_LEASE_S = 600
+DEFAULT_LEASE_S = 120
 DEFAULT_BATCH = 100
 #: Subscription statuses whose flat's traffic is booked to the subscription.
 ALERT_STATUSES = ("active", "reduced")
@@ -189,13 +196,28 @@ def claim_devices(worker: str, now: datetime, *, limit: int = DEFAULT_BATCH,
     return ids
 
 
+def lease_seconds() -> int:
+    """How long a claim lasts without renewal (``POLL_LEASE_SECONDS``, default 120 s): the
+    longest a dead worker's devices wait before another worker takes them over."""
+    return max(1, int(current_app.config.get("POLL_LEASE_SECONDS") or DEFAULT_LEASE_S))
+
+
 def renew_lease(ids: Sequence[int], worker: str, now: datetime,
-                lease_s: int = DEFAULT_LEASE_S) -> None:
-    """Extend this worker's lease on ``ids`` (the caller commits)."""
-    db.session.execute(update(Device).where(Device.id.in_(list(ids)),
-                                            Device.poll_lease_owner == worker)
-                       .values(poll_lease_until=now + timedelta(seconds=lease_s))
-                       .execution_options(synchronize_session=False))
+                lease_s: int = DEFAULT_LEASE_S) -> list[int]:
+    """Extend this worker's lease on those of ``ids`` it still holds; returns them, sorted
+    (the caller commits). A device missing from the result was taken over by another worker
+    after this one's lease expired: this worker must not store it.
+
+    On PostgreSQL the UPDATE locks the rows until the commit, so a claim running meanwhile
+    skips them (SKIP LOCKED), and a claim that locked them first makes this UPDATE wait and
+    then see the new owner.
+    """
+    if not ids:
+        return []
+    return sorted(db.session.execute(
+        update(Device).where(Device.id.in_(list(ids)), Device.poll_lease_owner == worker)
+        .values(poll_lease_until=now + timedelta(seconds=lease_s))
+        .returning(Device.id).execution_options(synchronize_session=False)).scalars())
 
 
 def release_devices(ids: Iterable[int], worker: str, next_poll_at: datetime | None) -> None:
@@ -229,6 +251,8 @@ class PollSummary:
     outages_closed: int = 0
     #: answered polls that read the ports' names, descriptions and speeds (the rest: quick)
     full_polls: int = 0
+    #: devices polled but not stored: another worker took the lease over (this one was late)
+    leases_lost: int = 0
     duration_s: float = 0.0
     errors: list[str] = field(default_factory=list)
 
@@ -251,12 +275,18 @@ def run_poll_cycle(*, client: SnmpClient | None = None, devices: Sequence[Device
     Commits after claiming each batch and after storing it (the lease must be visible to
     other workers). ``respect_due`` defaults to True for the scheduler's full cycles and
     False when ``devices`` is given; ``isp poll --once`` passes False. ``now`` fixes the
-    cycle's reference time (due times, leases); readings carry their own time.
-    ``discover`` makes every poll a full one (names, descriptions, speeds): see ``target_for``.
+    cycle's reference time (due times, leases), which then runs on with the local clock;
+    readings carry their own time. ``discover`` makes every poll a full one (names,
+    descriptions, speeds): see ``target_for``. Leases: see the module docstring.
     """
     worker = worker or default_worker_id()
     started = time.monotonic()
     cycle_now = now or utcnow()
+    lease_s = lease_seconds()
+
+    def clock() -> datetime:
+        return cycle_now + timedelta(seconds=time.monotonic() - started)
+
     if respect_due is None:
         respect_due = devices is None
     ids = [d.id for d in devices] if devices is not None else None
@@ -275,8 +305,9 @@ def run_poll_cycle(*, client: SnmpClient | None = None, devices: Sequence[Device
         try:
             done: set[int] = set()
             while True:
-                claimed = claim_devices(worker, cycle_now, limit=batch, device_ids=ids,
-                                        respect_due=respect_due, exclude=done)
+                claimed = claim_devices(worker, clock(), limit=batch, device_ids=ids,
+                                        respect_due=respect_due, exclude=done,
+                                        lease_s=lease_s)
                 if not claimed:
                     break
                 done.update(claimed)
@@ -291,17 +322,27 @@ def run_poll_cycle(*, client: SnmpClient | None = None, devices: Sequence[Device
                         summary.errors.append(f"{device.hostname}: {error}")
                         device.last_error = str(error)
                 db.session.commit()  # no transaction stays open while polling
-                polls = await poll_many(snmp, targets, concurrency=concurrency)
+                polls = await _polled_under_lease(
+                    poll_many(snmp, targets, concurrency=concurrency), claimed, worker, clock,
+                    lease_s)
                 # Renewing the lease is the first statement of the storage transaction: on
                 # SQLite it takes the write lock before any read, so two workers queue
-                # (busy_timeout) instead of failing on a stale read snapshot.
-                renew_lease(claimed, worker, utcnow())
-                store_polls(list(zip(pollable, polls, strict=True)), worker=worker,
-                            summary=summary)
-                check_counter_alerts(pollable)
+                # (busy_timeout) instead of failing on a stale read snapshot. Devices whose
+                # lease was taken over are left to their new owner.
+                held = set(renew_lease(claimed, worker, clock(), lease_s))
+                if len(held) < len(claimed):
+                    summary.leases_lost += len(claimed) - len(held)
+                    log.warning("poll worker %s: %d device lease(s) taken over by another "
+                                "worker before storing; not stored here", worker,
+                                len(claimed) - len(held))
+                pairs = [(d, p) for d, p in zip(pollable, polls, strict=True) if d.id in held]
+                store_polls(pairs, worker=worker, summary=summary)
+                check_counter_alerts([d for d, _ in pairs])
                 # each device is due again after its own interval (issue 16.12)
                 due: dict[int, list[int]] = defaultdict(list)
                 for device in batch_devices:
+                    if device.id not in held:
+                        continue
                     due[device.poll_interval_s or int(interval.total_seconds())].append(
                         device.id)
                 for seconds, due_ids in due.items():
@@ -315,6 +356,28 @@ def run_poll_cycle(*, client: SnmpClient | None = None, devices: Sequence[Device
         asyncio.run(cycle())
     summary.duration_s = time.monotonic() - started
     return summary
+
+
+async def _polled_under_lease(polling, ids: Sequence[int], worker: str, clock,
+                              lease_s: int) -> list[DevicePoll]:
+    """Await ``polling`` while renewing this worker's lease on ``ids`` every ``lease_s`` / 3.
+
+    The renewal is a short UPDATE committed at once (no transaction stays open while
+    polling); a live worker keeps its batch however slow its devices are, a dead one
+    stops renewing and its leases expire.
+    """
+    task = asyncio.ensure_future(polling)
+    period = max(0.5, lease_s / 3)
+    while True:
+        done, _pending = await asyncio.wait({task}, timeout=period)
+        if done:
+            return task.result()
+        try:
+            renew_lease(ids, worker, clock(), lease_s)
+            db.session.commit()
+        except Exception:  # a busy database must not abort the polls: the next try renews
+            db.session.rollback()
+            log.exception("poll worker %s: lease renewal failed", worker)
 
 
 @contextmanager
