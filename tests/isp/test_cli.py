@@ -156,6 +156,16 @@ def _stop(process: subprocess.Popen, signum) -> int:
             process.kill()
 
 
+def _tables(database: Path) -> list[str]:
+    import sqlite3
+
+    if not database.exists():
+        return []
+    with sqlite3.connect(database) as connection:
+        return [name for (name,) in connection.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table'")]
+
+
 def test_a_second_isp_run_says_in_one_line_that_one_runs_and_sigterm_exits_0(run_env):
     first = _start(run_env)
     try:
@@ -175,7 +185,7 @@ def test_a_second_isp_run_says_in_one_line_that_one_runs_and_sigterm_exits_0(run
         assert made.returncode == 0
         assert (made.stdout + made.stderr).strip().count("\n") == 0
         assert "already running" in made.stderr
-        assert not run_env["database"].exists()
+        assert _tables(run_env["database"]) == []  # the first server's jobs may open it
     finally:
         assert _stop(first, signal.SIGTERM) == 0  # make ends with 0, not "Error 143"
 
