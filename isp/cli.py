@@ -74,12 +74,12 @@ def users() -> None:
 @with_appcontext
 def users_create(email, role, association_code, household_id, phone, password, name):
     """Create a user (a resident: with --household, and EMAIL or --phone as the login)."""
+    from isp import registry
     from isp.services import create_user
 
-    if role == "resident":
-        from residents.cli import create_resident
-
-        login = _commit_or_rollback(lambda: create_resident(email, phone, household_id, name))
+    create_account = registry.account_creator(role)  # a role a domain owns (residents)
+    if create_account is not None:
+        login = _commit_or_rollback(lambda: create_account(email, phone, household_id, name))
         click.echo(_("Compte résident %(login)s créé pour le foyer %(id)s", login=login,
                      id=household_id))
         return

@@ -54,6 +54,9 @@ class Contributions:
     #: ``"module:function"`` called with a household being erased (GDPR art. 17): anonymise
     #: what this domain keeps about it.
     erase_household: tuple[str, ...] = ()
+    #: ``(role, "module:function")``: this domain creates the accounts of ``role`` (``isp users
+    #: create --role ROLE``): ``function(email, phone, household_id, name) -> login``.
+    account_roles: tuple[tuple[str, str], ...] = ()
     #: ``"module:function"`` called by the nightly retention job with ``today``; returns
     #: ``{label: rows}`` of what it purged.
     purge_expired: tuple[str, ...] = ()
@@ -98,6 +101,15 @@ def hooks(role: str) -> list[Callable[..., Any]]:
         for reference in getattr(contributions(domain), role):
             found.append(_resolve(domain, reference))
     return found
+
+
+def account_creator(role: str) -> Callable[..., Any] | None:
+    """The function a domain declares to create accounts of ``role``, if any."""
+    for domain in DOMAINS:
+        for declared_role, reference in contributions(domain).account_roles:
+            if declared_role == role:
+                return _resolve(domain, reference)
+    return None
 
 
 def household_panels() -> list[Callable[..., Any]]:

@@ -11,6 +11,7 @@ CONTRIBUTES = Contributions(
     commands=('cli',),
     jobs=('jobs',),
     demo_last=('demo', 'demo_space'),
+    account_roles=(('resident', 'cli:create_resident'),),
     erase_household=('retention:anonymise_household_residents',),
     household_panels=((60, 'views:_household_panel'), (65, 'views_mandates:_household_panel')),
 )
