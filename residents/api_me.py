@@ -218,4 +218,5 @@ def sepa_request():
     row = mandates.request_sepa(household.id, actor=current_actor(), note=note)
     audit.record_request("create", "household", household.id, detail="SEPA request")
     db.session.commit()
-    return jsonify({"id": row.id, "requested_at": _iso(row.requested_at)}), 201
+    return jsonify({"id": row.id, "requested_at": _iso(row.requested_at),
+                    "status": row.status}), 201

@@ -130,7 +130,7 @@ def test_cancel_a_booking_see_and_end_mandates_ask_for_direct_debit(client, api_
     assert ended.get_json()["status"] == "ended"
     asked = client.post("/api/v1/me/sepa-requests", json={"note": "le 5 du mois"},
                         headers=headers)
-    assert asked.status_code == 201
+    assert asked.status_code == 201 and asked.get_json()["status"] == "open"
     assert client.post("/api/v1/me/sepa-requests", json={"iban": "FR76"},
                        headers=headers).status_code == 400
 
