@@ -116,17 +116,44 @@ def seed_district(db, *, code: str, layout: list[list[str]], flats: int, ports: 
         .order_by(ProvisioningJob.id)).scalars())
 
 
-def timed_run(db, label: str, job_ids: list[int], workers: int, switches: int):
+def process_cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a process so far (Linux)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class _QueueTimings(logging.Handler):
+    """Keeps run_queue's own phase line (claim, switches, results)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.getMessage().startswith("Queue run:"):
+            self.lines.append(record.getMessage())
+
+
+def timed_run(db, label: str, job_ids: list[int], workers: int, switches: int, lab_pid: int,
+              timings: _QueueTimings):
     """Run the queue for ``job_ids``; prints and returns (seconds, outcome states)."""
     from network.provisioning.queue import run_queue
 
+    lab_cpu, own_cpu = process_cpu_s(lab_pid), time.process_time()
     started = time.perf_counter()
     outcomes = run_queue(job_ids=job_ids, max_workers=workers)
     seconds = time.perf_counter() - started
+    lab_cpu, own_cpu = process_cpu_s(lab_pid) - lab_cpu, time.process_time() - own_cpu
     states = Counter(o.state for o in outcomes)
     print(f"{label}: {len(outcomes)} jobs over {switches} switches in {seconds:.2f} s = "
           f"{len(outcomes) / seconds:.1f} jobs/s, {workers} worker(s) "
           f"({dict(states)}; load average {loadavg()})", flush=True)
+    print(f"  {timings.lines[-1] if timings.lines else 'no queue run logged'}; CPU: "
+          f"application {own_cpu:.1f} s, SSH lab {lab_cpu:.1f} s "
+          f"({1000 * (own_cpu + lab_cpu) / max(len(outcomes), 1):.0f} ms per job)", flush=True)
     for outcome in outcomes:
         if outcome.state != "succeeded":
             print(f"  {outcome.line()}")
@@ -196,6 +223,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         # one line per job and per SSH connection would bury the figures
         for name in ("paramiko", "network.provisioning"):
             logging.getLogger(name).setLevel(logging.WARNING)
+        timings = _QueueTimings()
+        queue_log = logging.getLogger("network.provisioning.queue")
+        queue_log.setLevel(logging.INFO)
+        queue_log.propagate = False
+        queue_log.addHandler(timings)
         workers = args.workers or int(app.config["PROVISIONING_WORKERS"])
         district = switch_names("dst", args.buildings, args.switches)
         peer_layout = [[f"peer-sw-{n:02}" for n in range(1, args.peer_switches + 1)]]
@@ -230,9 +262,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                   f"subscribed, activation jobs queued in {time.perf_counter() - started:.1f} s")
 
             seconds, _states = timed_run(db, "district, switches in parallel", main_jobs,
-                                         workers, len(main_hosts))
+                                         workers, len(main_hosts), lab.process.pid, timings)
             peer_s, _peer_states = timed_run(db, "peer, one switch at a time", peer_jobs, 1,
-                                             len(peer_hosts))
+                                             len(peer_hosts), lab.process.pid, timings)
             per_switch = peer_s / len(peer_hosts)
             serial = per_switch * len(main_hosts)
             print(f"peer per switch: {per_switch:.2f} s → the district's {len(main_hosts)} "

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -478,6 +479,7 @@ def run_queue(*, configurator: SwitchConfigurator | None = None, max_workers: in
     """
     clock_given = now is not None
     now = now or utcnow()
+    started = time.perf_counter()
     _flag_stale_claims(now)
     jobs = _claim(now, job_ids)
     for job in jobs:
@@ -488,6 +490,7 @@ def run_queue(*, configurator: SwitchConfigurator | None = None, max_workers: in
     db.session.commit()
     if not jobs:
         return []
+    claimed_s = time.perf_counter() - started
     batches = _to_batches(jobs)
     runnable = [b for b in batches if b.access is not None]
     results: list[BatchResult] = []
@@ -496,6 +499,7 @@ def run_queue(*, configurator: SwitchConfigurator | None = None, max_workers: in
         items = [(b.access, [(j.port.if_name, state_from_json(j.desired)) for j in b.jobs])
                  for b in runnable]
         results = apply_batches(configurator, items, max_workers=worker_count(max_workers))
+    switches_s = time.perf_counter() - started - claimed_s
     # With an explicit ``now`` (tests, replays) the back-off is computed from it.
     finished = now if clock_given else utcnow()
     outcomes: list[JobOutcome] = []
@@ -517,6 +521,9 @@ def run_queue(*, configurator: SwitchConfigurator | None = None, max_workers: in
             outcomes.append(_outcome(job, batch.device, changed=outcome.changed))
     db.session.commit()
     outcomes.sort(key=lambda o: o.job_id)
+    log.info("Queue run: %s jobs on %s switches in %.1f s (claim %.1f s, switches %.1f s, "
+             "results %.1f s)", len(jobs), len(batches), time.perf_counter() - started,
+             claimed_s, switches_s, time.perf_counter() - started - claimed_s - switches_s)
     return outcomes
 
 
