@@ -47,6 +47,7 @@ from isp.auth import current_actor, require_role
 from isp.choices import Role
 from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
+from isp.forms import form_status, show_domain_error
 from isp.nav import register_nav
 from isp.pagination import paginate
 from isp.timeutil import today
@@ -96,10 +97,6 @@ def _refused(url: str, message: str):
 def _expired() -> str:
     return _("Le formulaire a expiré : rechargez la page et recommencez.")
 
-
-def _form_error(form, error: DomainError, default: str) -> None:
-    target = form[error.field] if error.field and error.field in form else form[default]
-    target.errors = list(target.errors) + [error.message]
 
 
 # --- runs --------------------------------------------------------------------------------------
@@ -236,7 +233,7 @@ def credit_note_new(number: str):
                                               amount_cents=cents(form.amount.data),
                                               kind=form.kind.data, reason=form.reason.data)
         except DomainError as error:
-            _form_error(form, error, "amount")
+            show_domain_error(form, error, "amount")
         else:
             audit.record_request("create", "credit_note", note.number)
             db.session.commit()
@@ -273,7 +270,7 @@ def payment_new(household_id: int):
                 form.confirm_overpayment.data = False
                 form.amount.errors = list(form.amount.errors) + [error.message]
             else:
-                _form_error(form, error, "amount")
+                show_domain_error(form, error, "amount")
         else:
             audit.record_request("create", "payment", household.id)
             db.session.commit()
@@ -283,7 +280,7 @@ def payment_new(household_id: int):
                            ask_confirmation=ask_confirmation,
                            balance=services.balance(household.id),
                            margin_cents=services.OVERPAYMENT_MARGIN_CENTS), \
-        400 if request.method == "POST" else 200
+        form_status()
 
 
 @bp.get("/households/<int:household_id>/statement")
@@ -365,7 +362,7 @@ def eligibility_decide(household_id: int):
                 flash(_("Décision enregistrée."), "success")
                 return _back_to_household(household.id)
         except DomainError as error:
-            _form_error(form, error, "evidence_type")
+            show_domain_error(form, error, "evidence_type")
             return render_template("billing/eligibility.html", form=form, household=household,
                                    suggestion=suggestion,
                                    decision=eligibility.current_decision(household)), 400
@@ -548,7 +545,7 @@ def tier_edit(code: str):
             services.update_tier(tier, actor=current_actor(), label=form.label.data,
                                  rule_text=form.rule_text.data, price_cents=cents(form.price.data))
         except DomainError as error:
-            _form_error(form, error, "price")
+            show_domain_error(form, error, "price")
         else:
             audit.record_request("update", "tier", tier.code)
             db.session.commit()
@@ -556,7 +553,7 @@ def tier_edit(code: str):
                   "success")
             return redirect(url_for("billing.tariffs"))
     return render_template("billing/tier_form.html", form=form, tier=tier), \
-        400 if request.method == "POST" else 200
+        form_status()
 
 
 # --- exports -----------------------------------------------------------------------------------

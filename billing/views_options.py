@@ -24,7 +24,7 @@ from isp.auth import current_actor, require_role
 from isp.choices import Role
 from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
-from isp.forms import show_domain_error
+from isp.forms import form_status, show_domain_error
 
 bp = Blueprint("billing_options", __name__, template_folder="templates", url_prefix="/billing")
 
@@ -36,6 +36,7 @@ def _option_labels() -> dict:
 
 
 def _form_error(form, error: DomainError, default: str) -> None:
+    """Roll back, then show the refusal beside its field (a tier's field has its own name)."""
     db.session.rollback()
     field = error.field or default
     if field.startswith("tiers.") and f"tier_{field[6:]}_value" in form:
@@ -73,7 +74,7 @@ def option_new():
             flash(_("Option %(code)s créée.", code=option.code), "success")
             return redirect(url_for("billing_options.option_list"))
     return render_template("billing/options/form.html", form=form, option=None, tiers=tiers), \
-        400 if request.method == "POST" else 200
+        form_status()
 
 
 @bp.route("/options/<code>", methods=["GET", "POST"])
@@ -97,7 +98,7 @@ def option_edit(code: str):
             flash(_("Option %(code)s modifiée.", code=option.code), "success")
             return redirect(url_for("billing_options.option_list"))
     return render_template("billing/options/form.html", form=form, option=option,
-                           tiers=tiers), 400 if request.method == "POST" else 200
+                           tiers=tiers), form_status()
 
 
 # --- the options of a subscription ---------------------------------------------------------------
@@ -172,7 +173,7 @@ def subscription_option_end(held_id: int):
     audit.record_request("read", "subscription_options", subscription.id)
     db.session.commit()
     return render_template("billing/options/end.html", subscription=subscription, held=held,
-                           form=form), 400 if request.method == "POST" else 200
+                           form=form), form_status()
 
 
 # --- household page panel ------------------------------------------------------------------------

@@ -6,7 +6,7 @@ provisioning batch (network handles ``plan_speeds_changed``).
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -18,7 +18,7 @@ from isp import audit
 from isp.auth import current_actor, require_role
 from isp.errors import DomainError
 from isp.extensions import db
-from isp.forms import show_domain_error
+from isp.forms import form_status, show_domain_error
 
 bp = Blueprint("billing_plans", __name__, template_folder="templates", url_prefix="/billing")
 
@@ -64,7 +64,7 @@ def plan_new():
             flash(_("Offre %(code)s créée.", code=plan.code), "success")
             return redirect(url_for("billing.tariffs"))
     return render_template("billing/plan_new.html", form=form), \
-        400 if request.method == "POST" else 200
+        form_status()
 
 
 @bp.route("/plans/<code>", methods=["GET", "POST"])
@@ -88,4 +88,4 @@ def plan_edit(code: str):
             flash(_("Offre modifiée ; les ports concernés sont reconfigurés."), "success")
             return redirect(url_for("billing.tariffs"))
     return render_template("billing/plan_form.html", form=form, plan=plan), \
-        400 if request.method == "POST" else 200
+        form_status()

@@ -11,6 +11,7 @@ from isp import audit
 from isp.auth import current_actor, require_role
 from isp.choices import Role
 from isp.extensions import db
+from isp.formatting import iso
 from isp.openapi import documented
 from isp.pagination import api_list
 from isp.validation import body_schema, json_body
@@ -19,9 +20,6 @@ bp = Blueprint("equipment_api", __name__, url_prefix="/api/v1")
 
 OPERATORS = (Role.OPERATOR,)
 
-
-def _iso(value) -> str | None:
-    return value.isoformat() if value else None
 
 
 def partner_json(partner: EquipmentPartner | None) -> dict | None:
@@ -33,7 +31,7 @@ def partner_json(partner: EquipmentPartner | None) -> dict | None:
 
 def move_json(move: EquipmentMove) -> dict:
     return {"id": move.id, "from_state": move.from_state, "to_state": move.to_state,
-            "on": _iso(move.on), "at": _iso(move.at),
+            "on": iso(move.on), "at": iso(move.at),
             "actor": move.actor.email if move.actor else None,
             "household_id": move.household_id, "agreement_ref": move.agreement_ref,
             "partner_code": move.partner.code if move.partner else None,
@@ -43,11 +41,11 @@ def move_json(move: EquipmentMove) -> dict:
 def item_json(item: EquipmentItem, *, with_moves: bool = False) -> dict:
     data = {"id": item.id, "kind": item.kind, "serial": item.serial, "model": item.model,
             "origin": item.origin, "partner": partner_json(item.partner),
-            "embodied_kgco2e": item.embodied_kgco2e, "acquired_on": _iso(item.acquired_on),
+            "embodied_kgco2e": item.embodied_kgco2e, "acquired_on": iso(item.acquired_on),
             "state": item.state, "household_id": item.household_id,
             "loan_agreement_ref": item.loan_agreement_ref,
-            "loan_signed_on": _iso(item.loan_signed_on),
-            "recycled_by": partner_json(item.recycled_by), "recycled_on": _iso(item.recycled_on),
+            "loan_signed_on": iso(item.loan_signed_on),
+            "recycled_by": partner_json(item.recycled_by), "recycled_on": iso(item.recycled_on),
             "allowed_moves": [str(s) for s in services.allowed_moves(item)]}
     if with_moves:
         data["moves"] = [move_json(m) for m in item.moves]

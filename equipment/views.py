@@ -18,7 +18,7 @@ from isp.auth import current_actor, require_role
 from isp.choices import Role
 from isp.errors import DomainError
 from isp.extensions import db
-from isp.forms import show_domain_error
+from isp.forms import form_status, show_domain_error
 from isp.nav import register_nav
 from isp.pagination import paginate
 
@@ -69,7 +69,7 @@ def new():
         except DomainError as error:
             show_domain_error(form, error, "serial")
     return render_template("equipment/new.html", form=form, defaults=default_table()), (
-        400 if request.method == "POST" else 200)
+        form_status())
 
 
 def _move_form(item: EquipmentItem) -> MoveForm:
@@ -128,7 +128,7 @@ def partners():
             show_domain_error(form, error, "code")
     return render_template("equipment/partners.html", form=form,
                            partners=services.partners()), (
-        400 if request.method == "POST" else 200)
+        form_status())
 
 
 def _household_panel(household, scope) -> Markup | None:

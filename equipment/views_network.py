@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -16,7 +16,7 @@ from isp.auth import current_actor, require_role
 from isp.choices import Role
 from isp.errors import DomainError
 from isp.extensions import db
-from isp.forms import show_domain_error
+from isp.forms import form_status, show_domain_error
 from network.models import Device
 
 bp = Blueprint("equipment_network", __name__, template_folder="templates")
@@ -78,4 +78,4 @@ def move(hostname: str):
         except DomainError as error:
             db.session.refresh(found)
             show_domain_error(form, error, "to_state")
-    return _detail(found, form, 400 if request.method == "POST" else 200)
+    return _detail(found, form, form_status())

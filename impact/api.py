@@ -14,6 +14,7 @@ from isp.auth import current_actor, require_role
 from isp.choices import Role
 from isp.disclosure import SMALL_CELL
 from isp.extensions import db
+from isp.formatting import iso
 from isp.openapi import documented
 from isp.pagination import api_list
 from isp.validation import Day, body_schema, json_body
@@ -54,12 +55,9 @@ def household_impact(household_id: int):
     audit.record_request("read", "household", household.id, detail="impact")
     db.session.commit()
     return jsonify({"household_id": household.id,
-                    "connected_on": _iso(services.connection_date(household)),
+                    "connected_on": iso(services.connection_date(household)),
                     "items": items, "total": len(items), "page": 1, "per_page": len(items)})
 
-
-def _iso(value) -> str | None:
-    return value.isoformat() if value else None
 
 
 @bp.post("/households/<int:household_id>/impact/<stage>")
@@ -102,7 +100,7 @@ def due():
                                  detail="impact due: " + ",".join(str(i) for i in ids))
             db.session.commit()
         return [{"household_id": h.id, "unit_code": h.unit_code,
-                 "connected_on": _iso(connected.get(h.id)),
+                 "connected_on": iso(connected.get(h.id)),
                  "due": [s.value for s in stages.get(h.id, [])]} for h in households]
 
     return api_list(statement, serialize_page=serialize_page,

@@ -23,7 +23,7 @@ from isp.auth import current_actor, require_role
 from isp.choices import Role
 from isp.errors import DomainError
 from isp.extensions import db
-from isp.forms import show_domain_error
+from isp.forms import form_status, show_domain_error
 from isp.nav import register_nav
 from isp.pagination import paginate
 from isp.timeutil import today
@@ -141,7 +141,7 @@ def record(household_id: int, stage: str):
                            stage=stage_value, status=statuses[stage_value], answer=answer)
     audit.record_request("read", "household", household.id, detail=f"impact {stage_value}")
     db.session.commit()
-    return html, 400 if request.method == "POST" else 200
+    return html, form_status()
 
 
 class _FormError:

@@ -107,6 +107,11 @@ def octets(value: int | None) -> str:
     return f"{value} {byte}"
 
 
+def iso(value: date | datetime | None) -> str | None:
+    """A date or time for JSON (ISO 8601), ``None`` kept: the API's one way to write them."""
+    return value.isoformat() if value else None
+
+
 def init_formatting(app: Flask) -> None:
     app.jinja_env.filters.update(
         money=money, date=short_date, datetime=short_datetime, number=number, octets=octets,

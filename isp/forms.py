@@ -1,5 +1,6 @@
 """Core forms: login and password change."""
 
+from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField
@@ -21,6 +22,12 @@ class ChangePasswordForm(FlaskForm):
                         validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=200)])
     confirm = PasswordField(_l("Confirmer le nouveau mot de passe"),
                             validators=[DataRequired(), EqualTo("new")])
+
+
+def form_status() -> int:
+    """The status of a page that shows a form: 400 when it is shown again after a refused
+    submission (a POST), 200 when it is simply asked for."""
+    return 400 if request.method == "POST" else 200
 
 
 def show_domain_error(form: FlaskForm, error, default_field: str) -> None:

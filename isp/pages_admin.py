@@ -35,7 +35,7 @@ from isp.auth import (
 from isp.choices import ROLE_LABELS, Role
 from isp.errors import DomainError
 from isp.extensions import db
-from isp.forms import show_domain_error
+from isp.forms import form_status, show_domain_error
 from isp.models import ApiToken, AuditEntry, User
 from isp.nav import register_nav
 from isp.pagination import paginate, paginate_list
@@ -99,7 +99,7 @@ def users():
                   "success")
             return redirect(url_for("admin.users"))
     page = paginate(select(User).order_by(User.role, User.email))
-    status = 400 if request.method == "POST" else 200
+    status = form_status()
     return render_template("admin/users.html", page=page, form=form, reset=ResetForm(),
                            ROLE_LABELS=ROLE_LABELS), status
 
@@ -204,7 +204,7 @@ def two_factor():
     uri = pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name="social-isp")
     return render_template("admin/two_factor.html", form=form, secret=secret, uri=uri,
                            enabled=bool(user.totp_secret)), \
-        400 if request.method == "POST" else 200
+        form_status()
 
 
 @bp.get("/admin/audit")

@@ -31,7 +31,7 @@ from isp.auth import (
 )
 from isp.errors import DomainError
 from isp.extensions import db
-from isp.forms import ChangePasswordForm, LoginForm
+from isp.forms import ChangePasswordForm, LoginForm, form_status
 from isp.nav import nav_for
 from isp.services import check_password_strength
 from isp.timeutil import utcnow
@@ -138,7 +138,7 @@ def login():
         db.session.commit()
         form.password.errors = [_("Adresse e-mail ou mot de passe incorrect.")]
         return render_template("login.html", form=form), 401
-    return render_template("login.html", form=form), 400 if request.method == "POST" else 200
+    return render_template("login.html", form=form), form_status()
 
 
 def _otp_ok(secret: str, code: str | None) -> bool:
@@ -199,4 +199,4 @@ def change_password():
                 return redirect(url_for("core.index"))
         return render_template("change_password.html", form=form), 400
     return render_template("change_password.html", form=form), \
-        400 if request.method == "POST" else 200
+        form_status()

@@ -13,6 +13,7 @@ from isp.auth import current_actor, require_role
 from isp.choices import Role
 from isp.errors import DomainError
 from isp.extensions import db
+from isp.formatting import iso
 from isp.openapi import documented
 from isp.pagination import api_list
 from isp.validation import MAX_INT, Integer, Text, body_schema, json_body
@@ -22,9 +23,6 @@ from subscribers.services import Scope, get_household
 
 bp = Blueprint("mediation_api", __name__, url_prefix="/api/v1")
 
-
-def _iso(value) -> str | None:
-    return value.isoformat() if value else None
 
 
 def association_json(association: Association) -> dict:
@@ -44,7 +42,7 @@ def association_json(association: Association) -> dict:
 def slot_json(slot: CoachingSlot, booked: int | None = None) -> dict:
     """One slot; ``booked``: its holding count when already known (lists)."""
     return {"id": slot.id, "association_code": slot.association.code,
-            "starts_at": _iso(services.as_utc(slot.starts_at)), "ends_at": _iso(slot.ends_at),
+            "starts_at": iso(services.as_utc(slot.starts_at)), "ends_at": iso(slot.ends_at),
             "duration_minutes": slot.duration_minutes, "capacity": slot.capacity,
             "booked": services.holding_count(slot) if booked is None else booked,
             "topic": slot.topic, "kind": slot.kind,
@@ -59,7 +57,7 @@ def slots_json(slots: list[CoachingSlot]) -> list[dict]:
 
 def booking_json(booking: Booking) -> dict:
     return {"id": booking.id, "slot_id": booking.slot_id, "household_id": booking.household_id,
-            "status": booking.status, "booked_at": _iso(services.as_utc(booking.booked_at))}
+            "status": booking.status, "booked_at": iso(services.as_utc(booking.booked_at))}
 
 
 def session_json(record: SessionRecord) -> dict:
@@ -248,7 +246,7 @@ def assignment_create():
     return jsonify({"id": assignment.id, "household_id": household.id,
                     "association_code": assignment.association.code,
                     "reason": assignment.reason, "decided_by": actor.email,
-                    "decided_at": _iso(services.as_utc(assignment.decided_at))}), 201
+                    "decided_at": iso(services.as_utc(assignment.decided_at))}), 201
 
 
 @bp.get("/households/<int:household_id>/suggested-associations")

@@ -18,6 +18,7 @@ from isp.auth import current_actor, public, require_role
 from isp.choices import Role
 from isp.errors import DomainError
 from isp.extensions import db
+from isp.forms import form_status
 from isp.nav import register_nav
 from isp.pagination import paginate
 from isp.timeutil import today
@@ -127,7 +128,7 @@ def _association_form_page(association: Association | None):
             return redirect(url_for("mediation.association_detail", code=saved.code))
         except DomainError as error:
             _errors_to_form(form, error)
-    status = 400 if request.method == "POST" else 200
+    status = form_status()
     return render_template("mediation/association_form.html", form=form,
                            association=association), status
 
@@ -168,7 +169,7 @@ def _place_form_page(association: Association, place: Place | None):
             return redirect(url_for("mediation.association_detail", code=association.code))
         except DomainError as error:
             _errors_to_form(form, error)
-    status = 400 if request.method == "POST" else 200
+    status = form_status()
     return render_template("mediation/place_form.html", form=form, association=association,
                            place=place), status
 
@@ -256,7 +257,7 @@ def household_orientation(household_id: int):
             _errors_to_form(form, error)
     audit.record_request("read", "household", household.id, detail="orientation")
     db.session.commit()
-    status = 400 if request.method == "POST" else 200
+    status = form_status()
     return render_template("mediation/household_orientation.html", household=household,
                            suggestions=suggestions, form=form, current=current,
                            history=services.assignment_history(household.id),
@@ -337,7 +338,7 @@ def slot_new():
             return redirect(url_for("mediation.slot_detail", slot_id=slot.id))
         except DomainError as error:
             _errors_to_form(form, error)
-    status = 400 if request.method == "POST" else 200
+    status = form_status()
     return render_template("mediation/slot_form.html", form=form, scope=scope), status
 
 
@@ -516,7 +517,7 @@ def session_new():
         audit.record_request("read", "household_list", None,
                              detail="session form: " + ",".join(str(h.id) for h in households))
         db.session.commit()
-    status = 400 if request.method == "POST" else 200
+    status = form_status()
     return render_template("mediation/session_form.html", form=form, scope=scope), status
 
 

@@ -10,6 +10,7 @@ from isp.auth import current_actor, public, require_role
 from isp.choices import Role
 from isp.errors import DomainError
 from isp.extensions import db
+from isp.formatting import iso
 from isp.openapi import documented
 from isp.pagination import api_list
 from isp.validation import Choice, Integer, Text, body_schema, json_body
@@ -32,9 +33,6 @@ _PATCH_SCHEMA = body_schema(Choice("status", tuple(RequestStatus)), Text("reason
                             Text("district_code", 20))
 
 
-def _iso(value) -> str | None:
-    return value.isoformat() if value else None
-
 
 def request_json(item: ServiceRequest, *, with_contact: bool = False) -> dict:
     body = {"reference": item.reference, "status": item.status,
@@ -42,13 +40,13 @@ def request_json(item: ServiceRequest, *, with_contact: bool = False) -> dict:
             "postcode": item.postcode, "commune": item.commune,
             "district_code": item.district.code if item.district else None,
             "flats": item.flats, "supporters": item.supporters, "channel": item.channel,
-            "refusal_reason": item.refusal_reason, "created_at": _iso(item.created_at),
-            "status_changed_at": _iso(item.status_changed_at)}
+            "refusal_reason": item.refusal_reason, "created_at": iso(item.created_at),
+            "status_changed_at": iso(item.status_changed_at)}
     if with_contact:
         body |= {"requester_name": item.requester_name, "contact_email": item.contact_email,
-                 "contact_phone": item.contact_phone, "consent_at": _iso(item.consent_at),
-                 "contact_cleared_at": _iso(item.contact_cleared_at),
-                 "history": [{"at": _iso(e.at), "by": e.actor_email, "kind": e.kind,
+                 "contact_phone": item.contact_phone, "consent_at": iso(item.consent_at),
+                 "contact_cleared_at": iso(item.contact_cleared_at),
+                 "history": [{"at": iso(e.at), "by": e.actor_email, "kind": e.kind,
                               "from": e.from_value, "to": e.to_value, "reason": e.reason}
                              for e in item.events]}
     return body

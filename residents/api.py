@@ -12,6 +12,7 @@ from isp.auth import current_actor, require_role
 from isp.choices import Role
 from isp.errors import DomainError
 from isp.extensions import db
+from isp.formatting import iso
 from isp.openapi import documented
 from isp.pagination import api_list
 from isp.validation import Text, body_schema, json_body
@@ -28,26 +29,23 @@ CONTACT = Text("contact", 254)
 _BOOLEAN = {"type": "boolean"}
 
 
-def _iso(value) -> str | None:
-    return value.isoformat() if value else None
-
 
 def account_json(account: ResidentAccount) -> dict:
     return {"id": account.id, "household_id": account.household_id,
             "login_kind": account.login_kind, "login": account.login,
             "email": account.email, "phone": account.phone,
             "notify_sms": account.notify_sms, "notify_email": account.notify_email,
-            "started_at": _iso(account.started_at), "ended_at": _iso(account.ended_at),
+            "started_at": iso(account.started_at), "ended_at": iso(account.ended_at),
             "ended_reason": account.ended_reason,
-            "last_sign_in_at": _iso(account.last_sign_in_at)}
+            "last_sign_in_at": iso(account.last_sign_in_at)}
 
 
 def notice_json(notice: Notice) -> dict:
     return {"id": notice.id, "household_id": notice.household_id,
             "account_id": notice.account_id, "kind": notice.kind, "channel": notice.channel,
             "recipient": notice.recipient, "subject": notice.subject, "text": notice.text,
-            "created_at": _iso(notice.created_at), "status": notice.status,
-            "attempts": notice.attempts, "sent_at": _iso(notice.sent_at),
+            "created_at": iso(notice.created_at), "status": notice.status,
+            "attempts": notice.attempts, "sent_at": iso(notice.sent_at),
             "error": notice.error}
 
 

@@ -11,6 +11,7 @@ from isp.api import ME_PARTS
 from isp.auth import current_actor, require_role
 from isp.choices import Role
 from isp.extensions import db
+from isp.formatting import iso
 from isp.openapi import documented
 from isp.pagination import api_list
 from isp.validation import Integer, Text, body_schema, json_body
@@ -29,26 +30,23 @@ def _household():
     return require_resident_household()
 
 
-def _iso(value) -> str | None:
-    return value.isoformat() if value else None
-
 
 def invoice_json(invoice) -> dict:
     return {"number": invoice.number, "period": invoice.period, "status": invoice.status,
             "full_cost_cents": invoice.full_cost_cents, "subsidy_cents": invoice.subsidy_cents,
             "total_cents": invoice.total_cents, "due_cents": invoice.due_cents,
-            "issued_on": _iso(invoice.issued_on), "due_on": _iso(invoice.due_on)}
+            "issued_on": iso(invoice.issued_on), "due_on": iso(invoice.due_on)}
 
 
 def ticket_json(ticket) -> dict:
     return {"number": ticket.number, "category": ticket.category,
             "problem": str(space.PROBLEMS.get(ticket.category, ticket.subject)),
             "status": ticket.status, "status_words": str(space.TICKET_WORDS.get(
-                ticket.status, ticket.status)), "opened_at": _iso(ticket.opened_at)}
+                ticket.status, ticket.status)), "opened_at": iso(ticket.opened_at)}
 
 
 def slot_json(slot) -> dict:
-    return {"id": slot.id, "starts_at": _iso(slot.starts_at), "ends_at": _iso(slot.ends_at),
+    return {"id": slot.id, "starts_at": iso(slot.starts_at), "ends_at": iso(slot.ends_at),
             "duration_minutes": slot.duration_minutes, "topic": slot.topic,
             "association_code": slot.association.code,
             "place": slot.place.name if slot.place else None}
@@ -71,11 +69,11 @@ def _me_part(user) -> dict | None:
     return {
         "household": {"id": household.id, "holder_name": household.holder_name,
                       "unit_code": household.unit.code, "language": household.language,
-                      "moved_in_on": _iso(household.moved_in_on)},
+                      "moved_in_on": iso(household.moved_in_on)},
         "association": {"code": association.code, "name": association.name,
                         "phone": association.phone} if association else None,
         "connection": {"state": line.state, "reduced": line.reduced,
-                       "checked_at": _iso(line.polled_at)}}
+                       "checked_at": iso(line.polled_at)}}
 
 
 if _me_part not in ME_PARTS:
@@ -175,7 +173,7 @@ def booking_cancel(booking_id: int):
 def mandate_json(mandate) -> dict:
     return {"id": mandate.id, "mediator": mandate.mediator.name or None,
             "association_code": mandate.association.code, "scopes": mandate.scope_list,
-            "starts_on": _iso(mandate.starts_on), "ends_on": _iso(mandate.ends_on),
+            "starts_on": iso(mandate.starts_on), "ends_on": iso(mandate.ends_on),
             "consent_method": mandate.consent_method, "status": mandate.status,
             "end_reason": mandate.end_reason}
 
@@ -218,5 +216,5 @@ def sepa_request():
     row = mandates.request_sepa(household.id, actor=current_actor(), note=note)
     audit.record_request("create", "household", household.id, detail="SEPA request")
     db.session.commit()
-    return jsonify({"id": row.id, "requested_at": _iso(row.requested_at),
+    return jsonify({"id": row.id, "requested_at": iso(row.requested_at),
                     "status": row.status}), 201

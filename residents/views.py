@@ -26,7 +26,7 @@ from isp.auth import SESSION_ID_KEY, current_actor, public, require_role, start_
 from isp.choices import Role
 from isp.errors import DomainError
 from isp.extensions import db
-from isp.forms import show_domain_error
+from isp.forms import form_status, show_domain_error
 from isp.timeutil import utcnow
 from residents import accounts, notices, otp
 from residents.forms import (
@@ -90,7 +90,7 @@ def sign_in():
             # Sent once the answer has left: its delay tells nothing about the login.
             response.call_on_close(outgoing.prepare())
         return response
-    return _render("sign_in.html", 400 if request.method == "POST" else 200, form=form)
+    return _render("sign_in.html", form_status(), form=form)
 
 
 @bp.route("/moi/connexion/code", methods=["GET", "POST"])
@@ -123,7 +123,7 @@ def sign_in_code():
                      route=f"POST {request.path}", detail="resident code")
         db.session.commit()
         return redirect(_space_home(), code=303)
-    return _render("code.html", 400 if request.method == "POST" else 200, form=form)
+    return _render("code.html", form_status(), form=form)
 
 
 @bp.before_app_request

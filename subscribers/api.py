@@ -14,6 +14,7 @@ from isp.auth import current_actor, require_role
 from isp.choices import Role
 from isp.errors import DomainError
 from isp.extensions import db
+from isp.formatting import iso
 from isp.openapi import documented
 from isp.pagination import api_list, count_without_joins
 from isp.timeutil import today
@@ -64,8 +65,8 @@ def household_json(household: Household, scope: Scope,
             "language": household.language, "needs": household.needs_list}
     if not scope.is_mediator:
         data.update({"building_code": household.unit.building.code, "email": household.email,
-                     "size": household.size, "moved_in_on": _iso(household.moved_in_on),
-                     "moved_out_on": _iso(household.moved_out_on)})
+                     "size": household.size, "moved_in_on": iso(household.moved_in_on),
+                     "moved_out_on": iso(household.moved_out_on)})
         if status is not None:
             data.update({"status": status_values(status),
                          "overdue_cents": status.overdue_cents})
@@ -81,9 +82,6 @@ def status_values(status: services.HouseholdStatus) -> list[str]:
         values.append(services.DUNNING_PREFIX + status.dunning_step)
     return values
 
-
-def _iso(value: date | None) -> str | None:
-    return value.isoformat() if value else None
 
 
 @bp.get("/districts")

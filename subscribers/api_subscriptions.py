@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, jsonify, request
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -14,6 +12,7 @@ from isp.auth import current_actor, require_role
 from isp.choices import Role
 from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
+from isp.formatting import iso
 from isp.openapi import documented
 from isp.pagination import api_list, count_without_joins
 from isp.validation import Choice, Text, body_schema, json_body
@@ -38,8 +37,8 @@ def subscription_json(subscription: Subscription, job=_UNKNOWN) -> dict:
     return {"id": subscription.id, "household_id": subscription.household_id,
             "unit_code": subscription.unit.code, "plan": subscription.plan_code,
             "tier": subscription.tier, "status": subscription.status,
-            "activated_on": _iso(subscription.activated_on),
-            "terminated_on": _iso(subscription.terminated_on),
+            "activated_on": iso(subscription.activated_on),
+            "terminated_on": iso(subscription.terminated_on),
             "latest_job": None if job is None else {"id": job.id, "action": job.action,
                                                     "state": job.state}}
 
@@ -52,9 +51,6 @@ def subscriptions_json(subscriptions: list[Subscription]) -> list[dict]:
     return [subscription_json(subscription, jobs.get(subscription.id))
             for subscription in subscriptions]
 
-
-def _iso(value: date | None) -> str | None:
-    return value.isoformat() if value else None
 
 
 def _payload() -> dict:

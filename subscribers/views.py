@@ -15,7 +15,7 @@ from isp.choices import Role
 from isp.csvimport import IMPORTERS, ImportRejected, run_import
 from isp.errors import DomainError
 from isp.extensions import db
-from isp.forms import show_domain_error
+from isp.forms import form_status, show_domain_error
 from isp.nav import register_nav
 from isp.pagination import paginate
 from isp.timeutil import today
@@ -134,7 +134,7 @@ def building_new():
             return redirect(url_for("subscribers.building_detail", code=building.code))
         return render_template("subscribers/building_form.html", form=form), 400
     return render_template("subscribers/building_form.html", form=form), \
-        400 if request.method == "POST" else 200
+        form_status()
 
 
 @bp.route("/buildings/<code>/edit", methods=["GET", "POST"])
@@ -156,7 +156,7 @@ def building_edit(code: str):
         flash(_("Immeuble modifié."), "success")
         return redirect(url_for("subscribers.building_detail", code=building.code))
     return render_template("subscribers/building_form.html", form=form, building=building), \
-        400 if request.method == "POST" else 200
+        form_status()
 
 
 @bp.get("/buildings/<code>")
@@ -255,7 +255,7 @@ def household_new():
             return redirect(url_for("subscribers.household_detail", household_id=household.id))
         return render_template("subscribers/household_form.html", form=form), 400
     return render_template("subscribers/household_form.html", form=form), \
-        400 if request.method == "POST" else 200
+        form_status()
 
 
 @bp.get("/households/<int:household_id>")
@@ -300,7 +300,7 @@ def household_edit(household_id: int):
     audit.record_request("read", "household", household.id, detail="edit form")
     db.session.commit()
     return render_template("subscribers/household_edit.html", form=form, household=household), \
-        400 if request.method == "POST" else 200
+        form_status()
 
 
 @bp.route("/households/<int:household_id>/move-out", methods=["GET", "POST"])
@@ -322,7 +322,7 @@ def household_move_out(household_id: int):
         return redirect(url_for("subscribers.unit_detail", code=household.unit.code))
     return render_template("subscribers/move_out.html", form=form, household=household,
                            subscriptions=services.open_subscriptions(household)), \
-        400 if request.method == "POST" else 200
+        form_status()
 
 
 @bp.route("/imports", methods=["GET", "POST"])
@@ -349,7 +349,7 @@ def imports():
         return render_template("subscribers/imports.html", form=form, errors=errors,
                                more_errors=more_errors, specs=_import_specs()), 422
     return render_template("subscribers/imports.html", form=form, errors=errors,
-                           specs=_import_specs()), 400 if request.method == "POST" else 200
+                           specs=_import_specs()), form_status()
 
 
 def _import_specs() -> list:

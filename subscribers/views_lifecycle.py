@@ -17,6 +17,7 @@ from isp.auth import current_actor, require_role
 from isp.choices import Role
 from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
+from isp.forms import form_status
 from subscribers import lifecycle, services
 from subscribers.models import Household, Subscription
 from subscribers.services import Scope
@@ -89,7 +90,7 @@ def subscribe(household_id: int):
     db.session.commit()
     return render_template("subscribers/lifecycle_subscribe.html", form=form,
                            household=household, decision_note=decision_note), \
-        400 if request.method == "POST" else 200
+        form_status()
 
 
 @bp.route("/subscriptions/<int:subscription_id>/change", methods=["GET", "POST"])
@@ -120,7 +121,7 @@ def change(subscription_id: int):
                                     household_id=subscription.household_id))
     return render_template("subscribers/lifecycle_change.html", form=form,
                            subscription=subscription, history=lifecycle.history(subscription)), \
-        400 if request.method == "POST" else 200
+        form_status()
 
 
 def _lifecycle_panel(household: Household, scope: Scope):

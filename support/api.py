@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from flask import Blueprint, jsonify, request
 from flask_babel import gettext as _
 
@@ -12,6 +10,7 @@ from isp.auth import current_actor, require_role
 from isp.choices import Role
 from isp.errors import DomainError
 from isp.extensions import db
+from isp.formatting import iso
 from isp.openapi import documented
 from isp.pagination import api_list
 from isp.validation import MAX_INT, Choice, Integer, Text, body_schema, json_body
@@ -31,9 +30,6 @@ TICKET_BODY = body_schema(
 bp = Blueprint("support_api", __name__, url_prefix="/api/v1")
 
 
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
-
 
 def ticket_json(ticket: Ticket, scope: Scope, affected_units: list[str] | None = None) -> dict:
     """A ticket; mediators get no device or network detail. ``affected_units``: the ticket's
@@ -46,8 +42,8 @@ def ticket_json(ticket: Ticket, scope: Scope, affected_units: list[str] | None =
             "device_hostname": ticket.device.hostname if ticket.device else None,
             "affected_units": ticket.affected_unit_codes if affected_units is None
             else affected_units,
-            "opened_at": _iso(ticket.opened_at), "resolved_at": _iso(ticket.resolved_at),
-            "sla_due_at": _iso(ticket.sla_due_at),
+            "opened_at": iso(ticket.opened_at), "resolved_at": iso(ticket.resolved_at),
+            "sla_due_at": iso(ticket.sla_due_at),
             "assignee": ticket.assignee.email if ticket.assignee else None,
             "outage_duration_s": ticket.outage_duration_s}
     if scope.is_mediator:
@@ -56,7 +52,7 @@ def ticket_json(ticket: Ticket, scope: Scope, affected_units: list[str] | None =
 
 
 def event_json(event: TicketEvent) -> dict:
-    return {"at": _iso(event.at), "kind": event.kind,
+    return {"at": iso(event.at), "kind": event.kind,
             "actor": event.actor.email if event.actor else None,
             "from": event.from_value, "to": event.to_value, "body": event.body}
 

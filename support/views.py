@@ -12,6 +12,7 @@ from isp.auth import current_actor, require_role
 from isp.choices import Role
 from isp.errors import DomainError
 from isp.extensions import db
+from isp.forms import form_status
 from isp.nav import register_nav
 from isp.pagination import paginate
 from isp.timeutil import utcnow
@@ -110,7 +111,7 @@ def ticket_new():
             return redirect(url_for("support.ticket_detail", number=ticket.number))
         return render_template("support/ticket_form.html", form=form, scope=scope), 422
     return render_template("support/ticket_form.html", form=form, scope=scope), \
-        400 if request.method == "POST" else 200
+        form_status()
 
 
 def _detail(ticket: Ticket, scope: Scope, *, comment_form=None, update_form=None,

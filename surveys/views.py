@@ -14,7 +14,7 @@ from isp.auth import current_actor, public, require_role
 from isp.choices import Role
 from isp.errors import DomainError
 from isp.extensions import db
-from isp.forms import show_domain_error
+from isp.forms import form_status, show_domain_error
 from isp.nav import register_nav
 from isp.pagination import paginate
 from mediation.models import Association
@@ -86,7 +86,7 @@ def new():
         except DomainError as error:
             show_domain_error(form, error, "title_fr")
     return render_template("surveys/new.html", form=form), (
-        400 if request.method == "POST" else 200)
+        form_status())
 
 
 def _detail(survey: Survey, *, question_form: QuestionForm | None = None, status: int = 200):
@@ -321,4 +321,4 @@ def _answer(link: SurveyLink, *, by_staff: bool, action: str):
                                message=message)
     return render_template("surveys/answer.html", survey=survey, form=form, errors=errors,
                            chosen=chosen, title_of=title_of, locale=_locale(), action=action,
-                           by_staff=by_staff), 400 if request.method == "POST" else 200
+                           by_staff=by_staff), form_status()
