@@ -41,6 +41,7 @@ from sqlalchemy import (
     text,
     update,
 )
+from sqlalchemy.orm import load_only
 
 from billing import numbering
 from billing.accounts import allocate
@@ -519,7 +520,10 @@ def _announce(period: str, year: int, issued_on: date, before: int) -> None:
     after_id = 0
     while True:
         invoices = db.session.execute(
-            select(Invoice).where(Invoice.period == period, Invoice.issued_on == issued_on,
+            select(Invoice).options(load_only(  # what a notice says; the rest loads on use
+                Invoice.id, Invoice.number, Invoice.household_id, Invoice.period,
+                Invoice.status, Invoice.total_cents, Invoice.issued_on, Invoice.due_on))
+            .where(Invoice.period == period, Invoice.issued_on == issued_on,
                                   Invoice.number.like(f"{prefix}%"), sequence > before,
                                   Invoice.id > after_id)
             .order_by(Invoice.id).limit(SIGNAL_BATCH)).scalars().all()
