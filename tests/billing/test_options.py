@@ -3,6 +3,7 @@ periods, one invoice line per subscription/option/month with its share and subsi
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pytest
@@ -12,6 +13,7 @@ from billing import options, services
 from billing.models import Invoice
 from billing.models_options import InvoiceOptionLine, SubscriptionOption
 from billing.options import TierRule
+from evaluation.models import Scenario
 from isp.errors import DomainError
 from isp.extensions import db as _db
 from tests import factories
@@ -210,6 +212,13 @@ def test_the_demo_shows_telephony_on_a_few_invoices(client, login_as, db):
     page = client.get(f"/billing/invoices/{line.invoice.number}").get_data(as_text=True)
     assert "Option Téléphonie fixe" in page
     assert "prix 5,00\u00a0€, aide" in page or "prix 5,00 €, aide" in page
+    # The analysts' demo has a saved scenario with telephony, at billing's terms.
+    scenario = _db.session.execute(select(Scenario).where(
+        Scenario.name.contains("téléphonie"))).scalar_one()
+    [effect] = json.loads(scenario.results)["options"]
+    assert effect["code"] == "TEL" and effect["monthly_cost_cents"] > 0
+    assert effect["monthly_subsidy_cents"] + effect["monthly_revenue_cents"] == \
+        effect["monthly_cost_cents"]
 
 
 @CLOCK
