@@ -11,6 +11,7 @@ CONTRIBUTES = Contributions(
     imports=('imports',),
     commands=('cli',),
     jobs=('jobs',),
+    handlers=('handlers_options',),
     demo=('demo',),
     erase_household=('retention:anonymise_household_billing',),
     household_panels=((30, 'views:_household_billing_panel'),

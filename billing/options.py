@@ -430,6 +430,25 @@ def end_option(held: SubscriptionOption, *, actor: User,
     return held
 
 
+def end_options_at_termination(subscription, *, actor: User | None) -> list[SubscriptionOption]:
+    """A terminated subscription holds no option from its last day on: each option period still
+    open then ends on ``terminated_on`` (the terminate job already clears the port, so nothing
+    is re-provisioned). Flushes only: it runs inside the termination's transaction."""
+    end = subscription.terminated_on
+    if end is None:
+        return []
+    ended = []
+    for held in db.session.execute(select(SubscriptionOption).where(
+            SubscriptionOption.subscription_id == subscription.id,
+            or_(SubscriptionOption.ends_on.is_(None), SubscriptionOption.ends_on > end))
+            ).scalars():
+        held.ends_on = max(end, held.starts_on)
+        held.ended_by_id = getattr(actor, "id", None)
+        ended.append(held)
+    db.session.flush()
+    return ended
+
+
 # --- the billing run --------------------------------------------------------------------------
 
 @dataclass

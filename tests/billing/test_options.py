@@ -95,6 +95,28 @@ def test_an_option_added_to_a_drafted_month_joins_the_draft_and_its_totals(db):
 
 
 @CLOCK
+def test_a_terminated_subscription_holds_its_options_no_more(db):
+    from subscribers.lifecycle import terminate
+
+    telephony()
+    household = billed_household(tier="T1")
+    subscription = household.subscriptions[0]
+    operator = factories.make_user("operator")
+    held = options.add_option(subscription, "TEL", actor=operator, starts_on="2026-10-01")
+    terminate(subscription, actor=operator, reason="déménagement", on=date(2026, 11, 10))
+    assert (held.ends_on, held.ended_by_id) == (date(2026, 11, 10), operator.id)
+    assert options.held_options(subscription.id, on=date(2026, 11, 9)) == [held]
+    assert options.held_options(subscription.id) == []          # the 15th: ended
+    assert options.holders(options.get_option("TEL")) == []
+    # An option ended earlier keeps its own end.
+    other = billed_household(tier="T1").subscriptions[0]
+    early = options.add_option(other, "TEL", actor=operator, starts_on="2026-10-01")
+    options.end_option(early, actor=operator, ends_on="2026-11-02")
+    terminate(other, actor=operator, reason="déménagement", on=date(2026, 11, 12))
+    assert early.ends_on == date(2026, 11, 2)
+
+
+@CLOCK
 def test_a_tier_no_longer_open_bills_nothing_and_says_so(db):
     telephony()
     household = billed_household(tier="T1")
