@@ -23,6 +23,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from isp import audit
+from isp.auth import Scope
 from isp.choices import Role
 from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
@@ -30,7 +31,7 @@ from isp.models import User
 from isp.timeutil import today, utcnow
 from isp.validation import Text
 from residents.models_mandates import Mandate, SepaRequest
-from subscribers.services import Scope, get_household
+from subscribers.services import get_household
 
 #: What a mandate may cover, and nothing more.
 SCOPES = {"invoices": _l("voir les factures"), "bookings": _l("réserver un rendez-vous"),
@@ -276,14 +277,15 @@ def record_action(mandate: Mandate, action: str, what: str, *, actor: User) -> N
 # --- SEPA direct debit requests ----------------------------------------------------------------
 
 def request_sepa(household_id: int, *, actor: User, note: str | None = None) -> SepaRequest:
-    """The resident asks to pay by direct debit; one open request at a time."""
+    """The resident asks to pay by direct debit; one open request at a time (the note is
+    checked even when a request is open already)."""
+    note = SEPA_NOTE.check(note)
     open_request = db.session.execute(select(SepaRequest).where(
         SepaRequest.household_id == household_id, SepaRequest.handled_at.is_(None))
     ).scalar_one_or_none()
     if open_request is not None:
         return open_request
-    request_row = SepaRequest(household_id=household_id, requested_by_id=actor.id,
-                              note=SEPA_NOTE.check(note))
+    request_row = SepaRequest(household_id=household_id, requested_by_id=actor.id, note=note)
     db.session.add(request_row)
     db.session.flush()
     return request_row
