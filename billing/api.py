@@ -13,14 +13,14 @@ from billing.choices import PaymentMethod
 from billing.fields import AMOUNT_CENTS, HOUSEHOLD_ID, RECEIVED_ON, REFERENCE
 from billing.models import Invoice, Payment
 from isp import audit
-from isp.auth import current_actor, require_role
+from isp.auth import Scope, current_actor, require_role
 from isp.choices import Role
 from isp.errors import DomainError
 from isp.extensions import db
 from isp.openapi import documented
 from isp.pagination import api_list
 from isp.validation import Choice, Text, body_schema, json_body
-from subscribers.services import Scope, get_household, get_unit
+from subscribers.services import get_household, get_unit
 
 bp = Blueprint("billing_api", __name__, url_prefix="/api/v1")
 

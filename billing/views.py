@@ -43,7 +43,7 @@ from billing.forms import (
 from billing.models import BillingRun, CreditNote, DunningStep, FslRequest, Invoice, SepaMandate
 from billing.money import add_months, parse_period, period_of
 from isp import audit
-from isp.auth import current_actor, require_role
+from isp.auth import Scope, current_actor, require_role
 from isp.choices import Role
 from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
@@ -51,7 +51,7 @@ from isp.forms import form_status, show_domain_error
 from isp.nav import register_nav
 from isp.pagination import paginate
 from isp.timeutil import today
-from subscribers.services import Scope, get_household
+from subscribers.services import get_household
 
 bp = Blueprint("billing", __name__, template_folder="templates", url_prefix="/billing")
 

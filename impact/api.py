@@ -10,7 +10,7 @@ from impact import services
 from impact.choices import GROUPINGS, Stage
 from impact.models import ImpactAnswer
 from isp import audit
-from isp.auth import current_actor, require_role
+from isp.auth import Scope, current_actor, require_role
 from isp.choices import Role
 from isp.disclosure import SMALL_CELL
 from isp.extensions import db
@@ -18,7 +18,7 @@ from isp.formatting import iso
 from isp.openapi import documented
 from isp.pagination import api_list
 from isp.validation import Day, body_schema, json_body
-from subscribers.services import Scope, get_household, households_count
+from subscribers.services import get_household, households_count
 
 bp = Blueprint("impact_api", __name__, url_prefix="/api/v1")
 

@@ -25,6 +25,7 @@ from impact.choices import (
     Stage,
 )
 from impact.models import ImpactAnswer
+from isp.auth import Scope
 from isp.choices import Role
 from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
@@ -32,7 +33,7 @@ from isp.models import User
 from isp.timeutil import month_bounds, start_of_day, today, utcnow
 from isp.validation import Choice, Codes, Day, Integer
 from subscribers.models import Household, Subscription
-from subscribers.services import Scope, households_query
+from subscribers.services import households_query
 
 #: The answers a stage takes (the same at every stage).
 ANSWER_KEYS = ("answered_on", "home_connection", "monthly_cost_cents", "devices", "autonomy")

@@ -19,7 +19,7 @@ from impact.choices import (
 )
 from impact.forms import AnswersForm
 from isp import audit
-from isp.auth import current_actor, require_role
+from isp.auth import Scope, current_actor, require_role
 from isp.choices import Role
 from isp.errors import DomainError
 from isp.extensions import db
@@ -28,7 +28,7 @@ from isp.nav import register_nav
 from isp.pagination import paginate
 from isp.timeutil import today
 from subscribers.models import Household
-from subscribers.services import Scope, get_household, households_count
+from subscribers.services import get_household, households_count
 
 bp = Blueprint("impact", __name__, template_folder="templates")
 

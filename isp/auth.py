@@ -26,6 +26,27 @@ from isp.models import ApiToken, User, password_hasher
 from isp.models_security import UserSession
 from isp.timeutil import utcnow
 
+
+@dataclass(frozen=True)
+class Scope:
+    """What an actor may see: everything, or only their association's households (the
+    "scope" of the access triad: role, scope, audit)."""
+
+    role: Role
+    association_id: int | None = None
+
+    @classmethod
+    def of(cls, actor: User) -> Scope:
+        return cls(Role(actor.role), actor.association_id)
+
+    @property
+    def is_mediator(self) -> bool:
+        return self.role is Role.MEDIATOR
+
+    @property
+    def sees_personal_data(self) -> bool:
+        return self.role in (Role.ADMIN, Role.OPERATOR, Role.MEDIATOR)
+
 ACCESS_ATTR = "_isp_access_rule"
 
 #: Scope rules, in words, for the access matrix.

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from isp import audit
-from isp.auth import current_actor, require_role
+from isp.auth import Scope, current_actor, require_role
 from isp.choices import Role
 from isp.errors import DomainError
 from isp.extensions import db
@@ -19,7 +19,7 @@ from isp.pagination import api_list
 from isp.validation import MAX_INT, Integer, Text, body_schema, json_body
 from mediation import services
 from mediation.models import Association, Booking, CoachingSlot, SessionRecord
-from subscribers.services import Scope, get_household
+from subscribers.services import get_household
 
 bp = Blueprint("mediation_api", __name__, url_prefix="/api/v1")
 

@@ -6,7 +6,7 @@ from flask import Blueprint, jsonify, request
 from flask_babel import gettext as _
 
 from isp import audit
-from isp.auth import current_actor, require_role
+from isp.auth import Scope, current_actor, require_role
 from isp.choices import Role
 from isp.errors import DomainError
 from isp.extensions import db
@@ -15,7 +15,6 @@ from isp.pagination import api_list
 from isp.validation import Integer, body_schema, json_body
 from mediation import proposals
 from mediation.models_proposals import CoachingProposal
-from subscribers.services import Scope
 
 bp = Blueprint("mediation_proposals_api", __name__, url_prefix="/api/v1")
 

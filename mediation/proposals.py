@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, exists, or_, select
 
+from isp.auth import Scope
 from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
 from isp.models import User
@@ -23,7 +24,6 @@ from mediation import services
 from mediation.choices import BookingStatus
 from mediation.models import Booking, CoachingSlot, SessionRecord
 from mediation.models_proposals import CoachingProposal
-from subscribers.services import Scope
 
 FIRST_SESSION, FOLLOW_UP = "first_session", "follow_up"
 KIND_LABELS = {FIRST_SESSION: _l("première séance (connexion active)"),

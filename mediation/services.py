@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from flask_babel import gettext as _
 from sqlalchemy import Select, func, not_, select, update
 
+from isp.auth import Scope
 from isp.choices import Role
 from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
@@ -37,7 +38,6 @@ from mediation.scoring import AssociationFacts, HouseholdFacts, Suggestion, rank
 from subscribers.choices import LANGUAGES
 from subscribers.models import Building, District, Household, Unit
 from subscribers.services import (
-    Scope,
     assigned_to_association,
     get_household,
     household_search_condition,

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from isp import audit
-from isp.auth import current_actor, public, require_role
+from isp.auth import Scope, current_actor, public, require_role
 from isp.choices import Role
 from isp.errors import DomainError
 from isp.extensions import db
@@ -47,7 +47,7 @@ from mediation.forms import (
 )
 from mediation.models import Association, Place
 from subscribers.models import Building, District, Household, Unit
-from subscribers.services import Scope, get_household, households_count
+from subscribers.services import get_household, households_count
 
 bp = Blueprint("mediation", __name__, template_folder="templates")
 

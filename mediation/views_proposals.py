@@ -11,13 +11,12 @@ from wtforms import SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from isp import audit
-from isp.auth import current_actor, require_role
+from isp.auth import Scope, current_actor, require_role
 from isp.choices import Role
 from isp.errors import DomainError
 from isp.extensions import db
 from isp.nav import register_nav
 from mediation import proposals
-from subscribers.services import Scope
 
 bp = Blueprint("mediation_proposals", __name__, template_folder="templates")
 

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from isp import audit
-from isp.auth import current_actor, require_role
+from isp.auth import Scope, current_actor, require_role
 from isp.choices import Role
 from isp.errors import DomainError
 from isp.extensions import db
@@ -19,7 +19,7 @@ from isp.validation import Text, body_schema, json_body
 from residents import accounts, notices
 from residents.identity import active_account, require_resident_household
 from residents.models import Notice, ResidentAccount
-from subscribers.services import Scope, get_household
+from subscribers.services import get_household
 
 bp = Blueprint("residents_api", __name__, url_prefix="/api/v1")
 

@@ -22,7 +22,7 @@ from flask_login import current_user, login_user
 from markupsafe import Markup
 
 from isp import audit
-from isp.auth import SESSION_ID_KEY, current_actor, public, require_role, start_session
+from isp.auth import SESSION_ID_KEY, Scope, current_actor, public, require_role, start_session
 from isp.choices import Role
 from isp.errors import DomainError
 from isp.extensions import db
@@ -39,7 +39,7 @@ from residents.forms import (
 )
 from residents.identity import active_account, require_resident_household
 from residents.models import ResidentAccount
-from subscribers.services import Scope, get_household
+from subscribers.services import get_household
 
 bp = Blueprint("resident_account", __name__, template_folder="templates")
 

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from isp import audit, history
-from isp.auth import current_actor, require_role
+from isp.auth import Scope, current_actor, require_role
 from isp.choices import Role
 from isp.errors import DomainError
 from isp.extensions import db
@@ -31,7 +31,6 @@ from subscribers.fields import (
     UNIT_CODE,
 )
 from subscribers.models import Building, District, Household, Unit
-from subscribers.services import Scope
 
 bp = Blueprint("subscribers_api", __name__, url_prefix="/api/v1")
 

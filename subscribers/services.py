@@ -10,7 +10,7 @@ from sqlalchemy import Select, and_, exists, select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from isp import signals
-from isp.choices import Role
+from isp.auth import Scope
 from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
 from isp.models import User
@@ -18,26 +18,6 @@ from isp.pagination import count_without_joins
 from isp.timeutil import today
 from subscribers.choices import SubscriptionStatus
 from subscribers.models import Building, District, Household, Subscription, Unit, search_text
-
-
-@dataclass(frozen=True)
-class Scope:
-    """What an actor may see: everything, or only their association's households."""
-
-    role: Role
-    association_id: int | None = None
-
-    @classmethod
-    def of(cls, actor: User) -> Scope:
-        return cls(Role(actor.role), actor.association_id)
-
-    @property
-    def is_mediator(self) -> bool:
-        return self.role is Role.MEDIATOR
-
-    @property
-    def sees_personal_data(self) -> bool:
-        return self.role in (Role.ADMIN, Role.OPERATOR, Role.MEDIATOR)
 
 
 def assigned_to_association(association_id: int | None):

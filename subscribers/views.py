@@ -10,7 +10,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import contains_eager
 
 from isp import audit, history, registry
-from isp.auth import current_actor, require_role
+from isp.auth import Scope, current_actor, require_role
 from isp.choices import Role
 from isp.csvimport import IMPORTERS, ImportRejected, run_import
 from isp.errors import DomainError
@@ -29,7 +29,6 @@ from subscribers.forms import (
     MoveOutForm,
 )
 from subscribers.models import Building, District, Household, Unit
-from subscribers.services import Scope
 
 #: Flats a page on a building's page: with the status column and filter, and the navigation
 #: grown with the newer domains (December 2026), 25 rows weighed 426 elements (EcoIndex B);

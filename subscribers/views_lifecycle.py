@@ -13,14 +13,13 @@ from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from isp import audit
-from isp.auth import current_actor, require_role
+from isp.auth import Scope, current_actor, require_role
 from isp.choices import Role
 from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
 from isp.forms import form_status
 from subscribers import lifecycle, services
 from subscribers.models import Household, Subscription
-from subscribers.services import Scope
 
 bp = Blueprint("lifecycle", __name__, template_folder="templates")
 

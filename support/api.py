@@ -6,7 +6,7 @@ from flask import Blueprint, jsonify, request
 from flask_babel import gettext as _
 
 from isp import audit
-from isp.auth import current_actor, require_role
+from isp.auth import Scope, current_actor, require_role
 from isp.choices import Role
 from isp.errors import DomainError
 from isp.extensions import db
@@ -14,7 +14,6 @@ from isp.formatting import iso
 from isp.openapi import documented
 from isp.pagination import api_list
 from isp.validation import MAX_INT, Choice, Integer, Text, body_schema, json_body
-from subscribers.services import Scope
 from support import notifications, services
 from support.choices import PEOPLE_CATEGORIES, TicketPriority
 from support.models import Ticket, TicketEvent

@@ -15,6 +15,7 @@ from sqlalchemy import Select, and_, case, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, contains_eager, selectinload
 
+from isp.auth import Scope
 from isp.choices import Role
 from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
@@ -24,7 +25,6 @@ from isp.validation import MAX_INT, Text
 from subscribers.choices import SERVED_STATUSES
 from subscribers.models import Building, Household, Subscription, Unit
 from subscribers.services import (
-    Scope,
     assigned_to_association,
     get_household,
     household_search_condition,

@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from isp import audit
-from isp.auth import current_actor, require_role
+from isp.auth import Scope, current_actor, require_role
 from isp.choices import Role
 from isp.errors import DomainError
 from isp.extensions import db
@@ -16,7 +16,6 @@ from isp.forms import form_status
 from isp.nav import register_nav
 from isp.pagination import paginate
 from isp.timeutil import utcnow
-from subscribers.services import Scope
 from support import notifications, services
 from support.choices import (
     CATEGORY_LABELS,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify
 
-from isp.auth import current_actor, require_role
+from isp.auth import Scope, current_actor, require_role
 from isp.choices import Role
 from isp.disclosure import SMALL_CELL
 from isp.errors import DomainError
@@ -13,7 +13,6 @@ from isp.extensions import db
 from isp.openapi import documented
 from isp.pagination import api_list
 from isp.validation import body_schema, json_body
-from subscribers.services import Scope
 from surveys import results as survey_results
 from surveys import services
 from surveys.models import Survey

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 
+from isp.auth import Scope
 from isp.choices import Role
 from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
@@ -19,7 +20,7 @@ from isp.models import User
 from isp.timeutil import today
 from mediation.models import Association
 from subscribers.models import Building, Household, Unit
-from subscribers.services import Scope, assigned_to_association
+from subscribers.services import assigned_to_association
 from surveys.choices import (
     MAX_ANONYMOUS_LINKS,
     MAX_OPTIONS,

@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from isp import audit
-from isp.auth import current_actor, public, require_role
+from isp.auth import Scope, current_actor, public, require_role
 from isp.choices import Role
 from isp.errors import DomainError
 from isp.extensions import db
@@ -19,7 +19,6 @@ from isp.nav import register_nav
 from isp.pagination import paginate
 from mediation.models import Association
 from subscribers.models import Building
-from subscribers.services import Scope
 from surveys import results as survey_results
 from surveys import services
 from surveys.choices import AUDIENCE_LABELS, KIND_LABELS, STATE_LABELS, Audience, State

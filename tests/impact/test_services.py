@@ -9,8 +9,8 @@ import pytest
 from impact import services
 from impact.choices import Stage
 from impact.models import ImpactAnswer
+from isp.auth import Scope
 from isp.errors import DomainError, NotFoundError
-from subscribers.services import Scope
 from tests import factories
 from tests.impact.factories import answers, record, subscribed_household
 

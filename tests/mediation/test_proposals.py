@@ -7,13 +7,13 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
+from isp.auth import Scope
 from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
 from mediation import proposals
 from mediation.models import Booking
 from mediation.models_proposals import CoachingProposal
 from subscribers import lifecycle
-from subscribers.services import Scope
 from support import services as support
 from tests import factories
 from tests.mediation.factories import make_slot

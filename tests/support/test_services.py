@@ -8,8 +8,8 @@ import pytest
 import time_machine
 from sqlalchemy import func, select
 
+from isp.auth import Scope
 from isp.errors import DomainError
-from subscribers.services import Scope
 from support import services
 from support.models import Ticket, TicketEvent
 from tests import factories

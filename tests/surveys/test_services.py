@@ -165,7 +165,7 @@ def test_no_answer_outside_an_open_survey(db):
 
 
 def test_staff_collection_is_scoped_to_the_mediators_households(db):
-    from subscribers.services import Scope
+    from isp.auth import Scope
 
     association = factories.make_association()
     survey = residents_survey(state="open")

@@ -143,7 +143,8 @@ def _model(dotted: str):
 
 
 def _household_id(ctx: ResolveContext):
-    from subscribers.services import Scope, households_query
+    from isp.auth import Scope
+    from subscribers.services import households_query
 
     if ctx.user is None or ctx.role == "analyst":
         return None
@@ -153,7 +154,7 @@ def _household_id(ctx: ResolveContext):
 
 def _ticket_number(ctx: ResolveContext):
     """A ticket the role may open (mediators: of their association's households)."""
-    from subscribers.services import Scope
+    from isp.auth import Scope
 
     try:
         from support.models import Ticket
