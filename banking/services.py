@@ -221,7 +221,7 @@ def _place(line: BankLine, actor: User | None) -> None:
 
 def _pay(line: BankLine, household, actor: User | None, kind: str, status: str) -> str | None:
     """Record the line as the household's payment; the refusal's message if billing refuses."""
-    from billing.services import record_payment
+    from billing.payments import record_payment
 
     try:
         with db.session.begin_nested():

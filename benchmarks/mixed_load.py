@@ -89,7 +89,7 @@ BILLER = textwrap.dedent("""
     app = create_app("default")
     stop = Path(sys.argv[1])
     with app.app_context():
-        from billing.services import prepare_invoices
+        from billing.runs import prepare_invoices
         from isp.extensions import db
         for index, period in enumerate(sys.argv[2:]):
             if index and stop.exists():  # the first run always completes

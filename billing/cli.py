@@ -60,7 +60,7 @@ def billing() -> None:
 @with_appcontext
 def run_command(period: str) -> None:
     """Prepare the month's draft invoices (idempotent)."""
-    from billing.services import prepare_invoices
+    from billing.runs import prepare_invoices
 
     result = _run(lambda progress: prepare_invoices(period, actor=None, progress=progress),
                   "Préparation")
@@ -78,7 +78,7 @@ def run_command(period: str) -> None:
 @with_appcontext
 def issue_command(period: str, issued_on: str | None) -> None:
     """Number and issue the drafts (idempotent; numbers without gaps)."""
-    from billing.services import issue_invoices
+    from billing.runs import issue_invoices
 
     day = None
     if issued_on:

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from billing.choices import OPEN_STATUSES
 from billing.models import CreditNote, Invoice, Payment, SepaMandate
 from billing.money import parse_period
-from billing.services import check_period
+from billing.runs import check_period
 from isp import csvexport
 from isp.errors import DomainError
 from isp.extensions import db

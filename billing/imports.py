@@ -35,7 +35,7 @@ def household_on(unit_code: str, day: date):
 
 
 def _payment(row: dict, ctx: ImportContext) -> None:
-    from billing.services import record_payment
+    from billing.payments import record_payment
 
     amount = parse_money_cents(row, "amount")
     try:

@@ -15,7 +15,8 @@ from datetime import date, timedelta
 
 from sqlalchemy import delete, func, insert, or_, select
 
-from billing.services import billing_figures, prices_for_period
+from billing.reports import billing_figures
+from billing.tariffs import prices_for_period
 from evaluation.models import EvaluationMonthly
 from evaluation.queries import (
     current_period,

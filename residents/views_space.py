@@ -93,8 +93,8 @@ def _next_step(household_id: int):
 @bp.get("/factures")
 @require_role(*RESIDENT, scope="self")
 def invoices():
+    from billing.accounts import balance
     from billing.choices import PAYMENT_METHOD_LABELS
-    from billing.services import balance
 
     household = _household()
     # The last 12 months keep the page light (30 KB); older ones: the data download, the API.
