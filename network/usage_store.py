@@ -280,19 +280,29 @@ def _create_partition(partition: Partition) -> None:
 def roll_up(first: date, last: date) -> int:
     """(Re)compute ``port_usage_days`` for the Europe/Paris days ``first``..``last`` from the
     hours, one INSERT … SELECT per day, and record each day in the ledger; returns the port
-    days written. Idempotent: a day rolled up twice is replaced, not added."""
+    days written. Idempotent: a day rolled up twice is replaced, not added (a port whose hours
+    of the day all went since keeps its row: hours are only ever added)."""
     written = 0
     day = first
     hour_table, day_table = UsageHour.__table__, PortUsageDay.__table__
+    if _postgres():
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
     while day <= last:
         lo, hi = start_of_day(day), start_of_day(day + timedelta(days=1))
-        db.session.execute(delete(day_table).where(day_table.c.day == day))
-        statement = insert(day_table).from_select(
+        # an upsert, not delete + insert: port_usage_days is keyed (port, day), and finding a
+        # day's rows to delete would scan the whole table
+        statement = dialect_insert(day_table).from_select(
             ["port_id", "day", "octets_in", "octets_out"],
             select(hour_table.c.port_id, bindparam("day", day, type_=Date),
                    func.sum(hour_table.c.octets_in), func.sum(hour_table.c.octets_out))
             .where(hour_table.c.hour >= lo, hour_table.c.hour < hi)
             .group_by(hour_table.c.port_id))
+        statement = statement.on_conflict_do_update(
+            index_elements=[day_table.c.port_id, day_table.c.day],
+            set_={"octets_in": statement.excluded.octets_in,
+                  "octets_out": statement.excluded.octets_out})
         if _postgres():  # psycopg gives no row count for INSERT … SELECT here: count in SQL
             inserted = statement.returning(day_table.c.port_id).cte("inserted")
             count = db.session.scalar(select(func.count()).select_from(inserted)) or 0
