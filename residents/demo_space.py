@@ -1,5 +1,6 @@
-"""Demo of the space's staff side (issue 20): a mandate given to the demo mediator and a few
-coaching proposals, so that their pages have something to show. Idempotent."""
+"""Demo of the space's staff side (issue 20): a mandate given to the demo mediator, a few
+coaching proposals and two residents' SEPA requests, so that their pages have something to
+show. Idempotent."""
 
 from __future__ import annotations
 
@@ -14,7 +15,35 @@ from isp.timeutil import today
 MANDATE_REFERENCE = "DEMO-MANDAT-1"
 
 
+def _seed_sepa_requests() -> int:
+    """Two residents' direct-debit requests for the operators' list (one new, one where the
+    household was called); none when there are some already."""
+    from residents.models_mandates import SepaRequest
+    from subscribers.models import Household
+
+    if db.session.execute(select(SepaRequest.id).limit(1)).first():
+        return 0
+    households = list(db.session.execute(select(Household).where(
+        Household.moved_out_on.is_(None), Household.anonymised_at.is_(None))
+        .order_by(Household.unit_code.desc()).limit(2)).scalars())
+    for household, status, note in zip(households, ("open", "contacted"),
+                                       ("Le matin de préférence", None), strict=False):
+        db.session.add(SepaRequest(household_id=household.id, status=status, note=note,
+                                   staff_note="Rendez-vous à l'accueil" if note is None
+                                   else None))
+    db.session.flush()
+    return len(households)
+
+
 def seed_demo() -> str | None:
+    sepa = _seed_sepa_requests()
+    done = _seed_mandate_and_proposals()
+    if not sepa:
+        return done
+    return f"{done + ', ' if done else ''}SEPA requests +{sepa}"
+
+
+def _seed_mandate_and_proposals() -> str | None:
     from billing.models import Invoice
     from mediation import proposals
     from mediation.models import Assignment

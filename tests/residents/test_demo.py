@@ -27,3 +27,17 @@ def test_the_demo_has_three_residents_who_sign_in(client, db):
     households = {household_of(account_by_login(parse_login(login)[1]).user).id
                   for login, _holder in logins}
     assert len(households) == 3
+
+
+def test_the_demo_gives_the_operators_list_two_sepa_requests(client, db, login_as):
+    from isp.demo import seed_demo
+    from residents import demo_space
+
+    seed_demo()
+    assert demo_space.seed_demo() is None  # idempotent
+    login_as("operator")
+    response = client.get("/sepa-requests")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and len(response.data) < 30 * 1024
+    assert "Le matin de préférence" in html and "Rendez-vous à l" in html
+    assert html.count("<form method=\"post\" action=\"/sepa-requests/") == 2
