@@ -1,6 +1,7 @@
 """Residents' data under the retention rules: a household's anonymisation removes the logins,
-contacts and notice texts of its residents' accounts (``isp.gdpr.anonymise_household`` is
-to call ``anonymise_household_residents``)."""
+contacts and notice texts of its residents' accounts and scrubs its SEPA requests' notes
+(``isp.gdpr.anonymise_household`` calls ``anonymise_household_residents`` through the
+domain's ``erase_household`` declaration)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from isp.extensions import db
 from isp.models import User
 from residents.accounts import RESERVED_DOMAIN, end_account
 from residents.models import Notice, ResidentAccount, SignInCode
+from residents.models_mandates import SepaRequest
 
 REDACTED = "[anonymisé]"
 
@@ -34,4 +36,15 @@ def anonymise_household_residents(household_id: int, identity) -> None:
         notice.recipient = REDACTED
         notice.text = identity.scrub(notice.text) if identity is not None else notice.text
         notice.error = None
+    # Free texts of the direct-debit requests may quote a name, a number or an IBAN.
+    for row in db.session.execute(select(SepaRequest).where(
+            SepaRequest.household_id == household_id)).scalars():
+        row.note = _scrub(row.note, identity)
+        row.staff_note = _scrub(row.staff_note, identity)
     db.session.flush()
+
+
+def _scrub(text: str | None, identity) -> str | None:
+    if not text:
+        return text
+    return identity.scrub(text) if identity is not None else REDACTED

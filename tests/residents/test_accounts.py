@@ -185,9 +185,14 @@ def test_anonymisation_removes_the_residents_logins_and_notice_recipients(db):
     db.session.add(outage)
     db.session.flush()
     signals.outage_started.send(outage, affected_unit_codes=[household.unit_code])
+    from residents.mandates import request_sepa
+
+    asked = request_sepa(household.id, actor=user,
+                         note=f"Appelez {household.holder_name} au 06 12 34 56 78")
     move_out(household, moved_out_on=date(2026, 1, 10), actor=factories.make_user())
     anonymise_household_residents(household.id, gdpr.identity_of(household))
     assert "+336" not in account.login and account.phone is None
+    assert household.holder_name not in asked.note and "Appelez" in asked.note
     assert "33612345678" not in user.email
     notice = db.session.execute(db.select(Notice)).scalar_one()
     assert "+336" not in notice.recipient
