@@ -154,10 +154,10 @@ def timed_run(db, label: str, job_ids: list[int], workers: int, switches: int, l
     print(f"  {timings.lines[-1] if timings.lines else 'no queue run logged'}; CPU: "
           f"application {own_cpu:.1f} s, SSH lab {lab_cpu:.1f} s "
           f"({1000 * (own_cpu + lab_cpu) / max(len(outcomes), 1):.0f} ms per job)", flush=True)
-    for outcome in outcomes:
-        if outcome.state != "succeeded":
-            print(f"  {outcome.line()}")
-            break
+    errors = Counter(f"{o.hostname}: {o.state}: {o.error}" for o in outcomes
+                     if o.state != "succeeded")
+    for text, count in list(errors.items())[:5]:
+        print(f"  {count} × {text[:300]}")
     return seconds, states
 
 

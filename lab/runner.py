@@ -74,11 +74,11 @@ def _seed_switch_configs(state_dir: Path) -> None:
     from sqlalchemy import select
 
     from isp.extensions import db
-    from lab.ssh_switch import seed_state
+    from lab.ssh_switch import load_state, seed_state
     from network.models import Device, Port
     from network.provisioning.models import PortDesiredState
 
-    if (state_dir / "state.json").exists():
+    if load_state(state_dir):
         return
     configs: dict[str, dict[str, dict]] = defaultdict(dict)
     for hostname, if_name, desired in db.session.execute(

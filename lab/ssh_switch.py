@@ -16,8 +16,10 @@ The options of the catalogue (docs/catalogue.md) add ``switchport voice vlan N``
 ``ip access-group NAME in`` (an undefined ACL is accepted, as on IOS).
 The running config of each interface (description, switchport mode access, access VLAN,
 service-policy input/output, shutdown) is shared by all sessions of one switch and kept for the
-life of the process; it is also written to ``<state-dir>/state.json`` after every change (and
-reloaded at start unless ``--fresh``), so tests and operators can inspect it without SSH.
+life of the process; it is also written to ``<state-dir>/state-<hostname>.json`` after every
+change to that switch (and reloaded at start unless ``--fresh``), so tests and operators can
+inspect it without SSH (``load_state``; a ``state.json`` of an older lab is read too). One file
+per switch: a lab of 40 switches writes what one switch does per config line.
 
 Faults are read from ``<state-dir>/faults.json`` at every session start and config line::
 
@@ -186,11 +188,11 @@ class Lab:
     ) -> None:
         self.state_dir = state_dir
         self.username, self.password, self.secret = username, password, secret
-        self.state_file = state_dir / "state.json"
         self.faults_file = state_dir / "faults.json"
-        saved: dict[str, Any] = {}
-        if not fresh and self.state_file.exists():
-            saved = json.loads(self.state_file.read_text())
+        if fresh:
+            for path in [state_dir / LEGACY_STATE, *state_dir.glob(STATE_GLOB)]:
+                path.unlink(missing_ok=True)
+        saved = load_state(state_dir)
         self.switches: dict[str, SwitchState] = {
             name: (
                 SwitchState.from_json(name, saved[name])
@@ -201,23 +203,13 @@ class Lab:
             )
             for name in switches
         }
-        #: each switch's JSON as last written: a change re-encodes its own switch only, so a
-        #: lab of 40 switches costs about what one switch does per config line
-        self._encoded: dict[str, str] = {}
         self.persist()
 
     def persist(self, switch: SwitchState | None = None) -> None:
-        """Write the whole lab state atomically (readers never see half a file); ``switch``:
-        only that one changed since the last write."""
-        changed = [switch] if switch is not None and self._encoded else self.switches.values()
-        for state in changed:
-            self._encoded[state.hostname] = json.dumps(state.to_json(), indent=1,
-                                                       sort_keys=True)
-        body = ",\n".join(f"{json.dumps(name)}: {self._encoded[name]}"
-                          for name in sorted(self.switches))
-        tmp = self.state_file.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text("{\n" + body + "\n}")
-        os.replace(tmp, self.state_file)
+        """Write the state of ``switch`` (default: every switch), each switch's file atomically
+        (readers never see half a file)."""
+        for state in [switch] if switch is not None else self.switches.values():
+            _write_json(self.state_dir / f"state-{state.hostname}.json", state.to_json())
 
     def faults(self, hostname: str) -> dict[str, Any]:
         """Current fault settings of one switch (re-read each time: tests change them live)."""
@@ -243,6 +235,23 @@ class Lab:
         return hmac.compare_digest(username, self.username) and hmac.compare_digest(
             password, self.password
         )
+
+
+#: one file per switch, ``state-<hostname>.json``; ``state.json``: all switches, older labs
+STATE_GLOB = "state-*.json"
+LEGACY_STATE = "state.json"
+
+
+def load_state(state_dir: str | os.PathLike[str]) -> dict[str, Any]:
+    """Every switch's saved state in ``state_dir``: hostname → interfaces, saves, startup,
+    policies (empty when the lab never ran there)."""
+    state_dir = Path(state_dir)
+    legacy = state_dir / LEGACY_STATE
+    saved: dict[str, Any] = json.loads(legacy.read_text()) if legacy.exists() else {}
+    for path in sorted(state_dir.glob(STATE_GLOB)):
+        with contextlib.suppress(FileNotFoundError):
+            saved[path.name[len("state-"):-len(".json")]] = json.loads(path.read_text())
+    return saved
 
 
 def _write_json(path: Path, data: Any) -> None:
@@ -633,7 +642,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--legacy-crypto", default="", help="switches offering only SHA-1 kex")
     parser.add_argument("--aggregation", default="",
                         help="switches with 24 TenGigabitEthernet ports instead of 48 Gigabit")
-    parser.add_argument("--fresh", action="store_true", help="ignore the saved state.json")
+    parser.add_argument("--fresh", action="store_true", help="ignore the saved state")
     args = parser.parse_args(argv)
     if not args.password or not args.secret:
         parser.error("--password and --secret (or LAB_SSH_PASSWORD/LAB_SSH_SECRET) are required")
@@ -720,7 +729,7 @@ class SshLab:
 
     def state(self) -> dict[str, Any]:
         """The lab's state as last persisted (interfaces, saves, startup config)."""
-        return json.loads((self.state_dir / "state.json").read_text())
+        return load_state(self.state_dir)
 
     def interface(self, hostname: str, interface: str) -> dict[str, Any]:
         return self.state()[hostname]["interfaces"][interface]
