@@ -164,25 +164,29 @@ def _int(data: bytes, start: int, end: int, signed: bool) -> int:
 def decode_response(data: bytes) -> tuple[int, int, int, VarBinds]:
     """(request-id, error-status, error-index, varbinds) of a v2c Response message."""
     tag, pos, end = _header(data, 0, len(data))
-    if tag != SEQUENCE:
-        raise DecodeError("not a message")
+    if tag != SEQUENCE or end != len(data):
+        raise DecodeError("not a message (or bytes after it)")
     tag, start, pos = _header(data, pos, end)  # version
     if tag != INTEGER or _int(data, start, pos, True) != 1:
         raise DecodeError("not SNMPv2c")
     tag, _, pos = _header(data, pos, end)  # community
     if tag != OCTET_STRING:
         raise DecodeError("bad community")
+    message_end = end
     tag, pos, end = _header(data, pos, end)
     if tag != RESPONSE:
         raise DecodeError(f"not a Response PDU (tag {tag:#x})")
+    if end != message_end:
+        raise DecodeError("bytes after the PDU")
     fields = []
     for _ in range(3):
         tag, start, pos = _header(data, pos, end)
         if tag != INTEGER:
             raise DecodeError("bad PDU header")
         fields.append(_int(data, start, pos, True))
+    pdu_end = end
     tag, pos, end = _header(data, pos, end)
-    if tag != SEQUENCE:
+    if tag != SEQUENCE or end != pdu_end:
         raise DecodeError("bad varbind list")
     binds: VarBinds = []
     append = binds.append
