@@ -739,6 +739,7 @@ def inner(args: argparse.Namespace) -> None:
         "discover": args.discover,
         "barrier_timeout": 900,
         "min_cycle_gap": args.min_cycle_gap,
+        "wired": args.wired,
     }
     results: dict[str, Any] = {}
     methods = [m.strip() for m in args.methods.split(",") if m.strip()]
@@ -1038,6 +1039,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="db store: at least this long from the start of one cycle to the "
                              "next (snmpd refreshes its interface counters every ~3 s: a "
                              "faster cycle than that reads the same counters, stores no usage)")
+    parser.add_argument("--wired", type=int, default=WIRED_PORTS,
+                        help="ports per switch wired to a flat with a household and an active "
+                             "subscription (db store; fewer keeps the setup of 10,000 switches "
+                             "short)")
     parser.add_argument("--profile", action="store_true",
                         help="cProfile the first db worker's measured cycles (stderr)")
     parser.add_argument("--methods", default="pysnmp,ezsnmp,cli")
