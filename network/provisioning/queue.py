@@ -405,13 +405,15 @@ def _claim(now: datetime, job_ids: Sequence[int] | None) -> list[ProvisioningJob
             ProvisioningJob.state.in_([str(S.QUEUED), str(S.UNREACHABLE)]))
         .values(state=str(S.CONNECTING), claimed_at=now)
         .returning(ProvisioningJob.id).execution_options(synchronize_session=False)).scalars())
-    jobs = []
-    for job_id in claimed:
-        job = db.session.get(ProvisioningJob, job_id)
-        db.session.refresh(job)
+    if not claimed:
+        return []
+    # one query, the claimed rows as the UPDATE left them (populate_existing: a refresh)
+    jobs = list(db.session.execute(
+        select(ProvisioningJob).where(ProvisioningJob.id.in_(claimed))
+        .order_by(ProvisioningJob.id).execution_options(populate_existing=True)).scalars())
+    for job in jobs:
         job.attempts += 1
         job.history = [*(job.history or []), [str(S.CONNECTING), now.isoformat()]]
-        jobs.append(job)
     return jobs
 
 
