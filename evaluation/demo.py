@@ -7,8 +7,11 @@ from datetime import date
 
 from sqlalchemy import select
 
+from evaluation.models import DistrictIndicator
+from isp.demo import read_csv
 from isp.extensions import db
 from isp.timeutil import today
+from subscribers.models import District
 
 
 def _seed_pilot_subscriptions() -> int:
@@ -90,9 +93,47 @@ def seed_demo() -> str | None:
     """Idempotent: subscriptions and scenarios once, aggregates recomputed every time."""
     from evaluation.aggregates import refresh
 
+    _seed_district_figures()
     added = _seed_pilot_subscriptions()
     summary = refresh()
     scenario_count = _seed_scenarios()
     db.session.commit()
     note = f"evaluation aggregates {summary['rows']} figures, scenarios +{scenario_count}"
     return f"pilot subscriptions +{added}, {note}" if added else note
+
+
+IFN_SOURCE = "MedNum, indice de fragilité numérique 2020 (IRIS)"
+QPV_SOURCE = "INSEE / CNAF par QPV (ANCT, données DEMO 2020)"
+
+
+def _seed_district_figures() -> None:
+    """The published figures of the demo's districts (fragility index by IRIS, INSEE/CNAF by
+    QPV), once: the districts themselves are the subscribers' demo."""
+    if db.session.execute(select(DistrictIndicator.id)).first():
+        return
+    by_iris = {d.iris_code: d for d in db.session.execute(select(District)).scalars()
+               if d.iris_code}
+    by_qpv = {d.qpv_code: d for d in db.session.execute(select(District)).scalars()
+              if d.qpv_code}
+    for row in read_csv("nantes-districts-ifn-2020.csv"):
+        district = by_iris.get(row["iris_code"])
+        if district is None:
+            continue
+        for column in ("ifn_global", "ifn_information_access", "ifn_interfaces_access",
+                       "ifn_administrative_skills", "ifn_digital_school_skills"):
+            db.session.add(DistrictIndicator(district=district, indicator=column,
+                                             value=float(row[column]), unit="index",
+                                             source=IFN_SOURCE, year=2020))
+    for row in read_csv("nantes-qpv-2015-2023.csv"):
+        district = by_qpv.get(row["qpv_code"])
+        if district is None:
+            continue
+        for column, unit in (("population_municipale", "persons"), ("pct_age_0_24", "%"),
+                             ("pct_age_60_plus", "%"), ("pct_single_person_households", "%"),
+                             ("pct_foreign_nationals", "%"), ("caf_allocataires", "households"),
+                             ("caf_persons_covered", "persons")):
+            if row[column]:  # blank = statistical secrecy, not zero
+                db.session.add(DistrictIndicator(district=district, indicator=column,
+                                                 value=float(row[column]), unit=unit,
+                                                 source=QPV_SOURCE, year=2020))
+    db.session.flush()

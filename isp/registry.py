@@ -22,7 +22,7 @@ from typing import Any
 
 #: Domain packages, in the order their contributions are registered (and their demo steps run).
 #: A sub-domain (``network.provisioning``) is an entry of its own, with its own declaration.
-DOMAINS = ("subscribers", "network", "network.provisioning", "billing", "support", "mediation",
+DOMAINS = ("subscribers", "mediation", "network", "network.provisioning", "billing", "support",
            "evaluation", "residents", "impact", "surveys", "outreach", "equipment", "banking")
 
 

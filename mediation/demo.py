@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
+from flask import current_app
 from sqlalchemy import select
 
 from isp.extensions import db
 from isp.models import User
+from isp.services import create_user, get_user_by_email
 from isp.timeutil import today
 from mediation import services
 from mediation.models import Association, Booking, CoachingSlot, Place
@@ -37,8 +39,20 @@ def _user(email: str) -> User | None:
     return db.session.execute(select(User).where(User.email == email)).scalar_one_or_none()
 
 
+#: The demo's associations (fictitious): code, name, languages, specialties.
+DEMO_ASSOCIATIONS = (
+    ("ASSO-PB", "Centre socioculturel Port-Boyer (fictif)", "fr;ar;en", "first_steps;email;"
+     "online_admin;video_calls"),
+    ("ECRAN-LIBRE", "Écran Libre Nantes Est (fictif)", "fr;es;pt;tr", "online_safety;"
+     "parenting_school;job_search"),
+)
+DEMO_MEDIATOR = ("mediateur@demo.social-isp.fr", "ASSO-PB", "Malik Médiateur (fictif)")
+
+
 def seed_demo() -> str | None:
-    """Seed the mediation demo once."""
+    """Seed the associations and their mediator (each once), then the rest of the mediation
+    demo once."""
+    _seed_associations()
     if db.session.execute(select(Place.id)).first():
         return None
     operator = _user("operateur@demo.social-isp.fr")
@@ -116,3 +130,17 @@ def seed_demo() -> str | None:
     db.session.flush()
     return (f"mediation: places +{len(DETAILS)}, assignments +{assigned}, slots "
             f"+{len(slots) + 1}, bookings +{bookings + 3}, sessions +{sessions}")
+
+
+def _seed_associations() -> None:
+    for code, name, languages, specialties in DEMO_ASSOCIATIONS:
+        if not db.session.execute(select(Association.id).where(Association.code == code)).first():
+            db.session.add(Association(code=code, name=name, languages=languages,
+                                       specialties=specialties, districts="PORT-BOYER",
+                                       capacity_per_month=25,
+                                       email=f"contact@{code.lower()}.example"))
+    db.session.flush()
+    email, association, name = DEMO_MEDIATOR
+    if get_user_by_email(email) is None:
+        create_user(email, "mediator", password=current_app.config["DEMO_PASSWORDS"][email],
+                    name=name, association_code=association)

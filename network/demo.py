@@ -70,8 +70,8 @@ def _devices(building_id: int) -> int:
 
 
 def _wiring() -> int:
-    """Gi1/0/1..29 of pb-sw-<staircase> serve the flats in isp.demo.demo_flats() order."""
-    from isp.demo import demo_flats, unit_code
+    """Gi1/0/1..29 of pb-sw-<staircase> serve the flats in subscribers.demo.demo_flats() order."""
+    from subscribers.demo import demo_flats, unit_code
     from subscribers.models import Unit
 
     wired = 0
@@ -158,7 +158,7 @@ def _history(building_id: int) -> int:
 
 def seed_demo() -> str | None:
     """Register the lab switches of Port-Boyer, wire its flats, add past usage."""
-    from isp.demo import DEMO_BUILDING
+    from subscribers.demo import DEMO_BUILDING
     from subscribers.models import Building
 
     building = db.session.execute(select(Building).where(Building.code == DEMO_BUILDING)

@@ -8,6 +8,7 @@ CONTRIBUTES = Contributions(
     pages=('views', 'views_lifecycle'),
     api=('api', 'api_subscriptions'),
     imports=('imports', 'imports_subscriptions'),
+    demo=('demo',),
     erase_household=('services:anonymise_household_subscriptions',),
     household_panels=((10, 'views_lifecycle:_lifecycle_panel'),),
 )

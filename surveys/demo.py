@@ -9,9 +9,9 @@ import random
 
 from sqlalchemy import select
 
-from isp.demo import DEMO_BUILDING
 from isp.extensions import db
 from isp.services import get_user_by_email
+from subscribers.demo import DEMO_BUILDING
 from surveys import services
 from surveys.models import Survey, SurveyLink
 
