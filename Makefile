@@ -18,6 +18,7 @@ test:
 
 lint:
 	@$(VENV)/bin/ruff check .
+	@$(VENV)/bin/lint-imports --no-cache
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache
