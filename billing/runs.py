@@ -5,10 +5,10 @@ The caller commits. Split from ``billing/services.py`` (issue 17.4); scaled for 
 **Streamed.** ``prepare_invoices`` reads the subscriptions to bill in windows of whole
 households (about ``BATCH_SUBSCRIPTIONS`` subscriptions each), computes every amount in Python
 with the pure functions of ``billing.money`` (tier price, proration, full cost, VAT: their one
-home), loads the window's rows into two temporary tables (``COPY`` on PostgreSQL) and writes
-the invoices and their lines with two ``INSERT … SELECT``. Memory holds one window, whatever
-the number of subscriptions. ``issue_invoices`` numbers the drafts in one ``UPDATE`` (the
-number's format has an SQL twin beside ``billing.numbering.format_number``).
+home), loads the window's rows into two temporary tables (``billing.run_stage``, ``COPY`` on
+PostgreSQL) and writes the invoices and their lines with two ``INSERT … SELECT``. Memory holds
+one window, whatever the number of subscriptions. ``issue_invoices`` numbers the drafts in one
+``UPDATE`` (the number's format has an SQL twin beside ``billing.numbering.format_number``).
 
 **Idempotent and concurrency-safe.** A subscription line exists once per period (unique), the
 read skips what is billed, and two runs of a month queue on ``numbering.lock_period``; an issue
@@ -30,20 +30,18 @@ from sqlalchemy import (
     and_,
     case,
     cast,
-    column,
     exists,
     func,
     insert,
     literal,
     or_,
     select,
-    table,
-    text,
     update,
 )
 from sqlalchemy.orm import load_only
 
 from billing import numbering
+from billing import run_stage as stage
 from billing.accounts import allocate
 from billing.choices import InvoiceStatus
 from billing.models import BillingRun, Invoice, InvoiceLine, Payment
@@ -100,58 +98,6 @@ class RunResult:
 
 
 # --- preparing the drafts --------------------------------------------------------------------
-
-#: The run's temporary tables: one window's new invoices and its subscription lines.
-_STAGE_INVOICES = table("billing_run_invoices", column("household_id"), column("total_cents"),
-                        column("vat_cents"), column("full_cost_cents"), column("holder_name"),
-                        column("unit_code"))
-_STAGE_LINES = table("billing_run_lines", column("household_id"), column("subscription_id"),
-                     column("tier"), column("plan_code"), column("days"),
-                     column("days_in_month"), column("unit_price_cents"),
-                     column("amount_cents"), column("full_cost_cents"))
-_STAGE_DDL = (
-    "CREATE TEMPORARY TABLE IF NOT EXISTS billing_run_invoices (household_id INTEGER, "
-    "total_cents BIGINT, vat_cents BIGINT, full_cost_cents BIGINT, holder_name VARCHAR(120), "
-    "unit_code VARCHAR(30))",
-    "CREATE TEMPORARY TABLE IF NOT EXISTS billing_run_lines (household_id INTEGER, "
-    "subscription_id INTEGER, tier VARCHAR(10), plan_code VARCHAR(30), days INTEGER, "
-    "days_in_month INTEGER, unit_price_cents BIGINT, amount_cents BIGINT, "
-    "full_cost_cents BIGINT)",
-)
-
-
-def _stage_open() -> None:
-    """Create (or empty) the run's temporary tables on this transaction's connection."""
-    for ddl in _STAGE_DDL:
-        db.session.execute(text(ddl))
-    _stage_clear()
-
-
-def _stage_clear() -> None:
-    names = f"{_STAGE_INVOICES.name}, {_STAGE_LINES.name}"
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(text(f"TRUNCATE {names}"))  # a temporary table is never vacuumed
-        return
-    for stage in (_STAGE_INVOICES, _STAGE_LINES):
-        db.session.execute(text(f"DELETE FROM {stage.name}"))
-
-
-def _stage_load(stage, rows: list[tuple]) -> None:
-    """Bulk-load ``rows`` (tuples in the stage's column order): COPY on PostgreSQL."""
-    if not rows:
-        return
-    names = [c.name for c in stage.columns]
-    connection = db.session.connection()
-    if connection.dialect.name == "postgresql":
-        with connection.connection.driver_connection.cursor() as cursor, \
-                cursor.copy(f"COPY {stage.name} ({', '.join(names)}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-        return
-    connection.exec_driver_sql(
-        f"INSERT INTO {stage.name} ({', '.join(names)}) "
-        f"VALUES ({', '.join('?' for _name in names)})", rows)
-
 
 def _billable(period: str):
     """The subscriptions with days to bill in ``period`` and no line yet, with the household's
@@ -282,10 +228,10 @@ def _prepare_window(run: _Run, rows: list) -> int:
                          unit))
         result.invoices += 1
         result.total_cents += total
-    _stage_load(_STAGE_INVOICES, invoices)
-    _stage_load(_STAGE_LINES, lines)
+    stage.load(stage.INVOICES, invoices)
+    stage.load(stage.LINES, lines)
     _write_window(run, option_rows, touched)
-    _stage_clear()
+    stage.clear()
     return len(rows)
 
 
@@ -293,24 +239,23 @@ def _write_window(run: _Run, option_rows: list[tuple[int, list[dict]]],
                   touched: list[int]) -> None:
     """The staged invoices and lines into their tables (two INSERT … SELECT), then the options'
     lines and the totals of drafts that grew."""
-    period, stage, staged = run.period, _STAGE_INVOICES.c, _STAGE_LINES.c
+    period, new, staged = run.period, stage.INVOICES.c, stage.LINES.c
     db.session.execute(insert(Invoice).from_select(
         ["household_id", "period", "status", "total_cents", "vat_cents", "full_cost_cents",
          "paid_cents", "holder_name", "unit_code", "created_at"],
-        select(stage.household_id, literal(period, String), literal(InvoiceStatus.DRAFT.value,
-                                                                    String),
-               stage.total_cents, stage.vat_cents, stage.full_cost_cents, literal(0, Integer),
-               stage.holder_name, stage.unit_code,
+        select(new.household_id, literal(period, String),
+               literal(InvoiceStatus.DRAFT.value, String), new.total_cents, new.vat_cents,
+               new.full_cost_cents, literal(0, Integer), new.holder_name, new.unit_code,
                literal(run.started, Invoice.__table__.c.created_at.type))
-        .order_by(stage.household_id)))
+        .order_by(new.household_id)))
     db.session.execute(insert(InvoiceLine).from_select(
         ["invoice_id", "subscription_id", "period", "tier", "plan_code", "days",
          "days_in_month", "unit_price_cents", "amount_cents", "full_cost_cents"],
         select(Invoice.id, staged.subscription_id, literal(period, String), staged.tier,
                staged.plan_code, staged.days, staged.days_in_month, staged.unit_price_cents,
                staged.amount_cents, staged.full_cost_cents)
-        .select_from(_STAGE_LINES.join(Invoice, and_(Invoice.household_id == staged.household_id,
-                                                     Invoice.period == period)))
+        .select_from(stage.LINES.join(Invoice, and_(
+            Invoice.household_id == staged.household_id, Invoice.period == period)))
         .order_by(staged.household_id, staged.subscription_id)))
     _write_option_lines(period, [(hh, options) for hh, options in option_rows if options])
     for invoice_id in touched:
@@ -385,7 +330,7 @@ def prepare_invoices(period: str, *, actor: User | None, on: date | None = None,
     result.skipped += option_lines.skipped
     total = db.session.execute(select(func.count()).select_from(
         _billable(period).subquery())).scalar_one() if progress else 0
-    _stage_open()
+    stage.open_stage()
     for rows in _windows(period, batch_size):
         read = _prepare_window(run, rows)
         if progress:
