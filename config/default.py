@@ -78,6 +78,34 @@ class DefaultConfig:
     #: never two sessions to one switch. The threads mostly wait on the switches; 16 provisions
     #: a district of 40 switches in about three rounds (docs/provisioning.md §7).
     PROVISIONING_WORKERS = 16
+    #: Access VLAN of the flats' ports; an option's VLAN must differ from it (billing.options).
+    PROVISIONING_ACCESS_VLAN = 100
+    #: netmiko's timeouts in seconds: TCP connect, SSH banner, each command's output
+    #: (docs/provisioning.md: the lab answers in well under these; real switches on a loaded
+    #: network may not).
+    PROVISIONING_CONN_TIMEOUT = 10
+    PROVISIONING_BANNER_TIMEOUT = 15
+    PROVISIONING_READ_TIMEOUT = 20
+    #: A queued provisioning job starts at once in the web process that queued it (issue 18.4);
+    #: None: yes, except in tests (they run the queue themselves).
+    PROVISIONING_RUN_AT_ONCE = None
+    #: Seconds between the scheduler's ticks of the poll cycle (each tick polls the devices whose
+    #: turn has come, within POLL_INTERVAL_MINUTES).
+    POLL_TICK_SECONDS = 30
+    #: SNMP timeout (seconds) and retries per request (docs/snmp.md §7: 2 s and 1 retry hold on
+    #: the lab and on snmpd under load; more only delays the detection of a dead switch).
+    SNMP_TIMEOUT_S = 2.0
+    SNMP_RETRIES = 1
+    #: A scheduled job is leased by one process for this long at most (isp.scheduler): a process
+    #: that dies mid-job frees it after this delay.
+    SCHEDULER_LEASE_MINUTES = 10
+    #: Support SLAs: hours per ticket category and the share kept per priority; None = the
+    #: defaults of support.choices (DEFAULT_SLA_HOURS, DEFAULT_PRIORITY_FACTORS).
+    SUPPORT_SLA_HOURS = None
+    SUPPORT_SLA_PRIORITY_FACTORS = None
+    #: Where EMISSION_FACTOR_KG_PER_KWH comes from, shown beside the footprint figures.
+    EMISSION_FACTOR_SOURCE = "ADEME Base Empreinte, mix électrique français 2022"
+    EMISSION_FACTOR_YEAR = 2022
     SCHEDULER_ENABLED = False
     HSTS = False
     #: Full monthly cost of the service shown on invoices (cents TTC).

@@ -20,17 +20,15 @@ from network.models import Device
 from subscribers.models import Building, District, Unit
 
 LIFETIME_YEARS = 5
-EMISSION_SOURCE = "ADEME Base Empreinte, mix électrique français 2022"
-EMISSION_YEAR = 2022
 LIFECYCLE_ORDER = ("in_service", "spare", "repair", "refurbished", "recycled")
 
 
 def emission_factor() -> dict:
     """The configured emission factor with its source and year."""
     config = current_app.config
-    return {"value": float(config.get("EMISSION_FACTOR_KG_PER_KWH", 0.0520)),
-            "source": config.get("EMISSION_FACTOR_SOURCE", EMISSION_SOURCE),
-            "year": config.get("EMISSION_FACTOR_YEAR", EMISSION_YEAR)}
+    return {"value": float(config["EMISSION_FACTOR_KG_PER_KWH"]),
+            "source": config["EMISSION_FACTOR_SOURCE"],
+            "year": config["EMISSION_FACTOR_YEAR"]}
 
 
 def _device_model():

@@ -35,7 +35,6 @@ log = logging.getLogger(__name__)
 
 #: Jobs that run on every worker because they share their work out themselves.
 RUN_ON_EVERY_WORKER = frozenset({"network.poll_devices"})
-DEFAULT_LEASE_MINUTES = 10
 
 
 def worker_id() -> str:
@@ -131,8 +130,7 @@ def once_per_schedule(app: Flask, job_id: str, run: Callable[[], None],
     def leased(slot_at: datetime | None = None) -> bool:
         me = worker_id()
         slot = slot_at or slot_of(utcnow())
-        lease = timedelta(minutes=int(app.config.get("SCHEDULER_LEASE_MINUTES",
-                                                     DEFAULT_LEASE_MINUTES)))
+        lease = timedelta(minutes=int(app.config["SCHEDULER_LEASE_MINUTES"]))
         with app.app_context():
             try:
                 if not claim_run(job_id, slot, worker=me, now=utcnow(), lease=lease):

@@ -26,5 +26,6 @@ def register(scheduler, app) -> None:
                       id="network.reconcile", replace_existing=True)
     # A job queued by this process (or, on PostgreSQL, by a web process) runs at once; the
     # minute above is the safety net. Off under test (tests start the runner themselves).
-    if app.config.get("PROVISIONING_RUN_AT_ONCE", not app.testing):
+    at_once = app.config["PROVISIONING_RUN_AT_ONCE"]
+    if (not app.testing) if at_once is None else at_once:
         start_runner(app)
