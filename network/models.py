@@ -180,7 +180,8 @@ class UsageHour(db.Model):
     """
 
     __tablename__ = "usage_hours"
-    __table_args__ = (Index("ix_usage_hours_hour", "hour", postgresql_using="brin"),
+    __table_args__ = (Index("ix_usage_hours_hour", "hour", postgresql_using="brin",
+                            postgresql_with={"autosummarize": "on"}),
                       {"postgresql_partition_by": "RANGE (hour)"})
 
     port_id: Mapped[int] = mapped_column(ForeignKey("ports.id"), primary_key=True)

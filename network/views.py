@@ -333,7 +333,8 @@ def building_network(code: str):
     devices_ = db.session.execute(select(Device).where(Device.building_id == building.id)
                                   .order_by(Device.role, Device.hostname)).scalars().all()
     wired = dict(db.session.execute(
-        select(Port.device_id, func.count()).where(Port.unit_id.is_not(None))
+        select(Port.device_id, func.count()).where(
+            Port.unit_id.is_not(None), Port.device_id.in_([d.id for d in devices_]))
         .group_by(Port.device_id)).all())
     _s, _e, first, last, _year = _windows()
     days = services.availability_by_day(building.id, last - timedelta(days=29), last)

@@ -68,7 +68,7 @@ def upgrade():
     )
     with op.batch_alter_table('usage_hours', schema=None) as batch_op:
         batch_op.create_index('ix_usage_hours_hour', ['hour'], unique=False,
-                              postgresql_using='brin')
+                              postgresql_using='brin', postgresql_with={'autosummarize': 'on'})
     if postgres:
         op.execute("CREATE TABLE usage_hours_default PARTITION OF usage_hours DEFAULT")
         oldest = op.get_bind().execute(sa.text("SELECT min(hour) FROM usage_hours_old")).scalar()
