@@ -289,8 +289,9 @@ def port_detail(port_id: int):
     start_h, end_h, first, last, first_month = _windows()
     hours = services.port_usage_hours(port.id, start_h, end_h)
     # days before the hourly window come from the daily roll-ups (network.usage_store)
-    day_rows = services.port_usage_days(port.id, first, last)
-    month_rows = services.by_month(services.port_usage_days(port.id, first_month, last))
+    year = services.port_usage_days(port.id, min(first, first_month), last)
+    day_rows = [row for row in year if row[0] >= first]
+    month_rows = services.by_month(row for row in year if row[0] >= first_month)
     if port.unit_id is not None:
         audit.record_request("read_usage", "unit", port.unit_id)
         db.session.commit()
