@@ -10,6 +10,7 @@ from isp.auth import current_actor, require_role
 from isp.choices import Role
 from isp.errors import DomainError
 from isp.extensions import db
+from isp.pagination import api_list
 from isp.validation import json_body
 from subscribers.models import Building, District
 
@@ -77,6 +78,21 @@ def fragility_ranking():
                     "official_indicator": fragility.OFFICIAL_INDEX,
                     "items": [fragility.ranked_json(item) for item in ranked],
                     "total": len(ranked), "page": 1, "per_page": max(len(ranked), 1)})
+
+
+@bp.get("/evaluation/scenarios")
+@require_role(*ANALYSTS, scope="aggregates")
+def scenario_list():
+    """The saved scenarios, latest first: assumptions (with the options and their terms) and
+    results, as the scenario pages show them."""
+    return api_list(scenarios.saved_query(), scenarios.as_dict)
+
+
+@bp.get("/evaluation/scenarios/<int:scenario_id>")
+@require_role(*ANALYSTS, scope="aggregates")
+def scenario_show(scenario_id: int):
+    """One saved scenario (404 when unknown)."""
+    return jsonify(scenarios.as_dict(scenarios.get(scenario_id)))
 
 
 @bp.post("/evaluation/scenarios")

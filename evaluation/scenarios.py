@@ -494,6 +494,11 @@ def _known_flats(district: District | None, codes: list[str]) -> FlatsEstimate:
     return flats_estimates([district.id])[district.id]
 
 
+def saved_query():
+    """The saved scenarios, latest first (the list page and the API)."""
+    return select(Scenario).order_by(Scenario.created_at.desc(), Scenario.id.desc())
+
+
 def get(scenario_id: int) -> Scenario:
     scenario = db.session.get(Scenario, scenario_id)
     if scenario is None:

@@ -48,4 +48,6 @@ CASES = [
     Case("GET", "/api/v1/evaluation/fragility", ANALYSTS),
     Case("GET", "/evaluation/districts.csv", ANALYSTS),
     Case("POST", "/api/v1/evaluation/scenarios", ANALYSTS, _scenario_json, ok=(201,)),
+    Case("GET", "/api/v1/evaluation/scenarios", ANALYSTS),
+    Case("GET", "/api/v1/evaluation/scenarios/<int:scenario_id>", ANALYSTS, _scenario),
 ]

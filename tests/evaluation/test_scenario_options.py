@@ -160,3 +160,18 @@ def test_api_takes_options_as_an_object_or_a_list(client, db, api_as):
     bad = client.post("/api/v1/evaluation/scenarios", headers=headers,
                       json={**base, "options": {"TEL": "x"}})
     assert bad.status_code == 422 and bad.get_json()["field"] == "option_TEL"
+
+
+def test_api_reads_the_saved_scenarios_with_their_options(client, db, api_as):
+    _telephony()
+    _user, headers = api_as("analyst")
+    district = factories.make_district(households_count=100)
+    plain = scenarios.run({"name": "Sans", "district_code": district.code})
+    with_tel = scenarios.run({"name": "Avec", "district_code": district.code, "option_TEL": "40"})
+    listed = client.get("/api/v1/evaluation/scenarios", headers=headers).get_json()
+    assert [item["id"] for item in listed["items"]][:2] == [with_tel.id, plain.id]
+    assert listed["total"] == 2
+    one = client.get(f"/api/v1/evaluation/scenarios/{with_tel.id}", headers=headers).get_json()
+    assert one["assumptions"]["options"]["value"][0]["code"] == "TEL"
+    assert one["results"]["options"][0]["households"] > 0
+    assert client.get("/api/v1/evaluation/scenarios/999999", headers=headers).status_code == 404
