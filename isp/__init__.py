@@ -53,18 +53,12 @@ def create_app(config_object: str = "default", **overrides) -> Flask:
 
 
 def _load_config(app: Flask, config_object: str, overrides: dict) -> None:
-    import os
+    from config import environment_overrides
 
     path = CONFIGS.get(config_object, config_object)
     app.config.from_object(path)
-    # Environment wins over the classes (docs/design.md §4.2).
-    if os.environ.get("DATABASE_URL") and config_object != "testing":
-        app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
-    for env_name, key in (("ISP_SECRET_KEY", "SECRET_KEY"),
-                          ("ISP_CREDENTIALS_KEY", "CREDENTIALS_KEY"),
-                          ("ISP_SMTP_URL", "SMTP_URL")):
-        if os.environ.get(env_name):
-            app.config[key] = os.environ[env_name]
+    # Environment wins over the classes (docs/design.md §4.2), read in config/ only.
+    app.config.update(environment_overrides(config_object))
     app.config.update(overrides)
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(
         app.config["SQLALCHEMY_DATABASE_URI"])

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-import os
 import signal
 import sys
 from pathlib import Path
@@ -17,9 +16,10 @@ from isp.errors import DomainError
 
 
 def _create_app():
+    from config import config_name
     from isp import create_app
 
-    return create_app(os.environ.get("ISP_CONFIG", "default"))
+    return create_app(config_name())
 
 
 class IspGroup(FlaskGroup):

@@ -7,11 +7,10 @@ in each worker compiles its templates (20-130 ms) while the requests behind it w
 
 from __future__ import annotations
 
-import os
-
+from config import config_name
 from isp import create_app, precompile_templates
 
-app = create_app(os.environ.get("ISP_CONFIG", "default"))
+app = create_app(config_name())
 precompile_templates(app)
 
 # The objects built so far (modules, app, compiled templates) live as long as the process:
