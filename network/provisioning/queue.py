@@ -16,7 +16,7 @@ import logging
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -25,6 +25,8 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import selectinload
 
+from billing.options import switch_needs
+from billing.services import plan_speeds_kbps
 from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
 from isp.models import User
@@ -112,8 +114,6 @@ def port_for_unit(unit_id: int) -> Port | None:
 
 def port_speeds(plan_code: str) -> PortSpeeds:
     """The rates of a plan, from billing's published function (the one home of the speeds)."""
-    from billing.services import plan_speeds_kbps
-
     speeds = plan_speeds_kbps(plan_code)
     return PortSpeeds(speeds.down_kbps, speeds.up_kbps, speeds.reduced_down_kbps,
                       speeds.reduced_up_kbps)
@@ -122,8 +122,6 @@ def port_speeds(plan_code: str) -> PortSpeeds:
 def desired_for_subscription(subscription, status: str | None = None) -> PortState:
     """The port state a subscription calls for in ``status`` (default: its current status),
     with the VLAN or policy of the options it holds today (billing's ``switch_needs``)."""
-    from billing.options import switch_needs
-
     vlan = int(current_app.config.get("PROVISIONING_ACCESS_VLAN", 100))
     needs = switch_needs(subscription.id) if subscription.id is not None else None
     return desired_port_state(subscription.unit.code, str(status or subscription.status),
@@ -144,8 +142,6 @@ def reprovision_subscription(subscription, *, actor: User | None) -> Provisionin
     otherwise a port carrying service gets a ``push`` of its desired state. None when the flat
     has no port or its port carries no service yet (the activation will carry the options).
     """
-    from dataclasses import replace
-
     port = port_for_unit(subscription.unit_id)
     if port is None:
         return None
