@@ -29,7 +29,6 @@ from sqlalchemy import (
     String,
     and_,
     case,
-    cast,
     exists,
     func,
     insert,
@@ -446,7 +445,7 @@ def issue_invoices(period: str, *, actor: User | None, issued_on: date | None = 
             Payment.unallocated_cents > 0).distinct()).scalars().all():
         allocate(household_id, on=issued_on)
     if invoice_issued.receivers and to_issue:  # residents' notices (an invoice available)
-        _announce(period, year, issued_on, before)
+        _announce(year, before, to_issue)
     db.session.add(BillingRun(period=period, kind="issue", finished_at=utcnow(),
                               invoices_count=result.issued, skipped_count=result.skipped,
                               total_cents=result.total_cents,
@@ -457,23 +456,15 @@ def issue_invoices(period: str, *, actor: User | None, issued_on: date | None = 
     return result
 
 
-def _announce(period: str, year: int, issued_on: date, before: int) -> None:
-    """``invoice_issued`` for each invoice this issue numbered (its number is past ``before``),
-    loaded ``SIGNAL_BATCH`` at a time in id order."""
-    prefix = f"{numbering.INVOICE_PREFIX}-{year:04d}-"
-    sequence = cast(func.substr(Invoice.number, len(prefix) + 1), Integer)
-    after_id = 0
-    while True:
-        invoices = db.session.execute(
-            select(Invoice).options(load_only(  # what a notice says; the rest loads on use
-                Invoice.id, Invoice.number, Invoice.household_id, Invoice.period,
-                Invoice.status, Invoice.total_cents, Invoice.issued_on, Invoice.due_on))
-            .where(Invoice.period == period, Invoice.issued_on == issued_on,
-                                  Invoice.number.like(f"{prefix}%"), sequence > before,
-                                  Invoice.id > after_id)
-            .order_by(Invoice.id).limit(SIGNAL_BATCH)).scalars().all()
-        for invoice in invoices:
+def _announce(year: int, before: int, count: int) -> None:
+    """``invoice_issued`` for each invoice this issue numbered (``before + 1 … before + count``),
+    found ``SIGNAL_BATCH`` numbers at a time through the unique index on the number."""
+    for start in range(before + 1, before + count + 1, SIGNAL_BATCH):
+        numbers = [numbering.format_number(numbering.INVOICE_PREFIX, year, value)
+                   for value in range(start, min(start + SIGNAL_BATCH, before + count + 1))]
+        for invoice in db.session.execute(
+                select(Invoice).options(load_only(  # what a notice says; the rest loads on use
+                    Invoice.id, Invoice.number, Invoice.household_id, Invoice.period,
+                    Invoice.status, Invoice.total_cents, Invoice.issued_on, Invoice.due_on))
+                .where(Invoice.number.in_(numbers)).order_by(Invoice.id)).scalars():
             invoice_issued.send(invoice, household_id=invoice.household_id)
-        if len(invoices) < SIGNAL_BATCH:
-            return
-        after_id = invoices[-1].id
