@@ -37,7 +37,7 @@ def request_list():
     if chosen not in sepa.FILTERS:
         raise DomainError(_("Filtre inconnu : %(value)s.", value=chosen[:40]), field="status",
                           status=400)
-    audit.record_request("read", "sepa_request", None, detail=f"list {chosen}")
+    audit.record_request("read", "household_list", None, detail=f"sepa requests {chosen}")
     db.session.commit()
     return api_list(sepa.list_query(chosen), serialize_page=_page)
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
+from isp import audit
 from isp.auth import current_actor, require_role
 from isp.choices import Role
 from isp.errors import DomainError
@@ -70,6 +71,9 @@ def _chosen() -> tuple[str, str | None]:
 @require_role(Role.OPERATOR)
 def request_list():
     chosen, error = _chosen()
+    # The list names households and quotes their notes: a read of personal data.
+    audit.record_request("read", "household_list", None, detail=f"sepa requests {chosen}")
+    db.session.commit()
     return _render(chosen, status=400 if error else 200, error=error)
 
 

@@ -51,6 +51,10 @@ def test_the_list_shows_requests_to_do_and_hides_closed_ones(client, login_as):
     closed = client.get("/sepa-requests?status=cancelled").get_data(as_text=True)
     assert done.household.holder_name in closed and waiting.household.holder_name not in closed
     assert "<script" not in html and len(html.encode()) < 30 * 1024
+    reads = _db.session.execute(select(AuditEntry.detail).where(
+        AuditEntry.record_type == "household_list",
+        AuditEntry.detail.like("sepa requests%")).order_by(AuditEntry.id)).scalars().all()
+    assert reads[-2:] == ["sepa requests todo", "sepa requests cancelled"]
 
 
 def test_an_unknown_filter_is_said_not_a_500(client, login_as):
