@@ -11,4 +11,5 @@ CONTRIBUTES = Contributions(
     demo_last=('demo',),
     erase_household=('retention:anonymise_household_banking',),
     household_panels=((90, 'views:_household_bank_panel'),),
+    purge_expired=((60, 'retention:purge_expired'),),
 )

@@ -7,13 +7,14 @@ Both functions are for ``isp.gdpr`` to call (``purge_expired`` before billing's 
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import delete, or_, select
 
 from banking.models import BankLine, BankStatement
 from isp.extensions import db
-from isp.timeutil import start_of_day
+from isp.gdpr import years_before
+from isp.timeutil import local_date, start_of_day
 
 
 def purge_expired_banking(before: date) -> int:
@@ -45,3 +46,9 @@ def anonymise_household_banking(household_id: int, identity) -> None:
                     for key, value in (params or {}).items()}]
             for code, params in (line.suggestion_terms or [])] or None
     db.session.flush()
+
+
+def purge_expired(now: datetime, rules: dict) -> dict[str, int]:
+    """Bank lines go with the payments they became: run before billing's money purge."""
+    purge_expired_banking(years_before(local_date(now), rules.get("billing_years", 10)))
+    return {}

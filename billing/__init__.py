@@ -16,4 +16,5 @@ CONTRIBUTES = Contributions(
     erase_household=('retention:anonymise_household_billing',),
     household_panels=((30, 'views:_household_billing_panel'),
                       (35, 'views_options:_household_options_panel')),
+    purge_expired=((30, 'retention:purge_expired_evidence'), (70, 'retention:purge_expired_money')),
 )

@@ -8,7 +8,7 @@ and dates.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import delete, func, or_, select, update
 
@@ -26,7 +26,8 @@ from billing.models import (
 )
 from billing.models_options import InvoiceOptionLine
 from isp.extensions import db
-from isp.gdpr import anonymised_label
+from isp.gdpr import anonymised_label, years_before
+from isp.timeutil import local_date
 
 #: Stored instead of a mandate's IBAN once the household is anonymised (the column is required).
 ANONYMISED_IBAN = "ANONYMISE"
@@ -108,3 +109,16 @@ def anonymise_household_billing(household_id: int, identity) -> None:
                 model.household_id == household_id)).scalars():
             row.note = identity.scrub(row.note)
     db.session.flush()
+
+
+def purge_expired_evidence(now: datetime, rules: dict) -> dict[str, int]:
+    """Evidence references of eligibility decisions, a year after they ceased to be valid."""
+    return {"evidence_references_cleared": clear_expired_evidence(
+        years_before(local_date(now), 1))}
+
+
+def purge_expired_money(now: datetime, rules: dict) -> dict[str, int]:
+    """Invoices and payments after the legal period (``billing_years``)."""
+    purged = purge_expired_billing(years_before(local_date(now), rules.get("billing_years", 10)))
+    return {"invoices_deleted": purged.invoices_deleted,
+            "payments_deleted": purged.payments_deleted}

@@ -17,7 +17,7 @@ from isp import audit, history, registry
 from isp.errors import DomainError
 from isp.extensions import db
 from isp.models import AuditEntry, User
-from isp.timeutil import local_date, start_of_day, utcnow
+from isp.timeutil import utcnow
 
 #: Columns never exported (secrets, hashes).
 _HIDDEN_SUFFIXES = ("_enc", "_hash")
@@ -180,31 +180,33 @@ def anonymise_household(household, *, actor: User | None, reason: str, route: st
     db.session.flush()
 
 
-@dataclass(frozen=True)
 class PurgeSummary:
-    usage_hours_deleted: int
-    households_anonymised: int
-    evidence_references_cleared: int
-    audit_entries_deleted: int
-    invoices_deleted: int = 0
-    payments_deleted: int = 0
-    tickets_deleted: int = 0
-    subscription_usage_days_deleted: int = 0
-    session_links_cut: int = 0
-    request_contacts_cleared: int = 0
+    """What one run of the retention rules removed, by label (``households_anonymised``,
+    ``invoices_deleted``…): each domain's purge hook names its own counts."""
+
+    def __init__(self, counts: dict[str, int] | None = None) -> None:
+        self.counts = dict(counts or {})
+
+    def __getattr__(self, label: str) -> int:
+        if label.startswith("_") or label == "counts":
+            raise AttributeError(label)
+        return self.counts.get(label, 0)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, PurgeSummary) and self._nonzero() == other._nonzero()
+
+    def __hash__(self) -> int:
+        return hash(tuple(sorted(self._nonzero().items())))
+
+    def _nonzero(self) -> dict[str, int]:
+        return {label: count for label, count in self.counts.items() if count}
 
     def __str__(self) -> str:
-        return (f"purge: usage hours -{self.usage_hours_deleted}, subscription usage days "
-                f"-{self.subscription_usage_days_deleted}, households anonymised "
-                f"{self.households_anonymised}, evidence references cleared "
-                f"{self.evidence_references_cleared}, session links cut "
-                f"{self.session_links_cut}, tickets -{self.tickets_deleted}, invoices "
-                f"-{self.invoices_deleted}, payments -{self.payments_deleted}, request "
-                f"contacts cleared {self.request_contacts_cleared}, audit entries "
-                f"-{self.audit_entries_deleted}")
+        return "purge: " + ", ".join(f"{label.replace('_', ' ')} {count}"
+                                     for label, count in self.counts.items())
 
 
-def _years_before(day: date, years: int) -> date:
+def years_before(day: date, years: int) -> date:
     """The same calendar day ``years`` earlier (29 February → 28 February)."""
     try:
         return day.replace(year=day.year - years)
@@ -213,56 +215,22 @@ def _years_before(day: date, years: int) -> date:
 
 
 def purge_expired(*, now: datetime | None = None) -> PurgeSummary:
-    """Apply every line of the register (``REGISTER``, periods in ``RETENTION``); each domain
-    deletes or rolls up its own data. Days are Europe/Paris days. Safe to run twice."""
-    from banking.retention import purge_expired_banking
-    from billing.retention import clear_expired_evidence, purge_expired_billing
-    from mediation.services import cut_ended_links
-    from network.retention import purge_usage
-    from outreach.retention import purge_request_contacts
-    from subscribers.models import Household, Subscription
-    from support.retention import purge_closed_tickets
-
+    """Apply every line of the register (``REGISTER``, periods in ``RETENTION``): each domain's
+    declared ``purge_expired`` hooks, in their order, deletes or rolls up its own data; then the
+    audit entries past their period. Days are Europe/Paris days. Safe to run twice."""
     now = now or utcnow()
-    today_local = local_date(now)
     rules = current_app.config["RETENTION"]
-    usage = purge_usage(
-        hours_before=now - timedelta(days=rules["usage_hour_days"]),
-        ended_before=today_local - timedelta(days=rules.get("usage_day_days_after_end", 30)))
-    identity_limit = _years_before(today_local, rules["identity_years_after_end"])
-    candidates = db.session.execute(select(Household).where(
-        Household.anonymised_at.is_(None), Household.moved_out_on.is_not(None),
-        Household.moved_out_on < identity_limit)).scalars().all()
-    anonymised = 0
-    for household in candidates:
-        last_end = db.session.execute(select(Subscription.terminated_on).where(
-            Subscription.household_id == household.id).order_by(
-            Subscription.terminated_on.desc())).scalars().first()
-        if last_end is not None and last_end >= identity_limit:
-            continue
-        if any(s.terminated_on is None for s in household.subscriptions):
-            continue
-        anonymise_household(household, actor=None, reason="retention: identity kept 3 years "
-                            "after the end", route="job isp.retention_purge")
-        anonymised += 1
-    cleared = clear_expired_evidence(_years_before(today_local, 1))
-    links_cut = cut_ended_links()
-    tickets = purge_closed_tickets(start_of_day(_years_before(
-        today_local, rules.get("ticket_years_after_close", 3))))
-    money_limit = _years_before(today_local, rules.get("billing_years", 10))
-    purge_expired_banking(money_limit)  # bank lines go with the payments they became
-    billing = purge_expired_billing(money_limit)
-    request_contacts = purge_request_contacts(now=now)
+    counts: dict[str, int] = {}
+    for purge in registry.ordered_hooks("purge_expired"):
+        counts.update(purge(now, rules))
     audit_deleted = 0
     if rules.get("audit_days"):
         # The only deletion of audit entries: the retention the DPO sets (default one year).
         with audit.retention_purge():
             audit_deleted = db.session.execute(delete(AuditEntry).where(
                 AuditEntry.at < now - timedelta(days=rules["audit_days"]))).rowcount or 0
-    return PurgeSummary(usage.hours_deleted, anonymised, cleared, audit_deleted,
-                        billing.invoices_deleted, billing.payments_deleted, tickets,
-                        usage.subscription_days_deleted, links_cut,
-                        request_contacts_cleared=request_contacts)
+    counts["audit_entries_deleted"] = audit_deleted
+    return PurgeSummary(counts)
 
 
 #: The register of processing (what, why, legal basis, how long) shown on /register.

@@ -57,9 +57,10 @@ class Contributions:
     #: ``(role, "module:function")``: this domain creates the accounts of ``role`` (``isp users
     #: create --role ROLE``): ``function(email, phone, household_id, name) -> login``.
     account_roles: tuple[tuple[str, str], ...] = ()
-    #: ``"module:function"`` called by the nightly retention job with ``today``; returns
-    #: ``{label: rows}`` of what it purged.
-    purge_expired: tuple[str, ...] = ()
+    #: ``(order, "module:function")`` run by the nightly retention job (``isp.gdpr``) by
+    #: increasing order: ``function(now, rules) -> {label: rows}`` applies this domain's lines of
+    #: the register (``rules`` is the ``RETENTION`` setting).
+    purge_expired: tuple[tuple[int, str], ...] = ()
 
 
 #: The file-name prefix of each role's modules, to find one that is not declared.
@@ -112,13 +113,18 @@ def account_creator(role: str) -> Callable[..., Any] | None:
     return None
 
 
-def household_panels() -> list[Callable[..., Any]]:
-    """Household-page sections of every domain, by their declared order."""
+def ordered_hooks(role: str) -> list[Callable[..., Any]]:
+    """The ``(order, "module:function")`` hooks of every domain for ``role``, by order."""
     ordered = []
     for domain in DOMAINS:
-        for order, reference in contributions(domain).household_panels:
+        for order, reference in getattr(contributions(domain), role):
             ordered.append((order, _resolve(domain, reference)))
-    return [panel for _order, panel in sorted(ordered, key=lambda pair: pair[0])]
+    return [hook for _order, hook in sorted(ordered, key=lambda pair: pair[0])]
+
+
+def household_panels() -> list[Callable[..., Any]]:
+    """Household-page sections of every domain, by their declared order."""
+    return ordered_hooks("household_panels")
 
 
 def check_declarations(domain: str) -> None:

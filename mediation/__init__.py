@@ -12,4 +12,5 @@ CONTRIBUTES = Contributions(
     demo=('demo',),
     erase_household=('services:anonymise_household_mediation',),
     household_panels=((50, 'views:_household_panel'),),
+    purge_expired=((40, 'retention:purge_expired'),),
 )

@@ -13,4 +13,5 @@ CONTRIBUTES = Contributions(
     jobs=('jobs',),
     demo=('demo',),
     household_panels=((20, 'views:_household_usage_panel'),),
+    purge_expired=((10, 'retention:purge_expired'),),
 )

@@ -10,7 +10,7 @@ the building's days remain (kept forever, no person).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import delete, func, select
 
@@ -62,3 +62,12 @@ def purge_usage(*, hours_before: datetime, ended_before: date) -> UsagePurge:
                               .execution_options(synchronize_session=False)).rowcount or 0
     return UsagePurge(removed.hours_deleted, days, len(added),
                       tuple(removed.partitions_dropped), removed.days_rolled_up)
+
+
+def purge_expired(now: datetime, rules: dict) -> dict[str, int]:
+    """The network's lines of the register (the retention job's hook, isp.gdpr)."""
+    usage = purge_usage(
+        hours_before=now - timedelta(days=rules["usage_hour_days"]),
+        ended_before=local_date(now) - timedelta(days=rules.get("usage_day_days_after_end", 30)))
+    return {"usage_hours_deleted": usage.hours_deleted,
+            "subscription_usage_days_deleted": usage.subscription_days_deleted}

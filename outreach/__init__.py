@@ -9,4 +9,5 @@ CONTRIBUTES = Contributions(
     api=('api',),
     commands=('cli',),
     demo_last=('demo',),
+    purge_expired=((80, 'retention:purge_expired'),),
 )

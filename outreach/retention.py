@@ -45,3 +45,8 @@ def purge_request_contacts(*, now: datetime | None = None) -> int:
                                            at=now))
     db.session.flush()
     return len(expired)
+
+
+def purge_expired(now: datetime, rules: dict) -> dict[str, int]:
+    """Requesters' names and contacts after their period (the retention job's hook)."""
+    return {"request_contacts_cleared": purge_request_contacts(now=now)}

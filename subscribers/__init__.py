@@ -11,4 +11,5 @@ CONTRIBUTES = Contributions(
     demo=('demo',),
     erase_household=('services:anonymise_household_subscriptions',),
     household_panels=((10, 'views_lifecycle:_lifecycle_panel'),),
+    purge_expired=((20, 'retention:purge_expired'),),
 )

@@ -12,4 +12,5 @@ CONTRIBUTES = Contributions(
     demo=('demo',),
     erase_household=('retention:anonymise_household_tickets',),
     household_panels=((40, 'views:_household_tickets_panel'),),
+    purge_expired=((50, 'retention:purge_expired'),),
 )

@@ -11,6 +11,8 @@ from datetime import datetime
 from sqlalchemy import delete, or_, select
 
 from isp.extensions import db
+from isp.gdpr import years_before
+from isp.timeutil import local_date, start_of_day
 from support.choices import TicketStatus
 from support.models import Notification, Ticket, TicketEvent, TicketOutage, TicketUnit
 
@@ -51,3 +53,9 @@ def anonymise_household_tickets(household_id: int, identity) -> None:
             if identity.found_in(notification.email_to):
                 notification.email_to = None
     db.session.flush()
+
+
+def purge_expired(now: datetime, rules: dict) -> dict[str, int]:
+    """Closed tickets after ``ticket_years_after_close`` (the retention job's hook)."""
+    limit = years_before(local_date(now), rules.get("ticket_years_after_close", 3))
+    return {"tickets_deleted": purge_closed_tickets(start_of_day(limit))}

@@ -313,4 +313,4 @@ def test_purge_twice_changes_nothing_more(db):
     first = _purge_at("2026-12-04T10:00:00+01:00")
     second = _purge_at("2026-12-04T10:00:00+01:00")
     assert first.households_anonymised == 1
-    assert second == gdpr.PurgeSummary(0, 0, 0, 0)
+    assert second == gdpr.PurgeSummary()  # nothing left to remove
