@@ -287,7 +287,7 @@ def roll_up(first: date, last: date) -> int:
     hour_table, day_table = UsageHour.__table__, PortUsageDay.__table__
     if _postgres():
         from sqlalchemy.dialects.postgresql import insert as dialect_insert
-        summarize_brin()
+        _prepare_partitions(start_of_day(first), start_of_day(last + timedelta(days=1)))
     else:
         from sqlalchemy.dialects.sqlite import insert as dialect_insert
     while day <= last:
@@ -315,6 +315,16 @@ def roll_up(first: date, last: date) -> int:
         written += count
         day += timedelta(days=1)
     return written
+
+
+def _prepare_partitions(start: datetime, end: datetime) -> None:
+    """Before a roll-up: BRIN summaries of the new pages, and fresh statistics of the months
+    read — a partition filled since autovacuum last analysed it looks empty to the planner,
+    which then reads the whole month for each day instead of the day's block ranges."""
+    summarize_brin()
+    for partition in partitions():
+        if partition.start < end and partition.end > start:
+            db.session.execute(text(f"ANALYZE {partition.name}"))
 
 
 def summarize_brin() -> None:
