@@ -279,7 +279,11 @@ def record_action(mandate: Mandate, action: str, what: str, *, actor: User) -> N
 def request_sepa(household_id: int, *, actor: User, note: str | None = None) -> SepaRequest:
     """The resident asks to pay by direct debit; one open request at a time (the note is
     checked even when a request is open already)."""
+    from billing.sepa_mandates import active_mandate
+
     note = SEPA_NOTE.check(note)
+    if active_mandate(household_id) is not None:
+        raise DomainError(_("Vous payez déjà par prélèvement."), status=409)
     open_request = db.session.execute(select(SepaRequest).where(
         SepaRequest.household_id == household_id, SepaRequest.handled_at.is_(None))
     ).scalar_one_or_none()

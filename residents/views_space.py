@@ -95,6 +95,7 @@ def _next_step(household_id: int):
 def invoices():
     from billing.accounts import balance
     from billing.choices import PAYMENT_METHOD_LABELS
+    from billing.sepa_mandates import active_mandate
 
     household = _household()
     # The last 12 months keep the page light (30 KB); older ones: the data download, the API.
@@ -103,7 +104,7 @@ def invoices():
                    balance=balance(household.id), step=_next_step(household.id),
                    association=space.association_of(household.id),
                    methods=PAYMENT_METHOD_LABELS, sepa=mandates.open_sepa_request(household.id),
-                   sepa_form=SepaForm())
+                   direct_debit=active_mandate(household.id), sepa_form=SepaForm())
     audit.record_request("read", "household", household.id, detail="invoices")
     db.session.commit()
     return html
@@ -127,7 +128,11 @@ def invoice_pdf(number: str):
 def sepa_request():
     household = _household()
     if SepaForm().validate_on_submit():
-        mandates.request_sepa(household.id, actor=current_actor())
+        try:
+            mandates.request_sepa(household.id, actor=current_actor())
+        except DomainError as error:  # a mandate is in force already
+            flash(error.message, "error")
+            return redirect(url_for("residents.invoices"), code=303)
         audit.record_request("create", "household", household.id, detail="SEPA request")
         db.session.commit()
         flash(_("C'est noté. Nous vous appelons pour le prélèvement."), "success")

@@ -156,3 +156,21 @@ def test_the_residents_page_says_the_household_was_contacted(client, login_resid
     sepa.change_status(row.id, "contacted", actor=factories.make_user("operator"))
     _db.session.commit()
     assert "Nous vous avons appelé" in client.get("/moi/factures").get_data(as_text=True)
+
+
+def test_a_household_paying_by_direct_debit_is_told_so_and_cannot_ask_again(
+        client, login_resident, api_resident):
+    from tests.residents.space_helpers import resident_household, sign_in
+
+    household = resident_household()
+    _billing_mandate(household.id)
+    sign_in(login_resident, household)
+    html = client.get("/moi/factures").get_data(as_text=True)
+    assert "Vous payez par prélèvement." in html
+    assert "Je veux payer par prélèvement" not in html
+    assert client.post("/moi/factures/prelevement", data={}).status_code == 303
+    assert _db.session.execute(select(SepaRequest).where(
+        SepaRequest.household_id == household.id)).first() is None
+    _user, _household, headers = api_resident(household)
+    refused = client.post("/api/v1/me/sepa-requests", json={}, headers=headers)
+    assert refused.status_code == 409
