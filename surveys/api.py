@@ -4,6 +4,7 @@ results (aggregates, small cells suppressed; free texts for the owner role only)
 from __future__ import annotations
 
 from flask import Blueprint, jsonify
+from flask_babel import gettext as _
 
 from isp.auth import Scope, current_actor, require_role
 from isp.choices import Role
@@ -132,7 +133,8 @@ def _generate(survey: Survey, kind, count) -> int:
         return services.generate_member_links(survey)
     if kind == "anonymous":
         return services.generate_anonymous_links(survey, count)
-    raise DomainError("households, members, anonymous", field="kind", status=400)
+    raise DomainError(_("Type de liens inconnu : households, members ou anonymous."),
+                      field="kind", status=400)
 
 
 @bp.get("/surveys/<int:survey_id>/results")
