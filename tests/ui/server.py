@@ -32,6 +32,11 @@ def server_env(database_url: str, **extra: str) -> dict:
     env = {key: value for key, value in os.environ.items()
            if key not in ("TEST_DATABASE_URL", "ISP_CONFIG")}
     env.update(DATABASE_URL=database_url, PYTHONUNBUFFERED="1", **extra)
+    # One resident browser context serves the whole run, its pages visited in bursts: the
+    # residents' short sessions (15 min idle, 2 h in all; tested in tests/residents) would
+    # sign it out between them.
+    env.setdefault("ISP_RESIDENT_SESSION_IDLE_MINUTES", "600")
+    env.setdefault("ISP_RESIDENT_SESSION_MAX_MINUTES", "1440")
     return env
 
 
