@@ -171,14 +171,6 @@ def in_service_per_flat(columns: tuple[str, ...], building_codes: set[str] | Sel
     return result
 
 
-def pilot_watts_per_flat(building_codes: set[str]) -> float | None:
-    """Measured: watts of the in-service devices of the pilot buildings ÷ their flats."""
-    return in_service_per_flat(("power_watts",), building_codes)["power_watts"]
-
-
-def pilot_embodied_per_flat(building_codes: set[str]) -> float | None:
-    """Measured embodied kgCO2e per flat; None when any device's footprint is unknown."""
-    return in_service_per_flat(("embodied_kgco2e",), building_codes)["embodied_kgco2e"]
 
 
 def totals(items: list[BuildingFootprint]) -> dict:

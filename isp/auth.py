@@ -7,7 +7,7 @@ declares nothing is refused, so a forgotten declaration fails closed.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import wraps
@@ -302,7 +302,3 @@ def init_auth(app: Flask) -> None:
             ):
                 return redirect(url_for("core.change_password"))
         return None
-
-
-def roles_of(rule: AccessRule) -> Iterable[str]:
-    return sorted(str(role) for role in rule.roles)

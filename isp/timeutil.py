@@ -63,10 +63,6 @@ def is_public_holiday(day: date) -> bool:
     return day in _french_holidays(day.year)
 
 
-def holiday_name(day: date) -> str | None:
-    """The holiday's name, or None on an ordinary day."""
-    return holidays.country_holidays("FR", years=day.year).get(day)
-
 
 def is_weekend(day: date) -> bool:
     return day.weekday() >= 5
