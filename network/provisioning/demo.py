@@ -2,8 +2,8 @@
 activation job (idempotent; no SSH during ``isp demo seed``, the lab may not be up).
 
 The subscriptions themselves come from the billing (or evaluation) demo: this module asks to be
-seeded last (`demo_last` in its declaration). The first nightly reconciliation against a fresh lab shows these ports
-as drift, which an operator pushes with one action.
+seeded last (``demo_last`` in its declaration). The first nightly reconciliation against a
+fresh lab shows these ports as drift, which an operator pushes with one action.
 """
 
 from __future__ import annotations
