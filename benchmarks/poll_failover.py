@@ -9,8 +9,11 @@ every namespace sees), else a SQLite file. Each worker is a scheduler loop calli
 ``network.services.run_poll_cycle`` every ``--tick`` seconds, as ``isp worker`` does.
 
 1. Cycle 0: every switch is discovered and gets its first counters (baseline).
-2. Cycle 1: all workers start together; once the victim has stored a batch and holds the
-   lease of the next one, it is killed with SIGKILL (no cleanup). Its leases expire after
+2. Cycle 1: all workers start together; the victim dies by SIGKILL (no cleanup, no
+   release) as it starts polling its ``--die-at-batch``-th batch of the cycle, i.e. holding
+   the leases of a claimed batch, other batches stored, the other workers busy. (The moment
+   is chosen inside the victim so that the kill lands mid-cycle however loaded the machine
+   is; the parent watching the database could miss a short cycle.) Its leases expire after
    ``--lease`` seconds (``POLL_LEASE_SECONDS``) and the live workers take them over.
 3. Cycle 2, the peer: the live workers alone, no kill.
 
@@ -142,9 +145,28 @@ def worker_main(args: argparse.Namespace) -> None:
     control = Path(args.control)
     base = datetime.fromisoformat(args.base)
     name = args.worker
+    cycle = [0]
+    if args.die_at:
+        import asyncio
+
+        import network.services as services
+
+        real_poll_many = services.poll_many
+        batches = [0]
+
+        async def poll_or_die(client: Any, targets: Any, concurrency: int = 32) -> Any:
+            if cycle[0] == 1:
+                batches[0] += 1
+                if batches[0] == args.die_at:
+                    await asyncio.sleep(0.05)  # a few requests out, then the power goes
+                    os.kill(os.getpid(), signal.SIGKILL)
+            return await real_poll_many(client, targets, concurrency)
+
+        services.poll_many = poll_or_die
     (control / f"{name}.ready").touch()
     with app.app_context():
         for k in range(3):
+            cycle[0] = k
             go = control / f"cycle-{k}.go"
             while not go.exists():
                 time.sleep(0.02)
@@ -231,13 +253,15 @@ def run(args: argparse.Namespace, net: Network, url: str, workdir: Path) -> _smo
     base = datetime.now(UTC)
     procs: dict[str, subprocess.Popen[bytes]] = {}
     stored_victim_0 = 0
-    for ns in net.workers:
-        name = f"worker-{ns[-1]}@{net.addresses[net.workers.index(ns)]}"
+    for i, ns in enumerate(net.workers):
+        name = f"worker-{i + 1}@{net.addresses[i]}"
+        die = ["--die-at", str(args.die_at_batch)] if i == 0 else []
         procs[name] = subprocess.Popen(
             ["ip", "netns", "exec", ns, sys.executable, str(Path(__file__).resolve()),
              "--worker", name, "--inner-database-url", url, "--control", str(control),
              "--base", base.isoformat(), "--lease", str(args.lease), "--batch",
-             str(args.batch), "--tick", str(args.tick), "--concurrency", str(args.concurrency)])
+             str(args.batch), "--tick", str(args.tick), "--concurrency", str(args.concurrency),
+             *die])
     names = list(procs)
     victim = names[0]
     checks = _smoke.Checks()
@@ -262,13 +286,11 @@ def run(args: argparse.Namespace, net: Network, url: str, workdir: Path) -> _smo
                 if k == 1 and killed_at is None:
                     by_victim = sum(n for _, w, n in state["polls"] if w == victim)
                     held = [d for d, owner in state["leases"] if owner == victim]
-                    # mid-cycle: a batch of this cycle stored, the next one claimed
-                    if by_victim > stored_victim_0 and held:
-                        procs[victim].send_signal(signal.SIGKILL)
-                        procs[victim].wait()
+                    if procs[victim].poll() is not None:
                         killed_at = time.monotonic() - t0
                         held_at_kill, stored_before_kill = held, by_victim - stored_victim_0
-                        print(f"cycle 1: killed {victim} at {killed_at:.1f} s, holding "
+                        print(f"cycle 1: {victim} killed (exit {procs[victim].returncode}) at "
+                              f"{killed_at:.1f} s, holding "
                               f"{len(held)} leases, after storing {stored_before_kill} "
                               f"devices of this cycle", flush=True)
                         continue
@@ -295,7 +317,9 @@ def run(args: argparse.Namespace, net: Network, url: str, workdir: Path) -> _smo
                 baseline = _counters(engine)
                 stored_victim_0 = by_worker.get(victim, 0)
             if k == 1:
-                checks.check(killed_at is not None, "the victim was killed mid-cycle")
+                checks.check(killed_at is not None and procs[victim].returncode
+                             in (-signal.SIGKILL, 128 + signal.SIGKILL),
+                             "the victim was killed mid-cycle by SIGKILL")
                 takers = {w for d, w, _n in state["polls"] if d in set(held_at_kill)
                           and w != victim}
                 victim_polls = {d: n for d, w, n in state["polls"] if w == victim}
@@ -359,14 +383,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tick", type=float, default=1.0, help="scheduler tick (s)")
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--cycle-timeout", type=float, default=600)
+    parser.add_argument("--die-at-batch", type=int, default=3,
+                        help="the victim dies as it polls its N-th batch of cycle 1")
     parser.add_argument("--database-url", help="postgresql://…/NAME (created if missing, its "
                         "tables dropped); a SQLite file in a temp dir by default")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--inner-database-url", help=argparse.SUPPRESS)
     parser.add_argument("--control", help=argparse.SUPPRESS)
+    parser.add_argument("--die-at", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--base", help=argparse.SUPPRESS)
     args = _smoke.parse_args(parser, argv, {"devices": 40, "workers": 2, "batch": 4,
-                                            "lease": 5, "tick": 0.5})
+                                            "lease": 5, "tick": 0.5, "die_at_batch": 1})
     if args.worker:
         worker_main(args)
         return 0
