@@ -277,7 +277,7 @@ def _create_partition(partition: Partition) -> None:
 
 # --- roll-up -----------------------------------------------------------------------------------
 
-def roll_up(first: date, last: date) -> int:
+def roll_up(first: date, last: date, *, prepare: bool = True) -> int:
     """(Re)compute ``port_usage_days`` for the Europe/Paris days ``first``..``last`` from the
     hours, one INSERT … SELECT per day, and record each day in the ledger; returns the port
     days written. Idempotent: a day rolled up twice is replaced, not added (a port whose hours
@@ -287,7 +287,8 @@ def roll_up(first: date, last: date) -> int:
     hour_table, day_table = UsageHour.__table__, PortUsageDay.__table__
     if _postgres():
         from sqlalchemy.dialects.postgresql import insert as dialect_insert
-        _prepare_partitions(start_of_day(first), start_of_day(last + timedelta(days=1)))
+        if prepare:
+            _prepare_partitions(start_of_day(first), start_of_day(last + timedelta(days=1)))
     else:
         from sqlalchemy.dialects.sqlite import insert as dialect_insert
     while day <= last:
@@ -393,9 +394,12 @@ def remove_expired_hours(since: datetime | None = None) -> HoursRemoved:
                               .where(hour_table.c.hour < since), since)
     rolled = 0
     if days:
-        done = rolled_days(min(days), max(days))
-        for day in sorted(days - done):
-            roll_up(day, day)
+        missing = sorted(days - rolled_days(min(days), max(days)))
+        if missing and _postgres():
+            _prepare_partitions(start_of_day(missing[0]),
+                                start_of_day(missing[-1] + timedelta(days=1)))
+        for day in missing:
+            roll_up(day, day, prepare=False)
             rolled += 1
     deleted = 0
     for partition in expired:
