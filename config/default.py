@@ -35,6 +35,10 @@ class DefaultConfig:
     REMEMBER_COOKIE_HTTPONLY = True
     #: Minutes of inactivity before a session expires.
     SESSION_IDLE_MINUTES = 30
+    #: A resident's session on a shared phone is shorter than the staff's: it ends after this
+    #: many minutes without use, and this many after the sign-in whatever the use.
+    RESIDENT_SESSION_IDLE_MINUTES = int(os.environ.get("ISP_RESIDENT_SESSION_IDLE_MINUTES", "15"))
+    RESIDENT_SESSION_MAX_MINUTES = int(os.environ.get("ISP_RESIDENT_SESSION_MAX_MINUTES", "120"))
     PERMANENT_SESSION_LIFETIME = 30 * 60
     #: Failed logins and API tokens slow the client down (isp.throttle); the counters live in
     #: the database, shared by every process.

@@ -138,25 +138,9 @@ def _residents_sign_in_here():
     return None
 
 
-#: A resident's session on a shared phone is shorter than the staff's: it ends after
-#: ``RESIDENT_SESSION_IDLE_MINUTES`` without use and ``RESIDENT_SESSION_MAX_MINUTES`` after the
-#: sign-in, whatever the use (config keys or ``ISP_…`` environment variables; these defaults).
-RESIDENT_IDLE_MINUTES = 15
-RESIDENT_MAX_MINUTES = 120
 #: The Flask session's key of the resident's last request (the core's ``last_seen`` is
 #: refreshed before this check runs).
 SEEN_KEY = "resident_seen"
-
-
-def _minutes(key: str, default: int) -> int:
-    """A setting of the app's config, else ``ISP_<key>`` of the environment, else ``default``."""
-    import os
-
-    value = current_app.config.get(key) or os.environ.get(f"ISP_{key}")
-    try:
-        return max(1, int(value)) if value else default
-    except ValueError:
-        return default
 
 
 @bp.before_app_request
@@ -174,8 +158,8 @@ def _short_resident_sessions():
         return None
     now = utcnow()
     seen = session.get(SEEN_KEY)
-    idle = timedelta(minutes=_minutes("RESIDENT_SESSION_IDLE_MINUTES", RESIDENT_IDLE_MINUTES))
-    longest = timedelta(minutes=_minutes("RESIDENT_SESSION_MAX_MINUTES", RESIDENT_MAX_MINUTES))
+    idle = timedelta(minutes=current_app.config["RESIDENT_SESSION_IDLE_MINUTES"])
+    longest = timedelta(minutes=current_app.config["RESIDENT_SESSION_MAX_MINUTES"])
     token = session.get(SESSION_ID_KEY)
     started = db.session.execute(select(UserSession.created_at).where(
         UserSession.token_hash == UserSession.hash(token))).scalar() if token else None
