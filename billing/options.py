@@ -190,7 +190,7 @@ def _check_switch(need: str | None, vlan_id: object, policy_name: object
     if need == "vlan":
         if vlan is None:
             raise DomainError(_("Indiquez le VLAN de l'option"), field="vlan_id")
-        if vlan == int(current_app.config.get("PROVISIONING_ACCESS_VLAN", 100)):
+        if vlan == int(current_app.config["PROVISIONING_ACCESS_VLAN"]):
             raise DomainError(_("Ce VLAN est celui des abonnés : l'option en demande un autre"),
                               field="vlan_id")
         return need, vlan, None

@@ -93,6 +93,9 @@ class DefaultConfig:
     #: A queued provisioning job starts at once in the web process that queued it (issue 18.4);
     #: None: yes, except in tests (they run the queue themselves).
     PROVISIONING_RUN_AT_ONCE = None
+    #: Seconds a poll worker's claim on a batch of switches lasts without renewal (renewed every
+    #: third of it while it polls): a dead worker's switches are taken over after this.
+    POLL_LEASE_SECONDS = 120
     #: Seconds between the scheduler's ticks of the poll cycle (each tick polls the devices whose
     #: turn has come, within POLL_INTERVAL_MINUTES).
     POLL_TICK_SECONDS = 30

@@ -31,7 +31,7 @@ def usage_store_nightly() -> None:
 
 def register(scheduler, app) -> None:
     """Add ``network.poll_devices`` (several workers may run it: devices are leased)."""
-    seconds = int(app.config.get("POLL_TICK_SECONDS", 30))
+    seconds = int(app.config["POLL_TICK_SECONDS"])
     scheduler.add_job(in_app_context(app, poll_devices), "interval", seconds=seconds,
                       id="network.poll_devices", replace_existing=True,
                       # first cycle soon after start, so `make run` shows data quickly

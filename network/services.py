@@ -131,8 +131,8 @@ def target_for(device: Device, *, now: datetime | None = None,
     ``discover`` or its discovery is due (``discovery_due``).
     """
     config = current_app.config
-    timing = {"timeout_s": float(config.get("SNMP_TIMEOUT_S") or 2.0),
-              "retries": int(config.get("SNMP_RETRIES", 1) or 0)}
+    timing = {"timeout_s": float(config["SNMP_TIMEOUT_S"]),
+              "retries": int(config["SNMP_RETRIES"])}
     quick_after = None
     if (not discover and device.status == DeviceStatus.UP and device.last_ok_at is not None
             and device.sys_uptime_ticks is not None
@@ -199,7 +199,7 @@ def claim_devices(worker: str, now: datetime, *, limit: int = DEFAULT_BATCH,
 def lease_seconds() -> int:
     """How long a claim lasts without renewal (``POLL_LEASE_SECONDS``, default 120 s): the
     longest a dead worker's devices wait before another worker takes them over."""
-    return max(1, int(current_app.config.get("POLL_LEASE_SECONDS") or DEFAULT_LEASE_S))
+    return max(1, int(current_app.config["POLL_LEASE_SECONDS"]))
 
 
 def renew_lease(ids: Sequence[int], worker: str, now: datetime,
@@ -598,7 +598,7 @@ def default_poll_interval_s() -> int:
 def poll_tick_s() -> int:
     """How often the scheduler runs the poll cycle (POLL_TICK_SECONDS, default 30 s): at least
     as often as the shortest device interval worth having; devices not due are skipped."""
-    return int(current_app.config.get("POLL_TICK_SECONDS", 30))
+    return int(current_app.config["POLL_TICK_SECONDS"])
 
 
 def next_due_at(polled_at: datetime, interval_s: int) -> datetime:
