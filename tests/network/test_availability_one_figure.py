@@ -37,7 +37,8 @@ EXPECTED = "99,36\xa0%"
 def test_the_figure_is_defined_once(app, db):
     building = _building_with_an_outage()
     result = building_month_availability(building.id, "2026-12")
-    assert result.period_s == 468 * 3600 and result.downtime_s == 3 * 3600
+    # The frozen clock ticks: the period runs to now, a few seconds after 12:00 on a slow machine.
+    assert 468 * 3600 <= result.period_s < 468 * 3600 + 60 and result.downtime_s == 3 * 3600
     assert result.availability_pct == 99.36
 
 
