@@ -122,7 +122,7 @@ def port_speeds(plan_code: str) -> PortSpeeds:
 def desired_for_subscription(subscription, status: str | None = None) -> PortState:
     """The port state a subscription calls for in ``status`` (default: its current status),
     with the VLAN or policy of the options it holds today (billing's ``switch_needs``)."""
-    vlan = int(current_app.config.get("PROVISIONING_ACCESS_VLAN", 100))
+    vlan = int(current_app.config["PROVISIONING_ACCESS_VLAN"])
     needs = switch_needs(subscription.id) if subscription.id is not None else None
     return desired_port_state(subscription.unit.code, str(status or subscription.status),
                               port_speeds(subscription.plan_code), access_vlan=vlan,
@@ -345,7 +345,7 @@ def switch_access(device: Device) -> SwitchAccess:
 def worker_count(max_workers: int | None = None) -> int:
     """Switches configured at once: ``max_workers``, else ``PROVISIONING_WORKERS`` (config)."""
     if max_workers is None:
-        max_workers = int(current_app.config.get("PROVISIONING_WORKERS", 16))
+        max_workers = int(current_app.config["PROVISIONING_WORKERS"])
     return max(1, max_workers)
 
 
@@ -353,9 +353,9 @@ def default_configurator() -> SwitchConfigurator:
     """netmiko with the timeouts from config (short ones for the lab)."""
     config = current_app.config
     return NetmikoConfigurator(
-        conn_timeout=float(config.get("PROVISIONING_CONN_TIMEOUT", 10)),
-        banner_timeout=float(config.get("PROVISIONING_BANNER_TIMEOUT", 15)),
-        read_timeout=float(config.get("PROVISIONING_READ_TIMEOUT", 20)))
+        conn_timeout=float(config["PROVISIONING_CONN_TIMEOUT"]),
+        banner_timeout=float(config["PROVISIONING_BANNER_TIMEOUT"]),
+        read_timeout=float(config["PROVISIONING_READ_TIMEOUT"]))
 
 
 def _flag_stale_claims(now: datetime) -> None:
