@@ -14,6 +14,11 @@ from datetime import datetime
 import pytest
 import time_machine
 from flask_sqlalchemy.session import Session as FlaskSession
+from hypothesis import settings
+
+# No per-example deadline: speed is measured in benchmarks/, and a loaded machine is no bug.
+settings.register_profile("social-isp", deadline=None)
+settings.load_profile("social-isp")
 
 
 def _database_of_this_worker() -> None:
