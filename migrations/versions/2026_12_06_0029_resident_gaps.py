@@ -1,7 +1,7 @@
 """resident_gaps (issue 20): operators process the residents' SEPA direct-debit requests
 
 Revision ID: 0029_resident_gaps
-Revises: 0028_evidence
+Revises: 0026_usage_store
 Create Date: 2026-12-06
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0029_resident_gaps'
-down_revision = '0028_evidence'
+down_revision = '0026_usage_store'
 branch_labels = None
 depends_on = None
 
