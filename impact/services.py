@@ -442,17 +442,10 @@ def pending_follow_up(household: Household, *, on: date | None = None) -> StageS
     return earlier if earlier.state in ("due", "open") else None
 
 
-def record_resident_answers(household: Household, stage: Stage | str, answers: dict,
-                            actor: User) -> ImpactAnswer:
-    """A resident answers their household's pending follow-up (``pending_follow_up``); the
-    caller commits. Only ``RESIDENT_ANSWER_KEYS`` are taken (unknown key: 400). The resident
-    may correct their own answer of that stage, not one recorded with a staff member (409).
-    Scope, dates and values: ``record_answers``."""
+def check_resident_may_answer(household: Household, stage: Stage | str, actor: User) -> None:
+    """Refuse (409) a resident's answer to a stage that is not their pending follow-up, or that
+    was answered with a staff member; a correction of their own answer is allowed."""
     stage = parse_stage(stage)
-    unknown = sorted(set(answers) - set(RESIDENT_ANSWER_KEYS))
-    if unknown:
-        raise DomainError(_("Champ inconnu : %(field)s", field=unknown[0][:40]),
-                          field=unknown[0][:40], status=400)
     check_may_record(actor, household)
     pending = pending_follow_up(household)
     existing = answers_of(household.id).get(stage)
@@ -465,6 +458,21 @@ def record_resident_answers(household: Household, stage: Stage | str, answers: d
     elif pending is None or pending.stage is not stage:
         raise DomainError(_("Il n'y a pas de questions à répondre pour le moment."),
                           field="stage", status=409)
+
+
+def record_resident_answers(household: Household, stage: Stage | str, answers: dict,
+                            actor: User) -> ImpactAnswer:
+    """A resident answers their household's pending follow-up (``pending_follow_up``); the
+    caller commits. Only ``RESIDENT_ANSWER_KEYS`` are taken (unknown key: 400). The resident
+    may correct their own answer of that stage, not one recorded with a staff member (409).
+    Scope, dates and values: ``record_answers``."""
+    stage = parse_stage(stage)
+    unknown = sorted(set(answers) - set(RESIDENT_ANSWER_KEYS))
+    if unknown:
+        raise DomainError(_("Champ inconnu : %(field)s", field=unknown[0][:40]),
+                          field=unknown[0][:40], status=400)
+    check_resident_may_answer(household, stage, actor)
+    existing = answers_of(household.id).get(stage)
     # A grade a mediator added to the resident's answer stays (the resident is not asked it).
     kept = {"autonomy": existing.autonomy} if existing is not None else {}
     return record_answers(household, stage, {**answers, **kept, "answered_on": today()}, actor)

@@ -74,6 +74,12 @@ def follow_up():
 def answer(stage: str):
     household = _household()
     stage_value = services.parse_stage(stage)
+    try:  # not this stage: say so, whatever was typed (there is no form to show it beside)
+        services.check_resident_may_answer(household, stage_value, current_actor())
+    except DomainError as error:
+        if error.status != 409:
+            raise
+        return _render(ResidentAnswersForm(formdata=None), household, 409, refusal=error.message)
     form = ResidentAnswersForm()
     if form.validate_on_submit():
         existed = stage_value in services.answers_of(household.id)

@@ -68,6 +68,7 @@ FORM_PAGES = {
     "/mediation/mandates/<int:mandate_id>/report": "/mediation/mandates/<int:mandate_id>",
     "/mediation/mandates/<int:mandate_id>/end": "/mediation/mandates/<int:mandate_id>",
     "/moi/factures/prelevement": "/moi/factures",
+    "/moi/suivi/<stage>": "/moi/suivi",
     "/sepa-requests/<int:request_id>": "/sepa-requests",
     "/moi/accompagnement/reserver": "/moi/accompagnement",
     "/moi/accompagnement/<int:booking_id>/annuler": "/moi/accompagnement",
