@@ -9,9 +9,10 @@ every namespace sees), else a SQLite file. Each worker is a scheduler loop calli
 ``network.services.run_poll_cycle`` every ``--tick`` seconds, as ``isp worker`` does.
 
 1. Cycle 0: every switch is discovered and gets its first counters (baseline).
-2. Cycle 1: all workers start together; the victim dies by SIGKILL (no cleanup, no
-   release) as it starts polling its ``--die-at-batch``-th batch of the cycle, i.e. holding
-   the leases of a claimed batch, other batches stored, the other workers busy. (The moment
+2. Cycle 1: the victim starts first and dies by SIGKILL (no cleanup, no release) as it
+   starts polling its ``--die-at-batch``-th batch of the cycle, i.e. holding the leases of a
+   claimed batch, other batches stored; the other workers start at that moment (on a quiet
+   machine one of them could otherwise poll every switch before the victim claims any). (The moment
    is chosen inside the victim so that the kill lands mid-cycle however loaded the machine
    is; the parent watching the database could miss a short cycle.) Its leases expire after
    ``--lease`` seconds (``POLL_LEASE_SECONDS``) and the live workers take them over.
@@ -158,6 +159,7 @@ def worker_main(args: argparse.Namespace) -> None:
             if cycle[0] == 1:
                 batches[0] += 1
                 if batches[0] == args.die_at:
+                    (control / "victim-claimed").touch()  # the others may start now
                     await asyncio.sleep(0.05)  # a few requests out, then the power goes
                     os.kill(os.getpid(), signal.SIGKILL)
             return await real_poll_many(client, targets, concurrency)
@@ -169,6 +171,11 @@ def worker_main(args: argparse.Namespace) -> None:
             cycle[0] = k
             go = control / f"cycle-{k}.go"
             while not go.exists():
+                time.sleep(0.02)
+            # In cycle 1 the others wait until the victim holds the leases of the batch it dies
+            # with: on a quiet machine one worker could otherwise poll every switch before the
+            # victim claims anything, and nobody would die mid-cycle.
+            while k == 1 and not args.die_at and not (control / "victim-claimed").exists():
                 time.sleep(0.02)
             started = time.monotonic()
             cycle_base = base + timedelta(minutes=k * INTERVAL_MIN)
