@@ -74,17 +74,26 @@ CASES = [
 ]
 
 
+def _ends_on() -> str:
+    """A mandate's end within its 12 months, whatever the day the tests run."""
+    from datetime import timedelta
+
+    from isp.timeutil import today
+
+    return (today() + timedelta(days=30)).isoformat()
+
+
 def _create_in(ctx):
     household = factories.make_household(association=ctx.association)
     return {"json": {"household_id": household.id, "scopes": ["tickets"],
-                     "ends_on": "2027-01-15", "consent_method": "in_person",
+                     "ends_on": _ends_on(), "consent_method": "in_person",
                      "consent_reference": "F-1"}}
 
 
 def _create_other(ctx):
     household = factories.make_household(association=factories.make_association())
     return {"json": {"household_id": household.id, "scopes": ["tickets"],
-                     "ends_on": "2027-01-15", "consent_method": "in_person",
+                     "ends_on": _ends_on(), "consent_method": "in_person",
                      "consent_reference": "F-1"}}
 
 

@@ -147,14 +147,18 @@ def test_a_mediator_acts_under_a_mandate_through_the_api(client, api_as, db):
     mediator, headers = api_as("mediator", association=association, name="Amina Diallo")
     household = resident_household(association=association, holder_name="Rose Martin")
     slot = make_slot(association)
+    from datetime import timedelta
 
+    from isp.timeutil import today
+
+    ends_on = (today() + timedelta(days=30)).isoformat()  # within the 12 months, whatever the day
     bad = client.post("/api/v1/mandates", json={
-        "household_id": household.id, "scopes": ["payments"], "ends_on": "2027-01-01",
+        "household_id": household.id, "scopes": ["payments"], "ends_on": ends_on,
         "consent_method": "in_person", "consent_reference": "F-1"}, headers=headers)
     assert bad.status_code == 422 and bad.get_json()["field"] == "scopes"
     created = client.post("/api/v1/mandates", json={
         "household_id": household.id, "scopes": ["bookings", "tickets"],
-        "ends_on": "2027-01-01", "consent_method": "in_person", "consent_reference": "F-1"},
+        "ends_on": ends_on, "consent_method": "in_person", "consent_reference": "F-1"},
         headers=headers)
     assert created.status_code == 201
     mandate_id = created.get_json()["id"]
