@@ -14,6 +14,7 @@ exist is worse than a refusal to start.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import pkgutil
 from collections.abc import Callable, Iterator
@@ -95,13 +96,16 @@ def demo_modules() -> list:
     return list(all_modules("demo")) + list(all_modules("demo_last"))
 
 
-def hooks(role: str) -> list[Callable[..., Any]]:
+# Declarations do not change while the process runs: resolve each role's hooks once (the
+# household page asks for its panels on every request).
+@functools.cache
+def hooks(role: str) -> tuple[Callable[..., Any], ...]:
     """The functions every domain declares for a hook role, in ``DOMAINS`` order."""
     found = []
     for domain in DOMAINS:
         for reference in getattr(contributions(domain), role):
             found.append(_resolve(domain, reference))
-    return found
+    return tuple(found)
 
 
 def account_creator(role: str) -> Callable[..., Any] | None:
@@ -113,16 +117,17 @@ def account_creator(role: str) -> Callable[..., Any] | None:
     return None
 
 
-def ordered_hooks(role: str) -> list[Callable[..., Any]]:
+@functools.cache
+def ordered_hooks(role: str) -> tuple[Callable[..., Any], ...]:
     """The ``(order, "module:function")`` hooks of every domain for ``role``, by order."""
     ordered = []
     for domain in DOMAINS:
         for order, reference in getattr(contributions(domain), role):
             ordered.append((order, _resolve(domain, reference)))
-    return [hook for _order, hook in sorted(ordered, key=lambda pair: pair[0])]
+    return tuple(hook for _order, hook in sorted(ordered, key=lambda pair: pair[0]))
 
 
-def household_panels() -> list[Callable[..., Any]]:
+def household_panels() -> tuple[Callable[..., Any], ...]:
     """Household-page sections of every domain, by their declared order."""
     return ordered_hooks("household_panels")
 
