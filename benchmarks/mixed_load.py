@@ -68,7 +68,7 @@ POLLER = textwrap.dedent("""
         from sqlalchemy import select
         from isp.extensions import db
         from network.models import Device
-        from network.services import run_poll_cycle
+        from network.poller import run_poll_cycle
         # the benchmark's switches only: the demo's point at a lab that is not running
         switches = list(db.session.execute(select(Device).where(
             Device.hostname.like("mixed-%"))).scalars())

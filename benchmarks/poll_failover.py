@@ -6,7 +6,7 @@ switches live in an agent namespace where Debian's snmpd answers on every addres
 10.78.0.0/16 (one address per switch), reached through a bridge. The workers share one
 database: PostgreSQL with ``--database-url`` (reached through the server's Unix socket, a file
 every namespace sees), else a SQLite file. Each worker is a scheduler loop calling
-``network.services.run_poll_cycle`` every ``--tick`` seconds, as ``isp worker`` does.
+``network.poller.run_poll_cycle`` every ``--tick`` seconds, as ``isp worker`` does.
 
 1. Cycle 0: every switch is discovered and gets its first counters (baseline).
 2. Cycle 1: the victim starts first and dies by SIGKILL (no cleanup, no release) as it
@@ -141,7 +141,7 @@ def worker_main(args: argparse.Namespace) -> None:
     app = _create_app(args.inner_database_url)
     app.config["POLL_LEASE_SECONDS"] = args.lease
     app.config["POLL_INTERVAL_MINUTES"] = INTERVAL_MIN
-    from network.services import run_poll_cycle
+    from network.poller import run_poll_cycle
 
     control = Path(args.control)
     base = datetime.fromisoformat(args.base)
@@ -150,9 +150,9 @@ def worker_main(args: argparse.Namespace) -> None:
     if args.die_at:
         import asyncio
 
-        import network.services as services
+        import network.poller as poller
 
-        real_poll_many = services.poll_many
+        real_poll_many = poller.poll_many
         batches = [0]
 
         async def poll_or_die(client: Any, targets: Any, concurrency: int = 32) -> Any:
@@ -164,7 +164,7 @@ def worker_main(args: argparse.Namespace) -> None:
                     os.kill(os.getpid(), signal.SIGKILL)
             return await real_poll_many(client, targets, concurrency)
 
-        services.poll_many = poll_or_die
+        poller.poll_many = poll_or_die
     (control / f"{name}.ready").touch()
     with app.app_context():
         for k in range(3):

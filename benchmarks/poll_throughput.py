@@ -12,7 +12,7 @@ Each method gets one warm-up cycle (not counted) then ``--cycles`` measured cycl
 ``--store db`` (default) registers the devices in a fresh database (SQLite file in a temp
 dir, or ``--database-url postgresql://…/bench_poll``, created if missing and reached through
 the server's Unix socket from inside the namespace) with 48 flats, households and active
-subscriptions per device, and runs ``network.services.run_poll_cycle`` (leases, storage,
+subscriptions per device, and runs ``network.poller.run_poll_cycle`` (leases, storage,
 commits) in ``--workers`` processes like ``isp worker``; the warm-up cycle discovers the
 ports, which are then wired to the flats, so measured cycles write counters and usage per
 port hour, subscription day and building day. ``--store memory`` only computes deltas.
@@ -520,10 +520,10 @@ def db_worker(url: str, name: str, opts: dict[str, Any], barriers: tuple[Any, An
     start, end = barriers
     try:
         app = _create_app(url)
-        import network.services as services
+        import network.poller as poller
         from isp.extensions import db
 
-        real_poll_many = services.poll_many
+        real_poll_many = poller.poll_many
         poll_cpu = [0.0]
 
         async def timed_poll_many(client: Any, targets: Any, concurrency: int = 32) -> Any:
@@ -534,7 +534,7 @@ def db_worker(url: str, name: str, opts: dict[str, Any], barriers: tuple[Any, An
             finally:
                 poll_cpu[0] += _cpu_s() - c0
 
-        services.poll_many = timed_poll_many  # instrumentation only: delegates to the real one
+        poller.poll_many = timed_poll_many  # instrumentation only: delegates to the real one
         base = datetime.fromisoformat(opts["base"])
         profiler = cProfile.Profile() if opts["profile"] else None
         cycles = []
@@ -557,7 +557,7 @@ def db_worker(url: str, name: str, opts: dict[str, Any], barriers: tuple[Any, An
                 c0, t0 = _cpu_s(), time.perf_counter()
                 if profiler is not None and k > 0:
                     profiler.enable()
-                summary = services.run_poll_cycle(worker=name, now=base + k * interval,
+                summary = poller.run_poll_cycle(worker=name, now=base + k * interval,
                                                   batch=opts["batch"],
                                                   concurrency=opts["concurrency"],
                                                   discover=opts["discover"] or k == 0)
@@ -1022,7 +1022,7 @@ def main(argv: list[str] | None = None) -> int:
         "--store",
         choices=["db", "memory", "none"],
         default="db",
-        help="db: network.services.run_poll_cycle storing into --database-url; "
+        help="db: network.poller.run_poll_cycle storing into --database-url; "
         "memory: counter deltas in memory only",
     )
     parser.add_argument(

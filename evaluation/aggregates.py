@@ -17,7 +17,6 @@ from sqlalchemy import delete, func, insert, or_, select
 
 from billing.reports import billing_figures
 from billing.tariffs import prices_for_period
-from evaluation.models import EvaluationMonthly
 from evaluation.queries import (
     current_period,
     month_bounds,
@@ -37,6 +36,7 @@ from mediation.services import mediation_figures
 from network.models import UsageDay
 from subscribers.choices import SubscriptionStatus
 from subscribers.models import Building, District, Household, Subscription, Unit
+from subscribers.models_figures import EvaluationMonthly
 from support.services import ticket_figures
 
 log = logging.getLogger(__name__)
@@ -214,9 +214,9 @@ def _place(scope: _Scope) -> dict:
 def building_uptime(building_id: int, first: date, following: date) -> float | None:
     """Measured availability of a building (0–1) over [first, following); None if unknown.
 
-    Network's one definition (``network.services.building_availability_between``, issue 16.9).
+    Network's one definition (``network.availability.building_availability_between``, issue 16.9).
     """
-    from network.services import building_availability_between
+    from network.availability import building_availability_between
 
     pct = building_availability_between(building_id, first, following).availability_pct
     return None if pct is None else pct / 100
@@ -227,7 +227,7 @@ def _other_domains(scope: _Scope, period: str, first: date, following: date, *,
     """Figures of the other domains through their published functions, when they exist."""
     rows = scope.rows
     if scope.level == "building" and first <= today():
-        from network.services import building_availability_between
+        from network.availability import building_availability_between
 
         pct = building_availability_between(scope.building_ids[0], first,
                                             following).availability_pct

@@ -319,7 +319,7 @@ def system_figures(household: Household, connected_on: date | None,
                    answered_on: date) -> SystemFigures:
     """Usage (network's published query) and coaching (mediation's) frozen at a follow-up:
     session links are cut and daily usage rolled up later, the figures must stay."""
-    from network.services import unit_usage_days
+    from network.usage_store import unit_usage_days
 
     first, last = month_bounds(add_months(answered_on, -1))
     start = max(d for d in (first, connected_on, household.moved_in_on) if d is not None)

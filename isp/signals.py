@@ -22,7 +22,7 @@ household_moved_out = _signals.signal("household-moved-out")
 #: sender=Plan (billing), kwargs: before, after: billing.services.PlanSpeeds, actor: User —
 #: an admin changed a plan's speeds; the network re-provisions the ports concerned
 plan_speeds_changed = _signals.signal("plan-speeds-changed")
-#: sender=Device (network), kwargs: ports: list[network.services.AmbiguousPort],
+#: sender=Device (network), kwargs: ports: list[network.intervals.AmbiguousPort],
 #: interval_s: int — a poll found 32-bit counters that can wrap twice between polls (their
 #: usage is never counted); sent once per device until the interval is short enough
 counters_ambiguous = _signals.signal("counters-ambiguous")

@@ -19,10 +19,14 @@ from isp.pagination import api_list
 from isp.timeutil import local_date, utcnow
 from isp.timeutil import today as paris_today
 from isp.validation import Choice, Integer, Text, body_schema, check_all, json_body
-from network import services
+from network.availability import building_availability_between
 from network.choices import DeviceRole
 from network.device_fields import DEVICE_TYPES, credentials_set, device_changes
+from network.intervals import poll_interval_s, update_device_settings
 from network.models import Device, Outage, Port
+from network.poll_store import ERROR_LABELS
+from network.topology import check_uplink, find_device
+from network.usage_store import unit_usage_days, unit_usage_hours
 
 bp = Blueprint("network_api", __name__, url_prefix="/api/v1")
 
@@ -47,10 +51,10 @@ def device_summary(device: Device) -> dict:
         "last_polled_at": _iso(device.last_polled_at),
         "sys_uptime_s": (device.sys_uptime_ticks // 100
                          if device.sys_uptime_ticks is not None else None),
-        "last_error": services.ERROR_LABELS.get(device.last_error_kind or "")
+        "last_error": ERROR_LABELS.get(device.last_error_kind or "")
         if device.last_error_kind else None,
         "parent_hostname": device.parent_hostname,
-        "poll_interval_s": services.poll_interval_s(device),
+        "poll_interval_s": poll_interval_s(device),
         "own_poll_interval": device.poll_interval_s is not None,
     }
 
@@ -149,7 +153,7 @@ def create_device():
     write-only: the answer says which are set, never their value."""
     values, _body = _device_body(creating=True)
     changes = _changes(values, None)
-    parent = services.check_uplink(None, changes.pop("parent_hostname"))
+    parent = check_uplink(None, changes.pop("parent_hostname"))
     device = Device(**changes, parent=parent)
     db.session.add(device)
     db.session.flush()
@@ -167,7 +171,7 @@ def update_device(hostname: str):
     """Change a device's fields; absent keys are left as they are, and so is a credential
     sent empty. ``parent_hostname`` sets the uplink (null for none), ``poll_interval_s`` the
     device's own poll interval (seconds, null for the default)."""
-    found = services.find_device(hostname)
+    found = find_device(hostname)
     if found is None:
         raise NotFoundError(_("Aucun équipement %(hostname)s", hostname=hostname))
     values, body = _device_body(creating=False)
@@ -177,7 +181,7 @@ def update_device(hostname: str):
                           field="parent_hostname", status=400)
     changes = _changes(values, found) if set(values) - {"parent_hostname"} else {}
     changes.pop("parent_hostname", None)
-    services.update_device_settings(
+    update_device_settings(
         found, parent_hostname=parent or None,
         poll_interval_s=body.get("poll_interval_s", found.poll_interval_s))
     for column, value in changes.items():
@@ -228,7 +232,7 @@ def usage():
         if end - start > timedelta(hours=MAX_HOURS):
             raise DomainError(_("Au plus %(n)s heures par requête", n=MAX_HOURS), field="to",
                               status=400)
-        rows = services.unit_usage_hours(unit.id, start, end)
+        rows = unit_usage_hours(unit.id, start, end)
         items = [{"start": _iso(h), "download_octets": d, "upload_octets": u}
                  for h, d, u in rows]
     else:
@@ -241,7 +245,7 @@ def usage():
         if (last - first).days > MAX_DAYS:
             raise DomainError(_("Au plus %(n)s jours par requête", n=MAX_DAYS), field="to",
                               status=400)
-        rows = services.unit_usage_days(unit.id, first, last)
+        rows = unit_usage_days(unit.id, first, last)
         items = [{"start": d.isoformat(), "download_octets": dn, "upload_octets": up}
                  for d, dn, up in rows]
     # a flat's traffic is personal data of its household: audited
@@ -271,7 +275,7 @@ def availability():
     if (last - first).days > MAX_DAYS:
         raise DomainError(_("Au plus %(n)s jours par requête", n=MAX_DAYS), field="to",
                               status=400)
-    result = services.building_availability_between(building.id, first,
+    result = building_availability_between(building.id, first,
                                                     last + timedelta(days=1))
     return jsonify({
         "building": building.code, "from": first.isoformat(), "to": last.isoformat(),

@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 @with_appcontext
 def poll_command(once: bool, discover: bool) -> None:
     """Poll every in-service device once (SNMP), store usage and uptime, print a summary."""
-    from network.services import run_poll_cycle
+    from network.poller import run_poll_cycle
 
     if not once:
         raise click.UsageError(_("seul --once est possible ; le planificateur (isp worker) "

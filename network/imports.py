@@ -18,7 +18,7 @@ from isp.csvimport import BadValue, ImportContext, ImportSpec, register_importer
 from isp.extensions import db
 from network.device_fields import HOSTNAME, device_changes
 from network.models import Device, Port
-from network.services import find_device
+from network.topology import find_device
 
 
 def _device(row: dict, ctx: ImportContext) -> None:

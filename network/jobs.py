@@ -14,7 +14,7 @@ from isp.scheduler import in_app_context
 
 def poll_devices() -> None:
     """One scheduled poll cycle: only devices due and not leased by another worker."""
-    from network.services import run_poll_cycle
+    from network.poller import run_poll_cycle
 
     run_poll_cycle()
 

@@ -22,9 +22,25 @@ from isp.extensions import db
 from isp.formatting import octets
 from isp.nav import register_nav
 from isp.pagination import paginate
-from isp.timeutil import utcnow
-from network import services
+from isp.timeutil import PARIS, utcnow
+from network.availability import availability_by_day, availability_by_month
+from network.intervals import (
+    ambiguous_port,
+    ambiguous_ports,
+    default_poll_interval_s,
+    poll_interval_s,
+    update_device_settings,
+)
 from network.models import Device, DiscardedInterval, Outage, PollResult, Port
+from network.topology import check_uplink
+from network.usage_store import (
+    building_usage_days,
+    by_month,
+    port_usage_days,
+    port_usage_hours,
+    unit_usage_days,
+    unit_usage_hours,
+)
 
 bp = Blueprint("network", __name__, template_folder="templates")
 
@@ -93,7 +109,7 @@ def by_week(days: list[tuple]) -> list[tuple[str, int, int]]:
 
 
 def _local(value: datetime) -> datetime:
-    return value.astimezone(services.LOCAL_TZ)
+    return value.astimezone(PARIS)
 
 
 def usage_charts(hours: list, days: list, months: list, *, hour_count: int = 48) -> list[Chart]:
@@ -113,7 +129,7 @@ def usage_charts(hours: list, days: list, months: list, *, hour_count: int = 48)
 def _windows() -> tuple[datetime, datetime, object, object, object]:
     """48 hours; 90 days (first, last); the first day of the 12 months shown by month."""
     now = utcnow()
-    today = now.astimezone(services.LOCAL_TZ).date()
+    today = now.astimezone(PARIS).date()
     year_of_months = (date(today.year - 1, today.month + 1, 1) if today.month < 12
                       else date(today.year, 1, 1))
     return now - timedelta(hours=48), now, today - timedelta(days=89), today, year_of_months
@@ -170,9 +186,9 @@ def _device_page(device: Device, *, form_values: dict | None = None,
                            outages=outages, discarded=discarded, ports=ports,
                            unattached=unattached, now=utcnow(), form_values=values,
                            errors=errors or {},
-                           default_interval=services.default_poll_interval_s(),
-                           interval=services.poll_interval_s(device),
-                           ambiguous=services.ambiguous_ports(device)), status
+                           default_interval=default_poll_interval_s(),
+                           interval=poll_interval_s(device),
+                           ambiguous=ambiguous_ports(device)), status
 
 
 #: French labels of the device form's fields (the same names as the CSV's columns)
@@ -218,7 +234,7 @@ def _save_device(device: Device | None):
     shown = {name: value for name, value in form.items() if name not in SECRET_COLUMNS}
     try:  # every check before anything changes
         changes = device_changes(form, device)
-        parent = services.check_uplink(device, changes.pop("parent_hostname"))
+        parent = check_uplink(device, changes.pop("parent_hostname"))
     except BadValue as error:
         return _device_form(device, shown, {error.column: error.reason}, 400)
     except DomainError as error:
@@ -268,7 +284,7 @@ def device_settings(hostname: str):
         if raw_interval and not raw_interval.isdigit():
             raise DomainError(_("Un nombre entier de secondes est attendu."),
                               field="poll_interval_s")
-        services.update_device_settings(
+        update_device_settings(
             device, parent_hostname=parent or None,
             poll_interval_s=int(raw_interval) if raw_interval else None)
     except DomainError as error:  # checked before anything changes
@@ -287,18 +303,18 @@ def port_detail(port_id: int):
     if port is None:
         raise NotFoundError(_("Port introuvable"))
     start_h, end_h, first, last, first_month = _windows()
-    hours = services.port_usage_hours(port.id, start_h, end_h)
+    hours = port_usage_hours(port.id, start_h, end_h)
     # days before the hourly window come from the daily roll-ups (network.usage_store)
-    year = services.port_usage_days(port.id, min(first, first_month), last)
+    year = port_usage_days(port.id, min(first, first_month), last)
     day_rows = [row for row in year if row[0] >= first]
-    month_rows = services.by_month(row for row in year if row[0] >= first_month)
+    month_rows = by_month(row for row in year if row[0] >= first_month)
     if port.unit_id is not None:
         audit.record_request("read_usage", "unit", port.unit_id)
         db.session.commit()
     return render_template("network/port_detail.html", port=port,
                            charts=usage_charts(hours, day_rows, month_rows),
-                           ambiguous=services.ambiguous_port(port),
-                           interval=services.poll_interval_s(port.device))
+                           ambiguous=ambiguous_port(port),
+                           interval=poll_interval_s(port.device))
 
 
 @bp.get("/network/units/<code>/usage")
@@ -312,9 +328,9 @@ def unit_usage(code: str):
     _start, end_h, first, last, first_month = _windows()
     # A household's page: 24 hours by hour (enough for a support call, and less of a person's
     # day on screen); with 90 days by week and 12 months it stays in EcoIndex grade A.
-    hours = services.unit_usage_hours(unit.id, end_h - timedelta(hours=24), end_h)
-    days = services.unit_usage_days(unit.id, first, last)
-    months = services.by_month(services.unit_usage_days(unit.id, first_month, last))
+    hours = unit_usage_hours(unit.id, end_h - timedelta(hours=24), end_h)
+    days = unit_usage_days(unit.id, first, last)
+    months = by_month(unit_usage_days(unit.id, first_month, last))
     port = db.session.execute(select(Port).where(Port.unit_id == unit.id)).scalar_one_or_none()
     audit.record_request("read_usage", "unit", unit.id)
     db.session.commit()
@@ -338,11 +354,11 @@ def building_network(code: str):
             Port.unit_id.is_not(None), Port.device_id.in_([d.id for d in devices_]))
         .group_by(Port.device_id)).all())
     _s, _e, first, last, _year = _windows()
-    days = services.availability_by_day(building.id, last - timedelta(days=29), last)
-    months = services.availability_by_month(building.id, 12, last)
-    usage_days = services.building_usage_days(building.id, first, last)
+    days = availability_by_day(building.id, last - timedelta(days=29), last)
+    months = availability_by_month(building.id, 12, last)
+    usage_days = building_usage_days(building.id, first, last)
     two_years = last.replace(day=1) - timedelta(days=700)
-    usage_months = services.by_month(services.building_usage_days(building.id, two_years, last))
+    usage_months = by_month(building_usage_days(building.id, two_years, last))
     charts = [usage_chart(_("Trafic des foyers par semaine, 90 derniers jours"),
                           by_week(usage_days)),
               usage_chart(_("Trafic des foyers par mois, 2 dernières années"), usage_months)]

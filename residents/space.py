@@ -101,7 +101,7 @@ class MonthUsage:
 def usage(household, period: str | None = None) -> MonthUsage:
     """A month's traffic of the household's flat, counted from the move-in only (a flat's
     earlier tenant is never shown)."""
-    from network.services import unit_usage_days
+    from network.usage_store import unit_usage_days
 
     if period is None:
         day = today()

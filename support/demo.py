@@ -58,7 +58,7 @@ def _resolved_network_ticket() -> int:
     """A past outage of a Port-Boyer switch, opened and resolved by the network signals."""
     from isp.signals import outage_ended, outage_started
     from network.models import Device, Outage
-    from network.services import affected_unit_codes
+    from network.topology import affected_unit_codes
 
     device = db.session.execute(select(Device).where(Device.hostname.like("pb-%"))
                                 .order_by(Device.hostname)).scalars().first()

@@ -36,9 +36,9 @@ from lab.ssh_switch import SshLab, start_ssh_lab
 from mediation.models import Assignment, SessionRecord
 from network.credentials import encrypt_secret
 from network.models import Device, Port, UsageDay, UsageHour
+from network.poller import run_poll_cycle
 from network.provisioning import queue as provisioning
 from network.provisioning.ssh import NetmikoConfigurator
-from network.services import run_poll_cycle
 from subscribers.models import Household, Subscription
 from tests import factories
 from tests.factories import DEFAULT_PASSWORD

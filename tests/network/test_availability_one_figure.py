@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from isp.extensions import db
+from network.availability import building_month_availability
 from network.models import Device, Outage
-from network.services import building_month_availability
 from tests import factories
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from isp.extensions import db
 from network.credentials import decrypt_secret
 from network.models import Device
-from network.services import find_device
+from network.topology import find_device
 from tests import factories
 
 SSH_PASSWORD = "Zx-ssh-Pa55-8812"

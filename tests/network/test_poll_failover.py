@@ -41,24 +41,24 @@ WORKER = textwrap.dedent("""
     app = create_app("testing")
     app.config["POLL_LEASE_SECONDS"] = int(sys.argv[4])
     with app.app_context():
-        import network.services as services
+        import network.poller as poller
         from isp.extensions import db
         from network.models import Device
         from sqlalchemy import func, or_, select
         if mode == "victim":
-            real = services.poll_many
+            real = poller.poll_many
 
             async def held(client, targets, concurrency=32):
                 marker.write_text(str(len(targets)))  # claimed a batch, now "polling" it
                 await asyncio.sleep(3600)  # the test kills this process here
                 return await real(client, targets, concurrency)
 
-            services.poll_many = held
-            services.run_poll_cycle(worker=name, batch=4, concurrency=2)
+            poller.poll_many = held
+            poller.run_poll_cycle(worker=name, batch=4, concurrency=2)
         else:  # the scheduler's ticks, one a second, until nothing is due or leased
             total = 0
             for _tick in range(60):
-                total += services.run_poll_cycle(worker=name, batch=2, concurrency=2).devices
+                total += poller.run_poll_cycle(worker=name, batch=2, concurrency=2).devices
                 waiting = db.session.scalar(select(func.count()).select_from(Device).where(
                     Device.hostname.like("failover-%"),
                     or_(Device.next_poll_at.is_(None), Device.poll_lease_owner.is_not(None))))
@@ -149,7 +149,7 @@ def test_a_killed_worker_s_devices_are_taken_over_and_polled_once(app, snmpd_age
 
 def test_a_late_worker_does_not_store_devices_taken_over(app, db):
     """The renewal before storing returns only the devices this worker still holds."""
-    from network.services import claim_devices, renew_lease
+    from network.leases import claim_devices, renew_lease
     from tests import factories
 
     building = factories.make_building()

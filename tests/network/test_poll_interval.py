@@ -11,8 +11,9 @@ from sqlalchemy import select
 from isp.errors import DomainError
 from isp.extensions import db as _db
 from network.counters import max_unambiguous_interval_s
+from network.intervals import ambiguous_ports, update_device_settings
 from network.models import Port
-from network.services import ambiguous_ports, run_poll_cycle, update_device_settings
+from network.poller import run_poll_cycle
 from support.models import Ticket
 from tests.network.test_poll_service import ShiftedClock, make_device
 

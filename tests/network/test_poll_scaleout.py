@@ -41,7 +41,7 @@ WORKER = textwrap.dedent("""
     while not go.exists():
         time.sleep(0.01)
     with app.app_context():
-        from network.services import run_poll_cycle
+        from network.poller import run_poll_cycle
         summary = run_poll_cycle(worker=sys.argv[1], batch=2, concurrency=2)
         print(summary.devices)
 """)

@@ -29,7 +29,8 @@ from network.models import (
     UsageDay,
     UsageHour,
 )
-from network.services import run_poll_cycle, store_poll
+from network.poll_store import store_poll
+from network.poller import run_poll_cycle
 from network.snmp import DevicePoll, PysnmpClient, SnmpTarget
 from tests import factories
 from tests.network.conftest import V3_AUTH, V3_PRIV, V3_USER
@@ -367,7 +368,7 @@ def test_port_down_seven_days_on_active_subscription_signals_once(db, received):
 def test_availability_counts_aggregation_or_all_access_down(db):
     from datetime import UTC, datetime
 
-    from network.services import availability_by_day, building_availability
+    from network.availability import availability_by_day, building_availability
 
     building = factories.make_building()
     agg, a, b = (Device(building=building, hostname=f"{r}-{factories.n()}",
@@ -419,7 +420,7 @@ def test_polls_between_discoveries_are_quick_and_keep_the_ports(db, snmpd_agent)
 def test_discovery_is_due_once_per_window_at_a_time_of_its_own(app, db):
     from datetime import UTC, datetime
 
-    from network.services import discovery_due
+    from network.poller import discovery_due
 
     building = factories.make_building()
     devices = [Device(building=building, hostname=f"sw-{factories.n()}",

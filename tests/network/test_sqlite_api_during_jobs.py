@@ -55,7 +55,7 @@ def test_api_answers_while_a_poll_cycle_and_the_evaluation_refresh_write(snmpsim
 
     def poll_and_refresh() -> None:
         from evaluation.jobs import refresh_aggregates
-        from network.services import run_poll_cycle
+        from network.poller import run_poll_cycle
 
         def cycles() -> None:
             for _ in range(3):

@@ -7,8 +7,9 @@ import pytest
 from sqlalchemy import select
 
 from isp.extensions import db as _db
+from network.intervals import update_device_settings
 from network.models import Device, Outage
-from network.services import run_poll_cycle, update_device_settings
+from network.poller import run_poll_cycle
 from subscribers.models import Unit
 from support.models import Ticket
 from tests import factories

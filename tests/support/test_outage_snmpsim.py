@@ -57,7 +57,7 @@ def simulator(tmp_path, app) -> Iterator[Simulator]:
 
 
 def test_switch_down_for_two_polls_opens_one_ticket_and_back_resolves_it(db, simulator):
-    from network.services import run_poll_cycle
+    from network.poller import run_poll_cycle
 
     building = factories.make_building()
     units = [factories.make_unit(f"{building.code}-A-00-{i}", building=building)

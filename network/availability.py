@@ -1,0 +1,178 @@
+"""Availability of a building: the one definition every page, export and API shows.
+
+docs/design.md §3.5: the building is down while its aggregation device is down, or while every
+access device is down at once; 1 − downtime ÷ period over Paris calendar days (issue 16.9).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import or_, select
+
+from isp.extensions import db
+from isp.formatting import percent
+from isp.timeutil import PARIS, utcnow
+from network.choices import DeviceRole, LifecycleState
+from network.models import (
+    Device,
+    Outage,
+)
+
+LOCAL_TZ = PARIS  # the one calendar (isp.timeutil)
+
+Interval = tuple[datetime, datetime]
+
+
+def _merge(intervals: Iterable[Interval]) -> list[Interval]:
+    merged: list[Interval] = []
+    for start, end in sorted(intervals):
+        if end <= start:
+            continue
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _intersect(a: list[Interval], b: list[Interval]) -> list[Interval]:
+    out: list[Interval] = []
+    i = j = 0
+    while i < len(a) and j < len(b):
+        start, end = max(a[i][0], b[j][0]), min(a[i][1], b[j][1])
+        if start < end:
+            out.append((start, end))
+        if a[i][1] < b[j][1]:
+            i += 1
+        else:
+            j += 1
+    return out
+
+
+@dataclass
+class Availability:
+    """Availability of a building over [start, end)."""
+
+    start: datetime
+    end: datetime
+    downtime_s: int
+    outages: list[Outage]
+    devices: int
+
+    @property
+    def period_s(self) -> int:
+        return int((self.end - self.start).total_seconds())
+
+    @property
+    def availability_pct(self) -> float | None:
+        """1 − downtime ÷ period, in percent with two decimals; None without devices."""
+        if self.devices == 0 or self.period_s <= 0:
+            return None
+        return round(100 * (1 - self.downtime_s / self.period_s), 2)
+
+    @property
+    def label(self) -> str:
+        """The figure as every page shows it: ``99,46 %`` (French number format), or ``—``."""
+        return percent(self.availability_pct)
+
+
+def building_availability(building_id: int, start: datetime, end: datetime,
+                          *, now: datetime | None = None) -> Availability:
+    """docs/design.md §3.5: the building is down while its aggregation device is down, or while
+    every access device is down at once (union of the two). Open outages count until
+    ``now`` (or ``end`` if earlier)."""
+    now = now or utcnow()
+    devices = list(db.session.execute(select(Device).where(
+        Device.building_id == building_id,
+        Device.lifecycle_state == LifecycleState.IN_SERVICE)).scalars())
+    if not devices:
+        return Availability(start, end, 0, [], 0)
+    outages = list(db.session.execute(select(Outage).where(
+        Outage.device_id.in_([d.id for d in devices]), Outage.started_at < end,
+        or_(Outage.ended_at.is_(None), Outage.ended_at > start))
+        .order_by(Outage.started_at)).scalars())
+    limit = min(end, max(now, start))
+    by_device: dict[int, list[Interval]] = defaultdict(list)
+    for outage in outages:
+        s = max(outage.started_at, start)
+        e = min(outage.ended_at or limit, end)
+        by_device[outage.device_id].append((s, e))  # type: ignore[index]
+    aggregation = [d for d in devices if d.role == DeviceRole.AGGREGATION]
+    access = [d for d in devices if d.role != DeviceRole.AGGREGATION]
+    down: list[Interval] = []
+    for device in aggregation:
+        down += _merge(by_device[device.id])
+    if access:
+        common = _merge(by_device[access[0].id])
+        for device in access[1:]:
+            common = _intersect(common, _merge(by_device[device.id]))
+        down += common
+    merged = _merge(down)
+    downtime = int(sum((e - s).total_seconds() for s, e in merged))
+    return Availability(start, end, downtime, outages, len(devices))
+
+
+def day_bounds(day: date) -> tuple[datetime, datetime]:
+    """The UTC instants of a Europe/Paris calendar day."""
+    start = datetime(day.year, day.month, day.day, tzinfo=LOCAL_TZ)
+    following = day + timedelta(days=1)
+    end = datetime(following.year, following.month, following.day, tzinfo=LOCAL_TZ)
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
+def building_availability_between(building_id: int, first: date, following: date, *,
+                                  now: datetime | None = None) -> Availability:
+    """THE availability of a building over Paris calendar days [first, following) (issue 16.9).
+
+    The one definition every page, export and API shows (docs/design.md §3.5): 1 − downtime ÷
+    period, where the period runs from ``first`` 00:00 Europe/Paris to ``following`` 00:00, cut
+    at ``now`` for the running month (time not yet lived is neither up nor down). A period that
+    has not started gives ``availability_pct`` None.
+    """
+    now = now or utcnow()
+    start = day_bounds(first)[0]
+    end = min(day_bounds(following)[0], max(now, start))
+    return building_availability(building_id, start, end, now=now)
+
+
+def building_month_availability(building_id: int, period: str, *,
+                                now: datetime | None = None) -> Availability:
+    """Availability of a building for one calendar month ``YYYY-MM`` (see above)."""
+    year, month = (int(part) for part in period.split("-"))
+    following = date(year + (month == 12), month % 12 + 1, 1)
+    return building_availability_between(building_id, date(year, month, 1), following, now=now)
+
+
+def availability_by_day(building_id: int, first: date,
+                        last: date) -> list[tuple[date, Availability]]:
+    """Availability of each day from ``first`` to ``last`` included."""
+    rows = []
+    day = first
+    while day <= last:
+        start, end = day_bounds(day)
+        rows.append((day, building_availability(building_id, start, end)))
+        day += timedelta(days=1)
+    return rows
+
+
+def month_bounds(year: int, month: int) -> tuple[datetime, datetime]:
+    """The UTC instants of a Europe/Paris calendar month."""
+    start = day_bounds(date(year, month, 1))[0]
+    nxt = date(year + (month == 12), month % 12 + 1, 1)
+    return start, day_bounds(nxt)[0]
+
+
+def availability_by_month(building_id: int, months: int, today: date) -> list[
+        tuple[str, Availability]]:
+    """Availability of the last ``months`` calendar months, the current one included."""
+    rows = []
+    year, month = today.year, today.month
+    for _month in range(months):
+        period = f"{year}-{month:02d}"
+        rows.append((period, building_month_availability(building_id, period)))
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+    return list(reversed(rows))
