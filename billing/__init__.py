@@ -17,4 +17,13 @@ CONTRIBUTES = Contributions(
     household_panels=((30, 'views:_household_billing_panel'),
                       (35, 'views_options:_household_options_panel')),
     purge_expired=((30, 'retention:purge_expired_evidence'), (70, 'retention:purge_expired_money')),
+    provides=(('in_arrears_condition', 'queries:in_arrears_condition'),
+              ('arrears_by_household', 'queries:arrears_by_household'),
+              ('dunning_step_condition', 'queries:dunning_step_condition'),
+              ('dunning_steps_by_household', 'queries:dunning_steps_by_household'),
+              ('dunning_step_labels', 'published:dunning_step_labels'),
+              ('debt_reduction_day', 'published:debt_reduction_day'),
+              ('check_reduction', 'dunning:check_reduction'),
+              ('tier_codes', 'published:tier_codes'),
+              ('plan_codes', 'published:plan_codes')),
 )

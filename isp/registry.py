@@ -10,12 +10,16 @@ code read these declarations and nothing else: adding a page or a job is one lin
 A module whose file name follows a role's prefix (``views_*.py``, ``api_*.py``…) but is not
 declared stops the application at start, naming the line to add: a page that silently does not
 exist is worse than a refusal to start.
+
+A tool that is not a domain (the simulated lab of ``make run``) declares what it contributes in
+the same way; ``TOOLS`` names it, and it is read after the domains when it is installed.
 """
 
 from __future__ import annotations
 
 import functools
 import importlib
+import importlib.util
 import pkgutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, fields
@@ -23,8 +27,14 @@ from typing import Any
 
 #: Domain packages, in the order their contributions are registered (and their demo steps run).
 #: A sub-domain (``network.provisioning``) is an entry of its own, with its own declaration.
-DOMAINS = ("subscribers", "mediation", "network", "network.provisioning", "billing", "support",
-           "evaluation", "residents", "impact", "surveys", "outreach", "equipment", "banking")
+DOMAINS = ("subscribers", "subscriptions", "mediation", "network", "network.provisioning",
+           "billing", "support", "evaluation", "residents", "impact", "surveys", "outreach",
+           "equipment", "banking")
+#: Packages that are tools, not domains: the simulated lab (the "lab" extra, for ``make run``
+#: and the tests). Their declarations are read after the domains', only when installed; they
+#: contribute what runs beside the application (``run``) and the demo's devices
+#: (``demo_devices``), never pages or models.
+TOOLS = ("lab",)
 
 
 @dataclass(frozen=True)
@@ -62,6 +72,17 @@ class Contributions:
     #: increasing order: ``function(now, rules) -> {label: rows}`` applies this domain's lines of
     #: the register (``rules`` is the ``RETENTION`` setting).
     purge_expired: tuple[tuple[int, str], ...] = ()
+    #: Modules started beside the application by ``isp run`` (unless ``--no-lab``) and alone by
+    #: ``isp lab start``: ``ports(app) -> [("udp" | "tcp", port, label)]``, what it will bind on
+    #: 127.0.0.1 (checked before anything starts), and ``start(app) -> stop``, a callable.
+    run: tuple[str, ...] = ()
+    #: ``"module:function"``, ``function(building_id) -> int``: record the devices of the demo
+    #: building (the lab's switches), called by the network's demo before it wires the flats.
+    demo_devices: tuple[str, ...] = ()
+    #: ``(name, "module:function")``: a read this domain publishes for a lower layer, which
+    #: asks for it by name (``provider(name)``) instead of importing a domain above it
+    #: (docs/architecture.md §1). Exactly one domain provides each name.
+    provides: tuple[tuple[str, str], ...] = ()
 
 
 #: The file-name prefix of each role's modules, to find one that is not declared.
@@ -85,10 +106,15 @@ def modules(domain: str, role: str) -> list:
     return [importlib.import_module(f"{domain}.{name}") for name in declared]
 
 
+def packages() -> tuple[str, ...]:
+    """The packages whose declarations are read: ``DOMAINS``, then the installed ``TOOLS``."""
+    return DOMAINS + tuple(tool for tool in TOOLS if importlib.util.find_spec(tool) is not None)
+
+
 def all_modules(role: str) -> Iterator:
-    """The modules of every domain for ``role``, in ``DOMAINS`` order."""
-    for domain in DOMAINS:
-        yield from modules(domain, role)
+    """The modules of every domain (then tool) for ``role``, in ``DOMAINS`` order."""
+    for package in packages():
+        yield from modules(package, role)
 
 
 def demo_modules() -> list:
@@ -100,11 +126,11 @@ def demo_modules() -> list:
 # household page asks for its panels on every request).
 @functools.cache
 def hooks(role: str) -> tuple[Callable[..., Any], ...]:
-    """The functions every domain declares for a hook role, in ``DOMAINS`` order."""
+    """The functions every domain (then tool) declares for a hook role, in ``DOMAINS`` order."""
     found = []
-    for domain in DOMAINS:
-        for reference in getattr(contributions(domain), role):
-            found.append(_resolve(domain, reference))
+    for package in packages():
+        for reference in getattr(contributions(package), role):
+            found.append(_resolve(package, reference))
     return tuple(found)
 
 
@@ -125,6 +151,17 @@ def ordered_hooks(role: str) -> tuple[Callable[..., Any], ...]:
         for order, reference in getattr(contributions(domain), role):
             ordered.append((order, _resolve(domain, reference)))
     return tuple(hook for _order, hook in sorted(ordered, key=lambda pair: pair[0]))
+
+
+@functools.cache
+def provider(name: str) -> Callable[..., Any]:
+    """The function that the one domain providing ``name`` declares (``provides``)."""
+    found = [(domain, reference) for domain in DOMAINS
+             for provided, reference in contributions(domain).provides if provided == name]
+    if len(found) != 1:
+        raise LookupError(f"{len(found)} domains provide {name!r} (CONTRIBUTES.provides): "
+                          f"exactly one must ({', '.join(domain for domain, _ in found)})")
+    return _resolve(*found[0])
 
 
 def household_panels() -> tuple[Callable[..., Any], ...]:

@@ -13,4 +13,6 @@ CONTRIBUTES = Contributions(
     erase_household=('services:anonymise_household_mediation',),
     household_panels=((50, 'views:_household_panel'),),
     purge_expired=((40, 'retention:purge_expired'),),
+    provides=(('households_of_association', 'published:households_of_association'),
+              ('association_id', 'published:association_id')),
 )

@@ -11,16 +11,11 @@ from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
 
-#: What an association can coach, also the vocabulary of a household's ``needs``.
-SPECIALTIES = {
-    "first_steps": _l("Premiers pas avec un ordinateur ou un téléphone"),
-    "email": _l("Courriel"),
-    "online_admin": _l("Démarches administratives en ligne"),
-    "online_safety": _l("Sécurité en ligne"),
-    "parenting_school": _l("Parentalité et espaces numériques de l'école"),
-    "job_search": _l("Recherche d'emploi"),
-    "video_calls": _l("Appels vidéo"),
-}
+from subscribers.choices import COACHING_NEEDS
+
+#: What an association can coach: the vocabulary of a household's ``needs``, which the
+#: subscribers domain (the layer below) keeps and checks.
+SPECIALTIES = COACHING_NEEDS
 
 #: Specialty → "services" value of the national places schema (lieux de médiation numérique).
 SPECIALTY_TO_SERVICE = {

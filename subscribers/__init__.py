@@ -4,12 +4,13 @@ from isp.registry import Contributions
 
 #: What this domain adds to the application (docs/architecture.md §2).
 CONTRIBUTES = Contributions(
-    models=('models',),
-    pages=('views', 'views_lifecycle'),
-    api=('api', 'api_subscriptions'),
-    imports=('imports', 'imports_subscriptions'),
+    models=('models', 'models_figures'),
+    pages=('views', 'views_data_subject'),
+    api=('api',),
+    imports=('imports',),
     demo=('demo',),
     erase_household=('services:anonymise_household_subscriptions',),
-    household_panels=((10, 'views_lifecycle:_lifecycle_panel'),),
     purge_expired=((20, 'retention:purge_expired'),),
+    provides=(('household', 'data_subject:household'),
+              ('household_identity_needed', 'data_subject:identity_still_needed')),
 )

@@ -17,9 +17,10 @@ from isp.extensions import db
 from isp.formatting import iso
 from isp.openapi import documented
 from isp.pagination import api_list, count_without_joins
+from isp.query import parse
 from isp.timeutil import today
 from isp.validation import body_schema, json_body
-from subscribers import services
+from subscribers import asks, services
 from subscribers.fields import (
     EMAIL,
     HOLDER_NAME,
@@ -31,6 +32,7 @@ from subscribers.fields import (
     UNIT_CODE,
 )
 from subscribers.models import Building, District, Household, Unit
+from subscribers.schemas import BuildingQuery, HouseholdQuery, UnitQuery
 
 bp = Blueprint("subscribers_api", __name__, url_prefix="/api/v1")
 
@@ -92,12 +94,14 @@ def districts():
 
 @bp.get("/buildings")
 @require_role(Role.OPERATOR)
+@documented(query=BuildingQuery)
 def buildings():
     """Buildings, filterable by district."""
     statement = select(Building).join(Building.district).options(
         contains_eager(Building.district)).order_by(Building.code)
-    if request.args.get("district"):
-        statement = statement.where(District.code == request.args["district"])
+    district = parse(BuildingQuery).district
+    if district:
+        statement = statement.where(District.code == district)
     return api_list(statement, building_json)
 
 
@@ -113,12 +117,14 @@ def building(code: str):
 
 @bp.get("/units")
 @require_role(Role.OPERATOR)
+@documented(query=UnitQuery)
 def units():
     """Flats, filterable by building."""
     statement = select(Unit).join(Unit.building).options(contains_eager(Unit.building)) \
         .order_by(Unit.code)
-    if request.args.get("building"):
-        building = services.get_building(request.args["building"])
+    building_code = parse(UnitQuery).building
+    if building_code:
+        building = services.get_building(building_code)
         statement = statement.where(Unit.building_id == building.id)
     # The join only loads each flat's building: 10,000 flats are counted without it.
     return api_list(statement, unit_json, count_statement=count_without_joins(Unit.id, statement))
@@ -126,29 +132,28 @@ def units():
 
 @bp.get("/households")
 @require_role(Role.OPERATOR, Role.MEDIATOR, scope="own_association")
+@documented(query=HouseholdQuery)
 def households():
     """Current households in the caller's scope, filterable by building, flat, association
     and (operators) status: not_subscribed, a subscription's status, in_arrears, dunning_<step>."""
     actor = current_actor()
     scope = Scope.of(actor)
-    status = request.args.get("status")
+    query = parse(HouseholdQuery)
+    status = query.status
     if status is not None and scope.is_mediator:  # they see neither subscriptions nor money
         raise DomainError(_("Le filtre par statut n'est pas ouvert aux médiateurs"), field="status",
                           status=403)
-    statement = services.households_query(scope, building_code=request.args.get("building"),
-                                          unit_code=request.args.get("unit"),
+    statement = services.households_query(scope, building_code=query.building,
+                                          unit_code=query.unit,
                                           status=services.check_status_filter(status))
-    association_code = request.args.get("association")
+    association_code = query.association
     if association_code:
-        from mediation.models import Association
-
-        association = db.session.execute(select(Association).where(
-            Association.code == association_code)).scalar_one_or_none()
-        if association is None or (scope.is_mediator and association.id != scope.association_id):
+        association_id = asks.association_id(association_code)
+        if association_id is None or (scope.is_mediator and association_id != scope.association_id):
             raise DomainError(_("Association %(code)s introuvable", code=association_code),
                               field="association",
                               status=404)
-        statement = statement.where(services.assigned_to_association(association.id))
+        statement = statement.where(services.assigned_to_association(association_id))
     if not scope.is_mediator:  # they see the building code too
         statement = statement.options(selectinload(Household.unit).selectinload(Unit.building))
 

@@ -44,3 +44,15 @@ LANGUAGES = {
     "pt": _l("portugais"), "tr": _l("turc"), "ro": _l("roumain"), "ru": _l("russe"),
     "so": _l("somali"), "ps": _l("pachto"), "wo": _l("wolof"), "ber": _l("berbère"),
 }
+
+#: A household's coaching needs, also what an association can coach (mediation's
+#: ``SPECIALTIES``): the assignment scores one against the other (docs/design.md §3.6).
+COACHING_NEEDS = {
+    "first_steps": _l("Premiers pas avec un ordinateur ou un téléphone"),
+    "email": _l("Courriel"),
+    "online_admin": _l("Démarches administratives en ligne"),
+    "online_safety": _l("Sécurité en ligne"),
+    "parenting_school": _l("Parentalité et espaces numériques de l'école"),
+    "job_search": _l("Recherche d'emploi"),
+    "video_calls": _l("Appels vidéo"),
+}

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from isp.validation import Choice, Codes, Day, Integer, Text
-from mediation.choices import SPECIALTIES
-from subscribers.choices import LANGUAGES
+from subscribers.choices import COACHING_NEEDS, LANGUAGES
 
 UNIT_CODE = Text("unit_code", 30, required=True)
 HOLDER_NAME = Text("holder_name", 120, required=True)
@@ -12,8 +11,8 @@ PHONE = Text("phone", 30)
 EMAIL = Text("email", 254)
 SIZE = Integer("size", minimum=1, maximum=20)
 LANGUAGE = Choice("language", tuple(LANGUAGES))
-#: Needs are codes of the mediation vocabulary: the assignment scores them (docs/design.md §3.6).
-NEEDS = Codes("needs", tuple(SPECIALTIES))
+#: Needs are codes of the coaching vocabulary: the assignment scores them (docs/design.md §3.6).
+NEEDS = Codes("needs", tuple(COACHING_NEEDS))
 OTHER_MEMBERS = Text("other_members", 500, multiline=True)
 MOVED_IN_ON = Day("moved_in_on", required=True)
 MOVED_OUT_ON = Day("moved_out_on", required=True)

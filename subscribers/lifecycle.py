@@ -24,6 +24,7 @@ from isp.errors import DomainError
 from isp.extensions import db
 from isp.models import User
 from isp.timeutil import start_of_day, today, utcnow
+from subscribers import asks
 from subscribers.choices import SubscriptionStatus as St
 from subscribers.models import Household, Subscription, SubscriptionEvent
 
@@ -114,15 +115,13 @@ def open_subscription(household: Household) -> Subscription | None:
         Subscription.status.in_([str(s) for s in OPEN_STATUSES]))).scalars().first()
 
 
-def _known_tiers() -> set[str]:
-    from billing.models import Tier  # billing reads subscribers at import
-    codes = set(db.session.execute(select(Tier.code)).scalars())
-    return codes or set(TIERS)
+def known_tiers() -> set[str]:
+    """The tariff tiers billing records, or the three of the charter before its grid exists."""
+    return asks.tier_codes() or set(TIERS)
 
 
 def _check_plan(plan_code: str) -> None:
-    from billing.models import Plan  # billing reads subscribers at import
-    codes = set(db.session.execute(select(Plan.code)).scalars())
+    codes = asks.plan_codes()
     if codes and plan_code not in codes:
         raise DomainError(_("Offre inconnue : %(plan_code)s", plan_code=plan_code), field="plan")
 
@@ -138,7 +137,7 @@ def subscribe(household: Household, *, tier: str, plan_code: str = DEFAULT_PLAN,
         raise DomainError(_("Un abonnement est enregistré par une personne nommée"))
     if household.moved_out_on is not None:
         raise DomainError(_("Ce foyer a quitté le logement"), field="household", status=409)
-    if tier not in _known_tiers():
+    if tier not in known_tiers():
         raise DomainError(_("Palier inconnu : %(tier)s", tier=tier), field="tier")
     plan_code = (plan_code or DEFAULT_PLAN).strip()
     _check_plan(plan_code)
@@ -207,18 +206,16 @@ def reduce_service(subscription: Subscription, *, actor: User, reason: str,
     """active → reduced (minimum speed).
 
     Every screen, API call and command reduces through here, and billing's one rule decides
-    (``billing.dunning.check_reduction``): a reduction for debt needs the approved dunning
-    proposal (``dunning_step``); without one, only a non-debt reduction of a household that
-    is not in arrears is accepted.
+    (``billing.dunning.check_reduction``, which billing publishes): a reduction for debt needs
+    the approved dunning proposal (``dunning_step``); without one, only a non-debt reduction of
+    a household that is not in arrears is accepted.
     """
-    from billing.dunning import check_reduction
-
     if actor is None:
         raise DomainError(_("Une réduction est décidée par une personne nommée"))
     why = _reason(reason)
     _check(subscription, St.REDUCED)
-    check_reduction(subscription.household_id, reason=why, actor=actor, step=dunning_step,
-                    on=on)
+    asks.check_reduction(subscription.household_id, reason=why, actor=actor, step=dunning_step,
+                         on=on)
     _record(subscription, St.REDUCED, actor=actor, reason=why)
     _queue(subscription, REDUCE, actor=actor)
     return subscription
@@ -265,9 +262,7 @@ def suspend(subscription: Subscription, *, actor: User, reason: str) -> Subscrip
         raise DomainError(_("Une suspension est décidée par une personne nommée"))
     why = _reason(reason)
     if is_debt_reason(why):
-        from billing.choices import DunningKind, dunning_days
-
-        days = dunning_days(DunningKind.REDUCTION)
+        days = asks.debt_reduction_day()
         raise DomainError(_(
             "Le service n'est jamais suspendu pour une dette : la relance sociale propose une "
             "réduction de débit à J+%(days)s, approuvée par un opérateur",

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, and_, exists, select
+from sqlalchemy import ColumnElement, Select, exists, select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from isp import signals
@@ -16,17 +16,15 @@ from isp.extensions import db
 from isp.models import User
 from isp.pagination import count_without_joins
 from isp.timeutil import today
+from subscribers import asks
 from subscribers.choices import SubscriptionStatus
 from subscribers.models import Building, District, Household, Subscription, Unit, search_text
 
 
-def assigned_to_association(association_id: int | None):
-    """SQL condition: the household has a current assignment to this association."""
-    from mediation.models import Assignment
-
-    return exists().where(and_(Assignment.household_id == Household.id,
-                               Assignment.association_id == association_id,
-                               Assignment.ended_at.is_(None)))
+def assigned_to_association(association_id: int | None) -> ColumnElement[bool]:
+    """SQL condition: the household has a current assignment to this association (kept by
+    mediation, which publishes it)."""
+    return asks.households_of_association(association_id)
 
 
 def households_query(scope: Scope, *, building_code: str | None = None,
@@ -89,10 +87,8 @@ SUBSCRIPTION_FILTERS = (SubscriptionStatus.PENDING, SubscriptionStatus.PROVISION
 
 def household_status_filters() -> tuple[str, ...]:
     """Every value of the ``status`` filter, in the order the lists offer them."""
-    from billing.queries import DUNNING_STEPS
-
     return (NOT_SUBSCRIBED, *SUBSCRIPTION_FILTERS, IN_ARREARS,
-            *(DUNNING_PREFIX + kind for kind in DUNNING_STEPS))
+            *(DUNNING_PREFIX + step for step in asks.dunning_step_labels()))
 
 
 def check_status_filter(value: str | None) -> str | None:
@@ -110,17 +106,13 @@ def check_status_filter(value: str | None) -> str | None:
 
 def household_status_condition(status: str, *, on: date):
     """SQL condition on households for a checked ``status`` filter."""
-    from billing import queries
-    from billing.choices import DunningKind
-
     if status == NOT_SUBSCRIBED:
         return ~exists().where(Subscription.household_id == Household.id,
                                Subscription.status != SubscriptionStatus.TERMINATED)
     if status == IN_ARREARS:
-        return queries.in_arrears_condition(Household.id, on=on)
+        return asks.in_arrears_condition(Household.id, on=on)
     if status.startswith(DUNNING_PREFIX):
-        return queries.dunning_step_condition(Household.id,
-                                              DunningKind(status[len(DUNNING_PREFIX):]))
+        return asks.dunning_step_condition(Household.id, status[len(DUNNING_PREFIX):])
     return exists().where(Subscription.household_id == Household.id,
                           Subscription.status == status)
 
@@ -143,8 +135,6 @@ _SUBSCRIPTION_PRECEDENCE = {status: rank for rank, status in enumerate((
 
 def household_statuses(household_ids: list[int], *, on: date) -> dict[int, HouseholdStatus]:
     """The statuses of a page's households: three queries whatever the page's size."""
-    from billing import queries
-
     if not household_ids:
         return {}
     subscription: dict[int, str] = {}
@@ -156,8 +146,8 @@ def household_statuses(household_ids: list[int], *, on: date) -> dict[int, House
         if known is None or (_SUBSCRIPTION_PRECEDENCE.get(status, 99)
                              < _SUBSCRIPTION_PRECEDENCE.get(known, 99)):
             subscription[household_id] = status
-    overdue = queries.arrears_by_household(household_ids, on=on)
-    steps = queries.dunning_steps_by_household(household_ids)
+    overdue = asks.arrears_by_household(household_ids, on=on)
+    steps = asks.dunning_steps_by_household(household_ids)
     return {household_id: HouseholdStatus(subscription.get(household_id),
                                           overdue.get(household_id, 0),
                                           steps.get(household_id))

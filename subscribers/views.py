@@ -18,8 +18,9 @@ from isp.extensions import db
 from isp.forms import form_status, show_domain_error
 from isp.nav import register_nav
 from isp.pagination import paginate
+from isp.query import parse
 from isp.timeutil import today
-from subscribers import services
+from subscribers import asks, services
 from subscribers.choices import BUILDING_STATUS_LABELS, LANGUAGES, SUBSCRIPTION_STATUS_LABELS
 from subscribers.forms import (
     BuildingForm,
@@ -29,6 +30,7 @@ from subscribers.forms import (
     MoveOutForm,
 )
 from subscribers.models import Building, District, Household, Unit
+from subscribers.schemas import HouseholdQuery
 
 #: Flats a page on a building's page: with the status column and filter, and the navigation
 #: grown with the newer domains (December 2026), 25 rows weighed 426 elements (EcoIndex B);
@@ -60,23 +62,19 @@ def _labels():
 
 def status_filter_choices() -> list[tuple[str, str]]:
     """The ``status`` filter's values with their labels, in the order of the lists."""
-    from billing.choices import DUNNING_KIND_LABELS, DunningKind
-
     labels = {services.NOT_SUBSCRIBED: _("non abonné"), services.IN_ARREARS: _("en impayé")}
     for status in services.SUBSCRIPTION_FILTERS:
         labels[status] = _("abonnement %(status)s", status=SUBSCRIPTION_STATUS_LABELS[status])
-    for value in services.household_status_filters():
-        if value.startswith(services.DUNNING_PREFIX):
-            kind = DunningKind(value[len(services.DUNNING_PREFIX):])
-            labels[value] = _("relance : %(step)s", step=DUNNING_KIND_LABELS[kind])
+    for step, step_label in asks.dunning_step_labels().items():
+        labels[services.DUNNING_PREFIX + step] = _("relance : %(step)s", step=step_label)
     return [(value, labels[value]) for value in services.household_status_filters()]
 
 
-def _status_filter() -> tuple[str | None, str | None]:
+def _status_filter(value: str | None) -> tuple[str | None, str | None]:
     """The page's checked ``status`` filter and the message beside the field when it is bad
     (the list is then shown unfiltered, with status 400)."""
     try:
-        return services.check_status_filter(request.args.get("status")), None
+        return services.check_status_filter(value), None
     except DomainError:
         return None, _("Statut inconnu : choisissez-en un dans la liste.")
 
@@ -162,7 +160,7 @@ def building_edit(code: str):
 @require_role(Role.OPERATOR)
 def building_detail(code: str):
     building = services.get_building(code)
-    status, status_error = _status_filter()
+    status, status_error = _status_filter(request.args.get("status"))
     current = Household.moved_out_on.is_(None)
     in_building = Unit.building_id == building.id
     if status:  # flats whose current household has that status (free flats have none)
@@ -211,11 +209,12 @@ def unit_detail(code: str):
 @require_role(Role.OPERATOR, Role.MEDIATOR, scope="own_association")
 def households():
     scope = Scope.of(current_actor())
-    search = request.args.get("q", "").strip()
+    query = parse(HouseholdQuery)
+    search = query.q or ""
     # Mediators see neither subscriptions nor money (DESIGN §1): no status column or filter.
-    status, status_error = (None, None) if scope.is_mediator else _status_filter()
+    status, status_error = (None, None) if scope.is_mediator else _status_filter(query.status)
     statement = services.households_query(scope, search=search or None,
-                                          building_code=request.args.get("building") or None,
+                                          building_code=query.building,
                                           status=status, load_flats=False)  # flat's code only
     page = paginate(statement, per_page=HOUSEHOLDS_PER_PAGE,
                     count_statement=services.households_count(statement))

@@ -16,6 +16,7 @@ from isp.formatting import iso
 from isp.openapi import documented
 from isp.pagination import api_list, count_without_joins
 from isp.validation import Choice, Text, body_schema, json_body
+from network.provisioning.queue import latest_job_for_subscription, latest_jobs_for_subscriptions
 from subscribers import lifecycle, services
 from subscribers.models import Subscription, Unit
 
@@ -31,8 +32,6 @@ _UNKNOWN = object()
 def subscription_json(subscription: Subscription, job=_UNKNOWN) -> dict:
     """One subscription with its latest provisioning job (looked up unless given)."""
     if job is _UNKNOWN:
-        from network.provisioning.queue import latest_job_for_subscription
-
         job = latest_job_for_subscription(subscription.id)
     return {"id": subscription.id, "household_id": subscription.household_id,
             "unit_code": subscription.unit.code, "plan": subscription.plan_code,
@@ -45,8 +44,6 @@ def subscription_json(subscription: Subscription, job=_UNKNOWN) -> dict:
 
 def subscriptions_json(subscriptions: list[Subscription]) -> list[dict]:
     """A page of subscriptions: their latest jobs in one query, not one per subscription."""
-    from network.provisioning.queue import latest_jobs_for_subscriptions
-
     jobs = latest_jobs_for_subscriptions([subscription.id for subscription in subscriptions])
     return [subscription_json(subscription, jobs.get(subscription.id))
             for subscription in subscriptions]

@@ -1,5 +1,8 @@
 """Operator pages for the subscription lifecycle: subscribe a household, reduce, restore,
 suspend, terminate (each with a reason), and the household page's subscription panel.
+
+The subscribe form suggests billing's tier decision and then follows provisioning's job; the
+panel shows the latest job and the flat's port (hence this package above both).
 """
 
 from __future__ import annotations
@@ -12,12 +15,14 @@ from markupsafe import Markup
 from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from billing.eligibility import current_decision
 from isp import audit
 from isp.auth import Scope, current_actor, require_role
 from isp.choices import Role
 from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
 from isp.forms import form_status
+from network.provisioning.queue import latest_job_for_subscription, port_for_unit
 from subscribers import lifecycle, services
 from subscribers.models import Household, Subscription
 
@@ -47,7 +52,6 @@ class ChangeForm(FlaskForm):
 
 def _suggested_tier(household: Household) -> tuple[str, str | None]:
     """The tier of the eligibility decision when one exists, else T3 (no evidence)."""
-    from billing.eligibility import current_decision  # billing reads subscribers at import
     decision = current_decision(household)
     if decision is None:
         return "T3", None
@@ -62,7 +66,7 @@ def subscribe(household_id: int):
     household = services.get_household(household_id, Scope.of(current_actor()))
     tier, decision_note = _suggested_tier(household)
     form = SubscribeForm(tier=tier)
-    tiers = sorted(lifecycle._known_tiers())
+    tiers = sorted(lifecycle.known_tiers())
     form.tier.choices = [(t, t) for t in tiers]
     if form.validate_on_submit():
         try:
@@ -79,15 +83,13 @@ def subscribe(household_id: int):
             db.session.commit()
             flash(_("Abonnement enregistré : la configuration du port est en file."), "success")
             # the job's page follows the port's configuration to its end (issue 18.4)
-            from network.provisioning.queue import latest_job_for_subscription
-
             job = latest_job_for_subscription(subscription.id)
             if job is not None:
                 return redirect(url_for("provisioning.job_detail", job_id=job.id))
             return redirect(url_for("subscribers.household_detail", household_id=household.id))
     audit.record_request("read", "household", household.id, detail="subscribe form")
     db.session.commit()
-    return render_template("subscribers/lifecycle_subscribe.html", form=form,
+    return render_template("subscriptions/subscribe.html", form=form,
                            household=household, decision_note=decision_note), \
         form_status()
 
@@ -118,7 +120,7 @@ def change(subscription_id: int):
             flash(_("Changement enregistré."), "success")
             return redirect(url_for("subscribers.household_detail",
                                     household_id=subscription.household_id))
-    return render_template("subscribers/lifecycle_change.html", form=form,
+    return render_template("subscriptions/change.html", form=form,
                            subscription=subscription, history=lifecycle.history(subscription)), \
         form_status()
 
@@ -127,11 +129,9 @@ def _lifecycle_panel(household: Household, scope: Scope):
     """Subscriptions, their history, the latest job and the port's last polled state."""
     if scope.is_mediator or not scope.sees_personal_data:
         return None
-    from network.provisioning.queue import latest_job_for_subscription, port_for_unit
-
     rows = [(s, lifecycle.history(s), latest_job_for_subscription(s.id))
             for s in household.subscriptions]
     return Markup(render_template(
-        "subscribers/lifecycle_panel.html", household=household, rows=rows,
+        "subscriptions/panel.html", household=household, rows=rows,
         port=port_for_unit(household.unit_id), open_subscription=lifecycle.open_subscription(
             household), action_labels=ACTION_LABELS))

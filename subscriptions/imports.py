@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from billing.eligibility import decide_tier
 from isp.csvimport import (
     BadValue,
     ImportContext,
@@ -21,6 +22,7 @@ from isp.csvimport import (
 from isp.errors import DomainError
 from isp.extensions import db
 from isp.timeutil import today, utcnow
+from network.provisioning.queue import desired_for_subscription, port_for_unit, set_desired_state
 from subscribers import lifecycle
 from subscribers.choices import SubscriptionStatus
 from subscribers.models import Subscription, SubscriptionEvent, Unit
@@ -28,12 +30,6 @@ from subscribers.services import current_household
 
 
 def _subscription(row: dict, ctx: ImportContext) -> None:
-    from network.provisioning.queue import (
-        desired_for_subscription,
-        port_for_unit,
-        set_desired_state,
-    )
-
     if ctx.decided_by is None:
         raise BadValue("tier", _("la décision de tranche demande une personne nommée "
                                    "(--decided-by EMAIL)"))
@@ -49,7 +45,7 @@ def _subscription(row: dict, ctx: ImportContext) -> None:
         raise BadValue("unit_code", _("le logement %(code)s n'a pas de foyer en place",
                                          code=code))
     tier = row["tier"].strip()
-    if tier not in lifecycle._known_tiers():
+    if tier not in lifecycle.known_tiers():
         raise BadValue("tier", _("tranche inconnue %(tier)s", tier=tier))
     activated_on = parse_date(row, "activated_on")
     terminated_on = parse_date(row, "terminated_on", required=False)
@@ -87,7 +83,6 @@ def _subscription(row: dict, ctx: ImportContext) -> None:
 
 
 def _decide(household, ctx: ImportContext, tier: str, evidence: str, reference, on) -> None:
-    from billing.eligibility import decide_tier  # billing reads subscribers at import
     try:
         decide_tier(household, actor=ctx.decided_by, evidence_type=evidence, decided_tier=tier,
                     evidence_reference=reference, decided_on=on,
