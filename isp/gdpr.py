@@ -114,12 +114,11 @@ def _row_dict(table: Table, row) -> dict:
 
 def export_household(household_id: int, *, actor: User | None, route: str) -> dict:
     """Everything held about a household, table by table (right of access, GDPR art. 15)."""
-    from subscribers.models import Household
-
-    household = db.session.get(Household, household_id)
+    # The household is subscribers' (its ``provides``): the core names no domain.
+    household = registry.provider("household")(household_id)
     if household is None:
         raise DomainError(_("Foyer %(id)s introuvable", id=household_id), status=404)
-    households = Household.__table__
+    households = household.__table__
     data = {"household": _row_dict(households, db.session.execute(
         select(households).where(households.c.id == household_id)).one()),
         "unit_code": household.unit.code, "generated_at": utcnow().isoformat(), "records": {}}
@@ -149,14 +148,12 @@ def anonymise_household(household, *, actor: User | None, reason: str, route: st
     Each domain removes the household's identity from its own records (the free texts that
     quote the name, phone, e-mail or IBAN included), then the history forgets the old values.
     """
-    from subscribers.choices import SubscriptionStatus
-
     if not reason.strip():
         raise DomainError(_("Un motif est obligatoire"), field="reason")
     if household.anonymised_at is not None:
         raise DomainError(_("Ce foyer est déjà anonymisé"), status=409)
-    live = [s for s in household.subscriptions if s.status != SubscriptionStatus.TERMINATED]
-    if household.moved_out_on is None or live:
+    # Whether the contract still needs the identity is subscribers' rule (its ``provides``).
+    if registry.provider("household_identity_needed")(household):
         raise DomainError(_("L'identité reste nécessaire tant que le foyer habite ici ou a un "
                             "abonnement en cours : enregistrez d'abord le départ et la "
                             "résiliation"),

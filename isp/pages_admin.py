@@ -1,13 +1,14 @@
-"""Administration and data protection pages: users, tokens, audit log, GDPR, register, charter."""
+"""Administration and data protection pages: users, tokens, audit log, register, charter.
+
+A household's data-subject pages (export, erasure) are subscribers' (``views_data_subject``):
+they load the household, which the core does not import."""
 
 from __future__ import annotations
 
-import json
 import re
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     current_app,
     flash,
@@ -20,7 +21,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import or_, select
-from wtforms import EmailField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from isp import audit, gdpr
@@ -64,11 +65,6 @@ class UserForm(FlaskForm):
 
 class ResetForm(FlaskForm):
     password = PasswordField(_l("Mot de passe provisoire"), validators=[DataRequired()])
-
-
-class ReasonForm(FlaskForm):
-    reason = TextAreaField(_l("Motif (demande de la personne, référence)"),
-                           validators=[DataRequired(), Length(max=500)])
 
 
 #: A base32 TOTP key as pyotp makes them (a forged one made pyotp raise: a 500).
@@ -231,49 +227,6 @@ def access_matrix_page():
     return render_template("admin/access_matrix.html",
                            page=paginate_list(access_matrix(current_app),
                                               per_page=ACCESS_MATRIX_PER_PAGE))
-
-
-@bp.get("/households/<int:household_id>/data")
-@require_role(Role.OPERATOR)
-def household_data(household_id: int):
-    """Right of access: everything held about a household (page, or JSON with ?format=json)."""
-    try:
-        data = gdpr.export_household(household_id, actor=current_actor(),
-                                     route=f"GET {request.path}")
-    except DomainError:
-        abort(404)
-    db.session.commit()
-    if request.args.get("format") == "json":
-        return Response(json.dumps(data, ensure_ascii=False, indent=2),
-                        mimetype="application/json",
-                        headers={"Content-Disposition":
-                                 f"attachment; filename=foyer-{household_id}.json"})
-    return render_template("admin/household_data.html", data=data, household_id=household_id,
-                           form=ReasonForm())
-
-
-@bp.post("/households/<int:household_id>/anonymise")
-@require_role(Role.OPERATOR)
-def household_anonymise(household_id: int):
-    from subscribers.models import Household
-
-    household = db.session.get(Household, household_id)
-    if household is None:
-        abort(404)
-    form = ReasonForm()
-    if not form.validate_on_submit():
-        flash(_("Un motif est obligatoire."), "error")
-        return redirect(url_for("admin.household_data", household_id=household_id))
-    try:
-        gdpr.anonymise_household(household, actor=current_actor(), reason=form.reason.data,
-                                 route=f"POST {request.path}")
-    except DomainError as error:
-        flash(error.message, "error")
-        return redirect(url_for("admin.household_data", household_id=household_id))
-    db.session.commit()
-    flash(_("Identité supprimée ; les montants et dates restent (obligation légale)."),
-          "success")
-    return redirect(url_for("admin.household_data", household_id=household_id))
 
 
 @bp.get("/register")

@@ -1,7 +1,5 @@
 """Access cases for the core administration and data-protection pages."""
 
-from datetime import date
-
 from tests import factories
 from tests.access import Case
 
@@ -26,11 +24,6 @@ def _token(ctx):
     return {"token_id": token.id}
 
 
-def _household(ctx):
-    return {"household_id": factories.make_household(moved_out_on=date(2026, 1, 1)).id,
-            "data": {"reason": "demande"}}
-
-
 CASES = [
     Case("GET", "/admin/users", ADMIN),
     Case("POST", "/admin/users", ADMIN, ok=POST_OK),
@@ -43,8 +36,5 @@ CASES = [
     Case("POST", "/account/tokens/<int:token_id>/revoke", ANY, _token, ok=(302,)),
     Case("GET", "/account/two-factor", ("operator",)),
     Case("POST", "/account/two-factor", ("operator",), ok=POST_OK),
-    Case("GET", "/households/<int:household_id>/data", ("operator",), _household),
-    Case("POST", "/households/<int:household_id>/anonymise", ("operator",), _household,
-         ok=(302,)),
     Case("GET", "/register", ANY),
 ]
