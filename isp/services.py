@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from isp import registry
 from isp.choices import Role
 from isp.errors import DomainError
 from isp.extensions import db
@@ -39,8 +40,6 @@ def get_user_by_email(email: str) -> User | None:
 def create_user(email: str, role: str, *, password: str, name: str = "",
                 association_code: str | None = None) -> User:
     """Create a user; mediators must name their association, other roles must not."""
-    from mediation.models import Association
-
     email = email.strip().lower()
     if "@" not in email:
         raise DomainError(_("Adresse e-mail invalide"), field="email")
@@ -51,15 +50,15 @@ def create_user(email: str, role: str, *, password: str, name: str = "",
     if get_user_by_email(email) is not None:
         raise DomainError(_(
             "Un utilisateur %(email)s existe déjà", email=email), field="email", status=409)
-    association = None
+    association_id = None
     if role_value is Role.MEDIATOR:
         if not association_code:
             raise DomainError(_(
                 "Un médiateur appartient à une association : indiquez --association"),
                               field="association")
-        association = db.session.execute(
-            select(Association).where(Association.code == association_code)).scalar_one_or_none()
-        if association is None:
+        # Mediation publishes the lookup (its ``provides``): the core names no domain.
+        association_id = registry.provider("association_id")(association_code)
+        if association_id is None:
             raise DomainError(_(
                 "Association inconnue : %(association_code)s",
                 association_code=association_code), field="association")
@@ -68,7 +67,7 @@ def create_user(email: str, role: str, *, password: str, name: str = "",
             "Seuls les médiateurs appartiennent à une association"), field="association")
     check_password_strength(password)
     user = User(email=email, role=role_value.value, name=name or email.split("@")[0],
-                association=association)
+                association_id=association_id)
     user.set_password(password)
     db.session.add(user)
     db.session.flush()
