@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import signal
 import sys
 from pathlib import Path
@@ -257,14 +256,27 @@ def lab_start():
 
 
 def start_lab():
-    """Start the lab network if the ``lab`` package provides it; returns a stop callable."""
+    """Start what the installed tools declare to run beside the application (``run``: the lab
+    network); returns a callable that stops them, or None when no tool is installed."""
+    from isp import registry
+
+    runners = list(registry.all_modules("run"))
+    if not runners:
+        return None
+    stops = []
     try:
-        runner = importlib.import_module("lab.runner")
-    except ModuleNotFoundError as error:
-        if error.name in ("lab", "lab.runner"):
-            return None
+        for runner in runners:
+            stops.append(runner.start(current_app))
+    except BaseException:
+        _stop_all(stops)
         raise
-    return runner.start(current_app)
+    return lambda: _stop_all(stops)
+
+
+def _stop_all(stops: list) -> None:
+    """Stop in the reverse order of the starts."""
+    for stop in reversed(stops):
+        stop()
 
 
 @cli.command("worker")
@@ -352,24 +364,17 @@ def busy_port(app, *, web: tuple[str, int] | None, lab: bool) -> str | None:
             return (f"Port {port} on {host} is already in use (web): {hint}, "
                     "or choose another port with --port")
     if lab:
-        snmp_port = int(app.config.get("LAB_SNMP_PORT", 16100))
-        if taken(socket.SOCK_DGRAM, "127.0.0.1", snmp_port):
-            return (f"UDP port {snmp_port} on 127.0.0.1 is already in use (lab SNMP): {hint}, "
-                    "or start without the lab (--no-lab)")
-        ssh_base = int(app.config.get("LAB_SSH_PORT_BASE", 2201))
-        for number in range(ssh_base, ssh_base + _lab_switch_count()):
-            if taken(socket.SOCK_STREAM, "127.0.0.1", number):
-                return (f"Port {number} on 127.0.0.1 is already in use (lab SSH): {hint}, "
-                        "or start without the lab (--no-lab)")
+        from isp import registry
+
+        # The ports the installed tools declare (the lab: snmpsim's, then one SSH port per
+        # switch); none without the lab extra.
+        for runner in registry.all_modules("run"):
+            for protocol, number, label in runner.ports(app):
+                udp = protocol == "udp"
+                if taken(socket.SOCK_DGRAM if udp else socket.SOCK_STREAM, "127.0.0.1", number):
+                    return (f"{'UDP port' if udp else 'Port'} {number} on 127.0.0.1 is already "
+                            f"in use ({label}): {hint}, or start without the lab (--no-lab)")
     return None
-
-
-def _lab_switch_count() -> int:
-    try:
-        from lab.runner import LAB_SWITCHES
-    except ModuleNotFoundError:  # a build without the lab
-        return 0
-    return len(LAB_SWITCHES)
 
 
 def _register_domain_commands() -> None:

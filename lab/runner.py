@@ -3,9 +3,10 @@
 ``start(app)`` writes the demo building's snmprec files into the instance folder, starts
 snmpsim on ``LAB_SNMP_PORT`` (v2c community = hostname; SNMPv3 user ``labv3``, context =
 hostname) and the IOS-like SSH switches on ``LAB_SSH_PORT_BASE + index`` for the four
-access switches then the aggregation switch, and returns a function that stops both.
-``network/demo.py`` registers the same devices with the credentials below (fictitious, lab
-only).
+access switches then the aggregation switch, and returns a function that stops both;
+``ports(app)`` names those ports, for ``isp run`` to check before anything starts.
+``lab/devices.py`` registers the same devices, for the demo, with the credentials below
+(fictitious, lab only). The lab declares both in ``lab/__init__.py``: the core does not import it.
 """
 
 from __future__ import annotations
@@ -23,9 +24,18 @@ LAB_SSH_USERNAME = "labadmin"
 LAB_SSH_PASSWORD = "lab-ssh-Port-Boyer-2026"
 LAB_SSH_SECRET = "lab-enable-Port-Boyer-2026"
 ACCESS_SWITCHES = ("pb-sw-a", "pb-sw-b", "pb-sw-c", "pb-sw-d")
-#: Served on the port after the access switches' (network/demo.py registers it there).
+#: Served on the port after the access switches' (lab/devices.py registers it there).
 AGGREGATION_SWITCH = "pb-agg-1"
 LAB_SWITCHES = (*ACCESS_SWITCHES, AGGREGATION_SWITCH)
+
+
+def ports(app) -> list[tuple[str, int, str]]:
+    """The ports ``start`` binds on 127.0.0.1, as ``(protocol, port, label)``: snmpsim's, then
+    one SSH port per switch."""
+    snmp_port = int(app.config.get("LAB_SNMP_PORT", 16100))
+    ssh_base = int(app.config.get("LAB_SSH_PORT_BASE", 2201))
+    return [("udp", snmp_port, "lab SNMP"),
+            *(("tcp", ssh_base + index, "lab SSH") for index in range(len(LAB_SWITCHES)))]
 
 
 def start(app) -> Callable[[], None]:

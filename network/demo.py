@@ -1,5 +1,8 @@
-"""Demo network of Port-Boyer: the lab's switches (one per staircase + aggregation), the
-wiring of the 116 flats, and a few days of past usage so graphs are not empty. Idempotent.
+"""Demo network of Port-Boyer: the switches (one per staircase + aggregation), the wiring of
+the 116 flats, and a few days of past usage so graphs are not empty. Idempotent.
+
+The switches are the simulated lab's: the lab records them (its ``demo_devices``, with the
+addresses and credentials it serves), so that the network does not import the lab.
 """
 
 from __future__ import annotations
@@ -7,66 +10,15 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 
-from flask import current_app
 from sqlalchemy import select
 
+from isp import registry
 from isp.extensions import db
 from isp.timeutil import local_date, utcnow
-from network.choices import DeviceRole
-from network.credentials import encrypt_secret
 from network.models import BuildingUsageDay, Device, Port, UsageDay, UsageHour
 
 HISTORY_HOURS = 72
 HISTORY_DAYS = 90
-
-
-def _devices(building_id: int) -> int:
-    from lab.runner import (
-        ACCESS_SWITCHES,
-        LAB_SSH_PASSWORD,
-        LAB_SSH_SECRET,
-        LAB_SSH_USERNAME,
-    )
-    from lab.snmp_lab import DEFAULT_V3_AUTH_KEY, DEFAULT_V3_PRIV_KEY, DEFAULT_V3_USER
-
-    config = current_app.config
-    snmp_port = int(config.get("LAB_SNMP_PORT", 16100))
-    ssh_base = int(config.get("LAB_SSH_PORT_BASE", 2201))
-    created = 0
-    for index, hostname in enumerate(ACCESS_SWITCHES):
-        if db.session.execute(select(Device.id).where(Device.hostname == hostname)).first():
-            continue
-        db.session.add(Device(
-            building_id=building_id, hostname=hostname, mgmt_address="127.0.0.1",
-            role=DeviceRole.ACCESS, device_type="cisco_ios", snmp_port=snmp_port,
-            snmp_version="2c", snmp_community_enc=encrypt_secret(hostname),
-            ssh_port=ssh_base + index, ssh_username=LAB_SSH_USERNAME,
-            ssh_password_enc=encrypt_secret(LAB_SSH_PASSWORD),
-            ssh_secret_enc=encrypt_secret(LAB_SSH_SECRET),
-            model="Catalyst 9200L-48T-4X (simulé)", power_watts=48.0, embodied_kgco2e=160.0))
-        created += 1
-    if not db.session.execute(select(Device.id).where(Device.hostname == "pb-agg-1")).first():
-        # the aggregation switch is polled with SNMPv3 authPriv (SHA/AES), as in production
-        db.session.add(Device(
-            building_id=building_id, hostname="pb-agg-1", mgmt_address="127.0.0.1",
-            role=DeviceRole.AGGREGATION, device_type="cisco_ios", snmp_port=snmp_port,
-            snmp_version="3", snmp_user=DEFAULT_V3_USER, snmp_context="pb-agg-1",
-            snmp_auth_key_enc=encrypt_secret(DEFAULT_V3_AUTH_KEY),
-            snmp_priv_key_enc=encrypt_secret(DEFAULT_V3_PRIV_KEY),
-            ssh_port=ssh_base + len(ACCESS_SWITCHES), ssh_username=LAB_SSH_USERNAME,
-            ssh_password_enc=encrypt_secret(LAB_SSH_PASSWORD),
-            ssh_secret_enc=encrypt_secret(LAB_SSH_SECRET),
-            model="Catalyst 9500-24Y4C (simulé)", power_watts=250.0, embodied_kgco2e=600.0))
-        created += 1
-    db.session.flush()
-    # Every staircase switch hangs from the aggregation switch (issue 16.8: one incident).
-    aggregation = db.session.execute(select(Device).where(Device.hostname == "pb-agg-1")
-                                     ).scalar_one()
-    for device in db.session.execute(select(Device).where(
-            Device.hostname.in_(list(ACCESS_SWITCHES)), Device.parent_id.is_(None))).scalars():
-        device.parent = aggregation
-    db.session.flush()
-    return created
 
 
 def _wiring() -> int:
@@ -79,10 +31,10 @@ def _wiring() -> int:
     for staircase, floor, door in demo_flats():
         position[staircase] = position.get(staircase, 0) + 1
         device = db.session.execute(select(Device).where(
-            Device.hostname == f"pb-sw-{staircase.lower()}")).scalar_one()
+            Device.hostname == f"pb-sw-{staircase.lower()}")).scalar_one_or_none()
         unit = db.session.execute(select(Unit).where(
             Unit.code == unit_code(staircase, floor, door))).scalar_one_or_none()
-        if unit is None:
+        if device is None or unit is None:  # no switch: an installation without the lab
             continue
         name = f"Gi1/0/{position[staircase]}"
         port = db.session.execute(select(Port).where(Port.device_id == device.id,
@@ -165,7 +117,7 @@ def seed_demo() -> str | None:
                                   ).scalar_one_or_none()
     if building is None:
         return None
-    devices = _devices(building.id)
+    devices = sum(record(building.id) for record in registry.hooks("demo_devices"))
     wired = _wiring()
     history = _history(building.id)
     return f"devices +{devices}, wired ports +{wired}, usage hours +{history}"
