@@ -332,7 +332,7 @@ def _collection_ticket(household: Household, items: list[EquipmentItem],
                        actor: User | None) -> str | None:
     if actor is None or actor.role not in ("admin", "operator"):
         return None
-    from support.services import open_ticket
+    from support.tickets import open_ticket
 
     listed = ", ".join(f"{item.kind} {item.serial}" for item in items)
     try:

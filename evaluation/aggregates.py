@@ -37,7 +37,7 @@ from network.models import UsageDay
 from subscribers.choices import SubscriptionStatus
 from subscribers.models import Building, District, Household, Subscription, Unit
 from subscribers.models_figures import EvaluationMonthly
-from support.services import ticket_figures
+from support.figures import ticket_figures
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ to the minute for cron jobs and the interval slot (time since the epoch ÷ inter
 interval jobs, so workers started at different times agree on it.
 
 The poll (``network.poll_devices``) is the exception: it runs on every worker, which share
-the switches through leases on the device rows (see ``network/services.py``), so adding
+the switches through leases on the device rows (see ``network/leases.py``), so adding
 workers adds polling capacity.
 """
 

@@ -69,7 +69,7 @@ class Device(db.Model):
     last_ok_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: First of the current run of unanswered polls; the outage starts there.
     failing_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    #: Scale-out lease (network/services.py ``claim_devices``): which worker polls it, until when.
+    #: Scale-out lease (network/leases.py ``claim_devices``): which worker polls it, until when.
     poll_lease_owner: Mapped[str | None] = mapped_column(String(120))
     poll_lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: Not polled again by the scheduler before this time (one poll per interval, any worker).

@@ -20,6 +20,8 @@ from isp.extensions import db
 from isp.models import AuditEntry, User
 from isp.timeutil import month_bounds, today, utcnow
 from isp.validation import MAX_INT
+from residents.identity import household_of
+from support.tickets import open_resident_ticket, open_ticket
 
 #: A problem in plain words → the support category it opens.
 PROBLEMS = {
@@ -192,19 +194,24 @@ def tickets(household_id: int) -> list:
 
 
 def report_problem(household, *, actor: User, problem: str, details: str | None):
-    """Open a support ticket for the household through support's own service function."""
-    from support import services as support
-
+    """Open a support ticket for the household through support's own service functions: a
+    resident's (their own household, residents' rule) or a mediator's under a mandate."""
     if problem not in PROBLEMS:
         raise DomainError(_("Choisissez ce qui ne va pas"), field="problem")
     if details is not None and not isinstance(details, str):
         raise DomainError(_("Le message doit être un texte"), field="details")
     if details and len(details.strip()) > DETAILS_MAX:
         raise DomainError(_("Au plus %(n)s caractères", n=DETAILS_MAX), field="details")
-    return support.open_ticket(actor=actor, subject=str(PROBLEMS[problem]), category=problem,
-                               source=None,
-                               description=(details or "").strip() or None,
-                               household_id=household.id)
+    description = (details or "").strip() or None
+    if actor.role == Role.RESIDENT:
+        own = household_of(actor)
+        if own is None or own.id != household.id:
+            raise NotFoundError(_("Foyer %(id)s introuvable.", id=household.id),
+                                field="household_id")
+        return open_resident_ticket(own, actor=actor, subject=str(PROBLEMS[problem]),
+                                    category=problem, description=description)
+    return open_ticket(actor=actor, subject=str(PROBLEMS[problem]), category=problem,
+                       source=None, description=description, household_id=household.id)
 
 
 # --- Mon accompagnement ------------------------------------------------------------------------

@@ -14,16 +14,31 @@ from isp.formatting import iso
 from isp.openapi import documented
 from isp.pagination import api_list
 from isp.validation import MAX_INT, Choice, Integer, Text, body_schema, json_body
-from support import notifications, services
+from support import notifications
 from support.choices import PEOPLE_CATEGORIES, TicketPriority
 from support.models import Ticket, TicketEvent
+from support.queries import (
+    TicketFilters,
+    affected_unit_codes,
+    get_ticket,
+    tickets_query,
+    with_list_loads,
+)
+from support.tickets import (
+    COMMENT_BODY,
+    DESCRIPTION,
+    MAX_SUBJECT,
+    PEOPLE_SOURCES,
+    add_comment,
+    open_ticket,
+)
 
 #: The body of POST /tickets, as open_ticket checks it.
 TICKET_BODY = body_schema(
-    Text("subject", services.MAX_SUBJECT, required=True),
+    Text("subject", MAX_SUBJECT, required=True),
     Choice("category", tuple(PEOPLE_CATEGORIES), required=True),
-    Choice("source", tuple(services.PEOPLE_SOURCES)), Choice("priority", tuple(TicketPriority)),
-    services.DESCRIPTION, Integer("household_id"), Text("unit_code", 30),
+    Choice("source", tuple(PEOPLE_SOURCES)), Choice("priority", tuple(TicketPriority)),
+    DESCRIPTION, Integer("household_id"), Text("unit_code", 30),
     Text("device_hostname", 63), Integer("assignee_id"))
 
 bp = Blueprint("support_api", __name__, url_prefix="/api/v1")
@@ -88,14 +103,14 @@ def tickets():
     actor = current_actor()
     scope = Scope.of(actor)
     args = request.args
-    filters = services.TicketFilters(
+    filters = TicketFilters(
         status=args.get("status") or None, source=args.get("source") or None,
         category=args.get("category") or None, building_code=args.get("building") or None,
         assignee=args.get("assignee") or None, search=args.get("q") or None,
         overdue_only=args.get("overdue") in ("1", "true"))
-    statement = services.with_list_loads(services.tickets_query(scope, filters, actor=actor))
+    statement = with_list_loads(tickets_query(scope, filters, actor=actor))
     def _page_json(tickets: list[Ticket]) -> list[dict]:
-        affected = services.affected_unit_codes(tickets)
+        affected = affected_unit_codes(tickets)
         return [ticket_json(ticket, scope, affected[ticket.id]) for ticket in tickets]
 
     response = api_list(statement, serialize_page=_page_json)
@@ -110,7 +125,7 @@ def tickets():
 def ticket(number: str):
     """One ticket with its timeline."""
     scope = Scope.of(current_actor())
-    found = services.get_ticket(number, scope)
+    found = get_ticket(number, scope)
     if found.household_id is not None:
         audit.record_request("read", "household", found.household_id, detail=f"ticket {number}")
     db.session.commit()
@@ -124,7 +139,7 @@ def ticket_create():
     """Open a ticket (mediators: for a household of their association)."""
     actor = current_actor()
     data = _body()
-    created = services.open_ticket(
+    created = open_ticket(
         actor=actor, subject=_optional_str(data, "subject") or "",
         category=_optional_str(data, "category") or "",
         source=_optional_str(data, "source"),
@@ -142,12 +157,12 @@ def ticket_create():
 
 @bp.post("/tickets/<number>/comments")
 @require_role(Role.OPERATOR, Role.MEDIATOR, scope="own_association")
-@documented(body_schema(services.COMMENT_BODY, required=("body",)))
+@documented(body_schema(COMMENT_BODY, required=("body",)))
 def ticket_comment(number: str):
     """Add a comment to a ticket's timeline."""
     actor = current_actor()
-    found = services.get_ticket(number, Scope.of(actor))
-    event = services.add_comment(found, actor=actor, body=_optional_str(_body(), "body") or "")
+    found = get_ticket(number, Scope.of(actor))
+    event = add_comment(found, actor=actor, body=_optional_str(_body(), "body") or "")
     db.session.commit()
     notifications.deliver_after_commit()
     return jsonify(event_json(event)), 201

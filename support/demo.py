@@ -10,8 +10,8 @@ from isp.extensions import db
 from isp.models import User
 from isp.timeutil import utcnow
 from subscribers.models import Household, Unit
-from support import services
 from support.models import Ticket
+from support.tickets import add_comment, change_status, open_ticket
 
 
 def seed_demo() -> str | None:
@@ -33,20 +33,20 @@ def seed_demo() -> str | None:
             ("Plus de connexion depuis ce matin", "no_connection"),
             ("Débit faible le soir", "slow"),
             ("Question sur la facture de novembre", "billing")), strict=False):
-        ticket = services.open_ticket(actor=operator, subject=subject, category=category,
+        ticket = open_ticket(actor=operator, subject=subject, category=category,
                                       source="phone", household_id=household.id,
                                       assignee_id=operator.id)
         count += 1
         if category == "billing":
-            services.change_status(ticket, "open", actor=operator)
-            services.add_comment(ticket, actor=operator, body="Échéancier proposé au foyer.")
+            change_status(ticket, "open", actor=operator)
+            add_comment(ticket, actor=operator, body="Échéancier proposé au foyer.")
     if mediator is not None and mediator.association_id is not None:
         from subscribers.services import assigned_to_association
 
         followed = db.session.execute(select(Household).where(
             assigned_to_association(mediator.association_id)).limit(1)).scalar_one_or_none()
         if followed is not None:
-            services.open_ticket(actor=mediator, subject="Box livrée mais jamais branchée",
+            open_ticket(actor=mediator, subject="Box livrée mais jamais branchée",
                                  category="equipment", household_id=followed.id)
             count += 1
     count += _resolved_network_ticket()

@@ -1,4 +1,4 @@
-"""Forms of the support domain (types and formats; rules live in services)."""
+"""Forms of the support domain (types and formats; rules live in support.tickets)."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm

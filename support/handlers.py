@@ -13,30 +13,36 @@ from isp.signals import (
     outage_started,
     port_down_long,
 )
-from support import services
+from support.network_tickets import (
+    raise_follow_up,
+    record_counters_ambiguous,
+    record_counters_unambiguous,
+    record_outage_ended,
+    record_outage_started,
+)
 
 
 @outage_started.connect
 def _on_outage_started(outage, **kwargs) -> None:
-    services.record_outage_started(outage, kwargs.get("affected_unit_codes") or [],
+    record_outage_started(outage, kwargs.get("affected_unit_codes") or [],
                                    incident_outage_id=kwargs.get("incident_outage_id"))
 
 
 @outage_ended.connect
 def _on_outage_ended(outage, **kwargs) -> None:
-    services.record_outage_ended(outage, kwargs.get("duration_s"))
+    record_outage_ended(outage, kwargs.get("duration_s"))
 
 
 @port_down_long.connect
 def _on_port_down_long(port, **kwargs) -> None:
-    services.raise_follow_up(port, kwargs["subscription"], kwargs["down_since"])
+    raise_follow_up(port, kwargs["subscription"], kwargs["down_since"])
 
 
 @counters_ambiguous.connect
 def _on_counters_ambiguous(device, **kwargs) -> None:
-    services.record_counters_ambiguous(device, kwargs["ports"], kwargs["interval_s"])
+    record_counters_ambiguous(device, kwargs["ports"], kwargs["interval_s"])
 
 
 @counters_unambiguous.connect
 def _on_counters_unambiguous(device, **kwargs) -> None:
-    services.record_counters_unambiguous(device, kwargs["interval_s"])
+    record_counters_unambiguous(device, kwargs["interval_s"])

@@ -5,12 +5,12 @@ from __future__ import annotations
 from flask import Flask
 
 from isp.scheduler import in_app_context
-from support import notifications, services
+from support import notifications, tickets
 
 
 def check_sla() -> None:
     """Mark newly overdue tickets (their assignees are notified)."""
-    services.check_sla()
+    tickets.check_sla()
 
 
 def send_notification_emails() -> None:

@@ -16,7 +16,7 @@ from isp.forms import form_status
 from isp.nav import register_nav
 from isp.pagination import paginate
 from isp.timeutil import utcnow
-from support import notifications, services
+from support import notifications
 from support.choices import (
     CATEGORY_LABELS,
     EVENT_LABELS,
@@ -28,6 +28,16 @@ from support.choices import (
 )
 from support.forms import CommentForm, TicketForm, UpdateForm
 from support.models import Ticket
+from support.network_tickets import format_duration
+from support.queries import (
+    TicketFilters,
+    affected_unit_codes,
+    assignable_users,
+    get_ticket,
+    tickets_query,
+    with_list_loads,
+)
+from support.tickets import add_comment, open_ticket, update_ticket
 
 bp = Blueprint("support", __name__, template_folder="templates")
 
@@ -45,12 +55,12 @@ def _labels():
 
 def _assignee_choices() -> list[tuple[object, str]]:
     return [(None, _("— personne —"))] + [(u.id, u.name or u.email)
-                                         for u in services.assignable_users()]
+                                         for u in assignable_users()]
 
 
-def _filters() -> services.TicketFilters:
+def _filters() -> TicketFilters:
     args = request.args
-    return services.TicketFilters(
+    return TicketFilters(
         status=args.get("status") or None, source=args.get("source") or None,
         category=args.get("category") or None, building_code=args.get("building") or None,
         assignee=args.get("assignee") or None, search=args.get("q") or None,
@@ -65,13 +75,13 @@ def tickets():
     filters = _filters()
     # 15 rows of 9 columns keep the list in EcoIndex grade A once there are years of tickets
     # (50 rows made ~780 elements, grade C).
-    page = paginate(services.with_list_loads(services.tickets_query(scope, filters, actor=actor)),
+    page = paginate(with_list_loads(tickets_query(scope, filters, actor=actor)),
                     per_page=15)
     # Render before committing the audit entry: a commit expires the loaded rows.
     html = render_template("support/tickets.html", page=page, filters=filters, scope=scope,
-                           now=utcnow(), affected=services.affected_unit_codes(page.items),
+                           now=utcnow(), affected=affected_unit_codes(page.items),
                            assignees=[] if scope.is_mediator
-                           else services.assignable_users())
+                           else assignable_users())
     audit.record_request("read", "ticket_list", None, detail=f"{len(page.items)} tickets listed")
     db.session.commit()
     return html
@@ -91,7 +101,7 @@ def ticket_new():
     if form.validate_on_submit():
         try:
             with db.session.begin_nested():  # a refused ticket leaves nothing behind
-                ticket = services.open_ticket(
+                ticket = open_ticket(
                     actor=actor, subject=form.subject.data, category=form.category.data,
                     priority=form.priority.data, description=form.description.data,
                     household_id=form.household_id.data,
@@ -129,14 +139,14 @@ def _detail(ticket: Ticket, scope: Scope, *, comment_form=None, update_form=None
                                       if k.value in allowed]
     return render_template("support/ticket_detail.html", ticket=ticket, scope=scope,
                            comment_form=comment_form or CommentForm(), update_form=update_form,
-                           now=utcnow(), format_duration=services.format_duration), status
+                           now=utcnow(), format_duration=format_duration), status
 
 
 @bp.get("/tickets/<number>")
 @require_role(Role.OPERATOR, Role.MEDIATOR, scope="own_association")
 def ticket_detail(number: str):
     scope = Scope.of(current_actor())
-    return _detail(services.get_ticket(number, scope), scope)
+    return _detail(get_ticket(number, scope), scope)
 
 
 @bp.post("/tickets/<number>/comments")
@@ -144,12 +154,12 @@ def ticket_detail(number: str):
 def ticket_comment(number: str):
     actor = current_actor()
     scope = Scope.of(actor)
-    ticket = services.get_ticket(number, scope)
+    ticket = get_ticket(number, scope)
     form = CommentForm()
     if form.validate_on_submit():
         try:
             with db.session.begin_nested():
-                services.add_comment(ticket, actor=actor, body=form.body.data)
+                add_comment(ticket, actor=actor, body=form.body.data)
         except DomainError as error:
             form.body.errors = [error.message]
         else:
@@ -165,14 +175,14 @@ def ticket_comment(number: str):
 def ticket_update(number: str):
     actor = current_actor()
     scope = Scope.of(actor)
-    ticket = services.get_ticket(number, scope)
+    ticket = get_ticket(number, scope)
     form = UpdateForm()
     form.assignee_id.choices = _assignee_choices()
     form.status.choices = [(k.value, v) for k, v in STATUS_LABELS.items()]
     if form.validate_on_submit():
         try:
             with db.session.begin_nested():  # all the changes or none
-                services.update_ticket(ticket, actor=actor, status=form.status.data,
+                update_ticket(ticket, actor=actor, status=form.status.data,
                                        priority=form.priority.data,
                                        assignee_id=form.assignee_id.data, note=form.note.data,
                                        usage_question=form.usage_question.data)
@@ -213,7 +223,7 @@ TICKETS_ON_HOUSEHOLD_PAGE = 6
 def _household_tickets_panel(household, scope: Scope):
     """The household page's "Tickets" section (in the viewer's scope)."""
     rows = db.session.execute(
-        services.tickets_query(scope).where(Ticket.household_id == household.id)
+        tickets_query(scope).where(Ticket.household_id == household.id)
         .limit(TICKETS_ON_HOUSEHOLD_PAGE)).scalars().all()
     return Markup(render_template("support/_household_panel.html", household=household,
                                   tickets=rows, now=utcnow()))

@@ -33,7 +33,7 @@ def _api_calls(household, subscription, ticket_number):
 
 
 def test_every_api_read_and_write_names_its_actor(client, api_as, db):
-    from support import services as support
+    from support import tickets as support
 
     household = factories.make_household()
     subscription = factories.make_subscription(household=household)

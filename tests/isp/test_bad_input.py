@@ -168,11 +168,11 @@ def test_ticket_texts_are_capped_like_the_form(client, db, operator_api, househo
 
 
 def test_ticket_comment_is_capped_at_5000(client, db, operator_api, household):
-    from support import services
+    from support.tickets import open_ticket
 
     operator = factories.make_user("operator")
-    ticket = services.open_ticket(actor=operator, subject="Panne", category="no_connection",
-                                  source="phone", household_id=household.id)
+    ticket = open_ticket(actor=operator, subject="Panne", category="no_connection",
+                         source="phone", household_id=household.id)
     response = client.post(f"/api/v1/tickets/{ticket.number}/comments",
                            json={"body": "C" * 5001}, headers=operator_api)
     assert response.status_code == 422

@@ -34,7 +34,7 @@ def _identity_everywhere(household, association, operator):
     )
     from mediation.models import SessionRecord
     from subscribers import lifecycle
-    from support import services as support
+    from support import tickets as support
     from tests.billing.factories import grid, issue
     from tests.mediation.factories import make_booking, make_session, make_slot
     from tests.support.factories import make_ticket
@@ -182,7 +182,7 @@ def test_invoices_and_payments_go_after_ten_years(db):
 
 
 def test_tickets_go_three_years_after_closure(db):
-    from support import services as support
+    from support import tickets as support
     from support.models import Ticket, TicketEvent
     from tests.support.factories import make_ticket
 

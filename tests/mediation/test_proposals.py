@@ -14,7 +14,7 @@ from mediation import proposals
 from mediation.models import Booking
 from mediation.models_proposals import CoachingProposal
 from subscribers import lifecycle
-from support import services as support
+from support import tickets as support
 from tests import factories
 from tests.mediation.factories import make_slot
 from tests.network.factories_provisioning import make_wired_household

@@ -27,13 +27,13 @@ def make_device(*, building=None, hostname: str | None = None, ports_for=()):
 def make_ticket(*, actor=None, household=None, subject: str = "Plus de connexion",
                 category: str = "no_connection", source: str = "phone", **fields):
     """A ticket opened through the service (so number, SLA and timeline are real)."""
-    from support import services
+    from support.tickets import open_ticket
 
     actor = actor or factories.make_user("operator")
     if household is None and not fields.get("unit_code") and not fields.get("device_hostname"):
         household = factories.make_household()
-    return services.open_ticket(actor=actor, subject=subject, category=category, source=source,
-                                household_id=household.id if household else None, **fields)
+    return open_ticket(actor=actor, subject=subject, category=category, source=source,
+                       household_id=household.id if household else None, **fields)
 
 
 def make_outage(*, device_id: int, started_at: datetime, ended_at: datetime | None = None,

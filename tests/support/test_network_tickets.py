@@ -60,10 +60,10 @@ def test_a_second_outage_while_the_ticket_is_open_adds_to_it(db):
     outage_started.send(first, affected_unit_codes=[units[0].code])
     first.ended_at = T0 + timedelta(minutes=10)
     [ticket] = _network_tickets(db, device)
-    from support import services
+    from support.tickets import change_status
 
     operator = factories.make_user("operator")
-    services.change_status(ticket, "open", actor=operator)  # someone is on it
+    change_status(ticket, "open", actor=operator)  # someone is on it
     second = make_outage(device_id=device.id, started_at=T0 + timedelta(minutes=5))
     outage_started.send(second, affected_unit_codes=[units[0].code, units[1].code])
     assert len(_network_tickets(db, device)) == 1

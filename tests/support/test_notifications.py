@@ -10,8 +10,9 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from isp.extensions import db as _db
-from support import notifications, services
+from support import notifications
 from support.models import Notification
+from support.tickets import add_comment, change_status, open_ticket
 from tests import factories
 from tests.support.factories import make_ticket
 
@@ -54,8 +55,8 @@ def test_events_notify_the_assignee_but_not_for_their_own_actions(db):
     operator = factories.make_user("operator")
     assignee = factories.make_user("operator", email="tech@test.example")
     ticket = make_ticket(actor=operator, assignee_id=assignee.id)
-    services.add_comment(ticket, actor=operator, body="J'ai rappelé le foyer")
-    services.add_comment(ticket, actor=assignee, body="Je passe demain")
+    add_comment(ticket, actor=operator, body="J'ai rappelé le foyer")
+    add_comment(ticket, actor=assignee, body="Je passe demain")
     notes = _notes(ticket)
     assert [(n.user_id, n.email_to) for n in notes] == [(assignee.id, "tech@test.example")] * 2
     assert "J'ai rappelé le foyer" in notes[1].body
@@ -66,10 +67,10 @@ def test_association_tickets_notify_the_association(db, login_as):
     association = factories.make_association(email="asso@test.example")
     mediator = factories.make_user("mediator", association=association)
     household = factories.make_household(association=association)
-    ticket = services.open_ticket(actor=mediator, subject="Box HS", category="equipment",
-                                  household_id=household.id)
+    ticket = open_ticket(actor=mediator, subject="Box HS", category="equipment",
+                         household_id=household.id)
     operator = factories.make_user("operator")
-    services.change_status(ticket, "open", actor=operator)
+    change_status(ticket, "open", actor=operator)
     notes = _notes(ticket)
     assert [(n.association_id, n.email_to) for n in notes] == [
         (association.id, "asso@test.example")] * 2

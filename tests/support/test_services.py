@@ -10,8 +10,10 @@ from sqlalchemy import func, select
 
 from isp.auth import Scope
 from isp.errors import DomainError
-from support import services
+from support.figures import ticket_figures
 from support.models import Ticket, TicketEvent
+from support.queries import TicketFilters, get_ticket, tickets_query
+from support.tickets import change_status, open_ticket, update_ticket
 from tests import factories
 from tests.support.factories import make_device, make_ticket
 
@@ -61,7 +63,7 @@ def test_bad_input_is_refused_and_nothing_is_written(db, fields, field, message)
                  "household_id": household.id} | fields
     before = (_count(Ticket), _count(TicketEvent))
     with pytest.raises(DomainError, match=message) as raised:
-        services.open_ticket(**arguments)
+        open_ticket(**arguments)
     assert raised.value.field == field
     assert (_count(Ticket), _count(TicketEvent)) == before
 
@@ -70,12 +72,12 @@ def test_association_source_needs_a_followed_household(db):
     operator = factories.make_user("operator")
     household = factories.make_household()
     with pytest.raises(DomainError, match="aucune association"):
-        services.open_ticket(actor=operator, subject="x", category="other",
-                             source="association", household_id=household.id)
+        open_ticket(actor=operator, subject="x", category="other",
+                    source="association", household_id=household.id)
     association = factories.make_association()
     factories.assign(household, association)
-    ticket = services.open_ticket(actor=operator, subject="x", category="other",
-                                  source="association", household_id=household.id)
+    ticket = open_ticket(actor=operator, subject="x", category="other",
+                         source="association", household_id=household.id)
     assert ticket.association_id == association.id
 
 
@@ -84,12 +86,12 @@ def test_a_mediator_opens_tickets_only_for_their_households(db):
     mediator = factories.make_user("mediator", association=association)
     ours = factories.make_household(association=association)
     theirs = factories.make_household(association=factories.make_association())
-    ticket = services.open_ticket(actor=mediator, subject="Aide box", category="equipment",
-                                  source="phone", household_id=ours.id)
+    ticket = open_ticket(actor=mediator, subject="Aide box", category="equipment",
+                         source="phone", household_id=ours.id)
     assert (ticket.source, ticket.association_id) == ("association", association.id)
     with pytest.raises(DomainError, match="introuvable"):
-        services.open_ticket(actor=mediator, subject="x", category="other",
-                             household_id=theirs.id)
+        open_ticket(actor=mediator, subject="x", category="other",
+                    household_id=theirs.id)
 
 
 def test_a_mediator_sees_only_their_association_tickets(db):
@@ -99,13 +101,13 @@ def test_a_mediator_sees_only_their_association_tickets(db):
     make_ticket(household=factories.make_household(association=factories.make_association()))
     make_ticket(household=factories.make_household())
     network = make_ticket(household=None, device_hostname=make_device().hostname)
-    visible = db.session.execute(services.tickets_query(Scope.of(mediator))).scalars().all()
+    visible = db.session.execute(tickets_query(Scope.of(mediator))).scalars().all()
     assert [t.number for t in visible] == [ours.number]
-    operator_sees = db.session.execute(services.tickets_query(
+    operator_sees = db.session.execute(tickets_query(
         Scope.of(factories.make_user("operator")))).scalars().all()
     assert {ours.number, network.number} <= {t.number for t in operator_sees}
     with pytest.raises(DomainError):
-        services.get_ticket(network.number, Scope.of(mediator))
+        get_ticket(network.number, Scope.of(mediator))
 
 
 def test_queue_puts_overdue_first_then_by_due_time(db):
@@ -118,9 +120,9 @@ def test_queue_puts_overdue_first_then_by_due_time(db):
         slow = make_ticket(category="slow", actor=operator)               # due +92 h
         fresh = make_ticket(category="no_connection", actor=operator)     # due +44 h
         done = make_ticket(category="no_connection", actor=operator)
-        services.change_status(done, "resolved", actor=operator)
+        change_status(done, "resolved", actor=operator)
     now = start + timedelta(hours=30)
-    ordered = db.session.execute(services.tickets_query(
+    ordered = db.session.execute(tickets_query(
         Scope.of(operator), now=now).where(Ticket.id.in_(
             [t.id for t in (billing, outage, slow, fresh, done)]))).scalars().all()
     assert [t.number for t in ordered] == [outage.number, fresh.number, slow.number,
@@ -140,8 +142,8 @@ def test_queue_filters_and_search(db):
     scope = Scope.of(operator)
 
     def numbers(**filters):
-        statement = services.tickets_query(scope, services.TicketFilters(**filters),
-                                           actor=operator)
+        statement = tickets_query(scope, TicketFilters(**filters),
+                                  actor=operator)
         found = db.session.execute(statement).scalars().all()
         return {t.number for t in found} & {mine.number, theirs.number}
 
@@ -160,16 +162,16 @@ def test_queue_filters_and_search(db):
 def test_update_is_all_or_nothing(db):
     operator = factories.make_user("operator")
     ticket = make_ticket(actor=operator)
-    services.change_status(ticket, "closed", actor=operator)
+    change_status(ticket, "closed", actor=operator)
     with pytest.raises(DomainError):
-        services.update_ticket(ticket, actor=operator, status="waiting", priority="high")
+        update_ticket(ticket, actor=operator, status="waiting", priority="high")
     # the caller rolls back; the service refused before writing the status
     assert ticket.status == "closed"
 
 
 def _resolve(ticket, operator, at):
     with time_machine.travel(at, tick=False):
-        services.change_status(ticket, "resolved", actor=operator)
+        change_status(ticket, "resolved", actor=operator)
 
 
 def test_ticket_figures_per_building_and_month(db):
@@ -192,7 +194,7 @@ def test_ticket_figures_per_building_and_month(db):
     _resolve(fast, operator, start + timedelta(hours=2))
     _resolve(slow, operator, start + timedelta(hours=30))  # SLA 24 h missed
 
-    figures = services.ticket_figures(building_code="FIG", period="2026-11")
+    figures = ticket_figures(building_code="FIG", period="2026-11")
     assert figures["subscriptions"] == 4
     assert figures["tickets"] == 3
     assert figures["tickets_per_100_subscriptions"] == 75.0
@@ -202,10 +204,10 @@ def test_ticket_figures_per_building_and_month(db):
     assert figures["share_within_sla"] == 0.5
     assert figures["by_category"] == {"no_connection": 2, "billing": 1}
     assert still_open.resolved_at is None
-    district = services.ticket_figures(district_code=building.district.code, period="2026-11")
+    district = ticket_figures(district_code=building.district.code, period="2026-11")
     assert district["tickets"] == 3
 
 
 def test_ticket_figures_refuse_a_bad_period(db):
     with pytest.raises(DomainError, match="AAAA-MM"):
-        services.ticket_figures(period="2026-13")
+        ticket_figures(period="2026-13")

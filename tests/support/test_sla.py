@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 
-from support import services
+from support.sla import sla_due_at, sla_hours
+from support.tickets import change_priority, change_status, check_sla
 from tests import factories
 from tests.support.factories import make_ticket
 
@@ -28,20 +29,20 @@ T0 = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
     ("slow", "urgent", 18),
 ])
 def test_default_sla_table(category, priority, hours):
-    assert services.sla_hours(category, priority) == hours
-    assert services.sla_due_at(T0, category, priority) == T0 + timedelta(hours=hours)
+    assert sla_hours(category, priority) == hours
+    assert sla_due_at(T0, category, priority) == T0 + timedelta(hours=hours)
 
 
 def test_a_priority_factor_above_one_never_lengthens_the_delay():
-    assert services.sla_hours("slow", "low", factors={"low": 3.0}) == 72
+    assert sla_hours("slow", "low", factors={"low": 3.0}) == 72
 
 
 def test_the_table_comes_from_the_config(app):
     with app.app_context():
         app.config["SUPPORT_SLA_HOURS"] = {"no_connection": 4, "other": 48}
         try:
-            assert services.sla_hours("no_connection") == 4
-            assert services.sla_hours("billing") == 48  # unknown category: the "other" delay
+            assert sla_hours("no_connection") == 4
+            assert sla_hours("billing") == 48  # unknown category: the "other" delay
         finally:
             del app.config["SUPPORT_SLA_HOURS"]
 
@@ -60,7 +61,7 @@ def test_raising_the_priority_recomputes_the_due_time_from_the_opening(db):
     with time_machine.travel(T0, tick=False):
         ticket = make_ticket(actor=operator, category="equipment")
     with time_machine.travel(T0 + timedelta(hours=30), tick=False):
-        services.change_priority(ticket, "urgent", actor=operator)
+        change_priority(ticket, "urgent", actor=operator)
     assert ticket.sla_due_at == T0 + timedelta(hours=18)
 
 
@@ -69,8 +70,8 @@ def test_sla_check_marks_each_overdue_ticket_once(db):
         late = make_ticket(category="no_connection")
         on_time = make_ticket(category="billing")
     after = T0 + timedelta(hours=25)
-    assert services.check_sla(after) == 1
-    assert services.check_sla(after + timedelta(hours=1)) == 0
+    assert check_sla(after) == 1
+    assert check_sla(after + timedelta(hours=1)) == 0
     assert [e.kind for e in late.events] == ["created", "sla_breached"]
     assert [e.kind for e in on_time.events] == ["created"]
 
@@ -79,6 +80,6 @@ def test_resolved_tickets_are_not_overdue(db):
     operator = factories.make_user("operator")
     with time_machine.travel(T0, tick=False):
         ticket = make_ticket(actor=operator)
-        services.change_status(ticket, "resolved", actor=operator)
-    assert services.check_sla(T0 + timedelta(days=3)) == 0
+        change_status(ticket, "resolved", actor=operator)
+    assert check_sla(T0 + timedelta(days=3)) == 0
     assert not ticket.is_overdue(T0 + timedelta(days=3))

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from isp.errors import DomainError
-from support import services
 from support.choices import TicketStatus
+from support.tickets import change_status
 from tests import factories
 from tests.support.factories import make_ticket
 
@@ -29,17 +29,17 @@ def test_transition_table(db, from_status, to_status):
     operator = factories.make_user("operator")
     ticket = make_ticket(actor=operator)
     for step in PATHS[from_status]:
-        services.change_status(ticket, step, actor=operator)
+        change_status(ticket, step, actor=operator)
     events_before = len(ticket.events)
     if (from_status, to_status) in ALLOWED:
-        services.change_status(ticket, to_status, actor=operator)
+        change_status(ticket, to_status, actor=operator)
         assert ticket.status == to_status
         assert ticket.events[-1].kind == "status"
         assert (ticket.events[-1].from_value, ticket.events[-1].to_value) == (from_status,
                                                                               to_status)
     else:
         with pytest.raises(DomainError, match="interdit") as raised:
-            services.change_status(ticket, to_status, actor=operator)
+            change_status(ticket, to_status, actor=operator)
         assert raised.value.status == 409
         assert ticket.status == from_status
         assert len(ticket.events) == events_before
@@ -48,10 +48,10 @@ def test_transition_table(db, from_status, to_status):
 def test_reopening_clears_the_resolution_times(db):
     operator = factories.make_user("operator")
     ticket = make_ticket(actor=operator)
-    services.change_status(ticket, "resolved", actor=operator)
-    services.change_status(ticket, "closed", actor=operator)
+    change_status(ticket, "resolved", actor=operator)
+    change_status(ticket, "closed", actor=operator)
     assert ticket.resolved_at is not None and ticket.closed_at is not None
-    services.change_status(ticket, "open", actor=operator, note="La box ne marche toujours pas")
+    change_status(ticket, "open", actor=operator, note="La box ne marche toujours pas")
     assert ticket.resolved_at is None and ticket.closed_at is None
     assert ticket.events[-1].body == "La box ne marche toujours pas"
 
@@ -59,4 +59,4 @@ def test_reopening_clears_the_resolution_times(db):
 def test_unknown_status_is_refused(db):
     ticket = make_ticket()
     with pytest.raises(DomainError, match="inconnu"):
-        services.change_status(ticket, "archived", actor=None)
+        change_status(ticket, "archived", actor=None)

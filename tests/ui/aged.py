@@ -197,8 +197,8 @@ def _tickets(db, periods: list[str], operator, mediator) -> int:
     """Three tickets a month (one from the mediator), resolved and closed within days."""
     from subscribers.models import Household
     from subscribers.services import assigned_to_association
-    from support import services
     from support.models import Ticket, TicketEvent
+    from support.tickets import change_status, open_ticket
 
     first_household = db.session.execute(select(Household).where(
         Household.moved_out_on.is_(None)).order_by(Household.id)).scalars().first()
@@ -207,26 +207,26 @@ def _tickets(db, periods: list[str], operator, mediator) -> int:
     added = 0
     for number, period in enumerate(periods):
         opened = _at(_first(period) + timedelta(days=4 + number % 20), 9)
-        made = [services.open_ticket(actor=operator, subject=f"Coupure signalée ({period})",
-                                     category="no_connection", source="phone",
-                                     household_id=first_household.id,
-                                     assignee_id=operator.id),
-                services.open_ticket(actor=operator, subject=f"Question de facture ({period})",
-                                     category="billing", source="counter",
-                                     household_id=first_household.id)]
+        made = [open_ticket(actor=operator, subject=f"Coupure signalée ({period})",
+                            category="no_connection", source="phone",
+                            household_id=first_household.id,
+                            assignee_id=operator.id),
+                open_ticket(actor=operator, subject=f"Question de facture ({period})",
+                            category="billing", source="counter",
+                            household_id=first_household.id)]
         if followed is not None:
-            made.append(services.open_ticket(actor=mediator, subject=f"Box à brancher ({period})",
-                                             category="equipment",
-                                             household_id=followed.id))
+            made.append(open_ticket(actor=mediator, subject=f"Box à brancher ({period})",
+                                    category="equipment",
+                                    household_id=followed.id))
         for ticket in made:
             db.session.execute(update(Ticket).where(Ticket.id == ticket.id).values(
                 opened_at=opened, sla_due_at=opened + timedelta(days=2)))
             db.session.execute(update(TicketEvent).where(TicketEvent.ticket_id == ticket.id)
                                .values(at=opened))
             for hours, status in ((1, "open"), (20, "resolved"), (44, "closed")):
-                services.change_status(ticket, status, actor=operator,
-                                       note="Réglé" if status == "resolved" else None,
-                                       at=opened + timedelta(hours=hours))
+                change_status(ticket, status, actor=operator,
+                              note="Réglé" if status == "resolved" else None,
+                              at=opened + timedelta(hours=hours))
             db.session.flush()
             added += 1
     return added

@@ -158,7 +158,7 @@ def _ticket_number(ctx: ResolveContext):
 
     try:
         from support.models import Ticket
-        from support.services import tickets_query
+        from support.queries import tickets_query
     except ImportError:
         return None
     if ctx.user is None or ctx.role == "analyst":
