@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, jsonify
 from flask_babel import gettext as _
 
 from evaluation import fragility, queries, scenarios
+from evaluation.schemas import FiguresQuery, FragilityQuery
+from isp import disclosure
 from isp.auth import current_actor, require_role
 from isp.choices import Role
 from isp.errors import DomainError
 from isp.extensions import db
+from isp.openapi import documented
 from isp.pagination import api_list
+from isp.query import parse
 from isp.validation import json_body
+from subscribers import published_figures
 from subscribers.models import Building, District
 
 bp = Blueprint("evaluation_api", __name__, url_prefix="/api/v1")
@@ -25,13 +30,14 @@ def _figures_json(level: str, code: str, period: str) -> dict:
 
 
 def _period() -> str:
-    periods = queries.available_periods()
-    return queries.parse_period(request.args.get("period"),
+    periods = published_figures.available_periods()
+    return queries.parse_period(parse(FiguresQuery).period,
                                 default=periods[-1] if periods else queries.current_period())
 
 
 @bp.get("/evaluation/buildings/<code>")
 @require_role(*ANALYSTS, scope="aggregates")
+@documented(query=FiguresQuery)
 def building_figures(code: str):
     """A building's figures for one month (``period=YYYY-MM``, default: the latest)."""
     period = _period()
@@ -41,16 +47,17 @@ def building_figures(code: str):
         return jsonify({"error": f"Building {code} not found", "field": None}), 404
     return jsonify({"building_code": building.code, "name": building.name,
                     "district_code": building.district.code, "period": period,
-                    "small_cell_threshold": queries.SMALL_CELL,
+                    "small_cell_threshold": disclosure.SMALL_CELL,
                     "figures": _figures_json("building", building.code, period)})
 
 
 @bp.get("/evaluation/districts")
 @require_role(*ANALYSTS, scope="aggregates")
+@documented(query=FiguresQuery)
 def district_figures():
     """Every district with pilot figures for one month (``period=YYYY-MM``)."""
     period = _period()
-    table = queries.level_table("district", period)
+    table = published_figures.level_table("district", period)
     names = dict(db.session.execute(db.select(District.code, District.name)).all())
     items = [{"district_code": code, "name": names.get(code, code), "period": period,
               "figures": {key: queries.as_json(key, cell) for key, cell in sorted(cells.items())}}
@@ -61,21 +68,22 @@ def district_figures():
 
 @bp.get("/evaluation/fragility")
 @require_role(*ANALYSTS, scope="aggregates")
+@documented(query=FragilityQuery)
 def fragility_ranking():
     """Districts ranked by fragility (``method=mednum|weighted``, ``reference``, ``w_*``); each
     with the official index and, beside it, the public requests for the service as published
     (``public_requests``: ``value`` rounded to 5, ``suppressed`` for 1 to 4)."""
-    method = request.args.get("method", "mednum")
+    query = parse(FragilityQuery)
+    method, reference = query.method, query.reference
     if method not in ("mednum", "weighted"):
         raise DomainError(_("La méthode doit être « mednum » ou « weighted »"), field="method")
-    reference = request.args.get("reference", "all")
-    weights = fragility.parse_weights(request.args)
+    weights = fragility.parse_weights(query.model_dump())
     from outreach.demand import published_by_district  # the demand signal, beside the index
 
     ranked = fragility.ranking(method, reference, weights, demand=published_by_district())
     return jsonify({"method": method, "reference": reference,
                     "weights": weights if method == "weighted" else None,
-                    "official_indicator": fragility.OFFICIAL_INDEX,
+                    "official_indicator": published_figures.OFFICIAL_INDEX,
                     "items": [fragility.ranked_json(item) for item in ranked],
                     "total": len(ranked), "page": 1, "per_page": max(len(ranked), 1)})
 

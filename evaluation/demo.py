@@ -7,11 +7,11 @@ from datetime import date
 
 from sqlalchemy import select
 
-from evaluation.models import DistrictIndicator
 from isp.demo import read_csv
 from isp.extensions import db
 from isp.timeutil import today
 from subscribers.models import District
+from subscribers.models_figures import DistrictIndicator
 
 
 def _seed_pilot_subscriptions() -> int:

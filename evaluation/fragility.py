@@ -6,7 +6,8 @@
    the analyst chooses; the terms (weight × z ÷ Σ weights) are shown.
 
 The official MedNum index (``ifn_global``) is shown as an indicator of its own, never recomputed:
-its base 100 is Loire-Atlantique, which the imported districts do not cover.
+its base 100 is Loire-Atlantique, which the imported districts do not cover. The indicators are
+read through ``subscribers.published_figures`` (outreach's map reads the official index there).
 """
 
 from __future__ import annotations
@@ -18,12 +19,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from evaluation.models import DistrictIndicator
 from isp.errors import DomainError
 from isp.extensions import db
 from subscribers.models import Building, District
-
-OFFICIAL_INDEX = "ifn_global"
+from subscribers.published_figures import OFFICIAL_INDEX, Values, district_indicators
 
 #: MedNum v1: two groups ("access", "skills"), each the mean of two axes.
 MEDNUM_GROUPS: dict[str, tuple[str, ...]] = {
@@ -85,9 +84,6 @@ class Ranked:
     def drivers(self) -> list[Term]:
         """The terms with the largest effect, strongest first."""
         return sorted(self.terms, key=lambda t: -abs(t.contribution))[:3]
-
-
-Values = dict[str, dict[str, float]]  # district code → indicator → value
 
 
 def _mean(values: list[float]) -> float:
@@ -169,25 +165,6 @@ def rank(results: dict[str, Ranked]) -> list[Ranked]:
 
 # --- from the database -------------------------------------------------------------------------
 
-def load_values() -> tuple[Values, dict[str, District]]:
-    """Latest value of every indicator per district, plus derived shares (CAF coverage)."""
-    rows = db.session.execute(
-        select(District.code, DistrictIndicator.indicator, DistrictIndicator.value,
-               DistrictIndicator.year).join(DistrictIndicator.district)
-        .order_by(DistrictIndicator.year)).all()
-    values: Values = {}
-    for code, indicator, value, _year in rows:  # later years overwrite earlier ones
-        values.setdefault(code, {})[indicator] = value
-    for indicators in values.values():
-        population = indicators.get("population_municipale")
-        covered = indicators.get("caf_persons_covered")
-        if population and covered is not None:
-            indicators["pct_caf_covered"] = round(100 * covered / population, 2)
-    districts = {d.code: d for d in db.session.execute(select(District)).scalars()
-                 if d.code in values}
-    return values, districts
-
-
 def reference_choices(districts: dict[str, District]) -> list[tuple[str, str]]:
     """Reference territories the analyst may pick: all, the QPVs, or one commune."""
     communes = sorted({d.commune for d in districts.values()})
@@ -239,12 +216,12 @@ def ranking(method: str, reference: str = "all",
             demand: dict[str, int | None] | None = None) -> list[Ranked]:
     """Ranked districts by one method, with the official index alongside.
 
-    ``loaded``: what ``load_values()`` returned, when the caller already read it. ``demand``:
-    the published requests per district (``outreach.demand.published_by_district``), shown
-    beside the index; it does not change the score (the index measures fragility, the requests
-    a wish for the service).
+    ``loaded``: what ``district_indicators()`` returned, when the caller already read it.
+    ``demand``: the published requests per district (``outreach.demand.published_by_district``),
+    shown beside the index; it does not change the score (the index measures fragility, the
+    requests a wish for the service).
     """
-    values, districts = loaded if loaded is not None else load_values()
+    values, districts = loaded if loaded is not None else district_indicators()
     chosen = reference_set(reference, districts)
     if method == "mednum":
         results = mednum_scores(values, chosen)

@@ -6,7 +6,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from evaluation.models import DistrictIndicator
 from isp.csvimport import (
     BadValue,
     ImportContext,
@@ -17,6 +16,7 @@ from isp.csvimport import (
 )
 from isp.extensions import db
 from subscribers.models import District
+from subscribers.models_figures import DistrictIndicator
 
 
 def _indicator(row: dict, ctx: ImportContext) -> None:

@@ -17,11 +17,12 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from evaluation.models import EvaluationMonthly
-from evaluation.queries import FAMILY_PREFIXES, METRICS, metric_of, small_cell
+from evaluation.queries import FAMILY_PREFIXES, METRICS, metric_of
 from isp import csvexport
 from isp.extensions import db
 from subscribers.models import Building, District
+from subscribers.models_figures import EvaluationMonthly
+from subscribers.published_figures import small_cell
 
 LICENCE = "Licence Ouverte / Etalab 2.0"
 COLUMNS = ("level", "code", "name", "district_code", "period", "metric", "value", "unit")

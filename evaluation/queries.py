@@ -1,9 +1,11 @@
-"""Read-only aggregate figures for the analyst, and the small-cell rule they all pass through.
+"""Read-only aggregate figures for the analyst: what each figure is, periods, the dashboards' reads.
 
-Every figure shown, exported or served by the API goes through ``small_cell``: a figure resting on
-fewer than ``SMALL_CELL`` households carries no value at all, only ``suppressed=True`` (shown
-"< 5", left out of exports). Dashboards read the precomputed ``EvaluationMonthly`` table only,
-whose counts are already rounded to 5 and amounts to 100 € (``isp.disclosure``).
+Every figure shown, exported or served by the API goes through ``small_cell``
+(``subscribers.published_figures``, beside the tables, where outreach and impact read it too):
+a figure resting on fewer than ``SMALL_CELL`` households carries no value at all, only
+``suppressed=True`` (shown "< 5", left out of exports). Dashboards read the precomputed
+``EvaluationMonthly`` table only, whose counts are already rounded to 5 and amounts to 100 €
+(``isp.disclosure``).
 """
 
 from __future__ import annotations
@@ -16,15 +18,12 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from evaluation.models import EvaluationMonthly
-from isp.disclosure import SMALL_CELL, round_count
 from isp.errors import DomainError
 from isp.extensions import db
 from isp.timeutil import today
+from subscribers.models_figures import EvaluationMonthly
+from subscribers.published_figures import SUPPRESSED_LABEL, Cell, check_level, small_cell
 
-SUPPRESSED_LABEL = "< 5"
-
-LEVELS = ("building", "district")
 PERIOD_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
 
@@ -122,30 +121,6 @@ def metric_of(key: str) -> Metric | None:
     return None
 
 
-@dataclass(frozen=True)
-class Cell:
-    """A figure after the small-cell rule: a suppressed cell carries no value at all."""
-
-    value: float | None
-    households: int | None
-    suppressed: bool
-
-    @property
-    def available(self) -> bool:
-        return not self.suppressed and self.value is not None
-
-
-def small_cell(value: float | None, households: int | None) -> Cell:
-    """Apply the small-cell rule; ``households`` None means the figure counts no household.
-
-    The number of households a shown figure rests on is published rounded to 5, like every
-    count (the exact basis stays in the table, for this rule only).
-    """
-    if households is not None and households < SMALL_CELL:
-        return Cell(None, None, True)
-    return Cell(value, round_count(households), False)
-
-
 def as_json(key: str, cell: Cell) -> dict:
     """A figure for the API: value or ``suppressed``, never the small count itself."""
     metric = metric_of(key)
@@ -196,16 +171,6 @@ def periods_between(start: str, end: str) -> list[str]:
 
 # --- reading the aggregates --------------------------------------------------------------------
 
-def available_periods(level: str | None = None, code: str | None = None) -> list[str]:
-    """Months present in the aggregates, oldest first."""
-    statement = select(EvaluationMonthly.period).distinct()
-    if level:
-        statement = statement.where(EvaluationMonthly.level == level)
-    if code:
-        statement = statement.where(EvaluationMonthly.code == code)
-    return sorted(db.session.execute(statement).scalars())
-
-
 def last_refreshed():
     """When the aggregates were last computed (None: never)."""
     return db.session.execute(select(func.max(EvaluationMonthly.refreshed_at))).scalar()
@@ -213,7 +178,7 @@ def last_refreshed():
 
 def figures(level: str, code: str, period: str) -> dict[str, Cell]:
     """Every figure of one building or district for one month, small cells suppressed."""
-    _check_level(level)
+    check_level(level)
     rows = db.session.execute(select(
         EvaluationMonthly.metric, EvaluationMonthly.value, EvaluationMonthly.households).where(
         EvaluationMonthly.level == level, EvaluationMonthly.code == code,
@@ -224,7 +189,7 @@ def figures(level: str, code: str, period: str) -> dict[str, Cell]:
 def trend(level: str, code: str, keys: tuple[str, ...],
           periods: list[str] | None = None) -> dict[str, dict[str, Cell]]:
     """{period: {key: Cell}} for a few figures, over ``periods`` (default: the pilot's life)."""
-    _check_level(level)
+    check_level(level)
     statement = select(
         EvaluationMonthly.period, EvaluationMonthly.metric, EvaluationMonthly.value,
         EvaluationMonthly.households).where(
@@ -239,22 +204,9 @@ def trend(level: str, code: str, keys: tuple[str, ...],
     return result
 
 
-def level_table(level: str, period: str) -> dict[str, dict[str, Cell]]:
-    """{code: {key: Cell}} for every building or district in one month."""
-    _check_level(level)
-    rows = db.session.execute(select(
-        EvaluationMonthly.code, EvaluationMonthly.metric, EvaluationMonthly.value,
-        EvaluationMonthly.households).where(
-        EvaluationMonthly.level == level, EvaluationMonthly.period == period)).all()
-    result: dict[str, dict[str, Cell]] = {}
-    for code, metric, value, households in rows:
-        result.setdefault(code, {})[metric] = small_cell(value, households)
-    return result
-
-
 def scopes_with_figures(level: str) -> list[str]:
     """Codes of the buildings or districts that have aggregates (in the latest month)."""
-    _check_level(level)
+    check_level(level)
     latest = select(func.max(EvaluationMonthly.period)).where(
         EvaluationMonthly.level == level).scalar_subquery()
     # One month is enough (every scope has rows every month) and keeps it an index range.
@@ -285,7 +237,3 @@ class RefreshCache:
             self.items[full] = compute()
         return self.items[full]
 
-
-def _check_level(level: str) -> None:
-    if level not in LEVELS:
-        raise DomainError(_("Le niveau doit être « building » ou « district »"), field="level")

@@ -23,13 +23,16 @@ from billing import options as billing_options
 from billing import services as billing_services
 from billing.money import next_period_start
 from evaluation import footprint
-from evaluation.models import DistrictIndicator, Scenario
-from evaluation.queries import SMALL_CELL, current_period, level_table, period_of
+from evaluation.models import Scenario
+from evaluation.queries import current_period, period_of
 from isp import csvexport
+from isp.disclosure import SMALL_CELL
 from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
 from isp.timeutil import today
 from subscribers.models import Building, District, Unit
+from subscribers.models_figures import DistrictIndicator
+from subscribers.published_figures import level_table
 
 TIERS = ("T1", "T2", "T3")
 DEFAULTS = {

@@ -24,16 +24,21 @@ from sqlalchemy import select
 from evaluation import footprint, fragility, opendata, queries, scenarios
 from evaluation.charts import bar_chart, line_chart
 from evaluation.models import Scenario
-from evaluation.queries import METRICS, SUPPRESSED_LABEL, Cell, metric_of
+from evaluation.queries import METRICS, metric_of
+from evaluation.schemas import FiguresQuery, FragilityQuery
+from isp import disclosure
 from isp.auth import current_actor, public, require_role
 from isp.choices import Role
 from isp.errors import DomainError
 from isp.extensions import db
 from isp.formatting import money, number, octets
 from isp.nav import register_nav
+from isp.query import parse
 from isp.timeutil import today
 from isp.validation import Integer
+from subscribers import published_figures
 from subscribers.models import Building, District
+from subscribers.published_figures import SUPPRESSED_LABEL, Cell
 
 bp = Blueprint("evaluation", __name__, template_folder="templates")
 
@@ -106,7 +111,7 @@ def _helpers():
 
 
 def _period_arg(default: str) -> str:
-    return queries.parse_period(request.args.get("period"), default=default)
+    return queries.parse_period(parse(FiguresQuery).period, default=default)
 
 
 # --- dashboard ---------------------------------------------------------------------------------
@@ -115,11 +120,11 @@ def _period_arg(default: str) -> str:
 @require_role(*ANALYSTS, scope="aggregates")
 def dashboard():
     level = request.args.get("level", "building")
-    if level not in queries.LEVELS:
+    if level not in published_figures.LEVELS:
         level = "building"
     codes = queries.scopes_with_figures(level)
     code = request.args.get("code") or _default_code(level, codes)
-    periods = queries.available_periods(level, code) if code else []
+    periods = published_figures.available_periods(level, code) if code else []
     try:
         period = _period_arg(periods[-1] if periods else queries.current_period())
     except DomainError as error:
@@ -231,15 +236,14 @@ def _trend_cell(key: str, cell: Cell | None) -> Markup:
 def _ranking_args(loaded) -> tuple[str, str, dict, list, DomainError | None]:
     """The ranking asked by the query string (method, reference, weights), with the public
     requests beside the index; bad weights or reference: the defaults and the error."""
-    method = request.args.get("method", "mednum")
-    if method not in ("mednum", "weighted"):
-        method = "mednum"
+    query = parse(FragilityQuery)
+    method = query.method if query.method in ("mednum", "weighted") else "mednum"
     _values, known = loaded
-    reference = request.args.get("reference", "all")
+    reference = query.reference
     demand = _published_demand()
     error = None
     try:
-        weights = fragility.parse_weights(request.args)
+        weights = fragility.parse_weights(query.model_dump())
         ranked = fragility.ranking(method, reference, weights, loaded=loaded, demand=demand)
     except DomainError as exc:
         error, weights, reference = exc, dict(fragility.DEFAULT_WEIGHTS), "all"
@@ -251,7 +255,7 @@ def _ranking_args(loaded) -> tuple[str, str, dict, list, DomainError | None]:
 @bp.get("/evaluation/districts")
 @require_role(*ANALYSTS, scope="aggregates")
 def districts():
-    loaded = fragility.load_values()  # once for the page (the ranking needs it too)
+    loaded = published_figures.district_indicators()  # once for the page (the ranking needs it too)
     _values, known = loaded
     method, reference, weights, ranked, error = _ranking_args(loaded)
     if error is not None:
@@ -263,9 +267,9 @@ def districts():
                           [round(r.score, 2) for r in top],
                           [[str(r.rank), r.name, number(r.score, 2)] for r in top],
                           [_("Rang"), _("Quartier"), _("Score")])
-    periods = queries.available_periods("district")
+    periods = published_figures.available_periods("district")
     period = periods[-1] if periods else None
-    pilot_table = queries.level_table("district", period) if period else {}
+    pilot_table = published_figures.level_table("district", period) if period else {}
     return render_template(
         "evaluation/districts.html", method=method, ranked=ranked, reference=reference,
         references=fragility.reference_choices(known), weights=weights, chart=chart,
@@ -288,7 +292,8 @@ def districts_csv():
     """The ranking as on the page (same ``method``, ``reference``, ``w_*``), with the public
     requests beside the index; a bad weight or reference is refused as by the API, not
     replaced by the defaults (a file must be what was asked)."""
-    method, _reference, _weights, ranked, error = _ranking_args(fragility.load_values())
+    method, _reference, _weights, ranked, error = _ranking_args(
+        published_figures.district_indicators())
     if error is not None:
         raise error
     return Response(fragility.ranking_csv(ranked), mimetype="text/csv", headers={
@@ -407,7 +412,7 @@ def footprint_page():
                            factor=footprint.emission_factor(),
                            lifetime=footprint.LIFETIME_YEARS,
                            network_landed=footprint._device_model() is not None,
-                           small_cell=queries.SMALL_CELL,
+                           small_cell=disclosure.SMALL_CELL,
                            lent=footprint.lent_equipment(start, end),
                            hosting=footprint.hosting_estimate(start, end))
 
@@ -420,7 +425,7 @@ def report(year: int):
     items = footprint.building_footprints(date(year, 1, 1), date(year + 1, 1, 1))
     context = {"year": year, "items": items, "totals": footprint.totals(items),
                "states": footprint.lifecycle_counts(), "factor": footprint.emission_factor(),
-               "lifetime": footprint.LIFETIME_YEARS, "small_cell": queries.SMALL_CELL,
+               "lifetime": footprint.LIFETIME_YEARS, "small_cell": disclosure.SMALL_CELL,
                "css_bytes": _css_bytes(),
                "lent": footprint.lent_equipment(date(year, 1, 1), date(year + 1, 1, 1)),
                "hosting": footprint.hosting_estimate(date(year, 1, 1), date(year + 1, 1, 1))}

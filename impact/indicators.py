@@ -2,10 +2,10 @@
 
 Groups: cohort (full months since the connection, today), building or district; inside each
 group, one column per stage (t0 = before, 6 and 12 months = now). Disclosure control is
-evaluation's (``isp/disclosure.py``, docs/evaluation-privacy.md): a figure resting on
-fewer than 5 households is suppressed, counts are rounded to 5, shares come from the rounded
-counts, money (means and medians of a monthly cost) is rounded to the euro and published only
-over 5 households or more.
+evaluation's (``isp/disclosure.py`` and ``subscribers.published_figures.small_cell``,
+docs/evaluation-privacy.md): a figure resting on fewer than 5 households is suppressed, counts
+are rounded to 5, shares come from the rounded counts, money (means and medians of a monthly
+cost) is rounded to the euro and published only over 5 households or more.
 
 The indicators read the answers only (building and connection date are kept on each answer),
 so they survive the anonymisation of a household, which cuts the answer's link to it.
@@ -21,7 +21,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from evaluation.queries import SUPPRESSED_LABEL, Cell, small_cell
 from impact.choices import AUTONOMY_LEVELS, COHORT_LABELS, COHORTS, GROUPINGS, Stage
 from impact.models import ImpactAnswer
 from impact.services import connection_dates, full_months_between
@@ -30,6 +29,7 @@ from isp.errors import DomainError
 from isp.extensions import db
 from isp.timeutil import today
 from subscribers.models import Building, District
+from subscribers.published_figures import SUPPRESSED_LABEL, Cell, small_cell
 
 #: Money means and medians are published to the euro.
 MONEY_STEP_CENTS = 100

@@ -1,8 +1,9 @@
 """The district figures the map and its table show: fragility index, take-up, requests.
 
-Every figure comes from its home: the official fragility index from evaluation's indicators
-(a public statistic), take-up from the published monthly aggregates (small cells already
-suppressed there), requests from ``outreach.demand`` through ``isp.disclosure``.
+Every figure comes from its home: the official fragility index from the imported district
+indicators (a public statistic), take-up from the published monthly aggregates (small cells
+already suppressed there), both read through ``subscribers.published_figures``; requests from
+``outreach.demand`` through ``isp.disclosure``.
 """
 
 from __future__ import annotations
@@ -12,9 +13,9 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from evaluation import fragility, queries
 from isp.extensions import db
 from outreach import contours, demand
+from subscribers import published_figures
 from subscribers.models import District
 
 #: What the map can colour, and how the page names it.
@@ -28,7 +29,7 @@ class DistrictRow:
     code: str
     name: str
     fragility: float | None
-    take_up: queries.Cell | None
+    take_up: published_figures.Cell | None
     #: Published count (rounded to 5); None when suppressed (1 to 4).
     requests: int | None
     has_contour: bool
@@ -52,16 +53,16 @@ class MapData:
 
 def map_data() -> MapData:
     """Every district with at least one figure or a contour, sorted by name."""
-    values, _districts = fragility.load_values()
-    periods = queries.available_periods("district")
+    values, _districts = published_figures.district_indicators()
+    periods = published_figures.available_periods("district")
     period = periods[-1] if periods else None
-    take_up = queries.level_table("district", period) if period else {}
+    take_up = published_figures.level_table("district", period) if period else {}
     counts = demand.requests_by_district()
     geometries = contours.contours()
     rows = []
     for code, name in db.session.execute(select(District.code, District.name)
                                          .order_by(District.name)).all():
-        index = values.get(code, {}).get(fragility.OFFICIAL_INDEX)
+        index = values.get(code, {}).get(published_figures.OFFICIAL_INDEX)
         cell = take_up.get(code, {}).get("take_up")
         if index is None and cell is None and code not in counts and code not in geometries:
             continue

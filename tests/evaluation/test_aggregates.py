@@ -11,8 +11,9 @@ from sqlalchemy import func, select
 
 from evaluation import opendata, queries
 from evaluation.aggregates import percentile, refresh
-from evaluation.models import EvaluationMonthly
 from isp.errors import DomainError
+from subscribers import published_figures
+from subscribers.models_figures import EvaluationMonthly
 from tests import factories
 from tests.evaluation.factories import building_with_subscribers
 
@@ -22,7 +23,7 @@ from tests.evaluation.factories import building_with_subscribers
     (57.7, 4, True),  # a share resting on 4 households is suppressed too
 ])
 def test_small_cell_rule(value, households, suppressed):
-    cell = queries.small_cell(value, households)
+    cell = published_figures.small_cell(value, households)
     assert cell.suppressed is suppressed
     if suppressed:
         # Nothing of the small figure survives: neither the value nor the count.

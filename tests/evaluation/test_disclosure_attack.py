@@ -30,8 +30,8 @@ from sqlalchemy import select
 
 from evaluation import queries
 from evaluation.aggregates import refresh
-from evaluation.models import EvaluationMonthly
 from isp import disclosure
+from subscribers.models_figures import EvaluationMonthly
 from tests import factories
 
 PERIODS = ("2026-10", "2026-11")

@@ -110,9 +110,9 @@ def test_weights_accept_a_decimal_comma():
 def test_demo_ranking_keeps_the_official_index_as_published(db):
     from sqlalchemy import select
 
-    from evaluation.models import DistrictIndicator
     from isp.demo import seed_demo
     from subscribers.models import District
+    from subscribers.models_figures import DistrictIndicator
 
     seed_demo()
     official = db.session.execute(select(DistrictIndicator.value).join(

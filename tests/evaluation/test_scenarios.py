@@ -231,7 +231,7 @@ def test_a_wrong_amount_is_refused_in_french_beside_its_field(db, typed):
 
 
 def test_a_qpv_without_households_count_is_estimated_from_its_caf_households(db):
-    from evaluation.models import DistrictIndicator
+    from subscribers.models_figures import DistrictIndicator
 
     district = factories.make_district(name="Bellevue", qpv_code="QP044005")
     for year, value in ((2019, 4800.0), (2020, 5086.0)):
@@ -252,7 +252,7 @@ def test_a_qpv_without_households_count_is_estimated_from_its_caf_households(db)
 
 def test_a_district_with_no_figure_asks_for_the_flats_in_french(db):
     """Pin Sec: an IRIS with fragility indices only; nothing counts its households."""
-    from evaluation.models import DistrictIndicator
+    from subscribers.models_figures import DistrictIndicator
 
     district = factories.make_district(name="Pin Sec", iris_code="441091008")
     db.session.add(DistrictIndicator(district=district, indicator="ifn_global", value=159.2,

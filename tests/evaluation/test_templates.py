@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from evaluation.models import DistrictIndicator
 from isp.extensions import db
+from subscribers.models_figures import DistrictIndicator
 from tests import factories
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "evaluation" / "templates"

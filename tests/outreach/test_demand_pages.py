@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from evaluation.models import DistrictIndicator
 from isp.extensions import db
 from outreach import services
+from subscribers.models_figures import DistrictIndicator
 from tests.outreach.conftest import valid_request
 
 

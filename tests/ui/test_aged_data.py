@@ -142,7 +142,7 @@ def test_the_aged_demo_has_three_years_of_history(aged_database):
     app = create_app("default", SQLALCHEMY_DATABASE_URI=url)
     with app.app_context():
         from billing.models import Invoice
-        from evaluation.queries import available_periods
+        from subscribers.published_figures import available_periods
 
         periods = available_periods("building", "PB")
         invoiced = db.session.execute(db.select(db.func.count(db.distinct(Invoice.period))))
