@@ -32,7 +32,7 @@ from isp.disclosure import (
 )
 from isp.extensions import db
 from isp.timeutil import local_date, today, utcnow
-from mediation.services import mediation_figures
+from mediation.figures import mediation_figures
 from network.models import UsageDay
 from subscribers.choices import SubscriptionStatus
 from subscribers.models import Building, District, Household, Subscription, Unit
