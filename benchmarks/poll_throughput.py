@@ -558,9 +558,9 @@ def db_worker(url: str, name: str, opts: dict[str, Any], barriers: tuple[Any, An
                 if profiler is not None and k > 0:
                     profiler.enable()
                 summary = poller.run_poll_cycle(worker=name, now=base + k * interval,
-                                                  batch=opts["batch"],
-                                                  concurrency=opts["concurrency"],
-                                                  discover=opts["discover"] or k == 0)
+                                                batch=opts["batch"],
+                                                concurrency=opts["concurrency"],
+                                                discover=opts["discover"] or k == 0)
                 if profiler is not None:
                     profiler.disable()
                 wall, cpu = time.perf_counter() - t0, _cpu_s() - c0

@@ -160,7 +160,7 @@ def check_may_record(actor: User | None, household: Household) -> str:
     if role in (Role.ADMIN, Role.OPERATOR):
         return role
     if role == Role.MEDIATOR:
-        from mediation.services import current_assignment
+        from mediation.assignments import current_assignment
 
         assignment = current_assignment(household.id)
         if assignment is not None and assignment.association_id == actor.association_id:
@@ -343,7 +343,7 @@ def coaching_received(household_id: int, since: date | None,
     """
     from mediation.choices import HOLDING_STATUSES, BookingStatus
     from mediation.models import Booking, CoachingSlot, SessionRecord
-    from mediation.services import sessions_query
+    from mediation.sessions import sessions_query
 
     isp_scope = Scope(Role.ADMIN)
     records = sessions_query(isp_scope).where(SessionRecord.household_id == household_id,
@@ -365,7 +365,7 @@ def first_session_autonomy(household_id: int) -> str | None:
     """The autonomy graded at the household's first coaching session, if recorded (mediation's
     session records): the t0 form offers it."""
     from mediation.models import SessionRecord
-    from mediation.services import sessions_query
+    from mediation.sessions import sessions_query
 
     statement = sessions_query(Scope(Role.ADMIN)).where(
         SessionRecord.household_id == household_id, SessionRecord.autonomy.is_not(None))

@@ -16,9 +16,21 @@ from isp.extensions import db
 from isp.formatting import iso
 from isp.openapi import documented
 from isp.pagination import api_list
+from isp.timeutil import as_utc
 from isp.validation import MAX_INT, Integer, Text, body_schema, json_body
-from mediation import services
+from mediation.assignments import assign_household, suggestions_for
+from mediation.associations import associations_query
 from mediation.models import Association, Booking, CoachingSlot, SessionRecord
+from mediation.sessions import get_session, record_session
+from mediation.slots import (
+    LOCAL,
+    book,
+    get_slot,
+    holding_count,
+    holding_counts,
+    scoped_association,
+    slots_query,
+)
 from subscribers.services import get_household
 
 bp = Blueprint("mediation_api", __name__, url_prefix="/api/v1")
@@ -42,22 +54,22 @@ def association_json(association: Association) -> dict:
 def slot_json(slot: CoachingSlot, booked: int | None = None) -> dict:
     """One slot; ``booked``: its holding count when already known (lists)."""
     return {"id": slot.id, "association_code": slot.association.code,
-            "starts_at": iso(services.as_utc(slot.starts_at)), "ends_at": iso(slot.ends_at),
+            "starts_at": iso(as_utc(slot.starts_at)), "ends_at": iso(slot.ends_at),
             "duration_minutes": slot.duration_minutes, "capacity": slot.capacity,
-            "booked": services.holding_count(slot) if booked is None else booked,
+            "booked": holding_count(slot) if booked is None else booked,
             "topic": slot.topic, "kind": slot.kind,
             "place_id": slot.place_id, "cancelled": slot.cancelled_at is not None}
 
 
 def slots_json(slots: list[CoachingSlot]) -> list[dict]:
     """A page of slots: their bookings counted in one query, not one per slot."""
-    counts = services.holding_counts([slot.id for slot in slots])
+    counts = holding_counts([slot.id for slot in slots])
     return [slot_json(slot, counts.get(slot.id, 0)) for slot in slots]
 
 
 def booking_json(booking: Booking) -> dict:
     return {"id": booking.id, "slot_id": booking.slot_id, "household_id": booking.household_id,
-            "status": booking.status, "booked_at": iso(services.as_utc(booking.booked_at))}
+            "status": booking.status, "booked_at": iso(as_utc(booking.booked_at))}
 
 
 def session_json(record: SessionRecord) -> dict:
@@ -113,8 +125,8 @@ def _when(name: str) -> datetime | None:
                           field=name,
                           status=400) from None
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=services.LOCAL) if "T" in value else \
-            datetime.combine(parsed.date(), datetime.min.time(), tzinfo=services.LOCAL)
+        parsed = parsed.replace(tzinfo=LOCAL) if "T" in value else \
+            datetime.combine(parsed.date(), datetime.min.time(), tzinfo=LOCAL)
     return parsed.astimezone(UTC)
 
 
@@ -127,7 +139,7 @@ def _audit(action: str, record_type: str, record_id, detail: str | None = None) 
 @require_role(Role.OPERATOR, Role.MEDIATOR, Role.ANALYST)
 def associations():
     """Associations with their districts, languages, specialties and places (no personal data)."""
-    return api_list(services.associations_query(request.args.get("q")), association_json)
+    return api_list(associations_query(request.args.get("q")), association_json)
 
 
 @bp.get("/slots")
@@ -135,9 +147,9 @@ def associations():
 def slots():
     """Slots, filterable by association and time (``from``/``to``: dates or ISO times)."""
     scope = Scope.of(current_actor())
-    association = services.scoped_association(scope, request.args.get("association") or None)
-    statement = services.slots_query(scope, association=association, start=_when("from"),
-                                     end=_when("to"))
+    association = scoped_association(scope, request.args.get("association") or None)
+    statement = slots_query(scope, association=association, start=_when("from"),
+                            end=_when("to"))
     return api_list(statement.options(selectinload(CoachingSlot.association)),
                     serialize_page=slots_json)
 
@@ -146,7 +158,7 @@ def slots():
 @require_role(Role.OPERATOR, Role.MEDIATOR, scope="own_association")
 def slot(slot_id: int):
     """One slot (no household detail)."""
-    return jsonify(slot_json(services.get_slot(slot_id, Scope.of(current_actor()))))
+    return jsonify(slot_json(get_slot(slot_id, Scope.of(current_actor()))))
 
 
 @bp.post("/bookings")
@@ -157,9 +169,9 @@ def booking_create():
     actor = current_actor()
     data = _body()
     slot_id, household_id = _int(data, "slot_id"), _int(data, "household_id")
-    found = services.get_slot(slot_id, Scope.of(actor))
+    found = get_slot(slot_id, Scope.of(actor))
     with db.session.begin_nested():
-        booking = services.book(found, household_id, actor=actor)
+        booking = book(found, household_id, actor=actor)
     _audit("book", "household", household_id, detail=f"slot {slot_id}")
     db.session.commit()
     return jsonify(booking_json(booking)), 201
@@ -176,8 +188,8 @@ def session_create():
     actor = current_actor()
     scope = Scope.of(actor)
     data = _body()
-    association = services.scoped_association(scope, _str(data, "association_code",
-                                                           required=not scope.is_mediator))
+    association = scoped_association(scope, _str(data, "association_code",
+                                                  required=not scope.is_mediator))
     held_on_text = _str(data, "held_on")
     try:
         held_on = date.fromisoformat(held_on_text)
@@ -195,7 +207,7 @@ def session_create():
             raise DomainError(_("%(field)s vaut true ou false.", field=name),
                               field=name, status=400)
     with db.session.begin_nested():
-        record = services.record_session(
+        record = record_session(
             actor=actor, association=association, kind=_str(data, "kind"), held_on=held_on,
             duration_minutes=_int(data, "duration_minutes"),
             place_type=_str(data, "place_type"), commune_code=_str(data, "commune_code"),
@@ -219,7 +231,7 @@ def session_create():
 @require_role(Role.OPERATOR, Role.MEDIATOR, scope="own_association")
 def session(session_id: int):
     """One session record."""
-    record = services.get_session(session_id, Scope.of(current_actor()))
+    record = get_session(session_id, Scope.of(current_actor()))
     if record.household_id is not None:
         _audit("read", "household", record.household_id, detail=f"session {record.id}")
         db.session.commit()
@@ -237,7 +249,7 @@ def assignment_create():
     data = _body()
     household = get_household(_int(data, "household_id"), Scope.of(actor))
     with db.session.begin_nested():
-        assignment = services.assign_household(
+        assignment = assign_household(
             household, _str(data, "association_code"), reason=_str(data, "reason",
                                                                    required=False),
             actor=actor)
@@ -246,7 +258,7 @@ def assignment_create():
     return jsonify({"id": assignment.id, "household_id": household.id,
                     "association_code": assignment.association.code,
                     "reason": assignment.reason, "decided_by": actor.email,
-                    "decided_at": iso(services.as_utc(assignment.decided_at))}), 201
+                    "decided_at": iso(as_utc(assignment.decided_at))}), 201
 
 
 @bp.get("/households/<int:household_id>/suggested-associations")
@@ -254,7 +266,7 @@ def assignment_create():
 def suggested_associations(household_id: int):
     """The associations covering the household's district, ranked, each with its score terms."""
     household = get_household(household_id, Scope.of(current_actor()))
-    suggestions = services.suggestions_for(household)
+    suggestions = suggestions_for(household)
     _audit("read", "household", household.id, detail="suggested associations")
     db.session.commit()
     return jsonify({"household_id": household.id, "items": [s.as_dict() for s in suggestions],

@@ -12,8 +12,11 @@ from isp.extensions import db
 from isp.models import User
 from isp.services import create_user, get_user_by_email
 from isp.timeutil import today
-from mediation import services
+from mediation.assignments import assign_household, suggestions_for, unassigned_households_query
+from mediation.associations import save_place
 from mediation.models import Association, Booking, CoachingSlot, Place
+from mediation.sessions import record_session
+from mediation.slots import LOCAL, book, bookable_households, publish_slot
 from subscribers.models import Household
 
 DETAILS = {
@@ -68,44 +71,44 @@ def seed_demo() -> str | None:
         association.phone = association.phone or phone
         association.summary = association.summary or summary
         name, address, hours, access = PLACES[code]
-        services.save_place(association, name=name, address=address, postcode="44300",
-                            commune="Nantes", insee_code="44109", opening_hours=hours,
-                            accessibility=access)
+        save_place(association, name=name, address=address, postcode="44300",
+                   commune="Nantes", insee_code="44109", opening_hours=hours,
+                   accessibility=access)
     households = list(db.session.execute(
-        services.unassigned_households_query().where(Household.unit_code.like("PB-%"))
+        unassigned_households_query().where(Household.unit_code.like("PB-%"))
         .limit(30))
         .scalars())
     assigned = 0
     for household in households:
-        suggestions = services.suggestions_for(household)
+        suggestions = suggestions_for(household)
         if suggestions and suggestions[0].score > 0:
-            services.assign_household(household, suggestions[0].code, reason=None,
-                                      actor=operator)
+            assign_household(household, suggestions[0].code, reason=None,
+                             actor=operator)
             assigned += 1
     asso = associations["ASSO-PB"]
     place = asso.places[0] if asso.places else None
-    followed = services.bookable_households(asso.id)
+    followed = bookable_households(asso.id)
     slots = []
     for offset, hour, topic, kind, capacity in SLOTS:
         starts = datetime.combine(today() + timedelta(days=offset), time(hour),
-                                  tzinfo=services.LOCAL)
-        slots.append(services.publish_slot(
+                                  tzinfo=LOCAL)
+        slots.append(publish_slot(
             actor=mediator, association=asso, starts_at=starts, duration_minutes=90
             if kind == "collective" else 60, capacity=capacity, topic=topic, kind=kind,
             place_id=place.id if place else None))
     bookings = 0
     for slot, household in zip(slots, followed, strict=False):
-        services.book(slot, household.id, actor=mediator)
+        book(slot, household.id, actor=mediator)
         bookings += 1
     if len(followed) > len(slots):
-        services.book(slots[1], followed[len(slots)].id, actor=mediator)
+        book(slots[1], followed[len(slots)].id, actor=mediator)
         bookings += 1
     # A past workshop, with attendance and its session records (written as history).
     past = CoachingSlot(association=asso, place=place, topic="equipment_use", kind="collective",
                         capacity=6,
                         duration_minutes=90, created_by_id=mediator.id,
                         starts_at=datetime.combine(today() - timedelta(days=3), time(14),
-                                                   tzinfo=services.LOCAL))
+                                                   tzinfo=LOCAL))
     db.session.add(past)
     for index, household in enumerate(followed[:3]):
         db.session.add(Booking(slot=past, household_id=household.id, booked_by_id=mediator.id,
@@ -113,7 +116,7 @@ def seed_demo() -> str | None:
     db.session.flush()
     sessions = 0
     for index, household in enumerate(followed[:2]):
-        services.record_session(
+        record_session(
             actor=mediator, association=asso, kind="individual",
             held_on=today() - timedelta(days=3 + index), duration_minutes=60,
             place_type="own_place", commune_code="44109",
@@ -121,7 +124,7 @@ def seed_demo() -> str | None:
             autonomy="partially", equipment=["computer"], referral="none", follow_up=True,
             first_session=index == 0, household_id=household.id, slot_id=past.id)
         sessions += 1
-    services.record_session(
+    record_session(
         actor=mediator, association=asso, kind="collective",
         held_on=today() - timedelta(days=3), duration_minutes=90, place_type="own_place",
         commune_code="44109", themes=["equipment_use"], equipment=["computer", "phone"],

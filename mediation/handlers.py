@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from isp.signals import household_moved_out
-from mediation import services
+from mediation.assignments import end_follow_up_on_move_out
 
 
 @household_moved_out.connect
 def _on_household_moved_out(household, **kwargs) -> None:
-    services.end_follow_up_on_move_out(household, moved_out_on=kwargs["moved_out_on"],
-                                       actor=kwargs.get("actor"))
+    end_follow_up_on_move_out(household, moved_out_on=kwargs["moved_out_on"],
+                              actor=kwargs.get("actor"))

@@ -14,7 +14,7 @@ from isp.csvimport import (
     register_importer,
 )
 from isp.errors import DomainError
-from mediation import services
+from mediation.associations import save_association
 
 
 def _association(row: dict, ctx: ImportContext) -> None:
@@ -23,7 +23,7 @@ def _association(row: dict, ctx: ImportContext) -> None:
         raise BadValue("code", _("l'association %(code)s apparaît deux fois dans le fichier",
                                    code=code))
     try:
-        services.save_association(
+        save_association(
             code=code, name=row.get("name", ""), siret_or_rna=row.get("siret_or_rna"),
             districts=row.get("districts"), languages=row.get("languages"),
             specialties=row.get("specialties"),

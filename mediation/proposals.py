@@ -20,10 +20,12 @@ from isp.extensions import db
 from isp.models import User
 from isp.timeutil import PARIS, today, utcnow
 from isp.validation import Text
-from mediation import services
+from mediation.assignments import current_assignment
 from mediation.choices import BookingStatus
+from mediation.figures import period_bounds
 from mediation.models import Booking, CoachingSlot, SessionRecord
 from mediation.models_proposals import CoachingProposal
+from mediation.slots import book, get_slot, holding_counts
 
 FIRST_SESSION, FOLLOW_UP = "first_session", "follow_up"
 KIND_LABELS = {FIRST_SESSION: _l("première séance (connexion active)"),
@@ -48,7 +50,7 @@ def _propose(household_id: int, kind: str, source_ref: str, event_on: date
             CoachingProposal.household_id == household_id, CoachingProposal.kind == kind,
             CoachingProposal.source_ref == source_ref)).first():
         return None
-    assignment = services.current_assignment(household_id)
+    assignment = current_assignment(household_id)
     proposal = CoachingProposal(
         household_id=household_id, kind=kind, source_ref=source_ref, event_on=event_on,
         association_id=assignment.association_id if assignment is not None else None,
@@ -134,17 +136,17 @@ def accept(proposal: CoachingProposal, slot_id: int, *, actor: User) -> Coaching
     get_proposal(proposal.id, scope)
     _check_open(proposal)
     if proposal.association_id is None:
-        assignment = services.current_assignment(proposal.household_id)
+        assignment = current_assignment(proposal.household_id)
         if assignment is None:
             raise DomainError(_(
                 "Ce foyer n'est suivi par aucune association : orientez-le d'abord"),
                 field="slot_id", status=409)
         proposal.association_id = assignment.association_id
-    slot = services.get_slot(slot_id, scope)
+    slot = get_slot(slot_id, scope)
     if slot.association_id != proposal.association_id:
         raise NotFoundError(_("Créneau %(slot_id)s introuvable", slot_id=slot_id),
                             field="slot_id")
-    booking = services.book(slot, proposal.household_id, actor=actor)
+    booking = book(slot, proposal.household_id, actor=actor)
     proposal.status = ACCEPTED
     proposal.booking_id = booking.id
     proposal.decided_by_id = actor.id
@@ -177,7 +179,7 @@ def slots_for(proposal: CoachingProposal, *, limit: int = 20) -> list[CoachingSl
                                    CoachingSlot.cancelled_at.is_(None),
                                    CoachingSlot.starts_at > utcnow())
         .order_by(CoachingSlot.starts_at, CoachingSlot.id).limit(limit * 2)).scalars().all()
-    counts = services.holding_counts([slot.id for slot in slots])
+    counts = holding_counts([slot.id for slot in slots])
     return [slot for slot in slots if counts.get(slot.id, 0) < slot.capacity][:limit]
 
 
@@ -196,7 +198,7 @@ class FollowedMonth:
 
 
 def _month_bounds(period: str) -> tuple[date, date]:
-    first, following = services._period_bounds(period)
+    first, following = period_bounds(period)
     return first, following
 
 

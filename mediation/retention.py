@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from mediation.services import cut_ended_links
+from mediation.assignments import cut_ended_links
 
 
 def purge_expired(now: datetime, rules: dict) -> dict[str, int]:

@@ -23,7 +23,23 @@ from isp.nav import register_nav
 from isp.pagination import paginate
 from isp.timeutil import today
 from isp.validation import Day
-from mediation import opendata, services
+from mediation import opendata
+from mediation.assignments import (
+    assign_household,
+    assigned_counts,
+    assignment_history,
+    association_facts,
+    current_assignment,
+    suggestions_for,
+    unassigned_households_query,
+)
+from mediation.associations import (
+    associations_query,
+    get_association,
+    get_place,
+    save_association,
+    save_place,
+)
 from mediation.choices import (
     AGE_BANDS,
     AUTONOMY_LEVELS,
@@ -46,6 +62,25 @@ from mediation.forms import (
     SlotForm,
 )
 from mediation.models import Association, Place
+from mediation.sessions import get_session, record_session, sessions_query
+from mediation.slots import (
+    LOCAL,
+    book,
+    bookable_households,
+    cancel_slot,
+    get_booking,
+    get_slot,
+    holding_count,
+    local,
+    monday_of,
+    publish_slot,
+    reminder_text,
+    scoped_association,
+    set_booking_status,
+    slots_query,
+    week_bounds,
+    week_planning,
+)
 from subscribers.models import Building, District, Household, Unit
 from subscribers.services import get_household, households_count
 
@@ -79,7 +114,7 @@ def _errors_to_form(form, error: DomainError) -> None:
 
 def _association_choices() -> list[tuple[str, str]]:
     return [(a.code, f"{a.code} — {a.name}") for a in db.session.execute(
-        services.associations_query()).scalars()]
+        associations_query()).scalars()]
 
 
 # --- associations and places -------------------------------------------------------------------
@@ -87,9 +122,9 @@ def _association_choices() -> list[tuple[str, str]]:
 @bp.get("/associations")
 @require_role(Role.OPERATOR)
 def associations():
-    page = paginate(services.associations_query(request.args.get("q")))
+    page = paginate(associations_query(request.args.get("q")))
     return render_template("mediation/associations.html", page=page,
-                           counts=services.assigned_counts(), q=request.args.get("q", ""))
+                           counts=assigned_counts(), q=request.args.get("q", ""))
 
 
 def _district_choices() -> list[tuple[str, str]]:
@@ -115,7 +150,7 @@ def _association_form_page(association: Association | None):
     if form.validate_on_submit():
         try:
             with db.session.begin_nested():
-                saved = services.save_association(
+                saved = save_association(
                     association, code=form.code.data, name=form.name.data,
                     siret_or_rna=form.siret_or_rna.data, districts=form.districts.data,
                     languages=form.languages.data, specialties=form.specialties.data,
@@ -142,15 +177,15 @@ def association_new():
 @bp.route("/associations/<code>/edit", methods=["GET", "POST"])
 @require_role(Role.OPERATOR)
 def association_edit(code: str):
-    return _association_form_page(services.get_association(code))
+    return _association_form_page(get_association(code))
 
 
 @bp.get("/associations/<code>")
 @require_role(Role.OPERATOR)
 def association_detail(code: str):
-    association = services.get_association(code)
+    association = get_association(code)
     return render_template("mediation/association_detail.html", association=association,
-                           assigned=services.assigned_counts().get(association.id, 0))
+                           assigned=assigned_counts().get(association.id, 0))
 
 
 def _place_form_page(association: Association, place: Place | None):
@@ -158,11 +193,11 @@ def _place_form_page(association: Association, place: Place | None):
     if form.validate_on_submit():
         try:
             with db.session.begin_nested():
-                services.save_place(association, place, **{
+                save_place(association, place, **{
                     name: getattr(form, name).data for name in (
-                        "name", "address", "address_complement", "postcode", "commune",
-                        "insee_code", "latitude", "longitude", "opening_hours",
-                        "accessibility", "accessibility_url", "mobile")})
+               "name", "address", "address_complement", "postcode", "commune",
+               "insee_code", "latitude", "longitude", "opening_hours",
+               "accessibility", "accessibility_url", "mobile")})
             audit.record_request("update" if place else "create", "place", association.code)
             db.session.commit()
             flash(_("Lieu enregistré."), "success")
@@ -177,14 +212,14 @@ def _place_form_page(association: Association, place: Place | None):
 @bp.route("/associations/<code>/places/new", methods=["GET", "POST"])
 @require_role(Role.OPERATOR)
 def place_new(code: str):
-    return _place_form_page(services.get_association(code), None)
+    return _place_form_page(get_association(code), None)
 
 
 @bp.route("/associations/<code>/places/<int:place_id>/edit", methods=["GET", "POST"])
 @require_role(Role.OPERATOR)
 def place_edit(code: str, place_id: int):
-    association = services.get_association(code)
-    return _place_form_page(association, services.get_place(place_id, association))
+    association = get_association(code)
+    return _place_form_page(association, get_place(place_id, association))
 
 
 @bp.get("/open-data/lieux-mediation-numerique.csv")
@@ -209,13 +244,13 @@ def places_json():
 def orientation():
     """Households followed by no association, each with its suggestion to confirm one by one."""
     # Each row carries its reasons and a confirm form (~20 elements): 10 a page stay in grade A.
-    statement = services.unassigned_households_query(request.args.get("q"))
+    statement = unassigned_households_query(request.args.get("q"))
     # The suggestion needs each household's district: loaded for the page at once.
     page = paginate(statement.options(selectinload(Household.unit).selectinload(Unit.building)
                                       .selectinload(Building.district)),
                     per_page=10, count_statement=households_count(statement))
-    facts = services.association_facts()  # once for the page, not once per household
-    rows = [(household, (services.suggestions_for(household, associations=facts)
+    facts = association_facts()  # once for the page, not once per household
+    rows = [(household, (suggestions_for(household, associations=facts)
                          or (None,))[0]) for household in page.items]
     # Render before committing the audit entry: a commit expires the loaded rows.
     html = render_template("mediation/orientation.html", page=page, rows=rows,
@@ -232,16 +267,16 @@ def household_orientation(household_id: int):
     """The ranked associations with each term; the operator confirms or picks another."""
     actor = current_actor()
     household = get_household(household_id, Scope.of(actor))
-    suggestions = services.suggestions_for(household)
+    suggestions = suggestions_for(household)
     form = AssignmentForm()
     form.association_code.choices = _association_choices()
-    current = services.current_assignment(household.id)
+    current = current_assignment(household.id)
     if request.method == "GET" and suggestions:
         form.association_code.data = suggestions[0].code
     if form.validate_on_submit():
         try:
             with db.session.begin_nested():
-                assignment = services.assign_household(
+                assignment = assign_household(
                     household, form.association_code.data, reason=form.reason.data,
                     actor=actor)
             audit.record_request("assign", "household", household.id,
@@ -260,12 +295,12 @@ def household_orientation(household_id: int):
     status = form_status()
     return render_template("mediation/household_orientation.html", household=household,
                            suggestions=suggestions, form=form, current=current,
-                           history=services.assignment_history(household.id),
+                           history=assignment_history(household.id),
                            loads=json.loads), status
 
 
 def _household_panel(household: Household, scope: Scope):
-    current = services.current_assignment(household.id)
+    current = current_assignment(household.id)
     if scope.is_mediator:
         bookings = [b for b in household_bookings(household.id)
                     if b.slot.association_id == scope.association_id]
@@ -286,7 +321,7 @@ def household_bookings(household_id: int):
 # --- slots, bookings, planning -----------------------------------------------------------------
 
 def _association_arg(scope: Scope) -> Association | None:
-    return services.scoped_association(scope, request.args.get("association") or None)
+    return scoped_association(scope, request.args.get("association") or None)
 
 
 @bp.get("/mediation/slots")
@@ -294,8 +329,8 @@ def _association_arg(scope: Scope) -> Association | None:
 def slots():
     scope = Scope.of(current_actor())
     association = _association_arg(scope)
-    start, _end = services.week_bounds(services.monday_of(today()))
-    page = paginate(services.slots_query(scope, association=association, start=start))
+    start, _end = week_bounds(monday_of(today()))
+    page = paginate(slots_query(scope, association=association, start=start))
     return render_template("mediation/slots.html", page=page, association=association,
                            scope=scope, associations=_association_choices())
 
@@ -315,7 +350,7 @@ def _slot_form(scope: Scope, association: Association | None) -> SlotForm:
 def slot_new():
     actor = current_actor()
     scope = Scope.of(actor)
-    association = services.scoped_association(
+    association = scoped_association(
         scope, request.form.get("association_code") or request.args.get("association") or None)
     form = _slot_form(scope, association)
     if not scope.is_mediator and association is None:
@@ -327,9 +362,9 @@ def slot_new():
             if association is None:
                 raise DomainError(_("Choisissez l'association."), field="association_code")
             with db.session.begin_nested():
-                slot = services.publish_slot(
+                slot = publish_slot(
                     actor=actor, association=association,
-                    starts_at=form.starts_at.data.replace(tzinfo=services.LOCAL),
+                    starts_at=form.starts_at.data.replace(tzinfo=LOCAL),
                     duration_minutes=form.duration_minutes.data, capacity=form.capacity.data,
                     topic=form.topic.data, kind=form.kind.data, place_id=form.place_id.data)
             audit.record_request("create", "coaching_slot", slot.id)
@@ -345,19 +380,19 @@ def slot_new():
 def _slot_page(slot, booking_form=None, status: int = 200):
     scope = Scope.of(current_actor())
     booking_form = booking_form or BookingForm()
-    bookable = services.bookable_households(slot.association_id)
+    bookable = bookable_households(slot.association_id)
     booking_form.household_id.choices = [(h.id, f"{h.unit.code} — {h.holder_name}")
                                          for h in bookable]
     ids = sorted({b.household_id for b in slot.bookings} | {h.id for h in bookable})
     audit.record_request("read", "household_list", None,
                          detail=f"slot {slot.id}: " + ",".join(map(str, ids)))
     db.session.commit()
-    reminders = {b.id: services.reminder_text(b) for b in slot.bookings
+    reminders = {b.id: reminder_text(b) for b in slot.bookings
                  if b.status == "booked"}
     return render_template("mediation/slot_detail.html", slot=slot, scope=scope,
                            booking_form=booking_form, status_form=BookingStatusForm(),
-                           reminders=reminders, local=services.local,
-                           seats=services.holding_count(slot),
+                           reminders=reminders, local=local,
+                           seats=holding_count(slot),
                            can_book=Role(current_actor().role) in (Role.MEDIATOR,
                                                                     Role.ADMIN)), status
 
@@ -365,21 +400,21 @@ def _slot_page(slot, booking_form=None, status: int = 200):
 @bp.get("/mediation/slots/<int:slot_id>")
 @require_role(*MEDIATORS, scope="own_association")
 def slot_detail(slot_id: int):
-    return _slot_page(services.get_slot(slot_id, Scope.of(current_actor())))
+    return _slot_page(get_slot(slot_id, Scope.of(current_actor())))
 
 
 @bp.post("/mediation/slots/<int:slot_id>/book")
 @require_role(Role.MEDIATOR, scope="own_association")
 def slot_book(slot_id: int):
     actor = current_actor()
-    slot = services.get_slot(slot_id, Scope.of(actor))
+    slot = get_slot(slot_id, Scope.of(actor))
     form = BookingForm()
     form.household_id.choices = [(h.id, h.holder_name)
-                                 for h in services.bookable_households(slot.association_id)]
+                                 for h in bookable_households(slot.association_id)]
     if form.validate_on_submit():
         try:
             with db.session.begin_nested():
-                booking = services.book(slot, form.household_id.data, actor=actor)
+                booking = book(slot, form.household_id.data, actor=actor)
             audit.record_request("book", "household", booking.household_id,
                                  detail=f"slot {slot.id}")
             db.session.commit()
@@ -396,12 +431,12 @@ def slot_book(slot_id: int):
 @require_role(Role.MEDIATOR, scope="own_association")
 def slot_cancel(slot_id: int):
     actor = current_actor()
-    slot = services.get_slot(slot_id, Scope.of(actor))
+    slot = get_slot(slot_id, Scope.of(actor))
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
         with db.session.begin_nested():
-            services.cancel_slot(slot, actor=actor)
+            cancel_slot(slot, actor=actor)
         audit.record_request("cancel", "coaching_slot", slot.id)
         db.session.commit()
         flash(_("Créneau annulé : prévenez les foyers (textes ci-dessous)."), "success")
@@ -414,14 +449,14 @@ def slot_cancel(slot_id: int):
 @require_role(Role.MEDIATOR, scope="own_association")
 def booking_status(booking_id: int):
     actor = current_actor()
-    booking = services.get_booking(booking_id, Scope.of(actor))
+    booking = get_booking(booking_id, Scope.of(actor))
     form = BookingStatusForm()
     if not form.validate_on_submit():  # a status the list does not offer: back, saying why
         flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
         return redirect(url_for("mediation.slot_detail", slot_id=booking.slot_id), code=303)
     try:
         with db.session.begin_nested():
-            services.set_booking_status(booking, form.status.data, actor=actor)
+            set_booking_status(booking, form.status.data, actor=actor)
         audit.record_request("update", "household", booking.household_id,
                              detail=f"booking {booking.id}: {form.status.data}")
         db.session.commit()
@@ -442,13 +477,13 @@ def planning():
     scope = Scope.of(current_actor())
     association = _association_arg(scope)
     if association is None:
-        first = db.session.execute(services.associations_query()).scalars().first()
+        first = db.session.execute(associations_query()).scalars().first()
         if first is None:
             abort(404)
         association = first
     week = PLANNING_WEEK.check(request.args.get("week") or today())
-    monday = services.monday_of(week)
-    days = services.week_planning(association, monday)
+    monday = monday_of(week)
+    days = week_planning(association, monday)
     ids = sorted({b.household_id for d in days for s in d.slots for b in s.bookings})
     audit.record_request("read", "household_list", None,
                          detail=f"planning {association.code} {monday}: "
@@ -456,7 +491,7 @@ def planning():
     db.session.commit()
     return render_template("mediation/planning.html", association=association, days=days,
                            monday=monday, previous=monday - timedelta(days=7),
-                           following=monday + timedelta(days=7), local=services.local,
+                           following=monday + timedelta(days=7), local=local,
                            scope=scope, associations=_association_choices())
 
 
@@ -468,7 +503,7 @@ def sessions():
     scope = Scope.of(current_actor())
     association = _association_arg(scope)
     # 25 rows keep the list in EcoIndex grade A (50 rows of sessions made ~490 elements, B).
-    page = paginate(services.sessions_query(scope, association=association), per_page=25)
+    page = paginate(sessions_query(scope, association=association), per_page=25)
     return render_template("mediation/sessions.html", page=page, scope=scope,
                            association=association)
 
@@ -478,11 +513,11 @@ def sessions():
 def session_new():
     actor = current_actor()
     scope = Scope.of(actor)
-    association = services.scoped_association(
+    association = scoped_association(
         scope, request.form.get("association_code") or request.args.get("association") or None)
     form = SessionForm()
     form.association_code.choices = [("", "—")] + _association_choices()
-    households = services.bookable_households(association.id) if association else []
+    households = bookable_households(association.id) if association else []
     form.household_id.choices = [(None, _("— aucun (séance anonyme) —"))] + [
         (h.id, f"{h.unit.code} — {h.holder_name}") for h in households]
     if scope.is_mediator:
@@ -495,7 +530,7 @@ def session_new():
             if association is None:
                 raise DomainError(_("Choisissez l'association."), field="association_code")
             with db.session.begin_nested():
-                record = services.record_session(
+                record = record_session(
                     actor=actor, association=association, kind=form.kind.data,
                     held_on=form.held_on.data, duration_minutes=form.duration_minutes.data,
                     place_type=form.place_type.data, commune_code=form.commune_code.data,
@@ -524,7 +559,7 @@ def session_new():
 @bp.get("/mediation/sessions/<int:session_id>")
 @require_role(*MEDIATORS, scope="own_association")
 def session_detail(session_id: int):
-    record = services.get_session(session_id, Scope.of(current_actor()))
+    record = get_session(session_id, Scope.of(current_actor()))
     if record.household_id is not None:
         audit.record_request("read", "household", record.household_id,
                              detail=f"session {record.id}")

@@ -37,7 +37,7 @@ class DeclineForm(FlaskForm):
 
 def _accept_form(proposal, form: AcceptForm | None = None) -> AcceptForm:
     from mediation.choices import THEMES
-    from mediation.services import local
+    from mediation.slots import local
 
     form = form or AcceptForm(prefix=f"p{proposal.id}")
     form.slot_id.choices = [

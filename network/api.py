@@ -276,7 +276,7 @@ def availability():
         raise DomainError(_("Au plus %(n)s jours par requête", n=MAX_DAYS), field="to",
                               status=400)
     result = building_availability_between(building.id, first,
-                                                    last + timedelta(days=1))
+                                           last + timedelta(days=1))
     return jsonify({
         "building": building.code, "from": first.isoformat(), "to": last.isoformat(),
         "availability_pct": result.availability_pct, "availability_label": result.label,

@@ -86,7 +86,7 @@ def _notice_invoice(invoice, household_id=None, **_kwargs) -> None:
 
 @signals.dunning_step_recorded.connect
 def _notice_dunning(household, step=None, on=None, **_kwargs) -> None:
-    from mediation.services import current_assignment
+    from mediation.assignments import current_assignment
 
     accounts = notices.accounts_to_notify([household.id])
     if not accounts:

@@ -73,7 +73,7 @@ def _code_hash(mandate_id: int, code: str) -> str:
 
 
 def _current_association_id(household_id: int) -> int | None:
-    from mediation.services import current_assignment
+    from mediation.assignments import current_assignment
 
     assignment = current_assignment(household_id)
     return assignment.association_id if assignment is not None else None

@@ -20,6 +20,8 @@ from isp.extensions import db
 from isp.models import AuditEntry, User
 from isp.timeutil import month_bounds, today, utcnow
 from isp.validation import MAX_INT
+from mediation import slots as coaching
+from mediation.assignments import current_assignment
 from residents.identity import household_of
 from support.tickets import open_resident_ticket, open_ticket
 
@@ -173,8 +175,6 @@ def invoice(household_id: int, number: str):
 
 
 def association_of(household_id: int):
-    from mediation.services import current_assignment
-
     assignment = current_assignment(household_id)
     return assignment.association if assignment is not None else None
 
@@ -218,7 +218,6 @@ def report_problem(household, *, actor: User, problem: str, details: str | None)
 
 def coming_slots(association, *, limit: int = 12) -> list:
     """The association's coming slots with a seat left."""
-    from mediation import services
     from mediation.models import CoachingSlot
 
     if association is None:
@@ -227,7 +226,7 @@ def coming_slots(association, *, limit: int = 12) -> list:
         CoachingSlot.association_id == association.id, CoachingSlot.cancelled_at.is_(None),
         CoachingSlot.starts_at > utcnow()).order_by(CoachingSlot.starts_at, CoachingSlot.id)
         .limit(limit * 3)).scalars().all()
-    counts = services.holding_counts([slot.id for slot in slots])
+    counts = coaching.holding_counts([slot.id for slot in slots])
     return [slot for slot in slots if counts.get(slot.id, 0) < slot.capacity][:limit]
 
 
@@ -241,25 +240,24 @@ def coming_bookings(household_id: int) -> list:
 
 def book(household, slot_id: object, *, actor: User):
     """Book a slot of the household's own association (another's: not found)."""
-    from mediation import services
+    from mediation.models import CoachingSlot
 
     if isinstance(slot_id, bool) or not isinstance(slot_id, int) or not 0 < slot_id <= MAX_INT:
         raise DomainError(_("Choisissez un rendez-vous"), field="slot_id", status=400)
     association = association_of(household.id)
-    slot = db.session.get(services.CoachingSlot, slot_id)
+    slot = db.session.get(CoachingSlot, slot_id)
     if slot is None or association is None or slot.association_id != association.id:
         raise NotFoundError(_("Rendez-vous introuvable"), field="slot_id")
-    return services.book(slot, household.id, actor=actor)
+    return coaching.book(slot, household.id, actor=actor)
 
 
 def cancel_booking(household, booking_id: int, *, actor: User):
-    from mediation import services
     from mediation.models import Booking
 
     booking = db.session.get(Booking, booking_id) if 0 < booking_id <= MAX_INT else None
     if booking is None or booking.household_id != household.id:
         raise NotFoundError(_("Rendez-vous introuvable"), field="booking_id")
-    return services.set_booking_status(booking, "cancelled", actor=actor)
+    return coaching.set_booking_status(booking, "cancelled", actor=actor)
 
 
 # --- Mes données -------------------------------------------------------------------------------

@@ -80,7 +80,7 @@ def _sms_sender():
 
 
 def _households():
-    from mediation.services import bookable_households
+    from mediation.slots import bookable_households
 
     return [(h.id, f"{h.unit.code} — {h.holder_name}")
             for h in bookable_households(current_actor().association_id)]
@@ -131,7 +131,7 @@ def mandate_new():
 
 
 def _detail(mandate, *, status: int = 200, code_form=None, report_form=None):
-    from mediation.services import local
+    from mediation.slots import local
 
     rows = space.invoices(mandate.household_id) if "invoices" in mandate.scope_list and \
         mandate.status == "active" else []

@@ -34,8 +34,8 @@ def seed_demo() -> str | None:
             ("Débit faible le soir", "slow"),
             ("Question sur la facture de novembre", "billing")), strict=False):
         ticket = open_ticket(actor=operator, subject=subject, category=category,
-                                      source="phone", household_id=household.id,
-                                      assignee_id=operator.id)
+                             source="phone", household_id=household.id,
+                             assignee_id=operator.id)
         count += 1
         if category == "billing":
             change_status(ticket, "open", actor=operator)
@@ -47,7 +47,7 @@ def seed_demo() -> str | None:
             assigned_to_association(mediator.association_id)).limit(1)).scalar_one_or_none()
         if followed is not None:
             open_ticket(actor=mediator, subject="Box livrée mais jamais branchée",
-                                 category="equipment", household_id=followed.id)
+                        category="equipment", household_id=followed.id)
             count += 1
     count += _resolved_network_ticket()
     db.session.flush()

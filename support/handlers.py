@@ -25,7 +25,7 @@ from support.network_tickets import (
 @outage_started.connect
 def _on_outage_started(outage, **kwargs) -> None:
     record_outage_started(outage, kwargs.get("affected_unit_codes") or [],
-                                   incident_outage_id=kwargs.get("incident_outage_id"))
+                          incident_outage_id=kwargs.get("incident_outage_id"))
 
 
 @outage_ended.connect

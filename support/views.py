@@ -183,9 +183,9 @@ def ticket_update(number: str):
         try:
             with db.session.begin_nested():  # all the changes or none
                 update_ticket(ticket, actor=actor, status=form.status.data,
-                                       priority=form.priority.data,
-                                       assignee_id=form.assignee_id.data, note=form.note.data,
-                                       usage_question=form.usage_question.data)
+                              priority=form.priority.data,
+                              assignee_id=form.assignee_id.data, note=form.note.data,
+                              usage_question=form.usage_question.data)
         except DomainError as error:
             db.session.refresh(ticket)
             flash(error.message, "error")

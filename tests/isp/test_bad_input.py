@@ -181,12 +181,12 @@ def test_ticket_comment_is_capped_at_5000(client, db, operator_api, household):
 
 def test_association_website_must_be_http(db):
     from isp.errors import DomainError
-    from mediation import services
+    from mediation.associations import save_association
 
     district = factories.make_district()
     with pytest.raises(DomainError) as raised:
-        services.save_association(None, code="A-JS", name="Asso", districts=[district.code],
-                                  languages=["fr"], website="javascript:alert(1)")
+        save_association(None, code="A-JS", name="Asso", districts=[district.code],
+                         languages=["fr"], website="javascript:alert(1)")
     assert raised.value.field == "website"
 
 

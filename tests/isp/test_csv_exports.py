@@ -109,12 +109,12 @@ def test_open_data_aggregates_neutralise_building_names(client, db):
 
 
 def test_open_data_places_neutralise_place_names(client, db):
-    from mediation import services
+    from mediation.associations import save_place
 
     district = factories.make_district()
     association = factories.make_association(districts=district.code, siret_or_rna="W442000009")
-    services.save_place(association, name=LINK, address="@1 rue X", postcode="44300",
-                        commune="Nantes")
+    save_place(association, name=LINK, address="@1 rue X", postcode="44300",
+               commune="Nantes")
     db.session.flush()
     response = client.get("/open-data/lieux-mediation-numerique.csv")
     assert response.status_code == 200

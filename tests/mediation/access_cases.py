@@ -15,7 +15,7 @@ def _association(ctx):
 
 
 def _place(ctx):
-    from mediation.services import save_place
+    from mediation.associations import save_place
 
     association = factories.make_association()
     place = save_place(association, name="Lieu", address="1 rue", postcode="44300",

@@ -7,7 +7,8 @@ from sqlalchemy import select
 
 from isp.csvimport import ImportRejected, run_import
 from isp.timeutil import today
-from mediation import opendata, services
+from mediation import opendata
+from mediation.associations import save_place
 from mediation.models import Assignment, Association
 from tests import factories
 from tests.mediation.factories import make_slot
@@ -103,13 +104,13 @@ def test_import_associations_all_or_nothing(db):
 
 def test_open_data_export_is_valid_against_the_national_schema(db, client, tmp_path):
     _d, _b, a, b = _setup()
-    services.save_place(a, name="Salle A", address="1 rue X", postcode="44300",
-                        commune="Nantes", insee_code="44109", opening_hours="Mo-Fr 09:00-12:00",
-                        accessibility="Plain-pied", latitude=47.24, longitude=-1.52)
-    services.save_place(a, name="Bus", address="Place Y", postcode="44300", commune="Nantes",
-                        mobile=True)
-    services.save_place(b, name="Sans SIRET", address="2 rue Z", postcode="44000",
-                        commune="Nantes")
+    save_place(a, name="Salle A", address="1 rue X", postcode="44300",
+               commune="Nantes", insee_code="44109", opening_hours="Mo-Fr 09:00-12:00",
+               accessibility="Plain-pied", latitude=47.24, longitude=-1.52)
+    save_place(a, name="Bus", address="Place Y", postcode="44300", commune="Nantes",
+               mobile=True)
+    save_place(b, name="Sans SIRET", address="2 rue Z", postcode="44000",
+               commune="Nantes")
     export = opendata.export_places()
     assert len(export.rows) == 2 and len(export.skipped) == 1
     assert export.rows[0]["telephone"] == "+33240112233"
@@ -132,8 +133,8 @@ def test_open_data_export_is_valid_against_the_national_schema(db, client, tmp_p
 def test_an_invalid_row_is_caught_by_the_validation(db, tmp_path):
     """The check can fail: a bad postcode makes the report invalid."""
     _d, _b, a, _other = _setup()
-    place = services.save_place(a, name="Salle", address="1 rue", postcode="44300",
-                                commune="Nantes")
+    place = save_place(a, name="Salle", address="1 rue", postcode="44300",
+                       commune="Nantes")
     place.postcode = "4430"
     path = tmp_path / "bad.csv"
     path.write_text(opendata.to_csv(opendata.export_places()), encoding="utf-8")

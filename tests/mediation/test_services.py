@@ -1,15 +1,35 @@
 """Assignment decisions, bookings (conflicts, capacity), session records and figures."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import select
 
+from isp.auth import Scope
 from isp.errors import DomainError, NotFoundError
+from isp.extensions import db as _db
 from isp.models import AuditEntry
-from isp.timeutil import today, utcnow
-from mediation import services
+from isp.timeutil import as_utc, today, utcnow
+from mediation.assignments import (
+    assign_household,
+    assignment_history,
+    current_assignment,
+    suggestions_for,
+    unassigned_households_query,
+)
+from mediation.figures import mediation_figures
 from mediation.models import Assignment, Booking, SessionRecord
+from mediation.sessions import record_session
+from mediation.slots import (
+    LOCAL,
+    book,
+    cancel_slot,
+    get_slot,
+    holding_count,
+    publish_slot,
+    reminder_text,
+    set_booking_status,
+)
 from tests import factories
 from tests.mediation.factories import make_booking, make_session, make_slot
 
@@ -37,9 +57,9 @@ def household(pb, association=None, **fields):
 
 def test_confirming_the_suggestion_records_who_when_and_the_terms(pb):
     h = household(pb, language="ar", needs="email")
-    top = services.suggestions_for(h)[0]
+    top = suggestions_for(h)[0]
     assert top.code == pb["a"].code and top.score == 3 + 2 + 1
-    assignment = services.assign_household(h, top.code, reason=None, actor=pb["operator"])
+    assignment = assign_household(h, top.code, reason=None, actor=pb["operator"])
     assert assignment.decided_by_id == pb["operator"].id
     assert assignment.decided_at is not None
     assert assignment.reason == "Suggestion confirmée"
@@ -49,56 +69,56 @@ def test_confirming_the_suggestion_records_who_when_and_the_terms(pb):
 def test_choosing_another_needs_a_reason_and_reassignment_keeps_history(pb):
     h = household(pb, language="ar", needs="email")
     with pytest.raises(DomainError) as error:
-        services.assign_household(h, pb["b"].code, reason="", actor=pb["operator"])
+        assign_household(h, pb["b"].code, reason="", actor=pb["operator"])
     assert error.value.field == "reason"
-    first = services.assign_household(h, pb["b"].code, reason="Proche du travail",
-                                      actor=pb["operator"])
-    second = services.assign_household(h, pb["a"].code, reason="Change", actor=pb["operator"])
-    history = services.assignment_history(h.id)
+    first = assign_household(h, pb["b"].code, reason="Proche du travail",
+                             actor=pb["operator"])
+    second = assign_household(h, pb["a"].code, reason="Change", actor=pb["operator"])
+    history = assignment_history(h.id)
     assert {x.id for x in history} == {first.id, second.id}
     assert first.ended_at is not None and second.ended_at is None
     with pytest.raises(DomainError) as again:
-        services.assign_household(h, pb["a"].code, reason="x", actor=pb["operator"])
+        assign_household(h, pb["a"].code, reason="x", actor=pb["operator"])
     assert again.value.status == 409
 
 
 def test_mediator_cannot_decide_an_assignment(pb):
     h = household(pb)
     with pytest.raises(DomainError) as error:
-        services.assign_household(h, pb["a"].code, reason="x", actor=pb["mediator"])
+        assign_household(h, pb["a"].code, reason="x", actor=pb["mediator"])
     assert error.value.status == 403
-    assert services.current_assignment(h.id) is None
+    assert current_assignment(h.id) is None
 
 
 def test_capacity_counts_this_months_new_households(pb, db):
     pb["a"].capacity_per_month = 1
     h1, h2 = household(pb, needs="email"), household(pb, needs="email")
-    services.assign_household(h1, pb["a"].code, reason=None, actor=pb["operator"])
-    ranked = {s.code: s for s in services.suggestions_for(h2)}
+    assign_household(h1, pb["a"].code, reason=None, actor=pb["operator"])
+    ranked = {s.code: s for s in suggestions_for(h2)}
     assert ranked[pb["a"].code].score == 3 + 2 - 5
-    assert services.suggestions_for(h2)[0].code == pb["b"].code
+    assert suggestions_for(h2)[0].code == pb["b"].code
 
 
 def test_unassigned_list_excludes_followed_and_departed(pb):
     free = household(pb)
     household(pb, association=pb["a"])
     household(pb, moved_out_on=today())
-    ids = {h.id for h in services.db.session.execute(
-        services.unassigned_households_query()).scalars()}
+    ids = {h.id for h in _db.session.execute(
+        unassigned_households_query()).scalars()}
     assert free.id in ids and len(ids & {free.id}) == 1
-    assert all(services.current_assignment(i) is None for i in ids)
+    assert all(current_assignment(i) is None for i in ids)
 
 
 def test_ending_an_assignment_cuts_the_session_link_and_cancels_future_bookings(pb, db):
     h = household(pb, association=pb["a"])
-    record = services.record_session(
+    record = record_session(
         actor=pb["mediator"], association=pb["a"], kind="individual", held_on=today(),
         duration_minutes=45, place_type="own_place", commune_code="44109", themes=["email"],
         household_id=h.id)
     assert record.household_id == h.id and record.building_id == pb["building"].id
-    booking = services.book(make_slot(pb["a"]), h.id, actor=pb["mediator"])
-    services.assign_household(h, pb["b"].code, reason="déménagement de l'activité",
-                              actor=pb["operator"])
+    booking = book(make_slot(pb["a"]), h.id, actor=pb["mediator"])
+    assign_household(h, pb["b"].code, reason="déménagement de l'activité",
+                     actor=pb["operator"])
     db.session.refresh(record)
     assert record.household_id is None and record.assignment_id is None
     assert record.building_id == pb["building"].id  # kept for aggregate figures
@@ -110,20 +130,20 @@ def test_ending_an_assignment_cuts_the_session_link_and_cancels_future_bookings(
 def test_booking_refuses_a_full_slot(pb):
     slot = make_slot(pb["a"], capacity=2, kind="collective")
     h1, h2, h3 = (household(pb, association=pb["a"]) for _ in range(3))
-    services.book(slot, h1.id, actor=pb["mediator"])
-    services.book(slot, h2.id, actor=pb["mediator"])
+    book(slot, h1.id, actor=pb["mediator"])
+    book(slot, h2.id, actor=pb["mediator"])
     with pytest.raises(DomainError) as error:
-        services.book(slot, h3.id, actor=pb["mediator"])
+        book(slot, h3.id, actor=pb["mediator"])
     assert error.value.status == 409 and "complet" in error.value.message
-    assert services.holding_count(slot) == 2
+    assert holding_count(slot) == 2
 
 
 def test_cancelled_seat_is_freed(pb):
     slot = make_slot(pb["a"], capacity=1)
     h1, h2 = household(pb, association=pb["a"]), household(pb, association=pb["a"])
-    booking = services.book(slot, h1.id, actor=pb["mediator"])
-    services.set_booking_status(booking, "cancelled", actor=pb["mediator"])
-    assert services.book(slot, h2.id, actor=pb["mediator"]).status == "booked"
+    booking = book(slot, h1.id, actor=pb["mediator"])
+    set_booking_status(booking, "cancelled", actor=pb["mediator"])
+    assert book(slot, h2.id, actor=pb["mediator"]).status == "booked"
 
 
 @pytest.mark.parametrize(("offset_minutes", "conflict"), [
@@ -133,21 +153,21 @@ def test_no_double_booking_at_the_same_time(pb, offset_minutes, conflict):
     first = make_slot(pb["a"], starts_at=start)
     second = make_slot(pb["a"], starts_at=start + timedelta(minutes=offset_minutes))
     h = household(pb, association=pb["a"])
-    services.book(first, h.id, actor=pb["mediator"])
+    book(first, h.id, actor=pb["mediator"])
     if conflict:
         with pytest.raises(DomainError) as error:
-            services.book(second, h.id, actor=pb["mediator"])
+            book(second, h.id, actor=pb["mediator"])
         assert error.value.status == 409
     else:
-        assert services.book(second, h.id, actor=pb["mediator"]).status == "booked"
+        assert book(second, h.id, actor=pb["mediator"]).status == "booked"
 
 
 def test_same_household_twice_on_one_slot_is_refused(pb):
     slot = make_slot(pb["a"], capacity=3, kind="collective")
     h = household(pb, association=pb["a"])
-    services.book(slot, h.id, actor=pb["mediator"])
+    book(slot, h.id, actor=pb["mediator"])
     with pytest.raises(DomainError):
-        services.book(slot, h.id, actor=pb["mediator"])
+        book(slot, h.id, actor=pb["mediator"])
 
 
 def test_mediator_books_only_households_and_slots_of_their_association(pb):
@@ -155,54 +175,54 @@ def test_mediator_books_only_households_and_slots_of_their_association(pb):
     theirs = household(pb, association=pb["b"])
     ours = household(pb, association=pb["a"])
     with pytest.raises(NotFoundError):
-        services.book(own_slot, theirs.id, actor=pb["mediator"])
+        book(own_slot, theirs.id, actor=pb["mediator"])
     with pytest.raises(NotFoundError):
-        services.book(other_slot, ours.id, actor=pb["mediator"])
+        book(other_slot, ours.id, actor=pb["mediator"])
     with pytest.raises(NotFoundError):
-        services.get_slot(other_slot.id, services.Scope.of(pb["mediator"]))
+        get_slot(other_slot.id, Scope.of(pb["mediator"]))
 
 
 def test_past_or_cancelled_slots_cannot_be_booked(pb):
     h = household(pb, association=pb["a"])
     past = make_slot(pb["a"], starts_at=utcnow() - timedelta(hours=3))
     with pytest.raises(DomainError):
-        services.book(past, h.id, actor=pb["mediator"])
+        book(past, h.id, actor=pb["mediator"])
     slot = make_slot(pb["a"])
-    services.cancel_slot(slot, actor=pb["mediator"])
+    cancel_slot(slot, actor=pb["mediator"])
     with pytest.raises(DomainError):
-        services.book(slot, h.id, actor=pb["mediator"])
+        book(slot, h.id, actor=pb["mediator"])
 
 
 def test_attendance_only_after_the_start(pb):
     h = household(pb, association=pb["a"])
-    future = services.book(make_slot(pb["a"]), h.id, actor=pb["mediator"])
+    future = book(make_slot(pb["a"]), h.id, actor=pb["mediator"])
     with pytest.raises(DomainError):
-        services.set_booking_status(future, "attended", actor=pb["mediator"])
+        set_booking_status(future, "attended", actor=pb["mediator"])
     started = make_slot(pb["a"], starts_at=utcnow() - timedelta(minutes=10))
     booking = make_booking(started, h)
-    assert services.set_booking_status(booking, "attended", actor=pb["mediator"]).status \
+    assert set_booking_status(booking, "attended", actor=pb["mediator"]).status \
         == "attended"
 
 
 def test_publish_slot_rules(pb):
     start = utcnow() + timedelta(days=1)
-    slot = services.publish_slot(actor=pb["mediator"], association=pb["a"], starts_at=start,
-                                 duration_minutes=90, capacity=6, topic="admin_caf",
-                                 kind="collective")
+    slot = publish_slot(actor=pb["mediator"], association=pb["a"], starts_at=start,
+                        duration_minutes=90, capacity=6, topic="admin_caf",
+                        kind="collective")
     assert slot.association_id == pb["a"].id
     with pytest.raises(DomainError):
-        services.publish_slot(actor=pb["mediator"], association=pb["a"], starts_at=start,
-                              duration_minutes=60, capacity=3, topic="email", kind="individual")
+        publish_slot(actor=pb["mediator"], association=pb["a"], starts_at=start,
+                     duration_minutes=60, capacity=3, topic="email", kind="individual")
     with pytest.raises(NotFoundError):
-        services.publish_slot(actor=pb["mediator"], association=pb["b"], starts_at=start,
-                              duration_minutes=60, capacity=1, topic="email", kind="individual")
+        publish_slot(actor=pb["mediator"], association=pb["b"], starts_at=start,
+                     duration_minutes=60, capacity=1, topic="email", kind="individual")
 
 
 def test_reminder_text_is_ready_to_copy(pb):
     pb["a"].phone = "02 40 00 00 01"
-    slot = make_slot(pb["a"], starts_at=services.as_utc(
-        services.datetime(2030, 3, 5, 13, 30, tzinfo=services.UTC)))
-    text = services.reminder_text(make_booking(slot, household(pb, association=pb["a"])))
+    slot = make_slot(pb["a"], starts_at=as_utc(
+        datetime(2030, 3, 5, 13, 30, tzinfo=UTC)))
+    text = reminder_text(make_booking(slot, household(pb, association=pb["a"])))
     assert "mardi 5 mars à 14h30" in text  # Paris time (UTC+1 in March)
     assert "02 40 00 00 01" in text and len(text) <= 320
 
@@ -213,7 +233,7 @@ def test_session_record_rules(pb):
     kwargs = dict(actor=pb["mediator"], association=pb["a"], held_on=today(),
                   duration_minutes=60, place_type="own_place", commune_code="44109",
                   themes=["email", "admin_caf"])
-    record = services.record_session(kind="collective", participants=6, **kwargs)
+    record = record_session(kind="collective", participants=6, **kwargs)
     assert record.theme_list == ["email", "admin_caf"] and record.household_id is None
     for bad in ({"kind": "collective", "participants": 1}, {"kind": "individual",
                                                             "themes": ["nope"]},
@@ -221,7 +241,7 @@ def test_session_record_rules(pb):
                 {"kind": "individual", "held_on": today() + timedelta(days=1)},
                 {"kind": "individual", "household_id": household(pb, association=pb["b"]).id}):
         with pytest.raises(DomainError):
-            services.record_session(**{**kwargs, **bad})
+            record_session(**{**kwargs, **bad})
 
 
 # --- figures ------------------------------------------------------------------------------------
@@ -229,7 +249,7 @@ def test_session_record_rules(pb):
 def test_mediation_figures(pb):
     period = today().strftime("%Y-%m")
     first = today().replace(day=1)
-    start = services.datetime.combine(first, services.time(10), tzinfo=services.LOCAL)
+    start = datetime.combine(first, time(10), tzinfo=LOCAL)
     slot = make_slot(pb["a"], starts_at=start, capacity=4, kind="collective")
     other_building = factories.make_building(district=pb["district"])
     h1, h2, h3 = (household(pb, association=pb["a"]) for _ in range(3))
@@ -239,25 +259,25 @@ def test_mediation_figures(pb):
     make_booking(slot, h2, "absent")
     make_booking(slot, h3, "cancelled")
     make_booking(slot, far, "attended")
-    services.record_session(actor=pb["mediator"], association=pb["a"], kind="individual",
-                            held_on=first, duration_minutes=90, place_type="own_place",
-                            commune_code="44109", themes=["email", "admin_caf"],
-                            household_id=h1.id)
-    whole = services.mediation_figures(association_code=pb["a"].code, period=period)
+    record_session(actor=pb["mediator"], association=pb["a"], kind="individual",
+                   held_on=first, duration_minutes=90, place_type="own_place",
+                   commune_code="44109", themes=["email", "admin_caf"],
+                   household_id=h1.id)
+    whole = mediation_figures(association_code=pb["a"].code, period=period)
     assert whole["slots"] == 1 and whole["bookings"] == 3
     assert whole["attended"] == 2 and whole["attendance_rate"] == round(2 / 3, 4)
     assert whole["sessions"] == 1 and whole["hours"] == 1.5
     assert whole["sessions_by_theme"] == {"admin_caf": 1, "email": 1}
     assert whole["households_accompanied"] == 2
-    building = services.mediation_figures(building_code=pb["building"].code, period=period)
+    building = mediation_figures(building_code=pb["building"].code, period=period)
     assert building["bookings"] == 2 and building["attendance_rate"] == 0.5
     assert building["households_accompanied"] == 1
-    assert services.mediation_figures(association_code=pb["b"].code, period=period)[
+    assert mediation_figures(association_code=pb["b"].code, period=period)[
         "slots"] == 0
-    district = services.mediation_figures(district_code=pb["district"].code, period=period)
+    district = mediation_figures(district_code=pb["district"].code, period=period)
     assert district["bookings"] == 3
     with pytest.raises(DomainError):
-        services.mediation_figures(period="2026-13")
+        mediation_figures(period="2026-13")
 
 
 # --- pages: scope and audit -------------------------------------------------------------------
@@ -310,7 +330,7 @@ def test_operator_orientation_page_shows_terms_and_records_decision(pb, client, 
     response = client.post(f"/households/{h.id}/orientation",
                            data={"association_code": pb["b"].code, "reason": ""})
     assert response.status_code == 400  # another one without a reason
-    assert services.current_assignment(h.id) is None
+    assert current_assignment(h.id) is None
     response = client.post(f"/households/{h.id}/orientation",
                            data={"association_code": pb["a"].code, "next": "orientation"})
     assert response.status_code == 302

@@ -88,7 +88,7 @@ def test_the_mandate_covers_only_its_actions_and_only_its_mediator(db):
 
 
 def test_the_end_of_the_follow_up_ends_the_mandate_at_use(db):
-    from mediation.services import current_assignment, end_assignment
+    from mediation.assignments import current_assignment, end_assignment
 
     _association, mediator, household = _setup()
     mandate = _in_person(household, mediator)

@@ -250,11 +250,12 @@ def _outages(db, periods: list[str]) -> int:
 
 def _mediation(db, periods: list[str], mediator) -> int:
     """A past workshop a month with its bookings, and a session record for each attendee."""
-    from mediation import services
     from mediation.models import Association, Booking, CoachingSlot
+    from mediation.sessions import record_session
+    from mediation.slots import LOCAL, bookable_households
 
     association = db.session.get(Association, mediator.association_id)
-    followed = services.bookable_households(association.id)[:3]
+    followed = bookable_households(association.id)[:3]
     place = association.places[0] if association.places else None
     sessions = 0
     for period in periods:
@@ -262,7 +263,7 @@ def _mediation(db, periods: list[str], mediator) -> int:
         slot = CoachingSlot(association=association, place=place, topic="equipment_use",
                             kind="collective", capacity=6, duration_minutes=90,
                             created_by_id=mediator.id, created_at=_at(held_on - timedelta(days=14)),
-                            starts_at=datetime.combine(held_on, time(14), tzinfo=services.LOCAL))
+                            starts_at=datetime.combine(held_on, time(14), tzinfo=LOCAL))
         db.session.add(slot)
         for household in followed:
             db.session.add(Booking(slot=slot, household_id=household.id,
@@ -270,7 +271,7 @@ def _mediation(db, periods: list[str], mediator) -> int:
                                    booked_at=_at(held_on - timedelta(days=7))))
         db.session.flush()
         for household in followed:
-            services.record_session(
+            record_session(
                 actor=mediator, association=association, kind="individual", held_on=held_on,
                 duration_minutes=60, place_type="own_place", commune_code="44109",
                 themes=["equipment_use", "email"], autonomy="partially",

@@ -122,23 +122,24 @@ def _slot_to_book(ctx: ResolveContext) -> dict:
     """A future slot of the mediator's association with a free seat, and a household it follows
     that has no booking then."""
     from isp.timeutil import as_utc, utcnow
-    from mediation import services
+    from mediation.choices import HOLDING_STATUSES
     from mediation.models import CoachingSlot
+    from mediation.slots import bookable_households, holding_count
 
     slots = ctx.session.execute(select(CoachingSlot).where(
         CoachingSlot.association_id == ctx.user.association_id,
         CoachingSlot.cancelled_at.is_(None), CoachingSlot.starts_at > utcnow())
         .order_by(CoachingSlot.starts_at)).scalars()
     for slot in slots:
-        if services.holding_count(slot) >= slot.capacity:
+        if holding_count(slot) >= slot.capacity:
             continue
         booked = {b.household_id for b in slot.bookings}
         busy = {b.household_id for other in ctx.session.execute(select(CoachingSlot).where(
             CoachingSlot.id != slot.id, CoachingSlot.cancelled_at.is_(None))).scalars()
             for b in other.bookings
-            if b.status in services.HOLDING_STATUSES
+            if b.status in HOLDING_STATUSES
             and as_utc(other.starts_at) < slot.ends_at and other.ends_at > as_utc(slot.starts_at)}
-        for household in services.bookable_households(slot.association_id):
+        for household in bookable_households(slot.association_id):
             if household.id not in booked | busy:
                 return {"slot_id": slot.id, "household_id": household.id,
                         "unit_code": household.unit.code}

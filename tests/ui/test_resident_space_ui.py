@@ -18,7 +18,8 @@ def _resident_session(ui_app) -> tuple[str, int]:
     from isp.auth import SESSION_ID_KEY, start_session
     from isp.extensions import db
     from isp.models import User
-    from mediation import services
+    from mediation.assignments import assign_household, current_assignment, suggestions_for
+    from mediation.slots import publish_slot
     from residents.identity import household_of
 
     with ui_app.app_context():
@@ -32,22 +33,22 @@ def _resident_session(ui_app) -> tuple[str, int]:
             household = db.session.execute(select(Household).where(
                 Household.moved_out_on.is_(None)).order_by(Household.id).limit(1)).scalar_one()
             user = create_account(household, "ui-resident@example.invalid", actor=None).user
-        assignment = services.current_assignment(household.id)
+        assignment = current_assignment(household.id)
         if assignment is None:
             operator = db.session.execute(select(User).where(User.role == "operator")
                                           .limit(1)).scalar_one()
-            code = services.suggestions_for(household)[0].code
-            assignment = services.assign_household(household, code, reason="test UI",
-                                                   actor=operator)
+            code = suggestions_for(household)[0].code
+            assignment = assign_household(household, code, reason="test UI",
+                                          actor=operator)
         mediator = db.session.execute(select(User).where(
             User.role == "mediator", User.association_id == assignment.association_id)
         ).scalars().first() or db.session.execute(
             select(User).where(User.role == "admin").limit(1)).scalar_one()
         start = datetime.now(UTC).replace(microsecond=0, second=0, minute=0) + \
             timedelta(days=3)
-        slot = services.publish_slot(actor=mediator, association=assignment.association,
-                                     starts_at=start, duration_minutes=60, capacity=1,
-                                     topic="email", kind="individual")
+        slot = publish_slot(actor=mediator, association=assignment.association,
+                            starts_at=start, duration_minutes=60, capacity=1,
+                            topic="email", kind="individual")
         token = start_session(user)
         db.session.commit()
         cookie = ui_app.session_interface.get_signing_serializer(ui_app).dumps(
