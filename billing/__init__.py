@@ -25,5 +25,8 @@ CONTRIBUTES = Contributions(
               ('debt_reduction_day', 'published:debt_reduction_day'),
               ('check_reduction', 'dunning:check_reduction'),
               ('tier_codes', 'published:tier_codes'),
-              ('plan_codes', 'published:plan_codes')),
+              ('plan_codes', 'published:plan_codes'),
+              # What a subscription's switch port carries (network.provisioning.queue).
+              ('plan_speeds_kbps', 'tariffs:plan_speeds_kbps'),
+              ('switch_needs', 'options:switch_needs')),
 )

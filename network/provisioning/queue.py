@@ -25,11 +25,10 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import selectinload
 
-from billing.options import switch_needs
-from billing.services import plan_speeds_kbps
 from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
 from isp.models import User
+from isp.registry import provider
 from isp.timeutil import utcnow
 from network.choices import LifecycleState
 from network.credentials import decrypt_secret
@@ -113,17 +112,19 @@ def port_for_unit(unit_id: int) -> Port | None:
 
 
 def port_speeds(plan_code: str) -> PortSpeeds:
-    """The rates of a plan, from billing's published function (the one home of the speeds)."""
-    speeds = plan_speeds_kbps(plan_code)
+    """The rates of a plan, from billing's published ``plan_speeds_kbps`` (the one home of the
+    speeds); billing is above the network, so it is asked by name (``provides``)."""
+    speeds = provider("plan_speeds_kbps")(plan_code)
     return PortSpeeds(speeds.down_kbps, speeds.up_kbps, speeds.reduced_down_kbps,
                       speeds.reduced_up_kbps)
 
 
 def desired_for_subscription(subscription, status: str | None = None) -> PortState:
     """The port state a subscription calls for in ``status`` (default: its current status),
-    with the VLAN or policy of the options it holds today (billing's ``switch_needs``)."""
+    with the VLAN or policy of the options it holds today (billing's published ``switch_needs``,
+    asked by name as the speeds are)."""
     vlan = int(current_app.config["PROVISIONING_ACCESS_VLAN"])
-    needs = switch_needs(subscription.id) if subscription.id is not None else None
+    needs = provider("switch_needs")(subscription.id) if subscription.id is not None else None
     return desired_port_state(subscription.unit.code, str(status or subscription.status),
                               port_speeds(subscription.plan_code), access_vlan=vlan,
                               voice_vlan=needs.vlan_id if needs else None,
