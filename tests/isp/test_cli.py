@@ -44,6 +44,24 @@ def test_mediator_needs_a_known_association(runner, db):
                               .where(User.email == "m@example.org")).scalar_one() == 0
 
 
+def test_a_mediator_belongs_to_the_association_mediation_finds(runner, db):
+    from tests import factories
+
+    association = factories.make_association()
+    db.session.commit()
+    result = runner.invoke(args=["users", "create", "med@example.org", "--role", "mediator",
+                                 "--association", association.code,
+                                 "--password", "Un-mot-de-passe-solide"])
+    assert result.exit_code == 0, result.output
+    user = db.session.execute(select(User).where(User.email == "med@example.org")).scalar_one()
+    assert user.association.code == association.code
+    other = runner.invoke(args=["users", "create", "op@example.org", "--role", "operator",
+                                "--association", association.code,
+                                "--password", "Un-mot-de-passe-solide"])
+    assert other.exit_code == 1
+    assert "Seuls les médiateurs" in other.output
+
+
 def test_weak_password_is_refused(runner, db):
     result = runner.invoke(args=["users", "create", "w@example.org", "--role", "analyst",
                                  "--password", "short"])
