@@ -52,16 +52,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks import _smoke  # noqa: E402
 from network.counters import counter_delta, uptime_consistent  # noqa: E402
-from network.snmp import (  # noqa: E402
-    MAIN_COLUMNS,
-    QUICK_COLUMNS,
-    SYS_NAME,
-    SYS_UPTIME,
-    DevicePoll,
-    PysnmpClient,
-    SnmpTarget,
-    poll_many,
-)
+from network.if_mib import MAIN_COLUMNS, QUICK_COLUMNS, SYS_NAME, SYS_UPTIME  # noqa: E402
+from network.snmp import DevicePoll, PysnmpClient, SnmpTarget, poll_many  # noqa: E402
 
 COMMUNITY = "benchRO"
 AGENT_PORT = 1161

@@ -31,6 +31,7 @@ from network.counters import (
     reboot_downtime_s,
     uptime_consistent,
 )
+from network.if_mib import InterfaceSample
 from network.models import (
     Device,
     DiscardedInterval,
@@ -40,7 +41,7 @@ from network.models import (
     PortCounter,
 )
 from network.outages import close_outage, open_outage, open_outages_of
-from network.snmp import DevicePoll, InterfaceSample
+from network.snmp import DevicePoll
 from network.topology import uplinks_of
 from network.usage_store import add_usage, split_by_hour
 from network.usage_store import served_subscription_ids as _served_subscription_ids

@@ -6,7 +6,12 @@ keeps pysnmp 7's asyncio API inside this module. SNMPv2c goes by default through
 issue 23); SNMPv3 always goes through pysnmp. One device poll is a GET of
 sysUpTime.0 + sysName.0 followed by one lock-step multi-column GETBULK walk of the
 interface table (64-bit ifXTable counters, with a second walk of the 32-bit ifTable
-columns only for rows that lack them).
+columns only for rows that lack them). The OIDs, the walk and the parsing of the interface
+table are the transport-free ``network.if_mib``; this module holds the transports.
+
+Kept in one file (~580 lines) because its sessions, the engine and target caches of
+``PysnmpClient`` and the classification of errors all work on pysnmp's objects, imported once
+under the warning filter above: split further, each part would import pysnmp's internals.
 
 Credentials never appear in logs, reprs or error messages.
 """
@@ -26,17 +31,24 @@ from pyasn1.type.univ import Integer, Null
 
 from network import snmp_v2c
 from network.counters import uptime_consistent
-from network.snmp_v2c import (
-    COUNTER32,
-    COUNTER64,
-    END_OF_MIB_VIEW,
-    GAUGE32,
-    INTEGER,
-    NO_SUCH_INSTANCE,
-    NO_SUCH_OBJECT,
-    OCTET_STRING,
-    TIME_TICKS,
+from network.if_mib import (
+    FALLBACK_COLUMNS,
+    IF_HIGH_SPEED,
+    MAIN_COLUMNS,
+    OID,
+    QUICK_COLUMNS,
+    QUICK_FALLBACK_COLUMNS,
+    SYS_NAME,
+    SYS_UPTIME,
+    InterfaceSample,
+    Value,
+    VarBinds,
+    build_interfaces,
+    int_of,
+    text_of,
+    walk_columns,
 )
+from network.snmp_v2c import TIME_TICKS
 
 with warnings.catch_warnings():
     # pysnmp imports pysmi (installed for snmpsim) through deprecated names
@@ -50,40 +62,6 @@ with warnings.catch_warnings():
 log = logging.getLogger(__name__)
 
 ErrorKind = Literal["timeout", "auth", "garbage", "unresolvable"]
-OID = tuple[int, ...]
-
-SYS_UPTIME: OID = (1, 3, 6, 1, 2, 1, 1, 3, 0)
-SYS_NAME: OID = (1, 3, 6, 1, 2, 1, 1, 5, 0)
-IF_DESCR: OID = (1, 3, 6, 1, 2, 1, 2, 2, 1, 2)
-IF_SPEED: OID = (1, 3, 6, 1, 2, 1, 2, 2, 1, 5)
-IF_ADMIN_STATUS: OID = (1, 3, 6, 1, 2, 1, 2, 2, 1, 7)
-IF_OPER_STATUS: OID = (1, 3, 6, 1, 2, 1, 2, 2, 1, 8)
-IF_IN_OCTETS: OID = (1, 3, 6, 1, 2, 1, 2, 2, 1, 10)
-IF_OUT_OCTETS: OID = (1, 3, 6, 1, 2, 1, 2, 2, 1, 16)
-IF_NAME: OID = (1, 3, 6, 1, 2, 1, 31, 1, 1, 1, 1)
-IF_HC_IN_OCTETS: OID = (1, 3, 6, 1, 2, 1, 31, 1, 1, 1, 6)
-IF_HC_OUT_OCTETS: OID = (1, 3, 6, 1, 2, 1, 31, 1, 1, 1, 10)
-IF_HIGH_SPEED: OID = (1, 3, 6, 1, 2, 1, 31, 1, 1, 1, 15)
-
-MAIN_COLUMNS: tuple[OID, ...] = (
-    IF_DESCR,
-    IF_ADMIN_STATUS,
-    IF_OPER_STATUS,
-    IF_NAME,
-    IF_HC_IN_OCTETS,
-    IF_HC_OUT_OCTETS,
-    IF_HIGH_SPEED,
-)
-FALLBACK_COLUMNS: tuple[OID, ...] = (IF_SPEED, IF_IN_OCTETS, IF_OUT_OCTETS)
-#: A quick poll reads only what changes between cycles: status and counters. Names,
-#: descriptions and speeds are read by full polls (discovery), as pollers such as LibreNMS
-#: split "discovery" and "polling"; it cuts the values decoded per poll from 7 × rows to 4 × rows.
-QUICK_COLUMNS: tuple[OID, ...] = (IF_ADMIN_STATUS, IF_OPER_STATUS, IF_HC_IN_OCTETS,
-                                  IF_HC_OUT_OCTETS)
-QUICK_FALLBACK_COLUMNS: tuple[OID, ...] = (IF_IN_OCTETS, IF_OUT_OCTETS)
-
-IF_SPEED_SATURATED = 4_294_967_295  # ifSpeed's "use ifHighSpeed" value
-MAX_WALK_REQUESTS = 500  # a walk that needs more is broken; the deadline also bounds it
 
 # v3 errors that mean "the agent is there but rejects our credentials"
 _AUTH_ERRORS = (
@@ -148,26 +126,6 @@ class SnmpTarget:
 
 
 @dataclass(frozen=True, slots=True)
-class InterfaceSample:
-    """One ifTable/ifXTable row. Counters are raw values; ``None`` when missing or garbage.
-
-    ``counter_bits`` is 64 when both HC counters were read, 32 for the ifIn/OutOctets
-    fallback, ``None`` without usable counters. A change of width between two polls must
-    be treated as a counter reset by the caller.
-    """
-
-    if_index: int
-    name: str | None
-    descr: str | None
-    admin_up: bool | None
-    oper_up: bool | None
-    speed_bps: int | None
-    in_octets: int | None
-    out_octets: int | None
-    counter_bits: Literal[64, 32] | None
-
-
-@dataclass(frozen=True, slots=True)
 class DevicePoll:
     """Result of polling one device.
 
@@ -213,15 +171,6 @@ class _PollError(Exception):
         self.message = message
 
 
-#: ``(BER tag, plain value)``: see ``network.snmp_v2c`` (pysnmp's values are converted once)
-Value = tuple[int, Any]
-VarBinds = list[tuple[OID, Value]]
-
-
-class _Session(Protocol):
-    async def get(self, oids: Sequence[OID]) -> VarBinds: ...
-
-    async def bulk(self, oids: Sequence[OID], max_repetitions: int) -> VarBinds: ...
 
 
 def _timeout_message(target: SnmpTarget) -> str:
@@ -380,127 +329,6 @@ class _V3Session:
 def _rebooted_since(last: tuple[int, datetime], uptime_ticks: int, now: datetime) -> bool:
     ticks, at = last
     return not uptime_consistent(ticks, uptime_ticks, (now - at).total_seconds())
-
-
-_END_TAGS = frozenset((END_OF_MIB_VIEW, NO_SUCH_OBJECT, NO_SUCH_INSTANCE))
-
-
-async def walk_columns(
-    session: _Session, columns: Sequence[OID], max_repetitions: int | None = None
-) -> dict[OID, dict[int, Any]]:
-    """Lock-step GETBULK walk of several table columns indexed by one integer.
-
-    One request carries every still-active column; varbind k belongs to column
-    ``active[k % width]``. A column ends when its OID leaves the column, the value is
-    endOfMibView, or the OID does not increase — so truncated responses, missing
-    columns and non-contiguous indexes all work. Raises ``_PollError`` on a failed request.
-    """
-    results: dict[OID, dict[int, Any]] = {c: {} for c in columns}
-    cursor: dict[OID, OID] = {c: c for c in columns}
-    active = list(columns)
-    for _ in range(MAX_WALK_REQUESTS):
-        if not active:
-            break
-        width = len(active)
-        # ~48 varbinds per response keeps it under snmpsim's 64 cap and one 1472-byte UDP
-        # payload (docs/snmp.md §6: 7 × 9 was 1431 bytes), e.g. 6 repetitions of 7 columns.
-        reps = max_repetitions or max(2, min(25, 42 // width))
-        var_binds = await session.bulk([cursor[c] for c in active], reps)
-        if not var_binds:
-            break
-        finished: set[OID] = set()
-        for k, (oid, value) in enumerate(var_binds):
-            col = active[k % width]
-            if col in finished:
-                continue
-            n = len(col)
-            if (value[0] in _END_TAGS or oid[:n] != col or oid <= cursor[col]
-                    or len(oid) != n + 1):
-                finished.add(col)
-                continue
-            results[col][oid[n]] = value
-            cursor[col] = oid
-        active = [c for c in active if c not in finished]
-    return results
-
-
-def _text(value: Value | None) -> str | None:
-    if value is None or value[0] != OCTET_STRING or value[1] is None:
-        return None
-    # decode the bytes (pysnmp's prettyPrint() turns a string with one NUL into hex)
-    return value[1].decode("utf-8", "replace").rstrip("\x00")
-
-
-def _int_of(value: Value | None, tag: int) -> int | None:
-    if value is not None and value[0] == tag:
-        return value[1]
-    return None
-
-
-def _status(value: Value | None) -> bool | None:
-    n = _int_of(value, INTEGER)
-    return None if n is None else n == 1
-
-
-def build_interfaces(
-    cols: dict[OID, dict[int, Any]],
-) -> tuple[dict[int, InterfaceSample], list[str]]:
-    """Turn walked columns into samples; returns the samples and a list of problems."""
-    problems: list[str] = []
-    indexes: set[int] = set()
-    for values in cols.values():
-        indexes.update(values)
-
-    def get(col: OID, i: int) -> Any:
-        return cols.get(col, {}).get(i)
-
-    bad: dict[str, list[int]] = {}
-    out: dict[int, InterfaceSample] = {}
-    for i in sorted(indexes):
-        hc_in = _int_of(get(IF_HC_IN_OCTETS, i), COUNTER64)
-        hc_out = _int_of(get(IF_HC_OUT_OCTETS, i), COUNTER64)
-        c_in = _int_of(get(IF_IN_OCTETS, i), COUNTER32)
-        c_out = _int_of(get(IF_OUT_OCTETS, i), COUNTER32)
-        bits: Literal[64, 32] | None
-        if hc_in is not None and hc_out is not None:
-            bits, in_o, out_o = 64, hc_in, hc_out
-        elif c_in is not None and c_out is not None:
-            bits, in_o, out_o = 32, c_in, c_out
-        else:
-            bits, in_o, out_o = None, None, None
-            bad.setdefault("counters", []).append(i)
-        high = _int_of(get(IF_HIGH_SPEED, i), GAUGE32)
-        low = _int_of(get(IF_SPEED, i), GAUGE32)
-        speed: int | None = None
-        if high:
-            speed = high * 1_000_000
-        elif low and low != IF_SPEED_SATURATED:
-            speed = low
-        for label, col, conv in (
-            ("ifDescr", IF_DESCR, _text),
-            ("ifAdminStatus", IF_ADMIN_STATUS, _status),
-            ("ifOperStatus", IF_OPER_STATUS, _status),
-        ):
-            raw = get(col, i)
-            if raw is not None and conv(raw) is None:
-                bad.setdefault(label, []).append(i)
-        out[i] = InterfaceSample(
-            if_index=i,
-            name=_text(get(IF_NAME, i)),
-            descr=_text(get(IF_DESCR, i)),
-            admin_up=_status(get(IF_ADMIN_STATUS, i)),
-            oper_up=_status(get(IF_OPER_STATUS, i)),
-            speed_bps=speed,
-            in_octets=in_o,
-            out_octets=out_o,
-            counter_bits=bits,
-        )
-    for label, idx in bad.items():
-        shown = ", ".join(str(i) for i in idx[:8]) + (" …" if len(idx) > 8 else "")
-        problems.append(f"no valid {label} for ifIndex {shown}")
-    if not indexes:
-        problems.append("the interface table is empty or missing")
-    return out, problems
 
 
 def _new_engine() -> v3.SnmpEngine:
@@ -671,11 +499,11 @@ class PysnmpClient:
         scalars = dict(await session.get([SYS_UPTIME, SYS_NAME]))
         state["at"] = datetime.now(UTC)
         state["mono"] = time.monotonic()
-        uptime = _int_of(scalars.get(SYS_UPTIME), TIME_TICKS)
+        uptime = int_of(scalars.get(SYS_UPTIME), TIME_TICKS)
         if uptime is None:
             raise _PollError("garbage", "sysUpTime.0 missing or not TimeTicks")
         state["uptime"] = uptime
-        state["name"] = _text(scalars.get(SYS_NAME))
+        state["name"] = text_of(scalars.get(SYS_NAME))
         full = target.quick_after is None or _rebooted_since(target.quick_after, uptime,
                                                              state["at"])
         state["full"] = full
@@ -753,10 +581,8 @@ async def poll_many(
 __all__ = [
     "DevicePoll",
     "ErrorKind",
-    "InterfaceSample",
     "PysnmpClient",
     "SnmpClient",
     "SnmpTarget",
     "poll_many",
-    "walk_columns",
 ]

@@ -331,7 +331,7 @@ def test_garbage_columns_keep_valid_rows_and_say_what_is_wrong(db, snmpsim_agent
 def test_port_down_seven_days_on_active_subscription_signals_once(db, received):
     from datetime import UTC, datetime
 
-    from network.snmp import InterfaceSample
+    from network.if_mib import InterfaceSample
 
     unit = factories.make_unit()
     factories.make_subscription(household=factories.make_household(unit=unit), status="active")
