@@ -1,5 +1,9 @@
 """The social dunning path (docs/design.md §3.3): reminders, referral, a reduction only a person
 approves, and never a cut-off. Nothing here suspends or terminates a subscription.
+
+Kept in one file (~570 lines) because the path is one sequence of steps whose conditions
+refer to the steps before them; "what comes next" reads the same rules the run applies.
+
 """
 
 from __future__ import annotations

@@ -1,5 +1,8 @@
 """The catalogue of options and its rules (docs/catalogue.md). The caller commits.
 
+Kept in one file (~540 lines) because it is the one home of every option rule named below
+(subsidy, dates held, the port's needs, the run's lines), which read each other's terms.
+
 One home for each rule: which tiers may take an option and with what subsidy
 (``subsidy_for``), which dates an option may be held over (``add_option``/``end_option``), what
 the switch port needs for the options held (``switch_needs``, read by network's desired state),

@@ -1,5 +1,9 @@
 """Billing pages: runs and review, invoices, payments, eligibility, dunning, tariffs, exports.
 
+Kept in one file (~590 lines) because its pages share one blueprint: split into more
+``views_*.py`` modules (as options and plans are), they would need blueprints of their own and
+their endpoints (``billing.*``, named by templates and other domains) would change.
+
 Mediators and analysts see no invoice: every page here is for operators (and admins).
 """
 

@@ -1,5 +1,8 @@
 """Expansion scenarios: what serving a district (or a list of buildings) would cost and bring.
 
+Kept in one file (~580 lines) because every figure of a scenario is computed from the same
+list of assumptions, each carrying its source, and is shown beside it.
+
 Defaults come from the pilot's measured values when they rest on enough households (small-cell
 rule), else from documented defaults; every assumption says where it came from.
 """

@@ -1,5 +1,8 @@
 """A small IOS-like SSH switch simulator on asyncssh, for the lab network and the tests.
 
+Kept in one file (~840 lines) because most of it is one state machine, ``SwitchSession``, the
+IOS command line mode by mode; the rest is its shared state and its server.
+
 One TCP port per switch on one host: the switch at index *i* (from 0) of ``--switches``
 listens on ``port_base + i``
 (``--port-base 0`` picks free ports and writes them to ``<state-dir>/ports.json``).

@@ -1,5 +1,9 @@
 """Pages of mediation: associations and places, orientation of households, slots, planning,
-bookings and session records."""
+bookings and session records.
+
+Kept in one file (~570 lines) because its pages share one blueprint: split into
+``views_*.py`` modules, they would need blueprints of their own and their endpoints
+(``mediation.*``, named by templates and other domains) would change."""
 
 from __future__ import annotations
 

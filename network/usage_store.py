@@ -1,5 +1,8 @@
 """The usage store: port hours, their daily roll-up, and the readers across the boundary.
 
+Kept in one file (~500 lines) because writing, partitions, roll-up and reading all obey the
+one hourly window stated below; split, each part would restate where the window starts.
+
 Sized for a metropolis (issue 23.2): 10,000 switches × 48 ports write 4.2 billion port hours a
 year. The rules (docs/usage-store.md, docs/design.md §3.4 and §3.8):
 

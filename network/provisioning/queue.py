@@ -1,5 +1,8 @@
 """The provisioning job layer: queue jobs, run them on the switches, reconcile nightly.
 
+Kept in one file (~690 lines) because desired state, the run and the nightly reconciliation
+share the job rows and their states; the SSH part is already apart (``ssh.py``).
+
 ``network/provisioning/ssh.py`` does the SSH part (no database); this module turns
 subscriptions into desired port states, stores jobs, runs the queue in a bounded thread pool
 (one session per switch, all of its pending ports in one batch and one save) and writes the

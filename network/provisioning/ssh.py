@@ -1,5 +1,9 @@
 """Switch port provisioning over SSH, as desired state: read, diff, apply, verify, roll back.
 
+Kept in one file (~690 lines) because it is the one hardware boundary the job layer sees: the
+desired-state rules, the results and their netmiko implementation change together whenever a
+port's desired state gains a setting (docs/provisioning.md).
+
 This module is the hardware part only: no database, no Flask. The job layer builds a
 ``SwitchAccess`` (decrypted credentials) and a batch of ``(interface, PortState)`` per switch,
 calls ``SwitchConfigurator.apply`` once per switch and stores the ``BatchResult``.
