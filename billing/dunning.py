@@ -3,7 +3,6 @@ approves, and never a cut-off. Nothing here suspends or terminates a subscriptio
 
 Kept in one file (~570 lines) because the path is one sequence of steps whose conditions
 refer to the steps before them; "what comes next" reads the same rules the run applies.
-
 """
 
 from __future__ import annotations
