@@ -19,7 +19,7 @@ debt_cleared = _signals.signal("debt-cleared")
 #: sender=Household (subscribers owns it), kwargs: moved_out_on: date, actor: User | None —
 #: the tenant left the flat; mediation ends its follow-up and cuts the session records' link
 household_moved_out = _signals.signal("household-moved-out")
-#: sender=Plan (billing), kwargs: before, after: billing.services.PlanSpeeds, actor: User —
+#: sender=Plan (billing), kwargs: before, after: billing.tariffs.PlanSpeeds, actor: User —
 #: an admin changed a plan's speeds; the network re-provisions the ports concerned
 plan_speeds_changed = _signals.signal("plan-speeds-changed")
 #: sender=Device (network), kwargs: ports: list[network.intervals.AmbiguousPort],
