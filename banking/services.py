@@ -9,7 +9,7 @@ Order of matching (docs/banking.md):
 3. otherwise the line waits in the queue, where an operator assigns it to a household or sets
    it aside as not ours, with a reason.
 
-Every payment goes through ``billing.services.record_payment`` (method transfer, received on
+Every payment goes through ``billing.payments.record_payment`` (method transfer, received on
 the booking day, the bank's reference as the payment's reference).
 """
 

@@ -9,7 +9,7 @@ navigation, a building, a household, a search, a far list page, the households A
 measures ``--users`` closed-loop clients twice: quiet (the peer), then while two ``isp
 worker``-like processes run poll cycles over every switch (``run_poll_cycle``, leases, storage)
 and a third process prepares the draft invoices of one month after another
-(``billing.services.prepare_invoices``, every subscription of the month). It prints the p95
+(``billing.runs.prepare_invoices``, every subscription of the month). It prints the p95
 per page in both conditions, the poll cycles and billing runs that ran meanwhile, and exits 1
 when a page answers anything but HTTP 200 or the jobs did not run during the measurement.
 

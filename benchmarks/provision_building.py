@@ -28,7 +28,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from benchmarks import _smoke  # noqa: E402
-from billing.services import DEFAULT_PLAN  # noqa: E402
+from billing.tariffs import DEFAULT_PLAN  # noqa: E402
 from lab.ssh_switch import start_ssh_lab  # noqa: E402
 from network.provisioning.ssh import (  # noqa: E402
     BatchResult,

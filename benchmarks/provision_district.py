@@ -244,7 +244,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             load_all_models()
             db.drop_all()
             db.create_all()
-            from billing.services import ensure_default_grid
+            from billing.tariffs import ensure_default_grid
 
             ensure_default_grid()
             actor = User(email="bench@district.example", name="Bench", role="admin",

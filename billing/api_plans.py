@@ -1,7 +1,7 @@
 """Plans in the API: ``GET /api/v1/plans``, ``POST /api/v1/plans`` and
 ``PUT /api/v1/plans/<code>`` (admin).
 
-The same rule as the plan's page (``billing.services.update_plan``): changed speeds reach the
+The same rule as the plan's page (``billing.tariffs.update_plan``): changed speeds reach the
 switches as one provisioning batch.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify
 from sqlalchemy import select
 
-from billing import services
+from billing import tariffs
 from billing.models import Plan
 from isp import audit
 from isp.auth import current_actor, require_role
@@ -53,7 +53,7 @@ def plan_create():
     """Create a plan (admin): a code, a name, a description and its four speeds (kbit/s)."""
     payload = json_body(allowed=("code", "name", "description", *SPEEDS))
     speeds = {name: field.check(payload.get(name)) for name, field in SPEED_FIELDS.items()}
-    plan = services.create_plan(actor=current_actor(), code=CODE.check(payload.get("code")),
+    plan = tariffs.create_plan(actor=current_actor(), code=CODE.check(payload.get("code")),
                                 name=NAME.check(payload.get("name")),
                                 description=DESCRIPTION.check(payload.get("description")),
                                 **speeds)
@@ -70,12 +70,12 @@ def plan_update(code: str):
     (admin; a field left out keeps its value; changed speeds re-provision the ports concerned
     as one batch)."""
     payload = json_body(allowed=("name", "description", *SPEEDS))
-    plan = services.get_plan(code)
+    plan = tariffs.get_plan(code)
     name = NAME.check(payload.get("name", plan.name))
     description = DESCRIPTION.check(payload.get("description", plan.description))
     speeds = {name: field.check(payload.get(name, getattr(plan, name)))
               for name, field in SPEED_FIELDS.items()}
-    services.update_plan(plan, actor=current_actor(), name=name, description=description,
+    tariffs.update_plan(plan, actor=current_actor(), name=name, description=description,
                          **speeds)
     audit.record_request("update", "plan", plan.code)
     db.session.commit()

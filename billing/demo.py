@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from billing import dunning, services
+from billing import dunning, payments, runs, tariffs
 from billing.eligibility import decide_tier
 from billing.models import Invoice
 from isp.extensions import db
@@ -29,7 +29,7 @@ def seed_demo() -> str | None:
 
     if db.session.execute(select(Invoice.id).limit(1)).first() is not None:
         return None
-    services.ensure_default_grid()
+    tariffs.ensure_default_grid()
     operator = db.session.execute(select(User).where(
         User.email == "operateur@demo.social-isp.fr")).scalar_one_or_none()
     households = db.session.execute(select(Household).where(Household.moved_out_on.is_(None))
@@ -50,7 +50,7 @@ def seed_demo() -> str | None:
         decided_on = date(2025, 12, 15) if index % 9 == 0 else date(2026, 5, 20)
         decision = decide_tier(household, actor=operator, evidence_type=evidence,
                                quotient_familial=qf, evidence_reference=f"DEMO-{index:03d}",
-                               decided_tier=services.tiers()[0].code if evidence in (
+                               decided_tier=tariffs.tiers()[0].code if evidence in (
                                    "rsa", "css", "aah") else {450: "T1", 780: "T2"}.get(
                                    qf, "T3"), decided_on=decided_on)
         del decision
@@ -58,8 +58,8 @@ def seed_demo() -> str | None:
     for period in PERIODS:
         first = date(int(period[:4]), int(period[5:]), 1)
         issued_on = (first + timedelta(days=32)).replace(day=2)
-        services.prepare_invoices(period, actor=operator)
-        services.issue_invoices(period, actor=operator, issued_on=issued_on)
+        runs.prepare_invoices(period, actor=operator)
+        runs.issue_invoices(period, actor=operator, issued_on=issued_on)
     profiles = {households[i * 7 + 3].id: profile for i, profile in enumerate(PROFILES)
                 if i * 7 + 3 < len(households)}
     for household in households:
@@ -72,7 +72,7 @@ def seed_demo() -> str | None:
                 break
             paid_on = invoice.issued_on + timedelta(days=rng.randrange(3, 25))
             if paid_on <= today():
-                services.record_payment(household, actor=operator,
+                payments.record_payment(household, actor=operator,
                                         amount_cents=invoice.total_cents,
                                         method=rng.choice(("cash", "card", "transfer",
                                                            "sepa_debit")),

@@ -141,7 +141,7 @@ def catalogue(*, active_only: bool = False):
 
 def check_rules(rules: list[TierRule], price_cents: int) -> list[TierRule]:
     """Known tiers, each once, a subsidy kind and a value within the price."""
-    from billing.services import tiers
+    from billing.tariffs import tiers
 
     known = {tier.code for tier in tiers()}
     seen: set[str] = set()
@@ -368,7 +368,7 @@ def add_option(subscription, option_code: object, *, actor: User,
     once at a time; a port carries one option VLAN and one option policy. An option touching
     the switch queues the port's job (its diff shows the VLAN or the policy).
     """
-    from billing.services import lock_account
+    from billing.accounts import lock_account
 
     option = get_option(OPTION_CODE.check(option_code).upper())
     if not option.active:
@@ -414,7 +414,7 @@ def end_option(held: SubscriptionOption, *, actor: User,
                ends_on: object = None) -> SubscriptionOption:
     """Remove an option from ``ends_on`` (default today: the last day billed is yesterday).
     Removing an option already removed changes nothing (a double submit is harmless)."""
-    from billing.services import lock_account
+    from billing.accounts import lock_account
 
     subscription = held.subscription
     lock_account(subscription.household_id)

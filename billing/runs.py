@@ -1,6 +1,7 @@
 """The month's billing run: draft invoices prepared, reviewed, then numbered and issued.
 
-The caller commits. Split from ``billing/services.py`` (issue 17.4); scaled for issue 23.4.
+The caller commits. Split from the former ``billing/services.py`` (issue 17.4); scaled for
+issue 23.4.
 
 **Streamed.** ``prepare_invoices`` reads the subscriptions to bill in windows of whole
 households (about ``BATCH_SUBSCRIPTIONS`` subscriptions each), computes every amount in Python

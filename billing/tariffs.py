@@ -1,6 +1,6 @@
 """Tariffs: the plans (speeds) and the social tiers with their monthly prices (docs/design.md §3.1).
 
-The caller commits. Split from ``billing/services.py`` (issue 17.4).
+The caller commits. Split from the former ``billing/services.py`` (issue 17.4).
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 from sqlalchemy import select
 
-from billing import options, services
+from billing import options, tariffs
 from billing.forms_options import (
     SUBSIDY_KIND_LABELS,
     SWITCH_NEED_LABELS,
@@ -61,7 +61,7 @@ def option_list():
 @bp.route("/options/new", methods=["GET", "POST"])
 @require_role()
 def option_new():
-    tiers = services.tiers()
+    tiers = tariffs.tiers()
     form = option_form(tiers, creating=True)
     if form.validate_on_submit():
         try:
@@ -81,7 +81,7 @@ def option_new():
 @require_role()
 def option_edit(code: str):
     option = options.get_option(code)
-    tiers = services.tiers()
+    tiers = tariffs.tiers()
     form = option_form(tiers, creating=False, obj=option,
                        price=option.monthly_price_cents / 100
                        if request.method == "GET" else None)

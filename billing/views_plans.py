@@ -1,6 +1,6 @@
 """The plan's page: its name and its speeds, full and reduced (admin).
 
-Changed speeds are announced by ``billing.services.update_plan`` and reach the switches as one
+Changed speeds are announced by ``billing.tariffs.update_plan`` and reach the switches as one
 provisioning batch (network handles ``plan_speeds_changed``).
 """
 
@@ -13,7 +13,7 @@ from flask_wtf import FlaskForm
 from wtforms import IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from billing import services
+from billing import tariffs
 from isp import audit
 from isp.auth import current_actor, require_role
 from isp.errors import DomainError
@@ -49,7 +49,7 @@ def plan_new():
     form = PlanCreateForm()
     if form.validate_on_submit():
         try:
-            plan = services.create_plan(actor=current_actor(), code=form.code.data,
+            plan = tariffs.create_plan(actor=current_actor(), code=form.code.data,
                                         name=form.name.data,
                                         description=form.description.data,
                                         down_kbps=form.down_kbps.data, up_kbps=form.up_kbps.data,
@@ -70,11 +70,11 @@ def plan_new():
 @bp.route("/plans/<code>", methods=["GET", "POST"])
 @require_role()
 def plan_edit(code: str):
-    plan = services.get_plan(code)
+    plan = tariffs.get_plan(code)
     form = PlanForm(obj=plan)
     if form.validate_on_submit():
         try:
-            services.update_plan(plan, actor=current_actor(), name=form.name.data,
+            tariffs.update_plan(plan, actor=current_actor(), name=form.name.data,
                                  description=form.description.data,
                                  down_kbps=form.down_kbps.data, up_kbps=form.up_kbps.data,
                                  reduced_down_kbps=form.reduced_down_kbps.data,

@@ -23,7 +23,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from billing import options as billing_options
-from billing import services as billing_services
+from billing import tariffs
 from billing.money import next_period_start
 from evaluation import footprint
 from evaluation.models import Scenario
@@ -52,7 +52,7 @@ DEFAULTS = {
 SOURCE_PILOT = "pilot"
 SOURCE_DEFAULT = "default"
 SOURCE_INPUT = "input"
-#: Prices come from billing's tariff grid (``billing.services.prices_for_period``).
+#: Prices come from billing's tariff grid (``billing.tariffs.prices_for_period``).
 SOURCE_BILLING = "billing"
 #: Options' prices and subsidies come from billing's catalogue (``billing.options.terms``).
 SOURCE_CATALOGUE = "billing catalogue"
@@ -142,7 +142,7 @@ def pricing_period() -> str:
 
 def tier_prices(period: str | None = None) -> dict[str, int]:
     """Monthly price (cents) of each tier in ``period``, as billing publishes it."""
-    prices = billing_services.prices_for_period(period or pricing_period())
+    prices = tariffs.prices_for_period(period or pricing_period())
     return {tier: int(prices[tier]) for tier in TIERS if tier in prices}
 
 

@@ -51,7 +51,7 @@ def _follow_up(rng: random.Random, baseline: dict, price_cents: int) -> dict:
 def seed_demo() -> str | None:
     if db.session.execute(select(ImpactAnswer.id).limit(1)).first():
         return None
-    from billing.services import prices_for_period
+    from billing.tariffs import prices_for_period
 
     on = today()
     prices = prices_for_period(f"{on.year}-{on.month:02d}")

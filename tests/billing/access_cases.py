@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from billing import services
+from billing import invoices, runs, tariffs
 from tests import factories
 from tests.access import Case
 from tests.billing.factories import billed_household
@@ -17,8 +17,8 @@ def _household(ctx):
 
 def _invoice(ctx):
     billed_household()
-    services.prepare_invoices("2026-09", actor=None)
-    result = services.issue_invoices("2026-09", actor=None, issued_on=date(2026, 10, 2))
+    runs.prepare_invoices("2026-09", actor=None)
+    result = runs.issue_invoices("2026-09", actor=None, issued_on=date(2026, 10, 2))
     return {"number": result.first_number}
 
 
@@ -31,7 +31,7 @@ def _sepa(ctx):
     from billing.exports import record_mandate
 
     values = _invoice(ctx)
-    household = services.get_invoice(values["number"]).household
+    household = invoices.get_invoice(values["number"]).household
     record_mandate(household, actor=factories.make_user("operator"),
                    iban="FR7630006000011234567890189", account_holder="Foyer test",
                    reference=f"RUM-{household.id}", signed_on=date(2026, 1, 1))
@@ -50,7 +50,7 @@ def _step(ctx):
 
 
 def _tier(ctx):
-    services.ensure_default_grid()
+    tariffs.ensure_default_grid()
     return {"code": "T2"}
 
 

@@ -2,7 +2,7 @@
 the creation of plans: admins create and edit, operators read and add options to
 subscriptions; mediators and analysts never see them."""
 
-from billing import options, services
+from billing import options, tariffs
 from billing.options import TierRule
 from tests import factories
 from tests.access import Case
@@ -11,12 +11,12 @@ POST_OK = (200, 201, 302, 400, 409, 422)
 
 
 def _grid() -> dict:
-    services.ensure_default_grid()
+    tariffs.ensure_default_grid()
     return {}
 
 
 def _option(ctx):
-    services.ensure_default_grid()
+    tariffs.ensure_default_grid()
     code = f"OPT{factories.n()}"
     options.create_option({"code": code, "name": "Téléphonie fixe", "monthly_price_cents": 500,
                            "tiers": [TierRule("T3", "cents", 200)]},

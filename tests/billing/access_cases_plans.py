@@ -1,14 +1,14 @@
 """Access cases for the plan's page and API: admins only edit, operators read the API."""
 
-from billing import services
+from billing import tariffs
 from tests.access import Case
 
 POST_OK = (200, 201, 302, 400, 422)
 
 
 def _plan(ctx):
-    services.ensure_default_grid()
-    return {"code": services.DEFAULT_PLAN["code"]}
+    tariffs.ensure_default_grid()
+    return {"code": tariffs.DEFAULT_PLAN["code"]}
 
 
 CASES = [

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from billing import services
+from billing import runs, tariffs
 from tests import factories
 
 
 def grid() -> None:
-    services.ensure_default_grid()
+    tariffs.ensure_default_grid()
 
 
 def billed_household(*, tier: str = "T3", activated_on: date = date(2026, 1, 1),
@@ -22,5 +22,5 @@ def billed_household(*, tier: str = "T3", activated_on: date = date(2026, 1, 1),
 
 
 def issue(period: str, issued_on: date):
-    services.prepare_invoices(period, actor=None)
-    return services.issue_invoices(period, actor=None, issued_on=issued_on)
+    runs.prepare_invoices(period, actor=None)
+    return runs.issue_invoices(period, actor=None, issued_on=issued_on)

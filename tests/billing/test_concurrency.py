@@ -9,7 +9,8 @@ from datetime import date
 
 from sqlalchemy import delete, select
 
-from billing import services
+from billing import runs as billing_runs
+from billing import tariffs
 from billing.models import BillingRun, Invoice, InvoiceLine, NumberCounter, Tier, TierPrice
 from isp.extensions import db
 from subscribers.models import Building, District, Household, Subscription, Unit
@@ -21,7 +22,7 @@ ISSUED_ON = date(2026, 11, 2)
 
 
 def _seed() -> dict:
-    created_grid = services.ensure_default_grid()
+    created_grid = tariffs.ensure_default_grid()
     district = District(code="CONC-D", name="Concurrence", commune="Nantes")
     building = Building(code="CONC-B", name="Concurrence", address="1 rue", postcode="44000",
                         commune="Nantes", district=district, status="live")
@@ -67,8 +68,8 @@ def test_two_concurrent_runs_and_issues_bill_once_without_gaps(app):
     with app.app_context():
         state = _seed()
     try:
-        runs = race(app, lambda: services.prepare_invoices(PERIOD, actor=None))
-        issues = race(app, lambda: services.issue_invoices(PERIOD, actor=None,
+        runs = race(app, lambda: billing_runs.prepare_invoices(PERIOD, actor=None))
+        issues = race(app, lambda: billing_runs.issue_invoices(PERIOD, actor=None,
                                                             issued_on=ISSUED_ON))
         assert not [o for o in runs + issues if isinstance(o, Exception)], runs + issues
         assert sorted(r.invoices for r in runs) == [0, HOUSEHOLDS]

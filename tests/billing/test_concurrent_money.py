@@ -15,7 +15,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import delete, func, select
 
-from billing import services
+from billing import tariffs
 from billing.models import Allocation, CreditNote, Invoice, NumberCounter, Payment
 from isp.extensions import db
 from isp.idempotency import IdempotencyKey, SubmissionToken
@@ -61,7 +61,7 @@ def _parallel(app, account, count: int, send) -> list[int]:
 def account(app):
     """A committed household with an issued €2.90 invoice and an operator; removed after."""
     with app.app_context():
-        created_grid = services.ensure_default_grid()
+        created_grid = tariffs.ensure_default_grid()
         operator = factories.make_user("operator")
         district = District(code="RACE-D", name="Concurrence", commune="Nantes")
         building = Building(code="RACE-B", name="Concurrence", address="1 rue",

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from billing import dunning, services
+from billing import accounts, dunning, payments
 from billing.choices import DunningKind, ReductionState
 from billing.models import DunningStep
 from isp.errors import DomainError
@@ -67,8 +67,8 @@ def test_fsl_grant_is_a_credit_note_and_clears_the_debt(debtor):
     request = dunning.file_fsl_request(debtor, actor=operator, filed_on=DUE)
     dunning.decide_fsl(request, actor=operator, decision="granted", decided_on=DUE +
                        timedelta(days=20), amount_cents=590)
-    assert services.balance(debtor.id).due_cents == 0
-    assert services.balance(debtor.id).credited_cents == 590
+    assert accounts.balance(debtor.id).due_cents == 0
+    assert accounts.balance(debtor.id).credited_cents == 590
     assert dunning.run_dunning(on=DUE + timedelta(days=40)).reminders == 0
 
 
@@ -114,7 +114,7 @@ def test_approval_refused_on_a_friday_and_needs_a_proposal(debtor):
 def test_payment_withdraws_a_proposal_and_a_plan_holds_escalation(debtor):
     for day in (15, 30, 60):
         dunning.run_dunning(on=DUE + timedelta(days=day))
-    services.record_payment(debtor, actor=None, amount_cents=590, method="cash",
+    payments.record_payment(debtor, actor=None, amount_cents=590, method="cash",
                             received_on=date(2026, 11, 28))
     assert _steps(debtor)[-1] == ("reduction", ReductionState.WITHDRAWN)
     issue("2026-09", date(2026, 10, 2))
@@ -135,7 +135,7 @@ def test_approved_reduction_is_lifted_the_day_the_debt_is_paid(debtor):
     assert proposal.state == ReductionState.APPLIED
     subscription = debtor.subscriptions[0]
     assert subscription.status == SubscriptionStatus.REDUCED
-    services.record_payment(debtor, actor=operator, amount_cents=590, method="card",
+    payments.record_payment(debtor, actor=operator, amount_cents=590, method="card",
                             received_on=date(2026, 11, 29))
     assert proposal.state == ReductionState.LIFTED
     assert subscription.status != SubscriptionStatus.REDUCED
@@ -179,4 +179,4 @@ def test_a_year_of_debt_never_suspends_or_terminates(debtor):
                 dunning.approve_reduction(proposal, actor=operator, on=day)
     statuses = {s.status for s in debtor.subscriptions}
     assert statuses <= {"active", "reduced"}
-    assert services.balance(debtor.id).overdue_cents == 590
+    assert accounts.balance(debtor.id).overdue_cents == 590

@@ -123,13 +123,13 @@ def test_a_debt_reason_without_a_proposal_is_refused_even_without_debt(db):
 
 
 def test_cleared_debt_lifts_the_reduction_through_the_declared_event(proposal):
-    from billing import services
+    from billing import payments
 
     operator = factories.make_user("operator")
     dunning.approve_reduction(proposal, actor=operator, on=date(2026, 12, 1))
     subscription = proposal.household.subscriptions[0]
     assert subscription.status == "reduced"
-    services.record_payment(proposal.household, actor=operator, amount_cents=590,
+    payments.record_payment(proposal.household, actor=operator, amount_cents=590,
                             method="cash", received_on=date(2026, 12, 1))
     assert proposal.state == ReductionState.LIFTED
     assert subscription.status == "active"

@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from billing import services
+from billing import tariffs
 from billing.models import Invoice, InvoiceLine, Payment
 from tests.billing.factories import billed_household, issue
 
@@ -113,8 +113,8 @@ def test_a_price_set_from_a_month_is_the_price_of_that_months_invoices(client, a
                           json={"monthly_price_cents": 350, "valid_from": "2026-11"})
     assert response.status_code == 200, response.get_json()
     assert {"valid_from": "2026-11", "monthly_price_cents": 350} in response.get_json()["prices"]
-    assert services.prices_for_period("2026-11")["T1"] == 350
-    assert services.prices_for_period("2026-10")["T1"] == 290
+    assert tariffs.prices_for_period("2026-11")["T1"] == 350
+    assert tariffs.prices_for_period("2026-10")["T1"] == 290
 
     issue("2026-11", date(2026, 12, 1))
     invoice = db.session.execute(select(Invoice).where(
@@ -144,7 +144,7 @@ def test_bad_tariff_changes_are_refused_and_change_nothing(client, api_as, db, b
     _admin, headers = api_as("admin")
     response = client.put("/api/v1/tariffs/T1", headers=headers, json=body)
     assert (response.status_code, response.get_json()["field"]) == (status, field)
-    assert services.prices_for_period("2027-01")["T1"] == 290
+    assert tariffs.prices_for_period("2027-01")["T1"] == 290
 
 
 def test_only_an_admin_sets_a_price_and_unknown_tiers_are_404(client, api_as, db):

@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from billing import services
+from billing import accounts, invoices, payments, reports, runs, tariffs
 from billing.choices import InvoiceStatus
 from billing.models import Invoice, InvoiceLine, Tier
 from isp.errors import DomainError
@@ -26,7 +26,7 @@ def test_run_prepares_one_prorated_draft_per_household(db):
                                 terminated_on=date(2026, 10, 11))          # 10 days
     gone = billed_household(tier="T1", activated_on=date(2026, 1, 1))
     gone.subscriptions[0].terminated_on = date(2026, 10, 1)                # 0 days: no invoice
-    result = services.prepare_invoices("2026-10", actor=None)
+    result = runs.prepare_invoices("2026-10", actor=None)
     assert (result.invoices, result.lines) == (3, 4)
     assert _invoice(whole).total_cents == 290
     assert _invoice(half).total_cents == 479                 # 990 × 15 / 31 = 479.03
@@ -41,13 +41,13 @@ def test_run_prepares_one_prorated_draft_per_household(db):
 def test_second_billing_run_and_issue_create_nothing(db):
     billed_household()
     billed_household()
-    first = services.prepare_invoices("2026-10", actor=None)
-    again = services.prepare_invoices("2026-10", actor=None)
+    first = runs.prepare_invoices("2026-10", actor=None)
+    again = runs.prepare_invoices("2026-10", actor=None)
     assert (first.invoices, again.invoices, again.lines) == (2, 0, 0)
-    issued = services.issue_invoices("2026-10", actor=None, issued_on=date(2026, 11, 2))
-    reissued = services.issue_invoices("2026-10", actor=None, issued_on=date(2026, 11, 2))
+    issued = runs.issue_invoices("2026-10", actor=None, issued_on=date(2026, 11, 2))
+    reissued = runs.issue_invoices("2026-10", actor=None, issued_on=date(2026, 11, 2))
     assert (issued.issued, reissued.issued) == (2, 0)
-    assert services.prepare_invoices("2026-10", actor=None).lines == 0
+    assert runs.prepare_invoices("2026-10", actor=None).lines == 0
     count = db.session.execute(select(func.count()).select_from(InvoiceLine)).scalar_one()
     assert count == 2
 
@@ -67,8 +67,8 @@ def test_issue_numbers_without_gaps_and_skips_zero_totals(db):
     assert _invoice(households[0]).due_on == date(2026, 12, 3)
     assert _invoice(free).number is None
     later = billed_household()
-    services.prepare_invoices("2026-10", actor=None)
-    services.issue_invoices("2026-10", actor=None, issued_on=date(2026, 11, 4))
+    runs.prepare_invoices("2026-10", actor=None)
+    runs.issue_invoices("2026-10", actor=None, issued_on=date(2026, 11, 4))
     assert int(_invoice(later).number.rsplit("-", 1)[1]) == tail[-1] + 1
 
 
@@ -79,29 +79,29 @@ def test_issue_numbers_without_gaps_and_skips_zero_totals(db):
 @pytest.mark.clock("2026-11-20T10:00:00+01:00")  # 2026-11 is the month under way
 def test_bad_periods_are_refused(db, period, message):
     with pytest.raises(DomainError, match=message):
-        services.prepare_invoices(period, actor=None)
+        runs.prepare_invoices(period, actor=None)
 
 
 def test_issue_refuses_a_date_before_an_earlier_issue(db):
     billed_household()
     issue("2026-09", date(2026, 11, 5))
     billed_household()
-    services.prepare_invoices("2026-10", actor=None)
+    runs.prepare_invoices("2026-10", actor=None)
     with pytest.raises(DomainError, match="chronologique"):
-        services.issue_invoices("2026-10", actor=None, issued_on=date(2026, 11, 4))
+        runs.issue_invoices("2026-10", actor=None, issued_on=date(2026, 11, 4))
 
 
 def test_price_change_applies_from_next_period_and_past_invoices_keep_theirs(db):
     household = billed_household(tier="T3")
     issue("2026-09", date(2026, 10, 2))
     admin = factories.make_user("admin")
-    tier = services.get_tier("T3")
-    services.update_tier(tier, actor=admin, label=tier.label, rule_text=tier.rule_text,
+    tier = tariffs.get_tier("T3")
+    tariffs.update_tier(tier, actor=admin, label=tier.label, rule_text=tier.rule_text,
                          price_cents=1090, on=date(2026, 10, 15))
-    assert services.prices_for_period("2026-10")["T3"] == 990
-    assert services.prices_for_period("2026-11")["T3"] == 1090
+    assert tariffs.prices_for_period("2026-10")["T3"] == 990
+    assert tariffs.prices_for_period("2026-11")["T3"] == 1090
     assert _invoice(household, "2026-09").total_cents == 990
-    services.prepare_invoices("2026-10", actor=None)
+    runs.prepare_invoices("2026-10", actor=None)
     assert _invoice(household, "2026-10").total_cents == 990
 
 
@@ -110,19 +110,19 @@ def test_payments_go_to_the_oldest_invoice_and_overpayment_is_credit(db):
     issue("2026-08", date(2026, 9, 2))
     issue("2026-09", date(2026, 10, 2))
     operator = factories.make_user("operator")
-    services.record_payment(household, actor=operator, amount_cents=1200, method="cash",
+    payments.record_payment(household, actor=operator, amount_cents=1200, method="cash",
                             received_on=date(2026, 10, 20))
     august, september = _invoice(household, "2026-08"), _invoice(household, "2026-09")
     assert (august.status, august.paid_cents) == (InvoiceStatus.PAID, 990)
     assert (september.status, september.paid_cents) == (InvoiceStatus.PARTIALLY_PAID, 210)
-    services.record_payment(household, actor=operator, amount_cents=1000, method="transfer",
+    payments.record_payment(household, actor=operator, amount_cents=1000, method="transfer",
                             received_on=date(2026, 10, 21))
-    balance = services.balance(household.id)
+    balance = accounts.balance(household.id)
     assert (balance.due_cents, balance.credit_cents, balance.balance_cents) == (0, 220, -220)
     issue("2026-10", date(2026, 11, 2))
     october = _invoice(household, "2026-10")
     assert (october.paid_cents, october.status) == (220, InvoiceStatus.PARTIALLY_PAID)
-    entries = services.statement(household.id)
+    entries = accounts.statement(household.id)
     assert [e.running_cents for e in entries][-1] == 990 * 3 - 2200
 
 
@@ -134,7 +134,7 @@ def test_payments_go_to_the_oldest_invoice_and_overpayment_is_credit(db):
 def test_bad_payments_are_refused(db, amount, method, received, field):
     household = billed_household()
     with pytest.raises(DomainError) as error:
-        services.record_payment(household, actor=None, amount_cents=amount, method=method,
+        payments.record_payment(household, actor=None, amount_cents=amount, method=method,
                                 received_on=received)
     assert error.value.field == field
 
@@ -143,26 +143,26 @@ def test_credit_note_corrects_without_changing_the_invoice(db):
     household = billed_household(tier="T3")
     issue("2026-09", date(2026, 10, 2))
     invoice = _invoice(household, "2026-09")
-    services.record_payment(household, actor=None, amount_cents=990, method="card",
+    payments.record_payment(household, actor=None, amount_cents=990, method="card",
                             received_on=date(2026, 10, 3))
-    note = services.issue_credit_note(invoice, actor=None, amount_cents=300,
+    note = invoices.issue_credit_note(invoice, actor=None, amount_cents=300,
                                       reason="Panne de 9 jours", issued_on=date(2026, 10, 5))
     assert note.number.startswith("AV-2026-")
     assert invoice.total_cents == 990 and invoice.status == InvoiceStatus.PAID
-    assert services.balance(household.id).credit_cents == 300
+    assert accounts.balance(household.id).credit_cents == 300
     with pytest.raises(DomainError, match="dépasse"):
-        services.issue_credit_note(invoice, actor=None, amount_cents=700, reason="x")
+        invoices.issue_credit_note(invoice, actor=None, amount_cents=700, reason="x")
 
 
 def test_billing_figures_count_households(db):
     household = billed_household(tier="T1")
     billed_household(tier="T3")
     issue("2026-09", date(2026, 10, 2))
-    services.record_payment(household, actor=None, amount_cents=290, method="cash",
+    payments.record_payment(household, actor=None, amount_cents=290, method="cash",
                             received_on=date(2026, 11, 10))
-    figures = services.billing_figures(building_code=None, district_code=None, period="2026-09")
+    figures = reports.billing_figures(building_code=None, district_code=None, period="2026-09")
     assert figures["households_billed"] >= 2
-    own = services.billing_figures(building_code=household.unit.building.code,
+    own = reports.billing_figures(building_code=household.unit.building.code,
                                    district_code=None, period="2026-09")
     assert own == {"period": "2026-09", "invoiced_cents": 290, "collected_cents": 0,
                    "households_billed": 1, "households_in_arrears": 0,

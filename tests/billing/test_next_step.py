@@ -90,12 +90,12 @@ def test_holds_are_shown_as_such(debtor):
 
 @pytest.mark.clock("2026-10-20T10:00:00+02:00")
 def test_a_payment_plan_holds_and_a_paid_household_has_no_next_step(debtor):
-    from billing import services
+    from billing import payments
 
     operator = factories.make_user("operator")
     dunning.agree_payment_plan(debtor, actor=operator, monthly_cents=100, months=6)
     assert (dunning.next_step(debtor.id).hold, dunning.next_step(debtor.id).on) == ("plan", None)
-    services.record_payment(debtor, actor=operator, amount_cents=590, method="cash",
+    payments.record_payment(debtor, actor=operator, amount_cents=590, method="cash",
                             received_on=date(2026, 10, 20))
     assert dunning.next_step(debtor.id) is None
 

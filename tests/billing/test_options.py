@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from billing import options, services
+from billing import options, reports, runs
 from billing.models import Invoice
 from billing.models_options import InvoiceOptionLine, SubscriptionOption
 from billing.options import TierRule
@@ -55,7 +55,7 @@ def test_a_run_bills_one_prorated_line_per_option_with_its_subsidy(db):
     options.add_option(t1.subscriptions[0], "TEL", actor=operator, starts_on="2026-10-17")
     options.add_option(t3.subscriptions[0], "tel", actor=operator, starts_on=date(2026, 9, 1))
 
-    result = services.prepare_invoices("2026-10", actor=None)
+    result = runs.prepare_invoices("2026-10", actor=None)
 
     assert (result.invoices, result.lines) == (2, 4)
     first = _invoice(t1)
@@ -69,7 +69,7 @@ def test_a_run_bills_one_prorated_line_per_option_with_its_subsidy(db):
     assert third.total_cents == 990 + 400 and third.option_lines[0].monthly_subsidy_cents == 100
     assert option.rule_for("T2") is None
 
-    again = services.prepare_invoices("2026-10", actor=None)
+    again = runs.prepare_invoices("2026-10", actor=None)
     assert (again.invoices, again.lines) == (0, 0)
     assert _db.session.execute(select(func.count()).select_from(InvoiceOptionLine)) \
         .scalar_one() == 2
@@ -79,19 +79,19 @@ def test_a_run_bills_one_prorated_line_per_option_with_its_subsidy(db):
 def test_an_option_added_to_a_drafted_month_joins_the_draft_and_its_totals(db):
     telephony()
     household = billed_household(tier="T1")
-    services.prepare_invoices("2026-10", actor=None)
+    runs.prepare_invoices("2026-10", actor=None)
     assert _invoice(household).total_cents == 290
     held = options.add_option(household.subscriptions[0], "TEL",
                               actor=factories.make_user("operator"), starts_on="2026-10-01")
     options.end_option(held, actor=factories.make_user("operator"), ends_on="2026-10-11")
-    result = services.prepare_invoices("2026-10", actor=None)
+    result = runs.prepare_invoices("2026-10", actor=None)
     invoice = _invoice(household)
     _db.session.refresh(invoice)
     assert result.lines == 1 and invoice.option_lines[0].days == 10
     assert invoice.total_cents == 290 + 65            # 200 × 10/31 = 64.5 → 65
     # Dropping the drafts drops their option lines too; a new run bills them again.
-    services.discard_drafts("2026-10", actor=factories.make_user("operator"))
-    assert services.prepare_invoices("2026-10", actor=None).lines == 2
+    runs.discard_drafts("2026-10", actor=factories.make_user("operator"))
+    assert runs.prepare_invoices("2026-10", actor=None).lines == 2
 
 
 @CLOCK
@@ -123,7 +123,7 @@ def test_a_tier_no_longer_open_bills_nothing_and_says_so(db):
     options.add_option(household.subscriptions[0], "TEL", actor=factories.make_user("operator"),
                        starts_on="2026-10-01")
     household.subscriptions[0].tier = "T2"
-    result = services.prepare_invoices("2026-10", actor=None)
+    result = runs.prepare_invoices("2026-10", actor=None)
     assert result.skipped == 1 and any("TEL" in text for text in result.anomalies)
     assert _invoice(household).option_lines == []
 
@@ -161,8 +161,8 @@ def test_eligibility_dates_and_double_adds_are_checked_in_one_place(db):
 def test_a_date_in_a_month_already_invoiced_is_refused(db):
     telephony()
     household = billed_household(tier="T1")
-    services.prepare_invoices("2026-10", actor=None)
-    services.issue_invoices("2026-10", actor=None, issued_on=date(2026, 11, 2))
+    runs.prepare_invoices("2026-10", actor=None)
+    runs.issue_invoices("2026-10", actor=None, issued_on=date(2026, 11, 2))
     with pytest.raises(DomainError) as refused:
         options.add_option(household.subscriptions[0], "TEL",
                            actor=factories.make_user("operator"), starts_on="2026-10-20")
@@ -202,8 +202,8 @@ def test_the_invoice_page_pdf_and_api_show_the_option_line(client, login_as, api
     household = billed_household(tier="T1")
     options.add_option(household.subscriptions[0], "TEL", actor=factories.make_user("operator"),
                        starts_on="2026-10-01")
-    services.prepare_invoices("2026-10", actor=None)
-    services.issue_invoices("2026-10", actor=None, issued_on=date(2026, 11, 2))
+    runs.prepare_invoices("2026-10", actor=None)
+    runs.issue_invoices("2026-10", actor=None, issued_on=date(2026, 11, 2))
     invoice = _invoice(household)
     _user, headers = api_as("operator")
     listed = client.get("/api/v1/invoices?period=2026-10", headers=headers).get_json()
@@ -251,8 +251,8 @@ def test_the_ten_year_purge_takes_the_option_lines_with_their_invoice(db):
     household = billed_household(tier="T1")
     options.add_option(household.subscriptions[0], "TEL", actor=factories.make_user("operator"),
                        starts_on="2026-10-01")
-    services.prepare_invoices("2026-10", actor=None)
-    services.issue_invoices("2026-10", actor=None, issued_on=date(2026, 11, 2))
+    runs.prepare_invoices("2026-10", actor=None)
+    runs.issue_invoices("2026-10", actor=None, issued_on=date(2026, 11, 2))
     assert purge_expired_billing(date(2026, 11, 3)).invoices_deleted == 1
     assert _db.session.execute(select(InvoiceOptionLine)).first() is None
 
@@ -265,8 +265,8 @@ def test_the_review_sums_the_option_lines_of_the_drafts(client, login_as, api_as
     for household in (t1, t3):
         options.add_option(household.subscriptions[0], "TEL", actor=operator,
                            starts_on="2026-10-01")
-    services.prepare_invoices("2026-10", actor=None)
-    assert services.review("2026-10").by_option == [("TEL", 2, 200 + 400, 300 + 100)]
+    runs.prepare_invoices("2026-10", actor=None)
+    assert reports.review("2026-10").by_option == [("TEL", 2, 200 + 400, 300 + 100)]
     _user, headers = api_as("operator")
     reviewed = client.get("/api/v1/billing-runs/2026-10", headers=headers)
     assert reviewed.get_json()["by_option"] == [

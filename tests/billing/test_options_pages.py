@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from billing import options, services
+from billing import options, tariffs
 from billing.models import Plan
 from billing.models_options import ServiceOption, SubscriptionOption
 from billing.options import TierRule
@@ -24,7 +24,7 @@ FORM = {"code": "tnt", "name": "Chaînes TNT", "description": "", "price": "2.50
 
 @pytest.fixture
 def grid(db):
-    services.ensure_default_grid()
+    tariffs.ensure_default_grid()
 
 
 def test_an_admin_creates_and_edits_an_option_on_its_page(client, login_as, grid):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from billing import services as billing
+from billing import tariffs
 from billing.models import Plan
 from isp.extensions import db as _db
 from network.provisioning import queue as prov
@@ -18,7 +18,7 @@ from tests.network.factories_provisioning import make_switch, wire
 
 @pytest.fixture
 def plan(db):
-    billing.ensure_default_grid()
+    tariffs.ensure_default_grid()
     return _db.session.execute(select(Plan).where(Plan.code == "SOLIDAIRE-1G")).scalar_one()
 
 

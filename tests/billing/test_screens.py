@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from billing import dunning, services
+from billing import accounts, dunning, runs
 from billing.models import Invoice, Payment
 from tests.billing.factories import billed_household, issue
 
@@ -142,7 +142,7 @@ def test_the_next_steps_api_lists_households_in_arrears(client, api_as, db):
 def owes_590(db):
     household = billed_household(tier="T2")
     issue("2026-11", date(2026, 12, 2))
-    assert services.balance(household.id).balance_cents == 590
+    assert accounts.balance(household.id).balance_cents == 590
     return household
 
 
@@ -171,7 +171,7 @@ def test_a_payment_far_above_the_debt_asks_for_confirmation(client, login_as, db
                                   "confirmed_amount": "10000000",
                                   "submission_token": _token(changed.get_data(as_text=True))})
     assert done.status_code == 302 and _payments(db, owes_590) == 1
-    assert services.balance(owes_590.id).credit_cents == 10_000_000 - 590
+    assert accounts.balance(owes_590.id).credit_cents == 10_000_000 - 590
 
 
 @pytest.mark.clock("2026-12-04T10:00:00+01:00")
@@ -225,7 +225,7 @@ def test_the_api_wants_an_explicit_confirmation_above_the_margin(client, api_as,
 def test_single_button_forms_carry_a_one_time_token(client, login_as, db):
     login_as("operator")
     billed_household()
-    services.prepare_invoices("2026-11", actor=None)
+    runs.prepare_invoices("2026-11", actor=None)
     review = client.get("/billing/runs/2026-11").get_data(as_text=True)
     assert review.count('name="submission_token"') == 2
     url = "/billing/runs/2026-11/issue"

@@ -24,7 +24,7 @@ def _building(ctx):
 
 
 def _scenario_json(ctx):
-    from billing.services import ensure_default_grid
+    from billing.tariffs import ensure_default_grid
 
     ensure_default_grid()  # scenarios price the tiers through billing's grid
     return {"json": {"name": "Accès", "district_code": factories.make_district().code,

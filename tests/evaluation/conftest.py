@@ -10,7 +10,7 @@ import pytest
 def _tariff_grid(request):
     if "db" not in request.fixturenames:
         return
-    from billing.services import ensure_default_grid
+    from billing.tariffs import ensure_default_grid
 
     request.getfixturevalue("db")
     ensure_default_grid()

@@ -119,7 +119,7 @@ def test_bad_inputs_are_refused_and_nothing_is_written(db, data, field):
 
 @pytest.mark.clock("2026-12-04T10:00:00+01:00")
 def test_a_new_scenario_uses_the_tariff_an_admin_set_in_billing(db):
-    from billing import services as billing
+    from billing import tariffs
 
     admin = factories.make_user(role="admin")
     building = building_with_subscribers(served=0, flats=10)
@@ -127,11 +127,11 @@ def test_a_new_scenario_uses_the_tariff_an_admin_set_in_billing(db):
             "mix_T1": "100", "mix_T2": "0", "mix_T3": "0"}
     before = scenarios.run(dict(data))
     assert json.loads(before.results)["monthly_revenue_cents"] == 10 * 290
-    t1 = billing.get_tier("T1")
-    billing.update_tier(t1, actor=admin, label=t1.label, rule_text=t1.rule_text,
+    t1 = tariffs.get_tier("T1")
+    tariffs.update_tier(t1, actor=admin, label=t1.label, rule_text=t1.rule_text,
                         price_cents=350)
     # Billing invoices 3,50 € from January; a scenario made now projects January onwards.
-    assert billing.prices_for_period("2027-01")["T1"] == 350
+    assert tariffs.prices_for_period("2027-01")["T1"] == 350
     after = scenarios.run(dict(data))
     assert json.loads(after.results)["monthly_revenue_cents"] == 10 * 350
     assert json.loads(after.assumptions)["prices_cents"] == {
@@ -142,7 +142,7 @@ def test_a_new_scenario_uses_the_tariff_an_admin_set_in_billing(db):
 
 def test_a_tier_without_a_price_in_billing_is_refused_not_guessed(db):
     from billing.models import TierPrice
-    from billing.services import get_tier
+    from billing.tariffs import get_tier
 
     for price in get_tier("T2").prices:
         db.session.delete(price)

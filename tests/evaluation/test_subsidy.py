@@ -13,7 +13,7 @@ from datetime import date
 
 import pytest
 
-from billing import services as billing
+from billing import runs
 from evaluation import queries
 from evaluation.aggregates import refresh
 from tests import factories
@@ -34,8 +34,8 @@ def billed_pilot(db):
         "six": building_with_subscribers(served=6, flats=6, district=district_b, code="SIX"),
         "small": building_with_subscribers(served=3, flats=3, district=district_b, code="SML"),
     }
-    billing.prepare_invoices(PERIOD, actor=None)
-    billing.issue_invoices(PERIOD, actor=None, issued_on=date(2026, 12, 2))
+    runs.prepare_invoices(PERIOD, actor=None)
+    runs.issue_invoices(PERIOD, actor=None, issued_on=date(2026, 12, 2))
     refresh([PERIOD])
     return buildings
 

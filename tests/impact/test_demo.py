@@ -14,7 +14,7 @@ from tests.impact.factories import subscribed_household
 
 @pytest.mark.clock("2026-12-06T10:00:00+01:00")
 def test_demo_records_baselines_and_follow_ups_once(db):
-    from billing.services import ensure_default_grid
+    from billing.tariffs import ensure_default_grid
 
     ensure_default_grid()
     building = factories.make_building()

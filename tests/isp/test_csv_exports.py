@@ -48,7 +48,7 @@ def _no_formula(rows: list[list[str]]) -> None:
 
 @pytest.mark.clock("2026-12-04T10:00:00+01:00")
 def test_accounting_export_neutralises_names_and_references(client, login_as, runner, db):
-    from billing import services
+    from billing import invoices, payments
     from billing.models import Invoice
     from tests.billing.factories import billed_household, issue
 
@@ -56,9 +56,9 @@ def test_accounting_export_neutralises_names_and_references(client, login_as, ru
     issue("2026-11", issued_on=date(2026, 12, 2))
     invoice = db.session.execute(db.select(Invoice).where(
         Invoice.household_id == household.id)).scalar_one()
-    services.issue_credit_note(invoice, actor=None, amount_cents=100, reason="geste",
+    invoices.issue_credit_note(invoice, actor=None, amount_cents=100, reason="geste",
                                issued_on=date(2026, 11, 30))
-    services.record_payment(household, actor=None, amount_cents=500, method="transfer",
+    payments.record_payment(household, actor=None, amount_cents=500, method="transfer",
                             received_on=date(2026, 11, 20), reference=LINK)
     db.session.commit()
     login_as("operator")
@@ -77,7 +77,7 @@ def test_accounting_export_neutralises_names_and_references(client, login_as, ru
 
 @pytest.mark.clock("2026-12-04T10:00:00+01:00")
 def test_scenario_export_neutralises_the_scenario_name(client, login_as, db):
-    from billing.services import ensure_default_grid
+    from billing.tariffs import ensure_default_grid
     from evaluation import scenarios
 
     ensure_default_grid()

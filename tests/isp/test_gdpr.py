@@ -22,7 +22,7 @@ IBAN = "FR7630006000011234567890189"
 
 def _identity_everywhere(household, association, operator):
     """Data about the household in every domain, quoting its identity where people do."""
-    from billing import services as billing
+    from billing import payments
     from billing.models import (
         CreditNote,
         DunningStep,
@@ -48,7 +48,7 @@ def _identity_everywhere(household, association, operator):
     issue("2026-01", date(2026, 2, 2))
     invoice = _db.session.execute(select(Invoice).where(
         Invoice.household_id == household.id)).scalar_one()
-    billing.record_payment(household, actor=operator, amount_cents=100, method="transfer",
+    payments.record_payment(household, actor=operator, amount_cents=100, method="transfer",
                            received_on=date(2026, 2, 10),
                            reference=f"VIR SEPA DIALLO AWA {IBAN[:12]} {IBAN[12:]}")
     _db.session.add_all([
@@ -158,9 +158,9 @@ def test_invoices_and_payments_go_after_ten_years(db):
 
     household = billed_household(activated_on=date(2016, 10, 1))
     issue("2016-10", date(2016, 11, 2))
-    from billing import services as billing
+    from billing import payments as billing_payments
 
-    billing.record_payment(household, actor=None, amount_cents=990, method="cash",
+    billing_payments.record_payment(household, actor=None, amount_cents=990, method="cash",
                            received_on=date(2016, 11, 3))
     invoices = select(func.count()).select_from(Invoice).where(
         Invoice.household_id == household.id)

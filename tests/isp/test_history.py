@@ -141,13 +141,13 @@ def test_device_credentials_are_recorded_as_changed_never_in_clear(client, login
 
 @pytest.mark.clock(CLOCK)
 def test_tariff_price_change_is_on_the_tier_page(client, login_as, db):
-    from billing import services as billing
+    from billing import tariffs
 
-    billing.ensure_default_grid()
+    tariffs.ensure_default_grid()
     admin = login_as("admin")
-    tier = billing.get_tier("T2")
+    tier = tariffs.get_tier("T2")
     with history.acting_as(admin):
-        billing.update_tier(tier, actor=admin, label=tier.label, rule_text=tier.rule_text,
+        tariffs.update_tier(tier, actor=admin, label=tier.label, rule_text=tier.rule_text,
                             price_cents=650)
     prices = [c for c in _changes("tier", tier.id) if c.record_type == "tier_price"]
     assert prices and prices[0].change_dict["price_cents"]["after"] == 650

@@ -23,8 +23,7 @@ import time_machine
 from flask import g
 from sqlalchemy import func, select
 
-from billing import dunning
-from billing import services as billing
+from billing import dunning, runs, tariffs
 from billing.eligibility import decide_tier, suggest_tier
 from billing.models import DunningStep, EligibilityDecision, Invoice, Payment
 from evaluation.aggregates import refresh as refresh_evaluation
@@ -155,7 +154,7 @@ def test_a_household_from_move_in_to_purge(app, db, snmpsim_agent, ssh_lab):  # 
 
 def _journey(app, db, agent, lab, clock) -> None:  # noqa: PLR0915 (one story, told in order)
     # --- the building, its switch and its neighbours -----------------------------------------
-    billing.ensure_default_grid()
+    tariffs.ensure_default_grid()
     district = factories.make_district("JRN", name="Quartier du parcours")
     building = factories.make_building("JRN-B", district=district, status="live")
     association = factories.make_association("ASSO-JRN", districts="JRN", languages="fr;wo",
@@ -184,8 +183,8 @@ def _journey(app, db, agent, lab, clock) -> None:  # noqa: PLR0915 (one story, t
     response = roles.api("admin", "PUT", "/api/v1/tariffs/T1",
                          json={"monthly_price_cents": 350, "valid_from": "2026-09"})
     assert response.status_code == 200, response.get_data(as_text=True)
-    assert billing.prices_for_period("2026-09")["T1"] == 350
-    assert billing.prices_for_period("2026-08")["T1"] == 290  # past months keep their price
+    assert tariffs.prices_for_period("2026-09")["T1"] == 350
+    assert tariffs.prices_for_period("2026-08")["T1"] == 290  # past months keep their price
     response = roles.api("admin", "PUT", "/api/v1/plans/SOLIDAIRE-1G",
                          json={"reduced_down_kbps": 10_000, "reduced_up_kbps": 3_000})
     assert response.status_code == 200, response.get_data(as_text=True)
@@ -257,8 +256,8 @@ def _journey(app, db, agent, lab, clock) -> None:  # noqa: PLR0915 (one story, t
 
     # --- the monthly invoice (1 October, at the new T1 price) ---------------------------------
     clock.move_to(paris(2026, 10, 1, 8, 0))
-    billing.prepare_invoices("2026-09", actor=operator)
-    billing.issue_invoices("2026-09", actor=operator)
+    runs.prepare_invoices("2026-09", actor=operator)
+    runs.issue_invoices("2026-09", actor=operator)
     db.session.commit()
     invoice = db.session.execute(select(Invoice).where(
         Invoice.household_id == household_id)).scalar_one()
@@ -378,7 +377,7 @@ def _journey(app, db, agent, lab, clock) -> None:  # noqa: PLR0915 (one story, t
     invoiced = sum(db.session.scalars(select(Invoice.total_cents).where(
         Invoice.period == "2026-09")))
     assert invoiced == 350 + 12 * 990
-    base = money_base_cents(billing.prices_for_period("2026-09"))
+    base = money_base_cents(tariffs.prices_for_period("2026-09"))
     assert september["invoiced_cents"]["value"] == round_money(invoiced, base) > 0
     assert september["subsidy_cents"]["value"] is not None
 

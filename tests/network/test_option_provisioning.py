@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from billing import options, services
+from billing import options, tariffs
 from billing.options import TierRule
 from isp.errors import DomainError
 from isp.extensions import db as _db
@@ -28,7 +28,7 @@ SPEEDS = PortSpeeds(1_000_000, 1_000_000, 8_000, 2_000)
 
 
 def _catalogue(admin):
-    services.ensure_default_grid()
+    tariffs.ensure_default_grid()
     options.create_option({"code": "TEL", "name": "Téléphonie fixe", "monthly_price_cents": 500,
                            "switch_need": "vlan", "vlan_id": 200,
                            "tiers": [TierRule("T1", "cents", 300)]}, actor=admin)

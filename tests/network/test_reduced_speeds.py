@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from billing import services as billing
+from billing import tariffs
 from billing.models import Plan
 from isp.extensions import db as _db
 from network.provisioning import queue as prov
@@ -21,7 +21,7 @@ pytest_plugins = ["tests.network.conftest_ssh"]
 
 @pytest.fixture
 def plan(db):
-    billing.ensure_default_grid()
+    tariffs.ensure_default_grid()
     return _db.session.execute(select(Plan).where(Plan.code == "SOLIDAIRE-1G")).scalar_one()
 
 
@@ -40,7 +40,7 @@ def _set_speeds(plan, admin, **speeds):
     current = {"down_kbps": plan.down_kbps, "up_kbps": plan.up_kbps,
                "reduced_down_kbps": plan.reduced_down_kbps,
                "reduced_up_kbps": plan.reduced_up_kbps}
-    billing.update_plan(plan, actor=admin, name=plan.name, description=plan.description,
+    tariffs.update_plan(plan, actor=admin, name=plan.name, description=plan.description,
                         **{**current, **speeds})
 
 
@@ -105,7 +105,7 @@ def test_full_speed_goes_the_same_path_and_a_rename_queues_nothing(
     assert ssh_lab.interface("sw-misc", "GigabitEthernet1/0/11")["policy_out"] == "PM-1G"
     assert ssh_lab.state()["sw-misc"]["policies"]["PM-1G"] == 1_000_000_000
 
-    billing.update_plan(plan, actor=admin, name="Internet solidaire (nouveau nom)",
+    tariffs.update_plan(plan, actor=admin, name="Internet solidaire (nouveau nom)",
                         down_kbps=plan.down_kbps, up_kbps=plan.up_kbps,
                         reduced_down_kbps=plan.reduced_down_kbps,
                         reduced_up_kbps=plan.reduced_up_kbps, description=None)

@@ -47,7 +47,7 @@ def test_saved_scenario_shows_its_district_requests(client, login_as, districts)
     _requests("TST-EST", 5)
     db.session.commit()
     login_as("analyst")
-    from billing.services import ensure_default_grid
+    from billing.tariffs import ensure_default_grid
     from evaluation import scenarios
 
     ensure_default_grid()  # as a migrated database holds it (scenarios read billing's prices)
@@ -99,7 +99,7 @@ def test_ranking_csv_refuses_a_bad_weight_instead_of_replacing_it(client, login_
 
 
 def test_scenario_api_gives_its_district_requests(client, api_as, districts):
-    from billing.services import ensure_default_grid
+    from billing.tariffs import ensure_default_grid
 
     ensure_default_grid()
     _requests("TST-EST", 6)

@@ -99,7 +99,7 @@ def _age(db, months: int) -> dict[str, int]:
 
 def _billing(db, periods: list[str], anchor: date, operator) -> tuple[int, int]:
     """Every missing month invoiced (chronological numbering kept), paid 3–25 days later."""
-    from billing import services
+    from billing import runs
     from billing.choices import InvoiceStatus
     from billing.models import Allocation, Invoice, Payment
 
@@ -113,8 +113,8 @@ def _billing(db, periods: list[str], anchor: date, operator) -> tuple[int, int]:
         latest = db.session.execute(select(func.max(Invoice.issued_on)).where(
             Invoice.number.like(f"FA-{natural.year:04d}-%"))).scalar()
         issued_on = min(max(natural, latest or natural), anchor)
-        services.prepare_invoices(period, actor=operator, on=issued_on)
-        issued += services.issue_invoices(period, actor=operator, issued_on=issued_on).issued
+        runs.prepare_invoices(period, actor=operator, on=issued_on)
+        issued += runs.issue_invoices(period, actor=operator, issued_on=issued_on).issued
     new = db.session.execute(select(Invoice).where(
         Invoice.period.in_(periods), Invoice.status == InvoiceStatus.ISSUED,
         Invoice.paid_cents == 0, Invoice.issued_on < anchor - timedelta(days=40))

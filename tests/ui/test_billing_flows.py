@@ -93,7 +93,7 @@ def test_the_dunning_page_says_what_comes_next_and_when(operator_page, live_serv
 
 def test_a_payment_far_above_the_debt_is_confirmed_before_it_is_recorded(operator_page,
                                                                         live_server, ui_app):
-    from billing import services
+    from billing import payments as billing_payments
     from billing.models import Invoice, Payment
     from isp.extensions import db
 
@@ -102,7 +102,7 @@ def test_a_payment_far_above_the_debt_is_confirmed_before_it_is_recorded(operato
             Invoice.number.desc()).limit(1)).scalar_one()
         before = db.session.execute(select(func.count(Payment.id)).where(
             Payment.household_id == household_id)).scalar_one()
-        limit = services.overpayment_limit_cents(household_id)
+        limit = billing_payments.overpayment_limit_cents(household_id)
     page = operator_page
     url = f"{live_server}/billing/households/{household_id}/payments/new"
     page.goto(url)
