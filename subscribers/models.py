@@ -111,7 +111,7 @@ class Household(db.Model):
     size: Mapped[int | None] = mapped_column()
     #: ISO 639 code of the preferred language.
     language: Mapped[str] = mapped_column(String(5), default="fr")
-    #: Coaching needs, ``;``-separated codes of the mediation vocabulary.
+    #: Coaching needs, ``;``-separated codes of ``subscribers.choices.COACHING_NEEDS``.
     needs: Mapped[str | None] = mapped_column(Text)
     consent_on: Mapped[date | None] = mapped_column()
     moved_in_on: Mapped[date] = mapped_column()
