@@ -6,8 +6,8 @@ from flask import Blueprint, jsonify, request
 from flask_babel import gettext as _
 
 from banking import services
-from banking.choices import LineStatus
 from banking.models import BankLine, BankStatement
+from banking.schemas import LineQuery
 from isp import audit
 from isp.auth import current_actor, require_role
 from isp.choices import Role
@@ -15,6 +15,7 @@ from isp.errors import DomainError
 from isp.extensions import db
 from isp.openapi import documented
 from isp.pagination import api_list
+from isp.query import parse
 from isp.validation import body_schema, json_body
 
 bp = Blueprint("banking_api", __name__, url_prefix="/api/v1")
@@ -107,10 +108,10 @@ def statement_detail(statement_id: int):
 
 @bp.get("/bank-statements/lines")
 @require_role(Role.OPERATOR)
-@documented(query={"status": {"type": "string", "enum": list(LineStatus)}})
+@documented(query=LineQuery)
 def line_list():
     """Credit lines, oldest first; ``status=pending`` is the queue of lines to place."""
-    status = request.args.get("status") or None
+    status = parse(LineQuery).status
     statement = services.lines_query(status=status)
     audit.record_request("read", "bank_line_list", None, detail=f"API status={status}")
     response = api_list(statement, line_json)

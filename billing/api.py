@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, jsonify
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
-from billing import dunning, services
+from billing import accounts, dunning, payments, reports, runs
+from billing import invoices as billing_invoices
+from billing import tariffs as billing_tariffs
 from billing.choices import PaymentMethod
 from billing.fields import AMOUNT_CENTS, HOUSEHOLD_ID, RECEIVED_ON, REFERENCE
 from billing.models import Invoice, Payment
+from billing.schemas import InvoiceQuery
 from isp import audit
 from isp.auth import Scope, current_actor, require_role
 from isp.choices import Role
@@ -19,6 +22,7 @@ from isp.errors import DomainError
 from isp.extensions import db
 from isp.openapi import documented
 from isp.pagination import api_list
+from isp.query import parse
 from isp.validation import Choice, Text, body_schema, json_body
 from subscribers.services import get_household, get_unit
 
@@ -49,12 +53,14 @@ def invoice_json(invoice: Invoice) -> dict:
 
 @bp.get("/invoices")
 @require_role(Role.OPERATOR)
+@documented(query=InvoiceQuery)
 def invoices():
-    """Issued invoices, filterable by ?period=YYYY-MM and ?status=."""
-    period = request.args.get("period") or None
+    """Issued invoices, filterable by ?period=YYYY-MM, ?status=, ?building= and ?q=."""
+    filters = parse(InvoiceQuery).filters()
+    period = filters["period"]
     if period:
-        services.check_period(period, on=date.max)
-    statement = services.invoices_query(period=period, status=request.args.get("status") or None)
+        runs.check_period(period, on=date.max)
+    statement = billing_invoices.invoices_query(**filters)
     response = api_list(statement.options(selectinload(Invoice.lines),
                                                  selectinload(Invoice.option_lines)), invoice_json)
     # Recorded after serialising, and committed (it was left to the session's rollback).
@@ -70,7 +76,7 @@ def household_balance(household_id: int):
     household = get_household(household_id, Scope.of(current_actor()))
     audit.record_request("read", "household_balance", household.id)
     db.session.commit()
-    balance = services.balance(household.id)
+    balance = accounts.balance(household.id)
     step = dunning.next_step(household.id)
     return jsonify({"household_id": household.id, "invoiced_cents": balance.invoiced_cents,
                     "credited_cents": balance.credited_cents, "paid_cents": balance.paid_cents,
@@ -156,7 +162,7 @@ def payment_create():
                           field="confirm_overpayment", status=400)
     # record_payment checks amount, date and reference (billing.fields) for every entry point,
     # and refuses an amount far above the debt unless confirm_overpayment is true (422).
-    payment: Payment = services.record_payment(
+    payment: Payment = payments.record_payment(
         household, actor=current_actor(), amount_cents=amount,
         method=str(payload.get("method") or ""), received_on=received_on,
         reference=payload.get("reference"), confirm_overpayment=confirm)
@@ -166,7 +172,7 @@ def payment_create():
                     "amount_cents": payment.amount_cents, "method": payment.method,
                     "received_on": payment.received_on.isoformat(),
                     "unallocated_cents": payment.unallocated_cents,
-                    "balance_cents": services.balance(household.id).balance_cents}), 201
+                    "balance_cents": accounts.balance(household.id).balance_cents}), 201
 
 
 def tariff_json(tier, *, on=None) -> dict:
@@ -175,10 +181,10 @@ def tariff_json(tier, *, on=None) -> dict:
 
     on = on or today()
     return {"tier": tier.code, "label": tier.label, "rule_text": tier.rule_text,
-            "monthly_price_cents": services.price_on(tier, on.replace(day=1)),
+            "monthly_price_cents": billing_tariffs.price_on(tier, on.replace(day=1)),
             "prices": [{"valid_from": p.valid_from.strftime("%Y-%m"),
                         "monthly_price_cents": p.price_cents} for p in tier.prices],
-            "next_month_price_cents": services.price_on(tier, next_period_start(on))}
+            "next_month_price_cents": billing_tariffs.price_on(tier, next_period_start(on))}
 
 
 @bp.get("/tariffs")
@@ -201,7 +207,7 @@ def tariff_update(code: str):
     from billing.money import parse_period
 
     payload = json_body(allowed={"monthly_price_cents", "valid_from"})
-    tier = services.get_tier(code)
+    tier = billing_tariffs.get_tier(code)
     price = _int(payload, "monthly_price_cents")
     valid_from = payload.get("valid_from")
     try:
@@ -209,7 +215,7 @@ def tariff_update(code: str):
     except ValueError:
         raise DomainError(_("valid_from doit être un mois AAAA-MM"), field="valid_from",
                           status=400) from None
-    services.set_tier_price(tier, actor=current_actor(), price_cents=price, valid_from=first)
+    billing_tariffs.set_tier_price(tier, actor=current_actor(), price_cents=price, valid_from=first)
     audit.record_request("update", "tier", tier.code, detail=f"{price} from {valid_from}")
     db.session.commit()
     return jsonify(tariff_json(tier))
@@ -223,7 +229,7 @@ def _run_period() -> str:
     return period
 
 
-def review_json(review: services.Review) -> dict:
+def review_json(review: reports.Review) -> dict:
     return {"period": review.period, "drafts": review.drafts,
             "total_cents": review.total_cents, "zero_total": review.zero_total,
             "issued": review.issued, "previous_count": review.previous_count,
@@ -237,7 +243,7 @@ def review_json(review: services.Review) -> dict:
                           for kind, household_id, text in review.anomalies]}
 
 
-#: A billing month as the API reads it (``services.check_period`` also wants it ended).
+#: A billing month as the API reads it (``runs.check_period`` also wants it ended).
 PERIOD_SCHEMA = {"type": "string", "pattern": r"^\d{4}-(0[1-9]|1[0-2])$"}
 
 
@@ -248,12 +254,12 @@ def billing_run_prepare():
     """Prepare a month's draft invoices: {"period": "YYYY-MM"}, a month that has ended
     (idempotent; the page /billing/runs does the same). Answers the month's review."""
     period = _run_period()
-    result = services.prepare_invoices(period, actor=current_actor())
+    result = runs.prepare_invoices(period, actor=current_actor())
     audit.record_request("create", "invoice_drafts", period,
                          detail=f"{result.invoices} prepared")
     db.session.commit()
     return jsonify({"prepared": result.invoices, "lines": result.lines,
-                    "review": review_json(services.review(period))}), \
+                    "review": review_json(reports.review(period))}), \
         201 if result.invoices else 200
 
 
@@ -261,14 +267,14 @@ def billing_run_prepare():
 @require_role(Role.OPERATOR)
 def billing_run_review(period: str):
     """A month's drafts to review: totals, by tier, change since last month, anomalies."""
-    return jsonify(review_json(services.review(period)))
+    return jsonify(review_json(reports.review(period)))
 
 
 @bp.post("/billing-runs/<period>/issue")
 @require_role(Role.OPERATOR)
 def billing_run_issue(period: str):
     """Issue a prepared month's non-zero drafts, numbering them (idempotent)."""
-    result = services.issue_invoices(period, actor=current_actor())
+    result = runs.issue_invoices(period, actor=current_actor())
     audit.record_request("create", "invoices", period, detail=f"{result.issued} issued")
     db.session.commit()
     return jsonify({"period": period, "issued": result.issued,

@@ -3,10 +3,11 @@ record a move; the local partners. Same rules as the pages (equipment.services).
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, jsonify
 
 from equipment import services
 from equipment.models import EquipmentItem, EquipmentMove, EquipmentPartner
+from equipment.schemas import ItemQuery
 from isp import audit
 from isp.auth import current_actor, require_role
 from isp.choices import Role
@@ -14,6 +15,7 @@ from isp.extensions import db
 from isp.formatting import iso
 from isp.openapi import documented
 from isp.pagination import api_list
+from isp.query import parse
 from isp.validation import body_schema, json_body
 
 bp = Blueprint("equipment_api", __name__, url_prefix="/api/v1")
@@ -54,11 +56,10 @@ def item_json(item: EquipmentItem, *, with_moves: bool = False) -> dict:
 
 @bp.get("/equipment")
 @require_role(*OPERATORS)
-@documented(query={"kind": {"type": "string"}, "state": {"type": "string"},
-                   "q": {"type": "string"}, "household_id": {"type": "integer"}})
+@documented(query=ItemQuery)
 def list_items():
     """The inventory, filtered by ``kind``, ``state``, ``household_id`` and serial (``q``)."""
-    filters = services.check_filters(request.args)
+    filters = parse(ItemQuery).filters()
     if filters.household_id:
         audit.record_request("list", "household", filters.household_id, "equipment")
     return api_list(services.items_query(filters), item_json)

@@ -3,7 +3,7 @@ household page's panel (operators, and mediators for the households of their ass
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
@@ -13,6 +13,7 @@ from equipment.choices import KIND_LABELS, ORIGIN_LABELS, STATE_LABELS, Kind, St
 from equipment.footprint_defaults import table as default_table
 from equipment.forms import ItemForm, MoveForm, PartnerForm, state_choices
 from equipment.models import EquipmentItem
+from equipment.schemas import ItemQuery
 from isp import audit
 from isp.auth import current_actor, require_role
 from isp.choices import Role
@@ -21,6 +22,7 @@ from isp.extensions import db
 from isp.forms import form_status, show_domain_error
 from isp.nav import register_nav
 from isp.pagination import paginate
+from isp.query import parse
 
 bp = Blueprint("equipment", __name__, template_folder="templates")
 
@@ -44,7 +46,7 @@ def _partner_choices(empty: str) -> list[tuple[str, str]]:
 def index():
     """The inventory, filtered by kind, state and serial number."""
     try:
-        filters = services.check_filters(request.args)
+        filters = parse(ItemQuery).filters()
     except DomainError as error:
         return render_template("equipment/index.html", page=None, error=error.message,
                                kinds=list(Kind), states=list(State), filters=None), 400

@@ -3,12 +3,12 @@ indicators for analysts (aggregates only)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, jsonify
 
 from impact import indicators as impact_indicators
 from impact import services
-from impact.choices import GROUPINGS, Stage
 from impact.models import ImpactAnswer
+from impact.schemas import DueQuery, IndicatorsQuery
 from isp import audit
 from isp.auth import Scope, current_actor, require_role
 from isp.choices import Role
@@ -17,6 +17,7 @@ from isp.extensions import db
 from isp.formatting import iso
 from isp.openapi import documented
 from isp.pagination import api_list
+from isp.query import parse
 from isp.validation import Day, body_schema, json_body
 from subscribers.services import get_household, households_count
 
@@ -24,7 +25,6 @@ bp = Blueprint("impact_api", __name__, url_prefix="/api/v1")
 
 RECORDERS = (Role.OPERATOR, Role.MEDIATOR)
 ANALYSTS = (Role.ANALYST, Role.OPERATOR)
-STAGE_QUERY = {"type": "string", "enum": [stage.value for stage in Stage]}
 
 
 def answer_json(answer: ImpactAnswer) -> dict:
@@ -83,12 +83,11 @@ def record(household_id: int, stage: str):
 
 @bp.get("/impact/due")
 @require_role(*RECORDERS, scope="own_association")
-@documented(query={"stage": STAGE_QUERY})
+@documented(query=DueQuery)
 def due():
     """Households with a stage due (``stage=t0|m6|m12``, default any); mediators: theirs."""
     scope = Scope.of(current_actor())
-    value = request.args.get("stage")
-    stage = services.parse_stage(value) if value is not None else None
+    stage = parse(DueQuery).stage
     statement = services.due_query(scope, stage)
 
     def serialize_page(households: list) -> list[dict]:
@@ -109,11 +108,11 @@ def due():
 
 @bp.get("/evaluation/indicators")
 @require_role(*ANALYSTS, scope="aggregates")
-@documented(query={"by": {"type": "string", "enum": list(GROUPINGS)}})
+@documented(query=IndicatorsQuery)
 def indicators():
     """Impact indicators per group (``by=cohort|building|district``), one set per stage;
     small cells suppressed (``suppressed: true``, no value)."""
-    by = impact_indicators.check_grouping(request.args.get("by"))
+    by = parse(IndicatorsQuery).by
     items = [impact_indicators.group_json(group, by)
              for group in impact_indicators.indicators(by)]
     return jsonify({"by": by, "small_cell_threshold": SMALL_CELL, "items": items,

@@ -18,6 +18,7 @@ from impact.choices import (
     Stage,
 )
 from impact.forms import AnswersForm
+from impact.schemas import DueQuery, IndicatorsQuery
 from isp import audit
 from isp.auth import Scope, current_actor, require_role
 from isp.choices import Role
@@ -26,6 +27,7 @@ from isp.extensions import db
 from isp.forms import form_status, show_domain_error
 from isp.nav import register_nav
 from isp.pagination import paginate
+from isp.query import parse
 from isp.timeutil import today
 from subscribers.models import Household
 from subscribers.services import get_household, households_count
@@ -54,8 +56,7 @@ def _labels():
 
 
 def _stage_arg() -> Stage | None:
-    value = request.args.get("stage")
-    return services.parse_stage(value) if value is not None else None
+    return parse(DueQuery).stage
 
 
 @bp.get("/impact/due")
@@ -170,7 +171,7 @@ def _household_panel(household: Household, scope: Scope):
 @require_role(*ANALYSTS, scope="aggregates")
 def indicators_page():
     """Indicators by cohort, building or district; one column per stage, small cells hidden."""
-    by = impact_indicators.check_grouping(request.args.get("by"))
+    by = parse(IndicatorsQuery).by
     groups = impact_indicators.indicators(by)
     return render_template("impact/indicators.html", by=by, groups=groups,
                            groupings=GROUPINGS, indicators=impact_indicators.INDICATORS,
@@ -182,7 +183,7 @@ def indicators_page():
 @require_role(*ANALYSTS, scope="aggregates")
 def indicators_csv():
     """The same figures as a CSV, one figure a line (suppressed figures left out)."""
-    by = impact_indicators.check_grouping(request.args.get("by"))
+    by = parse(IndicatorsQuery).by
     return Response(impact_indicators.csv_text(by), mimetype="text/csv",
                     headers={"Content-Disposition":
                              f"attachment; filename=impact-indicators-{by}.csv"})

@@ -1,8 +1,10 @@
 """The OpenAPI 3 document, generated from the code: routes, their access rules and views.
 
 Paths and path parameters come from the URL map, summaries from the view docstrings, query
-parameters from the ``request.args`` the view reads, list envelopes from ``api_list`` calls, and
-the error responses from docs/design.md §4.5. Served at /api/v1/openapi.json.
+parameters from the view's declared query model (``isp.query``), request bodies from the
+``isp.validation`` fields the services check, responses from the view's declared pydantic
+model (``response=`` one object, ``items=`` the list envelope of ``isp.pagination.api_list``),
+and the error responses from docs/design.md §4.5. Served at /api/v1/openapi.json.
 """
 
 from __future__ import annotations
@@ -11,11 +13,14 @@ import inspect
 import re
 
 from flask import Flask
+from pydantic import BaseModel
 
 from isp.auth import ACCESS_ATTR
+from isp.query import QUERY_ATTR, Query, declared_query, parameter_schemas
 
 _CONVERTER = re.compile(r"<(?:(\w+):)?(\w+)>")
-_QUERY_ARG = re.compile(r"request\.args(?:\.get)?\(\s*[\"'](\w+)[\"']|request\.args\[[\"'](\w+)")
+#: Where a model's own schema and those it refers to are written (``components.schemas``).
+_REF_TEMPLATE = "#/components/schemas/{model}"
 
 ERROR_SCHEMA = {"type": "object", "required": ["error"],
                 "properties": {"error": {"type": "string"},
@@ -28,18 +33,22 @@ LIST_SCHEMA = {"type": "object", "required": ["items", "total", "page", "per_pag
 JSON_OBJECT = {"type": "object"}
 
 
-def documented(body: dict | None = None, *, query: dict[str, dict] | None = None,
-               required_query: tuple[str, ...] = ()):
-    """Declare a view's JSON body schema and its query parameters' schemas for the document.
+def documented(body: dict | None = None, *, query: type[Query] | None = None,
+               response: type[BaseModel] | None = None, items: type[BaseModel] | None = None):
+    """Declare what a view accepts and answers, for the document (and, for ``query``, for
+    ``isp.query.parse``, which refuses to read a model the view did not declare).
 
-    Bodies are built from the fields the services check (``isp.validation.body_schema``), so
-    the document states what the API accepts; query names are still found in the source.
+    ``body``: the JSON schema built from the fields the services check
+    (``isp.validation.body_schema``); ``query``: the model of its query string; ``response``:
+    the model of the object it answers (200, and 201 for a creation); ``items``: the model of
+    each item of the list envelope it answers (``isp.pagination.api_list``).
     """
 
     def mark(view):
         view.openapi_body = body
-        view.openapi_query = dict(query or {})
-        view.openapi_required_query = tuple(required_query)
+        setattr(view, QUERY_ATTR, query)
+        view.openapi_response = response
+        view.openapi_items = items
         return view
 
     return mark
@@ -54,6 +63,24 @@ def _declared(view, name: str, default):
     return default
 
 
+class _Components:
+    """The schemas of the response models, gathered under ``components.schemas``."""
+
+    def __init__(self) -> None:
+        self.schemas: dict[str, dict] = {"Error": ERROR_SCHEMA, "List": LIST_SCHEMA}
+
+    def _add(self, name: str, schema: dict) -> None:
+        if self.schemas.setdefault(name, schema) != schema:
+            raise ValueError(f"two response models are named {name}; rename one")
+
+    def ref(self, model: type[BaseModel]) -> dict:
+        schema = model.model_json_schema(ref_template=_REF_TEMPLATE, mode="serialization")
+        for name, definition in schema.pop("$defs", {}).items():
+            self._add(name, definition)
+        self._add(model.__name__, schema)
+        return {"$ref": _REF_TEMPLATE.format(model=model.__name__)}
+
+
 def _source(view) -> str:
     try:
         return inspect.getsource(inspect.unwrap(view))
@@ -66,7 +93,7 @@ def _error(description: str) -> dict:
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
 
 
-def _operation(rule, method: str, view) -> dict:
+def _operation(rule, method: str, view, components: _Components) -> dict:
     source = _source(view)
     access = getattr(view, ACCESS_ATTR, None)
     doc = inspect.getdoc(inspect.unwrap(view)) or rule.endpoint
@@ -74,22 +101,27 @@ def _operation(rule, method: str, view) -> dict:
     for converter, name in _CONVERTER.findall(rule.rule):
         schema = {"type": "integer"} if converter == "int" else {"type": "string"}
         parameters.append({"name": name, "in": "path", "required": True, "schema": schema})
-    declared_query = _declared(view, "openapi_query", {})
-    required_query = _declared(view, "openapi_required_query", ())
-    query_names = sorted({a or b for a, b in _QUERY_ARG.findall(source)} | set(declared_query))
-    is_list = "api_list(" in source
+    model = declared_query(view)
+    response_model = _declared(view, "openapi_response", None)
+    items_model = _declared(view, "openapi_items", None)
+    # Undeclared responses: the list envelope is still recognised from the view's source.
+    is_list = items_model is not None or (response_model is None and "api_list(" in source)
+    query = parameter_schemas(model) if model is not None else {}
     if is_list:
-        query_names = sorted(set(query_names) | {"page", "per_page"})
-    for name in query_names:
-        schema = {"type": "string"}
-        if name == "page":
-            schema = {"type": "integer", "minimum": 1, "maximum": 1_000_000}
-        elif name == "per_page":
-            schema = {"type": "integer", "minimum": 1, "maximum": 500}
-        schema = declared_query.get(name, schema)
-        parameters.append({"name": name, "in": "query", "required": name in required_query,
-                           "schema": schema})
-    success_schema = {"$ref": "#/components/schemas/List"} if is_list else JSON_OBJECT
+        query.setdefault("page", ({"type": "integer", "minimum": 1, "maximum": 1_000_000}, False))
+        query.setdefault("per_page", ({"type": "integer", "minimum": 1, "maximum": 500}, False))
+    for name, (schema, required) in sorted(query.items()):
+        parameters.append({"name": name, "in": "query", "required": required, "schema": schema})
+    if items_model is not None:
+        success_schema = {"allOf": [{"$ref": "#/components/schemas/List"}, {
+            "type": "object",
+            "properties": {"items": {"type": "array", "items": components.ref(items_model)}}}]}
+    elif response_model is not None:
+        success_schema = components.ref(response_model)
+    elif is_list:
+        success_schema = {"$ref": "#/components/schemas/List"}
+    else:
+        success_schema = JSON_OBJECT
     content_type = "text/csv" if "text/csv" in source else "application/json"
     success = {"description": "OK", "content": {content_type: {"schema": success_schema}
                                                 if content_type == "application/json" else {}}}
@@ -113,21 +145,23 @@ def _operation(rule, method: str, view) -> dict:
         body = _declared(view, "openapi_body", None)
         operation["requestBody"] = {"required": body is not None, "content": {
             "application/json": {"schema": body or JSON_OBJECT}}}
+        created = success_schema if response_model is not None else JSON_OBJECT
         responses["201"] = {"description": "Created",
-                            "content": {"application/json": {"schema": JSON_OBJECT}}}
+                            "content": {"application/json": {"schema": created}}}
     return operation
 
 
 def build_openapi(app: Flask) -> dict:
     """The OpenAPI 3.1 document of every /api/v1 route."""
     paths: dict = {}
+    components = _Components()
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
         if not rule.rule.startswith("/api/v1") or rule.rule.endswith("openapi.json"):
             continue
         view = app.view_functions[rule.endpoint]
         path = _CONVERTER.sub(lambda m: "{" + m.group(2) + "}", rule.rule)
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
-            paths.setdefault(path, {})[method.lower()] = _operation(rule, method, view)
+            paths.setdefault(path, {})[method.lower()] = _operation(rule, method, view, components)
     return {
         "openapi": "3.1.0",
         "info": {"title": "social-isp API", "version": "1",
@@ -136,6 +170,6 @@ def build_openapi(app: Flask) -> dict:
         "servers": [{"url": "/"}],
         "security": [{"bearer": []}],
         "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-                       "schemas": {"Error": ERROR_SCHEMA, "List": LIST_SCHEMA}},
+                       "schemas": components.schemas},
         "paths": paths,
     }

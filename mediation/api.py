@@ -16,11 +16,13 @@ from isp.extensions import db
 from isp.formatting import iso
 from isp.openapi import documented
 from isp.pagination import api_list
+from isp.query import parse
 from isp.timeutil import as_utc
 from isp.validation import MAX_INT, Integer, Text, body_schema, json_body
 from mediation.assignments import assign_household, suggestions_for
 from mediation.associations import associations_query
 from mediation.models import Association, Booking, CoachingSlot, SessionRecord
+from mediation.schemas import AssociationQuery, SlotQuery
 from mediation.sessions import get_session, record_session
 from mediation.slots import (
     LOCAL,
@@ -114,8 +116,7 @@ def _str(data: dict, name: str, *, required: bool = True) -> str | None:
     return value
 
 
-def _when(name: str) -> datetime | None:
-    value = request.args.get(name)
+def _when(value: str | None, name: str) -> datetime | None:
     if not value:
         return None
     try:
@@ -137,19 +138,22 @@ def _audit(action: str, record_type: str, record_id, detail: str | None = None) 
 
 @bp.get("/associations")
 @require_role(Role.OPERATOR, Role.MEDIATOR, Role.ANALYST)
+@documented(query=AssociationQuery)
 def associations():
     """Associations with their districts, languages, specialties and places (no personal data)."""
-    return api_list(associations_query(request.args.get("q")), association_json)
+    return api_list(associations_query(parse(AssociationQuery).q), association_json)
 
 
 @bp.get("/slots")
 @require_role(Role.OPERATOR, Role.MEDIATOR, scope="own_association")
+@documented(query=SlotQuery)
 def slots():
     """Slots, filterable by association and time (``from``/``to``: dates or ISO times)."""
     scope = Scope.of(current_actor())
-    association = scoped_association(scope, request.args.get("association") or None)
-    statement = slots_query(scope, association=association, start=_when("from"),
-                            end=_when("to"))
+    query = parse(SlotQuery)
+    association = scoped_association(scope, query.association)
+    statement = slots_query(scope, association=association,
+                            start=_when(query.start, "from"), end=_when(query.end, "to"))
     return api_list(statement.options(selectinload(CoachingSlot.association)),
                     serialize_page=slots_json)
 

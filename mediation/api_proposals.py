@@ -2,25 +2,24 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request
-from flask_babel import gettext as _
+from flask import Blueprint, jsonify
 
 from isp import audit
 from isp.auth import Scope, current_actor, require_role
 from isp.choices import Role
-from isp.errors import DomainError
 from isp.extensions import db
 from isp.openapi import documented
 from isp.pagination import api_list
+from isp.query import parse
 from isp.validation import Integer, body_schema, json_body
 from mediation import proposals
 from mediation.models_proposals import CoachingProposal
+from mediation.schemas import FollowedFiguresQuery, ProposalQuery
 
 bp = Blueprint("mediation_proposals_api", __name__, url_prefix="/api/v1")
 
 SLOT_ID = Integer("slot_id", required=True)
 # Required once given: an empty ``?months=`` is a mistake to point out, not "the default".
-MONTHS = Integer("months", minimum=1, maximum=24, required=True, status=400)
 
 
 def proposal_json(proposal: CoachingProposal) -> dict:
@@ -34,18 +33,13 @@ def proposal_json(proposal: CoachingProposal) -> dict:
 
 @bp.get("/proposals")
 @require_role(Role.MEDIATOR, Role.OPERATOR, scope="own_association")
-@documented(query={"status": {"type": "string", "enum": list(proposals.STATUS_LABELS)},
-                   "queue": {"type": "string", "enum": ["0", "1"]}})
+@documented(query=ProposalQuery)
 def proposal_list():
     """Coaching proposals in scope (default: those waiting for an answer)."""
     scope = Scope.of(current_actor())
-    status = request.args.get("status", proposals.PROPOSED) or None
-    if status is not None and status not in proposals.STATUS_LABELS:
-        raise DomainError(_("Statut inconnu : %(s)s", s=status), field="status", status=400)
-    queue = request.args.get("queue", "0")
-    if queue not in ("0", "1"):
-        raise DomainError(_("queue vaut 0 ou 1"), field="queue", status=400)
-    statement = proposals.proposals_query(scope, status=status, queue_only=queue == "1")
+    query = parse(ProposalQuery)
+    statement = proposals.proposals_query(scope, status=query.status or None,
+                                          queue_only=query.queue == "1")
     audit.record_request("read", "household_list", None, detail="proposals (API)")
     response = api_list(statement, proposal_json)
     db.session.commit()
@@ -83,11 +77,11 @@ def proposal_decline(proposal_id: int):
 
 @bp.get("/proposals/figures")
 @require_role(Role.ANALYST, Role.OPERATOR, scope="aggregates")
-@documented(query={"months": MONTHS.json_schema()})
+@documented(query=FollowedFiguresQuery)
 def followed_figures():
     """Connections followed by a first session within 30 days, per month of activation
     (counts rounded to 5, fewer than 5 connections suppressed)."""
-    months = MONTHS.check(request.args["months"]) if "months" in request.args else 12
+    months = parse(FollowedFiguresQuery).months
     items = [{"period": m.period, "connections": m.connections, "followed": m.followed,
               "share_percent": m.share_percent, "suppressed": m.suppressed}
              for m in (proposals.followed_within_30_days(period)

@@ -25,6 +25,7 @@ from isp.extensions import db
 from isp.forms import form_status
 from isp.nav import register_nav
 from isp.pagination import paginate
+from isp.query import parse
 from isp.timeutil import today
 from isp.validation import Day
 from mediation import opendata
@@ -66,6 +67,7 @@ from mediation.forms import (
     SlotForm,
 )
 from mediation.models import Association, Place
+from mediation.schemas import AssociationQuery
 from mediation.sessions import get_session, record_session, sessions_query
 from mediation.slots import (
     LOCAL,
@@ -126,9 +128,10 @@ def _association_choices() -> list[tuple[str, str]]:
 @bp.get("/associations")
 @require_role(Role.OPERATOR)
 def associations():
-    page = paginate(associations_query(request.args.get("q")))
+    search = parse(AssociationQuery).q
+    page = paginate(associations_query(search))
     return render_template("mediation/associations.html", page=page,
-                           counts=assigned_counts(), q=request.args.get("q", ""))
+                           counts=assigned_counts(), q=search or "")
 
 
 def _district_choices() -> list[tuple[str, str]]:

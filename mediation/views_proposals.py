@@ -3,7 +3,7 @@ queue for operators; the analyst's "first session within 30 days" figure."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -16,7 +16,9 @@ from isp.choices import Role
 from isp.errors import DomainError
 from isp.extensions import db
 from isp.nav import register_nav
+from isp.query import parse
 from mediation import proposals
+from mediation.schemas import ProposalQuery
 
 bp = Blueprint("mediation_proposals", __name__, template_folder="templates")
 
@@ -49,7 +51,7 @@ def _accept_form(proposal, form: AcceptForm | None = None) -> AcceptForm:
 def _list_page(errors: dict | None = None, status: int = 200):
     actor = current_actor()
     scope = Scope.of(actor)
-    queue = request.args.get("queue") == "1" and not scope.is_mediator
+    queue = parse(ProposalQuery).queue == "1" and not scope.is_mediator
     rows = list(db.session.execute(proposals.proposals_query(scope, queue_only=queue)
                                    .limit(200)).scalars())
     errors = errors or {}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, jsonify
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -16,6 +16,7 @@ from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
 from isp.openapi import documented
 from isp.pagination import api_list
+from isp.query import parse
 from isp.timeutil import local_date, utcnow
 from isp.timeutil import today as paris_today
 from isp.validation import Choice, Integer, Text, body_schema, check_all, json_body
@@ -25,6 +26,7 @@ from network.device_fields import DEVICE_TYPES, credentials_set, device_changes
 from network.intervals import poll_interval_s, update_device_settings
 from network.models import Device, Outage, Port
 from network.poll_store import ERROR_LABELS
+from network.schemas import AvailabilityQuery, DeviceQuery, UsageQuery
 from network.topology import check_uplink, find_device
 from network.usage_store import unit_usage_days, unit_usage_hours
 
@@ -68,9 +70,10 @@ def _port(port: Port) -> dict:
 
 @bp.get("/devices")
 @require_role(Role.OPERATOR)
+@documented(query=DeviceQuery)
 def devices():
     statement = select(Device).order_by(Device.hostname)
-    building = request.args.get("building")
+    building = parse(DeviceQuery).building
     if building:
         from subscribers.models import Building
 
@@ -190,8 +193,7 @@ def update_device(hostname: str):
     return jsonify(device_json(found))
 
 
-def _parse_when(name: str, *, as_date: bool) -> datetime | date | None:
-    raw = request.args.get(name, "").strip()
+def _parse_when(raw: str | None, name: str, *, as_date: bool) -> datetime | date | None:
     if not raw:
         return None
     try:
@@ -209,24 +211,19 @@ def _parse_when(name: str, *, as_date: bool) -> datetime | date | None:
 
 @bp.get("/usage")
 @require_role(Role.OPERATOR)
+@documented(query=UsageQuery)
 def usage():
     from subscribers.models import Unit
 
-    code = request.args.get("unit", "").strip()
-    if not code:
-        raise DomainError(_("Le logement est obligatoire (un code de logement)"), field="unit",
-                          status=400)
-    granularity = request.args.get("granularity", "day")
-    if granularity not in ("hour", "day"):
-        raise DomainError(_("La granularité doit être « hour » ou « day »"),
-                          field="granularity", status=400)
+    query = parse(UsageQuery)
+    code, granularity = query.unit, query.granularity
     unit = db.session.execute(select(Unit).where(Unit.code == code)).scalar_one_or_none()
     if unit is None:
         raise NotFoundError(_("Aucun logement %(code)s", code=code), field="unit")
     now = utcnow()
     if granularity == "hour":
-        start = _parse_when("from", as_date=False) or now - timedelta(hours=48)
-        end = _parse_when("to", as_date=False) or now
+        start = _parse_when(query.start, "from", as_date=False) or now - timedelta(hours=48)
+        end = _parse_when(query.end, "to", as_date=False) or now
         if end <= start:
             raise DomainError(_("« to » doit être après « from »"), field="to", status=400)
         if end - start > timedelta(hours=MAX_HOURS):
@@ -236,8 +233,9 @@ def usage():
         items = [{"start": _iso(h), "download_octets": d, "upload_octets": u}
                  for h, d, u in rows]
     else:
-        first = _parse_when("from", as_date=True) or (local_date(now) - timedelta(days=89))
-        last = _parse_when("to", as_date=True) or local_date(now)
+        first = (_parse_when(query.start, "from", as_date=True)
+                 or (local_date(now) - timedelta(days=89)))
+        last = _parse_when(query.end, "to", as_date=True) or local_date(now)
         if isinstance(first, datetime):
             first = first.date()
         if last < first:
@@ -256,20 +254,19 @@ def usage():
 
 @bp.get("/availability")
 @require_role(Role.OPERATOR, Role.ANALYST, scope="aggregates")
+@documented(query=AvailabilityQuery)
 def availability():
     from subscribers.models import Building
 
-    code = request.args.get("building", "").strip()
-    if not code:
-        raise DomainError(_("L'immeuble est obligatoire (un code d'immeuble)"), field="building",
-                          status=400)
+    query = parse(AvailabilityQuery)
+    code = query.building
     building = db.session.execute(select(Building).where(Building.code == code)
                                   ).scalar_one_or_none()
     if building is None:
         raise NotFoundError(_("Aucun immeuble %(code)s", code=code), field="building")
     today = paris_today()
-    first = _parse_when("from", as_date=True) or today.replace(day=1)
-    last = _parse_when("to", as_date=True) or today
+    first = _parse_when(query.start, "from", as_date=True) or today.replace(day=1)
+    last = _parse_when(query.end, "to", as_date=True) or today
     if last < first:
         raise DomainError(_("« to » ne peut pas précéder « from »"), field="to", status=400)
     if (last - first).days > MAX_DAYS:

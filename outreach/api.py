@@ -13,10 +13,12 @@ from isp.extensions import db
 from isp.formatting import iso
 from isp.openapi import documented
 from isp.pagination import api_list
+from isp.query import parse
 from isp.validation import Choice, Integer, Text, body_schema, json_body
 from outreach import acknowledgement, services
 from outreach.choices import RequesterKind, RequestStatus
 from outreach.models import ServiceRequest
+from outreach.schemas import RequestQueueQuery
 
 bp = Blueprint("outreach_api", __name__, url_prefix="/api/v1")
 
@@ -76,12 +78,13 @@ def request_create():
 
 @bp.get("/requests")
 @require_role(Role.OPERATOR)
+@documented(query=RequestQueueQuery)
 def request_list():
     """The queue, newest first: ``?status=new|studied|planned|refused``, ``?district=CODE``
     (``none``: unknown), ``?q=`` (address or reference). Without the contact."""
-    statement = services.queue_query(status=request.args.get("status") or None,
-                                     district_code=request.args.get("district") or None,
-                                     q=request.args.get("q") or None)
+    filters = parse(RequestQueueQuery)
+    statement = services.queue_query(status=filters.status, district_code=filters.district,
+                                     q=filters.q)
     return api_list(statement, request_json)
 
 

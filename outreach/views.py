@@ -15,8 +15,10 @@ from isp.extensions import db
 from isp.formatting import number, percent
 from isp.nav import register_nav
 from isp.pagination import paginate
+from isp.query import parse
 from outreach import acknowledgement, contours, figures, services, svgmap
 from outreach.choices import REQUESTER_LABELS, STATUS_LABELS, TRANSITIONS, RequestStatus
+from outreach.schemas import RequestQueueQuery
 from subscribers.models import District
 
 bp = Blueprint("outreach", __name__, template_folder="templates")
@@ -92,9 +94,8 @@ def request_ack():
 @bp.get("/demandes")
 @require_role(*QUEUE_ROLES)
 def queue():
-    status = request.args.get("status") or None
-    district = request.args.get("district") or None
-    q = (request.args.get("q") or "").strip() or None
+    filters = parse(RequestQueueQuery)
+    status, district, q = filters.status, filters.district, filters.q
     page = paginate(services.queue_query(status=status, district_code=district, q=q))
     audit.record_request("list", "service_request", None,
                          detail=f"status={status} district={district}")

@@ -4,7 +4,7 @@ reachable: every query is bound to the token's own household."""
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, jsonify
 
 from isp import audit
 from isp.api import ME_PARTS
@@ -14,8 +14,10 @@ from isp.extensions import db
 from isp.formatting import iso
 from isp.openapi import documented
 from isp.pagination import api_list
+from isp.query import parse
 from isp.validation import Integer, Text, body_schema, json_body
 from residents import space
+from residents.schemas import UsageQuery
 
 bp = Blueprint("residents_me_api", __name__, url_prefix="/api/v1/me")
 
@@ -121,11 +123,11 @@ def ticket_create():
 
 @bp.get("/usage")
 @require_role(Role.RESIDENT, scope="self")
-@documented(query={"month": {"type": "string", "pattern": r"^\d{4}-\d{2}$"}})
+@documented(query=UsageQuery)
 def usage():
     """A month's traffic by day (``month=YYYY-MM``, default this month), since the move-in."""
     household = _household()
-    month = space.usage(household, request.args.get("month") or None)
+    month = space.usage(household, parse(UsageQuery).month)
     audit.record_request("api_usage_read", "household", household.id)
     db.session.commit()
     items = [{"day": day.isoformat(), "download_octets": down, "upload_octets": up}

@@ -3,18 +3,18 @@ page's data and its action, with the same checks (``residents.sepa``)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request
-from flask_babel import gettext as _
+from flask import Blueprint, jsonify
 
 from isp import audit
 from isp.auth import current_actor, require_role
 from isp.choices import Role
-from isp.errors import DomainError
 from isp.extensions import db
 from isp.openapi import documented
 from isp.pagination import api_list
+from isp.query import parse
 from isp.validation import body_schema, json_body
 from residents import sepa
+from residents.schemas import SepaRequestQuery
 
 bp = Blueprint("resident_sepa_api", __name__, url_prefix="/api/v1")
 
@@ -28,15 +28,12 @@ def _page(rows: list) -> list:
 
 @bp.get("/sepa-requests")
 @require_role(Role.OPERATOR)
-@documented(query={"status": {"type": "string", "enum": list(sepa.FILTERS)}})
+@documented(query=SepaRequestQuery)
 def request_list():
     """The requests: ``?status=todo`` (default: new or contacted), ``all``, or one status
     (``open``, ``contacted``, ``signed``, ``cancelled``); the household's billing mandate in
     force, if any."""
-    chosen = request.args.get("status") or "todo"
-    if chosen not in sepa.FILTERS:
-        raise DomainError(_("Filtre inconnu : %(value)s.", value=chosen[:40]), field="status",
-                          status=400)
+    chosen = parse(SepaRequestQuery).status
     audit.record_request("read", "household_list", None, detail=f"sepa requests {chosen}")
     db.session.commit()
     return api_list(sepa.list_query(chosen), serialize_page=_page)

@@ -19,8 +19,10 @@ from isp.extensions import db
 from isp.forms import show_domain_error
 from isp.nav import register_nav
 from isp.pagination import paginate
+from isp.query import parse
 from residents import sepa
 from residents.models_mandates import SepaRequest
+from residents.schemas import SepaRequestQuery
 
 bp = Blueprint("resident_sepa", __name__, template_folder="templates")
 
@@ -61,10 +63,10 @@ def _render(chosen: str, *, status: int = 200, failed: StatusForm | None = None,
 
 
 def _chosen() -> tuple[str, str | None]:
-    value = request.args.get("status") or "todo"
-    if value not in sepa.FILTERS:
-        return "todo", _("Filtre inconnu : %(value)s.", value=value[:40])
-    return value, None
+    try:
+        return parse(SepaRequestQuery).status, None
+    except DomainError:  # the page shows the default list and says why
+        return "todo", _("Filtre inconnu : %(value)s.", value=request.args["status"][:40])
 
 
 @bp.get("/sepa-requests")

@@ -15,10 +15,12 @@ from isp.extensions import db
 from isp.formatting import iso
 from isp.openapi import documented
 from isp.pagination import api_list, count_without_joins
+from isp.query import parse
 from isp.validation import Choice, Text, body_schema, json_body
 from network.provisioning.queue import latest_job_for_subscription, latest_jobs_for_subscriptions
 from subscribers import lifecycle, services
 from subscribers.models import Subscription, Unit
+from subscriptions.schemas import SubscriptionQuery
 
 bp = Blueprint("subscribers_subscriptions_api", __name__, url_prefix="/api/v1")
 
@@ -65,10 +67,11 @@ def _text(payload: dict, name: str, *, required: bool = True) -> str | None:
 
 @bp.get("/subscriptions")
 @require_role(Role.OPERATOR)
+@documented(query=SubscriptionQuery)
 def subscriptions():
     """Subscriptions, newest first; ``unit`` filters by flat code."""
     statement = select(Subscription).order_by(Subscription.id.desc())
-    unit_code = request.args.get("unit")
+    unit_code = parse(SubscriptionQuery).unit
     if unit_code:
         unit = services.get_unit(unit_code)
         statement = statement.where(Subscription.unit_id == unit.id)

@@ -13,17 +13,13 @@ from isp.extensions import db
 from isp.formatting import iso
 from isp.openapi import documented
 from isp.pagination import api_list
+from isp.query import parse
 from isp.validation import MAX_INT, Choice, Integer, Text, body_schema, json_body
 from support import notifications
 from support.choices import PEOPLE_CATEGORIES, TicketPriority
 from support.models import Ticket, TicketEvent
-from support.queries import (
-    TicketFilters,
-    affected_unit_codes,
-    get_ticket,
-    tickets_query,
-    with_list_loads,
-)
+from support.queries import affected_unit_codes, get_ticket, tickets_query, with_list_loads
+from support.schemas import TicketQuery
 from support.tickets import (
     COMMENT_BODY,
     DESCRIPTION,
@@ -98,16 +94,12 @@ def _optional_str(data: dict, name: str) -> str | None:
 
 @bp.get("/tickets")
 @require_role(Role.OPERATOR, Role.MEDIATOR, scope="own_association")
+@documented(query=TicketQuery)
 def tickets():
     """Tickets in the caller's scope, overdue first; filters status, source, building."""
     actor = current_actor()
     scope = Scope.of(actor)
-    args = request.args
-    filters = TicketFilters(
-        status=args.get("status") or None, source=args.get("source") or None,
-        category=args.get("category") or None, building_code=args.get("building") or None,
-        assignee=args.get("assignee") or None, search=args.get("q") or None,
-        overdue_only=args.get("overdue") in ("1", "true"))
+    filters = parse(TicketQuery).filters()
     statement = with_list_loads(tickets_query(scope, filters, actor=actor))
     def _page_json(tickets: list[Ticket]) -> list[dict]:
         affected = affected_unit_codes(tickets)

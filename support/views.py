@@ -15,6 +15,7 @@ from isp.extensions import db
 from isp.forms import form_status
 from isp.nav import register_nav
 from isp.pagination import paginate
+from isp.query import parse
 from isp.timeutil import utcnow
 from support import notifications
 from support.choices import (
@@ -37,6 +38,7 @@ from support.queries import (
     tickets_query,
     with_list_loads,
 )
+from support.schemas import TicketQuery
 from support.tickets import add_comment, open_ticket, update_ticket
 
 bp = Blueprint("support", __name__, template_folder="templates")
@@ -59,12 +61,7 @@ def _assignee_choices() -> list[tuple[object, str]]:
 
 
 def _filters() -> TicketFilters:
-    args = request.args
-    return TicketFilters(
-        status=args.get("status") or None, source=args.get("source") or None,
-        category=args.get("category") or None, building_code=args.get("building") or None,
-        assignee=args.get("assignee") or None, search=args.get("q") or None,
-        overdue_only=args.get("overdue") == "1")
+    return parse(TicketQuery).filters()
 
 
 @bp.get("/tickets")

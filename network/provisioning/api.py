@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, request
-from flask_babel import gettext as _
+from flask import Blueprint
 from sqlalchemy import select
 from sqlalchemy.orm import load_only, selectinload
 
 from isp.auth import require_role
 from isp.choices import Role
-from isp.errors import DomainError
+from isp.openapi import documented
 from isp.pagination import api_list
+from isp.query import parse
 from network.models import Device, Port
 from network.provisioning.models import ProvisioningJob
-from network.provisioning.queue import ALL_JOB_STATES
+from network.provisioning.schemas import JobQuery
 from subscribers.models import Unit
 from subscribers.services import get_unit
 
@@ -32,18 +32,18 @@ def job_json(job: ProvisioningJob) -> dict:
 
 @bp.get("/provisioning-jobs")
 @require_role(Role.OPERATOR)
+@documented(query=JobQuery)
 def provisioning_jobs():
     """Provisioning jobs, newest first; filter by flat (``unit``) or ``state``."""
     statement = select(ProvisioningJob).order_by(ProvisioningJob.id.desc())
-    unit_code = request.args.get("unit")
+    query = parse(JobQuery)
+    unit_code = query.unit
     if unit_code:
         get_unit(unit_code)  # an unknown flat is a 404, not an empty list
         statement = statement.join(Port, Port.id == ProvisioningJob.port_id).join(
             Unit, Unit.id == Port.unit_id).where(Unit.code == unit_code)
-    state = request.args.get("state")
+    state = query.state
     if state:
-        if state not in ALL_JOB_STATES:
-            raise DomainError(_("État inconnu : %(state)s", state=state), field="state", status=400)
         statement = statement.where(ProvisioningJob.state == state)
     # Each job shows its port's flat and device: loaded for the whole page, not per job; and
     # only the columns shown (a job's JSON columns, decoded row by row, are not).

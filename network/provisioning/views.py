@@ -28,10 +28,12 @@ from isp.extensions import db
 from isp.formatting import short_datetime
 from isp.nav import register_nav
 from isp.pagination import paginate
+from isp.query import parse
 from isp.timeutil import utcnow
 from network.models import Device, Port
 from network.provisioning import queue as prov
 from network.provisioning.models import ConfigBackup, ProvisioningJob
+from network.provisioning.schemas import JobQuery
 from subscribers.models import Unit
 
 bp = Blueprint("provisioning", __name__, template_folder="../templates")  # network/templates
@@ -63,8 +65,8 @@ def jobs():
     statement = select(ProvisioningJob).join(Port, Port.id == ProvisioningJob.port_id) \
         .join(Device, Device.id == Port.device_id).outerjoin(Unit, Unit.id == Port.unit_id) \
         .order_by(ProvisioningJob.id.desc())
-    filters = {name: request.args.get(name, "").strip() for name in
-               ("state", "action", "unit", "device")}
+    query = parse(JobQuery)
+    filters = {name: getattr(query, name) or "" for name in ("state", "action", "unit", "device")}
     if filters["state"]:
         statement = statement.where(ProvisioningJob.state == filters["state"])
     if filters["action"]:

@@ -1,0 +1,20 @@
+"""What the provisioning API accepts in its query strings and answers (isp.query, isp.openapi)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from isp.query import Query
+from network.provisioning.queue import ALL_JOB_STATES, JobAction
+
+
+class JobQuery(Query):
+    """The jobs' filters, on the page (/provisioning/jobs: ``unit`` and ``device`` are parts of a
+    code) and in the API (/api/v1/provisioning-jobs: ``unit`` is a flat's code, ``state``)."""
+
+    state: Literal[ALL_JOB_STATES] | None = None  # type: ignore[valid-type]
+    action: JobAction | None = None
+    unit: str | None = Field(None, max_length=30)
+    device: str | None = Field(None, max_length=63)

@@ -1,0 +1,27 @@
+"""What the support API accepts in its query strings and answers (isp.query, isp.openapi)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from isp.query import Query
+from support.choices import TicketCategory, TicketSource, TicketStatus
+from support.queries import TicketFilters
+
+
+class TicketQuery(Query):
+    """The ticket list's filters, on the page (/tickets) and in the API (/api/v1/tickets)."""
+
+    status: TicketStatus | None = None
+    source: TicketSource | None = None
+    category: TicketCategory | None = None
+    building: str | None = Field(None, max_length=30)
+    #: ``me``, ``none`` or a user id.
+    assignee: str | None = Field(None, max_length=20)
+    q: str | None = Field(None, max_length=200)
+    overdue: bool = False
+
+    def filters(self) -> TicketFilters:
+        return TicketFilters(status=self.status, source=self.source, category=self.category,
+                             building_code=self.building, assignee=self.assignee, search=self.q,
+                             overdue_only=self.overdue)
