@@ -16,9 +16,18 @@ from isp.extensions import db
 from isp.models import User
 from isp.pagination import count_without_joins
 from isp.timeutil import today
-from subscribers import asks
+from subscribers import asks, lifecycle
 from subscribers.choices import SubscriptionStatus
-from subscribers.models import Building, District, Household, Subscription, Unit, search_text
+from subscribers.fields import check_household_fields
+from subscribers.models import (
+    Building,
+    District,
+    Household,
+    Subscription,
+    SubscriptionEvent,
+    Unit,
+    search_text,
+)
 
 
 def assigned_to_association(association_id: int | None) -> ColumnElement[bool]:
@@ -253,8 +262,6 @@ def new_household_values(*, holder_name: str, moved_in_on: date, phone: str | No
                          language: str | None = "fr", needs: list[str] | None = None,
                          other_members: str | None = None) -> dict:
     """A new tenant's fields, checked and cleaned as stored (``move_in``, bulk imports)."""
-    from subscribers.fields import check_household_fields
-
     checked = check_household_fields({
         "holder_name": holder_name, "moved_in_on": moved_in_on, "phone": phone, "email": email,
         "size": size, "language": language or "fr", "needs": needs,
@@ -272,8 +279,6 @@ def update_household(household: Household, **changes) -> Household:
     unknown = set(changes) - allowed
     if unknown:
         raise DomainError(_("Impossible de modifier %(values)s", values=', '.join(sorted(unknown))))
-    from subscribers.fields import check_household_fields
-
     changes = check_household_fields(changes)
     if household.moved_out_on is not None:
         raise DomainError(_("Un foyer parti ne peut plus être modifié"), status=409)
@@ -294,8 +299,6 @@ def move_out(household: Household, *, moved_out_on: date,
     ``household_moved_out`` lets the other domains end theirs (the association's follow-up
     and its links to session records, future bookings).
     """
-    from subscribers import lifecycle
-
     if household.moved_out_on is not None:
         raise DomainError(_("Ce foyer a déjà quitté le logement"), status=409)
     if moved_out_on < household.moved_in_on:
@@ -321,8 +324,6 @@ def open_subscriptions(household: Household) -> list[Subscription]:
 
 def anonymise_household_subscriptions(household_id: int, identity) -> None:
     """Remove a household's identity (``isp.gdpr.Identity``) from its subscriptions' reasons."""
-    from subscribers.models import SubscriptionEvent
-
     events = db.session.execute(select(SubscriptionEvent).join(
         Subscription, Subscription.id == SubscriptionEvent.subscription_id).where(
         Subscription.household_id == household_id)).scalars()
