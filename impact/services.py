@@ -400,11 +400,40 @@ def due_condition(stage: Stage, on: date):
 
 def due_query(scope: Scope, stage: Stage | None = None, *, on: date | None = None,
               building_code: str | None = None) -> Select:
-    """Current households the scope may see with ``stage`` (or any stage) due."""
+    """Current households the scope may see with ``stage`` (or any stage) due.
+
+    The same rule as ``due_condition``, written for large lists: every stage needs a
+    subscription, so that test stands alone (a semi-join: a page walks the flat index and
+    looks each household's subscription up, instead of hashing every subscription first), and
+    a follow-up's connection date comes from one grouped subquery, not one per household (whose
+    estimated cost, ×3 per household, made PostgreSQL compile the count with JIT: 1.7 s at
+    100,000 households).
+    """
     on = on or today()
     stages = [stage] if stage else list(Stage)
+    subscribed = exists().where(Subscription.household_id == Household.id)
+    # With the baseline among the stages, a follow-up only decides for a household that has
+    # answered it (the others are due anyway): their connection dates alone are grouped.
+    among = (select(ImpactAnswer.household_id).where(ImpactAnswer.stage == Stage.T0)
+             if Stage.T0 in stages else None)
     return households_query(scope, building_code=building_code).where(
-        or_(*(due_condition(s, on) for s in stages)))
+        subscribed, or_(*(_due_once_subscribed(s, on, among) for s in stages)))
+
+
+def _due_once_subscribed(stage: Stage, on: date, among: Select | None = None):
+    """``due_condition`` for a household known to have a subscription (and, for a follow-up,
+    to be among ``among`` when given)."""
+    if stage is Stage.T0:
+        return ~_has_stage(stage)
+    months = STAGE_MONTHS[stage]
+    connected = select(Subscription.household_id).group_by(Subscription.household_id)
+    if among is not None:
+        connected = connected.where(Subscription.household_id.in_(among))
+    connected = connected.having(func.min(Subscription.activated_on) <= add_months(on, -months))
+    if stage is Stage.M6:
+        connected = connected.having(
+            func.min(Subscription.activated_on) > add_months(on, -STAGE_MONTHS[Stage.M12]))
+    return and_(Household.id.in_(connected), ~_has_stage(stage))
 
 
 def due_stages(household_ids: list[int], *, on: date | None = None) -> dict[int, list[Stage]]:
