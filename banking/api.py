@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 
 from banking import services
 from banking.models import BankLine, BankStatement
-from banking.schemas import LineQuery
+from banking.schemas import ImportOut, LineOut, LineQuery, StatementDetailOut, StatementOut
 from isp import audit
 from isp.auth import current_actor, require_role
 from isp.choices import Role
@@ -53,6 +53,7 @@ def line_json(line: BankLine) -> dict:
 
 @bp.get("/bank-statements")
 @require_role(Role.OPERATOR)
+@documented(items=StatementOut)
 def statement_list():
     """Imported bank statements, newest first."""
     return api_list(services.statements_query(), statement_json)
@@ -75,7 +76,7 @@ def _uploaded_file() -> tuple[bytes, str | None]:
 @bp.post("/bank-statements")
 @require_role(Role.OPERATOR)
 @documented({"type": "string", "description": "CAMT.053 XML (application/xml), or "
-             "multipart/form-data with the file in the field 'file'"})
+             "multipart/form-data with the file in the field 'file'"}, response=ImportOut)
 def statement_import():
     """Import a CAMT.053 statement, all or nothing (422 naming the problems, nothing recorded).
 
@@ -97,6 +98,7 @@ def statement_import():
 
 @bp.get("/bank-statements/<int:statement_id>")
 @require_role(Role.OPERATOR)
+@documented(response=StatementDetailOut)
 def statement_detail(statement_id: int):
     """One statement with its credit lines."""
     statement = services.get_statement(statement_id)
@@ -108,7 +110,7 @@ def statement_detail(statement_id: int):
 
 @bp.get("/bank-statements/lines")
 @require_role(Role.OPERATOR)
-@documented(query=LineQuery)
+@documented(query=LineQuery, items=LineOut)
 def line_list():
     """Credit lines, oldest first; ``status=pending`` is the queue of lines to place."""
     status = parse(LineQuery).status
@@ -121,6 +123,7 @@ def line_list():
 
 @bp.get("/bank-statements/lines/<int:line_id>")
 @require_role(Role.OPERATOR)
+@documented(response=LineOut)
 def line_detail(line_id: int):
     """One credit line: what the bank said, and where it went or why it waits."""
     line = services.get_line(line_id)
@@ -140,7 +143,7 @@ def _done(line: BankLine, action: str):
 
 @bp.post("/bank-statements/lines/<int:line_id>/assign")
 @require_role(Role.OPERATOR)
-@documented(body_schema(services.HOUSEHOLD_ID))
+@documented(body_schema(services.HOUSEHOLD_ID), response=LineOut)
 def line_assign(line_id: int):
     """Place a waiting line on a household: it becomes that household's payment (409 if the
     line was already placed or set aside)."""
@@ -151,6 +154,7 @@ def line_assign(line_id: int):
 
 @bp.post("/bank-statements/lines/<int:line_id>/confirm")
 @require_role(Role.OPERATOR)
+@documented(response=LineOut)
 def line_confirm(line_id: int):
     """Confirm the household suggested by amount and name (422 when there is none)."""
     return _done(services.confirm_suggestion(line_id, actor=current_actor()), "create")
@@ -158,7 +162,7 @@ def line_confirm(line_id: int):
 
 @bp.post("/bank-statements/lines/<int:line_id>/not-ours")
 @require_role(Role.OPERATOR)
-@documented(body_schema(services.NOT_OURS_REASON))
+@documented(body_schema(services.NOT_OURS_REASON), response=LineOut)
 def line_not_ours(line_id: int):
     """Set a waiting line aside (not a household's payment), with a reason."""
     payload = json_body(allowed=("reason",))

@@ -14,7 +14,17 @@ from billing import tariffs as billing_tariffs
 from billing.choices import PaymentMethod
 from billing.fields import AMOUNT_CENTS, HOUSEHOLD_ID, RECEIVED_ON, REFERENCE
 from billing.models import Invoice, Payment
-from billing.schemas import InvoiceQuery
+from billing.schemas import (
+    BalanceOut,
+    InvoiceOut,
+    InvoiceQuery,
+    IssuedOut,
+    NextStepOut,
+    PaymentOut,
+    PreparedOut,
+    ReviewOut,
+    TariffOut,
+)
 from isp import audit
 from isp.auth import Scope, current_actor, require_role
 from isp.choices import Role
@@ -53,7 +63,7 @@ def invoice_json(invoice: Invoice) -> dict:
 
 @bp.get("/invoices")
 @require_role(Role.OPERATOR)
-@documented(query=InvoiceQuery)
+@documented(query=InvoiceQuery, items=InvoiceOut)
 def invoices():
     """Issued invoices, filterable by ?period=YYYY-MM, ?status=, ?building= and ?q=."""
     filters = parse(InvoiceQuery).filters()
@@ -71,6 +81,7 @@ def invoices():
 
 @bp.get("/households/<int:household_id>/balance")
 @require_role(Role.OPERATOR)
+@documented(response=BalanceOut)
 def household_balance(household_id: int):
     """What a household owes, what is overdue and its credit."""
     household = get_household(household_id, Scope.of(current_actor()))
@@ -98,6 +109,7 @@ def next_step_json(step: dunning.NextStep) -> dict:
 
 @bp.get("/dunning/next-steps")
 @require_role(Role.OPERATOR)
+@documented(items=NextStepOut)
 def dunning_next_steps():
     """Each household in arrears with its next dunning step and date, longest overdue first
     (kind reminder|referral|reduction|approval|lift|end; hold fsl|plan|postponed|null)."""
@@ -129,7 +141,7 @@ PAYMENT_UNIT_CODE = Text("unit_code", 30)
 @documented(body_schema(HOUSEHOLD_ID, PAYMENT_UNIT_CODE, AMOUNT_CENTS,
                         Choice("method", tuple(PaymentMethod)), RECEIVED_ON, REFERENCE,
                         required=("amount_cents", "method", "received_on"),
-                        confirm_overpayment={"type": "boolean"}))
+                        confirm_overpayment={"type": "boolean"}), response=PaymentOut)
 def payment_create():
     """Record a payment: household_id or unit_code, amount_cents, method, received_on.
 
@@ -189,6 +201,7 @@ def tariff_json(tier, *, on=None) -> dict:
 
 @bp.get("/tariffs")
 @require_role(Role.OPERATOR)
+@documented(items=TariffOut)
 def tariffs():
     """The social tariff grid: each tier, its price this month and its price history."""
     from sqlalchemy import select
@@ -201,6 +214,7 @@ def tariffs():
 
 @bp.put("/tariffs/<code>")
 @require_role()
+@documented(response=TariffOut)
 def tariff_update(code: str):
     """Set a tier's monthly price from a month: {"monthly_price_cents": N, "valid_from": "YYYY-MM"}
     (admin; a month not yet invoiced; the tier edit page applies the same rule)."""
@@ -249,7 +263,7 @@ PERIOD_SCHEMA = {"type": "string", "pattern": r"^\d{4}-(0[1-9]|1[0-2])$"}
 
 @bp.post("/billing-runs")
 @require_role(Role.OPERATOR)
-@documented(body_schema(required=("period",), period=PERIOD_SCHEMA))
+@documented(body_schema(required=("period",), period=PERIOD_SCHEMA), response=PreparedOut)
 def billing_run_prepare():
     """Prepare a month's draft invoices: {"period": "YYYY-MM"}, a month that has ended
     (idempotent; the page /billing/runs does the same). Answers the month's review."""
@@ -265,6 +279,7 @@ def billing_run_prepare():
 
 @bp.get("/billing-runs/<period>")
 @require_role(Role.OPERATOR)
+@documented(response=ReviewOut)
 def billing_run_review(period: str):
     """A month's drafts to review: totals, by tier, change since last month, anomalies."""
     return jsonify(review_json(reports.review(period)))
@@ -272,6 +287,7 @@ def billing_run_review(period: str):
 
 @bp.post("/billing-runs/<period>/issue")
 @require_role(Role.OPERATOR)
+@documented(response=IssuedOut)
 def billing_run_issue(period: str):
     """Issue a prepared month's non-zero drafts, numbering them (idempotent)."""
     result = runs.issue_invoices(period, actor=current_actor())

@@ -12,6 +12,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify
 
 from billing import options
+from billing.schemas import HeldOptionOut, OptionOut
 from billing.views_options import get_subscription
 from isp import audit
 from isp.auth import current_actor, require_role
@@ -46,6 +47,7 @@ def _option_values(body: dict) -> dict:
 
 @bp.get("/options")
 @require_role(Role.OPERATOR)
+@documented(items=OptionOut)
 def option_list():
     """The catalogue: price, subsidy and share per tier, switch need."""
     return api_list(options.catalogue(), options.option_json)
@@ -53,7 +55,7 @@ def option_list():
 
 @bp.post("/options")
 @require_role()
-@documented(body_schema(options.CODE, *_OPTION_BODY, **_EXTRA))
+@documented(body_schema(options.CODE, *_OPTION_BODY, **_EXTRA), response=OptionOut)
 def option_create():
     """Create an option (admin); ``tiers`` lists the tiers that may take it with their
     subsidy (``cents`` a month or ``percent`` of the price)."""
@@ -66,7 +68,7 @@ def option_create():
 
 @bp.route("/options/<code>", methods=["PUT", "PATCH"])
 @require_role()
-@documented(body_schema(*_OPTION_BODY, required=(), **_EXTRA))
+@documented(body_schema(*_OPTION_BODY, required=(), **_EXTRA), response=OptionOut)
 def option_update(code: str):
     """Change an option's fields but its code (admin); a new switch need re-provisions the
     ports of the subscriptions holding it."""
@@ -80,6 +82,7 @@ def option_update(code: str):
 
 @bp.get("/subscriptions/<int:subscription_id>/options")
 @require_role(Role.OPERATOR)
+@documented(items=HeldOptionOut)
 def subscription_options(subscription_id: int):
     """Every option period of a subscription, current ones first."""
     subscription = get_subscription(subscription_id)
@@ -91,7 +94,7 @@ def subscription_options(subscription_id: int):
 
 @bp.post("/subscriptions/<int:subscription_id>/options")
 @require_role(Role.OPERATOR)
-@documented(body_schema(options.OPTION_CODE, options.STARTS_ON))
+@documented(body_schema(options.OPTION_CODE, options.STARTS_ON), response=HeldOptionOut)
 def subscription_option_add(subscription_id: int):
     """Add an option from ``starts_on`` (default today; never in the future nor in a month
     already invoiced). The subscription's tier must be open to it."""
@@ -106,7 +109,7 @@ def subscription_option_add(subscription_id: int):
 
 @bp.post("/subscriptions/<int:subscription_id>/options/<int:held_id>/end")
 @require_role(Role.OPERATOR)
-@documented(body_schema(options.ENDS_ON))
+@documented(body_schema(options.ENDS_ON), response=HeldOptionOut)
 def subscription_option_end(subscription_id: int, held_id: int):
     """Remove an option from ``ends_on`` (default today: the last day billed is the day
     before). Removing it again changes nothing."""

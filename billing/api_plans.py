@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from billing import tariffs
 from billing.models import Plan
+from billing.schemas import PlanOut
 from isp import audit
 from isp.auth import current_actor, require_role
 from isp.choices import Role
@@ -34,6 +35,7 @@ def plan_json(plan: Plan) -> dict:
 
 @bp.get("/plans")
 @require_role(Role.OPERATOR)
+@documented(items=PlanOut)
 def plans():
     """The plans with their full and reduced speeds (kbit/s)."""
     return api_list(select(Plan).order_by(Plan.code), plan_json)
@@ -48,7 +50,7 @@ SPEED_FIELDS = {name: Integer(name, maximum=MAX_KBPS, required=True) for name in
 
 @bp.post("/plans")
 @require_role()
-@documented(body_schema(CODE, NAME, DESCRIPTION, *SPEED_FIELDS.values()))
+@documented(body_schema(CODE, NAME, DESCRIPTION, *SPEED_FIELDS.values()), response=PlanOut)
 def plan_create():
     """Create a plan (admin): a code, a name, a description and its four speeds (kbit/s)."""
     payload = json_body(allowed=("code", "name", "description", *SPEEDS))
@@ -64,7 +66,7 @@ def plan_create():
 
 @bp.put("/plans/<code>")
 @require_role()
-@documented(body_schema(NAME, DESCRIPTION, *SPEED_FIELDS.values()))
+@documented(body_schema(NAME, DESCRIPTION, *SPEED_FIELDS.values()), response=PlanOut)
 def plan_update(code: str):
     """Set a plan's name, description and speeds: every field of ``GET /plans`` but the code
     (admin; a field left out keeps its value; changed speeds re-provision the ports concerned

@@ -7,7 +7,7 @@ from flask import Blueprint, jsonify
 
 from equipment import services
 from equipment.models import EquipmentItem, EquipmentMove, EquipmentPartner
-from equipment.schemas import ItemQuery
+from equipment.schemas import ItemOut, ItemQuery, MoveWithItemOut, PartnerOut
 from isp import audit
 from isp.auth import current_actor, require_role
 from isp.choices import Role
@@ -56,7 +56,7 @@ def item_json(item: EquipmentItem, *, with_moves: bool = False) -> dict:
 
 @bp.get("/equipment")
 @require_role(*OPERATORS)
-@documented(query=ItemQuery)
+@documented(query=ItemQuery, items=ItemOut)
 def list_items():
     """The inventory, filtered by ``kind``, ``state``, ``household_id`` and serial (``q``)."""
     filters = parse(ItemQuery).filters()
@@ -70,7 +70,7 @@ def list_items():
 @documented(body_schema(services.KIND, services.ORIGIN, services.SERIAL, services.MODEL,
                         services.PARTNER_CODE, services.ACQUIRED_ON,
                         embodied_kgco2e={"type": "number", "minimum": 0,
-                                         "maximum": services.EMBODIED_MAX}))
+                                         "maximum": services.EMBODIED_MAX}), response=ItemOut)
 def create_item():
     """A new item in stock; ``embodied_kgco2e`` defaults from ``kind`` and ``origin``."""
     data = json_body(allowed=services.ITEM_KEYS)
@@ -82,6 +82,7 @@ def create_item():
 
 @bp.get("/equipment/<int:item_id>")
 @require_role(*OPERATORS)
+@documented(response=ItemOut)
 def get_item(item_id: int):
     """One item and every move (from, to, who, when, household, note)."""
     item = services.get_item(item_id)
@@ -94,7 +95,7 @@ def get_item(item_id: int):
 @require_role(*OPERATORS)
 @documented(body_schema(services.TO_STATE, services.HOUSEHOLD_ID, services.UNIT_CODE,
                         services.AGREEMENT_REF, services.SIGNED_ON, services.PARTNER_CODE,
-                        services.ON, services.NOTE))
+                        services.ON, services.NOTE), response=MoveWithItemOut)
 def add_move(item_id: int):
     """Move the item (``to_state``; a loan needs ``household_id`` or the flat's ``unit_code``,
     ``agreement_ref`` and ``signed_on``; recycling a ``partner_code``). A move the 4R chain
@@ -109,6 +110,7 @@ def add_move(item_id: int):
 
 @bp.get("/equipment/partners")
 @require_role(*OPERATORS)
+@documented(items=PartnerOut)
 def list_partners():
     """The local 4R partners."""
     from sqlalchemy import select
@@ -118,7 +120,7 @@ def list_partners():
 
 @bp.post("/equipment/partners")
 @require_role(*OPERATORS)
-@documented(body_schema(*services.PARTNER_FIELDS))
+@documented(body_schema(*services.PARTNER_FIELDS), response=PartnerOut)
 def create_partner():
     """A local partner (``code``, ``name``, ``commune``, ``siret``)."""
     data = json_body(allowed=tuple(f.name for f in services.PARTNER_FIELDS))

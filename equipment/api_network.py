@@ -6,6 +6,7 @@ from flask import Blueprint, jsonify
 
 from equipment import network_lifecycle as lifecycle
 from equipment.models_network import DeviceLifecycleMove
+from equipment.schemas import DeviceLifecycleOut, DeviceMoveOut
 from isp.auth import current_actor, require_role
 from isp.choices import Role
 from isp.extensions import db
@@ -24,6 +25,7 @@ def _move_json(move: DeviceLifecycleMove) -> dict:
 
 @bp.get("/equipment/network/<hostname>")
 @require_role(Role.OPERATOR)
+@documented(response=DeviceLifecycleOut)
 def history(hostname: str):
     """A device's lifecycle state, the moves it may make and its history."""
     device = lifecycle.get_device(hostname)
@@ -35,7 +37,7 @@ def history(hostname: str):
 @bp.post("/equipment/network/<hostname>/moves")
 @require_role(Role.OPERATOR)
 @documented(body_schema(lifecycle.TO_STATE, lifecycle.PARTNER_CODE, lifecycle.ON,
-                        lifecycle.NOTE))
+                        lifecycle.NOTE), response=DeviceMoveOut)
 def move(hostname: str):
     """Move the device (``to_state``; recycling names a ``partner_code``); 409 when refused."""
     device = lifecycle.get_device(hostname)

@@ -6,7 +6,14 @@ from flask import Blueprint, jsonify
 from flask_babel import gettext as _
 
 from evaluation import fragility, queries, scenarios
-from evaluation.schemas import FiguresQuery, FragilityQuery
+from evaluation.schemas import (
+    BuildingFiguresOut,
+    DistrictsFiguresOut,
+    FiguresQuery,
+    FragilityQuery,
+    RankingOut,
+    ScenarioOut,
+)
 from isp import disclosure
 from isp.auth import current_actor, require_role
 from isp.choices import Role
@@ -37,7 +44,7 @@ def _period() -> str:
 
 @bp.get("/evaluation/buildings/<code>")
 @require_role(*ANALYSTS, scope="aggregates")
-@documented(query=FiguresQuery)
+@documented(query=FiguresQuery, response=BuildingFiguresOut)
 def building_figures(code: str):
     """A building's figures for one month (``period=YYYY-MM``, default: the latest)."""
     period = _period()
@@ -53,7 +60,7 @@ def building_figures(code: str):
 
 @bp.get("/evaluation/districts")
 @require_role(*ANALYSTS, scope="aggregates")
-@documented(query=FiguresQuery)
+@documented(query=FiguresQuery, response=DistrictsFiguresOut)
 def district_figures():
     """Every district with pilot figures for one month (``period=YYYY-MM``)."""
     period = _period()
@@ -68,7 +75,7 @@ def district_figures():
 
 @bp.get("/evaluation/fragility")
 @require_role(*ANALYSTS, scope="aggregates")
-@documented(query=FragilityQuery)
+@documented(query=FragilityQuery, response=RankingOut)
 def fragility_ranking():
     """Districts ranked by fragility (``method=mednum|weighted``, ``reference``, ``w_*``); each
     with the official index and, beside it, the public requests for the service as published
@@ -90,6 +97,7 @@ def fragility_ranking():
 
 @bp.get("/evaluation/scenarios")
 @require_role(*ANALYSTS, scope="aggregates")
+@documented(items=ScenarioOut)
 def scenario_list():
     """The saved scenarios, latest first: assumptions (with the options and their terms) and
     results, as the scenario pages show them."""
@@ -98,6 +106,7 @@ def scenario_list():
 
 @bp.get("/evaluation/scenarios/<int:scenario_id>")
 @require_role(*ANALYSTS, scope="aggregates")
+@documented(response=ScenarioOut)
 def scenario_show(scenario_id: int):
     """One saved scenario (404 when unknown)."""
     return jsonify(scenarios.as_dict(scenarios.get(scenario_id)))
@@ -105,6 +114,7 @@ def scenario_show(scenario_id: int):
 
 @bp.post("/evaluation/scenarios")
 @require_role(*ANALYSTS, scope="aggregates")
+@documented(response=ScenarioOut)
 def scenario_create():
     """Compute and save an expansion scenario (JSON body; percentages in %, money in euros)."""
     data = json_body()

@@ -8,7 +8,14 @@ from flask import Blueprint, jsonify
 from impact import indicators as impact_indicators
 from impact import services
 from impact.models import ImpactAnswer
-from impact.schemas import DueQuery, IndicatorsQuery
+from impact.schemas import (
+    AnswerOut,
+    DueOut,
+    DueQuery,
+    HouseholdImpactOut,
+    IndicatorsOut,
+    IndicatorsQuery,
+)
 from isp import audit
 from isp.auth import Scope, current_actor, require_role
 from isp.choices import Role
@@ -48,6 +55,7 @@ def status_json(status: services.StageStatus) -> dict:
 
 @bp.get("/households/<int:household_id>/impact")
 @require_role(*RECORDERS, scope="own_association")
+@documented(response=HouseholdImpactOut)
 def household_impact(household_id: int):
     """The household's three stages: state, due date, answers."""
     household = get_household(household_id, Scope.of(current_actor()))
@@ -64,7 +72,7 @@ def household_impact(household_id: int):
 @require_role(*RECORDERS, scope="own_association")
 @documented(body_schema(Day("answered_on"), services.MONTHLY_COST, services.DEVICES_FIELD,
                         services.AUTONOMY, required=("home_connection", "devices"),
-                        home_connection={"type": "boolean"}))
+                        home_connection={"type": "boolean"}), response=AnswerOut)
 def record(household_id: int, stage: str):
     """Record (or correct) a stage's answers: ``answered_on``, ``home_connection``,
     ``monthly_cost_cents``, ``devices``, ``autonomy`` (same rules as the page)."""
@@ -83,7 +91,7 @@ def record(household_id: int, stage: str):
 
 @bp.get("/impact/due")
 @require_role(*RECORDERS, scope="own_association")
-@documented(query=DueQuery)
+@documented(query=DueQuery, items=DueOut)
 def due():
     """Households with a stage due (``stage=t0|m6|m12``, default any); mediators: theirs."""
     scope = Scope.of(current_actor())
@@ -111,7 +119,7 @@ def due():
 
 @bp.get("/evaluation/indicators")
 @require_role(*ANALYSTS, scope="aggregates")
-@documented(query=IndicatorsQuery)
+@documented(query=IndicatorsQuery, response=IndicatorsOut)
 def indicators():
     """Impact indicators per group (``by=cohort|building|district``), one set per stage;
     small cells suppressed (``suppressed: true``, no value)."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify
 
 from impact import services
+from impact.schemas import FollowUpOut, ResidentAnswerOut
 from isp import audit
 from isp.auth import current_actor, require_role
 from isp.choices import Role
@@ -33,6 +34,7 @@ def _answer_json(answer) -> dict:
 
 @bp.get("")
 @require_role(Role.RESIDENT, scope="self")
+@documented(response=FollowUpOut)
 def follow_up():
     """The follow-up waiting for an answer (``pending``: ``m6``, ``m12`` or null) and the
     follow-ups already answered."""
@@ -53,7 +55,7 @@ def follow_up():
 @require_role(Role.RESIDENT, scope="self")
 @documented(body_schema(services.MONTHLY_COST, services.DEVICES_FIELD,
                         required=("home_connection", "devices"),
-                        home_connection={"type": "boolean"}))
+                        home_connection={"type": "boolean"}), response=ResidentAnswerOut)
 def answer(stage: str):
     """Answer (201) or correct one's own answer (200) of the pending follow-up:
     ``home_connection``, ``monthly_cost_cents``, ``devices``; same rules as the page (another

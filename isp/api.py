@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify
+from pydantic import ConfigDict
 
 from isp import idempotency
 from isp.auth import current_actor, logged_in, public
+from isp.openapi import Resource, documented
 
 bp = Blueprint("core_api", __name__, url_prefix="/api/v1")
 # Idempotency-Key on every POST of the API, and the one-time token of every form (isp.idempotency)
@@ -17,8 +19,20 @@ bp.record_once(lambda state: idempotency.init_app(state.app))
 ME_PARTS: list = []
 
 
+class MeOut(Resource):
+    """The token's user; the parts of ``ME_PARTS`` add their members (a resident's household,
+    its association and line: ``residents.api_me``), hence the open model."""
+
+    model_config = ConfigDict(extra="allow")
+
+    email: str
+    role: str
+    association_code: str | None
+
+
 @bp.get("/me")
 @logged_in
+@documented(response=MeOut)
 def me():
     """The token's user: email, role, association code (a resident: their household too)."""
     user = current_actor()

@@ -22,7 +22,16 @@ from isp.validation import MAX_INT, Integer, Text, body_schema, json_body
 from mediation.assignments import assign_household, suggestions_for
 from mediation.associations import associations_query
 from mediation.models import Association, Booking, CoachingSlot, SessionRecord
-from mediation.schemas import AssociationQuery, SlotQuery
+from mediation.schemas import (
+    AssignmentOut,
+    AssociationOut,
+    AssociationQuery,
+    BookingOut,
+    SessionOut,
+    SlotOut,
+    SlotQuery,
+    SuggestionsOut,
+)
 from mediation.sessions import get_session, record_session
 from mediation.slots import (
     LOCAL,
@@ -138,7 +147,7 @@ def _audit(action: str, record_type: str, record_id, detail: str | None = None) 
 
 @bp.get("/associations")
 @require_role(Role.OPERATOR, Role.MEDIATOR, Role.ANALYST)
-@documented(query=AssociationQuery)
+@documented(query=AssociationQuery, items=AssociationOut)
 def associations():
     """Associations with their districts, languages, specialties and places (no personal data)."""
     return api_list(associations_query(parse(AssociationQuery).q), association_json)
@@ -146,7 +155,7 @@ def associations():
 
 @bp.get("/slots")
 @require_role(Role.OPERATOR, Role.MEDIATOR, scope="own_association")
-@documented(query=SlotQuery)
+@documented(query=SlotQuery, items=SlotOut)
 def slots():
     """Slots, filterable by association and time (``from``/``to``: dates or ISO times)."""
     scope = Scope.of(current_actor())
@@ -160,6 +169,7 @@ def slots():
 
 @bp.get("/slots/<int:slot_id>")
 @require_role(Role.OPERATOR, Role.MEDIATOR, scope="own_association")
+@documented(response=SlotOut)
 def slot(slot_id: int):
     """One slot (no household detail)."""
     return jsonify(slot_json(get_slot(slot_id, Scope.of(current_actor()))))
@@ -167,7 +177,8 @@ def slot(slot_id: int):
 
 @bp.post("/bookings")
 @require_role(Role.MEDIATOR, scope="own_association")
-@documented(body_schema(Integer("slot_id", required=True), Integer("household_id", required=True)))
+@documented(body_schema(Integer("slot_id", required=True), Integer("household_id", required=True)),
+            response=BookingOut)
 def booking_create():
     """Book a household of the caller's association on a slot (``slot_id``, ``household_id``)."""
     actor = current_actor()
@@ -186,7 +197,7 @@ def booking_create():
 @documented(body_schema(
     Text("kind", 20, required=True), Text("held_on", 10, required=True),
     Integer("duration_minutes", required=True), Text("place_type", 40, required=True),
-    Text("commune_code", 5, required=True)))
+    Text("commune_code", 5, required=True)), response=SessionOut)
 def session_create():
     """Record a session in the activity-report fields."""
     actor = current_actor()
@@ -233,6 +244,7 @@ def session_create():
 
 @bp.get("/sessions/<int:session_id>")
 @require_role(Role.OPERATOR, Role.MEDIATOR, scope="own_association")
+@documented(response=SessionOut)
 def session(session_id: int):
     """One session record."""
     record = get_session(session_id, Scope.of(current_actor()))
@@ -246,7 +258,7 @@ def session(session_id: int):
 @require_role(Role.OPERATOR)
 @documented(body_schema(Integer("household_id", required=True),
                         Text("association_code", 30, required=True),
-                        Text("reason", 500, multiline=True)))
+                        Text("reason", 500, multiline=True)), response=AssignmentOut)
 def assignment_create():
     """An operator's decision: ``household_id``, ``association_code``, ``reason``."""
     actor = current_actor()
@@ -267,6 +279,7 @@ def assignment_create():
 
 @bp.get("/households/<int:household_id>/suggested-associations")
 @require_role(Role.OPERATOR)
+@documented(response=SuggestionsOut)
 def suggested_associations(household_id: int):
     """The associations covering the household's district, ranked, each with its score terms."""
     household = get_household(household_id, Scope.of(current_actor()))

@@ -14,7 +14,7 @@ from isp.query import parse
 from isp.validation import Integer, body_schema, json_body
 from mediation import proposals
 from mediation.models_proposals import CoachingProposal
-from mediation.schemas import FollowedFiguresQuery, ProposalQuery
+from mediation.schemas import FollowedFiguresOut, FollowedFiguresQuery, ProposalOut, ProposalQuery
 
 bp = Blueprint("mediation_proposals_api", __name__, url_prefix="/api/v1")
 
@@ -33,7 +33,7 @@ def proposal_json(proposal: CoachingProposal) -> dict:
 
 @bp.get("/proposals")
 @require_role(Role.MEDIATOR, Role.OPERATOR, scope="own_association")
-@documented(query=ProposalQuery)
+@documented(query=ProposalQuery, items=ProposalOut)
 def proposal_list():
     """Coaching proposals in scope (default: those waiting for an answer)."""
     scope = Scope.of(current_actor())
@@ -48,7 +48,7 @@ def proposal_list():
 
 @bp.post("/proposals/<int:proposal_id>/accept")
 @require_role(Role.MEDIATOR, scope="own_association")
-@documented(body_schema(SLOT_ID))
+@documented(body_schema(SLOT_ID), response=ProposalOut)
 def proposal_accept(proposal_id: int):
     """Accept a proposal by booking the household on a slot of its association."""
     actor = current_actor()
@@ -63,7 +63,7 @@ def proposal_accept(proposal_id: int):
 
 @bp.post("/proposals/<int:proposal_id>/decline")
 @require_role(Role.MEDIATOR, scope="own_association")
-@documented(body_schema(proposals.DECLINE_REASON, required=("reason",)))
+@documented(body_schema(proposals.DECLINE_REASON, required=("reason",)), response=ProposalOut)
 def proposal_decline(proposal_id: int):
     """Decline a proposal, saying why."""
     actor = current_actor()
@@ -77,7 +77,7 @@ def proposal_decline(proposal_id: int):
 
 @bp.get("/proposals/figures")
 @require_role(Role.ANALYST, Role.OPERATOR, scope="aggregates")
-@documented(query=FollowedFiguresQuery)
+@documented(query=FollowedFiguresQuery, response=FollowedFiguresOut)
 def followed_figures():
     """Connections followed by a first session within 30 days, per month of activation
     (counts rounded to 5, fewer than 5 connections suppressed)."""

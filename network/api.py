@@ -26,7 +26,16 @@ from network.device_fields import DEVICE_TYPES, credentials_set, device_changes
 from network.intervals import poll_interval_s, update_device_settings
 from network.models import Device, Outage, Port
 from network.poll_store import ERROR_LABELS
-from network.schemas import AvailabilityQuery, DeviceQuery, UsageQuery
+from network.schemas import (
+    AvailabilityOut,
+    AvailabilityQuery,
+    DeviceDetailOut,
+    DeviceOut,
+    DeviceQuery,
+    DeviceSummaryOut,
+    UsageOut,
+    UsageQuery,
+)
 from network.topology import check_uplink, find_device
 from network.usage_store import unit_usage_days, unit_usage_hours
 
@@ -70,7 +79,7 @@ def _port(port: Port) -> dict:
 
 @bp.get("/devices")
 @require_role(Role.OPERATOR)
-@documented(query=DeviceQuery)
+@documented(query=DeviceQuery, items=DeviceSummaryOut)
 def devices():
     statement = select(Device).order_by(Device.hostname)
     building = parse(DeviceQuery).building
@@ -84,6 +93,7 @@ def devices():
 
 @bp.get("/devices/<hostname>")
 @require_role(Role.OPERATOR)
+@documented(response=DeviceDetailOut)
 def device(hostname: str):
     found = db.session.execute(select(Device).where(Device.hostname == hostname)
                                ).scalar_one_or_none()
@@ -150,7 +160,7 @@ def device_json(device: Device) -> dict:
 @require_role(Role.OPERATOR)
 @documented(body_schema(*DEVICE_BODY, required=("building_code", "hostname", "mgmt_address",
                                                 "role", "device_type", "snmp_version"),
-                        **{name: NUMBER_SCHEMA for name in NUMBER_FIELDS}))
+                        **{name: NUMBER_SCHEMA for name in NUMBER_FIELDS}), response=DeviceOut)
 def create_device():
     """Add a device (the same fields and checks as the devices CSV import); credentials are
     write-only: the answer says which are set, never their value."""
@@ -169,7 +179,7 @@ def create_device():
 @require_role(Role.OPERATOR)
 @documented(body_schema(*[f for f in DEVICE_BODY if f.name != "hostname"], required=(),
                         poll_interval_s={"type": "integer", "minimum": 1},
-                        **{name: NUMBER_SCHEMA for name in NUMBER_FIELDS}))
+                        **{name: NUMBER_SCHEMA for name in NUMBER_FIELDS}), response=DeviceOut)
 def update_device(hostname: str):
     """Change a device's fields; absent keys are left as they are, and so is a credential
     sent empty. ``parent_hostname`` sets the uplink (null for none), ``poll_interval_s`` the
@@ -211,7 +221,7 @@ def _parse_when(raw: str | None, name: str, *, as_date: bool) -> datetime | date
 
 @bp.get("/usage")
 @require_role(Role.OPERATOR)
-@documented(query=UsageQuery)
+@documented(query=UsageQuery, response=UsageOut)
 def usage():
     from subscribers.models import Unit
 
@@ -254,7 +264,7 @@ def usage():
 
 @bp.get("/availability")
 @require_role(Role.OPERATOR, Role.ANALYST, scope="aggregates")
-@documented(query=AvailabilityQuery)
+@documented(query=AvailabilityQuery, response=AvailabilityOut)
 def availability():
     from subscribers.models import Building
 

@@ -18,7 +18,7 @@ from isp.validation import Choice, Integer, Text, body_schema, json_body
 from outreach import acknowledgement, services
 from outreach.choices import RequesterKind, RequestStatus
 from outreach.models import ServiceRequest
-from outreach.schemas import RequestQueueQuery
+from outreach.schemas import RequestQueueQuery, ServiceRequestOut, SubmittedOut
 
 bp = Blueprint("outreach_api", __name__, url_prefix="/api/v1")
 
@@ -56,7 +56,7 @@ def request_json(item: ServiceRequest, *, with_contact: bool = False) -> dict:
 
 @bp.post("/requests")
 @public
-@documented(_SUBMIT_SCHEMA)
+@documented(_SUBMIT_SCHEMA, response=SubmittedOut)
 def request_create():
     """Public: ask for the service (the form's fields, ``consent`` true; throttled per client
     address). 201 with the reference; a duplicate address: 200, ``"outcome": "supported"``."""
@@ -78,7 +78,7 @@ def request_create():
 
 @bp.get("/requests")
 @require_role(Role.OPERATOR)
-@documented(query=RequestQueueQuery)
+@documented(query=RequestQueueQuery, items=ServiceRequestOut)
 def request_list():
     """The queue, newest first: ``?status=new|studied|planned|refused``, ``?district=CODE``
     (``none``: unknown), ``?q=`` (address or reference). Without the contact."""
@@ -90,6 +90,7 @@ def request_list():
 
 @bp.get("/requests/<reference>")
 @require_role(Role.OPERATOR)
+@documented(response=ServiceRequestOut)
 def request_get(reference: str):
     """One request, with its contact (access audited) and its history."""
     item = services.get_request(reference)
@@ -100,7 +101,7 @@ def request_get(reference: str):
 
 @bp.patch("/requests/<reference>")
 @require_role(Role.OPERATOR)
-@documented(_PATCH_SCHEMA)
+@documented(_PATCH_SCHEMA, response=ServiceRequestOut)
 def request_patch(reference: str):
     """Change the status (``reason`` required for ``refused``) and/or the district."""
     data = json_body(allowed=("status", "reason", "district_code"))

@@ -19,6 +19,7 @@ from isp.validation import Text, body_schema, json_body
 from residents import accounts, notices
 from residents.identity import active_account, require_resident_household
 from residents.models import Notice, ResidentAccount
+from residents.schemas import AccountOut, NoticeOut, NoticeSettingsOut
 from subscribers.services import get_household
 
 bp = Blueprint("residents_api", __name__, url_prefix="/api/v1")
@@ -55,7 +56,7 @@ def _household(household_id: int):
 
 @bp.route("/households/<int:household_id>/resident-accounts", methods=["GET", "POST"])
 @require_role(Role.OPERATOR)
-@documented(body_schema(LOGIN, CONTACT))
+@documented(body_schema(LOGIN, CONTACT), items=AccountOut, response=AccountOut)
 def household_accounts(household_id: int):
     """GET: the household's residents' accounts, active first. POST: create one; ``login``
     is an e-mail or a French mobile number (one view for both: one URL rule)."""
@@ -77,6 +78,7 @@ def household_accounts(household_id: int):
 
 @bp.post("/households/<int:household_id>/resident-accounts/<int:account_id>/end")
 @require_role(Role.OPERATOR)
+@documented(response=AccountOut)
 def end_account(household_id: int, account_id: int):
     """End an account before the move-out (its sessions and tokens end too)."""
     household = _household(household_id)
@@ -92,6 +94,7 @@ def end_account(household_id: int, account_id: int):
 
 @bp.get("/households/<int:household_id>/resident-notices")
 @require_role(Role.OPERATOR, Role.MEDIATOR, scope="own_association")
+@documented(items=NoticeOut)
 def household_notices(household_id: int):
     """The notices sent to the household's residents, newest first."""
     household = _household(household_id)
@@ -111,6 +114,7 @@ def _own_account() -> ResidentAccount:
 
 @bp.get("/me/notice-settings")
 @require_role(Role.RESIDENT, scope="self")
+@documented(response=NoticeSettingsOut)
 def my_notice_settings():
     """The channels the resident gets notices on, and which are possible."""
     account = _own_account()
@@ -124,7 +128,7 @@ def my_notice_settings():
 @bp.put("/me/notice-settings")
 @require_role(Role.RESIDENT, scope="self")
 @documented(body_schema(CONTACT, required=("notify_sms", "notify_email"),
-                        notify_sms=_BOOLEAN, notify_email=_BOOLEAN))
+                        notify_sms=_BOOLEAN, notify_email=_BOOLEAN), response=NoticeSettingsOut)
 def set_my_notice_settings():
     """Choose the channels (``notify_sms``, ``notify_email``: true or false) and, when given,
     the second contact (``contact``: a mobile for an e-mail login, an e-mail for a phone

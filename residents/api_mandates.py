@@ -15,6 +15,13 @@ from isp.pagination import api_list
 from isp.validation import Day, Integer, Text, body_schema, json_body
 from residents import mandates, space
 from residents.api_me import DETAILS, PROBLEM, SLOT_ID, invoice_json, slot_json, ticket_json
+from residents.schemas import (
+    MandateOut,
+    MandatesOut,
+    MyBookingOut,
+    MyInvoiceOut,
+    MyTicketOut,
+)
 
 bp = Blueprint("resident_mandates_api", __name__, url_prefix="/api/v1/mandates")
 
@@ -42,6 +49,7 @@ def _scopes(value) -> list[str]:
 
 @bp.get("")
 @require_role(Role.MEDIATOR, scope="own_association")
+@documented(response=MandatesOut)
 def mandate_list():
     """The mandates given to the calling mediator."""
     rows = mandates.mediator_mandates(current_actor())
@@ -55,7 +63,7 @@ def mandate_list():
 @documented(body_schema(HOUSEHOLD_ID, ENDS_ON, CONSENT_METHOD, mandates.FORM_REFERENCE,
                         scopes={"type": "array", "items": {"type": "string", "enum": list(
                             mandates.SCOPES)}}, required=("household_id", "scopes", "ends_on",
-                                                          "consent_method")))
+                                                          "consent_method")), response=MandateOut)
 def mandate_create():
     """Record a resident's mandate (in person with the signed form's reference, or by a
     code sent to the resident, then ``/confirm``)."""
@@ -74,7 +82,7 @@ def mandate_create():
 
 @bp.post("/<int:mandate_id>/confirm")
 @require_role(Role.MEDIATOR, scope="own_association")
-@documented(body_schema(CODE))
+@documented(body_schema(CODE), response=MandateOut)
 def mandate_confirm(mandate_id: int):
     """The code the resident read back: the mandate starts."""
     actor = current_actor()
@@ -89,6 +97,7 @@ def mandate_confirm(mandate_id: int):
 
 @bp.post("/<int:mandate_id>/end")
 @require_role(Role.MEDIATOR, scope="own_association")
+@documented(response=MandateOut)
 def mandate_end(mandate_id: int):
     """Stop acting under a mandate."""
     actor = current_actor()
@@ -100,6 +109,7 @@ def mandate_end(mandate_id: int):
 
 @bp.get("/<int:mandate_id>/invoices")
 @require_role(Role.MEDIATOR, scope="own_association")
+@documented(items=MyInvoiceOut)
 def mandate_invoices(mandate_id: int):
     """The household's invoices, under a mandate covering them."""
     actor = current_actor()
@@ -112,7 +122,7 @@ def mandate_invoices(mandate_id: int):
 
 @bp.post("/<int:mandate_id>/bookings")
 @require_role(Role.MEDIATOR, scope="own_association")
-@documented(body_schema(SLOT_ID))
+@documented(body_schema(SLOT_ID), response=MyBookingOut)
 def mandate_book(mandate_id: int):
     """Book a slot for the household, under a mandate covering bookings."""
     actor = current_actor()
@@ -128,7 +138,8 @@ def mandate_book(mandate_id: int):
 @bp.post("/<int:mandate_id>/tickets")
 @require_role(Role.MEDIATOR, scope="own_association")
 @documented(body_schema(PROBLEM, DETAILS, problem={"type": "string",
-                                                   "enum": list(space.PROBLEMS)}))
+                                                   "enum": list(space.PROBLEMS)}),
+            response=MyTicketOut)
 def mandate_report(mandate_id: int):
     """Report a problem for the household, under a mandate covering reports."""
     from support import notifications

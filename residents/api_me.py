@@ -17,7 +17,17 @@ from isp.pagination import api_list
 from isp.query import parse
 from isp.validation import Integer, Text, body_schema, json_body
 from residents import space
-from residents.schemas import UsageQuery
+from residents.schemas import (
+    MyBookingOut,
+    MyInvoiceOut,
+    MyMandateOut,
+    MyMandatesOut,
+    MySepaRequestOut,
+    MySlotsOut,
+    MyTicketOut,
+    MyUsageOut,
+    UsageQuery,
+)
 
 bp = Blueprint("residents_me_api", __name__, url_prefix="/api/v1/me")
 
@@ -84,6 +94,7 @@ if _me_part not in ME_PARTS:
 
 @bp.get("/invoices")
 @require_role(Role.RESIDENT, scope="self")
+@documented(items=MyInvoiceOut)
 def invoices():
     """The household's issued invoices: what the service costs, what the city pays, what the
     household pays and still owes."""
@@ -96,6 +107,7 @@ def invoices():
 
 @bp.get("/tickets")
 @require_role(Role.RESIDENT, scope="self")
+@documented(items=MyTicketOut)
 def tickets():
     """The household's reported problems and their status in words."""
     household = _household()
@@ -105,7 +117,8 @@ def tickets():
 @bp.post("/tickets")
 @require_role(Role.RESIDENT, scope="self")
 @documented(body_schema(PROBLEM, DETAILS, problem={"type": "string",
-                                                   "enum": list(space.PROBLEMS)}))
+                                                   "enum": list(space.PROBLEMS)}),
+            response=MyTicketOut)
 def ticket_create():
     """Report a problem (``problem``: one of the plain-words choices)."""
     from support import notifications
@@ -123,7 +136,7 @@ def ticket_create():
 
 @bp.get("/usage")
 @require_role(Role.RESIDENT, scope="self")
-@documented(query=UsageQuery)
+@documented(query=UsageQuery, response=MyUsageOut)
 def usage():
     """A month's traffic by day (``month=YYYY-MM``, default this month), since the move-in."""
     household = _household()
@@ -139,6 +152,7 @@ def usage():
 
 @bp.get("/slots")
 @require_role(Role.RESIDENT, scope="self")
+@documented(response=MySlotsOut)
 def slots():
     """The coming slots of the household's association with a seat left."""
     household = _household()
@@ -149,7 +163,7 @@ def slots():
 
 @bp.post("/bookings")
 @require_role(Role.RESIDENT, scope="self")
-@documented(body_schema(SLOT_ID))
+@documented(body_schema(SLOT_ID), response=MyBookingOut)
 def booking_create():
     """Book a slot of the household's association."""
     household = _household()
@@ -163,6 +177,7 @@ def booking_create():
 
 @bp.post("/bookings/<int:booking_id>/cancel")
 @require_role(Role.RESIDENT, scope="self")
+@documented(response=MyBookingOut)
 def booking_cancel(booking_id: int):
     """Cancel one of the household's coming appointments."""
     household = _household()
@@ -182,6 +197,7 @@ def mandate_json(mandate) -> dict:
 
 @bp.get("/mandates")
 @require_role(Role.RESIDENT, scope="self")
+@documented(response=MyMandatesOut)
 def mandate_list():
     """The mandates the household gave (who may act for it, for what, until when)."""
     from residents import mandates
@@ -195,6 +211,7 @@ def mandate_list():
 
 @bp.post("/mandates/<int:mandate_id>/end")
 @require_role(Role.RESIDENT, scope="self")
+@documented(response=MyMandateOut)
 def mandate_end(mandate_id: int):
     """End a mandate: that person can no longer act for the household."""
     from residents import mandates
@@ -208,7 +225,7 @@ def mandate_end(mandate_id: int):
 
 @bp.post("/sepa-requests")
 @require_role(Role.RESIDENT, scope="self")
-@documented(body_schema(Text("note", 300, multiline=True)))
+@documented(body_schema(Text("note", 300, multiline=True)), response=MySepaRequestOut)
 def sepa_request():
     """Ask to pay by SEPA direct debit (an operator calls back; no bank details here)."""
     from residents import mandates

@@ -14,7 +14,7 @@ from isp.pagination import api_list
 from isp.query import parse
 from isp.validation import body_schema, json_body
 from residents import sepa
-from residents.schemas import SepaRequestQuery
+from residents.schemas import SepaRequestOut, SepaRequestQuery
 
 bp = Blueprint("resident_sepa_api", __name__, url_prefix="/api/v1")
 
@@ -28,7 +28,7 @@ def _page(rows: list) -> list:
 
 @bp.get("/sepa-requests")
 @require_role(Role.OPERATOR)
-@documented(query=SepaRequestQuery)
+@documented(query=SepaRequestQuery, items=SepaRequestOut)
 def request_list():
     """The requests: ``?status=todo`` (default: new or contacted), ``all``, or one status
     (``open``, ``contacted``, ``signed``, ``cancelled``); the household's billing mandate in
@@ -41,7 +41,7 @@ def request_list():
 
 @bp.post("/sepa-requests/<int:request_id>/status")
 @require_role(Role.OPERATOR)
-@documented(body_schema(sepa.STATUS, sepa.STAFF_NOTE))
+@documented(body_schema(sepa.STATUS, sepa.STAFF_NOTE), response=SepaRequestOut)
 def request_update(request_id: int):
     """Move a request on: ``{"status": "contacted|signed|cancelled", "note": "..."}``; ``signed``
     needs billing's SEPA mandate of the household, ``cancelled`` a note; closed: 409."""

@@ -32,7 +32,16 @@ from subscribers.fields import (
     UNIT_CODE,
 )
 from subscribers.models import Building, District, Household, Unit
-from subscribers.schemas import BuildingQuery, HouseholdQuery, UnitQuery
+from subscribers.schemas import (
+    BuildingOut,
+    BuildingQuery,
+    DistrictOut,
+    HouseholdOut,
+    HouseholdQuery,
+    RecordChangeOut,
+    UnitOut,
+    UnitQuery,
+)
 
 bp = Blueprint("subscribers_api", __name__, url_prefix="/api/v1")
 
@@ -87,6 +96,7 @@ def status_values(status: services.HouseholdStatus) -> list[str]:
 
 @bp.get("/districts")
 @require_role(Role.OPERATOR, Role.ANALYST)
+@documented(items=DistrictOut)
 def districts():
     """Districts (no personal data)."""
     return api_list(select(District).order_by(District.code), district_json)
@@ -94,7 +104,7 @@ def districts():
 
 @bp.get("/buildings")
 @require_role(Role.OPERATOR)
-@documented(query=BuildingQuery)
+@documented(query=BuildingQuery, items=BuildingOut)
 def buildings():
     """Buildings, filterable by district."""
     statement = select(Building).join(Building.district).options(
@@ -107,6 +117,7 @@ def buildings():
 
 @bp.get("/buildings/<code>")
 @require_role(Role.OPERATOR)
+@documented(response=BuildingOut)
 def building(code: str):
     """One building with its number of flats."""
     found = services.get_building(code)
@@ -117,7 +128,7 @@ def building(code: str):
 
 @bp.get("/units")
 @require_role(Role.OPERATOR)
-@documented(query=UnitQuery)
+@documented(query=UnitQuery, items=UnitOut)
 def units():
     """Flats, filterable by building."""
     statement = select(Unit).join(Unit.building).options(contains_eager(Unit.building)) \
@@ -132,7 +143,7 @@ def units():
 
 @bp.get("/households")
 @require_role(Role.OPERATOR, Role.MEDIATOR, scope="own_association")
-@documented(query=HouseholdQuery)
+@documented(query=HouseholdQuery, items=HouseholdOut)
 def households():
     """Current households in the caller's scope, filterable by building, flat, association
     and (operators) status: not_subscribed, a subscription's status, in_arrears, dunning_<step>."""
@@ -173,6 +184,7 @@ def households():
 
 @bp.get("/households/<int:household_id>")
 @require_role(Role.OPERATOR, Role.MEDIATOR, scope="own_association")
+@documented(response=HouseholdOut)
 def household(household_id: int):
     """One household in the caller's scope."""
     scope = Scope.of(current_actor())
@@ -186,7 +198,7 @@ def household(household_id: int):
 @require_role(Role.OPERATOR)
 @documented(body_schema(UNIT_CODE, HOLDER_NAME, PHONE, SIZE, LANGUAGE, NEEDS, MOVED_IN_ON,
                         email=EMAIL.json_schema() | {"format": "email"},
-                        required=("unit_code", "holder_name")))
+                        required=("unit_code", "holder_name")), response=HouseholdOut)
 def create_household():
     """Register a new tenant in a free flat."""
     payload = json_body()
@@ -215,6 +227,7 @@ def create_household():
 
 @bp.post("/households/<int:household_id>/move-out")
 @require_role(Role.OPERATOR)
+@documented(response=HouseholdOut)
 def move_out(household_id: int):
     """Record a move-out: ends the open subscription and the association's follow-up."""
     payload = json_body()
@@ -233,6 +246,7 @@ def move_out(household_id: int):
 
 @bp.get("/households/<int:household_id>/history")
 @require_role(Role.OPERATOR, Role.MEDIATOR, scope="own_association")
+@documented(items=RecordChangeOut)
 def household_history(household_id: int):
     """Who changed the household and its records, when, before and after (newest first).
 

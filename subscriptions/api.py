@@ -20,7 +20,7 @@ from isp.validation import Choice, Text, body_schema, json_body
 from network.provisioning.queue import latest_job_for_subscription, latest_jobs_for_subscriptions
 from subscribers import lifecycle, services
 from subscribers.models import Subscription, Unit
-from subscriptions.schemas import SubscriptionQuery
+from subscriptions.schemas import SubscriptionOut, SubscriptionQuery
 
 bp = Blueprint("subscribers_subscriptions_api", __name__, url_prefix="/api/v1")
 
@@ -67,7 +67,7 @@ def _text(payload: dict, name: str, *, required: bool = True) -> str | None:
 
 @bp.get("/subscriptions")
 @require_role(Role.OPERATOR)
-@documented(query=SubscriptionQuery)
+@documented(query=SubscriptionQuery, items=SubscriptionOut)
 def subscriptions():
     """Subscriptions, newest first; ``unit`` filters by flat code."""
     statement = select(Subscription).order_by(Subscription.id.desc())
@@ -89,7 +89,7 @@ def subscriptions():
 @bp.post("/subscriptions")
 @require_role(Role.OPERATOR)
 @documented(body_schema(Text("unit_code", 30, required=True), Text("tier", 10, required=True),
-                        Text("plan", 40)))
+                        Text("plan", 40)), response=SubscriptionOut)
 def create_subscription():
     """Subscribe the flat's current household and queue the port's activation."""
     payload = _payload()
@@ -111,7 +111,8 @@ def create_subscription():
 @bp.post("/subscriptions/<int:subscription_id>/actions")
 @require_role(Role.OPERATOR)
 @documented(body_schema(Choice("action", tuple(ACTIONS), required=True),
-                        Text("reason", 500, required=True, multiline=True)))
+                        Text("reason", 500, required=True, multiline=True)),
+            response=SubscriptionOut)
 def subscription_action(subscription_id: int):
     """Reduce, restore, suspend or terminate a subscription, with a reason."""
     payload = _payload()

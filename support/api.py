@@ -19,7 +19,7 @@ from support import notifications
 from support.choices import PEOPLE_CATEGORIES, TicketPriority
 from support.models import Ticket, TicketEvent
 from support.queries import affected_unit_codes, get_ticket, tickets_query, with_list_loads
-from support.schemas import TicketQuery
+from support.schemas import TicketDetailOut, TicketEventOut, TicketOut, TicketQuery
 from support.tickets import (
     COMMENT_BODY,
     DESCRIPTION,
@@ -94,7 +94,7 @@ def _optional_str(data: dict, name: str) -> str | None:
 
 @bp.get("/tickets")
 @require_role(Role.OPERATOR, Role.MEDIATOR, scope="own_association")
-@documented(query=TicketQuery)
+@documented(query=TicketQuery, items=TicketOut)
 def tickets():
     """Tickets in the caller's scope, overdue first; filters status, source, building."""
     actor = current_actor()
@@ -114,6 +114,7 @@ def tickets():
 
 @bp.get("/tickets/<number>")
 @require_role(Role.OPERATOR, Role.MEDIATOR, scope="own_association")
+@documented(response=TicketDetailOut)
 def ticket(number: str):
     """One ticket with its timeline."""
     scope = Scope.of(current_actor())
@@ -126,7 +127,7 @@ def ticket(number: str):
 
 @bp.post("/tickets")
 @require_role(Role.OPERATOR, Role.MEDIATOR, scope="own_association")
-@documented(TICKET_BODY)
+@documented(TICKET_BODY, response=TicketOut)
 def ticket_create():
     """Open a ticket (mediators: for a household of their association)."""
     actor = current_actor()
@@ -149,7 +150,7 @@ def ticket_create():
 
 @bp.post("/tickets/<number>/comments")
 @require_role(Role.OPERATOR, Role.MEDIATOR, scope="own_association")
-@documented(body_schema(COMMENT_BODY, required=("body",)))
+@documented(body_schema(COMMENT_BODY, required=("body",)), response=TicketEventOut)
 def ticket_comment(number: str):
     """Add a comment to a ticket's timeline."""
     actor = current_actor()

@@ -17,6 +17,7 @@ from isp.validation import body_schema, json_body
 from surveys import results as survey_results
 from surveys import services
 from surveys.models import Survey
+from surveys.schemas import LinksOut, ResultsOut, SurveyOut
 
 bp = Blueprint("surveys_api", __name__, url_prefix="/api/v1")
 
@@ -69,6 +70,7 @@ def survey_json(survey: Survey, *, with_questions: bool = False) -> dict:
 
 @bp.get("/surveys")
 @require_role(*READERS, scope="all")
+@documented(items=SurveyOut)
 def list_surveys():
     """Surveys, newest first (mediators and operators: not the drafts)."""
     statement = services.surveys_query(Scope.of(current_actor()))
@@ -77,7 +79,7 @@ def list_surveys():
 
 @bp.post("/surveys")
 @require_role(*BUILDERS, scope="all")
-@documented(CREATE_BODY)
+@documented(CREATE_BODY, response=SurveyOut)
 def create():
     """A draft survey with its questions (``title_fr``, ``title_en``, ``audience``,
     ``buildings`` or ``associations``/``all_associations``, ``questions``)."""
@@ -90,6 +92,7 @@ def create():
 
 @bp.get("/surveys/<int:survey_id>")
 @require_role(*READERS, scope="all")
+@documented(response=SurveyOut)
 def get_one(survey_id: int):
     survey = services.visible_survey(survey_id, Scope.of(current_actor()))
     return jsonify(survey_json(survey, with_questions=True))
@@ -97,6 +100,7 @@ def get_one(survey_id: int):
 
 @bp.post("/surveys/<int:survey_id>/open")
 @require_role(*BUILDERS, scope="all")
+@documented(response=SurveyOut)
 def open_(survey_id: int):
     """Open a draft to answers (its questions are then fixed)."""
     survey = services.get_survey(survey_id)
@@ -107,6 +111,7 @@ def open_(survey_id: int):
 
 @bp.post("/surveys/<int:survey_id>/close")
 @require_role(*BUILDERS, scope="all")
+@documented(response=SurveyOut)
 def close(survey_id: int):
     survey = services.get_survey(survey_id)
     services.close_survey(survey)
@@ -116,7 +121,7 @@ def close(survey_id: int):
 
 @bp.post("/surveys/<int:survey_id>/links")
 @require_role(*DISTRIBUTORS, scope="all")
-@documented(LINKS_BODY)
+@documented(LINKS_BODY, response=LinksOut)
 def generate_links(survey_id: int):
     """Answer links: ``{"kind": "households"|"members"|"anonymous", "count": N}``."""
     survey = services.visible_survey(survey_id, Scope.of(current_actor()))
@@ -139,6 +144,7 @@ def _generate(survey: Survey, kind, count) -> int:
 
 @bp.get("/surveys/<int:survey_id>/results")
 @require_role(*RESULT_READERS, scope="aggregates")
+@documented(response=ResultsOut)
 def results(survey_id: int):
     """Counts per option and scale distributions, rounded to 5, under 5 suppressed (None);
     ``texts`` only for the owner role (and the administrator)."""

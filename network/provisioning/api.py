@@ -13,7 +13,7 @@ from isp.pagination import api_list
 from isp.query import parse
 from network.models import Device, Port
 from network.provisioning.models import ProvisioningJob
-from network.provisioning.schemas import JobQuery
+from network.provisioning.schemas import JobOut, JobQuery
 from subscribers.models import Unit
 from subscribers.services import get_unit
 
@@ -32,7 +32,7 @@ def job_json(job: ProvisioningJob) -> dict:
 
 @bp.get("/provisioning-jobs")
 @require_role(Role.OPERATOR)
-@documented(query=JobQuery)
+@documented(query=JobQuery, items=JobOut)
 def provisioning_jobs():
     """Provisioning jobs, newest first; filter by flat (``unit``) or ``state``."""
     statement = select(ProvisioningJob).order_by(ProvisioningJob.id.desc())

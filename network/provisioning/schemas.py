@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from isp.openapi import Resource
 from isp.query import Query
 from network.provisioning.queue import ALL_JOB_STATES, JobAction
 
@@ -18,3 +19,20 @@ class JobQuery(Query):
     action: JobAction | None = None
     unit: str | None = Field(None, max_length=30)
     device: str | None = Field(None, max_length=63)
+
+
+class JobOut(Resource):
+    """``job_json``: a provisioning job, its port and its outcome."""
+
+    id: int
+    action: str
+    state: str
+    attempts: int
+    error: str | None
+    subscription_id: int | None
+    unit_code: str | None
+    device: str
+    interface: str
+    created_at: str
+    finished_at: str | None
+    next_attempt_at: str | None
