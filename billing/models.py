@@ -8,6 +8,7 @@ from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from billing.choices import FslDecision, InvoiceStatus, ReductionState
+from billing.reasons import reason_text
 from isp.extensions import db
 from isp.timeutil import utcnow
 from isp.types import UTCDateTime
@@ -84,7 +85,7 @@ class EligibilityDecision(db.Model):
     #: The suggestion's reasons, one per line, in plain French (the record of what was shown).
     suggestion_reasons: Mapped[str] = mapped_column(Text)
     #: The same reasons as [code, figures] pairs, written in the reader's language on display
-    #: (``billing.eligibility.reason_text``); empty on decisions older than issue 18.
+    #: (``billing.reasons.reason_text``); empty on decisions older than issue 18.
     suggestion_terms: Mapped[list | None] = mapped_column(JSON)
     decided_tier: Mapped[str] = mapped_column(String(10))
     #: Required when the decided tier differs from the suggestion.
@@ -100,8 +101,6 @@ class EligibilityDecision(db.Model):
     @property
     def reasons(self) -> list[str]:
         if self.suggestion_terms:
-            from billing.eligibility import reason_text
-
             return [reason_text(code, params) for code, params in self.suggestion_terms]
         return [line for line in self.suggestion_reasons.splitlines() if line]
 

@@ -28,4 +28,4 @@ def register(scheduler, app) -> None:
     # minute above is the safety net. Off under test (tests start the runner themselves).
     at_once = app.config["PROVISIONING_RUN_AT_ONCE"]
     if (not app.testing) if at_once is None else at_once:
-        start_runner(app)
+        start_runner(app, run_provisioning_queue)

@@ -16,10 +16,13 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 
 from flask import Flask
 from sqlalchemy import event, text
 from sqlalchemy.orm import Session
+
+from isp.scheduler import in_app_context
 
 log = logging.getLogger(__name__)
 
@@ -32,8 +35,10 @@ class QueueRunner:
     """One thread that runs the provisioning queue each time it is woken (wake-ups that arrive
     during a run are coalesced into one more run)."""
 
-    def __init__(self, app: Flask) -> None:
+    def __init__(self, app: Flask, run_queue: Callable[[], None]) -> None:
         self.app = app
+        #: the queue's run, given by ``network.provisioning.jobs`` (which imports this module)
+        self.run_queue = run_queue
         self._wanted = threading.Event()
         self._stopped = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -61,10 +66,7 @@ class QueueRunner:
             thread.join(timeout=5)
 
     def _loop(self) -> None:
-        from isp.scheduler import in_app_context
-        from network.provisioning.jobs import run_provisioning_queue
-
-        run = in_app_context(self.app, run_provisioning_queue)
+        run = in_app_context(self.app, self.run_queue)
         while True:
             self._wanted.wait()
             if self._stopped.is_set():
@@ -96,12 +98,13 @@ _runner: QueueRunner | None = None
 _runner_lock = threading.Lock()
 
 
-def start_runner(app: Flask) -> QueueRunner:
-    """Start this process's runner (once); called where the scheduler starts."""
+def start_runner(app: Flask, run_queue: Callable[[], None]) -> QueueRunner:
+    """Start this process's runner (once) running ``run_queue`` at each wake-up; called where
+    the scheduler starts."""
     global _runner
     with _runner_lock:
         if _runner is None:
-            _runner = QueueRunner(app).start()
+            _runner = QueueRunner(app, run_queue).start()
         return _runner
 
 

@@ -18,6 +18,7 @@ from isp import create_app, load_all_models
 from isp.extensions import db as _db
 from isp.timeutil import utcnow
 from network.provisioning import wakeup
+from network.provisioning.jobs import run_provisioning_queue
 from network.provisioning.models import ProvisioningJob
 from network.provisioning.views import refresh_seconds
 from subscribers import lifecycle
@@ -61,7 +62,8 @@ def test_subscribing_runs_the_job_without_waiting_for_the_scheduler(ssh_lab, tmp
         factories.make_household(unit=unit)
         _db.session.commit()
         _db.session.remove()
-    runner = wakeup.start_runner(app)  # what the scheduler's start does; no tick here
+    # what the scheduler's start does; no tick here
+    runner = wakeup.start_runner(app, run_provisioning_queue)
     try:
         response = app.test_client().post(
             "/api/v1/subscriptions", json={"unit_code": "AT-ONCE-1", "tier": "T1"},
