@@ -4,11 +4,31 @@ from __future__ import annotations
 
 import importlib
 import logging
+from pathlib import Path
 
-from flask import Flask, request, session
+from flask import Flask, has_request_context, request, session
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
+from config import environment_overrides
+from isp import (
+    history,  # noqa: F401  (the record_changes table and its flush listeners)
+    models,  # noqa: F401  (the core's tables, before any domain's)
+    registry,
+)
+from isp.api import bp as core_api_bp
+from isp.auth import init_auth
+from isp.database import init_database
+from isp.errors import register_error_handlers
+from isp.extensions import babel, csrf, db, login_manager, migrate
+from isp.formatting import init_formatting
+from isp.pages import bp as public_pages_bp
+from isp.pages_admin import bp as admin_pages_bp
 from isp.registry import DOMAINS  # noqa: F401  (re-exported: the list of domain packages)
+from isp.requester import authenticated_user
+from isp.static_assets import init_static_assets
+from isp.validation import register_input_guards
+from isp.views import bp as core_bp
 
 #: The locale that formats dates, times and numbers for a language of the interface.
 FORMAT_LOCALES = {"en": "en_GB"}
@@ -46,15 +66,11 @@ def create_app(config_object: str = "default", **overrides) -> Flask:
     _register_cli(app)
     _register_error_handlers(app)
     _register_security_headers(app)
-    from isp.static_assets import init_static_assets
-
     init_static_assets(app)  # fingerprinted, gzipped, long-cached /static/ (issue 10)
     return app
 
 
 def _load_config(app: Flask, config_object: str, overrides: dict) -> None:
-    from config import environment_overrides
-
     path = CONFIGS.get(config_object, config_object)
     app.config.from_object(path)
     # Environment wins over the classes (docs/design.md §4.2), read in config/ only.
@@ -66,8 +82,6 @@ def _load_config(app: Flask, config_object: str, overrides: dict) -> None:
     if hasattr(config_class, "check"):
         config_class.check()
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
-        from pathlib import Path
-
         Path(app.config["SQLALCHEMY_DATABASE_URI"][len("sqlite:///"):]).parent.mkdir(
             parents=True, exist_ok=True)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
@@ -88,11 +102,6 @@ def _import_object(dotted: str):
 
 
 def _init_extensions(app: Flask) -> None:
-    from isp.auth import init_auth
-    from isp.database import init_database
-    from isp.extensions import babel, csrf, db, login_manager, migrate
-    from isp.formatting import init_formatting
-
     db.init_app(app)
     init_database(app)
     migrate.init_app(app, db, directory=str(_project_root() / "migrations"),
@@ -101,12 +110,8 @@ def _init_extensions(app: Flask) -> None:
     login_manager.init_app(app)
 
     def _select_locale() -> str:
-        from flask import has_request_context
-
         if not has_request_context():  # jobs, signal receivers: French, the default
             return app.config["BABEL_DEFAULT_LOCALE"]
-        from isp.auth import authenticated_user
-
         user = authenticated_user()  # the session's user, or the API token's
         if user is not None and user.locale:
             language = user.locale
@@ -135,20 +140,11 @@ def translation_directories() -> list[str]:
 
 
 def _project_root():
-    from pathlib import Path
-
     return Path(__file__).resolve().parent.parent
 
 
 def _register_blueprints(app: Flask) -> None:
     """The core's pages and API, then what each domain declares (``isp.registry``)."""
-    from isp import registry
-    from isp.api import bp as core_api_bp
-    from isp.extensions import csrf
-    from isp.pages import bp as public_pages_bp
-    from isp.pages_admin import bp as admin_pages_bp
-    from isp.views import bp as core_bp
-
     for blueprint in (core_bp, public_pages_bp, admin_pages_bp):
         _register_once(app, blueprint)
     _register_once(app, core_api_bp)
@@ -176,7 +172,9 @@ def _register_once(app: Flask, blueprint) -> None:
 
 def _register_cli(app: Flask) -> None:
     """Expose the ``isp`` commands on ``app.cli`` too (``flask`` and the test CLI runner)."""
-    from isp.cli import cli as isp_cli
+    # isp.cli registers every domain's commands when imported: an app being built loads them,
+    # not each import of the isp package.
+    from isp.cli import cli as isp_cli  # noqa: PLC0415
 
     for name, command in isp_cli.commands.items():
         if name not in app.cli.commands:
@@ -184,8 +182,6 @@ def _register_cli(app: Flask) -> None:
 
 
 def _register_error_handlers(app: Flask) -> None:
-    from isp.errors import register_error_handlers
-
     register_error_handlers(app)
 
 
@@ -194,14 +190,10 @@ def _register_security_headers(app: Flask) -> None:
     if proxy_hops:
         # Behind nginx the client's address is in X-Forwarded-For: without this, every client
         # would share the proxy's address (throttling, audit). Trust only the proxies we run.
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxy_hops, x_proto=proxy_hops,
                                 x_host=proxy_hops)
     csp = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
            "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
-
-    from isp.validation import register_input_guards
 
     register_input_guards(app)  # NUL and lone surrogates: 400 naming the field, not a 500
 
@@ -227,8 +219,5 @@ def precompile_templates(app: Flask) -> int:
 
 def load_all_models() -> None:
     """Import every domain's models so that the metadata is complete (migrations, tests)."""
-    import isp.models  # noqa: F401
-    from isp import registry
-
     for domain in DOMAINS:
         registry.modules(domain, "models")

@@ -13,8 +13,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
+import click
+from flask import has_request_context, request
+
 from isp.extensions import db
 from isp.models import AuditEntry, User
+from isp.models_security import AUDIT_NO_DELETE_SQLITE
+from isp.requester import authenticated_user
 
 #: Label prefix of actions that no person did (command line, scheduler).
 SYSTEM = "system:"
@@ -43,19 +48,11 @@ def actor_of(actor: User | None) -> tuple[int | None, str]:
     named = _system_actor.get()
     if named:
         return None, named
-    from flask import has_request_context
-
     if has_request_context():
-        from flask import request
-
-        from isp.auth import authenticated_user
-
         user = authenticated_user()
         if user is not None:
             return user.id, user.email
         return None, f"anonymous:{request.remote_addr or 'unknown'}"
-    import click
-
     command = click.get_current_context(silent=True)
     if command is not None:
         return None, SYSTEM + command.command_path
@@ -91,10 +88,6 @@ def record(
 
 def record_request(action: str, record_type: str, record_id: object, detail: str | None = None):
     """Append an entry for the current request's user (session or API token) and route."""
-    from flask import request
-
-    from isp.auth import authenticated_user
-
     return record(action, actor=authenticated_user(), record_type=record_type,
                   record_id=record_id, route=f"{request.method} {request.path}", detail=detail)
 
@@ -106,10 +99,6 @@ def record_denied(status: int, detail: str | None = None) -> None:
     household's access log also shows who tried to reach it. Anonymous refusals are not
     recorded here (the login page and token throttling deal with them).
     """
-    from flask import request
-
-    from isp.auth import authenticated_user
-
     user = authenticated_user()
     if user is None or request.url_rule is None or request.endpoint == "static":
         return
@@ -135,8 +124,6 @@ def retention_purge() -> Iterator[None]:
     transactional and it has one writer at a time, so no other connection sees the gap).
     Updates stay refused either way. After an error the caller rolls back, which undoes both.
     """
-    from isp.models_security import AUDIT_NO_DELETE_SQLITE
-
     dialect = db.session.get_bind().dialect.name
     if dialect == "postgresql":
         set_purge = db.text("SELECT set_config(:name, :value, true)")

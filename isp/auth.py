@@ -18,12 +18,14 @@ from flask_login import current_user, logout_user
 from sqlalchemy import delete, select
 from sqlalchemy.orm import joinedload
 
-from isp import throttle
+from isp import audit, throttle
 from isp.choices import Role
 from isp.errors import json_error
 from isp.extensions import db, login_manager
 from isp.models import ApiToken, User, password_hasher
 from isp.models_security import UserSession
+from isp.requester import authenticated_user, is_api_request
+from isp.services import get_user_by_email
 from isp.timeutil import utcnow
 
 
@@ -71,10 +73,6 @@ class AccessRule:
         return self.scope == "public"
 
 
-def _is_api_request() -> bool:
-    return request.path.startswith("/api/")
-
-
 def require_role(*roles: Role, scope: str = "all") -> Callable:
     """Declare and enforce the roles of a view; admins are always allowed."""
     if scope not in SCOPES:
@@ -87,13 +85,11 @@ def require_role(*roles: Role, scope: str = "all") -> Callable:
         def wrapper(*args, **kwargs):
             user = authenticated_user()
             if user is None:
-                if _is_api_request():
+                if is_api_request():
                     return json_error(_("Authentification requise"), 401)
                 return redirect(url_for("core.login", next=request.full_path))
             if Role(user.role) not in allowed:
-                if _is_api_request():
-                    from isp import audit
-
+                if is_api_request():
                     audit.record_denied(403, "role")
                     return json_error(_("Interdit pour votre rôle"), 403)
                 abort(403)
@@ -114,13 +110,6 @@ def public(view: Callable) -> Callable:
 def logged_in(view: Callable) -> Callable:
     """Any logged-in user, on their own things (language, password, logout)."""
     return require_role(*Role, scope="self")(view)
-
-
-def authenticated_user() -> User | None:
-    """The user of this request: a bearer token for the API, the session for pages."""
-    if _is_api_request():
-        return g.get("token_user")
-    return current_user if current_user.is_authenticated else None
 
 
 def current_actor() -> User:
@@ -201,8 +190,6 @@ def verify_login(email: str, password: str) -> User | None:
     An unknown or disabled account costs one argon2 verification too (against a hash of the
     current cost), so the answer's delay does not tell which e-mails have an account.
     """
-    from isp.services import get_user_by_email
-
     user = get_user_by_email(email or "")
     if user is None:
         hasher = password_hasher()
@@ -272,10 +259,10 @@ def init_auth(app: Flask) -> None:
         view = current_app.view_functions.get(request.endpoint)
         if getattr(view, ACCESS_ATTR, None) is None:
             # Fail closed: an endpoint that declares no access rule is not served.
-            if _is_api_request():
+            if is_api_request():
                 return json_error(_("Interdit"), 403)
             abort(403)
-        if _is_api_request():
+        if is_api_request():
             if request.headers.get("Authorization", "").startswith("Bearer "):
                 wait = throttle.wait_for(throttle.API_TOKEN_ADDRESS, _token_throttle_key())
                 if wait:

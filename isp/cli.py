@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import signal
-import sys
 from pathlib import Path
 
 import click
@@ -12,13 +11,6 @@ from flask.cli import FlaskGroup, with_appcontext
 from flask_babel import gettext as _
 
 from isp.errors import DomainError
-
-
-def _create_app():
-    from config import config_name
-    from isp import create_app
-
-    return create_app(config_name())
 
 
 class IspGroup(FlaskGroup):
@@ -31,14 +23,10 @@ class IspGroup(FlaskGroup):
             raise click.ClickException(error.message) from None
 
 
-@click.group(cls=IspGroup, create_app=_create_app, add_default_commands=True,
-             add_version_option=False)
+# The app comes from ``isp.console`` (the console script), which imports the factory.
+@click.group(cls=IspGroup, add_default_commands=True, add_version_option=False)
 def cli() -> None:
     """social-isp back-office."""
-
-
-def main() -> None:
-    cli(prog_name="isp")
 
 
 def _commit_or_rollback(action):
@@ -416,6 +404,3 @@ for _command in list(cli.commands.values()):
 # `isp run` must be ours (web + scheduler + lab), not Flask's development server.
 cli.commands.pop("run", None)
 cli.add_command(serve, "run")
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -6,6 +6,8 @@ from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
+from isp import audit
+
 
 class DomainError(Exception):
     """A business rule was violated; ``field`` names the input at fault, if any."""
@@ -36,8 +38,6 @@ def json_error(message: str, status: int, field: str | None = None):
 
 def _audit_refusal(status: int, detail: str | None) -> None:
     """A logged-in user refused a record (out of scope looks like not found): audited."""
-    from isp import audit
-
     audit.record_denied(status, detail)
 
 

@@ -23,6 +23,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
 
+from flask import has_request_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     ForeignKey,
@@ -42,6 +43,8 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from isp.database import insert_rows
 from isp.extensions import db
+from isp.formatting import money, short_date, short_datetime
+from isp.requester import authenticated_user
 from isp.timeutil import utcnow
 from isp.types import UTCDateTime
 
@@ -134,12 +137,8 @@ def _current_actor():
     actor = _acting_user.get()
     if actor is not None:
         return actor
-    from flask import has_request_context
-
     if not has_request_context():
         return None
-    from isp.auth import authenticated_user
-
     return authenticated_user()
 
 
@@ -432,7 +431,6 @@ def field_label(name: str) -> str:
 
 def field_value(name: str, value: object) -> str:
     """A recorded value as the reader reads it: dates in the reader's format, codes labelled."""
-    from isp.formatting import money, short_date, short_datetime
 
     if value is None:
         return "—"
@@ -457,8 +455,6 @@ def page_history(record_type: str, record_id: object) -> list[HistoryLine]:
     A household's page also shows its subscriptions' and follow-ups' changes; a mediator sees
     only the household's coaching fields, and nothing of any other record.
     """
-    from isp.auth import authenticated_user
-
     reader = authenticated_user()
     mediator = reader is None or reader.role == "mediator"
     if record_type == "household":

@@ -33,6 +33,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from isp.extensions import db
+from isp.requester import authenticated_user
 from isp.timeutil import utcnow
 from isp.types import UTCDateTime
 
@@ -93,8 +94,6 @@ def purge(older_than: timedelta = KEEP) -> int:
 # --- the request hooks ---------------------------------------------------------------------------
 
 def _actor_id() -> int | None:
-    from isp.auth import authenticated_user
-
     user = authenticated_user()
     return user.id if user is not None else None
 

@@ -10,9 +10,10 @@ from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, has_app_context
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import ForeignKey, String, Text, event
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
+from isp import models_security
 from isp.choices import Role
 from isp.extensions import db
 from isp.timeutil import utcnow
@@ -136,12 +137,8 @@ def _refuse_audit_changes(session, _flush_context, _instances) -> None:
             raise PermissionError("audit entries are append-only")
 
 
-from sqlalchemy import event  # noqa: E402  (listener registration needs the class above)
-from sqlalchemy.orm import Session  # noqa: E402
-
 event.listen(Session, "before_flush", _refuse_audit_changes)
-
-from isp import history  # noqa: E402,F401  (the record_changes table and its flush listeners)
+models_security.install_audit_trigger(AuditEntry.__table__)
 
 
 class ScheduledJobLease(db.Model):
@@ -159,8 +156,3 @@ class ScheduledJobLease(db.Model):
     #: None while it runs; a run whose lease expired (dead worker) no longer blocks the next
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     lease_until: Mapped[datetime] = mapped_column(UTCDateTime)
-
-
-from isp import models_security  # noqa: E402  (sessions, failed attempts, the audit trigger)
-
-models_security.install_audit_trigger()

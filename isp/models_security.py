@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 
-from sqlalchemy import DDL, ForeignKey, String, event
+from sqlalchemy import DDL, ForeignKey, String, Table, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from isp.extensions import db
@@ -81,15 +81,12 @@ AUDIT_NO_DELETE_SQLITE = (
     "BEGIN SELECT RAISE(ABORT, 'audit entries are append-only (DELETE refused)'); END")
 
 
-def _install_audit_trigger(table) -> None:
+def install_audit_trigger(table: Table) -> None:
+    """Create the triggers with ``audit_entries`` (``create_all``); migrations create them too.
+
+    ``isp.models`` hands its table over: this module does not import the models back.
+    """
     for statement in AUDIT_TRIGGER_POSTGRESQL:
         event.listen(table, "after_create", DDL(statement).execute_if(dialect="postgresql"))
     for statement in (AUDIT_NO_UPDATE_SQLITE, AUDIT_NO_DELETE_SQLITE):
         event.listen(table, "after_create", DDL(statement).execute_if(dialect="sqlite"))
-
-
-def install_audit_trigger() -> None:
-    """Create the triggers with the table (``create_all``); migrations create them too."""
-    from isp.models import AuditEntry
-
-    _install_audit_trigger(AuditEntry.__table__)

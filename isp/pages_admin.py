@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+import pyotp
 from flask import (
     Blueprint,
     abort,
@@ -40,6 +41,7 @@ from isp.forms import form_status, show_domain_error
 from isp.models import ApiToken, AuditEntry, User
 from isp.nav import register_nav
 from isp.pagination import paginate, paginate_list
+from isp.requester import authenticated_user
 from isp.services import check_password_strength, create_token, create_user
 from isp.timeutil import utcnow
 
@@ -180,10 +182,6 @@ def revoke_token(token_id: int):
 @require_role(Role.OPERATOR)
 def two_factor():
     """Optional TOTP second factor for admins and operators."""
-    import pyotp
-
-    from isp.auth import authenticated_user
-
     user = authenticated_user()
     form = TotpForm()
     secret = request.form.get("secret", "")
