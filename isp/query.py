@@ -22,7 +22,7 @@ JSON schema is the OpenAPI 3.1 dialect, and its models describe the responses as
 from __future__ import annotations
 
 import typing
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from flask import current_app, request
 from flask_babel import gettext as _
@@ -35,10 +35,15 @@ QUERY_ATTR = "openapi_query"
 
 
 class Query(BaseModel):
-    """Base of a list's filters (fields named as the query arguments, or with an alias)."""
+    """Base of a list's filters (fields named as the query arguments, or with an alias).
+
+    ``missing_messages``: for a required argument, the message telling what it is when absent
+    (a lazy gettext string), instead of the generic "is required".
+    """
 
     model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True,
                               str_strip_whitespace=True)
+    missing_messages: ClassVar[dict[str, Any]] = {}
 
 
 class UndeclaredQuery(RuntimeError):
@@ -186,5 +191,7 @@ def parse(model: type[Q], args=None) -> Q:
         first = error.errors()[0]
         location = first["loc"][0] if first["loc"] else ""
         name = str(location)
-        raise DomainError(_message(first, name, schemas.get(name, ({}, False))[0]), field=name,
-                          status=400) from None
+        message = (str(model.missing_messages[name])
+                   if first["type"] == "missing" and name in model.missing_messages
+                   else _message(first, name, schemas.get(name, ({}, False))[0]))
+        raise DomainError(message, field=name, status=400) from None

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, ClassVar, Literal
 
+from flask_babel import lazy_gettext as _l
 from pydantic import Field
 
 from isp.openapi import Resource
@@ -19,6 +20,9 @@ class DeviceQuery(Query):
 class UsageQuery(Query):
     """A flat's traffic: ``granularity=day`` (default the last 90 days) or ``hour`` (48 h)."""
 
+    missing_messages: ClassVar[dict[str, Any]] = {
+        "unit": _l("Le logement est obligatoire (un code de logement)")}
+
     unit: str = Field(min_length=1, max_length=30)
     granularity: Literal["hour", "day"] = "day"
     start: str | None = Field(None, alias="from", max_length=40)
@@ -27,6 +31,9 @@ class UsageQuery(Query):
 
 class AvailabilityQuery(Query):
     """A building's availability between two days (default: this month so far)."""
+
+    missing_messages: ClassVar[dict[str, Any]] = {
+        "building": _l("L'immeuble est obligatoire (un code d'immeuble)")}
 
     building: str = Field(min_length=1, max_length=30)
     start: str | None = Field(None, alias="from", max_length=40)
