@@ -2,6 +2,8 @@
 
 import os
 
+from cryptography.fernet import Fernet
+
 from config.default import DefaultConfig
 
 #: Shortest accepted ISP_SECRET_KEY (it signs session cookies): 32 characters, e.g. 24 random
@@ -28,8 +30,6 @@ def secret_key_problem(value: str) -> str | None:
 
 def credentials_key_problem(value: str) -> str | None:
     """Why ``value`` is no acceptable ISP_CREDENTIALS_KEY (a Fernet key), or None."""
-    from cryptography.fernet import Fernet
-
     if value == "m3yJ8A9c3o7wMMZk2r3Wq3n1n1YgW0xR9lUu2m9cZ0E=":
         return "ISP_CREDENTIALS_KEY is the development key"
     try:

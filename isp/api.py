@@ -7,7 +7,7 @@ from pydantic import ConfigDict
 
 from isp import idempotency
 from isp.auth import current_actor, logged_in, public
-from isp.openapi import Resource, documented
+from isp.openapi import Resource, build_openapi, documented
 
 bp = Blueprint("core_api", __name__, url_prefix="/api/v1")
 # Idempotency-Key on every POST of the API, and the one-time token of every form (isp.idempotency)
@@ -47,6 +47,4 @@ def me():
 @public
 def openapi():
     """The OpenAPI 3 document of this API, generated from the code."""
-    from isp.openapi import build_openapi
-
     return jsonify(build_openapi(current_app))

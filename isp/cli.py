@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+import functools
 import signal
+import socket
 from pathlib import Path
 
 import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 from flask_babel import gettext as _
+from werkzeug.serving import run_simple
 
+from isp import audit, registry
+from isp.auth import access_matrix, end_sessions_of
+from isp.csvimport import ImportRejected, run_import
+from isp.demo import seed_demo
 from isp.errors import DomainError
+from isp.extensions import db
+from isp.gdpr import export_household_json, purge_expired
+from isp.scheduler import run_blocking, start_background
+from isp.services import check_password_strength, create_token, create_user, get_user_by_email
 
 
 class IspGroup(FlaskGroup):
@@ -30,8 +41,6 @@ def cli() -> None:
 
 
 def _commit_or_rollback(action):
-    from isp.extensions import db
-
     try:
         result = action()
         db.session.commit()
@@ -61,9 +70,6 @@ def users() -> None:
 @with_appcontext
 def users_create(email, role, association_code, household_id, phone, password, name):
     """Create a user (a resident: with --household, and EMAIL or --phone as the login)."""
-    from isp import registry
-    from isp.services import create_user
-
     create_account = registry.account_creator(role)  # a role a domain owns (residents)
     if create_account is not None:
         login = _commit_or_rollback(lambda: create_account(email, phone, household_id, name))
@@ -86,15 +92,11 @@ def users_create(email, role, association_code, household_id, phone, password, n
 @with_appcontext
 def users_reset_password(email, password):
     """Set a temporary password; the user must change it at next login."""
-    from isp.services import check_password_strength, get_user_by_email
-
     user = get_user_by_email(email)
     if user is None:
         raise click.ClickException(_("Aucun utilisateur %(email)s", email=email))
 
     def _reset():
-        from isp.auth import end_sessions_of
-
         check_password_strength(password)
         user.set_password(password)
         user.must_change_password = True
@@ -115,8 +117,6 @@ def tokens() -> None:
 @with_appcontext
 def tokens_create(email):
     """Create an API token; the token is printed alone on the last line."""
-    from isp.services import create_token, get_user_by_email
-
     user = get_user_by_email(email)
     if user is None:
         raise click.ClickException(_("Aucun utilisateur %(email)s", email=email))
@@ -135,11 +135,6 @@ def tokens_create(email):
 @with_appcontext
 def import_command(kind, file, decided_by):
     """Import a CSV file, all or nothing. KIND: districts, buildings, units, households, ..."""
-    from isp import audit
-    from isp.csvimport import ImportRejected, run_import
-    from isp.extensions import db
-    from isp.services import get_user_by_email
-
     decider = None
     if decided_by:
         decider = get_user_by_email(decided_by)
@@ -174,8 +169,6 @@ def gdpr() -> None:
 @with_appcontext
 def gdpr_export(household_id):
     """Print, as JSON, all data held about a household (the access is audited)."""
-    from isp.gdpr import export_household_json
-
     text = _commit_or_rollback(lambda: export_household_json(
         household_id, actor=None, route=f"cli gdpr export {household_id}"))
     click.echo(text)
@@ -185,8 +178,6 @@ def gdpr_export(household_id):
 @with_appcontext
 def gdpr_purge():
     """Apply the retention rules now (the scheduler does it daily)."""
-    from isp.gdpr import purge_expired
-
     click.echo(str(_commit_or_rollback(purge_expired)))
 
 
@@ -194,8 +185,6 @@ def gdpr_purge():
 @with_appcontext
 def access_matrix_command():
     """Print every route with its roles and scope rule (Markdown)."""
-    from isp.auth import access_matrix
-
     click.echo("| route | methods | roles | scope |\n|---|---|---|---|")
     for rule, _endpoint, methods, access in access_matrix(current_app):
         roles = ", ".join(sorted(str(r) for r in access.roles)) if access else "UNDECLARED"
@@ -214,8 +203,6 @@ def demo() -> None:
 @with_appcontext
 def demo_seed():
     """Seed the Port-Boyer demo (idempotent)."""
-    from isp.demo import seed_demo
-
     summary = seed_demo()
     click.echo(summary)
 
@@ -246,8 +233,6 @@ def lab_start():
 def start_lab():
     """Start what the installed tools declare to run beside the application (``run``: the lab
     network); returns a callable that stops them, or None when no tool is installed."""
-    from isp import registry
-
     runners = list(registry.all_modules("run"))
     if not runners:
         return None
@@ -271,8 +256,6 @@ def _stop_all(stops: list) -> None:
 @with_appcontext
 def worker():
     """Run the scheduler alone (production: one worker, many web processes)."""
-    from isp.scheduler import run_blocking
-
     run_blocking(current_app._get_current_object())
 
 
@@ -292,8 +275,6 @@ def serve(host, port, no_lab, check_only):
         raise click.ClickException(busy)
     if check_only:
         return
-    from isp.scheduler import start_background
-
     app = current_app._get_current_object()
     # A stop by `kill` (or a service manager) unwinds like Ctrl-C, so the lab's simulator
     # processes stop too instead of holding their ports for the next start.
@@ -307,8 +288,6 @@ def serve(host, port, no_lab, check_only):
         scheduler = start_background(app)
         click.echo(_("social-isp sur http://%(host)s:%(port)s/  (Ctrl-C arrête tout)", host=host,
                      port=port))
-        from werkzeug.serving import run_simple
-
         # app.run() refuses to run inside a flask CLI command; the server it wraps does not.
         run_simple(host, port, app, use_reloader=False, use_debugger=False, threaded=True)
     except KeyboardInterrupt:
@@ -333,8 +312,6 @@ def busy_port(app, *, web: tuple[str, int] | None, lab: bool) -> str | None:
     A port is taken when binding it fails, the test the servers themselves will meet a moment
     later (SO_REUSEADDR for TCP, as Werkzeug sets it: connections closing do not count).
     """
-    import socket
-
     def taken(kind: int, host: str, number: int) -> bool:
         with socket.socket(socket.AF_INET, kind) as probe:
             if kind == socket.SOCK_STREAM:
@@ -352,8 +329,6 @@ def busy_port(app, *, web: tuple[str, int] | None, lab: bool) -> str | None:
             return (f"Port {port} on {host} is already in use (web): {hint}, "
                     "or choose another port with --port")
     if lab:
-        from isp import registry
-
         # The ports the installed tools declare (the lab: snmpsim's, then one SSH port per
         # switch); none without the lab extra.
         for runner in registry.all_modules("run"):
@@ -366,16 +341,12 @@ def busy_port(app, *, web: tuple[str, int] | None, lab: bool) -> str | None:
 
 
 def _register_domain_commands() -> None:
-    from isp import registry
-
     for module in registry.all_modules("commands"):
         module.register(cli)
 
 
 def _wrap_domain_errors(command: click.Command) -> None:
     """Every command shows a DomainError as one line on stderr and exits 1, nothing half-written."""
-    import functools
-
     if isinstance(command, click.Group):
         for sub in command.commands.values():
             _wrap_domain_errors(sub)
@@ -388,8 +359,6 @@ def _wrap_domain_errors(command: click.Command) -> None:
         try:
             return callback(*args, **kwargs)
         except DomainError as error:
-            from isp.extensions import db
-
             db.session.rollback()
             raise click.ClickException(error.message) from None
 

@@ -15,14 +15,14 @@ from flask import Flask
 from sqlalchemy import Table, event, func, insert, select, text
 from sqlalchemy.engine import Engine
 
+from isp.extensions import db
+
 #: How long a SQLite connection waits for another's write transaction (milliseconds).
 DEFAULT_SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
 def init_database(app: Flask) -> None:
     """Give SQLite the behaviour PostgreSQL has: enforced foreign keys, SAVEPOINTs, waits."""
-    from isp.extensions import db
-
     with app.app_context():
         engine = db.engine
         if engine.dialect.name == "sqlite":
@@ -66,8 +66,6 @@ def allocate_ids(table: Table, count: int) -> list[int]:
     connection can take before this transaction ends, because it holds the write lock since
     its ``BEGIN IMMEDIATE``.
     """
-    from isp.extensions import db
-
     if count <= 0:
         return []
     connection = db.session.connection()
@@ -84,8 +82,6 @@ def insert_rows(table: Table, rows: list[dict]) -> None:
     """Insert many rows with the same keys in the session's transaction, the fastest way the
     database has: ``COPY`` on PostgreSQL (10× an executemany of 1,000-row INSERTs, whose
     statement psycopg parses each time), an executemany elsewhere. No ORM events fire."""
-    from isp.extensions import db
-
     if not rows:
         return
     connection = db.session.connection()

@@ -7,7 +7,9 @@ from pathlib import Path
 
 from flask import current_app
 
+from isp import registry
 from isp.extensions import db
+from isp.services import create_user, get_user_by_email
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 #: The staff of the core's roles; the mediator comes with its association (mediation's demo).
@@ -25,8 +27,6 @@ def read_csv(name: str) -> list[dict]:
 
 
 def _seed_users() -> None:
-    from isp.services import create_user, get_user_by_email
-
     passwords = current_app.config["DEMO_PASSWORDS"]
     for email, role, name in DEMO_USERS:
         if get_user_by_email(email) is None:
@@ -39,8 +39,6 @@ def seed_demo() -> str:
     The staff first, then each domain's declared demo steps (``demo``, then ``demo_last``), each
     committed on its own.
     """
-    from isp import registry
-
     _seed_users()
     db.session.commit()
     notes = []

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
 from isp import audit
+from isp.extensions import db
 
 
 class DomainError(Exception):
@@ -46,8 +47,6 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(DomainError)
     def _domain_error(error: DomainError):
-        from isp.extensions import db
-
         db.session.rollback()
         if isinstance(error, NotFoundError):
             _audit_refusal(404, error.message)
@@ -71,8 +70,6 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):
-        from isp.extensions import db
-
         if app.debug or app.testing and app.config.get("PROPAGATE_EXCEPTIONS"):
             raise error
         app.logger.error("Unhandled error on %s", request.path, exc_info=error)

@@ -21,6 +21,7 @@ Two mechanisms, both generic, so that every domain gets them without code of its
 from __future__ import annotations
 
 import hashlib
+import json
 import secrets
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
@@ -141,8 +142,6 @@ def _before_form_post() -> Response | None:
 
 
 def _json(body: dict, status: int) -> Response:
-    import json
-
     return Response(json.dumps(body), status=status, mimetype="application/json")
 
 

@@ -28,7 +28,13 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
+from sqlalchemy import or_, update
+from sqlalchemy.exc import IntegrityError
 
+from isp import registry
+from isp.extensions import db
+from isp.gdpr import purge_expired
+from isp.models import ScheduledJobLease as Lease
 from isp.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -46,8 +52,6 @@ def in_app_context(app: Flask, job: Callable[[], object]) -> Callable[[], None]:
     """Run ``job`` in an app context, commit once, roll back and log on error."""
 
     def run() -> None:
-        from isp.extensions import db
-
         with app.app_context():
             try:
                 job()
@@ -68,12 +72,6 @@ def claim_run(job_id: str, slot_at: datetime, *, worker: str, now: datetime,
 
     Commits (the claim must be visible to the other workers before the job starts).
     """
-    from sqlalchemy import or_, update
-    from sqlalchemy.exc import IntegrityError
-
-    from isp.extensions import db
-    from isp.models import ScheduledJobLease as Lease
-
     values = {"slot_at": slot_at, "holder": worker, "started_at": now, "finished_at": None,
               "lease_until": now + lease}
     taken = db.session.execute(
@@ -94,11 +92,6 @@ def claim_run(job_id: str, slot_at: datetime, *, worker: str, now: datetime,
 
 def release_run(job_id: str, slot_at: datetime, *, worker: str, now: datetime) -> None:
     """Mark this worker's run of ``job_id`` finished (commits)."""
-    from sqlalchemy import update
-
-    from isp.extensions import db
-    from isp.models import ScheduledJobLease as Lease
-
     db.session.execute(update(Lease).where(Lease.job_id == job_id, Lease.slot_at == slot_at,
                                            Lease.holder == worker)
                        .values(finished_at=now).execution_options(synchronize_session=False))
@@ -125,8 +118,6 @@ def once_per_schedule(app: Flask, job_id: str, run: Callable[[], None],
     APScheduler calls it without argument (the schedule is read from the clock); replays and
     tests pass ``slot_at``. Returns whether this worker ran it.
     """
-    from isp.extensions import db
-
     def leased(slot_at: datetime | None = None) -> bool:
         me = worker_id()
         slot = slot_at or slot_of(utcnow())
@@ -174,9 +165,6 @@ class _LeasingScheduler:
 
 def register_jobs(scheduler: BaseScheduler, app: Flask) -> None:
     """Each domain's declared ``jobs`` modules add their jobs, with stable ids."""
-    from isp import registry
-    from isp.gdpr import purge_expired
-
     leasing = _LeasingScheduler(scheduler, app)
     leasing.add_job(in_app_context(app, purge_expired), "cron", hour=3, minute=10,
                     id="isp.retention_purge", replace_existing=True)

@@ -9,6 +9,7 @@ from isp import registry
 from isp.choices import Role
 from isp.errors import DomainError
 from isp.extensions import db
+from isp.forms import MIN_PASSWORD_LENGTH
 from isp.models import ApiToken, User
 
 #: A short list of passwords refused whatever their length (the most common leaked ones).
@@ -21,8 +22,6 @@ COMMON_PASSWORDS = frozenset({
 
 def check_password_strength(password: str) -> None:
     """Refuse short or common passwords."""
-    from isp.forms import MIN_PASSWORD_LENGTH
-
     if len(password) < MIN_PASSWORD_LENGTH:
         raise DomainError(_(
             "Le mot de passe doit avoir au moins %(min_password_length)s caractères",

@@ -30,6 +30,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, request
 from flask_babel import gettext as _
+from wtforms.validators import ValidationError
 
 from isp.errors import DomainError
 
@@ -256,8 +257,6 @@ def body_schema(*fields: Field, required: tuple[str, ...] | None = None, **extra
 
 def form_validator(field: Field):
     """A WTForms validator running ``field.check`` (the same rule as the API and imports)."""
-    from wtforms.validators import ValidationError
-
     def _validate(_form, form_field) -> None:
         try:
             field.check(form_field.data)

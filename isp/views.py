@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from urllib.parse import urlsplit
 
+import pyotp
 from flask import (
     Blueprint,
     current_app,
@@ -15,6 +17,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import format_timedelta, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
@@ -29,6 +32,7 @@ from isp.auth import (
     start_session,
     verify_login,
 )
+from isp.choices import AUDIT_ACTION_LABELS
 from isp.errors import DomainError
 from isp.extensions import db
 from isp.forms import ChangePasswordForm, LoginForm, form_status
@@ -45,15 +49,11 @@ bp = Blueprint("core", __name__, template_folder="templates")
 @bp.app_context_processor
 def _layout_context():
     user = current_user if current_user.is_authenticated else None
-    from isp.choices import AUDIT_ACTION_LABELS
-
     return {"nav_items": nav_for(user.role) if user else [], "current_lang": _current_lang(),
             "AUDIT_ACTION_LABELS": AUDIT_ACTION_LABELS}
 
 
 def _current_lang() -> str:
-    from flask_babel import get_locale
-
     locale = get_locale()
     return locale.language if locale else "fr"
 
@@ -88,10 +88,6 @@ def _login_throttles(email: str) -> list[tuple[throttle.Rule, str]]:
 
 def _too_many_attempts(form: LoginForm, wait_seconds: int):
     """429 on the login page, in the user's language, saying how long to wait."""
-    from datetime import timedelta
-
-    from flask_babel import format_timedelta
-
     delay = format_timedelta(timedelta(seconds=wait_seconds), threshold=1.5,
                              granularity="second")
     message = _("Trop de tentatives de connexion depuis votre adresse. "
@@ -142,8 +138,6 @@ def login():
 
 
 def _otp_ok(secret: str, code: str | None) -> bool:
-    import pyotp
-
     return bool(code) and pyotp.TOTP(secret).verify(code.strip(), valid_window=1)
 
 

@@ -12,10 +12,17 @@ access switches then the aggregation switch, and returns a function that stops b
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
 
+from sqlalchemy import select
+
+from isp.extensions import db
 from lab.snmp_lab import lab_devices_for_demo, start_snmpsim, stop_snmpsim, write_lab_snmprec
+from lab.ssh_switch import load_state, seed_state, start_ssh_lab
+from network.models import Device, Port
+from network.provisioning.models import PortDesiredState
 
 log = logging.getLogger(__name__)
 
@@ -52,8 +59,6 @@ def start(app) -> Callable[[], None]:
     snmp = start_snmpsim(data, snmp_port, cache_dir=root / "snmpsim-cache",
                          log_file=root / "snmpsim.log", probe_community=devices[0].hostname)
     try:
-        from lab.ssh_switch import start_ssh_lab
-
         _seed_switch_configs(root / "ssh")
         ssh = start_ssh_lab(LAB_SWITCHES, root / "ssh",
                             port_base=ssh_base, username=LAB_SSH_USERNAME,
@@ -79,15 +84,6 @@ def _seed_switch_configs(state_dir: Path) -> None:
     configured on them: the demo's subscriptions were provisioned "before" the demo began,
     and otherwise the first nightly reconciliation reports every subscribed port as drifted.
     Later starts keep the simulator's own state (what the demo's jobs have pushed since)."""
-    from collections import defaultdict
-
-    from sqlalchemy import select
-
-    from isp.extensions import db
-    from lab.ssh_switch import load_state, seed_state
-    from network.models import Device, Port
-    from network.provisioning.models import PortDesiredState
-
     if load_state(state_dir):
         return
     configs: dict[str, dict[str, dict]] = defaultdict(dict)

@@ -11,6 +11,7 @@ like a reboot (sysUpTime and counters start again).
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import os
 import random
@@ -21,7 +22,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 DEFAULT_PORT = 16100
@@ -226,8 +227,6 @@ def lab_devices_for_demo(port: int = DEFAULT_PORT, host: str = "127.0.0.1") -> l
 
 
 def _with_host(device: LabDevice, host: str) -> LabDevice:
-    from dataclasses import replace
-
     return replace(device, host=host)
 
 
@@ -312,8 +311,9 @@ def _responder() -> str:
 
 def snmp_answers(host: str, port: int, community: str, timeout: float = 0.3) -> bool:
     """One raw SNMPv2c GET of sysUpTime.0; True when any answer comes back."""
-    from pyasn1.codec.ber import encoder
-    from pysnmp.proto import api
+    # snmpsim's own libraries: the lab extra, absent in production.
+    from pyasn1.codec.ber import encoder  # noqa: PLC0415
+    from pysnmp.proto import api  # noqa: PLC0415
 
     p = api.PROTOCOL_MODULES[api.SNMP_VERSION_2C]
     pdu = p.GetRequestPDU()
@@ -409,8 +409,6 @@ def stop_snmpsim(proc: subprocess.Popen[bytes], timeout_s: float = 5.0) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m lab.snmp_lab [--port N] [--data-dir DIR]``: serve the demo building."""
-    import argparse
-
     parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument("--port", type=int, default=DEFAULT_PORT)
     parser.add_argument("--data-dir", default=str(Path(__file__).parent / "snmpsim_data"))

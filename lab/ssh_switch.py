@@ -48,6 +48,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import hashlib
 import hmac
 import json
 import os
@@ -164,8 +165,6 @@ def canonical_interface(text: str) -> str | None:
 
 def _lab_hash(text: str) -> str:
     """A stand-in for IOS's type 9 (scrypt) hash: stable, and never the secret itself."""
-    import hashlib
-
     return hashlib.sha256(f"lab:{text}".encode()).hexdigest()[:43]
 
 
@@ -565,7 +564,9 @@ async def _serve(
     host_key_path: Path,
     legacy: set[str],
 ) -> list[Any]:
-    import asyncssh
+    # Imported when a switch starts only: lab.runner, which every ``isp run`` loads for its
+    # ports, imports this module, and asyncssh is slow to import and warns (DSA) when it is.
+    import asyncssh  # noqa: PLC0415
 
     key = asyncssh.read_private_key(str(host_key_path))
     servers: list[Any] = []
@@ -615,7 +616,7 @@ async def _serve(
 
 def ensure_host_key(state_dir: Path) -> Path:
     """Generate the lab's RSA host key once (RSA so that ``--legacy-crypto`` can use ssh-rsa)."""
-    import asyncssh
+    import asyncssh  # noqa: PLC0415  (when a key is made only: see _serve)
 
     path = state_dir / "ssh_host_rsa_key"
     if not path.exists():
