@@ -8,6 +8,13 @@ import click
 from flask.cli import with_appcontext
 from flask_babel import gettext as _
 
+from banking import services
+from banking.camt import CamtRejected
+from banking.views import outcome_message
+from isp import audit
+from isp.extensions import db
+from isp.services import get_user_by_email
+
 
 def register(cli: click.Group) -> None:
     @cli.group("banking")
@@ -21,13 +28,6 @@ def register(cli: click.Group) -> None:
     def import_statement(file: Path, by_email: str | None) -> None:
         """Import a CAMT.053 bank statement: credits naming an invoice become payments, the
         others wait in the queue. Importing the same statement again changes nothing."""
-        from banking import services
-        from banking.camt import CamtRejected
-        from banking.views import outcome_message
-        from isp import audit
-        from isp.extensions import db
-        from isp.services import get_user_by_email
-
         actor = None
         if by_email:
             actor = get_user_by_email(by_email)

@@ -8,7 +8,10 @@ from xml.sax.saxutils import escape
 
 from sqlalchemy import func, select
 
+from banking import services
 from banking.models import BankStatement
+from billing.choices import OPEN_STATUSES
+from billing.models import Invoice
 from billing.numbering import structured_reference
 from isp.extensions import db
 from isp.models import User
@@ -48,9 +51,6 @@ def _demo_invoices(limit: int) -> list:
     """Invoices of distinct households whose payment moves no dunning step: a household's only
     open invoice, else the latest invoice of a household owing nothing (the credit then waits
     for its next invoice)."""
-    from billing.choices import OPEN_STATUSES
-    from billing.models import Invoice
-
     owing = {household_id: count for household_id, count in db.session.execute(
         select(Invoice.household_id, func.count(Invoice.id))
         .where(Invoice.status.in_(OPEN_STATUSES)).group_by(Invoice.household_id)).all()}
@@ -73,8 +73,6 @@ def _amount(invoice) -> int:
 
 def seed_demo() -> str | None:
     """Import the demo statement once (none imported yet, two open invoices to work with)."""
-    from banking import services
-
     if db.session.execute(select(BankStatement.id).limit(1)).first() is not None:
         return None
     invoices = _demo_invoices(2)

@@ -26,12 +26,21 @@ from banking.camt import CamtLine, parse_statement
 from banking.choices import LineStatus, MatchKind
 from banking.models import BankLine, BankStatement
 from billing.choices import OPEN_STATUSES
-from billing.numbering import INVOICE_PREFIX, format_number, invoice_number_of_reference
+from billing.models import Invoice
+from billing.numbering import (
+    INVOICE_PREFIX,
+    format_number,
+    invoice_number_of_reference,
+    lock_series,
+)
+from billing.payments import record_payment
 from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
 from isp.models import User
 from isp.timeutil import utcnow
 from isp.validation import Integer, Text
+from subscribers.models import Household, search_text
+from subscribers.services import household_search_condition
 
 NOT_OURS_REASON = Text("reason", 500, required=True, multiline=True)
 SEARCH = Text("q", 100)
@@ -108,8 +117,6 @@ class ImportOutcome:
 def _lock_account(account: str) -> None:
     """Two imports of the same account's statements queue up (the second then sees the first's
     lines as known): a counter row of billing's numbering, locked until the commit."""
-    from billing.numbering import lock_series
-
     lock_series("BK-" + hashlib.sha256(account.encode()).hexdigest()[:16])
 
 
@@ -192,8 +199,6 @@ def _new_line(statement: BankStatement, parsed: CamtLine) -> BankLine:
 
 def _place(line: BankLine, actor: User | None) -> None:
     """Match by invoice number or RF reference; else suggest by amount and name; else wait."""
-    from billing.models import Invoice
-
     numbers = invoice_numbers_in(*_line_texts(line))
     waiting: list = []
     if numbers:
@@ -221,8 +226,6 @@ def _place(line: BankLine, actor: User | None) -> None:
 
 def _pay(line: BankLine, household, actor: User | None, kind: str, status: str) -> str | None:
     """Record the line as the household's payment; the refusal's message if billing refuses."""
-    from billing.payments import record_payment
-
     try:
         with db.session.begin_nested():
             payment = record_payment(household, actor=actor, amount_cents=line.amount_cents,
@@ -241,8 +244,6 @@ def _pay(line: BankLine, household, actor: User | None, kind: str, status: str) 
 
 def name_words(name: str | None) -> set[str]:
     """The words of a name that may tell who it is (no titles, no one-letter initials)."""
-    from subscribers.models import search_text
-
     words = re.split(r"[^0-9a-z]+", search_text(name or ""))
     return {word for word in words if len(word) >= 2 and word not in _NAME_NOISE}
 
@@ -250,9 +251,6 @@ def name_words(name: str | None) -> set[str]:
 def _suggest(line: BankLine) -> None:
     """Point to the one household whose holder's name matches the payer's and, better, whose
     open invoices add up to the amount; none when two households score the same."""
-    from billing.models import Invoice
-    from subscribers.models import Household
-
     line.suggested_household_id, line.suggestion_terms = None, None
     words = {word for word in name_words(line.debtor_name) if len(word) >= 3}
     if not words:
@@ -371,8 +369,6 @@ def _pending(line_id: int) -> BankLine:
 
 
 def _household(household_id: object):
-    from subscribers.models import Household
-
     household_id = HOUSEHOLD_ID.check(household_id)
     household = db.session.get(Household, household_id)
     if household is None or household.anonymised_at is not None:
@@ -422,9 +418,6 @@ def mark_not_ours(line_id: int, reason: object, *, actor: User) -> BankLine:
 
 def household_choices(search: str | None, *, limit: int = 20) -> list:
     """Households whose holder's name or flat code contains ``search`` (the assign form)."""
-    from subscribers.models import Household
-    from subscribers.services import household_search_condition
-
     search = SEARCH.check(search)
     if not search:
         return []

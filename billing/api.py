@@ -6,6 +6,7 @@ from datetime import date
 
 from flask import Blueprint, jsonify
 from flask_babel import gettext as _
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from billing import accounts, dunning, payments, reports, runs
@@ -13,7 +14,8 @@ from billing import invoices as billing_invoices
 from billing import tariffs as billing_tariffs
 from billing.choices import PaymentMethod
 from billing.fields import AMOUNT_CENTS, HOUSEHOLD_ID, RECEIVED_ON, REFERENCE
-from billing.models import Invoice, Payment
+from billing.models import Invoice, Payment, Tier
+from billing.money import next_period_start, parse_period
 from billing.schemas import (
     BalanceOut,
     InvoiceOut,
@@ -33,8 +35,9 @@ from isp.extensions import db
 from isp.openapi import documented
 from isp.pagination import api_list
 from isp.query import parse
+from isp.timeutil import today
 from isp.validation import Choice, Text, body_schema, json_body
-from subscribers.services import get_household, get_unit
+from subscribers.services import current_household, get_household, get_unit
 
 bp = Blueprint("billing_api", __name__, url_prefix="/api/v1")
 
@@ -153,8 +156,6 @@ def payment_create():
     if payload.get("household_id") is not None:
         household = get_household(HOUSEHOLD_ID.check(_int(payload, "household_id")), scope)
     elif isinstance(payload.get("unit_code"), str):
-        from subscribers.services import current_household
-
         household = current_household(get_unit(payload["unit_code"]))
         if household is None:
             raise DomainError(_("Aucun foyer actuel dans ce logement"), field="unit_code",
@@ -188,9 +189,6 @@ def payment_create():
 
 
 def tariff_json(tier, *, on=None) -> dict:
-    from billing.money import next_period_start
-    from isp.timeutil import today
-
     on = on or today()
     return {"tier": tier.code, "label": tier.label, "rule_text": tier.rule_text,
             "monthly_price_cents": billing_tariffs.price_on(tier, on.replace(day=1)),
@@ -204,10 +202,6 @@ def tariff_json(tier, *, on=None) -> dict:
 @documented(items=TariffOut)
 def tariffs():
     """The social tariff grid: each tier, its price this month and its price history."""
-    from sqlalchemy import select
-
-    from billing.models import Tier
-
     return api_list(select(Tier).options(selectinload(Tier.prices))
                     .order_by(Tier.position, Tier.code), tariff_json)
 
@@ -218,8 +212,6 @@ def tariffs():
 def tariff_update(code: str):
     """Set a tier's monthly price from a month: {"monthly_price_cents": N, "valid_from": "YYYY-MM"}
     (admin; a month not yet invoiced; the tier edit page applies the same rule)."""
-    from billing.money import parse_period
-
     payload = json_body(allowed={"monthly_price_cents", "valid_from"})
     tier = billing_tariffs.get_tier(code)
     price = _int(payload, "monthly_price_cents")

@@ -9,7 +9,10 @@ import click
 from flask.cli import with_appcontext
 from flask_babel import gettext as _
 
+from billing import exports
+from billing.dunning import run_dunning
 from billing.money import format_euros
+from billing.runs import issue_invoices, prepare_invoices
 from isp.errors import DomainError
 from isp.extensions import db
 
@@ -60,8 +63,6 @@ def billing() -> None:
 @with_appcontext
 def run_command(period: str) -> None:
     """Prepare the month's draft invoices (idempotent)."""
-    from billing.runs import prepare_invoices
-
     result = _run(lambda progress: prepare_invoices(period, actor=None, progress=progress),
                   "Préparation")
     for anomaly in result.anomalies[:20]:
@@ -78,8 +79,6 @@ def run_command(period: str) -> None:
 @with_appcontext
 def issue_command(period: str, issued_on: str | None) -> None:
     """Number and issue the drafts (idempotent; numbers without gaps)."""
-    from billing.runs import issue_invoices
-
     day = None
     if issued_on:
         try:
@@ -106,8 +105,6 @@ def issue_command(period: str, issued_on: str | None) -> None:
 def export_command(period: str, fmt: str, output: Path | None,
                    collection_date: str | None) -> None:
     """The accountant's CSV or the SEPA direct-debit file (pain.008) of a period."""
-    from billing import exports
-
     if fmt == "csv":
         data = exports.accounting_csv(period).encode("utf-8")
     else:
@@ -132,8 +129,6 @@ def export_command(period: str, fmt: str, output: Path | None,
 @with_appcontext
 def dunning_command(on: str | None) -> None:
     """Run the social dunning pass now (the scheduler runs it daily)."""
-    from billing.dunning import run_dunning
-
     day = date.fromisoformat(on) if on else None
     result = _run(lambda _progress: run_dunning(on=day), "Relances")
     click.echo(_("%(on)s : %(reminders)s rappel(s), %(referrals)s orientation(s), "

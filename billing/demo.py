@@ -7,12 +7,13 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from billing import dunning, payments, runs, tariffs
+from billing import dunning, options, payments, runs, tariffs
 from billing.eligibility import decide_tier
 from billing.models import Invoice
 from isp.extensions import db
 from isp.models import User
 from isp.timeutil import today
+from subscribers.models import Household, Subscription
 
 PERIODS = ("2026-07", "2026-08", "2026-09", "2026-10")
 #: household index → first unpaid period (None: pays everything), and the special case.
@@ -25,8 +26,6 @@ UNSUBSCRIBED_IN_DEMO = 8
 
 def seed_demo() -> str | None:
     """Seed once: subscriptions where none exist, decisions, runs, payments, dunning."""
-    from subscribers.models import Household, Subscription
-
     if db.session.execute(select(Invoice.id).limit(1)).first() is not None:
         return None
     tariffs.ensure_default_grid()
@@ -96,8 +95,6 @@ def seed_demo() -> str | None:
 def _demo_options(households, operator) -> None:
     """Fixed telephony (issue 22.3), taken by a few households from August: the demo invoices
     show its line with its subsidy; one household gives it up mid-September (prorated)."""
-    from billing import options
-
     telephony = options.create_option({
         "code": "TEL", "name": "Téléphonie fixe", "monthly_price_cents": 500,
         "description": "Ligne fixe par la box (voix sur IP), appels illimités vers les fixes.",

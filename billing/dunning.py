@@ -11,6 +11,8 @@ import logging
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from flask import current_app
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
@@ -19,6 +21,7 @@ from billing.choices import (
     DUNNING_SCHEDULE,
     DUNNING_THRESHOLDS,
     OPEN_STATUSES,
+    CreditNoteKind,
     DunningKind,
     FslDecision,
     ReductionState,
@@ -32,6 +35,10 @@ from isp.extensions import db
 from isp.models import User
 from isp.timeutil import is_working_day as is_business_day
 from isp.timeutil import today, utcnow
+from mediation.models import Assignment, Association
+from subscribers.choices import SubscriptionStatus
+from subscribers.lifecycle import is_debt_reason, reduce_service
+from subscribers.models import Household
 
 log = logging.getLogger(__name__)
 
@@ -73,8 +80,6 @@ def postponed_until(household_id: int, on: date) -> date | None:
 
 
 def _association(household_id: int):
-    from mediation.models import Assignment, Association
-
     return db.session.execute(
         select(Association).join(Assignment, Assignment.association_id == Association.id)
         .where(Assignment.household_id == household_id, Assignment.ended_at.is_(None))
@@ -118,8 +123,6 @@ def letter_text(step: DunningStep, locale: str | None = None) -> str | None:
     Staff read it in their language; the household gets it in its own (``step.text`` keeps
     what was sent). A step without a letter (postponement, hold) has none.
     """
-    from flask_babel import force_locale
-
     if step.kind not in (DunningKind.REMINDER, DunningKind.REFERRAL, DunningKind.REDUCTION) \
             or step.invoice_id is None:
         return step.text
@@ -134,8 +137,6 @@ def _letter(step: DunningStep, invoice: Invoice) -> str:
     if step.kind == DunningKind.REMINDER:
         return reminder_text(step.household, invoice, step.debt_cents)
     if step.kind == DunningKind.REFERRAL:
-        from mediation.models import Association
-
         association = db.session.get(Association, step.association_id) \
             if step.association_id else None
         return referral_text(step.household, invoice, step.debt_cents, association)
@@ -144,8 +145,6 @@ def _letter(step: DunningStep, invoice: Invoice) -> str:
 
 def household_locale(household) -> str:
     """The language a household reads its letters in: its own when the interface has it."""
-    from flask import current_app
-
     languages = current_app.config.get("LANGUAGES", ("fr", "en"))
     return household.language if household.language in languages else "fr"
 
@@ -162,8 +161,6 @@ class DunningResult:
 
 def run_dunning(*, on: date | None = None, actor: User | None = None) -> DunningResult:
     """The daily pass: at most one new step per household, holds respected, reductions lifted."""
-    from subscribers.models import Household
-
     on = on or today()
     result = DunningResult(on)
     result.lifted = lift_cleared(on=on, actor=actor)
@@ -230,8 +227,6 @@ def check_reduction(household_id: int, *, reason: str | None, actor: User | None
     the household's own request — and is refused while the household is in arrears, so that a
     debt reduction can never be dressed up as something else. Raises DomainError.
     """
-    from subscribers.lifecycle import is_debt_reason
-
     on = on or today()
     if actor is None:
         raise DomainError(_("Une réduction est approuvée par une personne nommée"))
@@ -267,9 +262,6 @@ def check_reduction(household_id: int, *, reason: str | None, actor: User | None
 
 def approve_reduction(step: DunningStep, *, actor: User, on: date | None = None) -> DunningStep:
     """An operator approves a proposed reduction; the service goes to the minimum speed."""
-    from subscribers.choices import SubscriptionStatus
-    from subscribers.lifecycle import reduce_service
-
     on = on or today()
     reason = REDUCTION_REASON.format(days=step.days_overdue, step=step.id)
     check_reduction(step.household_id, reason=reason, actor=actor, step=step, on=on)
@@ -318,8 +310,6 @@ def _lift(household_id: int, *, on: date, actor: User | None, why: str) -> bool:
     service is the subscriptions' reaction (``subscribers.lifecycle``), its one owner.
     True when a reduction step was open.
     """
-    from subscribers.models import Household
-
     steps = db.session.execute(select(DunningStep).where(
         DunningStep.household_id == household_id, DunningStep.kind == DunningKind.REDUCTION,
         DunningStep.state.in_((ReductionState.PROPOSED, ReductionState.APPLIED)))).scalars().all()
@@ -397,8 +387,6 @@ def file_fsl_request(household, *, actor: User, filed_on: date,
 def decide_fsl(request: FslRequest, *, actor: User, decision: str, decided_on: date,
                amount_cents: int | None = None) -> FslRequest:
     """Record the fund's answer; a grant writes the debt off with credit notes (never deletes)."""
-    from billing.choices import CreditNoteKind
-
     if request.decision != FslDecision.PENDING:
         raise DomainError(_("Cette demande a déjà une réponse"), status=409)
     if decision not in (FslDecision.GRANTED, FslDecision.REFUSED):

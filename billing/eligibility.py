@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
@@ -16,6 +17,7 @@ from isp.errors import DomainError
 from isp.extensions import db
 from isp.models import User
 from isp.timeutil import today
+from subscribers.models import Household
 
 #: A decision is valid 12 months (docs/design.md §3.1); flagged this many days before.
 VALIDITY_MONTHS = 12
@@ -126,8 +128,6 @@ def decide_tier(household, *, actor: User, evidence_type: str, decided_tier: str
 
 def _in_french(suggestion: TierSuggestion) -> str:
     """The reasons as the French record of what was shown (older rows have only this)."""
-    from flask_babel import force_locale
-
     with force_locale("fr"):
         return "\n".join(suggestion.reasons)
 
@@ -142,8 +142,6 @@ def current_decision(household) -> EligibilityDecision | None:
 
 def renewals_query(*, on: date | None = None):
     """Current households whose latest decision expires within the notice period (or has)."""
-    from subscribers.models import Household
-
     limit = (on or today()) + timedelta(days=RENEWAL_NOTICE_DAYS)
     latest = select(EligibilityDecision.household_id,
                     func.max(EligibilityDecision.id).label("decision_id")) \

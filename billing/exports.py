@@ -21,6 +21,7 @@ from isp.errors import DomainError
 from isp.extensions import db
 from isp.models import User
 from isp.timeutil import today
+from subscribers.models import Household, Unit
 
 #: The fictitious creditor of the demo (the SEPA_CREDITOR setting, from ISP_SEPA_CREDITOR_*
 #: variables, gives the real one; production refuses to fall back on this).
@@ -34,8 +35,6 @@ CSV_COLUMNS = ("kind", "number", "date", "period", "household_id", "unit_code", 
 
 def accounting_csv(period: str) -> str:
     """Invoices and credit notes issued for the period and payments received in the month."""
-    from subscribers.models import Household, Unit
-
     first, last = check_period(period)
     out = io.StringIO()
     writer = csvexport.writer(out, lineterminator="\n")

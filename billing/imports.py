@@ -10,6 +10,7 @@ from sqlalchemy import or_, select
 
 from billing.choices import PaymentMethod
 from billing.fields import AMOUNT_CENTS
+from billing.payments import record_payment
 from isp.csvimport import (
     BadValue,
     ImportContext,
@@ -21,12 +22,11 @@ from isp.csvimport import (
 )
 from isp.errors import DomainError
 from isp.extensions import db
+from subscribers.models import Household, Unit
 
 
 def household_on(unit_code: str, day: date):
     """The household living in the flat on that day (a former tenant can still pay)."""
-    from subscribers.models import Household, Unit
-
     return db.session.execute(
         select(Household).join(Unit, Unit.id == Household.unit_id)
         .where(Unit.code == unit_code, Household.moved_in_on <= day,
@@ -35,8 +35,6 @@ def household_on(unit_code: str, day: date):
 
 
 def _payment(row: dict, ctx: ImportContext) -> None:
-    from billing.payments import record_payment
-
     amount = parse_money_cents(row, "amount")
     try:
         AMOUNT_CENTS.check(amount)

@@ -4,20 +4,18 @@ from __future__ import annotations
 
 from flask import Flask
 
+from billing.dunning import run_dunning
+from isp.idempotency import purge
 from isp.scheduler import in_app_context
 
 
 def dunning() -> None:
     """Reminders, referrals, reduction proposals; lifts reductions of cleared debts."""
-    from billing.dunning import run_dunning
-
     run_dunning()
 
 
 def forget_submissions() -> None:
     """Drop one-time form tokens and API Idempotency-Keys older than two days."""
-    from isp.idempotency import purge
-
     purge()
 
 

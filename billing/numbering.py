@@ -8,6 +8,7 @@ queue up and never take the same number or leave a hole: a rollback gives the nu
 from __future__ import annotations
 
 from sqlalchemy import String, cast, func, literal, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from billing.models import NumberCounter
 from isp.extensions import db
@@ -23,10 +24,7 @@ def format_number(prefix: str, year: int, value: int) -> str:
 
 def _insert_ignore(series: str):
     dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     return insert(NumberCounter).values(series=series, last_value=0).on_conflict_do_nothing()
 
 

@@ -20,6 +20,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 
+from billing.accounts import lock_account
 from billing.models import Invoice
 from billing.models_options import (
     InvoiceOptionLine,
@@ -28,11 +29,15 @@ from billing.models_options import (
     SubscriptionOption,
 )
 from billing.money import active_days, parse_period, period_of, prorate, round_half_up
+from billing.tariffs import tiers
 from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
 from isp.models import User
 from isp.timeutil import today
 from isp.validation import Choice, Day, Integer, Text
+from network.provisioning.queue import reprovision_subscription
+from subscribers.lifecycle import OPEN_STATUSES
+from subscribers.models import Subscription
 
 #: What an option needs on the switch port.
 SWITCH_NEEDS = ("none", "vlan", "policy")
@@ -141,8 +146,6 @@ def catalogue(*, active_only: bool = False):
 
 def check_rules(rules: list[TierRule], price_cents: int) -> list[TierRule]:
     """Known tiers, each once, a subsidy kind and a value within the price."""
-    from billing.tariffs import tiers
-
     known = {tier.code for tier in tiers()}
     seen: set[str] = set()
     for rule in rules:
@@ -294,8 +297,6 @@ def _held_on(on: date):
 
 def holders(option: ServiceOption, *, on: date | None = None) -> list:
     """The subscriptions holding the option on a day (default today)."""
-    from subscribers.models import Subscription
-
     return list(db.session.execute(
         select(Subscription).join(SubscriptionOption,
                                   SubscriptionOption.subscription_id == Subscription.id)
@@ -355,8 +356,6 @@ def _check_day(value: object, field, *, default: date) -> date:
 
 
 def _reprovision(subscription, actor: User | None) -> None:
-    from network.provisioning.queue import reprovision_subscription
-
     reprovision_subscription(subscription, actor=actor)
 
 
@@ -368,14 +367,10 @@ def add_option(subscription, option_code: object, *, actor: User,
     once at a time; a port carries one option VLAN and one option policy. An option touching
     the switch queues the port's job (its diff shows the VLAN or the policy).
     """
-    from billing.accounts import lock_account
-
     option = get_option(OPTION_CODE.check(option_code).upper())
     if not option.active:
         raise DomainError(_("L'option %(code)s n'est plus proposée", code=option.code),
                           field="option_code", status=409)
-    from subscribers.lifecycle import OPEN_STATUSES
-
     if str(subscription.status) not in {str(status) for status in OPEN_STATUSES}:
         raise DomainError(_("Cet abonnement est résilié"), field="option_code", status=409)
     subsidy_for(option, subscription.tier)
@@ -414,8 +409,6 @@ def end_option(held: SubscriptionOption, *, actor: User,
                ends_on: object = None) -> SubscriptionOption:
     """Remove an option from ``ends_on`` (default today: the last day billed is yesterday).
     Removing an option already removed changes nothing (a double submit is harmless)."""
-    from billing.accounts import lock_account
-
     subscription = held.subscription
     lock_account(subscription.household_id)
     db.session.refresh(held)
@@ -471,8 +464,6 @@ def billable_option_lines(period: str) -> OptionLines:
     tier's subsidy, prorated; the line keeps the full price too, so the invoice shows the
     subsidy. A tier no longer open to the option bills nothing and is reported.
     """
-    from subscribers.models import Subscription
-
     first, last = parse_period(period)
     month_days = (last - first).days + 1
     already = select(InvoiceOptionLine.id).where(

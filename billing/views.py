@@ -24,6 +24,7 @@ from billing import tariffs as billing_tariffs
 from billing.choices import (
     CREDIT_NOTE_KIND_LABELS,
     DUNNING_KIND_LABELS,
+    DUNNING_SCHEDULE,
     EVIDENCE_LABELS,
     FSL_DECISION_LABELS,
     HOLD_LABELS,
@@ -47,8 +48,17 @@ from billing.forms import (
     TierForm,
     cents,
 )
-from billing.models import BillingRun, CreditNote, DunningStep, FslRequest, Invoice, SepaMandate
+from billing.models import (
+    BillingRun,
+    CreditNote,
+    DunningStep,
+    FslRequest,
+    Invoice,
+    Plan,
+    SepaMandate,
+)
 from billing.money import add_months, parse_period, period_of
+from billing.pdf import invoice_pdf as render_pdf
 from billing.schemas import InvoiceQuery
 from isp import audit
 from isp.auth import Scope, current_actor, require_role
@@ -60,6 +70,7 @@ from isp.nav import register_nav
 from isp.pagination import paginate
 from isp.query import parse
 from isp.timeutil import today
+from subscribers.models import Household
 from subscribers.services import get_household
 
 bp = Blueprint("billing", __name__, template_folder="templates", url_prefix="/billing")
@@ -68,8 +79,6 @@ bp = Blueprint("billing", __name__, template_folder="templates", url_prefix="/bi
 @bp.app_context_processor
 def _dunning_schedule() -> dict:
     """The dunning schedule for every page that states it (the charter): one definition."""
-    from billing.choices import DUNNING_SCHEDULE
-
     return {"dunning_days": {str(kind): days for kind, days in DUNNING_SCHEDULE.items()}}
 
 register_nav(_l("Facturation"), "billing.runs", Role.OPERATOR, order=50)
@@ -221,8 +230,6 @@ def invoice_print(number: str):
 @bp.get("/invoices/<number>/pdf")
 @require_role(Role.OPERATOR)
 def invoice_pdf(number: str):
-    from billing.pdf import invoice_pdf as render_pdf
-
     context = _invoice_context(number)
     return Response(render_pdf(context["invoice"]), mimetype="application/pdf", headers={
         "Content-Disposition": f'inline; filename="{number}.pdf"'})
@@ -460,8 +467,6 @@ def mandate(household_id: int):
 def dunning_list():
     """Proposals to decide, pending FSL requests, and each household in arrears with its next
     step and that step's date (issue 18.5), the longest overdue first."""
-    from subscribers.models import Household
-
     # Each proposal shows its household's name: loaded for the list at once, not per step.
     proposals = db.session.execute(dunning.pending_proposals().options(
         selectinload(DunningStep.household))).scalars().all()
@@ -533,8 +538,6 @@ def dunning_reject(step_id: int):
 @bp.get("/tariffs")
 @require_role(Role.OPERATOR)
 def tariffs():
-    from billing.models import Plan
-
     plans = db.session.execute(select(Plan).order_by(Plan.code)).scalars().all()
     return render_template("billing/tariffs.html", tiers=billing_tariffs.tiers(), plans=plans,
                            price_on=billing_tariffs.price_on, today=today())

@@ -25,6 +25,7 @@ from isp.choices import Role
 from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
 from isp.forms import form_status, show_domain_error
+from subscribers.models import Subscription
 
 bp = Blueprint("billing_options", __name__, template_folder="templates", url_prefix="/billing")
 
@@ -104,8 +105,6 @@ def option_edit(code: str):
 # --- the options of a subscription ---------------------------------------------------------------
 
 def get_subscription(subscription_id: int):
-    from subscribers.models import Subscription
-
     subscription = db.session.get(Subscription, subscription_id)
     if subscription is None:
         raise NotFoundError(_("Abonnement %(id)s introuvable", id=subscription_id))
@@ -182,8 +181,6 @@ def _household_options_panel(household, scope) -> Markup | None:
     """The options of the household's subscriptions, with the link to manage them."""
     if getattr(scope, "is_mediator", False) or not getattr(scope, "sees_personal_data", True):
         return None
-    from subscribers.models import Subscription
-
     subscriptions = db.session.execute(
         select(Subscription).where(Subscription.household_id == household.id)
         .order_by(Subscription.id.desc())).scalars().all()

@@ -4,6 +4,7 @@ record a move; the local partners. Same rules as the pages (equipment.services).
 from __future__ import annotations
 
 from flask import Blueprint, jsonify
+from sqlalchemy import select
 
 from equipment import services
 from equipment.models import EquipmentItem, EquipmentMove, EquipmentPartner
@@ -113,8 +114,6 @@ def add_move(item_id: int):
 @documented(items=PartnerOut)
 def list_partners():
     """The local 4R partners."""
-    from sqlalchemy import select
-
     return api_list(select(EquipmentPartner).order_by(EquipmentPartner.code), partner_json)
 
 

@@ -25,7 +25,8 @@ from isp.extensions import db
 from isp.models import User
 from isp.timeutil import today
 from isp.validation import Choice, Day, Integer, Text
-from subscribers.models import Household
+from subscribers.models import Household, Unit
+from support.tickets import open_ticket
 
 log = logging.getLogger(__name__)
 
@@ -222,8 +223,6 @@ def _check_transition(item: EquipmentItem, to_state: str) -> None:
 
 def _current_household_of(unit_code: str) -> int:
     """The household living in the flat today (a loan may name the flat instead)."""
-    from subscribers.models import Unit
-
     household_id = db.session.execute(select(Household.id).join(
         Unit, Household.unit_id == Unit.id).where(Unit.code == unit_code,
                                                   Household.moved_out_on.is_(None))).scalar()
@@ -332,8 +331,6 @@ def _collection_ticket(household: Household, items: list[EquipmentItem],
                        actor: User | None) -> str | None:
     if actor is None or actor.role not in ("admin", "operator"):
         return None
-    from support.tickets import open_ticket
-
     listed = ", ".join(f"{item.kind} {item.serial}" for item in items)
     try:
         with db.session.begin_nested():

@@ -33,6 +33,7 @@ from isp.disclosure import (
 from isp.extensions import db
 from isp.timeutil import local_date, today, utcnow
 from mediation.figures import mediation_figures
+from network.availability import building_availability_between
 from network.models import UsageDay
 from subscribers.choices import SubscriptionStatus
 from subscribers.models import Building, District, Household, Subscription, Unit
@@ -216,8 +217,6 @@ def building_uptime(building_id: int, first: date, following: date) -> float | N
 
     Network's one definition (``network.availability.building_availability_between``, issue 16.9).
     """
-    from network.availability import building_availability_between
-
     pct = building_availability_between(building_id, first, following).availability_pct
     return None if pct is None else pct / 100
 
@@ -227,8 +226,6 @@ def _other_domains(scope: _Scope, period: str, first: date, following: date, *,
     """Figures of the other domains through their published functions, when they exist."""
     rows = scope.rows
     if scope.level == "building" and first <= today():
-        from network.availability import building_availability_between
-
         pct = building_availability_between(scope.building_ids[0], first,
                                             following).availability_pct
         if pct is not None:

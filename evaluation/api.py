@@ -23,6 +23,7 @@ from isp.openapi import documented
 from isp.pagination import api_list
 from isp.query import parse
 from isp.validation import json_body
+from outreach.demand import published_by_district
 from subscribers import published_figures
 from subscribers.models import Building, District
 
@@ -85,8 +86,6 @@ def fragility_ranking():
     if method not in ("mednum", "weighted"):
         raise DomainError(_("La méthode doit être « mednum » ou « weighted »"), field="method")
     weights = fragility.parse_weights(query.model_dump())
-    from outreach.demand import published_by_district  # the demand signal, beside the index
-
     ranked = fragility.ranking(method, reference, weights, demand=published_by_district())
     return jsonify({"method": method, "reference": reference,
                     "weights": weights if method == "weighted" else None,
@@ -122,8 +121,6 @@ def scenario_create():
     db.session.commit()
     body = scenarios.as_dict(scenario)
     if body["district_code"]:  # the demand signal of its district, as on the scenario page
-        from outreach.demand import published_by_district
-
         count = published_by_district().get(body["district_code"], 0)
         body["public_requests"] = {"value": count, "suppressed": count is None}
     return jsonify(body), 201

@@ -6,6 +6,10 @@ import click
 from flask.cli import with_appcontext
 from flask_babel import gettext as _
 
+from evaluation.aggregates import refresh
+from evaluation.queries import parse_period
+from isp.extensions import db
+
 
 def register(cli_group) -> None:
     """Add the ``evaluation`` command group."""
@@ -20,10 +24,6 @@ def register(cli_group) -> None:
     @with_appcontext
     def refresh_command(periods: tuple[str, ...]) -> None:
         """Recompute the monthly aggregates (what dashboards and open data read)."""
-        from evaluation.aggregates import refresh
-        from evaluation.queries import parse_period
-        from isp.extensions import db
-
         chosen = [parse_period(p) for p in periods] or None
         summary = refresh(chosen)
         db.session.commit()

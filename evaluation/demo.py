@@ -7,10 +7,13 @@ from datetime import date
 
 from sqlalchemy import select
 
+from evaluation import scenarios
+from evaluation.aggregates import refresh
+from evaluation.models import Scenario
 from isp.demo import read_csv
 from isp.extensions import db
 from isp.timeutil import today
-from subscribers.models import District
+from subscribers.models import District, Household, Subscription, Unit
 from subscribers.models_figures import DistrictIndicator
 
 
@@ -20,8 +23,6 @@ def _seed_pilot_subscriptions() -> int:
     Evaluation runs last among the demos: when the billing or subscribers demo already made the
     pilot's subscriptions, nothing is added.
     """
-    from subscribers.models import Household, Subscription, Unit
-
     if db.session.execute(select(Subscription.id).join(Unit, Subscription.unit_id == Unit.id)
                           .where(Unit.code.like("PB-%"))).first():
         return 0
@@ -72,9 +73,6 @@ DEMO_SCENARIOS = (
 
 def _seed_scenarios() -> int:
     """Save the demo scenarios once (by name), computed like the scenario page does."""
-    from evaluation import scenarios
-    from evaluation.models import Scenario
-
     added = 0
     offered = {terms.code for terms in scenarios.option_choices()}
     for data in DEMO_SCENARIOS:
@@ -91,8 +89,6 @@ def _seed_scenarios() -> int:
 
 def seed_demo() -> str | None:
     """Idempotent: subscriptions and scenarios once, aggregates recomputed every time."""
-    from evaluation.aggregates import refresh
-
     _seed_district_figures()
     added = _seed_pilot_subscriptions()
     summary = refresh()

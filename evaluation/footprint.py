@@ -7,17 +7,20 @@ footprint makes the total "unknown" (a lower bound is shown, labelled as such), 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 from flask import current_app
 from sqlalchemy import Select, func, select
 
+from equipment.footprint import lent_summary
+from equipment.models import EquipmentItem
 from evaluation.aggregates import building_uptime
 from isp.disclosure import is_small, round_count
 from isp.extensions import db
 from isp.timeutil import today
 from network.models import Device
-from subscribers.models import Building, District, Unit
+from subscribers.choices import SERVED_STATUSES, BuildingStatus
+from subscribers.models import Building, District, Subscription, Unit
 
 LIFETIME_YEARS = 5
 LIFECYCLE_ORDER = ("in_service", "spare", "repair", "refurbished", "recycled")
@@ -108,9 +111,6 @@ def building_footprints(start: date, end: date) -> list[BuildingFootprint]:
             item.devices_unknown_embodied += 1
         else:
             item.kgco2e_embodied_known += device.embodied_kgco2e / LIFETIME_YEARS * years
-    from subscribers.choices import SERVED_STATUSES
-    from subscribers.models import Subscription
-
     served = dict(db.session.execute(
         select(Unit.building_id, func.count(Subscription.id)).join(
             Unit, Subscription.unit_id == Unit.id).where(
@@ -191,14 +191,10 @@ def totals(items: list[BuildingFootprint]) -> dict:
 def lent_equipment(start: date, end: date) -> dict:
     """Lent equipment's embodied share and avoided emissions per building and district, as an
     analyst may see them (equipment.footprint: small cells suppressed)."""
-    from equipment.footprint import lent_summary
-
     return lent_summary(start, min(end, _tomorrow()))
 
 
 def _tomorrow() -> date:
-    from datetime import timedelta
-
     return today() + timedelta(days=1)
 
 
@@ -229,8 +225,6 @@ def hosting_estimate(start: date, end: date) -> dict:
 def hosting_by_building(start: date, end: date) -> dict[str, tuple[float, float]]:
     """Building code → (kWh, kgCO2e) of the hosting estimate, shared by flats among the pilot
     and live buildings (flats are an inventory, exact; no household is counted)."""
-    from subscribers.choices import BuildingStatus
-
     estimate = hosting_estimate(start, end)
     flats = dict(db.session.execute(
         select(Building.code, func.count(Unit.id)).join(Unit, Unit.building_id == Building.id)
@@ -321,6 +315,4 @@ def observatory_years() -> list[int]:
 
 
 def _first_item_day() -> date | None:
-    from equipment.models import EquipmentItem
-
     return db.session.execute(select(func.min(EquipmentItem.acquired_on))).scalar()

@@ -12,6 +12,7 @@ read through ``subscribers.published_figures`` (outreach's map reads the officia
 
 from __future__ import annotations
 
+import io
 import math
 from dataclasses import dataclass, field
 
@@ -19,6 +20,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from isp import csvexport
 from isp.errors import DomainError
 from isp.extensions import db
 from subscribers.models import Building, District
@@ -262,10 +264,6 @@ CSV_COLUMNS = ("rank", "district_code", "name", "score", "coverage", "official_i
 def ranking_csv(ranked: list[Ranked]) -> str:
     """The ranking as a CSV: the official index and, beside it, the public requests as
     published (empty and ``public_requests_suppressed`` = 1 when 1 to 4)."""
-    import io
-
-    from isp import csvexport
-
     out = io.StringIO()
     writer = csvexport.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)

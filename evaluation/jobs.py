@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from flask import Flask
 
+from evaluation.aggregates import refresh
 from isp.scheduler import in_app_context
 
 
 def refresh_aggregates() -> None:
     """Recompute every month of the pilot (idempotent: rows of a month are replaced)."""
-    from evaluation.aggregates import refresh
-
     refresh()
 
 

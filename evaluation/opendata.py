@@ -17,6 +17,13 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from equipment.footprint_defaults import REFURBISHED_FRACTION, table
+from evaluation.footprint import (
+    emission_factor,
+    hosting_estimate,
+    observatory_rows,
+    observatory_years,
+)
 from evaluation.queries import FAMILY_PREFIXES, METRICS, metric_of
 from isp import csvexport
 from isp.extensions import db
@@ -147,8 +154,6 @@ FOOTPRINT_SOURCE_DOCS = {
 
 
 def footprint_rows(year: int | None = None) -> list[dict]:
-    from evaluation.footprint import observatory_rows, observatory_years
-
     years = [year] if year is not None else observatory_years()
     return [row for each in years for row in observatory_rows(each)]
 
@@ -164,9 +169,6 @@ def footprint_csv(items: list[dict]) -> str:
 
 def footprint_dictionary() -> dict:
     """The footprint CSV's data dictionary: columns, sources, factors."""
-    from equipment.footprint_defaults import REFURBISHED_FRACTION, table
-    from evaluation.footprint import emission_factor, hosting_estimate
-
     factor = emission_factor()
     hosting = hosting_estimate(date(2000, 1, 1), date(2000, 1, 2))
     return {"licence": LICENCE,

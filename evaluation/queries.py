@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from flask import current_app
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -226,9 +228,6 @@ class RefreshCache:
         self.items: dict[tuple, object] = {}
 
     def get(self, key: tuple, compute):
-        from flask import current_app
-        from flask_babel import get_locale
-
         full = (current_app.config["SQLALCHEMY_DATABASE_URI"], str(get_locale()),
                 last_refreshed(), *key)
         if full not in self.items:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from pathlib import Path
 
 from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     flash,
     jsonify,
     redirect,
@@ -36,6 +38,7 @@ from isp.nav import register_nav
 from isp.query import parse
 from isp.timeutil import today
 from isp.validation import Integer
+from outreach.demand import published_by_district
 from subscribers import published_figures
 from subscribers.models import Building, District
 from subscribers.published_figures import SUPPRESSED_LABEL, Cell
@@ -302,8 +305,6 @@ def districts_csv():
 
 def _published_demand() -> dict[str, int | None]:
     """Public requests per district as analysts see them (< 5 suppressed: None; rounded to 5)."""
-    from outreach.demand import published_by_district
-
     return published_by_district()
 
 
@@ -435,10 +436,6 @@ def report(year: int):
 
 
 def _css_bytes() -> int:
-    from pathlib import Path
-
-    from flask import current_app
-
     path = Path(current_app.static_folder or "") / "app.css"
     return path.stat().st_size if path.exists() else 0
 

@@ -13,13 +13,12 @@ from isp.choices import Role
 from isp.extensions import db
 from isp.openapi import documented
 from isp.validation import body_schema, json_body
+from residents.identity import require_resident_household
 
 bp = Blueprint("impact_resident_api", __name__, url_prefix="/api/v1/me/impact")
 
 
 def _household():
-    from residents.identity import require_resident_household
-
     return require_resident_household()
 
 

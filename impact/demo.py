@@ -8,6 +8,7 @@ import random
 
 from sqlalchemy import select
 
+from billing.tariffs import prices_for_period
 from impact import services
 from impact.choices import Stage
 from impact.models import ImpactAnswer
@@ -51,8 +52,6 @@ def _follow_up(rng: random.Random, baseline: dict, price_cents: int) -> dict:
 def seed_demo() -> str | None:
     if db.session.execute(select(ImpactAnswer.id).limit(1)).first():
         return None
-    from billing.tariffs import prices_for_period
-
     on = today()
     prices = prices_for_period(f"{on.year}-{on.month:02d}")
     households = db.session.execute(

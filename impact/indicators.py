@@ -13,6 +13,7 @@ so they survive the anonymisation of a household, which cuts the answer's link t
 
 from __future__ import annotations
 
+import io
 import statistics
 from dataclasses import dataclass
 from datetime import date
@@ -24,6 +25,7 @@ from sqlalchemy import select
 from impact.choices import AUTONOMY_LEVELS, COHORT_LABELS, COHORTS, GROUPINGS, Stage
 from impact.models import ImpactAnswer
 from impact.services import connection_dates, full_months_between
+from isp import csvexport
 from isp.disclosure import ratio, round_count
 from isp.errors import DomainError
 from isp.extensions import db
@@ -168,10 +170,6 @@ CSV_COLUMNS = ("by", "group", "label", "stage", "indicator", "value", "household
 def csv_text(by: str, *, on: date | None = None) -> str:
     """The indicators as a long CSV (one figure a line); suppressed figures are left out, as in
     every export (docs/design.md §3.7)."""
-    import io
-
-    from isp import csvexport
-
     out = io.StringIO()
     writer = csvexport.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)

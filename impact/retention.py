@@ -12,6 +12,7 @@ from __future__ import annotations
 from sqlalchemy import select, update
 
 from impact.models import ImpactAnswer
+from impact.services import connection_dates
 from isp.extensions import db
 
 
@@ -19,8 +20,6 @@ def anonymise_household_impact(household_id: int, identity=None) -> int:
     """Cut the answers' link to the household (the connection date frozen first); returns the
     number of answers concerned. ``identity`` is accepted like the other domains' functions
     (the answers hold no free text to scrub)."""
-    from impact.services import connection_dates
-
     connected = connection_dates([household_id]).get(household_id)
     ids = list(db.session.execute(select(ImpactAnswer.id).where(
         ImpactAnswer.household_id == household_id)).scalars())

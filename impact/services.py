@@ -32,6 +32,12 @@ from isp.extensions import db
 from isp.models import User
 from isp.timeutil import month_bounds, start_of_day, today, utcnow
 from isp.validation import Choice, Codes, Day, Integer
+from mediation.assignments import current_assignment
+from mediation.choices import HOLDING_STATUSES, BookingStatus
+from mediation.models import Booking, CoachingSlot, SessionRecord
+from mediation.sessions import sessions_query
+from network.usage_store import unit_usage_days
+from residents.identity import household_of
 from subscribers.models import Household, Subscription
 from subscribers.services import households_query
 
@@ -160,14 +166,10 @@ def check_may_record(actor: User | None, household: Household) -> str:
     if role in (Role.ADMIN, Role.OPERATOR):
         return role
     if role == Role.MEDIATOR:
-        from mediation.assignments import current_assignment
-
         assignment = current_assignment(household.id)
         if assignment is not None and assignment.association_id == actor.association_id:
             return role
     elif role == Role.RESIDENT:
-        from residents.identity import household_of
-
         own = household_of(actor)  # the residents' one rule: active account, still living there
         if own is not None and own.id == household.id:
             return role
@@ -319,8 +321,6 @@ def system_figures(household: Household, connected_on: date | None,
                    answered_on: date) -> SystemFigures:
     """Usage (network's published query) and coaching (mediation's) frozen at a follow-up:
     session links are cut and daily usage rolled up later, the figures must stay."""
-    from network.usage_store import unit_usage_days
-
     first, last = month_bounds(add_months(answered_on, -1))
     start = max(d for d in (first, connected_on, household.moved_in_on) if d is not None)
     month, octets = None, None
@@ -341,10 +341,6 @@ def coaching_received(household_id: int, since: date | None,
     per-household booking count, so bookings are counted here with its statuses
     (``HOLDING_STATUSES``, ``ATTENDED``) and the slot's date.
     """
-    from mediation.choices import HOLDING_STATUSES, BookingStatus
-    from mediation.models import Booking, CoachingSlot, SessionRecord
-    from mediation.sessions import sessions_query
-
     isp_scope = Scope(Role.ADMIN)
     records = sessions_query(isp_scope).where(SessionRecord.household_id == household_id,
                                               SessionRecord.held_on <= until)
@@ -364,9 +360,6 @@ def coaching_received(household_id: int, since: date | None,
 def first_session_autonomy(household_id: int) -> str | None:
     """The autonomy graded at the household's first coaching session, if recorded (mediation's
     session records): the t0 form offers it."""
-    from mediation.models import SessionRecord
-    from mediation.sessions import sessions_query
-
     statement = sessions_query(Scope(Role.ADMIN)).where(
         SessionRecord.household_id == household_id, SessionRecord.autonomy.is_not(None))
     rows = list(db.session.execute(statement.order_by(None).order_by(

@@ -21,14 +21,13 @@ from isp.choices import Role
 from isp.errors import DomainError
 from isp.extensions import db
 from isp.forms import show_domain_error
+from residents.identity import household_of, require_resident_household
 
 bp = Blueprint("impact_resident", __name__, url_prefix="/moi/suivi",
                template_folder="templates")
 
 
 def _household():
-    from residents.identity import require_resident_household
-
     return require_resident_household()
 
 
@@ -40,8 +39,6 @@ def _link():
 
 
 def follow_up_link() -> Markup:
-    from residents.identity import household_of
-
     household = household_of(current_actor())
     if household is None or services.pending_follow_up(household) is None:
         return Markup("")

@@ -8,7 +8,7 @@ from sqlalchemy import Boolean, Date, ForeignKey, Index, String, Text, UniqueCon
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from isp.extensions import db
-from isp.timeutil import utcnow
+from isp.timeutil import as_utc, utcnow
 from isp.types import UTCDateTime
 
 
@@ -120,8 +120,6 @@ class CoachingSlot(db.Model):
 
     @property
     def ends_at(self) -> datetime:
-        from isp.timeutil import as_utc
-
         return as_utc(self.starts_at) + timedelta(minutes=self.duration_minutes)
 
 

@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, exists, or_, select
 
+from isp import disclosure
 from isp.auth import Scope
 from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
@@ -26,6 +27,8 @@ from mediation.figures import period_bounds
 from mediation.models import Booking, CoachingSlot, SessionRecord
 from mediation.models_proposals import CoachingProposal
 from mediation.slots import book, get_slot, holding_counts
+from subscribers.models import Household
+from subscribers.services import assigned_to_association
 
 FIRST_SESSION, FOLLOW_UP = "first_session", "follow_up"
 KIND_LABELS = {FIRST_SESSION: _l("première séance (connexion active)"),
@@ -41,8 +44,6 @@ DECLINE_REASON = Text("reason", 500, multiline=True)
 def _propose(household_id: int, kind: str, source_ref: str, event_on: date
              ) -> CoachingProposal | None:
     """One proposal per cause (a second signal for the same cause adds nothing)."""
-    from subscribers.models import Household
-
     household = db.session.get(Household, household_id)
     if household is None or household.moved_out_on is not None:
         return None
@@ -102,9 +103,6 @@ def proposals_query(scope: Scope, *, status: str | None = PROPOSED,
             raise DomainError(_("Statut inconnu : %(s)s", s=status), field="status")
         statement = statement.where(CoachingProposal.status == status)
     if scope.is_mediator:
-        from subscribers.models import Household
-        from subscribers.services import assigned_to_association
-
         statement = statement.where(
             CoachingProposal.association_id == scope.association_id,
             CoachingProposal.household_id.in_(select(Household.id).where(
@@ -210,8 +208,6 @@ def followed_within_30_days(period: str) -> FollowedMonth:
     Published through ``isp.disclosure``: counts rounded to 5, the share computed from
     the rounded counts, nothing shown over fewer than 5 connections.
     """
-    from isp import disclosure
-
     first, following = _month_bounds(period)
     proposals = db.session.execute(select(CoachingProposal.household_id,
                                           CoachingProposal.event_on).where(

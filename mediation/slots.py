@@ -17,6 +17,7 @@ from isp.choices import Role
 from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
 from isp.models import User
+from isp.signals import booking_made
 from isp.timeutil import PARIS, as_utc, utcnow
 from mediation.associations import get_association, get_place
 from mediation.choices import (
@@ -186,8 +187,6 @@ def book(slot: CoachingSlot, household_id: int, *, actor: User) -> Booking:
                           status=BookingStatus.BOOKED)
         db.session.add(booking)
     db.session.flush()
-    from isp.signals import booking_made
-
     booking_made.send(booking, household_id=household.id, starts_at=as_utc(slot.starts_at))
     return booking
 

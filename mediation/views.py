@@ -66,7 +66,7 @@ from mediation.forms import (
     SessionForm,
     SlotForm,
 )
-from mediation.models import Association, Place
+from mediation.models import Association, Booking, Place
 from mediation.schemas import AssociationQuery
 from mediation.sessions import get_session, record_session, sessions_query
 from mediation.slots import (
@@ -318,8 +318,6 @@ def _household_panel(household: Household, scope: Scope):
 
 
 def household_bookings(household_id: int):
-    from mediation.models import Booking
-
     return list(db.session.execute(select(Booking).where(
         Booking.household_id == household_id).order_by(Booking.id.desc()).limit(20)).scalars())
 

@@ -18,7 +18,9 @@ from isp.extensions import db
 from isp.nav import register_nav
 from isp.query import parse
 from mediation import proposals
+from mediation.choices import THEMES
 from mediation.schemas import ProposalQuery
+from mediation.slots import local
 
 bp = Blueprint("mediation_proposals", __name__, template_folder="templates")
 
@@ -38,9 +40,6 @@ class DeclineForm(FlaskForm):
 
 
 def _accept_form(proposal, form: AcceptForm | None = None) -> AcceptForm:
-    from mediation.choices import THEMES
-    from mediation.slots import local
-
     form = form or AcceptForm(prefix=f"p{proposal.id}")
     form.slot_id.choices = [
         (slot.id, f"{local(slot.starts_at):%d/%m/%Y %H:%M} — {THEMES.get(slot.topic, slot.topic)}")

@@ -38,6 +38,7 @@ from network.schemas import (
 )
 from network.topology import check_uplink, find_device
 from network.usage_store import unit_usage_days, unit_usage_hours
+from subscribers.models import Building, Unit
 
 bp = Blueprint("network_api", __name__, url_prefix="/api/v1")
 
@@ -84,8 +85,6 @@ def devices():
     statement = select(Device).order_by(Device.hostname)
     building = parse(DeviceQuery).building
     if building:
-        from subscribers.models import Building
-
         statement = statement.join(Building, Building.id == Device.building_id).where(
             Building.code == building)
     return api_list(statement, device_summary)
@@ -223,8 +222,6 @@ def _parse_when(raw: str | None, name: str, *, as_date: bool) -> datetime | date
 @require_role(Role.OPERATOR)
 @documented(query=UsageQuery, response=UsageOut)
 def usage():
-    from subscribers.models import Unit
-
     query = parse(UsageQuery)
     code, granularity = query.unit, query.granularity
     unit = db.session.execute(select(Unit).where(Unit.code == code)).scalar_one_or_none()
@@ -266,8 +263,6 @@ def usage():
 @require_role(Role.OPERATOR, Role.ANALYST, scope="aggregates")
 @documented(query=AvailabilityQuery, response=AvailabilityOut)
 def availability():
-    from subscribers.models import Building
-
     query = parse(AvailabilityQuery)
     code = query.building
     building = db.session.execute(select(Building).where(Building.code == code)

@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 from flask_babel import gettext as _
+
+from isp.errors import DomainError
+from isp.extensions import db
+from network.credentials import rotate_token
+from network.models import Device
+from network.poller import run_poll_cycle
 
 
 @click.command("poll")
@@ -15,8 +22,6 @@ from flask_babel import gettext as _
 @with_appcontext
 def poll_command(once: bool, discover: bool) -> None:
     """Poll every in-service device once (SNMP), store usage and uptime, print a summary."""
-    from network.poller import run_poll_cycle
-
     if not once:
         raise click.UsageError(_("seul --once est possible ; le planificateur (isp worker) "
                                  "interroge toutes les POLL_INTERVAL_MINUTES"))
@@ -36,13 +41,6 @@ def keys_group() -> None:
 @with_appcontext
 def keys_rotate(old_key: str) -> None:
     """Re-encrypt every device secret from --old-key to the current ISP_CREDENTIALS_KEY."""
-    from flask import current_app
-
-    from isp.errors import DomainError
-    from isp.extensions import db
-    from network.credentials import rotate_token
-    from network.models import Device
-
     new_key = current_app.config["CREDENTIALS_KEY"]
     columns = ("snmp_community_enc", "snmp_auth_key_enc", "snmp_priv_key_enc",
                "ssh_password_enc", "ssh_secret_enc")

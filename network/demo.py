@@ -16,6 +16,8 @@ from isp import registry
 from isp.extensions import db
 from isp.timeutil import local_date, utcnow
 from network.models import BuildingUsageDay, Device, Port, UsageDay, UsageHour
+from subscribers.demo import DEMO_BUILDING, demo_flats, unit_code
+from subscribers.models import Building, Household, Subscription, Unit
 
 HISTORY_HOURS = 72
 HISTORY_DAYS = 90
@@ -23,9 +25,6 @@ HISTORY_DAYS = 90
 
 def _wiring() -> int:
     """Gi1/0/1..29 of pb-sw-<staircase> serve the flats in subscribers.demo.demo_flats() order."""
-    from subscribers.demo import demo_flats, unit_code
-    from subscribers.models import Unit
-
     wired = 0
     position: dict[str, int] = {}
     for staircase, floor, door in demo_flats():
@@ -54,8 +53,6 @@ def _wiring() -> int:
 
 def _history(building_id: int) -> int:
     """Past usage: port hours for 72 h, building (and subscription) days for 90 days."""
-    from subscribers.models import Household, Subscription
-
     ports = db.session.execute(
         select(Port).join(Device, Device.id == Port.device_id)
         .where(Device.building_id == building_id, Port.unit_id.is_not(None))
@@ -110,9 +107,6 @@ def _history(building_id: int) -> int:
 
 def seed_demo() -> str | None:
     """Register the lab switches of Port-Boyer, wire its flats, add past usage."""
-    from subscribers.demo import DEMO_BUILDING
-    from subscribers.models import Building
-
     building = db.session.execute(select(Building).where(Building.code == DEMO_BUILDING)
                                   ).scalar_one_or_none()
     if building is None:

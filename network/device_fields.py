@@ -20,6 +20,7 @@ from isp.extensions import db
 from network.choices import DeviceRole
 from network.credentials import encrypt_secret
 from network.models import Device
+from subscribers.models import Building
 
 HOSTNAME = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9-]{1,63})*$")
 DEVICE_TYPES = ("cisco_ios", "cisco_xe", "cisco_nxos", "hp_procurve", "aruba_os", "juniper_junos",
@@ -90,8 +91,6 @@ def device_changes(row: dict[str, str], device: Device | None = None) -> dict:
     ``parent_hostname`` is returned as text (the caller resolves the uplink: the import by
     name, an edit through ``services.update_device_settings`` which also refuses loops).
     """
-    from subscribers.models import Building
-
     row = {name: (value or "").strip() if name not in SECRET_COLUMNS else (value or "")
            for name, value in row.items()}
     merged = dict(current_values(device)) if device is not None else {}

@@ -19,6 +19,7 @@ from isp.extensions import db
 from network.device_fields import HOSTNAME, device_changes
 from network.models import Device, Port
 from network.topology import find_device
+from subscribers.models import Unit
 
 
 def _device(row: dict, ctx: ImportContext) -> None:
@@ -42,8 +43,6 @@ def _device(row: dict, ctx: ImportContext) -> None:
 
 
 def _wiring(row: dict, ctx: ImportContext) -> None:
-    from subscribers.models import Unit
-
     unit = db.session.execute(select(Unit).where(Unit.code == row["unit_code"])
                               ).scalar_one_or_none()
     if unit is None:

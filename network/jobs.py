@@ -9,22 +9,20 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from isp.extensions import db
 from isp.scheduler import in_app_context
+from network.poller import run_poll_cycle
+from network.usage_store import run_nightly
 
 
 def poll_devices() -> None:
     """One scheduled poll cycle: only devices due and not leased by another worker."""
-    from network.poller import run_poll_cycle
-
     run_poll_cycle()
 
 
 def usage_store_nightly() -> None:
     """Monthly partitions ahead (PostgreSQL) and the roll-up of finished days per port; the
     hours older than the window go with the retention purge (isp.retention_purge, 03:10 UTC)."""
-    from isp.extensions import db
-    from network.usage_store import run_nightly
-
     run_nightly()
     db.session.commit()
 

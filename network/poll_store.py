@@ -46,6 +46,7 @@ from network.topology import uplinks_of
 from network.usage_store import add_usage, split_by_hour
 from network.usage_store import served_subscription_ids as _served_subscription_ids
 from network.usage_store import upsert as _upsert
+from subscribers.models import Subscription
 
 FAILED_POLLS_FOR_DOWN = 2
 PORT_DOWN_ALERT = timedelta(days=7)
@@ -316,8 +317,6 @@ def _port_state(row: dict, sample: InterfaceSample, at: datetime,
 
 def _send_port_alerts(alerts: list[tuple[int, int, datetime, datetime]]) -> None:
     """Signal a household's port down for 7 days on an active service (once per down period)."""
-    from subscribers.models import Subscription
-
     if not alerts:
         return
     served = _served_subscription_ids({unit_id for _, unit_id, _, _ in alerts}, ALERT_STATUSES)

@@ -116,7 +116,9 @@ def run_poll_cycle(*, client: SnmpClient | None = None, devices: Sequence[Device
         own_client = client is None
         snmp: SnmpClient
         if own_client:
-            from network.snmp import PysnmpClient
+            # network.snmp loads pysnmp and its MIB compiler: only a cycle without a given
+            # client (the real poller, not the tests' fake) pays for it.
+            from network.snmp import PysnmpClient  # noqa: PLC0415
 
             snmp = PysnmpClient()
         else:

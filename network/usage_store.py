@@ -35,6 +35,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import Date, bindparam, delete, func, insert, select, text
+from sqlalchemy.dialects import postgresql, sqlite
 
 from isp.extensions import db
 from isp.timeutil import PARIS, local_date, start_of_day, utcnow
@@ -47,6 +48,7 @@ from network.models import (
     UsageHour,
     UsageRollup,
 )
+from subscribers.models import Subscription
 
 LOCAL_TZ = PARIS  # the one calendar (isp.timeutil)
 USAGE_STATUSES = ("active", "reduced", "suspended", "provisioning")
@@ -119,8 +121,6 @@ def local_day(hour: datetime) -> date:
 def served_subscription_ids(unit_ids: Iterable[int],
                             statuses: Sequence[str] = USAGE_STATUSES) -> dict[int, int]:
     """{unit_id: id of the flat's newest subscription in ``statuses``}, in one query."""
-    from subscribers.models import Subscription
-
     ids = sorted(unit_ids)
     if not ids:
         return {}
@@ -179,10 +179,7 @@ def upsert(model, rows: list[dict], keys: Sequence[str], *, add: Sequence[str] =
     """
     if not rows:
         return
-    if _postgres():
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    dialect_insert = postgresql.insert if _postgres() else sqlite.insert
     table = model.__table__
     statement = dialect_insert(table)
     values = {c: table.c[c] + statement.excluded[c] for c in add}
@@ -288,12 +285,9 @@ def roll_up(first: date, last: date, *, prepare: bool = True) -> int:
     written = 0
     day = first
     hour_table, day_table = UsageHour.__table__, PortUsageDay.__table__
-    if _postgres():
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-        if prepare:
-            _prepare_partitions(start_of_day(first), start_of_day(last + timedelta(days=1)))
-    else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    dialect_insert = postgresql.insert if _postgres() else sqlite.insert
+    if _postgres() and prepare:
+        _prepare_partitions(start_of_day(first), start_of_day(last + timedelta(days=1)))
     while day <= last:
         lo, hi = start_of_day(day), start_of_day(day + timedelta(days=1))
         # an upsert, not delete + insert: port_usage_days is keyed (port, day), and finding a
@@ -446,8 +440,6 @@ def unit_usage_hours(unit_id: int, start: datetime, end: datetime) -> list[tuple
 
 def unit_usage_days(unit_id: int, first: date, last: date) -> list[tuple[date, int, int]]:
     """(day, download, upload) summed over the flat's subscriptions, oldest first."""
-    from subscribers.models import Subscription
-
     rows = db.session.execute(
         select(UsageDay.day, func.sum(UsageDay.download_octets), func.sum(UsageDay.upload_octets))
         .join(Subscription, Subscription.id == UsageDay.subscription_id)

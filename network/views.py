@@ -17,6 +17,7 @@ from sqlalchemy import func, or_, select
 from isp import audit, svgchart
 from isp.auth import require_role
 from isp.choices import Role
+from isp.csvimport import BadValue
 from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
 from isp.formatting import octets
@@ -24,6 +25,15 @@ from isp.nav import register_nav
 from isp.pagination import paginate
 from isp.timeutil import PARIS, utcnow
 from network.availability import availability_by_day, availability_by_month
+from network.choices import JOB_ACTION_LABELS, JOB_STATE_LABELS, DeviceRole
+from network.device_fields import (
+    DEVICE_TYPES,
+    FIELDS,
+    SECRET_COLUMNS,
+    credentials_set,
+    current_values,
+    device_changes,
+)
 from network.intervals import (
     ambiguous_port,
     ambiguous_ports,
@@ -41,6 +51,7 @@ from network.usage_store import (
     unit_usage_days,
     unit_usage_hours,
 )
+from subscribers.models import Building, Unit
 
 bp = Blueprint("network", __name__, template_folder="templates")
 
@@ -64,8 +75,6 @@ ERROR_LABELS = {"timeout": _l("pas de réponse"), "auth": _l("échec d'authentif
 
 @bp.app_context_processor
 def _labels():
-    from network.choices import JOB_ACTION_LABELS, JOB_STATE_LABELS
-
     return {"NET_STATUS_LABELS": STATUS_LABELS, "NET_ERROR_LABELS": ERROR_LABELS,
             "DISCARD_LABELS": DISCARD_LABELS, "JOB_STATE_LABELS": JOB_STATE_LABELS,
             "JOB_ACTION_LABELS": JOB_ACTION_LABELS}
@@ -146,8 +155,6 @@ def _device_or_404(hostname: str) -> Device:
 @bp.get("/network/devices")
 @require_role(Role.OPERATOR)
 def devices():
-    from subscribers.models import Building
-
     search = request.args.get("q", "").strip()
     statement = (select(Device).join(Building, Building.id == Device.building_id)
                  .order_by(Building.code, Device.role, Device.hostname))
@@ -207,10 +214,6 @@ DEVICE_FIELD_LABELS = {
 
 
 def _device_form(device: Device | None, values: dict, errors: dict, status: int = 200):
-    from network.choices import DeviceRole
-    from network.device_fields import DEVICE_TYPES, credentials_set
-    from subscribers.models import Building
-
     buildings = [(code, f"{code} — {name}") for code, name in db.session.execute(
         select(Building.code, Building.name).order_by(Building.code))]
     role_labels = {"access": _("accès"), "aggregation": _("agrégation")}
@@ -225,9 +228,6 @@ def _device_form(device: Device | None, values: dict, errors: dict, status: int 
 def _save_device(device: Device | None):
     """Check the posted fields (network.device_fields, as the import and the API do) and
     create or update; a bad value is shown beside its field and nothing changes."""
-    from isp.csvimport import BadValue
-    from network.device_fields import FIELDS, SECRET_COLUMNS, device_changes
-
     form = {name: request.form.get(name, "") for name in FIELDS
             if not (device is not None and name == "hostname")}
     # secrets are never sent back to the browser, not even after a refusal
@@ -265,8 +265,6 @@ def device_new():
 @bp.route("/network/devices/<hostname>/edit", methods=["GET", "POST"])
 @require_role(Role.OPERATOR)
 def device_edit(hostname: str):
-    from network.device_fields import current_values
-
     device = _device_or_404(hostname)
     if request.method == "POST":
         return _save_device(device)
@@ -320,8 +318,6 @@ def port_detail(port_id: int):
 @bp.get("/network/units/<code>/usage")
 @require_role(Role.OPERATOR)
 def unit_usage(code: str):
-    from subscribers.models import Unit
-
     unit = db.session.execute(select(Unit).where(Unit.code == code)).scalar_one_or_none()
     if unit is None:
         raise NotFoundError(_("Logement %(c)s introuvable", c=code))
@@ -341,8 +337,6 @@ def unit_usage(code: str):
 @bp.get("/network/buildings/<code>")
 @require_role(Role.OPERATOR)
 def building_network(code: str):
-    from subscribers.models import Building
-
     building = db.session.execute(select(Building).where(Building.code == code)
                                   ).scalar_one_or_none()
     if building is None:
@@ -371,8 +365,6 @@ def _household_usage_panel(household, scope) -> Markup | None:
     """Link from the household page to its flat's usage (operators only)."""
     if getattr(scope, "is_mediator", False):
         return None
-    from flask import url_for
-
     port = db.session.execute(select(Port).where(Port.unit_id == household.unit_id)
                               ).scalar_one_or_none()
     if port is None:

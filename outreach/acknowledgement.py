@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from isp.extensions import db
 from outreach.models import RequestEvent
 from outreach.services import Outcome
+from residents.mail import send
 
 
 def message(outcome: Outcome) -> tuple[str, str]:
@@ -42,8 +43,6 @@ def send_acknowledgement(outcome: Outcome) -> bool | None:
     if outcome.kind not in ("created", "supported") or not outcome.contact_email \
             or outcome.request is None:
         return None
-    from residents.mail import send  # the one e-mail stand-in (SMTP, else the outbox)
-
     subject, text = message(outcome)
     delivery = send(outcome.contact_email, subject, text)
     outcome.request.events.append(RequestEvent(

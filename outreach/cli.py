@@ -8,8 +8,10 @@ import click
 from flask.cli import with_appcontext
 from flask_babel import gettext as _
 
+from isp import audit
 from isp.errors import DomainError
 from isp.extensions import db
+from outreach.contours import import_contours
 
 
 @click.group("contours")
@@ -29,9 +31,6 @@ def contours_group() -> None:
 @with_appcontext
 def import_command(file: Path, property_name: str, match: str, skip_unknown: bool) -> None:
     """Check the whole file, then store one contour per district it names."""
-    from isp import audit
-    from outreach.contours import import_contours
-
     try:
         result = import_contours(file.read_bytes(), property_name=property_name, match=match,
                                  skip_unknown=skip_unknown, source=file.name,

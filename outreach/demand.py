@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from isp.disclosure import is_small, round_count
 from isp.extensions import db
 from outreach.choices import RequestStatus
 from outreach.models import ServiceRequest
@@ -37,8 +38,6 @@ def published_by_district() -> dict[str, int | None]:
 def published(count: int | None) -> int | None:
     """A count as analysts and the public see it: None when small (< 5), else rounded to 5
     (``isp.disclosure``, the one home of that rule)."""
-    from isp.disclosure import is_small, round_count
-
     if not count:
         return 0
     return None if is_small(count) else round_count(count)

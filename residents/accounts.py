@@ -8,6 +8,7 @@ import secrets
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 
+from isp.auth import end_sessions_of
 from isp.choices import Role
 from isp.errors import DomainError
 from isp.extensions import db
@@ -141,8 +142,6 @@ def set_other_contact(account: ResidentAccount, value: str | None) -> ResidentAc
 
 def end_account(account: ResidentAccount, reason: str) -> None:
     """End the account: its sessions, tokens and codes die, the login is freed (flushes)."""
-    from isp.auth import end_sessions_of
-
     if account.ended_at is not None:
         return
     now = utcnow()

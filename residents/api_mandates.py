@@ -22,6 +22,8 @@ from residents.schemas import (
     MyInvoiceOut,
     MyTicketOut,
 )
+from residents.views_mandates import _sms_sender
+from support import notifications
 
 bp = Blueprint("resident_mandates_api", __name__, url_prefix="/api/v1/mandates")
 
@@ -67,8 +69,6 @@ def mandate_list():
 def mandate_create():
     """Record a resident's mandate (in person with the signed form's reference, or by a
     code sent to the resident, then ``/confirm``)."""
-    from residents.views_mandates import _sms_sender
-
     body = json_body(allowed=("household_id", "scopes", "ends_on", "consent_method",
                               "consent_reference"))
     mandate, _code = mandates.create_mandate(
@@ -142,8 +142,6 @@ def mandate_book(mandate_id: int):
             response=MyTicketOut)
 def mandate_report(mandate_id: int):
     """Report a problem for the household, under a mandate covering reports."""
-    from support import notifications
-
     actor = current_actor()
     mandate = mandates.require(mandate_id, "tickets", actor=actor)
     body = json_body(allowed=("problem", "details"))

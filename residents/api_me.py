@@ -16,7 +16,8 @@ from isp.openapi import documented
 from isp.pagination import api_list
 from isp.query import parse
 from isp.validation import Integer, Text, body_schema, json_body
-from residents import space
+from residents import mandates, space
+from residents.identity import household_of, require_resident_household
 from residents.schemas import (
     MyBookingOut,
     MyInvoiceOut,
@@ -28,6 +29,7 @@ from residents.schemas import (
     MyUsageOut,
     UsageQuery,
 )
+from support import notifications
 
 bp = Blueprint("residents_me_api", __name__, url_prefix="/api/v1/me")
 
@@ -37,8 +39,6 @@ SLOT_ID = Integer("slot_id", required=True)
 
 
 def _household():
-    from residents.identity import require_resident_household
-
     return require_resident_household()
 
 
@@ -69,8 +69,6 @@ def _me_part(user) -> dict | None:
     members), its association and the line's state."""
     if user.role != Role.RESIDENT:
         return None
-    from residents.identity import household_of
-
     household = household_of(user)
     if household is None:
         return {"household": None}
@@ -121,8 +119,6 @@ def tickets():
             response=MyTicketOut)
 def ticket_create():
     """Report a problem (``problem``: one of the plain-words choices)."""
-    from support import notifications
-
     household = _household()
     body = json_body(allowed=("problem", "details"))
     ticket = space.report_problem(household, actor=current_actor(),
@@ -200,8 +196,6 @@ def mandate_json(mandate) -> dict:
 @documented(response=MyMandatesOut)
 def mandate_list():
     """The mandates the household gave (who may act for it, for what, until when)."""
-    from residents import mandates
-
     household = _household()
     rows = mandates.household_mandates(household.id)
     db.session.commit()
@@ -214,8 +208,6 @@ def mandate_list():
 @documented(response=MyMandateOut)
 def mandate_end(mandate_id: int):
     """End a mandate: that person can no longer act for the household."""
-    from residents import mandates
-
     household = _household()
     mandate = mandates.get_for_household(mandate_id, household.id)
     mandates.end_mandate(mandate, actor=current_actor(), reason="resident")
@@ -228,8 +220,6 @@ def mandate_end(mandate_id: int):
 @documented(body_schema(Text("note", 300, multiline=True)), response=MySepaRequestOut)
 def sepa_request():
     """Ask to pay by SEPA direct debit (an operator calls back; no bank details here)."""
-    from residents import mandates
-
     household = _household()
     note = json_body(allowed=("note",)).get("note")
     row = mandates.request_sepa(household.id, actor=current_actor(), note=note)

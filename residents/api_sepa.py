@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify
 
+from billing.sepa_mandates import active_mandates
 from isp import audit
 from isp.auth import current_actor, require_role
 from isp.choices import Role
@@ -20,8 +21,6 @@ bp = Blueprint("resident_sepa_api", __name__, url_prefix="/api/v1")
 
 
 def _page(rows: list) -> list:
-    from billing.sepa_mandates import active_mandates
-
     billing = active_mandates(sorted({row.household_id for row in rows}))
     return [sepa.request_json(row, billing.get(row.household_id)) for row in rows]
 

@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import click
 from flask.cli import with_appcontext
+from flask_babel import gettext as _
 
 from isp.errors import DomainError
+from isp.extensions import db
+from residents.accounts import create_account
+from residents.jobs import appointment_reminders
+from residents.notices import deliver_pending
+from subscribers.models import Household
 
 
 def create_resident(email: str | None, phone: str | None, household_id: int | None,
@@ -13,12 +19,6 @@ def create_resident(email: str | None, phone: str | None, household_id: int | No
     """``isp users create EMAIL --role resident --household ID`` (or ``--phone 06…`` as the
     login; both: the e-mail signs in, the mobile is a second contact for SMS notices): the
     account's login as stored. The caller commits."""
-    from flask_babel import gettext as _
-
-    from isp.extensions import db
-    from residents.accounts import create_account
-    from subscribers.models import Household
-
     if email is None and phone is None:
         raise DomainError(_("Un résident se connecte avec un e-mail ou un numéro de portable "
                             "(--phone)."), field="login")
@@ -40,8 +40,6 @@ def register(cli_group) -> None:
     @with_appcontext
     def deliver_notices() -> None:
         """Send the stored notices not sent yet."""
-        from residents.notices import deliver_pending
-
         sent, failed = deliver_pending()
         click.echo(f"{sent} sent, {failed} not sent")
 
@@ -49,10 +47,6 @@ def register(cli_group) -> None:
     @with_appcontext
     def remind() -> None:
         """Store tomorrow's appointment reminders and send them."""
-        from isp.extensions import db
-        from residents.jobs import appointment_reminders
-        from residents.notices import deliver_pending
-
         stored = appointment_reminders()
         db.session.commit()
         sent, failed = deliver_pending()

@@ -5,7 +5,13 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from billing.models import Invoice
 from isp.extensions import db
+from mediation.models import Assignment, Association
+from residents import notices
+from residents.accounts import account_by_login, create_account, parse_login
+from residents.models import ResidentAccount
+from subscribers.models import Household
 
 #: (login, channel opted in). The numbers are of the range ARCEP keeps for fiction.
 DEMO_RESIDENTS = (
@@ -18,10 +24,6 @@ DEMO_RESIDENTS = (
 def _households(count: int) -> list:
     """Current demo households, those followed by the demo mediator's association and having
     an issued invoice first."""
-    from billing.models import Invoice
-    from mediation.models import Assignment, Association
-    from subscribers.models import Household
-
     followed = select(Assignment.household_id).join(
         Association, Association.id == Assignment.association_id).where(
         Association.code == "ASSO-PB", Assignment.ended_at.is_(None))
@@ -34,10 +36,6 @@ def _households(count: int) -> list:
 
 
 def seed_demo() -> str | None:
-    from residents import notices
-    from residents.accounts import account_by_login, create_account, parse_login
-    from residents.models import ResidentAccount
-
     made = 0
     missing = [(login, channel) for login, channel in DEMO_RESIDENTS
                if account_by_login(parse_login(login)[1]) is None]
@@ -55,8 +53,6 @@ def seed_demo() -> str | None:
 
 def demo_logins() -> list[tuple[str, str]]:
     """(login, household holder) of the demo residents, for the README and the report."""
-    from residents.accounts import account_by_login, parse_login
-
     rows = []
     for login, _channel in DEMO_RESIDENTS:
         account = account_by_login(parse_login(login)[1])

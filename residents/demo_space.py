@@ -8,9 +8,14 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from billing.models import Invoice
 from isp.extensions import db
 from isp.models import User
 from isp.timeutil import today
+from mediation import proposals
+from mediation.models import Assignment
+from residents.models_mandates import Mandate, SepaRequest
+from subscribers.models import Household
 
 MANDATE_REFERENCE = "DEMO-MANDAT-1"
 
@@ -18,9 +23,6 @@ MANDATE_REFERENCE = "DEMO-MANDAT-1"
 def _seed_sepa_requests() -> int:
     """Two residents' direct-debit requests for the operators' list (one new, one where the
     household was called); none when there are some already."""
-    from residents.models_mandates import SepaRequest
-    from subscribers.models import Household
-
     if db.session.execute(select(SepaRequest.id).limit(1)).first():
         return 0
     households = list(db.session.execute(select(Household).where(
@@ -44,12 +46,6 @@ def seed_demo() -> str | None:
 
 
 def _seed_mandate_and_proposals() -> str | None:
-    from billing.models import Invoice
-    from mediation import proposals
-    from mediation.models import Assignment
-    from residents.models_mandates import Mandate
-    from subscribers.models import Household
-
     if db.session.execute(select(Mandate.id).where(
             Mandate.consent_reference == MANDATE_REFERENCE)).first():
         return None

@@ -10,15 +10,17 @@ from sqlalchemy import select
 
 from isp import signals
 from isp.extensions import db
+from isp.timeutil import today
+from mediation.assignments import current_assignment
 from residents import notices
 from residents.accounts import end_account
+from residents.identity import lives_in_its_flat
 from residents.models import Notice, ResidentAccount
+from subscribers.models import Household
 
 
 @signals.household_moved_out.connect
 def _end_accounts_at_move_out(household, moved_out_on=None, **_kwargs) -> None:
-    from isp.timeutil import today
-
     if moved_out_on is not None and moved_out_on > today():
         return  # a move-out announced ahead ends the account on its day (jobs.end_moved_out)
     end_accounts_of(household.id)
@@ -37,9 +39,6 @@ def end_accounts_of(household_id: int) -> int:
 
 
 def _current_households_of_units(unit_codes) -> list[int]:
-    from residents.identity import lives_in_its_flat
-    from subscribers.models import Household
-
     codes = list(unit_codes or [])
     ids: list[int] = []
     for start in range(0, len(codes), 500):
@@ -86,8 +85,6 @@ def _notice_invoice(invoice, household_id=None, **_kwargs) -> None:
 
 @signals.dunning_step_recorded.connect
 def _notice_dunning(household, step=None, on=None, **_kwargs) -> None:
-    from mediation.assignments import current_assignment
-
     accounts = notices.accounts_to_notify([household.id])
     if not accounts:
         return

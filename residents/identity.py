@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask import abort
 from sqlalchemy import select
 
+from isp.auth import current_actor
 from isp.choices import Role
 from isp.extensions import db
 from isp.models import User
@@ -47,8 +48,6 @@ def household_of(user: User | None) -> Household | None:
 def require_resident_household() -> Household:
     """The signed-in resident's household for a page or API call: 403 for another role, 404
     when the resident has none any more (ended account, moved out)."""
-    from isp.auth import current_actor
-
     user = current_actor()
     if user.role != Role.RESIDENT:
         abort(403)

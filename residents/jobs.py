@@ -10,7 +10,13 @@ from sqlalchemy import select
 from isp.extensions import db
 from isp.scheduler import in_app_context
 from isp.timeutil import now_local, start_of_day, today
+from mediation.models import Booking, CoachingSlot
 from residents import notices
+from residents.handlers import end_accounts_of
+from residents.mandates import end_for_household
+from residents.models import ResidentAccount
+from residents.models_mandates import Mandate
+from subscribers.models import Household
 
 #: Reminders leave in the daytime only (Paris time), from the first run after 9 o'clock.
 REMINDER_HOURS = range(9, 20)
@@ -19,8 +25,6 @@ REMINDER_HOURS = range(9, 20)
 def appointment_reminders(on=None) -> int:
     """Store a reminder for each booking of a slot tomorrow (Paris calendar) of a household
     with an opted-in account; once per booking. Returns how many notices were stored."""
-    from mediation.models import Booking, CoachingSlot
-
     tomorrow = (on or today()) + timedelta(days=1)
     start, end = start_of_day(tomorrow), start_of_day(tomorrow + timedelta(days=1))
     bookings = db.session.execute(
@@ -57,12 +61,6 @@ def deliver_notices() -> None:
 def end_moved_out(on=None) -> tuple[int, int]:
     """End the accounts and mandates of households whose move-out day has come (a move-out
     recorded ahead leaves them until then). Returns (accounts, mandates) ended; flushes."""
-    from residents.handlers import end_accounts_of
-    from residents.mandates import end_for_household
-    from residents.models import ResidentAccount
-    from residents.models_mandates import Mandate
-    from subscribers.models import Household
-
     day = on or today()
     moved = select(Household.id).where(Household.moved_out_on.is_not(None),
                                        Household.moved_out_on <= day)

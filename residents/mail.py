@@ -13,6 +13,7 @@ from email.message import EmailMessage
 from flask import current_app
 
 from residents.sms import Delivery
+from support.notifications import _smtp_connect
 
 log = logging.getLogger(__name__)
 
@@ -35,8 +36,6 @@ def sender(config) -> Callable[[str, str, str], Delivery]:
             OUTBOX.append((to, subject, text))
             log.info("E-mail to %s: %s — %s", to, subject, text)
             return Delivery(ok=True, provider_ref=f"sim-mail-{len(OUTBOX)}")
-        from support.notifications import _smtp_connect  # the one SMTP setting's reader
-
         message = EmailMessage()
         message["From"] = mail_from
         message["To"] = to

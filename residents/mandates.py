@@ -18,10 +18,12 @@ import hmac
 import secrets
 from datetime import date, timedelta
 
+from flask import has_request_context, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from billing.sepa_mandates import active_mandate
 from isp import audit
 from isp.auth import Scope
 from isp.choices import Role
@@ -30,6 +32,7 @@ from isp.extensions import db
 from isp.models import User
 from isp.timeutil import today, utcnow
 from isp.validation import Text
+from mediation.assignments import current_assignment
 from residents.models_mandates import Mandate, SepaRequest
 from subscribers.services import get_household
 
@@ -73,8 +76,6 @@ def _code_hash(mandate_id: int, code: str) -> str:
 
 
 def _current_association_id(household_id: int) -> int | None:
-    from mediation.assignments import current_assignment
-
     assignment = current_assignment(household_id)
     return assignment.association_id if assignment is not None else None
 
@@ -257,8 +258,6 @@ def mediator_mandates(actor: User) -> list[Mandate]:
 
 def _audit(mandate: Mandate, action: str, actor: User, what: str) -> None:
     """One audit entry naming the mediator and the resident (the household's holder)."""
-    from flask import has_request_context, request
-
     household = mandate.household
     mediator = mandate.mediator
     detail = _("mandat %(id)s — %(mediator)s pour %(resident)s : %(what)s",
@@ -279,8 +278,6 @@ def record_action(mandate: Mandate, action: str, what: str, *, actor: User) -> N
 def request_sepa(household_id: int, *, actor: User, note: str | None = None) -> SepaRequest:
     """The resident asks to pay by direct debit; one open request at a time (the note is
     checked even when a request is open already)."""
-    from billing.sepa_mandates import active_mandate
-
     note = SEPA_NOTE.check(note)
     if active_mandate(household_id) is not None:
         raise DomainError(_("Vous payez déjà par prélèvement."), status=409)

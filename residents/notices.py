@@ -18,11 +18,14 @@ from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select, update
 
+from isp.errors import DomainError
 from isp.extensions import db
 from isp.formatting import money, short_date, short_datetime
 from isp.timeutil import utcnow
+from residents import mail, sms
 from residents.accounts import display_phone
 from residents.models import Notice, ResidentAccount
+from subscribers.models import Household
 
 log = logging.getLogger(__name__)
 
@@ -134,8 +137,6 @@ def notify(accounts: list[ResidentAccount], kind: str, source_ref: str,
            values: dict | None = None) -> list[Notice]:
     """Store one pending notice per account and opted-in channel (none twice for a cause);
     flushes, the caller commits; delivery comes after (``deliver_pending``)."""
-    from subscribers.models import Household
-
     created: list[Notice] = []
     for account in accounts:
         channels = [channel for channel, wanted, to in (
@@ -190,8 +191,6 @@ def _claim(limit: int) -> list[Notice]:
 
 def deliver(notice: Notice) -> bool:
     """Send one notice through its channel and record the outcome (flushes)."""
-    from residents import mail, sms
-
     if notice.channel == "sms":
         delivery = sms.send(notice.recipient, notice.text)
     else:
@@ -245,8 +244,6 @@ def notices_of(household_id: int, limit: int = 50) -> list[Notice]:
 
 def set_preferences(account: ResidentAccount, *, sms: bool, email: bool) -> ResidentAccount:
     """The channels the resident wants notices on; a channel needs its address (flushes)."""
-    from isp.errors import DomainError
-
     if sms and not account.phone:
         raise DomainError(gettext("Pas de numéro de portable sur ce compte : les SMS ne "
                                   "peuvent pas être envoyés."), field="notify_sms")

@@ -26,6 +26,7 @@ from sqlalchemy import select, update
 from isp import throttle
 from isp.extensions import db
 from isp.timeutil import utcnow
+from residents import mail, sms
 from residents.accounts import account_by_login, parse_login
 from residents.models import ResidentAccount, SignInCode
 from residents.sms import Delivery
@@ -95,12 +96,8 @@ class OutgoingCode:
         text = _("Votre code pour Internet solidaire : %(code)s. Il marche 10 minutes. "
                  "Ne le donnez à personne.", code=self.code)
         if self.account.login_kind == "phone":
-            from residents import sms
-
             chosen, to = sms.gateway(), self.account.phone
             return lambda: sms.send_through(chosen, to, text)
-        from residents import mail
-
         send_mail, to, subject = mail.sender(current_app.config), self.account.email, \
             _("Votre code de connexion")
         return lambda: send_mail(to, subject, text)

@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from billing.sepa_mandates import active_mandate
 from isp import audit
 from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
@@ -62,8 +63,6 @@ def change_status(request_id: int, status: object, *, actor: User,
                   note: object = None) -> SepaRequest:
     """Move a request on: ``contacted``, ``signed`` (billing holds the household's mandate) or
     ``cancelled`` (a reason is required). A closed request answers 409."""
-    from billing.sepa_mandates import active_mandate
-
     status = STATUS.check(status)
     note = STAFF_NOTE.check(note)
     row = get_request(request_id, for_update=True)  # two operators at once: one wins

@@ -18,6 +18,11 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from flask import current_app
+from sqlalchemy import select
+
+from isp.extensions import db
+from residents.accounts import display_phone, normalise_phone
+from residents.models import ResidentAccount
 
 log = logging.getLogger(__name__)
 
@@ -39,8 +44,6 @@ class SmsGateway(Protocol):
 
 
 def _display(number: str) -> str:
-    from residents.accounts import display_phone
-
     return display_phone(number)
 
 
@@ -120,12 +123,6 @@ def send_through(chosen: SmsGateway, to: str, text: str) -> Delivery:
 def mobile_of_household(household) -> str | None:
     """The number to text the household on: an active account's phone login, else the
     household's phone when it is a French mobile number."""
-    from sqlalchemy import select
-
-    from isp.extensions import db
-    from residents.accounts import normalise_phone
-    from residents.models import ResidentAccount
-
     phone = db.session.execute(
         select(ResidentAccount.phone).where(ResidentAccount.household_id == household.id,
                                             ResidentAccount.ended_at.is_(None),

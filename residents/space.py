@@ -14,7 +14,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from isp.choices import Role
+from billing.models import Invoice
+from isp import gdpr
+from isp.choices import AUDIT_ACTION_LABELS, ROLE_LABELS, Role
 from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
 from isp.models import AuditEntry, User
@@ -22,7 +24,15 @@ from isp.timeutil import month_bounds, today, utcnow
 from isp.validation import MAX_INT
 from mediation import slots as coaching
 from mediation.assignments import current_assignment
+from mediation.models import Booking, CoachingSlot
+from network.choices import DeviceStatus
+from network.models import Device, Outage
+from network.provisioning.queue import port_for_unit
+from network.usage_store import unit_usage_days
 from residents.identity import household_of
+from subscribers.choices import SERVED_STATUSES, SubscriptionStatus
+from subscribers.models import Subscription
+from support.models import Ticket, TicketOutage
 from support.tickets import open_resident_ticket, open_ticket
 
 #: A problem in plain words → the support category it opens.
@@ -59,9 +69,6 @@ class Connection:
 
 def current_subscription(household):
     """The household's subscription still running (not terminated), the newest."""
-    from subscribers.choices import SubscriptionStatus
-    from subscribers.models import Subscription
-
     return db.session.execute(select(Subscription).where(
         Subscription.household_id == household.id,
         Subscription.status != SubscriptionStatus.TERMINATED)
@@ -70,10 +77,6 @@ def current_subscription(household):
 
 def connection(household) -> Connection:
     """Does the line work now: the port's state at the device's last poll, in words."""
-    from network.choices import DeviceStatus
-    from network.provisioning.queue import port_for_unit
-    from subscribers.choices import SERVED_STATUSES, SubscriptionStatus
-
     subscription = current_subscription(household)
     if subscription is None or subscription.status not in SERVED_STATUSES:
         return Connection("none", None, False, subscription.status if subscription else None)
@@ -105,8 +108,6 @@ class MonthUsage:
 def usage(household, period: str | None = None) -> MonthUsage:
     """A month's traffic of the household's flat, counted from the move-in only (a flat's
     earlier tenant is never shown)."""
-    from network.usage_store import unit_usage_days
-
     if period is None:
         day = today()
     else:
@@ -132,9 +133,6 @@ class BuildingOutage:
 
 def building_outage(household) -> BuildingOutage | None:
     """A known outage of the household's building (its switches), with the ticket's state."""
-    from network.models import Device, Outage
-    from support.models import Ticket, TicketOutage
-
     row = db.session.execute(
         select(Outage).join(Device, Device.id == Outage.device_id)
         .where(Device.building_id == household.unit.building_id, Outage.ended_at.is_(None))
@@ -152,8 +150,6 @@ def building_outage(household) -> BuildingOutage | None:
 
 def invoices_query(household_id: int):
     """The household's issued invoices, newest first (drafts are not invoices yet)."""
-    from billing.models import Invoice
-
     return select(Invoice).where(
         Invoice.household_id == household_id, Invoice.number.is_not(None)
     ).order_by(Invoice.issued_on.desc(), Invoice.id.desc())
@@ -165,8 +161,6 @@ def invoices(household_id: int) -> list:
 
 def invoice(household_id: int, number: str):
     """One issued invoice of the household; another household's is "not found"."""
-    from billing.models import Invoice
-
     found = db.session.execute(select(Invoice).where(
         Invoice.number == number, Invoice.household_id == household_id)).scalar_one_or_none()
     if found is None:
@@ -183,8 +177,6 @@ def association_of(household_id: int):
 
 def tickets_query(household_id: int):
     """The household's tickets, newest first."""
-    from support.models import Ticket
-
     return select(Ticket).where(Ticket.household_id == household_id).order_by(
         Ticket.opened_at.desc(), Ticket.id.desc())
 
@@ -218,8 +210,6 @@ def report_problem(household, *, actor: User, problem: str, details: str | None)
 
 def coming_slots(association, *, limit: int = 12) -> list:
     """The association's coming slots with a seat left."""
-    from mediation.models import CoachingSlot
-
     if association is None:
         return []
     slots = db.session.execute(select(CoachingSlot).where(
@@ -231,8 +221,6 @@ def coming_slots(association, *, limit: int = 12) -> list:
 
 
 def coming_bookings(household_id: int) -> list:
-    from mediation.models import Booking, CoachingSlot
-
     return list(db.session.execute(select(Booking).join(Booking.slot).where(
         Booking.household_id == household_id, Booking.status == "booked",
         CoachingSlot.starts_at > utcnow()).order_by(CoachingSlot.starts_at)).scalars())
@@ -240,8 +228,6 @@ def coming_bookings(household_id: int) -> list:
 
 def book(household, slot_id: object, *, actor: User):
     """Book a slot of the household's own association (another's: not found)."""
-    from mediation.models import CoachingSlot
-
     if isinstance(slot_id, bool) or not isinstance(slot_id, int) or not 0 < slot_id <= MAX_INT:
         raise DomainError(_("Choisissez un rendez-vous"), field="slot_id", status=400)
     association = association_of(household.id)
@@ -252,8 +238,6 @@ def book(household, slot_id: object, *, actor: User):
 
 
 def cancel_booking(household, booking_id: int, *, actor: User):
-    from mediation.models import Booking
-
     booking = db.session.get(Booking, booking_id) if 0 < booking_id <= MAX_INT else None
     if booking is None or booking.household_id != household.id:
         raise NotFoundError(_("Rendez-vous introuvable"), field="booking_id")
@@ -270,8 +254,6 @@ class Access:
 
 
 def _who(entry: AuditEntry, users: dict[int, User], me: User) -> str:
-    from isp.choices import ROLE_LABELS
-
     if entry.actor_id == me.id:
         return str(_("vous"))
     user = users.get(entry.actor_id) if entry.actor_id else None
@@ -293,8 +275,6 @@ HOUSEHOLD_RECORD_TYPES = ("household", "household_billing", "household_statement
 
 def accesses(household_id: int, me: User, *, limit: int = 50) -> list[Access]:
     """Who read or changed the household's file, newest first: staff by role, never named."""
-    from isp.choices import AUDIT_ACTION_LABELS
-
     entries = list(db.session.execute(select(AuditEntry).where(
         AuditEntry.record_type.in_(HOUSEHOLD_RECORD_TYPES),
         AuditEntry.record_id == str(household_id))
@@ -309,8 +289,6 @@ def accesses(household_id: int, me: User, *, limit: int = 50) -> list[Access]:
 
 def export(household_id: int, me: User, *, route: str) -> dict:
     """The GDPR export (isp.gdpr), its access log by role instead of staff e-mails."""
-    from isp import gdpr
-
     data = gdpr.export_household(household_id, actor=me, route=route)
     data["access_log"] = [{"at": access.at.isoformat(), "by": access.who,
                            "action": access.action}

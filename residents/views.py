@@ -9,6 +9,7 @@ from flask import (
     Blueprint,
     abort,
     current_app,
+    flash,
     g,
     redirect,
     render_template,
@@ -18,15 +19,25 @@ from flask import (
 )
 from flask_babel import format_timedelta
 from flask_babel import gettext as _
-from flask_login import current_user, login_user
+from flask_login import current_user, login_user, logout_user
 from markupsafe import Markup
+from sqlalchemy import select
 
 from isp import audit
-from isp.auth import SESSION_ID_KEY, Scope, current_actor, public, require_role, start_session
+from isp.auth import (
+    SESSION_ID_KEY,
+    Scope,
+    current_actor,
+    end_session,
+    public,
+    require_role,
+    start_session,
+)
 from isp.choices import Role
 from isp.errors import DomainError
 from isp.extensions import db
 from isp.forms import form_status, show_domain_error
+from isp.models_security import UserSession
 from isp.timeutil import utcnow
 from residents import accounts, notices, otp
 from residents.forms import (
@@ -146,13 +157,6 @@ SEEN_KEY = "resident_seen"
 @bp.before_app_request
 def _short_resident_sessions():
     """Sign a resident out of a session left idle or open too long (a shared phone)."""
-    from flask import flash
-    from flask_login import logout_user
-    from sqlalchemy import select
-
-    from isp.auth import end_session
-    from isp.models_security import UserSession
-
     if request.endpoint == "static" or request.path.startswith("/api/") or \
             not current_user.is_authenticated or current_user.role != Role.RESIDENT:
         return None

@@ -7,6 +7,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from wtforms import (
     DateField,
     HiddenField,
@@ -19,13 +20,16 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
+from billing.pdf import invoice_pdf as render_pdf
 from isp.auth import current_actor, require_role
 from isp.choices import Role
 from isp.errors import DomainError
 from isp.extensions import db
 from isp.nav import register_nav
 from isp.timeutil import today
+from mediation.slots import bookable_households, local
 from residents import mandates, space
+from support import notifications
 
 bp = Blueprint("resident_mandates", __name__, template_folder="templates")
 
@@ -72,7 +76,7 @@ class ConfirmForm(FlaskForm):
 def _sms_sender():
     """R1's SMS gateway, when there is one, as ``send(household, text)``; else None."""
     try:
-        from residents import sms
+        from residents import sms  # noqa: PLC0415  (an installation may leave R1's SMS out)
     except ImportError:
         return None
     send = getattr(sms, "send_to_household", None)
@@ -80,8 +84,6 @@ def _sms_sender():
 
 
 def _households():
-    from mediation.slots import bookable_households
-
     return [(h.id, f"{h.unit.code} — {h.holder_name}")
             for h in bookable_households(current_actor().association_id)]
 
@@ -131,8 +133,6 @@ def mandate_new():
 
 
 def _detail(mandate, *, status: int = 200, code_form=None, report_form=None):
-    from mediation.slots import local
-
     rows = space.invoices(mandate.household_id) if "invoices" in mandate.scope_list and \
         mandate.status == "active" else []
     slots = space.coming_slots(mandate.association) if "bookings" in mandate.scope_list and \
@@ -182,8 +182,6 @@ def mandate_confirm(mandate_id: int):
 @bp.get("/mediation/mandates/<int:mandate_id>/factures/<number>/pdf")
 @require_role(Role.MEDIATOR, scope="own_association")
 def mandate_invoice_pdf(mandate_id: int, number: str):
-    from billing.pdf import invoice_pdf as render_pdf
-
     actor = current_actor()
     mandate = mandates.require(mandate_id, "invoices", actor=actor)
     invoice = space.invoice(mandate.household_id, number)
@@ -222,8 +220,6 @@ def mandate_book(mandate_id: int):
 @bp.post("/mediation/mandates/<int:mandate_id>/report")
 @require_role(Role.MEDIATOR, scope="own_association")
 def mandate_report(mandate_id: int):
-    from support import notifications
-
     actor = current_actor()
     mandate = mandates.require(mandate_id, "tickets", actor=actor)
     form = ReportForm()
@@ -266,8 +262,6 @@ def mandate_end(mandate_id: int):
 def _household_panel(household, scope):
     """On the household page: its mandates and any SEPA direct-debit request (operators set
     the mandate up with billing's SEPA mandate form)."""
-    from markupsafe import Markup
-
     rows = [m for m in mandates.household_mandates(household.id) if m.status != "ended"]
     if getattr(scope, "is_mediator", False):
         rows = [m for m in rows if m.association_id == scope.association_id]

@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
+from billing.sepa_mandates import active_mandates
 from isp import audit
 from isp.auth import current_actor, require_role
 from isp.choices import Role
@@ -47,8 +48,6 @@ def _form(row: SepaRequest, formdata=None) -> StatusForm:
 
 def _render(chosen: str, *, status: int = 200, failed: StatusForm | None = None,
             failed_id: int | None = None, error: str | None = None):
-    from billing.sepa_mandates import active_mandates
-
     page = paginate(sepa.list_query(chosen).options(
         selectinload(SepaRequest.household)), per_page=PER_PAGE)
     rows = list(page.items)

@@ -16,13 +16,21 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from billing.accounts import balance
+from billing.choices import PAYMENT_METHOD_LABELS
+from billing.dunning import next_step
+from billing.pdf import invoice_pdf as render_pdf
+from billing.sepa_mandates import active_mandate
 from isp import audit
 from isp.auth import current_actor, require_role
 from isp.choices import Role
 from isp.errors import DomainError
 from isp.extensions import db
+from isp.gdpr import REGISTER
 from isp.nav import register_nav
 from residents import mandates, space
+from residents.identity import require_resident_household
+from support import notifications
 
 bp = Blueprint("residents", __name__, url_prefix="/moi", template_folder="templates")
 
@@ -53,8 +61,6 @@ class ConfirmForm(FlaskForm):
 
 def _household():
     """The signed-in resident's household (R1's identity rule), else not found."""
-    from residents.identity import require_resident_household
-
     return require_resident_household()
 
 
@@ -85,18 +91,12 @@ def connection():
 
 
 def _next_step(household_id: int):
-    from billing.dunning import next_step
-
     return next_step(household_id)
 
 
 @bp.get("/factures")
 @require_role(*RESIDENT, scope="self")
 def invoices():
-    from billing.accounts import balance
-    from billing.choices import PAYMENT_METHOD_LABELS
-    from billing.sepa_mandates import active_mandate
-
     household = _household()
     # The last 12 months keep the page light (30 KB); older ones: the data download, the API.
     rows = space.invoices(household.id)[:12]
@@ -113,8 +113,6 @@ def invoices():
 @bp.get("/factures/<number>/pdf")
 @require_role(*RESIDENT, scope="self")
 def invoice_pdf(number: str):
-    from billing.pdf import invoice_pdf as render_pdf
-
     household = _household()
     invoice = space.invoice(household.id, number)
     audit.record_request("read", "invoice", invoice.number)
@@ -142,8 +140,6 @@ def sepa_request():
 @bp.route("/probleme", methods=["GET", "POST"])
 @require_role(*RESIDENT, scope="self")
 def problem():
-    from support import notifications
-
     household = _household()
     form = ProblemForm()
     status = 200
@@ -225,8 +221,6 @@ def cancel(booking_id: int):
 @bp.get("/donnees")
 @require_role(*RESIDENT, scope="self")
 def data():
-    from isp.gdpr import REGISTER
-
     household = _household()
     rows = space.accesses(household.id, current_actor())
     audit.record_request("read", "household", household.id, detail="access log")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from email_validator import EmailNotValidError, validate_email
 from flask import Blueprint, jsonify, request
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -208,8 +209,6 @@ def create_household():
     moved_in_on = MOVED_IN_ON.check(payload.get("moved_in_on") or today())
     email = payload.get("email") or None
     if email is not None:
-        from email_validator import EmailNotValidError, validate_email
-
         try:
             email = validate_email(str(email), check_deliverability=False).normalized
         except EmailNotValidError:

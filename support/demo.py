@@ -8,8 +8,12 @@ from sqlalchemy import select
 
 from isp.extensions import db
 from isp.models import User
+from isp.signals import outage_ended, outage_started
 from isp.timeutil import utcnow
+from network.models import Device, Outage
+from network.topology import affected_unit_codes
 from subscribers.models import Household, Unit
+from subscribers.services import assigned_to_association
 from support.models import Ticket
 from support.tickets import add_comment, change_status, open_ticket
 
@@ -41,8 +45,6 @@ def seed_demo() -> str | None:
             change_status(ticket, "open", actor=operator)
             add_comment(ticket, actor=operator, body="Échéancier proposé au foyer.")
     if mediator is not None and mediator.association_id is not None:
-        from subscribers.services import assigned_to_association
-
         followed = db.session.execute(select(Household).where(
             assigned_to_association(mediator.association_id)).limit(1)).scalar_one_or_none()
         if followed is not None:
@@ -56,10 +58,6 @@ def seed_demo() -> str | None:
 
 def _resolved_network_ticket() -> int:
     """A past outage of a Port-Boyer switch, opened and resolved by the network signals."""
-    from isp.signals import outage_ended, outage_started
-    from network.models import Device, Outage
-    from network.topology import affected_unit_codes
-
     device = db.session.execute(select(Device).where(Device.hostname.like("pb-%"))
                                 .order_by(Device.hostname)).scalars().first()
     if device is None:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import statistics
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import func, or_, select
 
 from isp.errors import DomainError
 from isp.extensions import db
-from subscribers.models import Building, Subscription, Unit
+from subscribers.models import Building, District, Subscription, Unit
 from support.choices import TicketCategory, TicketSource
 from support.models import Ticket
 from support.text import _
@@ -35,8 +35,6 @@ def ticket_figures(*, building_code: str | None = None, district_code: str | Non
     requests). ``subscriptions`` are those served at least one day of the month; the caller
     applies the small-cell rule.
     """
-    from datetime import UTC
-
     first, following = _month_bounds(period)
     start = datetime(first.year, first.month, first.day, tzinfo=UTC)
     end = datetime(following.year, following.month, following.day, tzinfo=UTC)
@@ -44,8 +42,6 @@ def ticket_figures(*, building_code: str | None = None, district_code: str | Non
     if building_code:
         place.append(Building.code == building_code)
     if district_code:
-        from subscribers.models import District
-
         place.append(Building.district_id.in_(select(District.id).where(
             District.code == district_code).scalar_subquery()))
 

@@ -11,6 +11,7 @@ from isp.extensions import db
 from isp.timeutil import utcnow
 from isp.types import UTCDateTime
 from support.choices import ACTIVE_STATUSES, TicketPriority, TicketStatus
+from support.subjects import subject_text
 
 
 class Ticket(db.Model):
@@ -67,8 +68,6 @@ class Ticket(db.Model):
     def subject_shown(self) -> str:
         """The subject in the reader's language (a generated one), else as typed."""
         if self.subject_code:
-            from support.subjects import subject_text
-
             return subject_text(self.subject_code, self.subject_params or {}) or self.subject
         return self.subject
     outages: Mapped[list[TicketOutage]] = relationship(

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from isp.extensions import db
 from isp.timeutil import local_date, utcnow
+from network.models import Device, Port
 from subscribers.choices import SERVED_STATUSES
 from subscribers.models import Subscription, Unit
 from support import subjects
@@ -55,8 +56,6 @@ def record_outage_started(outage, affected_unit_codes: list[str] | None = None, 
         TicketOutage.outage_id == outage.id)).scalar_one_or_none()
     if existing is not None:
         return existing.ticket
-    from network.models import Device, Port
-
     device = db.session.get(Device, outage.device_id)
     started_at = outage.started_at or utcnow()
     incident = db.session.execute(select(TicketOutage).where(

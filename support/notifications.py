@@ -14,11 +14,12 @@ from email.message import EmailMessage
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from flask import current_app
-from sqlalchemy import Select, or_, select, update
+from sqlalchemy import Select, func, or_, select, update
 
 from isp.extensions import db
 from isp.models import User
 from isp.timeutil import utcnow
+from mediation.models import Association
 from support.choices import EVENT_LABELS, STATUS_LABELS, EventKind
 from support.models import Notification, Ticket, TicketEvent
 from support.text import _, label
@@ -58,8 +59,6 @@ def notify(ticket: Ticket, event: TicketEvent, actor: User | None) -> list[Notif
                                     subject=subject, body=body,
                                     email_to=assignee.email if assignee else None))
     if ticket.source == "association" and ticket.association_id is not None:
-        from mediation.models import Association
-
         association = db.session.get(Association, ticket.association_id)
         created.append(Notification(association_id=ticket.association_id, ticket=ticket,
                                     event_id=event.id, subject=subject, body=body,
@@ -79,8 +78,6 @@ def notifications_query(actor: User) -> Select:
 
 
 def unread_count(actor: User) -> int:
-    from sqlalchemy import func
-
     statement = notifications_query(actor).where(Notification.read_at.is_(None))
     return db.session.execute(select(func.count()).select_from(
         statement.order_by(None).subquery())).scalar_one()

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from flask_babel import force_locale
+
 from isp.formatting import short_date
 from support.text import _
 
@@ -30,8 +32,6 @@ def subject_text(code: str, params: dict) -> str | None:
 
 def generated_subject(code: str, **params) -> dict:
     """The fields of a generated subject: its code, figures and the French sentence."""
-    from flask_babel import force_locale
-
     with force_locale("fr"):
         french = subject_text(code, params)
     return {"subject_code": code, "subject_params": params, "subject": french}

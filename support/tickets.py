@@ -18,8 +18,11 @@ from isp.choices import Role
 from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
 from isp.models import User
+from isp.signals import ticket_closed
 from isp.timeutil import utcnow
 from isp.validation import Text
+from mediation.models import Assignment
+from network.models import Device
 from subscribers.models import Household, Unit
 from subscribers.services import get_household
 from support import notifications
@@ -193,15 +196,11 @@ def _opened(actor: User, *, household: Household | None, unit: Unit | None, devi
 
 
 def _device_by_hostname(hostname: str):
-    from network.models import Device
-
     return db.session.execute(select(Device).where(Device.hostname == hostname)
                               ).scalar_one_or_none()
 
 
 def _current_association_id(household: Household) -> int | None:
-    from mediation.models import Assignment
-
     return db.session.execute(
         select(Assignment.association_id).where(Assignment.household_id == household.id,
                                                 Assignment.ended_at.is_(None))
@@ -261,8 +260,6 @@ def change_status(ticket: Ticket, to_status: str, *, actor: User | None,
     event = record_event(ticket, EventKind.STATUS, actor, from_value=current.value,
                          to_value=to_status, body=(note or "").strip() or None, at=now)
     if to_status == TicketStatus.CLOSED:
-        from isp.signals import ticket_closed
-
         ticket_closed.send(ticket, household_id=ticket.household_id,
                            usage_question=bool(usage_question), actor=actor)
     return event

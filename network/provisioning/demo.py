@@ -8,27 +8,29 @@ fresh lab shows these ports as drift, which an operator pushes with one action.
 
 from __future__ import annotations
 
+import hashlib
+
 from sqlalchemy import select
 
 from isp.extensions import db
 from isp.models import User
 from isp.timeutil import utcnow
+from network.models import Device, Port
+from network.provisioning.models import ConfigBackup, PortDesiredState, ProvisioningJob
+from network.provisioning.queue import (
+    JobAction,
+    desired_for_subscription,
+    port_for_unit,
+    set_desired_state,
+    state_to_json,
+)
+from subscribers.models import Subscription, Unit
 
 DEMO_NOTE = "(démo : tâche enregistrée sans session SSH)"
 
 
 def seed_demo() -> str | None:
     """Record desired states and succeeded jobs for served demo subscriptions without one."""
-    from network.provisioning.models import PortDesiredState, ProvisioningJob
-    from network.provisioning.queue import (
-        JobAction,
-        desired_for_subscription,
-        port_for_unit,
-        set_desired_state,
-        state_to_json,
-    )
-    from subscribers.models import Subscription, Unit
-
     operator = db.session.execute(select(User).where(
         User.email == "operateur@demo.social-isp.fr")).scalar_one_or_none()
     managed = set(db.session.execute(select(PortDesiredState.subscription_id)).scalars())
@@ -60,11 +62,6 @@ def seed_demo() -> str | None:
 def _seed_backups() -> int:
     """One saved running config per demo device without any (the nightly job needs the lab),
     so the backups pages have something to show."""
-    import hashlib
-
-    from network.models import Device, Port
-    from network.provisioning.models import ConfigBackup
-
     saved = set(db.session.execute(select(ConfigBackup.device_id)).scalars())
     added = 0
     for device in db.session.execute(select(Device).order_by(Device.id)).scalars():

@@ -18,8 +18,10 @@ import logging
 import threading
 from collections.abc import Callable
 
+import psycopg
 from flask import Flask
 from sqlalchemy import event, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from isp.scheduler import in_app_context
@@ -77,9 +79,6 @@ class QueueRunner:
 
     def _listen(self) -> None:
         """Wake the runner on each NOTIFY from another process (reconnects after errors)."""
-        import psycopg
-        from sqlalchemy.engine import make_url
-
         url = make_url(self.app.config["SQLALCHEMY_DATABASE_URI"]).set(drivername="postgresql")
         conninfo = url.render_as_string(hide_password=False)
         while not self._stopped.is_set():
