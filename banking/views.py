@@ -24,7 +24,7 @@ from isp.auth import current_actor, require_role
 from isp.choices import Role
 from isp.errors import DomainError
 from isp.extensions import db
-from isp.forms import show_domain_error
+from isp.forms import discard_refused_change, show_domain_error
 from isp.nav import register_nav
 from isp.pagination import paginate
 
@@ -152,7 +152,7 @@ def _answer(form, action, *, success: str, audit_action: str, field: str | None 
     except DomainError as error:
         if error.status == 404 and error.field is None:
             raise  # no such line: the 404 page
-        db.session.rollback()
+        discard_refused_change()
         if field is not None:
             show_domain_error(form, error, field)
             return ""

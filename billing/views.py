@@ -65,7 +65,7 @@ from isp.auth import Scope, current_actor, require_role
 from isp.choices import Role
 from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
-from isp.forms import form_status, show_domain_error
+from isp.forms import flash_domain_error, form_status, show_domain_error
 from isp.nav import register_nav
 from isp.pagination import paginate
 from isp.query import parse
@@ -145,8 +145,8 @@ def run_start():
         period = form.period.data.strip()
         try:
             result = billing_runs.prepare_invoices(period, actor=current_actor())
-        except DomainError as error:  # refused before writing; the request rolls back
-            form.period.errors = list(form.period.errors) + [error.message]
+        except DomainError as error:
+            show_domain_error(form, error, "period")
         else:
             audit.record_request("create", "invoice_drafts", period,
                                  detail=f"{result.invoices} prepared")
@@ -276,12 +276,12 @@ def payment_new(household_id: int):
                                     method=form.method.data, received_on=form.received_on.data,
                                     reference=form.reference.data,
                                     confirm_overpayment=confirmed)
-        except DomainError as error:  # refused before writing; the request rolls back
-            if error.field == "confirm_overpayment":
+        except DomainError as error:
+            if error.field == "confirm_overpayment":  # said beside the amount, then asked
+                show_domain_error(form, DomainError(error.message), "amount")
                 ask_confirmation = True
                 form.confirmed_amount.data = str(amount)
                 form.confirm_overpayment.data = False
-                form.amount.errors = list(form.amount.errors) + [error.message]
             else:
                 show_domain_error(form, error, "amount")
         else:
@@ -403,8 +403,8 @@ def _household_action(household_id: int, form_class, action, message: str):
     try:
         action(household, form)
     except DomainError as error:
-        db.session.rollback()
-        return _refused(back, error.message)
+        flash_domain_error(error)
+        return redirect(back, code=303)
     audit.record_request("update", "household_billing", household.id, detail=message)
     db.session.commit()
     flash(message, "success")
@@ -508,8 +508,8 @@ def dunning_approve(step_id: int):
     try:
         dunning.approve_reduction(step, actor=current_actor())
     except DomainError as error:
-        db.session.rollback()
-        return _refused(url_for("billing.dunning_list"), error.message)
+        flash_domain_error(error)
+        return redirect(url_for("billing.dunning_list"), code=303)
     audit.record_request("decision", "dunning_reduction", step.household_id)
     db.session.commit()
     flash(_("Réduction approuvée."), "success")
@@ -526,8 +526,8 @@ def dunning_reject(step_id: int):
     try:
         dunning.reject_reduction(step, actor=current_actor(), reason=form.reason.data)
     except DomainError as error:
-        db.session.rollback()
-        return _refused(url_for("billing.dunning_list"), error.message)
+        flash_domain_error(error)
+        return redirect(url_for("billing.dunning_list"), code=303)
     audit.record_request("decision", "dunning_reduction", step.household_id, detail="rejected")
     db.session.commit()
     return redirect(url_for("billing.dunning_list"))

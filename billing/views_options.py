@@ -37,8 +37,7 @@ def _option_labels() -> dict:
 
 
 def _form_error(form, error: DomainError, default: str) -> None:
-    """Roll back, then show the refusal beside its field (a tier's field has its own name)."""
-    db.session.rollback()
+    """Show the refusal beside its field (a tier's field has its own name)."""
     field = error.field or default
     if field.startswith("tiers.") and f"tier_{field[6:]}_value" in form:
         field = f"tier_{field[6:]}_value"

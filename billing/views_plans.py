@@ -56,7 +56,6 @@ def plan_new():
                                         reduced_down_kbps=form.reduced_down_kbps.data,
                                         reduced_up_kbps=form.reduced_up_kbps.data)
         except DomainError as error:
-            db.session.rollback()
             show_domain_error(form, error, "code")
         else:
             audit.record_request("create", "plan", plan.code)
@@ -80,7 +79,6 @@ def plan_edit(code: str):
                                  reduced_down_kbps=form.reduced_down_kbps.data,
                                  reduced_up_kbps=form.reduced_up_kbps.data)
         except DomainError as error:
-            db.session.rollback()
             show_domain_error(form, error, "down_kbps")
         else:
             audit.record_request("update", "plan", plan.code)

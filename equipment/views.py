@@ -109,7 +109,6 @@ def add_move(item_id: int):
             flash(_("Mouvement enregistré."), "success")
             return redirect(url_for("equipment.detail", item_id=item.id))
         except DomainError as error:
-            db.session.refresh(item)
             show_domain_error(form, error, "to_state")
     return _detail(item, form, 400)
 

@@ -76,6 +76,5 @@ def move(hostname: str):
             flash(_("Mouvement enregistré."), "success")
             return redirect(url_for("equipment_network.device", hostname=hostname))
         except DomainError as error:
-            db.session.refresh(found)
             show_domain_error(form, error, "to_state")
     return _detail(found, form, form_status())

@@ -34,6 +34,7 @@ from isp.choices import Role
 from isp.errors import DomainError
 from isp.extensions import db
 from isp.formatting import money, number, octets
+from isp.forms import discard_refused_change, flash_domain_error
 from isp.nav import register_nav
 from isp.query import parse
 from isp.timeutil import today
@@ -131,7 +132,7 @@ def dashboard():
     try:
         period = _period_arg(periods[-1] if periods else queries.current_period())
     except DomainError as error:
-        flash(error.message, "error")
+        flash_domain_error(error)
         period = periods[-1] if periods else queries.current_period()
     if code and code not in codes:
         flash(_("Aucun chiffre pour %(code)s.", code=code), "error")
@@ -341,7 +342,7 @@ def scenario_create():
     try:
         scenario = scenarios.run(form, actor=current_actor())
     except DomainError as error:
-        db.session.rollback()
+        discard_refused_change()
         return _scenario_page(form, error, 422)
     db.session.commit()
     flash(_("Scénario enregistré."), "success")

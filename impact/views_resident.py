@@ -20,7 +20,7 @@ from isp.auth import current_actor, require_role
 from isp.choices import Role
 from isp.errors import DomainError
 from isp.extensions import db
-from isp.forms import show_domain_error
+from isp.forms import discard_refused_change, show_domain_error
 from residents.identity import household_of, require_resident_household
 
 bp = Blueprint("impact_resident", __name__, url_prefix="/moi/suivi",
@@ -76,6 +76,7 @@ def answer(stage: str):
     except DomainError as error:
         if error.status != 409:
             raise
+        discard_refused_change()
         return _render(ResidentAnswersForm(formdata=None), household, 409, refusal=error.message)
     form = ResidentAnswersForm()
     if form.validate_on_submit():
@@ -91,6 +92,7 @@ def answer(stage: str):
             return redirect(url_for("impact_resident.follow_up"), code=303)
         except DomainError as error:
             if error.status == 409:  # not this stage, or answered with a staff member
+                discard_refused_change()
                 return _render(ResidentAnswersForm(formdata=None), household, 409,
                                refusal=error.message)
             show_domain_error(form, _Renamed(error), "home_connection")

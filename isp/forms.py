@@ -1,10 +1,13 @@
 """Core forms: login and password change."""
 
-from flask import request
+from flask import flash, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
+
+from isp.errors import DomainError
+from isp.extensions import db
 
 MIN_PASSWORD_LENGTH = 12
 
@@ -30,11 +33,32 @@ def form_status() -> int:
     return 400 if request.method == "POST" else 200
 
 
-def show_domain_error(form: FlaskForm, error, default_field: str) -> None:
-    """Put a service's refusal beside the field it names (else beside ``default_field``).
+def discard_refused_change() -> None:
+    """Undo whatever a refusing service had already changed in the session.
+
+    A service may add or flush rows before it finds the rule that refuses the action; left in
+    the session, they would be saved by the next commit of the same request (an audit entry,
+    the form token's redirect in ``isp.idempotency``). Every view that catches a
+    ``DomainError`` goes through here, usually by ``show_domain_error`` or
+    ``flash_domain_error`` (docs/architecture.md §3), so a refusal leaves nothing behind.
+    Loaded objects are expired, so the page shown next reads them as they are stored.
+    """
+    db.session.rollback()
+
+
+def show_domain_error(form: FlaskForm, error: DomainError, default_field: str) -> None:
+    """Undo the refused change, then put the refusal beside the field it names (else beside
+    ``default_field``).
 
     WTForms forms have no ``get``: look the field up with ``in`` (``form.get`` raised
     AttributeError and answered 500).
     """
+    discard_refused_change()
     name = error.field if error.field and error.field in form else default_field
     form[name].errors = [*form[name].errors, error.message]
+
+
+def flash_domain_error(error: DomainError) -> None:
+    """Undo the refused change, then say why in a flash message (for pages that redirect)."""
+    discard_refused_change()
+    flash(error.message, "error")

@@ -37,7 +37,7 @@ from isp.auth import (
 from isp.choices import ROLE_LABELS, Role
 from isp.errors import DomainError
 from isp.extensions import db
-from isp.forms import form_status, show_domain_error
+from isp.forms import flash_domain_error, form_status, show_domain_error
 from isp.models import ApiToken, AuditEntry, User
 from isp.nav import register_nav
 from isp.pagination import paginate, paginate_list
@@ -120,7 +120,7 @@ def reset_password(user_id: int):
     try:
         check_password_strength(form.password.data)
     except DomainError as error:
-        flash(error.message, "error")
+        flash_domain_error(error)
         return redirect(url_for("admin.users"))
     user.set_password(form.password.data)
     user.must_change_password = True

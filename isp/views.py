@@ -35,7 +35,7 @@ from isp.auth import (
 from isp.choices import AUDIT_ACTION_LABELS
 from isp.errors import DomainError
 from isp.extensions import db
-from isp.forms import ChangePasswordForm, LoginForm, form_status
+from isp.forms import ChangePasswordForm, LoginForm, form_status, show_domain_error
 from isp.nav import nav_for
 from isp.services import check_password_strength
 from isp.timeutil import utcnow
@@ -181,7 +181,7 @@ def change_password():
             try:
                 check_password_strength(form.new.data)
             except DomainError as error:
-                form.new.errors = [error.message]
+                show_domain_error(form, error, "new")
             else:
                 user.set_password(form.new.data)
                 user.must_change_password = False

@@ -22,7 +22,7 @@ from isp.auth import Scope, current_actor, public, require_role
 from isp.choices import Role
 from isp.errors import DomainError
 from isp.extensions import db
-from isp.forms import form_status
+from isp.forms import flash_domain_error, form_status, show_domain_error
 from isp.nav import register_nav
 from isp.pagination import paginate
 from isp.query import parse
@@ -111,11 +111,11 @@ def _labels():
 
 
 def _errors_to_form(form, error: DomainError) -> None:
-    target = getattr(form, error.field, None) if error.field else None
-    if target is not None:
-        target.errors = list(target.errors) + [error.message]
+    """Beside the field the refusal names, else in a flash message."""
+    if error.field and error.field in form:
+        show_domain_error(form, error, error.field)
     else:
-        flash(error.message, "error")
+        flash_domain_error(error)
 
 
 def _association_choices() -> list[tuple[str, str]]:
@@ -446,7 +446,7 @@ def slot_cancel(slot_id: int):
         db.session.commit()
         flash(_("Créneau annulé : prévenez les foyers (textes ci-dessous)."), "success")
     except DomainError as error:
-        flash(error.message, "error")
+        flash_domain_error(error)
     return redirect(url_for("mediation.slot_detail", slot_id=slot.id))
 
 
@@ -467,7 +467,7 @@ def booking_status(booking_id: int):
         db.session.commit()
         flash(_("Présence enregistrée."), "success")
     except DomainError as error:
-        flash(error.message, "error")
+        flash_domain_error(error)
     return redirect(url_for("mediation.slot_detail", slot_id=booking.slot_id))
 
 

@@ -15,6 +15,7 @@ from isp.auth import Scope, current_actor, require_role
 from isp.choices import Role
 from isp.errors import DomainError
 from isp.extensions import db
+from isp.forms import show_domain_error
 from isp.nav import register_nav
 from isp.query import parse
 from mediation import proposals
@@ -88,7 +89,7 @@ def proposal_accept(proposal_id: int):
             flash(_("Proposition acceptée : le rendez-vous est réservé."), "success")
             return redirect(url_for("mediation_proposals.proposal_list"))
         except DomainError as error:
-            form.slot_id.errors = [*form.slot_id.errors, error.message]
+            show_domain_error(form, error, "slot_id")
     elif not form.slot_id.choices:
         form.slot_id.errors = [_("Aucun créneau libre : publiez-en un d'abord.")]
     return _list_page({proposal.id: (form, None)}, 400)
@@ -110,7 +111,7 @@ def proposal_decline(proposal_id: int):
             flash(_("Proposition refusée."), "success")
             return redirect(url_for("mediation_proposals.proposal_list"))
         except DomainError as error:
-            form.reason.errors = [*form.reason.errors, error.message]
+            show_domain_error(form, error, "reason")
     return _list_page({proposal.id: (None, form)}, 400)
 
 

@@ -21,6 +21,7 @@ from isp.csvimport import BadValue
 from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
 from isp.formatting import octets
+from isp.forms import discard_refused_change
 from isp.nav import register_nav
 from isp.pagination import paginate
 from isp.timeutil import PARIS, utcnow
@@ -238,6 +239,7 @@ def _save_device(device: Device | None):
     except BadValue as error:
         return _device_form(device, shown, {error.column: error.reason}, 400)
     except DomainError as error:
+        discard_refused_change()
         return _device_form(device, shown, {error.field or "parent_hostname": error.message},
                             400)
     target = device or Device()
@@ -285,7 +287,8 @@ def device_settings(hostname: str):
         update_device_settings(
             device, parent_hostname=parent or None,
             poll_interval_s=int(raw_interval) if raw_interval else None)
-    except DomainError as error:  # checked before anything changes
+    except DomainError as error:
+        discard_refused_change()
         return _device_page(device, form_values=values,
                             errors={error.field or "parent_hostname": error.message},
                             status=400)

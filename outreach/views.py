@@ -13,6 +13,7 @@ from isp.choices import Role
 from isp.errors import DomainError
 from isp.extensions import db
 from isp.formatting import number, percent
+from isp.forms import discard_refused_change
 from isp.nav import register_nav
 from isp.pagination import paginate
 from isp.query import parse
@@ -63,7 +64,7 @@ def request_submit():
     try:
         outcome = services.submit_request(values, client_address=request.remote_addr)
     except DomainError as error:
-        db.session.rollback()
+        discard_refused_change()
         if error.status == 429:
             return render_template("errors/error.html", status=429,
                                    message=error.message), 429
@@ -129,7 +130,7 @@ def request_status(reference: str):
         services.change_status(item, request.form.get("status"), actor=current_actor(),
                                reason=request.form.get("reason"))
     except DomainError as error:
-        db.session.rollback()
+        discard_refused_change()
         return _detail_page(services.get_request(reference), error,
                             400 if error.status == 422 else error.status)
     audit.record_request("update", "service_request", item.reference,
@@ -147,7 +148,7 @@ def request_district(reference: str):
     try:
         services.set_district(item, request.form.get("district_code"), actor=current_actor())
     except DomainError as error:
-        db.session.rollback()
+        discard_refused_change()
         return _detail_page(services.get_request(reference), error, 400)
     audit.record_request("update", "service_request", item.reference, detail="district")
     db.session.commit()
@@ -220,7 +221,7 @@ def contours_upload():
             match=values.get("match") or "code", skip_unknown=bool(values.get("skip_unknown")),
             source=upload.filename, imported_by=current_actor().email)
     except DomainError as error:
-        db.session.rollback()
+        discard_refused_change()
         errors = getattr(error, "errors", None) or [error.message]
         return render_template("outreach/contours.html", errors=errors,
                                match_columns=contours.MATCH_COLUMNS, values=values), 400

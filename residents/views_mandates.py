@@ -25,6 +25,7 @@ from isp.auth import current_actor, require_role
 from isp.choices import Role
 from isp.errors import DomainError
 from isp.extensions import db
+from isp.forms import flash_domain_error, show_domain_error
 from isp.nav import register_nav
 from isp.timeutil import today
 from mediation.slots import bookable_households, local
@@ -126,8 +127,7 @@ def mandate_new():
                 return redirect(url_for("resident_mandates.mandate_detail",
                                         mandate_id=mandate.id), code=303)
             except DomainError as error:
-                target = getattr(form, error.field or "", None) or form.household_id
-                target.errors = [*target.errors, error.message]
+                show_domain_error(form, error, "household_id")
         status = 400
     return render_template("residents/mandates/form.html", form=form), status
 
@@ -174,8 +174,8 @@ def mandate_confirm(mandate_id: int):
             return redirect(url_for("resident_mandates.mandate_detail", mandate_id=mandate.id),
                             code=303)
         except DomainError as error:
-            db.session.commit()  # the attempt counts
-            form.code.errors = [*form.code.errors, error.message]
+            db.session.commit()  # the failed attempt counts: kept on purpose, before the idiom
+            show_domain_error(form, error, "code")
     return _detail(mandate, status=400, code_form=form)
 
 
@@ -213,7 +213,7 @@ def mandate_book(mandate_id: int):
             return redirect(url_for("resident_mandates.mandate_detail", mandate_id=mandate.id),
                             code=303)
         except DomainError as error:
-            flash(error.message, "error")
+            flash_domain_error(error)
     return _detail(mandate, status=400)
 
 
@@ -238,7 +238,7 @@ def mandate_report(mandate_id: int):
             return redirect(url_for("resident_mandates.mandate_detail", mandate_id=mandate.id),
                             code=303)
         except DomainError as error:
-            form.problem.errors = [*form.problem.errors, error.message]
+            show_domain_error(form, error, "problem")
     return _detail(mandate, status=400, report_form=form)
 
 
@@ -253,7 +253,7 @@ def mandate_end(mandate_id: int):
             db.session.commit()
             flash(_("Mandat arrêté."), "success")
         except DomainError as error:
-            flash(error.message, "error")
+            flash_domain_error(error)
     return redirect(url_for("resident_mandates.mandate_detail", mandate_id=mandate.id),
                     code=303)
 

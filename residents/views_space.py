@@ -26,6 +26,7 @@ from isp.auth import current_actor, require_role
 from isp.choices import Role
 from isp.errors import DomainError
 from isp.extensions import db
+from isp.forms import flash_domain_error, show_domain_error
 from isp.gdpr import REGISTER
 from isp.nav import register_nav
 from residents import mandates, space
@@ -129,7 +130,7 @@ def sepa_request():
         try:
             mandates.request_sepa(household.id, actor=current_actor())
         except DomainError as error:  # a mandate is in force already
-            flash(error.message, "error")
+            flash_domain_error(error)
             return redirect(url_for("residents.invoices"), code=303)
         audit.record_request("create", "household", household.id, detail="SEPA request")
         db.session.commit()
@@ -156,8 +157,7 @@ def problem():
                 flash(_("Merci. Nous avons reçu votre message."), "success")
                 return redirect(url_for("residents.problem"), code=303)
             except DomainError as error:
-                target = getattr(form, error.field or "", None) or form.problem
-                target.errors = [*target.errors, error.message]
+                show_domain_error(form, error, "problem")
         status = 400
     rows = space.tickets(household.id)
     return _render("problem.html", status, form=form, rows=rows, words=space.TICKET_WORDS,
@@ -194,7 +194,7 @@ def book():
             flash(_("C'est réservé. À bientôt !"), "success")
             return redirect(url_for("residents.coaching"), code=303)
         except DomainError as error:  # a slot gone or of another association: said, 400
-            flash(error.message, "error")
+            flash_domain_error(error)
     return coaching(status=400)
 
 
@@ -214,7 +214,7 @@ def cancel(booking_id: int):
     except DomainError as error:
         if error.status == 404:
             raise
-        flash(error.message, "error")
+        flash_domain_error(error)
     return redirect(url_for("residents.coaching"), code=303)
 
 
@@ -262,5 +262,5 @@ def mandate_end(mandate_id: int):
             db.session.commit()
             flash(_("C'est fait. Cette personne ne peut plus agir pour vous."), "success")
         except DomainError as error:
-            flash(error.message, "error")
+            flash_domain_error(error)
     return redirect(url_for("residents.mandate_list"), code=303)

@@ -15,7 +15,7 @@ from isp.choices import Role
 from isp.csvimport import IMPORTERS, ImportRejected, run_import
 from isp.errors import DomainError
 from isp.extensions import db
-from isp.forms import form_status, show_domain_error
+from isp.forms import flash_domain_error, form_status, show_domain_error
 from isp.nav import register_nav
 from isp.pagination import paginate
 from isp.query import parse
@@ -124,7 +124,7 @@ def building_new():
                 "code", "name", "address", "postcode", "commune", "district_code", "landlord",
                 "status")})
         except DomainError as error:
-            form[error.field or "code"].errors = [error.message]
+            show_domain_error(form, error, "code")
         else:
             db.session.commit()
             flash(_("Immeuble créé."), "success")
@@ -288,7 +288,7 @@ def household_edit(household_id: int):
                 needs=[n.strip() for n in (form.needs.data or "").split(";") if n.strip()],
                 other_members=form.other_members.data or None)
         except DomainError as error:
-            flash(error.message, "error")
+            flash_domain_error(error)
             return render_template("subscribers/household_edit.html", form=form,
                                    household=household), 400
         audit.record_request("update", "household", household.id)
@@ -311,7 +311,7 @@ def household_move_out(household_id: int):
             services.move_out(household, moved_out_on=form.moved_out_on.data,
                               actor=current_actor())
         except DomainError as error:
-            form.moved_out_on.errors = [error.message]
+            show_domain_error(form, error, "moved_out_on")
             return render_template("subscribers/move_out.html", form=form, household=household,
                                    subscriptions=services.open_subscriptions(household)), 400
         audit.record_request("update", "household", household.id, detail="moved out")
@@ -336,7 +336,7 @@ def imports():
         except ImportRejected as rejected:
             errors, more_errors = rejected.errors, rejected.more
         except DomainError as error:
-            form.kind.errors = [error.message]
+            show_domain_error(form, error, "kind")
         else:
             audit.record_request("import", form.kind.data, None, detail=f"{result.rows} rows")
             db.session.commit()

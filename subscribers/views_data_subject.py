@@ -18,6 +18,7 @@ from isp.auth import current_actor, require_role
 from isp.choices import Role
 from isp.errors import DomainError
 from isp.extensions import db
+from isp.forms import flash_domain_error
 from subscribers.models import Household
 
 bp = Blueprint("data_subject", __name__, template_folder="templates")
@@ -61,7 +62,7 @@ def household_anonymise(household_id: int):
         gdpr.anonymise_household(household, actor=current_actor(), reason=form.reason.data,
                                  route=f"POST {request.path}")
     except DomainError as error:
-        flash(error.message, "error")
+        flash_domain_error(error)
         return redirect(url_for("data_subject.household_data", household_id=household_id))
     db.session.commit()
     flash(_("Identité supprimée ; les montants et dates restent (obligation légale)."),

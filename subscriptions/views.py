@@ -21,7 +21,7 @@ from isp.auth import Scope, current_actor, require_role
 from isp.choices import Role
 from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
-from isp.forms import form_status
+from isp.forms import form_status, show_domain_error
 from network.provisioning.queue import latest_job_for_subscription, port_for_unit
 from subscribers import lifecycle, services
 from subscribers.models import Household, Subscription
@@ -75,9 +75,9 @@ def subscribe(household_id: int):
                 actor=current_actor(), activate_on=form.activate_on.data,
                 reason=form.reason.data)
         except DomainError as error:
-            target = {"tier": form.tier, "plan": form.plan_code,
-                      "activate_on": form.activate_on}.get(error.field or "", form.tier)
-            target.errors = [error.message]
+            # the read audit's commit below must not save the refused subscription: undone
+            field = "plan_code" if error.field == "plan" else error.field  # the service's name
+            show_domain_error(form, DomainError(error.message, field=field), "tier")
         else:
             audit.record_request("create", "subscription", subscription.id)
             db.session.commit()
@@ -110,9 +110,7 @@ def change(subscription_id: int):
             else:
                 service(subscription, actor=current_actor(), reason=form.reason.data)
         except DomainError as error:
-            target = form.on if error.field == "on" else form.reason \
-                if error.field == "reason" else form.action
-            target.errors = [error.message]
+            show_domain_error(form, error, "action")
         else:
             audit.record_request("update", "subscription", subscription.id,
                                  detail=form.action.data)

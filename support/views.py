@@ -12,7 +12,7 @@ from isp.auth import Scope, current_actor, require_role
 from isp.choices import Role
 from isp.errors import DomainError
 from isp.extensions import db
-from isp.forms import form_status
+from isp.forms import flash_domain_error, form_status, show_domain_error
 from isp.nav import register_nav
 from isp.pagination import paginate
 from isp.query import parse
@@ -107,8 +107,7 @@ def ticket_new():
                     device_hostname=None if scope.is_mediator else form.device_hostname.data,
                     assignee_id=None if scope.is_mediator else form.assignee_id.data)
         except DomainError as error:
-            target = form._fields.get(error.field or "", form.subject)
-            target.errors = [*target.errors, error.message]
+            show_domain_error(form, error, "subject")
         else:
             audit.record_request("create", "ticket", ticket.number)
             db.session.commit()
@@ -158,7 +157,7 @@ def ticket_comment(number: str):
             with db.session.begin_nested():
                 add_comment(ticket, actor=actor, body=form.body.data)
         except DomainError as error:
-            form.body.errors = [error.message]
+            show_domain_error(form, error, "body")
         else:
             db.session.commit()
             notifications.deliver_after_commit()
@@ -184,8 +183,7 @@ def ticket_update(number: str):
                               assignee_id=form.assignee_id.data, note=form.note.data,
                               usage_question=form.usage_question.data)
         except DomainError as error:
-            db.session.refresh(ticket)
-            flash(error.message, "error")
+            flash_domain_error(error)  # the ticket is read again as stored
             return _detail(ticket, scope, status=error.status)
         db.session.commit()
         notifications.deliver_after_commit()

@@ -14,7 +14,7 @@ from isp.auth import Scope, current_actor, public, require_role
 from isp.choices import Role
 from isp.errors import DomainError
 from isp.extensions import db
-from isp.forms import form_status, show_domain_error
+from isp.forms import discard_refused_change, flash_domain_error, form_status, show_domain_error
 from isp.nav import register_nav
 from isp.pagination import paginate
 from mediation.models import Association
@@ -124,7 +124,6 @@ def add_question(survey_id: int):
             flash(_("Question ajoutée."), "success")
             return redirect(url_for("surveys.detail", survey_id=survey.id))
         except DomainError as error:
-            db.session.refresh(survey)
             _FormError.show(form, error)
     return _detail(survey, question_form=form, status=400)
 
@@ -171,8 +170,7 @@ def _act(action, done: str) -> None:
         db.session.commit()
         flash(done, "success")
     except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+        flash_domain_error(error)
 
 
 @bp.post("/surveys/<int:survey_id>/close")
@@ -309,7 +307,7 @@ def _answer(link: SurveyLink, *, by_staff: bool, action: str):
             except services.AnswerErrors as refused:
                 errors = refused.fields
             except DomainError as error:
-                db.session.rollback()
+                discard_refused_change()
                 return render_template("surveys/closed.html", survey=survey,
                                        title_of=title_of, message=error.message,
                                        refused=True), error.status

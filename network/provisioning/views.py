@@ -26,6 +26,7 @@ from isp.choices import Role
 from isp.errors import DomainError
 from isp.extensions import db
 from isp.formatting import short_datetime
+from isp.forms import flash_domain_error
 from isp.nav import register_nav
 from isp.pagination import paginate
 from isp.query import parse
@@ -132,7 +133,7 @@ def push(port_id: int):
     try:
         job = prov.push_desired_state(port, actor=current_actor())
     except DomainError as error:
-        flash(error.message, "error")
+        flash_domain_error(error)
         return redirect(url_for("provisioning.drift")), 303
     db.session.commit()
     flash(_("Tâche #%(id)s en file : l'état voulu sera poussé.", id=job.id), "success")
