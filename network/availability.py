@@ -80,21 +80,27 @@ class Availability:
         return percent(self.availability_pct)
 
 
-def building_availability(building_id: int, start: datetime, end: datetime,
-                          *, now: datetime | None = None) -> Availability:
-    """docs/design.md §3.5: the building is down while its aggregation device is down, or while
-    every access device is down at once (union of the two). Open outages count until
-    ``now`` (or ``end`` if earlier)."""
-    now = now or utcnow()
-    devices = list(db.session.execute(select(Device).where(
+def _devices_in_service(building_id: int) -> list[Device]:
+    return list(db.session.execute(select(Device).where(
         Device.building_id == building_id,
         Device.lifecycle_state == LifecycleState.IN_SERVICE)).scalars())
-    if not devices:
-        return Availability(start, end, 0, [], 0)
-    outages = list(db.session.execute(select(Outage).where(
+
+
+def _outages_overlapping(devices: list[Device], start: datetime, end: datetime) -> list[Outage]:
+    return list(db.session.execute(select(Outage).where(
         Outage.device_id.in_([d.id for d in devices]), Outage.started_at < end,
         or_(Outage.ended_at.is_(None), Outage.ended_at > start))
         .order_by(Outage.started_at)).scalars())
+
+
+def _availability_from(devices: list[Device], outages: list[Outage], start: datetime,
+                       end: datetime, now: datetime) -> Availability:
+    """The rule itself, on devices and outages already read (``outages`` may reach beyond the
+    window: only those overlapping [start, end) count)."""
+    if not devices:
+        return Availability(start, end, 0, [], 0)
+    outages = [o for o in outages
+               if o.started_at < end and (o.ended_at is None or o.ended_at > start)]
     limit = min(end, max(now, start))
     by_device: dict[int, list[Interval]] = defaultdict(list)
     for outage in outages:
@@ -116,6 +122,27 @@ def building_availability(building_id: int, start: datetime, end: datetime,
     return Availability(start, end, downtime, outages, len(devices))
 
 
+def building_availability(building_id: int, start: datetime, end: datetime,
+                          *, now: datetime | None = None) -> Availability:
+    """docs/design.md §3.5: the building is down while its aggregation device is down, or while
+    every access device is down at once (union of the two). Open outages count until
+    ``now`` (or ``end`` if earlier)."""
+    return building_availability_over(building_id, [(start, end)], now=now)[0]
+
+
+def building_availability_over(building_id: int, windows: list[Interval], *,
+                               now: datetime | None = None) -> list[Availability]:
+    """The same rule over several windows, reading the devices and outages once (the building
+    page shows 30 days and 12 months: two queries instead of 84)."""
+    now = now or utcnow()
+    devices = _devices_in_service(building_id)
+    if not devices or not windows:
+        return [Availability(start, end, 0, [], 0) for start, end in windows]
+    outages = _outages_overlapping(devices, min(s for s, _e in windows),
+                                   max(e for _s, e in windows))
+    return [_availability_from(devices, outages, start, end, now) for start, end in windows]
+
+
 def day_bounds(day: date) -> tuple[datetime, datetime]:
     """The UTC instants of a Europe/Paris calendar day."""
     start = datetime(day.year, day.month, day.day, tzinfo=LOCAL_TZ)
@@ -134,9 +161,14 @@ def building_availability_between(building_id: int, first: date, following: date
     has not started gives ``availability_pct`` None.
     """
     now = now or utcnow()
-    start = day_bounds(first)[0]
-    end = min(day_bounds(following)[0], max(now, start))
+    start, end = _calendar_window(first, following, now)
     return building_availability(building_id, start, end, now=now)
+
+
+def _calendar_window(first: date, following: date, now: datetime) -> Interval:
+    """[first 00:00, following 00:00) in Paris, cut at ``now`` (time not yet lived)."""
+    start = day_bounds(first)[0]
+    return start, min(day_bounds(following)[0], max(now, start))
 
 
 def building_month_availability(building_id: int, period: str, *,
@@ -150,13 +182,9 @@ def building_month_availability(building_id: int, period: str, *,
 def availability_by_day(building_id: int, first: date,
                         last: date) -> list[tuple[date, Availability]]:
     """Availability of each day from ``first`` to ``last`` included."""
-    rows = []
-    day = first
-    while day <= last:
-        start, end = day_bounds(day)
-        rows.append((day, building_availability(building_id, start, end)))
-        day += timedelta(days=1)
-    return rows
+    days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    results = building_availability_over(building_id, [day_bounds(day) for day in days])
+    return list(zip(days, results, strict=True))
 
 
 def month_bounds(year: int, month: int) -> tuple[datetime, datetime]:
@@ -169,10 +197,15 @@ def month_bounds(year: int, month: int) -> tuple[datetime, datetime]:
 def availability_by_month(building_id: int, months: int, today: date) -> list[
         tuple[str, Availability]]:
     """Availability of the last ``months`` calendar months, the current one included."""
-    rows = []
+    now = utcnow()
+    periods: list[tuple[str, Interval]] = []
     year, month = today.year, today.month
     for _month in range(months):
-        period = f"{year}-{month:02d}"
-        rows.append((period, building_month_availability(building_id, period)))
+        following = date(year + (month == 12), month % 12 + 1, 1)
+        periods.append((f"{year}-{month:02d}",
+                        _calendar_window(date(year, month, 1), following, now)))
         year, month = (year - 1, 12) if month == 1 else (year, month - 1)
-    return list(reversed(rows))
+    periods.reverse()
+    results = building_availability_over(building_id, [window for _p, window in periods],
+                                         now=now)
+    return [(period, result) for (period, _w), result in zip(periods, results, strict=True)]
