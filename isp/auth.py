@@ -211,8 +211,10 @@ def _bearer_user() -> User | None:
     header = request.headers.get("Authorization", "")
     if not header.startswith("Bearer "):
         return None
+    # The token's user in the same statement: every API call reads both (one round trip less).
     token = db.session.execute(
-        db.select(ApiToken).where(ApiToken.token_hash == ApiToken.hash(header[7:].strip()))
+        db.select(ApiToken).options(joinedload(ApiToken.user))
+        .where(ApiToken.token_hash == ApiToken.hash(header[7:].strip()))
     ).scalar_one_or_none()
     if token is None or token.revoked_at is not None or not token.user.is_enabled:
         throttle.record_failure(throttle.API_TOKEN_ADDRESS, _token_throttle_key())
