@@ -104,9 +104,9 @@ def flats_estimates(district_ids: list[int] | None = None) -> dict[int, FlatsEst
     if district_ids is not None:
         statement = statement.where(District.id.in_(district_ids))
     districts = dict(db.session.execute(statement).all())
-    units = dict(db.session.execute(
-        select(Building.district_id, func.count(Unit.id)).join(Unit.building)
-        .where(Building.district_id.in_(list(districts))).group_by(Building.district_id)).all())
+    units = {district_id: int(count) for district_id, count in db.session.execute(
+        select(Building.district_id, func.sum(footprint.flats_of_building()))
+        .where(Building.district_id.in_(list(districts))).group_by(Building.district_id))}
     indicators: dict[int, DistrictIndicator] = {}
     rank = list(HOUSEHOLD_INDICATORS)
     for row in db.session.execute(
