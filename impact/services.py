@@ -409,7 +409,8 @@ def due_query(scope: Scope, stage: Stage | None = None, *, on: date | None = Non
     # answered it (the others are due anyway): their connection dates alone are grouped.
     among = (select(ImpactAnswer.household_id).where(ImpactAnswer.stage == Stage.T0)
              if Stage.T0 in stages else None)
-    return households_query(scope, building_code=building_code).where(
+    # The lists show the household's own copy of the flat code: no flat to load.
+    return households_query(scope, building_code=building_code, load_flats=False).where(
         subscribed, or_(*(_due_once_subscribed(s, on, among) for s in stages)))
 
 
@@ -433,11 +434,16 @@ def due_stages(household_ids: list[int], *, on: date | None = None) -> dict[int,
     """For a page of households, which stages are due (same rule as ``due_condition``)."""
     on = on or today()
     result: dict[int, list[Stage]] = {household_id: [] for household_id in household_ids}
-    for stage in Stage:
-        rows = db.session.execute(select(Household.id).where(
-            Household.id.in_(household_ids), due_condition(stage, on))).scalars()
-        for household_id in rows:
-            result[household_id].append(stage)
+    if not household_ids:
+        return result
+    # One statement for the page, each stage's condition a column (was: one per stage).
+    stages = list(Stage)
+    rows = db.session.execute(select(
+        Household.id, *(due_condition(stage, on).label(f"due_{stage.value}") for stage in stages)
+    ).where(Household.id.in_(household_ids)))
+    for household_id, *due in rows:
+        result[household_id] = [stage for stage, is_due in zip(stages, due, strict=True)
+                                if is_due]
     return result
 
 
