@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from isp import audit
 from isp.auth import Scope, current_actor, public, require_role
@@ -36,6 +36,7 @@ from mediation.assignments import (
     association_facts,
     current_assignment,
     suggestions_for,
+    unassigned_households_count,
     unassigned_households_query,
 )
 from mediation.associations import (
@@ -88,7 +89,7 @@ from mediation.slots import (
     week_planning,
 )
 from subscribers.models import Building, District, Household, Unit
-from subscribers.services import get_household, households_count
+from subscribers.services import get_household
 
 bp = Blueprint("mediation", __name__, template_folder="templates")
 
@@ -251,11 +252,14 @@ def places_json():
 def orientation():
     """Households followed by no association, each with its suggestion to confirm one by one."""
     # Each row carries its reasons and a confirm form (~20 elements): 10 a page stay in grade A.
-    statement = unassigned_households_query(request.args.get("q"))
-    # The suggestion needs each household's district: loaded for the page at once.
-    page = paginate(statement.options(selectinload(Household.unit).selectinload(Unit.building)
-                                      .selectinload(Building.district)),
-                    per_page=10, count_statement=households_count(statement))
+    search = request.args.get("q")
+    statement = unassigned_households_query(search)
+    # The suggestion needs each household's district: joined to the page's statement (each
+    # household has one flat, in one building, in one district: one statement, not four).
+    page = paginate(statement.options(joinedload(Household.unit, innerjoin=True)
+                                      .joinedload(Unit.building, innerjoin=True)
+                                      .joinedload(Building.district, innerjoin=True)),
+                    per_page=10, count_statement=unassigned_households_count(search))
     facts = association_facts()  # once for the page, not once per household
     rows = [(household, (suggestions_for(household, associations=facts)
                          or (None,))[0]) for household in page.items]
