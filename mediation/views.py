@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import selectinload
 
 from isp import audit
 from isp.auth import Scope, current_actor, public, require_role
@@ -254,9 +254,10 @@ def orientation():
     # Each row carries its reasons and a confirm form (~20 elements): 10 a page stay in grade A.
     search = request.args.get("q")
     statement = unassigned_households_query(search)
-    # The suggestion needs each household's district: joined to the page's statement (each
-    # household has one flat, in one building, in one district: one statement, not four).
-    page = paginate(statement.options(joinedload(Household.unit, innerjoin=True)
+    # The suggestion needs each household's district: the page's flats are loaded with their
+    # buildings and districts in one statement (was three; not joined to the page's own
+    # statement, whose OFFSET would join every skipped household too).
+    page = paginate(statement.options(selectinload(Household.unit)
                                       .joinedload(Unit.building, innerjoin=True)
                                       .joinedload(Building.district, innerjoin=True)),
                     per_page=10, count_statement=unassigned_households_count(search))
