@@ -154,21 +154,6 @@ class ItemFilters:
     household_id: int | None = None
 
 
-def check_filters(args) -> ItemFilters:
-    """Filters of the list (page and API): unknown values are a 400."""
-    kind = Choice("kind", tuple(Kind))
-    state = Choice("state", tuple(State))
-    for field in (kind, state):
-        value = args.get(field.name) or None
-        if value is not None and value not in field.allowed:
-            raise DomainError(_("%(field)s doit être l'un de : %(allowed)s.", field=field.name,
-                                allowed=", ".join(field.allowed)), field=field.name, status=400)
-    household = Integer("household_id", status=400).check(args.get("household_id") or None)
-    search = Text("q", 80).check(args.get("q")) if args.get("q") else None
-    return ItemFilters(kind=args.get("kind") or None, state=args.get("state") or None,
-                       search=search, household_id=household)
-
-
 def items_query(filters: ItemFilters | None = None) -> Select:
     filters = filters or ItemFilters()
     statement = select(EquipmentItem).options(selectinload(EquipmentItem.partner),
