@@ -84,6 +84,5 @@ def followed_figures():
     months = parse(FollowedFiguresQuery).months
     items = [{"period": m.period, "connections": m.connections, "followed": m.followed,
               "share_percent": m.share_percent, "suppressed": m.suppressed}
-             for m in (proposals.followed_within_30_days(period)
-                       for period in proposals.recent_periods(months))]
+             for m in proposals.followed_months(proposals.recent_periods(months))]
     return jsonify({"items": items, "total": len(items), "page": 1, "per_page": len(items)})

@@ -119,7 +119,6 @@ def proposal_decline(proposal_id: int):
 @require_role(Role.ANALYST, Role.OPERATOR, scope="aggregates")
 def followed_figures():
     """Connections followed by a first coaching session within 30 days, month by month."""
-    months = [proposals.followed_within_30_days(period)
-              for period in proposals.recent_periods(12)]
+    months = proposals.followed_months(proposals.recent_periods(12))
     return render_template("mediation/proposals/figures.html", months=months,
                            days=proposals.FOLLOWED_WITHIN_DAYS)

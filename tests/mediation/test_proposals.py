@@ -173,6 +173,41 @@ def test_the_analyst_figure_counts_sessions_within_30_days_with_disclosure(db):
 
 
 @pytest.mark.clock("2026-12-20T10:00:00+01:00")
+def test_the_figure_of_several_months_matches_each_window_to_the_day(db):
+    from tests.mediation.factories import at, make_booking, make_session
+
+    association = factories.make_association()
+
+    def connected(on: date):
+        household = factories.make_household(association=association)
+        proposals.propose_first_session(factories.make_subscription(household=household),
+                                        activated_on=on)
+        return household
+
+    def attended(household, starts_at):
+        make_booking(make_slot(association, starts_at=starts_at), household, status="attended")
+
+    # October: followed across the month's end, on the 30th day, and not on the 31st.
+    attended(connected(date(2026, 10, 25)), at(2026, 11, 10))
+    attended(connected(date(2026, 10, 20)), at(2026, 11, 19, 10))
+    attended(connected(date(2026, 10, 21)), at(2026, 11, 21, 9))
+    connected(date(2026, 10, 22))
+    # November: a session record on the 30th day counts, on the 31st not; a booking before
+    # the connection, or not attended, does not count.
+    record_day_30, record_day_31 = connected(date(2026, 11, 3)), connected(date(2026, 11, 4))
+    make_session(association, household=record_day_30).held_on = date(2026, 12, 3)
+    make_session(association, household=record_day_31).held_on = date(2026, 12, 5)
+    attended(connected(date(2026, 11, 12)), at(2026, 11, 11))
+    make_booking(make_slot(association, starts_at=at(2026, 11, 20)),
+                 connected(date(2026, 11, 13)), status="booked")
+
+    counts = proposals._raw_counts(["2026-12", "2026-11", "2026-10"])
+
+    assert counts == {"2026-12": (0, 0), "2026-11": (4, 1), "2026-10": (4, 2)}
+    assert proposals._raw_counts(["2026-10"]) == {"2026-10": (4, 2)}
+
+
+@pytest.mark.clock("2026-12-20T10:00:00+01:00")
 def test_the_analyst_figure_is_suppressed_under_five_connections(db):
     for _n in range(3):
         proposals.propose_first_session(factories.make_subscription(),
