@@ -7,6 +7,7 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from sqlalchemy.orm import selectinload
 from wtforms import SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
@@ -20,6 +21,7 @@ from isp.nav import register_nav
 from isp.query import parse
 from mediation import proposals
 from mediation.choices import THEMES
+from mediation.models_proposals import CoachingProposal
 from mediation.schemas import ProposalQuery
 from mediation.slots import local
 
@@ -40,11 +42,18 @@ class DeclineForm(FlaskForm):
                            validators=[DataRequired(), Length(max=500)])
 
 
-def _accept_form(proposal, form: AcceptForm | None = None) -> AcceptForm:
+def _accept_form(proposal, form: AcceptForm | None = None,
+                 choices: dict | None = None) -> AcceptForm:
+    """The form accepting ``proposal``; ``choices``, by association, keeps a list page from
+    reading the same association's slots again for each of its proposals."""
     form = form or AcceptForm(prefix=f"p{proposal.id}")
-    form.slot_id.choices = [
-        (slot.id, f"{local(slot.starts_at):%d/%m/%Y %H:%M} — {THEMES.get(slot.topic, slot.topic)}")
-        for slot in proposals.slots_for(proposal)]
+    choices = {} if choices is None else choices
+    if proposal.association_id not in choices:
+        choices[proposal.association_id] = [
+            (slot.id,
+             f"{local(slot.starts_at):%d/%m/%Y %H:%M} — {THEMES.get(slot.topic, slot.topic)}")
+            for slot in proposals.slots_for(proposal)]
+    form.slot_id.choices = choices[proposal.association_id]
     return form
 
 
@@ -52,10 +61,14 @@ def _list_page(errors: dict | None = None, status: int = 200):
     actor = current_actor()
     scope = Scope.of(actor)
     queue = parse(ProposalQuery).queue == "1" and not scope.is_mediator
+    # The page's households and associations in two statements, not two per proposal.
     rows = list(db.session.execute(proposals.proposals_query(scope, queue_only=queue)
+                                   .options(selectinload(CoachingProposal.household),
+                                            selectinload(CoachingProposal.association))
                                    .limit(200)).scalars())
     errors = errors or {}
-    forms = {p.id: (errors.get(p.id, (None, None))[0] or _accept_form(p),
+    choices: dict = {}
+    forms = {p.id: (errors.get(p.id, (None, None))[0] or _accept_form(p, choices=choices),
                     errors.get(p.id, (None, None))[1] or DeclineForm(prefix=f"d{p.id}"))
              for p in rows}
     html = render_template("mediation/proposals/list.html", rows=rows, forms=forms,
