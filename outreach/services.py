@@ -14,6 +14,7 @@ from datetime import timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, func, select
+from sqlalchemy.orm import selectinload
 
 from isp import throttle
 from isp.errors import DomainError, NotFoundError
@@ -226,9 +227,12 @@ def submit_request(data: dict, *, client_address: str | None, channel: str = "fo
 
 def queue_query(*, status: str | None = None, district_code: str | None = None,
                 q: str | None = None) -> Select:
-    """Requests, newest first, filtered by status and district (``none``: district unknown)."""
-    statement = select(ServiceRequest).order_by(ServiceRequest.created_at.desc(),
-                                                ServiceRequest.id.desc())
+    """Requests, newest first, filtered by status and district (``none``: district unknown).
+
+    A page's districts are loaded with it (the page and the API show each one's name or code).
+    """
+    statement = (select(ServiceRequest).options(selectinload(ServiceRequest.district))
+                 .order_by(ServiceRequest.created_at.desc(), ServiceRequest.id.desc()))
     if status:
         if status not in tuple(RequestStatus):
             raise DomainError(_("Statut inconnu : %(s)s", s=status[:20]), field="status",

@@ -6,7 +6,6 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from isp import audit
 from isp.auth import current_actor, public, require_role
@@ -20,7 +19,6 @@ from isp.pagination import paginate
 from isp.query import parse
 from outreach import acknowledgement, contours, figures, services, svgmap
 from outreach.choices import REQUESTER_LABELS, STATUS_LABELS, TRANSITIONS, RequestStatus
-from outreach.models import ServiceRequest
 from outreach.schemas import RequestQueueQuery
 from subscribers.models import District
 
@@ -99,8 +97,7 @@ def request_ack():
 def queue():
     filters = parse(RequestQueueQuery)
     status, district, q = filters.status, filters.district, filters.q
-    page = paginate(services.queue_query(status=status, district_code=district, q=q)
-                    .options(selectinload(ServiceRequest.district)))
+    page = paginate(services.queue_query(status=status, district_code=district, q=q))
     # Rendered before the audit entry's commit, which expires the rows: reading them again
     # cost a query per request and per district (17 statements a page, issue 23.3).
     html = render_template("outreach/queue.html", page=page, status=status, district=district,
