@@ -22,6 +22,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from evaluation import footprint, fragility, opendata, queries, scenarios
 from evaluation.charts import bar_chart, line_chart
@@ -323,8 +324,10 @@ def scenario_list():
 
 
 def _scenario_page(form: dict, error: DomainError | None, status: int = 200):
-    saved = db.session.execute(select(Scenario).order_by(Scenario.created_at.desc(),
-                                                          Scenario.id.desc())).scalars().all()
+    # Each saved scenario's district in one statement (was one per district).
+    saved = db.session.execute(select(Scenario).options(selectinload(Scenario.district))
+                               .order_by(Scenario.created_at.desc(), Scenario.id.desc())
+                               ).scalars().all()
     district_list = db.session.execute(select(District.id, District.code, District.name)
                                        .order_by(District.name)).all()
     return render_template("evaluation/scenarios.html", saved=saved, form=form, error=error,
