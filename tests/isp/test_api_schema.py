@@ -3,6 +3,7 @@ outside the generated OpenAPI document."""
 
 from __future__ import annotations
 
+import pytest
 import schemathesis
 from schemathesis import GenerationMode
 from schemathesis.engine import Status, events, from_schema
@@ -55,10 +56,31 @@ def test_openapi_is_served_without_login(client):
 EXCLUDED_CHECKS = ("ignored_auth", "positive_data_acceptance")
 
 
-def schemathesis_failures(app, headers: dict, *, max_examples: int) -> dict[str, set[str]]:
+#: The API is fuzzed in this many parts (every operation in exactly one), so that pytest-xdist
+#: spreads a minute of schemathesis over the workers instead of ending one worker's queue with it.
+SHARDS = 4
+
+
+def operation_names(app) -> list[str]:
+    """Every documented operation as schemathesis names it (``GET /api/v1/households``)."""
+    document = build_openapi(app)
+    return sorted(f"{method.upper()} {path}" for path, operations in document["paths"].items()
+                  for method in operations)
+
+
+def shard_of(names: list[str], shard: int) -> list[str]:
+    return names[shard::SHARDS]
+
+
+def schemathesis_failures(app, headers: dict, *, max_examples: int,
+                          only: list[str] | None = None,
+                          seen: set[str] | None = None) -> dict[str, set[str]]:
     """Run schemathesis' engine over the WSGI app (no network): the examples, coverage and
-    fuzzing phases, positive and negative data, every check but ``EXCLUDED_CHECKS``."""
+    fuzzing phases, positive and negative data, every check but ``EXCLUDED_CHECKS``; with
+    ``only``, those operations alone (``seen`` collects the operations that ran)."""
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
+    if only is not None:
+        schema = schema.include(name=only)
     schema.config.update(headers=headers)
     schema.config.phases.update(phases=["examples", "coverage", "fuzzing"])
     schema.config.generation.update(modes=list(GenerationMode), max_examples=max_examples,
@@ -67,6 +89,8 @@ def schemathesis_failures(app, headers: dict, *, max_examples: int) -> dict[str,
     failures: dict[str, set[str]] = {}
     for event in from_schema(schema).execute():
         if isinstance(event, events.ScenarioFinished):
+            if seen is not None:
+                seen.add(event.recorder.label)
             for checks in event.recorder.checks.values():
                 for check in checks:
                     if check.status == Status.FAILURE and check.failure_info is not None:
@@ -78,12 +102,24 @@ def schemathesis_failures(app, headers: dict, *, max_examples: int) -> dict[str,
     return failures
 
 
-def test_api_never_fails_and_matches_its_schema(app, db, api_as):
+def test_the_shards_cover_every_operation_once(app):
+    names = operation_names(app)
+    shards = [shard_of(names, shard) for shard in range(SHARDS)]
+    assert sorted(name for shard in shards for name in shard) == names
+    assert all(shards)
+    assert "GET /api/v1/households" in names
+
+
+@pytest.mark.parametrize("shard", range(SHARDS))
+def test_api_never_fails_and_matches_its_schema(app, db, api_as, shard):
     from isp.demo import seed_demo
 
     seed_demo()
     _user, headers = api_as("operator")
-    assert schemathesis_failures(app, headers, max_examples=5) == {}
+    only = shard_of(operation_names(app), shard)
+    seen: set[str] = set()
+    assert schemathesis_failures(app, headers, max_examples=5, only=only, seen=seen) == {}
+    assert seen == set(only)  # each operation of the shard was fuzzed, none of the others
 
 
 def test_a_405_names_the_allowed_methods(client, db, api_as):
