@@ -16,7 +16,7 @@ when a page answers anything but HTTP 200 or the jobs did not run during the mea
     .venv/bin/python -m benchmarks.mixed_load [--database-url URL] [--households 10000]
         [--devices 1000] [--users 20] [--seconds 3] [--warmup 1] [--reuse-database] [--smoke]
 
-``--smoke`` (run by the test suite): 150 households, 4 switches, 2 users, 0.3 s per page.
+``--smoke`` (run by the test suite): 150 households, 4 switches, 2 users, 0.1 s per page.
 The switches are snmpsim, not the netns of ``benchmarks/poll_throughput.py`` (which needs
 root): snmpsim answers slower than snmpd, so a cycle lasts longer and loads the machine's
 two cores more evenly over the measurement, which is the point here.
@@ -224,7 +224,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reuse-database", action="store_true",
                         help="keep an already scaled database (skip drop, seed and scaling)")
     args = _smoke.parse_args(parser, argv, {"households": 150, "devices": 4, "users": 2,
-                                            "seconds": 0.3, "warmup": 0.0})
+                                            "seconds": 0.1, "warmup": 0.0})
     checks = _smoke.Checks()
     work = Path(tempfile.mkdtemp(prefix="isp-mixed-"))
 
