@@ -22,7 +22,8 @@ logarithm of the rows, so the page times are measured, not extrapolated (say so 
         [--switches 100] [--ports 48] [--days 31] [--runs 20] [--smoke]
 
 ``--smoke`` (run by the test suite): 2 switches of 4 ports, 3 days, 2 requests per page.
-Default database: a throw-away SQLite file (its tables are dropped and recreated).
+Default database: a throw-away SQLite file (its tables are dropped and recreated); a PostgreSQL
+``--database-url`` is dropped and created afresh (a name starting with "test" is refused).
 """
 
 from __future__ import annotations
@@ -218,6 +219,10 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901 - one linear repor
     path = None
     if args.database_url:
         url = args.database_url
+        if url.startswith("postgresql"):
+            from benchmarks.http_load import ensure_database
+
+            ensure_database(url)  # its own database, made afresh (never a test database)
     else:
         path = Path(tempfile.gettempdir()) / f"bench_usage_{os.getpid()}.sqlite"
         url = f"sqlite:///{path}"
