@@ -258,6 +258,9 @@ def main(argv: list[str] | None = None) -> int:
         results["sqlite"] = bench(f"sqlite:///{sqlite_path}", args.count, checks, args.batch)
         sqlite_path.unlink(missing_ok=True)
     if not args.skip_pg:
+        from benchmarks.http_load import ensure_database
+
+        ensure_database(args.pg)  # its own database, made afresh (never a test database)
         results["postgresql"] = bench(args.pg, args.count, checks, args.batch)
     target = _target(args.count)
     for name, figures in results.items():

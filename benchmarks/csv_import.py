@@ -138,6 +138,10 @@ def main(argv: list[str] | None = None) -> int:
     path = None
     if args.database_url:
         url = args.database_url
+        if url.startswith("postgresql"):
+            from benchmarks.http_load import ensure_database
+
+            ensure_database(url)  # its own database, made afresh (never a test database)
     else:
         path = Path(tempfile.gettempdir()) / f"bench_import_{os.getpid()}.sqlite"
         url = f"sqlite:///{path}"

@@ -136,6 +136,10 @@ def main(argv: list[str] | None = None) -> int:
     path = None
     if args.database_url:
         url = args.database_url
+        if url.startswith("postgresql"):
+            from benchmarks.http_load import ensure_database
+
+            ensure_database(url)  # its own database, made afresh (never a test database)
     else:
         path = Path(tempfile.gettempdir()) / f"bench_evaluation_{os.getpid()}.sqlite"
         url = f"sqlite:///{path}"

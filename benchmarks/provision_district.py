@@ -217,6 +217,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="provision-district-") as work:
         url = args.database_url or f"sqlite:///{Path(work) / 'district.sqlite'}"
+        if url.startswith("postgresql"):
+            from benchmarks.http_load import ensure_database
+
+            ensure_database(url)  # its own database, made afresh (never a test database)
         app = create_app("default", SQLALCHEMY_DATABASE_URI=url,
                          PROVISIONING_CONN_TIMEOUT=10, PROVISIONING_BANNER_TIMEOUT=10,
                          PROVISIONING_READ_TIMEOUT=30)
