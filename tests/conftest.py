@@ -9,6 +9,8 @@ nothing else depends on the day (.ci/clocks).
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from datetime import datetime
 
 import pytest
@@ -51,6 +53,7 @@ _database_of_this_worker()
 from isp import create_app, load_all_models  # noqa: E402
 from isp.extensions import db as _db  # noqa: E402
 from tests import factories  # noqa: E402
+from tests.ui.server import SEED_CACHE_ENV  # noqa: E402
 
 pytest_plugins = ["tests.access"]
 
@@ -73,6 +76,11 @@ def pytest_configure(config):
         "markers", "clock(instant): run the test at this instant (ISO 8601 with its offset)")
     config.addinivalue_line(
         "markers", "only_with_clock: a check of --clock, collected only when it is given")
+    # One seeded demo per run (tests/ui/server.py): made by the first process that needs it,
+    # copied by the others; xdist workers and the benchmarks' subprocesses inherit the variable.
+    if not os.environ.get(SEED_CACHE_ENV):
+        config._isp_seed_cache = tempfile.mkdtemp(prefix="isp-seed-")
+        os.environ[SEED_CACHE_ENV] = config._isp_seed_cache
     text = config.getoption("--clock")
     if text:
         config._isp_clock = time_machine.travel(_instant(text), tick=True)
@@ -83,6 +91,9 @@ def pytest_unconfigure(config):
     travel = getattr(config, "_isp_clock", None)
     if travel is not None:
         travel.stop()
+    seed_cache = getattr(config, "_isp_seed_cache", None)
+    if seed_cache is not None:
+        shutil.rmtree(seed_cache, ignore_errors=True)
 
 
 def pytest_collection_modifyitems(config, items):

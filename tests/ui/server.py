@@ -40,8 +40,46 @@ def server_env(database_url: str, **extra: str) -> dict:
     return env
 
 
+#: A directory where one test run keeps its seeded SQLite demo (set by tests/conftest.py for
+#: the run and its xdist workers, inherited by the benchmarks' subprocesses): the UI servers and
+#: the benchmarks' smoke runs each want the same ``db upgrade`` + ``demo seed`` (10-15 s of CPU),
+#: so the run seeds once and copies the file. Unset (a benchmark's own run), each call seeds.
+SEED_CACHE_ENV = "ISP_TEST_SEED_CACHE"
+
+
 def seed_database(database_url: str) -> None:
-    """``isp db upgrade`` then ``isp demo seed``; raises RuntimeError with their output."""
+    """``isp db upgrade`` then ``isp demo seed``; raises RuntimeError with their output.
+
+    A SQLite file under a test run gets a copy of the run's one seeded file (same commands, run
+    once; see SEED_CACHE_ENV)."""
+    cache = os.environ.get(SEED_CACHE_ENV)
+    if cache and database_url.startswith("sqlite:///"):
+        _copy_seeded(Path(cache), Path(database_url.removeprefix("sqlite:///")))
+        return
+    _run_seed(database_url)
+
+
+def _copy_seeded(cache: Path, target: Path) -> None:
+    """Seed ``cache``/demo.sqlite once (a lock between processes), then copy it to ``target``."""
+    import fcntl
+    import shutil
+
+    seeded = cache / "demo.sqlite"
+    cache.mkdir(parents=True, exist_ok=True)
+    with open(cache / "lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not seeded.exists():
+            partial = cache / "demo.partial.sqlite"
+            partial.unlink(missing_ok=True)
+            _run_seed(f"sqlite:///{partial}")
+            partial.rename(seeded)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    for suffix in ("-wal", "-shm", "-journal"):
+        Path(f"{target}{suffix}").unlink(missing_ok=True)
+    shutil.copyfile(seeded, target)
+
+
+def _run_seed(database_url: str) -> None:
     for args in (["db", "upgrade"], ["demo", "seed"]):
         done = subprocess.run([venv_bin("isp"), *args], cwd=ROOT, env=server_env(database_url),
                               capture_output=True, text=True, timeout=600, check=False)
