@@ -96,7 +96,14 @@ def pytest_unconfigure(config):
         shutil.rmtree(seed_cache, ignore_errors=True)
 
 
+def _starts_first(item) -> bool:
+    return any(item.get_closest_marker(name) for name in ("bench_smoke", "long"))
+
+
 def pytest_collection_modifyitems(config, items):
+    # The tests of tens of seconds go to the workers first (a stable sort keeps the rest in
+    # order): one of them at the end of a worker's queue would keep the other worker idle.
+    items.sort(key=lambda item: not _starts_first(item))
     if config.getoption("--clock"):
         return
     kept = [item for item in items if item.get_closest_marker("only_with_clock") is None]

@@ -110,6 +110,7 @@ def test_the_shards_cover_every_operation_once(app):
     assert "GET /api/v1/households" in names
 
 
+@pytest.mark.long
 @pytest.mark.parametrize("shard", range(SHARDS))
 def test_api_never_fails_and_matches_its_schema(app, db, api_as, shard):
     from isp.demo import seed_demo
