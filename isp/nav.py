@@ -24,6 +24,7 @@ def register_nav(label: object, endpoint: str, *roles: Role, order: int = 50) ->
     if all(existing.endpoint != endpoint for existing in NAV_ITEMS):
         NAV_ITEMS.append(item)
         NAV_ITEMS.sort(key=lambda nav: nav.order)
+        _BY_ROLE.clear()
 
 
 #: Entries of a coach's or a resident's own day: the admin may open them, but its bar (every
@@ -32,11 +33,19 @@ def register_nav(label: object, endpoint: str, *roles: Role, order: int = 50) ->
 NOT_IN_ADMIN_BAR = frozenset({Role.MEDIATOR, Role.RESIDENT})
 
 
+#: ``nav_for``'s answer by role, until an entry is registered: every page (and each of its
+#: panels, through the layout's context) asks for it.
+_BY_ROLE: dict[Role, tuple[NavItem, ...]] = {}
+
+
 def nav_for(role: str) -> list[NavItem]:
-    items = [item for item in NAV_ITEMS if Role(role) in item.roles]
-    if Role(role) is Role.ADMIN:
-        items = [item for item in items if _in_admin_bar(item.roles - {Role.ADMIN})]
-    return items
+    role = Role(role)
+    if role not in _BY_ROLE:
+        items = [item for item in NAV_ITEMS if role in item.roles]
+        if role is Role.ADMIN:
+            items = [item for item in items if _in_admin_bar(item.roles - {Role.ADMIN})]
+        _BY_ROLE[role] = tuple(items)
+    return list(_BY_ROLE[role])
 
 
 def _in_admin_bar(others: frozenset[Role]) -> bool:
