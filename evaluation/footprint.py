@@ -151,14 +151,15 @@ def flats_of_building() -> ScalarSelect:
             .correlate(Building).scalar_subquery())
 
 
-def in_service_per_flat(columns: tuple[str, ...], building_codes: set[str] | Select
-                        ) -> dict[str, float | None]:
+def in_service_per_flat(columns: tuple[str, ...], building_codes: set[str] | Select, *,
+                        flats: int | None = None) -> dict[str, float | None]:
     """Device figures (``columns``) of the in-service devices of the buildings ÷ their flats;
     None for a figure any device lacks (unknown is never counted as 0). One query for the
     devices and one for the flats, whatever the number of figures.
 
     ``building_codes``: the codes, or a SELECT of the buildings' ids (a hundred codes bound
-    one by one into each query cost more than the queries themselves).
+    one by one into each query cost more than the queries themselves). ``flats``: those
+    buildings' flats, when the caller has counted them.
     """
     result: dict[str, float | None] = dict.fromkeys(columns)
     device_model = _device_model()
@@ -173,8 +174,9 @@ def in_service_per_flat(columns: tuple[str, ...], building_codes: set[str] | Sel
              if rows and all(row[index] is not None for row in rows)]
     if not known:
         return result
-    flats = int(db.session.execute(select(func.coalesce(func.sum(flats_of_building()), 0))
-                                   .where(Building.id.in_(ids))).scalar_one())
+    if flats is None:
+        flats = int(db.session.execute(select(func.coalesce(func.sum(flats_of_building()), 0))
+                                       .where(Building.id.in_(ids))).scalar_one())
     for column in known:
         index = columns.index(column)
         result[column] = sum(row[index] for row in rows) / flats if flats else None

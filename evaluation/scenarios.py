@@ -98,15 +98,47 @@ class FlatsEstimate:
     detail: str | None = None
 
 
-def flats_estimates(district_ids: list[int] | None = None) -> dict[int, FlatsEstimate]:
-    """Each district's flats estimate (id → estimate), in three queries for the whole list."""
+#: The buildings whose measures give a scenario its defaults.
+PILOT_STATUSES = ("pilot", "live")
+
+
+@dataclass(frozen=True)
+class BuildingFlats:
+    """A building's district, code, whether it is a pilot, and its number of flats."""
+
+    district_id: int
+    code: str
+    is_pilot: bool
+    flats: int
+
+
+def building_flats() -> dict[int, BuildingFlats]:
+    """Every building's flats (id → ``BuildingFlats``), in one statement: for the scenarios
+    page, which needs both the districts' estimates and the pilots' defaults (counting the
+    100,000 flats once instead of twice, issue 23.3)."""
+    return {building_id: BuildingFlats(district_id, code, status in PILOT_STATUSES, int(flats))
+            for building_id, district_id, code, status, flats in db.session.execute(
+                select(Building.id, Building.district_id, Building.code, Building.status,
+                       footprint.flats_of_building()))}
+
+
+def flats_estimates(district_ids: list[int] | None = None, *,
+                    buildings: dict[int, BuildingFlats] | None = None
+                    ) -> dict[int, FlatsEstimate]:
+    """Each district's flats estimate (id → estimate), in three queries for the whole list
+    (two given ``building_flats()``)."""
     statement = select(District.id, District.households_count)
     if district_ids is not None:
         statement = statement.where(District.id.in_(district_ids))
     districts = dict(db.session.execute(statement).all())
-    units = {district_id: int(count) for district_id, count in db.session.execute(
-        select(Building.district_id, func.sum(footprint.flats_of_building()))
-        .where(Building.district_id.in_(list(districts))).group_by(Building.district_id))}
+    if buildings is None:
+        units = {district_id: int(count) for district_id, count in db.session.execute(
+            select(Building.district_id, func.sum(footprint.flats_of_building()))
+            .where(Building.district_id.in_(list(districts))).group_by(Building.district_id))}
+    else:
+        units = {}
+        for building in buildings.values():
+            units[building.district_id] = units.get(building.district_id, 0) + building.flats
     indicators: dict[int, DistrictIndicator] = {}
     rank = list(HOUSEHOLD_INDICATORS)
     for row in db.session.execute(
@@ -146,12 +178,19 @@ def tier_prices(period: str | None = None) -> dict[str, int]:
     return {tier: int(prices[tier]) for tier in TIERS if tier in prices}
 
 
-def pilot_defaults() -> dict[str, Assumption]:
-    """Take-up, tariff mix and watts per flat measured on the pilot buildings, when enough."""
+def pilot_defaults(*, buildings: dict[int, BuildingFlats] | None = None
+                   ) -> dict[str, Assumption]:
+    """Take-up, tariff mix and watts per flat measured on the pilot buildings, when enough
+    (``buildings``: ``building_flats()``, when the caller has read it)."""
     period = current_period()
     table = level_table("building", period)
-    in_pilot = Building.status.in_(("pilot", "live"))
-    pilots = set(db.session.execute(select(Building.code).where(in_pilot)).scalars())
+    in_pilot = Building.status.in_(PILOT_STATUSES)
+    if buildings is None:
+        pilots = set(db.session.execute(select(Building.code).where(in_pilot)).scalars())
+        pilot_flats = None
+    else:
+        pilots = {building.code for building in buildings.values() if building.is_pilot}
+        pilot_flats = sum(building.flats for building in buildings.values() if building.is_pilot)
     served = flats = 0
     tiers = dict.fromkeys(TIERS, 0)
     for code, cells in table.items():
@@ -179,7 +218,7 @@ def pilot_defaults() -> dict[str, Assumption]:
     # Watts and embodied footprint per flat in one pass (the flats of 100 buildings counted once).
     measured = footprint.in_service_per_flat(
         ("power_watts", "embodied_kgco2e"),
-        select(Building.id).where(in_pilot) if pilots else set())
+        select(Building.id).where(in_pilot) if pilots else set(), flats=pilot_flats)
     watts = measured["power_watts"]
     result["watts_per_flat"] = (Assumption(round(watts, 3), SOURCE_PILOT) if watts
                                 else Assumption(DEFAULTS["watts_per_flat"], SOURCE_DEFAULT))

@@ -330,9 +330,12 @@ def _scenario_page(form: dict, error: DomainError | None, status: int = 200):
                                ).scalars().all()
     district_list = db.session.execute(select(District.id, District.code, District.name)
                                        .order_by(District.name)).all()
+    buildings = scenarios.building_flats()  # the flats counted once for both figures
     return render_template("evaluation/scenarios.html", saved=saved, form=form, error=error,
-                           districts=district_list, flats_estimates=scenarios.flats_estimates(),
-                           flats_sources=FLATS_SOURCES, defaults=scenarios.pilot_defaults(),
+                           districts=district_list,
+                           flats_estimates=scenarios.flats_estimates(buildings=buildings),
+                           flats_sources=FLATS_SOURCES,
+                           defaults=scenarios.pilot_defaults(buildings=buildings),
                            prices=scenarios.tier_prices(), tiers=scenarios.TIERS,
                            options=scenarios.option_choices(),
                            demand=_published_demand()), status

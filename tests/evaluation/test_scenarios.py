@@ -84,6 +84,34 @@ def test_pilot_values_become_the_defaults_when_they_rest_on_enough_households(db
 
 
 @pytest.mark.clock("2026-11-20T10:00:00+01:00")  # the pilot figures of 2026-11
+def test_the_page_counts_the_flats_once_for_the_same_figures(db):
+    from network.models import Device
+
+    district, elsewhere = factories.make_district(), factories.make_district()
+    pilot = building_with_subscribers(served=11, flats=12, district=district, tier="T1")
+    for tier in ("T2", "T3"):
+        building_with_subscribers(served=5, flats=5, district=district, tier=tier)
+    candidate = factories.make_building(district=elsewhere, status="candidate")
+    for index in range(7):
+        factories.make_unit(f"{candidate.code}-{index}", building=candidate)
+    db.session.add_all([Device(building_id=pilot.id, hostname="sw-p", mgmt_address="192.0.2.1",
+                               power_watts=44.0, embodied_kgco2e=None),
+                        Device(building_id=candidate.id, hostname="sw-c",
+                               mgmt_address="192.0.2.2", power_watts=100.0)])
+    db.session.flush()
+    refresh(["2026-11"])
+
+    buildings = scenarios.building_flats()
+
+    assert sorted(b.flats for b in buildings.values() if b.is_pilot) == [5, 5, 12]
+    assert scenarios.flats_estimates(buildings=buildings) == scenarios.flats_estimates()
+    assert scenarios.flats_estimates(buildings=buildings)[elsewhere.id].value == 7
+    defaults = scenarios.pilot_defaults(buildings=buildings)
+    assert defaults == scenarios.pilot_defaults()
+    assert defaults["watts_per_flat"].value == pytest.approx(44.0 / 22, abs=1e-3)
+
+
+@pytest.mark.clock("2026-11-20T10:00:00+01:00")  # the pilot figures of 2026-11
 def test_a_small_tier_keeps_the_default_mix(db):
     building_with_subscribers(served=8, flats=10, tier="T1")
     refresh(["2026-11"])
