@@ -178,8 +178,8 @@ def anonymise_household_mediation(household_id: int, identity) -> None:
 def unassigned_households_query(search: str | None = None) -> Select:
     """Current households followed by no association, by flat.
 
-    Reads ``households`` alone, in the order of their copy of the flat code (one index), so
-    ``households_count`` counts the same rows; the flats are for the caller to load.
+    Reads ``households`` alone, in the order of their copy of the flat code (one index); the
+    flats are for the caller to load, and ``unassigned_households_count`` counts the same rows.
     """
     statement = (select(Household).where(
         Household.moved_out_on.is_(None),
@@ -189,6 +189,7 @@ def unassigned_households_query(search: str | None = None) -> Select:
     if search:
         statement = statement.where(household_search_condition(search))
     return statement
+
 
 def unassigned_households_count(search: str | None = None) -> Select:
     """The number of rows of ``unassigned_households_query(search)``.
