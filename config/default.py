@@ -65,6 +65,9 @@ class DefaultConfig:
     #: Largest request body in bytes (answered 413 beyond): a CSV import of 100,000 flats fits.
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
     PER_PAGE = 50
+    #: Lists count their rows exactly up to this many, and say "more than" beyond
+    #: (isp/pagination.py): an exact total over 100,000 households cost more than the page.
+    LIST_EXACT_COUNT_LIMIT = int(os.environ.get("ISP_LIST_EXACT_COUNT_LIMIT", "1000"))
     API_MAX_PER_PAGE = 500
     #: Monthly partitions of usage_hours created ahead of the current month by the nightly
     #: job network.usage_store (PostgreSQL only; rows no partition covers go to a default one).

@@ -26,7 +26,7 @@ from isp.openapi import documented
 from isp.pagination import api_list
 from isp.query import parse
 from isp.validation import Day, body_schema, json_body
-from subscribers.services import get_household, households_count
+from subscribers.services import get_household, households_rows
 
 bp = Blueprint("impact_api", __name__, url_prefix="/api/v1")
 
@@ -114,7 +114,7 @@ def due():
         return items
 
     return api_list(statement, serialize_page=serialize_page,
-                    count_statement=households_count(statement))
+                    count_rows=households_rows(statement))
 
 
 @bp.get("/evaluation/indicators")

@@ -30,7 +30,7 @@ from isp.pagination import paginate
 from isp.query import parse
 from isp.timeutil import today
 from subscribers.models import Household
-from subscribers.services import get_household, households_count
+from subscribers.services import get_household, households_rows
 
 bp = Blueprint("impact", __name__, template_folder="templates")
 
@@ -66,7 +66,7 @@ def due():
     scope = Scope.of(current_actor())
     stage = _stage_arg()
     statement = services.due_query(scope, stage)
-    page = paginate(statement, per_page=25, count_statement=households_count(statement))
+    page = paginate(statement, per_page=25, count_rows=households_rows(statement))
     ids = [household.id for household in page.items]
     stages = services.due_stages(ids)
     connected = services.connection_dates(ids)

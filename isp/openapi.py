@@ -25,9 +25,11 @@ _REF_TEMPLATE = "#/components/schemas/{model}"
 ERROR_SCHEMA = {"type": "object", "required": ["error"],
                 "properties": {"error": {"type": "string"},
                                "field": {"type": ["string", "null"]}}}
-LIST_SCHEMA = {"type": "object", "required": ["items", "total", "page", "per_page"],
+LIST_SCHEMA = {"type": "object", "required": ["items", "total", "total_exact", "page", "per_page"],
                "properties": {"items": {"type": "array", "items": {"type": "object"}},
                               "total": {"type": "integer", "minimum": 0},
+                              # false: more than ``total`` rows (counted up to a limit)
+                              "total_exact": {"type": "boolean"},
                               "page": {"type": "integer", "minimum": 1},
                               "per_page": {"type": "integer", "minimum": 1}}}
 JSON_OBJECT = {"type": "object"}

@@ -1,4 +1,11 @@
-"""Pagination for pages and the API list envelope of docs/design.md §4.5."""
+"""Pagination for pages and the API list envelope of docs/design.md §4.5.
+
+Lists count their rows exactly up to ``LIST_EXACT_COUNT_LIMIT`` (1,000 by default) and say
+"more than 1,000" beyond (issue 23.3): an exact total over 100,000 households cost more than the
+rest of the page, and a list is for finding rows, not for counting them (the aggregates live in
+the dashboards). The same choice as Elasticsearch's ``track_total_hits``; paging on stays
+possible, and the count reaches further as the reader does (``page × per_page`` rows at least).
+"""
 
 from __future__ import annotations
 
@@ -19,12 +26,15 @@ MAX_PAGE_NUMBER = 1_000_000
 @dataclass
 class Page:
     items: list
+    #: The number of rows when ``total_exact``; otherwise there are more than ``total``.
     total: int
     page: int
     per_page: int
+    total_exact: bool = True
 
     @property
     def pages(self) -> int:
+        """The number of pages, or those known so far when the total is a lower bound."""
         return max(1, -(-self.total // self.per_page))
 
     @property
@@ -33,7 +43,8 @@ class Page:
 
     @property
     def has_next(self) -> bool:
-        return self.page < self.pages
+        # A lower bound is at least the rows up to this page's end: more follow.
+        return self.page < self.pages or not self.total_exact
 
 
 def _int_arg(name: str, default: int) -> int:
@@ -55,14 +66,21 @@ def _int_arg(name: str, default: int) -> int:
     return value
 
 
-def count_without_joins(column, statement: Select) -> Select:
-    """Count ``statement``'s rows from ``column``'s table alone, keeping its WHERE clause.
+def rows_without_joins(column, statement: Select) -> Select:
+    """``statement``'s rows as ``column`` from its table alone, keeping its WHERE clause: what
+    ``paginate(count_rows=...)`` counts.
 
     For a statement that joins only to sort or to eager-load along non-null foreign keys and
     whose conditions are on that table (or in subqueries): the joins cannot change the count.
     """
-    count = select(func.count(column))
-    return count if statement.whereclause is None else count.where(statement.whereclause)
+    rows = select(column)
+    return rows if statement.whereclause is None else rows.where(statement.whereclause)
+
+
+def count_up_to(rows: Select, limit: int) -> int:
+    """How many rows ``rows`` has, counting no further than ``limit``."""
+    return db.session.execute(select(func.count()).select_from(
+        rows.order_by(None).limit(limit).subquery())).scalar_one()
 
 
 def _page_and_size(per_page: int | None) -> tuple[int, int]:
@@ -77,22 +95,30 @@ def _page_and_size(per_page: int | None) -> tuple[int, int]:
 
 
 def paginate(statement: Select, *, per_page: int | None = None, scalars: bool = True,
-             count_statement: Select | None = None) -> Page:
+             count_rows: Select | None = None, count_statement: Select | None = None) -> Page:
     """Run a SELECT for the page asked in the query string (?page=&per_page=).
 
-    ``count_statement`` counts the same rows more cheaply when the page's statement joins
-    tables only to sort or to eager-load (e.g. ``select(func.count(Household.id))...``);
-    without it the statement itself is counted.
+    The total is exact up to ``LIST_EXACT_COUNT_LIMIT`` rows, or up to the end of the page
+    asked if further, and a lower bound beyond (see the module's docstring). ``count_rows``
+    gives the same rows more cheaply when the page's statement joins tables only to sort or to
+    eager-load (``rows_without_joins``); without it the statement itself is counted.
+    ``count_statement``, an exact count, is for lists that cannot grow large (a building's flats).
     """
     page, size = _page_and_size(per_page)
-    if count_statement is None:
-        count_statement = select(func.count()).select_from(statement.order_by(None).subquery())
-    total = db.session.execute(count_statement).scalar_one()
+    exact = True
+    if count_statement is not None:
+        total = db.session.execute(count_statement).scalar_one()
+    else:
+        # One row past what is shown tells whether there is more.
+        known = max(current_app.config["LIST_EXACT_COUNT_LIMIT"], page * size)
+        total = count_up_to(statement if count_rows is None else count_rows, known + 1)
+        if total > known:
+            total, exact = known, False
     items: list = []
     if total > (page - 1) * size:  # past the last page: no need to ask
         result = db.session.execute(statement.limit(size).offset((page - 1) * size))
         items = list(result.scalars() if scalars else result)
-    return Page(items, total, page, size)
+    return Page(items, total, page, size, exact)
 
 
 def paginate_list(items: list, *, per_page: int) -> Page:
@@ -104,13 +130,14 @@ def paginate_list(items: list, *, per_page: int) -> Page:
 
 def api_list(statement: Select, serialize: Callable | None = None, *, scalars: bool = True,
              serialize_page: Callable[[list], list] | None = None,
-             count_statement: Select | None = None):
-    """The JSON list envelope: items, total, page, per_page.
+             count_rows: Select | None = None):
+    """The JSON list envelope: items, total, total_exact, page, per_page.
 
     ``serialize`` turns one item into a dict; ``serialize_page`` the page's items at once (to
-    fetch what they refer to in one query instead of one per item).
+    fetch what they refer to in one query instead of one per item). ``total_exact`` false: there
+    are more than ``total`` rows (see the module's docstring).
     """
-    page = paginate(statement, scalars=scalars, count_statement=count_statement)
+    page = paginate(statement, scalars=scalars, count_rows=count_rows)
     items = serialize_page(page.items) if serialize_page else [serialize(i) for i in page.items]
-    return jsonify({"items": items, "total": page.total, "page": page.page,
-                    "per_page": page.per_page})
+    return jsonify({"items": items, "total": page.total, "total_exact": page.total_exact,
+                    "page": page.page, "per_page": page.per_page})

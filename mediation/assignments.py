@@ -179,7 +179,7 @@ def unassigned_households_query(search: str | None = None) -> Select:
     """Current households followed by no association, by flat.
 
     Reads ``households`` alone, in the order of their copy of the flat code (one index); the
-    flats are for the caller to load, and ``unassigned_households_count`` counts the same rows.
+    flats are for the caller to load.
     """
     statement = (select(Household).where(
         Household.moved_out_on.is_(None),
@@ -189,23 +189,6 @@ def unassigned_households_query(search: str | None = None) -> Select:
     if search:
         statement = statement.where(household_search_condition(search))
     return statement
-
-
-def unassigned_households_count(search: str | None = None) -> Select:
-    """The number of rows of ``unassigned_households_query(search)``.
-
-    The current households (their narrow index) less those an association follows (a few
-    hundred): at 100,000 households, an anti-join of every household cost twice as much
-    (issue 23.3).
-    """
-    current = select(func.count(Household.id)).where(Household.moved_out_on.is_(None))
-    followed = (select(func.count(func.distinct(Assignment.household_id)))
-                .join(Household, Household.id == Assignment.household_id)
-                .where(Household.moved_out_on.is_(None), Assignment.ended_at.is_(None)))
-    if search:
-        current = current.where(household_search_condition(search))
-        followed = followed.where(household_search_condition(search))
-    return select(current.scalar_subquery() - followed.scalar_subquery())
 
 
 def assigned_counts() -> dict[int, int]:

@@ -36,7 +36,6 @@ from mediation.assignments import (
     association_facts,
     current_assignment,
     suggestions_for,
-    unassigned_households_count,
     unassigned_households_query,
 )
 from mediation.associations import (
@@ -260,7 +259,7 @@ def orientation():
     page = paginate(statement.options(selectinload(Household.unit)
                                       .joinedload(Unit.building, innerjoin=True)
                                       .joinedload(Building.district, innerjoin=True)),
-                    per_page=10, count_statement=unassigned_households_count(search))
+                    per_page=10)
     facts = association_facts()  # once for the page, not once per household
     rows = [(household, (suggestions_for(household, associations=facts)
                          or (None,))[0]) for household in page.items]

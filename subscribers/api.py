@@ -17,7 +17,7 @@ from isp.errors import DomainError
 from isp.extensions import db
 from isp.formatting import iso
 from isp.openapi import documented
-from isp.pagination import api_list, count_without_joins
+from isp.pagination import api_list, rows_without_joins
 from isp.query import parse
 from isp.timeutil import today
 from isp.validation import body_schema, json_body
@@ -139,7 +139,7 @@ def units():
         building = services.get_building(building_code)
         statement = statement.where(Unit.building_id == building.id)
     # The join only loads each flat's building: 10,000 flats are counted without it.
-    return api_list(statement, unit_json, count_statement=count_without_joins(Unit.id, statement))
+    return api_list(statement, unit_json, count_rows=rows_without_joins(Unit.id, statement))
 
 
 @bp.get("/households")
@@ -178,7 +178,7 @@ def households():
         return [household_json(h, scope, statuses[h.id]) for h in page]
 
     response = api_list(statement, serialize_page=serialize_page,
-                        count_statement=services.households_count(statement))
+                        count_rows=services.households_rows(statement))
     # Committed after serialising: a commit expires the rows (one reload per household).
     audit.record_request("read", "household_list", None, detail=request.query_string.decode())
     db.session.commit()

@@ -217,7 +217,7 @@ def households():
                                           building_code=query.building,
                                           status=status, load_flats=False)  # flat's code only
     page = paginate(statement, per_page=HOUSEHOLDS_PER_PAGE,
-                    count_statement=services.households_count(statement))
+                    count_rows=services.households_rows(statement))
     statuses = {} if scope.is_mediator else services.household_statuses(
         [household.id for household in page.items], on=today())
     # Render before committing the audit entry: a commit expires the loaded rows, and reading

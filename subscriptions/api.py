@@ -14,7 +14,7 @@ from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
 from isp.formatting import iso
 from isp.openapi import documented
-from isp.pagination import api_list, count_without_joins
+from isp.pagination import api_list, rows_without_joins
 from isp.query import parse
 from isp.validation import Choice, Text, body_schema, json_body
 from network.provisioning.queue import latest_job_for_subscription, latest_jobs_for_subscriptions
@@ -78,7 +78,7 @@ def subscriptions():
     statement = statement.join(Unit, Unit.id == Subscription.unit_id).options(
         contains_eager(Subscription.unit))
     response = api_list(statement, serialize_page=subscriptions_json,
-                        count_statement=count_without_joins(Subscription.id, statement))
+                        count_rows=rows_without_joins(Subscription.id, statement))
     # Committed after serialising: a commit expires the rows (one reload per subscription).
     audit.record_request("read", "subscription_list", None,
                          detail=request.query_string.decode()[:200])

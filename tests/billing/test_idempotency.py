@@ -127,7 +127,7 @@ def test_a_price_set_from_a_month_is_the_price_of_that_months_invoices(client, a
                        json={"monthly_price_cents": 400, "valid_from": "2026-11"})
     assert again.status_code == 409 and again.get_json()["field"] == "valid_from"
     listing = client.get("/api/v1/tariffs", headers=headers).get_json()
-    assert {"items", "total", "page", "per_page"} <= set(listing)
+    assert {"items", "total", "total_exact", "page", "per_page"} <= set(listing)
 
 
 @pytest.mark.parametrize(("body", "status", "field"), [

@@ -64,7 +64,7 @@ def test_history_api_is_a_list_envelope_and_mediators_see_coaching_fields_only(c
     _op, op_headers = api_as("operator")
     body = client.get(f"/api/v1/households/{household.id}/history",
                       headers=op_headers).get_json()
-    assert set(body) == {"items", "total", "page", "per_page"}
+    assert set(body) == {"items", "total", "total_exact", "page", "per_page"}
     newest = body["items"][0]
     assert newest["actor"] == operator.email and newest["action"] == "update"
     assert newest["changes"]["email"] == {"before": "old@example.org",

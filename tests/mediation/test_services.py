@@ -15,7 +15,6 @@ from mediation.assignments import (
     assignment_history,
     current_assignment,
     suggestions_for,
-    unassigned_households_count,
     unassigned_households_query,
 )
 from mediation.figures import mediation_figures
@@ -108,21 +107,6 @@ def test_unassigned_list_excludes_followed_and_departed(pb):
         unassigned_households_query()).scalars()}
     assert free.id in ids and len(ids & {free.id}) == 1
     assert all(current_assignment(i) is None for i in ids)
-
-
-def test_unassigned_count_is_the_number_of_rows_of_the_list(pb):
-    # The count subtracts the followed households from the current ones: a departed household
-    # still followed, a followed one and a search must leave it equal to the list's length.
-    household(pb, holder_name="Martine Libre")
-    household(pb, holder_name="Paul Libre")
-    household(pb, association=pb["a"], holder_name="Martine Suivie")
-    household(pb, association=pb["b"], moved_out_on=today(), holder_name="Martine Partie")
-    household(pb, moved_out_on=today(), holder_name="Martine Partie")
-    for search in (None, "martine", "libre", "suivie", "personne"):
-        rows = _db.session.execute(unassigned_households_query(search)).scalars().all()
-        count = _db.session.execute(unassigned_households_count(search)).scalar_one()
-        assert count == len(rows), search
-    assert _db.session.execute(unassigned_households_count("martine")).scalar_one() == 1
 
 
 def test_ending_an_assignment_cuts_the_session_link_and_cancels_future_bookings(pb, db):

@@ -41,7 +41,7 @@ def test_invoices_in_the_list_envelope(client, api_resident):
 
     body = client.get("/api/v1/me/invoices", headers=headers).get_json()
 
-    assert set(body) == {"items", "total", "page", "per_page"} and body["total"] == 1
+    assert set(body) == {"items", "total", "total_exact", "page", "per_page"} and body["total"] == 1
     assert body["items"][0]["subsidy_cents"] == 2210
 
 

@@ -118,7 +118,7 @@ def test_the_api_lists_and_moves_requests_with_the_same_checks(client, api_as):
 
     listed = client.get("/api/v1/sepa-requests", headers=headers).get_json()
     assert row.id in [item["id"] for item in listed["items"]]
-    assert {"items", "total", "page", "per_page"} <= set(listed)
+    assert {"items", "total", "total_exact", "page", "per_page"} <= set(listed)
 
     url = f"/api/v1/sepa-requests/{row.id}/status"
     bad = client.post(url, json={"status": "signed"}, headers=headers)
