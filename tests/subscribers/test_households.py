@@ -115,7 +115,8 @@ def test_list_envelope_and_pagination(client, api_as, db):
         factories.make_unit(f"PAGE-{index}", building=building)
     body = client.get("/api/v1/units?building=PAGE&per_page=2&page=2", headers=headers).get_json()
     assert body == {"items": [{"code": "PAGE-2", "building_code": "PAGE", "staircase": "A",
-                               "floor": 1, "door": "1"}], "total": 3, "total_exact": True, "page": 2, "per_page": 2}
+                               "floor": 1, "door": "1"}], "total": 3, "total_exact": True,
+                    "page": 2, "per_page": 2}
     too_many = client.get("/api/v1/units?per_page=501", headers=headers)
     assert too_many.status_code == 400
     assert too_many.get_json()["field"] == "per_page"

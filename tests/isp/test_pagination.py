@@ -1,0 +1,61 @@
+"""Lists count their rows exactly up to LIST_EXACT_COUNT_LIMIT, then say "more than" (23.3)."""
+
+import pytest
+
+from tests import factories
+
+
+@pytest.fixture
+def limit_of_three(app):
+    before = app.config["LIST_EXACT_COUNT_LIMIT"]
+    app.config["LIST_EXACT_COUNT_LIMIT"] = 3
+    yield
+    app.config["LIST_EXACT_COUNT_LIMIT"] = before
+
+
+def _households(count: int) -> None:
+    building = factories.make_building("CAP")
+    for index in range(count):
+        factories.make_household(unit=factories.make_unit(f"CAP-{index}", building=building),
+                                 holder_name=f"Foyer Cap {index}")
+
+
+def test_the_api_total_is_a_lower_bound_beyond_the_limit_and_exact_near_the_end(
+        client, api_as, db, limit_of_three):
+    _households(5)
+    _user, headers = api_as("operator")
+
+    def envelope(page: int) -> tuple:
+        body = client.get(f"/api/v1/households?building=CAP&per_page=2&page={page}",
+                          headers=headers).get_json()
+        return len(body["items"]), body["total"], body["total_exact"]
+
+    assert envelope(1) == (2, 3, False)  # more than 3
+    assert envelope(2) == (2, 4, False)  # counted as far as this page's end: more than 4
+    assert envelope(3) == (1, 5, True)  # the last page knows the total
+    assert envelope(4) == (0, 5, True)
+
+
+def test_the_page_says_more_than_and_still_links_to_the_next_page(
+        client, login_as, db, limit_of_three):
+    _households(5)
+    login_as("operator")
+
+    def page(number: int) -> str:
+        return client.get(f"/households?building=CAP&per_page=2&page={number}").get_data(
+            as_text=True)
+
+    first = page(1)
+    assert "Page 1 · plus de 3 résultats" in first and 'rel="next"' in first
+    last = page(3)
+    assert "Page 3 sur 3 · 5 résultats" in last and 'rel="next"' not in last
+    # A page as long as the list counts that far: exact at once.
+    whole = client.get("/households?building=CAP").get_data(as_text=True)
+    assert "5 résultats" in whole and "plus de" not in whole
+
+
+def test_within_the_limit_the_total_is_exact(client, api_as, db):
+    _households(5)
+    _user, headers = api_as("operator")
+    body = client.get("/api/v1/households?building=CAP&per_page=2", headers=headers).get_json()
+    assert (body["total"], body["total_exact"]) == (5, True)
