@@ -21,7 +21,9 @@ class DefaultConfig:
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'social_isp.sqlite'}"
     )
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    #: A pooled connection is checked with a ping before use when it has been idle longer than
+    #: this (isp/database.py); SQLAlchemy's pool_pre_ping would ping before every request.
+    DATABASE_PING_AFTER_IDLE_SECONDS = 0.5
     WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session; sessions expire anyway
     BABEL_DEFAULT_LOCALE = "fr"
     BABEL_DEFAULT_TIMEZONE = "Europe/Paris"

@@ -124,6 +124,9 @@ def test_invalid_api_tokens_are_slowed_down_per_address(app, client, api_as, db)
     assert refused.get_json()["error"]
     ok = client.get("/api/v1/me", headers=headers, environ_base={"REMOTE_ADDR": "192.0.2.8"})
     assert ok.status_code == 200
+    # A valid token is no guess: served even from the address that is made to wait.
+    served = client.get("/api/v1/me", headers=headers, environ_base={"REMOTE_ADDR": "203.0.113.3"})
+    assert served.status_code == 200
 
 
 def test_behind_a_proxy_the_client_address_is_used(db, monkeypatch):
