@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint
 from sqlalchemy import select
-from sqlalchemy.orm import load_only, selectinload
+from sqlalchemy.orm import joinedload, load_only
 
 from isp.auth import require_role
 from isp.choices import Role
@@ -45,9 +45,10 @@ def provisioning_jobs():
     state = query.state
     if state:
         statement = statement.where(ProvisioningJob.state == state)
-    # Each job shows its port's flat and device: loaded for the whole page, not per job; and
-    # only the columns shown (a job's JSON columns, decoded row by row, are not).
-    port = selectinload(ProvisioningJob.port)
+    # Each job shows its port's flat and device: joined into the page's one query (a query
+    # more per table cost more than the join); and only the columns shown (a job's JSON
+    # columns, decoded row by row, are not).
+    port = joinedload(ProvisioningJob.port, innerjoin=True)
     statement = statement.options(
         load_only(ProvisioningJob.id, ProvisioningJob.action, ProvisioningJob.state,
                   ProvisioningJob.attempts, ProvisioningJob.error,
@@ -55,6 +56,6 @@ def provisioning_jobs():
                   ProvisioningJob.created_at, ProvisioningJob.finished_at,
                   ProvisioningJob.next_attempt_at),
         port.load_only(Port.if_name, Port.unit_id, Port.device_id),
-        port.selectinload(Port.unit).load_only(Unit.code),
-        port.selectinload(Port.device).load_only(Device.hostname))
+        port.joinedload(Port.unit).load_only(Unit.code),
+        port.joinedload(Port.device, innerjoin=True).load_only(Device.hostname))
     return api_list(statement, job_json)

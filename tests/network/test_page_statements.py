@@ -1,0 +1,44 @@
+"""The network's lists read a fixed number of statements whatever their rows (issue 23.3):
+a device's building and a job's port, flat and switch are joined into the page's query."""
+
+from __future__ import annotations
+
+import pytest
+
+from subscribers import lifecycle
+from tests import factories
+from tests.network.factories_provisioning import make_switch, make_wired_household
+from tests.subscribers.statements import page_selects
+
+
+@pytest.fixture
+def two_buildings(db):
+    """Three switches in two buildings, each with a subscribed flat (so a job each): their
+    hostnames and building codes."""
+    operator = factories.make_user("operator")
+    first, second = factories.make_building(), factories.make_building()
+    switches = [make_switch(building=first), make_switch(building=first),
+                make_switch(building=second)]
+    for switch in switches:
+        household = make_wired_household(device=switch)
+        lifecycle.subscribe(household, tier="T1", actor=operator)
+    db.session.flush()
+    return [(switch.hostname, switch.building.code) for switch in switches]
+
+
+def test_the_devices_page_reads_count_and_rows_only(two_buildings, client, login_as):
+    login_as("operator")
+    with page_selects() as statements:
+        html = client.get("/network/devices").get_data(as_text=True)
+    for hostname, building_code in two_buildings:
+        assert hostname in html and building_code in html
+    assert len(statements) == 2, statements  # the count, the devices with their buildings
+
+
+def test_the_jobs_api_reads_count_and_rows_only(two_buildings, client, api_as):
+    _, headers = api_as("operator")
+    with page_selects() as statements:
+        body = client.get("/api/v1/provisioning-jobs", headers=headers).get_json()
+    assert {job["device"] for job in body["items"]} == {hostname for hostname, _ in two_buildings}
+    assert all(job["unit_code"] for job in body["items"])
+    assert len(statements) == 2, statements  # the count, the jobs with port, flat and switch
