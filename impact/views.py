@@ -66,12 +66,12 @@ def due():
     scope = Scope.of(current_actor())
     stage = _stage_arg()
     statement = services.due_query(scope, stage)
-    page = paginate(statement, per_page=25, count_rows=households_rows(statement))
+    # Plain rows (id, flat, holder) and one statement for the stages and dates (issue 23.3).
+    page = paginate(services.due_list_columns(statement), per_page=25, scalars=False,
+                    count_rows=households_rows(statement))
     ids = [household.id for household in page.items]
-    stages = services.due_stages(ids)
-    connected = services.connection_dates(ids)
-    html = render_template("impact/due.html", page=page, stage=stage, stages=stages,
-                           connected=connected, scope=scope)
+    due = services.due_page(ids)
+    html = render_template("impact/due.html", page=page, stage=stage, due=due, scope=scope)
     if ids:
         audit.record_request("read", "household_list", None,
                              detail="impact due: " + ",".join(str(i) for i in ids))

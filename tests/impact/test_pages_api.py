@@ -187,3 +187,43 @@ def test_csv_export_leaves_suppressed_figures_out(db, client, login_as):
     assert not any(",m6," in line for line in lines)  # nobody answered: nothing exported
     assert not any("autonomy:autonomous" in line for line in lines)  # 0 households
     assert client.get("/evaluation/impact.csv?by=x").status_code == 400
+
+
+def _statements(db, request) -> int:
+    from sqlalchemy import event
+
+    statements = []
+
+    def count(*args):
+        statements.append(args[2])
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        assert request().status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    # The tests' savepoints are not the page's.
+    return sum(1 for s in statements if "SAVEPOINT" not in s)
+
+
+@pytest.mark.clock(CLOCK)
+def test_due_lists_ask_the_same_statements_for_any_number_of_households(db, client, login_as,
+                                                                       api_as):
+    """Session, count, page, stages and dates in one, audit entry (issue 23.3)."""
+    first = subscribed_household(activated_on=date(2026, 5, 1))
+    _user, headers = api_as("operator")
+    login_as("operator")
+
+    def counts():
+        return (_statements(db, lambda: client.get("/impact/due")),
+                _statements(db, lambda: client.get("/api/v1/impact/due", headers=headers)))
+
+    counts()  # the first request of a session or token records its first use
+    one = counts()
+    assert one[0] == 5, one  # the API adds its token checks
+    for _ in range(3):
+        subscribed_household(activated_on=date(2026, 5, 1))
+    assert counts() == one
+    html = client.get("/impact/due").get_data(as_text=True)
+    assert first.holder_name in html and "01/05/2026" in html
+    assert f"/households/{first.id}/impact/m6" in html

@@ -249,3 +249,31 @@ def test_a_follow_up_completes_the_baselines_autonomy_from_the_first_session(db)
     db.session.flush()
     record(household, "m6", answered_on="2026-11-01", autonomy="autonomous")
     assert baseline.autonomy == "not_autonomous"
+
+
+@pytest.mark.clock(CLOCK)
+def test_due_page_holds_to_due_condition_and_connection_dates(db):
+    from sqlalchemy import select
+
+    from subscribers.models import Household
+
+    t0_due = subscribed_household(activated_on=date(2026, 10, 1))
+    m6_due = subscribed_household(activated_on=date(2026, 5, 15))
+    record(m6_due, "t0", answered_on="2026-05-15")
+    # A second, later subscription and one never activated: the first activation counts.
+    factories.make_subscription(household=m6_due, activated_on=date(2026, 9, 1))
+    factories.make_subscription(household=m6_due, activated_on=None, status="pending")
+    pending = subscribed_household(activated_on=None)
+    unsubscribed = factories.make_household()
+    ids = [t0_due.id, m6_due.id, pending.id, unsubscribed.id]
+    page = services.due_page(ids)
+    on = date(2026, 11, 15)
+    for stage in Stage:
+        due = set(db.session.execute(select(Household.id).where(
+            Household.id.in_(ids), services.due_condition(stage, on))).scalars())
+        assert {i for i in ids if stage in page[i].stages} == due, stage
+    connected = services.connection_dates(ids)
+    assert {i: row.connected_on for i, row in page.items()} == {i: connected.get(i) for i in ids}
+    assert page[m6_due.id] == services.DueRow([Stage.M6], date(2026, 5, 15))
+    assert page[pending.id] == services.DueRow([Stage.T0], None)
+    assert services.due_page([]) == {}
