@@ -15,7 +15,7 @@ from datetime import date
 from flask_babel import gettext as _
 from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from equipment.choices import HELD_STATES, STATE_LABELS, TRANSITIONS, Kind, Origin, State
 from equipment.footprint_defaults import default_embodied_kgco2e
@@ -156,8 +156,9 @@ class ItemFilters:
 
 def items_query(filters: ItemFilters | None = None) -> Select:
     filters = filters or ItemFilters()
-    statement = select(EquipmentItem).options(selectinload(EquipmentItem.partner),
-                                              selectinload(EquipmentItem.household))
+    # Partner and holder joined into the page's query: a query more each cost more.
+    statement = select(EquipmentItem).options(joinedload(EquipmentItem.partner),
+                                              joinedload(EquipmentItem.household))
     if filters.kind:
         statement = statement.where(EquipmentItem.kind == filters.kind)
     if filters.state:
