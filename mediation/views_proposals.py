@@ -7,7 +7,7 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 from wtforms import SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
@@ -61,10 +61,11 @@ def _list_page(errors: dict | None = None, status: int = 200):
     actor = current_actor()
     scope = Scope.of(actor)
     queue = parse(ProposalQuery).queue == "1" and not scope.is_mediator
-    # The page's households and associations in two statements, not two per proposal.
+    # The page's households and associations joined into its query, not one per proposal.
     rows = list(db.session.execute(proposals.proposals_query(scope, queue_only=queue)
-                                   .options(selectinload(CoachingProposal.household),
-                                            selectinload(CoachingProposal.association))
+                                   .options(joinedload(CoachingProposal.household,
+                                                       innerjoin=True),
+                                            joinedload(CoachingProposal.association))
                                    .limit(200)).scalars())
     errors = errors or {}
     choices: dict = {}

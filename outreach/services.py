@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from isp import throttle
 from isp.errors import DomainError, NotFoundError
@@ -229,9 +229,10 @@ def queue_query(*, status: str | None = None, district_code: str | None = None,
                 q: str | None = None) -> Select:
     """Requests, newest first, filtered by status and district (``none``: district unknown).
 
-    A page's districts are loaded with it (the page and the API show each one's name or code).
+    A page's districts are joined into its query (the page and the API show each one's name
+    or code).
     """
-    statement = (select(ServiceRequest).options(selectinload(ServiceRequest.district))
+    statement = (select(ServiceRequest).options(joinedload(ServiceRequest.district))
                  .order_by(ServiceRequest.created_at.desc(), ServiceRequest.id.desc()))
     if status:
         if status not in tuple(RequestStatus):
