@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from markupsafe import Markup
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from billing import accounts, dunning, eligibility, exports, payments, reports
 from billing import invoices as billing_invoices
@@ -467,14 +467,18 @@ def mandate(household_id: int):
 def dunning_list():
     """Proposals to decide, pending FSL requests, and each household in arrears with its next
     step and that step's date (issue 18.5), the longest overdue first."""
-    # Each proposal shows its household's name: loaded for the list at once, not per step.
+    # Each proposal shows its household's name: joined to the list, not loaded per step nor in
+    # a second statement (issue 23.3).
     proposals = db.session.execute(dunning.pending_proposals().options(
-        selectinload(DunningStep.household))).scalars().all()
-    page = paginate(dunning.arrears_query(), per_page=20, scalars=False)
+        joinedload(DunningStep.household))).scalars().all()
+    # The page's rows bring their holder's name (one statement less); the count needs none.
+    arrears = dunning.arrears_query()
+    holder = select(Household.holder_name).where(Household.id == Invoice.household_id) \
+        .correlate(Invoice).scalar_subquery().label("holder_name")
+    page = paginate(arrears.add_columns(holder), per_page=20, scalars=False, count_rows=arrears)
     ids = [row.household_id for row in page.items]
     upcoming = dunning.next_steps(ids)
-    names = dict(db.session.execute(select(Household.id, Household.holder_name)
-                                    .where(Household.id.in_(ids))).all()) if ids else {}
+    names = {row.household_id: row.holder_name for row in page.items}
     held = db.session.execute(select(FslRequest).where(FslRequest.decision == "pending")) \
         .scalars().all()
     return render_template("billing/dunning.html", proposals=proposals, page=page, held=held,
