@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import or_, select
+from sqlalchemy.orm.attributes import set_committed_value
 
 from isp.extensions import db
 from isp.formatting import percent
@@ -87,10 +88,16 @@ def _devices_in_service(building_id: int) -> list[Device]:
 
 
 def _outages_overlapping(devices: list[Device], start: datetime, end: datetime) -> list[Outage]:
-    return list(db.session.execute(select(Outage).where(
-        Outage.device_id.in_([d.id for d in devices]), Outage.started_at < end,
+    by_id = {device.id: device for device in devices}
+    outages = list(db.session.execute(select(Outage).where(
+        Outage.device_id.in_(list(by_id)), Outage.started_at < end,
         or_(Outage.ended_at.is_(None), Outage.ended_at > start))
         .order_by(Outage.started_at)).scalars())
+    # Each outage holds its device, already read: the session keeps loaded rows only while
+    # something refers to them, so ``outage.device`` would cost a query per device otherwise.
+    for outage in outages:
+        set_committed_value(outage, "device", by_id[outage.device_id])
+    return outages
 
 
 def _availability_from(devices: list[Device], outages: list[Outage], start: datetime,

@@ -3,12 +3,15 @@ a device's building and a job's port, flat and switch are joined into the page's
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from subscribers import lifecycle
 from tests import factories
 from tests.network.factories_provisioning import make_switch, make_wired_household
 from tests.subscribers.statements import page_selects
+from tests.support.factories import make_outage
 
 
 @pytest.fixture
@@ -42,3 +45,27 @@ def test_the_jobs_api_reads_count_and_rows_only(two_buildings, client, api_as):
     assert {job["device"] for job in body["items"]} == {hostname for hostname, _ in two_buildings}
     assert all(job["unit_code"] for job in body["items"])
     assert len(statements) == 2, statements  # the count, the jobs with port, flat and switch
+
+
+def test_the_devices_api_reads_count_and_rows_only(two_buildings, client, api_as):
+    _, headers = api_as("operator")
+    with page_selects() as statements:
+        body = client.get("/api/v1/devices", headers=headers).get_json()
+    assert {(item["hostname"], item["building"]) for item in body["items"]} == set(two_buildings)
+    assert len(statements) == 2, statements  # the count, the devices with their buildings
+
+
+@pytest.mark.clock("2026-12-04T10:00:00+01:00")
+def test_the_availability_api_reads_each_device_once(db, client, api_as):
+    building = factories.make_building()
+    switches = [make_switch(building=building), make_switch(building=building)]
+    switches[0].role = "aggregation"
+    for switch in switches:  # an outage each, on the 2nd of December
+        make_outage(device_id=switch.id, started_at=datetime(2026, 12, 2, 8, 0, tzinfo=UTC),
+                    ended_at=datetime(2026, 12, 2, 9, 0, tzinfo=UTC))
+    code, hostnames = building.code, {switch.hostname for switch in switches}
+    _, headers = api_as("operator")
+    with page_selects() as statements:
+        body = client.get(f"/api/v1/availability?building={code}", headers=headers).get_json()
+    assert {outage["device"] for outage in body["outages"]} == hostnames
+    assert len(statements) == 3, statements  # the building, its devices, their outages
