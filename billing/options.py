@@ -19,7 +19,7 @@ from datetime import date
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from billing.accounts import lock_account
 from billing.models import Invoice
@@ -324,6 +324,22 @@ def held_options(subscription_id: int, *, on: date | None = None) -> list[Subscr
         select(SubscriptionOption).where(SubscriptionOption.subscription_id == subscription_id,
                                          *_held_on(on or today()))
         .order_by(SubscriptionOption.id)).scalars())
+
+
+def held_options_of(subscription_ids: list[int], *, on: date | None = None
+                    ) -> dict[int, list[SubscriptionOption]]:
+    """``held_options`` of several subscriptions in one statement, each with its option
+    (a household's page: one statement, not one per subscription and per option)."""
+    held: dict[int, list[SubscriptionOption]] = {i: [] for i in subscription_ids}
+    if not subscription_ids:
+        return held
+    for row in db.session.execute(
+            select(SubscriptionOption).options(joinedload(SubscriptionOption.option))
+            .where(SubscriptionOption.subscription_id.in_(subscription_ids),
+                   *_held_on(on or today()))
+            .order_by(SubscriptionOption.id)).scalars():
+        held[row.subscription_id].append(row)
+    return held
 
 
 def switch_needs(subscription_id: int, *, on: date | None = None) -> SwitchNeeds:

@@ -6,7 +6,6 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup
-from sqlalchemy import select
 
 from billing import options, tariffs
 from billing.forms_options import (
@@ -180,11 +179,11 @@ def _household_options_panel(household, scope) -> Markup | None:
     """The options of the household's subscriptions, with the link to manage them."""
     if getattr(scope, "is_mediator", False) or not getattr(scope, "sees_personal_data", True):
         return None
-    subscriptions = db.session.execute(
-        select(Subscription).where(Subscription.household_id == household.id)
-        .order_by(Subscription.id.desc())).scalars().all()
+    # The household's subscriptions as the page has loaded them (no second statement), and
+    # their options in one (issue 23.3).
+    subscriptions = sorted(household.subscriptions, key=lambda s: s.id, reverse=True)
     if not subscriptions:
         return None
-    held = {s.id: options.held_options(s.id) for s in subscriptions}
+    held = options.held_options_of([s.id for s in subscriptions])
     return Markup(render_template("billing/options/_household_panel.html",
                                   subscriptions=subscriptions, held=held))

@@ -166,3 +166,52 @@ def test_an_admin_creates_a_plan_on_its_page_and_in_the_api(client, login_as, ap
     bad = client.post("/api/v1/plans", headers=admin, json={**body, "code": "Z",
                                                              "up_kbps": 0})
     assert bad.status_code == 422 and bad.get_json()["field"] == "up_kbps"
+
+
+@CLOCK
+def test_the_household_panel_reads_every_subscriptions_options_in_one_statement(db, grid, client,
+                                                                               login_as):
+    """``held_options_of`` is ``held_options`` for many subscriptions; the household page's
+    options panel asks one statement for them whatever their number (issue 23.3)."""
+    from datetime import date
+
+    from sqlalchemy import event
+
+    admin = factories.make_user("admin")
+    made = [options.create_option({"code": code, "name": name, "monthly_price_cents": 500,
+                                   "tiers": [TierRule("T1", "cents", 300)]}, actor=admin)
+            for code, name in (("TEL", "Téléphonie fixe"), ("TNT", "Chaînes TNT"),
+                               ("IP", "Adresse fixe"))]
+    first = factories.make_subscription(tier="T1")
+    household = first.household
+    second = factories.make_subscription(household=household, tier="T1")
+    for subscription, option, starts, ends in (
+            (first, made[0], date(2026, 1, 1), None),
+            (first, made[1], date(2026, 1, 1), date(2026, 6, 1)),   # ended
+            (first, made[2], date(2027, 1, 1), None),               # not yet
+            (second, made[1], date(2026, 11, 15), None),
+            (second, made[2], date(2026, 3, 1), date(2026, 11, 16))):
+        db.session.add(SubscriptionOption(subscription_id=subscription.id, option_id=option.id,
+                                          starts_on=starts, ends_on=ends))
+    db.session.flush()
+    ids = [first.id, second.id, factories.make_subscription().id]
+    assert options.held_options_of(ids) == {i: options.held_options(i) for i in ids}
+    assert [h.option.code for h in options.held_options_of(ids)[second.id]] == ["TNT", "IP"]
+    login_as("operator")
+    client.get(f"/households/{household.id}")  # the session's first request records its use
+    statements = []
+
+    def count(*args):
+        statements.append(args[2])
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        html = client.get(f"/households/{household.id}").get_data(as_text=True)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    # The panel reads the subscriptions the page has loaded, and their options at once.
+    assert sum("FROM subscription_options" in s for s in statements) == 1, statements
+    assert not [s for s in statements if "ORDER BY subscriptions.id DESC" in s]
+    panel = html[html.index('id="options-title"'):]
+    assert panel.index(f"n° {second.id}") < panel.index(f"n° {first.id}")
+    assert "Téléphonie fixe" in panel and "Chaînes TNT, Adresse fixe" in panel
