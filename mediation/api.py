@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 
 from flask import Blueprint, jsonify, request
 from flask_babel import gettext as _
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from isp import audit
 from isp.auth import Scope, current_actor, require_role
@@ -150,7 +150,9 @@ def _audit(action: str, record_type: str, record_id, detail: str | None = None) 
 @documented(query=AssociationQuery, items=AssociationOut)
 def associations():
     """Associations with their districts, languages, specialties and places (no personal data)."""
-    return api_list(associations_query(parse(AssociationQuery).q), association_json)
+    # The page's places in one query, not one per association.
+    return api_list(associations_query(parse(AssociationQuery).q)
+                    .options(selectinload(Association.places)), association_json)
 
 
 @bp.get("/slots")
@@ -163,7 +165,7 @@ def slots():
     association = scoped_association(scope, query.association)
     statement = slots_query(scope, association=association,
                             start=_when(query.start, "from"), end=_when(query.end, "to"))
-    return api_list(statement.options(selectinload(CoachingSlot.association)),
+    return api_list(statement.options(joinedload(CoachingSlot.association, innerjoin=True)),
                     serialize_page=slots_json)
 
 

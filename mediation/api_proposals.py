@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, jsonify
+from sqlalchemy.orm import joinedload
 
 from isp import audit
 from isp.auth import Scope, current_actor, require_role
@@ -41,7 +42,9 @@ def proposal_list():
     statement = proposals.proposals_query(scope, status=query.status or None,
                                           queue_only=query.queue == "1")
     audit.record_request("read", "household_list", None, detail="proposals (API)")
-    response = api_list(statement, proposal_json)
+    # Each proposal's association joined into the page's query, not read one by one.
+    response = api_list(statement.options(joinedload(CoachingProposal.association)),
+                        proposal_json)
     db.session.commit()
     return response
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from mediation import proposals
+from mediation.models import Place
 from tests import factories
 from tests.mediation.factories import make_slot
 from tests.subscribers.statements import page_selects
@@ -28,3 +31,36 @@ def test_the_proposals_page_reads_a_fixed_number_of_statements(db, client, login
     # the proposals with households and associations; the association's open slots, their
     # bookings (once for the association, not per proposal)
     assert len(statements) == 3, statements
+
+
+@pytest.fixture
+def two_associations(db):
+    """Two associations with a place, a coming slot and a proposal each: their codes."""
+    codes = []
+    for number in (1, 2):
+        association = factories.make_association()
+        db.session.add(Place(association=association, name=f"Lieu {number}",
+                             address=f"{number} rue du Test", postcode="44000", commune="Nantes",
+                             updated_on=date(2026, 11, 1)))
+        make_slot(association)
+        household = factories.make_household(association=association)
+        proposals.propose_first_session(factories.make_subscription(household=household),
+                                        activated_on=date(2026, 11, 2))
+        codes.append(association.code)
+    db.session.flush()
+    return codes
+
+
+@pytest.mark.parametrize(("url", "reads"), [
+    ("/api/v1/associations", 3),  # the count, the associations, their places
+    ("/api/v1/slots", 3),  # the count, the slots with their associations, their bookings
+    ("/api/v1/proposals", 2),  # the count, the proposals with their associations
+])
+def test_the_mediation_api_lists_read_a_fixed_number_of_statements(
+        two_associations, client, api_as, url, reads):
+    _, headers = api_as("operator")
+    with page_selects() as statements:
+        body = client.get(url, headers=headers).get_json()
+    shown = {item.get("code") or item.get("association_code") for item in body["items"]}
+    assert shown >= set(two_associations)
+    assert len(statements) == reads, statements
