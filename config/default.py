@@ -24,6 +24,8 @@ class DefaultConfig:
     #: A pooled connection is checked with a ping before use when it has been idle longer than
     #: this (isp/database.py); SQLAlchemy's pool_pre_ping would ping before every request.
     DATABASE_PING_AFTER_IDLE_SECONDS = 0.5
+    #: GET requests run without a transaction on PostgreSQL (isp/database.py).
+    DATABASE_AUTOCOMMIT_READS = True
     WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session; sessions expire anyway
     BABEL_DEFAULT_LOCALE = "fr"
     BABEL_DEFAULT_TIMEZONE = "Europe/Paris"

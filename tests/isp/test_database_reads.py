@@ -1,0 +1,88 @@
+"""GET requests run without BEGIN … ROLLBACK on PostgreSQL; writes stay in transactions
+(isp.database.reads_without_transaction). On a database of the test's own: the suite's usual
+session is bound to an outer transaction, which a request cannot leave."""
+
+import pytest
+from flask import has_request_context, request
+from sqlalchemy import event, select
+
+from isp import create_app, load_all_models
+from isp.extensions import db as _db
+from isp.models import AuditEntry
+from isp.services import create_token
+from tests import factories
+
+
+def test_a_get_reads_in_autocommit_and_a_post_in_a_transaction(empty_database_url):
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=empty_database_url)
+    with app.app_context():
+        postgresql = _db.engine.dialect.name == "postgresql"
+        load_all_models()
+        _db.create_all()
+        unit_code = factories.make_unit("AUTO-1").code
+        token = create_token(factories.make_user(role="operator"))
+        _db.session.commit()
+        _db.session.remove()
+        seen: list[tuple[str, bool]] = []
+
+        def _record(connection, _cursor, statement, _parameters, _context, _executemany):
+            if not has_request_context() or statement.startswith("BEGIN"):
+                return
+            driver = connection.connection.dbapi_connection
+            in_transaction = not driver.autocommit if postgresql else driver.in_transaction
+            seen.append((request.method, in_transaction))
+
+        event.listen(_db.engine, "before_cursor_execute", _record)
+        client = app.test_client()
+        headers = {"Authorization": f"Bearer {token}"}
+        assert client.get("/api/v1/households", headers=headers).status_code == 200
+        created = client.post("/api/v1/households", headers=headers,
+                              json={"unit_code": unit_code, "holder_name": "Foyer Auto"})
+        assert created.status_code == 201, created.get_json()
+        event.remove(_db.engine, "before_cursor_execute", _record)
+        reads = [in_transaction for method, in_transaction in seen if method == "GET"]
+        writes = [in_transaction for method, in_transaction in seen if method == "POST"]
+        assert reads and writes and all(writes)
+        if postgresql:
+            assert not any(reads)
+        else:  # SQLite keeps its write-first transactions (BEGIN IMMEDIATE) for every request
+            assert all(reads)
+        # The list's audit entry is stored.
+        assert _db.session.execute(select(AuditEntry.id).where(
+            AuditEntry.record_type == "household_list",
+            AuditEntry.route == "GET /api/v1/households")).first() is not None
+        _db.session.remove()
+        _db.engine.dispose()
+
+
+@pytest.mark.long
+def test_every_page_of_each_bar_answers_on_the_demo(empty_database_url):
+    """Each role's bar on the seeded demo, through a fresh app (no outer transaction): on
+    PostgreSQL every page runs in autocommit, so a GET that opened a SAVEPOINT or needed a
+    transaction would fail here."""
+    from flask import url_for
+
+    from config.default import DefaultConfig
+    from isp.nav import nav_for
+    from tests.ui.server import seed_database
+
+    seed_database(empty_database_url)
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=empty_database_url)
+    roles = {"admin@demo.social-isp.fr": "admin", "operateur@demo.social-isp.fr": "operator",
+             "mediateur@demo.social-isp.fr": "mediator",
+             "analyste@demo.social-isp.fr": "analyst"}
+    answered = {}
+    with app.app_context():
+        for email, role in roles.items():
+            client = app.test_client()
+            login = client.post("/login", data={"email": email,
+                                                "password": DefaultConfig.DEMO_PASSWORDS[email]})
+            assert login.status_code == 302, (email, login.status_code)
+            with app.test_request_context():
+                paths = [url_for(item.endpoint) for item in nav_for(role)]
+            for path in paths:
+                answered[(role, path)] = client.get(path).status_code
+        _db.session.remove()
+        _db.engine.dispose()
+    assert len(answered) > 40
+    assert {key: status for key, status in answered.items() if status != 200} == {}
