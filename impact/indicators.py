@@ -20,17 +20,17 @@ from datetime import date
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, null, select
 
 from impact.choices import AUTONOMY_LEVELS, COHORT_LABELS, COHORTS, GROUPINGS, Stage
 from impact.models import ImpactAnswer
-from impact.services import connection_dates, full_months_between
+from impact.services import full_months_between
 from isp import csvexport
 from isp.disclosure import ratio, round_count
 from isp.errors import DomainError
 from isp.extensions import db
 from isp.timeutil import today
-from subscribers.models import Building, District
+from subscribers.models import Building, District, Subscription
 from subscribers.published_figures import SUPPRESSED_LABEL, Cell, small_cell
 
 #: Money means and medians are published to the euro.
@@ -107,9 +107,17 @@ def stage_cells(answers: list[ImpactAnswer]) -> tuple[dict[str, Cell], dict[str,
     return cells, autonomy
 
 
-def _rows() -> list[tuple[ImpactAnswer, str, str, str, str]]:
+def _rows(*, live: bool = False
+          ) -> list[tuple[ImpactAnswer, str, str, str, str, date | None]]:
+    """Every answer with its building and district; ``live``: with its household's
+    ``connection_date`` (None when it has none or the answer no longer names it), asked in
+    the same statement (it was a second one, with every household's id, issue 23.3)."""
+    connected = (select(func.min(Subscription.activated_on))
+                 .where(Subscription.household_id == ImpactAnswer.household_id)
+                 .correlate(ImpactAnswer).scalar_subquery() if live else null())
     return list(db.session.execute(
-        select(ImpactAnswer, Building.code, Building.name, District.code, District.name)
+        select(ImpactAnswer, Building.code, Building.name, District.code, District.name,
+               connected)
         .join(Building, Building.id == ImpactAnswer.building_id)
         .join(District, District.id == Building.district_id)
         .order_by(ImpactAnswer.id)).all())
@@ -119,12 +127,12 @@ def indicators(by: str, *, on: date | None = None) -> list[Group]:
     """Every group of ``by`` with its figures per stage (groups with no answer are absent)."""
     by = check_grouping(by)
     on = on or today()
-    rows = _rows()
-    live = connection_dates([a.household_id for a, *_ in rows if a.household_id is not None])
+    # Only cohorts need the live connection date (the answer's own copy otherwise).
+    rows = _rows(live=by == "cohort")
     grouped: dict[str, tuple[str, list[ImpactAnswer]]] = {}
-    for answer, building_code, building_name, district_code, district_name in rows:
+    for answer, building_code, building_name, district_code, district_name, live in rows:
         if by == "cohort":
-            connected = live.get(answer.household_id, answer.connected_on)
+            connected = live if live is not None else answer.connected_on
             if connected is None:  # not connected yet: in no cohort
                 continue
             key = cohort_of(full_months_between(connected, on))

@@ -124,3 +124,50 @@ def test_every_published_count_is_a_multiple_of_5_over_5_households_or_more(db):
         respondents = group.stages["t0"]["respondents"]
         if not share.suppressed:
             assert round(share.value * respondents.value / 100) % 5 == 0
+
+
+@pytest.mark.clock(CLOCK)
+def test_cohorts_count_from_the_households_live_connection_date(db):
+    """The cohort of an answer is its household's ``connection_date`` today (read with the
+    answers, issue 23.3), else the date kept on the answer (no activated subscription any
+    more, or the answer no longer names a household): as ``connection_dates`` said."""
+    from sqlalchemy import event
+
+    from impact.services import connection_dates
+
+    district = factories.make_district("DC", name="Cohortes")
+    building = factories.make_building("BC", district=district, name="C")
+    moved = []   # answered 10 months ago; the household's connection date then moves up
+    for _ in range(5):
+        household = subscribed_household(activated_on=date(2026, 1, 10), building=building)
+        record(household, "t0", answered_on="2026-01-05")
+        moved.append(household)
+    for household in moved:
+        household.subscriptions[0].activated_on = date(2026, 9, 1)
+    kept = []    # no activated subscription any more, or cut from its household
+    for index in range(5):
+        household = subscribed_household(activated_on=date(2025, 1, 10), building=building,
+                                         moved_in_on=date(2024, 6, 1))
+        answer = record(household, "t0", answered_on="2025-01-05")
+        if index % 2:
+            household.subscriptions[0].activated_on = None
+        else:
+            answer.household_id = None
+        kept.append(household)
+    db.session.flush()
+    live = connection_dates([h.id for h in moved + kept])
+    assert set(live) == {h.id for h in moved} | {h.id for h in kept[::2]}
+    statements = []
+
+    def count(*args):
+        statements.append(args[2])
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        cohorts = {g.key: g.stages["t0"]["respondents"].value
+                   for g in indicators.indicators("cohort")}
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    # live 2026-09-01: 2 full months; kept on the answers: 2025-01-10, 22 months
+    assert cohorts == {"0-5": 5, "12+": 5}, cohorts
+    assert len(statements) == 1
