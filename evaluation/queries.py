@@ -216,6 +216,10 @@ def scopes_with_figures(level: str) -> list[str]:
         EvaluationMonthly.level == level, EvaluationMonthly.period == latest)).scalars())
 
 
+#: ``RefreshCache.get`` without the caller's ``last_refreshed()``.
+NOT_READ = object()
+
+
 class RefreshCache:
     """Results computed from the aggregates, kept until the next refresh (per process).
 
@@ -227,9 +231,13 @@ class RefreshCache:
         self.size = size
         self.items: dict[tuple, object] = {}
 
-    def get(self, key: tuple, compute):
+    def get(self, key: tuple, compute, *, refreshed=NOT_READ):
+        """``compute()``'s result for ``key`` since the last refresh (``refreshed``: what
+        ``last_refreshed()`` returned, when the caller has read it)."""
+        if refreshed is NOT_READ:
+            refreshed = last_refreshed()
         full = (current_app.config["SQLALCHEMY_DATABASE_URI"], str(get_locale()),
-                last_refreshed(), *key)
+                refreshed, *key)
         if full not in self.items:
             if len(self.items) >= self.size:
                 self.items.pop(next(iter(self.items)))

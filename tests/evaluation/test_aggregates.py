@@ -166,3 +166,42 @@ def test_refresh_command(runner, db):
     assert "1 mois" in result.output
     result = runner.invoke(args=["evaluation", "refresh", "--period", "2026-13"])
     assert result.exit_code != 0 and "AAAA-MM" in result.output
+
+
+@pytest.mark.clock("2026-11-20T10:00:00+01:00")
+def test_dashboard_opens_on_the_first_pilot_in_six_statements(db, client, login_as):
+    """Without a code the dashboard shows the first pilot building (or district with a pilot
+    building), else the first scope with figures; the names and that default come in one
+    statement and the refresh date is read once (issue 23.3)."""
+    from sqlalchemy import event
+
+    live_district = factories.make_district("DA", name="Quartier vivant")
+    pilot_district = factories.make_district("DB", name="Quartier pilote")
+    live = building_with_subscribers(served=6, flats=8, code="E-AAA", district=live_district)
+    live.status = "live"
+    for code in ("E-CCC", "E-BBB"):
+        building_with_subscribers(served=6, flats=8, code=code, district=pilot_district)
+    factories.make_building("E-000", name="Sans chiffres")
+    db.session.flush()
+    refresh(["2026-11"])
+    login_as("analyst")
+    for level, default, name in (("building", "E-BBB", None),
+                                 ("district", "DB", "Quartier pilote")):
+        url = f"/evaluation?level={level}"
+        client.get(url)  # the session's first use, the charts' cache
+        statements = []
+
+        def count(*args, statements=statements):
+            statements.append(args[2])
+
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            html = client.get(url).get_data(as_text=True)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+        assert sum(1 for s in statements if "SAVEPOINT" not in s) == 6, statements
+        assert f'value="{default}" selected' in html
+        if name:
+            assert f"<h2>{name} ({default})" in html
+        assert "Sans chiffres" not in html and "E-000" not in html
+        assert "Quartier vivant (DA)" in html or level == "building"
