@@ -44,6 +44,9 @@ class DefaultConfig:
     RESIDENT_SESSION_IDLE_MINUTES = int(os.environ.get("ISP_RESIDENT_SESSION_IDLE_MINUTES", "15"))
     RESIDENT_SESSION_MAX_MINUTES = int(os.environ.get("ISP_RESIDENT_SESSION_MAX_MINUTES", "120"))
     PERMANENT_SESSION_LIFETIME = 30 * 60
+    #: The cookie is sent again when it changes (its last-seen stamp, once a minute at most:
+    #: isp/auth.py), not on every response; its 30 minutes run from that stamp.
+    SESSION_REFRESH_EACH_REQUEST = False
     #: Failed logins and API tokens slow the client down (isp.throttle); the counters live in
     #: the database, shared by every process.
     THROTTLE_ENABLED = True

@@ -296,8 +296,13 @@ def init_auth(app: Flask) -> None:
                 logout_user()
                 session.clear()
                 return redirect(url_for("core.login", next=request.full_path))
-            session["last_seen"] = now
-            session.permanent = True
+            # A minute's precision, as the server-side session's stamp: a cookie changed on
+            # every page is signed and sent again on every page (issue 23.3).
+            if "last_seen" not in session or \
+                    now - last_seen > SESSION_TOUCH_INTERVAL.total_seconds():
+                session["last_seen"] = now
+            if not session.permanent:
+                session.permanent = True
             if (
                 current_user.must_change_password
                 and request.endpoint not in {"core.change_password", "core.logout"}

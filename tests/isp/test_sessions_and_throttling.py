@@ -69,6 +69,22 @@ def test_a_server_side_session_expires_when_idle(app, client, login_as, db):
         assert client.get("/households").status_code == 302
 
 
+def test_the_cookie_is_sent_again_once_a_minute_not_on_every_page(app, client, login_as, db):
+    login_as("operator")
+    client.get("/households")  # the first page makes the session permanent
+
+    def sets_cookie() -> bool:
+        response = client.get("/households")
+        assert response.status_code == 200
+        return any(value.startswith("session=")
+                   for value in response.headers.getlist("Set-Cookie"))
+
+    assert not sets_cookie()
+    with time_machine.travel(utcnow() + timedelta(minutes=2)):
+        assert sets_cookie()  # its last-seen stamp moves on: the 30 idle minutes start again
+        assert not sets_cookie()
+
+
 def test_failures_slow_down_one_address_on_one_account_only(app, db):
     factories.make_user("operator", email="target@example.org")
     attacker, owner = app.test_client(), app.test_client()
