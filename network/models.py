@@ -18,7 +18,7 @@ from sqlalchemy import (
     UniqueConstraint,
     event,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
 from isp.extensions import db
@@ -116,7 +116,9 @@ class Port(db.Model):
     down_alerted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     device: Mapped[Device] = relationship(back_populates="ports")
-    unit = relationship("Unit")
+    #: ``unit.port`` reads a flat's port once per request for every section of the household
+    #: page that shows it (read-only: the wiring is written on the port's side only).
+    unit = relationship("Unit", backref=backref("port", uselist=False, viewonly=True))
 
 
 class CounterValue(TypeDecorator):

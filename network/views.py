@@ -371,8 +371,7 @@ def _household_usage_panel(household, scope) -> Markup | None:
     """Link from the household page to its flat's usage (operators only)."""
     if getattr(scope, "is_mediator", False):
         return None
-    port = db.session.execute(select(Port).where(Port.unit_id == household.unit_id)
-                              ).scalar_one_or_none()
+    port = household.unit.port  # read once for the page (the subscription's section shows it)
     if port is None:
         return None
     device = port.device

@@ -14,6 +14,7 @@ reduction is lifted when the debt is cleared (``isp.signals.debt_cleared``). The
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import date, datetime
 
 from flask_babel import gettext as _
@@ -113,6 +114,11 @@ def open_subscription(household: Household) -> Subscription | None:
     return db.session.execute(select(Subscription).where(
         Subscription.household_id == household.id,
         Subscription.status.in_([str(s) for s in OPEN_STATUSES]))).scalars().first()
+
+
+def open_among(subscriptions: Iterable[Subscription]) -> Subscription | None:
+    """``open_subscription`` among a household's subscriptions already read (its page)."""
+    return next((s for s in subscriptions if s.status in OPEN_STATUSES), None)
 
 
 def known_tiers() -> set[str]:

@@ -22,7 +22,7 @@ from isp.choices import Role
 from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
 from isp.forms import form_status, show_domain_error
-from network.provisioning.queue import latest_job_for_subscription, port_for_unit
+from network.provisioning.queue import latest_job_for_subscription
 from subscribers import lifecycle, services
 from subscribers.models import Household, Subscription
 
@@ -129,7 +129,9 @@ def _lifecycle_panel(household: Household, scope: Scope):
         return None
     rows = [(s, lifecycle.history(s), latest_job_for_subscription(s.id))
             for s in household.subscriptions]
+    # The subscriptions and the port, read once for the page (the main section and the
+    # network's show them too).
     return Markup(render_template(
-        "subscriptions/panel.html", household=household, rows=rows,
-        port=port_for_unit(household.unit_id), open_subscription=lifecycle.open_subscription(
-            household), action_labels=ACTION_LABELS))
+        "subscriptions/panel.html", household=household, rows=rows, port=household.unit.port,
+        open_subscription=lifecycle.open_among(household.subscriptions),
+        action_labels=ACTION_LABELS))

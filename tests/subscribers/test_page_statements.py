@@ -1,0 +1,40 @@
+"""The household page, the building page and the lists read what they show once (issue 23.3).
+
+Each domain adds its section to the household page; sections that show the same rows (the
+subscriptions, the flat's port) share one read of them.
+"""
+
+from __future__ import annotations
+
+from subscribers import lifecycle
+from tests import factories
+from tests.network.factories_provisioning import make_wired_household
+from tests.subscribers.statements import page_selects
+
+
+def _reading(statements: list[str], table: str) -> list[str]:
+    return [s for s in statements if f"FROM {table}" in " ".join(s.split())]
+
+
+def test_the_household_page_reads_its_subscriptions_and_port_once(db, client, login_as):
+    operator = factories.make_user("operator")
+    household = make_wired_household(if_name="Gi1/0/7")
+    lifecycle.subscribe(household, tier="T1", actor=operator)
+    household_id = household.id
+    login_as("operator")
+    with page_selects() as statements:
+        html = client.get(f"/households/{household_id}").get_data(as_text=True)
+    assert "Gi1/0/7" in html  # the subscription's section and the network's show the port
+    assert "Abonner ce foyer" not in html  # its subscription is open
+    assert len(_reading(statements, "subscriptions")) == 1, statements
+    assert len(_reading(statements, "ports")) == 1, statements
+
+
+def test_the_household_page_offers_to_subscribe_without_an_open_subscription(db, client,
+                                                                              login_as):
+    household = factories.make_household()
+    factories.make_subscription(household=household, status="terminated")
+    household_id = household.id
+    login_as("operator")
+    html = client.get(f"/households/{household_id}").get_data(as_text=True)
+    assert "Abonner ce foyer" in html
