@@ -10,8 +10,10 @@ pages (billing/options.py).
 from __future__ import annotations
 
 from flask import Blueprint, jsonify
+from sqlalchemy.orm import selectinload
 
 from billing import options
+from billing.models_options import ServiceOption
 from billing.schemas import HeldOptionOut, OptionOut
 from billing.views_options import get_subscription
 from isp import audit
@@ -50,7 +52,9 @@ def _option_values(body: dict) -> dict:
 @documented(items=OptionOut)
 def option_list():
     """The catalogue: price, subsidy and share per tier, switch need."""
-    return api_list(options.catalogue(), options.option_json)
+    # Each option's tier rules for the page at once (was one statement per option).
+    return api_list(options.catalogue().options(selectinload(ServiceOption.rules)),
+                    options.option_json)
 
 
 @bp.post("/options")

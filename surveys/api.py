@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify
 from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
 
 from isp.auth import Scope, current_actor, require_role
 from isp.choices import Role
@@ -73,7 +74,9 @@ def survey_json(survey: Survey, *, with_questions: bool = False) -> dict:
 @documented(items=SurveyOut)
 def list_surveys():
     """Surveys, newest first (mediators and operators: not the drafts)."""
-    statement = services.surveys_query(Scope.of(current_actor()))
+    # The page's buildings and associations at once (were two statements per survey).
+    statement = services.surveys_query(Scope.of(current_actor())).options(
+        selectinload(Survey.buildings), selectinload(Survey.associations))
     return api_list(statement, survey_json)
 
 

@@ -215,3 +215,45 @@ def test_the_household_panel_reads_every_subscriptions_options_in_one_statement(
     panel = html[html.index('id="options-title"'):]
     assert panel.index(f"n° {second.id}") < panel.index(f"n° {first.id}")
     assert "Téléphonie fixe" in panel and "Chaînes TNT, Adresse fixe" in panel
+
+
+def test_the_catalogue_asks_the_same_statements_for_any_number_of_options(db, client, login_as,
+                                                                         api_as, grid):
+    """The page and the API list read every option's tier rules at once (issue 23.3: one
+    statement per option before)."""
+    from sqlalchemy import event
+
+    admin = factories.make_user("admin")
+    _user, headers = api_as("operator")
+    login_as("operator")
+
+    def make(code: str) -> None:
+        options.create_option({"code": code, "name": f"Option {code}", "monthly_price_cents": 500,
+                               "tiers": [TierRule("T1", "cents", 300)]}, actor=admin)
+
+    def counts() -> tuple[int, int]:
+        result = []
+        for get in (lambda: client.get("/billing/options"),
+                    lambda: client.get("/api/v1/options", headers=headers)):
+            statements = []
+
+            def count(*args, statements=statements):
+                statements.append(args[2])
+
+            event.listen(db.engine, "before_cursor_execute", count)
+            try:
+                assert get().status_code == 200
+            finally:
+                event.remove(db.engine, "before_cursor_execute", count)
+            result.append(sum(1 for s in statements if "SAVEPOINT" not in s))
+        return result[0], result[1]
+
+    make("A1")
+    counts()  # the session's and the token's first use
+    few = counts()
+    for code in ("A2", "A3", "A4"):
+        make(code)
+    assert counts() == few
+    items = client.get("/api/v1/options", headers=headers).get_json()["items"]
+    assert [(i["code"], [t["tier"] for t in i["tiers"]]) for i in items] == [
+        (code, ["T1"]) for code in ("A1", "A2", "A3", "A4")]

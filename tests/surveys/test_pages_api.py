@@ -298,3 +298,42 @@ def test_a_mediator_finds_their_own_link_on_the_survey_page(client, db, login_as
     client.post(f"/enquete/{link.token}", data=_form(survey))
     page = client.get(f"/surveys/{survey.id}").get_data(as_text=True)
     assert "Vous avez répondu" in page and link.token not in page
+
+
+def test_the_api_list_asks_the_same_statements_for_any_number_of_surveys(db, client, api_as):
+    """Each survey's buildings and associations come for the whole page (issue 23.3: they
+    were two statements per survey)."""
+    from sqlalchemy import event
+
+    from tests.surveys.factories import professionals_survey, residents_survey
+
+    _user, headers = api_as("analyst")
+    association = factories.make_association()
+
+    def listing():
+        statements = []
+
+        def count(*args):
+            statements.append(args[2])
+
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            body = client.get("/api/v1/surveys", headers=headers).get_json()
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+        return body, sum(1 for s in statements if "SAVEPOINT" not in s)
+
+    residents_survey()
+    professionals_survey(associations=[association])
+    listing()  # the token's first use
+    _body, few = listing()
+    building = factories.make_building()
+    for _ in range(3):
+        residents_survey(building=building)
+        professionals_survey(associations=[association])
+    body, many = listing()
+    assert many == few and body["total"] == 8
+    assert [s["buildings"] for s in body["items"] if s["audience"] == "residents"][:3] == \
+        [[building.code]] * 3
+    assert all(s["associations"] == [association.code]
+               for s in body["items"] if s["audience"] == "professionals")
