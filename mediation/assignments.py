@@ -10,7 +10,7 @@ import json
 from datetime import date, datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, func, not_, select, update
+from sqlalchemy import Select, case, func, not_, or_, select, update
 
 from isp.choices import Role
 from isp.errors import DomainError
@@ -49,17 +49,21 @@ def association_facts(on: date | None = None) -> list[AssociationFacts]:
     the month it starts being followed) — our reading of "capacity per month".
     """
     start = _month_start(on or today())
-    current = dict(db.session.execute(
-        select(Assignment.association_id, func.count()).where(Assignment.ended_at.is_(None))
-        .group_by(Assignment.association_id)).all())
-    this_month = dict(db.session.execute(
-        select(Assignment.association_id, func.count()).where(
-            Assignment.decided_at >= start).group_by(Assignment.association_id)).all())
+    is_current, this_month = Assignment.ended_at.is_(None), Assignment.decided_at >= start
+    # Both counts in one pass over the assignments, joined to the associations: one statement
+    # for a page that suggests associations (was three).
+    counts = (select(Assignment.association_id,
+                     func.count(case((is_current, 1))).label("current"),
+                     func.count(case((this_month, 1))).label("this_month"))
+              .where(or_(is_current, this_month)).group_by(Assignment.association_id).subquery())
+    rows = db.session.execute(
+        select(Association, counts.c.current, counts.c.this_month)
+        .outerjoin(counts, counts.c.association_id == Association.id)
+        .order_by(Association.code))
     return [AssociationFacts(a.code, a.name, tuple(a.split(a.districts)),
                              tuple(a.split(a.languages)), tuple(a.split(a.specialties)),
-                             a.capacity_per_month, this_month.get(a.id, 0),
-                             current.get(a.id, 0))
-            for a in db.session.execute(select(Association).order_by(Association.code)).scalars()]
+                             a.capacity_per_month, month_count or 0, current_count or 0)
+            for a, current_count, month_count in rows]
 
 
 def household_facts(household: Household) -> HouseholdFacts:

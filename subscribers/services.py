@@ -7,7 +7,7 @@ from datetime import date
 
 from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, Select, exists, select
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from isp import signals
 from isp.auth import Scope
@@ -178,8 +178,10 @@ def get_household(household_id: int, scope: Scope) -> Household:
 
 
 def get_building(code: str) -> Building:
+    # Its district comes with it (pages show it): a join on a key, not a query more.
     building = db.session.execute(
-        select(Building).where(Building.code == code)).scalar_one_or_none()
+        select(Building).where(Building.code == code)
+        .options(joinedload(Building.district, innerjoin=True))).scalar_one_or_none()
     if building is None:
         raise NotFoundError(_("Immeuble %(code)s introuvable", code=code))
     return building

@@ -3,11 +3,12 @@ proposal's household and association are joined into the page's query."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
 from mediation import proposals
+from mediation.assignments import association_facts
 from mediation.models import Place
 from tests import factories
 from tests.mediation.factories import make_slot
@@ -64,3 +65,23 @@ def test_the_mediation_api_lists_read_a_fixed_number_of_statements(
     shown = {item.get("code") or item.get("association_code") for item in body["items"]}
     assert shown >= set(two_associations)
     assert len(statements) == reads, statements
+
+
+@pytest.mark.clock("2026-12-04T10:00:00+01:00")
+def test_association_facts_count_this_month_and_current_in_one_statement(db):
+    busy = factories.make_association("ASSO-BUSY")
+    factories.make_association("ASSO-IDLE")
+    december = datetime(2026, 12, 2, 9, tzinfo=UTC)
+    november = datetime(2026, 11, 20, 9, tzinfo=UTC)
+    for decided_at, ended_at in ((december, None),  # this month, current
+                                 (november, None),  # current, an earlier month
+                                 (december, december),  # this month, ended since
+                                 (november, november)):  # neither
+        assignment = factories.assign(factories.make_household(), busy)
+        assignment.decided_at, assignment.ended_at = decided_at, ended_at
+    db.session.flush()
+    with page_selects() as statements:
+        facts = {fact.code: fact for fact in association_facts()}
+    assert len(statements) == 1, statements
+    assert (facts["ASSO-BUSY"].used_this_month, facts["ASSO-BUSY"].assigned_households) == (2, 2)
+    assert (facts["ASSO-IDLE"].used_this_month, facts["ASSO-IDLE"].assigned_households) == (0, 0)

@@ -38,3 +38,16 @@ def test_the_household_page_offers_to_subscribe_without_an_open_subscription(db,
     login_as("operator")
     html = client.get(f"/households/{household_id}").get_data(as_text=True)
     assert "Abonner ce foyer" in html
+
+
+def test_the_building_page_reads_its_district_with_it(db, client, login_as):
+    district = factories.make_district(name="Quartier Témoin")
+    building = factories.make_building(district=district)
+    for floor in range(3):
+        factories.make_household(unit=factories.make_unit(building=building, floor=floor))
+    code = building.code
+    login_as("operator")
+    with page_selects() as statements:
+        html = client.get(f"/buildings/{code}").get_data(as_text=True)
+    assert "Quartier Témoin" in html
+    assert _reading(statements, "districts") == [], statements
