@@ -23,6 +23,7 @@ from sqlalchemy import func, select
 from isp.errors import DomainError
 from isp.extensions import db
 from isp.timeutil import today
+from subscribers.models import District
 from subscribers.models_figures import EvaluationMonthly
 from subscribers.published_figures import SUPPRESSED_LABEL, Cell, check_level, small_cell
 
@@ -204,6 +205,35 @@ def trend(level: str, code: str, keys: tuple[str, ...],
     for period, metric, value, households in rows:
         result.setdefault(period, {})[metric] = small_cell(value, households)
     return result
+
+
+@dataclass(frozen=True)
+class LatestDistricts:
+    """The districts' figures of the latest month with any, and the districts' names."""
+
+    period: str | None
+    table: dict[str, dict[str, Cell]]
+    names: dict[str, str]
+
+
+def latest_district_table() -> LatestDistricts:
+    """``level_table("district", latest)`` for the latest of ``available_periods("district")``,
+    with each district's name, in one statement (the districts page asked three, the names of
+    every district among them, issue 23.3)."""
+    latest = select(func.max(EvaluationMonthly.period)).where(
+        EvaluationMonthly.level == "district").scalar_subquery()
+    rows = db.session.execute(select(
+        EvaluationMonthly.period, EvaluationMonthly.code, EvaluationMonthly.metric,
+        EvaluationMonthly.value, EvaluationMonthly.households, District.name)
+        .outerjoin(District, District.code == EvaluationMonthly.code)
+        .where(EvaluationMonthly.level == "district", EvaluationMonthly.period == latest)).all()
+    table: dict[str, dict[str, Cell]] = {}
+    names: dict[str, str] = {}
+    for _period, code, metric, value, households, name in rows:
+        table.setdefault(code, {})[metric] = small_cell(value, households)
+        if name is not None:
+            names[code] = name
+    return LatestDistricts(rows[0].period if rows else None, table, names)
 
 
 def scopes_with_figures(level: str) -> list[str]:

@@ -191,11 +191,6 @@ def _scopes_named(level: str, codes: list[str]) -> tuple[dict[str, str], str | N
     return {code: name for code, name, _pilot in rows}, pilots[0] if pilots else codes[0]
 
 
-def _names(level: str) -> dict[str, str]:
-    model = Building if level == "building" else District
-    return dict(db.session.execute(select(model.code, model.name)).all())
-
-
 def _trend_charts(level: str, code: str, window: list[str]) -> tuple[list, dict | None]:
     """The trend charts over the ``window`` months, and one data table for all of them.
 
@@ -279,15 +274,13 @@ def districts():
                           [round(r.score, 2) for r in top],
                           [[str(r.rank), r.name, number(r.score, 2)] for r in top],
                           [_("Rang"), _("Quartier"), _("Score")])
-    periods = published_figures.available_periods("district")
-    period = periods[-1] if periods else None
-    pilot_table = published_figures.level_table("district", period) if period else {}
+    latest = queries.latest_district_table()  # the month, its figures and names: one read
     return render_template(
         "evaluation/districts.html", method=method, ranked=ranked, reference=reference,
         references=fragility.reference_choices(known), weights=weights, chart=chart,
         labels=fragility.INDICATOR_LABELS, group_labels=fragility.GROUP_LABELS,
-        groups=fragility.MEDNUM_GROUPS, period=period, pilot_table=pilot_table,
-        district_names=_names("district"), csv_args=_csv_args(method, reference, weights))
+        groups=fragility.MEDNUM_GROUPS, period=latest.period, pilot_table=latest.table,
+        district_names=latest.names, csv_args=_csv_args(method, reference, weights))
 
 
 def _csv_args(method: str, reference: str, weights: dict) -> dict:

@@ -205,3 +205,36 @@ def test_dashboard_opens_on_the_first_pilot_in_six_statements(db, client, login_
             assert f"<h2>{name} ({default})" in html
         assert "Sans chiffres" not in html and "E-000" not in html
         assert "Quartier vivant (DA)" in html or level == "building"
+
+
+@pytest.mark.clock("2026-11-20T10:00:00+01:00")
+def test_the_districts_latest_figures_in_one_read(db, client, login_as):
+    """``latest_district_table`` is the latest of ``available_periods("district")``, its
+    ``level_table`` and the districts' names, read at once; the districts page asks 6
+    statements (issue 23.3: 8)."""
+    from sqlalchemy import event
+
+    assert queries.latest_district_table() == queries.LatestDistricts(None, {}, {})
+    district = factories.make_district("DN", name="Quartier nommé")
+    factories.make_district("DX", name="Sans immeuble")
+    building_with_subscribers(served=8, flats=10, district=district)
+    refresh(["2026-10", "2026-11"])
+    latest = queries.latest_district_table()
+    period = published_figures.available_periods("district")[-1]
+    assert latest.period == period == "2026-11"
+    assert latest.table == published_figures.level_table("district", period)
+    assert latest.names == {"DN": "Quartier nommé"}
+    login_as("analyst")
+    client.get("/evaluation/districts")  # the session's first use
+    statements = []
+
+    def count(*args):
+        statements.append(args[2])
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        html = client.get("/evaluation/districts").get_data(as_text=True)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert sum(1 for s in statements if "SAVEPOINT" not in s) == 6, statements
+    assert "Quartier nommé</a>" in html and "period=2026-11" in html
