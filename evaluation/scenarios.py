@@ -123,14 +123,20 @@ def building_flats() -> dict[int, BuildingFlats]:
 
 
 def flats_estimates(district_ids: list[int] | None = None, *,
-                    buildings: dict[int, BuildingFlats] | None = None
+                    buildings: dict[int, BuildingFlats] | None = None,
+                    households: dict[int, int | None] | None = None
                     ) -> dict[int, FlatsEstimate]:
     """Each district's flats estimate (id → estimate), in three queries for the whole list
-    (two given ``building_flats()``)."""
-    statement = select(District.id, District.households_count)
-    if district_ids is not None:
-        statement = statement.where(District.id.in_(district_ids))
-    districts = dict(db.session.execute(statement).all())
+    (two given ``building_flats()``, one more less given ``households``: every district's
+    ``households_count`` by id, when the caller has read the districts)."""
+    if households is None:
+        statement = select(District.id, District.households_count)
+        if district_ids is not None:
+            statement = statement.where(District.id.in_(district_ids))
+        districts = dict(db.session.execute(statement).all())
+    else:
+        districts = (dict(households) if district_ids is None
+                     else {i: households[i] for i in district_ids if i in households})
     if buildings is None:
         units = {district_id: int(count) for district_id, count in db.session.execute(
             select(Building.district_id, func.sum(footprint.flats_of_building()))

@@ -22,7 +22,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from sqlalchemy import exists, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from evaluation import footprint, fragility, opendata, queries, scenarios
 from evaluation.charts import bar_chart, line_chart
@@ -324,16 +324,21 @@ def scenario_list():
 
 
 def _scenario_page(form: dict, error: DomainError | None, status: int = 200):
-    # Each saved scenario's district in one statement (was one per district).
-    saved = db.session.execute(select(Scenario).options(selectinload(Scenario.district))
+    # Each saved scenario's district joined to it (was one statement per district, then one
+    # for all).
+    saved = db.session.execute(select(Scenario).options(joinedload(Scenario.district))
                                .order_by(Scenario.created_at.desc(), Scenario.id.desc())
                                ).scalars().all()
-    district_list = db.session.execute(select(District.id, District.code, District.name)
-                                       .order_by(District.name)).all()
+    # The districts once, for the list and their estimates (households_count).
+    rows = db.session.execute(select(District.id, District.code, District.name,
+                                     District.households_count).order_by(District.name)).all()
+    district_list = [(row.id, row.code, row.name) for row in rows]
     buildings = scenarios.building_flats()  # the flats counted once for both figures
     return render_template("evaluation/scenarios.html", saved=saved, form=form, error=error,
                            districts=district_list,
-                           flats_estimates=scenarios.flats_estimates(buildings=buildings),
+                           flats_estimates=scenarios.flats_estimates(
+                               buildings=buildings,
+                               households={row.id: row.households_count for row in rows}),
                            flats_sources=FLATS_SOURCES,
                            defaults=scenarios.pilot_defaults(buildings=buildings),
                            prices=scenarios.tier_prices(), tiers=scenarios.TIERS,

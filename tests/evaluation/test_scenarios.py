@@ -106,6 +106,15 @@ def test_the_page_counts_the_flats_once_for_the_same_figures(db):
     assert sorted(b.flats for b in buildings.values() if b.is_pilot) == [5, 5, 12]
     assert scenarios.flats_estimates(buildings=buildings) == scenarios.flats_estimates()
     assert scenarios.flats_estimates(buildings=buildings)[elsewhere.id].value == 7
+    # Given the districts' households counts (the page reads them with the districts' list).
+    from sqlalchemy import select
+
+    from subscribers.models import District
+    households = dict(db.session.execute(select(District.id, District.households_count)).all())
+    assert scenarios.flats_estimates(buildings=buildings, households=households) == \
+        scenarios.flats_estimates()
+    assert scenarios.flats_estimates([elsewhere.id], households=households) == \
+        scenarios.flats_estimates([elsewhere.id])
     defaults = scenarios.pilot_defaults(buildings=buildings)
     assert defaults == scenarios.pilot_defaults()
     assert defaults["watts_per_flat"].value == pytest.approx(44.0 / 22, abs=1e-3)
@@ -304,3 +313,39 @@ def test_the_form_shows_defaults_in_euros_and_each_district_s_flats(client, db, 
     assert "défaut : 600,00\xa0€" in page and "défaut : 35,00\xa0€" in page
     assert f"Pin Sec ({pin_sec.code}) — logements à saisir" in page
     assert f"Compté ({counted.code}) — 1\u202f234 logements : ménages du quartier" in page
+
+
+def test_the_scenarios_page_asks_nine_statements_whatever_the_saved_scenarios(client, db,
+                                                                             login_as):
+    """Saved scenarios come with their districts joined, the districts once for the list and
+    their estimates (issue 23.3: two statements more before)."""
+    from sqlalchemy import event
+
+    login_as("analyst")
+    first = factories.make_district(households_count=300, name="Premier quartier")
+    second = factories.make_district(households_count=120, name="Second quartier")
+
+    def statements() -> tuple[int, str]:
+        seen = []
+
+        def count(*args):
+            seen.append(args[2])
+
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            html = client.get("/evaluation/scenarios").get_data(as_text=True)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+        return sum(1 for s in seen if "SAVEPOINT" not in s), html
+
+    client.post("/evaluation/scenarios", data={"name": "Un", "district_code": first.code})
+    statements()  # the session's first use
+    few, _html = statements()
+    # Session, scenarios with their districts, districts, flats, indicators, pilot figures,
+    # prices, options, public requests (no pilot building, no option: nothing more).
+    assert few == 9
+    client.post("/evaluation/scenarios", data={"name": "Deux", "district_code": second.code})
+    many, html = statements()
+    assert many == few
+    assert "<td>Premier quartier</td>" in html and "<td>Second quartier</td>" in html
+    assert "Second quartier (" in html and "120" in html
