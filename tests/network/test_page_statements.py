@@ -6,7 +6,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import select
 
+from isp.extensions import db
+from network.provisioning.models import ProvisioningJob
 from subscribers import lifecycle
 from tests import factories
 from tests.network.factories_provisioning import make_switch, make_wired_household
@@ -69,3 +72,38 @@ def test_the_availability_api_reads_each_device_once(db, client, api_as):
         body = client.get(f"/api/v1/availability?building={code}", headers=headers).get_json()
     assert {outage["device"] for outage in body["outages"]} == hostnames
     assert len(statements) == 3, statements  # the building, its devices, their outages
+
+
+def _set_states(states: list[str]) -> None:
+    jobs = db.session.execute(select(ProvisioningJob).order_by(ProvisioningJob.id)).scalars()
+    for job, state in zip(jobs, states, strict=False):
+        job.state = state
+    db.session.flush()
+
+
+def test_the_provisioning_dashboard_reads_only_the_tables_it_has_rows_for(
+        two_buildings, client, login_as):
+    login_as("operator")
+    with page_selects() as statements:
+        client.get("/provisioning")
+    assert len(statements) == 2, statements  # jobs by state, the open drift: no job to list
+
+
+def test_the_provisioning_dashboard_lists_jobs_with_their_ports_in_one_query(
+        two_buildings, client, login_as):
+    _set_states(["needs_attention", "failed", "unreachable"])
+    login_as("operator")
+    with page_selects() as statements:
+        html = client.get("/provisioning").get_data(as_text=True)
+    assert all(hostname in html for hostname, _ in two_buildings)
+    # jobs by state, those to examine, the recent failures (each with port, flat and switch),
+    # the open drift
+    assert len(statements) == 4, statements
+
+
+def test_the_jobs_page_reads_count_and_rows_only(two_buildings, client, login_as):
+    login_as("operator")
+    with page_selects() as statements:
+        html = client.get("/provisioning/jobs").get_data(as_text=True)
+    assert all(hostname in html for hostname, _ in two_buildings)
+    assert len(statements) == 2, statements
