@@ -36,7 +36,7 @@ from isp.choices import AUDIT_ACTION_LABELS
 from isp.errors import DomainError
 from isp.extensions import db
 from isp.forms import ChangePasswordForm, LoginForm, form_status, show_domain_error
-from isp.nav import nav_for
+from isp.nav import nav_for, nav_links
 from isp.services import check_password_strength
 from isp.timeutil import utcnow
 
@@ -49,7 +49,8 @@ bp = Blueprint("core", __name__, template_folder="templates")
 @bp.app_context_processor
 def _layout_context():
     user = current_user if current_user.is_authenticated else None
-    return {"nav_items": nav_for(user.role) if user else [], "current_lang": _current_lang(),
+    language = _current_lang()
+    return {"nav_links": nav_links(user.role, language) if user else (), "current_lang": language,
             "AUDIT_ACTION_LABELS": AUDIT_ACTION_LABELS}
 
 
