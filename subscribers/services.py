@@ -164,14 +164,20 @@ def household_statuses(household_ids: list[int], *, on: date) -> dict[int, House
             for household_id in household_ids}
 
 
-def get_household(household_id: int, scope: Scope) -> Household:
-    """A household in the actor's scope; out of scope looks like not found."""
-    household = db.session.execute(
-        households_query(scope, current_only=False, load_flats=False)
-        .join(Household.unit).join(Unit.building)
-        .options(contains_eager(Household.unit).contains_eager(Unit.building))
-        .where(Household.id == household_id)
-    ).scalar_one_or_none()
+def get_household(household_id: int, scope: Scope, *,
+                  with_subscriptions: bool = False) -> Household:
+    """A household in the actor's scope; out of scope looks like not found.
+
+    ``with_subscriptions`` reads its subscriptions in the same statement (its page shows them
+    in several sections).
+    """
+    statement = (households_query(scope, current_only=False, load_flats=False)
+                 .join(Household.unit).join(Unit.building)
+                 .options(contains_eager(Household.unit).contains_eager(Unit.building))
+                 .where(Household.id == household_id))
+    if with_subscriptions:
+        statement = statement.options(joinedload(Household.subscriptions))
+    household = db.session.execute(statement).unique().scalar_one_or_none()
     if household is None:
         raise NotFoundError(_("Foyer %(household_id)s introuvable", household_id=household_id))
     return household

@@ -260,7 +260,9 @@ def household_new():
 @require_role(Role.OPERATOR, Role.MEDIATOR, scope="own_association")
 def household_detail(household_id: int):
     scope = Scope.of(current_actor())
-    household = services.get_household(household_id, scope)
+    # Mediators see no subscription (DESIGN §1); others see them in several sections.
+    household = services.get_household(household_id, scope,
+                                       with_subscriptions=not scope.is_mediator)
     # Render before committing the audit entry: a commit expires the loaded rows.
     html = render_template("subscribers/household_detail.html", household=household,
                            scope=scope, panels=household_panels(household, scope))
