@@ -73,8 +73,19 @@ def _hours(start: date, end: date, commissioned: date | None) -> float:
     return (datetime.combine(end, time()) - datetime.combine(begin, time())).total_seconds() / 3600
 
 
-def building_footprints(start: date, end: date) -> list[BuildingFootprint]:
-    """Footprint per building between ``start`` (included) and ``end`` (excluded, ≤ today)."""
+def all_devices() -> list:
+    """Every device of the network's inventory (none before network lands), for
+    ``building_footprints`` and ``lifecycle_counts`` to share one read."""
+    device_model = _device_model()
+    if device_model is None:
+        return []
+    return list(db.session.execute(select(device_model)).scalars())
+
+
+def building_footprints(start: date, end: date, *,
+                        devices: list | None = None) -> list[BuildingFootprint]:
+    """Footprint per building between ``start`` (included) and ``end`` (excluded, ≤ today);
+    ``devices``: ``all_devices()``, when the caller has read them."""
     device_model = _device_model()
     if device_model is None:
         return []
@@ -83,7 +94,7 @@ def building_footprints(start: date, end: date) -> list[BuildingFootprint]:
     factor = emission_factor()["value"]
     years = max(0.0, (end - start).days / 365.0)
     result: dict[int, BuildingFootprint] = {}
-    devices = db.session.execute(select(device_model)).scalars().all()
+    devices = all_devices() if devices is None else devices
     # Only the buildings with equipment (a few among thousands).
     with_devices = {device.building_id for device in devices}
     buildings = {b.id: b for b in db.session.execute(
@@ -128,11 +139,16 @@ def building_footprints(start: date, end: date) -> list[BuildingFootprint]:
     return sorted(result.values(), key=lambda b: b.code)
 
 
-def lifecycle_counts() -> dict[str, int]:
-    """Equipment per lifecycle state (the 4R chain), every state listed."""
+def lifecycle_counts(*, devices: list | None = None) -> dict[str, int]:
+    """Equipment per lifecycle state (the 4R chain), every state listed; ``devices``:
+    ``all_devices()``, when the caller has read them (no second statement, issue 23.3)."""
     device_model = _device_model()
     counts = dict.fromkeys(LIFECYCLE_ORDER, 0)
     if device_model is None:
+        return counts
+    if devices is not None:
+        for device in devices:
+            counts[device.lifecycle_state] = counts.get(device.lifecycle_state, 0) + 1
         return counts
     for state, count in db.session.execute(
             select(device_model.lifecycle_state, func.count(device_model.id))

@@ -419,9 +419,11 @@ def footprint_page():
     if month.isdigit() and 1 <= int(month) <= 12:  # one month of the year (issue 16.9)
         start = date(year, int(month), 1)
         end = date(year + (start.month == 12), start.month % 12 + 1, 1)
-    items = footprint.building_footprints(start, end)
+    devices = footprint.all_devices()  # read once for the buildings and the 4R chain
+    items = footprint.building_footprints(start, end, devices=devices)
     return render_template("evaluation/footprint.html", year=year, items=items,
-                           totals=footprint.totals(items), states=footprint.lifecycle_counts(),
+                           totals=footprint.totals(items),
+                           states=footprint.lifecycle_counts(devices=devices),
                            factor=footprint.emission_factor(),
                            lifetime=footprint.LIFETIME_YEARS,
                            network_landed=footprint._device_model() is not None,

@@ -65,13 +65,33 @@ def test_lifecycle_counts_list_every_state(db):
     counts = footprint.lifecycle_counts()
     assert counts == {"in_service": 1, "spare": 0, "repair": 1, "refurbished": 2,
                       "recycled": 0}
+    # From the devices the footprint page has read (one statement less, issue 23.3).
+    devices = footprint.all_devices()
+    assert footprint.lifecycle_counts(devices=devices) == counts
+    assert footprint.building_footprints(date(2025, 1, 1), date(2026, 1, 1),
+                                         devices=devices) == \
+        footprint.building_footprints(date(2025, 1, 1), date(2026, 1, 1))
 
 
 def test_pages_show_factor_source_and_unknowns(db, client, login_as):
     building = building_with_subscribers(served=3, flats=3)
     _device(building, "sw-d", power_watts=20.0, embodied_kgco2e=None)
     login_as("analyst")
-    html = client.get("/evaluation/footprint?year=2025").get_data(as_text=True)
+    from sqlalchemy import event
+
+    statements = []
+
+    def count(*args):
+        statements.append(args[2])
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        html = client.get("/evaluation/footprint?year=2025").get_data(as_text=True)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    # The devices are read once for the buildings and the 4R chain (issue 23.3).
+    every_device = [s for s in statements if "FROM devices" in s and "WHERE" not in s]
+    assert len(every_device) == 1, every_device
     assert "ADEME Base Empreinte" in html and "2022" in html and "0.052" in html
     assert "inconnu" in html
     assert "&lt; 5" in html  # kgCO2e per household over 3 households
