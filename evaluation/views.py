@@ -437,9 +437,12 @@ def footprint_page():
 def report(year: int):
     if not 2000 <= year <= 2100:
         return redirect(url_for("evaluation.report", year=today().year))
-    items = footprint.building_footprints(date(year, 1, 1), date(year + 1, 1, 1))
+    devices = footprint.all_devices()  # read once, as on the footprint page
+    items = footprint.building_footprints(date(year, 1, 1), date(year + 1, 1, 1),
+                                          devices=devices)
     context = {"year": year, "items": items, "totals": footprint.totals(items),
-               "states": footprint.lifecycle_counts(), "factor": footprint.emission_factor(),
+               "states": footprint.lifecycle_counts(devices=devices),
+               "factor": footprint.emission_factor(),
                "lifetime": footprint.LIFETIME_YEARS, "small_cell": disclosure.SMALL_CELL,
                "css_bytes": _css_bytes(),
                "lent": footprint.lent_equipment(date(year, 1, 1), date(year + 1, 1, 1)),
