@@ -174,14 +174,17 @@ def building_detail(code: str):
                     .order_by(Unit.staircase, Unit.floor, Unit.door, Unit.id),
                     per_page=BUILDING_FLATS_PER_PAGE, scalars=False,
                     count_statement=select(func.count(Unit.id)).where(in_building))
+    occupied_count = select(func.count(Household.id)).where(
+        current, Household.unit_id.in_(select(Unit.id).where(Unit.building_id == building.id)))
+    # The building's occupied count rides on each occupant row: one round trip, not two.
     occupants = {row.unit_id: row for row in db.session.execute(
-        select(Household.unit_id, Household.id, Household.holder_name)
+        select(Household.unit_id, Household.id, Household.holder_name,
+               occupied_count.scalar_subquery().label("occupied"))
         .where(Household.unit_id.in_([unit.id for unit in page.items]), current))}
     statuses = services.household_statuses([row.id for row in occupants.values()],
                                            on=today())
-    occupied = db.session.execute(select(func.count(Household.id)).where(
-        current, Household.unit_id.in_(select(Unit.id).where(Unit.building_id == building.id)))
-    ).scalar_one()
+    occupied = (next(iter(occupants.values())).occupied if occupants
+                else db.session.execute(occupied_count).scalar_one())
     flats = db.session.execute(select(func.count(Unit.id)).where(
         Unit.building_id == building.id)).scalar_one() if status else page.total
     return render_template("subscribers/building_detail.html", building=building, page=page,

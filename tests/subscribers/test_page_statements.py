@@ -6,6 +6,11 @@ subscriptions, the flat's port) share one read of them.
 
 from __future__ import annotations
 
+import re
+from datetime import date
+
+import pytest
+
 from subscribers import lifecycle
 from tests import factories
 from tests.network.factories_provisioning import make_wired_household
@@ -41,14 +46,36 @@ def test_the_household_page_offers_to_subscribe_without_an_open_subscription(db,
     assert "Abonner ce foyer" in html
 
 
-def test_the_building_page_reads_its_district_with_it(db, client, login_as):
+@pytest.fixture
+def building_code(db):
+    """A building of four flats: two occupied, one whose household moved out, one never let."""
     district = factories.make_district(name="Quartier Témoin")
     building = factories.make_building(district=district)
-    for floor in range(3):
-        factories.make_household(unit=factories.make_unit(building=building, floor=floor))
-    code = building.code
+    flats = [factories.make_unit(building=building, floor=floor) for floor in range(4)]
+    factories.make_household(unit=flats[0])
+    factories.make_household(unit=flats[1])
+    factories.make_household(unit=flats[2], moved_out_on=date(2026, 6, 30))
+    return building.code
+
+
+def _fact(html: str, label: str) -> str:
+    return re.search(rf"<dt>{label}</dt><dd[^>]*>([^<]*)</dd>", html).group(1)
+
+
+def test_the_building_page_reads_its_district_and_occupied_count_with_other_rows(
+        building_code, client, login_as):
     login_as("operator")
     with page_selects() as statements:
-        html = client.get(f"/buildings/{code}").get_data(as_text=True)
+        html = client.get(f"/buildings/{building_code}").get_data(as_text=True)
     assert "Quartier Témoin" in html
+    assert (_fact(html, "Logements"), _fact(html, "Logements occupés")) == ("4", "2")
     assert _reading(statements, "districts") == [], statements
+    # the occupied count rides on the occupants' query
+    assert not [s for s in statements if s.startswith("SELECT count(households.id)")], statements
+
+
+def test_the_building_page_counts_occupied_flats_when_its_page_shows_none(
+        building_code, client, login_as):
+    login_as("operator")
+    html = client.get(f"/buildings/{building_code}?status=suspended").get_data(as_text=True)
+    assert _fact(html, "Logements occupés") == "2"
