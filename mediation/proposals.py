@@ -27,7 +27,7 @@ from mediation.choices import BookingStatus
 from mediation.figures import period_bounds
 from mediation.models import Booking, CoachingSlot, SessionRecord
 from mediation.models_proposals import CoachingProposal
-from mediation.slots import book, get_slot, holding_counts
+from mediation.slots import book, get_slot, holding_count_column
 from subscribers.models import Household
 from subscribers.services import assigned_to_association
 
@@ -173,13 +173,12 @@ def slots_for(proposal: CoachingProposal, *, limit: int = 20) -> list[CoachingSl
     """The coming open slots of the proposal's association (to accept it)."""
     if proposal.association_id is None:
         return []
-    slots = db.session.execute(
-        select(CoachingSlot).where(CoachingSlot.association_id == proposal.association_id,
-                                   CoachingSlot.cancelled_at.is_(None),
-                                   CoachingSlot.starts_at > utcnow())
-        .order_by(CoachingSlot.starts_at, CoachingSlot.id).limit(limit * 2)).scalars().all()
-    counts = holding_counts([slot.id for slot in slots])
-    return [slot for slot in slots if counts.get(slot.id, 0) < slot.capacity][:limit]
+    rows = db.session.execute(
+        select(CoachingSlot, holding_count_column())
+        .where(CoachingSlot.association_id == proposal.association_id,
+               CoachingSlot.cancelled_at.is_(None), CoachingSlot.starts_at > utcnow())
+        .order_by(CoachingSlot.starts_at, CoachingSlot.id).limit(limit * 2)).all()
+    return [slot for slot, holding in rows if holding < slot.capacity][:limit]
 
 
 # --- the analyst's figure ----------------------------------------------------------------------

@@ -123,6 +123,13 @@ def holding_count(slot: CoachingSlot) -> int:
         Booking.slot_id == slot.id, Booking.status.in_(HOLDING_STATUSES))).scalar_one()
 
 
+def holding_count_column():
+    """``holding_count`` as a column of a query on slots (read with the slots, not after)."""
+    return (select(func.count()).select_from(Booking)
+            .where(Booking.slot_id == CoachingSlot.id, Booking.status.in_(HOLDING_STATUSES))
+            .correlate(CoachingSlot).scalar_subquery())
+
+
 def holding_counts(slot_ids: list[int]) -> dict[int, int]:
     """``holding_count`` of many slots in one query (slots without bookings are absent)."""
     if not slot_ids:

@@ -3,15 +3,16 @@ proposal's household and association are joined into the page's query."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from isp.timeutil import utcnow
 from mediation import proposals
 from mediation.assignments import association_facts
 from mediation.models import Place
 from tests import factories
-from tests.mediation.factories import make_slot
+from tests.mediation.factories import make_booking, make_slot
 from tests.subscribers.statements import page_selects
 
 
@@ -29,9 +30,21 @@ def test_the_proposals_page_reads_a_fixed_number_of_statements(db, client, login
     with page_selects() as statements:
         html = client.get("/mediation/proposals").get_data(as_text=True)
     assert all(holder in html for holder in holders)
-    # the proposals with households and associations; the association's open slots, their
+    # the proposals with households and associations; the association's open slots with their
     # bookings (once for the association, not per proposal)
-    assert len(statements) == 3, statements
+    assert len(statements) == 2, statements
+
+
+def test_a_proposal_is_offered_the_slots_with_a_seat_left(db):
+    association = factories.make_association()
+    full, freed, empty = (make_slot(association, starts_at=utcnow() + timedelta(days=days))
+                          for days in (1, 2, 3))
+    make_booking(full, factories.make_household(association=association))
+    make_booking(freed, factories.make_household(association=association), status="cancelled")
+    proposal = proposals.propose_first_session(
+        factories.make_subscription(household=factories.make_household(association=association)),
+        activated_on=date(2026, 11, 2))
+    assert proposals.slots_for(proposal) == [freed, empty]
 
 
 @pytest.fixture
