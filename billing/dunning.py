@@ -478,7 +478,7 @@ def next_steps(household_ids: list[int] | None = None, *,
     schedule is ``DUNNING_SCHEDULE``, counted from the due date of the oldest open invoice;
     the daily pass makes at most one step a day per household; holds (pending FSL request,
     payment plan, postponement) stop every escalation; a reduction is approved only on a
-    ``may_reduce_on`` day. Five queries, whatever the number of households.
+    ``may_reduce_on`` day. Three queries, whatever the number of households.
     """
     on = on or today()
     open_invoices = select(Invoice.id, Invoice.household_id, Invoice.number, Invoice.due_on) \
@@ -494,7 +494,6 @@ def next_steps(household_ids: list[int] | None = None, *,
     oldest = {hh: row for hh, row in oldest.items() if row.due_on < on}
     if not oldest:
         return {}
-    ids = list(oldest)
     done: dict[int, dict[str, DunningStep]] = {}
     made_today: set[int] = set()
     for step in db.session.execute(select(DunningStep).where(
@@ -502,14 +501,27 @@ def next_steps(household_ids: list[int] | None = None, *,
         done.setdefault(step.household_id, {})[step.kind] = step
         if step.on == on:
             made_today.add(step.household_id)
-    fsl = set(db.session.execute(select(FslRequest.household_id).where(
-        FslRequest.household_id.in_(ids), FslRequest.decision == FslDecision.PENDING)).scalars())
-    plans = set(db.session.execute(select(PaymentPlan.household_id).where(
-        PaymentPlan.household_id.in_(ids), PaymentPlan.ended_on.is_(None))).scalars())
-    postponed = dict(db.session.execute(
-        select(DunningStep.household_id, func.max(DunningStep.postponed_until))
-        .where(DunningStep.household_id.in_(ids), DunningStep.kind == DunningKind.POSTPONED)
-        .group_by(DunningStep.household_id)).all())
+    # The holds of every household in one statement, a column each (were three, issue 23.3).
+    holder = Invoice.household_id
+    fsl_pending = select(FslRequest.id).where(
+        FslRequest.household_id == holder, FslRequest.decision == FslDecision.PENDING).exists()
+    plan_open = select(PaymentPlan.id).where(
+        PaymentPlan.household_id == holder, PaymentPlan.ended_on.is_(None)).exists()
+    postponed_until = select(func.max(DunningStep.postponed_until)).where(
+        DunningStep.household_id == holder, DunningStep.kind == DunningKind.POSTPONED
+    ).scalar_subquery()
+    fsl: set[int] = set()
+    plans: set[int] = set()
+    postponed: dict[int, date] = {}
+    for household_id, has_fsl, has_plan, until in db.session.execute(
+            select(holder, fsl_pending, plan_open, postponed_until)
+            .where(Invoice.id.in_([row.id for row in oldest.values()]))):
+        if has_fsl:
+            fsl.add(household_id)
+        if has_plan:
+            plans.add(household_id)
+        if until is not None:
+            postponed[household_id] = until
     result = {}
     for household_id, invoice in oldest.items():
         until = postponed.get(household_id)

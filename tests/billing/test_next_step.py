@@ -110,7 +110,7 @@ def test_an_applied_reduction_waits_for_the_debt_to_be_cleared(debtor):
     assert (step.kind, step.on) == ("lift", None)
 
 
-def test_next_steps_asks_the_database_five_times_for_any_number_of_households(db):
+def test_next_steps_asks_the_database_three_times_for_any_number_of_households(db):
     from sqlalchemy import event
 
     for _ in range(6):
@@ -125,4 +125,22 @@ def test_next_steps_asks_the_database_five_times_for_any_number_of_households(db
     finally:
         event.remove(engine, "before_cursor_execute", listener)
     assert len(steps) == 6 and {s.kind for s in steps.values()} == {"reminder"}
-    assert len(statements) == 5
+    assert len(statements) == 3
+
+
+@pytest.mark.clock("2026-10-20T10:00:00+02:00")
+def test_each_household_keeps_its_own_hold_when_asked_together(db):
+    """The holds of a page come in one statement (issue 23.3): each household gets its own,
+    as when asked alone."""
+    operator = factories.make_user("operator")
+    postponed, fsl, plan, free = (billed_household(tier="T2") for _ in range(4))
+    issue("2026-08", date(2026, 9, 2))
+    dunning.postpone(postponed, actor=operator, until=date(2026, 11, 10), reason="Hôpital")
+    dunning.file_fsl_request(fsl, actor=operator, filed_on=date(2026, 10, 19))
+    dunning.agree_payment_plan(plan, actor=operator, monthly_cents=100, months=6)
+    ids = [postponed.id, fsl.id, plan.id, free.id]
+    together = dunning.next_steps(ids)
+    assert {i: (s.hold, s.hold_until) for i, s in together.items()} == {
+        postponed.id: ("postponed", date(2026, 11, 10)), fsl.id: ("fsl", None),
+        plan.id: ("plan", None), free.id: (None, None)}
+    assert together == {i: dunning.next_step(i) for i in ids}

@@ -289,21 +289,21 @@ def _statements(db, get) -> int:
 
 
 @pytest.mark.clock("2026-12-04T10:00:00+01:00")
-def test_the_dunning_page_asks_ten_statements_whatever_the_households(client, login_as, db):
-    """Session, proposals with their households, count, page with the holders' names, the five
-    of ``next_steps``, pending FSL requests (issue 23.3: names and proposals' households each
-    cost one more)."""
+def test_the_dunning_page_asks_eight_statements_whatever_the_households(client, login_as, db):
+    """Session, proposals with their households, count, page with the holders' names, the three
+    of ``next_steps``, pending FSL requests (issue 23.3: names, proposals' households and two
+    of the holds each cost one more)."""
     login_as("operator")
     billed_household(tier="T2", holder_name="Foyer Proposé")
     issue("2026-08", date(2026, 9, 2))
     for day in (date(2026, 10, 17), date(2026, 11, 1), date(2026, 12, 1)):
         dunning.run_dunning(on=day)
     client.get("/billing/dunning")  # the session's first request records its use
-    assert _statements(db, lambda: client.get("/billing/dunning")) == 10
+    assert _statements(db, lambda: client.get("/billing/dunning")) == 8
     for name in ("Foyer Un", "Foyer Deux", "Foyer Trois"):
         billed_household(tier="T2", holder_name=name)
     issue("2026-09", date(2026, 10, 2))
-    assert _statements(db, lambda: client.get("/billing/dunning")) == 10
+    assert _statements(db, lambda: client.get("/billing/dunning")) == 8
     page = client.get("/billing/dunning").get_data(as_text=True)
     # The proposal names its household; the arrears list names each household.
     proposal = re.search(r"<li><a href=\"[^\"]*\">Foyer Proposé</a> — 6\d jours", page)
