@@ -196,6 +196,14 @@ def unassigned_households_query(search: str | None = None) -> Select:
 
 
 def assigned_counts() -> dict[int, int]:
+    """Households currently assigned to each association (absent: none)."""
     return dict(db.session.execute(
         select(Assignment.association_id, func.count()).where(Assignment.ended_at.is_(None))
         .group_by(Assignment.association_id)).all())
+
+
+def assigned_count_column():
+    """``assigned_counts`` of the outer query's association, as a column (read with it)."""
+    return (select(func.count()).select_from(Assignment)
+            .where(Assignment.association_id == Association.id, Assignment.ended_at.is_(None))
+            .correlate(Association).scalar_subquery())

@@ -31,6 +31,7 @@ from isp.validation import Day
 from mediation import opendata
 from mediation.assignments import (
     assign_household,
+    assigned_count_column,
     assigned_counts,
     assignment_history,
     association_facts,
@@ -129,9 +130,11 @@ def _association_choices() -> list[tuple[str, str]]:
 @require_role(Role.OPERATOR)
 def associations():
     search = parse(AssociationQuery).q
-    page = paginate(associations_query(search))
-    return render_template("mediation/associations.html", page=page,
-                           counts=assigned_counts(), q=search or "")
+    # Rows of (association, households assigned): the counts come with the page's query.
+    statement = associations_query(search)
+    page = paginate(statement.add_columns(assigned_count_column()), scalars=False,
+                    count_rows=statement)
+    return render_template("mediation/associations.html", page=page, q=search or "")
 
 
 def _district_choices() -> list[tuple[str, str]]:

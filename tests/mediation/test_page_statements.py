@@ -3,6 +3,7 @@ proposal's household and association are joined into the page's query."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -110,3 +111,16 @@ def test_the_slots_api_counts_the_bookings_that_hold_a_seat(db, client, api_as):
     body = client.get("/api/v1/slots", headers=headers).get_json()
     [item] = [item for item in body["items"] if item["id"] == slot_id]
     assert item["booked"] == 2
+
+
+def test_the_associations_page_reads_the_assigned_counts_with_the_rows(db, client, login_as):
+    busy = factories.make_association("ASSO-BUSY")
+    factories.make_association("ASSO-IDLE")
+    for ended_at in (None, None, datetime(2026, 11, 20, 9, tzinfo=UTC)):
+        factories.assign(factories.make_household(), busy).ended_at = ended_at
+    login_as("operator")
+    with page_selects() as statements:
+        html = client.get("/associations").get_data(as_text=True)
+    assigned = dict(re.findall(r">(ASSO-\w+)</a></td>.*?<td>(\d+)</td>\s*</tr>", html, re.S))
+    assert assigned == {"ASSO-BUSY": "2", "ASSO-IDLE": "0"}
+    assert len(statements) == 2, statements  # the count, the associations with their counts
