@@ -31,9 +31,12 @@ def get_invoice(number: str) -> Invoice:
 def invoices_query(*, period: str | None = None, status: str | None = None,
                    building_code: str | None = None, search: str | None = None,
                    household_id: int | None = None, include_drafts: bool = False):
-    """Invoices for lists and the API, newest first."""
-    statement = select(Invoice).join(Household, Household.id == Invoice.household_id) \
-        .join(Unit, Unit.id == Household.unit_id)
+    """Invoices for lists and the API, newest first.
+
+    The flat and its building are joined only to filter by building: an invoice always has a
+    household, which always has a flat, so the joins never changed the rows (issue 23.3: the
+    lists and their counts read ``invoices`` alone)."""
+    statement = select(Invoice)
     if not include_drafts:
         statement = statement.where(Invoice.number.is_not(None))
     if period:
@@ -43,8 +46,9 @@ def invoices_query(*, period: str | None = None, status: str | None = None,
     if household_id:
         statement = statement.where(Invoice.household_id == household_id)
     if building_code:
-        statement = statement.join(Building, Building.id == Unit.building_id).where(
-            Building.code == building_code)
+        statement = statement.join(Household, Household.id == Invoice.household_id) \
+            .join(Unit, Unit.id == Household.unit_id) \
+            .join(Building, Building.id == Unit.building_id).where(Building.code == building_code)
     if search:
         pattern = f"%{search.strip()}%"
         statement = statement.where(or_(Invoice.number.ilike(pattern),

@@ -167,3 +167,34 @@ def test_billing_figures_count_households(db):
     assert own == {"period": "2026-09", "invoiced_cents": 290, "collected_cents": 0,
                    "households_billed": 1, "households_in_arrears": 0,
                    "subsidy_cents": 2500 - 290}
+
+
+def test_invoice_lists_hold_the_rows_of_the_query_joined_to_flats(db):
+    """``invoices_query`` joins the flat and building only to filter by building (issue 23.3);
+    every filter gives the rows the query joined to every invoice's flat gave."""
+    from subscribers.models import Household, Unit
+
+    building = factories.make_building()
+    for index in range(3):
+        unit = factories.make_unit(building=building) if index else factories.make_unit()
+        billed_household(unit=unit, holder_name=f"Foyer {index}")
+    issue("2026-09", date(2026, 10, 2))
+    runs.prepare_invoices("2026-10", actor=None)   # drafts
+
+    def joined(**filters):
+        statement = invoices.invoices_query(**filters)
+        if "building_code" not in filters:
+            statement = statement.join(Household, Household.id == Invoice.household_id) \
+                .join(Unit, Unit.id == Household.unit_id)
+        return statement
+
+    one = db.session.execute(select(Invoice.household_id).limit(1)).scalar_one()
+    for filters in ({}, {"include_drafts": True}, {"period": "2026-09"}, {"status": "issued"},
+                    {"household_id": one}, {"search": "Foyer 1"},
+                    {"building_code": building.code}):
+        rows = db.session.execute(invoices.invoices_query(**filters)).scalars().all()
+        assert rows == db.session.execute(joined(**filters)).scalars().all(), filters
+    assert len(db.session.execute(invoices.invoices_query(building_code=building.code))
+               .scalars().all()) == 2
+    assert len(db.session.execute(invoices.invoices_query(include_drafts=True))
+               .scalars().all()) == 6
