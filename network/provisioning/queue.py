@@ -26,7 +26,7 @@ from enum import StrEnum
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import and_, func, or_, select, update
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import load_only, selectinload
 
 from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
@@ -288,13 +288,17 @@ def latest_job_for_subscription(subscription_id: int) -> ProvisioningJob | None:
 
 
 def latest_jobs_for_subscriptions(subscription_ids: list[int]) -> dict[int, ProvisioningJob]:
-    """``latest_job_for_subscription`` for many subscriptions in one query (API lists)."""
+    """``latest_job_for_subscription`` for many subscriptions in one query (API lists): their
+    id, action and state only (not the configs and transcripts a list never shows)."""
     if not subscription_ids:
         return {}
     latest = (select(func.max(ProvisioningJob.id))
               .where(ProvisioningJob.subscription_id.in_(subscription_ids))
               .group_by(ProvisioningJob.subscription_id))
-    jobs = db.session.execute(select(ProvisioningJob).where(ProvisioningJob.id.in_(latest)))
+    jobs = db.session.execute(select(ProvisioningJob).where(ProvisioningJob.id.in_(latest))
+                              .options(load_only(ProvisioningJob.id, ProvisioningJob.action,
+                                                 ProvisioningJob.state,
+                                                 ProvisioningJob.subscription_id)))
     return {job.subscription_id: job for job in jobs.scalars()}
 
 
