@@ -20,7 +20,7 @@ from flask import current_app
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from billing import options as billing_options
 from billing import tariffs
@@ -34,8 +34,8 @@ from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
 from isp.timeutil import today
 from subscribers.models import Building, District, Unit
-from subscribers.models_figures import DistrictIndicator
-from subscribers.published_figures import level_table
+from subscribers.models_figures import DistrictIndicator, EvaluationMonthly
+from subscribers.published_figures import Cell, small_cell
 
 TIERS = ("T1", "T2", "T3")
 DEFAULTS = {
@@ -184,13 +184,32 @@ def tier_prices(period: str | None = None) -> dict[str, int]:
     return {tier: int(prices[tier]) for tier in TIERS if tier in prices}
 
 
+#: The building figures the pilots' defaults read.
+PILOT_METRICS = ("served", "flats", *(f"tier:{tier}" for tier in TIERS))
+
+
+def _pilot_cells(period: str, codes: Select) -> dict[str, dict[str, Cell]]:
+    """``level_table("building", period)`` narrowed to ``PILOT_METRICS`` of the buildings
+    ``codes`` selects: the pilots' rows, not every building's thirty figures (30,000 rows a
+    month once 1,000 buildings are refreshed, issue 23.3). Cells are ``small_cell``'s."""
+    rows = db.session.execute(select(
+        EvaluationMonthly.code, EvaluationMonthly.metric, EvaluationMonthly.value,
+        EvaluationMonthly.households).where(
+        EvaluationMonthly.level == "building", EvaluationMonthly.period == period,
+        EvaluationMonthly.metric.in_(PILOT_METRICS), EvaluationMonthly.code.in_(codes))).all()
+    table: dict[str, dict[str, Cell]] = {}
+    for code, metric, value, households in rows:
+        table.setdefault(code, {})[metric] = small_cell(value, households)
+    return table
+
+
 def pilot_defaults(*, buildings: dict[int, BuildingFlats] | None = None
                    ) -> dict[str, Assumption]:
     """Take-up, tariff mix and watts per flat measured on the pilot buildings, when enough
     (``buildings``: ``building_flats()``, when the caller has read it)."""
     period = current_period()
-    table = level_table("building", period)
     in_pilot = Building.status.in_(PILOT_STATUSES)
+    table = _pilot_cells(period, select(Building.code).where(in_pilot))
     if buildings is None:
         pilots = set(db.session.execute(select(Building.code).where(in_pilot)).scalars())
         pilot_flats = None

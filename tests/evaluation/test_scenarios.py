@@ -84,6 +84,36 @@ def test_pilot_values_become_the_defaults_when_they_rest_on_enough_households(db
 
 
 @pytest.mark.clock("2026-11-20T10:00:00+01:00")  # the pilot figures of 2026-11
+def test_the_defaults_read_only_the_pilots_figures_they_use(db):
+    """``_pilot_cells`` is the building table of the month narrowed to the pilots and to
+    ``PILOT_METRICS`` (issue 23.3), and the defaults are those of the whole table."""
+    from sqlalchemy import select
+
+    from subscribers.models import Building
+    from subscribers.published_figures import level_table
+
+    district = factories.make_district()
+    building_with_subscribers(served=11, flats=12, district=district, tier="T1")
+    for tier in ("T2", "T3"):
+        building_with_subscribers(served=5, flats=5, district=district, tier=tier)
+    other = building_with_subscribers(served=9, flats=9, district=district, tier="T1")
+    other.status = "candidate"
+    db.session.flush()
+    refresh(["2026-11"])
+    pilots = {code for code, status in db.session.execute(select(Building.code, Building.status))
+              if status in scenarios.PILOT_STATUSES}
+    whole = level_table("building", "2026-11")
+    assert other.code in whole and len(pilots) == 3
+    narrowed = scenarios._pilot_cells("2026-11", select(Building.code).where(
+        Building.status.in_(scenarios.PILOT_STATUSES)))
+    assert narrowed == {code: {m: c for m, c in cells.items() if m in scenarios.PILOT_METRICS}
+                        for code, cells in whole.items() if code in pilots}
+    assert all(set(cells) >= {"served", "flats"} for cells in narrowed.values())
+    defaults = scenarios.pilot_defaults()
+    assert defaults["take_up"].value == pytest.approx(20 / 22, abs=1e-3)
+
+
+@pytest.mark.clock("2026-11-20T10:00:00+01:00")  # the pilot figures of 2026-11
 def test_the_page_counts_the_flats_once_for_the_same_figures(db):
     from network.models import Device
 
