@@ -6,6 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
+from sqlalchemy.orm import joinedload
 
 from isp import audit
 from isp.auth import Scope, current_actor, require_role
@@ -28,7 +29,7 @@ from support.choices import (
     TicketStatus,
 )
 from support.forms import CommentForm, TicketForm, UpdateForm
-from support.models import Ticket
+from support.models import Notification, Ticket
 from support.network_tickets import format_duration
 from support.queries import (
     TicketFilters,
@@ -196,9 +197,14 @@ def ticket_update(number: str):
 @require_role(Role.OPERATOR, Role.MEDIATOR, scope="self")
 def my_notifications():
     actor = current_actor()
-    page = paginate(notifications.notifications_query(actor))
-    return render_template("support/notifications.html", page=page,
-                           unread=notifications.unread_count(actor))
+    # Each notification links to its ticket by number: joined, not read one by one.
+    page = paginate(notifications.notifications_query(actor).options(
+        joinedload(Notification.ticket, innerjoin=True).load_only(Ticket.number)))
+    # When the page holds them all (the usual case), their unread ones are counted on it.
+    holds_all = page.total_exact and page.total == len(page.items)
+    unread = (sum(1 for n in page.items if n.read_at is None) if holds_all
+              else notifications.unread_count(actor))
+    return render_template("support/notifications.html", page=page, unread=unread)
 
 
 @bp.post("/notifications/read")
