@@ -236,16 +236,6 @@ def latest_district_table() -> LatestDistricts:
     return LatestDistricts(rows[0].period if rows else None, table, names)
 
 
-def scopes_with_figures(level: str) -> list[str]:
-    """Codes of the buildings or districts that have aggregates (in the latest month)."""
-    check_level(level)
-    latest = select(func.max(EvaluationMonthly.period)).where(
-        EvaluationMonthly.level == level).scalar_subquery()
-    # One month is enough (every scope has rows every month) and keeps it an index range.
-    return sorted(db.session.execute(select(EvaluationMonthly.code).distinct().where(
-        EvaluationMonthly.level == level, EvaluationMonthly.period == latest)).scalars())
-
-
 #: ``RefreshCache.get`` without the caller's ``last_refreshed()``.
 NOT_READ = object()
 

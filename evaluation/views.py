@@ -21,7 +21,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
-from sqlalchemy import exists, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import joinedload
 
 from evaluation import footprint, fragility, opendata, queries, scenarios
@@ -43,7 +43,8 @@ from isp.validation import Integer
 from outreach.demand import published_by_district
 from subscribers import published_figures
 from subscribers.models import Building, District
-from subscribers.published_figures import SUPPRESSED_LABEL, Cell
+from subscribers.models_figures import EvaluationMonthly
+from subscribers.published_figures import SUPPRESSED_LABEL, Cell, check_level
 
 bp = Blueprint("evaluation", __name__, template_folder="templates")
 
@@ -127,8 +128,7 @@ def dashboard():
     level = request.args.get("level", "building")
     if level not in published_figures.LEVELS:
         level = "building"
-    codes = queries.scopes_with_figures(level)
-    names, default = _scopes_named(level, codes)
+    codes, names, default = _scopes_named(level)
     code = request.args.get("code") or default
     periods = published_figures.available_periods(level, code) if code else []
     try:
@@ -171,24 +171,29 @@ def trend_window(periods: list[str], period: str) -> dict:
     return {"periods": shown, "earlier": earlier, "later": later}
 
 
-def _scopes_named(level: str, codes: list[str]) -> tuple[dict[str, str], str | None]:
-    """The names of ``codes`` (buildings or districts with figures) and the one the dashboard
-    shows by default: the first pilot (a district with a pilot building), else the first code.
-    One statement over the scopes with figures, not two of which one reads every building's
-    name (1,000 at scale, issue 23.3)."""
-    if not codes:
-        return {}, None
+def _scopes_named(level: str) -> tuple[list[str], dict[str, str], str | None]:
+    """The buildings or districts with figures (in the latest month: every scope has rows
+    every month), their names, and the one the dashboard shows by default: the first pilot (a
+    district with a pilot building), else the first code. One statement, joined by code (it
+    was three, one of them every building's name, then the codes bound one by one; issue
+    23.3)."""
+    check_level(level)
+    latest = select(func.max(EvaluationMonthly.period)).where(
+        EvaluationMonthly.level == level).scalar_subquery()
     if level == "building":
-        statement = select(Building.code, Building.name, Building.status == "pilot") \
-            .where(Building.code.in_(codes))
+        named = select(EvaluationMonthly.code, Building.name, Building.status == "pilot") \
+            .outerjoin(Building, Building.code == EvaluationMonthly.code)
     else:
         has_pilot = exists().where(Building.district_id == District.id,
                                    Building.status == "pilot")
-        statement = select(District.code, District.name, has_pilot) \
-            .where(District.code.in_(codes))
-    rows = db.session.execute(statement).all()
+        named = select(EvaluationMonthly.code, District.name, has_pilot) \
+            .outerjoin(District, District.code == EvaluationMonthly.code)
+    rows = db.session.execute(named.distinct().where(
+        EvaluationMonthly.level == level, EvaluationMonthly.period == latest)).all()
+    codes = sorted(code for code, _name, _pilot in rows)
+    names = {code: name for code, name, _pilot in rows if name is not None}
     pilots = sorted(code for code, _name, is_pilot in rows if is_pilot)
-    return {code: name for code, name, _pilot in rows}, pilots[0] if pilots else codes[0]
+    return codes, names, pilots[0] if pilots else (codes[0] if codes else None)
 
 
 def _trend_charts(level: str, code: str, window: list[str]) -> tuple[list, dict | None]:
