@@ -11,6 +11,7 @@ from datetime import date, datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, case, func, not_, or_, select, update
+from sqlalchemy.orm import joinedload
 
 from isp.choices import Role
 from isp.errors import DomainError
@@ -26,8 +27,10 @@ from subscribers.services import household_search_condition
 
 
 def current_assignment(household_id: int) -> Assignment | None:
+    """The household's current assignment, its association read with it (pages name it)."""
     return db.session.execute(select(Assignment).where(
         Assignment.household_id == household_id, Assignment.ended_at.is_(None))
+        .options(joinedload(Assignment.association, innerjoin=True))
         .order_by(Assignment.decided_at.desc())).scalars().first()
 
 

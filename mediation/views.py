@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from isp import audit
 from isp.auth import Scope, current_actor, public, require_role
@@ -325,8 +325,10 @@ def _household_panel(household: Household, scope: Scope):
 
 
 def household_bookings(household_id: int):
+    """The household's latest bookings, each with its slot (the panel shows it)."""
     return list(db.session.execute(select(Booking).where(
-        Booking.household_id == household_id).order_by(Booking.id.desc()).limit(20)).scalars())
+        Booking.household_id == household_id).options(joinedload(Booking.slot, innerjoin=True))
+        .order_by(Booking.id.desc()).limit(20)).scalars())
 
 
 

@@ -22,6 +22,7 @@ from flask import has_request_context, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from billing.sepa_mandates import active_mandate
 from isp import audit
@@ -183,8 +184,15 @@ def get_for_household(mandate_id: int, household_id: int) -> Mandate:
     return mandate
 
 
-def _still_holds(mandate: Mandate) -> bool:
-    """Ends a mandate whose association no longer follows the household or whose end passed."""
+_UNKNOWN = object()
+
+
+def _still_holds(mandate: Mandate, association_id: object = _UNKNOWN) -> bool:
+    """Ends a mandate whose association no longer follows the household or whose end passed.
+
+    ``association_id``: the one following the household now, when already read (a household's
+    mandates share it).
+    """
     if mandate.status == "ended":
         return False
     if mandate.ends_on < today():
@@ -194,7 +202,9 @@ def _still_holds(mandate: Mandate) -> bool:
     if moved_out_on is not None and moved_out_on <= today():
         _end(mandate, "moved_out", actor=None)
         return False
-    if _current_association_id(mandate.household_id) != mandate.association_id:
+    if association_id is _UNKNOWN:
+        association_id = _current_association_id(mandate.household_id)
+    if association_id != mandate.association_id:
         _end(mandate, "assignment_ended", actor=None)
         return False
     return True
@@ -241,9 +251,12 @@ def household_mandates(household_id: int) -> list[Mandate]:
     """The household's mandates, open ones checked (an ended follow-up ends them)."""
     mandates = list(db.session.execute(select(Mandate).where(
         Mandate.household_id == household_id).order_by(Mandate.created_at.desc(),
-                                                       Mandate.id.desc())).scalars())
-    for mandate in mandates:
-        _still_holds(mandate)
+                                                       Mandate.id.desc())
+        .options(joinedload(Mandate.mediator))).scalars())
+    if any(mandate.status != "ended" for mandate in mandates):
+        association_id = _current_association_id(household_id)  # once, not once a mandate
+        for mandate in mandates:
+            _still_holds(mandate, association_id)
     return mandates
 
 
