@@ -11,7 +11,7 @@ from datetime import date
 
 import pytest
 
-from subscribers import lifecycle
+from subscribers import lifecycle, services
 from tests import factories
 from tests.network.factories_provisioning import make_wired_household
 from tests.subscribers.statements import page_selects
@@ -93,3 +93,28 @@ def test_the_buildings_page_counts_each_buildings_flats_in_its_query(db, client,
     flats = dict(re.findall(r">(TST-\w+)</a></td>.*?<td class=\"num\">(\d+)</td>", html))
     assert flats == {"TST-BIG": "3", "TST-SMALL": "1", "TST-EMPTY": "0"}
     assert len(statements) == 2, statements  # the count, the buildings with their flats
+
+
+def test_the_shown_subscription_is_the_open_one_that_matters_most(db):
+    household = factories.make_household()
+    for status in ("terminated", "active", "suspended", "pending"):
+        factories.make_subscription(household=household, status=status)
+    unsubscribed = factories.make_household()
+    factories.make_subscription(household=unsubscribed, status="terminated")
+    statuses = services.household_statuses([household.id, unsubscribed.id], on=date(2026, 12, 4))
+    assert statuses[household.id].subscription == "suspended"
+    assert statuses[unsubscribed.id].subscription is None
+
+
+def test_the_households_list_reads_the_subscription_statuses_with_its_rows(db, client,
+                                                                           login_as):
+    for status in ("active", "suspended"):
+        factories.make_subscription(household=factories.make_household(holder_name=f"Z {status}"),
+                                    status=status)
+    login_as("operator")
+    with page_selects() as statements:
+        html = client.get("/households?q=Z ").get_data(as_text=True)
+    assert "Z active" in html and "Z suspended" in html
+    # the count, the households with their subscription status, arrears, dunning steps
+    assert len(statements) == 4, statements
+    assert not [s for s in statements if s.startswith("SELECT subscriptions.")], statements
