@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import delete, func, insert, or_, select
+from sqlalchemy import ScalarSelect, delete, func, insert, or_, select
 
 from billing.reports import billing_figures
 from billing.tariffs import prices_for_period
@@ -75,13 +75,26 @@ def pilot_start() -> str:
     return max(start, period_of(floor_day))
 
 
+def flats_of_building() -> ScalarSelect:
+    """A building's number of flats, as a column of a query on buildings: the one definition
+    of the "flats" figure, which the refresh stores and the scenarios count live where it has
+    no row.
+
+    Counted building by building on the flats' building index: at 100,000 flats, joining
+    every flat to its building and grouping cost ~3× more (issue 23.3).
+    """
+    return (select(func.count()).select_from(Unit).where(Unit.building_id == Building.id)
+            .correlate(Building).scalar_subquery())
+
+
 def refresh(periods: list[str] | None = None) -> dict:
     """Recompute the aggregates of the given months (default: the pilot's whole life)."""
     periods = periods or periods_between(pilot_start(), current_period())
-    buildings = db.session.execute(
-        select(Building.id, Building.code, District.code).join(Building.district)).all()
-    flats = dict(db.session.execute(
-        select(Unit.building_id, func.count(Unit.id)).group_by(Unit.building_id)).all())
+    rows = db.session.execute(select(Building.id, Building.code, District.code,
+                                     flats_of_building()).join(Building.district)).all()
+    buildings = [(building_id, code, district_code)
+                 for building_id, code, district_code, _flats in rows]
+    flats = {building_id: int(count) for building_id, _code, _district, count in rows}
     subs = [_Sub(row.id, row.building_id, row.status, row.tier, row.activated_on,
                  row.terminated_on, local_date(row.created_at))
             for row in db.session.execute(

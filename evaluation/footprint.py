@@ -6,15 +6,16 @@ footprint makes the total "unknown" (a lower bound is shown, labelled as such), 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from flask import current_app
-from sqlalchemy import ScalarSelect, Select, func, select
+from sqlalchemy import Select, func, select
 
 from equipment.footprint import lent_summary
 from equipment.models import EquipmentItem
-from evaluation.aggregates import building_uptime
+from evaluation.aggregates import building_uptime, flats_of_building
 from isp.disclosure import is_small, round_count
 from isp.extensions import db
 from isp.timeutil import today
@@ -157,25 +158,17 @@ def lifecycle_counts(*, devices: list | None = None) -> dict[str, int]:
     return counts
 
 
-def flats_of_building() -> ScalarSelect:
-    """A building's number of flats, as a column of a query on buildings.
-
-    Counted building by building on the flats' building index: at 100,000 flats, joining
-    every flat to its building and grouping cost ~3× more (issue 23.3).
-    """
-    return (select(func.count()).select_from(Unit).where(Unit.building_id == Building.id)
-            .correlate(Building).scalar_subquery())
-
-
 def in_service_per_flat(columns: tuple[str, ...], building_codes: set[str] | Select, *,
-                        flats: int | None = None) -> dict[str, float | None]:
+                        flats: int | Callable[[], int] | None = None
+                        ) -> dict[str, float | None]:
     """Device figures (``columns``) of the in-service devices of the buildings ÷ their flats;
     None for a figure any device lacks (unknown is never counted as 0). One query for the
     devices and one for the flats, whatever the number of figures.
 
     ``building_codes``: the codes, or a SELECT of the buildings' ids (a hundred codes bound
     one by one into each query cost more than the queries themselves). ``flats``: those
-    buildings' flats, when the caller has counted them.
+    buildings' flats, when the caller has counted them, or how to count them (called only
+    when a device figure is known).
     """
     result: dict[str, float | None] = dict.fromkeys(columns)
     device_model = _device_model()
@@ -190,7 +183,9 @@ def in_service_per_flat(columns: tuple[str, ...], building_codes: set[str] | Sel
              if rows and all(row[index] is not None for row in rows)]
     if not known:
         return result
-    if flats is None:
+    if callable(flats):
+        flats = flats()
+    elif flats is None:
         flats = int(db.session.execute(select(func.coalesce(func.sum(flats_of_building()), 0))
                                        .where(Building.id.in_(ids))).scalar_one())
     for column in known:

@@ -13,19 +13,22 @@ import io
 import json
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from flask import current_app
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, func, select
+from sqlalchemy import Row, Select, and_, case, exists, func, select
 
 from billing import options as billing_options
 from billing import tariffs
 from billing.money import next_period_start
 from evaluation import footprint
+from evaluation.aggregates import flats_of_building
 from evaluation.models import Scenario
 from evaluation.queries import current_period, period_of
 from isp import csvexport
@@ -90,66 +93,73 @@ class FlatsEstimate:
 
     ``source``: ``buildings`` (flats known in the buildings), ``district_households`` (the
     district's households count), ``district_indicator`` (a published households figure,
-    ``detail`` names it), or ``none``.
+    ``detail`` names it), or ``none``. ``as_of``: when the nightly refresh counted the
+    buildings' flats, for a figure read from it (None: counted now).
     """
 
     value: int | None
     source: str
     detail: str | None = None
+    as_of: datetime | None = None
 
 
 #: The buildings whose measures give a scenario its defaults.
 PILOT_STATUSES = ("pilot", "live")
 
 
-@dataclass(frozen=True)
-class BuildingFlats:
-    """A building's district, code, whether it is a pilot, and its number of flats."""
-
-    district_id: int
-    code: str
-    is_pilot: bool
-    flats: int
+def _stored_flats(level: str, code, period: str):
+    """The refresh's "flats" row of a building or district (``code``: its column) in
+    ``period``, as an ON or EXISTS clause."""
+    return and_(EvaluationMonthly.level == level, EvaluationMonthly.code == code,
+                EvaluationMonthly.period == period, EvaluationMonthly.metric == "flats")
 
 
-def building_flats() -> dict[int, BuildingFlats]:
-    """Every building's flats (id → ``BuildingFlats``), in one statement: for the scenarios
-    page, which needs both the districts' estimates and the pilots' defaults (counting the
-    100,000 flats once instead of twice, issue 23.3)."""
-    return {building_id: BuildingFlats(district_id, code, status in PILOT_STATUSES, int(flats))
-            for building_id, district_id, code, status, flats in db.session.execute(
-                select(Building.id, Building.district_id, Building.code, Building.status,
-                       footprint.flats_of_building()))}
+def districts_with_flats(period: str | None = None) -> list[Row]:
+    """Every district by name (``id``, ``code``, ``name``, ``households_count``) with its
+    buildings' ``flats`` as the refresh of ``period`` (default: this month) stored them and
+    ``as_of``, that refresh's time; a district it has no row for (no flat then, or new since)
+    is counted now (``as_of`` None), with the same ``flats_of_building``.
+
+    One statement: the scenarios page no longer counts the 100,000 flats building by building
+    on each request (issue 23.3; the page says the figures' date).
+    """
+    period = period or current_period()
+    live = (select(func.coalesce(func.sum(flats_of_building()), 0))
+            .where(Building.district_id == District.id).correlate(District).scalar_subquery())
+    # The live count runs only for a district without a stored row (CASE evaluates the
+    # branch it takes, on PostgreSQL and SQLite).
+    flats = case((EvaluationMonthly.id.is_(None), live), else_=EvaluationMonthly.value)
+    return db.session.execute(
+        select(District.id, District.code, District.name, District.households_count,
+               flats.label("flats"), EvaluationMonthly.refreshed_at.label("as_of"))
+        .outerjoin(EvaluationMonthly, _stored_flats("district", District.code, period))
+        .order_by(District.name)).all()
 
 
 def flats_estimates(district_ids: list[int] | None = None, *,
-                    buildings: dict[int, BuildingFlats] | None = None,
-                    households: dict[int, int | None] | None = None
-                    ) -> dict[int, FlatsEstimate]:
-    """Each district's flats estimate (id → estimate), in three queries for the whole list
-    (two given ``building_flats()``, one more less given ``households``: every district's
-    ``households_count`` by id, when the caller has read the districts)."""
-    if households is None:
+                    districts: list[Row] | None = None) -> dict[int, FlatsEstimate]:
+    """Each district's flats estimate (id → estimate), counted now in three queries for the
+    whole list; one given ``districts`` (``districts_with_flats()``: the buildings' flats as
+    refreshed, the page's reading)."""
+    as_of: dict[int, datetime | None] = {}
+    if districts is None:
         statement = select(District.id, District.households_count)
         if district_ids is not None:
             statement = statement.where(District.id.in_(district_ids))
-        districts = dict(db.session.execute(statement).all())
-    else:
-        districts = (dict(households) if district_ids is None
-                     else {i: households[i] for i in district_ids if i in households})
-    if buildings is None:
+        households = dict(db.session.execute(statement).all())
         units = {district_id: int(count) for district_id, count in db.session.execute(
-            select(Building.district_id, func.sum(footprint.flats_of_building()))
-            .where(Building.district_id.in_(list(districts))).group_by(Building.district_id))}
+            select(Building.district_id, func.sum(flats_of_building()))
+            .where(Building.district_id.in_(list(households))).group_by(Building.district_id))}
     else:
-        units = {}
-        for building in buildings.values():
-            units[building.district_id] = units.get(building.district_id, 0) + building.flats
+        rows = [row for row in districts if district_ids is None or row.id in district_ids]
+        households = {row.id: row.households_count for row in rows}
+        units = {row.id: int(row.flats or 0) for row in rows}
+        as_of = {row.id: row.as_of for row in rows}
     indicators: dict[int, DistrictIndicator] = {}
     rank = list(HOUSEHOLD_INDICATORS)
     for row in db.session.execute(
             select(DistrictIndicator).where(
-                DistrictIndicator.district_id.in_(list(districts)),
+                DistrictIndicator.district_id.in_(list(households)),
                 DistrictIndicator.indicator.in_(rank))
             .order_by(DistrictIndicator.year)).scalars():
         best = indicators.get(row.district_id)
@@ -157,11 +167,12 @@ def flats_estimates(district_ids: list[int] | None = None, *,
         if best is None or rank.index(row.indicator) <= rank.index(best.indicator):
             indicators[row.district_id] = row
     result = {}
-    for district_id, households in districts.items():
+    for district_id, count in households.items():
         if units.get(district_id):
-            result[district_id] = FlatsEstimate(units[district_id], "buildings")
-        elif households:
-            result[district_id] = FlatsEstimate(households, "district_households")
+            result[district_id] = FlatsEstimate(units[district_id], "buildings",
+                                                as_of=as_of.get(district_id))
+        elif count:
+            result[district_id] = FlatsEstimate(count, "district_households")
         elif district_id in indicators and indicators[district_id].value >= 1:
             row = indicators[district_id]
             result[district_id] = FlatsEstimate(
@@ -203,24 +214,31 @@ def _pilot_cells(period: str, codes: Select) -> dict[str, dict[str, Cell]]:
     return table
 
 
-def pilot_defaults(*, buildings: dict[int, BuildingFlats] | None = None
-                   ) -> dict[str, Assumption]:
-    """Take-up, tariff mix and watts per flat measured on the pilot buildings, when enough
-    (``buildings``: ``building_flats()``, when the caller has read it)."""
+def pilot_defaults(*, refreshed_flats: bool = False) -> dict[str, Assumption]:
+    """Take-up, tariff mix and watts per flat measured on the pilot buildings, when enough.
+
+    ``refreshed_flats``: the watts are divided by the pilots' flats as the refresh stored them
+    (those it has no row for counted now), as the scenarios page reads them (issue 23.3); else
+    every pilot's flats are counted now.
+    """
     period = current_period()
     in_pilot = Building.status.in_(PILOT_STATUSES)
+    # Only the pilots' rows are read: every building in the table is a pilot.
     table = _pilot_cells(period, select(Building.code).where(in_pilot))
-    if buildings is None:
-        pilots = set(db.session.execute(select(Building.code).where(in_pilot)).scalars())
-        pilot_flats = None
-    else:
-        pilots = {building.code for building in buildings.values() if building.is_pilot}
-        pilot_flats = sum(building.flats for building in buildings.values() if building.is_pilot)
+    stored = sum(int(cells["flats"].value) for cells in table.values()
+                 if cells.get("flats") is not None and cells["flats"].value is not None)
+
+    def stored_and_unstored_flats() -> int:
+        # Counted only if a device figure is known (in_service_per_flat calls it then).
+        return stored + int(db.session.execute(
+            select(func.coalesce(func.sum(flats_of_building()), 0)).where(
+                in_pilot, ~exists().where(_stored_flats("building", Building.code, period)))
+        ).scalar_one())
+
+    pilot_flats: Callable[[], int] | None = stored_and_unstored_flats if refreshed_flats else None
     served = flats = 0
     tiers = dict.fromkeys(TIERS, 0)
-    for code, cells in table.items():
-        if code not in pilots:
-            continue
+    for cells in table.values():
         if cells.get("served") and cells["served"].available and cells.get("flats"):
             served += int(cells["served"].value)
             flats += int(cells["flats"].value or 0)
@@ -243,7 +261,7 @@ def pilot_defaults(*, buildings: dict[int, BuildingFlats] | None = None
     # Watts and embodied footprint per flat in one pass (the flats of 100 buildings counted once).
     measured = footprint.in_service_per_flat(
         ("power_watts", "embodied_kgco2e"),
-        select(Building.id).where(in_pilot) if pilots else set(), flats=pilot_flats)
+        select(Building.id).where(in_pilot), flats=pilot_flats)
     watts = measured["power_watts"]
     result["watts_per_flat"] = (Assumption(round(watts, 3), SOURCE_PILOT) if watts
                                 else Assumption(DEFAULTS["watts_per_flat"], SOURCE_DEFAULT))

@@ -334,18 +334,15 @@ def _scenario_page(form: dict, error: DomainError | None, status: int = 200):
     saved = db.session.execute(select(Scenario).options(joinedload(Scenario.district))
                                .order_by(Scenario.created_at.desc(), Scenario.id.desc())
                                ).scalars().all()
-    # The districts once, for the list and their estimates (households_count).
-    rows = db.session.execute(select(District.id, District.code, District.name,
-                                     District.households_count).order_by(District.name)).all()
+    # The districts once, for the list and their estimates, with their flats as the nightly
+    # refresh counted them (the page says when), not 100,000 flats counted on each request.
+    rows = scenarios.districts_with_flats()
     district_list = [(row.id, row.code, row.name) for row in rows]
-    buildings = scenarios.building_flats()  # the flats counted once for both figures
     return render_template("evaluation/scenarios.html", saved=saved, form=form, error=error,
                            districts=district_list,
-                           flats_estimates=scenarios.flats_estimates(
-                               buildings=buildings,
-                               households={row.id: row.households_count for row in rows}),
+                           flats_estimates=scenarios.flats_estimates(districts=rows),
                            flats_sources=FLATS_SOURCES,
-                           defaults=scenarios.pilot_defaults(buildings=buildings),
+                           defaults=scenarios.pilot_defaults(refreshed_flats=True),
                            prices=scenarios.tier_prices(), tiers=scenarios.TIERS,
                            options=scenarios.option_choices(),
                            demand=_published_demand()), status

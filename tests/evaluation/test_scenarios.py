@@ -113,11 +113,21 @@ def test_the_defaults_read_only_the_pilots_figures_they_use(db):
     assert defaults["take_up"].value == pytest.approx(20 / 22, abs=1e-3)
 
 
+def _plain(estimates: dict) -> dict:
+    """The estimates without the refresh's date (the live count has none)."""
+    return {i: (e.value, e.source, e.detail) for i, e in estimates.items()}
+
+
 @pytest.mark.clock("2026-11-20T10:00:00+01:00")  # the pilot figures of 2026-11
-def test_the_page_counts_the_flats_once_for_the_same_figures(db):
+def test_the_page_reads_the_refreshed_flats_equal_to_the_live_count(db, client, login_as):
+    """Right after a refresh, the flats the page reads from it (districts' estimates, pilots'
+    watts per flat) are the live count's; what it has no row for is counted now (issue 23.3)."""
+    from sqlalchemy import event
+
     from network.models import Device
 
     district, elsewhere = factories.make_district(), factories.make_district()
+    factories.make_district(households_count=40)  # no building: its households
     pilot = building_with_subscribers(served=11, flats=12, district=district, tier="T1")
     for tier in ("T2", "T3"):
         building_with_subscribers(served=5, flats=5, district=district, tier=tier)
@@ -131,23 +141,49 @@ def test_the_page_counts_the_flats_once_for_the_same_figures(db):
     db.session.flush()
     refresh(["2026-11"])
 
-    buildings = scenarios.building_flats()
-
-    assert sorted(b.flats for b in buildings.values() if b.is_pilot) == [5, 5, 12]
-    assert scenarios.flats_estimates(buildings=buildings) == scenarios.flats_estimates()
-    assert scenarios.flats_estimates(buildings=buildings)[elsewhere.id].value == 7
-    # Given the districts' households counts (the page reads them with the districts' list).
-    from sqlalchemy import select
-
-    from subscribers.models import District
-    households = dict(db.session.execute(select(District.id, District.households_count)).all())
-    assert scenarios.flats_estimates(buildings=buildings, households=households) == \
-        scenarios.flats_estimates()
-    assert scenarios.flats_estimates([elsewhere.id], households=households) == \
-        scenarios.flats_estimates([elsewhere.id])
-    defaults = scenarios.pilot_defaults(buildings=buildings)
+    rows = scenarios.districts_with_flats()
+    page = scenarios.flats_estimates(districts=rows)
+    assert _plain(page) == _plain(scenarios.flats_estimates())
+    assert page[district.id].value == 22 and page[elsewhere.id].value == 7
+    assert page[district.id].as_of is not None and page[district.id].source == "buildings"
+    assert _plain(scenarios.flats_estimates([elsewhere.id], districts=rows)) == \
+        _plain(scenarios.flats_estimates([elsewhere.id]))
+    defaults = scenarios.pilot_defaults(refreshed_flats=True)
     assert defaults == scenarios.pilot_defaults()
     assert defaults["watts_per_flat"].value == pytest.approx(44.0 / 22, abs=1e-3)
+
+    # After the refresh: a new district's and a new pilot's flats are counted now (no row);
+    # a flat added to a refreshed building waits for the next refresh (the page dates it).
+    later = factories.make_district()
+    building_with_subscribers(served=0, flats=3, district=later)
+    factories.make_unit(f"{pilot.code}-new", building=pilot)
+    db.session.flush()
+    page = scenarios.flats_estimates(districts=scenarios.districts_with_flats())
+    assert (page[later.id].value, page[later.id].as_of) == (3, None)
+    assert page[district.id].value == 22
+    assert scenarios.flats_estimates()[district.id].value == 23
+    assert scenarios.pilot_defaults(refreshed_flats=True)["watts_per_flat"].value == \
+        pytest.approx(44.0 / 25, abs=1e-3)  # 22 refreshed + 3 counted now
+
+    login_as("analyst")
+    client.get("/evaluation/scenarios")  # the session's first use
+    statements = []
+
+    def count(*args):
+        statements.append(args[2])
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        html = client.get("/evaluation/scenarios").get_data(as_text=True)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert "22 logements : logements des immeubles au calcul du" in html
+    assert "3 logements : logements des immeubles —" in html
+    assert not any("FROM units" in s and "GROUP BY" not in s and "evaluation_monthly" not in s
+                   for s in statements), statements
+    # session, saved, districts with their flats, indicators, pilots' cells, devices, the
+    # pilots' flats without a row, prices, options, demand (no option rules: no option)
+    assert sum(1 for s in statements if "SAVEPOINT" not in s) == 10, statements
 
 
 @pytest.mark.clock("2026-11-20T10:00:00+01:00")  # the pilot figures of 2026-11
