@@ -48,12 +48,16 @@ def test_the_household_page_offers_to_subscribe_without_an_open_subscription(db,
 
 @pytest.fixture
 def building_code(db):
-    """A building of four flats: two occupied, one whose household moved out, one never let."""
+    """A building of four flats: two occupied (one subscribed, suspended), one whose household
+    moved out, one never let."""
     district = factories.make_district(name="Quartier Témoin")
     building = factories.make_building(district=district)
     flats = [factories.make_unit(building=building, floor=floor) for floor in range(4)]
-    factories.make_household(unit=flats[0])
-    factories.make_household(unit=flats[1])
+    for flat, status in ((flats[0], "suspended"), (flats[1], None)):
+        household = factories.make_household(unit=flat)
+        if status:
+            factories.make_subscription(household=household, status="active")
+            factories.make_subscription(household=household, status=status)
     factories.make_household(unit=flats[2], moved_out_on=date(2026, 6, 30))
     return building.code
 
@@ -70,8 +74,10 @@ def test_the_building_page_reads_its_district_and_occupied_count_with_other_rows
     assert "Quartier Témoin" in html
     assert (_fact(html, "Logements"), _fact(html, "Logements occupés")) == ("4", "2")
     assert _reading(statements, "districts") == [], statements
-    # the occupied count rides on the occupants' query
+    assert "suspendu" in html and "non abonné" in html
+    # the occupied count and the subscription statuses ride on the occupants' query
     assert not [s for s in statements if s.startswith("SELECT count(households.id)")], statements
+    assert not [s for s in statements if s.startswith("SELECT subscriptions.")], statements
 
 
 def test_the_building_page_counts_occupied_flats_when_its_page_shows_none(
@@ -105,16 +111,3 @@ def test_the_shown_subscription_is_the_open_one_that_matters_most(db):
     assert statuses[household.id].subscription == "suspended"
     assert statuses[unsubscribed.id].subscription is None
 
-
-def test_the_households_list_reads_the_subscription_statuses_with_its_rows(db, client,
-                                                                           login_as):
-    for status in ("active", "suspended"):
-        factories.make_subscription(household=factories.make_household(holder_name=f"Z {status}"),
-                                    status=status)
-    login_as("operator")
-    with page_selects() as statements:
-        html = client.get("/households?q=Z ").get_data(as_text=True)
-    assert "Z active" in html and "Z suspended" in html
-    # the count, the households with their subscription status, arrears, dunning steps
-    assert len(statements) == 4, statements
-    assert not [s for s in statements if s.startswith("SELECT subscriptions.")], statements
