@@ -104,12 +104,15 @@ def buildings():
         statement = statement.where(or_(Building.code.ilike(pattern),
                                         Building.name.ilike(pattern),
                                         District.name.ilike(pattern)))
-    # Rows of (building, flats): each page row's flats counted in the page's query (the page's
-    # buildings only, not all 10,000 flats; the total counts buildings without it).
-    flats = (select(func.count()).select_from(Unit).where(Unit.building_id == Building.id)
-             .correlate(Building).scalar_subquery())
-    page = paginate(statement.add_columns(flats), scalars=False, count_rows=statement)
-    return render_template("subscribers/buildings.html", page=page, search=search)
+    page = paginate(statement)
+    # The page's buildings only, not all 10,000 flats; in a statement of its own, not as a
+    # column of the page's: PostgreSQL would count for every building an OFFSET skips too.
+    counts = dict(db.session.execute(
+        select(Unit.building_id, func.count()).where(
+            Unit.building_id.in_([building.id for building in page.items]))
+        .group_by(Unit.building_id)).all())
+    return render_template("subscribers/buildings.html", page=page, search=search,
+                           counts=counts)
 
 
 @bp.route("/buildings/new", methods=["GET", "POST"])

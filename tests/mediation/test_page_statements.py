@@ -68,7 +68,7 @@ def two_associations(db):
 
 @pytest.mark.parametrize(("url", "reads"), [
     ("/api/v1/associations", 3),  # the count, the associations, their places
-    ("/api/v1/slots", 2),  # the count, the slots with their associations and bookings
+    ("/api/v1/slots", 3),  # the count, the slots with their associations, their bookings
     ("/api/v1/proposals", 2),  # the count, the proposals with their associations
 ])
 def test_the_mediation_api_lists_read_a_fixed_number_of_statements(
