@@ -139,7 +139,10 @@ class Invoice(db.Model):
 
     __tablename__ = "invoices"
     __table_args__ = (UniqueConstraint("household_id", "period"),
-                      Index("ix_invoices_period_status", "period", "status"))
+                      Index("ix_invoices_period_status", "period", "status"),
+                      # The lists' order (invoices_query), read backwards: a page without
+                      # sorting a whole month (migration 0031, issue 23.3).
+                      Index("ix_invoices_period_number_id", "period", "number", "id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: FA-YYYY-NNNNNN, given when issued.
