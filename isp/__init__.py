@@ -27,6 +27,7 @@ from isp.pages_admin import bp as admin_pages_bp
 from isp.registry import DOMAINS  # noqa: F401  (re-exported: the list of domain packages)
 from isp.requester import authenticated_user
 from isp.static_assets import init_static_assets
+from isp.urls import init_urls
 from isp.validation import register_input_guards
 from isp.views import bp as core_bp
 
@@ -126,6 +127,7 @@ def _init_extensions(app: Flask) -> None:
                    default_translation_directories=";".join(translation_directories()))
     init_auth(app)
     init_formatting(app)
+    init_urls(app)
 
 
 def translation_directories() -> list[str]:
