@@ -338,8 +338,10 @@ def _scenario_page(form: dict, error: DomainError | None, status: int = 200):
     # refresh counted them (the page says when), not 100,000 flats counted on each request.
     rows = scenarios.districts_with_flats()
     district_list = [(row.id, row.code, row.name) for row in rows]
+    # The date the page gives its buildings' flats (those counted now have none).
+    flats_as_of = max((row.as_of for row in rows if row.as_of is not None), default=None)
     return render_template("evaluation/scenarios.html", saved=saved, form=form, error=error,
-                           districts=district_list,
+                           districts=district_list, flats_as_of=flats_as_of,
                            flats_estimates=scenarios.flats_estimates(districts=rows),
                            flats_sources=FLATS_SOURCES,
                            defaults=scenarios.pilot_defaults(refreshed_flats=True),

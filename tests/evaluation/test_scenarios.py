@@ -177,8 +177,9 @@ def test_the_page_reads_the_refreshed_flats_equal_to_the_live_count(db, client, 
         html = client.get("/evaluation/scenarios").get_data(as_text=True)
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
-    assert "22 logements : logements des immeubles au calcul du" in html
+    assert "22 logements : logements des immeubles —" in html
     assert "3 logements : logements des immeubles —" in html
+    assert "Dernier calcul : " in html  # the date of the refreshed flats
     assert not any("FROM units" in s and "GROUP BY" not in s and "evaluation_monthly" not in s
                    for s in statements), statements
     # session, saved, districts with their flats, indicators, pilots' cells, devices, the
