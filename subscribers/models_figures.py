@@ -46,7 +46,10 @@ class EvaluationMonthly(db.Model):
     __tablename__ = "evaluation_monthly"
     __table_args__ = (UniqueConstraint("level", "code", "period", "metric"),
                       Index("ix_evaluation_monthly_level_period", "level", "period"),
-                      Index("ix_evaluation_monthly_refreshed_at", "refreshed_at"))
+                      Index("ix_evaluation_monthly_refreshed_at", "refreshed_at"),
+                      # A month's figures by level and metric, and the latest month (0032).
+                      Index("ix_evaluation_monthly_period_level_metric",
+                            "period", "level", "metric", "code"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: ``building`` or ``district``.
