@@ -83,14 +83,73 @@ def test_pilot_values_become_the_defaults_when_they_rest_on_enough_households(db
                                                   abs=1e-3)
 
 
-@pytest.mark.clock("2026-11-20T10:00:00+01:00")  # the pilot figures of 2026-11
-def test_the_defaults_read_only_the_pilots_figures_they_use(db):
-    """``_pilot_cells`` is the building table of the month narrowed to the pilots and to
-    ``PILOT_METRICS`` (issue 23.3), and the defaults are those of the whole table."""
+def _pilot_sums_in_python(period: str, codes) -> scenarios.PilotSums:
+    """The sums as ``pilot_defaults`` made them before issue 23.3: the month's building table
+    (``level_table``, ``small_cell``'s cells) narrowed to the pilots, summed in Python."""
+    from subscribers.published_figures import level_table
+
+    table = {code: cells for code, cells in level_table("building", period).items()
+             if code in codes}
+    stored = sum(int(cells["flats"].value) for cells in table.values()
+                 if cells.get("flats") is not None and cells["flats"].value is not None)
+    served = flats = 0
+    tiers = dict.fromkeys(scenarios.TIERS, 0)
+    for cells in table.values():
+        if cells.get("served") and cells["served"].available and cells.get("flats"):
+            served += int(cells["served"].value)
+            flats += int(cells["flats"].value or 0)
+        for tier in scenarios.TIERS:
+            cell = cells.get(f"tier:{tier}")
+            if cell is not None and cell.available:
+                tiers[tier] += int(cell.value)
+    return scenarios.PilotSums(served, flats, stored, tiers)
+
+
+def test_the_pilots_sums_are_the_cells_summed_in_python(db):
+    """``_pilot_sums`` (summed by the database, issue 23.3) is the Python sum of
+    ``small_cell``'s cells it replaced: suppressed, missing and NULL figures, a pilot without
+    a flats row, a building that is no pilot, another month and another metric."""
     from sqlalchemy import select
 
     from subscribers.models import Building
-    from subscribers.published_figures import level_table
+    from subscribers.models_figures import EvaluationMonthly
+
+    district = factories.make_district()
+    codes = []
+    for status in ("pilot", "live", "live", "live", "candidate"):
+        codes.append(factories.make_building(district=district, status=status).code)
+    a, b, c, d, other = codes
+    rows = {  # code: {metric: (value, households)}
+        a: {"served": (10, 11), "flats": (12, None), "tier:T1": (5, 6), "tier:T2": (5, 5),
+            "tier:T3": (0, 0), "take_up": (80, 11)},
+        b: {"served": (0, 3), "flats": (7, None), "tier:T1": (5, 5)},       # served suppressed
+        c: {"served": (15, 15), "flats": (None, 2), "tier:T2": (None, 9)},  # flats suppressed
+        d: {"served": (20, 20), "tier:T3": (10, 10)},                        # no flats row
+        other: {"served": (50, 50), "flats": (60, None), "tier:T1": (50, 50)},
+    }
+    for code, metrics in rows.items():
+        for metric, (value, households) in metrics.items():
+            for period in ("2026-10", "2026-11"):
+                db.session.add(EvaluationMonthly(
+                    level="building", code=code, period=period, metric=metric,
+                    value=value if period == "2026-11" else 1000, households=households))
+    db.session.flush()
+    pilots = select(Building.code).where(Building.status.in_(scenarios.PILOT_STATUSES))
+    sums = scenarios._pilot_sums("2026-11", pilots)
+    assert sums == _pilot_sums_in_python("2026-11", {a, b, c, d})
+    assert sums == scenarios.PilotSums(served=25, flats=12, stored=19,
+                                       tiers={"T1": 10, "T2": 5, "T3": 10})
+    assert scenarios._pilot_sums("2026-09", pilots) == scenarios.PilotSums(
+        0, 0, 0, dict.fromkeys(scenarios.TIERS, 0))
+
+
+@pytest.mark.clock("2026-11-20T10:00:00+01:00")  # the pilot figures of 2026-11
+def test_the_defaults_read_only_the_pilots_figures_they_use(db):
+    """``_pilot_sums`` sums the pilots' figures only (issue 23.3), as the whole table summed in
+    Python did, and the defaults rest on them."""
+    from sqlalchemy import select
+
+    from subscribers.models import Building
 
     district = factories.make_district()
     building_with_subscribers(served=11, flats=12, district=district, tier="T1")
@@ -102,13 +161,11 @@ def test_the_defaults_read_only_the_pilots_figures_they_use(db):
     refresh(["2026-11"])
     pilots = {code for code, status in db.session.execute(select(Building.code, Building.status))
               if status in scenarios.PILOT_STATUSES}
-    whole = level_table("building", "2026-11")
-    assert other.code in whole and len(pilots) == 3
-    narrowed = scenarios._pilot_cells("2026-11", select(Building.code).where(
+    assert other.code not in pilots and len(pilots) == 3
+    sums = scenarios._pilot_sums("2026-11", select(Building.code).where(
         Building.status.in_(scenarios.PILOT_STATUSES)))
-    assert narrowed == {code: {m: c for m, c in cells.items() if m in scenarios.PILOT_METRICS}
-                        for code, cells in whole.items() if code in pilots}
-    assert all(set(cells) >= {"served", "flats"} for cells in narrowed.values())
+    assert sums == _pilot_sums_in_python("2026-11", pilots)
+    assert (sums.served, sums.flats, sums.stored) == (20, 22, 22)
     defaults = scenarios.pilot_defaults()
     assert defaults["take_up"].value == pytest.approx(20 / 22, abs=1e-3)
 
