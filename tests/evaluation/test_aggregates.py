@@ -208,6 +208,43 @@ def test_dashboard_opens_on_the_first_pilot_in_five_statements(db, client, login
 
 
 @pytest.mark.clock("2026-11-20T10:00:00+01:00")
+def test_the_dashboards_scopes_are_the_latest_months_codes_and_names(db):
+    """``_scopes_named`` (the month's distinct codes, then their names; issue 23.3) is the
+    latest month's codes of ``level_table``, their buildings' or districts' names and the
+    first pilot: a code of an earlier month only, and a code no building or district has
+    any more, included."""
+    from evaluation.views import _scopes_named
+    from subscribers.models import Building, District
+    from subscribers.models_figures import EvaluationMonthly
+    from subscribers.published_figures import available_periods, level_table
+
+    district = factories.make_district("DP", name="Quartier pilote")
+    factories.make_district("DQ", name="Quartier sans pilote")
+    factories.make_building("E-B", name="Bâtiment B", district=district, status="pilot")
+    factories.make_building("E-A", name="Bâtiment A", district=district, status="live")
+    rows = [("building", "E-B", "2026-11"), ("building", "E-A", "2026-11"),
+            ("building", "E-GONE", "2026-11"), ("building", "E-OLD", "2026-10"),
+            ("district", "DP", "2026-11"), ("district", "DQ", "2026-11"),
+            ("district", "D-OLD", "2026-10")]
+    for level, code, period in rows:
+        for metric in ("flats", "served"):
+            db.session.add(EvaluationMonthly(level=level, code=code, period=period,
+                                             metric=metric, value=10, households=10))
+    db.session.flush()
+    for level, model in (("building", Building), ("district", District)):
+        latest = available_periods(level)[-1]
+        codes = sorted(level_table(level, latest))
+        names = {code: name for code, name in db.session.execute(
+            db.select(model.code, model.name)) if code in codes}
+        scopes = _scopes_named(level)
+        assert scopes[:2] == (codes, names)
+    assert _scopes_named("building") == (["E-A", "E-B", "E-GONE"],
+                                         {"E-A": "Bâtiment A", "E-B": "Bâtiment B"}, "E-B")
+    assert _scopes_named("district") == (
+        ["DP", "DQ"], {"DP": "Quartier pilote", "DQ": "Quartier sans pilote"}, "DP")
+
+
+@pytest.mark.clock("2026-11-20T10:00:00+01:00")
 def test_the_districts_latest_figures_in_one_read(db, client, login_as):
     """``latest_district_table`` is the latest of ``available_periods("district")``, its
     ``level_table`` and the districts' names, read at once; the districts page asks 6
