@@ -38,9 +38,8 @@ def _figures_json(level: str, code: str, period: str) -> dict:
 
 
 def _period() -> str:
-    periods = published_figures.available_periods()
     return queries.parse_period(parse(FiguresQuery).period,
-                                default=periods[-1] if periods else queries.current_period())
+                                default=queries.latest_period() or queries.current_period())
 
 
 @bp.get("/evaluation/buildings/<code>")

@@ -179,6 +179,12 @@ def last_refreshed():
     return db.session.execute(select(func.max(EvaluationMonthly.refreshed_at))).scalar()
 
 
+def latest_period() -> str | None:
+    """The last of ``available_periods()`` (any level; None: no figure): the end of the month
+    index, not every figure's month made DISTINCT (204,466 figures: ~20-45 ms, issue 23.3)."""
+    return db.session.execute(select(func.max(EvaluationMonthly.period))).scalar()
+
+
 def figures(level: str, code: str, period: str) -> dict[str, Cell]:
     """Every figure of one building or district for one month, small cells suppressed."""
     check_level(level)

@@ -275,3 +275,20 @@ def test_the_districts_latest_figures_in_one_read(db, client, login_as):
         event.remove(db.engine, "before_cursor_execute", count)
     assert sum(1 for s in statements if "SAVEPOINT" not in s) == 6, statements
     assert "Quartier nommé</a>" in html and "period=2026-11" in html
+
+
+def test_the_latest_period_is_the_last_available_month(db):
+    """``latest_period`` (the API's default month, read from the month index's end; issue
+    23.3) is the last of ``available_periods()``, whatever the level; None without figures."""
+    from evaluation import queries
+    from subscribers.models_figures import EvaluationMonthly
+    from subscribers.published_figures import available_periods
+
+    assert queries.latest_period() is None and available_periods() == []
+    for level, period in (("building", "2026-09"), ("district", "2026-11"),
+                          ("building", "2025-12"), ("building", "2026-10")):
+        db.session.add(EvaluationMonthly(level=level, code="X", period=period, metric="flats",
+                                         value=1, households=None))
+        db.session.flush()
+        assert queries.latest_period() == available_periods()[-1]
+    assert queries.latest_period() == "2026-11"
