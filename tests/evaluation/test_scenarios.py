@@ -213,10 +213,17 @@ def test_the_page_reads_the_refreshed_flats_equal_to_the_live_count(db, client, 
     # a flat added to a refreshed building waits for the next refresh (the page dates it).
     later = factories.make_district()
     building_with_subscribers(served=0, flats=3, district=later)
+    later_two = factories.make_district()  # two buildings: counted together, grouped once
+    for flats in (2, 4):  # candidates: the pilots' watts per flat stay those below
+        building = factories.make_building(district=later_two, status="candidate")
+        for index in range(flats):
+            factories.make_unit(f"{building.code}-{index}", building=building)
     factories.make_unit(f"{pilot.code}-new", building=pilot)
     db.session.flush()
     page = scenarios.flats_estimates(districts=scenarios.districts_with_flats())
     assert (page[later.id].value, page[later.id].as_of) == (3, None)
+    assert (page[later_two.id].value, page[later_two.id].as_of) == (6, None)
+    assert scenarios.flats_estimates([later_two.id])[later_two.id].value == 6
     assert page[district.id].value == 22
     assert scenarios.flats_estimates()[district.id].value == 23
     assert scenarios.pilot_defaults(refreshed_flats=True)["watts_per_flat"].value == \
