@@ -43,7 +43,8 @@ def reads_without_transaction(engine: Engine) -> None:
     psycopg sends ``BEGIN`` and the end of a transaction as round trips of their own: two of
     the six a light page makes, about 10 % of its time under load. A GET is safe (HTTP): it
     reads, and writes at most records that stand alone — its audit entry, a session's
-    last-seen stamp — each one statement, which autocommit keeps whole. So a GET view must not
+    last-seen stamp, an expired mandate marked ended — each one statement, which autocommit
+    keeps whole. So a GET view must not
     open a SAVEPOINT (``begin_nested``: PostgreSQL refuses one outside a transaction) nor count
     on several writes landing together; what changes state is a POST. The statements of one
     page may see different snapshots, as two pages do. Jobs and commands (no request) keep
