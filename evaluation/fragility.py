@@ -231,8 +231,9 @@ def ranking(method: str, reference: str = "all",
         results = weighted_scores(values, chosen, weights or DEFAULT_WEIGHTS)
     else:
         raise DomainError(_("la méthode est mednum ou weighted"), field="method")
+    # Each district once, not once a building (1,001 rows for one district, issue 23.3).
     pilots = set(db.session.execute(
-        select(District.code).join(District.buildings).where(
+        select(District.code).distinct().join(District.buildings).where(
             Building.status.in_(("pilot", "live")))).scalars())
     for code, item in results.items():
         item.name = districts[code].name

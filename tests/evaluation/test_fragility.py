@@ -123,6 +123,11 @@ def test_demo_ranking_keeps_the_official_index_as_published(db):
         port_boyer = next(r for r in ranked if r.code == "PORT-BOYER")
         assert port_boyer.official == official
         assert port_boyer.is_pilot
+        # The districts with a pilot or live building, each once (issue 23.3: distinct).
+        assert {r.code for r in ranked if r.is_pilot} == {
+            district.code for district in db.session.execute(select(District)).scalars()
+            if any(b.status in ("pilot", "live") for b in district.buildings)} & \
+            {r.code for r in ranked}
         assert [r.rank for r in ranked] == list(range(1, len(ranked) + 1))
     # Re-based on the imported districts, the MedNum total is not the official figure.
     mednum = next(r for r in fragility.ranking("mednum", "all") if r.code == "PORT-BOYER")
