@@ -1,11 +1,12 @@
 """HTTP load: gunicorn (2 sync workers) on PostgreSQL, the demo scaled to 10,000 households.
 
 Creates the database when missing, migrates it, seeds the demo, adds generated buildings, flats,
-households and subscriptions in bulk up to ``--households``, then drives each main page (as
+households and subscriptions in bulk up to ``--households`` and refreshes the analysts' monthly
+figures over them (as the nightly job would), then drives each main page (as
 the demo operator, session cookie) and each API list (bearer token) with ``--users`` concurrent
 clients (threads with the standard library's HTTP client, no think time: a closed loop) and
 prints requests/s and p50/p95/p99 latency per URL, measured after a warm-up. Target: p95 under
-200 ms at 20 users. Sync workers close each connection after its response (the clients open
+200 ms at 20 users and 10,000 households; issue 23.3 asks 100 ms at 100,000. Sync workers close each connection after its response (the clients open
 the next one), as they would behind a reverse proxy. Exits 1 when a URL answers anything but
 HTTP 200 or gets no request in.
 
@@ -69,6 +70,7 @@ def scale_demo(url: str, households: int, seed: int = 2026) -> int:
     """Add generated buildings/flats/households/subscriptions until ``households`` exist."""
     from sqlalchemy import func, insert, select
 
+    from evaluation.aggregates import refresh as refresh_aggregates
     from isp import create_app
     from isp.extensions import db
     from subscribers.models import (
@@ -130,6 +132,13 @@ def scale_demo(url: str, households: int, seed: int = 2026) -> int:
             # reads the table's pages too.
             with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
                 conn.exec_driver_sql("VACUUM ANALYZE")
+        # The analysts' figures as the nightly job leaves them (evaluation.refresh_aggregates):
+        # without them the evaluation pages read the demo's few buildings only, not 1,000.
+        started = time.perf_counter()
+        summary = refresh_aggregates()
+        db.session.commit()
+        print(f"evaluation refresh: {summary['rows']} figures in "
+              f"{time.perf_counter() - started:.1f} s")
         return db.session.execute(select(func.count(Household.id))).scalar_one()
 
 
