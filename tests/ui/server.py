@@ -98,6 +98,10 @@ def start_server(database_url: str, log_path: Path, *, workers: int = 1, threads
     process = subprocess.Popen(
         [venv_bin("gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
          "--threads", str(threads), "--worker-class", worker_class, "--preload",
+         # Idle keep-alive connections live longer than the browser's own: with gunicorn's
+         # 2 s, a page requested right as the server closed its connection failed with
+         # "socket hang up" (ECONNRESET) when a loaded machine paused a test that long.
+         "--keep-alive", "75",
          "--access-logfile", "-", "isp.wsgi:app"],
         cwd=ROOT, env=server_env(database_url), stdout=log, stderr=subprocess.STDOUT)
     log.close()
