@@ -6,8 +6,9 @@ figures over them (as the nightly job would), then drives each main page (as
 the demo operator, session cookie) and each API list (bearer token) with ``--users`` concurrent
 clients (threads with the standard library's HTTP client, no think time: a closed loop) and
 prints requests/s and p50/p95/p99 latency per URL, measured after a warm-up. Target: p95 under
-200 ms at 20 users and 10,000 households; issue 23.3 asks 100 ms at 100,000. Sync workers close each connection after its response (the clients open
-the next one), as they would behind a reverse proxy. Exits 1 when a URL answers anything but
+200 ms at 20 users and 10,000 households; issue 23.3 asks 100 ms at 100,000. Sync workers
+close each connection after its response (the clients open the next one), as they would behind
+a reverse proxy. Exits 1 when a URL answers anything but
 HTTP 200 or gets no request in.
 
     createdb -h 127.0.0.1 -U postgres bench_http   # or let the script create it

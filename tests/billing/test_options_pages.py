@@ -12,6 +12,7 @@ from billing.models_options import ServiceOption, SubscriptionOption
 from billing.options import TierRule
 from isp.extensions import db as _db
 from tests import factories
+from tests.statements import statements_of
 
 CLOCK = pytest.mark.clock("2026-11-15T10:00:00+01:00")
 
@@ -221,7 +222,6 @@ def test_the_catalogue_asks_the_same_statements_for_any_number_of_options(db, cl
                                                                          api_as, grid):
     """The page and the API list read every option's tier rules at once (issue 23.3: one
     statement per option before)."""
-    from sqlalchemy import event
 
     admin = factories.make_user("admin")
     _user, headers = api_as("operator")
@@ -235,17 +235,7 @@ def test_the_catalogue_asks_the_same_statements_for_any_number_of_options(db, cl
         result = []
         for get in (lambda: client.get("/billing/options"),
                     lambda: client.get("/api/v1/options", headers=headers)):
-            statements = []
-
-            def count(*args, statements=statements):
-                statements.append(args[2])
-
-            event.listen(db.engine, "before_cursor_execute", count)
-            try:
-                assert get().status_code == 200
-            finally:
-                event.remove(db.engine, "before_cursor_execute", count)
-            result.append(sum(1 for s in statements if "SAVEPOINT" not in s))
+            result.append(statements_of(get))
         return result[0], result[1]
 
     make("A1")

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from billing import accounts, dunning, runs
 from billing.models import Invoice, Payment
 from tests.billing.factories import billed_household, issue
+from tests.statements import statements_of
 
 
 def _token(page: str) -> str:
@@ -271,23 +272,6 @@ def test_a_refused_statement_form_comes_back_to_the_page_saying_why(client, logi
     assert "Reporter jusqu&#39;au" in client.get(empty.location).get_data(as_text=True)
 
 
-def _statements(db, get) -> int:
-    """The statements a request asks, the tests' savepoints left out."""
-    from sqlalchemy import event
-
-    statements = []
-
-    def count(*args):
-        statements.append(args[2])
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        assert get().status_code == 200
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
-    return sum(1 for s in statements if "SAVEPOINT" not in s)
-
-
 @pytest.mark.clock("2026-12-04T10:00:00+01:00")
 def test_the_dunning_page_asks_eight_statements_whatever_the_households(client, login_as, db):
     """Session, proposals with their households, count, page with the holders' names, the three
@@ -299,11 +283,11 @@ def test_the_dunning_page_asks_eight_statements_whatever_the_households(client, 
     for day in (date(2026, 10, 17), date(2026, 11, 1), date(2026, 12, 1)):
         dunning.run_dunning(on=day)
     client.get("/billing/dunning")  # the session's first request records its use
-    assert _statements(db, lambda: client.get("/billing/dunning")) == 8
+    assert statements_of(lambda: client.get("/billing/dunning")) == 8
     for name in ("Foyer Un", "Foyer Deux", "Foyer Trois"):
         billed_household(tier="T2", holder_name=name)
     issue("2026-09", date(2026, 10, 2))
-    assert _statements(db, lambda: client.get("/billing/dunning")) == 8
+    assert statements_of(lambda: client.get("/billing/dunning")) == 8
     page = client.get("/billing/dunning").get_data(as_text=True)
     # The proposal names its household; the arrears list names each household.
     proposal = re.search(r"<li><a href=\"[^\"]*\">Foyer Proposé</a> — 6\d jours", page)

@@ -7,7 +7,7 @@ import pytest
 
 from tests import factories
 from tests.equipment.factories import lend, make_item, make_partner
-from tests.subscribers.statements import page_selects
+from tests.statements import page_selects
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from impact.models import ImpactAnswer
 from isp.models import AuditEntry
 from tests import factories
 from tests.impact.factories import record, subscribed_household
+from tests.statements import statements_of
 
 CLOCK = "2026-11-15T10:00:00+01:00"
 
@@ -189,23 +190,6 @@ def test_csv_export_leaves_suppressed_figures_out(db, client, login_as):
     assert client.get("/evaluation/impact.csv?by=x").status_code == 400
 
 
-def _statements(db, request) -> int:
-    from sqlalchemy import event
-
-    statements = []
-
-    def count(*args):
-        statements.append(args[2])
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        assert request().status_code == 200
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
-    # The tests' savepoints are not the page's.
-    return sum(1 for s in statements if "SAVEPOINT" not in s)
-
-
 @pytest.mark.clock(CLOCK)
 def test_due_lists_ask_the_same_statements_for_any_number_of_households(db, client, login_as,
                                                                        api_as):
@@ -215,8 +199,8 @@ def test_due_lists_ask_the_same_statements_for_any_number_of_households(db, clie
     login_as("operator")
 
     def counts():
-        return (_statements(db, lambda: client.get("/impact/due")),
-                _statements(db, lambda: client.get("/api/v1/impact/due", headers=headers)))
+        return (statements_of(lambda: client.get("/impact/due")),
+                statements_of(lambda: client.get("/api/v1/impact/due", headers=headers)))
 
     counts()  # the first request of a session or token records its first use
     one = counts()

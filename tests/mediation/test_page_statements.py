@@ -14,7 +14,7 @@ from mediation.assignments import association_facts
 from mediation.models import Place
 from tests import factories
 from tests.mediation.factories import make_booking, make_slot
-from tests.subscribers.statements import page_selects
+from tests.statements import page_selects
 
 
 def test_the_proposals_page_reads_a_fixed_number_of_statements(db, client, login_as):

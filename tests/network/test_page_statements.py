@@ -13,7 +13,7 @@ from network.provisioning.models import ProvisioningJob
 from subscribers import lifecycle
 from tests import factories
 from tests.network.factories_provisioning import make_switch, make_wired_household
-from tests.subscribers.statements import page_selects
+from tests.statements import page_selects
 from tests.support.factories import make_outage
 
 

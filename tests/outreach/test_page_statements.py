@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from outreach import services
 from tests.outreach.conftest import valid_request
-from tests.subscribers.statements import page_selects
+from tests.statements import page_selects
 
 
 def _three_requests(districts) -> list[str]:

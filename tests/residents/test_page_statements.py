@@ -11,7 +11,7 @@ from isp.extensions import db
 from isp.timeutil import today
 from residents.models_mandates import Mandate
 from tests import factories
-from tests.subscribers.statements import page_selects
+from tests.statements import page_selects
 
 
 def _reading(statements: list[str], table: str) -> list[str]:

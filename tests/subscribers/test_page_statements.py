@@ -14,7 +14,7 @@ import pytest
 from subscribers import lifecycle, services
 from tests import factories
 from tests.network.factories_provisioning import make_wired_household
-from tests.subscribers.statements import page_selects
+from tests.statements import page_selects
 
 
 def _reading(statements: list[str], table: str) -> list[str]:

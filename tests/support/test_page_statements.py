@@ -9,7 +9,7 @@ import pytest
 
 from support.models import Notification
 from tests import factories
-from tests.subscribers.statements import page_selects
+from tests.statements import page_selects
 from tests.support.factories import make_device, make_ticket
 
 
