@@ -37,17 +37,24 @@ def page_selects() -> Iterator[list[str]]:
         event.remove(db.engine, "before_cursor_execute", count)
 
 
+@contextmanager
+def recorded_statements() -> Iterator[list[str]]:
+    """Every statement run inside the block, as sent (the test session's SAVEPOINTs too)."""
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+
+
 def statements_of(request) -> int:
     """How many statements ``request()`` (a test client call answering 200) runs, the test
     session's SAVEPOINTs left out; sign-in and audit included (a page's whole cost)."""
-    statements: list[str] = []
-
-    def count(_conn, _cursor, statement, *_args) -> None:
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
+    with recorded_statements() as statements:
         assert request().status_code == 200
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
     return sum(1 for statement in statements if "SAVEPOINT" not in statement)

@@ -12,7 +12,7 @@ from billing.models_options import ServiceOption, SubscriptionOption
 from billing.options import TierRule
 from isp.extensions import db as _db
 from tests import factories
-from tests.statements import statements_of
+from tests.statements import recorded_statements, statements_of
 
 CLOCK = pytest.mark.clock("2026-11-15T10:00:00+01:00")
 
@@ -176,7 +176,6 @@ def test_the_household_panel_reads_every_subscriptions_options_in_one_statement(
     options panel asks one statement for them whatever their number (issue 23.3)."""
     from datetime import date
 
-    from sqlalchemy import event
 
     admin = factories.make_user("admin")
     made = [options.create_option({"code": code, "name": name, "monthly_price_cents": 500,
@@ -200,16 +199,8 @@ def test_the_household_panel_reads_every_subscriptions_options_in_one_statement(
     assert [h.option.code for h in options.held_options_of(ids)[second.id]] == ["TNT", "IP"]
     login_as("operator")
     client.get(f"/households/{household.id}")  # the session's first request records its use
-    statements = []
-
-    def count(*args):
-        statements.append(args[2])
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
+    with recorded_statements() as statements:
         html = client.get(f"/households/{household.id}").get_data(as_text=True)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
     # The panel reads the subscriptions the page has loaded, and their options at once.
     assert sum("FROM subscription_options" in s for s in statements) == 1, statements
     assert not [s for s in statements if "ORDER BY subscriptions.id DESC" in s]

@@ -16,6 +16,7 @@ from subscribers import published_figures
 from subscribers.models_figures import EvaluationMonthly
 from tests import factories
 from tests.evaluation.factories import building_with_subscribers
+from tests.statements import recorded_statements
 
 
 @pytest.mark.parametrize(("value", "households", "suppressed"), [
@@ -173,7 +174,6 @@ def test_dashboard_opens_on_the_first_pilot_in_five_statements(db, client, login
     """Without a code the dashboard shows the first pilot building (or district with a pilot
     building), else the first scope with figures; the scopes, their names and that default
     come in one statement and the refresh date is read once (issue 23.3: 8 statements)."""
-    from sqlalchemy import event
 
     live_district = factories.make_district("DA", name="Quartier vivant")
     pilot_district = factories.make_district("DB", name="Quartier pilote")
@@ -189,16 +189,8 @@ def test_dashboard_opens_on_the_first_pilot_in_five_statements(db, client, login
                                  ("district", "DB", "Quartier pilote")):
         url = f"/evaluation?level={level}"
         client.get(url)  # the session's first use, the charts' cache
-        statements = []
-
-        def count(*args, statements=statements):
-            statements.append(args[2])
-
-        event.listen(db.engine, "before_cursor_execute", count)
-        try:
+        with recorded_statements() as statements:
             html = client.get(url).get_data(as_text=True)
-        finally:
-            event.remove(db.engine, "before_cursor_execute", count)
         assert sum(1 for s in statements if "SAVEPOINT" not in s) == 5, statements
         assert f'value="{default}" selected' in html
         if name:
@@ -249,7 +241,6 @@ def test_the_districts_latest_figures_in_one_read(db, client, login_as):
     """``latest_district_table`` is the latest of ``available_periods("district")``, its
     ``level_table`` and the districts' names, read at once; the districts page asks 6
     statements (issue 23.3: 8)."""
-    from sqlalchemy import event
 
     assert queries.latest_district_table() == queries.LatestDistricts(None, {}, {})
     district = factories.make_district("DN", name="Quartier nommé")
@@ -263,16 +254,8 @@ def test_the_districts_latest_figures_in_one_read(db, client, login_as):
     assert latest.names == {"DN": "Quartier nommé"}
     login_as("analyst")
     client.get("/evaluation/districts")  # the session's first use
-    statements = []
-
-    def count(*args):
-        statements.append(args[2])
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
+    with recorded_statements() as statements:
         html = client.get("/evaluation/districts").get_data(as_text=True)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
     assert sum(1 for s in statements if "SAVEPOINT" not in s) == 6, statements
     assert "Quartier nommé</a>" in html and "period=2026-11" in html
 

@@ -10,6 +10,7 @@ from evaluation import footprint
 from isp.extensions import db
 from tests import factories
 from tests.evaluation.factories import building_with_subscribers
+from tests.statements import recorded_statements
 
 
 def _device(building, hostname, **fields):
@@ -77,18 +78,9 @@ def test_pages_show_factor_source_and_unknowns(db, client, login_as):
     building = building_with_subscribers(served=3, flats=3)
     _device(building, "sw-d", power_watts=20.0, embodied_kgco2e=None)
     login_as("analyst")
-    from sqlalchemy import event
 
-    statements = []
-
-    def count(*args):
-        statements.append(args[2])
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
+    with recorded_statements() as statements:
         html = client.get("/evaluation/footprint?year=2025").get_data(as_text=True)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
     # The devices are read once for the buildings and the 4R chain (issue 23.3).
     every_device = [s for s in statements if "FROM devices" in s and "WHERE" not in s]
     assert len(every_device) == 1, every_device

@@ -14,6 +14,7 @@ from evaluation.models import Scenario
 from isp.errors import DomainError
 from tests import factories
 from tests.evaluation.factories import building_with_subscribers
+from tests.statements import recorded_statements
 
 BASE = dict(flats=100, take_up=0.5, mix={"T1": 0.5, "T2": 0.3, "T3": 0.2},
             prices={"T1": 290, "T2": 590, "T3": 990}, equipment_cents_per_flat=15000,
@@ -179,7 +180,6 @@ def _plain(estimates: dict) -> dict:
 def test_the_page_reads_the_refreshed_flats_equal_to_the_live_count(db, client, login_as):
     """Right after a refresh, the flats the page reads from it (districts' estimates, pilots'
     watts per flat) are the live count's; what it has no row for is counted now (issue 23.3)."""
-    from sqlalchemy import event
 
     from network.models import Device
 
@@ -231,16 +231,8 @@ def test_the_page_reads_the_refreshed_flats_equal_to_the_live_count(db, client, 
 
     login_as("analyst")
     client.get("/evaluation/scenarios")  # the session's first use
-    statements = []
-
-    def count(*args):
-        statements.append(args[2])
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
+    with recorded_statements() as statements:
         html = client.get("/evaluation/scenarios").get_data(as_text=True)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
     assert "22 logements : logements des immeubles —" in html
     assert "3 logements : logements des immeubles —" in html
     assert "Dernier calcul : " in html  # the date of the refreshed flats
@@ -450,23 +442,14 @@ def test_the_scenarios_page_asks_nine_statements_whatever_the_saved_scenarios(cl
                                                                              login_as):
     """Saved scenarios come with their districts joined, the districts once for the list and
     their estimates (issue 23.3: two statements more before)."""
-    from sqlalchemy import event
 
     login_as("analyst")
     first = factories.make_district(households_count=300, name="Premier quartier")
     second = factories.make_district(households_count=120, name="Second quartier")
 
     def statements() -> tuple[int, str]:
-        seen = []
-
-        def count(*args):
-            seen.append(args[2])
-
-        event.listen(db.engine, "before_cursor_execute", count)
-        try:
+        with recorded_statements() as seen:
             html = client.get("/evaluation/scenarios").get_data(as_text=True)
-        finally:
-            event.remove(db.engine, "before_cursor_execute", count)
         return sum(1 for s in seen if "SAVEPOINT" not in s), html
 
     client.post("/evaluation/scenarios", data={"name": "Un", "district_code": first.code})

@@ -10,6 +10,7 @@ from impact import indicators
 from isp.errors import DomainError
 from tests import factories
 from tests.impact.factories import record, subscribed_household
+from tests.statements import recorded_statements
 
 CLOCK = "2026-11-15T10:00:00+01:00"
 
@@ -131,7 +132,6 @@ def test_cohorts_count_from_the_households_live_connection_date(db):
     """The cohort of an answer is its household's ``connection_date`` today (read with the
     answers, issue 23.3), else the date kept on the answer (no activated subscription any
     more, or the answer no longer names a household): as ``connection_dates`` said."""
-    from sqlalchemy import event
 
     from impact.services import connection_dates
 
@@ -157,17 +157,9 @@ def test_cohorts_count_from_the_households_live_connection_date(db):
     db.session.flush()
     live = connection_dates([h.id for h in moved + kept])
     assert set(live) == {h.id for h in moved} | {h.id for h in kept[::2]}
-    statements = []
-
-    def count(*args):
-        statements.append(args[2])
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
+    with recorded_statements() as statements:
         cohorts = {g.key: g.stages["t0"]["respondents"].value
                    for g in indicators.indicators("cohort")}
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
     # live 2026-09-01: 2 full months; kept on the answers: 2025-01-10, 22 months
     assert cohorts == {"0-5": 5, "12+": 5}, cohorts
     assert len(statements) == 1

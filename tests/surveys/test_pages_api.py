@@ -7,6 +7,7 @@ from sqlalchemy import select
 from surveys import services
 from surveys.models import Survey, SurveyLink, SurveyResponse
 from tests import factories
+from tests.statements import recorded_statements
 from tests.surveys.factories import (
     QUESTIONS,
     answers,
@@ -303,7 +304,6 @@ def test_a_mediator_finds_their_own_link_on_the_survey_page(client, db, login_as
 def test_the_api_list_asks_the_same_statements_for_any_number_of_surveys(db, client, api_as):
     """Each survey's buildings and associations come for the whole page (issue 23.3: they
     were two statements per survey)."""
-    from sqlalchemy import event
 
     from tests.surveys.factories import professionals_survey, residents_survey
 
@@ -311,16 +311,8 @@ def test_the_api_list_asks_the_same_statements_for_any_number_of_surveys(db, cli
     association = factories.make_association()
 
     def listing():
-        statements = []
-
-        def count(*args):
-            statements.append(args[2])
-
-        event.listen(db.engine, "before_cursor_execute", count)
-        try:
+        with recorded_statements() as statements:
             body = client.get("/api/v1/surveys", headers=headers).get_json()
-        finally:
-            event.remove(db.engine, "before_cursor_execute", count)
         return body, sum(1 for s in statements if "SAVEPOINT" not in s)
 
     residents_survey()
