@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import func, select
 
 pytestmark = pytest.mark.ui
@@ -20,7 +21,7 @@ def operator_page(role_context):
 
 def _error_beside(page, field: str) -> str:
     error = page.locator(f"main #{field}-err")
-    assert error.is_visible(), f"no error shown beside {field}"
+    expect(error, f"no error shown beside {field}").to_be_visible()
     assert page.locator(f"main #{field}").get_attribute("aria-describedby") == f"{field}-err"
     return error.inner_text()
 
@@ -88,7 +89,7 @@ def test_the_dunning_page_says_what_comes_next_and_when(operator_page, live_serv
     first = rows.first.locator("a").first
     first.click()
     assert "/statement" in page.url
-    assert page.locator("main p.next-step").is_visible()
+    expect(page.locator("main p.next-step")).to_be_visible()
 
 
 def test_a_payment_far_above_the_debt_is_confirmed_before_it_is_recorded(operator_page,
@@ -118,7 +119,7 @@ def test_a_payment_far_above_the_debt_is_confirmed_before_it_is_recorded(operato
     page.get_by_role("button", name="Enregistrer").click()
     assert "confirmez" in _error_beside(page, "amount")
     confirm = page.locator("main input[name=confirm_overpayment]")
-    assert confirm.is_visible()
+    expect(confirm).to_be_visible()
     confirm.check()
     page.get_by_role("button", name="Enregistrer").click()
 

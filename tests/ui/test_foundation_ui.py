@@ -21,10 +21,13 @@ def test_operator_finds_the_116_flats_of_port_boyer(role_context, live_server):
         page.get_by_role("row", name=re.compile("Port-Boyer")).get_by_role("link").first.click()
         assert re.search(r"/buildings/PB$", page.url)
         assert page.get_by_test_id("unit-count").inner_text().strip() == "116"
+        # a click waits for the next page to start, not to be read whole: count rows once loaded
+        page.wait_for_load_state("load")
         codes = page.locator("table#units tbody tr td:first-child").all_inner_texts()
         pages = 1
         while page.get_by_role("link", name="Suivant").count():  # the flats come by pages
             page.get_by_role("link", name="Suivant").click()
+            page.wait_for_load_state("load")
             codes += page.locator("table#units tbody tr td:first-child").all_inner_texts()
             pages += 1
         assert pages == math.ceil(116 / BUILDING_FLATS_PER_PAGE) > 1

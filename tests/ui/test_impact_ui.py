@@ -5,6 +5,7 @@ household page saying so."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 pytestmark = pytest.mark.ui
@@ -35,7 +36,8 @@ def test_a_mediator_records_a_stage_from_the_due_list(mediator_page, live_server
     page.check("main input[name=devices][value=smartphone]")
     page.get_by_role("button", name="Enregistrer").click()
     error = page.locator("main #monthly_cost-err")
-    assert error.is_visible() and "montant en euros" in error.inner_text()
+    expect(error).to_contain_text("montant en euros")
+    expect(error).to_be_visible()
     page.fill("main #monthly_cost", "12,50")
     page.get_by_role("button", name="Enregistrer").click()
     assert page.url.endswith(f"/households/{household_id}")

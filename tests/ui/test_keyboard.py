@@ -12,6 +12,7 @@ import re
 from decimal import Decimal
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from tests.ui.conftest import ROLE_EMAILS, demo_password
@@ -245,7 +246,7 @@ def _path(page) -> str:
 
 def _flash(page) -> str:
     flash = page.locator("main p.flash[role=status]").first
-    assert flash.is_visible(), "no visible confirmation after submitting"
+    expect(flash, "no visible confirmation after submitting").to_be_visible()
     return flash.inner_text()
 
 
@@ -286,7 +287,7 @@ def _record_payment(page, target: dict, ui_app) -> None:
         payment = db.session.execute(select(Payment).where(
             Payment.reference == "CLAVIER-1")).scalar_one()
         assert payment.amount_cents == int(Decimal("12.34") * 100)
-    assert page.locator("main").get_by_text(re.compile(r"12,34\s€")).first.is_visible()
+    expect(page.locator("main").get_by_text(re.compile(r"12,34\s€")).first).to_be_visible()
 
 
 def _book_slot(page, target: dict, ui_app) -> None:
@@ -296,7 +297,7 @@ def _book_slot(page, target: dict, ui_app) -> None:
     assert _path(page).endswith(f"/mediation/slots/{target['slot_id']}"), page.url
     assert "Réservation enregistrée" in _flash(page)
     row = page.locator("main table tbody tr").filter(has_text=target["unit_code"])
-    assert row.first.is_visible(), f"{target['unit_code']} not in the slot's bookings"
+    expect(row.first, f"{target['unit_code']} not in the slot's bookings").to_be_visible()
 
 
 FLOW_STEPS = {

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 pytestmark = pytest.mark.ui
@@ -37,7 +38,8 @@ def test_an_operator_adds_a_device_then_edits_it_keeping_its_password(operator_p
     page.fill("main #ssh_password", SSH_PASSWORD)
     page.get_by_role("button", name="Enregistrer").click()
     error = page.locator("main #mgmt_address-error")
-    assert error.is_visible() and "ni une adresse IP" in error.inner_text()
+    expect(error).to_contain_text("ni une adresse IP")
+    expect(error).to_be_visible()
     assert page.locator("main #mgmt_address").get_attribute("aria-invalid") == "true"
     assert SSH_PASSWORD not in page.content()  # a refused form never echoes a secret
     page.fill("main #mgmt_address", "10.44.0.9")
@@ -92,7 +94,7 @@ def test_subscribing_leads_to_a_job_page_that_follows_the_job(operator_page, liv
 
     assert re.search(r"/provisioning/jobs/\d+$", page.url), page.url
     job_id = int(page.url.rsplit("/", 1)[1])
-    assert page.locator("#job-follow").is_visible()
+    expect(page.locator("#job-follow")).to_be_visible()
     history = page.locator("#job-history").inner_text()
     assert "+00:00" not in history and not re.search(r"\dT\d", history)  # Paris time
     # The web server of this suite runs no scheduler: the test runs the queue as the runner

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from tests.ui.conftest import ROLE_EMAILS, login
@@ -124,7 +125,7 @@ def test_the_menu_is_folded_on_a_phone_and_open_on_a_desktop(browser, live_serve
         header = page.locator("header.top").bounding_box()
         assert header["height"] <= 100, f"the header takes {header['height']} px"
         menu.click()
-        assert first_link.is_visible()
+        expect(first_link).to_be_visible()
         with page.expect_navigation():
             page.locator(NAV).get_by_role("link", name="Immeubles").click()
         assert page.url.endswith("/buildings")
@@ -222,7 +223,7 @@ def test_a_scenario_is_simulated_in_euros_and_pin_sec_asks_for_its_flats(browser
         page.fill("#equipment_euros_per_flat", "99,50")
         page.click("main form.narrow button[type=submit]")
         error = page.locator("#flats-error")
-        assert error.is_visible()
+        expect(error).to_be_visible()
         assert error.inner_text().startswith("Aucun nombre de logements connu pour Pin Sec")
         assert page.locator("#flats").get_attribute("aria-invalid") == "true"
         # What was typed is kept; the flats typed, the scenario is saved with 99,50 €.
