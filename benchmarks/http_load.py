@@ -299,6 +299,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="threads per worker (gthread only; the app is CPU-bound Python)")
     parser.add_argument("--only", action="append", default=[],
                         help="only URLs containing this (repeatable)")
+    # As deployed (docs/deployment.md): the reverse proxy logs the requests, gunicorn does not.
+    parser.add_argument("--access-log", action="store_true",
+                        help="gunicorn writes a line per request too")
     parser.add_argument("--reuse-database", action="store_true",
                         help="keep an already scaled database (skip drop, seed and scaling)")
     args = _smoke.parse_args(parser, argv, {"households": 150, "users": 2, "seconds": 0.1,
@@ -316,7 +319,7 @@ def main(argv: list[str] | None = None) -> int:
     # gunicorn runs threaded workers whenever --threads > 1, whatever the worker class
     threads = args.threads if args.worker_class == "gthread" else 1
     process, base = start_server(args.database_url, log, workers=args.workers, threads=threads,
-                                 worker_class=args.worker_class)
+                                 worker_class=args.worker_class, access_log=args.access_log)
     try:
         cookie = operator_cookie(base)
         token = api_token(args.database_url)

@@ -89,9 +89,13 @@ def _run_seed(database_url: str) -> None:
 
 def start_server(database_url: str, log_path: Path, *, workers: int = 1, threads: int = 4,
                  port: int | None = None, worker_class: str = "gthread",
-                 ) -> tuple[subprocess.Popen, str]:
+                 access_log: bool = True) -> tuple[subprocess.Popen, str]:
     """gunicorn serving ``isp.wsgi:app`` (built once before forking the workers, templates
-    compiled); returns (process, base URL) once /login answers."""
+    compiled); returns (process, base URL) once /login answers.
+
+    ``access_log``: a line per request in the log (the browser tests read it after a failure);
+    a benchmark leaves it out, as the deployment does (docs/deployment.md: the reverse proxy
+    logs the requests)."""
     port = port or free_port()
     log_path.parent.mkdir(parents=True, exist_ok=True)
     log = open(log_path, "w")  # noqa: SIM115 - the child process owns it
@@ -102,7 +106,7 @@ def start_server(database_url: str, log_path: Path, *, workers: int = 1, threads
          # 2 s, a page requested right as the server closed its connection failed with
          # "socket hang up" (ECONNRESET) when a loaded machine paused a test that long.
          "--keep-alive", "75",
-         "--access-logfile", "-", "isp.wsgi:app"],
+         *(("--access-logfile", "-") if access_log else ()), "isp.wsgi:app"],
         cwd=ROOT, env=server_env(database_url), stdout=log, stderr=subprocess.STDOUT)
     log.close()
     base = f"http://127.0.0.1:{port}"
