@@ -84,6 +84,21 @@ def test_pilot_values_become_the_defaults_when_they_rest_on_enough_households(db
                                                   abs=1e-3)
 
 
+@pytest.mark.clock("2026-11-20T10:00:00+01:00")
+def test_the_pilot_defaults_follow_each_refresh(db):
+    """The pilots' sums are kept until the next refresh (issue 23.3), then made again: a
+    pilot's new subscribers count once the refresh has counted them, not before."""
+    district = factories.make_district()
+    building_with_subscribers(served=10, flats=20, district=district)
+    refresh(["2026-11"])
+    assert scenarios.pilot_defaults()["take_up"].value == pytest.approx(0.5, abs=1e-3)
+    building_with_subscribers(served=10, flats=10, district=district)
+    db.session.flush()
+    assert scenarios.pilot_defaults()["take_up"].value == pytest.approx(0.5, abs=1e-3)
+    refresh(["2026-11"])
+    assert scenarios.pilot_defaults()["take_up"].value == pytest.approx(20 / 30, abs=1e-3)
+
+
 def _pilot_sums_in_python(period: str, codes) -> scenarios.PilotSums:
     """The sums as ``pilot_defaults`` made them before issue 23.3: the month's building table
     (``level_table``, ``small_cell``'s cells) narrowed to the pilots, summed in Python."""
