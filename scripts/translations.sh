@@ -11,7 +11,9 @@ update_catalogue() {  # $1: the folder to extract from, $2: the catalogue folder
   $babel -q extract -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 -o /tmp/social-isp.pot \
     --ignore-dirs="$3" "$1"
   if [ -f "$2/en/LC_MESSAGES/messages.po" ]; then
-    $babel -q update -i /tmp/social-isp.pot -d "$2" -l en
+    # Messages gone from the sources are dropped, not kept as obsolete (#~): the catalogue
+    # holds what the sources say (tests/isp/test_i18n.py refuses obsolete entries).
+    $babel -q update --ignore-obsolete -i /tmp/social-isp.pot -d "$2" -l en
   else
     $babel -q init -i /tmp/social-isp.pot -d "$2" -l en
   fi
