@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import event
@@ -11,6 +11,27 @@ from isp.extensions import db
 
 #: The request's sign-in (isp.auth): the core's cost, counted by its own tests, not the page's.
 AUTH_TABLES = ("user_sessions", "api_tokens", "failed_attempts")
+
+
+@contextmanager
+def _statements_kept(keep: Callable[[str], bool]) -> Iterator[list[str]]:
+    """The statements run inside the block that ``keep`` accepts, as sent."""
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args) -> None:
+        if keep(statement):
+            statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+
+
+def _is_page_select(statement: str) -> bool:
+    return statement.lstrip().upper().startswith("SELECT") and not any(
+        f"FROM {table}" in statement for table in AUTH_TABLES)
 
 
 @contextmanager
@@ -23,33 +44,15 @@ def page_selects() -> Iterator[list[str]]:
     """
     db.session.commit()
     db.session.expunge_all()
-    statements: list[str] = []
-
-    def count(_conn, _cursor, statement, *_args) -> None:
-        if statement.lstrip().upper().startswith("SELECT") and not any(
-                f"FROM {table}" in statement for table in AUTH_TABLES):
-            statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
+    with _statements_kept(_is_page_select) as statements:
         yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
 
 
 @contextmanager
 def recorded_statements() -> Iterator[list[str]]:
     """Every statement run inside the block, as sent (the test session's SAVEPOINTs too)."""
-    statements: list[str] = []
-
-    def record(_conn, _cursor, statement, *_args) -> None:
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
+    with _statements_kept(lambda _statement: True) as statements:
         yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
 
 
 def statements_of(request) -> int:
