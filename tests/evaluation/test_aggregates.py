@@ -201,6 +201,7 @@ def test_dashboard_opens_on_the_first_pilot_in_four_statements(db, client, login
         assert "Quartier vivant (DA)" in html or level == "building"
 
 
+@pytest.mark.clock("2026-11-20T10:00:00+01:00")  # the figures of 2026-11, its latest month
 def test_the_dashboards_chooser_is_as_of_the_last_refresh(db, client, login_as):
     """The buildings offered and their names are those of the figures: a building renamed or
     added shows in the chooser once the refresh has counted it, with the figures it leads to."""
