@@ -20,7 +20,7 @@ from isp.api import bp as core_api_bp
 from isp.auth import init_auth
 from isp.database import init_database
 from isp.errors import register_error_handlers
-from isp.extensions import babel, csrf, db, login_manager, migrate
+from isp.extensions import babel, csrf, db, install_template_gettext, login_manager, migrate
 from isp.formatting import init_formatting
 from isp.pages import bp as public_pages_bp
 from isp.pages_admin import bp as admin_pages_bp
@@ -125,6 +125,7 @@ def _init_extensions(app: Flask) -> None:
 
     babel.init_app(app, locale_selector=_select_locale,
                    default_translation_directories=";".join(translation_directories()))
+    install_template_gettext(app.jinja_env)
     init_auth(app)
     init_formatting(app)
     init_urls(app)

@@ -141,6 +141,25 @@ def test_glossary_terms(app, english):
         assert gettext("Foyer") == "Foyer"
 
 
+def test_templates_translate_as_flask_babel_does(app, english):
+    """Templates' own gettext (isp.extensions.install_template_gettext) gives what Flask-Babel
+    gives in Python: the same catalogue, each language, the variables escaped, ``%%``."""
+    template = app.jinja_env.from_string(
+        "{{ _('Foyer') }}|{{ gettext('Logement') }}|"
+        "{{ ngettext('%(num)s facture émise.', '%(num)s factures émises.', n) }}|"
+        "{{ ngettext('%(num)s résultat', '%(num)s résultats', n, num='1 000') }}|"
+        "{{ pgettext('réseau', 'Connexion') }}|{{ _('Connexion') }}|"
+        "{{ _('Foyer %(household_id)s introuvable', household_id=name) }}|{{ _('100 %%') }}")
+    context = {"n": 3, "name": "<b>7</b>"}
+    with app.test_request_context(), force_locale("en"):
+        assert template.render(context).split("|") == [
+            "Household", "Flat", "3 invoices issued.", "1 000 results", "Connectivity", "Login",
+            "Household &lt;b&gt;7&lt;/b&gt; not found", "100 %"]
+    with app.test_request_context(), force_locale("fr"):
+        assert template.render(context).split("|")[:3] == [
+            "Foyer", "Logement", "3 factures émises."]
+
+
 def test_switch_to_english_is_remembered_on_the_user(client, login_as, db, english):
     user = login_as("operator")
     page = _page(client, "/buildings")
