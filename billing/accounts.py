@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import case, func, select
+from sqlalchemy import bindparam, case, func, select
 
 from billing.choices import OPEN_STATUSES, PAYMENT_METHOD_LABELS, InvoiceStatus
 from billing.models import Allocation, CreditNote, Invoice, Payment
+from isp.database import built_once
 from isp.extensions import db
 from isp.timeutil import today
 from subscribers.models import Household
@@ -107,15 +108,22 @@ def allocate(household_id: int, *, on: date | None = None) -> int:
     return moved
 
 
-def _overdue_query(household_id: int, on: date):
+def _overdue_sum():
+    """Cents past their due date of the household ``:household_id`` on ``:on``."""
     return (select(func.coalesce(func.sum(Invoice.total_cents - Invoice.paid_cents), 0))
-            .where(Invoice.household_id == household_id, Invoice.status.in_(OPEN_STATUSES),
-                   Invoice.due_on < on))
+            .where(Invoice.household_id == bindparam("household_id"),
+                   Invoice.status.in_(OPEN_STATUSES), Invoice.due_on < bindparam("on")))
+
+
+@built_once
+def _overdue_statement():
+    return _overdue_sum()
 
 
 def overdue_cents(household_id: int, *, on: date) -> int:
     """What the household owes on invoices past their due date."""
-    return db.session.execute(_overdue_query(household_id, on)).scalar_one()
+    return db.session.execute(_overdue_statement(),
+                              {"household_id": household_id, "on": on}).scalar_one()
 
 
 @dataclass(frozen=True)
@@ -136,13 +144,14 @@ class Balance:
         return self.due_cents - self.credit_cents
 
 
-def balance(household_id: int, *, on: date | None = None) -> Balance:
-    """The household's account at a glance."""
-    on = on or today()
+@built_once
+def _balance_statement():
+    """Six sums of the household ``:household_id`` on ``:on`` in one round trip (the household
+    page shows the balance); built once (isp.database.built_once)."""
+    household_id = bindparam("household_id")
     issued = (Invoice.household_id == household_id, Invoice.number.is_not(None))
     payments = Payment.household_id == household_id
-    # Six sums, one round trip (the household page shows the balance).
-    invoiced, due, credited, paid, credit, overdue = db.session.execute(select(
+    return select(
         select(func.coalesce(func.sum(Invoice.total_cents), 0)).where(*issued)
         .scalar_subquery(),
         select(func.coalesce(func.sum(case((Invoice.status.in_(OPEN_STATUSES),
@@ -154,7 +163,13 @@ def balance(household_id: int, *, on: date | None = None) -> Balance:
         .scalar_subquery(),
         select(func.coalesce(func.sum(Payment.unallocated_cents), 0)).where(payments)
         .scalar_subquery(),
-        _overdue_query(household_id, on).scalar_subquery())).one()
+        _overdue_sum().scalar_subquery())
+
+
+def balance(household_id: int, *, on: date | None = None) -> Balance:
+    """The household's account at a glance."""
+    invoiced, due, credited, paid, credit, overdue = db.session.execute(
+        _balance_statement(), {"household_id": household_id, "on": on or today()}).one()
     return Balance(household_id, invoiced, credited, paid, due, overdue, credit)
 
 

@@ -15,11 +15,12 @@ from functools import wraps
 from flask import Flask, abort, current_app, g, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import joinedload
 
 from isp import audit, throttle
 from isp.choices import Role
+from isp.database import built_once
 from isp.errors import json_error
 from isp.extensions import db, login_manager
 from isp.models import ApiToken, User, password_hasher
@@ -159,14 +160,20 @@ def end_sessions_of(user: User, *, keep_current: bool = False) -> int:
     return db.session.execute(statement).rowcount or 0
 
 
+@built_once
+def _session_with_user():
+    # Every page reads it: built once (isp.database.built_once).
+    return (select(UserSession).options(joinedload(UserSession.user))
+            .where(UserSession.token_hash == bindparam("token_hash")))
+
+
 def _session_user(user_id: str) -> User | None:
     """The user of the cookie's server-side session, while it lives (Flask-Login's loader)."""
     token = session.get(SESSION_ID_KEY)
     if not token:
         return None
-    row = db.session.execute(
-        select(UserSession).options(joinedload(UserSession.user))
-        .where(UserSession.token_hash == UserSession.hash(token))).scalar_one_or_none()
+    row = db.session.execute(_session_with_user(), {"token_hash": UserSession.hash(token)}
+                             ).scalar_one_or_none()
     if row is None or str(row.user_id) != user_id:
         return None
     now = utcnow()
@@ -215,14 +222,20 @@ class TokensThrottled(Exception):
         self.wait = wait
 
 
+@built_once
+def _token_with_user():
+    # Every API call reads it: built once (isp.database.built_once).
+    return (select(ApiToken).options(joinedload(ApiToken.user))
+            .where(ApiToken.token_hash == bindparam("token_hash")))
+
+
 def _bearer_user() -> User | None:
     header = request.headers.get("Authorization", "")
     if not header.startswith("Bearer "):
         return None
     # The token's user in the same statement: every API call reads both (one round trip less).
     token = db.session.execute(
-        db.select(ApiToken).options(joinedload(ApiToken.user))
-        .where(ApiToken.token_hash == ApiToken.hash(header[7:].strip()))
+        _token_with_user(), {"token_hash": ApiToken.hash(header[7:].strip())}
     ).scalar_one_or_none()
     if token is None or token.revoked_at is not None or not token.user.is_enabled:
         # Only a wrong token is throttled: the throttle slows down guessing, and a valid token

@@ -11,13 +11,33 @@ keeps the cost low: the lock serialises writers only, and every transaction here
 PostgreSQL needs none of this: its row locks and MVCC give the same guarantees.
 """
 
+import functools
 import time
+from collections.abc import Callable
+from typing import TypeVar
 
 from flask import Flask, has_request_context, request
 from sqlalchemy import Table, event, exc, func, insert, select, text
 from sqlalchemy.engine import Engine
 
 from isp.extensions import db
+
+_Statement = TypeVar("_Statement")
+
+
+def built_once(build: Callable[[], _Statement]) -> Callable[[], _Statement]:
+    """``build``'s statement, built on its first call and the same object ever after; its
+    values are named bind parameters (``bindparam("household_id")``), given to ``execute``.
+
+    Why: building a SELECT and computing its cache key cost more than running it on an index
+    (billing's balance of one household: 0.85 ms of CPU built each time, 0.25 ms reused),
+    and a page runs ten to twenty (issue 23.3). SQLAlchemy keeps a statement's cache key on
+    the statement, and its compiled form in the engine's cache: reused, neither is redone.
+    For statements whose shape does not depend on the call; those that add filters as asked
+    are built each time.
+    """
+    return functools.cache(build)
+
 
 #: How long a SQLite connection waits for another's write transaction (milliseconds).
 DEFAULT_SQLITE_BUSY_TIMEOUT_MS = 30_000
