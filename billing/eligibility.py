@@ -7,12 +7,13 @@ from datetime import date, timedelta
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from billing.choices import MINIMA, EvidenceType
 from billing.models import EligibilityDecision, Tier
 from billing.money import add_months
 from billing.reasons import reason_text
+from isp.database import built_once
 from isp.errors import DomainError
 from isp.extensions import db
 from isp.models import User
@@ -134,10 +135,17 @@ def _in_french(suggestion: TierSuggestion) -> str:
 
 def current_decision(household) -> EligibilityDecision | None:
     """The household's latest decision (an expired one still applies: nothing changes alone)."""
-    return db.session.execute(
-        select(EligibilityDecision).where(EligibilityDecision.household_id == household.id)
-        .order_by(EligibilityDecision.decided_at.desc(), EligibilityDecision.id.desc()).limit(1)
-    ).scalar_one_or_none()
+    return db.session.execute(_current_decision_statement(),
+                              {"household_id": household.id}).scalar_one_or_none()
+
+
+@built_once
+def _current_decision_statement():
+    # The household page's: built once (isp.database.built_once).
+    return (select(EligibilityDecision)
+            .where(EligibilityDecision.household_id == bindparam("household_id"))
+            .order_by(EligibilityDecision.decided_at.desc(), EligibilityDecision.id.desc())
+            .limit(1))
 
 
 def renewals_query(*, on: date | None = None):

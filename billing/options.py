@@ -18,7 +18,7 @@ from datetime import date
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from billing.accounts import lock_account
@@ -31,6 +31,7 @@ from billing.models_options import (
 )
 from billing.money import active_days, parse_period, period_of, prorate, round_half_up
 from billing.tariffs import tiers
+from isp.database import built_once
 from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
 from isp.models import User
@@ -333,13 +334,19 @@ def held_options_of(subscription_ids: list[int], *, on: date | None = None
     held: dict[int, list[SubscriptionOption]] = {i: [] for i in subscription_ids}
     if not subscription_ids:
         return held
-    for row in db.session.execute(
-            select(SubscriptionOption).options(joinedload(SubscriptionOption.option))
-            .where(SubscriptionOption.subscription_id.in_(subscription_ids),
-                   *_held_on(on or today()))
-            .order_by(SubscriptionOption.id)).scalars():
+    for row in db.session.execute(_held_options_statement(),
+                                  {"ids": subscription_ids, "on": on or today()}).scalars():
         held[row.subscription_id].append(row)
     return held
+
+
+@built_once
+def _held_options_statement():
+    # The household page's: built once (isp.database.built_once).
+    return (select(SubscriptionOption).options(joinedload(SubscriptionOption.option))
+            .where(SubscriptionOption.subscription_id.in_(bindparam("ids", expanding=True)),
+                   *_held_on(bindparam("on")))
+            .order_by(SubscriptionOption.id))
 
 
 def switch_needs(subscription_id: int, *, on: date | None = None) -> SwitchNeeds:

@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from sqlalchemy import and_, case, exists, func, select
+from sqlalchemy import BindParameter, and_, bindparam, case, exists, func, select
 
 from billing.choices import DUNNING_THRESHOLDS, OPEN_STATUSES, DunningKind
 from billing.models import DunningStep, Invoice
+from isp.database import built_once
 from isp.extensions import db
 
 #: The steps that make up the path, in the order they come (a postponement is not a step).
@@ -25,8 +26,9 @@ _STEP_RANK = case({kind.value: rank for rank, kind in enumerate(DUNNING_STEPS, s
                   value=DunningStep.kind, else_=0)
 
 
-def _overdue(on: date):
-    """Issued invoices still waiting for money after their due date (as billing's balance)."""
+def _overdue(on: date | BindParameter):
+    """Issued invoices still waiting for money after their due date (as billing's balance);
+    ``on`` a date, or the bind parameter of one."""
     return and_(Invoice.status.in_(OPEN_STATUSES), Invoice.due_on < on)
 
 
@@ -35,10 +37,16 @@ def arrears_by_household(household_ids: Iterable[int], *, on: date) -> dict[int,
     ids = list(household_ids)
     if not ids:
         return {}
-    return dict(db.session.execute(
-        select(Invoice.household_id, func.sum(Invoice.total_cents - Invoice.paid_cents))
-        .where(Invoice.household_id.in_(ids), _overdue(on))
-        .group_by(Invoice.household_id)).all())
+    return dict(db.session.execute(_arrears_statement(), {"ids": ids, "on": on}).all())
+
+
+@built_once
+def _arrears_statement():
+    # A list page's statement: built once (isp.database.built_once).
+    return (select(Invoice.household_id, func.sum(Invoice.total_cents - Invoice.paid_cents))
+            .where(Invoice.household_id.in_(bindparam("ids", expanding=True)),
+                   _overdue(bindparam("on")))
+            .group_by(Invoice.household_id))
 
 
 def in_arrears_condition(household_id_column, *, on: date):
@@ -58,8 +66,14 @@ def dunning_steps_by_household(household_ids: Iterable[int]) -> dict[int, Dunnin
     ids = list(household_ids)
     if not ids:
         return {}
-    rows = db.session.execute(_current_steps().where(DunningStep.household_id.in_(ids)))
+    rows = db.session.execute(_steps_statement(), {"ids": ids})
     return {household_id: DUNNING_STEPS[rank - 1] for household_id, rank in rows}
+
+
+@built_once
+def _steps_statement():
+    # A list page's statement: built once (isp.database.built_once).
+    return _current_steps().where(DunningStep.household_id.in_(bindparam("ids", expanding=True)))
 
 
 def dunning_step_condition(household_id_column, kind: DunningKind):

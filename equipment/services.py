@@ -13,13 +13,14 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from equipment.choices import HELD_STATES, STATE_LABELS, TRANSITIONS, Kind, Origin, State
 from equipment.footprint_defaults import default_embodied_kgco2e
 from equipment.models import EquipmentItem, EquipmentMove, EquipmentPartner
+from isp.database import built_once
 from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
 from isp.models import User
@@ -180,10 +181,17 @@ def get_item(item_id: int) -> EquipmentItem:
 
 def holdings(household: Household) -> list[EquipmentItem]:
     """What the household holds (lent, or to collect after its move-out)."""
-    return list(db.session.execute(select(EquipmentItem).where(
-        EquipmentItem.household_id == household.id,
+    return list(db.session.execute(_holdings_statement(),
+                                   {"household_id": household.id}).scalars())
+
+
+@built_once
+def _holdings_statement():
+    # The household page's: built once (isp.database.built_once).
+    return (select(EquipmentItem).where(
+        EquipmentItem.household_id == bindparam("household_id"),
         EquipmentItem.state.in_([str(s) for s in HELD_STATES]))
-        .order_by(EquipmentItem.kind, EquipmentItem.serial)).scalars())
+        .order_by(EquipmentItem.kind, EquipmentItem.serial))
 
 
 # --- the state machine -------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy import Select, and_, bindparam, exists, func, or_, select
 
 from impact.choices import (
     AUTONOMY_LEVELS,
@@ -27,6 +27,7 @@ from impact.choices import (
 from impact.models import ImpactAnswer
 from isp.auth import Scope
 from isp.choices import Role
+from isp.database import built_once
 from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
 from isp.models import User
@@ -96,9 +97,14 @@ def connection_dates(household_ids: list[int]) -> dict[int, date]:
 
 
 def answers_of(household_id: int) -> dict[Stage, ImpactAnswer]:
-    rows = db.session.execute(select(ImpactAnswer).where(
-        ImpactAnswer.household_id == household_id)).scalars()
+    rows = db.session.execute(_answers_statement(), {"household_id": household_id}).scalars()
     return {Stage(row.stage): row for row in rows}
+
+
+@built_once
+def _answers_statement():
+    # The household page's: built once (isp.database.built_once).
+    return select(ImpactAnswer).where(ImpactAnswer.household_id == bindparam("household_id"))
 
 
 def opens_on(stage: Stage, connected_on: date | None) -> date | None:

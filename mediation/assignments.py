@@ -10,10 +10,11 @@ import json
 from datetime import date, datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, case, func, not_, or_, select, update
+from sqlalchemy import Select, bindparam, case, func, not_, or_, select, update
 from sqlalchemy.orm import joinedload
 
 from isp.choices import Role
+from isp.database import built_once
 from isp.errors import DomainError
 from isp.extensions import db
 from isp.models import User
@@ -28,10 +29,17 @@ from subscribers.services import household_search_condition
 
 def current_assignment(household_id: int) -> Assignment | None:
     """The household's current assignment, its association read with it (pages name it)."""
-    return db.session.execute(select(Assignment).where(
-        Assignment.household_id == household_id, Assignment.ended_at.is_(None))
+    return db.session.execute(_current_assignment_statement(),
+                              {"household_id": household_id}).scalars().first()
+
+
+@built_once
+def _current_assignment_statement():
+    # The household page's: built once (isp.database.built_once).
+    return (select(Assignment).where(
+        Assignment.household_id == bindparam("household_id"), Assignment.ended_at.is_(None))
         .options(joinedload(Assignment.association, innerjoin=True))
-        .order_by(Assignment.decided_at.desc())).scalars().first()
+        .order_by(Assignment.decided_at.desc()))
 
 
 def assignment_history(household_id: int) -> list[Assignment]:

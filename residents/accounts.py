@@ -6,10 +6,11 @@ import re
 import secrets
 
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from isp.auth import end_sessions_of
 from isp.choices import Role
+from isp.database import built_once
 from isp.errors import DomainError
 from isp.extensions import db
 from isp.models import ApiToken, User
@@ -60,9 +61,16 @@ def account_by_login(login: str) -> ResidentAccount | None:
 
 def accounts_of(household_id: int) -> list[ResidentAccount]:
     """The household's accounts, active first, newest first."""
-    return list(db.session.execute(
-        select(ResidentAccount).where(ResidentAccount.household_id == household_id)
-        .order_by(ResidentAccount.ended_at.is_not(None), ResidentAccount.id.desc())).scalars())
+    return list(db.session.execute(_accounts_statement(),
+                                   {"household_id": household_id}).scalars())
+
+
+@built_once
+def _accounts_statement():
+    # The household page's: built once (isp.database.built_once).
+    return (select(ResidentAccount)
+            .where(ResidentAccount.household_id == bindparam("household_id"))
+            .order_by(ResidentAccount.ended_at.is_not(None), ResidentAccount.id.desc()))
 
 
 def create_account(household: Household, login: str, *, actor: User | None,

@@ -21,13 +21,14 @@ from datetime import date, timedelta
 from flask import has_request_context, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from billing.sepa_mandates import active_mandate
 from isp import audit
 from isp.auth import Scope
 from isp.choices import Role
+from isp.database import built_once
 from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
 from isp.models import User
@@ -247,12 +248,18 @@ def end_for_household(household_id: int, *, reason: str, actor: User | None) -> 
     return count
 
 
+@built_once
+def _mandates_statement():
+    # The household page's: built once (isp.database.built_once).
+    return (select(Mandate).where(Mandate.household_id == bindparam("household_id"))
+            .order_by(Mandate.created_at.desc(), Mandate.id.desc())
+            .options(joinedload(Mandate.mediator)))
+
+
 def household_mandates(household_id: int) -> list[Mandate]:
     """The household's mandates, open ones checked (an ended follow-up ends them)."""
-    mandates = list(db.session.execute(select(Mandate).where(
-        Mandate.household_id == household_id).order_by(Mandate.created_at.desc(),
-                                                       Mandate.id.desc())
-        .options(joinedload(Mandate.mediator))).scalars())
+    mandates = list(db.session.execute(_mandates_statement(),
+                                       {"household_id": household_id}).scalars())
     if any(mandate.status != "ended" for mandate in mandates):
         association_id = _current_association_id(household_id)  # once, not once a mandate
         for mandate in mandates:
@@ -306,6 +313,12 @@ def request_sepa(household_id: int, *, actor: User, note: str | None = None) -> 
 
 
 def open_sepa_request(household_id: int) -> SepaRequest | None:
-    return db.session.execute(select(SepaRequest).where(
-        SepaRequest.household_id == household_id, SepaRequest.handled_at.is_(None))
-    ).scalar_one_or_none()
+    return db.session.execute(_open_sepa_request_statement(),
+                              {"household_id": household_id}).scalar_one_or_none()
+
+
+@built_once
+def _open_sepa_request_statement():
+    # The household page's: built once (isp.database.built_once).
+    return select(SepaRequest).where(SepaRequest.household_id == bindparam("household_id"),
+                                     SepaRequest.handled_at.is_(None))

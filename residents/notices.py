@@ -16,8 +16,9 @@ from datetime import timedelta
 from flask import g, has_request_context
 from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 
+from isp.database import built_once
 from isp.errors import DomainError
 from isp.extensions import db
 from isp.formatting import money, short_date, short_datetime
@@ -237,9 +238,15 @@ def deliver_after_request() -> None:
 
 def notices_of(household_id: int, limit: int = 50) -> list[Notice]:
     """The household's notices, newest first (the staff's panel)."""
-    return list(db.session.execute(
-        select(Notice).where(Notice.household_id == household_id)
-        .order_by(Notice.created_at.desc(), Notice.id.desc()).limit(limit)).scalars())
+    return list(db.session.execute(_notices_statement(),
+                                   {"household_id": household_id, "limit": limit}).scalars())
+
+
+@built_once
+def _notices_statement():
+    # The household page's: built once (isp.database.built_once).
+    return (select(Notice).where(Notice.household_id == bindparam("household_id"))
+            .order_by(Notice.created_at.desc(), Notice.id.desc()).limit(bindparam("limit")))
 
 
 def set_preferences(account: ResidentAccount, *, sms: bool, email: bool) -> ResidentAccount:

@@ -18,9 +18,10 @@ from collections.abc import Iterable
 from datetime import date, datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from isp import signals
+from isp.database import built_once
 from isp.errors import DomainError
 from isp.extensions import db
 from isp.models import User
@@ -105,9 +106,16 @@ def _queue(subscription: Subscription, action: str, *, actor: User | None,
 
 
 def history(subscription: Subscription) -> list[SubscriptionEvent]:
-    return list(db.session.execute(
-        select(SubscriptionEvent).where(SubscriptionEvent.subscription_id == subscription.id)
-        .order_by(SubscriptionEvent.at, SubscriptionEvent.id)).scalars())
+    return list(db.session.execute(_history_statement(),
+                                   {"subscription_id": subscription.id}).scalars())
+
+
+@built_once
+def _history_statement():
+    # The household page's: built once (isp.database.built_once).
+    return (select(SubscriptionEvent)
+            .where(SubscriptionEvent.subscription_id == bindparam("subscription_id"))
+            .order_by(SubscriptionEvent.at, SubscriptionEvent.id))
 
 
 def open_subscription(household: Household) -> Subscription | None:

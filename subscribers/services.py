@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, Select, case, exists, select
+from sqlalchemy import ColumnElement, Select, bindparam, case, exists, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from isp import signals
 from isp.auth import Scope
+from isp.database import built_once
 from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
 from isp.models import User
@@ -156,6 +157,13 @@ def shown_subscription_status():
             .correlate(Household).scalar_subquery())
 
 
+@built_once
+def _shown_statuses():
+    # A list page's statement: built once (isp.database.built_once).
+    return select(Household.id, shown_subscription_status()).where(
+        Household.id.in_(bindparam("ids", expanding=True)))
+
+
 def household_statuses(household_ids: list[int], *, on: date,
                        subscriptions: Mapping[int, str | None] | None = None
                        ) -> dict[int, HouseholdStatus]:
@@ -164,9 +172,7 @@ def household_statuses(household_ids: list[int], *, on: date,
     if not household_ids:
         return {}
     if subscriptions is None:
-        subscriptions = dict(db.session.execute(
-            select(Household.id, shown_subscription_status())
-            .where(Household.id.in_(household_ids))).all())
+        subscriptions = dict(db.session.execute(_shown_statuses(), {"ids": household_ids}).all())
     overdue = asks.arrears_by_household(household_ids, on=on)
     steps = asks.dunning_steps_by_household(household_ids)
     return {household_id: HouseholdStatus(subscriptions.get(household_id),

@@ -25,9 +25,10 @@ from enum import StrEnum
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.orm import load_only, selectinload
 
+from isp.database import built_once
 from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
 from isp.models import User
@@ -282,9 +283,16 @@ def get_job(job_id: int) -> ProvisioningJob:
 
 
 def latest_job_for_subscription(subscription_id: int) -> ProvisioningJob | None:
-    return db.session.execute(
-        select(ProvisioningJob).where(ProvisioningJob.subscription_id == subscription_id)
-        .order_by(ProvisioningJob.id.desc()).limit(1)).scalar_one_or_none()
+    return db.session.execute(_latest_job_statement(),
+                              {"subscription_id": subscription_id}).scalar_one_or_none()
+
+
+@built_once
+def _latest_job_statement():
+    # The household page's: built once (isp.database.built_once).
+    return (select(ProvisioningJob)
+            .where(ProvisioningJob.subscription_id == bindparam("subscription_id"))
+            .order_by(ProvisioningJob.id.desc()).limit(1))
 
 
 def latest_jobs_for_subscriptions(subscription_ids: list[int]) -> dict[int, ProvisioningJob]:
