@@ -9,7 +9,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import selectinload
 
 from banking import services
@@ -22,6 +22,7 @@ from billing.numbering import structured_reference
 from isp import audit
 from isp.auth import current_actor, require_role
 from isp.choices import Role
+from isp.database import built_once
 from isp.errors import DomainError
 from isp.extensions import db
 from isp.forms import discard_refused_change, show_domain_error
@@ -209,15 +210,21 @@ def line_not_ours(line_id: int):
 PANEL_LINES = 5
 
 
+@built_once
+def _panel_lines():
+    # The household page's: built once (isp.database.built_once).
+    household_id = bindparam("household_id")
+    return (select(BankLine).where(or_(BankLine.household_id == household_id,
+                                       (BankLine.suggested_household_id == household_id)
+                                       & (BankLine.status == LineStatus.PENDING)))
+            .order_by(BankLine.booked_on.desc(), BankLine.id.desc()).limit(PANEL_LINES))
+
+
 def _household_bank_panel(household, scope) -> Markup | None:
     """Transfers placed on the household, and those waiting with it as suggestion (operators)."""
     if getattr(scope, "is_mediator", False):
         return None
-    lines = list(db.session.execute(
-        select(BankLine).where(or_(BankLine.household_id == household.id,
-                                   (BankLine.suggested_household_id == household.id)
-                                   & (BankLine.status == LineStatus.PENDING)))
-        .order_by(BankLine.booked_on.desc(), BankLine.id.desc()).limit(PANEL_LINES)).scalars())
+    lines = list(db.session.execute(_panel_lines(), {"household_id": household.id}).scalars())
     if not lines:
         return None
     return Markup(render_template("banking/_household_panel.html", lines=lines,

@@ -26,12 +26,14 @@ from enum import Enum
 from flask import has_request_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
+    BindParameter,
     ForeignKey,
     Index,
     Select,
     String,
     Text,
     and_,
+    bindparam,
     event,
     func,
     insert,
@@ -41,7 +43,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from isp.database import insert_rows
+from isp.database import built_once, insert_rows
 from isp.extensions import db
 from isp.formatting import money, short_date, short_datetime
 from isp.requester import authenticated_user
@@ -298,8 +300,9 @@ def _since_creation(record_type: str, record_id: object):
     An id can come back after a purge (SQLite reuses the highest rowid; a test's records are
     rolled back or deleted): what an earlier record of the same id did is not this one's history.
     """
+    key = record_id if isinstance(record_id, BindParameter) else str(record_id)
     created = select(func.max(RecordChange.id)).where(
-        RecordChange.record_type == record_type, RecordChange.record_id == str(record_id),
+        RecordChange.record_type == record_type, RecordChange.record_id == key,
         RecordChange.action == "create").scalar_subquery()
     return RecordChange.id >= func.coalesce(created, 0)
 
@@ -327,11 +330,22 @@ def household_changes_query(household_id: int, *, mediator: bool = False) -> Sel
     A mediator sees only the household's own changes (not its subscriptions, tariffs or
     assignments), and ``visible_changes`` keeps only the fields coaching needs.
     """
+    return _household_changes(household_id, str(household_id), mediator=mediator)
+
+
+def _household_changes(household_id, record_key, *, mediator: bool) -> Select:
     statement = select(RecordChange).where(RecordChange.household_id == household_id,
-                                           _since_creation("household", household_id))
+                                           _since_creation("household", record_key))
     if mediator:
         statement = statement.where(RecordChange.record_type == "household")
     return statement.order_by(RecordChange.id.desc())
+
+
+@built_once
+def _household_page_changes(mediator: bool) -> Select:
+    # The household page's (one per kind of reader): built once (isp.database.built_once).
+    return _household_changes(bindparam("household_id"), bindparam("record_key"),
+                              mediator=mediator).limit(PAGE_LINES)
 
 
 def visible_changes(change: RecordChange, *, mediator: bool = False) -> dict:
@@ -458,11 +472,12 @@ def page_history(record_type: str, record_id: object) -> list[HistoryLine]:
     reader = authenticated_user()
     mediator = reader is None or reader.role == "mediator"
     if record_type == "household":
-        statement = household_changes_query(int(record_id), mediator=mediator)
+        changes = db.session.execute(_household_page_changes(mediator), {
+            "household_id": int(record_id), "record_key": str(int(record_id))}).scalars()
     elif mediator:
         return []
     else:
-        statement = changes_query(record_type, record_id)
-    changes = db.session.execute(statement.limit(PAGE_LINES)).scalars()
+        changes = db.session.execute(
+            changes_query(record_type, record_id).limit(PAGE_LINES)).scalars()
     return _lines(changes, mediator=mediator)
 
