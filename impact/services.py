@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, and_, bindparam, exists, func, or_, select
+from sqlalchemy import Date, Select, and_, bindparam, exists, func, or_, select
 
 from impact.choices import (
     AUTONOMY_LEVELS,
@@ -381,8 +381,9 @@ def _has_stage(stage: Stage):
                                ImpactAnswer.stage == stage))
 
 
-def due_condition(stage: Stage, on: date):
-    """SQL condition on households: ``stage`` is due on ``on`` and not recorded."""
+def due_condition(stage: Stage):
+    """SQL condition on households: ``stage`` is due and not recorded, on the day whose
+    ``due_thresholds`` are the statement's parameters."""
     connected = (select(func.min(Subscription.activated_on))
                  .where(Subscription.household_id == Household.id)
                  .correlate(Household).scalar_subquery())
@@ -390,11 +391,22 @@ def due_condition(stage: Stage, on: date):
         return and_(exists().where(Subscription.household_id == Household.id), ~_has_stage(stage))
     # A follow-up is due from its month on; the 6-month one is no longer listed once the
     # 12-month one is due (it is missed, still recordable from the household's page).
-    months = STAGE_MONTHS[stage]
-    condition = and_(connected <= add_months(on, -months), ~_has_stage(stage))
+    condition = and_(connected <= _connected_by(stage), ~_has_stage(stage))
     if stage is Stage.M6:
-        condition = and_(condition, connected > add_months(on, -STAGE_MONTHS[Stage.M12]))
+        condition = and_(condition, connected > _connected_by(Stage.M12))
     return condition
+
+
+def _connected_by(stage: Stage):
+    """The bind parameter of the latest connection date for which ``stage`` is due."""
+    return bindparam(f"connected_by_{stage.value}", type_=Date)
+
+
+def due_thresholds(on: date) -> dict[str, date]:
+    """The values of ``due_condition``'s parameters on ``on``: a follow-up is due for a
+    household connected at least its number of months before."""
+    return {f"connected_by_{stage.value}": add_months(on, -STAGE_MONTHS[stage])
+            for stage in Stage if STAGE_MONTHS[stage]}
 
 
 def due_query(scope: Scope, stage: Stage | None = None, *, on: date | None = None,
@@ -458,20 +470,26 @@ def due_page(household_ids: list[int], *, on: date | None = None) -> dict[int, D
     result = {household_id: DueRow([], None) for household_id in household_ids}
     if not household_ids:
         return result
+    rows = db.session.execute(_due_page_statement(),
+                              {"ids": household_ids, **due_thresholds(on)})
+    for household_id, connected_on, *due in rows:
+        result[household_id] = DueRow(
+            [stage for stage, is_due in zip(Stage, due, strict=True) if is_due], connected_on)
+    return result
+
+
+@built_once
+def _due_page_statement():
     # Each stage's condition a column (was: one statement per stage); min() skips the
-    # subscriptions never activated, as ``connection_dates`` does.
-    stages = list(Stage)
+    # subscriptions never activated, as ``connection_dates`` does. Built once
+    # (isp.database.built_once): building it cost more than running it.
     connected = (select(func.min(Subscription.activated_on))
                  .where(Subscription.household_id == Household.id)
                  .correlate(Household).scalar_subquery())
-    rows = db.session.execute(select(
+    return select(
         Household.id, connected,
-        *(due_condition(stage, on).label(f"due_{stage.value}") for stage in stages)
-    ).where(Household.id.in_(household_ids)))
-    for household_id, connected_on, *due in rows:
-        result[household_id] = DueRow(
-            [stage for stage, is_due in zip(stages, due, strict=True) if is_due], connected_on)
-    return result
+        *(due_condition(stage).label(f"due_{stage.value}") for stage in Stage)
+    ).where(Household.id.in_(bindparam("ids", expanding=True)))
 
 
 def due_list_columns(statement: Select) -> Select:

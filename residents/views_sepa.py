@@ -72,10 +72,13 @@ def _chosen() -> tuple[str, str | None]:
 @require_role(Role.OPERATOR)
 def request_list():
     chosen, error = _chosen()
+    # Rendered before the audit entry's commit, which would expire the rows the page reads
+    # (the user's own: one statement more).
+    page = _render(chosen, status=400 if error else 200, error=error)
     # The list names households and quotes their notes: a read of personal data.
     audit.record_request("read", "household_list", None, detail=f"sepa requests {chosen}")
     db.session.commit()
-    return _render(chosen, status=400 if error else 200, error=error)
+    return page
 
 
 @bp.post("/sepa-requests/<int:request_id>")

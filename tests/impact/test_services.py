@@ -270,7 +270,8 @@ def test_due_page_holds_to_due_condition_and_connection_dates(db):
     on = date(2026, 11, 15)
     for stage in Stage:
         due = set(db.session.execute(select(Household.id).where(
-            Household.id.in_(ids), services.due_condition(stage, on))).scalars())
+            Household.id.in_(ids), services.due_condition(stage)),
+            services.due_thresholds(on)).scalars())
         assert {i for i in ids if stage in page[i].stages} == due, stage
     connected = services.connection_dates(ids)
     assert {i: row.connected_on for i, row in page.items()} == {i: connected.get(i) for i in ids}
