@@ -53,24 +53,30 @@ def _month_start(on: date) -> datetime:
     return start_of_day(on.replace(day=1))
 
 
+@built_once
+def _association_facts_statement():
+    """Every association with its current assignments and those since ``:month_start``."""
+    is_current = Assignment.ended_at.is_(None)
+    this_month = Assignment.decided_at >= bindparam("month_start")
+    # Both counts in one pass over the assignments, joined to the associations: one statement
+    # for a page that suggests associations (was three); built once (isp.database.built_once).
+    counts = (select(Assignment.association_id,
+                     func.count(case((is_current, 1))).label("current"),
+                     func.count(case((this_month, 1))).label("this_month"))
+              .where(or_(is_current, this_month)).group_by(Assignment.association_id).subquery())
+    return (select(Association, counts.c.current, counts.c.this_month)
+            .outerjoin(counts, counts.c.association_id == Association.id)
+            .order_by(Association.code))
+
+
 def association_facts(on: date | None = None) -> list[AssociationFacts]:
     """Every association with this month's use of its capacity and its current load.
 
     Capacity is counted in households newly assigned this month (a household takes a place
     the month it starts being followed) — our reading of "capacity per month".
     """
-    start = _month_start(on or today())
-    is_current, this_month = Assignment.ended_at.is_(None), Assignment.decided_at >= start
-    # Both counts in one pass over the assignments, joined to the associations: one statement
-    # for a page that suggests associations (was three).
-    counts = (select(Assignment.association_id,
-                     func.count(case((is_current, 1))).label("current"),
-                     func.count(case((this_month, 1))).label("this_month"))
-              .where(or_(is_current, this_month)).group_by(Assignment.association_id).subquery())
-    rows = db.session.execute(
-        select(Association, counts.c.current, counts.c.this_month)
-        .outerjoin(counts, counts.c.association_id == Association.id)
-        .order_by(Association.code))
+    rows = db.session.execute(_association_facts_statement(),
+                              {"month_start": _month_start(on or today())})
     return [AssociationFacts(a.code, a.name, tuple(a.split(a.districts)),
                              tuple(a.split(a.languages)), tuple(a.split(a.specialties)),
                              a.capacity_per_month, month_count or 0, current_count or 0)

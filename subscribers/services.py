@@ -200,11 +200,16 @@ def get_household(household_id: int, scope: Scope, *,
     return household
 
 
+@built_once
+def _building_statement():
+    # Its district comes with it (pages show it): a join on a key, not a query more. Built
+    # once (isp.database.built_once).
+    return (select(Building).where(Building.code == bindparam("code"))
+            .options(joinedload(Building.district, innerjoin=True)))
+
+
 def get_building(code: str) -> Building:
-    # Its district comes with it (pages show it): a join on a key, not a query more.
-    building = db.session.execute(
-        select(Building).where(Building.code == code)
-        .options(joinedload(Building.district, innerjoin=True))).scalar_one_or_none()
+    building = db.session.execute(_building_statement(), {"code": code}).scalar_one_or_none()
     if building is None:
         raise NotFoundError(_("Immeuble %(code)s introuvable", code=code))
     return building

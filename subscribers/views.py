@@ -6,13 +6,14 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.orm import contains_eager
 
 from isp import audit, history, registry
 from isp.auth import Scope, current_actor, require_role
 from isp.choices import Role
 from isp.csvimport import IMPORTERS, ImportRejected, run_import
+from isp.database import built_once
 from isp.errors import DomainError
 from isp.extensions import db
 from isp.forms import flash_domain_error, form_status, show_domain_error
@@ -158,6 +159,25 @@ def building_edit(code: str):
         form_status()
 
 
+def _occupied_count():
+    """How many flats of the building ``:building_id`` have a current household."""
+    return select(func.count(Household.id)).where(
+        Household.moved_out_on.is_(None),
+        Household.unit_id.in_(select(Unit.id).where(Unit.building_id == bindparam("building_id"))))
+
+
+@built_once
+def _occupants_statement():
+    """The current households of the flats ``:unit_ids`` of the building ``:building_id``;
+    built once (isp.database.built_once)."""
+    # The building's occupied count rides on each occupant row: one round trip, not two.
+    return (select(Household.unit_id, Household.id, Household.holder_name,
+                   _occupied_count().scalar_subquery().label("occupied"),
+                   services.shown_subscription_status().label("subscription"))
+            .where(Household.unit_id.in_(bindparam("unit_ids", expanding=True)),
+                   Household.moved_out_on.is_(None)))
+
+
 @bp.get("/buildings/<code>")
 @require_role(Role.OPERATOR)
 def building_detail(code: str):
@@ -176,19 +196,14 @@ def building_detail(code: str):
                     .order_by(Unit.staircase, Unit.floor, Unit.door, Unit.id),
                     per_page=BUILDING_FLATS_PER_PAGE, scalars=False,
                     count_statement=select(func.count(Unit.id)).where(in_building))
-    occupied_count = select(func.count(Household.id)).where(
-        current, Household.unit_id.in_(select(Unit.id).where(Unit.building_id == building.id)))
-    # The building's occupied count rides on each occupant row: one round trip, not two.
-    occupants = {row.unit_id: row for row in db.session.execute(
-        select(Household.unit_id, Household.id, Household.holder_name,
-               occupied_count.scalar_subquery().label("occupied"),
-               services.shown_subscription_status().label("subscription"))
-        .where(Household.unit_id.in_([unit.id for unit in page.items]), current))}
+    occupants = {row.unit_id: row for row in db.session.execute(_occupants_statement(), {
+        "building_id": building.id, "unit_ids": [unit.id for unit in page.items]})}
     statuses = services.household_statuses(
         [row.id for row in occupants.values()], on=today(),
         subscriptions={row.id: row.subscription for row in occupants.values()})
     occupied = (next(iter(occupants.values())).occupied if occupants
-                else db.session.execute(occupied_count).scalar_one())
+                else db.session.execute(_occupied_count(), {"building_id": building.id})
+                .scalar_one())
     flats = db.session.execute(select(func.count(Unit.id)).where(
         Unit.building_id == building.id)).scalar_one() if status else page.total
     return render_template("subscribers/building_detail.html", building=building, page=page,

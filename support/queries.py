@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, and_, case, exists, or_, select
+from sqlalchemy import Select, and_, bindparam, case, exists, or_, select
 from sqlalchemy.orm import aliased, contains_eager, joinedload
 
 from isp.auth import Scope
 from isp.choices import Role
+from isp.database import built_once
 from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
 from isp.models import User
@@ -110,14 +111,20 @@ def with_list_loads(statement: Select) -> Select:
         joinedload(Ticket.device), joinedload(Ticket.assignee))
 
 
+@built_once
+def _affected_codes_statement():
+    # The lists' statement: built once (isp.database.built_once).
+    return (select(TicketUnit.ticket_id, Unit.code).join(Unit, Unit.id == TicketUnit.unit_id)
+            .where(TicketUnit.ticket_id.in_(bindparam("ids", expanding=True))))
+
+
 def affected_unit_codes(tickets: list[Ticket]) -> dict[int, list[str]]:
     """``Ticket.affected_unit_codes`` of many tickets in one query, without loading each link
     and flat as objects (a network ticket affects a whole building: 100+ flats)."""
     codes: dict[int, list[str]] = {ticket.id: [] for ticket in tickets}
     if codes:
-        for ticket_id, code in db.session.execute(
-                select(TicketUnit.ticket_id, Unit.code).join(Unit, Unit.id == TicketUnit.unit_id)
-                .where(TicketUnit.ticket_id.in_(list(codes)))):
+        for ticket_id, code in db.session.execute(_affected_codes_statement(),
+                                                  {"ids": list(codes)}):
             codes[ticket_id].append(code)
     for ticket in tickets:
         codes[ticket.id].sort()
@@ -145,6 +152,11 @@ def get_ticket(number: str, scope: Scope) -> Ticket:
 
 def assignable_users() -> list[User]:
     """People a ticket can be given to: enabled operators and admins."""
-    return list(db.session.execute(
-        select(User).where(User.role.in_([Role.OPERATOR.value, Role.ADMIN.value]),
-                           User.is_enabled.is_(True)).order_by(User.name, User.email)).scalars())
+    return list(db.session.execute(_assignable_users_statement()).scalars())
+
+
+@built_once
+def _assignable_users_statement():
+    # The lists' filter: built once (isp.database.built_once).
+    return (select(User).where(User.role.in_([Role.OPERATOR.value, Role.ADMIN.value]),
+                               User.is_enabled.is_(True)).order_by(User.name, User.email))
