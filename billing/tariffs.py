@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, bindparam, func, select
 
 from billing.models import Invoice, InvoiceLine, Plan, Tier, TierPrice
 from billing.money import next_period_start, parse_period
+from isp.database import built_once
 from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
 from isp.models import User
@@ -76,13 +77,17 @@ def price_on(tier: Tier, day: date) -> int | None:
 def prices_for_period(period: str) -> dict[str, int]:
     """Tier code → monthly price (cents) applying to the period."""
     first, _last = parse_period(period)
+    return dict(db.session.execute(_prices_statement(), {"first": first}).all())
+
+
+@built_once
+def _prices_statement():
+    """Each tier's price valid on ``:first``; built once (isp.database.built_once)."""
     latest = select(TierPrice.tier_id, func.max(TierPrice.valid_from).label("valid_from")) \
-        .where(TierPrice.valid_from <= first).group_by(TierPrice.tier_id).subquery()
-    rows = db.session.execute(
-        select(Tier.code, TierPrice.price_cents).join(TierPrice, TierPrice.tier_id == Tier.id)
-        .join(latest, and_(latest.c.tier_id == TierPrice.tier_id,
-                           latest.c.valid_from == TierPrice.valid_from)))
-    return dict(rows.all())
+        .where(TierPrice.valid_from <= bindparam("first")).group_by(TierPrice.tier_id).subquery()
+    return (select(Tier.code, TierPrice.price_cents).join(TierPrice, TierPrice.tier_id == Tier.id)
+            .join(latest, and_(latest.c.tier_id == TierPrice.tier_id,
+                               latest.c.valid_from == TierPrice.valid_from)))
 
 
 #: Highest monthly price accepted for a social tier (a typo guard: 1 000 €).

@@ -22,7 +22,7 @@ from flask import current_app
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Row, Select, and_, case, exists, func, or_, select
+from sqlalchemy import Row, Select, and_, bindparam, case, exists, func, or_, select
 
 from billing import options as billing_options
 from billing import tariffs
@@ -32,6 +32,7 @@ from evaluation.aggregates import flats_of_building
 from evaluation.models import Scenario
 from evaluation.queries import RefreshCache, current_period, period_of
 from isp import csvexport
+from isp.database import built_once
 from isp.disclosure import SMALL_CELL
 from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
@@ -122,7 +123,14 @@ def districts_with_flats(period: str | None = None) -> list[Row]:
     One statement: the scenarios page no longer counts the 100,000 flats building by building
     on each request (issue 23.3; the page says the figures' date).
     """
-    period = period or current_period()
+    return db.session.execute(_districts_with_flats_statement(),
+                              {"period": period or current_period()}).all()
+
+
+@built_once
+def _districts_with_flats_statement():
+    """``districts_with_flats`` of ``:period``; built once (isp.database.built_once)."""
+    period = bindparam("period")
     # The live count runs only for the buildings of districts without a stored row, grouped
     # once: a count correlated to each district read every building for each of them
     # (PostgreSQL plans it for a district of average size, and 1,000 buildings sit in one:
@@ -134,12 +142,11 @@ def districts_with_flats(period: str | None = None) -> list[Row]:
         .where(Building.district_id.in_(unstored)).group_by(Building.district_id).subquery()
     flats = case((EvaluationMonthly.id.is_(None), func.coalesce(live.c.flats, 0)),
                  else_=EvaluationMonthly.value)
-    return db.session.execute(
-        select(District.id, District.code, District.name, District.households_count,
-               flats.label("flats"), EvaluationMonthly.refreshed_at.label("as_of"))
-        .outerjoin(EvaluationMonthly, _stored_flats("district", District.code, period))
-        .outerjoin(live, live.c.district_id == District.id)
-        .order_by(District.name)).all()
+    return (select(District.id, District.code, District.name, District.households_count,
+                   flats.label("flats"), EvaluationMonthly.refreshed_at.label("as_of"))
+            .outerjoin(EvaluationMonthly, _stored_flats("district", District.code, period))
+            .outerjoin(live, live.c.district_id == District.id)
+            .order_by(District.name))
 
 
 def flats_estimates(district_ids: list[int] | None = None, *,
@@ -257,6 +264,15 @@ def _pilot_sums(period: str, codes: Select) -> PilotSums:
     return PilotSums(served, flats, stored, dict(zip(TIERS, tiers, strict=True)))
 
 
+@built_once
+def _unstored_pilot_flats():
+    """The flats of the pilots the refresh of ``:period`` has no row for, counted now; built
+    once (isp.database.built_once)."""
+    return select(func.coalesce(func.sum(flats_of_building()), 0)).where(
+        Building.status.in_(PILOT_STATUSES),
+        ~exists().where(_stored_flats("building", Building.code, bindparam("period"))))
+
+
 def pilot_defaults(*, refreshed_flats: bool = False) -> dict[str, Assumption]:
     """Take-up, tariff mix and watts per flat measured on the pilot buildings, when enough.
 
@@ -276,10 +292,8 @@ def pilot_defaults(*, refreshed_flats: bool = False) -> dict[str, Assumption]:
 
     def stored_and_unstored_flats() -> int:
         # Counted only if a device figure is known (in_service_per_flat calls it then).
-        return stored + int(db.session.execute(
-            select(func.coalesce(func.sum(flats_of_building()), 0)).where(
-                in_pilot, ~exists().where(_stored_flats("building", Building.code, period)))
-        ).scalar_one())
+        return stored + int(db.session.execute(_unstored_pilot_flats(),
+                                               {"period": period}).scalar_one())
 
     pilot_flats: Callable[[], int] | None = stored_and_unstored_flats if refreshed_flats else None
     served, flats, tiers = sums.served, sums.flats, sums.tiers

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from isp.database import built_once
 from isp.disclosure import is_small, round_count
 from isp.extensions import db
 from outreach.choices import RequestStatus
@@ -19,13 +20,18 @@ from subscribers.models import District
 def requests_by_district() -> dict[str, int]:
     """District code → number of requests and supports (exact: apply
     ``isp.disclosure`` before showing it to analysts or the public)."""
-    rows = db.session.execute(
-        select(District.code, func.count(ServiceRequest.id),
-               func.coalesce(func.sum(ServiceRequest.supporters), 0))
-        .join(District, ServiceRequest.district_id == District.id)
-        .where(ServiceRequest.status != RequestStatus.REFUSED)
-        .group_by(District.code)).all()
+    rows = db.session.execute(_requests_by_district_statement()).all()
     return {code: int(count) + int(supporters) for code, count, supporters in rows}
+
+
+@built_once
+def _requests_by_district_statement():
+    # The analysts' pages read it: built once (isp.database.built_once).
+    return (select(District.code, func.count(ServiceRequest.id),
+                   func.coalesce(func.sum(ServiceRequest.supporters), 0))
+            .join(District, ServiceRequest.district_id == District.id)
+            .where(ServiceRequest.status != RequestStatus.REFUSED)
+            .group_by(District.code))
 
 
 def published_by_district() -> dict[str, int | None]:
