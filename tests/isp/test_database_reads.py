@@ -86,3 +86,26 @@ def test_every_page_of_each_bar_answers_on_the_demo(empty_database_url):
         _db.engine.dispose()
     assert len(answered) > 40
     assert {key: status for key, status in answered.items() if status != 200} == {}
+
+
+def test_a_statement_built_once_runs_with_each_call_s_values(db):
+    """isp.database.built_once: the builder runs once, the same statement object comes back
+    (its cache key kept on it), and each execution reads the values it is given."""
+    from sqlalchemy import bindparam
+
+    from isp.database import built_once
+    from subscribers.models import Unit
+
+    builds = []
+
+    @built_once
+    def unit_by_code():
+        builds.append(1)
+        return select(Unit.code).where(Unit.code == bindparam("code"))
+
+    first, second = factories.make_unit("ONCE-1"), factories.make_unit("ONCE-2")
+    read = [db.session.execute(unit_by_code(), {"code": unit.code}).scalar_one()
+            for unit in (first, second, first)]
+    assert read == ["ONCE-1", "ONCE-2", "ONCE-1"]
+    assert unit_by_code() is unit_by_code() and builds == [1]
+    assert unit_by_code()._generate_cache_key() is unit_by_code()._generate_cache_key()
