@@ -108,16 +108,12 @@ def allocate(household_id: int, *, on: date | None = None) -> int:
     return moved
 
 
-def _overdue_sum():
+@built_once
+def _overdue_statement():
     """Cents past their due date of the household ``:household_id`` on ``:on``."""
     return (select(func.coalesce(func.sum(Invoice.total_cents - Invoice.paid_cents), 0))
             .where(Invoice.household_id == bindparam("household_id"),
                    Invoice.status.in_(OPEN_STATUSES), Invoice.due_on < bindparam("on")))
-
-
-@built_once
-def _overdue_statement():
-    return _overdue_sum()
 
 
 def overdue_cents(household_id: int, *, on: date) -> int:
@@ -163,7 +159,7 @@ def _balance_statement():
         .scalar_subquery(),
         select(func.coalesce(func.sum(Payment.unallocated_cents), 0)).where(payments)
         .scalar_subquery(),
-        _overdue_sum().scalar_subquery())
+        _overdue_statement().scalar_subquery())
 
 
 def balance(household_id: int, *, on: date | None = None) -> Balance:

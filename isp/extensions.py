@@ -29,6 +29,24 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+def _babel_context():
+    """Flask-Babel's per-request namespace (``g._flask_babel``), None before it exists or
+    outside a request: read here only, for the two shortcuts below."""
+    try:
+        return g._flask_babel
+    except (AttributeError, RuntimeError):
+        return None
+
+
+def request_locale():
+    """The request's locale where Flask-Babel keeps it once chosen (``force_locale``
+    included), without ``get_locale()``'s three lookups: the formatting filters ask for it
+    hundreds of times a page (issue 23.3). ``force_locale`` restores None when it ran before
+    the choice: then ``get_locale()`` chooses."""
+    locale = getattr(_babel_context(), "babel_locale", None)
+    return locale if locale is not None else get_locale()
+
+
 class _RequestDomain(Domain):
     """Flask-Babel's message domain, keeping the request's translations for the request.
 
@@ -38,9 +56,8 @@ class _RequestDomain(Domain):
     """
 
     def get_translations(self):
-        try:
-            context = g._flask_babel  # Flask-Babel's per-request namespace
-        except (AttributeError, RuntimeError):  # not created yet, or no request
+        context = _babel_context()
+        if context is None:
             return super().get_translations()
         locale = getattr(context, "babel_locale", None)
         cached = getattr(context, "isp_translations", None)

@@ -5,38 +5,27 @@ from __future__ import annotations
 from datetime import date, datetime
 from functools import lru_cache
 
-from flask import Flask, g
+from flask import Flask
 from flask_babel import (
     format_currency,
     format_date,
     format_datetime,
     format_decimal,
-    get_locale,
     get_timezone,
     gettext,
 )
 
+from isp.extensions import request_locale
+
 # Formatting with Babel costs 10-30 µs a value and list pages show hundreds of values; each
 # result depends only on the value, the locale (and for datetimes the time zone): remembered.
-
-
-def _locale():
-    """The request's locale as Flask-Babel keeps it once chosen (``force_locale`` included),
-    read directly: ``get_locale()`` looks it up in three steps, and a page formats hundreds
-    of values (issue 23.3)."""
-    try:
-        locale = g._flask_babel.babel_locale
-    except (AttributeError, RuntimeError):  # not chosen yet in this request, or no request
-        locale = None
-    # None too after a ``force_locale`` block that ran before the choice (it restores None)
-    return locale if locale is not None else get_locale()
 
 
 def money(cents: int | None) -> str:
     """Integer cents as ``12,50 €`` (fr) or ``€12.50`` (en)."""
     if cents is None:
         return "—"
-    return _money(cents, _locale())
+    return _money(cents, request_locale())
 
 
 @lru_cache(maxsize=4096)
@@ -48,7 +37,7 @@ def short_date(value: date | None) -> str:
     """``28/11/2026`` in French."""
     if value is None:
         return "—"
-    return _short_date(value.date() if isinstance(value, datetime) else value, _locale())
+    return _short_date(value.date() if isinstance(value, datetime) else value, request_locale())
 
 
 @lru_cache(maxsize=4096)
@@ -70,7 +59,7 @@ def short_datetime(value: datetime | str | None, seconds: bool = False) -> str:
             value = datetime.fromisoformat(value.replace("Z", "+00:00"))
         except ValueError:
             return value  # not a time: shown as it is rather than failing the page
-    return _short_datetime(value, "medium" if seconds else "short", _locale(),
+    return _short_datetime(value, "medium" if seconds else "short", request_locale(),
                            get_timezone())
 
 
@@ -82,7 +71,7 @@ def _short_datetime(value: datetime, style: str, _locale, _timezone) -> str:
 def number(value: float | int | None, digits: int = 0) -> str:
     if value is None:
         return "—"
-    return _number(round(value, digits), digits, _locale())
+    return _number(round(value, digits), digits, request_locale())
 
 
 @lru_cache(maxsize=4096)

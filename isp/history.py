@@ -294,15 +294,14 @@ def record_bulk_creations(table_name: str, rows: list[dict]) -> None:
 
 # --- reading ---------------------------------------------------------------------------------
 
-def _since_creation(record_type: str, record_id: object):
+def _since_creation(record_type: str, record_key: str | BindParameter):
     """Rows written since the record's latest creation.
 
     An id can come back after a purge (SQLite reuses the highest rowid; a test's records are
     rolled back or deleted): what an earlier record of the same id did is not this one's history.
     """
-    key = record_id if isinstance(record_id, BindParameter) else str(record_id)
     created = select(func.max(RecordChange.id)).where(
-        RecordChange.record_type == record_type, RecordChange.record_id == key,
+        RecordChange.record_type == record_type, RecordChange.record_id == record_key,
         RecordChange.action == "create").scalar_subquery()
     return RecordChange.id >= func.coalesce(created, 0)
 
@@ -320,7 +319,7 @@ def changes_query(record_type: str, record_id: object) -> Select:
         child_ids = [str(child) for child in db.session.execute(children).scalars()]
         condition = or_(condition, and_(RecordChange.record_type == rule.record_type,
                                         RecordChange.record_id.in_(child_ids)))
-    return select(RecordChange).where(condition, _since_creation(record_type, record_id)) \
+    return select(RecordChange).where(condition, _since_creation(record_type, str(record_id))) \
         .order_by(RecordChange.id.desc())
 
 
