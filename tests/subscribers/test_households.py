@@ -5,8 +5,10 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
+from isp.auth import Scope
 from isp.models import AuditEntry
 from subscribers import services
+from subscribers.models import Household
 from subscribers.views import BUILDING_FLATS_PER_PAGE
 from tests import factories
 
@@ -44,6 +46,25 @@ def test_search_ignores_case_and_accents_and_lists_by_flat(client, login_as, db)
     listing = client.get(f"/households?building={building.code}").get_data(as_text=True)
     assert (listing.index("Moussa Traore") < listing.index("Aïcha TRAORÉ")
             < listing.index("Jean Dupont"))
+
+
+def test_search_words_written_into_the_statement_are_searched_as_themselves(db):
+    """The search reaches the SQL as a literal (PostgreSQL plans for it): quotes, LIKE's
+    wildcards, its escape character and backslashes are matched as typed, nothing else."""
+    building = factories.make_building()
+    names = ("Seán O'Brien", "Remise 50% Dupont", "Ana_Bel", "Nour/Ali", "Back\\slash",
+             "Robert'); DROP TABLE households; --")
+    for index, name in enumerate(names):
+        factories.make_household(unit=factories.make_unit(f"LIT-{index}", building=building),
+                                 holder_name=name)
+    scope = Scope.of(factories.make_user("operator"))
+    for search, expected in (("o'brien", {names[0]}), ("50%", {names[1]}),
+                             ("a_b", {names[2]}), ("r/a", {names[3]}), ("k\\s", {names[4]}),
+                             ("drop table", {names[5]}), ("%", {names[1]}), ("_", {names[2]}),
+                             ("'", {names[0], names[5]}), ("lit-", set(names))):
+        found = db.session.execute(services.households_query(scope, search=search)).scalars()
+        assert {household.holder_name for household in found} == expected, search
+    assert len(db.session.execute(select(Household)).all()) == len(names)
 
 
 def test_search_key_follows_the_holder_name(db):
