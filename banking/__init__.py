@@ -1,6 +1,8 @@
 """Money in from the bank: CAMT.053 statements matched to households' invoices."""
 
-from isp.registry import Contributions
+from flask_babel import lazy_gettext as _l
+
+from isp.registry import Contributions, HouseholdTab
 
 #: What this domain adds to the application (docs/architecture.md §2).
 CONTRIBUTES = Contributions(
@@ -10,6 +12,7 @@ CONTRIBUTES = Contributions(
     commands=('cli',),
     demo_last=('demo',),
     erase_household=('retention:anonymise_household_banking',),
-    household_panels=((90, 'views:_household_bank_panel'),),
+    household_tabs=(HouseholdTab(90, "transfers", _l("Virements"),
+                                 ('views:_household_bank_panel',), for_mediators=False),),
     purge_expired=((60, 'retention:purge_expired'),),
 )

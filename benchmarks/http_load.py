@@ -207,13 +207,15 @@ def api_token(url: str) -> str:
 
 
 def targets(url: str) -> tuple[list[str], list[str]]:
-    """Main pages (operator navigation and details) and every parameterless API list."""
+    """Main pages (operator navigation, details and the household page's tabs) and every
+    parameterless API list."""
     from sqlalchemy import select
 
     from isp import create_app
     from isp.auth import access_matrix
     from isp.extensions import db
     from isp.nav import nav_for
+    from isp.registry import household_tabs
     from subscribers.models import Household
 
     app = create_app("default", SQLALCHEMY_DATABASE_URI=url)
@@ -225,6 +227,8 @@ def targets(url: str) -> tuple[list[str], list[str]]:
                                        .limit(1)).scalar()
     pages += ["/buildings/PB", f"/households/{household}", "/households?q=Martin",
               "/households?page=100"]
+    # the household page's tabs: the sections it reads on request (isp.registry.HouseholdTab)
+    pages += [f"/households/{household}/{tab.slug}" for tab in household_tabs()]
     apis = [rule for rule, _endpoint, methods, access in access_matrix(app)
             if rule.startswith("/api/") and "GET" in methods and "<" not in rule
             and access is not None and not access.is_public and "operator" in

@@ -6,13 +6,14 @@ from datetime import date
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import or_, select
+from sqlalchemy import Select, bindparam, or_, select
 
 from billing import numbering
 from billing.accounts import allocate, credited_cents, lock_invoice, release_payments, set_status
 from billing.choices import CreditNoteKind
 from billing.models import Allocation, CreditNote, Invoice
 from billing.money import vat_included
+from isp.database import built_once
 from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
 from isp.models import User
@@ -54,7 +55,21 @@ def invoices_query(*, period: str | None = None, status: str | None = None,
         statement = statement.where(or_(Invoice.number.ilike(pattern),
                                         Invoice.holder_name.ilike(pattern),
                                         Invoice.unit_code.ilike(pattern)))
-    return statement.order_by(Invoice.period.desc(), Invoice.number.desc(), Invoice.id.desc())
+    return statement.order_by(*_newest_first())
+
+
+def _newest_first() -> tuple:
+    return Invoice.period.desc(), Invoice.number.desc(), Invoice.id.desc()
+
+
+@built_once
+def household_invoices_statement(limit: int) -> Select:
+    """A household's newest issued invoices (the household page's section), as
+    ``invoices_query(household_id=…)`` orders them; built once (isp.database.built_once),
+    value ``household_id``."""
+    return (select(Invoice).where(Invoice.number.is_not(None),
+                                  Invoice.household_id == bindparam("household_id"))
+            .order_by(*_newest_first()).limit(limit))
 
 
 def issue_credit_note(invoice: Invoice, *, actor: User | None, amount_cents: int, reason: str,

@@ -598,8 +598,8 @@ def _household_billing_panel(household, scope: Scope):
     if scope.is_mediator or not scope.sees_personal_data:
         return None
     decision = eligibility.current_decision(household)
-    recent = db.session.execute(
-        billing_invoices.invoices_query(household_id=household.id).limit(6)).scalars().all()
+    recent = db.session.execute(billing_invoices.household_invoices_statement(6),
+                                {"household_id": household.id}).scalars().all()
     return Markup(render_template("billing/_household_panel.html", household=household,
                                   balance=accounts.balance(household.id), invoices=recent,
                                   decision=decision, today=today()))

@@ -1,6 +1,8 @@
 """Lent household equipment (box, computer, tablet, phone) and its 4R life."""
 
-from isp.registry import Contributions
+from flask_babel import lazy_gettext as _l
+
+from isp.registry import Contributions, HouseholdTab
 
 #: What this domain adds to the application (docs/architecture.md §2).
 CONTRIBUTES = Contributions(
@@ -10,5 +12,6 @@ CONTRIBUTES = Contributions(
     handlers=('handlers',),
     imports=('imports',),
     demo_last=('demo',),
-    household_panels=((80, 'views:_household_panel'),),
+    household_tabs=(HouseholdTab(80, "equipment", _l("Équipement prêté"),
+                                 ('views:_household_panel',)),),
 )

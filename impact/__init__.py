@@ -1,6 +1,8 @@
 """Impact evaluation: each household's t0 baseline and follow-ups, indicators by cohort."""
 
-from isp.registry import Contributions
+from flask_babel import lazy_gettext as _l
+
+from isp.registry import Contributions, HouseholdTab
 
 #: What this domain adds to the application (docs/architecture.md §2).
 CONTRIBUTES = Contributions(
@@ -9,5 +11,5 @@ CONTRIBUTES = Contributions(
     api=('api', 'api_resident'),
     demo_last=('demo',),
     erase_household=('retention:anonymise_household_impact',),
-    household_panels=((70, 'views:_household_panel'),),
+    household_tabs=(HouseholdTab(70, "impact", _l("Impact"), ('views:_household_panel',)),),
 )

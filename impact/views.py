@@ -133,8 +133,8 @@ def record(household_id: int, stage: str):
             db.session.commit()
             flash(_("Réponses enregistrées : %(stage)s.", stage=STAGE_LABELS[stage_value]),
                   "success")
-            return redirect(url_for("subscribers.household_detail",
-                                    household_id=household.id))
+            return redirect(url_for("subscribers.household_tab", household_id=household.id,
+                                    tab_slug="impact"))
         except DomainError as error:
             show_domain_error(form, _FormError(error, AnswersForm.FIELDS), "answered_on")
     statuses = {s.stage: s for s in services.stage_statuses(household)}

@@ -38,6 +38,34 @@ TOOLS = ("lab",)
 
 
 @dataclass(frozen=True)
+class HouseholdTab:
+    """A tab of the household page: sections not needed every day, read when asked for
+    (docs/architecture.md §2: each section costs a statement and a template on every view)."""
+
+    #: Tabs are listed by increasing order, after the household's own page.
+    order: int
+    #: Its URL's last part: ``/households/<id>/<slug>``; unique among the tabs.
+    slug: str
+    #: Its name in the tab bar (a lazy gettext string).
+    label: Any
+    #: ``"module:function"``: its sections, ``function(household, scope) -> Markup | None``.
+    panels: tuple[str, ...]
+    #: False: not offered to mediators (their sections say nothing to them).
+    for_mediators: bool = True
+
+
+@dataclass(frozen=True)
+class ResolvedTab:
+    """A ``HouseholdTab`` with its sections' functions imported."""
+
+    order: int
+    slug: str
+    label: Any
+    panels: tuple[Callable[..., Any], ...]
+    for_mediators: bool
+
+
+@dataclass(frozen=True)
 class Contributions:
     """A domain's declaration. Module names are relative to the domain package."""
 
@@ -62,6 +90,9 @@ class Contributions:
     #: ``(order, "module:function")``: a section of the household page, ``function(household,
     #: scope) -> Markup | None``; sections are shown by increasing order.
     household_panels: tuple[tuple[int, str], ...] = ()
+    #: Tabs of the household page (``HouseholdTab``): sections read on request, each tab at
+    #: its own URL, ``/households/<id>/<slug>``.
+    household_tabs: tuple[HouseholdTab, ...] = ()
     #: ``"module:function"`` called with a household being erased (GDPR art. 17): anonymise
     #: what this domain keeps about it.
     erase_household: tuple[str, ...] = ()
@@ -167,6 +198,22 @@ def provider(name: str) -> Callable[..., Any]:
 def household_panels() -> tuple[Callable[..., Any], ...]:
     """Household-page sections of every domain, by their declared order."""
     return ordered_hooks("household_panels")
+
+
+@functools.cache
+def household_tabs() -> tuple[ResolvedTab, ...]:
+    """The household page's tabs of every domain, by their declared order; a slug declared
+    twice is refused (two domains would share one URL)."""
+    tabs, slugs = [], set()
+    for domain in DOMAINS:
+        for tab in contributions(domain).household_tabs:
+            if tab.slug in slugs:
+                raise LookupError(f"household tab {tab.slug!r} declared twice ({domain})")
+            slugs.add(tab.slug)
+            tabs.append(ResolvedTab(tab.order, tab.slug, tab.label,
+                                    tuple(_resolve(domain, ref) for ref in tab.panels),
+                                    tab.for_mediators))
+    return tuple(sorted(tabs, key=lambda tab: tab.order))
 
 
 def check_declarations(domain: str) -> None:

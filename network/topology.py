@@ -4,8 +4,10 @@
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import attributes
 
+from isp.database import built_once
 from isp.errors import DomainError
 from isp.extensions import db
 from network.choices import DeviceRole
@@ -14,6 +16,23 @@ from network.models import (
     Port,
 )
 from subscribers.models import Unit
+
+
+def port_of_unit(unit: Unit) -> Port | None:
+    """The switch port wired to a flat, or None; read once for a page (``unit.port`` holds it
+    afterwards, for the other sections that show it)."""
+    if "port" not in attributes.instance_state(unit).dict:
+        port = db.session.execute(_port_of_unit_statement(),
+                                  {"unit_id": unit.id}).scalar_one_or_none()
+        attributes.set_committed_value(unit, "port", port)
+    return unit.port
+
+
+@built_once
+def _port_of_unit_statement():
+    # The household page's: built once (isp.database.built_once); the relationship's lazy
+    # load computed its statement's cache key on every page.
+    return select(Port).where(Port.unit_id == bindparam("unit_id"))
 
 
 def find_device(hostname: str) -> Device | None:

@@ -44,7 +44,7 @@ from network.intervals import (
     update_device_settings,
 )
 from network.models import Device, DiscardedInterval, Outage, PollResult, Port
-from network.topology import check_uplink
+from network.topology import check_uplink, port_of_unit
 from network.usage_store import (
     building_usage_days,
     by_month,
@@ -371,7 +371,7 @@ def _household_usage_panel(household, scope) -> Markup | None:
     """Link from the household page to its flat's usage (operators only)."""
     if getattr(scope, "is_mediator", False):
         return None
-    port = household.unit.port  # read once for the page (the subscription's section shows it)
+    port = port_of_unit(household.unit)  # read once for the page (the subscription's shows it)
     if port is None:
         return None
     device = port.device

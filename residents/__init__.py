@@ -1,6 +1,8 @@
 """Residents' own space: sign-in by one-time code, their connection, invoices, help, data."""
 
-from isp.registry import Contributions
+from flask_babel import lazy_gettext as _l
+
+from isp.registry import Contributions, HouseholdTab
 
 #: What this domain adds to the application (docs/architecture.md §2).
 CONTRIBUTES = Contributions(
@@ -13,5 +15,6 @@ CONTRIBUTES = Contributions(
     demo_last=('demo', 'demo_space'),
     account_roles=(('resident', 'cli:create_resident'),),
     erase_household=('retention:anonymise_household_residents',),
-    household_panels=((60, 'views:_household_panel'), (65, 'views_mandates:_household_panel')),
+    household_tabs=(HouseholdTab(60, "resident", _l("Espace résident"),
+                                 ('views:_household_panel', 'views_mandates:_household_panel')),),
 )

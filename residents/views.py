@@ -255,8 +255,8 @@ def _account(household_id: int, account_id: int) -> ResidentAccount:
 
 
 def _back(household_id: int):
-    return redirect(url_for("subscribers.household_detail", household_id=household_id)
-                    + "#resident-accounts", code=303)
+    return redirect(url_for("subscribers.household_tab", household_id=household_id,
+                            tab_slug="resident") + "#resident-accounts", code=303)
 
 
 @bp.route("/households/<int:household_id>/resident-accounts/new", methods=["GET", "POST"])

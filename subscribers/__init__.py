@@ -1,6 +1,8 @@
 """Subscribers: districts, buildings, flats, households and their subscriptions."""
 
-from isp.registry import Contributions
+from flask_babel import lazy_gettext as _l
+
+from isp.registry import Contributions, HouseholdTab
 
 #: What this domain adds to the application (docs/architecture.md §2).
 CONTRIBUTES = Contributions(
@@ -11,6 +13,7 @@ CONTRIBUTES = Contributions(
     demo=('demo',),
     erase_household=('services:anonymise_household_subscriptions',),
     purge_expired=((20, 'retention:purge_expired'),),
+    household_tabs=(HouseholdTab(100, "history", _l("Historique"), ('views:_history_tab',)),),
     provides=(('household', 'data_subject:household'),
               ('household_identity_needed', 'data_subject:identity_still_needed')),
 )

@@ -6,6 +6,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
+from markupsafe import Markup
 from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.orm import contains_eager
 
@@ -292,8 +293,27 @@ def household_detail(household_id: int):
                                        with_subscriptions=not scope.is_mediator)
     # Render before committing the audit entry: a commit expires the loaded rows.
     html = render_template("subscribers/household_detail.html", household=household,
-                           scope=scope, panels=household_panels(household, scope))
+                           scope=scope, panels=household_panels(household, scope),
+                           tabs=household_tabs(scope), tab=None)
     audit.record_request("read", "household", household.id)
+    db.session.commit()
+    return html
+
+
+@bp.get("/households/<int:household_id>/<tab_slug>")
+@require_role(Role.OPERATOR, Role.MEDIATOR, scope="own_association")
+def household_tab(household_id: int, tab_slug: str):
+    """One tab of the household page: the sections a domain keeps off the page itself."""
+    scope = Scope.of(current_actor())
+    tabs = household_tabs(scope)
+    tab = next((tab for tab in tabs if tab.slug == tab_slug), None)
+    if tab is None:
+        abort(404)
+    household = services.get_household(household_id, scope)
+    panels = [html for panel in tab.panels if (html := panel(household, scope))]
+    html = render_template("subscribers/household_tab.html", household=household, scope=scope,
+                           panels=panels, tabs=tabs, tab=tab)
+    audit.record_request("read", "household", household.id, detail=f"tab {tab.slug}")
     db.session.commit()
     return html
 
@@ -302,6 +322,18 @@ def household_panels(household: Household, scope: Scope) -> list:
     """The sections every domain declares for the household page (``household_panels`` of its
     ``CONTRIBUTES``), in their declared order; a section with nothing to show is left out."""
     return [html for panel in registry.household_panels() if (html := panel(household, scope))]
+
+
+def household_tabs(scope: Scope) -> tuple[registry.ResolvedTab, ...]:
+    """The household page's tabs this reader is offered (``household_tabs`` of every domain)."""
+    return tuple(tab for tab in registry.household_tabs()
+                 if tab.for_mediators or not scope.is_mediator)
+
+
+def _history_tab(household: Household, _scope: Scope) -> Markup:
+    """The "Historique" tab: the household's changes and those of its subscriptions and
+    follow-ups (``isp.history.page_history`` reads them for the reader's role)."""
+    return Markup(render_template("subscribers/_household_history.html", household=household))
 
 
 @bp.route("/households/<int:household_id>/edit", methods=["GET", "POST"])

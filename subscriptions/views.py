@@ -23,6 +23,7 @@ from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
 from isp.forms import form_status, show_domain_error
 from network.provisioning.queue import latest_job_for_subscription
+from network.topology import port_of_unit
 from subscribers import lifecycle, services
 from subscribers.models import Household, Subscription
 
@@ -132,6 +133,7 @@ def _lifecycle_panel(household: Household, scope: Scope):
     # The subscriptions and the port, read once for the page (the main section and the
     # network's show them too).
     return Markup(render_template(
-        "subscriptions/panel.html", household=household, rows=rows, port=household.unit.port,
+        "subscriptions/panel.html", household=household, rows=rows,
+        port=port_of_unit(household.unit),
         open_subscription=lifecycle.open_among(household.subscriptions),
         action_labels=ACTION_LABELS))

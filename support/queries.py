@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Select, and_, bindparam, case, exists, or_, select
 from sqlalchemy.orm import aliased, contains_eager, joinedload
@@ -28,12 +29,37 @@ from support.models import Ticket, TicketUnit
 from support.text import _
 
 
-def ticket_scope_condition(scope: Scope):
-    """SQL condition: tickets the scope may see (mediators: their association's households)."""
+def ticket_scope_condition(scope: Scope, association_id: Any = None):
+    """SQL condition: tickets the scope may see (mediators: their association's households;
+    ``association_id`` a bind parameter in a statement built once instead of the scope's)."""
     if scope.is_mediator:
         return and_(Ticket.household_id.is_not(None), assigned_to_association(
-            scope.association_id))
+            scope.association_id if association_id is None else association_id))
     return Ticket.id.is_not(None)
+
+
+def overdue_condition(now: Any):
+    """SQL condition: an active ticket past its due time (``now`` a datetime or a bind
+    parameter)."""
+    return and_(Ticket.status.in_([str(s) for s in ACTIVE_STATUSES]), Ticket.sla_due_at < now)
+
+
+def queue_order(now: Any) -> tuple:
+    """The queues' order: overdue first, then active ones, then by due time."""
+    active_first = case((Ticket.status.in_([str(s) for s in ACTIVE_STATUSES]), 0), else_=1)
+    return (case((overdue_condition(now), 0), else_=1), active_first, Ticket.sla_due_at,
+            Ticket.id)
+
+
+@built_once
+def household_tickets_statement(scope: Scope, limit: int) -> Select:
+    """A household's tickets in the scope, in the queues' order: the household page's section.
+    Built once per kind of reader (isp.database.built_once); values ``household_id``, ``now``
+    and, for a mediator, ``association_id``."""
+    return (select(Ticket)
+            .where(Ticket.household_id == bindparam("household_id"),
+                   ticket_scope_condition(scope, bindparam("association_id")))
+            .order_by(*queue_order(bindparam("now"))).limit(limit))
 
 
 @dataclass(frozen=True)
@@ -84,9 +110,8 @@ def tickets_query(scope: Scope, filters: TicketFilters | None = None, *,
                 ), field="assignee",
                               status=400)
         statement = statement.where(Ticket.assignee_id == int(filters.assignee))
-    overdue = and_(Ticket.status.in_([str(s) for s in ACTIVE_STATUSES]), Ticket.sla_due_at < now)
     if filters.overdue_only:
-        statement = statement.where(overdue)
+        statement = statement.where(overdue_condition(now))
     if filters.search and filters.search.strip():
         pattern = f"%{filters.search.strip()}%"
         affected_flat = aliased(Unit)
@@ -96,9 +121,7 @@ def tickets_query(scope: Scope, filters: TicketFilters | None = None, *,
         statement = statement.where(or_(Ticket.number.ilike(pattern), Unit.code.ilike(pattern),
                                         household_search_condition(filters.search),
                                         Ticket.subject.ilike(pattern), affected_unit))
-    active_first = case((Ticket.status.in_([str(s) for s in ACTIVE_STATUSES]), 0), else_=1)
-    return statement.order_by(case((overdue, 0), else_=1), active_first,
-                              Ticket.sla_due_at, Ticket.id)
+    return statement.order_by(*queue_order(now))
 
 
 def with_list_loads(statement: Select) -> Select:

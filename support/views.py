@@ -36,6 +36,7 @@ from support.queries import (
     affected_unit_codes,
     assignable_users,
     get_ticket,
+    household_tickets_statement,
     tickets_query,
     with_list_loads,
 )
@@ -223,8 +224,13 @@ TICKETS_ON_HOUSEHOLD_PAGE = 6
 
 def _household_tickets_panel(household, scope: Scope):
     """The household page's "Tickets" section (in the viewer's scope)."""
+    if not scope.sees_personal_data:
+        return None
+    now = utcnow()
+    # One statement per kind of reader (the association is a value), built once.
     rows = db.session.execute(
-        tickets_query(scope).where(Ticket.household_id == household.id)
-        .limit(TICKETS_ON_HOUSEHOLD_PAGE)).scalars().all()
+        household_tickets_statement(Scope(scope.role), TICKETS_ON_HOUSEHOLD_PAGE),
+        {"household_id": household.id, "now": now, "association_id": scope.association_id},
+    ).scalars().all()
     return Markup(render_template("support/_household_panel.html", household=household,
-                                  tickets=rows, now=utcnow()))
+                                  tickets=rows, now=now))

@@ -189,7 +189,7 @@ def test_the_household_page_shows_its_transfers(client, db, households, login_as
     made, _numbers = households
     login_as("operator")
     _upload(client, "camt053_v02_names_only.xml")
-    page = client.get(f"/households/{made['diallo'].id}").get_data(as_text=True)
+    page = client.get(f"/households/{made['diallo'].id}/transfers").get_data(as_text=True)
     assert "Virements bancaires" in page and "ce foyer est suggéré" in page
     assert "Virements bancaires" not in client.get(
-        f"/households/{made['benali'].id}").get_data(as_text=True)
+        f"/households/{made['benali'].id}/transfers").get_data(as_text=True)

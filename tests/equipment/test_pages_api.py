@@ -88,10 +88,10 @@ def test_household_panel_operator_and_mediator_scope(client, db, login_as):
     lend(make_item("box", serial="BOX-OURS"), household, on=date(2026, 1, 5))
     lend(make_item("box", serial="BOX-THEIRS"), other, on=date(2026, 1, 5))
     login_as("mediator", association=association)
-    page = client.get(f"/households/{household.id}").get_data(as_text=True)
+    page = client.get(f"/households/{household.id}/equipment").get_data(as_text=True)
     assert "BOX-OURS" in page and "CONV-" in page
     assert "/equipment/" not in page  # read-only: no link to the operators' pages
-    assert client.get(f"/households/{other.id}").status_code in (403, 404)
+    assert client.get(f"/households/{other.id}/equipment").status_code in (403, 404)
     login_as("operator")
-    page = client.get(f"/households/{household.id}").get_data(as_text=True)
+    page = client.get(f"/households/{household.id}/equipment").get_data(as_text=True)
     assert "BOX-OURS" in page and "/equipment/" in page

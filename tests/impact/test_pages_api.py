@@ -67,7 +67,7 @@ def test_household_page_shows_the_panel(db, client, login_as):
     household = subscribed_household(activated_on=date(2026, 5, 1))
     record(household, "t0", answered_on="2026-05-01")
     login_as("operator")
-    html = client.get(f"/households/{household.id}").get_data(as_text=True)
+    html = client.get(f"/households/{household.id}/impact").get_data(as_text=True)
     assert 'id="impact-title"' in html
     assert f"/households/{household.id}/impact/m6" in html
     assert "recueilli" in html and "à recueillir" in html

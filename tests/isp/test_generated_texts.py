@@ -20,14 +20,14 @@ def test_history_lists_labels_dates_and_codes_in_the_readers_language(client, lo
     household.moved_out_on = date(2026, 11, 28)
     _db.session.commit()
 
-    french = _page(client, f"/households/{household.id}")
+    french = _page(client, f"/households/{household.id}/history")
     assert "<td>Langue</td><td>français</td><td>anglais</td>" in french
     assert "<td>Date de départ</td><td>—</td><td>28/11/2026</td>" in french
     assert "<td>language</td>" not in french and "2026-11-28" not in french
 
     user.locale = "en"
     _db.session.commit()
-    english_page = _page(client, f"/households/{household.id}")
+    english_page = _page(client, f"/households/{household.id}/history")
     assert "<td>Language</td><td>French</td><td>English</td>" in english_page
     assert "<td>language</td>" not in english_page and "2026-11-28" not in english_page
 

@@ -44,7 +44,7 @@ def test_household_edit_page_records_who_before_and_after(client, login_as, db):
     assert update[0].actor_id == operator.id and update[0].actor_email == operator.email
     assert update[0].change_dict == {"phone": {"before": "0611111111", "after": "0622222222"},
                                      "language": {"before": "fr", "after": "ar"}}
-    page = client.get(f"/households/{household.id}").get_data(as_text=True)
+    page = client.get(f"/households/{household.id}/history").get_data(as_text=True)
     assert "Historique des modifications" in page
     assert "0611111111" in page and operator.email in page
 

@@ -77,7 +77,7 @@ def test_an_operator_creates_an_account_from_the_household_page(client, db, logi
 
     household = factories.make_household()
     login_as("operator")
-    page = client.get(f"/households/{household.id}")
+    page = client.get(f"/households/{household.id}/resident")
     assert "Créer un compte résident" in page.get_data(as_text=True)
     bad = client.post(f"/households/{household.id}/resident-accounts/new",
                       data={"login": "01 40 00 00 00"})
@@ -88,7 +88,7 @@ def test_an_operator_creates_an_account_from_the_household_page(client, db, logi
     account = db.session.execute(select(ResidentAccount).where(
         ResidentAccount.household_id == household.id)).scalar_one()
     assert account.login == "+33798765432" and account.created_by_id is not None
-    assert "07 98 76 54 32" in client.get(f"/households/{household.id}").get_data(as_text=True)
+    assert "07 98 76 54 32" in client.get(f"/households/{household.id}/resident").get_data(as_text=True)
     # The same login again: refused beside the field, not a 500.
     again = client.post(f"/households/{household.id}/resident-accounts/new",
                         data={"login": "+33 7 98 76 54 32"})
@@ -100,7 +100,7 @@ def test_a_mediator_sees_the_notices_but_manages_no_account(client, db, login_as
     household = factories.make_household(association=association)
     make_resident(household, login="rose@example.org")
     login_as("mediator", association=association)
-    html = client.get(f"/households/{household.id}").get_data(as_text=True)
+    html = client.get(f"/households/{household.id}/resident").get_data(as_text=True)
     assert "Espace résident et avis" in html and "rose@example.org" in html
     assert "Créer un compte résident" not in html and "Fermer le compte" not in html
 
@@ -266,7 +266,7 @@ def test_the_operator_gives_a_second_contact_on_the_form_and_the_api(client, db,
     account = db.session.execute(select(ResidentAccount).where(
         ResidentAccount.household_id == household.id)).scalar_one()
     assert (account.phone, account.email) == ("+33639980045", "lea@example.org")
-    assert "lea@example.org" in client.get(f"/households/{household.id}").get_data(as_text=True)
+    assert "lea@example.org" in client.get(f"/households/{household.id}/resident").get_data(as_text=True)
 
     token = create_token(factories.make_user("operator"))
     db.session.commit()

@@ -188,7 +188,7 @@ def test_the_household_page_shows_mandates_and_the_sepa_request(client, login_as
     mandates.request_sepa(household.id, actor=mediator)
     login_as("operator")
     db.session.commit()
-    html = client.get(f"/households/{household.id}").get_data(as_text=True)
+    html = client.get(f"/households/{household.id}/resident").get_data(as_text=True)
     assert "Amina Diallo" in html and "prélèvement" in html
 
 

@@ -33,10 +33,10 @@ def test_the_household_page_reads_the_association_once_for_every_mandate(client,
     household_id = household.id
     login_as("operator")
     with page_selects() as statements:
-        html = client.get(f"/households/{household_id}").get_data(as_text=True)
-    assert "Les Connectés" in html and "Médiatrice 1" in html and "Médiatrice 2" in html
-    # the current assignment with its association: once for the mediation section, once for
-    # all the mandates (not once a mandate)
-    assert len(_reading(statements, "assignments")) == 2, statements
+        html = client.get(f"/households/{household_id}/resident").get_data(as_text=True)
+    assert "Médiatrice 1" in html and "Médiatrice 2" in html
+    # the mandates' tab: the current assignment with its association once for all the
+    # mandates (not once a mandate)
+    assert len(_reading(statements, "assignments")) == 1, statements
     assert _reading(statements, "associations") == [], statements
     assert _reading(statements, "users") == [], statements  # mediators come with the mandates

@@ -25,6 +25,14 @@ def _household_other(ctx):
         association=factories.make_association()).id}
 
 
+def _household_tab_in_scope(ctx):
+    return {**_household_in_scope(ctx), "tab_slug": "history"}
+
+
+def _household_tab_other(ctx):
+    return {**_household_other(ctx), "tab_slug": "history"}
+
+
 CASES = [
     Case("GET", "/", ("operator", "mediator", "analyst", "resident"), ok=(200, 302)),
     Case("POST", "/logout", ("operator", "mediator", "analyst", "resident"), ok=(302,)),
@@ -43,6 +51,8 @@ CASES = [
     Case("POST", "/households/new", OP, ok=POST_OK),
     Case("GET", "/households/<int:household_id>", OP_MED, _household_in_scope,
          _household_other),
+    Case("GET", "/households/<int:household_id>/<tab_slug>", OP_MED, _household_tab_in_scope,
+         _household_tab_other),
     Case("GET", "/households/<int:household_id>/edit", OP, _household_in_scope),
     Case("POST", "/households/<int:household_id>/edit", OP, _household_in_scope, ok=POST_OK),
     Case("GET", "/households/<int:household_id>/move-out", OP, _household_in_scope),

@@ -40,7 +40,7 @@ def test_a_mediator_records_a_stage_from_the_due_list(mediator_page, live_server
     expect(error).to_be_visible()
     page.fill("main #monthly_cost", "12,50")
     page.get_by_role("button", name="Enregistrer").click()
-    assert page.url.endswith(f"/households/{household_id}")
+    assert page.url.endswith(f"/households/{household_id}/impact")  # its tab
     assert "recueilli" in page.locator("main #impact-title + ul").inner_text()
 
     with ui_app.app_context():
