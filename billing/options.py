@@ -115,9 +115,15 @@ def terms(option: ServiceOption) -> OptionTerms:
 
 def catalogue_terms(*, active_only: bool = True) -> list[OptionTerms]:
     """The terms of every option of the catalogue (the active ones by default), by code."""
-    # The rules of every option in one statement (was one per option).
     return [terms(option) for option in db.session.execute(
-        catalogue(active_only=active_only).options(selectinload(ServiceOption.rules))).scalars()]
+        _catalogue_terms_statement(active_only)).scalars()]
+
+
+@built_once
+def _catalogue_terms_statement(active_only: bool):
+    # The rules of every option in one statement (was one per option); built once
+    # (isp.database.built_once): the scenarios page reads it on every view.
+    return catalogue(active_only=active_only).options(selectinload(ServiceOption.rules))
 
 
 def subsidy_for(option: ServiceOption, tier: str) -> OptionTierRule:

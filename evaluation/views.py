@@ -33,6 +33,7 @@ from evaluation.schemas import FiguresQuery, FragilityQuery
 from isp import disclosure
 from isp.auth import current_actor, public, require_role
 from isp.choices import Role
+from isp.database import built_once
 from isp.errors import DomainError
 from isp.extensions import db
 from isp.formatting import money, number, octets
@@ -365,12 +366,17 @@ def scenario_list():
     return _scenario_page({}, None)
 
 
+@built_once
+def _saved_scenarios_statement():
+    # Built once (isp.database.built_once): the page reads it on every view.
+    return (select(Scenario).options(joinedload(Scenario.district))
+            .order_by(Scenario.created_at.desc(), Scenario.id.desc()))
+
+
 def _scenario_page(form: dict, error: DomainError | None, status: int = 200):
     # Each saved scenario's district joined to it (was one statement per district, then one
     # for all).
-    saved = db.session.execute(select(Scenario).options(joinedload(Scenario.district))
-                               .order_by(Scenario.created_at.desc(), Scenario.id.desc())
-                               ).scalars().all()
+    saved = db.session.execute(_saved_scenarios_statement()).scalars().all()
     # The districts once, for the list and their estimates, with their flats as the nightly
     # refresh counted them (the page says when), not 100,000 flats counted on each request.
     rows = scenarios.districts_with_flats()

@@ -198,16 +198,30 @@ def get_household(household_id: int, scope: Scope, *,
     ``with_subscriptions`` reads its subscriptions in the same statement (its page shows them
     in several sections).
     """
-    statement = (households_query(scope, current_only=False, load_flats=False)
-                 .join(Household.unit).join(Unit.building)
-                 .options(contains_eager(Household.unit).contains_eager(Unit.building))
-                 .where(Household.id == household_id))
-    if with_subscriptions:
-        statement = statement.options(joinedload(Household.subscriptions))
-    household = db.session.execute(statement).unique().scalar_one_or_none()
+    if not scope.sees_personal_data:
+        raise NotFoundError(_("Introuvable"))
+    household = db.session.execute(
+        _household_statement(Scope(scope.role), with_subscriptions),
+        {"household_id": household_id, "association_id": scope.association_id},
+    ).unique().scalar_one_or_none()
     if household is None:
         raise NotFoundError(_("Foyer %(household_id)s introuvable", household_id=household_id))
     return household
+
+
+@built_once
+def _household_statement(reader: Scope, with_subscriptions: bool) -> Select:
+    """``get_household``'s statement for a kind of reader (``Scope(role)``), built once
+    (isp.database.built_once); values ``household_id`` and, for a mediator, ``association_id``
+    (the scope's condition compares it as it would the scope's own)."""
+    scope = Scope(reader.role, bindparam("association_id")) if reader.is_mediator else reader
+    statement = (households_query(scope, current_only=False, load_flats=False)
+                 .join(Household.unit).join(Unit.building)
+                 .options(contains_eager(Household.unit).contains_eager(Unit.building))
+                 .where(Household.id == bindparam("household_id")))
+    if with_subscriptions:
+        statement = statement.options(joinedload(Household.subscriptions))
+    return statement
 
 
 @built_once
