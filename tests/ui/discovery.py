@@ -48,10 +48,40 @@ class PageRoute:
     rule: str
     endpoint: str
     roles: tuple[str, ...]
+    #: Parameters given by the rule's variants (``VARIANTS``), before any resolver.
+    fixed: tuple[tuple[str, str], ...] = ()
 
     @property
     def params(self) -> list[str]:
         return re.findall(r"<(?:[^:<>]+:)?([^<>]+)>", self.rule)
+
+    @property
+    def label(self) -> str:
+        """The endpoint, and the variant's values if any: the tests' ids."""
+        return self.endpoint + "".join(f"/{value}" for _name, value in self.fixed)
+
+
+def _household_tabs() -> list[tuple[str, tuple[str, ...]]]:
+    from isp.registry import household_tabs
+
+    return [(tab.slug, () if tab.for_mediators else ("mediator",)) for tab in household_tabs()]
+
+
+#: parameter → its values, each with the roles it is not offered to: a rule with such a
+#: parameter is one page per value (every household tab is weighed and checked).
+VARIANTS: dict[str, Callable[[], list[tuple[str, tuple[str, ...]]]]] = {
+    "tab_slug": _household_tabs,
+}
+
+
+def _variants(route: PageRoute) -> list[PageRoute]:
+    for param in route.params:
+        if param in VARIANTS:
+            return [PageRoute(route.rule, route.endpoint,
+                              tuple(role for role in route.roles if role not in excluded),
+                              route.fixed + ((param, value),))
+                    for value, excluded in VARIANTS[param]()]
+    return [route]
 
 
 def _get_routes(app) -> list[PageRoute]:
@@ -72,7 +102,7 @@ def _get_routes(app) -> list[PageRoute]:
             roles = tuple(role for role in ROLES if role == "resident")
         else:
             roles = tuple(role for role in ROLES if role in allowed)
-        routes.append(PageRoute(rule, endpoint, roles))
+        routes.extend(_variants(PageRoute(rule, endpoint, roles)))
     return routes
 
 
@@ -328,9 +358,11 @@ def build_url(route: PageRoute, ctx: ResolveContext) -> str:
     """The concrete URL of ``route`` for ``ctx.role``; raises UnresolvedRoutes with the gap."""
     url = route.rule
     missing = []
+    fixed = dict(route.fixed)
     for match in re.finditer(r"<(?:[^:<>]+:)?([^<>]+)>", route.rule):
         param = match.group(1)
-        resolver = _resolver_for(route.rule, param)
+        resolver = (lambda _ctx, v=fixed[param]: v) if param in fixed else \
+            _resolver_for(route.rule, param)
         value = resolver(ctx) if resolver else None
         if value is None:
             missing.append(param if resolver is None else f"{param} (resolver found no demo row)")

@@ -38,7 +38,7 @@ def pytest_generate_tests(metafunc):
         visits = [(route, role) for route in page_routes(_collection_app())
                   for role in route.roles]
         metafunc.parametrize("page_visit", visits,
-                             ids=[f"{route.endpoint}[{role}]" for route, role in visits])
+                             ids=[f"{route.label}[{role}]" for route, role in visits])
 
 
 @pytest.fixture(scope="session")

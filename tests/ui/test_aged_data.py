@@ -153,7 +153,7 @@ def test_the_aged_demo_has_three_years_of_history(aged_database):
 
 
 @pytest.mark.parametrize("page_visit", _visits(),
-                         ids=[f"{route.endpoint}[{role}]" for route, role in _visits()])
+                         ids=[f"{route.label}[{role}]" for route, role in _visits()])
 def test_page_stays_within_budget_with_three_years_of_data(page_visit, aged_app, aged_server,
                                                            aged_meters, aged_figures):
     from isp.extensions import db
