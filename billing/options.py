@@ -31,7 +31,7 @@ from billing.models_options import (
 )
 from billing.money import active_days, parse_period, period_of, prorate, round_half_up
 from billing.tariffs import tiers
-from isp.database import built_once
+from isp.database import AmongIds, built_once
 from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
 from isp.models import User
@@ -350,7 +350,7 @@ def held_options_of(subscription_ids: list[int], *, on: date | None = None
 def _held_options_statement():
     # The household page's: built once (isp.database.built_once).
     return (select(SubscriptionOption).options(joinedload(SubscriptionOption.option))
-            .where(SubscriptionOption.subscription_id.in_(bindparam("ids", expanding=True)),
+            .where(AmongIds(SubscriptionOption.subscription_id, "ids"),
                    *_held_on(bindparam("on")))
             .order_by(SubscriptionOption.id))
 

@@ -14,7 +14,7 @@ from sqlalchemy import BindParameter, and_, bindparam, case, exists, func, selec
 
 from billing.choices import DUNNING_THRESHOLDS, OPEN_STATUSES, DunningKind
 from billing.models import DunningStep, Invoice
-from isp.database import built_once
+from isp.database import AmongIds, built_once
 from isp.extensions import db
 
 #: The steps that make up the path, in the order they come (a postponement is not a step).
@@ -44,7 +44,7 @@ def arrears_by_household(household_ids: Iterable[int], *, on: date) -> dict[int,
 def _arrears_statement():
     # A list page's statement: built once (isp.database.built_once).
     return (select(Invoice.household_id, func.sum(Invoice.total_cents - Invoice.paid_cents))
-            .where(Invoice.household_id.in_(bindparam("ids", expanding=True)),
+            .where(AmongIds(Invoice.household_id, "ids"),
                    _overdue(bindparam("on")))
             .group_by(Invoice.household_id))
 
@@ -73,7 +73,7 @@ def dunning_steps_by_household(household_ids: Iterable[int]) -> dict[int, Dunnin
 @built_once
 def _steps_statement():
     # A list page's statement: built once (isp.database.built_once).
-    return _current_steps().where(DunningStep.household_id.in_(bindparam("ids", expanding=True)))
+    return _current_steps().where(AmongIds(DunningStep.household_id, "ids"))
 
 
 def dunning_step_condition(household_id_column, kind: DunningKind):

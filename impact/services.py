@@ -27,7 +27,7 @@ from impact.choices import (
 from impact.models import ImpactAnswer
 from isp.auth import Scope
 from isp.choices import Role
-from isp.database import built_once
+from isp.database import AmongIds, built_once
 from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
 from isp.models import User
@@ -489,7 +489,7 @@ def _due_page_statement():
     return select(
         Household.id, connected,
         *(due_condition(stage).label(f"due_{stage.value}") for stage in Stage)
-    ).where(Household.id.in_(bindparam("ids", expanding=True)))
+    ).where(AmongIds(Household.id, "ids"))
 
 
 def due_list_columns(statement: Select) -> Select:

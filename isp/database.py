@@ -17,8 +17,23 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from flask import Flask, has_request_context, request
-from sqlalchemy import Table, event, exc, func, insert, select, text
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    Table,
+    any_,
+    bindparam,
+    event,
+    exc,
+    func,
+    insert,
+    select,
+    text,
+)
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Engine
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.visitors import InternalTraversal
 
 from isp.extensions import db
 
@@ -38,6 +53,42 @@ def built_once(build: Callable[..., _Statement]) -> Callable[..., _Statement]:
     are built each time.
     """
     return functools.cache(build)
+
+
+class AmongIds(ColumnElement[bool]):
+    """SQL condition: ``column`` is one of the list given as the bound value ``name`` (a page's
+    ids), for statements built once.
+
+    PostgreSQL receives the list as one array (``column = ANY(%(name)s)``): the statement's
+    text stays the same whatever the list's length, and SQLAlchemy does not render one
+    placeholder per id on each execution, which cost more than the rest of the statement's
+    execution in Python (216 µs → 150 µs of CPU for 50 ids, measured December 2026, issue
+    23.3). Other databases get the expanding ``IN`` SQLAlchemy offers.
+    """
+
+    inherit_cache = True
+    type = Boolean()
+    #: A condition in itself: SQLite's WHERE must not compare it with 1.
+    _is_implicitly_boolean = True
+    _traverse_internals = [("column", InternalTraversal.dp_clauseelement),
+                           ("name", InternalTraversal.dp_string)]
+
+    def __init__(self, column: ColumnElement, name: str) -> None:
+        # An ORM attribute (``Household.id``) stands for its column.
+        self.column = column.__clause_element__() if hasattr(column, "__clause_element__") \
+            else column
+        self.name = name
+
+
+@compiles(AmongIds)
+def _among_ids(element: AmongIds, compiler, **kw) -> str:
+    return compiler.process(element.column.in_(bindparam(element.name, expanding=True)), **kw)
+
+
+@compiles(AmongIds, "postgresql")
+def _among_ids_postgresql(element: AmongIds, compiler, **kw) -> str:
+    values = bindparam(element.name, type_=postgresql.ARRAY(element.column.type))
+    return compiler.process(element.column == any_(values), **kw)
 
 
 #: How long a SQLite connection waits for another's write transaction (milliseconds).

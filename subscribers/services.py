@@ -12,7 +12,7 @@ from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from isp import signals
 from isp.auth import Scope
-from isp.database import built_once
+from isp.database import AmongIds, built_once
 from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
 from isp.models import User
@@ -171,7 +171,7 @@ def shown_subscription_status():
 def _shown_statuses():
     # A list page's statement: built once (isp.database.built_once).
     return select(Household.id, shown_subscription_status()).where(
-        Household.id.in_(bindparam("ids", expanding=True)))
+        AmongIds(Household.id, "ids"))
 
 
 def household_statuses(household_ids: list[int], *, on: date,

@@ -14,7 +14,7 @@ from isp import audit, history, registry
 from isp.auth import Scope, current_actor, require_role
 from isp.choices import Role
 from isp.csvimport import IMPORTERS, ImportRejected, run_import
-from isp.database import built_once
+from isp.database import AmongIds, built_once
 from isp.errors import DomainError
 from isp.extensions import db
 from isp.forms import flash_domain_error, form_status, show_domain_error
@@ -175,7 +175,7 @@ def _occupants_statement():
     return (select(Household.unit_id, Household.id, Household.holder_name,
                    _occupied_count().scalar_subquery().label("occupied"),
                    services.shown_subscription_status().label("subscription"))
-            .where(Household.unit_id.in_(bindparam("unit_ids", expanding=True)),
+            .where(AmongIds(Household.unit_id, "unit_ids"),
                    Household.moved_out_on.is_(None)))
 
 

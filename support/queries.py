@@ -11,7 +11,7 @@ from sqlalchemy.orm import aliased, contains_eager, joinedload
 
 from isp.auth import Scope
 from isp.choices import Role
-from isp.database import built_once
+from isp.database import AmongIds, built_once
 from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
 from isp.models import User
@@ -138,7 +138,7 @@ def with_list_loads(statement: Select) -> Select:
 def _affected_codes_statement():
     # The lists' statement: built once (isp.database.built_once).
     return (select(TicketUnit.ticket_id, Unit.code).join(Unit, Unit.id == TicketUnit.unit_id)
-            .where(TicketUnit.ticket_id.in_(bindparam("ids", expanding=True))))
+            .where(AmongIds(TicketUnit.ticket_id, "ids")))
 
 
 def affected_unit_codes(tickets: list[Ticket]) -> dict[int, list[str]]:

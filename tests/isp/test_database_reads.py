@@ -109,3 +109,31 @@ def test_a_statement_built_once_runs_with_each_call_s_values(db):
     assert read == ["ONCE-1", "ONCE-2", "ONCE-1"]
     assert unit_by_code() is unit_by_code() and builds == [1]
     assert unit_by_code()._generate_cache_key() is unit_by_code()._generate_cache_key()
+
+
+def test_a_list_of_ids_is_one_value_of_a_statement_built_once(db):
+    """isp.database.AmongIds: the rows whose id is in the list given at execution, whatever its
+    length (none included); on PostgreSQL the list is one array, so the statement's text does
+    not change with it."""
+    from isp.database import AmongIds
+    from subscribers.models import Unit
+
+    units = [factories.make_unit(f"AMONG-{n}") for n in range(4)]
+    statement = select(Unit.code).where(AmongIds(Unit.id, "ids")).order_by(Unit.code)
+    sent = []
+
+    def keep(_conn, _cursor, sql, *_rest) -> None:
+        sent.append(sql)
+
+    event.listen(db.engine, "before_cursor_execute", keep)
+    try:
+        for chosen in ([units[2], units[0]], [], [units[3]], units):
+            codes = db.session.execute(statement, {"ids": [u.id for u in chosen]}).scalars()
+            assert list(codes) == sorted(u.code for u in chosen)
+        assert db.session.execute(statement, {"ids": [2_000_000_000]}).scalars().all() == []
+    finally:
+        event.remove(db.engine, "before_cursor_execute", keep)
+    if db.engine.dialect.name == "postgresql":
+        assert len(set(sent)) == 1 and "ANY" in sent[0], sent
+    else:
+        assert {sql.count("?") for sql in sent if "IN" in sql} >= {1, 2, 4}, sent
