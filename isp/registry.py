@@ -22,7 +22,7 @@ import importlib
 import importlib.util
 import pkgutil
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 #: Domain packages, in the order their contributions are registered (and their demo steps run).
@@ -48,21 +48,11 @@ class HouseholdTab:
     slug: str
     #: Its name in the tab bar (a lazy gettext string).
     label: Any
-    #: ``"module:function"``: its sections, ``function(household, scope) -> Markup | None``.
-    panels: tuple[str, ...]
+    #: ``"module:function"``: its sections, ``function(household, scope) -> Markup | None``
+    #: (``household_tabs()`` gives them imported).
+    panels: tuple[Any, ...]
     #: False: not offered to mediators (their sections say nothing to them).
     for_mediators: bool = True
-
-
-@dataclass(frozen=True)
-class ResolvedTab:
-    """A ``HouseholdTab`` with its sections' functions imported."""
-
-    order: int
-    slug: str
-    label: Any
-    panels: tuple[Callable[..., Any], ...]
-    for_mediators: bool
 
 
 @dataclass(frozen=True)
@@ -201,18 +191,16 @@ def household_panels() -> tuple[Callable[..., Any], ...]:
 
 
 @functools.cache
-def household_tabs() -> tuple[ResolvedTab, ...]:
-    """The household page's tabs of every domain, by their declared order; a slug declared
-    twice is refused (two domains would share one URL)."""
+def household_tabs() -> tuple[HouseholdTab, ...]:
+    """The household page's tabs of every domain, by their declared order, their sections'
+    functions imported; a slug declared twice is refused (two domains would share one URL)."""
     tabs, slugs = [], set()
     for domain in DOMAINS:
         for tab in contributions(domain).household_tabs:
             if tab.slug in slugs:
                 raise LookupError(f"household tab {tab.slug!r} declared twice ({domain})")
             slugs.add(tab.slug)
-            tabs.append(ResolvedTab(tab.order, tab.slug, tab.label,
-                                    tuple(_resolve(domain, ref) for ref in tab.panels),
-                                    tab.for_mediators))
+            tabs.append(replace(tab, panels=tuple(_resolve(domain, ref) for ref in tab.panels)))
     return tuple(sorted(tabs, key=lambda tab: tab.order))
 
 

@@ -324,7 +324,7 @@ def household_panels(household: Household, scope: Scope) -> list:
     return [html for panel in registry.household_panels() if (html := panel(household, scope))]
 
 
-def household_tabs(scope: Scope) -> tuple[registry.ResolvedTab, ...]:
+def household_tabs(scope: Scope) -> tuple[registry.HouseholdTab, ...]:
     """The household page's tabs this reader is offered (``household_tabs`` of every domain)."""
     return tuple(tab for tab in registry.household_tabs()
                  if tab.for_mediators or not scope.is_mediator)
