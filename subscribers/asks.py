@@ -8,7 +8,6 @@ place that says what subscribers needs of them, with the types it expects.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
@@ -48,14 +47,16 @@ def dunning_step_condition(household_id_column: Any, step: str) -> ColumnElement
     return provider("dunning_step_condition")(household_id_column, step)
 
 
-def arrears_by_household(household_ids: Iterable[int], *, on: date) -> dict[int, int]:
-    """Cents overdue for each of these households that owes any (billing)."""
-    return provider("arrears_by_household")(household_ids, on=on)
+def arrears_column(household_id_column: Any, *, on: Any) -> ColumnElement[int | None]:
+    """SQL, a column of a query on households: the cents overdue, NULL when none (billing);
+    ``on`` a date or the bind parameter of one."""
+    return provider("arrears_column")(household_id_column, on=on)
 
 
-def dunning_steps_by_household(household_ids: Iterable[int]) -> dict[int, str]:
-    """The dunning step each of these households has reached, if any (billing)."""
-    return provider("dunning_steps_by_household")(household_ids)
+def dunning_step_column(household_id_column: Any) -> ColumnElement[str | None]:
+    """SQL, a column of a query on households: the dunning step reached, NULL when none
+    (billing)."""
+    return provider("dunning_step_column")(household_id_column)
 
 
 def tier_codes() -> set[str]:

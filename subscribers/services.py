@@ -168,27 +168,31 @@ def shown_subscription_status():
 
 
 @built_once
-def _shown_statuses():
-    # A list page's statement: built once (isp.database.built_once).
-    return select(Household.id, shown_subscription_status()).where(
-        AmongIds(Household.id, "ids"))
+def _statuses_statement(with_subscription: bool):
+    """The statuses of the households listed in the value ``ids`` on the date ``on``, each a
+    column computed for those rows only: one statement for a page (built once,
+    isp.database.built_once)."""
+    subscription = [shown_subscription_status()] if with_subscription else []
+    return select(Household.id, *subscription,
+                  asks.arrears_column(Household.id, on=bindparam("on")),
+                  asks.dunning_step_column(Household.id)).where(AmongIds(Household.id, "ids"))
 
 
 def household_statuses(household_ids: list[int], *, on: date,
                        subscriptions: Mapping[int, str | None] | None = None
                        ) -> dict[int, HouseholdStatus]:
-    """The statuses of a page's households: three queries whatever the page's size, two when
-    ``subscriptions`` gives each one's ``shown_subscription_status``, read with the page."""
+    """The statuses of a page's households in one statement whatever the page's size;
+    ``subscriptions``, when given, is each one's ``shown_subscription_status``, read with the
+    page."""
     if not household_ids:
         return {}
+    rows = db.session.execute(_statuses_statement(subscriptions is None),
+                              {"ids": household_ids, "on": on})
     if subscriptions is None:
-        subscriptions = dict(db.session.execute(_shown_statuses(), {"ids": household_ids}).all())
-    overdue = asks.arrears_by_household(household_ids, on=on)
-    steps = asks.dunning_steps_by_household(household_ids)
-    return {household_id: HouseholdStatus(subscriptions.get(household_id),
-                                          overdue.get(household_id, 0),
-                                          steps.get(household_id))
-            for household_id in household_ids}
+        return {household_id: HouseholdStatus(subscription, overdue or 0, step)
+                for household_id, subscription, overdue, step in rows}
+    return {household_id: HouseholdStatus(subscriptions.get(household_id), overdue or 0, step)
+            for household_id, overdue, step in rows}
 
 
 def get_household(household_id: int, scope: Scope, *,

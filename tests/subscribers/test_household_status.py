@@ -50,7 +50,7 @@ def _listed(html: str, town) -> set[str]:
             if town[key].holder_name in html}
 
 
-def test_statuses_of_a_page_in_three_queries(town, db):
+def test_statuses_of_a_page_in_one_statement(town, db):
     ids = [town[key].id for key in ("none", "active", "suspended", "late")]
     statements = []
 
@@ -62,13 +62,20 @@ def test_statuses_of_a_page_in_three_queries(town, db):
         statuses = services.household_statuses(ids, on=TODAY)
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
-    assert len(statements) == 3
+    assert len(statements) == 1
     assert statuses[town["none"].id] == services.HouseholdStatus(None)
     assert statuses[town["active"].id] == services.HouseholdStatus("active")
     assert statuses[town["suspended"].id] == services.HouseholdStatus("suspended")
     late = statuses[town["late"].id]
     assert (late.subscription, late.dunning_step) == ("active", "reminder")
     assert late.overdue_cents == town["late_invoice"].total_cents > 0
+    # The subscriptions read with the page (a building's flats): the same arrears and steps.
+    given = {town["late"].id: "reduced", town["none"].id: None}
+    statuses = services.household_statuses([town["late"].id, town["none"].id], on=TODAY,
+                                           subscriptions=given)
+    assert statuses == {town["late"].id: services.HouseholdStatus("reduced", late.overdue_cents,
+                                                                  "reminder"),
+                        town["none"].id: services.HouseholdStatus(None)}
 
 
 @pytest.mark.parametrize(("status", "expected"), [
