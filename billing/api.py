@@ -14,7 +14,7 @@ from billing import invoices as billing_invoices
 from billing import tariffs as billing_tariffs
 from billing.choices import PaymentMethod
 from billing.fields import AMOUNT_CENTS, HOUSEHOLD_ID, RECEIVED_ON, REFERENCE
-from billing.models import Invoice, Payment, Tier
+from billing.models import Payment, Tier
 from billing.money import next_period_start, parse_period
 from billing.schemas import (
     BalanceOut,
@@ -42,26 +42,31 @@ from subscribers.services import current_household, get_household, get_unit
 bp = Blueprint("billing_api", __name__, url_prefix="/api/v1")
 
 
-def invoice_json(invoice: Invoice) -> dict:
-    return {"number": invoice.number, "household_id": invoice.household_id,
-            "unit_code": invoice.unit_code, "period": invoice.period,
-            "total_cents": invoice.total_cents, "vat_cents": invoice.vat_cents,
-            "full_cost_cents": invoice.full_cost_cents,
-            "subsidy_cents": invoice.subsidy_cents, "paid_cents": invoice.paid_cents,
-            "issued_on": invoice.issued_on.isoformat() if invoice.issued_on else None,
-            "due_on": invoice.due_on.isoformat() if invoice.due_on else None,
-            "status": invoice.status,
-            "lines": [{"subscription_id": line.subscription_id, "tier": line.tier,
-                       "days": line.days, "amount_cents": line.amount_cents}
-                      for line in invoice.lines],
-            # One line per option: its share (amount) and the tier's subsidy (issue 22.3).
-            "option_lines": [{"subscription_id": line.subscription_id,
-                              "option_code": line.option_code, "tier": line.tier,
-                              "days": line.days, "unit_price_cents": line.unit_price_cents,
-                              "full_cost_cents": line.full_cost_cents,
-                              "subsidy_cents": line.subsidy_cents,
-                              "amount_cents": line.amount_cents}
-                             for line in invoice.option_lines]}
+def invoices_json(invoices: list) -> list[dict]:
+    """A page of invoices (rows of ``INVOICE_LIST_COLUMNS``) with their lines, as the API
+    gives them."""
+    lines, option_lines = billing_invoices.lines_of_invoices([row.id for row in invoices])
+    return [{"number": invoice.number, "household_id": invoice.household_id,
+             "unit_code": invoice.unit_code, "period": invoice.period,
+             "total_cents": invoice.total_cents, "vat_cents": invoice.vat_cents,
+             "full_cost_cents": invoice.full_cost_cents,
+             "subsidy_cents": invoice.subsidy_cents,
+             "paid_cents": invoice.paid_cents,
+             "issued_on": invoice.issued_on.isoformat() if invoice.issued_on else None,
+             "due_on": invoice.due_on.isoformat() if invoice.due_on else None,
+             "status": invoice.status,
+             "lines": [{"subscription_id": line.subscription_id, "tier": line.tier,
+                        "days": line.days, "amount_cents": line.amount_cents}
+                       for line in lines[invoice.id]],
+             # One line per option: its share (amount) and the tier's subsidy (issue 22.3).
+             "option_lines": [{"subscription_id": line.subscription_id,
+                               "option_code": line.option_code, "tier": line.tier,
+                               "days": line.days, "unit_price_cents": line.unit_price_cents,
+                               "full_cost_cents": line.full_cost_cents,
+                               "subsidy_cents": line.subsidy_cents,
+                               "amount_cents": line.amount_cents}
+                              for line in option_lines[invoice.id]]}
+            for invoice in invoices]
 
 
 @bp.get("/invoices")
@@ -74,8 +79,8 @@ def invoices():
     if period:
         runs.check_period(period, on=date.max)
     statement = billing_invoices.invoices_query(**filters)
-    response = api_list(statement.options(selectinload(Invoice.lines),
-                                                 selectinload(Invoice.option_lines)), invoice_json)
+    response = api_list(statement.with_only_columns(*billing_invoices.INVOICE_LIST_COLUMNS),
+                        scalars=False, serialize_page=invoices_json, count_rows=statement)
     # Recorded after serialising, and committed (it was left to the session's rollback).
     audit.record_request("read", "invoice_list", period)
     db.session.commit()

@@ -11,9 +11,10 @@ from sqlalchemy import Select, bindparam, or_, select
 from billing import numbering
 from billing.accounts import allocate, credited_cents, lock_invoice, release_payments, set_status
 from billing.choices import CreditNoteKind
-from billing.models import Allocation, CreditNote, Invoice
+from billing.models import Allocation, CreditNote, Invoice, InvoiceLine
+from billing.models_options import InvoiceOptionLine
 from billing.money import vat_included
-from isp.database import built_once
+from isp.database import AmongIds, built_once
 from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
 from isp.models import User
@@ -56,6 +57,46 @@ def invoices_query(*, period: str | None = None, status: str | None = None,
                                         Invoice.holder_name.ilike(pattern),
                                         Invoice.unit_code.ilike(pattern)))
     return statement.order_by(*_newest_first())
+
+
+#: What a list of invoices shows of each (the API's ``invoice_json``), as plain rows: an ORM
+#: object per invoice and per line, loaded by ``selectinload``, cost more than the rest of
+#: the request (issue 23.3).
+INVOICE_LIST_COLUMNS = (Invoice.id, Invoice.number, Invoice.household_id, Invoice.unit_code,
+                        Invoice.period, Invoice.total_cents, Invoice.vat_cents,
+                        Invoice.full_cost_cents, Invoice.subsidy_cents.label("subsidy_cents"),
+                        Invoice.paid_cents, Invoice.issued_on,
+                        Invoice.due_on, Invoice.status)
+
+
+def lines_of_invoices(invoice_ids: list[int]) -> tuple[dict[int, list], dict[int, list]]:
+    """The lines and the option lines of these invoices (plain rows, in their order), each by
+    invoice id: two statements for a page of invoices."""
+    lines: dict[int, list] = {invoice_id: [] for invoice_id in invoice_ids}
+    option_lines: dict[int, list] = {invoice_id: [] for invoice_id in invoice_ids}
+    if invoice_ids:
+        for row in db.session.execute(_lines_statement(), {"ids": invoice_ids}):
+            lines[row.invoice_id].append(row)
+        for row in db.session.execute(_option_lines_statement(), {"ids": invoice_ids}):
+            option_lines[row.invoice_id].append(row)
+    return lines, option_lines
+
+
+@built_once
+def _lines_statement() -> Select:
+    return (select(InvoiceLine.invoice_id, InvoiceLine.subscription_id, InvoiceLine.tier,
+                   InvoiceLine.days, InvoiceLine.amount_cents)
+            .where(AmongIds(InvoiceLine.invoice_id, "ids")).order_by(InvoiceLine.id))
+
+
+@built_once
+def _option_lines_statement() -> Select:
+    return (select(InvoiceOptionLine.invoice_id, InvoiceOptionLine.subscription_id,
+                   InvoiceOptionLine.option_code, InvoiceOptionLine.tier, InvoiceOptionLine.days,
+                   InvoiceOptionLine.unit_price_cents, InvoiceOptionLine.full_cost_cents,
+                   InvoiceOptionLine.subsidy_cents.label("subsidy_cents"),
+                   InvoiceOptionLine.amount_cents)
+            .where(AmongIds(InvoiceOptionLine.invoice_id, "ids")).order_by(InvoiceOptionLine.id))
 
 
 def _newest_first() -> tuple:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from billing.choices import FslDecision, InvoiceStatus, ReductionState
@@ -172,8 +173,9 @@ class Invoice(db.Model):
     option_lines = relationship("InvoiceOptionLine", back_populates="invoice",
                                 order_by="InvoiceOptionLine.id")
 
-    @property
+    @hybrid_property
     def subsidy_cents(self) -> int:
+        """The subsidy (full cost less what the household pays); an SQL column too."""
         return self.full_cost_cents - self.total_cents
 
     @property

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from isp.extensions import db
@@ -113,6 +114,7 @@ class InvoiceOptionLine(db.Model):
 
     invoice = relationship("Invoice", back_populates="option_lines")
 
-    @property
+    @hybrid_property
     def subsidy_cents(self) -> int:
+        """The subsidy (full cost less the household's share); an SQL column too."""
         return self.full_cost_cents - self.amount_cents
