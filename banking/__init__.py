@@ -1,7 +1,6 @@
 """Money in from the bank: CAMT.053 statements matched to households' invoices."""
 
-from flask_babel import lazy_gettext as _l
-
+from isp.i18n import lazy_gettext as _l
 from isp.registry import Contributions, HouseholdTab
 
 #: What this domain adds to the application (docs/architecture.md §2).

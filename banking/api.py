@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
-from flask_babel import gettext as _
 
 from banking import services
 from banking.models import BankLine, BankStatement
@@ -13,6 +12,7 @@ from isp.auth import current_actor, require_role
 from isp.choices import Role
 from isp.errors import DomainError
 from isp.extensions import db
+from isp.i18n import gettext as _
 from isp.openapi import documented
 from isp.pagination import api_list
 from isp.query import parse

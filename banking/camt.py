@@ -27,9 +27,9 @@ from xml.etree.ElementTree import Element, ParseError
 
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
-from flask_babel import gettext as _
 
 from isp.errors import DomainError
+from isp.i18n import gettext as _
 from isp.timeutil import PARIS, local_date
 
 #: A month's statement of a small operator is a few hundred kB; beyond this it is not one.

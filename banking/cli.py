@@ -6,13 +6,13 @@ from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
-from flask_babel import gettext as _
 
 from banking import services
 from banking.camt import CamtRejected
 from banking.views import outcome_message
 from isp import audit
 from isp.extensions import db
+from isp.i18n import gettext as _
 from isp.services import get_user_by_email
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import HiddenField, TextAreaField
 from wtforms.validators import DataRequired, Length
+
+from isp.i18n import lazy_gettext as _l
 
 
 class StatementUploadForm(FlaskForm):

@@ -19,7 +19,6 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 
-from flask_babel import gettext as _
 from sqlalchemy import Select, func, or_, select
 
 from banking.camt import CamtLine, parse_statement
@@ -36,6 +35,7 @@ from billing.numbering import (
 from billing.payments import record_payment
 from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
+from isp.i18n import gettext as _
 from isp.models import User
 from isp.timeutil import utcnow
 from isp.validation import Integer, Text

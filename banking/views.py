@@ -6,8 +6,6 @@ Operators (and admins) only: the lines carry payers' names and accounts.
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import selectinload
@@ -26,6 +24,8 @@ from isp.database import built_once
 from isp.errors import DomainError
 from isp.extensions import db
 from isp.forms import discard_refused_change, show_domain_error
+from isp.i18n import gettext as _
+from isp.i18n import lazy_gettext as _l
 from isp.nav import register_nav
 from isp.pagination import paginate
 

@@ -10,13 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from flask_babel import gettext as _
 from sqlalchemy import bindparam, case, func, select
 
 from billing.choices import OPEN_STATUSES, PAYMENT_METHOD_LABELS, InvoiceStatus
 from billing.models import Allocation, CreditNote, Invoice, Payment
 from isp.database import built_once
 from isp.extensions import db
+from isp.i18n import gettext as _
 from isp.timeutil import today
 from subscribers.models import Household
 

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
-from flask_babel import gettext as _
 
 from billing import exports
 from billing.dunning import run_dunning
@@ -15,6 +14,7 @@ from billing.money import format_euros
 from billing.runs import issue_invoices, prepare_invoices
 from isp.errors import DomainError
 from isp.extensions import db
+from isp.i18n import gettext as _
 
 #: Below this many rows a progress bar is noise.
 BAR_THRESHOLD = 2000

@@ -13,7 +13,6 @@ from datetime import date, timedelta
 
 from flask import current_app
 from flask_babel import force_locale
-from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from billing.accounts import overdue_cents
@@ -32,6 +31,7 @@ from billing.money import format_euros
 from isp import signals
 from isp.errors import DomainError
 from isp.extensions import db
+from isp.i18n import gettext as _
 from isp.models import User
 from isp.timeutil import is_working_day as is_business_day
 from isp.timeutil import today, utcnow

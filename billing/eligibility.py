@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask_babel import force_locale
-from flask_babel import gettext as _
 from sqlalchemy import bindparam, func, select
 
 from billing.choices import MINIMA, EvidenceType
@@ -16,6 +15,7 @@ from billing.reasons import reason_text
 from isp.database import built_once
 from isp.errors import DomainError
 from isp.extensions import db
+from isp.i18n import gettext as _
 from isp.models import User
 from isp.timeutil import today
 from subscribers.models import Household

@@ -6,7 +6,6 @@ import io
 from datetime import date, timedelta
 
 from flask import current_app
-from flask_babel import gettext as _
 from schwifty import BIC, IBAN
 from schwifty.exceptions import SchwiftyException
 from sepaxml import SepaDD
@@ -19,6 +18,7 @@ from billing.runs import check_period
 from isp import csvexport
 from isp.errors import DomainError
 from isp.extensions import db
+from isp.i18n import gettext as _
 from isp.models import User
 from isp.timeutil import today
 from subscribers.models import Household, Unit

@@ -2,7 +2,6 @@
 
 from decimal import ROUND_HALF_UP, Decimal
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -22,6 +21,7 @@ from billing.choices import (
     FSL_DECISION_LABELS,
     PAYMENT_METHOD_LABELS,
 )
+from isp.i18n import lazy_gettext as _l
 
 
 def cents(value: Decimal | None) -> int:

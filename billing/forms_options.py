@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, DecimalField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from billing.forms import cents
 from billing.options import MAX_OPTION_PRICE_CENTS, TierRule
+from isp.i18n import lazy_gettext as _l
 
 SWITCH_NEED_LABELS = {"none": _l("Aucun"), "vlan": _l("Un VLAN"),
                       "policy": _l("Une politique de port")}

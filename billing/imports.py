@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
 from billing.choices import PaymentMethod
@@ -22,6 +20,8 @@ from isp.csvimport import (
 )
 from isp.errors import DomainError
 from isp.extensions import db
+from isp.i18n import gettext as _
+from isp.i18n import lazy_gettext as _l
 from subscribers.models import Household, Unit
 
 

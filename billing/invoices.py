@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 
 from flask import current_app
-from flask_babel import gettext as _
 from sqlalchemy import Select, bindparam, or_, select
 
 from billing import numbering
@@ -17,6 +16,7 @@ from billing.money import vat_included
 from isp.database import AmongIds, built_once
 from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
+from isp.i18n import gettext as _
 from isp.models import User
 from isp.timeutil import today
 from subscribers.models import Building, Household, Unit

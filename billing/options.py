@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import current_app
-from flask_babel import gettext as _
 from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -34,6 +33,7 @@ from billing.tariffs import tiers
 from isp.database import AmongIds, built_once
 from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
+from isp.i18n import gettext as _
 from isp.models import User
 from isp.timeutil import today
 from isp.validation import Choice, Day, Integer, Text

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask_babel import gettext as _
-
 from billing import dunning
 from billing.accounts import allocate, balance, lock_account, overdue_cents
 from billing.choices import PaymentMethod
@@ -17,6 +15,7 @@ from billing.models import Payment
 from billing.money import format_euros
 from isp.errors import DomainError
 from isp.extensions import db
+from isp.i18n import gettext as _
 from isp.models import User
 from isp.timeutil import today
 

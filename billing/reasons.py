@@ -6,9 +6,8 @@ Kept apart from ``billing.eligibility`` because the decision's model reads them 
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
-
 from billing.choices import EvidenceType
+from isp.i18n import gettext as _
 
 
 def evidence_name(evidence: str) -> str:

@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from flask import current_app
-from flask_babel import gettext as _
 from sqlalchemy import (
     Integer,
     String,
@@ -57,6 +56,7 @@ from billing.options import billable_option_lines
 from billing.tariffs import prices_for_period
 from isp.errors import DomainError
 from isp.extensions import db
+from isp.i18n import gettext as _
 from isp.models import User
 from isp.signals import invoice_issued
 from isp.timeutil import today, utcnow

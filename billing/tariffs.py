@@ -8,7 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from flask_babel import gettext as _
 from sqlalchemy import and_, bindparam, func, select
 
 from billing.models import Invoice, InvoiceLine, Plan, Tier, TierPrice
@@ -16,6 +15,7 @@ from billing.money import next_period_start, parse_period
 from isp.database import built_once
 from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
+from isp.i18n import gettext as _
 from isp.models import User
 from isp.signals import plan_speeds_changed
 from isp.timeutil import today, utcnow

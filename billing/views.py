@@ -10,9 +10,6 @@ Mediators and analysts see no invoice: every page here is for operators (and adm
 from __future__ import annotations
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
@@ -66,6 +63,9 @@ from isp.choices import Role
 from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
 from isp.forms import flash_domain_error, form_status, show_domain_error
+from isp.i18n import gettext as _
+from isp.i18n import lazy_gettext as _l
+from isp.i18n import ngettext
 from isp.nav import register_nav
 from isp.pagination import paginate
 from isp.query import parse

@@ -4,7 +4,6 @@ subscription holds (operators add and remove them). Rules: billing/options.py.""
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from markupsafe import Markup
 from sqlalchemy.orm import selectinload
 
@@ -26,6 +25,7 @@ from isp.choices import Role
 from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
 from isp.forms import form_status, show_domain_error
+from isp.i18n import gettext as _
 from subscribers.models import Subscription
 
 bp = Blueprint("billing_options", __name__, template_folder="templates", url_prefix="/billing")

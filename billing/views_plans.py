@@ -7,8 +7,6 @@ provisioning batch (network handles ``plan_speeds_changed``).
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
@@ -19,6 +17,8 @@ from isp.auth import current_actor, require_role
 from isp.errors import DomainError
 from isp.extensions import db
 from isp.forms import form_status, show_domain_error
+from isp.i18n import gettext as _
+from isp.i18n import lazy_gettext as _l
 
 bp = Blueprint("billing_plans", __name__, template_folder="templates", url_prefix="/billing")
 

@@ -1,7 +1,6 @@
 """Lent household equipment (box, computer, tablet, phone) and its 4R life."""
 
-from flask_babel import lazy_gettext as _l
-
+from isp.i18n import lazy_gettext as _l
 from isp.registry import Contributions, HouseholdTab
 
 #: What this domain adds to the application (docs/architecture.md §2).

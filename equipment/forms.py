@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, DecimalField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from equipment.choices import KIND_LABELS, ORIGIN_LABELS, STATE_LABELS
 from equipment.services import EMBODIED_MAX
+from isp.i18n import lazy_gettext as _l
 
 
 class ItemForm(FlaskForm):

@@ -6,12 +6,11 @@ row is created in stock through ``equipment.services.create_item`` (same rules a
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-
 from equipment import services
 from isp.csvimport import BadValue, ImportContext, ImportSpec, register_importer
 from isp.errors import DomainError
+from isp.i18n import gettext as _
+from isp.i18n import lazy_gettext as _l
 
 
 def _item(row: dict, ctx: ImportContext) -> None:

@@ -7,14 +7,14 @@ provisioned and counted in the footprint (network and evaluation read the column
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from equipment.models_network import DeviceLifecycleMove
 from equipment.services import NOTE, ON, PARTNER_CODE, partner_by_code
 from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
+from isp.i18n import gettext as _
+from isp.i18n import lazy_gettext as _l
 from isp.models import User
 from isp.timeutil import today
 from isp.validation import Choice

@@ -12,7 +12,6 @@ import logging
 from dataclasses import dataclass
 from datetime import date
 
-from flask_babel import gettext as _
 from sqlalchemy import Select, bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
@@ -23,6 +22,7 @@ from equipment.models import EquipmentItem, EquipmentMove, EquipmentPartner
 from isp.database import built_once
 from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
+from isp.i18n import gettext as _
 from isp.models import User
 from isp.timeutil import today
 from isp.validation import Choice, Day, Integer, Text

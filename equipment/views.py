@@ -4,8 +4,6 @@ household page's panel (operators, and mediators for the households of their ass
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from equipment import services
@@ -20,6 +18,8 @@ from isp.choices import Role
 from isp.errors import DomainError
 from isp.extensions import db
 from isp.forms import form_status, show_domain_error
+from isp.i18n import gettext as _
+from isp.i18n import lazy_gettext as _l
 from isp.nav import register_nav
 from isp.pagination import paginate
 from isp.query import parse

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import DateField, SelectField, TextAreaField
@@ -17,6 +15,8 @@ from isp.choices import Role
 from isp.errors import DomainError
 from isp.extensions import db
 from isp.forms import form_status, show_domain_error
+from isp.i18n import gettext as _
+from isp.i18n import lazy_gettext as _l
 from network.models import Device
 
 bp = Blueprint("equipment_network", __name__, template_folder="templates")

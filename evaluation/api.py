@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import Blueprint, jsonify
-from flask_babel import gettext as _
 
 from evaluation import fragility, queries, scenarios
 from evaluation.schemas import (
@@ -19,6 +18,7 @@ from isp.auth import current_actor, require_role
 from isp.choices import Role
 from isp.errors import DomainError
 from isp.extensions import db
+from isp.i18n import gettext as _
 from isp.openapi import documented
 from isp.pagination import api_list
 from isp.query import parse

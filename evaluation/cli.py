@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import click
 from flask.cli import with_appcontext
-from flask_babel import gettext as _
 
 from evaluation.aggregates import refresh
 from evaluation.queries import parse_period
 from isp.extensions import db
+from isp.i18n import gettext as _
 
 
 def register(cli_group) -> None:

@@ -16,13 +16,13 @@ import io
 import math
 from dataclasses import dataclass, field
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from isp import csvexport
 from isp.errors import DomainError
 from isp.extensions import db
+from isp.i18n import gettext as _
+from isp.i18n import lazy_gettext as _l
 from subscribers.models import Building, District
 from subscribers.published_figures import OFFICIAL_INDEX, Values, district_indicators
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from isp.csvimport import (
@@ -15,6 +13,8 @@ from isp.csvimport import (
     register_importer,
 )
 from isp.extensions import db
+from isp.i18n import gettext as _
+from isp.i18n import lazy_gettext as _l
 from subscribers.models import District
 from subscribers.models_figures import DistrictIndicator
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import io
 from datetime import date
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from equipment.footprint_defaults import REFURBISHED_FRACTION, table
@@ -27,6 +26,7 @@ from evaluation.footprint import (
 from evaluation.queries import FAMILY_PREFIXES, METRICS, metric_of
 from isp import csvexport
 from isp.extensions import db
+from isp.i18n import lazy_gettext as _l
 from subscribers.models import Building, District
 from subscribers.models_figures import EvaluationMonthly
 from subscribers.published_figures import small_cell

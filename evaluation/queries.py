@@ -16,12 +16,12 @@ from datetime import date
 
 from flask import current_app
 from flask_babel import get_locale
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from isp.errors import DomainError
 from isp.extensions import db
+from isp.i18n import gettext as _
+from isp.i18n import lazy_gettext as _l
 from isp.timeutil import today
 from subscribers.models import District
 from subscribers.models_figures import EvaluationMonthly

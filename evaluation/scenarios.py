@@ -20,8 +20,6 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from flask import current_app
 from flask_babel import format_decimal
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import Row, Select, and_, bindparam, case, exists, func, or_, select
 
 from billing import options as billing_options
@@ -36,6 +34,8 @@ from isp.database import built_once
 from isp.disclosure import SMALL_CELL
 from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
+from isp.i18n import gettext as _
+from isp.i18n import lazy_gettext as _l
 from isp.timeutil import today
 from subscribers.models import Building, District, Unit
 from subscribers.models_figures import DistrictIndicator, EvaluationMonthly

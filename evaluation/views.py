@@ -19,8 +19,6 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import joinedload
@@ -38,6 +36,8 @@ from isp.errors import DomainError
 from isp.extensions import db
 from isp.formatting import money, number, octets
 from isp.forms import discard_refused_change, flash_domain_error
+from isp.i18n import gettext as _
+from isp.i18n import lazy_gettext as _l
 from isp.nav import register_nav
 from isp.query import parse
 from isp.timeutil import today

@@ -1,7 +1,6 @@
 """Impact evaluation: each household's t0 baseline and follow-ups, indicators by cohort."""
 
-from flask_babel import lazy_gettext as _l
-
+from isp.i18n import lazy_gettext as _l
 from isp.registry import Contributions, HouseholdTab
 
 #: What this domain adds to the application (docs/architecture.md §2).

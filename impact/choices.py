@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from flask_babel import lazy_gettext as _l
-
+from isp.i18n import lazy_gettext as _l
 from mediation.choices import AUTONOMY_LEVELS
 
 __all__ = ["AUTONOMY_LEVELS", "COHORTS", "DEVICES", "STAGE_LABELS", "STAGE_MONTHS", "Stage"]

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import re
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, RadioField, SelectField, SelectMultipleField, StringField, widgets
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from impact.choices import AUTONOMY_LEVELS, DEVICES
+from isp.i18n import gettext as _
+from isp.i18n import lazy_gettext as _l
 
 _EUROS = re.compile(r"^(\d{1,6})(?:[.,](\d{1,2}))?$")
 

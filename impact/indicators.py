@@ -18,8 +18,6 @@ import statistics
 from dataclasses import dataclass
 from datetime import date
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, null, select
 
 from impact.choices import AUTONOMY_LEVELS, COHORT_LABELS, COHORTS, GROUPINGS, Stage
@@ -29,6 +27,8 @@ from isp import csvexport
 from isp.disclosure import ratio, round_count
 from isp.errors import DomainError
 from isp.extensions import db
+from isp.i18n import gettext as _
+from isp.i18n import lazy_gettext as _l
 from isp.timeutil import today
 from subscribers.models import Building, District, Subscription
 from subscribers.published_figures import SUPPRESSED_LABEL, Cell, small_cell

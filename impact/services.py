@@ -13,7 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from flask_babel import gettext as _
 from sqlalchemy import Date, Select, and_, bindparam, exists, func, or_, select
 
 from impact.choices import (
@@ -30,6 +29,7 @@ from isp.choices import Role
 from isp.database import AmongIds, built_once
 from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
+from isp.i18n import gettext as _
 from isp.models import User
 from isp.timeutil import month_bounds, start_of_day, today, utcnow
 from isp.validation import Choice, Codes, Day, Integer

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from impact import indicators as impact_indicators
@@ -25,6 +23,8 @@ from isp.choices import Role
 from isp.errors import DomainError
 from isp.extensions import db
 from isp.forms import form_status, show_domain_error
+from isp.i18n import gettext as _
+from isp.i18n import lazy_gettext as _l
 from isp.nav import register_nav
 from isp.pagination import paginate
 from isp.query import parse

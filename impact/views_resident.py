@@ -9,7 +9,6 @@ signed-in resident's own).
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
-from flask_babel import gettext as _
 from markupsafe import Markup
 
 from impact import services
@@ -21,6 +20,7 @@ from isp.choices import Role
 from isp.errors import DomainError
 from isp.extensions import db
 from isp.forms import discard_refused_change, show_domain_error
+from isp.i18n import gettext as _
 from residents.identity import household_of, require_resident_household
 
 bp = Blueprint("impact_resident", __name__, url_prefix="/moi/suivi",

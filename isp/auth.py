@@ -13,7 +13,6 @@ from datetime import timedelta
 from functools import wraps
 
 from flask import Flask, abort, current_app, g, redirect, request, session, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import joinedload
@@ -23,6 +22,7 @@ from isp.choices import Role
 from isp.database import built_once
 from isp.errors import json_error
 from isp.extensions import db, login_manager
+from isp.i18n import gettext as _
 from isp.models import ApiToken, User, password_hasher
 from isp.models_security import UserSession
 from isp.requester import authenticated_user, is_api_request

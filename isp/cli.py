@@ -10,7 +10,6 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
-from flask_babel import gettext as _
 from werkzeug.serving import run_simple
 
 from isp import audit, registry
@@ -20,6 +19,7 @@ from isp.demo import seed_demo
 from isp.errors import DomainError
 from isp.extensions import db
 from isp.gdpr import export_household_json, purge_expired
+from isp.i18n import gettext as _
 from isp.scheduler import run_blocking, start_background
 from isp.services import check_password_strength, create_token, create_user, get_user_by_email
 

@@ -16,11 +16,11 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from email_validator import EmailNotValidError, validate_email
-from flask_babel import gettext as _
-from flask_babel import ngettext
 
 from isp.errors import DomainError
 from isp.extensions import db
+from isp.i18n import gettext as _
+from isp.i18n import ngettext
 from isp.models import User
 
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
-from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
 from isp import audit
 from isp.extensions import db
+from isp.i18n import gettext as _
 
 
 class DomainError(Exception):

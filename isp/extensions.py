@@ -63,9 +63,9 @@ class _RequestDomain(Domain):
         cached = getattr(context, "isp_translations", None)
         if locale is not None and cached is not None and cached[0] is locale:
             return cached[1]
-        translations = super().get_translations()
-        context.isp_translations = (get_locale(), translations)
-        return translations
+        found = super().get_translations()
+        context.isp_translations = (get_locale(), found)
+        return found
 
 
 class _Babel(Babel):
@@ -74,7 +74,9 @@ class _Babel(Babel):
         return _RequestDomain(domain=self.domain)
 
 
-def _translations():
+def translations():
+    """The request's translations (gettext's ``Translations``), kept for the request; the
+    default language's outside one."""
     return babel.domain_instance.get_translations()
 
 
@@ -92,21 +94,21 @@ def _as_template_text(context: Context, text: str, variables: dict) -> str:
 # ``num`` or ``message`` (``ngettext("%(num)s résultat", ..., n, num=n|number)``).
 @pass_context
 def _template_gettext(context: Context, message: str, /, **variables) -> str:
-    return _as_template_text(context, _translations().ugettext(message), variables)
+    return _as_template_text(context, translations().ugettext(message), variables)
 
 
 @pass_context
 def _template_ngettext(context: Context, singular: str, plural: str, num: int, /,
                        **variables) -> str:
     variables.setdefault("num", num)
-    return _as_template_text(context, _translations().ungettext(singular, plural, num),
+    return _as_template_text(context, translations().ungettext(singular, plural, num),
                              variables)
 
 
 @pass_context
 def _template_pgettext(context: Context, message_context: str, message: str, /,
                        **variables) -> str:
-    return _as_template_text(context, _translations().upgettext(message_context, message),
+    return _as_template_text(context, translations().upgettext(message_context, message),
                              variables)
 
 
@@ -115,7 +117,7 @@ def _template_npgettext(context: Context, message_context: str, singular: str, p
                         num: int, /, **variables) -> str:
     variables.setdefault("num", num)
     return _as_template_text(
-        context, _translations().unpgettext(message_context, singular, plural, num), variables)
+        context, translations().unpgettext(message_context, singular, plural, num), variables)
 
 
 def install_template_gettext(environment: Environment) -> None:

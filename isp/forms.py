@@ -1,13 +1,13 @@
 """Core forms: login and password change."""
 
 from flask import flash, request
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from isp.errors import DomainError
 from isp.extensions import db
+from isp.i18n import lazy_gettext as _l
 
 MIN_PASSWORD_LENGTH = 12
 

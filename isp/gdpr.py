@@ -9,13 +9,13 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from flask import current_app
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import Table, delete, select
 
 from isp import audit, history, registry
 from isp.errors import DomainError
 from isp.extensions import db
+from isp.i18n import gettext as _
+from isp.i18n import lazy_gettext as _l
 from isp.models import AuditEntry, User
 from isp.timeutil import utcnow
 

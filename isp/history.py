@@ -24,7 +24,6 @@ from decimal import Decimal
 from enum import Enum
 
 from flask import has_request_context
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     BindParameter,
     ForeignKey,
@@ -46,6 +45,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from isp.database import built_once, insert_rows
 from isp.extensions import db
 from isp.formatting import money, short_date, short_datetime
+from isp.i18n import lazy_gettext as _l
 from isp.requester import authenticated_user
 from isp.timeutil import utcnow
 from isp.types import UTCDateTime

@@ -27,13 +27,13 @@ from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, flash, g, has_request_context, redirect, request
-from flask_babel import gettext as _
 from markupsafe import Markup
 from sqlalchemy import Integer, String, Text, UniqueConstraint, delete, event, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from isp.extensions import db
+from isp.i18n import gettext as _
 from isp.requester import authenticated_user
 from isp.timeutil import utcnow
 from isp.types import UTCDateTime

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template
-from flask_babel import lazy_gettext as _l
 
 from isp.auth import public
+from isp.i18n import lazy_gettext as _l
 
 bp = Blueprint("pages", __name__)
 

@@ -18,8 +18,6 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import or_, select
 from wtforms import EmailField, PasswordField, SelectField, StringField
@@ -38,6 +36,8 @@ from isp.choices import ROLE_LABELS, Role
 from isp.errors import DomainError
 from isp.extensions import db
 from isp.forms import flash_domain_error, form_status, show_domain_error
+from isp.i18n import gettext as _
+from isp.i18n import lazy_gettext as _l
 from isp.models import ApiToken, AuditEntry, User
 from isp.nav import register_nav
 from isp.pagination import paginate, paginate_list

@@ -13,11 +13,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import current_app, jsonify, request
-from flask_babel import gettext as _
 from sqlalchemy import Select, func, select
 
 from isp.errors import DomainError
 from isp.extensions import db
+from isp.i18n import gettext as _
 
 #: Beyond this an OFFSET overflows the databases' integers; nobody pages that far.
 MAX_PAGE_NUMBER = 1_000_000

@@ -26,10 +26,10 @@ import typing
 from typing import Any, ClassVar, TypeVar
 
 from flask import current_app, request
-from flask_babel import gettext as _
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from isp.errors import DomainError
+from isp.i18n import gettext as _
 
 #: Attribute ``isp.openapi.documented`` sets on a view: the model of its query string.
 QUERY_ATTR = "openapi_query"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 
 from isp import registry
@@ -10,6 +9,7 @@ from isp.choices import Role
 from isp.errors import DomainError
 from isp.extensions import db
 from isp.forms import MIN_PASSWORD_LENGTH
+from isp.i18n import gettext as _
 from isp.models import ApiToken, User
 
 #: A short list of passwords refused whatever their length (the most common leaked ones).

@@ -29,10 +29,10 @@ from datetime import date
 from urllib.parse import urlsplit
 
 from flask import Flask, request
-from flask_babel import gettext as _
 from wtforms.validators import ValidationError
 
 from isp.errors import DomainError
+from isp.i18n import gettext as _
 
 #: PostgreSQL INTEGER (int4); SQLite stores anything up to 2**63 but the schema is the same.
 MAX_INT = 2**31 - 1

@@ -18,7 +18,6 @@ from flask import (
     url_for,
 )
 from flask_babel import format_timedelta, get_locale
-from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from isp import audit, throttle
@@ -36,6 +35,7 @@ from isp.choices import AUDIT_ACTION_LABELS
 from isp.errors import DomainError
 from isp.extensions import db
 from isp.forms import ChangePasswordForm, LoginForm, form_status, show_domain_error
+from isp.i18n import gettext as _
 from isp.nav import nav_for, nav_links
 from isp.services import check_password_strength
 from isp.timeutil import utcnow

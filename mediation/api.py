@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from flask import Blueprint, jsonify, request
-from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload, selectinload
 
 from isp import audit
@@ -14,6 +13,7 @@ from isp.choices import Role
 from isp.errors import DomainError
 from isp.extensions import db
 from isp.formatting import iso
+from isp.i18n import gettext as _
 from isp.openapi import documented
 from isp.pagination import api_list
 from isp.query import parse

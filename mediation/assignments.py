@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 from datetime import date, datetime
 
-from flask_babel import gettext as _
 from sqlalchemy import Select, bindparam, case, func, not_, or_, select, update
 from sqlalchemy.orm import joinedload
 
@@ -17,6 +16,7 @@ from isp.choices import Role
 from isp.database import built_once
 from isp.errors import DomainError
 from isp.extensions import db
+from isp.i18n import gettext as _
 from isp.models import User
 from isp.timeutil import start_of_day, today, utcnow
 from mediation.associations import get_association

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import re
 
-from flask_babel import gettext as _
 from sqlalchemy import Select, select
 
 from isp.auth import Scope
 from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
+from isp.i18n import gettext as _
 from isp.timeutil import today
 from isp.validation import Text, WebAddress
 from mediation.choices import SPECIALTIES

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from flask_babel import lazy_gettext as _l
-
+from isp.i18n import lazy_gettext as _l
 from subscribers.choices import COACHING_NEEDS
 
 #: What an association can coach: the vocabulary of a household's ``needs``, which the

@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, time
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 
 from isp.errors import DomainError
 from isp.extensions import db
+from isp.i18n import gettext as _
 from mediation.associations import get_association
 from mediation.choices import (
     HOLDING_STATUSES,

@@ -1,6 +1,5 @@
 """Forms of the mediation domain (types and formats; rules live in services)."""
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -15,6 +14,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
+from isp.i18n import lazy_gettext as _l
 from mediation.choices import (
     AGE_BANDS,
     AUTONOMY_LEVELS,

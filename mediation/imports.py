@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-
 from isp.csvimport import (
     BadValue,
     ImportContext,
@@ -14,6 +11,8 @@ from isp.csvimport import (
     register_importer,
 )
 from isp.errors import DomainError
+from isp.i18n import gettext as _
+from isp.i18n import lazy_gettext as _l
 from mediation.associations import save_association
 
 

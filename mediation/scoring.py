@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask_babel import gettext as _
-from flask_babel import ngettext
+from isp.i18n import gettext as _
+from isp.i18n import ngettext
 
 LANGUAGE_POINTS = 3
 SPECIALTY_POINTS = 2

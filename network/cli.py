@@ -5,10 +5,10 @@ from __future__ import annotations
 import click
 from flask import current_app
 from flask.cli import with_appcontext
-from flask_babel import gettext as _
 
 from isp.errors import DomainError
 from isp.extensions import db
+from isp.i18n import gettext as _
 from network.credentials import rotate_token
 from network.models import Device
 from network.poller import run_poll_cycle

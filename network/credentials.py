@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from flask import current_app
-from flask_babel import gettext as _
 
 from isp.errors import DomainError
+from isp.i18n import gettext as _
 
 
 def _fernet(key: str | None = None) -> Fernet:

@@ -12,11 +12,11 @@ from __future__ import annotations
 import ipaddress
 import re
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 
 from isp.csvimport import BadValue, parse_choice, parse_float, parse_int
 from isp.extensions import db
+from isp.i18n import gettext as _
 from network.choices import DeviceRole
 from network.credentials import encrypt_secret
 from network.models import Device

@@ -10,12 +10,12 @@ rejected, with the known names in the message.
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from isp.csvimport import BadValue, ImportContext, ImportSpec, register_importer
 from isp.extensions import db
+from isp.i18n import gettext as _
+from isp.i18n import lazy_gettext as _l
 from network.device_fields import HOSTNAME, device_changes
 from network.models import Device, Port
 from network.topology import find_device

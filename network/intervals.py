@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from flask_babel import gettext as _
 from sqlalchemy import select
 
 from isp import signals
 from isp.errors import DomainError
 from isp.extensions import db
+from isp.i18n import gettext as _
 from isp.timeutil import utcnow
 from network.counters import max_unambiguous_interval_s
 from network.models import (

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal
 
-from flask_babel import lazy_gettext as _l
 from pydantic import Field
 
+from isp.i18n import lazy_gettext as _l
 from isp.openapi import Resource
 from isp.query import Query
 

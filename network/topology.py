@@ -3,13 +3,13 @@
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import attributes
 
 from isp.database import built_once
 from isp.errors import DomainError
 from isp.extensions import db
+from isp.i18n import gettext as _
 from network.choices import DeviceRole
 from network.models import (
     Device,

@@ -9,8 +9,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import contains_eager
@@ -23,6 +21,8 @@ from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
 from isp.formatting import octets
 from isp.forms import discard_refused_change
+from isp.i18n import gettext as _
+from isp.i18n import lazy_gettext as _l
 from isp.nav import register_nav
 from isp.pagination import paginate
 from isp.timeutil import PARIS, utcnow

@@ -10,9 +10,8 @@ never the address). Nothing is sent for a honeypot catch (nothing was stored).
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
-
 from isp.extensions import db
+from isp.i18n import gettext as _
 from outreach.models import RequestEvent
 from outreach.services import Outcome
 from residents.mail import send

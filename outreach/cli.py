@@ -6,11 +6,11 @@ from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
-from flask_babel import gettext as _
 
 from isp import audit
 from isp.errors import DomainError
 from isp.extensions import db
+from isp.i18n import gettext as _
 from outreach.contours import import_contours
 
 

@@ -18,11 +18,11 @@ import json
 import math
 from dataclasses import dataclass, field
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 
 from isp.errors import DomainError
 from isp.extensions import db
+from isp.i18n import gettext as _
 from isp.timeutil import utcnow
 from outreach.models import DistrictContour
 from subscribers.models import District

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from isp.extensions import db
+from isp.i18n import lazy_gettext as _l
 from outreach import contours, demand
 from subscribers import published_figures
 from subscribers.models import District

@@ -12,13 +12,13 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import timedelta
 
-from flask_babel import gettext as _
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload
 
 from isp import throttle
 from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
+from isp.i18n import gettext as _
 from isp.models import User
 from isp.timeutil import utcnow
 from outreach.choices import CLOSED, TRANSITIONS, RequesterKind, RequestStatus

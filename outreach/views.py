@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from isp import audit
@@ -14,6 +12,8 @@ from isp.errors import DomainError
 from isp.extensions import db
 from isp.formatting import number, percent
 from isp.forms import discard_refused_change
+from isp.i18n import gettext as _
+from isp.i18n import lazy_gettext as _l
 from isp.nav import register_nav
 from isp.pagination import paginate
 from isp.query import parse

@@ -1,7 +1,6 @@
 """Residents' own space: sign-in by one-time code, their connection, invoices, help, data."""
 
-from flask_babel import lazy_gettext as _l
-
+from isp.i18n import lazy_gettext as _l
 from isp.registry import Contributions, HouseholdTab
 
 #: What this domain adds to the application (docs/architecture.md §2).

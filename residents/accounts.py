@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import secrets
 
-from flask_babel import gettext as _
 from sqlalchemy import bindparam, select, update
 
 from isp.auth import end_sessions_of
@@ -13,6 +12,7 @@ from isp.choices import Role
 from isp.database import built_once
 from isp.errors import DomainError
 from isp.extensions import db
+from isp.i18n import gettext as _
 from isp.models import ApiToken, User
 from isp.timeutil import utcnow
 from residents.identity import lives_in_its_flat

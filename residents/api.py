@@ -4,7 +4,6 @@ and read the notices sent; a resident reads and sets the channels of their notic
 from __future__ import annotations
 
 from flask import Blueprint, abort, jsonify, request
-from flask_babel import gettext as _
 from sqlalchemy import select
 
 from isp import audit
@@ -13,6 +12,7 @@ from isp.choices import Role
 from isp.errors import DomainError
 from isp.extensions import db
 from isp.formatting import iso
+from isp.i18n import gettext as _
 from isp.openapi import documented
 from isp.pagination import api_list
 from isp.validation import Text, body_schema, json_body

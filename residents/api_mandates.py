@@ -4,12 +4,12 @@ each action under a mandate audited with both names."""
 from __future__ import annotations
 
 from flask import Blueprint, jsonify
-from flask_babel import gettext as _
 
 from isp.auth import current_actor, require_role
 from isp.choices import Role
 from isp.errors import DomainError
 from isp.extensions import db
+from isp.i18n import gettext as _
 from isp.openapi import documented
 from isp.pagination import api_list
 from isp.validation import Day, Integer, Text, body_schema, json_body

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import click
 from flask.cli import with_appcontext
-from flask_babel import gettext as _
 
 from isp.errors import DomainError
 from isp.extensions import db
+from isp.i18n import gettext as _
 from residents.accounts import create_account
 from residents.jobs import appointment_reminders
 from residents.notices import deliver_pending

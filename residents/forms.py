@@ -1,9 +1,10 @@
 """Forms of the residents' sign-in, their notice settings and the operators' account pages."""
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField
 from wtforms.validators import DataRequired, Length, Optional
+
+from isp.i18n import lazy_gettext as _l
 
 
 class LoginForm(FlaskForm):

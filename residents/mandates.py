@@ -19,8 +19,6 @@ import secrets
 from datetime import date, timedelta
 
 from flask import has_request_context, request
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
@@ -31,6 +29,8 @@ from isp.choices import Role
 from isp.database import built_once
 from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
+from isp.i18n import gettext as _
+from isp.i18n import lazy_gettext as _l
 from isp.models import User
 from isp.timeutil import today, utcnow
 from isp.validation import Text

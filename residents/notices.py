@@ -15,13 +15,13 @@ from datetime import timedelta
 
 from flask import g, has_request_context
 from flask_babel import force_locale, gettext
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, or_, select, update
 
 from isp.database import built_once
 from isp.errors import DomainError
 from isp.extensions import db
 from isp.formatting import money, short_date, short_datetime
+from isp.i18n import lazy_gettext as _l
 from isp.timeutil import utcnow
 from residents import mail, sms
 from residents.accounts import display_phone

@@ -20,11 +20,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
-from flask_babel import gettext as _
 from sqlalchemy import select, update
 
 from isp import throttle
 from isp.extensions import db
+from isp.i18n import gettext as _
 from isp.timeutil import utcnow
 from residents import mail, sms
 from residents.accounts import account_by_login, parse_login

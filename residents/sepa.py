@@ -13,14 +13,14 @@ Services take ``actor``, flush and never commit.
 from __future__ import annotations
 
 from flask import has_request_context, request
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from billing.sepa_mandates import active_mandate
 from isp import audit
 from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
+from isp.i18n import gettext as _
+from isp.i18n import lazy_gettext as _l
 from isp.models import User
 from isp.timeutil import utcnow
 from isp.validation import Choice, Text

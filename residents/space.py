@@ -10,8 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from billing.models import Invoice
@@ -19,6 +17,8 @@ from isp import gdpr
 from isp.choices import AUDIT_ACTION_LABELS, ROLE_LABELS, Role
 from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
+from isp.i18n import gettext as _
+from isp.i18n import lazy_gettext as _l
 from isp.models import AuditEntry, User
 from isp.timeutil import month_bounds, today, utcnow
 from isp.validation import MAX_INT

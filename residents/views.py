@@ -18,7 +18,6 @@ from flask import (
     url_for,
 )
 from flask_babel import format_timedelta
-from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from markupsafe import Markup
 from sqlalchemy import select
@@ -37,6 +36,7 @@ from isp.choices import Role
 from isp.errors import DomainError
 from isp.extensions import db
 from isp.forms import form_status, show_domain_error
+from isp.i18n import gettext as _
 from isp.models_security import UserSession
 from isp.timeutil import utcnow
 from residents import accounts, notices, otp

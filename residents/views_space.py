@@ -10,8 +10,6 @@ from __future__ import annotations
 import json
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
@@ -28,6 +26,8 @@ from isp.errors import DomainError
 from isp.extensions import db
 from isp.forms import flash_domain_error, show_domain_error
 from isp.gdpr import REGISTER
+from isp.i18n import gettext as _
+from isp.i18n import lazy_gettext as _l
 from isp.nav import register_nav
 from residents import mandates, space
 from residents.identity import require_resident_household

@@ -1,7 +1,6 @@
 """Subscribers: districts, buildings, flats, households and their subscriptions."""
 
-from flask_babel import lazy_gettext as _l
-
+from isp.i18n import lazy_gettext as _l
 from isp.registry import Contributions, HouseholdTab
 
 #: What this domain adds to the application (docs/architecture.md §2).

@@ -6,7 +6,6 @@ from datetime import date
 
 from email_validator import EmailNotValidError, validate_email
 from flask import Blueprint, jsonify, request
-from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager, selectinload
 
@@ -16,6 +15,7 @@ from isp.choices import Role
 from isp.errors import DomainError
 from isp.extensions import db
 from isp.formatting import iso
+from isp.i18n import gettext as _
 from isp.openapi import documented
 from isp.pagination import api_list, rows_without_joins
 from isp.query import parse

@@ -1,11 +1,11 @@
 """Forms of the subscribers domain (types and formats; rules live in services)."""
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, EmailField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
+from isp.i18n import lazy_gettext as _l
 from isp.validation import form_validator
 from subscribers.choices import BUILDING_STATUS_LABELS, LANGUAGES
 from subscribers.fields import HOLDER_NAME, MOVED_IN_ON, NEEDS, OTHER_MEMBERS, PHONE

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from isp.csvimport import (
@@ -22,6 +20,8 @@ from isp.database import allocate_ids, insert_rows
 from isp.errors import DomainError
 from isp.extensions import db
 from isp.history import record_bulk_creations
+from isp.i18n import gettext as _
+from isp.i18n import lazy_gettext as _l
 from isp.timeutil import today, utcnow
 from subscribers import services
 from subscribers.choices import LANGUAGES, BuildingStatus

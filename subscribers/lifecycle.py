@@ -17,13 +17,13 @@ import re
 from collections.abc import Iterable
 from datetime import date, datetime
 
-from flask_babel import gettext as _
 from sqlalchemy import bindparam, select
 
 from isp import signals
 from isp.database import built_once
 from isp.errors import DomainError
 from isp.extensions import db
+from isp.i18n import gettext as _
 from isp.models import User
 from isp.timeutil import start_of_day, today, utcnow
 from subscribers import asks

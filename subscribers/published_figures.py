@@ -13,12 +13,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 
 from isp.disclosure import SMALL_CELL, round_count
 from isp.errors import DomainError
 from isp.extensions import db
+from isp.i18n import gettext as _
 from subscribers.models import District
 from subscribers.models_figures import DistrictIndicator, EvaluationMonthly
 

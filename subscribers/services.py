@@ -6,7 +6,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, Select, bindparam, case, exists, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
@@ -15,6 +14,7 @@ from isp.auth import Scope
 from isp.database import AmongIds, built_once
 from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
+from isp.i18n import gettext as _
 from isp.models import User
 from isp.pagination import rows_without_joins
 from isp.timeutil import today

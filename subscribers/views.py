@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from markupsafe import Markup
 from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.orm import contains_eager
@@ -18,6 +15,9 @@ from isp.database import AmongIds, built_once
 from isp.errors import DomainError
 from isp.extensions import db
 from isp.forms import flash_domain_error, form_status, show_domain_error
+from isp.i18n import gettext as _
+from isp.i18n import lazy_gettext as _l
+from isp.i18n import ngettext
 from isp.nav import register_nav
 from isp.pagination import paginate
 from isp.query import parse

@@ -7,8 +7,6 @@ from __future__ import annotations
 import json
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
@@ -19,6 +17,8 @@ from isp.choices import Role
 from isp.errors import DomainError
 from isp.extensions import db
 from isp.forms import flash_domain_error
+from isp.i18n import gettext as _
+from isp.i18n import lazy_gettext as _l
 from subscribers.models import Household
 
 bp = Blueprint("data_subject", __name__, template_folder="templates")

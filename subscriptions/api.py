@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
-from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager
 
@@ -13,6 +12,7 @@ from isp.choices import Role
 from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
 from isp.formatting import iso
+from isp.i18n import gettext as _
 from isp.openapi import documented
 from isp.pagination import api_list, rows_without_joins
 from isp.query import parse

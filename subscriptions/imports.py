@@ -7,8 +7,6 @@ switch. The nightly reconciliation shows any drift, which an operator pushes wit
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from billing.eligibility import decide_tier
@@ -21,6 +19,8 @@ from isp.csvimport import (
 )
 from isp.errors import DomainError
 from isp.extensions import db
+from isp.i18n import gettext as _
+from isp.i18n import lazy_gettext as _l
 from isp.timeutil import today, utcnow
 from network.provisioning.queue import desired_for_subscription, port_for_unit, set_desired_state
 from subscribers import lifecycle

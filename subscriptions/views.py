@@ -8,8 +8,6 @@ panel shows the latest job and the flat's port (hence this package above both).
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 from wtforms import DateField, SelectField, StringField, TextAreaField
@@ -22,6 +20,8 @@ from isp.choices import Role
 from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
 from isp.forms import form_status, show_domain_error
+from isp.i18n import gettext as _
+from isp.i18n import lazy_gettext as _l
 from network.provisioning.queue import latest_job_for_subscription
 from network.topology import port_of_unit
 from subscribers import lifecycle, services

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
-from flask_babel import gettext as _
 
 from isp import audit
 from isp.auth import Scope, current_actor, require_role
@@ -11,6 +10,7 @@ from isp.choices import Role
 from isp.errors import DomainError
 from isp.extensions import db
 from isp.formatting import iso
+from isp.i18n import gettext as _
 from isp.openapi import documented
 from isp.pagination import api_list
 from isp.query import parse

@@ -1,10 +1,10 @@
 """Forms of the support domain (types and formats; rules live in support.tickets)."""
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from isp.i18n import lazy_gettext as _l
 from isp.validation import MAX_INT
 from support.choices import (
     CATEGORY_LABELS,

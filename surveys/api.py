@@ -4,7 +4,6 @@ results (aggregates, small cells suppressed; free texts for the owner role only)
 from __future__ import annotations
 
 from flask import Blueprint, jsonify
-from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from isp.auth import Scope, current_actor, require_role
@@ -12,6 +11,7 @@ from isp.choices import Role
 from isp.disclosure import SMALL_CELL
 from isp.errors import DomainError
 from isp.extensions import db
+from isp.i18n import gettext as _
 from isp.openapi import documented
 from isp.pagination import api_list
 from isp.validation import body_schema, json_body

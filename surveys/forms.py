@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -17,6 +15,8 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
+from isp.i18n import gettext as _
+from isp.i18n import lazy_gettext as _l
 from surveys.choices import AUDIENCE_LABELS, KIND_LABELS, MAX_ANONYMOUS_LINKS, SCALE_MAX, SCALE_MIN
 
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass, field
 
-from flask_babel import gettext as _
 from sqlalchemy import select, update
 
 from isp.auth import Scope
 from isp.choices import Role
 from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
+from isp.i18n import gettext as _
 from isp.models import User
 from isp.timeutil import today
 from mediation.models import Association

@@ -7,9 +7,8 @@ a plan's speeds changed (billing). They run inside the sender's transaction and 
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
-
 from isp.errors import DomainError
+from isp.i18n import gettext as _
 from isp.signals import plan_speeds_changed, subscription_requested, subscription_service_changed
 from network.provisioning.queue import (
     desired_for_subscription,

@@ -24,13 +24,13 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from flask import current_app
-from flask_babel import gettext as _
 from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.orm import load_only, selectinload
 
 from isp.database import built_once
 from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
+from isp.i18n import gettext as _
 from isp.models import User
 from isp.registry import provider
 from isp.timeutil import utcnow

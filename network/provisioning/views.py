@@ -17,8 +17,6 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager, joinedload, load_only
 
@@ -28,6 +26,8 @@ from isp.errors import DomainError
 from isp.extensions import db
 from isp.formatting import short_datetime
 from isp.forms import flash_domain_error
+from isp.i18n import gettext as _
+from isp.i18n import lazy_gettext as _l
 from isp.nav import register_nav
 from isp.pagination import paginate
 from isp.query import parse
