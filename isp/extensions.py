@@ -2,7 +2,8 @@
 
 from functools import cached_property
 
-from flask import g
+from babel.support import NullTranslations
+from flask import g, has_app_context
 from flask_babel import Babel, Domain, get_locale
 from flask_login import LoginManager
 from flask_migrate import Migrate
@@ -75,9 +76,14 @@ class _Babel(Babel):
 
 
 def translations():
-    """The request's translations (gettext's ``Translations``), kept for the request; the
-    default language's outside one."""
+    """The request's translations (gettext's ``Translations``), kept for the request; none
+    (the source text) outside an application, as Flask-Babel's ``gettext``."""
+    if _babel_context() is None and not has_app_context():
+        return _NO_TRANSLATIONS
     return babel.domain_instance.get_translations()
+
+
+_NO_TRANSLATIONS = NullTranslations()
 
 
 def _as_template_text(context: Context, text: str, variables: dict) -> str:

@@ -13,7 +13,7 @@ from sqlalchemy import Select, bindparam, case, func, not_, or_, select, update
 from sqlalchemy.orm import joinedload
 
 from isp.choices import Role
-from isp.database import built_once
+from isp.database import AmongIds, built_once
 from isp.errors import DomainError
 from isp.extensions import db
 from isp.i18n import gettext as _
@@ -23,7 +23,7 @@ from mediation.associations import get_association
 from mediation.choices import SPECIALTIES, BookingStatus
 from mediation.models import Assignment, Association, Booking, CoachingSlot, SessionRecord
 from mediation.scoring import AssociationFacts, HouseholdFacts, Suggestion, rank_associations
-from subscribers.models import Household
+from subscribers.models import Building, District, Household, Unit, needs_of
 from subscribers.services import household_search_condition
 
 
@@ -84,8 +84,37 @@ def association_facts(on: date | None = None) -> list[AssociationFacts]:
 
 
 def household_facts(household: Household) -> HouseholdFacts:
-    return HouseholdFacts(household.unit.building.district.code, household.language or "fr",
-                          tuple(household.needs_list))
+    return _facts(household.unit.building.district.code, household.language, household.needs)
+
+
+def _facts(district_code: str, language: str | None, needs: str | None) -> HouseholdFacts:
+    return HouseholdFacts(district_code, language or "fr", tuple(needs_of(needs)))
+
+
+#: What the orientation list reads of a household: plain rows (an ORM household with its flat,
+#: building and district per row cost a third of the page, issue 23.3).
+UNASSIGNED_COLUMNS = (Household.id, Household.unit_id, Household.unit_code, Household.holder_name,
+                      Household.language, Household.needs)
+
+
+def suggestions_for_rows(rows: list, associations: list[AssociationFacts]
+                         ) -> dict[int, tuple[Suggestion, ...]]:
+    """``suggestions_for`` each household of a page of ``UNASSIGNED_COLUMNS`` rows, by id: one
+    statement for their districts."""
+    if not rows:
+        return {}
+    districts = dict(db.session.execute(_districts_of_flats_statement(),
+                                        {"ids": [row.unit_id for row in rows]}).all())
+    labels = {code: str(label) for code, label in SPECIALTIES.items()}
+    return {row.id: rank_associations(_facts(districts[row.unit_id], row.language, row.needs),
+                                      associations, labels) for row in rows}
+
+
+@built_once
+def _districts_of_flats_statement() -> Select:
+    return (select(Unit.id, District.code).join(Building, Building.id == Unit.building_id)
+            .join(District, District.id == Building.district_id)
+            .where(AmongIds(Unit.id, "ids")))
 
 
 def suggestions_for(household: Household, on: date | None = None, *,

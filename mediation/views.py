@@ -13,7 +13,7 @@ from datetime import timedelta
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from markupsafe import Markup
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from isp import audit
 from isp.auth import Scope, current_actor, public, require_role
@@ -30,6 +30,7 @@ from isp.timeutil import today
 from isp.validation import Day
 from mediation import opendata
 from mediation.assignments import (
+    UNASSIGNED_COLUMNS,
     assign_household,
     assigned_count_column,
     assigned_counts,
@@ -37,6 +38,7 @@ from mediation.assignments import (
     association_facts,
     current_assignment,
     suggestions_for,
+    suggestions_for_rows,
     unassigned_households_query,
 )
 from mediation.associations import (
@@ -88,7 +90,7 @@ from mediation.slots import (
     week_bounds,
     week_planning,
 )
-from subscribers.models import Building, District, Household, Unit
+from subscribers.models import District, Household, needs_of
 from subscribers.services import get_household
 
 bp = Blueprint("mediation", __name__, template_folder="templates")
@@ -256,16 +258,12 @@ def orientation():
     # Each row carries its reasons and a confirm form (~20 elements): 10 a page stay in grade A.
     search = request.args.get("q")
     statement = unassigned_households_query(search)
-    # The suggestion needs each household's district: the page's flats are loaded with their
-    # buildings and districts in one statement (was three; not joined to the page's own
-    # statement, whose OFFSET would join every skipped household too).
-    page = paginate(statement.options(selectinload(Household.unit)
-                                      .joinedload(Unit.building, innerjoin=True)
-                                      .joinedload(Building.district, innerjoin=True)),
-                    per_page=10)
-    facts = association_facts()  # once for the page, not once per household
-    rows = [(household, (suggestions_for(household, associations=facts)
-                         or (None,))[0]) for household in page.items]
+    page = paginate(statement.with_only_columns(*UNASSIGNED_COLUMNS), per_page=10,
+                    scalars=False)
+    # The associations once for the page, not once per household.
+    suggestions = suggestions_for_rows(page.items, association_facts())
+    rows = [(household, needs_of(household.needs), (suggestions[household.id] or (None,))[0])
+            for household in page.items]
     # Render before committing the audit entry: a commit expires the loaded rows.
     html = render_template("mediation/orientation.html", page=page, rows=rows,
                            confirm=ConfirmForm(), q=request.args.get("q", ""))

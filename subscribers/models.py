@@ -89,6 +89,11 @@ class Unit(db.Model):
     households: Mapped[list[Household]] = relationship(back_populates="unit")
 
 
+def needs_of(needs: str | None) -> list[str]:
+    """The needs a household's ``needs`` column lists (``;``-separated), for plain rows too."""
+    return [need for need in (needs or "").split(";") if need]
+
+
 class Household(db.Model):
     """The people living in a flat between move-in and move-out (personal data)."""
 
@@ -131,7 +136,7 @@ class Household(db.Model):
 
     @property
     def needs_list(self) -> list[str]:
-        return [need for need in (self.needs or "").split(";") if need]
+        return needs_of(self.needs)
 
     @property
     def is_current(self) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 from datetime import date
 from pathlib import Path
 
@@ -158,6 +159,34 @@ def test_templates_translate_as_flask_babel_does(app, english):
     with app.test_request_context(), force_locale("fr"):
         assert template.render(context).split("|")[:3] == [
             "Foyer", "Logement", "3 factures émises."]
+
+
+def test_the_codes_gettext_is_flask_babels(app, english):
+    """isp.i18n's gettext, ngettext and lazy_gettext (what every module imports) give what
+    Flask-Babel's give, in each language, with ``force_locale``, and the source text outside an
+    application."""
+    from isp import i18n
+
+    label = i18n.lazy_gettext("Foyer %(household_id)s introuvable", household_id=7)
+    asked = [("Foyer",), ("Foyer %(household_id)s introuvable",)]
+    for language in ("en", "fr"):
+        with app.test_request_context(), force_locale(language):
+            assert [i18n.gettext(*a) for a in asked] == [gettext(*a) for a in asked]
+            assert (i18n.ngettext("%(num)s facture émise.", "%(num)s factures émises.", 3)
+                    == ngettext("%(num)s facture émise.", "%(num)s factures émises.", 3))
+            assert str(label) == gettext("Foyer %(household_id)s introuvable", household_id=7)
+    with app.test_request_context(), force_locale("en"):
+        assert i18n.gettext("Foyer") == "Household"
+        with force_locale("fr"):  # switched back and forth within one request
+            assert i18n.gettext("Foyer") == "Foyer"
+        assert str(label) == "Household 7 not found"
+    # No application (a thread starts with no context): the source text, as Flask-Babel's.
+    outside: list[str] = []
+    thread = threading.Thread(target=lambda: outside.extend([i18n.gettext("Foyer"),
+                                                             str(label)]))
+    thread.start()
+    thread.join()
+    assert outside == ["Foyer", "Foyer 7 introuvable"]
 
 
 def test_switch_to_english_is_remembered_on_the_user(client, login_as, db, english):
