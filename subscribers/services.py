@@ -167,6 +167,26 @@ def shown_subscription_status():
             .correlate(Household).scalar_subquery())
 
 
+#: What the API's list gives of a household (``household_json``), as plain rows.
+HOUSEHOLD_API_COLUMNS = (Household.id, Household.unit_id, Household.unit_code,
+                         Household.holder_name, Household.phone, Household.language,
+                         Household.needs, Household.email, Household.size,
+                         Household.moved_in_on, Household.moved_out_on)
+
+
+def building_codes_of_flats(unit_ids: list[int]) -> dict[int, str]:
+    """The code of each of these flats' building, by flat id: one statement for a page."""
+    if not unit_ids:
+        return {}
+    return dict(db.session.execute(_building_codes_statement(), {"ids": unit_ids}).all())
+
+
+@built_once
+def _building_codes_statement() -> Select:
+    return (select(Unit.id, Building.code).join(Building, Building.id == Unit.building_id)
+            .where(AmongIds(Unit.id, "ids")))
+
+
 @built_once
 def _statuses_statement(with_subscription: bool):
     """The statuses of the households listed in the value ``ids`` on the date ``on``, each a
