@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from markupsafe import Markup
 from sqlalchemy import and_, bindparam, func, or_, select
-from sqlalchemy.orm import contains_eager
 
 from isp import audit, history, registry
 from isp.auth import Scope, current_actor, require_role
@@ -99,22 +98,28 @@ def districts():
 @require_role(Role.OPERATOR)
 def buildings():
     search = request.args.get("q", "").strip()
-    statement = (select(Building).join(Building.district).options(
-        contains_eager(Building.district)).order_by(Building.code))
+    # Plain rows of the columns shown, not ORM buildings with their districts (issue 23.3).
+    statement = (select(Building.id, Building.code, Building.name, Building.status,
+                        District.name.label("district_name"))
+                 .join(District, District.id == Building.district_id).order_by(Building.code))
     if search:
         pattern = f"%{search}%"
         statement = statement.where(or_(Building.code.ilike(pattern),
                                         Building.name.ilike(pattern),
                                         District.name.ilike(pattern)))
-    page = paginate(statement)
+    page = paginate(statement, scalars=False)
     # The page's buildings only, not all 10,000 flats; in a statement of its own, not as a
     # column of the page's: PostgreSQL would count for every building an OFFSET skips too.
-    counts = dict(db.session.execute(
-        select(Unit.building_id, func.count()).where(
-            Unit.building_id.in_([building.id for building in page.items]))
-        .group_by(Unit.building_id)).all())
+    counts = dict(db.session.execute(_flats_per_building_statement(),
+                                     {"ids": [building.id for building in page.items]}).all())
     return render_template("subscribers/buildings.html", page=page, search=search,
                            counts=counts)
+
+
+@built_once
+def _flats_per_building_statement():
+    return (select(Unit.building_id, func.count()).where(AmongIds(Unit.building_id, "ids"))
+            .group_by(Unit.building_id))
 
 
 @bp.route("/buildings/new", methods=["GET", "POST"])
