@@ -60,13 +60,18 @@ class _RequestDomain(Domain):
         context = _babel_context()
         if context is None:
             return super().get_translations()
-        locale = getattr(context, "babel_locale", None)
-        cached = getattr(context, "isp_translations", None)
-        if locale is not None and cached is not None and cached[0] is locale:
-            return cached[1]
-        found = super().get_translations()
-        context.isp_translations = (get_locale(), found)
-        return found
+        kept = _kept_translations(context)
+        if kept is None:
+            kept = super().get_translations()
+            context.isp_translations = (get_locale(), kept)
+        return kept
+
+
+def _kept_translations(context):
+    """The translations kept for the request's current locale, None before they are."""
+    locale = getattr(context, "babel_locale", None)
+    kept = getattr(context, "isp_translations", None)
+    return kept[1] if locale is not None and kept is not None and kept[0] is locale else None
 
 
 class _Babel(Babel):
@@ -78,7 +83,12 @@ class _Babel(Babel):
 def translations():
     """The request's translations (gettext's ``Translations``), kept for the request; none
     (the source text) outside an application, as Flask-Babel's ``gettext``."""
-    if _babel_context() is None and not has_app_context():
+    context = _babel_context()  # once: every message of a page asks (issue 23.3)
+    if context is not None:
+        kept = _kept_translations(context)
+        if kept is not None:
+            return kept
+    elif not has_app_context():
         return _NO_TRANSLATIONS
     return babel.domain_instance.get_translations()
 

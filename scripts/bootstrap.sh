@@ -36,5 +36,8 @@ if [ "$mode" = test ]; then
   [ -x /usr/sbin/snmpd ] || missing+=(snmpd)
   command -v snmpget >/dev/null || missing+=(snmp)
   command -v ip >/dev/null || missing+=(iproute2)
+  # benchmarks/http_instructions.py: callgrind and its client requests' header, a C compiler
+  [ -f /usr/include/valgrind/callgrind.h ] || missing+=(valgrind)
+  command -v gcc >/dev/null || missing+=(gcc)
   if [ ${#missing[@]} -gt 0 ]; then apt_install "${missing[@]}"; fi
 fi

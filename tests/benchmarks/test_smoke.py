@@ -98,7 +98,8 @@ def test_dashboard(bench_url):
 
 
 def test_http_load_then_profile(bench_url):
-    """http_load seeds and scales the database, http_profile measures the same URLs on it."""
+    """http_load seeds and scales the database, http_profile and http_instructions measure the
+    same URLs on it."""
     # SQLite too with the smoke's two users: two gunicorn workers writing the audit log at once
     # wait for each other (BEGIN IMMEDIATE, isp/database.py) instead of answering 500.
     out = run_smoke("http_load", "--database-url", bench_url)
@@ -112,6 +113,11 @@ def test_http_load_then_profile(bench_url):
     assert re.search(r"^\| `/households` \| [\d.]+ \| [\d.]+ \| [\d.]+ \| \d+ \|", out,
                      re.M), out
     assert re.search(r"^sum of ms/request: \d+; of CPU ms \(app \+ DB\): \d+$", out, re.M), out
+
+    # The same URLs' instructions per request (callgrind), beside the floor, /api/v1/me.
+    out = run_smoke("http_instructions", "--database-url", bench_url)
+    assert re.search(r"^\| `/api/v1/me` \| [\d.]+ \| 1\.0 \|$", out, re.M), out
+    assert re.search(r"^\| `/households` \| [\d.]+ \| [\d.]+ \|$", out, re.M), out
 
 
 def test_provision_building():
