@@ -18,12 +18,13 @@ import statistics
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, null, select
+from sqlalchemy import Select, func, null, select
 
 from impact.choices import AUTONOMY_LEVELS, COHORT_LABELS, COHORTS, GROUPINGS, Stage
 from impact.models import ImpactAnswer
 from impact.services import full_months_between
 from isp import csvexport
+from isp.database import built_once
 from isp.disclosure import ratio, round_count
 from isp.errors import DomainError
 from isp.extensions import db
@@ -120,16 +121,29 @@ def _rows(*, live: bool = False) -> list:
     ``district_name``) and, when ``live``, its household's ``connection_date`` (``live``;
     None when it has none or the answer no longer names it), in one statement (the dates were
     a second one, with every household's id, issue 23.3)."""
+    return list(db.session.execute(_rows_statement(live)).all())
+
+
+@built_once
+def _rows_statement(live: bool) -> Select:
+    # Built once per kind (isp.database.built_once).
     connected = (select(func.min(Subscription.activated_on))
                  .where(Subscription.household_id == ImpactAnswer.household_id)
                  .correlate(ImpactAnswer).scalar_subquery() if live else null())
-    return list(db.session.execute(
-        select(*ANSWER_COLUMNS, Building.code.label("building_code"),
-               Building.name.label("building_name"), District.code.label("district_code"),
-               District.name.label("district_name"), connected.label("live"))
-        .join(Building, Building.id == ImpactAnswer.building_id)
-        .join(District, District.id == Building.district_id)
-        .order_by(ImpactAnswer.id)).all())
+    return (select(*ANSWER_COLUMNS, Building.code.label("building_code"),
+                   Building.name.label("building_name"), District.code.label("district_code"),
+                   District.name.label("district_name"), connected.label("live"))
+            .join(Building, Building.id == ImpactAnswer.building_id)
+            .join(District, District.id == Building.district_id)
+            .order_by(ImpactAnswer.id))
+
+
+def _group_label(by: str, key: str, answer) -> str:
+    if by == "cohort":
+        return str(COHORT_LABELS[key])
+    if by == "building":
+        return f"{answer.building_name} ({answer.building_code})"
+    return f"{answer.district_name} ({answer.district_code})"
 
 
 def indicators(by: str, *, on: date | None = None) -> list[Group]:
@@ -139,20 +153,20 @@ def indicators(by: str, *, on: date | None = None) -> list[Group]:
     # Only cohorts need the live connection date (the answer's own copy otherwise).
     rows = _rows(live=by == "cohort")
     grouped: dict[str, tuple[str, list]] = {}
+    cohorts: dict[date, str] = {}  # answers share connection dates: each computed once
     for answer in rows:
-        building_code, building_name = answer.building_code, answer.building_name
-        district_code, district_name = answer.district_code, answer.district_name
         if by == "cohort":
             connected = answer.live if answer.live is not None else answer.connected_on
             if connected is None:  # not connected yet: in no cohort
                 continue
-            key = cohort_of(full_months_between(connected, on))
-            label = str(COHORT_LABELS[key])
-        elif by == "building":
-            key, label = building_code, f"{building_name} ({building_code})"
+            if connected not in cohorts:
+                cohorts[connected] = cohort_of(full_months_between(connected, on))
+            key = cohorts[connected]
         else:
-            key, label = district_code, f"{district_name} ({district_code})"
-        grouped.setdefault(key, (label, []))[1].append(answer)
+            key = answer.building_code if by == "building" else answer.district_code
+        if key not in grouped:  # the label once per group, not once per answer
+            grouped[key] = (_group_label(by, key, answer), [])
+        grouped[key][1].append(answer)
     if by == "cohort":
         order = [code for code, _first, _last in COHORTS if code in grouped]
     else:
