@@ -37,7 +37,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from benchmarks import _smoke  # noqa: E402
-from benchmarks.http_load import DEFAULT_URL, OPERATOR  # noqa: E402
+from benchmarks.http_load import DEFAULT_URL  # noqa: E402
 
 FLOOR = "/api/v1/me"
 
@@ -62,29 +62,15 @@ def child(tree: str, helper: str, database_url: str, requests: int, paths: list[
     import ctypes
     import gc
 
+    # This tree's helper, imported before the measured tree goes first on the path.
+    from benchmarks.http_profile import operator_client
+
     sys.path.insert(0, tree)
     os.chdir(tree)
     count = ctypes.CDLL(helper)
-    from sqlalchemy import select
-
     from isp import create_app
-    from isp.auth import SESSION_ID_KEY, start_session
-    from isp.extensions import db
-    from isp.models import User
-    from isp.services import create_token
 
-    app = create_app("default", SQLALCHEMY_DATABASE_URI=database_url)
-    with app.app_context():
-        operator = db.session.execute(select(User).where(User.email == OPERATOR)).scalar_one()
-        operator_id, token = operator.id, create_token(operator)
-        session_id = start_session(operator)  # pages need a live server-side session
-        db.session.commit()
-        db.session.remove()
-    client = app.test_client()
-    with client.session_transaction() as session:
-        session["_user_id"] = str(operator_id)
-        session["_fresh"] = True
-        session[SESSION_ID_KEY] = session_id
+    client, token = operator_client(create_app("default", SQLALCHEMY_DATABASE_URI=database_url))
     for path in paths:
         headers = {"Authorization": f"Bearer {token}"} if path.startswith("/api/") else {}
         for _ in range(3):  # statement caches, templates, the token's first use

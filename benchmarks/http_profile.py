@@ -50,13 +50,10 @@ def main(argv: list[str] | None = None) -> int:
     args = _smoke.parse_args(parser, argv, {"repeat": 2, "batches": 1})
     checks = _smoke.Checks()
 
-    from sqlalchemy import event, select
+    from sqlalchemy import event
 
     from isp import create_app
-    from isp.auth import SESSION_ID_KEY, start_session
     from isp.extensions import db
-    from isp.models import User
-    from isp.services import create_token
 
     app = create_app("default", SQLALCHEMY_DATABASE_URI=args.database_url)
     pages, apis = targets(args.database_url)
@@ -75,18 +72,7 @@ def main(argv: list[str] | None = None) -> int:
         event.listen(db.engine, "connect", _on_connect)
         event.listen(db.engine, "before_cursor_execute",
                      lambda _c, _cur, statement, *_a: statements.append(statement))
-        operator = db.session.execute(select(User).where(User.email == OPERATOR)).scalar_one()
-        operator_id = operator.id
-        token = create_token(operator)
-        session_id = start_session(operator)  # pages need a live server-side session
-        db.session.commit()
-        db.session.remove()
-
-    client = app.test_client()
-    with client.session_transaction() as session:
-        session["_user_id"] = str(operator_id)
-        session["_fresh"] = True
-        session[SESSION_ID_KEY] = session_id
+    client, token = operator_client(app)
     api_headers = {"Authorization": f"Bearer {token}"}
 
     rows = [(path, {}) for path in pages] + [(path, api_headers) for path in apis]
@@ -132,6 +118,30 @@ def main(argv: list[str] | None = None) -> int:
     checks.check(bool(rows), "at least one URL to profile")
     print(f"\nsum of ms/request: {total_ms:.0f}; of CPU ms (app + DB): {total_cpu:.0f}")
     return checks.exit_code()
+
+
+def operator_client(app):
+    """A test client of ``app`` logged in as the demo operator (a live server-side session, as
+    pages need) and an API token of theirs."""
+    from sqlalchemy import select
+
+    from isp.auth import SESSION_ID_KEY, start_session
+    from isp.extensions import db
+    from isp.models import User
+    from isp.services import create_token
+
+    with app.app_context():
+        operator = db.session.execute(select(User).where(User.email == OPERATOR)).scalar_one()
+        operator_id, token = operator.id, create_token(operator)
+        session_id = start_session(operator)
+        db.session.commit()
+        db.session.remove()
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = str(operator_id)
+        session["_fresh"] = True
+        session[SESSION_ID_KEY] = session_id
+    return client, token
 
 
 def _cpu_seconds(pids: set[int]) -> float:
