@@ -13,7 +13,7 @@ from datetime import date, timedelta
 
 from flask import current_app
 from flask_babel import force_locale
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from billing.accounts import overdue_cents
 from billing.choices import (
@@ -29,6 +29,7 @@ from billing.invoices import issue_credit_note
 from billing.models import DunningStep, FslRequest, Invoice, PaymentPlan
 from billing.money import format_euros
 from isp import signals
+from isp.database import AmongIds, built_once
 from isp.errors import DomainError
 from isp.extensions import db
 from isp.i18n import gettext as _
@@ -469,6 +470,38 @@ def next_reduction_day(day: date) -> date:
     return day
 
 
+# ``next_steps``' three statements, built once (isp.database.built_once): the dunning page and
+# the API ask them for a page of households on every request (issue 23.3).
+@built_once
+def _open_invoices_statement(of_households: bool) -> Select:
+    """Open invoices, each household's oldest first; of the households in ``ids`` or all."""
+    statement = (select(Invoice.id, Invoice.household_id, Invoice.number, Invoice.due_on)
+                 .where(Invoice.status.in_(OPEN_STATUSES))
+                 .order_by(Invoice.household_id, Invoice.due_on, Invoice.number))
+    return statement.where(AmongIds(Invoice.household_id, "ids")) if of_households else statement
+
+
+@built_once
+def _steps_of_invoices_statement() -> Select:
+    return select(DunningStep).where(AmongIds(DunningStep.invoice_id, "ids"))
+
+
+@built_once
+def _holds_statement() -> Select:
+    """The holds of the households of the invoices in ``ids``, a column each (were three
+    statements)."""
+    holder = Invoice.household_id
+    fsl_pending = select(FslRequest.id).where(
+        FslRequest.household_id == holder, FslRequest.decision == FslDecision.PENDING).exists()
+    plan_open = select(PaymentPlan.id).where(
+        PaymentPlan.household_id == holder, PaymentPlan.ended_on.is_(None)).exists()
+    postponed_until = select(func.max(DunningStep.postponed_until)).where(
+        DunningStep.household_id == holder, DunningStep.kind == DunningKind.POSTPONED
+    ).scalar_subquery()
+    return select(holder, fsl_pending, plan_open, postponed_until).where(
+        AmongIds(Invoice.id, "ids"))
+
+
 def next_steps(household_ids: list[int] | None = None, *,
                on: date | None = None) -> dict[int, NextStep]:
     """Each household's next dunning step, computed as ``run_dunning`` will act (the one home of
@@ -481,41 +514,28 @@ def next_steps(household_ids: list[int] | None = None, *,
     ``may_reduce_on`` day. Three queries, whatever the number of households.
     """
     on = on or today()
-    open_invoices = select(Invoice.id, Invoice.household_id, Invoice.number, Invoice.due_on) \
-        .where(Invoice.status.in_(OPEN_STATUSES)) \
-        .order_by(Invoice.household_id, Invoice.due_on, Invoice.number)
-    if household_ids is not None:
-        if not household_ids:
-            return {}
-        open_invoices = open_invoices.where(Invoice.household_id.in_(household_ids))
+    if household_ids is not None and not household_ids:
+        return {}
     oldest: dict[int, tuple] = {}
-    for row in db.session.execute(open_invoices):
+    for row in db.session.execute(_open_invoices_statement(household_ids is not None),
+                                  {} if household_ids is None else {"ids": household_ids}):
         oldest.setdefault(row.household_id, row)
     oldest = {hh: row for hh, row in oldest.items() if row.due_on < on}
     if not oldest:
         return {}
+    invoice_ids = [row.id for row in oldest.values()]
     done: dict[int, dict[str, DunningStep]] = {}
     made_today: set[int] = set()
-    for step in db.session.execute(select(DunningStep).where(
-            DunningStep.invoice_id.in_([row.id for row in oldest.values()]))).scalars():
+    for step in db.session.execute(_steps_of_invoices_statement(),
+                                   {"ids": invoice_ids}).scalars():
         done.setdefault(step.household_id, {})[step.kind] = step
         if step.on == on:
             made_today.add(step.household_id)
-    # The holds of every household in one statement, a column each (were three, issue 23.3).
-    holder = Invoice.household_id
-    fsl_pending = select(FslRequest.id).where(
-        FslRequest.household_id == holder, FslRequest.decision == FslDecision.PENDING).exists()
-    plan_open = select(PaymentPlan.id).where(
-        PaymentPlan.household_id == holder, PaymentPlan.ended_on.is_(None)).exists()
-    postponed_until = select(func.max(DunningStep.postponed_until)).where(
-        DunningStep.household_id == holder, DunningStep.kind == DunningKind.POSTPONED
-    ).scalar_subquery()
     fsl: set[int] = set()
     plans: set[int] = set()
     postponed: dict[int, date] = {}
     for household_id, has_fsl, has_plan, until in db.session.execute(
-            select(holder, fsl_pending, plan_open, postponed_until)
-            .where(Invoice.id.in_([row.id for row in oldest.values()]))):
+            _holds_statement(), {"ids": invoice_ids}):
         if has_fsl:
             fsl.add(household_id)
         if has_plan:
