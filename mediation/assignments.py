@@ -13,7 +13,7 @@ from sqlalchemy import Select, bindparam, case, func, not_, or_, select, update
 from sqlalchemy.orm import joinedload
 
 from isp.choices import Role
-from isp.database import AmongIds, built_once
+from isp.database import built_once
 from isp.errors import DomainError
 from isp.extensions import db
 from isp.i18n import gettext as _
@@ -23,8 +23,8 @@ from mediation.associations import get_association
 from mediation.choices import SPECIALTIES, BookingStatus
 from mediation.models import Assignment, Association, Booking, CoachingSlot, SessionRecord
 from mediation.scoring import AssociationFacts, HouseholdFacts, Suggestion, rank_associations
-from subscribers.models import Building, District, Household, Unit, needs_of
-from subscribers.services import household_search_condition
+from subscribers.models import Household, needs_of
+from subscribers.services import household_search_condition, places_of_flats
 
 
 def current_assignment(household_id: int) -> Assignment | None:
@@ -103,18 +103,11 @@ def suggestions_for_rows(rows: list, associations: list[AssociationFacts]
     statement for their districts."""
     if not rows:
         return {}
-    districts = dict(db.session.execute(_districts_of_flats_statement(),
-                                        {"ids": [row.unit_id for row in rows]}).all())
+    places = places_of_flats([row.unit_id for row in rows])
     labels = {code: str(label) for code, label in SPECIALTIES.items()}
-    return {row.id: rank_associations(_facts(districts[row.unit_id], row.language, row.needs),
-                                      associations, labels) for row in rows}
-
-
-@built_once
-def _districts_of_flats_statement() -> Select:
-    return (select(Unit.id, District.code).join(Building, Building.id == Unit.building_id)
-            .join(District, District.id == Building.district_id)
-            .where(AmongIds(Unit.id, "ids")))
+    return {row.id: rank_associations(
+        _facts(places[row.unit_id].district_code, row.language, row.needs), associations, labels)
+        for row in rows}
 
 
 def suggestions_for(household: Household, on: date | None = None, *,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 from sqlalchemy import ColumnElement, Select, bindparam, case, exists, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
@@ -174,16 +175,27 @@ HOUSEHOLD_API_COLUMNS = (Household.id, Household.unit_id, Household.unit_code,
                          Household.moved_in_on, Household.moved_out_on)
 
 
-def building_codes_of_flats(unit_ids: list[int]) -> dict[int, str]:
-    """The code of each of these flats' building, by flat id: one statement for a page."""
+class FlatPlace(NamedTuple):
+    """Where a flat is: its building's and its district's codes."""
+
+    building_code: str
+    district_code: str
+
+
+def places_of_flats(unit_ids: list[int]) -> dict[int, FlatPlace]:
+    """Where each of these flats is, by flat id: one statement for a page of them (the API's
+    households, the orientation list)."""
     if not unit_ids:
         return {}
-    return dict(db.session.execute(_building_codes_statement(), {"ids": unit_ids}).all())
+    return {unit_id: FlatPlace(building_code, district_code) for unit_id, building_code,
+            district_code in db.session.execute(_places_statement(), {"ids": unit_ids})}
 
 
 @built_once
-def _building_codes_statement() -> Select:
-    return (select(Unit.id, Building.code).join(Building, Building.id == Unit.building_id)
+def _places_statement() -> Select:
+    return (select(Unit.id, Building.code, District.code)
+            .join(Building, Building.id == Unit.building_id)
+            .join(District, District.id == Building.district_id)
             .where(AmongIds(Unit.id, "ids")))
 
 
