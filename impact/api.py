@@ -26,7 +26,7 @@ from isp.openapi import documented
 from isp.pagination import api_list
 from isp.query import parse
 from isp.validation import Day, body_schema, json_body
-from subscribers.services import get_household, households_rows
+from subscribers.services import get_household
 
 bp = Blueprint("impact_api", __name__, url_prefix="/api/v1")
 
@@ -96,7 +96,7 @@ def due():
     """Households with a stage due (``stage=t0|m6|m12``, default any); mediators: theirs."""
     scope = Scope.of(current_actor())
     stage = parse(DueQuery).stage
-    statement = services.due_query(scope, stage)
+    due_list = services.due_list(scope, stage)
 
     def serialize_page(households: list) -> list[dict]:
         ids = [h.id for h in households]
@@ -111,8 +111,8 @@ def due():
             db.session.commit()
         return items
 
-    return api_list(services.due_list_columns(statement), serialize_page=serialize_page,
-                    scalars=False, count_rows=households_rows(statement))
+    return api_list(due_list.rows, serialize_page=serialize_page, scalars=False,
+                    count_rows=due_list.count_rows, values=due_list.values)
 
 
 @bp.get("/evaluation/indicators")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import NamedTuple
 
 from sqlalchemy import Date, Select, and_, bindparam, exists, func, or_, select
 
@@ -40,7 +41,7 @@ from mediation.sessions import sessions_query
 from network.usage_store import unit_usage_days
 from residents.identity import household_of
 from subscribers.models import Household, Subscription
-from subscribers.services import households_query
+from subscribers.services import households_query, households_rows
 
 #: The answers a stage takes (the same at every stage).
 ANSWER_KEYS = ("answered_on", "home_connection", "monthly_cost_cents", "devices", "autonomy")
@@ -409,9 +410,47 @@ def due_thresholds(on: date) -> dict[str, date]:
             for stage in Stage if STAGE_MONTHS[stage]}
 
 
-def due_query(scope: Scope, stage: Stage | None = None, *, on: date | None = None,
-              building_code: str | None = None) -> Select:
-    """Current households the scope may see with ``stage`` (or any stage) due.
+def due_query(scope: Scope, stage: Stage | None = None, *, on: date | None = None) -> Select:
+    """Current households the scope may see with ``stage`` (or any stage) due on ``on``
+    (default today): ``due_list``'s statement with its values bound, ORM households."""
+    return _due_households(scope.is_mediator, stage).params(**_due_values(scope, on))
+
+
+class DueList(NamedTuple):
+    """The due lists' statements and the values to run them with (``paginate``'s ``values``):
+    ``rows`` the listed columns (id, flat code, holder) in list order, ``count_rows`` the
+    households' ids for the list's count."""
+
+    rows: Select
+    count_rows: Select
+    values: dict[str, object]
+
+
+def due_list(scope: Scope, stage: Stage | None = None, *, on: date | None = None) -> DueList:
+    """The households ``due_query`` selects, as the due lists read them: statements built once
+    per kind of reader and stage (isp.database.built_once), the day and the association as
+    values (building them cost a fifth of the page, issue 23.3)."""
+    rows, count_rows = _due_list_statements(scope.is_mediator, stage)
+    return DueList(rows, count_rows, _due_values(scope, on))
+
+
+def _due_values(scope: Scope, on: date | None) -> dict[str, object]:
+    values: dict[str, object] = due_thresholds(on or today())
+    if scope.is_mediator:
+        values["association_id"] = scope.association_id
+    return values
+
+
+@built_once
+def _due_list_statements(is_mediator: bool, stage: Stage | None) -> tuple[Select, Select]:
+    statement = _due_households(is_mediator, stage)
+    return due_list_columns(statement), households_rows(statement)
+
+
+@built_once
+def _due_households(is_mediator: bool, stage: Stage | None) -> Select:
+    """``due_query``'s statement, its values as bind parameters: ``connected_by_*``
+    (``due_thresholds``) and, for a mediator, ``association_id``.
 
     The same rule as ``due_condition``, written for large lists: every stage needs a
     subscription, so that test stands alone (a semi-join: a page walks the flat index and
@@ -420,7 +459,8 @@ def due_query(scope: Scope, stage: Stage | None = None, *, on: date | None = Non
     estimated cost, ×3 per household, made PostgreSQL compile the count with JIT: 1.7 s at
     100,000 households).
     """
-    on = on or today()
+    scope = (Scope(Role.MEDIATOR, bindparam("association_id")) if is_mediator
+             else Scope(Role.OPERATOR))
     stages = [stage] if stage else list(Stage)
     subscribed = exists().where(Subscription.household_id == Household.id)
     # With the baseline among the stages, a follow-up only decides for a household that has
@@ -428,23 +468,22 @@ def due_query(scope: Scope, stage: Stage | None = None, *, on: date | None = Non
     among = (select(ImpactAnswer.household_id).where(ImpactAnswer.stage == Stage.T0)
              if Stage.T0 in stages else None)
     # The lists show the household's own copy of the flat code: no flat to load.
-    return households_query(scope, building_code=building_code, load_flats=False).where(
-        subscribed, or_(*(_due_once_subscribed(s, on, among) for s in stages)))
+    return households_query(scope, load_flats=False).where(
+        subscribed, or_(*(_due_once_subscribed(s, among) for s in stages)))
 
 
-def _due_once_subscribed(stage: Stage, on: date, among: Select | None = None):
+def _due_once_subscribed(stage: Stage, among: Select | None = None):
     """``due_condition`` for a household known to have a subscription (and, for a follow-up,
-    to be among ``among`` when given)."""
+    to be among ``among`` when given), with the same ``connected_by_*`` parameters."""
     if stage is Stage.T0:
         return ~_has_stage(stage)
-    months = STAGE_MONTHS[stage]
     connected = select(Subscription.household_id).group_by(Subscription.household_id)
     if among is not None:
         connected = connected.where(Subscription.household_id.in_(among))
-    connected = connected.having(func.min(Subscription.activated_on) <= add_months(on, -months))
+    connected = connected.having(func.min(Subscription.activated_on) <= _connected_by(stage))
     if stage is Stage.M6:
         connected = connected.having(
-            func.min(Subscription.activated_on) > add_months(on, -STAGE_MONTHS[Stage.M12]))
+            func.min(Subscription.activated_on) > _connected_by(Stage.M12))
     return and_(Household.id.in_(connected), ~_has_stage(stage))
 
 

@@ -30,7 +30,7 @@ from isp.pagination import paginate
 from isp.query import parse
 from isp.timeutil import today
 from subscribers.models import Household
-from subscribers.services import get_household, households_rows
+from subscribers.services import get_household
 
 bp = Blueprint("impact", __name__, template_folder="templates")
 
@@ -65,10 +65,10 @@ def due():
     """Households whose baseline or follow-up is due (mediators: their association's)."""
     scope = Scope.of(current_actor())
     stage = _stage_arg()
-    statement = services.due_query(scope, stage)
+    due_list = services.due_list(scope, stage)
     # Plain rows (id, flat, holder) and one statement for the stages and dates (issue 23.3).
-    page = paginate(services.due_list_columns(statement), per_page=25, scalars=False,
-                    count_rows=households_rows(statement))
+    page = paginate(due_list.rows, per_page=25, scalars=False, count_rows=due_list.count_rows,
+                    values=due_list.values)
     ids = [household.id for household in page.items]
     due = services.due_page(ids)
     html = render_template("impact/due.html", page=page, stage=stage, due=due, scope=scope)

@@ -77,10 +77,11 @@ def rows_without_joins(column, statement: Select) -> Select:
     return rows if statement.whereclause is None else rows.where(statement.whereclause)
 
 
-def count_up_to(rows: Select, limit: int) -> int:
-    """How many rows ``rows`` has, counting no further than ``limit``."""
+def count_up_to(rows: Select, limit: int, values: dict | None = None) -> int:
+    """How many rows ``rows`` has, counting no further than ``limit`` (``values``: those of
+    its bind parameters)."""
     return db.session.execute(select(func.count()).select_from(
-        rows.order_by(None).limit(limit).subquery())).scalar_one()
+        rows.order_by(None).limit(limit).subquery()), values).scalar_one()
 
 
 def _page_and_size(per_page: int | None) -> tuple[int, int]:
@@ -95,7 +96,8 @@ def _page_and_size(per_page: int | None) -> tuple[int, int]:
 
 
 def paginate(statement: Select, *, per_page: int | None = None, scalars: bool = True,
-             count_rows: Select | None = None, count_statement: Select | None = None) -> Page:
+             count_rows: Select | None = None, count_statement: Select | None = None,
+             values: dict | None = None) -> Page:
     """Run a SELECT for the page asked in the query string (?page=&per_page=).
 
     The total is exact up to ``LIST_EXACT_COUNT_LIMIT`` rows, or up to the end of the page
@@ -103,20 +105,21 @@ def paginate(statement: Select, *, per_page: int | None = None, scalars: bool = 
     gives the same rows more cheaply when the page's statement joins tables only to sort or to
     eager-load (``rows_without_joins``); without it the statement itself is counted.
     ``count_statement``, an exact count, is for lists that cannot grow large (a building's flats).
+    ``values``: those of the statements' bind parameters (a statement built once).
     """
     page, size = _page_and_size(per_page)
     exact = True
     if count_statement is not None:
-        total = db.session.execute(count_statement).scalar_one()
+        total = db.session.execute(count_statement, values).scalar_one()
     else:
         # One row past what is shown tells whether there is more.
         known = max(current_app.config["LIST_EXACT_COUNT_LIMIT"], page * size)
-        total = count_up_to(statement if count_rows is None else count_rows, known + 1)
+        total = count_up_to(statement if count_rows is None else count_rows, known + 1, values)
         if total > known:
             total, exact = known, False
     items: list = []
     if total > (page - 1) * size:  # past the last page: no need to ask
-        result = db.session.execute(statement.limit(size).offset((page - 1) * size))
+        result = db.session.execute(statement.limit(size).offset((page - 1) * size), values)
         items = list(result.scalars() if scalars else result)
     return Page(items, total, page, size, exact)
 
@@ -130,14 +133,14 @@ def paginate_list(items: list, *, per_page: int) -> Page:
 
 def api_list(statement: Select, serialize: Callable | None = None, *, scalars: bool = True,
              serialize_page: Callable[[list], list] | None = None,
-             count_rows: Select | None = None):
+             count_rows: Select | None = None, values: dict | None = None):
     """The JSON list envelope: items, total, total_exact, page, per_page.
 
     ``serialize`` turns one item into a dict; ``serialize_page`` the page's items at once (to
     fetch what they refer to in one query instead of one per item). ``total_exact`` false: there
     are more than ``total`` rows (see the module's docstring).
     """
-    page = paginate(statement, scalars=scalars, count_rows=count_rows)
+    page = paginate(statement, scalars=scalars, count_rows=count_rows, values=values)
     items = serialize_page(page.items) if serialize_page else [serialize(i) for i in page.items]
     return jsonify({"items": items, "total": page.total, "total_exact": page.total_exact,
                     "page": page.page, "per_page": page.per_page})
