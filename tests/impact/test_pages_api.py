@@ -211,3 +211,33 @@ def test_due_lists_ask_the_same_statements_for_any_number_of_households(db, clie
     html = client.get("/impact/due").get_data(as_text=True)
     assert first.holder_name in html and "01/05/2026" in html
     assert f"/households/{first.id}/impact/m6" in html
+
+
+def test_the_due_list_built_once_follows_the_day_and_pages(db, client, api_as):
+    """The due lists' statements are built once (issue 23.3): the day's thresholds, the page's
+    size and offset are values of each request, not of the first one."""
+    import time_machine
+
+    answered = subscribed_household(activated_on=date(2026, 5, 1))
+    record(answered, "t0", answered_on="2026-05-01")
+    waiting = [subscribed_household(activated_on=date(2026, 5, 1)) for _ in range(2)]
+    _user, headers = api_as("operator")
+
+    def due(per_page: int = 50, page: int = 1) -> dict:
+        return client.get(f"/api/v1/impact/due?per_page={per_page}&page={page}",
+                          headers=headers).get_json()
+
+    def stages() -> dict[int, list[str]]:
+        return {item["household_id"]: item["due"] for item in due()["items"]}
+
+    with time_machine.travel("2026-10-15T10:00:00+02:00", tick=False):
+        # the baseline answered, the 6-month follow-up not yet due (from 1 November)
+        assert answered.id not in stages()
+        assert all(stages()[h.id] == ["t0"] for h in waiting)
+    with time_machine.travel("2026-11-15T10:00:00+01:00", tick=False):
+        assert stages()[answered.id] == ["m6"]
+        assert all(stages()[h.id] == ["t0", "m6"] for h in waiting)
+        pages = [due(per_page=1, page=number) for number in (1, 2, 3, 4)]
+        assert [len(body["items"]) for body in pages] == [1, 1, 1, 0]
+        assert len({body["items"][0]["household_id"] for body in pages[:3]}) == 3
+        assert pages[2]["total"] == 3 and pages[2]["total_exact"]
