@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
+from sqlalchemy import Row
 
 from isp import audit
 from isp.auth import Scope, current_actor, require_role
@@ -17,8 +18,12 @@ from isp.query import parse
 from isp.validation import MAX_INT, Choice, Integer, Text, body_schema, json_body
 from support import notifications
 from support.choices import PEOPLE_CATEGORIES, TicketPriority
-from support.models import Ticket, TicketEvent
-from support.queries import affected_unit_codes, get_ticket, tickets_query, with_list_loads
+from support.models import Ticket, TicketEvent, subject_shown
+from support.queries import (
+    affected_unit_codes,
+    get_ticket,
+    ticket_list,
+)
 from support.schemas import TicketDetailOut, TicketEventOut, TicketOut, TicketQuery
 from support.tickets import (
     COMMENT_BODY,
@@ -41,24 +46,29 @@ bp = Blueprint("support_api", __name__, url_prefix="/api/v1")
 
 
 
-def ticket_json(ticket: Ticket, scope: Scope, affected_units: list[str] | None = None) -> dict:
-    """A ticket; mediators get no device or network detail. ``affected_units``: the ticket's
+def ticket_json(ticket: Ticket | Row, scope: Scope,
+                affected_units: list[str] | None = None) -> dict:
+    """A ticket, or a list's row (``support.queries.list_rows``, with its ``affected_units``);
+    mediators get no device or network detail. ``affected_units``: the ticket's
     ``affected_unit_codes`` when already read (lists)."""
-    data = {"number": ticket.number, "source": ticket.source, "status": ticket.status,
+    if isinstance(ticket, Ticket):
+        unit_code = ticket.unit.code if ticket.unit else None
+        hostname = ticket.device.hostname if ticket.device else None
+        assignee = ticket.assignee.email if ticket.assignee else None
+        if affected_units is None:
+            affected_units = ticket.affected_unit_codes
+    else:
+        unit_code, hostname = ticket.unit_code, ticket.device_hostname
+        assignee = ticket.assignee_email
+    return {"number": ticket.number, "source": ticket.source, "status": ticket.status,
             "category": ticket.category, "priority": ticket.priority,
-            "subject": ticket.subject_shown, "subject_code": ticket.subject_code,
-            "household_id": ticket.household_id,
-            "unit_code": ticket.unit.code if ticket.unit else None,
-            "device_hostname": ticket.device.hostname if ticket.device else None,
-            "affected_units": ticket.affected_unit_codes if affected_units is None
-            else affected_units,
+            "subject": subject_shown(ticket), "subject_code": ticket.subject_code,
+            "household_id": ticket.household_id, "unit_code": unit_code,
+            "device_hostname": None if scope.is_mediator else hostname,
+            "affected_units": affected_units,
             "opened_at": iso(ticket.opened_at), "resolved_at": iso(ticket.resolved_at),
-            "sla_due_at": iso(ticket.sla_due_at),
-            "assignee": ticket.assignee.email if ticket.assignee else None,
+            "sla_due_at": iso(ticket.sla_due_at), "assignee": assignee,
             "outage_duration_s": ticket.outage_duration_s}
-    if scope.is_mediator:
-        data["device_hostname"] = None
-    return data
 
 
 def event_json(event: TicketEvent) -> dict:
@@ -100,13 +110,15 @@ def tickets():
     actor = current_actor()
     scope = Scope.of(actor)
     filters = parse(TicketQuery).filters()
-    statement = with_list_loads(tickets_query(scope, filters, actor=actor))
-    def _page_json(tickets: list[Ticket]) -> list[dict]:
-        affected = affected_unit_codes(tickets)
-        return [ticket_json(ticket, scope, affected[ticket.id]) for ticket in tickets]
+    found = ticket_list(scope, filters, actor=actor)
 
-    response = api_list(statement, serialize_page=_page_json)
-    # Committed after serialising: a commit expires the rows (reloads per ticket).
+    def _page_json(rows: list[Row]) -> list[dict]:
+        affected = affected_unit_codes(rows)
+        return [ticket_json(row, scope, affected[row.id]) for row in rows]
+
+    # Plain rows (issue 23.3).
+    response = api_list(found.rows, serialize_page=_page_json, scalars=False,
+                        count_rows=found.count_rows, values=found.values)
     audit.record_request("read", "ticket_list", None, detail=request.query_string.decode())
     db.session.commit()
     return response

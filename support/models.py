@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Row, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from isp.extensions import db
@@ -67,9 +67,7 @@ class Ticket(db.Model):
     @property
     def subject_shown(self) -> str:
         """The subject in the reader's language (a generated one), else as typed."""
-        if self.subject_code:
-            return subject_text(self.subject_code, self.subject_params or {}) or self.subject
-        return self.subject
+        return subject_shown(self)
     outages: Mapped[list[TicketOutage]] = relationship(
         back_populates="ticket", order_by="TicketOutage.started_at",
         cascade="all, delete-orphan")
@@ -82,7 +80,7 @@ class Ticket(db.Model):
 
     def is_overdue(self, now: datetime | None = None) -> bool:
         """Still needs work after its SLA due time."""
-        return self.is_active and self.sla_due_at < (now or utcnow())
+        return is_overdue(self, now)
 
     @property
     def affected_unit_codes(self) -> list[str]:
@@ -90,6 +88,20 @@ class Ticket(db.Model):
         if not codes and self.unit is not None:
             codes = [self.unit.code]
         return codes
+
+
+def subject_shown(ticket: Ticket | Row) -> str:
+    """A ticket's subject in the reader's language (a generated one), else as typed: of a
+    ticket or of a list's row with its ``subject``, ``subject_code`` and ``subject_params``."""
+    if ticket.subject_code:
+        return subject_text(ticket.subject_code, ticket.subject_params or {}) or ticket.subject
+    return ticket.subject
+
+
+def is_overdue(ticket: Ticket | Row, now: datetime | None = None) -> bool:
+    """A ticket (or a list's row with its ``status`` and ``sla_due_at``) still needs work
+    after its SLA due time."""
+    return ticket.status in ACTIVE_STATUSES and ticket.sla_due_at < (now or utcnow())
 
 
 class TicketEvent(db.Model):

@@ -29,7 +29,7 @@ from support.choices import (
     TicketStatus,
 )
 from support.forms import CommentForm, TicketForm, UpdateForm
-from support.models import Notification, Ticket
+from support.models import Notification, Ticket, is_overdue, subject_shown
 from support.network_tickets import format_duration
 from support.queries import (
     TicketFilters,
@@ -37,8 +37,7 @@ from support.queries import (
     assignable_users,
     get_ticket,
     household_tickets_statement,
-    tickets_query,
-    with_list_loads,
+    ticket_list,
 )
 from support.schemas import TicketQuery
 from support.tickets import add_comment, open_ticket, update_ticket
@@ -54,7 +53,8 @@ register_nav(_l("Mes notifications"), "support.my_notifications", Role.OPERATOR,
 def _labels():
     return {"TICKET_STATUS_LABELS": STATUS_LABELS, "TICKET_CATEGORY_LABELS": CATEGORY_LABELS,
             "TICKET_PRIORITY_LABELS": PRIORITY_LABELS, "TICKET_SOURCE_LABELS": SOURCE_LABELS,
-            "TICKET_EVENT_LABELS": EVENT_LABELS}
+            "TICKET_EVENT_LABELS": EVENT_LABELS, "ticket_subject": subject_shown,
+            "ticket_overdue": is_overdue}
 
 
 def _assignee_choices() -> list[tuple[object, str]]:
@@ -74,9 +74,9 @@ def tickets():
     filters = _filters()
     # 15 rows of 9 columns keep the list in EcoIndex grade A once there are years of tickets
     # (50 rows made ~780 elements, grade C).
-    page = paginate(with_list_loads(tickets_query(scope, filters, actor=actor)),
-                    per_page=15)
-    # Render before committing the audit entry: a commit expires the loaded rows.
+    found = ticket_list(scope, filters, actor=actor)
+    page = paginate(found.rows, per_page=15, scalars=False, count_rows=found.count_rows,
+                    values=found.values)
     html = render_template("support/tickets.html", page=page, filters=filters, scope=scope,
                            now=utcnow(), affected=affected_unit_codes(page.items),
                            assignees=[] if scope.is_mediator

@@ -46,6 +46,42 @@ def test_list_gives_the_fields_of_the_issue_and_filters(db, client, api_as):
     assert item["sla_due_at"] == "2026-11-30T20:00:00+00:00"
 
 
+def test_the_lists_built_once_take_each_requests_values(db, client, api_as, login_as):
+    """The queue's statements are built once per set of filters (issue 23.3): the filters'
+    values, the reader's association and a search are each request's own, in the page and the
+    API, with their counts."""
+    operator, headers = api_as("operator")
+    mine = make_ticket(subject="Box en panne", assignee_id=operator.id,
+                       household=factories.make_household(holder_name="Awa Diallo"))
+    colleague = factories.make_user("operator")
+    theirs = make_ticket(subject="Facture", assignee_id=colleague.id)
+    nobodys = make_ticket(subject="Tablette")
+
+    def numbers(query: str) -> tuple[set[str], int]:
+        body = client.get(f"/api/v1/tickets?{query}", headers=headers).get_json()
+        return {item["number"] for item in body["items"]}, body["total"]
+
+    assert numbers("assignee=me") == ({mine.number}, 1)
+    assert numbers(f"assignee={colleague.id}") == ({theirs.number}, 1)
+    assert numbers("assignee=none") == ({nobodys.number}, 1)
+    assert numbers("q=diallo") == ({mine.number}, 1)
+    assert numbers("q=facture") == ({theirs.number}, 1)
+    assert numbers("") == ({mine.number, theirs.number, nobodys.number}, 3)
+    assert numbers("status=new&q=diallo") == ({mine.number}, 1)
+    assert numbers("status=resolved&q=diallo") == (set(), 0)
+    association = factories.make_association()
+    followed = make_ticket(subject="Tablette", household=factories.make_household(
+        association=association))
+    _mediator, mediator_headers = api_as("mediator", association=association)
+    body = client.get("/api/v1/tickets", headers=mediator_headers).get_json()
+    assert [item["number"] for item in body["items"]] == [followed.number]
+    login_as("operator")
+    page = client.get("/tickets?q=diallo").get_data(as_text=True)
+    assert mine.number in page and theirs.number not in page and "Awa Diallo" in page
+    page = client.get("/tickets").get_data(as_text=True)
+    assert all(ticket.number in page for ticket in (mine, theirs, nobodys, followed))
+
+
 def test_unknown_filter_value_is_a_400(db, client, api_as):
     _user, headers = api_as("operator")
     response = client.get("/api/v1/tickets?status=lost", headers=headers)
