@@ -162,17 +162,19 @@ def households():
                           status=403)
     # Plain rows of the columns given (an ORM household with its flat and building per row
     # cost a third of the request, issue 23.3); the flats' buildings in one statement.
-    statement = services.households_query(scope, building_code=query.building,
-                                          unit_code=query.unit, load_flats=False,
-                                          status=services.check_status_filter(status))
+    status = services.check_status_filter(status)
     association_code = query.association
+    association_id = None
     if association_code:
         association_id = asks.association_id(association_code)
         if association_id is None or (scope.is_mediator and association_id != scope.association_id):
             raise DomainError(_("Association %(code)s introuvable", code=association_code),
                               field="association",
                               status=404)
-        statement = statement.where(services.assigned_to_association(association_id))
+    # Statements built once per set of filters used, the filters' values as values.
+    found = services.household_list(scope, services.HOUSEHOLD_API_COLUMNS,
+                                    building_code=query.building, unit_code=query.unit,
+                                    association_id=association_id, status=status)
 
     def serialize_page(page: list) -> list[dict]:
         if scope.is_mediator:
@@ -184,9 +186,8 @@ def households():
         return [household_json(h, scope, statuses[h.id],
                                building_code=places[h.unit_id].building_code) for h in page]
 
-    response = api_list(statement.with_only_columns(*services.HOUSEHOLD_API_COLUMNS),
-                        scalars=False, serialize_page=serialize_page,
-                        count_rows=services.households_rows(statement))
+    response = api_list(found.rows, scalars=False, serialize_page=serialize_page,
+                        count_rows=found.count_rows, values=found.values)
     # Committed after serialising: a commit expires the rows (one reload per household).
     audit.record_request("read", "household_list", None, detail=request.query_string.decode())
     db.session.commit()

@@ -233,6 +233,11 @@ def unit_detail(code: str):
                            former_count=former_count)
 
 
+#: What the households list shows (the flat's code is the household's own copy).
+HOUSEHOLD_LIST_COLUMNS = (Household.id, Household.holder_name, Household.unit_code,
+                          Household.language, Household.moved_in_on)
+
+
 @bp.get("/households")
 @require_role(Role.OPERATOR, Role.MEDIATOR, scope="own_association")
 def households():
@@ -241,16 +246,13 @@ def households():
     search = query.q or ""
     # Mediators see neither subscriptions nor money (DESIGN §1): no status column or filter.
     status, status_error = (None, None) if scope.is_mediator else _status_filter(query.status)
-    statement = services.households_query(scope, search=search or None,
-                                          building_code=query.building,
-                                          status=status, load_flats=False)  # flat's code only
+    # Plain rows of the columns shown: an ORM object per household cost more than its row.
+    found = services.household_list(scope, HOUSEHOLD_LIST_COLUMNS, search=search or None,
+                                    building_code=query.building, status=status)
     # The statuses in their own statements, not as columns of the page's: PostgreSQL would
     # compute a column for every row an OFFSET skips too (page 100: 5,000 subqueries).
-    # Plain rows of the columns shown: an ORM object per household cost more than its row.
-    page = paginate(statement.with_only_columns(
-        Household.id, Household.holder_name, Household.unit_code, Household.language,
-        Household.moved_in_on), per_page=HOUSEHOLDS_PER_PAGE, scalars=False,
-        count_rows=services.households_rows(statement))
+    page = paginate(found.rows, per_page=HOUSEHOLDS_PER_PAGE, scalars=False,
+                    count_rows=found.count_rows, values=found.values)
     statuses = {} if scope.is_mediator else services.household_statuses(
         [household.id for household in page.items], on=today())
     # Render before committing the audit entry: a commit expires the loaded rows, and reading

@@ -59,3 +59,29 @@ def test_within_the_limit_the_total_is_exact(client, api_as, db):
     _user, headers = api_as("operator")
     body = client.get("/api/v1/households?building=CAP&per_page=2", headers=headers).get_json()
     assert (body["total"], body["total_exact"]) == (5, True)
+
+
+def test_lists_built_once_take_each_requests_values(client, api_as, login_as, db):
+    """The households lists' statements are built once per set of filters (issue 23.3): each
+    request's building, search and association are its own, with their counts."""
+    _households(2)
+    other = factories.make_building("CAQ")
+    association = factories.make_association()
+    followed = factories.make_household(unit=factories.make_unit("CAQ-0", building=other),
+                                        holder_name="Foyer Caq", association=association)
+    _user, headers = api_as("operator")
+
+    def listed(query: str, request_headers=headers) -> tuple[list[str], int]:
+        body = client.get(f"/api/v1/households?{query}", headers=request_headers).get_json()
+        return [item["unit_code"] for item in body["items"]], body["total"]
+
+    assert listed("building=CAP") == (["CAP-0", "CAP-1"], 2)
+    assert listed("building=CAQ") == (["CAQ-0"], 1)
+    assert listed(f"association={association.code}") == (["CAQ-0"], 1)
+    _mediator, mediator_headers = api_as("mediator", association=association)
+    assert listed("", mediator_headers) == (["CAQ-0"], 1)
+    login_as("operator")
+    page = client.get("/households?building=CAP").get_data(as_text=True)
+    assert "Foyer Cap 1" in page and followed.holder_name not in page
+    page = client.get("/households?q=caq").get_data(as_text=True)
+    assert followed.holder_name in page and "Foyer Cap 1" not in page
