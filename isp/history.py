@@ -28,11 +28,13 @@ from sqlalchemy import (
     BindParameter,
     ForeignKey,
     Index,
+    Integer,
     Select,
     String,
     Text,
     and_,
     bindparam,
+    cast,
     event,
     func,
     insert,
@@ -309,18 +311,38 @@ def _since_creation(record_type: str, record_key: str | BindParameter):
 def changes_query(record_type: str, record_id: object) -> Select:
     """A record's changes and those of its dependent records (a tier's prices), newest first
     (in the order they were written: the clock of a change is not its order)."""
+    return _changes_statement(record_type).params(**_record_values(record_id))
+
+
+def _record_values(record_id: object) -> dict[str, object]:
+    # A record's id as changes record it (text), and as its dependents' foreign key.
+    key = str(record_id)
+    return {"record_key": key, "record_number": int(key) if key.isdigit() else None}
+
+
+@built_once
+def _changes_statement(record_type: str) -> Select:
+    """``changes_query`` of a kind of record, built once (isp.database.built_once): values
+    ``record_key`` and ``record_number`` (``_record_values``); the dependents' ids in a
+    subquery instead of read first (issue 23.3)."""
+    record_key = bindparam("record_key", type_=String)
     condition = and_(RecordChange.record_type == record_type,
-                     RecordChange.record_id == str(record_id))
+                     RecordChange.record_id == record_key)
     for table_name, rule in TRACKED.items():
         if rule.parent is None or rule.parent[0] != record_type:
             continue
         table = db.metadata.tables[table_name]
-        children = select(table.c.id).where(table.c[rule.parent[1]] == int(record_id))
-        child_ids = [str(child) for child in db.session.execute(children).scalars()]
+        children = select(cast(table.c.id, String)).where(
+            table.c[rule.parent[1]] == bindparam("record_number", type_=Integer))
         condition = or_(condition, and_(RecordChange.record_type == rule.record_type,
-                                        RecordChange.record_id.in_(child_ids)))
-    return select(RecordChange).where(condition, _since_creation(record_type, str(record_id))) \
+                                        RecordChange.record_id.in_(children)))
+    return select(RecordChange).where(condition, _since_creation(record_type, record_key)) \
         .order_by(RecordChange.id.desc())
+
+
+@built_once
+def _page_changes_statement(record_type: str) -> Select:
+    return _changes_statement(record_type).limit(PAGE_LINES)
 
 
 def household_changes_query(household_id: int, *, mediator: bool = False) -> Select:
@@ -476,7 +498,7 @@ def page_history(record_type: str, record_id: object) -> list[HistoryLine]:
     elif mediator:
         return []
     else:
-        changes = db.session.execute(
-            changes_query(record_type, record_id).limit(PAGE_LINES)).scalars()
+        changes = db.session.execute(_page_changes_statement(record_type),
+                                     _record_values(record_id)).scalars()
     return _lines(changes, mediator=mediator)
 
