@@ -78,9 +78,9 @@ def invoices():
     period = filters["period"]
     if period:
         runs.check_period(period, on=date.max)
-    statement = billing_invoices.invoices_query(**filters)
-    response = api_list(statement.with_only_columns(*billing_invoices.INVOICE_LIST_COLUMNS),
-                        scalars=False, serialize_page=invoices_json, count_rows=statement)
+    found = billing_invoices.invoice_list(billing_invoices.INVOICE_LIST_COLUMNS, **filters)
+    response = api_list(found.rows, scalars=False, serialize_page=invoices_json,
+                        count_rows=found.count_rows, values=found.values)
     # Recorded after serialising, and committed (it was left to the session's rollback).
     audit.record_request("read", "invoice_list", period)
     db.session.commit()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import NamedTuple
 
 from flask import current_app
 from sqlalchemy import Select, bindparam, or_, select
@@ -32,32 +33,83 @@ def get_invoice(number: str) -> Invoice:
 
 def invoices_query(*, period: str | None = None, status: str | None = None,
                    building_code: str | None = None, search: str | None = None,
-                   household_id: int | None = None, include_drafts: bool = False):
+                   household_id: int | None = None, include_drafts: bool = False) -> Select:
     """Invoices for lists and the API, newest first.
 
     The flat and its building are joined only to filter by building: an invoice always has a
     household, which always has a flat, so the joins never changed the rows (issue 23.3: the
     lists and their counts read ``invoices`` alone)."""
+    values = _filter_values(period, status, building_code, household_id)
+    statement = _invoices_statement(tuple(values), include_drafts)
+    if search and search.strip():
+        statement = statement.where(_search_condition(search))
+    return statement.params(**values)
+
+
+class InvoiceList(NamedTuple):
+    """A list of invoices: ``rows`` its columns, newest first, ``count_rows`` the invoices'
+    ids for ``paginate``'s count, ``values`` those of their bind parameters (``paginate``'s
+    ``values``)."""
+
+    rows: Select
+    count_rows: Select
+    values: dict[str, object]
+
+
+def invoice_list(columns: tuple, *, period: str | None = None, status: str | None = None,
+                 building_code: str | None = None, search: str | None = None,
+                 household_id: int | None = None, include_drafts: bool = False) -> InvoiceList:
+    """``invoices_query``'s invoices as a list reads them, its ``columns`` as plain rows: the
+    statements built once per set of filters used and columns (isp.database.built_once), the
+    filters' values as values; a search adds its words (issue 23.3)."""
+    values = _filter_values(period, status, building_code, household_id)
+    rows, count_rows = _invoice_list_statements(columns, tuple(values), include_drafts)
+    if search and search.strip():
+        condition = _search_condition(search)
+        rows, count_rows = rows.where(condition), count_rows.where(condition)
+    return InvoiceList(rows, count_rows, values)
+
+
+def _filter_values(period: str | None, status: str | None, building_code: str | None,
+                   household_id: int | None) -> dict[str, object]:
+    return {name: value for name, value in (
+        ("period", period), ("status", status), ("building_code", building_code),
+        ("household_id", household_id)) if value}
+
+
+def _search_condition(search: str):
+    pattern = f"%{search.strip()}%"
+    return or_(Invoice.number.ilike(pattern), Invoice.holder_name.ilike(pattern),
+               Invoice.unit_code.ilike(pattern))
+
+
+@built_once
+def _invoices_statement(filtered: tuple[str, ...], include_drafts: bool) -> Select:
+    """``invoices_query`` with the filters ``filtered`` as bind parameters of their names."""
     statement = select(Invoice)
     if not include_drafts:
         statement = statement.where(Invoice.number.is_not(None))
-    if period:
-        statement = statement.where(Invoice.period == period)
-    if status:
-        statement = statement.where(Invoice.status == status)
-    if household_id:
-        statement = statement.where(Invoice.household_id == household_id)
-    if building_code:
+    for name in ("period", "status", "household_id"):
+        if name in filtered:
+            statement = statement.where(getattr(Invoice, name) == bindparam(name))
+    if "building_code" in filtered:
         statement = statement.join(Household, Household.id == Invoice.household_id) \
             .join(Unit, Unit.id == Household.unit_id) \
-            .join(Building, Building.id == Unit.building_id).where(Building.code == building_code)
-    if search:
-        pattern = f"%{search.strip()}%"
-        statement = statement.where(or_(Invoice.number.ilike(pattern),
-                                        Invoice.holder_name.ilike(pattern),
-                                        Invoice.unit_code.ilike(pattern)))
+            .join(Building, Building.id == Unit.building_id) \
+            .where(Building.code == bindparam("building_code"))
     return statement.order_by(*_newest_first())
 
+
+@built_once
+def _invoice_list_statements(columns: tuple, filtered: tuple[str, ...],
+                             include_drafts: bool) -> tuple[Select, Select]:
+    statement = _invoices_statement(filtered, include_drafts)
+    return statement.with_only_columns(*columns), statement.with_only_columns(Invoice.id)
+
+
+#: What the invoices page shows of each.
+INVOICE_PAGE_COLUMNS = (Invoice.number, Invoice.period, Invoice.holder_name, Invoice.unit_code,
+                        Invoice.total_cents, Invoice.due_on, Invoice.status)
 
 #: What a list of invoices shows of each (the API's ``invoice_json``), as plain rows: an ORM
 #: object per invoice and per line, loaded by ``selectinload``, cost more than the rest of

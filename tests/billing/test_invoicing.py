@@ -194,6 +194,12 @@ def test_invoice_lists_hold_the_rows_of_the_query_joined_to_flats(db):
                     {"building_code": building.code}):
         rows = db.session.execute(invoices.invoices_query(**filters)).scalars().all()
         assert rows == db.session.execute(joined(**filters)).scalars().all(), filters
+        # The lists' statements, built once per set of filters, with each call's values.
+        found = invoices.invoice_list((Invoice.id,), **filters)
+        assert db.session.execute(found.rows, found.values).scalars().all() == [
+            row.id for row in rows], filters
+        assert db.session.execute(select(func.count()).select_from(
+            found.count_rows.subquery()), found.values).scalar_one() == len(rows), filters
     assert len(db.session.execute(invoices.invoices_query(building_code=building.code))
                .scalars().all()) == 2
     assert len(db.session.execute(invoices.invoices_query(include_drafts=True))
