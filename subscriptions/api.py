@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
-from sqlalchemy import select
-from sqlalchemy.orm import contains_eager
+from sqlalchemy import Row, Select, bindparam, select
 
 from isp import audit
 from isp.auth import current_actor, require_role
 from isp.choices import Role
+from isp.database import built_once
 from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
 from isp.formatting import iso
 from isp.i18n import gettext as _
 from isp.openapi import documented
-from isp.pagination import api_list, rows_without_joins
+from isp.pagination import api_list
 from isp.query import parse
 from isp.validation import Choice, Text, body_schema, json_body
 from network.provisioning.queue import latest_job_for_subscription, latest_jobs_for_subscriptions
@@ -31,12 +31,15 @@ ACTIONS = {"reduce": lifecycle.reduce_service, "restore": lifecycle.restore_serv
 _UNKNOWN = object()
 
 
-def subscription_json(subscription: Subscription, job=_UNKNOWN) -> dict:
-    """One subscription with its latest provisioning job (looked up unless given)."""
+def subscription_json(subscription: Subscription | Row, job=_UNKNOWN) -> dict:
+    """One subscription (or a list's row, ``SUBSCRIPTION_LIST_COLUMNS``) with its latest
+    provisioning job (looked up unless given)."""
     if job is _UNKNOWN:
         job = latest_job_for_subscription(subscription.id)
+    unit_code = (subscription.unit.code if isinstance(subscription, Subscription)
+                 else subscription.unit_code)
     return {"id": subscription.id, "household_id": subscription.household_id,
-            "unit_code": subscription.unit.code, "plan": subscription.plan_code,
+            "unit_code": unit_code, "plan": subscription.plan_code,
             "tier": subscription.tier, "status": subscription.status,
             "activated_on": iso(subscription.activated_on),
             "terminated_on": iso(subscription.terminated_on),
@@ -44,7 +47,26 @@ def subscription_json(subscription: Subscription, job=_UNKNOWN) -> dict:
                                                     "state": job.state}}
 
 
-def subscriptions_json(subscriptions: list[Subscription]) -> list[dict]:
+#: What the list gives of each subscription, read as plain rows (issue 23.3).
+SUBSCRIPTION_LIST_COLUMNS = (Subscription.id, Subscription.household_id,
+                             Unit.code.label("unit_code"), Subscription.plan_code,
+                             Subscription.tier, Subscription.status, Subscription.activated_on,
+                             Subscription.terminated_on)
+
+
+@built_once
+def _list_statements(of_flat: bool) -> tuple[Select, Select]:
+    """The list's rows, newest first, and their ids to count (``unit_id`` a value when
+    ``of_flat``); built once (isp.database.built_once)."""
+    counted = select(Subscription.id)
+    if of_flat:
+        counted = counted.where(Subscription.unit_id == bindparam("unit_id"))
+    rows = (counted.with_only_columns(*SUBSCRIPTION_LIST_COLUMNS)
+            .join(Unit, Unit.id == Subscription.unit_id).order_by(Subscription.id.desc()))
+    return rows, counted
+
+
+def subscriptions_json(subscriptions: list[Subscription | Row]) -> list[dict]:
     """A page of subscriptions: their latest jobs in one query, not one per subscription."""
     jobs = latest_jobs_for_subscriptions([subscription.id for subscription in subscriptions])
     return [subscription_json(subscription, jobs.get(subscription.id))
@@ -70,16 +92,11 @@ def _text(payload: dict, name: str, *, required: bool = True) -> str | None:
 @documented(query=SubscriptionQuery, items=SubscriptionOut)
 def subscriptions():
     """Subscriptions, newest first; ``unit`` filters by flat code."""
-    statement = select(Subscription).order_by(Subscription.id.desc())
     unit_code = parse(SubscriptionQuery).unit
-    if unit_code:
-        unit = services.get_unit(unit_code)
-        statement = statement.where(Subscription.unit_id == unit.id)
-    statement = statement.join(Unit, Unit.id == Subscription.unit_id).options(
-        contains_eager(Subscription.unit))
-    response = api_list(statement, serialize_page=subscriptions_json,
-                        count_rows=rows_without_joins(Subscription.id, statement))
-    # Committed after serialising: a commit expires the rows (one reload per subscription).
+    values = {"unit_id": services.get_unit(unit_code).id} if unit_code else {}
+    rows, counted = _list_statements(bool(values))
+    response = api_list(rows, serialize_page=subscriptions_json, scalars=False,
+                        count_rows=counted, values=values)
     audit.record_request("read", "subscription_list", None,
                          detail=request.query_string.decode()[:200])
     db.session.commit()

@@ -31,6 +31,15 @@ def test_api_subscribe_act_and_list(db, client, api_as):
     assert created.get_json()["latest_job"]["action"] == "activate"
     assert refused.status_code == 422 and refused.get_json()["field"] == "reason"
     assert [item["id"] for item in listed["items"]] == [sid]
+    assert listed["items"][0]["unit_code"] == code and listed["total"] == 1
+    # The list's statements are built once: another flat's filter is its own value.
+    other = make_wired_household()
+    client.post("/api/v1/subscriptions", json={"unit_code": other.unit.code, "tier": "T1"},
+                headers=headers)
+    everyone = client.get("/api/v1/subscriptions", headers=headers).get_json()
+    assert [item["unit_code"] for item in everyone["items"]][:2] == [other.unit.code, code]
+    listed = client.get(f"/api/v1/subscriptions?unit={other.unit.code}", headers=headers)
+    assert [item["unit_code"] for item in listed.get_json()["items"]] == [other.unit.code]
     assert [(j["action"], j["state"], j["attempts"]) for j in jobs["items"]] == [
         ("activate", "queued", 0)]
     assert set(jobs["items"][0]) >= {"id", "action", "state", "attempts", "error",
