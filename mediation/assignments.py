@@ -224,14 +224,34 @@ def unassigned_households_query(search: str | None = None) -> Select:
     Reads ``households`` alone, in the order of their copy of the flat code (one index); the
     flats are for the caller to load.
     """
-    statement = (select(Household).where(
+    statement = _unassigned_statement()
+    if search:
+        statement = statement.where(household_search_condition(search))
+    return statement
+
+
+def unassigned_rows(search: str | None = None) -> Select:
+    """``unassigned_households_query``'s ``UNASSIGNED_COLUMNS`` as plain rows: built once
+    without a search (isp.database.built_once; ``paginate`` it with ``values={}``), a search
+    adds its words (issue 23.3)."""
+    statement = _unassigned_rows_statement()
+    if search:
+        statement = statement.where(household_search_condition(search))
+    return statement
+
+
+@built_once
+def _unassigned_statement() -> Select:
+    return (select(Household).where(
         Household.moved_out_on.is_(None),
         not_(select(Assignment.id).where(Assignment.household_id == Household.id,
                                          Assignment.ended_at.is_(None)).exists()))
         .order_by(Household.unit_code, Household.id))
-    if search:
-        statement = statement.where(household_search_condition(search))
-    return statement
+
+
+@built_once
+def _unassigned_rows_statement() -> Select:
+    return _unassigned_statement().with_only_columns(*UNASSIGNED_COLUMNS)
 
 
 def assigned_counts() -> dict[int, int]:

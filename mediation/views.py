@@ -30,7 +30,6 @@ from isp.timeutil import today
 from isp.validation import Day
 from mediation import opendata
 from mediation.assignments import (
-    UNASSIGNED_COLUMNS,
     assign_household,
     assigned_count_column,
     assigned_counts,
@@ -39,7 +38,7 @@ from mediation.assignments import (
     current_assignment,
     suggestions_for,
     suggestions_for_rows,
-    unassigned_households_query,
+    unassigned_rows,
 )
 from mediation.associations import (
     associations_query,
@@ -257,9 +256,8 @@ def orientation():
     """Households followed by no association, each with its suggestion to confirm one by one."""
     # Each row carries its reasons and a confirm form (~20 elements): 10 a page stay in grade A.
     search = request.args.get("q")
-    statement = unassigned_households_query(search)
-    page = paginate(statement.with_only_columns(*UNASSIGNED_COLUMNS), per_page=10,
-                    scalars=False)
+    # Statements built once (no search): no values but theirs.
+    page = paginate(unassigned_rows(search), per_page=10, scalars=False, values={})
     # The associations once for the page, not once per household.
     suggestions = suggestions_for_rows(page.items, association_facts())
     rows = [(household, needs_of(household.needs), (suggestions[household.id] or (None,))[0])
