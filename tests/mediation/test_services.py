@@ -320,6 +320,17 @@ def test_mediator_books_and_records_through_the_pages(pb, client, login_as, db):
     assert client.get(f"/mediation/sessions/{other.id}").status_code == 404
 
 
+def test_the_orientation_list_searches_and_lists_again(pb, client, login_as, db):
+    """Its statements are built once (issue 23.3): a search's words stay with its request."""
+    login_as("operator")
+    named = household(pb, holder_name="Zoé Kerbrat")
+    other = household(pb, holder_name="Ali Benaïssa")
+    found = client.get("/orientation?q=kerbrat").get_data(as_text=True)
+    assert named.holder_name in found and other.holder_name not in found
+    everyone = client.get("/orientation").get_data(as_text=True)
+    assert named.holder_name in everyone and other.holder_name in everyone
+
+
 def test_operator_orientation_page_shows_terms_and_records_decision(pb, client, login_as, db):
     operator = login_as("operator")
     h = household(pb, language="ar", needs="email")
