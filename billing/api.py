@@ -127,7 +127,8 @@ def dunning_next_steps():
         return [next_step_json(steps[row.household_id]) for row in rows
                 if row.household_id in steps]
 
-    response = api_list(dunning.arrears_query(), scalars=False, serialize_page=serialize_page)
+    response = api_list(dunning.arrears_statement(), scalars=False,
+                        serialize_page=serialize_page, values=dunning.arrears_values())
     audit.record_request("read", "dunning_next_steps", None)
     db.session.commit()
     return response

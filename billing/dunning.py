@@ -13,7 +13,7 @@ from datetime import date, timedelta
 
 from flask import current_app
 from flask_babel import force_locale
-from sqlalchemy import Select, func, select
+from sqlalchemy import Date, Select, bindparam, func, select
 
 from billing.accounts import overdue_cents
 from billing.choices import (
@@ -584,11 +584,22 @@ def next_step(household_id: int, *, on: date | None = None) -> NextStep | None:
     return next_steps([household_id], on=on).get(household_id)
 
 
-def arrears_query(on: date | None = None):
+def arrears_query(on: date | None = None) -> Select:
     """Households with an open invoice past its due date (id, oldest due date), the longest
     overdue first: the households ``next_steps`` speaks of, for a paginated list."""
-    on = on or today()
+    return arrears_statement().params(**arrears_values(on))
+
+
+@built_once
+def arrears_statement() -> Select:
+    """``arrears_query`` built once (isp.database.built_once), for lists: run it with
+    ``arrears_values`` (``paginate``'s ``values``)."""
     oldest_due = func.min(Invoice.due_on)
     return select(Invoice.household_id, oldest_due.label("due_on")) \
-        .where(Invoice.status.in_(OPEN_STATUSES), Invoice.due_on < on) \
+        .where(Invoice.status.in_(OPEN_STATUSES), Invoice.due_on < bindparam("on", type_=Date)) \
         .group_by(Invoice.household_id).order_by(oldest_due, Invoice.household_id)
+
+
+def arrears_values(on: date | None = None) -> dict[str, date]:
+    """The values of ``arrears_statement`` on ``on`` (default today)."""
+    return {"on": on or today()}

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from markupsafe import Markup
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from billing import accounts, dunning, eligibility, exports, payments, reports
@@ -60,6 +60,7 @@ from billing.schemas import InvoiceQuery
 from isp import audit
 from isp.auth import Scope, current_actor, require_role
 from isp.choices import Role
+from isp.database import built_once
 from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
 from isp.forms import flash_domain_error, form_status, show_domain_error
@@ -471,22 +472,36 @@ def dunning_list():
     step and that step's date (issue 18.5), the longest overdue first."""
     # Each proposal shows its household's name: joined to the list, not loaded per step nor in
     # a second statement (issue 23.3).
-    proposals = db.session.execute(dunning.pending_proposals().options(
-        joinedload(DunningStep.household))).scalars().all()
+    proposals = db.session.execute(_proposals_statement()).scalars().all()
     # The page's rows bring their holder's name (one statement less); the count needs none.
-    arrears = dunning.arrears_query()
-    holder = select(Household.holder_name).where(Household.id == Invoice.household_id) \
-        .correlate(Invoice).scalar_subquery().label("holder_name")
-    page = paginate(arrears.add_columns(holder), per_page=20, scalars=False, count_rows=arrears)
+    # Statements built once, today a value (issue 23.3).
+    page = paginate(_arrears_rows_statement(), per_page=20, scalars=False,
+                    count_rows=dunning.arrears_statement(), values=dunning.arrears_values())
     ids = [row.household_id for row in page.items]
     upcoming = dunning.next_steps(ids)
     names = {row.household_id: row.holder_name for row in page.items}
-    held = db.session.execute(select(FslRequest).where(FslRequest.decision == "pending")) \
-        .scalars().all()
+    held = db.session.execute(_pending_fsl_statement()).scalars().all()
     return render_template("billing/dunning.html", proposals=proposals, page=page, held=held,
                            upcoming=[upcoming[i] for i in ids if i in upcoming], names=names,
                            form=ActionForm(), reject_form=ReasonForm(),
                            working_day=dunning.may_reduce_on(today()))
+
+
+@built_once
+def _proposals_statement() -> Select:
+    return dunning.pending_proposals().options(joinedload(DunningStep.household))
+
+
+@built_once
+def _arrears_rows_statement() -> Select:
+    holder = select(Household.holder_name).where(Household.id == Invoice.household_id) \
+        .correlate(Invoice).scalar_subquery().label("holder_name")
+    return dunning.arrears_statement().add_columns(holder)
+
+
+@built_once
+def _pending_fsl_statement() -> Select:
+    return select(FslRequest).where(FslRequest.decision == "pending")
 
 
 @bp.get("/dunning/steps")

@@ -144,3 +144,21 @@ def test_each_household_keeps_its_own_hold_when_asked_together(db):
         postponed.id: ("postponed", date(2026, 11, 10)), fsl.id: ("fsl", None),
         plan.id: ("plan", None), free.id: (None, None)}
     assert together == {i: dunning.next_step(i) for i in ids}
+
+
+def test_the_arrears_list_built_once_follows_the_day(debtor, client, api_as):
+    """The list's statement is built once (issue 23.3): today is each request's value."""
+    import time_machine
+
+    _user, headers = api_as("operator")
+
+    def listed() -> list[int]:
+        body = client.get("/api/v1/dunning/next-steps", headers=headers).get_json()
+        return [item["household_id"] for item in body["items"]]
+
+    with time_machine.travel("2026-10-02T10:00:00+02:00", tick=False):  # due today
+        assert debtor.id not in listed()
+    with time_machine.travel("2026-10-05T10:00:00+02:00", tick=False):
+        assert debtor.id in listed()
+    with time_machine.travel("2026-10-02T10:00:00+02:00", tick=False):
+        assert debtor.id not in listed()
