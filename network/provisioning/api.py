@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from flask import Blueprint
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, select
 
 from isp.auth import require_role
 from isp.choices import Role
+from isp.database import built_once
 from isp.openapi import documented
 from isp.pagination import api_list
 from isp.query import parse
@@ -29,10 +30,13 @@ def job_json(job) -> dict:
             "next_attempt_at": job.next_attempt_at.isoformat() if job.next_attempt_at else None}
 
 
-def _job_rows() -> Select:
+@built_once
+def _job_rows(of_flat: bool, in_state: bool) -> Select:
     """Jobs as plain rows of the columns shown, their port's flat and switch joined: ORM
-    objects (a job, its port, flat and switch each) cost more than the rest of the list."""
-    return (select(ProvisioningJob.id, ProvisioningJob.action, ProvisioningJob.state,
+    objects (a job, its port, flat and switch each) cost more than the rest of the list.
+    Built once per set of filters used (isp.database.built_once): ``unit_code`` and ``state``
+    values of the request (issue 23.3)."""
+    statement = (select(ProvisioningJob.id, ProvisioningJob.action, ProvisioningJob.state,
                    ProvisioningJob.attempts, ProvisioningJob.error,
                    ProvisioningJob.subscription_id, Unit.code.label("unit_code"),
                    Device.hostname.label("device"), Port.if_name.label("interface"),
@@ -42,6 +46,11 @@ def _job_rows() -> Select:
             .join(Device, Device.id == Port.device_id)
             .outerjoin(Unit, Unit.id == Port.unit_id)
             .order_by(ProvisioningJob.id.desc()))
+    if of_flat:
+        statement = statement.where(Unit.code == bindparam("unit_code"))
+    if in_state:
+        statement = statement.where(ProvisioningJob.state == bindparam("state"))
+    return statement
 
 
 @bp.get("/provisioning-jobs")
@@ -49,13 +58,12 @@ def _job_rows() -> Select:
 @documented(query=JobQuery, items=JobOut)
 def provisioning_jobs():
     """Provisioning jobs, newest first; filter by flat (``unit``) or ``state``."""
-    statement = _job_rows()
     query = parse(JobQuery)
-    unit_code = query.unit
-    if unit_code:
-        get_unit(unit_code)  # an unknown flat is a 404, not an empty list
-        statement = statement.where(Unit.code == unit_code)
-    state = query.state
-    if state:
-        statement = statement.where(ProvisioningJob.state == state)
-    return api_list(statement, job_json, scalars=False)
+    values = {}
+    if query.unit:
+        get_unit(query.unit)  # an unknown flat is a 404, not an empty list
+        values["unit_code"] = query.unit
+    if query.state:
+        values["state"] = query.state
+    return api_list(_job_rows("unit_code" in values, "state" in values), job_json,
+                    scalars=False, values=values)

@@ -40,6 +40,16 @@ def test_api_subscribe_act_and_list(db, client, api_as):
     assert [item["unit_code"] for item in everyone["items"]][:2] == [other.unit.code, code]
     listed = client.get(f"/api/v1/subscriptions?unit={other.unit.code}", headers=headers)
     assert [item["unit_code"] for item in listed.get_json()["items"]] == [other.unit.code]
+    other_jobs = client.get(f"/api/v1/provisioning-jobs?unit={other.unit.code}",
+                            headers=headers).get_json()
+    assert [job["unit_code"] for job in other_jobs["items"]] == [other.unit.code]
+    state = other_jobs["items"][0]["state"]
+    in_state = client.get(f"/api/v1/provisioning-jobs?unit={code}&state={state}",
+                          headers=headers).get_json()
+    assert [(job["unit_code"], job["state"]) for job in in_state["items"]] == [(code, state)]
+    other_state = client.get(f"/api/v1/provisioning-jobs?unit={code}&state=failed",
+                             headers=headers).get_json()
+    assert other_state["items"] == [] or state == "failed"
     assert [(j["action"], j["state"], j["attempts"]) for j in jobs["items"]] == [
         ("activate", "queued", 0)]
     assert set(jobs["items"][0]) >= {"id", "action", "state", "attempts", "error",
