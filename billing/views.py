@@ -120,12 +120,21 @@ def _expired() -> str:
 
 # --- runs --------------------------------------------------------------------------------------
 
+@built_once
+def _periods_statement() -> Select:
+    # The runs page's statements: built once (isp.database.built_once).
+    return (select(Invoice.period, Invoice.status, func.count(), func.sum(Invoice.total_cents))
+            .group_by(Invoice.period, Invoice.status).order_by(Invoice.period.desc()))
+
+
+@built_once
+def _run_history_statement() -> Select:
+    return select(BillingRun).order_by(BillingRun.id.desc()).limit(20)
+
+
 def _runs_page(form: RunForm, status: int = 200):
-    periods = db.session.execute(
-        select(Invoice.period, Invoice.status, func.count(), func.sum(Invoice.total_cents))
-        .group_by(Invoice.period, Invoice.status).order_by(Invoice.period.desc())).all()
-    history = db.session.execute(select(BillingRun).order_by(BillingRun.id.desc()).limit(20)) \
-        .scalars().all()
+    periods = db.session.execute(_periods_statement()).all()
+    history = db.session.execute(_run_history_statement()).scalars().all()
     return render_template("billing/runs.html", periods=periods, history=history,
                            form=form, last_ended=period_of(add_months(today().replace(day=1),
                                                                       -1))), status
