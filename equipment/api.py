@@ -63,7 +63,8 @@ def list_items():
     filters = parse(ItemQuery).filters()
     if filters.household_id:
         audit.record_request("list", "household", filters.household_id, "equipment")
-    return api_list(services.items_query(filters), item_json)
+    statement, values = services.items_list(filters)
+    return api_list(statement, item_json, values=values)
 
 
 @bp.post("/equipment")

@@ -156,19 +156,32 @@ class ItemFilters:
 
 
 def items_query(filters: ItemFilters | None = None) -> Select:
+    """The inventory matching ``filters``, by kind and serial number."""
+    statement, values = items_list(filters)
+    return statement.params(**values)
+
+
+def items_list(filters: ItemFilters | None = None) -> tuple[Select, dict[str, object]]:
+    """``items_query`` for the lists: the statement built once per set of filters used
+    (isp.database.built_once), and the filters' values (``paginate``'s ``values``); a search
+    adds its words (issue 23.3)."""
     filters = filters or ItemFilters()
-    # Partner and holder joined into the page's query: a query more each cost more.
-    statement = select(EquipmentItem).options(joinedload(EquipmentItem.partner),
-                                              joinedload(EquipmentItem.household))
-    if filters.kind:
-        statement = statement.where(EquipmentItem.kind == filters.kind)
-    if filters.state:
-        statement = statement.where(EquipmentItem.state == filters.state)
-    if filters.household_id:
-        statement = statement.where(EquipmentItem.household_id == filters.household_id)
+    values = {name: getattr(filters, name) for name in ("kind", "state", "household_id")
+              if getattr(filters, name)}
+    statement = _items_statement(tuple(values))
     if filters.search:
         escaped = filters.search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         statement = statement.where(EquipmentItem.serial.ilike(f"%{escaped}%", escape="\\"))
+    return statement, values
+
+
+@built_once
+def _items_statement(filtered: tuple[str, ...]) -> Select:
+    # Partner and holder joined into the page's query: a query more each cost more.
+    statement = select(EquipmentItem).options(joinedload(EquipmentItem.partner),
+                                              joinedload(EquipmentItem.household))
+    for name in filtered:
+        statement = statement.where(getattr(EquipmentItem, name) == bindparam(name))
     return statement.order_by(EquipmentItem.kind, EquipmentItem.serial)
 
 

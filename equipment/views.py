@@ -50,7 +50,8 @@ def index():
     except DomainError as error:
         return render_template("equipment/index.html", page=None, error=error.message,
                                kinds=list(Kind), states=list(State), filters=None), 400
-    page = paginate(services.items_query(filters), per_page=50)
+    statement, values = services.items_list(filters)
+    page = paginate(statement, per_page=50, values=values)
     return render_template("equipment/index.html", page=page, filters=filters, error=None,
                            kinds=list(Kind), states=list(State))
 

@@ -10,13 +10,14 @@ from datetime import date, datetime, timedelta
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from markupsafe import Markup
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import contains_eager
 
 from isp import audit, svgchart
 from isp.auth import require_role
 from isp.choices import Role
 from isp.csvimport import BadValue
+from isp.database import built_once
 from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
 from isp.formatting import octets
@@ -158,18 +159,23 @@ def _device_or_404(hostname: str) -> Device:
 @require_role(Role.OPERATOR)
 def devices():
     search = request.args.get("q", "").strip()
-    # The join that sorts also fills each row's building (one query, not one per building).
-    statement = (select(Device).join(Building, Building.id == Device.building_id)
-                 .options(contains_eager(Device.building))
-                 .order_by(Building.code, Device.role, Device.hostname))
+    statement = _devices_statement()
     if search:
         pattern = f"%{search}%"
         statement = statement.where(or_(Device.hostname.ilike(pattern),
                                         Building.code.ilike(pattern),
                                         Building.name.ilike(pattern),
                                         Device.mgmt_address.ilike(pattern)))
-    page = paginate(statement)
+    page = paginate(statement, values={})  # built once: no values but its own
     return render_template("network/devices.html", page=page, search=search)
+
+
+@built_once
+def _devices_statement() -> Select:
+    # The join that sorts also fills each row's building (one query, not one per building).
+    return (select(Device).join(Building, Building.id == Device.building_id)
+            .options(contains_eager(Device.building))
+            .order_by(Building.code, Device.role, Device.hostname))
 
 
 @bp.get("/network/devices/<hostname>")

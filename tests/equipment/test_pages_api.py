@@ -34,6 +34,12 @@ def test_api_create_list_get_move(client, db, api_as):
                         headers=headers).json
     assert listed["total"] == 1 and listed["items"][0]["serial"] == "PC-1"
     assert set(listed) >= {"items", "total", "total_exact", "page", "per_page"}
+    # The list's statement is built once per set of filters: each request's values.
+    in_stock = client.get(f"/api/v1/equipment?state=in_stock&household_id={household.id}",
+                          headers=headers).json
+    assert in_stock["total"] == 0 and in_stock["items"] == []
+    assert client.get("/api/v1/equipment?q=PC-", headers=headers).json["total"] == 1
+    assert client.get("/api/v1/equipment?q=ZZ", headers=headers).json["total"] == 0
     one = client.get(f"/api/v1/equipment/{item['id']}", headers=headers).json
     assert [m["to_state"] for m in one["moves"]] == ["in_stock", "lent"]
     assert one["moves"][1]["agreement_ref"] == "CONV-9"
