@@ -12,10 +12,11 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import joinedload
 
 from isp import throttle
+from isp.database import built_once
 from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
 from isp.i18n import gettext as _
@@ -232,23 +233,46 @@ def queue_query(*, status: str | None = None, district_code: str | None = None,
     A page's districts are joined into its query (the page and the API show each one's name
     or code).
     """
-    statement = (select(ServiceRequest).options(joinedload(ServiceRequest.district))
-                 .order_by(ServiceRequest.created_at.desc(), ServiceRequest.id.desc()))
+    statement, values = queue_list(status=status, district_code=district_code, q=q)
+    return statement.params(**values)
+
+
+def queue_list(*, status: str | None = None, district_code: str | None = None,
+               q: str | None = None) -> tuple[Select, dict[str, object]]:
+    """``queue_query`` for the lists: its statement built once per set of filters used
+    (isp.database.built_once) and the filters' values (``paginate``'s ``values``); a search
+    adds its words (issue 23.3)."""
+    values: dict[str, object] = {}
     if status:
         if status not in tuple(RequestStatus):
             raise DomainError(_("Statut inconnu : %(s)s", s=status[:20]), field="status",
                               status=400)
-        statement = statement.where(ServiceRequest.status == status)
-    if district_code == "none":
-        statement = statement.where(ServiceRequest.district_id.is_(None))
-    elif district_code:
-        statement = statement.join(District, ServiceRequest.district_id == District.id).where(
-            District.code == district_code)
+        values["status"] = status
+    if district_code and district_code != "none":
+        values["district_code"] = district_code
+    statement = _queue_statement("status" in values, "none" if district_code == "none"
+                                 else "code" if "district_code" in values else None)
     if q:
         like = f"%{q.strip().lower()[:100]}%"
         statement = statement.where(func.lower(ServiceRequest.street).like(like)
                                     | func.lower(ServiceRequest.commune).like(like)
                                     | (ServiceRequest.reference == q.strip().upper()))
+    return statement, values
+
+
+@built_once
+def _queue_statement(of_status: bool, district: str | None) -> Select:
+    """The queue with a ``status`` value, and a district (``code``: ``district_code``;
+    ``none``: unknown)."""
+    statement = (select(ServiceRequest).options(joinedload(ServiceRequest.district))
+                 .order_by(ServiceRequest.created_at.desc(), ServiceRequest.id.desc()))
+    if of_status:
+        statement = statement.where(ServiceRequest.status == bindparam("status"))
+    if district == "none":
+        statement = statement.where(ServiceRequest.district_id.is_(None))
+    elif district == "code":
+        statement = statement.join(District, ServiceRequest.district_id == District.id).where(
+            District.code == bindparam("district_code"))
     return statement
 
 

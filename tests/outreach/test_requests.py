@@ -138,6 +138,13 @@ def test_queue_page_filters_and_detail_is_audited(client, login_as, districts):
     assert "Prairie" in page and "rue Autre" not in page
     page = client.get("/demandes?district=none").get_data(as_text=True)
     assert "rue Autre" in page and "Prairie" not in page
+    # Statements built once per set of filters: each request's values and words.
+    page = client.get("/demandes?district=TST-SUD").get_data(as_text=True)
+    assert "Prairie" not in page and "rue Autre" not in page
+    page = client.get("/demandes?q=autre").get_data(as_text=True)
+    assert "rue Autre" in page and "Prairie" not in page
+    page = client.get("/demandes").get_data(as_text=True)
+    assert "rue Autre" in page and "Prairie" in page
     reference = db.session.execute(select(ServiceRequest.reference).where(
         ServiceRequest.street == "3 rue Autre")).scalar_one()
     detail = client.get(f"/demandes/{reference}")
