@@ -12,12 +12,13 @@ from datetime import timedelta
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from markupsafe import Markup
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import joinedload
 
 from isp import audit
 from isp.auth import Scope, current_actor, public, require_role
 from isp.choices import Role
+from isp.database import built_once
 from isp.errors import DomainError
 from isp.extensions import db
 from isp.forms import flash_domain_error, form_status, show_domain_error
@@ -132,10 +133,20 @@ def _association_choices() -> list[tuple[str, str]]:
 def associations():
     search = parse(AssociationQuery).q
     # Rows of (association, households assigned): the counts come with the page's query.
-    statement = associations_query(search)
-    page = paginate(statement.add_columns(assigned_count_column()), scalars=False,
-                    count_rows=statement)
+    # Without a search, the statements are built once (issue 23.3).
+    rows, count_rows = (_association_rows(associations_query(search)) if search
+                        else _association_rows_built_once())
+    page = paginate(rows, scalars=False, count_rows=count_rows, values={})
     return render_template("mediation/associations.html", page=page, q=search or "")
+
+
+def _association_rows(statement: Select) -> tuple[Select, Select]:
+    return statement.add_columns(assigned_count_column()), statement
+
+
+@built_once
+def _association_rows_built_once() -> tuple[Select, Select]:
+    return _association_rows(associations_query())
 
 
 def _district_choices() -> list[tuple[str, str]]:

@@ -124,3 +124,7 @@ def test_the_associations_page_reads_the_assigned_counts_with_the_rows(db, clien
     assigned = dict(re.findall(r">(ASSO-\w+)</a></td>.*?<td>(\d+)</td>\s*</tr>", html, re.S))
     assert assigned == {"ASSO-BUSY": "2", "ASSO-IDLE": "0"}
     assert len(statements) == 2, statements  # the count, the associations with their counts
+    # Without a search the statements are built once; a search keeps its words (issue 23.3).
+    found = client.get("/associations?q=idle").get_data(as_text=True)
+    assert "ASSO-IDLE" in found and "ASSO-BUSY" not in found
+    assert "ASSO-BUSY" in client.get("/associations").get_data(as_text=True)
