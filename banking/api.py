@@ -56,7 +56,7 @@ def line_json(line: BankLine) -> dict:
 @documented(items=StatementOut)
 def statement_list():
     """Imported bank statements, newest first."""
-    return api_list(services.statements_query(), statement_json)
+    return api_list(services.statements_query(), statement_json, values={})  # built once
 
 
 def _uploaded_file() -> tuple[bytes, str | None]:

@@ -33,6 +33,7 @@ from billing.numbering import (
     lock_series,
 )
 from billing.payments import record_payment
+from isp.database import built_once
 from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
 from isp.i18n import gettext as _
@@ -338,7 +339,10 @@ def lines_query(*, status: str | None = None, statement_id: int | None = None) -
     return statement.order_by(BankLine.booked_on, BankLine.id)
 
 
+@built_once
 def statements_query() -> Select:
+    """Imported statements, newest first; built once (isp.database.built_once): lists paginate
+    it with ``values={}``."""
     return select(BankStatement).order_by(BankStatement.imported_at.desc(),
                                           BankStatement.id.desc())
 
@@ -429,5 +433,9 @@ def household_choices(search: str | None, *, limit: int = 20) -> list:
 
 
 def queue_count() -> int:
-    return db.session.execute(select(func.count(BankLine.id)).where(
-        BankLine.status == LineStatus.PENDING)).scalar_one()
+    return db.session.execute(_queue_count_statement()).scalar_one()
+
+
+@built_once
+def _queue_count_statement() -> Select:
+    return select(func.count(BankLine.id)).where(BankLine.status == LineStatus.PENDING)

@@ -53,7 +53,7 @@ def outcome_message(outcome: services.ImportOutcome) -> str:
 
 
 def _statements_page(form: StatementUploadForm, problems=(), status: int = 200):
-    page = paginate(services.statements_query(), per_page=25)
+    page = paginate(services.statements_query(), per_page=25, values={})  # built once
     html = render_template("banking/statements.html", page=page, form=form,
                            problems=problems, pending=services.queue_count())
     return html, status

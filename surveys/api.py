@@ -4,10 +4,12 @@ results (aggregates, small cells suppressed; free texts for the owner role only)
 from __future__ import annotations
 
 from flask import Blueprint, jsonify
+from sqlalchemy import Select
 from sqlalchemy.orm import selectinload
 
 from isp.auth import Scope, current_actor, require_role
 from isp.choices import Role
+from isp.database import built_once
 from isp.disclosure import SMALL_CELL
 from isp.errors import DomainError
 from isp.extensions import db
@@ -74,10 +76,15 @@ def survey_json(survey: Survey, *, with_questions: bool = False) -> dict:
 @documented(items=SurveyOut)
 def list_surveys():
     """Surveys, newest first (mediators and operators: not the drafts)."""
-    # The page's buildings and associations at once (were two statements per survey).
-    statement = services.surveys_query(Scope.of(current_actor())).options(
-        selectinload(Survey.buildings), selectinload(Survey.associations))
-    return api_list(statement, survey_json)
+    return api_list(_list_statement(services.surveys_query(Scope.of(current_actor()))),
+                    survey_json, values={})
+
+
+@built_once
+def _list_statement(surveys: Select) -> Select:
+    # The page's buildings and associations at once (were two statements per survey); built
+    # once per kind of reader's statement (isp.database.built_once).
+    return surveys.options(selectinload(Survey.buildings), selectinload(Survey.associations))
 
 
 @bp.post("/surveys")

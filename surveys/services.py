@@ -9,10 +9,11 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass, field
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 
 from isp.auth import Scope
 from isp.choices import Role
+from isp.database import built_once
 from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
 from isp.i18n import gettext as _
@@ -95,10 +96,17 @@ def get_survey(survey_id: int) -> Survey:
     return survey
 
 
-def surveys_query(scope: Scope):
-    """Surveys an actor may list: mediators see the open and closed ones only (not drafts)."""
+def surveys_query(scope: Scope) -> Select:
+    """Surveys an actor may list: mediators see the open and closed ones only (not drafts).
+    Built once per kind of reader (isp.database.built_once): lists paginate it with
+    ``values={}`` (issue 23.3)."""
+    return _surveys_statement(scope.role in (Role.ADMIN, Role.ANALYST))
+
+
+@built_once
+def _surveys_statement(with_drafts: bool) -> Select:
     statement = select(Survey).order_by(Survey.created_at.desc(), Survey.id.desc())
-    if scope.role not in (Role.ADMIN, Role.ANALYST):
+    if not with_drafts:
         statement = statement.where(Survey.state != State.DRAFT)
     return statement
 

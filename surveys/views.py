@@ -56,7 +56,7 @@ def title_of(survey: Survey) -> str:
 def index():
     """The surveys (drafts: for the builders only)."""
     scope = Scope.of(current_actor())
-    page = paginate(services.surveys_query(scope), per_page=25)
+    page = paginate(services.surveys_query(scope), per_page=25, values={})  # built once
     return render_template("surveys/index.html", page=page, title_of=title_of,
                            may_build=scope.role in (Role.ADMIN, Role.ANALYST))
 
