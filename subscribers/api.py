@@ -6,12 +6,13 @@ from datetime import date
 
 from email_validator import EmailNotValidError, validate_email
 from flask import Blueprint, jsonify, request
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import contains_eager
 
 from isp import audit, history
 from isp.auth import Scope, current_actor, require_role
 from isp.choices import Role
+from isp.database import built_once
 from isp.errors import DomainError
 from isp.extensions import db
 from isp.formatting import iso
@@ -113,12 +114,20 @@ def districts():
 @documented(query=BuildingQuery, items=BuildingOut)
 def buildings():
     """Buildings, filterable by district."""
+    district = parse(BuildingQuery).district
+    values = {"district_code": district} if district else {}
+    return api_list(_buildings_statement(bool(district)), building_json, values=values)
+
+
+@built_once
+def _buildings_statement(in_district: bool) -> Select:
+    """Buildings with their district, by code (``district_code`` a value when
+    ``in_district``); built once (isp.database.built_once)."""
     statement = select(Building).join(Building.district).options(
         contains_eager(Building.district)).order_by(Building.code)
-    district = parse(BuildingQuery).district
-    if district:
-        statement = statement.where(District.code == district)
-    return api_list(statement, building_json)
+    if in_district:
+        statement = statement.where(District.code == bindparam("district_code"))
+    return statement
 
 
 @bp.get("/buildings/<code>")
@@ -137,14 +146,22 @@ def building(code: str):
 @documented(query=UnitQuery, items=UnitOut)
 def units():
     """Flats, filterable by building."""
+    building_code = parse(UnitQuery).building
+    values = {"building_id": services.get_building(building_code).id} if building_code else {}
+    rows, count_rows = _units_statements(bool(values))
+    return api_list(rows, unit_json, count_rows=count_rows, values=values)
+
+
+@built_once
+def _units_statements(in_building: bool) -> tuple[Select, Select]:
+    """Flats with their building, by code, and their ids to count (``building_id`` a value
+    when ``in_building``); built once (isp.database.built_once)."""
     statement = select(Unit).join(Unit.building).options(contains_eager(Unit.building)) \
         .order_by(Unit.code)
-    building_code = parse(UnitQuery).building
-    if building_code:
-        building = services.get_building(building_code)
-        statement = statement.where(Unit.building_id == building.id)
+    if in_building:
+        statement = statement.where(Unit.building_id == bindparam("building_id"))
     # The join only loads each flat's building: 10,000 flats are counted without it.
-    return api_list(statement, unit_json, count_rows=rows_without_joins(Unit.id, statement))
+    return statement, rows_without_joins(Unit.id, statement)
 
 
 @bp.get("/households")

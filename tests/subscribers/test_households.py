@@ -138,6 +138,16 @@ def test_list_envelope_and_pagination(client, api_as, db):
     assert body == {"items": [{"code": "PAGE-2", "building_code": "PAGE", "staircase": "A",
                                "floor": 1, "door": "1"}], "total": 3, "total_exact": True,
                     "page": 2, "per_page": 2}
+    # Statements built once per set of filters: each request's building (issue 23.3).
+    other = factories.make_building("PAGF")
+    factories.make_unit("PAGF-0", building=other)
+    body = client.get("/api/v1/units?building=PAGF", headers=headers).get_json()
+    assert [item["code"] for item in body["items"]] == ["PAGF-0"] and body["total"] == 1
+    body = client.get(f"/api/v1/buildings?district={other.district.code}",
+                      headers=headers).get_json()
+    assert "PAGF" in [item["code"] for item in body["items"]]
+    assert client.get("/api/v1/buildings?district=NOWHERE", headers=headers).get_json()[
+        "items"] == []
     too_many = client.get("/api/v1/units?per_page=501", headers=headers)
     assert too_many.status_code == 400
     assert too_many.get_json()["field"] == "per_page"
