@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from flask import Blueprint, jsonify, request
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import selectinload
 
 from isp import audit
 from isp.auth import Scope, current_actor, require_role
@@ -40,7 +40,7 @@ from mediation.slots import (
     holding_count,
     holding_counts,
     scoped_association,
-    slots_query,
+    slots_list,
 )
 from subscribers.services import get_household
 
@@ -164,10 +164,10 @@ def slots():
     scope = Scope.of(current_actor())
     query = parse(SlotQuery)
     association = scoped_association(scope, query.association)
-    statement = slots_query(scope, association=association,
-                            start=_when(query.start, "from"), end=_when(query.end, "to"))
-    return api_list(statement.options(joinedload(CoachingSlot.association, innerjoin=True)),
-                    serialize_page=slots_json)
+    statement, values = slots_list(scope, association=association,
+                                   start=_when(query.start, "from"),
+                                   end=_when(query.end, "to"), with_associations=True)
+    return api_list(statement, serialize_page=slots_json, values=values)
 
 
 @bp.get("/slots/<int:slot_id>")

@@ -9,10 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy.orm import joinedload
 
 from isp.auth import Scope
 from isp.choices import Role
+from isp.database import built_once
 from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
 from isp.i18n import gettext as _
@@ -49,15 +51,43 @@ def scoped_association(scope: Scope, code: str | None) -> Association | None:
 def slots_query(scope: Scope, *, association: Association | None = None,
                 start: datetime | None = None, end: datetime | None = None,
                 include_cancelled: bool = False) -> Select:
-    statement = select(CoachingSlot).order_by(CoachingSlot.starts_at, CoachingSlot.id)
+    statement, values = slots_list(scope, association=association, start=start, end=end,
+                                   include_cancelled=include_cancelled)
+    return statement.params(**values)
+
+
+def slots_list(scope: Scope, *, association: Association | None = None,
+               start: datetime | None = None, end: datetime | None = None,
+               include_cancelled: bool = False,
+               with_associations: bool = False) -> tuple[Select, dict[str, object]]:
+    """``slots_query`` for the lists: its statement built once per kind of reader and set of
+    filters used (isp.database.built_once), and the filters' values (``paginate``'s
+    ``values``, issue 23.3); ``with_associations`` joins each slot's association."""
+    values: dict[str, object] = {}
     if scope.is_mediator:
-        statement = statement.where(CoachingSlot.association_id == scope.association_id)
+        values["scope_association_id"] = scope.association_id
     if association is not None:
-        statement = statement.where(CoachingSlot.association_id == association.id)
+        values["association_id"] = association.id
     if start is not None:
-        statement = statement.where(CoachingSlot.starts_at >= start)
+        values["start"] = start
     if end is not None:
-        statement = statement.where(CoachingSlot.starts_at < end)
+        values["end"] = end
+    return _slots_statement(tuple(values), include_cancelled, with_associations), values
+
+
+@built_once
+def _slots_statement(filtered: tuple[str, ...], include_cancelled: bool,
+                     with_associations: bool) -> Select:
+    statement = select(CoachingSlot).order_by(CoachingSlot.starts_at, CoachingSlot.id)
+    if with_associations:
+        statement = statement.options(joinedload(CoachingSlot.association, innerjoin=True))
+    for name in filtered:
+        if name in ("scope_association_id", "association_id"):
+            statement = statement.where(CoachingSlot.association_id == bindparam(name))
+        elif name == "start":
+            statement = statement.where(CoachingSlot.starts_at >= bindparam(name))
+        else:
+            statement = statement.where(CoachingSlot.starts_at < bindparam(name))
     if not include_cancelled:
         statement = statement.where(CoachingSlot.cancelled_at.is_(None))
     return statement

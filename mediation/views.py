@@ -86,7 +86,7 @@ from mediation.slots import (
     reminder_text,
     scoped_association,
     set_booking_status,
-    slots_query,
+    slots_list,
     week_bounds,
     week_planning,
 )
@@ -351,7 +351,8 @@ def slots():
     scope = Scope.of(current_actor())
     association = _association_arg(scope)
     start, _end = week_bounds(monday_of(today()))
-    page = paginate(slots_query(scope, association=association, start=start))
+    statement, values = slots_list(scope, association=association, start=start)
+    page = paginate(statement, values=values)
     return render_template("mediation/slots.html", page=page, association=association,
                            scope=scope, associations=_association_choices())
 

@@ -1,6 +1,7 @@
 """API, CSV import and the open-data export validated against the national schema."""
 
 import json
+from datetime import timedelta
 
 from frictionless import Resource, Schema
 from sqlalchemy import select
@@ -58,6 +59,15 @@ def test_mediator_api_slots_bookings_sessions(client, api_as, db):
     assert client.get(f"/api/v1/slots?association={b.code}", headers=headers).status_code \
         == 404
     assert client.get("/api/v1/slots?from=nope", headers=headers).status_code == 400
+    # Statements built once per set of filters: each request's reader and dates (23.3).
+    assert [s["id"] for s in client.get("/api/v1/slots", headers=headers).get_json()[
+        "items"]] == [slot.id]
+    _operator, operator_headers = api_as("operator")
+    everyone = client.get("/api/v1/slots", headers=operator_headers).get_json()["items"]
+    assert {s["id"] for s in everyone} >= {slot.id, other.id}
+    later = (slot.starts_at + timedelta(days=400)).date().isoformat()
+    assert client.get(f"/api/v1/slots?from={later}", headers=operator_headers).get_json()[
+        "items"] == []
     booked = client.post("/api/v1/bookings", json={"slot_id": slot.id, "household_id": h.id},
                          headers=headers)
     assert booked.status_code == 201 and booked.get_json()["status"] == "booked"
