@@ -79,8 +79,7 @@ def invoices():
     if period:
         runs.check_period(period, on=date.max)
     found = billing_invoices.invoice_list(billing_invoices.INVOICE_LIST_COLUMNS, **filters)
-    response = api_list(found.rows, scalars=False, serialize_page=invoices_json,
-                        count_rows=found.count_rows, values=found.values)
+    response = api_list(found, scalars=False, serialize_page=invoices_json)
     # Recorded after serialising, and committed (it was left to the session's rollback).
     audit.record_request("read", "invoice_list", period)
     db.session.commit()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import NamedTuple
 
 from flask import current_app
 from sqlalchemy import Select, bindparam, or_, select
@@ -19,6 +18,7 @@ from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
 from isp.i18n import gettext as _
 from isp.models import User
+from isp.pagination import ListStatements
 from isp.timeutil import today
 from subscribers.models import Building, Household, Unit
 
@@ -46,28 +46,17 @@ def invoices_query(*, period: str | None = None, status: str | None = None,
     return statement.params(**values)
 
 
-class InvoiceList(NamedTuple):
-    """A list of invoices: ``rows`` its columns, newest first, ``count_rows`` the invoices'
-    ids for ``paginate``'s count, ``values`` those of their bind parameters (``paginate``'s
-    ``values``)."""
-
-    rows: Select
-    count_rows: Select
-    values: dict[str, object]
-
-
 def invoice_list(columns: tuple, *, period: str | None = None, status: str | None = None,
                  building_code: str | None = None, search: str | None = None,
-                 household_id: int | None = None, include_drafts: bool = False) -> InvoiceList:
+                 household_id: int | None = None, include_drafts: bool = False) -> ListStatements:
     """``invoices_query``'s invoices as a list reads them, its ``columns`` as plain rows: the
     statements built once per set of filters used and columns (isp.database.built_once), the
-    filters' values as values; a search adds its words (issue 23.3)."""
+    filters' values as values; a search adds its words (issue 23.3). Newest first;
+    ``count_rows``: the invoices' ids."""
     values = _filter_values(period, status, building_code, household_id)
     rows, count_rows = _invoice_list_statements(columns, tuple(values), include_drafts)
-    if search and search.strip():
-        condition = _search_condition(search)
-        rows, count_rows = rows.where(condition), count_rows.where(condition)
-    return InvoiceList(rows, count_rows, values)
+    listed = ListStatements(rows, values, count_rows)
+    return listed.where(_search_condition(search)) if search and search.strip() else listed
 
 
 def _filter_values(period: str | None, status: str | None, building_code: str | None,

@@ -209,8 +209,7 @@ def invoices():
     # 25 rows of 7 columns keep the page within EcoIndex grade A (50 rows made ~560 elements).
     # Plain rows of the columns shown (issue 23.3).
     found = billing_invoices.invoice_list(billing_invoices.INVOICE_PAGE_COLUMNS, **filters)
-    page = paginate(found.rows, per_page=25, scalars=False, count_rows=found.count_rows,
-                    values=found.values)
+    page = paginate(found, per_page=25, scalars=False)
     html = render_template("billing/invoices.html", page=page, filters=filters)
     audit.record_request("read", "invoice_list", None, detail=f"{len(page.items)} invoices")
     db.session.commit()

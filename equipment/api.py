@@ -63,8 +63,7 @@ def list_items():
     filters = parse(ItemQuery).filters()
     if filters.household_id:
         audit.record_request("list", "household", filters.household_id, "equipment")
-    statement, values = services.items_list(filters)
-    return api_list(statement, item_json, values=values)
+    return api_list(services.items_list(filters), item_json)
 
 
 @bp.post("/equipment")

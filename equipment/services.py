@@ -24,6 +24,7 @@ from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
 from isp.i18n import gettext as _
 from isp.models import User
+from isp.pagination import ListStatements
 from isp.timeutil import today
 from isp.validation import Choice, Day, Integer, Text
 from subscribers.models import Household, Unit
@@ -157,22 +158,21 @@ class ItemFilters:
 
 def items_query(filters: ItemFilters | None = None) -> Select:
     """The inventory matching ``filters``, by kind and serial number."""
-    statement, values = items_list(filters)
-    return statement.params(**values)
+    return items_list(filters).bound()
 
 
-def items_list(filters: ItemFilters | None = None) -> tuple[Select, dict[str, object]]:
+def items_list(filters: ItemFilters | None = None) -> ListStatements:
     """``items_query`` for the lists: the statement built once per set of filters used
-    (isp.database.built_once), and the filters' values (``paginate``'s ``values``); a search
-    adds its words (issue 23.3)."""
+    (isp.database.built_once), the filters' values as values; a search adds its words (issue
+    23.3)."""
     filters = filters or ItemFilters()
     values = {name: getattr(filters, name) for name in ("kind", "state", "household_id")
               if getattr(filters, name)}
-    statement = _items_statement(tuple(values))
-    if filters.search:
-        escaped = filters.search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        statement = statement.where(EquipmentItem.serial.ilike(f"%{escaped}%", escape="\\"))
-    return statement, values
+    listed = ListStatements(_items_statement(tuple(values)), values)
+    if not filters.search:
+        return listed
+    escaped = filters.search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return listed.where(EquipmentItem.serial.ilike(f"%{escaped}%", escape="\\"))
 
 
 @built_once

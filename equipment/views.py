@@ -50,8 +50,7 @@ def index():
     except DomainError as error:
         return render_template("equipment/index.html", page=None, error=error.message,
                                kinds=list(Kind), states=list(State), filters=None), 400
-    statement, values = services.items_list(filters)
-    page = paginate(statement, per_page=50, values=values)
+    page = paginate(services.items_list(filters), per_page=50)
     return render_template("equipment/index.html", page=page, filters=filters, error=None,
                            kinds=list(Kind), states=list(State))
 

@@ -96,7 +96,7 @@ def due():
     """Households with a stage due (``stage=t0|m6|m12``, default any); mediators: theirs."""
     scope = Scope.of(current_actor())
     stage = parse(DueQuery).stage
-    due_list = services.due_list(scope, stage)
+    listed = services.due_list(scope, stage)
 
     def serialize_page(households: list) -> list[dict]:
         ids = [h.id for h in households]
@@ -111,8 +111,7 @@ def due():
             db.session.commit()
         return items
 
-    return api_list(due_list.rows, serialize_page=serialize_page, scalars=False,
-                    count_rows=due_list.count_rows, values=due_list.values)
+    return api_list(listed, serialize_page=serialize_page, scalars=False)
 
 
 @bp.get("/evaluation/indicators")

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import NamedTuple
 
 from sqlalchemy import Date, Select, and_, bindparam, exists, func, or_, select
 
@@ -32,6 +31,7 @@ from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
 from isp.i18n import gettext as _
 from isp.models import User
+from isp.pagination import ListStatements
 from isp.timeutil import month_bounds, start_of_day, today, utcnow
 from isp.validation import Choice, Codes, Day, Integer
 from mediation.assignments import current_assignment
@@ -416,22 +416,13 @@ def due_query(scope: Scope, stage: Stage | None = None, *, on: date | None = Non
     return _due_households(scope.is_mediator, stage).params(**_due_values(scope, on))
 
 
-class DueList(NamedTuple):
-    """The due lists' statements and the values to run them with (``paginate``'s ``values``):
-    ``rows`` the listed columns (id, flat code, holder) in list order, ``count_rows`` the
-    households' ids for the list's count."""
-
-    rows: Select
-    count_rows: Select
-    values: dict[str, object]
-
-
-def due_list(scope: Scope, stage: Stage | None = None, *, on: date | None = None) -> DueList:
+def due_list(scope: Scope, stage: Stage | None = None, *, on: date | None = None) -> ListStatements:
     """The households ``due_query`` selects, as the due lists read them: statements built once
     per kind of reader and stage (isp.database.built_once), the day and the association as
-    values (building them cost a fifth of the page, issue 23.3)."""
+    values (building them cost a fifth of the page, issue 23.3). ``rows``: id, flat code and
+    holder in list order; ``count_rows``: the households' ids."""
     rows, count_rows = _due_list_statements(scope.is_mediator, stage)
-    return DueList(rows, count_rows, _due_values(scope, on))
+    return ListStatements(rows, _due_values(scope, on), count_rows)
 
 
 def _due_values(scope: Scope, on: date | None) -> dict[str, object]:

@@ -65,10 +65,8 @@ def due():
     """Households whose baseline or follow-up is due (mediators: their association's)."""
     scope = Scope.of(current_actor())
     stage = _stage_arg()
-    due_list = services.due_list(scope, stage)
     # Plain rows (id, flat, holder) and one statement for the stages and dates (issue 23.3).
-    page = paginate(due_list.rows, per_page=25, scalars=False, count_rows=due_list.count_rows,
-                    values=due_list.values)
+    page = paginate(services.due_list(scope, stage), per_page=25, scalars=False)
     ids = [household.id for household in page.items]
     due = services.due_page(ids)
     html = render_template("impact/due.html", page=page, stage=stage, due=due, scope=scope)

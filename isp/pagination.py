@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 from flask import current_app, jsonify, request
 from sqlalchemy import Select, bindparam, func, select
@@ -45,6 +46,34 @@ class Page:
     def has_next(self) -> bool:
         # A lower bound is at least the rows up to this page's end: more follow.
         return self.page < self.pages or not self.total_exact
+
+
+class ListStatements(NamedTuple):
+    """A list's statements, built once per set of filters used (isp.database.built_once), and
+    the values of their bind parameters for this request (docs/architecture.md §3).
+
+    ``rows`` the list's rows in its order; ``count_rows`` the same rows more cheaply for the
+    count (``rows_without_joins``), or None to count ``rows``. What a domain's list function
+    returns and ``paginate`` and ``api_list`` take.
+    """
+
+    rows: Select
+    values: dict[str, Any]
+    count_rows: Select | None = None
+
+    def where(self, *conditions: Any) -> ListStatements:
+        """The same list narrowed by conditions added on this request (a search's words),
+        to its rows and its count alike."""
+        if not conditions:
+            return self
+        return ListStatements(self.rows.where(*conditions), self.values,
+                              None if self.count_rows is None
+                              else self.count_rows.where(*conditions))
+
+    def bound(self) -> Select:
+        """The rows' statement with this request's values bound, for a caller that runs it
+        once (the domains' ``*_query`` functions)."""
+        return self.rows.params(**self.values)
 
 
 def _int_arg(name: str, default: int) -> int:
@@ -119,7 +148,8 @@ def _page_and_size(per_page: int | None) -> tuple[int, int]:
     return page, size
 
 
-def paginate(statement: Select, *, per_page: int | None = None, scalars: bool = True,
+def paginate(statement: Select | ListStatements, *, per_page: int | None = None,
+             scalars: bool = True,
              count_rows: Select | None = None, count_statement: Select | None = None,
              values: dict | None = None) -> Page:
     """Run a SELECT for the page asked in the query string (?page=&per_page=).
@@ -130,8 +160,11 @@ def paginate(statement: Select, *, per_page: int | None = None, scalars: bool = 
     eager-load (``rows_without_joins``); without it the statement itself is counted.
     ``count_statement``, an exact count, is for lists that cannot grow large (a building's flats).
     ``values``: those of the statements' bind parameters, for statements built once
-    (isp.database.built_once), whose count and page are then built once as well.
+    (isp.database.built_once), whose count and page are then built once as well; a
+    ``ListStatements`` brings its rows, count and values at once.
     """
+    if isinstance(statement, ListStatements):
+        statement, values, count_rows = statement
     page, size = _page_and_size(per_page)
     exact = True
     if count_statement is not None:
@@ -160,7 +193,8 @@ def paginate_list(items: list, *, per_page: int) -> Page:
     return Page(items[start:start + size], len(items), page, size)
 
 
-def api_list(statement: Select, serialize: Callable | None = None, *, scalars: bool = True,
+def api_list(statement: Select | ListStatements, serialize: Callable | None = None, *,
+             scalars: bool = True,
              serialize_page: Callable[[list], list] | None = None,
              count_rows: Select | None = None, values: dict | None = None):
     """The JSON list envelope: items, total, total_exact, page, per_page.

@@ -164,10 +164,9 @@ def slots():
     scope = Scope.of(current_actor())
     query = parse(SlotQuery)
     association = scoped_association(scope, query.association)
-    statement, values = slots_list(scope, association=association,
-                                   start=_when(query.start, "from"),
-                                   end=_when(query.end, "to"), with_associations=True)
-    return api_list(statement, serialize_page=slots_json, values=values)
+    return api_list(slots_list(scope, association=association, start=_when(query.start, "from"),
+                               end=_when(query.end, "to"), with_associations=True),
+                    serialize_page=slots_json)
 
 
 @bp.get("/slots/<int:slot_id>")

@@ -19,6 +19,7 @@ from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
 from isp.i18n import gettext as _
 from isp.models import User
+from isp.pagination import ListStatements
 from isp.signals import booking_made
 from isp.timeutil import PARIS, as_utc, utcnow
 from mediation.associations import get_association, get_place
@@ -51,18 +52,17 @@ def scoped_association(scope: Scope, code: str | None) -> Association | None:
 def slots_query(scope: Scope, *, association: Association | None = None,
                 start: datetime | None = None, end: datetime | None = None,
                 include_cancelled: bool = False) -> Select:
-    statement, values = slots_list(scope, association=association, start=start, end=end,
-                                   include_cancelled=include_cancelled)
-    return statement.params(**values)
+    return slots_list(scope, association=association, start=start, end=end,
+                      include_cancelled=include_cancelled).bound()
 
 
 def slots_list(scope: Scope, *, association: Association | None = None,
                start: datetime | None = None, end: datetime | None = None,
                include_cancelled: bool = False,
-               with_associations: bool = False) -> tuple[Select, dict[str, object]]:
+               with_associations: bool = False) -> ListStatements:
     """``slots_query`` for the lists: its statement built once per kind of reader and set of
-    filters used (isp.database.built_once), and the filters' values (``paginate``'s
-    ``values``, issue 23.3); ``with_associations`` joins each slot's association."""
+    filters used (isp.database.built_once), the filters' values as values (issue 23.3);
+    ``with_associations`` joins each slot's association."""
     values: dict[str, object] = {}
     if scope.is_mediator:
         values["scope_association_id"] = scope.association_id
@@ -72,7 +72,8 @@ def slots_list(scope: Scope, *, association: Association | None = None,
         values["start"] = start
     if end is not None:
         values["end"] = end
-    return _slots_statement(tuple(values), include_cancelled, with_associations), values
+    return ListStatements(_slots_statement(tuple(values), include_cancelled, with_associations),
+                          values)
 
 
 @built_once

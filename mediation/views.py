@@ -351,8 +351,7 @@ def slots():
     scope = Scope.of(current_actor())
     association = _association_arg(scope)
     start, _end = week_bounds(monday_of(today()))
-    statement, values = slots_list(scope, association=association, start=start)
-    page = paginate(statement, values=values)
+    page = paginate(slots_list(scope, association=association, start=start))
     return render_template("mediation/slots.html", page=page, association=association,
                            scope=scope, associations=_association_choices())
 

@@ -83,9 +83,8 @@ def request_list():
     """The queue, newest first: ``?status=new|studied|planned|refused``, ``?district=CODE``
     (``none``: unknown), ``?q=`` (address or reference). Without the contact."""
     filters = parse(RequestQueueQuery)
-    statement, values = services.queue_list(status=filters.status,
-                                            district_code=filters.district, q=filters.q)
-    return api_list(statement, request_json, values=values)
+    return api_list(services.queue_list(status=filters.status, district_code=filters.district,
+                                        q=filters.q), request_json)
 
 
 @bp.get("/requests/<reference>")

@@ -21,6 +21,7 @@ from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
 from isp.i18n import gettext as _
 from isp.models import User
+from isp.pagination import ListStatements
 from isp.timeutil import utcnow
 from outreach.choices import CLOSED, TRANSITIONS, RequesterKind, RequestStatus
 from outreach.models import RequestEvent, ServiceRequest
@@ -233,15 +234,14 @@ def queue_query(*, status: str | None = None, district_code: str | None = None,
     A page's districts are joined into its query (the page and the API show each one's name
     or code).
     """
-    statement, values = queue_list(status=status, district_code=district_code, q=q)
-    return statement.params(**values)
+    return queue_list(status=status, district_code=district_code, q=q).bound()
 
 
 def queue_list(*, status: str | None = None, district_code: str | None = None,
-               q: str | None = None) -> tuple[Select, dict[str, object]]:
+               q: str | None = None) -> ListStatements:
     """``queue_query`` for the lists: its statement built once per set of filters used
-    (isp.database.built_once) and the filters' values (``paginate``'s ``values``); a search
-    adds its words (issue 23.3)."""
+    (isp.database.built_once), the filters' values as values; a search adds its words (issue
+    23.3)."""
     values: dict[str, object] = {}
     if status:
         if status not in tuple(RequestStatus):
@@ -250,14 +250,15 @@ def queue_list(*, status: str | None = None, district_code: str | None = None,
         values["status"] = status
     if district_code and district_code != "none":
         values["district_code"] = district_code
-    statement = _queue_statement("status" in values, "none" if district_code == "none"
-                                 else "code" if "district_code" in values else None)
-    if q:
-        like = f"%{q.strip().lower()[:100]}%"
-        statement = statement.where(func.lower(ServiceRequest.street).like(like)
-                                    | func.lower(ServiceRequest.commune).like(like)
-                                    | (ServiceRequest.reference == q.strip().upper()))
-    return statement, values
+    listed = ListStatements(_queue_statement(
+        "status" in values, "none" if district_code == "none"
+        else "code" if "district_code" in values else None), values)
+    if not q:
+        return listed
+    like = f"%{q.strip().lower()[:100]}%"
+    return listed.where(func.lower(ServiceRequest.street).like(like)
+                        | func.lower(ServiceRequest.commune).like(like)
+                        | (ServiceRequest.reference == q.strip().upper()))
 
 
 @built_once

@@ -97,8 +97,7 @@ def request_ack():
 def queue():
     filters = parse(RequestQueueQuery)
     status, district, q = filters.status, filters.district, filters.q
-    statement, values = services.queue_list(status=status, district_code=district, q=q)
-    page = paginate(statement, values=values)
+    page = paginate(services.queue_list(status=status, district_code=district, q=q))
     # Rendered before the audit entry's commit, which expires the rows: reading them again
     # cost a query per request and per district (17 statements a page, issue 23.3).
     html = render_template("outreach/queue.html", page=page, status=status, district=district,

@@ -203,8 +203,7 @@ def households():
         return [household_json(h, scope, statuses[h.id],
                                building_code=places[h.unit_id].building_code) for h in page]
 
-    response = api_list(found.rows, scalars=False, serialize_page=serialize_page,
-                        count_rows=found.count_rows, values=found.values)
+    response = api_list(found, scalars=False, serialize_page=serialize_page)
     # Committed after serialising: a commit expires the rows (one reload per household).
     audit.record_request("read", "household_list", None, detail=request.query_string.decode())
     db.session.commit()

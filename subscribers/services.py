@@ -17,7 +17,7 @@ from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
 from isp.i18n import gettext as _
 from isp.models import User
-from isp.pagination import rows_without_joins
+from isp.pagination import ListStatements, rows_without_joins
 from isp.timeutil import today
 from subscribers import asks, lifecycle
 from subscribers.choices import SubscriptionStatus
@@ -80,22 +80,13 @@ def _in_building(building_code) -> ColumnElement[bool]:
                                  .where(Building.code == building_code).correlate(None))
 
 
-class HouseholdList(NamedTuple):
-    """A list of current households: ``rows`` its columns in the list's order, ``count_rows``
-    the households' ids for ``paginate``'s count, ``values`` those of their bind parameters
-    (``paginate``'s ``values``)."""
-
-    rows: Select
-    count_rows: Select
-    values: dict[str, object]
-
-
 def household_list(scope: Scope, columns: tuple, *, search: str | None = None,
                    building_code: str | None = None, unit_code: str | None = None,
                    association_id: int | None = None, status: str | None = None,
-                   on: date | None = None) -> HouseholdList:
+                   on: date | None = None) -> ListStatements:
     """The current households of ``households_query`` (and, given ``association_id``, assigned
-    to that association) as a list reads them: its ``columns``, plain rows.
+    to that association) as a list reads them: its ``columns``, plain rows (``count_rows``:
+    the households' ids).
 
     The statements are built once per kind of reader, set of filters used and columns
     (isp.database.built_once), the filters' values as values: building them cost more than a
@@ -121,9 +112,7 @@ def household_list(scope: Scope, columns: tuple, *, search: str | None = None,
         conditions.append(household_search_condition(search))
     if status:
         conditions.append(household_status_condition(status, on=on or today()))
-    if conditions:
-        rows, count_rows = rows.where(*conditions), count_rows.where(*conditions)
-    return HouseholdList(rows, count_rows, values)
+    return ListStatements(rows, values, count_rows).where(*conditions)
 
 
 @built_once

@@ -251,8 +251,7 @@ def households():
                                     building_code=query.building, status=status)
     # The statuses in their own statements, not as columns of the page's: PostgreSQL would
     # compute a column for every row an OFFSET skips too (page 100: 5,000 subqueries).
-    page = paginate(found.rows, per_page=HOUSEHOLDS_PER_PAGE, scalars=False,
-                    count_rows=found.count_rows, values=found.values)
+    page = paginate(found, per_page=HOUSEHOLDS_PER_PAGE, scalars=False)
     statuses = {} if scope.is_mediator else services.household_statuses(
         [household.id for household in page.items], on=today())
     # Render before committing the audit entry: a commit expires the loaded rows, and reading

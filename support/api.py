@@ -117,8 +117,7 @@ def tickets():
         return [ticket_json(row, scope, affected[row.id]) for row in rows]
 
     # Plain rows (issue 23.3).
-    response = api_list(found.rows, serialize_page=_page_json, scalars=False,
-                        count_rows=found.count_rows, values=found.values)
+    response = api_list(found, serialize_page=_page_json, scalars=False)
     audit.record_request("read", "ticket_list", None, detail=request.query_string.decode())
     db.session.commit()
     return response

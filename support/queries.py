@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any
 
 from sqlalchemy import Row, Select, and_, bindparam, case, exists, or_, select
 from sqlalchemy.orm import aliased
@@ -15,6 +15,7 @@ from isp.database import AmongIds, built_once
 from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
 from isp.models import User
+from isp.pagination import ListStatements
 from isp.timeutil import utcnow
 from isp.validation import MAX_INT
 from network.models import Device
@@ -87,26 +88,16 @@ def tickets_query(scope: Scope, filters: TicketFilters | None = None, *,
     return statement.params(**values)
 
 
-class TicketList(NamedTuple):
-    """The lists' statements (``list_rows`` of ``tickets_query``, and the tickets' ids for the
-    count) and the values of their bind parameters (``paginate``'s ``values``)."""
-
-    rows: Select
-    count_rows: Select
-    values: dict[str, Any]
-
-
 def ticket_list(scope: Scope, filters: TicketFilters | None = None, *,
-                actor: User | None = None, now: datetime | None = None) -> TicketList:
+                actor: User | None = None, now: datetime | None = None) -> ListStatements:
     """``tickets_query`` for the lists: statements built once per kind of reader and set of
     filters used (isp.database.built_once), the filters' values as values (building them cost
-    a sixth of the queue's page, issue 23.3); a search adds its words to them."""
+    a sixth of the queue's page, issue 23.3); a search adds its words to them. ``rows``:
+    ``list_rows``; ``count_rows``: the tickets' ids."""
     shape, values, search = _asked(scope, filters, actor, now)
     rows, count_rows = _list_statements(*shape)
-    if search:
-        condition = _search_condition(search)
-        rows, count_rows = rows.where(condition), count_rows.where(condition)
-    return TicketList(rows, count_rows, values)
+    listed = ListStatements(rows, values, count_rows)
+    return listed.where(_search_condition(search)) if search else listed
 
 
 def _asked(scope: Scope, filters: TicketFilters | None, actor: User | None,

@@ -75,8 +75,7 @@ def tickets():
     # 15 rows of 9 columns keep the list in EcoIndex grade A once there are years of tickets
     # (50 rows made ~780 elements, grade C).
     found = ticket_list(scope, filters, actor=actor)
-    page = paginate(found.rows, per_page=15, scalars=False, count_rows=found.count_rows,
-                    values=found.values)
+    page = paginate(found, per_page=15, scalars=False)
     html = render_template("support/tickets.html", page=page, filters=filters, scope=scope,
                            now=utcnow(), affected=affected_unit_codes(page.items),
                            assignees=[] if scope.is_mediator
