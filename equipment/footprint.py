@@ -21,15 +21,16 @@ from __future__ import annotations
 
 import calendar
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import Row, Select, select
 
 from equipment.choices import HELD_STATES
 from equipment.footprint_defaults import NEW_KGCO2E, REFERENCE_LIFE_YEARS
 from equipment.models import EquipmentItem, EquipmentMove
+from isp.database import built_once
 from isp.disclosure import hidden_group_is_small, is_small, round_count
 from isp.extensions import db
 from subscribers.models import Building, District, Household, Unit
@@ -37,7 +38,7 @@ from subscribers.models import Building, District, Household, Unit
 DAYS_PER_YEAR = 365.25
 
 
-def age_years(item: EquipmentItem, at: date) -> float:
+def age_years(item: EquipmentItem | Row, at: date) -> float:
     return max((at - item.acquired_on).days, 0) / DAYS_PER_YEAR
 
 
@@ -54,10 +55,16 @@ def yearly_avoided(embodied: float, kind: str, age: float) -> float:
 
 def holding_periods(item: EquipmentItem) -> list[tuple[int, date, date | None]]:
     """(household id, from, until or None) for each time a household held the item."""
+    return _holding_periods(item.moves)
+
+
+def _holding_periods(moves: Iterable) -> list[tuple[int, date, date | None]]:
+    """``holding_periods`` of an item's moves (ORM moves or rows with ``on``, ``id``,
+    ``to_state`` and ``household_id``)."""
     periods: list[tuple[int, date, date | None]] = []
     holder: int | None = None
     since: date | None = None
-    for move in sorted(item.moves, key=lambda m: (m.on, m.id)):
+    for move in sorted(moves, key=lambda m: (m.on, m.id)):
         held = move.to_state in HELD_STATES and move.household_id is not None
         if holder is not None and (not held or move.household_id != holder):
             periods.append((holder, since, move.on))
@@ -98,21 +105,39 @@ class LentFootprint:
                              kgco2e_avoided=round(self.kgco2e_avoided, 2))
 
 
+@built_once
+def _lent_moves_statement() -> Select:
+    """Every move of the items ever lent, with its item's figures and the building of the
+    household it names: one statement of plain rows, built once (isp.database.built_once),
+    instead of the items, their moves and the households' buildings as ORM objects in three
+    (two thirds of the analysts' footprint page, issue 23.3)."""
+    lent = select(EquipmentMove.item_id).where(EquipmentMove.household_id.is_not(None))
+    return (select(EquipmentMove.item_id, EquipmentMove.id, EquipmentMove.on,
+                   EquipmentMove.to_state, EquipmentMove.household_id, EquipmentItem.kind,
+                   EquipmentItem.acquired_on, EquipmentItem.recycled_on,
+                   EquipmentItem.embodied_kgco2e, Unit.building_id)
+            .join(EquipmentItem, EquipmentItem.id == EquipmentMove.item_id)
+            .outerjoin(Household, Household.id == EquipmentMove.household_id)
+            .outerjoin(Unit, Unit.id == Household.unit_id)
+            .where(EquipmentMove.item_id.in_(lent)))
+
+
 def _exact_by_building(start: date, end: date) -> tuple[dict[int, LentFootprint],
                                                         dict[int, set[int]]]:
     year_days = 366 if calendar.isleap(start.year) else 365
-    items = db.session.execute(select(EquipmentItem).where(EquipmentItem.id.in_(
-        select(EquipmentMove.item_id).where(EquipmentMove.household_id.is_not(None))))
-        .options(selectinload(EquipmentItem.moves))).scalars().all()
-    holders: dict[int, list[tuple[EquipmentItem, int]]] = defaultdict(list)
-    for item in items:
-        for household_id, since, until in holding_periods(item):
+    moves_of_item: dict[int, list] = defaultdict(list)
+    buildings: dict[int, int] = {}
+    for row in db.session.execute(_lent_moves_statement()):
+        moves_of_item[row.item_id].append(row)
+        if row.household_id is not None:
+            buildings[row.household_id] = row.building_id
+    # A row of each item stands for it (its kind, age and figures): ``item`` below.
+    holders: dict[int, list[tuple[Row, int]]] = defaultdict(list)
+    for moves in moves_of_item.values():
+        for household_id, since, until in _holding_periods(moves):
             begin, finish = max(since, start), min(until or end, end)
             if finish > begin:
-                holders[household_id].append((item, (finish - begin).days))
-    buildings = dict(db.session.execute(
-        select(Household.id, Unit.building_id).join(Unit, Household.unit_id == Unit.id)
-        .where(Household.id.in_(list(holders)))).all()) if holders else {}
+                holders[household_id].append((moves[0], (finish - begin).days))
     result: dict[int, LentFootprint] = {}
     households: dict[int, set[int]] = defaultdict(set)
     seen_items: dict[int, set[int]] = defaultdict(set)
@@ -129,7 +154,7 @@ def _exact_by_building(start: date, end: date) -> tuple[dict[int, LentFootprint]
                                                        age) * share
             item_fp.kgco2e_avoided += yearly_avoided(item.embodied_kgco2e, item.kind,
                                                      age) * share
-            seen_items[building_id].add(item.id)
+            seen_items[building_id].add(item.item_id)
     for building_id, item_fp in result.items():
         item_fp.households = len(households[building_id])
         item_fp.items = len(seen_items[building_id])

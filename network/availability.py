@@ -11,9 +11,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, bindparam, or_, select
 from sqlalchemy.orm.attributes import set_committed_value
 
+from isp.database import built_once
 from isp.extensions import db
 from isp.formatting import percent
 from isp.timeutil import PARIS, utcnow
@@ -82,17 +83,31 @@ class Availability:
 
 
 def _devices_in_service(building_id: int) -> list[Device]:
-    return list(db.session.execute(select(Device).where(
-        Device.building_id == building_id,
-        Device.lifecycle_state == LifecycleState.IN_SERVICE)).scalars())
+    return list(db.session.execute(_devices_in_service_statement(),
+                                   {"building_id": building_id}).scalars())
+
+
+# Both statements are built once (isp.database.built_once): the building page, the
+# footprint page and the aggregates read them for each building (issue 23.3).
+@built_once
+def _devices_in_service_statement() -> Select:
+    return select(Device).where(Device.building_id == bindparam("building_id"),
+                                Device.lifecycle_state == LifecycleState.IN_SERVICE)
+
+
+@built_once
+def _outages_overlapping_statement() -> Select:
+    return (select(Outage).where(
+        Outage.device_id.in_(bindparam("device_ids", expanding=True)),
+        Outage.started_at < bindparam("end"),
+        or_(Outage.ended_at.is_(None), Outage.ended_at > bindparam("start")))
+        .order_by(Outage.started_at))
 
 
 def _outages_overlapping(devices: list[Device], start: datetime, end: datetime) -> list[Outage]:
     by_id = {device.id: device for device in devices}
-    outages = list(db.session.execute(select(Outage).where(
-        Outage.device_id.in_(list(by_id)), Outage.started_at < end,
-        or_(Outage.ended_at.is_(None), Outage.ended_at > start))
-        .order_by(Outage.started_at)).scalars())
+    outages = list(db.session.execute(_outages_overlapping_statement(), {
+        "device_ids": list(by_id), "start": start, "end": end}).scalars())
     # Each outage holds its device, already read: the session keeps loaded rows only while
     # something refers to them, so ``outage.device`` would cost a query per device otherwise.
     for outage in outages:
