@@ -11,6 +11,7 @@ from isp.extensions import db as _db
 from isp.models import AuditEntry
 from isp.services import create_token
 from tests import factories
+from tests.statements import page_selects
 
 
 def test_a_get_reads_in_autocommit_and_a_post_in_a_transaction(empty_database_url):
@@ -137,3 +138,28 @@ def test_a_list_of_ids_is_one_value_of_a_statement_built_once(db):
         assert len(set(sent)) == 1 and "ANY" in sent[0], sent
     else:
         assert {sql.count("?") for sql in sent if "IN" in sql} >= {1, 2, 4}, sent
+
+
+def test_a_statement_built_once_writes_its_constants_into_its_sql(db):
+    """isp.database.built_once writes the constants of its statement into the SQL text, so that
+    PostgreSQL can plan the prepared statement once (issue 23.3); its values stay parameters,
+    each execution's own."""
+    from sqlalchemy import bindparam
+
+    from isp.database import built_once
+    from subscribers.models import Building
+
+    @built_once
+    def live_or_pilot_named():
+        return select(Building.code).where(Building.status.in_(["live", "pilot"]),
+                                           Building.name != "Sans nom",
+                                           Building.code == bindparam("code"))
+
+    factories.make_building("CST-1", status="live")
+    factories.make_building("CST-2", status="planned")
+    with page_selects() as selects:
+        found = [db.session.execute(live_or_pilot_named(), {"code": code}).scalars().all()
+                 for code in ("CST-1", "CST-2")]
+    assert found == [["CST-1"], []]
+    assert all("'live'" in sql and "'pilot'" in sql and "'Sans nom'" in sql
+               and "CST-" not in sql for sql in selects), selects
