@@ -210,11 +210,6 @@ def ping_after_idle(engine: Engine, seconds: float) -> None:
             raise exc.DisconnectionError("the pooled connection was closed")
 
 
-#: Prepared statements each PostgreSQL connection keeps (psycopg's ``prepared_max``): about
-#: 56 kB of the server's memory each (163 kept 9.1 MB after every URL of http_load).
-PREPARED_STATEMENTS_KEPT = 500
-
-
 def _without_jit(dbapi_connection, _record) -> None:
     """No JIT compilation on our connections: PostgreSQL compiles any statement whose estimated
     cost passes ``jit_above_cost``, and a list's count over 100,000 households does; compiling
@@ -222,11 +217,6 @@ def _without_jit(dbapi_connection, _record) -> None:
     with dbapi_connection.cursor() as cursor:
         cursor.execute("SET jit = off")
     dbapi_connection.commit()
-    # psycopg prepares a statement run 5 times and keeps 100 of them (least recently used
-    # first out). The pages and API run more than 100 distinct statements (104 after one
-    # request to each URL of benchmarks/http_load.py, December 2026): served together they
-    # pushed each other out and were planned again on every request (issue 23.3).
-    dbapi_connection.prepared_max = PREPARED_STATEMENTS_KEPT
 
 
 def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
