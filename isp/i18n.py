@@ -22,8 +22,9 @@ def gettext(string: str, **variables) -> str:
     return text % variables if variables else text
 
 
-def ngettext(singular: str, plural: str, num: int, **variables) -> str:
-    """The singular or plural translation for ``num`` (``%(num)s`` in it), formatted."""
+def ngettext(singular: str, plural: str, num: int, /, **variables) -> str:
+    """The singular or plural translation for ``num`` (``%(num)s`` in it, or the ``num``
+    variable given: the number formatted), formatted."""
     variables.setdefault("num", num)
     return translations().ungettext(singular, plural, num) % variables
 
