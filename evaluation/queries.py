@@ -16,8 +16,9 @@ from datetime import date
 
 from flask import current_app
 from flask_babel import get_locale
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
+from isp.database import built_once
 from isp.errors import DomainError
 from isp.extensions import db
 from isp.i18n import gettext as _
@@ -222,17 +223,23 @@ class LatestDistricts:
     names: dict[str, str]
 
 
+@built_once
+def _latest_district_statement() -> Select:
+    # Built once (isp.database.built_once): its constants in its text, PostgreSQL plans it
+    # once instead of on every view of the districts page (issue 23.3).
+    latest = select(func.max(EvaluationMonthly.period)).where(
+        EvaluationMonthly.level == "district").scalar_subquery()
+    return (select(EvaluationMonthly.period, EvaluationMonthly.code, EvaluationMonthly.metric,
+                   EvaluationMonthly.value, EvaluationMonthly.households, District.name)
+            .outerjoin(District, District.code == EvaluationMonthly.code)
+            .where(EvaluationMonthly.level == "district", EvaluationMonthly.period == latest))
+
+
 def latest_district_table() -> LatestDistricts:
     """``level_table("district", latest)`` for the latest of ``available_periods("district")``,
     with each district's name, in one statement (the districts page asked three, the names of
     every district among them, issue 23.3)."""
-    latest = select(func.max(EvaluationMonthly.period)).where(
-        EvaluationMonthly.level == "district").scalar_subquery()
-    rows = db.session.execute(select(
-        EvaluationMonthly.period, EvaluationMonthly.code, EvaluationMonthly.metric,
-        EvaluationMonthly.value, EvaluationMonthly.households, District.name)
-        .outerjoin(District, District.code == EvaluationMonthly.code)
-        .where(EvaluationMonthly.level == "district", EvaluationMonthly.period == latest)).all()
+    rows = db.session.execute(_latest_district_statement()).all()
     table: dict[str, dict[str, Cell]] = {}
     names: dict[str, str] = {}
     for _period, code, metric, value, households, name in rows:
