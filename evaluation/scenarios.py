@@ -30,7 +30,7 @@ from evaluation.aggregates import flats_of_building
 from evaluation.models import Scenario
 from evaluation.queries import RefreshCache, current_period, period_of
 from isp import csvexport
-from isp.database import built_once
+from isp.database import AmongIds, built_once
 from isp.disclosure import SMALL_CELL
 from isp.errors import DomainError, NotFoundError
 from isp.extensions import db
@@ -170,11 +170,8 @@ def flats_estimates(district_ids: list[int] | None = None, *,
         as_of = {row.id: row.as_of for row in rows}
     indicators: dict[int, DistrictIndicator] = {}
     rank = list(HOUSEHOLD_INDICATORS)
-    for row in db.session.execute(
-            select(DistrictIndicator).where(
-                DistrictIndicator.district_id.in_(list(households)),
-                DistrictIndicator.indicator.in_(rank))
-            .order_by(DistrictIndicator.year)).scalars():
+    for row in db.session.execute(_household_indicators_statement(),
+                                  {"district_ids": list(households)}).scalars():
         best = indicators.get(row.district_id)
         # The preferred indicator wins; among equals, the latest year (rows come by year).
         if best is None or rank.index(row.indicator) <= rank.index(best.indicator):
@@ -194,6 +191,16 @@ def flats_estimates(district_ids: list[int] | None = None, *,
         else:
             result[district_id] = FlatsEstimate(None, "none")
     return result
+
+
+@built_once
+def _household_indicators_statement() -> Select:
+    """The households indicators of the districts ``district_ids``, by year: built once
+    (isp.database.built_once), so PostgreSQL plans it once (issue 23.3)."""
+    return (select(DistrictIndicator)
+            .where(AmongIds(DistrictIndicator.district_id, "district_ids"),
+                   DistrictIndicator.indicator.in_(list(HOUSEHOLD_INDICATORS)))
+            .order_by(DistrictIndicator.year))
 
 
 def pricing_period() -> str:
