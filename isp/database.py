@@ -90,7 +90,7 @@ def _constants_written_in(statement) -> None:
         constant = (isinstance(value, _CONSTANT_TYPES) if not parameter.expanding else
                     isinstance(value, list | tuple) and bool(value)
                     and all(isinstance(item, _CONSTANT_TYPES) for item in value))
-        if constant and parameter.callable is None and not isinstance(value, float):
+        if constant and parameter.callable is None:
             parameter.literal_execute = True
 
     traverse(statement, {}, {"bindparam": visit})

@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import Select, bindparam, or_, select
 from sqlalchemy.orm.attributes import set_committed_value
 
-from isp.database import built_once
+from isp.database import AmongIds, built_once
 from isp.extensions import db
 from isp.formatting import percent
 from isp.timeutil import PARIS, utcnow
@@ -98,7 +98,7 @@ def _devices_in_service_statement() -> Select:
 @built_once
 def _outages_overlapping_statement() -> Select:
     return (select(Outage).where(
-        Outage.device_id.in_(bindparam("device_ids", expanding=True)),
+        AmongIds(Outage.device_id, "device_ids"),
         Outage.started_at < bindparam("end"),
         or_(Outage.ended_at.is_(None), Outage.ended_at > bindparam("start")))
         .order_by(Outage.started_at))
