@@ -3,7 +3,8 @@
 from functools import cached_property
 
 from babel.support import NullTranslations
-from flask import g, has_app_context
+from flask import has_app_context
+from flask.globals import _cv_app
 from flask_babel import Babel, Domain, get_locale
 from flask_login import LoginManager
 from flask_migrate import Migrate
@@ -32,20 +33,25 @@ class Base(DeclarativeBase):
 
 def _babel_context():
     """Flask-Babel's per-request namespace (``g._flask_babel``), None before it exists or
-    outside a request: read here only, for the two shortcuts below."""
-    try:
-        return g._flask_babel
-    except (AttributeError, RuntimeError):
-        return None
+    outside an application context: read here only, for the shortcuts below. Read through the
+    application context's variable, not the ``g`` proxy: a page asks hundreds of times."""
+    app_context = _cv_app.get(None)
+    return None if app_context is None else getattr(app_context.g, "_flask_babel", None)
 
 
-def request_locale():
-    """The request's locale where Flask-Babel keeps it once chosen (``force_locale``
-    included), without ``get_locale()``'s three lookups: the formatting filters ask for it
-    hundreds of times a page (issue 23.3). ``force_locale`` restores None when it ran before
-    the choice: then ``get_locale()`` chooses."""
-    locale = getattr(_babel_context(), "babel_locale", None)
-    return locale if locale is not None else get_locale()
+def request_locale_key() -> str:
+    """The request's locale as text (``fr``, ``en``): the key of the formatting filters'
+    caches, cheaper to hash and compare than babel's ``Locale`` (issue 23.3). Kept beside
+    the locale it names, so ``force_locale`` still switches it."""
+    context = _babel_context()
+    locale = getattr(context, "babel_locale", None)
+    if locale is None:
+        return str(get_locale())
+    kept = getattr(context, "isp_locale_key", None)
+    if kept is None or kept[0] is not locale:
+        kept = (locale, str(locale))
+        context.isp_locale_key = kept
+    return kept[1]
 
 
 class _RequestDomain(Domain):

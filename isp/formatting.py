@@ -15,7 +15,7 @@ from flask_babel import (
     gettext,
 )
 
-from isp.extensions import request_locale
+from isp.extensions import request_locale_key
 
 # Formatting with Babel costs 10-30 µs a value and list pages show hundreds of values; each
 # result depends only on the value, the locale (and for datetimes the time zone): remembered.
@@ -25,7 +25,7 @@ def money(cents: int | None) -> str:
     """Integer cents as ``12,50 €`` (fr) or ``€12.50`` (en)."""
     if cents is None:
         return "—"
-    return _money(cents, request_locale())
+    return _money(cents, request_locale_key())
 
 
 @lru_cache(maxsize=4096)
@@ -37,7 +37,7 @@ def short_date(value: date | None) -> str:
     """``28/11/2026`` in French."""
     if value is None:
         return "—"
-    return _short_date(value.date() if isinstance(value, datetime) else value, request_locale())
+    return _short_date(value.date() if isinstance(value, datetime) else value, request_locale_key())
 
 
 @lru_cache(maxsize=4096)
@@ -59,7 +59,7 @@ def short_datetime(value: datetime | str | None, seconds: bool = False) -> str:
             value = datetime.fromisoformat(value.replace("Z", "+00:00"))
         except ValueError:
             return value  # not a time: shown as it is rather than failing the page
-    return _short_datetime(value, "medium" if seconds else "short", request_locale(),
+    return _short_datetime(value, "medium" if seconds else "short", request_locale_key(),
                            get_timezone())
 
 
@@ -71,7 +71,7 @@ def _short_datetime(value: datetime, style: str, _locale, _timezone) -> str:
 def number(value: float | int | None, digits: int = 0) -> str:
     if value is None:
         return "—"
-    return _number(round(value, digits), digits, request_locale())
+    return _number(round(value, digits), digits, request_locale_key())
 
 
 @lru_cache(maxsize=4096)
