@@ -18,7 +18,7 @@ from datetime import date
 
 from flask import current_app
 from sqlalchemy import bindparam, func, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from billing.accounts import lock_account
 from billing.models import Invoice
@@ -116,14 +116,14 @@ def terms(option: ServiceOption) -> OptionTerms:
 def catalogue_terms(*, active_only: bool = True) -> list[OptionTerms]:
     """The terms of every option of the catalogue (the active ones by default), by code."""
     return [terms(option) for option in db.session.execute(
-        _catalogue_terms_statement(active_only)).scalars()]
+        _catalogue_terms_statement(active_only)).unique().scalars()]
 
 
 @built_once
 def _catalogue_terms_statement(active_only: bool):
-    # The rules of every option in one statement (was one per option); built once
-    # (isp.database.built_once): the scenarios page reads it on every view.
-    return catalogue(active_only=active_only).options(selectinload(ServiceOption.rules))
+    # The options with their rules in one statement (was one per option, then two); built
+    # once (isp.database.built_once): the scenarios page reads it on every view.
+    return catalogue(active_only=active_only).options(joinedload(ServiceOption.rules))
 
 
 def subsidy_for(option: ServiceOption, tier: str) -> OptionTierRule:

@@ -175,24 +175,36 @@ def paginate(statement: Select | ListStatements, *, per_page: int | None = None,
     if isinstance(statement, ListStatements):
         statement, values, count_rows = statement
     page, size = _page_and_size(per_page)
-    exact = True
+    start = (page - 1) * size
     if count_statement is not None:
         total = db.session.execute(count_statement, values).scalar_one()
+        items = _page_rows(statement, values, start, size, scalars) if total > start else []
+        return Page(items, total, page, size)
+    # The page first, with one row past it: that row tells whether the list goes on, which
+    # makes the count needless on a later page (issue 23.3): a last page has its total at
+    # hand, and past the exact limit the count would stop at this page's end anyway (3,001
+    # rows read for ``?page=100``). A first page is still counted, a short list too: its
+    # count costs little, and its statements stay those of a long one.
+    rows = _page_rows(statement, values, start, size + 1, scalars)
+    known = max(current_app.config["LIST_EXACT_COUNT_LIMIT"], page * size)
+    if page > 1 and len(rows) > size and known == page * size:
+        return Page(rows[:size], known, page, size, total_exact=False)
+    if page > 1 and 0 < len(rows) <= size:
+        return Page(rows, start + len(rows), page, size)
+    # One row past what is shown tells whether there is more.
+    total = count_up_to(statement if count_rows is None else count_rows, known + 1, values)
+    exact = total <= known
+    return Page(rows[:size], total if exact else known, page, size, exact)
+
+
+def _page_rows(statement: Select, values: dict | None, offset: int, limit: int,
+               scalars: bool) -> list:
+    if values is None:
+        result = db.session.execute(statement.limit(limit).offset(offset))
     else:
-        # One row past what is shown tells whether there is more.
-        known = max(current_app.config["LIST_EXACT_COUNT_LIMIT"], page * size)
-        total = count_up_to(statement if count_rows is None else count_rows, known + 1, values)
-        if total > known:
-            total, exact = known, False
-    items: list = []
-    if total > (page - 1) * size:  # past the last page: no need to ask
-        if values is None:
-            result = db.session.execute(statement.limit(size).offset((page - 1) * size))
-        else:
-            result = db.session.execute(_built_once_around(statement, "page"), {
-                **values, "page_limit": size, "page_offset": (page - 1) * size})
-        items = list(result.scalars() if scalars else result)
-    return Page(items, total, page, size, exact)
+        result = db.session.execute(_built_once_around(statement, "page"), {
+            **values, "page_limit": limit, "page_offset": offset})
+    return list(result.scalars() if scalars else result)
 
 
 def paginate_list(items: list, *, per_page: int) -> Page:

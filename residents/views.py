@@ -38,6 +38,7 @@ from isp.extensions import db
 from isp.forms import form_status, show_domain_error
 from isp.i18n import gettext as _
 from isp.models_security import UserSession
+from isp.requester import once_per_request
 from isp.timeutil import utcnow
 from residents import accounts, notices, otp
 from residents.forms import (
@@ -192,13 +193,15 @@ def _account_label() -> dict:
     """The header names a resident by the login they type (``06 12 34 56 78`` or their
     e-mail), not by the users table's reserved address of a phone login (base.html's
     ``account_label``; staff keep their e-mail)."""
+    return once_per_request("resident_account_label", _account_label_values)
+
+
+def _account_label_values() -> dict:
     if not current_user.is_authenticated or current_user.role != Role.RESIDENT:
         return {}
-    if "resident_account_label" not in g:
-        account = active_account(current_user)
-        g.resident_account_label = _login_shown(account) if account is not None else \
-            (current_user.name or "")
-    return {"account_label": g.resident_account_label}
+    account = active_account(current_user)
+    return {"account_label": _login_shown(account) if account is not None
+            else (current_user.name or "")}
 
 
 # --- the resident's notice settings ----------------------------------------------------------

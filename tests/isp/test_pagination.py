@@ -102,5 +102,28 @@ def test_a_list_built_once_writes_its_limit_and_offset_into_the_sql(client, api_
     assert [item["unit_code"] for item in first.get_json()["items"]] == ["CAP-0", "CAP-1"]
     assert [item["unit_code"] for item in third.get_json()["items"]] == ["CAP-4"]
     assert any("LIMIT 1001" in statement for statement in sent)
-    assert any("LIMIT 2 OFFSET 0" in statement for statement in sent)
-    assert any("LIMIT 2 OFFSET 4" in statement for statement in sent)
+    # A row past the page: it tells whether the list goes on.
+    assert any("LIMIT 3 OFFSET 0" in statement for statement in sent)
+    assert any("LIMIT 3 OFFSET 4" in statement for statement in sent)
+
+
+def test_a_later_page_is_counted_only_when_it_cannot_tell_the_total(
+        client, api_as, db, limit_of_three):
+    """The page is read with one row past it (issue 23.3): a later page that ends the list
+    knows the total, and past the exact limit the count would stop at the page's end: neither
+    counts. A first page is counted, and a page within the limit with rows after it."""
+    _households(5)
+    _user, headers = api_as("operator")
+
+    def counts(query: str) -> tuple[int, tuple]:
+        with page_selects() as selects:
+            body = client.get(f"/api/v1/households?building=CAP&{query}",
+                              headers=headers).get_json()
+        counted = sum("count(" in statement.lower() for statement in selects)
+        return counted, (len(body["items"]), body["total"], body["total_exact"])
+
+    assert counts("per_page=2&page=3") == (0, (1, 5, True))  # the last page
+    assert counts("per_page=2&page=2") == (0, (2, 4, False))  # past the limit of 3
+    assert counts("per_page=10") == (1, (5, 5, True))  # a first page
+    assert counts("per_page=1&page=2") == (1, (1, 3, False))  # within the limit: counted
+    assert counts("per_page=2&page=9") == (1, (0, 5, True))  # past the end: counted
