@@ -14,7 +14,11 @@ HTTP 200 or gets no request in.
     createdb -h 127.0.0.1 -U postgres bench_http   # or let the script create it
     .venv/bin/python -m benchmarks.http_load [--database-url URL] [--households 10000]
         [--users 20] [--seconds 5] [--warmup 1] [--workers 2] [--worker-class sync]
-        [--only SUBSTRING] [--reuse-database] [--smoke]
+        [--only SUBSTRING] [--reuse-database] [--against REF] [--smoke]
+
+``--against REF`` serves that git revision too (a worktree, the same gunicorn and database) and
+loads each URL on both in turn, each going first every other URL: this machine's speed drifts
+by a third within an hour, so only a comparison made in the same run tells two revisions apart.
 
 ``--smoke`` (run by the test suite): 150 households, 2 users, 0.1 s per URL, every URL; the
 same migrations, demo seed, gunicorn and login. ``--database-url sqlite:///FILE`` works too
@@ -28,6 +32,7 @@ import argparse
 import http.client
 import random
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -308,6 +313,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="gunicorn writes a line per request too")
     parser.add_argument("--reuse-database", action="store_true",
                         help="keep an already scaled database (skip drop, seed and scaling)")
+    parser.add_argument("--against", metavar="REF",
+                        help="also serve this git revision (its peer) and load each URL on "
+                             "both, one after the other, in the same run")
     args = _smoke.parse_args(parser, argv, {"households": 150, "users": 2, "seconds": 0.1,
                                             "warmup": 0.0})
     checks = _smoke.Checks()
@@ -324,7 +332,18 @@ def main(argv: list[str] | None = None) -> int:
     threads = args.threads if args.worker_class == "gthread" else 1
     process, base = start_server(args.database_url, log, workers=args.workers, threads=threads,
                                  worker_class=args.worker_class, access_log=args.access_log)
+    work = Path(tempfile.mkdtemp(prefix="isp-http-load-"))
+    peer: tuple[subprocess.Popen, str] | None = None
     try:
+        if args.against:
+            from benchmarks.http_instructions import worktree
+
+            # The same server, workers and database, the other revision's code: served beside
+            # this one, each URL loaded on both in turn (the machine's drift within a run, ±30 %
+            # in a quarter of an hour, then falls on both alike).
+            peer = start_server(args.database_url, work / "peer.log", workers=args.workers,
+                                threads=threads, worker_class=args.worker_class,
+                                access_log=args.access_log, code=worktree(args.against, work))
         cookie = operator_cookie(base)
         token = api_token(args.database_url)
         pages, apis = targets(args.database_url)
@@ -332,25 +351,52 @@ def main(argv: list[str] | None = None) -> int:
               f"{args.users} "
               f"concurrent users, "
               f"{args.seconds:g} s per URL after {args.warmup:g} s of warm-up")
-        print("| URL | req/s | requests | p50 ms | p95 ms | p99 ms | errors |")
-        print("|---|---:|---:|---:|---:|---:|---:|")
+        if peer:
+            print(f"| URL | req/s | p95 ms | {args.against} req/s | {args.against} p95 ms | "
+                  f"p95 change | errors |")
+            print("|---|---:|---:|---:|---:|---:|---:|")
+        else:
+            print("| URL | req/s | requests | p50 ms | p95 ms | p99 ms | errors |")
+            print("|---|---:|---:|---:|---:|---:|---:|")
         worst = 0.0
-        rows = ([(p, {"Cookie": cookie}) for p in pages]
-                + [(a, {"Authorization": f"Bearer {token}"}) for a in apis])
+        peer_cookie = operator_cookie(peer[1]) if peer else ""
+        bearer = {"Authorization": f"Bearer {token}"}  # one database: the peer's token too
+        rows = ([(p, {"Cookie": cookie}, {"Cookie": peer_cookie}) for p in pages]
+                + [(a, bearer, bearer) for a in apis])
         if args.only:
             rows = [row for row in rows if any(part in row[0] for part in args.only)]
-        for path, headers in rows:
-            row = load(base, path, headers, args.users, args.seconds, args.warmup)
+        for index, (path, headers, peer_headers) in enumerate(rows):
+            if peer:
+                # Each revision goes first every other URL.
+                turns = [("here", base, headers), ("peer", peer[1], peer_headers)]
+                got = {name: load(url, path, sent, args.users, args.seconds, args.warmup)
+                       for name, url, sent in (turns if index % 2 == 0 else turns[::-1])}
+                row, before = got["here"], got["peer"]
+            else:
+                row = load(base, path, headers, args.users, args.seconds, args.warmup)
             worst = max(worst, row["p95"])
             errors = f"{row['errors']} {row['statuses']}" if row["errors"] else "0"
-            print(f"| `{path}` | {row['rps']:.0f} | {row['count']} | {row['p50']:.0f} | "
-                  f"{row['p95']:.0f} | {row['p99']:.0f} | {errors} |", flush=True)
+            if peer:
+                change = 100 * (row["p95"] / before["p95"] - 1) if before["p95"] else 0
+                peer_errors = before["errors"]
+                print(f"| `{path}` | {row['rps']:.0f} | {row['p95']:.0f} | "
+                      f"{before['rps']:.0f} | {before['p95']:.0f} | {change:+.0f} % | "
+                      f"{errors}{f' (peer {peer_errors})' if peer_errors else ''} |",
+                      flush=True)
+            else:
+                print(f"| `{path}` | {row['rps']:.0f} | {row['count']} | {row['p50']:.0f} | "
+                      f"{row['p95']:.0f} | {row['p99']:.0f} | {errors} |", flush=True)
             checks.check(row["count"] > 0 and not row["errors"],
                          f"{path}: {row['count']} requests, errors {errors}")
         checks.check(bool(rows), "at least one URL to load")
         print(f"\nworst p95: {worst:.0f} ms (target < 200 ms)")
     finally:
         stop_server(process)
+        if peer:
+            stop_server(peer[0])
+            subprocess.run(["git", "worktree", "remove", "--force", str(work / "against")],
+                           cwd=ROOT, check=False, capture_output=True)
+        shutil.rmtree(work, ignore_errors=True)
     return checks.exit_code()
 
 

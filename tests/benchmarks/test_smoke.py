@@ -107,6 +107,12 @@ def test_http_load_then_profile(bench_url):
     assert re.search(r"^\| `/households` \| \d+ \| \d+ \|", out, re.M), out
     assert re.search(r"^\| `/api/v1/households` \| \d+ \| \d+ \|", out, re.M), out
     assert re.search(r"^worst p95: \d+ ms \(target < 200 ms\)$", out, re.M), out
+    # Beside a peer revision served from a worktree (here the same commit), in the same run.
+    out = run_smoke("http_load", "--database-url", bench_url, "--reuse-database",
+                    "--against", "HEAD", "--only", "/api/v1/me")
+    assert "| URL | req/s | p95 ms | HEAD req/s | HEAD p95 ms | p95 change | errors |" in out, out
+    assert re.search(r"^\| `/api/v1/me` \| \d+ \| \d+ \| \d+ \| \d+ \| [+-]\d+ % \| 0 \|$", out,
+                     re.M), out
 
     out = run_smoke("http_profile", "--database-url", bench_url)
     assert "| URL | ms/request | app CPU ms | DB CPU ms | SQL statements | KB |" in out, out

@@ -89,13 +89,14 @@ def _run_seed(database_url: str) -> None:
 
 def start_server(database_url: str, log_path: Path, *, workers: int = 1, threads: int = 4,
                  port: int | None = None, worker_class: str = "gthread",
-                 access_log: bool = True) -> tuple[subprocess.Popen, str]:
+                 access_log: bool = True, code: Path = ROOT) -> tuple[subprocess.Popen, str]:
     """gunicorn serving ``isp.wsgi:app`` (built once before forking the workers, templates
     compiled); returns (process, base URL) once /login answers.
 
     ``access_log``: a line per request in the log (the browser tests read it after a failure);
     a benchmark leaves it out, as the deployment does (docs/deployment.md: the reverse proxy
-    logs the requests)."""
+    logs the requests). ``code``: the checkout served (gunicorn imports the application from
+    its working directory first), another revision's for a benchmark's peer."""
     port = port or free_port()
     log_path.parent.mkdir(parents=True, exist_ok=True)
     log = open(log_path, "w")  # noqa: SIM115 - the child process owns it
@@ -107,7 +108,7 @@ def start_server(database_url: str, log_path: Path, *, workers: int = 1, threads
          # "socket hang up" (ECONNRESET) when a loaded machine paused a test that long.
          "--keep-alive", "75",
          *(("--access-logfile", "-") if access_log else ()), "isp.wsgi:app"],
-        cwd=ROOT, env=server_env(database_url), stdout=log, stderr=subprocess.STDOUT)
+        cwd=code, env=server_env(database_url), stdout=log, stderr=subprocess.STDOUT)
     log.close()
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
