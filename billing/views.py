@@ -77,13 +77,10 @@ from subscribers.services import get_household
 bp = Blueprint("billing", __name__, template_folder="templates", url_prefix="/billing")
 
 
-#: The dunning schedule for every page that states it (the charter): one definition.
-_DUNNING_DAYS = {"dunning_days": {str(kind): days for kind, days in DUNNING_SCHEDULE.items()}}
-
-
 @bp.app_context_processor
 def _dunning_schedule() -> dict:
-    return _DUNNING_DAYS
+    """The dunning schedule for every page that states it (the charter): one definition."""
+    return {"dunning_days": {str(kind): days for kind, days in DUNNING_SCHEDULE.items()}}
 
 register_nav(_l("Facturation"), "billing.runs", Role.OPERATOR, order=50)
 register_nav(_l("Factures"), "billing.invoices", Role.OPERATOR, order=51)
