@@ -184,8 +184,10 @@ def paginate(statement: Select | ListStatements, *, per_page: int | None = None,
     # makes the count needless on a later page (issue 23.3): a last page has its total at
     # hand, and past the exact limit the count would stop at this page's end anyway (3,001
     # rows read for ``?page=100``). A first page is still counted, a short list too: its
-    # count costs little, and its statements stay those of a long one.
+    # count costs little, and its statements stay those of a long one; an empty one is not.
     rows = _page_rows(statement, values, start, size + 1, scalars)
+    if page == 1 and not rows:
+        return Page([], 0, page, size)
     known = max(current_app.config["LIST_EXACT_COUNT_LIMIT"], page * size)
     if page > 1 and len(rows) > size and known == page * size:
         return Page(rows[:size], known, page, size, total_exact=False)

@@ -111,7 +111,8 @@ def test_a_later_page_is_counted_only_when_it_cannot_tell_the_total(
         client, api_as, db, limit_of_three):
     """The page is read with one row past it (issue 23.3): a later page that ends the list
     knows the total, and past the exact limit the count would stop at the page's end: neither
-    counts. A first page is counted, and a page within the limit with rows after it."""
+    counts. A first page is counted, unless empty, and a page within the limit with rows after
+    it."""
     _households(5)
     _user, headers = api_as("operator")
 
@@ -127,3 +128,7 @@ def test_a_later_page_is_counted_only_when_it_cannot_tell_the_total(
     assert counts("per_page=10") == (1, (5, 5, True))  # a first page
     assert counts("per_page=1&page=2") == (1, (1, 3, False))  # within the limit: counted
     assert counts("per_page=2&page=9") == (1, (0, 5, True))  # past the end: counted
+    with page_selects() as selects:
+        body = client.get("/api/v1/households?building=NONE", headers=headers).get_json()
+    assert (body["items"], body["total"], body["total_exact"]) == ([], 0, True)
+    assert not any("count(" in statement.lower() for statement in selects)  # empty: no count
