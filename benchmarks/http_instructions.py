@@ -119,6 +119,12 @@ def worktree(ref: str, work: Path) -> Path:
     return path
 
 
+def remove_worktree(path: Path) -> None:
+    """Remove a checkout ``worktree`` made (its files and git's record of it)."""
+    subprocess.run(["git", "worktree", "remove", "--force", str(path)], cwd=ROOT, check=False,
+                   capture_output=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", default=DEFAULT_URL)
@@ -153,8 +159,7 @@ def main(argv: list[str] | None = None) -> int:
             try:
                 peer = count_tree(tree, helper, args.database_url, args.requests, paths, work)
             finally:
-                subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT,
-                               check=False, capture_output=True)
+                remove_worktree(tree)
     floor = here.get(FLOOR)
     checks.check(bool(floor), f"{FLOOR} counted (the floor)")
     print(f"{args.requests} request(s) counted per URL after 3 of warm-up; millions of "

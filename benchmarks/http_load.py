@@ -334,16 +334,19 @@ def main(argv: list[str] | None = None) -> int:
                                  worker_class=args.worker_class, access_log=args.access_log)
     work = Path(tempfile.mkdtemp(prefix="isp-http-load-"))
     peer: tuple[subprocess.Popen, str] | None = None
+    tree: Path | None = None
     try:
         if args.against:
-            from benchmarks.http_instructions import worktree
+            # Imported here: http_instructions imports this module.
+            from benchmarks.http_instructions import remove_worktree, worktree
 
+            tree = worktree(args.against, work)
             # The same server, workers and database, the other revision's code: served beside
             # this one, each URL loaded on both in turn (the machine's drift within a run, ±30 %
             # in a quarter of an hour, then falls on both alike).
             peer = start_server(args.database_url, work / "peer.log", workers=args.workers,
                                 threads=threads, worker_class=args.worker_class,
-                                access_log=args.access_log, code=worktree(args.against, work))
+                                access_log=args.access_log, code=tree)
         cookie = operator_cookie(base)
         token = api_token(args.database_url)
         pages, apis = targets(args.database_url)
@@ -394,8 +397,8 @@ def main(argv: list[str] | None = None) -> int:
         stop_server(process)
         if peer:
             stop_server(peer[0])
-            subprocess.run(["git", "worktree", "remove", "--force", str(work / "against")],
-                           cwd=ROOT, check=False, capture_output=True)
+        if tree:
+            remove_worktree(tree)
         shutil.rmtree(work, ignore_errors=True)
     return checks.exit_code()
 

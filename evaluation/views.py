@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -343,21 +344,21 @@ class _RankingRow:
     drivers: str
 
 
-def _ranking_rows(ranked: list[fragility.Ranked], groups) -> list[_RankingRow]:
+def _ranking_rows(ranked: list[fragility.Ranked], groups: Iterable[str]) -> list[_RankingRow]:
     """The ranking's cells, written here in one loop rather than by the template, whose filter
     calls for each of ~450 cells cost a fifth of the page (issue 23.3). ``groups``: the
     MedNum groups shown as columns (none for the weighted method)."""
     labels = fragility.INDICATOR_LABELS
     rows = []
     for item in ranked:
-        requests = "< 5" if item.requests is None else number(item.requests)
         drivers = " ; ".join(
             f"{labels.get(term.indicator, term.indicator)} : {number(term.value, 1)} → "
             f"{signed(term.contribution, 2)}" for term in item.drivers)
         rows.append(_RankingRow(
             item.rank, item.name, item.code, item.is_pilot, number(item.score, 2),
             [number(item.groups.get(group), 1) for group in groups],
-            f"{number(item.official, 1)} · {requests}", f"{number(100 * item.coverage, 0)} %",
+            f"{number(item.official, 1)} · {_requests_text(item.requests)}",
+            f"{number(100 * item.coverage, 0)} %",
             drivers))
     return rows
 
@@ -445,11 +446,14 @@ def _district_options(districts: list[tuple[int, str, str]],
                 estimate.detail or FLATS_SOURCES[estimate.source])
         else:
             flats = _("logements à saisir")
-        requests = demand.get(code, 0)
         options.append((code, "{} ({}) — {} — {} : {}".format(
-            name, code, flats, _("demandes publiques"),
-            "< 5" if requests is None else number(requests))))
+            name, code, flats, _("demandes publiques"), _requests_text(demand.get(code, 0)))))
     return options
+
+
+def _requests_text(requests: int | None) -> str:
+    """A district's published public requests as the pages write them (None: fewer than 5)."""
+    return SUPPRESSED_LABEL if requests is None else number(requests)
 
 
 @bp.post("/evaluation/scenarios")
